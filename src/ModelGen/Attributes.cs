@@ -1,0 +1,101 @@
+using System;
+
+namespace ModelGen;
+
+/// <summary>Element-wise function applied after a layer's affine part.</summary>
+public enum Activation
+{
+    /// <summary>Identity: the layer's output is its affine part.</summary>
+    None = 0,
+    /// <summary>max(0, x).</summary>
+    ReLU,
+    /// <summary>x for x ≥ 0, slope·x otherwise (slope from the layer's <c>NegativeSlope</c>, default 0.01).</summary>
+    LeakyReLU,
+    /// <summary>Gaussian error linear unit, tanh approximation (as PyTorch's <c>approximate="tanh"</c>).</summary>
+    GELU,
+    /// <summary>x·σ(x), also called swish.</summary>
+    SiLU,
+    /// <summary>1 / (1 + e^−x).</summary>
+    Sigmoid,
+    /// <summary>Hyperbolic tangent.</summary>
+    Tanh,
+}
+
+/// <summary>The training objective of a model; it also fixes what the targets of a dataset mean.</summary>
+public enum Loss
+{
+    /// <summary>Softmax over the outputs fused with cross-entropy; targets are class indices 0…C−1.</summary>
+    SoftmaxCrossEntropy = 0,
+    /// <summary>Mean squared error; targets have the model's output width.</summary>
+    MeanSquaredError,
+    /// <summary>Sigmoid fused with binary cross-entropy on logits; targets are 0 or 1 per output
+    /// (<see cref="ModelAttribute.PosWeight"/> weights the positive term, as PyTorch's <c>pos_weight</c>).</summary>
+    BinaryCrossEntropy,
+}
+
+/// <summary>
+/// Declares a neural network on a <c>partial</c> class. The source generator emits its parameters,
+/// fused forward and training code, <c>Summary()</c>, and the training API inherited from <see cref="Model"/>.
+/// </summary>
+/// <example><code>
+/// [Model(Input = new[] { 64 }, Loss = Loss.SoftmaxCrossEntropy)]
+/// public partial class DigitsMlp
+/// {
+///     [Dense(128, Activation.ReLU)] private partial Tensor Hidden(Tensor x);
+///     [Dense(10)]                   private partial Tensor Logits(Tensor x);
+/// }
+/// </code></example>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class ModelAttribute : Attribute
+{
+    /// <summary>Per-sample input shape, without the batch dimension (e.g. <c>new[] { 64 }</c>).</summary>
+    public int[] Input { get; set; } = Array.Empty<int>();
+
+    /// <summary>The loss minimised by training.</summary>
+    public Loss Loss { get; set; } = Loss.SoftmaxCrossEntropy;
+
+    /// <summary>Weight of the positive term of <see cref="Loss.BinaryCrossEntropy"/> (1 = unweighted).</summary>
+    public float PosWeight { get; set; } = 1f;
+}
+
+/// <summary>
+/// A fully connected layer, <c>y = activation(x·W + b)</c>, on a <c>partial</c> method taking and
+/// returning <see cref="Tensor"/>. The input width is inferred; state it with <see cref="In"/> to have it checked.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class DenseAttribute : Attribute
+{
+    /// <summary>Creates a dense layer with <paramref name="units"/> outputs.</summary>
+    /// <param name="units">Output width (number of neurons).</param>
+    /// <param name="activation">Function applied to the affine output.</param>
+    public DenseAttribute(int units, Activation activation = Activation.None)
+    {
+        Units = units;
+        Activation = activation;
+    }
+
+    /// <summary>Output width.</summary>
+    public int Units { get; }
+
+    /// <summary>Activation applied to the affine output.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>Expected input width; 0 (the default) means "infer it". A stated width that differs from the inferred one is a build error.</summary>
+    public int In { get; set; }
+
+    /// <summary>Whether the layer has a bias vector (default true).</summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>Slope for negative inputs of <see cref="Activation.LeakyReLU"/> (default 0.01, as PyTorch).</summary>
+    public float NegativeSlope { get; set; } = 0.01f;
+}
+
+/// <summary>
+/// Marks the method whose body wires the layers into a graph, e.g. <c>Norm(x + Down(Up(x)))</c>.
+/// Without it, the layers run in declaration order. Supported: calls of layer methods, <c>+</c> of
+/// equal shapes, locals, and a final <c>return</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class ForwardAttribute : Attribute
+{
+}

@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+
+namespace ModelGen.Compute;
+
+/// <summary>
+/// The compiled computation of one model for one element type and a maximum batch: forward,
+/// loss, and the fused training step (forward + loss + backward). Generated per model as the
+/// nested <c>Graph&lt;T&gt;</c> class; <see cref="Model"/> runs it in float32, gradient checks in float64.
+/// Parameters and gradients are passed in (one flat buffer each), so a graph owns only its workspace.
+/// </summary>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+public abstract unsafe class ModelGraph<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<T[]> _workspace = new();
+
+    /// <summary>Creates a graph whose workspace holds <paramref name="maxBatch"/> samples.</summary>
+    protected ModelGraph(int maxBatch)
+    {
+        if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "The maximum batch must be at least 1.");
+        MaxBatch = maxBatch;
+    }
+
+    /// <summary>Largest batch this graph's workspace holds.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>Elements of one input sample.</summary>
+    public abstract int InputSize { get; }
+
+    /// <summary>Elements of one output sample.</summary>
+    public abstract int OutputSize { get; }
+
+    /// <summary>Elements of one sample's target: 1 (a class index) for softmax cross-entropy, else <see cref="OutputSize"/>.</summary>
+    public abstract int TargetSize { get; }
+
+    /// <summary>Length of the flat parameter (and gradient) buffer.</summary>
+    public abstract int ParameterCount { get; }
+
+    /// <summary>Runs the forward pass; the result (batch × <see cref="OutputSize"/>) is valid until the next call.</summary>
+    public ReadOnlySpan<T> Forward(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, int batch)
+    {
+        Check(parameters, input, default, batch, needTargets: false);
+        fixed (T* p = parameters)
+        fixed (T* x = input)
+        {
+            return new ReadOnlySpan<T>(ForwardCore(p, x, batch), batch * OutputSize);
+        }
+    }
+
+    /// <summary>Runs the forward pass and returns the mean loss over the batch, computing no gradient.</summary>
+    public T Loss(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> targets, int batch)
+    {
+        Check(parameters, input, targets, batch, needTargets: true);
+        fixed (T* p = parameters)
+        fixed (T* x = input)
+        fixed (T* y = targets)
+        {
+            return LossCore(p, x, y, batch);
+        }
+    }
+
+    /// <summary>
+    /// One fused training step: forward, mean loss over the batch, and backward. Overwrites
+    /// <paramref name="gradients"/> with d(loss)/d(parameters) and returns the loss.
+    /// </summary>
+    public T TrainStep(ReadOnlySpan<T> parameters, Span<T> gradients, ReadOnlySpan<T> input, ReadOnlySpan<T> targets, int batch)
+    {
+        Check(parameters, input, targets, batch, needTargets: true);
+        if (gradients.Length != ParameterCount)
+            throw new ArgumentException($"The gradient buffer has {gradients.Length} elements; this model has {ParameterCount} parameters.", nameof(gradients));
+        fixed (T* p = parameters)
+        fixed (T* g = gradients)
+        fixed (T* x = input)
+        fixed (T* y = targets)
+        {
+            return TrainStepCore(p, g, x, y, batch);
+        }
+    }
+
+    /// <summary>
+    /// The outputs (batch × <see cref="OutputSize"/>) of the last <see cref="Forward"/>, <see cref="Loss"/>
+    /// or <see cref="TrainStep"/> call, valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<T> LastOutput(int batch)
+    {
+        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch must be between 1 and {MaxBatch}.");
+        return new ReadOnlySpan<T>(OutputBuffer, batch * OutputSize);
+    }
+
+    /// <summary>The workspace buffer that receives the model's outputs.</summary>
+    protected abstract T* OutputBuffer { get; }
+
+    /// <summary>Generated forward pass; returns the output buffer.</summary>
+    protected abstract T* ForwardCore(T* parameters, T* input, int batch);
+
+    /// <summary>Generated forward pass plus loss.</summary>
+    protected abstract T LossCore(T* parameters, T* input, T* targets, int batch);
+
+    /// <summary>Generated forward, loss and backward; writes every gradient element.</summary>
+    protected abstract T TrainStepCore(T* parameters, T* gradients, T* input, T* targets, int batch);
+
+    /// <summary>Allocates a pinned workspace buffer of <paramref name="count"/> elements that lives as long as the graph.</summary>
+    protected T* Allocate(int count)
+    {
+        var buffer = GC.AllocateArray<T>(Math.Max(count, 1), pinned: true);
+        _workspace.Add(buffer);
+        fixed (T* p = buffer) return p;
+    }
+
+    private void Check(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> targets, int batch, bool needTargets)
+    {
+        if (batch < 1 || batch > MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch must be between 1 and {MaxBatch} (this graph's maximum batch).");
+        if (parameters.Length != ParameterCount)
+            throw new ArgumentException($"The parameter buffer has {parameters.Length} elements; this model has {ParameterCount}.", nameof(parameters));
+        if (input.Length < batch * InputSize)
+            throw new ArgumentException($"The input has {input.Length} elements; a batch of {batch} needs {batch} × {InputSize} = {batch * InputSize}.", nameof(input));
+        if (needTargets && targets.Length < batch * TargetSize)
+            throw new ArgumentException($"The targets have {targets.Length} elements; a batch of {batch} needs {batch} × {TargetSize} = {batch * TargetSize}.", nameof(targets));
+    }
+}

@@ -1,0 +1,92 @@
+using System;
+
+namespace ModelGen;
+
+/// <summary>
+/// Samples for training and evaluation: a row-major feature matrix (count × features) and its
+/// targets (count × target width). For softmax cross-entropy the target is one class index per row.
+/// </summary>
+public sealed class Dataset
+{
+    private Dataset(float[] features, int featureCount, float[] targets, int targetWidth, int classCount)
+    {
+        Features = features;
+        FeatureCount = featureCount;
+        Targets = targets;
+        TargetWidth = targetWidth;
+        ClassCount = classCount;
+        Count = featureCount == 0 ? 0 : features.Length / featureCount;
+    }
+
+    /// <summary>Row-major features, <see cref="Count"/> × <see cref="FeatureCount"/>.</summary>
+    public float[] Features { get; }
+
+    /// <summary>Row-major targets, <see cref="Count"/> × <see cref="TargetWidth"/>.</summary>
+    public float[] Targets { get; }
+
+    /// <summary>Number of samples.</summary>
+    public int Count { get; }
+
+    /// <summary>Features per sample.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Target elements per sample (1 for class labels).</summary>
+    public int TargetWidth { get; }
+
+    /// <summary>Number of classes for a classification set (largest label + 1, or as given); 0 for regression.</summary>
+    public int ClassCount { get; }
+
+    /// <summary>Creates a classification set from features and integer class labels.</summary>
+    /// <exception cref="ArgumentException">The sizes disagree or a label is negative or not below <paramref name="classCount"/>.</exception>
+    public static Dataset ForClassification(float[] features, int featureCount, int[] labels, int classCount = 0)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        CheckShape(features, featureCount, labels.Length, 1, nameof(labels));
+        int maxLabel = -1;
+        var targets = new float[labels.Length];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] < 0 || (classCount > 0 && labels[i] >= classCount))
+                throw new ArgumentException($"Label of row {i} is {labels[i]}; expected a class index in 0…{(classCount > 0 ? classCount - 1 : int.MaxValue)}.", nameof(labels));
+            maxLabel = Math.Max(maxLabel, labels[i]);
+            targets[i] = labels[i];
+        }
+        return new Dataset(features, featureCount, targets, 1, classCount > 0 ? classCount : maxLabel + 1);
+    }
+
+    /// <summary>Creates a regression (or binary, multi-label) set from features and real-valued targets.</summary>
+    /// <exception cref="ArgumentException">The sizes disagree.</exception>
+    public static Dataset ForRegression(float[] features, int featureCount, float[] targets, int targetWidth = 1)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targetWidth < 1) throw new ArgumentOutOfRangeException(nameof(targetWidth), targetWidth, "The target width must be at least 1.");
+        if (targets.Length % targetWidth != 0)
+            throw new ArgumentException($"The targets have {targets.Length} elements, not a multiple of the target width {targetWidth}.", nameof(targets));
+        CheckShape(features, featureCount, targets.Length / targetWidth, targetWidth, nameof(targets));
+        return new Dataset(features, featureCount, targets, targetWidth, 0);
+    }
+
+    /// <summary>The rows [<paramref name="start"/>, start + <paramref name="count"/>) as a new set (copied).</summary>
+    public Dataset Slice(int start, int count)
+    {
+        if (start < 0 || count < 0 || start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"Rows {start}…{start + count - 1} are outside the {Count} rows of this set.");
+        return new Dataset(
+            Features.AsSpan(start * FeatureCount, count * FeatureCount).ToArray(), FeatureCount,
+            Targets.AsSpan(start * TargetWidth, count * TargetWidth).ToArray(), TargetWidth, ClassCount);
+    }
+
+    /// <summary>The class label of row <paramref name="row"/> (classification sets).</summary>
+    public int Label(int row) => (int)Targets[row * TargetWidth];
+
+    private static void CheckShape(float[] features, int featureCount, int rows, int targetWidth, string targetsName)
+    {
+        if (featureCount < 1) throw new ArgumentOutOfRangeException(nameof(featureCount), featureCount, "The feature count must be at least 1.");
+        if (features.Length % featureCount != 0)
+            throw new ArgumentException($"The features have {features.Length} elements, not a multiple of the feature count {featureCount}.", nameof(features));
+        if (features.Length / featureCount != rows)
+            throw new ArgumentException($"The features hold {features.Length / featureCount} rows but the targets hold {rows} (width {targetWidth}).", targetsName);
+    }
+}

@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace ModelGen;
+
+/// <summary>Figures of one training epoch.</summary>
+/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="TrainLoss">Mean training loss over the epoch's steps (weighted by batch size).</param>
+/// <param name="ValidationLoss">Mean validation loss after the epoch, if a validation set was given.</param>
+/// <param name="ValidationAccuracy">Validation accuracy after the epoch (NaN for regression), if a validation set was given.</param>
+/// <param name="Duration">Wall time of the epoch, validation included.</param>
+public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLoss, float? ValidationAccuracy, TimeSpan Duration)
+{
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append(c, $"epoch {Epoch,3}  loss {TrainLoss:F4}");
+        if (ValidationLoss is float vl) sb.Append(c, $"  val_loss {vl:F4}");
+        if (ValidationAccuracy is float va && !float.IsNaN(va)) sb.Append(c, $"  val_acc {va:F4}");
+        sb.Append(c, $"  ({Duration.TotalMilliseconds:F0} ms)");
+        return sb.ToString();
+    }
+}
+
+/// <summary>Per-epoch results of <see cref="Model.Fit"/>.</summary>
+public sealed class TrainingHistory : List<EpochResult>
+{
+    /// <inheritdoc/>
+    public override string ToString() => string.Join(Environment.NewLine, this);
+}
+
+/// <summary>Result of <see cref="Model.Evaluate"/>.</summary>
+/// <param name="Loss">Mean loss.</param>
+/// <param name="Accuracy">Fraction of correct predictions (NaN for regression).</param>
+/// <param name="Count">Samples evaluated.</param>
+public sealed record Evaluation(float Loss, float Accuracy, int Count)
+{
+    /// <inheritdoc/>
+    public override string ToString() => float.IsNaN(Accuracy)
+        ? string.Create(CultureInfo.InvariantCulture, $"loss {Loss:F4} on {Count} samples")
+        : string.Create(CultureInfo.InvariantCulture, $"loss {Loss:F4}, accuracy {Accuracy:F4} on {Count} samples");
+}

@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Analyzers;
+
+/// <summary>
+/// Reports declaration and shape mistakes in [Model] classes, using the generator's own parser and
+/// shape engine, on the exact attribute argument or [Forward] sub-expression at fault.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class ModelAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Diagnostics.All);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var modelAttribute = start.Compilation.GetTypeByMetadataName(ModelParser.ModelAttributeName);
+            if (modelAttribute is null) return;
+            bool unsafeAllowed = start.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
+            start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, modelAttribute, unsafeAllowed), SymbolKind.NamedType);
+        });
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context, INamedTypeSymbol modelAttribute, bool unsafeAllowed)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        var attribute = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, modelAttribute));
+        if (attribute is null) return;
+
+        var parsed = ModelParser.Parse(type, attribute, context.CancellationToken);
+        foreach (var diagnostic in parsed.Diagnostics) context.ReportDiagnostic(diagnostic);
+        if (!unsafeAllowed)
+            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.UnsafeBlocksDisabled, parsed.Locations.Model, type.Name));
+
+        // Shapes are checked only on a graph that parsed; otherwise the declaration errors come first.
+        if (parsed.Spec.Graph.Output < 0) return;
+        var plan = ShapeInference.Infer(parsed.Spec);
+        foreach (var problem in plan.Problems)
+        {
+            var descriptor = Diagnostics.All.First(d => d.Id == problem.Id);
+            var location = problem.Target switch
+            {
+                ProblemTarget.ModelInput => parsed.Locations.InputArgument ?? parsed.Locations.Model,
+                ProblemTarget.ModelLoss => parsed.Locations.LossArgument ?? parsed.Locations.Model,
+                ProblemTarget.LayerAttribute => parsed.Locations.Layers[problem.Index].Attribute,
+                ProblemTarget.LayerArgument => parsed.Locations.Layers[problem.Index].ArgumentOrAttribute(problem.Argument),
+                ProblemTarget.Node => parsed.Locations.Nodes[problem.Index],
+                _ => parsed.Locations.Model,
+            };
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, problem.MessageArgs.Cast<object>().ToArray()));
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System;
+using System.Text;
+
+namespace ModelGen.Generators.Emit;
+
+/// <summary>Builds generated source with consistent four-space indentation.</summary>
+internal sealed class IndentedWriter
+{
+    private readonly StringBuilder _text = new();
+    private int _depth;
+
+    public IndentedWriter Line(string line = "")
+    {
+        if (line.Length > 0) _text.Append(' ', _depth * 4).Append(line);
+        _text.Append('\n');
+        return this;
+    }
+
+    public IndentedWriter OpenBrace()
+    {
+        Line("{");
+        _depth++;
+        return this;
+    }
+
+    public IndentedWriter CloseBrace(string suffix = "")
+    {
+        _depth--;
+        Line("}" + suffix);
+        return this;
+    }
+
+    public IDisposable Block(string header)
+    {
+        Line(header);
+        OpenBrace();
+        return new Closer(this);
+    }
+
+    public IndentedWriter Indent() { _depth++; return this; }
+
+    public IndentedWriter Outdent() { _depth--; return this; }
+
+    public override string ToString() => _text.ToString();
+
+    private sealed class Closer : IDisposable
+    {
+        private readonly IndentedWriter _writer;
+        public Closer(IndentedWriter writer) => _writer = writer;
+        public void Dispose() => _writer.CloseBrace();
+    }
+}

@@ -1,0 +1,21 @@
+using System.Globalization;
+
+namespace ModelGen.Generators.Emit;
+
+/// <summary>Culture-invariant, round-trip literals for generated code.</summary>
+internal static class Literals
+{
+    public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static string Grouped(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    public static string Double(double value)
+    {
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
+    }
+
+    public static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    public static string String(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
+}

@@ -1,0 +1,418 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ModelGen.Generators.Model;
+
+/// <summary>Where the parts of a model are written, for the analyzer's diagnostics (never enters the generator pipeline).</summary>
+internal sealed class ModelLocations
+{
+    public Location Model = Location.None;
+    public Location? InputArgument;
+    public Location? LossArgument;
+    public readonly List<LayerLocations> Layers = new();
+    public readonly List<Location> Nodes = new();
+}
+
+internal sealed class LayerLocations
+{
+    public Location Attribute = Location.None;
+    public readonly Dictionary<string, Location> Arguments = new();
+
+    public Location ArgumentOrAttribute(string name) => Arguments.TryGetValue(name, out var l) ? l : Attribute;
+}
+
+/// <summary>The parser's result: the equatable spec, declaration diagnostics and (for the analyzer) locations.</summary>
+internal sealed class ParsedModel
+{
+    public ParsedModel(ModelSpec spec, List<Diagnostic> diagnostics, ModelLocations locations)
+    {
+        Spec = spec;
+        Diagnostics = diagnostics;
+        Locations = locations;
+    }
+
+    public ModelSpec Spec { get; }
+    public List<Diagnostic> Diagnostics { get; }
+    public ModelLocations Locations { get; }
+}
+
+/// <summary>Reads a [Model] class (symbols and syntax) into a <see cref="ModelSpec"/>. Never throws on user code.</summary>
+internal static class ModelParser
+{
+    public const string ModelAttributeName = "ModelGen.ModelAttribute";
+    public const string ForwardAttributeName = "ModelGen.ForwardAttribute";
+    private const string DenseAttributeName = "ModelGen.DenseAttribute";
+    private const string TensorTypeName = "ModelGen.Tensor";
+    private const string ModelBaseName = "ModelGen.Model";
+
+    public static ParsedModel Parse(INamedTypeSymbol type, AttributeData modelAttribute, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var locations = new ModelLocations { Model = type.Locations.FirstOrDefault() ?? Location.None };
+
+        // Declaration shape of the class itself.
+        var declarations = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
+        bool isPartial = declarations.Count > 0 && declarations.All(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+        if (!isPartial)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.ModelNotPartial, locations.Model, type.Name, ""));
+
+        var containing = new List<ContainingType>();
+        bool generic = type.IsGenericType;
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            generic |= outer.IsGenericType;
+            var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+            if (outerSyntax is null || !outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().All(d => d.Modifiers.Any(SyntaxKind.PartialKeyword)))
+            {
+                diagnostics.Add(Diagnostic.Create(Diagnostics.ModelNotPartial, outer.Locations.FirstOrDefault() ?? locations.Model, outer.Name, $" (it contains the model '{type.Name}')"));
+                isPartial = false;
+            }
+            containing.Insert(0, new ContainingType(outerSyntax is null ? "class" : Keyword(outerSyntax), outer.Name));
+        }
+        if (generic)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.GenericModel, locations.Model, type.Name));
+
+        bool canAddBase = type.BaseType is null
+            || type.BaseType.SpecialType == SpecialType.System_Object
+            || type.BaseType.ToDisplayString() == ModelBaseName;
+        if (!canAddBase && type.BaseType is { TypeKind: not TypeKind.Error })
+            diagnostics.Add(Diagnostic.Create(Diagnostics.BaseClassConflict, locations.Model, type.Name, type.BaseType.ToDisplayString()));
+        if (type.TypeKind != TypeKind.Class) canAddBase = false;
+
+        // [Model(Input = ..., Loss = ..., PosWeight = ...)]
+        var inputShape = new List<int>();
+        var loss = LossKind.SoftmaxCrossEntropy;
+        double posWeight = 1;
+        var modelAttributeSyntax = modelAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        foreach (var named in modelAttribute.NamedArguments)
+        {
+            var argLocation = NamedArgumentLocation(modelAttributeSyntax, named.Key);
+            switch (named.Key)
+            {
+                case "Input":
+                    locations.InputArgument = argLocation;
+                    if (named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull)
+                        foreach (var v in named.Value.Values)
+                            if (v.Value is int d) inputShape.Add(d);
+                    break;
+                case "Loss":
+                    locations.LossArgument = argLocation;
+                    if (named.Value.Value is int l) loss = (LossKind)l;
+                    break;
+                case "PosWeight":
+                    if (named.Value.Value is float w) posWeight = w;
+                    break;
+            }
+        }
+        if (loss is < LossKind.SoftmaxCrossEntropy or > LossKind.BinaryCrossEntropy)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.LossOutputMismatch, locations.LossArgument ?? locations.Model, ((int)loss).ToString(), "?", type.Name, "this is not a ModelGen.Loss value"));
+        if (posWeight <= 0 || double.IsNaN(posWeight) || double.IsInfinity(posWeight))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "PosWeight") ?? locations.Model, type.Name, $"PosWeight = {posWeight} must be a positive finite number"));
+
+        // Layer methods, in declaration order.
+        var layers = new List<LayerSpec>();
+        IMethodSymbol? forward = null;
+        foreach (var member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member is not IMethodSymbol method) continue;
+            foreach (var attribute in method.GetAttributes())
+            {
+                string? attributeName = attribute.AttributeClass?.ToDisplayString();
+                if (attributeName == DenseAttributeName)
+                {
+                    var layer = ParseDense(method, attribute, diagnostics, locations, cancellationToken);
+                    if (layer is not null) layers.Add(layer);
+                }
+                else if (attributeName == ForwardAttributeName)
+                {
+                    if (forward is not null)
+                        diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, method.Locations.FirstOrDefault() ?? locations.Model, method.Name, $"is a second [Forward] method ('{forward.Name}' is the first); keep one"));
+                    else
+                        forward = method;
+                }
+            }
+        }
+        if (layers.Count == 0)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.NoLayers, locations.Model, type.Name));
+
+        var graph = forward is null
+            ? SequentialGraph(layers, locations)
+            : ForwardGraph(type.Name, forward, layers, diagnostics, locations, cancellationToken);
+
+        bool hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || layers.Any(l => !l.IsEmittable);
+        var spec = new ModelSpec(
+            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            type.Name,
+            containing.ToEquatableArray(),
+            isPartial,
+            canAddBase,
+            inputShape.ToEquatableArray(),
+            loss,
+            posWeight,
+            layers.ToEquatableArray(),
+            graph,
+            hasErrors);
+        return new ParsedModel(spec, diagnostics, locations);
+    }
+
+    private static LayerSpec? ParseDense(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        var layerLocations = new LayerLocations { Attribute = attributeSyntax?.GetLocation() ?? method.Locations.FirstOrDefault() ?? Location.None };
+        if (attributeSyntax?.ArgumentList is { } args)
+        {
+            string[] positional = { "units", "activation" };
+            int position = 0;
+            foreach (var arg in args.Arguments)
+            {
+                if (arg.NameEquals is { } ne) layerLocations.Arguments[ne.Name.Identifier.ValueText] = arg.GetLocation();
+                else if (arg.NameColon is { } nc) layerLocations.Arguments[nc.Name.Identifier.ValueText] = arg.GetLocation();
+                else if (position < positional.Length) layerLocations.Arguments[positional[position++]] = arg.GetLocation();
+            }
+        }
+
+        // An attribute the compiler could not bind (half-typed code) is the compiler's to report.
+        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
+
+        bool emittable = true;
+        int units = attribute.ConstructorArguments[0].Value is int u ? u : 0;
+        int activationValue = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int a ? a : 0;
+        int declaredIn = 0;
+        bool bias = true;
+        double slope = 0.01;
+        foreach (var named in attribute.NamedArguments)
+        {
+            switch (named.Key)
+            {
+                case "In": declaredIn = named.Value.Value is int i ? i : 0; break;
+                case "Bias": bias = named.Value.Value is not false; break;
+                case "NegativeSlope": slope = named.Value.Value is float s ? s : 0.01; break;
+            }
+        }
+
+        if (units < 1)
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("units"), method.Name, $"Dense needs at least 1 unit, but units = {units}"));
+            emittable = false;
+        }
+        if (activationValue < (int)ActivationKind.None || activationValue > (int)ActivationKind.Tanh)
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("activation"), method.Name, $"activation value {activationValue} is not a ModelGen.Activation"));
+            emittable = false;
+        }
+        if (declaredIn < 0)
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("In"), method.Name, $"In = {declaredIn} must be positive (or 0 to infer it)"));
+            emittable = false;
+        }
+        if (double.IsNaN(slope) || double.IsInfinity(slope))
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("NegativeSlope"), method.Name, "NegativeSlope must be a finite number"));
+            emittable = false;
+        }
+
+        // The method must be a body-less partial declaration: Tensor Name(Tensor x).
+        var methodSyntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>()
+            .FirstOrDefault(m => m.Body is null && m.ExpressionBody is null)
+            ?? method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        string? problem = null;
+        if (methodSyntax is null || !methodSyntax.Modifiers.Any(SyntaxKind.PartialKeyword)) problem = "must be 'partial' with no body (ModelGen writes the body)";
+        else if (methodSyntax.Body is not null || methodSyntax.ExpressionBody is not null) problem = "must not have a body (ModelGen writes it)";
+        else if (method.IsStatic) problem = "must not be static";
+        else if (method.IsGenericMethod) problem = "must not be generic";
+        else if (method.Parameters.Length != 1 || method.Parameters[0].Type.ToDisplayString() != TensorTypeName || method.Parameters[0].RefKind != RefKind.None)
+            problem = "must take exactly one parameter of type Tensor";
+        else if (method.ReturnType.ToDisplayString() != TensorTypeName) problem = "must return Tensor";
+        if (problem is not null)
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerMethod, method.Locations.FirstOrDefault() ?? layerLocations.Attribute, method.Name, problem));
+            emittable = false;
+        }
+
+        string modifiers = methodSyntax is null ? "private" : string.Join(" ", methodSyntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+        string parameterName = method.Parameters.Length == 1 ? method.Parameters[0].Name : "x";
+        locations.Layers.Add(layerLocations);
+        return new LayerSpec(method.Name, "Dense", units, (ActivationKind)activationValue, declaredIn, bias, slope, modifiers, parameterName, emittable);
+    }
+
+    private static GraphSpec SequentialGraph(List<LayerSpec> layers, ModelLocations locations)
+    {
+        var nodes = new List<GraphNode> { new(NodeKind.Input, -1, -1, -1, "input") };
+        locations.Nodes.Add(locations.InputArgument ?? locations.Model);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            nodes.Add(new GraphNode(NodeKind.Layer, i, nodes.Count - 1, -1, layers[i].Name));
+            locations.Nodes.Add(locations.Layers[i].Attribute);
+        }
+        return new GraphSpec(nodes.ToEquatableArray(), nodes.Count - 1, FromForwardMethod: false);
+    }
+
+    private static GraphSpec ForwardGraph(string modelName, IMethodSymbol forward, List<LayerSpec> layers,
+        List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        var syntax = forward.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        var methodLocation = forward.Locations.FirstOrDefault() ?? locations.Model;
+        if (syntax is null) return GraphSpec.Empty;
+        if (forward.Parameters.Length != 1 || forward.Parameters[0].Type.ToDisplayString() != TensorTypeName || forward.ReturnType.ToDisplayString() != TensorTypeName)
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "must take one Tensor and return Tensor"));
+            return GraphSpec.Empty;
+        }
+        var builder = new GraphBuilder(modelName, forward.Parameters[0].Name, layers, diagnostics, locations);
+        int output = -1;
+        if (syntax.ExpressionBody is { } arrow)
+        {
+            output = builder.Expression(arrow.Expression);
+        }
+        else if (syntax.Body is { } block)
+        {
+            for (int i = 0; i < block.Statements.Count; i++)
+            {
+                var statement = block.Statements[i];
+                if (statement is ReturnStatementSyntax { Expression: { } returned })
+                {
+                    output = builder.Expression(returned);
+                    if (i != block.Statements.Count - 1) builder.Unsupported(block.Statements[i + 1], "statements after 'return'");
+                    break;
+                }
+                builder.Statement(statement);
+            }
+            if (output < 0 && !builder.Failed)
+                diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "must end with 'return <expression>;'"));
+        }
+        if (builder.Failed || output < 0) return GraphSpec.Empty;
+        return new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true);
+    }
+
+    private sealed class GraphBuilder
+    {
+        private readonly string _modelName;
+        private readonly List<LayerSpec> _layers;
+        private readonly List<Diagnostic> _diagnostics;
+        private readonly ModelLocations _locations;
+        private readonly Dictionary<string, int> _values = new();
+        private int _adds, _multiplies;
+
+        public GraphBuilder(string modelName, string inputName, List<LayerSpec> layers, List<Diagnostic> diagnostics, ModelLocations locations)
+        {
+            _modelName = modelName;
+            _layers = layers;
+            _diagnostics = diagnostics;
+            _locations = locations;
+            _values[inputName] = Add(new GraphNode(NodeKind.Input, -1, -1, -1, inputName), locations.InputArgument ?? locations.Model);
+        }
+
+        public readonly List<GraphNode> Nodes = new();
+        public bool Failed { get; private set; }
+
+        private int Add(GraphNode node, Location location)
+        {
+            Nodes.Add(node);
+            _locations.Nodes.Add(location);
+            return Nodes.Count - 1;
+        }
+
+        public void Unsupported(SyntaxNode node, string what)
+        {
+            _diagnostics.Add(Diagnostic.Create(Diagnostics.UnsupportedForwardConstruct, node.GetLocation(), _modelName, what));
+            Failed = true;
+        }
+
+        public void Statement(StatementSyntax statement)
+        {
+            switch (statement)
+            {
+                case LocalDeclarationStatementSyntax local when local.Declaration.Variables.All(v => v.Initializer is not null):
+                    foreach (var variable in local.Declaration.Variables)
+                    {
+                        int value = Expression(variable.Initializer!.Value);
+                        if (value >= 0) _values[variable.Identifier.ValueText] = value;
+                    }
+                    break;
+                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax target } assignment }
+                    when _values.ContainsKey(target.Identifier.ValueText):
+                {
+                    int value = Expression(assignment.Right);
+                    if (value >= 0) _values[target.Identifier.ValueText] = value;
+                    break;
+                }
+                default:
+                    Unsupported(statement, $"the statement '{Short(statement)}'");
+                    break;
+            }
+        }
+
+        public int Expression(ExpressionSyntax expression)
+        {
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax p:
+                    return Expression(p.Expression);
+                case IdentifierNameSyntax id:
+                    if (_values.TryGetValue(id.Identifier.ValueText, out int v)) return v;
+                    Unsupported(id, $"'{id.Identifier.ValueText}', which is neither the input nor a local holding a layer's result");
+                    return -1;
+                case InvocationExpressionSyntax call:
+                {
+                    string? name = call.Expression switch
+                    {
+                        IdentifierNameSyntax n => n.Identifier.ValueText,
+                        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax n } => n.Identifier.ValueText,
+                        _ => null,
+                    };
+                    int layer = name is null ? -1 : _layers.FindIndex(l => l.Name == name);
+                    if (layer < 0)
+                    {
+                        Unsupported(call, $"the call '{Short(call)}', which is not a call of one of its layer methods");
+                        return -1;
+                    }
+                    if (call.ArgumentList.Arguments.Count != 1)
+                    {
+                        Unsupported(call, $"the call '{Short(call)}' with {call.ArgumentList.Arguments.Count} arguments (a layer takes one tensor)");
+                        return -1;
+                    }
+                    int input = Expression(call.ArgumentList.Arguments[0].Expression);
+                    if (input < 0) return -1;
+                    return Add(new GraphNode(NodeKind.Layer, layer, input, -1, name!), call.GetLocation());
+                }
+                case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.AddExpression) || binary.IsKind(SyntaxKind.MultiplyExpression):
+                {
+                    int a = Expression(binary.Left);
+                    int b = Expression(binary.Right);
+                    if (a < 0 || b < 0) return -1;
+                    bool add = binary.IsKind(SyntaxKind.AddExpression);
+                    string label = add ? "add_" + ++_adds : "multiply_" + ++_multiplies;
+                    return Add(new GraphNode(add ? NodeKind.Add : NodeKind.Multiply, -1, a, b, label), binary.GetLocation());
+                }
+                default:
+                    Unsupported(expression, $"'{Short(expression)}'");
+                    return -1;
+            }
+        }
+
+        private static string Short(SyntaxNode node)
+        {
+            string text = node.ToString().Replace("\r", " ").Replace("\n", " ");
+            return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
+        }
+    }
+
+    private static Location? NamedArgumentLocation(AttributeSyntax? attribute, string name)
+    {
+        var arg = attribute?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
+        return arg?.GetLocation();
+    }
+
+    private static string Keyword(TypeDeclarationSyntax syntax) => syntax switch
+    {
+        RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+        StructDeclarationSyntax => "struct",
+        InterfaceDeclarationSyntax => "interface",
+        _ => "class",
+    };
+}

@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace ModelGen.Generators.Model;
+
+/// <summary>What a shape problem points at, so the analyzer can put the squiggle on the exact argument or expression.</summary>
+internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, LayerArgument, Node }
+
+/// <summary>A shape rule that a model breaks: the rule's ID, where, and the message arguments.</summary>
+internal sealed record ShapeProblem(string Id, ProblemTarget Target, int Index, string Argument, EquatableArray<string> MessageArgs);
+
+/// <summary>Per-sample shape of a graph value (the batch dimension is implicit and symbolic); empty when unknown.</summary>
+internal sealed record NodePlan(EquatableArray<int> Shape, bool Live, bool RequiresGradient)
+{
+    public bool IsKnown => Shape.Count > 0;
+    public int Size => IsKnown ? Shape.Aggregate(1, (a, b) => a * b) : 0;
+}
+
+/// <summary>A layer's sizes and where its parameters sit in the flat buffer.</summary>
+internal sealed record LayerPlan(int InFeatures, int OutFeatures, int WeightOffset, int BiasOffset, int ParameterCount, bool Used);
+
+/// <summary>The result of shape inference: every value's shape, every layer's parameter slice, and the rules broken.</summary>
+internal sealed record ShapePlan(
+    EquatableArray<NodePlan> Nodes,
+    EquatableArray<LayerPlan> Layers,
+    int TotalParameters,
+    EquatableArray<ShapeProblem> Problems)
+{
+    public bool HasErrors => Problems.Any(p => !ShapeInference.IsWarning(p.Id));
+}
+
+/// <summary>
+/// The one shape engine: a pure function from a <see cref="ModelSpec"/> to a <see cref="ShapePlan"/>.
+/// The generator sizes its buffers with it; the analyzer reports its problems. Messages show the arithmetic.
+/// </summary>
+internal static class ShapeInference
+{
+    public static bool IsWarning(string id) => id is "MG0009" or "MG0013";
+
+    public static ShapePlan Infer(ModelSpec spec)
+    {
+        var problems = new List<ShapeProblem>();
+        var nodes = spec.Graph.Nodes;
+        var shapes = new int[nodes.Count][];
+        var layerIn = new int[spec.Layers.Count];
+        var layerInSource = new int[spec.Layers.Count];
+        for (int i = 0; i < layerInSource.Length; i++) layerInSource[i] = -1;
+
+        void Report(string id, ProblemTarget target, int index, string argument, params string[] args) =>
+            problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray()));
+
+        bool inputValid = spec.InputShape.Count > 0 && spec.InputShape.All(d => d > 0);
+        if (!inputValid)
+        {
+            string why = spec.InputShape.Count == 0
+                ? "declare the per-sample input shape, e.g. Input = new[] { 64 }"
+                : "every dimension must be at least 1";
+            Report("MG0003", ProblemTarget.ModelInput, -1, "", spec.TypeName, Text(spec.InputShape), why);
+        }
+
+        for (int n = 0; n < nodes.Count; n++)
+        {
+            var node = nodes[n];
+            switch (node.Kind)
+            {
+                case NodeKind.Input:
+                    shapes[n] = inputValid ? spec.InputShape.ToArray() : Array.Empty<int>();
+                    break;
+                case NodeKind.Layer:
+                {
+                    var layer = spec.Layers[node.Layer];
+                    var input = shapes[node.A];
+                    shapes[n] = new[] { layer.Units };
+                    if (input.Length == 0) break;
+                    var where = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, node.Layer);
+                    if (input.Length != 1)
+                    {
+                        Report("MG0014", where.Item1, where.Item2, "", layer.Name, Text(input), input.Length.ToString(CultureInfo.InvariantCulture), Product(input).ToString(CultureInfo.InvariantCulture));
+                        break;
+                    }
+                    int width = input[0];
+                    if (layer.DeclaredIn > 0 && layer.DeclaredIn != width)
+                    {
+                        Report("MG0007", ProblemTarget.LayerArgument, node.Layer, "In", layer.Name,
+                            layer.DeclaredIn.ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), Describe(spec, node.A, shapes));
+                        break;
+                    }
+                    if (layerInSource[node.Layer] >= 0 && layerIn[node.Layer] != width)
+                    {
+                        Report("MG0015", ProblemTarget.Node, n, "", layer.Name,
+                            layerIn[node.Layer].ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture));
+                        break;
+                    }
+                    layerIn[node.Layer] = width;
+                    layerInSource[node.Layer] = n;
+                    break;
+                }
+                case NodeKind.Add:
+                case NodeKind.Multiply:
+                {
+                    var a = shapes[node.A];
+                    var b = shapes[node.B];
+                    if (a.Length == 0 || b.Length == 0)
+                    {
+                        shapes[n] = Array.Empty<int>();
+                        break;
+                    }
+                    if (!a.SequenceEqual(b))
+                    {
+                        Report("MG0008", ProblemTarget.Node, n, "", node.Kind == NodeKind.Add ? "+" : "*",
+                            Describe(spec, node.A, shapes), Text(a), Describe(spec, node.B, shapes), Text(b));
+                        shapes[n] = Array.Empty<int>();
+                        break;
+                    }
+                    shapes[n] = a;
+                    break;
+                }
+            }
+        }
+
+        // Values that reach the output; the rest is dead code whose layers never train.
+        var live = new bool[nodes.Count];
+        if (spec.Graph.Output >= 0) MarkLive(nodes, spec.Graph.Output, live);
+        var used = new bool[spec.Layers.Count];
+        for (int n = 0; n < nodes.Count; n++)
+            if (live[n] && nodes[n].Kind == NodeKind.Layer) used[nodes[n].Layer] = true;
+
+        var requiresGradient = new bool[nodes.Count];
+        for (int n = 0; n < nodes.Count; n++)
+        {
+            var node = nodes[n];
+            requiresGradient[n] = node.Kind switch
+            {
+                NodeKind.Input => false,
+                NodeKind.Layer => true,
+                _ => requiresGradient[node.A] || requiresGradient[node.B],
+            };
+        }
+
+        // Parameter layout: layer by layer, weights (in×out) then bias.
+        var layerPlans = new List<LayerPlan>();
+        int offset = 0;
+        for (int l = 0; l < spec.Layers.Count; l++)
+        {
+            var layer = spec.Layers[l];
+            int inFeatures = layerInSource[l] >= 0 ? layerIn[l] : layer.DeclaredIn;
+            int weights = inFeatures * layer.Units;
+            int bias = layer.Bias ? layer.Units : 0;
+            layerPlans.Add(new LayerPlan(inFeatures, layer.Units, offset, layer.Bias ? offset + weights : -1, weights + bias, used[l]));
+            offset += weights + bias;
+            if (!used[l] && spec.Graph.FromForwardMethod)
+                Report("MG0013", ProblemTarget.LayerAttribute, l, "", layer.Name,
+                    inFeatures > 0 ? (weights + bias).ToString("N0", CultureInfo.InvariantCulture) + " parameters are" : "parameters are");
+        }
+
+        // The loss against the output.
+        if (spec.Graph.Output >= 0 && shapes[spec.Graph.Output] is { Length: > 0 } output)
+        {
+            if (output.Length != 1)
+                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), Text(output), spec.TypeName, "the losses take a flat [outputs] shape per sample");
+            else if (spec.Loss == LossKind.SoftmaxCrossEntropy && output[0] == 1)
+                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), Text(output), spec.TypeName,
+                    "softmax over a single output is always 1, so the loss is always 0; use Loss.BinaryCrossEntropy for a binary label, or give the last layer one unit per class");
+        }
+
+        var nodePlans = new List<NodePlan>();
+        for (int n = 0; n < nodes.Count; n++)
+            nodePlans.Add(new NodePlan((shapes[n] ?? Array.Empty<int>()).ToEquatableArray(), live[n], requiresGradient[n]));
+        return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), offset, problems.ToEquatableArray());
+    }
+
+    private static void MarkLive(EquatableArray<GraphNode> nodes, int n, bool[] live)
+    {
+        if (n < 0 || live[n]) return;
+        live[n] = true;
+        MarkLive(nodes, nodes[n].A, live);
+        MarkLive(nodes, nodes[n].B, live);
+    }
+
+    /// <summary>Names a value for a message: "the input 'x'", "'Up' (Dense 128)", "'add_1'".</summary>
+    private static string Describe(ModelSpec spec, int node, int[][] shapes)
+    {
+        var n = spec.Graph.Nodes[node];
+        return n.Kind switch
+        {
+            NodeKind.Input => $"the input '{n.Label}'",
+            NodeKind.Layer => $"'{n.Label}' (Dense {spec.Layers[n.Layer].Units})",
+            _ => $"'{n.Label}'",
+        };
+    }
+
+    public static string Text(IEnumerable<int> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+
+    private static int Product(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+}

@@ -1,0 +1,61 @@
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+using ModelGen.Generators.Emit;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators;
+
+/// <summary>
+/// Turns each [Model] class into its fused CPU code. Pipeline: ForAttributeWithMetadataName →
+/// <see cref="ModelParser"/> (equatable <see cref="ModelSpec"/>) → <see cref="ShapeInference"/> → <see cref="CpuEmitter"/>.
+/// Diagnostics are the analyzers' job; a model with errors gets only stub bodies.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ModelGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps (used by the incrementality tests).</summary>
+    public static class Steps
+    {
+        /// <summary>The parsed model declarations.</summary>
+        public const string Specs = "ModelSpecs";
+        /// <summary>The specs with their inferred shapes.</summary>
+        public const string Plans = "ModelPlans";
+    }
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var specs = context.SyntaxProvider.ForAttributeWithMetadataName(
+                ModelParser.ModelAttributeName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type && ctx.Attributes.Length > 0
+                    ? ModelParser.Parse(type, ctx.Attributes[0], ct).Spec
+                    : null)
+            .Where(static spec => spec is not null)
+            .WithTrackingName(Steps.Specs);
+
+        var plans = specs
+            .Select(static (spec, _) => new ModelPlan(spec!, ShapeInference.Infer(spec!)))
+            .WithTrackingName(Steps.Plans);
+
+        // Generated code needs pointers; without unsafe blocks only stubs are emitted (MG0016 says why).
+        var allowUnsafe = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.Options is CSharpCompilationOptions { AllowUnsafe: true });
+
+        context.RegisterSourceOutput(plans.Combine(allowUnsafe), static (output, input) =>
+        {
+            var (plan, unsafeAllowed) = input;
+            var spec = plan.Spec;
+            if (!spec.IsPartial) return;   // nothing can be added to a non-partial class; MG0001 says why
+            string source = !unsafeAllowed || spec.HasDeclarationErrors || plan.Shapes.HasErrors || spec.Graph.Output < 0
+                ? CpuEmitter.EmitInvalid(spec)
+                : CpuEmitter.Emit(spec, plan.Shapes);
+            output.AddSource(spec.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
+        });
+    }
+
+    private sealed record ModelPlan(ModelSpec Spec, ShapePlan Shapes);
+}

@@ -1,0 +1,63 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using ModelGen.Analyzers;
+using ModelGen.Generators;
+using Xunit;
+
+namespace ModelGen.Generators.Tests;
+
+/// <summary>Compiles user code in memory against the runtime, runs the generator and the analyzer.</summary>
+internal static class Harness
+{
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    {
+        // The test host's own framework assemblies plus the ModelGen runtime.
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll" or "mscorlib.dll")
+            .Append(typeof(ModelGen.Model).Assembly.Location);
+        return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    });
+
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
+
+    public static CSharpCompilation Compile(params string[] sources) => Compile(allowUnsafe: true, sources);
+
+    public static CSharpCompilation Compile(bool allowUnsafe, params string[] sources) =>
+        CSharpCompilation.Create("UserAssembly",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Model{i}.cs")),
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: allowUnsafe, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver() =>
+        CSharpGeneratorDriver.Create(new[] { new ModelGenerator().AsSourceGenerator() }, parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator; returns the generated sources and the compilation including them.</summary>
+    public static (GeneratorDriverRunResult Run, Compilation Output) Generate(CSharpCompilation compilation)
+    {
+        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        return (driver.GetRunResult(), output);
+    }
+
+    /// <summary>The ModelGen analyzer's diagnostics on the compilation after generation (as in a real build).</summary>
+    public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(params string[] sources)
+    {
+        var (_, output) = Generate(Compile(sources));
+        var withAnalyzers = output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer()));
+        var all = await withAnalyzers.GetAllDiagnosticsAsync();
+        Assert.DoesNotContain(all, d => d.Id == "AD0001");
+        return all.Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal)).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
+    }
+
+    /// <summary>Compiler errors of the compilation after generation (generated code must compile).</summary>
+    public static IReadOnlyList<Diagnostic> Errors(Compilation output) =>
+        output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+}

@@ -1,0 +1,65 @@
+namespace ModelGen.Generators.Tests;
+
+/// <summary>Model declarations shared by the snapshot and incrementality tests.</summary>
+internal static class SampleModels
+{
+    public const string DigitsMlp = """
+        using ModelGen;
+
+        namespace Samples;
+
+        [Model(Input = new[] { 64 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class DigitsMlp
+        {
+            [Dense(128, Activation.ReLU)] private partial Tensor Hidden(Tensor x);
+            [Dense(64, Activation.ReLU)]  private partial Tensor Hidden2(Tensor x);
+            [Dense(10)]                   private partial Tensor Logits(Tensor x);
+        }
+        """;
+
+    public const string ResidualRegressor = """
+        using ModelGen;
+
+        namespace Samples.Graphs;
+
+        [Model(Input = new[] { 16 }, Loss = Loss.MeanSquaredError)]
+        public partial class ResidualRegressor
+        {
+            [Dense(32, Activation.GELU)]                         private partial Tensor Up(Tensor x);
+            [Dense(16, Activation.LeakyReLU, NegativeSlope = 0.1f)] private partial Tensor Down(Tensor x);
+            [Dense(16, Activation.Sigmoid)]                      private partial Tensor Gate(Tensor x);
+            [Dense(1, Bias = false)]                             private partial Tensor Head(Tensor x);
+
+            [Forward]
+            private Tensor Forward(Tensor x)
+            {
+                var h = x + Down(Up(x));
+                h = h * Gate(h);
+                return Head(h);
+            }
+        }
+        """;
+
+    public const string NestedBinary = """
+        using ModelGen;
+
+        public static partial class Outer
+        {
+            [Model(Input = new[] { 30 }, Loss = Loss.BinaryCrossEntropy, PosWeight = 1.5f)]
+            internal partial class TumourClassifier
+            {
+                [Dense(16, Activation.Tanh)] internal partial Tensor Hidden(Tensor features);
+                [Dense(1)]                   internal partial Tensor Logit(Tensor features);
+            }
+        }
+        """;
+
+    public const string Unrelated = """
+        namespace Samples;
+
+        public static class Helpers
+        {
+            public static int Twice(int x) => 2 * x;
+        }
+        """;
+}

@@ -1,0 +1,49 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Xunit;
+
+namespace ModelGen.Generators.Tests;
+
+/// <summary>
+/// Generated sources compared with committed Snapshots/*.verified.cs files.
+/// Set MODELGEN_ACCEPT=1 to rewrite the snapshots after an intended change, then review the diff.
+/// </summary>
+public class SnapshotTests
+{
+    [Theory]
+    [InlineData(nameof(SampleModels.DigitsMlp), "Samples.DigitsMlp")]
+    [InlineData(nameof(SampleModels.ResidualRegressor), "Samples.Graphs.ResidualRegressor")]
+    [InlineData(nameof(SampleModels.NestedBinary), "Outer.TumourClassifier")]
+    public void GeneratedSourceMatchesSnapshot(string model, string fullName)
+    {
+        string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;
+        var (run, output) = Harness.Generate(Harness.Compile(source));
+        Assert.Empty(Harness.Errors(output));
+        var generated = Assert.Single(run.Results.Single().GeneratedSources);
+        Assert.Equal(fullName + ".g.cs", generated.HintName);
+        Verify(generated.SourceText.ToString(), fullName);
+    }
+
+    private static void Verify(string actual, string name, [CallerFilePath] string testFile = "")
+    {
+        string path = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots", name + ".verified.cs");
+        actual = actual.Replace("\r\n", "\n");
+        if (Environment.GetEnvironmentVariable("MODELGEN_ACCEPT") == "1")
+        {
+            File.WriteAllText(path, actual);
+            return;
+        }
+        Assert.True(File.Exists(path), $"No snapshot at {path}; run the tests with MODELGEN_ACCEPT=1 to create it, then review it.");
+        string expected = File.ReadAllText(path).Replace("\r\n", "\n");
+        if (expected != actual)
+        {
+            File.WriteAllText(Path.ChangeExtension(path, null).Replace(".verified", ".received") + ".cs", actual);
+            var expectedLines = expected.Split('\n');
+            var actualLines = actual.Split('\n');
+            int line = Enumerable.Range(0, Math.Min(expectedLines.Length, actualLines.Length)).FirstOrDefault(i => expectedLines[i] != actualLines[i], Math.Min(expectedLines.Length, actualLines.Length));
+            Assert.Fail($"Generated source for {name} differs from {path} at line {line + 1}:\n  expected: {expectedLines.ElementAtOrDefault(line)}\n  actual:   {actualLines.ElementAtOrDefault(line)}\n(the full output is in the .received.cs file beside it; MODELGEN_ACCEPT=1 accepts it)");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using ModelGen;
+
+namespace ModelGen.Tests.Models;
+
+// One small model per activation, loss and graph operation: the gradient checks run the
+// generated Graph<double> of each, so every emitted backward path is exercised.
+
+[Model(Input = new[] { 5 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class ReluNet
+{
+    [Dense(7, Activation.ReLU)] private partial Tensor A(Tensor x);
+    [Dense(3)] private partial Tensor B(Tensor x);
+}
+
+[Model(Input = new[] { 5 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class LeakyReluNet
+{
+    [Dense(7, Activation.LeakyReLU, NegativeSlope = 0.2f)] private partial Tensor A(Tensor x);
+    [Dense(3)] private partial Tensor B(Tensor x);
+}
+
+[Model(Input = new[] { 5 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class GeluNet
+{
+    [Dense(7, Activation.GELU)] private partial Tensor A(Tensor x);
+    [Dense(3)] private partial Tensor B(Tensor x);
+}
+
+[Model(Input = new[] { 5 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class SiluNet
+{
+    [Dense(7, Activation.SiLU)] private partial Tensor A(Tensor x);
+    [Dense(3)] private partial Tensor B(Tensor x);
+}
+
+[Model(Input = new[] { 5 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class SigmoidNet
+{
+    [Dense(7, Activation.Sigmoid)] private partial Tensor A(Tensor x);
+    [Dense(3)] private partial Tensor B(Tensor x);
+}
+
+[Model(Input = new[] { 5 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class TanhNet
+{
+    [Dense(7, Activation.Tanh)] private partial Tensor A(Tensor x);
+    [Dense(3)] private partial Tensor B(Tensor x);
+}
+
+[Model(Input = new[] { 4 }, Loss = Loss.MeanSquaredError)]
+public partial class MseNet
+{
+    [Dense(6, Activation.Tanh)] private partial Tensor A(Tensor x);
+    [Dense(2)] private partial Tensor B(Tensor x);
+}
+
+[Model(Input = new[] { 4 }, Loss = Loss.BinaryCrossEntropy, PosWeight = 2.5f)]
+public partial class BceNet
+{
+    [Dense(6, Activation.SiLU)] private partial Tensor A(Tensor x);
+    [Dense(3)] private partial Tensor B(Tensor x);
+}
+
+/// <summary>Residual add, gating product, a layer shared by two calls, and a layer without bias.</summary>
+[Model(Input = new[] { 6 }, Loss = Loss.MeanSquaredError)]
+public partial class GraphNet
+{
+    [Dense(6, Activation.Tanh)] private partial Tensor Shared(Tensor x);
+    [Dense(6, Activation.Sigmoid)] private partial Tensor Gate(Tensor x);
+    [Dense(2, Bias = false)] private partial Tensor Head(Tensor x);
+
+    [Forward]
+    public Tensor Forward(Tensor x)
+    {
+        var h = x + Shared(Shared(x));
+        h = h * Gate(x);
+        return Head(h + x);
+    }
+}

@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using Bench;
+using ModelGen;
+using ModelGen.Compute;
+
+// Prints one JSON line per (model, mode, batch) in the format of MODELS.md, so a run of this
+// program and of the PyTorch peer on the same machine can be compared as ratios.
+//   dotnet run -c Release --project samples/Bench -- [--models digits-mlp,mnist-mlp] [--threads 2] [--steps 30] [--repeats 5]
+
+var options = Options.Parse(args);
+ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
+
+foreach (string id in options.Models)
+{
+    (Model model, int batch, int classes) = id switch
+    {
+        "digits-mlp" => ((Model)new DigitsMlp(seed: 0), 64, 10),
+        "mnist-mlp" => (new MnistMlp(seed: 0), 256, 10),
+        _ => throw new ArgumentException($"Unknown model '{id}'; this benchmark has digits-mlp and mnist-mlp."),
+    };
+    foreach (var line in Measure(id, model, batch, classes, options)) Console.WriteLine(line);
+}
+
+static IEnumerable<string> Measure(string id, Model model, int batch, int classes, Options options)
+{
+    // Synthetic data from a fixed seed: standard-normal inputs, uniform labels (content does not change speed).
+    var rng = new Rng(0);
+    var inputs = new float[batch * model.InputSize];
+    for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)rng.NextGaussian();
+    var labels = new float[batch];
+    for (int i = 0; i < batch; i++) labels[i] = rng.NextInt(classes);
+    var optimizer = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
+    var outputs = new float[batch * model.OutputSize];
+
+    int warmup = Math.Max(3, options.Steps / 5);
+    var (trainRate, trainAlloc) = Rate(() => model.TrainStep(inputs, labels, batch, optimizer), batch, warmup, options);
+    yield return Json(id, "train", batch, options, trainRate, trainAlloc);
+    var (inferRate, inferAlloc) = Rate(() => model.Predict(inputs, batch, outputs), batch, warmup, options);
+    yield return Json(id, "infer", batch, options, inferRate, inferAlloc);
+    var one = inputs.AsMemory(0, model.InputSize);
+    var (singleRate, singleAlloc) = Rate(() => model.Predict(one.Span, 1, outputs), 1, warmup, options);
+    yield return Json(id, "infer", 1, options, singleRate, singleAlloc);
+}
+
+// Samples per second: median over repeats of `steps` timed calls after warm-up; also the bytes
+// allocated per call (all threads) during the timed calls.
+static (double Rate, double AllocatedPerStep) Rate(Action step, int batch, int warmup, Options options)
+{
+    for (int i = 0; i < warmup; i++) step();
+    var rates = new List<double>();
+    long allocated = 0;
+    for (int r = 0; r < options.Repeats; r++)
+    {
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < options.Steps; i++) step();
+        double seconds = clock.Elapsed.TotalSeconds;
+        allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
+        rates.Add(options.Steps * batch / seconds);
+    }
+    rates.Sort();
+    return (rates[rates.Count / 2], (double)allocated / (options.Repeats * options.Steps));
+}
+
+static string Json(string id, string mode, int batch, Options options, double rate, double allocatedPerStep) =>
+    string.Create(CultureInfo.InvariantCulture,
+        $"{{\"model\": \"{id}\", \"mode\": \"{mode}\", \"batch\": {batch}, \"threads\": {options.Threads}, \"device\": \"cpu\", \"samples_per_s\": {rate:F1}, \"steps\": {options.Steps}, \"alloc_bytes_per_step\": {allocatedPerStep:F0}, \"peer\": \"modelgen\"}}");
+
+sealed record Options(string[] Models, int Threads, int Steps, int Repeats)
+{
+    public static Options Parse(string[] args)
+    {
+        var o = new Options(new[] { "digits-mlp", "mnist-mlp" }, 2, 30, 5);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"'{args[i]}' needs a value.");
+            int Int(string name)
+            {
+                string v = Value();
+                return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer, not '{v}'.");
+            }
+            o = args[i] switch
+            {
+                "--models" => o with { Models = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--threads" => o with { Threads = Int("--threads") },
+                "--steps" => o with { Steps = Int("--steps") },
+                "--repeats" => o with { Repeats = Int("--repeats") },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --models, --threads, --steps, --repeats."),
+            };
+        }
+        return o;
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs ModelGen's benchmark and the PyTorch peer on this machine, in one run, and prints the
+# ratio ModelGen / PyTorch for each (model, mode, batch).
+#   samples/Bench/compare.sh [PEER_SCRIPT] [extra args for both, e.g. --threads 2]
+# PEER_SCRIPT defaults to ../shared/bench/torch_peer.py (needs Debian's python3-torch).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+peer=${1:-$root/../shared/bench/torch_peer.py}
+shift || true
+models=digits-mlp,mnist-mlp
+dotnet build -c Release "$root/samples/Bench" >/dev/null
+ours=$(dotnet "$root/samples/Bench/bin/Release/net10.0/Bench.dll" --models $models "$@")
+theirs=$(/usr/bin/python3 "$peer" --models $models "$@")
+echo "$ours"
+echo "$theirs"
+/usr/bin/python3 - "$ours" "$theirs" <<'PY'
+import json, sys
+ours = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+theirs = {(t["model"], t["mode"], t["batch"]): t for t in map(json.loads, filter(str.strip, sys.argv[2].splitlines()))}
+print(f'{"model":<12} {"mode":<6} {"batch":>5} {"modelgen/s":>12} {"pytorch/s":>12} {"ratio":>7}')
+for o in ours:
+    t = theirs.get((o["model"], o["mode"], o["batch"]))
+    if t:
+        print(f'{o["model"]:<12} {o["mode"]:<6} {o["batch"]:>5} {o["samples_per_s"]:>12.0f} {t["samples_per_s"]:>12.0f} {o["samples_per_s"]/t["samples_per_s"]:>7.2f}')
+PY

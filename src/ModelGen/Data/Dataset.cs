@@ -78,6 +78,32 @@ public sealed class Dataset
             Targets.AsSpan(start * TargetWidth, count * TargetWidth).ToArray(), TargetWidth, ClassCount);
     }
 
+    /// <summary>
+    /// Splits by row order: <c>First</c>, the first <paramref name="firstCount"/> rows, and <c>Remaining</c>, the rows
+    /// after them, both copied. Nothing is shuffled, so a time-ordered set stays ordered (train on the past, test on the
+    /// future) and a split is reproducible.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="firstCount"/> is negative or more than <see cref="Count"/>.</exception>
+    public (Dataset First, Dataset Remaining) Split(int firstCount)
+    {
+        if (firstCount < 0 || firstCount > Count)
+            throw new ArgumentOutOfRangeException(nameof(firstCount), firstCount, $"The first part must have 0…{Count} rows; this set has {Count}.");
+        return (Slice(0, firstCount), Slice(firstCount, Count - firstCount));
+    }
+
+    /// <summary>
+    /// A copy of this set with <paramref name="map"/> applied to every feature value; targets and class count are kept.
+    /// Meant for fixed transforms such as <c>p =&gt; p / 16f</c> on pixels: a transform whose constants are computed from
+    /// the data (a mean, a maximum) must take them from the training rows only, or test rows leak into training.
+    /// </summary>
+    public Dataset MapFeatures(Func<float, float> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        var features = new float[Features.Length];
+        for (int i = 0; i < features.Length; i++) features[i] = map(Features[i]);
+        return new Dataset(features, FeatureCount, (float[])Targets.Clone(), TargetWidth, ClassCount);
+    }
+
     /// <summary>The class label of row <paramref name="row"/> (classification sets).</summary>
     public int Label(int row) => (int)Targets[row * TargetWidth];
 

@@ -1,17 +1,35 @@
 using System;
+using System.Diagnostics;
 using System.IO;
-using System.IO.Compression;
 using System.Linq;
 using Digits;
 using ModelGen;
+using ModelGen.Data;
+using ModelGen.Metrics;
 
-var lines = new StreamReader(new GZipStream(File.OpenRead("/work/shared/data/digits.csv.gz"), CompressionMode.Decompress)).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).ToArray();
-var feats = new float[lines.Length * 64]; var labels = new int[lines.Length];
-for (int i = 0; i < lines.Length; i++) { var f = lines[i].Split(','); for (int j = 0; j < 64; j++) feats[i * 64 + j] = float.Parse(f[j]) / 16f; labels[i] = int.Parse(f[64]); }
-var all = Dataset.ForClassification(feats, 64, labels, 10);
-var train = all.Slice(0, 1437); var test = all.Slice(1437, 360);
+// Trains the digits MLP on the UCI handwritten digits (8×8 images, 10 classes): the first 1437
+// rows train, the last 360 rows test, pixels scaled from 0..16 to 0..1.
+//   dotnet run -c Release --project samples/Digits [-- path/to/digits.csv.gz]
+
+string path = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "digits.csv.gz");
+string[] classNames = Enumerable.Range(0, 10).Select(d => d.ToString()).ToArray();
+var digits = Datasets.LoadLabeledCsv(path, classNames);   // this file has no header line
+var (train, test) = digits.Data.MapFeatures(pixel => pixel / 16f).Split(1437);
+Console.WriteLine($"digits: {train.Count} training rows, {test.Count} test rows, {train.FeatureCount} features");
+
 var model = new DigitsMlp(seed: 42);
 Console.WriteLine(model.Summary());
-var sw = System.Diagnostics.Stopwatch.StartNew();
-var h = model.Fit(train, test, epochs: 30, batchSize: 64, optimizer: new Adam(1e-3f), seed: 42, onEpoch: e => Console.WriteLine(e));
-Console.WriteLine(model.Evaluate(test) + $" in {sw.ElapsedMilliseconds} ms");
+Console.WriteLine();
+
+var clock = Stopwatch.StartNew();
+model.Fit(train, epochs: 30, batchSize: 64, optimizer: new Adam(1e-3f), seed: 42,
+    onEpoch: epoch => Console.WriteLine(epoch));
+Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F2} s");
+
+// The test rows are used once, here, after training.
+var evaluation = model.Evaluate(test);
+var report = ClassificationMetrics.Compute(test.Targets.Select(t => (int)t).ToArray(), model.PredictClasses(test), 10, classNames);
+Console.WriteLine();
+Console.WriteLine(report);
+Console.WriteLine($"test loss {evaluation.Loss:F4}");
+Console.WriteLine($"test accuracy {evaluation.Accuracy:F4}");

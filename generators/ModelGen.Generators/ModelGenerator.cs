@@ -31,7 +31,7 @@ public sealed class ModelGenerator : IIncrementalGenerator
         var specs = context.SyntaxProvider.ForAttributeWithMetadataName(
                 ModelParser.ModelAttributeName,
                 predicate: static (node, _) => node is ClassDeclarationSyntax,
-                transform: static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type && ctx.Attributes.Length > 0
+                transform: static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type && ctx.Attributes.Length > 0 && !IsGeneric(type)
                     ? ModelParser.Parse(type, ctx.Attributes[0], ct).Spec
                     : null)
             .Where(static spec => spec is not null)
@@ -55,6 +55,17 @@ public sealed class ModelGenerator : IIncrementalGenerator
                 : CpuEmitter.Emit(spec, plan.Shapes);
             output.AddSource(spec.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
         });
+    }
+
+    /// <summary>
+    /// A generic model (MG0011) gets no code at all: a part written without the type parameters would
+    /// declare a second, non-generic type, and every stub on it would be an error of its own (CS0759).
+    /// </summary>
+    private static bool IsGeneric(INamedTypeSymbol type)
+    {
+        for (var t = type; t is not null; t = t.ContainingType)
+            if (t.IsGenericType) return true;
+        return false;
     }
 
     private sealed record ModelPlan(ModelSpec Spec, ShapePlan Shapes);

@@ -48,10 +48,19 @@ internal static class Harness
     }
 
     /// <summary>The ModelGen analyzer's diagnostics on the compilation after generation (as in a real build).</summary>
-    public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(params string[] sources)
+    public static Task<ImmutableArray<Diagnostic>> AnalyzeAsync(params string[] sources) => AnalyzeAsync(Compile(sources));
+
+    /// <summary>
+    /// The ModelGen analyzer's diagnostics on <paramref name="compilation"/> after generation, under its own options
+    /// (unsafe blocks, specific diagnostic options). With <paramref name="reportSuppressed"/>, diagnostics silenced by
+    /// <c>#pragma warning disable</c> are included with <see cref="Diagnostic.IsSuppressed"/> set, as an IDE sees them.
+    /// </summary>
+    public static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(CSharpCompilation compilation, bool reportSuppressed = false)
     {
-        var (_, output) = Generate(Compile(sources));
-        var withAnalyzers = output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer()));
+        var (_, output) = Generate(compilation);
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: reportSuppressed);
+        var withAnalyzers = output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer()), options);
         var all = await withAnalyzers.GetAllDiagnosticsAsync();
         Assert.DoesNotContain(all, d => d.Id == "AD0001");
         return all.Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal)).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();

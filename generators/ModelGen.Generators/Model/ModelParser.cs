@@ -108,8 +108,9 @@ internal static class ModelParser
                     break;
             }
         }
+        // An error, not the MG0009 warning: no code can be generated for a loss that does not exist.
         if (loss is < LossKind.SoftmaxCrossEntropy or > LossKind.BinaryCrossEntropy)
-            diagnostics.Add(Diagnostic.Create(Diagnostics.LossOutputMismatch, locations.LossArgument ?? locations.Model, ((int)loss).ToString(), "?", type.Name, "this is not a ModelGen.Loss value"));
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, locations.LossArgument ?? locations.Model, type.Name, $"Loss = {(int)loss} is not a ModelGen.Loss value"));
         if (posWeight <= 0 || double.IsNaN(posWeight) || double.IsInfinity(posWeight))
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "PosWeight") ?? locations.Model, type.Name, $"PosWeight = {posWeight} must be a positive finite number"));
 
@@ -120,11 +121,14 @@ internal static class ModelParser
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (member is not IMethodSymbol method) continue;
+            bool isLayer = false;
             foreach (var attribute in method.GetAttributes())
             {
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
-                if (attributeName == DenseAttributeName)
+                // A repeated [Dense] is the compiler's CS0579; a second layer of the same name would only add generated-code errors.
+                if (attributeName == DenseAttributeName && !isLayer)
                 {
+                    isLayer = true;
                     var layer = ParseDense(method, attribute, diagnostics, locations, cancellationToken);
                     if (layer is not null) layers.Add(layer);
                 }
@@ -179,6 +183,8 @@ internal static class ModelParser
         // An attribute the compiler could not bind (half-typed code) is the compiler's to report.
         if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
 
+        // Argument mistakes are reported below and block the real code, but the stub body is still
+        // emitted (only the method's form decides that), so the build shows MG0004 and not CS8795 too.
         bool emittable = true;
         int units = attribute.ConstructorArguments[0].Value is int u ? u : 0;
         int activationValue = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int a ? a : 0;
@@ -198,22 +204,18 @@ internal static class ModelParser
         if (units < 1)
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("units"), method.Name, $"Dense needs at least 1 unit, but units = {units}"));
-            emittable = false;
         }
         if (activationValue < (int)ActivationKind.None || activationValue > (int)ActivationKind.Tanh)
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("activation"), method.Name, $"activation value {activationValue} is not a ModelGen.Activation"));
-            emittable = false;
         }
         if (declaredIn < 0)
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("In"), method.Name, $"In = {declaredIn} must be positive (or 0 to infer it)"));
-            emittable = false;
         }
         if (double.IsNaN(slope) || double.IsInfinity(slope))
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("NegativeSlope"), method.Name, "NegativeSlope must be a finite number"));
-            emittable = false;
         }
 
         // The method must be a body-less partial declaration: Tensor Name(Tensor x).
@@ -255,7 +257,8 @@ internal static class ModelParser
     private static GraphSpec ForwardGraph(string modelName, IMethodSymbol forward, List<LayerSpec> layers,
         List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
     {
-        var syntax = forward.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        // A partial [Forward] has its body in the implementation part.
+        var syntax = (forward.PartialImplementationPart ?? forward).DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         var methodLocation = forward.Locations.FirstOrDefault() ?? locations.Model;
         if (syntax is null) return GraphSpec.Empty;
         if (forward.Parameters.Length != 1 || forward.Parameters[0].Type.ToDisplayString() != TensorTypeName || forward.ReturnType.ToDisplayString() != TensorTypeName)
@@ -263,20 +266,29 @@ internal static class ModelParser
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "must take one Tensor and return Tensor"));
             return GraphSpec.Empty;
         }
+        // Without a body there is no graph, and the generator would silently write stubs only.
+        if (syntax.Body is null && syntax.ExpressionBody is null)
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "has no body; write the graph in it, e.g. '=> Output(x);'"));
+            return GraphSpec.Empty;
+        }
         var builder = new GraphBuilder(modelName, forward.Parameters[0].Name, layers, diagnostics, locations);
         int output = -1;
+        ExpressionSyntax? returned = null;
         if (syntax.ExpressionBody is { } arrow)
         {
-            output = builder.Expression(arrow.Expression);
+            returned = arrow.Expression;
+            output = builder.Expression(returned);
         }
         else if (syntax.Body is { } block)
         {
             for (int i = 0; i < block.Statements.Count; i++)
             {
                 var statement = block.Statements[i];
-                if (statement is ReturnStatementSyntax { Expression: { } returned })
+                if (statement is ReturnStatementSyntax { Expression: { } value })
                 {
-                    output = builder.Expression(returned);
+                    returned = value;
+                    output = builder.Expression(value);
                     if (i != block.Statements.Count - 1) builder.Unsupported(block.Statements[i + 1], "statements after 'return'");
                     break;
                 }
@@ -286,6 +298,13 @@ internal static class ModelParser
                 diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "must end with 'return <expression>;'"));
         }
         if (builder.Failed || output < 0) return GraphSpec.Empty;
+        // The loss and backward pass start from the returned value; without a layer under it there is nothing to train.
+        if (!builder.DependsOnLayer(output))
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, returned?.GetLocation() ?? methodLocation, forward.Name,
+                $"returns '{GraphBuilder.Short(returned!)}', which no layer computes; return the result of a layer call"));
+            return GraphSpec.Empty;
+        }
         return new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true);
     }
 
@@ -310,6 +329,24 @@ internal static class ModelParser
         public readonly List<GraphNode> Nodes = new();
         public bool Failed { get; private set; }
 
+        public bool DependsOnLayer(int output)
+        {
+            // Iterative with a visited set: 'var y = x + x; var z = y + y; ...' shares operands, and plain recursion would be exponential.
+            var seen = new bool[Nodes.Count];
+            var pending = new Stack<int>();
+            pending.Push(output);
+            while (pending.Count > 0)
+            {
+                int n = pending.Pop();
+                if (n < 0 || seen[n]) continue;
+                seen[n] = true;
+                if (Nodes[n].Kind == NodeKind.Layer) return true;
+                pending.Push(Nodes[n].A);
+                pending.Push(Nodes[n].B);
+            }
+            return false;
+        }
+
         private int Add(GraphNode node, Location location)
         {
             Nodes.Add(node);
@@ -330,15 +367,14 @@ internal static class ModelParser
                 case LocalDeclarationStatementSyntax local when local.Declaration.Variables.All(v => v.Initializer is not null):
                     foreach (var variable in local.Declaration.Variables)
                     {
-                        int value = Expression(variable.Initializer!.Value);
-                        if (value >= 0) _values[variable.Identifier.ValueText] = value;
+                        // Stored even when -1: a use of a local whose initializer was already reported is not a second mistake.
+                        _values[variable.Identifier.ValueText] = Expression(variable.Initializer!.Value);
                     }
                     break;
                 case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax target } assignment }
                     when _values.ContainsKey(target.Identifier.ValueText):
                 {
-                    int value = Expression(assignment.Right);
-                    if (value >= 0) _values[target.Identifier.ValueText] = value;
+                    _values[target.Identifier.ValueText] = Expression(assignment.Right);
                     break;
                 }
                 default:
@@ -395,7 +431,7 @@ internal static class ModelParser
             }
         }
 
-        private static string Short(SyntaxNode node)
+        public static string Short(SyntaxNode node)
         {
             string text = node.ToString().Replace("\r", " ").Replace("\n", " ");
             return text.Length <= 60 ? text : text.Substring(0, 57) + "...";

@@ -72,7 +72,8 @@ internal static class ShapeInference
                 {
                     var layer = spec.Layers[node.Layer];
                     var input = shapes[node.A];
-                    shapes[n] = new[] { layer.Units };
+                    // Units < 1 is MG0004; an unknown width keeps it from turning into width errors further on.
+                    shapes[n] = layer.Units > 0 ? new[] { layer.Units } : Array.Empty<int>();
                     if (input.Length == 0) break;
                     var where = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, node.Layer);
                     if (input.Length != 1)
@@ -156,7 +157,8 @@ internal static class ShapeInference
         }
 
         // The loss against the output.
-        if (spec.Graph.Output >= 0 && shapes[spec.Graph.Output] is { Length: > 0 } output)
+        // A model without layers (MG0006) returns its input, which is no output to judge the loss by.
+        if (spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
         {
             if (output.Length != 1)
                 Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), Text(output), spec.TypeName, "the losses take a flat [outputs] shape per sample");

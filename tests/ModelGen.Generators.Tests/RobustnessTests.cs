@@ -1,0 +1,152 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using ModelGen.Analyzers;
+using Xunit;
+
+namespace ModelGen.Generators.Tests;
+
+/// <summary>
+/// Half-typed code is what the generator and the analyzer see on every keystroke in an IDE. For every
+/// prefix of a few realistic models, cut at each token boundary, neither may throw: a generator exception
+/// surfaces as CS8784/CS8785 and breaks the whole build, an analyzer exception as AD0001.
+/// </summary>
+public class RobustnessTests
+{
+    private const string SequentialMlp = """
+        using ModelGen;
+
+        namespace Digits;
+
+        /// <summary>64 pixels → 128 → 64 → 10 classes.</summary>
+        [Model(Input = new[] { 64 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class DigitsMlp
+        {
+            [Dense(128, Activation.ReLU)] private partial Tensor Hidden(Tensor x);
+            [Dense(64, Activation.LeakyReLU, NegativeSlope = 0.1f)] private partial Tensor Hidden2(Tensor x);
+            [Dense(10, In = 64)] private partial Tensor Logits(Tensor x);
+        }
+        """;
+
+    private const string ResidualGraph = """
+        using ModelGen;
+
+        namespace Blocks
+        {
+            public partial class Container
+            {
+                [Model(Input = new[] { 128 }, Loss = Loss.MeanSquaredError)]
+                internal partial class GatedResidual
+                {
+                    [Dense(256, Activation.GELU)] private partial Tensor Up(Tensor x);
+                    [Dense(128)] private partial Tensor Down(Tensor x);
+                    [Dense(128, Activation.Sigmoid, Bias = false)] private partial Tensor Gate(Tensor x);
+                    [Dense(128)] private partial Tensor Out(Tensor x);
+
+                    [Forward]
+                    private Tensor Forward(Tensor x)
+                    {
+                        var h = Down(Up(x));
+                        var g = Gate(x);
+                        h = x + h * g;
+                        return Out(h) + this.Out(x);
+                    }
+                }
+            }
+        }
+        """;
+
+    private const string WithMistakes = """
+        using ModelGen;
+
+        [Model(Input = new[] { 8, 8 }, Loss = (Loss)5, PosWeight = -1)]
+        public class Broken<T> : System.Exception
+        {
+            [Dense(0, (Activation)42, In = -3)] private static Tensor Zero(Tensor x, int y) => x;
+            [Dense(16)] [Dense(4)] private partial Tensor Twice(Tensor x);
+            [Dense(16, In = 99)] private partial Tensor Wide(Tensor x);
+            [Dense(16)] private partial Tensor Shared(Tensor x);
+            [Dense(16)] private partial Tensor Unused(Tensor x);
+            private Tensor Helper(Tensor t) => t;
+
+            [Forward]
+            private Tensor Forward(Tensor x)
+            {
+                var a = Helper(x);
+                for (int i = 0; i < 3; i++) a = Shared(a);
+                if (a is null) return x - a;
+                var b = Shared(Wide(x)) * Shared(x) + Missing(x, a);
+                return b;
+                b = Twice(b);
+            }
+
+            [Forward] private Tensor Second(Tensor x) => x;
+        }
+        """;
+
+    private static string Source(string name) => name switch
+    {
+        nameof(SequentialMlp) => SequentialMlp,
+        nameof(ResidualGraph) => ResidualGraph,
+        _ => WithMistakes,
+    };
+
+    [Theory]
+    [InlineData(nameof(SequentialMlp))]
+    [InlineData(nameof(ResidualGraph))]
+    [InlineData(nameof(WithMistakes))]
+    public async Task EveryTokenPrefix_NeitherGeneratorNorAnalyzerThrows(string name)
+    {
+        string source = Source(name);
+        var tokens = CSharpSyntaxTree.ParseText(source, Harness.ParseOptions).GetRoot().DescendantTokens().ToList();
+        var prefixes = tokens.Select(t => t.Span.End).Where(end => end > 0).Distinct()
+            .Select(end => (Where: $"prefix to {end}", Text: source.Substring(0, end))).ToList();
+        Assert.True(prefixes.Count > 50, $"only {prefixes.Count} cut points");
+        await AssertNoCrashes(prefixes);
+    }
+
+    [Theory]
+    [InlineData(nameof(SequentialMlp))]
+    [InlineData(nameof(ResidualGraph))]
+    [InlineData(nameof(WithMistakes))]
+    public async Task EveryTokenDeleted_NeitherGeneratorNorAnalyzerThrows(string name)
+    {
+        // Prefixes never close the class; a single missing token in the middle (a ')' or a '=>') leaves the rest intact.
+        string source = Source(name);
+        var tokens = CSharpSyntaxTree.ParseText(source, Harness.ParseOptions).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).ToList();
+        var variants = tokens.Select(t => (Where: $"without '{t.Text}' at {t.SpanStart}", Text: source.Remove(t.SpanStart, t.Span.Length))).ToList();
+        await AssertNoCrashes(variants);
+    }
+
+    private static async Task AssertNoCrashes(IEnumerable<(string Where, string Text)> variants)
+    {
+        var failures = new List<string>();
+        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer());
+        foreach (var (where, text) in variants)
+        {
+            var driver = Harness.CreateDriver().RunGeneratorsAndUpdateCompilation(Harness.Compile(text), out var output, out var generatorDiagnostics);
+            foreach (var result in driver.GetRunResult().Results)
+                if (result.Exception is not null)
+                    failures.Add($"{where}: generator threw {result.Exception.GetType().Name}: {result.Exception.Message}");
+            foreach (var d in generatorDiagnostics.Concat(output.GetDiagnostics()).Where(d => d.Id is "CS8784" or "CS8785"))
+                failures.Add($"{where}: {d.Id} {d.GetMessage()}");
+
+            var analyzed = await output.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync();
+            foreach (var d in analyzed.Where(d => d.Id == "AD0001"))
+                failures.Add($"{where}: {d.GetMessage()}");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact]
+    public async Task TheMistakesModel_IsDiagnosedNotCrashedOn()
+    {
+        // The full file is the last prefix above; here its diagnostics are pinned so the sample keeps exercising the rules.
+        var ids = (await Harness.AnalyzeAsync(WithMistakes)).Select(d => d.Id).Distinct().OrderBy(id => id).ToArray();
+        Assert.Equal(new[] { "MG0001", "MG0002", "MG0004", "MG0005", "MG0010", "MG0011", "MG0012" }, ids);
+    }
+}

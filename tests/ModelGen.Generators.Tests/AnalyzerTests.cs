@@ -226,12 +226,12 @@ public class AnalyzerTests
     // ───────────── MG0004: invalid argument ─────────────
 
     [Theory]
-    [InlineData("[Dense(0)]", "0", "Layer 'A': Dense needs at least 1 unit, but units = 0")]
+    [InlineData("[Dense(0)]", "0", "Dense 'A': Dense needs at least 1 unit, but units = 0")]
     [InlineData("[Dense(-5, Activation.ReLU)]", "-5", "units = -5")]
     [InlineData("[Dense(units: 0)]", "units: 0", "units = 0")]
-    [InlineData("[Dense(10, (Activation)99)]", "(Activation)99", "Layer 'A': activation value 99 is not a ModelGen.Activation")]
-    [InlineData("[Dense(10, In = -1)]", "In = -1", "Layer 'A': In = -1 must be positive (or 0 to infer it)")]
-    [InlineData("[Dense(10, Activation.LeakyReLU, NegativeSlope = float.NaN)]", "NegativeSlope = float.NaN", "Layer 'A': NegativeSlope must be a finite number")]
+    [InlineData("[Dense(10, (Activation)99)]", "(Activation)99", "Dense 'A': activation value 99 is not a ModelGen.Activation")]
+    [InlineData("[Dense(10, In = -1)]", "In = -1", "Dense 'A': In = -1 must be positive (or 0 to infer it)")]
+    [InlineData("[Dense(10, Activation.LeakyReLU, NegativeSlope = float.NaN)]", "NegativeSlope = float.NaN", "Dense 'A': NegativeSlope must be a finite number")]
     public async Task MG0004_InvalidLayerArgument_IsReportedOnTheArgument(string attribute, string span, string message)
     {
         string source = $$"""
@@ -263,9 +263,9 @@ public class AnalyzerTests
     }
 
     [Theory]
-    [InlineData("PosWeight = 0", "Layer 'M': PosWeight = 0 must be a positive finite number")]
+    [InlineData("PosWeight = 0", "Model 'M': PosWeight = 0 must be a positive finite number")]
     [InlineData("PosWeight = float.PositiveInfinity", "must be a positive finite number")]
-    [InlineData("Loss = (Loss)7", "Layer 'M': Loss = 7 is not a ModelGen.Loss value")]
+    [InlineData("Loss = (Loss)7", "Model 'M': Loss = 7 is not a ModelGen.Loss value")]
     public async Task MG0004_InvalidModelArgument_IsReportedOnTheArgument(string argument, string message)
     {
         string source = $$"""
@@ -989,5 +989,75 @@ public class AnalyzerTests
         Assert.Empty(await Harness.AnalyzeAsync(source));
         var (_, output) = Harness.Generate(Harness.Compile(source));
         Assert.Equal(new[] { "CS0579" }, Harness.Errors(output).Select(e => e.Id));
+    }
+
+    // ───────────── MG0017: reserved layer name ─────────────
+
+    [Theory]
+    [InlineData("Loss")]
+    [InlineData("Graph")]
+    [InlineData("Summary")]
+    [InlineData("TotalParameters")]
+    public async Task MG0017_LayerNamedLikeAGeneratedMember_IsReportedOnTheMethodName(string name)
+    {
+        string source = $$"""
+            using ModelGen;
+            [Model(Input = new[] { 4 })]
+            public partial class M
+            {
+                [Dense(2)] private partial Tensor {{name}}(Tensor x);
+            }
+            """;
+        await AssertSingle(source, "MG0017", name, $"Layer method '{name}' has the name of a member every model gets");
+        AssertNoCompilerErrors(source);
+    }
+
+    [Fact]
+    public async Task MG0017_Twin_KeywordAndCaseOnlyDifferentNames_AreCleanAndCompile()
+    {
+        // '@class' must be written back with its '@', and 'A'/'a' must not collide in generated locals.
+        const string source = """
+            using ModelGen;
+            [Model(Input = new[] { 4 })]
+            public partial class M
+            {
+                [Dense(3, Activation.ReLU)] private partial Tensor @class(Tensor @in);
+                [Dense(3, Activation.ReLU)] private partial Tensor A(Tensor x);
+                [Dense(2)] private partial Tensor a(Tensor x);
+                [Forward] private Tensor F(Tensor x) => a(A(@class(x)));
+            }
+            """;
+        await AssertClean(source);
+    }
+
+    // ───────────── MG0018: model too large ─────────────
+
+    [Fact]
+    public async Task MG0018_ParameterCountBeyondOneBuffer_IsReportedOnTheClass()
+    {
+        const string source = """
+            using ModelGen;
+            [Model(Input = new[] { 100000 })]
+            public partial class M
+            {
+                [Dense(100000)] private partial Tensor A(Tensor x);
+            }
+            """;
+        await AssertSingle(source, "MG0018", "M", "'M' needs 10,000,100,000 parameters");
+        AssertNoCompilerErrors(source);
+    }
+
+    [Fact]
+    public async Task MG0018_Twin_ALargeModelThatFits_IsClean()
+    {
+        const string source = """
+            using ModelGen;
+            [Model(Input = new[] { 10000 })]
+            public partial class M
+            {
+                [Dense(10000)] private partial Tensor A(Tensor x);
+            }
+            """;
+        await AssertClean(source);
     }
 }

@@ -25,9 +25,9 @@ public class DiagnosticCatalogTests
         new ModelAnalyzer().SupportedDiagnostics.OrderBy(d => d.Id, StringComparer.Ordinal).ToArray();
 
     [Fact]
-    public void Ids_AreMG0001ToMG0016_WithHelpLinks()
+    public void Ids_AreMG0001ToMG0018_WithHelpLinks()
     {
-        Assert.Equal(Enumerable.Range(1, 16).Select(i => $"MG{i:0000}"), Rules.Select(r => r.Id));
+        Assert.Equal(Enumerable.Range(1, 18).Select(i => $"MG{i:0000}"), Rules.Select(r => r.Id));
         foreach (var rule in Rules)
         {
             Assert.Equal($"docs/diagnostics/{rule.Id}.md", rule.HelpLinkUri);
@@ -80,7 +80,7 @@ public class DiagnosticCatalogTests
         return page.Substring(start, end - start);
     }
 
-    public static TheoryData<string> RuleIds() => new(Enumerable.Range(1, 16).Select(i => $"MG{i:0000}"));
+    public static TheoryData<string> RuleIds() => new(Enumerable.Range(1, 18).Select(i => $"MG{i:0000}"));
 
     [Theory]
     [MemberData(nameof(RuleIds))]

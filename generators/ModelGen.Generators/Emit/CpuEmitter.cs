@@ -37,7 +37,7 @@ internal static class CpuEmitter
         {
             if (!first) w.Line();
             first = false;
-            w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {layer.Name}(global::ModelGen.Tensor {layer.ParameterName})");
+            w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
             w.Indent().Line($"=> throw new global::System.InvalidOperationException({message});").Outdent();
         }
         CloseTypes(w, spec);
@@ -129,7 +129,7 @@ internal static class CpuEmitter
             var lp = plan.Layers[l];
             if (lp.ParameterCount == 0) continue;
             w.Line();
-            string rng = Local(layer.Name) + "Rng";
+            string rng = "rng" + layer.Name;
             bool kaiming = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU or ActivationKind.SiLU;
             string slope = layer.Activation == ActivationKind.LeakyReLU ? Literals.Double(layer.NegativeSlope) : "0.0";
             w.Line($"// {layer.Name}: weights {FlatShape(new[] { lp.InFeatures, lp.OutFeatures })} {(kaiming ? "Kaiming-normal" : "Xavier-uniform")}{(layer.Bias ? ", bias zeros" : "")}");
@@ -156,8 +156,8 @@ internal static class CpuEmitter
             w.Line($"/// {Literals.Grouped(lp.ParameterCount)} parameters: weights [{Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}] at offset {Literals.Grouped(lp.WeightOffset)}{(layer.Bias ? $", bias [{Literals.Int(lp.OutFeatures)}] at {Literals.Grouped(lp.BiasOffset)}" : "")}.");
             w.Line($"/// Runs eagerly on a tensor (for debugging); training and inference use the fused <see cref=\"Graph{{T}}\"/>.");
             w.Line($"/// </summary>");
-            w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {layer.Name}(global::ModelGen.Tensor {layer.ParameterName})");
-            w.Indent().Line($"=> EagerLayers.Dense({layer.ParameterName}, Parameters, weightOffset: {Literals.Int(lp.WeightOffset)}, biasOffset: {Literals.Int(lp.BiasOffset)}, inFeatures: {Literals.Int(lp.InFeatures)}, outFeatures: {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Literals.Float(layer.NegativeSlope)}, {Literals.String(layer.Name)});").Outdent();
+            w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
+            w.Indent().Line($"=> EagerLayers.Dense({Identifier(layer.ParameterName)}, Parameters, weightOffset: {Literals.Int(lp.WeightOffset)}, biasOffset: {Literals.Int(lp.BiasOffset)}, inFeatures: {Literals.Int(lp.InFeatures)}, outFeatures: {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Literals.Float(layer.NegativeSlope)}, {Literals.String(layer.Name)});").Outdent();
             w.Line();
         }
     }
@@ -426,6 +426,10 @@ internal static class CpuEmitter
         LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
         _ => $"LossKernels.BinaryCrossEntropyWithLogits({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.Double(spec.PosWeight)}))",
     };
+
+    /// <summary>A name as a C# identifier: keywords get '@'.</summary>
+    private static string Identifier(string name) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
     private static string Local(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
 

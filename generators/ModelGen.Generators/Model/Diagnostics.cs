@@ -28,8 +28,8 @@ internal static class Diagnostics
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor InvalidLayerArgument = Rule("MG0004",
-        "Layer argument is invalid",
-        "Layer '{0}': {1}",
+        "Attribute argument is invalid",
+        "{0}: {1}",
         DeclarationCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor UnsupportedForwardConstruct = Rule("MG0005",
@@ -92,11 +92,21 @@ internal static class Diagnostics
         "The code generated for '{0}' works on pinned buffers through pointers; set <AllowUnsafeBlocks>true</AllowUnsafeBlocks> in the project (the ModelGen package sets it unless the project turns it off)",
         DeclarationCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor ReservedLayerName = Rule("MG0017",
+        "Layer name clashes with a generated member",
+        "Layer method '{0}' {1}; rename it",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ModelTooLarge = Rule("MG0018",
+        "Model is too large",
+        "'{0}' needs {1} parameters, but one model holds at most 2,147,483,647 (a single float32 buffer)",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
         NoLayers, DenseInputMismatch, ElementwiseShapeMismatch, LossOutputMismatch, BaseClassConflict,
         GenericModel, InvalidForwardMethod, LayerNotUsed, DenseNeedsFlatInput, SharedLayerWidthMismatch,
-        UnsafeBlocksDisabled,
+        UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge,
     };
 }

@@ -49,6 +49,15 @@ internal static class ModelParser
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
 
+    /// <summary>Members of ModelGen.Model and of the generated part; a layer method of the same name cannot coexist with them.</summary>
+    private static readonly HashSet<string> ReservedNames = new()
+    {
+        "InputSize", "OutputSize", "Loss", "TargetSize", "ParameterCount", "Parameters", "Gradients", "Summary",
+        "CreateGraph", "TrainStep", "Fit", "Evaluate", "Predict", "PredictClasses",
+        "TotalParameters", "Initialize", "Graph", "SummaryText",
+        "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize",
+    };
+
     public static ParsedModel Parse(INamedTypeSymbol type, AttributeData modelAttribute, CancellationToken cancellationToken)
     {
         var diagnostics = new List<Diagnostic>();
@@ -110,9 +119,10 @@ internal static class ModelParser
         }
         // An error, not the MG0009 warning: no code can be generated for a loss that does not exist.
         if (loss is < LossKind.SoftmaxCrossEntropy or > LossKind.BinaryCrossEntropy)
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, locations.LossArgument ?? locations.Model, type.Name, $"Loss = {(int)loss} is not a ModelGen.Loss value"));
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, locations.LossArgument ?? locations.Model, $"Model '{type.Name}'", $"Loss = {(int)loss} is not a ModelGen.Loss value"));
         if (posWeight <= 0 || double.IsNaN(posWeight) || double.IsInfinity(posWeight))
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "PosWeight") ?? locations.Model, type.Name, $"PosWeight = {posWeight} must be a positive finite number"));
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "PosWeight") ?? locations.Model, $"Model '{type.Name}'",
+                $"PosWeight = {posWeight.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
 
         // Layer methods, in declaration order.
         var layers = new List<LayerSpec>();
@@ -203,19 +213,19 @@ internal static class ModelParser
 
         if (units < 1)
         {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("units"), method.Name, $"Dense needs at least 1 unit, but units = {units}"));
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("units"), $"Dense '{method.Name}'", $"Dense needs at least 1 unit, but units = {units}"));
         }
         if (activationValue < (int)ActivationKind.None || activationValue > (int)ActivationKind.Tanh)
         {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("activation"), method.Name, $"activation value {activationValue} is not a ModelGen.Activation"));
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("activation"), $"Dense '{method.Name}'", $"activation value {activationValue} is not a ModelGen.Activation"));
         }
         if (declaredIn < 0)
         {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("In"), method.Name, $"In = {declaredIn} must be positive (or 0 to infer it)"));
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("In"), $"Dense '{method.Name}'", $"In = {declaredIn} must be positive (or 0 to infer it)"));
         }
         if (double.IsNaN(slope) || double.IsInfinity(slope))
         {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("NegativeSlope"), method.Name, "NegativeSlope must be a finite number"));
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("NegativeSlope"), $"Dense '{method.Name}'", "NegativeSlope must be a finite number"));
         }
 
         // The method must be a body-less partial declaration: Tensor Name(Tensor x).
@@ -235,6 +245,10 @@ internal static class ModelParser
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerMethod, method.Locations.FirstOrDefault() ?? layerLocations.Attribute, method.Name, problem));
             emittable = false;
         }
+
+        if (ReservedNames.Contains(method.Name))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.ReservedLayerName, method.Locations.FirstOrDefault() ?? layerLocations.Attribute, method.Name,
+                "has the name of a member every model gets (from ModelGen.Model or the generated code)"));
 
         string modifiers = methodSyntax is null ? "private" : string.Join(" ", methodSyntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
         string parameterName = method.Parameters.Length == 1 ? method.Parameters[0].Name : "x";

@@ -142,19 +142,25 @@ internal static class ShapeInference
 
         // Parameter layout: layer by layer, weights (in×out) then bias.
         var layerPlans = new List<LayerPlan>();
-        int offset = 0;
+        long offset = 0;
         for (int l = 0; l < spec.Layers.Count; l++)
         {
             var layer = spec.Layers[l];
             int inFeatures = layerInSource[l] >= 0 ? layerIn[l] : layer.DeclaredIn;
-            int weights = inFeatures * layer.Units;
-            int bias = layer.Bias ? layer.Units : 0;
-            layerPlans.Add(new LayerPlan(inFeatures, layer.Units, offset, layer.Bias ? offset + weights : -1, weights + bias, used[l]));
-            offset += weights + bias;
+            long weights = (long)inFeatures * layer.Units;
+            long bias = layer.Bias ? layer.Units : 0;
+            long count = weights + bias;
+            if (offset + count <= int.MaxValue)
+                layerPlans.Add(new LayerPlan(inFeatures, layer.Units, (int)offset, layer.Bias ? (int)(offset + weights) : -1, (int)count, used[l]));
+            else
+                layerPlans.Add(new LayerPlan(inFeatures, layer.Units, 0, -1, 0, used[l]));
+            offset += count;
             if (!used[l] && spec.Graph.FromForwardMethod)
                 Report("MG0013", ProblemTarget.LayerAttribute, l, "", layer.Name,
-                    inFeatures > 0 ? (weights + bias).ToString("N0", CultureInfo.InvariantCulture) + " parameters are" : "parameters are");
+                    inFeatures > 0 ? count.ToString("N0", CultureInfo.InvariantCulture) + " parameters are" : "parameters are");
         }
+        if (offset > int.MaxValue)
+            Report("MG0018", ProblemTarget.Model, -1, "", spec.TypeName, offset.ToString("N0", CultureInfo.InvariantCulture));
 
         // The loss against the output.
         // A model without layers (MG0006) returns its input, which is no output to judge the loss by.
@@ -170,7 +176,7 @@ internal static class ShapeInference
         var nodePlans = new List<NodePlan>();
         for (int n = 0; n < nodes.Count; n++)
             nodePlans.Add(new NodePlan((shapes[n] ?? Array.Empty<int>()).ToEquatableArray(), live[n], requiresGradient[n]));
-        return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), offset, problems.ToEquatableArray());
+        return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray());
     }
 
     private static void MarkLive(EquatableArray<GraphNode> nodes, int n, bool[] live)

@@ -45,13 +45,13 @@ partial class Outer
                 throw new ArgumentException($"The buffer has {parameters.Length} elements; TumourClassifier has {TotalParameters} parameters.", nameof(parameters));
 
             // Hidden: weights [30, 16] Xavier-uniform, bias zeros
-            var hiddenRng = new Rng(seed, stream: 0);
-            Initializers.XavierUniform(parameters.Slice(0, 480), fanIn: 30, fanOut: 16, ref hiddenRng);
+            var rngHidden = new Rng(seed, stream: 0);
+            Initializers.XavierUniform(parameters.Slice(0, 480), fanIn: 30, fanOut: 16, ref rngHidden);
             parameters.Slice(480, 16).Clear();
 
             // Logit: weights [16, 1] Xavier-uniform, bias zeros
-            var logitRng = new Rng(seed, stream: 1);
-            Initializers.XavierUniform(parameters.Slice(496, 16), fanIn: 16, fanOut: 1, ref logitRng);
+            var rngLogit = new Rng(seed, stream: 1);
+            Initializers.XavierUniform(parameters.Slice(496, 16), fanIn: 16, fanOut: 1, ref rngLogit);
             parameters.Slice(512, 1).Clear();
         }
 

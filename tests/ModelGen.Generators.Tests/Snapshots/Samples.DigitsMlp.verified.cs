@@ -45,18 +45,18 @@ partial class DigitsMlp : global::ModelGen.Model
             throw new ArgumentException($"The buffer has {parameters.Length} elements; DigitsMlp has {TotalParameters} parameters.", nameof(parameters));
 
         // Hidden: weights [64, 128] Kaiming-normal, bias zeros
-        var hiddenRng = new Rng(seed, stream: 0);
-        Initializers.KaimingNormal(parameters.Slice(0, 8192), fanIn: 64, negativeSlope: 0.0, ref hiddenRng);
+        var rngHidden = new Rng(seed, stream: 0);
+        Initializers.KaimingNormal(parameters.Slice(0, 8192), fanIn: 64, negativeSlope: 0.0, ref rngHidden);
         parameters.Slice(8192, 128).Clear();
 
         // Hidden2: weights [128, 64] Kaiming-normal, bias zeros
-        var hidden2Rng = new Rng(seed, stream: 1);
-        Initializers.KaimingNormal(parameters.Slice(8320, 8192), fanIn: 128, negativeSlope: 0.0, ref hidden2Rng);
+        var rngHidden2 = new Rng(seed, stream: 1);
+        Initializers.KaimingNormal(parameters.Slice(8320, 8192), fanIn: 128, negativeSlope: 0.0, ref rngHidden2);
         parameters.Slice(16512, 64).Clear();
 
         // Logits: weights [64, 10] Xavier-uniform, bias zeros
-        var logitsRng = new Rng(seed, stream: 2);
-        Initializers.XavierUniform(parameters.Slice(16576, 640), fanIn: 64, fanOut: 10, ref logitsRng);
+        var rngLogits = new Rng(seed, stream: 2);
+        Initializers.XavierUniform(parameters.Slice(16576, 640), fanIn: 64, fanOut: 10, ref rngLogits);
         parameters.Slice(17216, 10).Clear();
     }
 

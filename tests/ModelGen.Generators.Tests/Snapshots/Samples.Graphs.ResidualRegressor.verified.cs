@@ -45,23 +45,23 @@ partial class ResidualRegressor : global::ModelGen.Model
             throw new ArgumentException($"The buffer has {parameters.Length} elements; ResidualRegressor has {TotalParameters} parameters.", nameof(parameters));
 
         // Up: weights [16, 32] Kaiming-normal, bias zeros
-        var upRng = new Rng(seed, stream: 0);
-        Initializers.KaimingNormal(parameters.Slice(0, 512), fanIn: 16, negativeSlope: 0.0, ref upRng);
+        var rngUp = new Rng(seed, stream: 0);
+        Initializers.KaimingNormal(parameters.Slice(0, 512), fanIn: 16, negativeSlope: 0.0, ref rngUp);
         parameters.Slice(512, 32).Clear();
 
         // Down: weights [32, 16] Kaiming-normal, bias zeros
-        var downRng = new Rng(seed, stream: 1);
-        Initializers.KaimingNormal(parameters.Slice(544, 512), fanIn: 32, negativeSlope: 0.10000000149011612, ref downRng);
+        var rngDown = new Rng(seed, stream: 1);
+        Initializers.KaimingNormal(parameters.Slice(544, 512), fanIn: 32, negativeSlope: 0.10000000149011612, ref rngDown);
         parameters.Slice(1056, 16).Clear();
 
         // Gate: weights [16, 16] Xavier-uniform, bias zeros
-        var gateRng = new Rng(seed, stream: 2);
-        Initializers.XavierUniform(parameters.Slice(1072, 256), fanIn: 16, fanOut: 16, ref gateRng);
+        var rngGate = new Rng(seed, stream: 2);
+        Initializers.XavierUniform(parameters.Slice(1072, 256), fanIn: 16, fanOut: 16, ref rngGate);
         parameters.Slice(1328, 16).Clear();
 
         // Head: weights [16, 1] Xavier-uniform
-        var headRng = new Rng(seed, stream: 3);
-        Initializers.XavierUniform(parameters.Slice(1344, 16), fanIn: 16, fanOut: 1, ref headRng);
+        var rngHead = new Rng(seed, stream: 3);
+        Initializers.XavierUniform(parameters.Slice(1344, 16), fanIn: 16, fanOut: 1, ref rngHead);
     }
 
     /// <summary>

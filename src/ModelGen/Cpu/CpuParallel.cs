@@ -49,6 +49,7 @@ public static class CpuParallel
     private static int s_busy;
     private static Work? s_work;
     private static int s_parts;
+    private static int s_helpers;
     private static int s_nextPart = Idle;
     private static int s_donePart;
 
@@ -73,6 +74,7 @@ public static class CpuParallel
         Worker[] workers = EnsureWorkers(parts - 1);
         s_work = work;
         s_parts = parts;
+        s_helpers = parts - 1;
         s_donePart = 0;
         Interlocked.Exchange(ref s_nextPart, 0);
         for (int w = 0; w < parts - 1; w++) workers[w].Wake();
@@ -99,7 +101,8 @@ public static class CpuParallel
         }
     }
 
-    private static bool JobPending => Volatile.Read(ref s_nextPart) < Volatile.Read(ref s_parts);
+    /// <summary>Whether worker <paramref name="index"/> may take parts of the current job: only the first parts − 1 workers, so a job never runs on more threads than it was given.</summary>
+    private static bool JobPendingFor(int index) => index < Volatile.Read(ref s_helpers) && Volatile.Read(ref s_nextPart) < Volatile.Read(ref s_parts);
 
     private static Worker[] EnsureWorkers(int count)
     {
@@ -120,10 +123,12 @@ public static class CpuParallel
     private sealed class Worker
     {
         private readonly SemaphoreSlim _signal = new(0);
+        private readonly int _index;
         private int _sleeping;
 
         public Worker(int index)
         {
+            _index = index;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"ModelGen CPU worker {index + 1}" };
             thread.Start();
         }
@@ -138,21 +143,21 @@ public static class CpuParallel
         {
             while (true)
             {
-                ExecuteParts(null);
+                if (JobPendingFor(_index)) ExecuteParts(null);
                 if (PollForJob()) continue;
                 Interlocked.Exchange(ref _sleeping, 1);
                 // A job published between the poll and the flag would otherwise be missed: re-check,
                 // and if Wake already took the flag its Release must be consumed.
-                if (JobPending && Interlocked.Exchange(ref _sleeping, 0) == 1) continue;
+                if (JobPendingFor(_index) && Interlocked.Exchange(ref _sleeping, 0) == 1) continue;
                 _signal.Wait();
             }
         }
 
-        private static bool PollForJob()
+        private bool PollForJob()
         {
             long start = Stopwatch.GetTimestamp();
             int spins = 0;
-            while (!JobPending)
+            while (!JobPendingFor(_index))
             {
                 if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() - start > s_spinTicks) return false;
                 Thread.SpinWait(16);

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ModelGen.Cpu;
 
@@ -81,6 +82,11 @@ internal static unsafe class GemmCore
     /// </summary>
     [ThreadStatic] internal static int ForcedWidth;
 
+    private const int PartsPerThread = 4;
+
+    /// <summary>Kernel code of <see cref="Kernel512Narrow{T}"/>, picked instead of the 512-bit kernel when C is at most one vector wide.</summary>
+    private const int Narrow512 = 511;
+
     /// <summary>Rows of C per block, a multiple of every kernel's MR, so the A rows of one block stay in L2.</summary>
     private const int MBlock = 96;
 
@@ -109,8 +115,9 @@ internal static unsafe class GemmCore
             Epilogue = epilogue,
         };
         int width = KernelWidth<T>();
-        int mr = width switch { 512 => Kernel512<T>.MR, 256 => Kernel256<T>.MR, 128 => Kernel128<T>.MR, _ => KernelScalar<T>.MR };
-        int nr = width switch { 512 => Kernel512<T>.NR, 256 => Kernel256<T>.NR, 128 => Kernel128<T>.NR, _ => KernelScalar<T>.NR };
+        if (width == 512 && n <= Kernel512Narrow<T>.NR) width = Narrow512;
+        int mr = width switch { 512 => Kernel512<T>.MR, Narrow512 => Kernel512Narrow<T>.MR, 256 => Kernel256<T>.MR, 128 => Kernel128<T>.MR, _ => KernelScalar<T>.MR };
+        int nr = width switch { 512 => Kernel512<T>.NR, Narrow512 => Kernel512Narrow<T>.NR, 256 => Kernel256<T>.NR, 128 => Kernel128<T>.NR, _ => KernelScalar<T>.NR };
 
         int threads = CpuParallel.ThreadCount;
         long threshold = ParallelThresholdOverride;
@@ -121,9 +128,21 @@ internal static unsafe class GemmCore
             // when C is too narrow to give every thread a column panel.
             bool splitColumns = colBlocks >= threads || colBlocks >= rowBlocks;
             int blocks = splitColumns ? colBlocks : rowBlocks;
-            int parts = Math.Min(threads, blocks);
+            // A few parts per thread: a worker that wakes late still takes a share, and splitting
+            // columns finer costs nothing (each part packs only its own columns of B).
+            int parts = Math.Min(threads * PartsPerThread, blocks);
             if (parts > 1)
             {
+                if (!splitColumns)
+                {
+                    // Every row part needs all of B: pack it once here rather than once per part.
+                    // Rows are split only when C is a few panels wide, so this stays small.
+                    nint paddedN = RoundUp(n, nr);
+                    T* packed = Workspace.Get<T>(k * paddedN, Workspace.SharedSlot);
+                    for (int pc = 0; pc < k; pc += KBlock)
+                        PackB(in problem, pc, Math.Min(KBlock, k - pc), 0, n, nr, packed + pc * paddedN);
+                    problem.PackedB = packed;
+                }
                 var job = GemmJob<T>.ForThisThread();
                 job.Problem = problem;
                 job.Width = width;
@@ -162,6 +181,7 @@ internal static unsafe class GemmCore
         switch (width)
         {
             case 512: Compute<T, Kernel512<T>>(in g, i0, i1, j0, j1); break;
+            case Narrow512: Compute<T, Kernel512Narrow<T>>(in g, i0, i1, j0, j1); break;
             case 256: Compute<T, Kernel256<T>>(in g, i0, i1, j0, j1); break;
             case 128: Compute<T, Kernel128<T>>(in g, i0, i1, j0, j1); break;
             default: Compute<T, KernelScalar<T>>(in g, i0, i1, j0, j1); break;
@@ -189,7 +209,7 @@ internal static unsafe class GemmCore
 
         int kBlock = Math.Min(KBlock, k);
         int nBlock = Math.Min(NBlock, RoundUp(j1 - j0, nr));
-        T* packedB = Workspace.Get<T>((nint)kBlock * nBlock + mr * nr + (nint)mr * kBlock);
+        T* packedB = Workspace.Get<T>((nint)kBlock * nBlock + mr * nr + (nint)mr * kBlock, Workspace.ComputeSlot);
         T* tile = packedB + (nint)kBlock * nBlock;
         T* edgeA = tile + mr * nr;
 
@@ -203,7 +223,9 @@ internal static unsafe class GemmCore
                 bool overwrite = pc == 0 && !g.Accumulate;
                 bool last = pc + kc == k;
                 bool epilogue = last && g.Epilogue.IsActive;
-                PackB(in g, pc, kc, jc, nc, nr, packedB);
+                T* bBlock = packedB;
+                if (g.PackedB != null) bBlock = g.PackedB + pc * RoundUp(g.N, nr) + (nint)(jc / nr) * kc * nr;
+                else PackB(in g, pc, kc, jc, nc, nr, packedB);
 
                 for (int ic = i0; ic < i1; ic += MBlock)
                 {
@@ -216,7 +238,7 @@ internal static unsafe class GemmCore
                     {
                         int j = jc + jp * nr;
                         int cols = Math.Min(nr, jc + nc - j);
-                        T* bPanel = packedB + (nint)jp * kc * nr;
+                        T* bPanel = bBlock + (nint)jp * kc * nr;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int i = ic + ir;
@@ -275,12 +297,9 @@ internal static unsafe class GemmCore
                 }
                 else
                 {
+                    new Span<T>(dst, kc * nr).Clear();
                     for (int p = 0; p < kc; p++, src += ldb, dst += nr)
-                    {
-                        int q = 0;
-                        for (; q < cols; q++) dst[q] = src[q];
-                        for (; q < nr; q++) dst[q] = T.Zero;
-                    }
+                        for (int q = 0; q < cols; q++) dst[q] = src[q];
                 }
             }
             else
@@ -316,6 +335,24 @@ internal static unsafe class GemmCore
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int r = 0;
+        if (typeof(T) == typeof(float) && Avx.IsSupported)
+        {
+            // 8×8 register transposes: about a quarter of the scalar loop's cost, which matters
+            // for dz·Wᵀ with a small batch, where packing Wᵀ is a sizeable share of the work.
+            for (; r + 8 <= rows; r += 8)
+            {
+                float* s0 = (float*)src + r * ld;
+                float* d = (float*)dst + r;
+                int p = 0;
+                for (; p + 8 <= depth; p += 8) Transpose8x8(s0 + p, ld, d + (nint)p * width, width);
+                for (; p < depth; p++)
+                {
+                    float* column = s0 + p;
+                    float* dp = d + (nint)p * width;
+                    for (int q = 0; q < 8; q++) dp[q] = column[q * ld];
+                }
+            }
+        }
         // Four source rows per pass keep four read streams and one write stream in flight.
         for (; r + 4 <= rows; r += 4)
         {
@@ -340,6 +377,34 @@ internal static unsafe class GemmCore
             for (int p = 0; p < depth; p++)
                 new Span<T>(dst + (nint)p * width + rows, width - rows).Clear();
         }
+    }
+
+    /// <summary>Writes the transpose of the 8×8 block at <paramref name="src"/> (row stride ld) to dst (row stride ldd).</summary>
+    private static void Transpose8x8(float* src, nint ld, float* dst, nint ldd)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ld);
+        Vector256<float> r2 = Avx.LoadVector256(src + 2 * ld), r3 = Avx.LoadVector256(src + 3 * ld);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4 * ld), r5 = Avx.LoadVector256(src + 5 * ld);
+        Vector256<float> r6 = Avx.LoadVector256(src + 6 * ld), r7 = Avx.LoadVector256(src + 7 * ld);
+
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>Moves the valid part of an edge tile into C, with the same single rounding as a full tile's store.</summary>
@@ -380,6 +445,8 @@ internal unsafe struct GemmProblem<T> where T : unmanaged, IFloatingPointIeee754
     public nint DepthStrideA;
     public T* B;
     public bool TransB;
+    /// <summary>All of op(B) already packed (each k-block's panels, k-block after k-block), or null to pack per block.</summary>
+    public T* PackedB;
     public T* C;
     public int N;
     public int K;
@@ -425,17 +492,25 @@ internal static unsafe class Workspace
 {
     private const int Alignment = 64;
 
-    [ThreadStatic] private static byte[]? t_buffer;
+    /// <summary>Scratch of one <see cref="GemmCore"/> block computation.</summary>
+    public const int ComputeSlot = 0;
 
-    public static T* Get<T>(nint elements) where T : unmanaged
+    /// <summary>B packed by a calling thread for all the parts of a split product; lives while they run.</summary>
+    public const int SharedSlot = 1;
+
+    [ThreadStatic] private static byte[]? t_compute;
+    [ThreadStatic] private static byte[]? t_shared;
+
+    public static T* Get<T>(nint elements, int slot) where T : unmanaged
     {
         nint bytes = elements * sizeof(T) + Alignment;
-        byte[]? buffer = t_buffer;
+        ref byte[]? slotRef = ref slot == SharedSlot ? ref t_shared : ref t_compute;
+        byte[]? buffer = slotRef;
         if (buffer is null || buffer.Length < bytes)
         {
             // Pinned so the address stays valid; held per thread, so no two threads share scratch.
             buffer = GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true);
-            t_buffer = buffer;
+            slotRef = buffer;
         }
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         return (T*)((address + Alignment - 1) & ~(nint)(Alignment - 1));

@@ -81,6 +81,7 @@ internal readonly unsafe struct Kernel512<T> : IGemmKernel<T> where T : unmanage
     public static int MR => 8;
     public static int NR => 2 * Vector512<T>.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, nint rs, nint ps, T* b, T* c, nint ldc, bool overwrite)
     {
         int w = Vector512<T>.Count;
@@ -136,12 +137,71 @@ internal readonly unsafe struct Kernel512<T> : IGemmKernel<T> where T : unmanage
     }
 }
 
+/// <summary>
+/// 12 rows × 1 vector of 512 bits, for C at most one vector wide (a classifier's 10 outputs):
+/// the 2-vector kernel would spend most of its multiply-adds on padding.
+/// </summary>
+internal readonly unsafe struct Kernel512Narrow<T> : IGemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int MR => 12;
+    public static int NR => Vector512<T>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int kc, T* a, nint rs, nint ps, T* b, T* c, nint ldc, bool overwrite)
+    {
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector512<T> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        nint rs2 = rs + rs, rs3 = rs2 + rs;
+        T* a4 = a + 4 * rs, a8 = a4 + 4 * rs;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<T> b0 = Vector512.Load(b);
+            c0 = MulAdd.Of(Vector512.Create(*a), b0, c0);
+            c1 = MulAdd.Of(Vector512.Create(*(a + rs)), b0, c1);
+            c2 = MulAdd.Of(Vector512.Create(*(a + rs2)), b0, c2);
+            c3 = MulAdd.Of(Vector512.Create(*(a + rs3)), b0, c3);
+            c4 = MulAdd.Of(Vector512.Create(*a4), b0, c4);
+            c5 = MulAdd.Of(Vector512.Create(*(a4 + rs)), b0, c5);
+            c6 = MulAdd.Of(Vector512.Create(*(a4 + rs2)), b0, c6);
+            c7 = MulAdd.Of(Vector512.Create(*(a4 + rs3)), b0, c7);
+            c8 = MulAdd.Of(Vector512.Create(*a8), b0, c8);
+            c9 = MulAdd.Of(Vector512.Create(*(a8 + rs)), b0, c9);
+            c10 = MulAdd.Of(Vector512.Create(*(a8 + rs2)), b0, c10);
+            c11 = MulAdd.Of(Vector512.Create(*(a8 + rs3)), b0, c11);
+            a += ps;
+            a4 += ps;
+            a8 += ps;
+            b += Vector512<T>.Count;
+        }
+        Store(c, c0, overwrite); c += ldc;
+        Store(c, c1, overwrite); c += ldc;
+        Store(c, c2, overwrite); c += ldc;
+        Store(c, c3, overwrite); c += ldc;
+        Store(c, c4, overwrite); c += ldc;
+        Store(c, c5, overwrite); c += ldc;
+        Store(c, c6, overwrite); c += ldc;
+        Store(c, c7, overwrite); c += ldc;
+        Store(c, c8, overwrite); c += ldc;
+        Store(c, c9, overwrite); c += ldc;
+        Store(c, c10, overwrite); c += ldc;
+        Store(c, c11, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(T* c, Vector512<T> v, bool overwrite)
+    {
+        if (!overwrite) v += Vector512.Load(c);
+        Vector512.Store(v, c);
+    }
+}
+
 /// <summary>6 rows × 2 vectors of 256 bits: 12 accumulators plus operands fit AVX2's 16 registers.</summary>
 internal readonly unsafe struct Kernel256<T> : IGemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int MR => 6;
     public static int NR => 2 * Vector256<T>.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, nint rs, nint ps, T* b, T* c, nint ldc, bool overwrite)
     {
         int w = Vector256<T>.Count;
@@ -196,6 +256,7 @@ internal readonly unsafe struct Kernel128<T> : IGemmKernel<T> where T : unmanage
     public static int MR => 4;
     public static int NR => 2 * Vector128<T>.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, nint rs, nint ps, T* b, T* c, nint ldc, bool overwrite)
     {
         int w = Vector128<T>.Count;
@@ -241,6 +302,7 @@ internal readonly unsafe struct KernelScalar<T> : IGemmKernel<T> where T : unman
     public static int MR => 4;
     public static int NR => 4;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, T* a, nint rs, nint ps, T* b, T* c, nint ldc, bool overwrite)
     {
         // Rows one at a time: sixteen scalar accumulators would spill anyway on 16-register machines.

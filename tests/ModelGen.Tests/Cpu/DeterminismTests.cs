@@ -16,6 +16,8 @@ public unsafe class DeterminismTests
     [InlineData(true, true, 65, 17, 257)]
     [InlineData(false, false, 7, 3, 520)]
     [InlineData(false, false, 300, 10, 64)]
+    [InlineData(false, true, 200, 20, 600)]
+    [InlineData(true, false, 150, 7, 300)]
     public void Gemm_SameBitsForAnyThreadCount_AndRunToRun(bool transA, bool transB, int m, int n, int k)
     {
         int saved = CpuParallel.ThreadCount;

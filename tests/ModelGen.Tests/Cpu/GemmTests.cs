@@ -28,6 +28,7 @@ public unsafe class GemmTests
         yield return new object[] { 100, 600, 9 };
         yield return new object[] { 7, 3, 520 };
         yield return new object[] { 1, 1, 1 };
+        yield return new object[] { 150, 10, 300 }; // one 512-bit vector wide: the narrow kernel
     }
 
     [Theory]

@@ -59,33 +59,53 @@ public static class CpuParallel
 
     /// <summary>
     /// Runs <paramref name="parts"/> parts of <paramref name="work"/>, on the calling thread and up
-    /// to <see cref="ThreadCount"/> − 1 workers, and returns when all are done. When the pool is
+    /// to <see cref="ThreadCount"/> − 1 workers, and returns when all are done. Parts may outnumber
+    /// threads; each thread claims the next unclaimed part until none is left. When the pool is
     /// already in use (another thread's kernel, or a nested call) the parts run on the calling
     /// thread, which gives the same results.
     /// </summary>
     internal static void Run(Work work, int parts)
     {
-        if (parts <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        int helpers = Math.Min(parts, ThreadCount) - 1;
+        if (helpers <= 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             for (int p = 0; p < parts; p++) work.Execute(p);
             return;
         }
 
-        Worker[] workers = EnsureWorkers(parts - 1);
+        Worker[] workers = EnsureWorkers(helpers);
         s_work = work;
         s_parts = parts;
-        s_helpers = parts - 1;
+        s_helpers = helpers;
         s_donePart = 0;
         Interlocked.Exchange(ref s_nextPart, 0);
-        for (int w = 0; w < parts - 1; w++) workers[w].Wake();
+        for (int w = 0; w < helpers; w++) workers[w].Wake();
 
         ExecuteParts(work);
-        var spinner = new SpinWait();
-        while (Volatile.Read(ref s_donePart) < parts) spinner.SpinOnce(sleep1Threshold: -1);
+        WaitForParts(parts);
 
         Interlocked.Exchange(ref s_nextPart, Idle);
         s_work = null;
         Volatile.Write(ref s_busy, 0);
+    }
+
+    /// <summary>
+    /// Waits for the parts the workers claimed. Spins first: those parts are already running, and
+    /// yielding the core on a busy machine can hand it to another process for a whole time slice.
+    /// Only a long wait (a preempted worker, perhaps waiting for this very core) yields.
+    /// </summary>
+    private static void WaitForParts(int parts)
+    {
+        long deadline = 0;
+        int spins = 0;
+        while (Volatile.Read(ref s_donePart) < parts)
+        {
+            Thread.SpinWait(16);
+            if ((++spins & 63) != 0) continue;
+            long now = Stopwatch.GetTimestamp();
+            if (deadline == 0) deadline = now + 4 * s_spinTicks;
+            else if (now > deadline) Thread.Yield();
+        }
     }
 
     /// <summary>Claims and runs parts of the current job until none is left.</summary>

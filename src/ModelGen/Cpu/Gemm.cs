@@ -136,7 +136,8 @@ internal static unsafe class GemmCore
                 if (!splitColumns)
                 {
                     // Every row part needs all of B: pack it once here rather than once per part.
-                    // Rows are split only when C is a few panels wide, so this stays small.
+                    // Rows are split only when C has fewer column panels than threads, so this
+                    // is about the size of B itself.
                     nint paddedN = RoundUp(n, nr);
                     T* packed = Workspace.Get<T>(k * paddedN, Workspace.SharedSlot);
                     for (int pc = 0; pc < k; pc += KBlock)

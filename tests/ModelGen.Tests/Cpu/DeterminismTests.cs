@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using ModelGen.Cpu;
 using Xunit;
@@ -76,16 +77,22 @@ public unsafe class DeterminismTests
     }
 
     [Fact]
-    public void Run_ExecutesEveryPartExactlyOnce()
+    public void Run_ExecutesEveryPartExactlyOnce_OnAtMostThreadCountThreads()
     {
         int saved = CpuParallel.ThreadCount;
         try
         {
-            foreach (int threads in new[] { 1, 2, 5 })
+            // 5 first, so idle workers beyond the later, smaller counts exist and must stay out.
+            foreach (int threads in new[] { 5, 1, 2, 3 })
             {
                 CpuParallel.ThreadCount = threads;
                 var work = new CountingWork(7);
-                for (int round = 0; round < 50; round++) CpuParallel.Run(work, 7);
+                for (int round = 0; round < 50; round++)
+                {
+                    CpuParallel.Run(work, 7);
+                    int distinct = work.Threads.Distinct().Count();
+                    Assert.True(distinct <= threads, $"{distinct} threads ran a job limited to {threads}.");
+                }
                 Assert.All(work.Counts, count => Assert.Equal(50, count));
             }
         }
@@ -98,7 +105,20 @@ public unsafe class DeterminismTests
     private sealed class CountingWork : CpuParallel.Work
     {
         public readonly int[] Counts;
-        public CountingWork(int parts) => Counts = new int[parts];
-        public override void Execute(int part) => Interlocked.Increment(ref Counts[part]);
+        public readonly int[] Threads;
+
+        public CountingWork(int parts)
+        {
+            Counts = new int[parts];
+            Threads = new int[parts];
+        }
+
+        public override void Execute(int part)
+        {
+            Interlocked.Increment(ref Counts[part]);
+            Threads[part] = Environment.CurrentManagedThreadId;
+            // Long enough that workers get a chance to take parts.
+            Thread.SpinWait(2000);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace ModelGen.Cpu;
 
@@ -13,7 +14,86 @@ public static unsafe class ActivationKernels
     public static void Forward<T>(Activation kind, T* z, T* y, long count, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (long i = 0; i < count; i++) y[i] = Apply(kind, z[i], negativeSlope);
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && kind is Activation.None or Activation.ReLU or Activation.LeakyReLU)
+        {
+            i = ForwardVector(kind, z, y, count, negativeSlope);
+            if (i == count) return;
+        }
+        switch (kind)
+        {
+            case Activation.None: for (; i < count; i++) y[i] = z[i]; break;
+            case Activation.ReLU: for (; i < count; i++) y[i] = z[i] > T.Zero ? z[i] : T.Zero; break;
+            case Activation.LeakyReLU: for (; i < count; i++) y[i] = z[i] > T.Zero ? z[i] : z[i] * negativeSlope; break;
+            case Activation.GELU: for (; i < count; i++) y[i] = Apply(Activation.GELU, z[i], negativeSlope); break;
+            case Activation.SiLU: for (; i < count; i++) y[i] = Apply(Activation.SiLU, z[i], negativeSlope); break;
+            case Activation.Sigmoid: for (; i < count; i++) y[i] = Sigmoid(z[i]); break;
+            case Activation.Tanh: for (; i < count; i++) y[i] = T.Tanh(z[i]); break;
+            default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
+        }
+    }
+
+    /// <summary>
+    /// <c>z[j] += bias[j]</c> (when bias is not null), then <c>y[j] = f(z[j])</c>, for one row:
+    /// the dense layer's epilogue, run on each tile of z right after the GEMM produced it.
+    /// </summary>
+    internal static void BiasForward<T>(Activation kind, T* z, T* y, T* bias, int count, T negativeSlope)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool vectors = Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
+        if (!vectors || kind is not (Activation.None or Activation.ReLU or Activation.LeakyReLU))
+        {
+            if (bias != null) ElementwiseKernels.AddInto(bias, z, count);
+            if (z != y || kind != Activation.None) Forward(kind, z, y, count, negativeSlope);
+            return;
+        }
+
+        int w = Vector<T>.Count, j = 0;
+        var slope = new Vector<T>(negativeSlope);
+        bool store = z != y || kind != Activation.None;
+        for (; j <= count - w; j += w)
+        {
+            var v = Vector.Load(z + j);
+            if (bias != null)
+            {
+                v += Vector.Load(bias + j);
+                Vector.Store(v, z + j);
+            }
+            if (store) Vector.Store(ActivateVector(kind, v, slope), y + j);
+        }
+        for (; j < count; j++)
+        {
+            T v = z[j];
+            if (bias != null)
+            {
+                v += bias[j];
+                z[j] = v;
+            }
+            if (store) y[j] = Apply(kind, v, negativeSlope);
+        }
+    }
+
+    /// <summary>The vectorisable activations over the whole vectors of a buffer; returns the index where the scalar tail starts.</summary>
+    private static long ForwardVector<T>(Activation kind, T* z, T* y, long count, T negativeSlope)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        var slope = new Vector<T>(negativeSlope);
+        long i = 0;
+        for (; i <= count - w; i += w) Vector.Store(ActivateVector(kind, Vector.Load(z + i), slope), y + i);
+        return i;
+    }
+
+    /// <summary>ReLU and LeakyReLU as selects on <c>z &gt; 0</c>, exactly the scalar formulas (NaN and −0 map as in <see cref="Apply"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> ActivateVector<T>(Activation kind, Vector<T> z, Vector<T> slope)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (kind == Activation.None) return z;
+        var positive = Vector.GreaterThan(z, Vector<T>.Zero);
+        return kind == Activation.ReLU
+            ? Vector.ConditionalSelect(positive, z, Vector<T>.Zero)
+            : Vector.ConditionalSelect(positive, z, z * slope);
     }
 
     /// <summary>
@@ -23,7 +103,36 @@ public static unsafe class ActivationKernels
     public static void Backward<T>(Activation kind, T* z, T* y, T* dy, T* dz, long count, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (long i = 0; i < count; i++) dz[i] = dy[i] * Derivative(kind, z[i], y[i], negativeSlope);
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && kind is Activation.None or Activation.ReLU or Activation.LeakyReLU)
+        {
+            int w = Vector<T>.Count;
+            var slope = new Vector<T>(negativeSlope);
+            var one = Vector<T>.One;
+            for (; i <= count - w; i += w)
+            {
+                var g = Vector.Load(dy + i);
+                if (kind != Activation.None)
+                {
+                    // dy·f'(z) as a product, not a select, so an infinite or NaN dy propagates as in the scalar formula.
+                    var positive = Vector.GreaterThan(Vector.Load(z + i), Vector<T>.Zero);
+                    g *= Vector.ConditionalSelect(positive, one, kind == Activation.ReLU ? Vector<T>.Zero : slope);
+                }
+                Vector.Store(g, dz + i);
+            }
+            if (i == count) return;
+        }
+        switch (kind)
+        {
+            case Activation.None: for (; i < count; i++) dz[i] = dy[i] * T.One; break;
+            case Activation.ReLU: for (; i < count; i++) dz[i] = dy[i] * (z[i] > T.Zero ? T.One : T.Zero); break;
+            case Activation.LeakyReLU: for (; i < count; i++) dz[i] = dy[i] * (z[i] > T.Zero ? T.One : negativeSlope); break;
+            case Activation.GELU: for (; i < count; i++) dz[i] = dy[i] * Derivative(Activation.GELU, z[i], y[i], negativeSlope); break;
+            case Activation.SiLU: for (; i < count; i++) dz[i] = dy[i] * Derivative(Activation.SiLU, z[i], y[i], negativeSlope); break;
+            case Activation.Sigmoid: for (; i < count; i++) dz[i] = dy[i] * (y[i] * (T.One - y[i])); break;
+            case Activation.Tanh: for (; i < count; i++) dz[i] = dy[i] * (T.One - y[i] * y[i]); break;
+            default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
+        }
     }
 
     /// <summary>f(z) for one element.</summary>

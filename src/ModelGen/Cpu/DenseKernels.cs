@@ -17,17 +17,12 @@ public static unsafe class DenseKernels
     public static void Forward<T>(T* x, T* weights, T* bias, T* z, T* y, int batch, int inFeatures, int outFeatures, Activation activation, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Gemm.Multiply(false, false, batch, outFeatures, inFeatures, x, weights, z, accumulate: false);
-        if (bias != null)
-        {
-            for (int r = 0; r < batch; r++)
-            {
-                T* row = z + (long)r * outFeatures;
-                for (int j = 0; j < outFeatures; j++) row[j] += bias[j];
-            }
-        }
-        if (activation != Activation.None || z != y)
-            ActivationKernels.Forward(activation, z, y, (long)batch * outFeatures, negativeSlope);
+        // Bias and activation run on each tile of z as soon as its last block of k is summed,
+        // while the tile is still in L1, instead of as two more passes over the whole batch.
+        var epilogue = bias == null && activation == Activation.None && z == y
+            ? default
+            : new GemmEpilogue<T> { Bias = bias, Y = y, Activation = activation, NegativeSlope = negativeSlope };
+        GemmCore.Run(false, false, batch, outFeatures, inFeatures, x, weights, z, accumulate: false, in epilogue);
     }
 
     /// <summary>
@@ -39,15 +34,53 @@ public static unsafe class DenseKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Gemm.Multiply(true, false, inFeatures, outFeatures, batch, x, dz, dWeights, accumulate: true);
-        if (dBias != null)
-        {
-            for (int r = 0; r < batch; r++)
-            {
-                T* row = dz + (long)r * outFeatures;
-                for (int j = 0; j < outFeatures; j++) dBias[j] += row[j];
-            }
-        }
+        if (dBias != null) AddColumnSums(dz, dBias, batch, outFeatures);
         if (dx != null)
             Gemm.Multiply(false, true, batch, inFeatures, outFeatures, dz, weights, dx, accumulate: true);
+    }
+
+    /// <summary>
+    /// <c>sums[j] += Σᵣ matrix[r, j]</c>, adding rows in order as the scalar loop would, a strip
+    /// of columns at a time so the running sums stay in registers.
+    /// </summary>
+    private static void AddColumnSums<T>(T* matrix, T* sums, int rows, int columns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            int w = Vector<T>.Count;
+            for (; j <= columns - 4 * w; j += 4 * w)
+            {
+                Vector<T> s0 = Vector.Load(sums + j), s1 = Vector.Load(sums + j + w);
+                Vector<T> s2 = Vector.Load(sums + j + 2 * w), s3 = Vector.Load(sums + j + 3 * w);
+                T* p = matrix + j;
+                for (int r = 0; r < rows; r++, p += columns)
+                {
+                    s0 += Vector.Load(p);
+                    s1 += Vector.Load(p + w);
+                    s2 += Vector.Load(p + 2 * w);
+                    s3 += Vector.Load(p + 3 * w);
+                }
+                Vector.Store(s0, sums + j);
+                Vector.Store(s1, sums + j + w);
+                Vector.Store(s2, sums + j + 2 * w);
+                Vector.Store(s3, sums + j + 3 * w);
+            }
+            for (; j <= columns - w; j += w)
+            {
+                Vector<T> s0 = Vector.Load(sums + j);
+                T* p = matrix + j;
+                for (int r = 0; r < rows; r++, p += columns) s0 += Vector.Load(p);
+                Vector.Store(s0, sums + j);
+            }
+        }
+        for (; j < columns; j++)
+        {
+            T s0 = sums[j];
+            T* p = matrix + j;
+            for (int r = 0; r < rows; r++, p += columns) s0 += *p;
+            sums[j] = s0;
+        }
     }
 }

@@ -4,35 +4,71 @@ using System.Numerics;
 namespace ModelGen.Cpu;
 
 /// <summary>Element-wise graph operations (residual add, product) and buffer helpers.</summary>
+/// <remarks>
+/// Vectorised where the hardware allows; each element gets exactly the scalar formula's operations
+/// (no fused multiply-add), so results do not depend on the vector width.
+/// </remarks>
 public static unsafe class ElementwiseKernels
 {
     /// <summary><c>y = a + b</c>.</summary>
     public static void Add<T>(T* a, T* b, T* y, long count) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (long i = 0; i < count; i++) y[i] = a[i] + b[i];
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            int w = Vector<T>.Count;
+            for (; i <= count - w; i += w) Vector.Store(Vector.Load(a + i) + Vector.Load(b + i), y + i);
+        }
+        for (; i < count; i++) y[i] = a[i] + b[i];
     }
 
     /// <summary><c>y = a ⊙ b</c>.</summary>
     public static void Multiply<T>(T* a, T* b, T* y, long count) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (long i = 0; i < count; i++) y[i] = a[i] * b[i];
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            int w = Vector<T>.Count;
+            for (; i <= count - w; i += w) Vector.Store(Vector.Load(a + i) * Vector.Load(b + i), y + i);
+        }
+        for (; i < count; i++) y[i] = a[i] * b[i];
     }
 
     /// <summary><c>destination += source</c>.</summary>
     public static void AddInto<T>(T* source, T* destination, long count) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (long i = 0; i < count; i++) destination[i] += source[i];
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            int w = Vector<T>.Count;
+            for (; i <= count - w; i += w) Vector.Store(Vector.Load(destination + i) + Vector.Load(source + i), destination + i);
+        }
+        for (; i < count; i++) destination[i] += source[i];
     }
 
     /// <summary><c>destination += a ⊙ b</c> (the backward of a product).</summary>
     public static void MultiplyAddInto<T>(T* a, T* b, T* destination, long count) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (long i = 0; i < count; i++) destination[i] += a[i] * b[i];
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            int w = Vector<T>.Count;
+            for (; i <= count - w; i += w)
+                Vector.Store(Vector.Load(destination + i) + Vector.Load(a + i) * Vector.Load(b + i), destination + i);
+        }
+        for (; i < count; i++) destination[i] += a[i] * b[i];
     }
 
     /// <summary>Sets <paramref name="count"/> elements to zero.</summary>
     public static void Clear<T>(T* buffer, long count) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        new Span<T>(buffer, checked((int)count)).Clear();
+        // Span lengths are ints; large buffers are cleared in chunks.
+        while (count > 0)
+        {
+            int chunk = (int)Math.Min(count, int.MaxValue / 2);
+            new Span<T>(buffer, chunk).Clear();
+            buffer += chunk;
+            count -= chunk;
+        }
     }
 }

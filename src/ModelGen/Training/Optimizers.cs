@@ -84,22 +84,53 @@ public sealed class Sgd : Optimizer
     public float WeightDecay { get; }
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
     {
         float lr = LearningRate, mu = Momentum, wd = WeightDecay;
+        int n = parameters.Length, i = 0;
+        bool vectors = Vector.IsHardwareAccelerated;
+        int w = Vector<float>.Count;
         if (mu == 0f)
         {
-            for (int i = 0; i < parameters.Length; i++)
-                parameters[i] -= lr * (gradients[i] + wd * parameters[i]);
+            fixed (float* p = parameters)
+            fixed (float* g = gradients)
+            {
+                if (vectors)
+                {
+                    for (; i <= n - w; i += w)
+                    {
+                        var pv = Vector.Load(p + i);
+                        Vector.Store(pv - lr * (Vector.Load(g + i) + wd * pv), p + i);
+                    }
+                }
+                for (; i < n; i++) p[i] -= lr * (g[i] + wd * p[i]);
+            }
             return;
         }
-        var v = State(ref _velocity, parameters.Length);
-        for (int i = 0; i < parameters.Length; i++)
+        var velocity = State(ref _velocity, n);
+        bool nesterov = Nesterov;
+        fixed (float* p = parameters)
+        fixed (float* g = gradients)
+        fixed (float* v = velocity)
         {
-            float g = gradients[i] + wd * parameters[i];
-            float vi = mu * v[i] + g;
-            v[i] = vi;
-            parameters[i] -= lr * (Nesterov ? g + mu * vi : vi);
+            if (vectors)
+            {
+                for (; i <= n - w; i += w)
+                {
+                    var pv = Vector.Load(p + i);
+                    var gv = Vector.Load(g + i) + wd * pv;
+                    var vi = mu * Vector.Load(v + i) + gv;
+                    Vector.Store(vi, v + i);
+                    Vector.Store(pv - lr * (nesterov ? gv + mu * vi : vi), p + i);
+                }
+            }
+            for (; i < n; i++)
+            {
+                float gi = g[i] + wd * p[i];
+                float vi = mu * v[i] + gi;
+                v[i] = vi;
+                p[i] -= lr * (nesterov ? gi + mu * vi : vi);
+            }
         }
     }
 }
@@ -132,7 +163,7 @@ public class Adam : Optimizer
     protected virtual bool DecoupledWeightDecay => false;
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
     {
         var m = State(ref _m, parameters.Length);
         var v = State(ref _v, parameters.Length);
@@ -141,15 +172,39 @@ public class Adam : Optimizer
         float c2 = 1f / (1f - MathF.Pow(b2, step));
         float coupled = DecoupledWeightDecay ? 0f : WeightDecay;
         float decay = DecoupledWeightDecay ? 1f - lr * WeightDecay : 1f;
-        for (int i = 0; i < parameters.Length; i++)
+        float ob1 = 1f - b1, ob2 = 1f - b2;
+        int n = parameters.Length, i = 0;
+        fixed (float* pp = parameters)
+        fixed (float* gp = gradients)
+        fixed (float* mp = m)
+        fixed (float* vp = v)
         {
-            float p = parameters[i];
-            float g = gradients[i] + coupled * p;
-            float mi = b1 * m[i] + (1f - b1) * g;
-            float vi = b2 * v[i] + (1f - b2) * g * g;
-            m[i] = mi;
-            v[i] = vi;
-            parameters[i] = p * decay - lr * (mi * c1) / (MathF.Sqrt(vi * c2) + eps);
+            if (Vector.IsHardwareAccelerated)
+            {
+                // The same operations in the same order as the scalar loop (no fused multiply-add),
+                // so every element gets the same bits as it would in the tail.
+                int w = Vector<float>.Count;
+                for (; i <= n - w; i += w)
+                {
+                    var p = Vector.Load(pp + i);
+                    var g = Vector.Load(gp + i) + coupled * p;
+                    var mi = b1 * Vector.Load(mp + i) + ob1 * g;
+                    var vi = b2 * Vector.Load(vp + i) + ob2 * g * g;
+                    Vector.Store(mi, mp + i);
+                    Vector.Store(vi, vp + i);
+                    Vector.Store(p * decay - lr * (mi * c1) / (Vector.SquareRoot(vi * c2) + new Vector<float>(eps)), pp + i);
+                }
+            }
+            for (; i < n; i++)
+            {
+                float p = pp[i];
+                float g = gp[i] + coupled * p;
+                float mi = b1 * mp[i] + ob1 * g;
+                float vi = b2 * vp[i] + ob2 * g * g;
+                mp[i] = mi;
+                vp[i] = vi;
+                pp[i] = p * decay - lr * (mi * c1) / (MathF.Sqrt(vi * c2) + eps);
+            }
         }
     }
 }
@@ -183,7 +238,14 @@ public static class GradientClipping
         if (norm > maxNorm)
         {
             float scale = maxNorm / (norm + 1e-6f);
-            for (int i = 0; i < gradients.Length; i++) gradients[i] *= scale;
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                Span<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(gradients);
+                for (int v = 0; v < vectors.Length; v++) vectors[v] *= scale;
+                i = vectors.Length * Vector<float>.Count;
+            }
+            for (; i < gradients.Length; i++) gradients[i] *= scale;
         }
         return norm;
     }

@@ -1,0 +1,188 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+
+namespace ModelGen.Cpu;
+
+/// <summary>
+/// The worker threads the CPU kernels split large operations across. Work is always partitioned
+/// by output element, each element computed by one thread in a fixed order, so results are
+/// bit-identical whatever <see cref="ThreadCount"/> is.
+/// </summary>
+public static class CpuParallel
+{
+    private static int s_threadCount = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Maximum number of threads a kernel call may use, the calling thread included. Defaults to
+    /// <see cref="Environment.ProcessorCount"/>; 1 runs every kernel on the calling thread.
+    /// Changing it never changes results, only speed.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public static int ThreadCount
+    {
+        get => Volatile.Read(ref s_threadCount);
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "The thread count must be at least 1.");
+            Volatile.Write(ref s_threadCount, value);
+        }
+    }
+
+    /// <summary>
+    /// One parallel operation, preallocated by its owner and refilled per call so that dispatching
+    /// it allocates nothing. Implementations must not throw from <see cref="Execute"/>: a worker
+    /// thread has nobody to report to.
+    /// </summary>
+    internal abstract class Work
+    {
+        /// <summary>Computes part <paramref name="part"/> of the operation (0 ≤ part &lt; the part count passed to <see cref="Run"/>).</summary>
+        public abstract void Execute(int part);
+    }
+
+    // Between jobs the claim counter sits far above any part count, so a late worker that
+    // increments it while the next job is being set up claims nothing.
+    private const int Idle = int.MaxValue / 2;
+
+    private static readonly object s_growLock = new();
+    private static Worker[] s_workers = Array.Empty<Worker>();
+    private static int s_busy;
+    private static Work? s_work;
+    private static int s_parts;
+    private static int s_helpers;
+    private static int s_nextPart = Idle;
+    private static int s_donePart;
+
+    // How long a worker keeps polling for the next job before blocking: kernels come in bursts
+    // (every layer of a training step), and waking a blocked thread costs tens of microseconds.
+    private static readonly long s_spinTicks = Stopwatch.Frequency / 20_000;
+
+    /// <summary>
+    /// Runs <paramref name="parts"/> parts of <paramref name="work"/>, on the calling thread and up
+    /// to <see cref="ThreadCount"/> − 1 workers, and returns when all are done. Parts may outnumber
+    /// threads; each thread claims the next unclaimed part until none is left. When the pool is
+    /// already in use (another thread's kernel, or a nested call) the parts run on the calling
+    /// thread, which gives the same results.
+    /// </summary>
+    internal static void Run(Work work, int parts)
+    {
+        int helpers = Math.Min(parts, ThreadCount) - 1;
+        if (helpers <= 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        {
+            for (int p = 0; p < parts; p++) work.Execute(p);
+            return;
+        }
+
+        Worker[] workers = EnsureWorkers(helpers);
+        s_work = work;
+        s_parts = parts;
+        s_helpers = helpers;
+        s_donePart = 0;
+        Interlocked.Exchange(ref s_nextPart, 0);
+        for (int w = 0; w < helpers; w++) workers[w].Wake();
+
+        ExecuteParts(work);
+        WaitForParts(parts);
+
+        Interlocked.Exchange(ref s_nextPart, Idle);
+        s_work = null;
+        Volatile.Write(ref s_busy, 0);
+    }
+
+    /// <summary>
+    /// Waits for the parts the workers claimed. Spins first: those parts are already running, and
+    /// yielding the core on a busy machine can hand it to another process for a whole time slice.
+    /// Only a long wait (a preempted worker, perhaps waiting for this very core) yields.
+    /// </summary>
+    private static void WaitForParts(int parts)
+    {
+        long deadline = 0;
+        int spins = 0;
+        while (Volatile.Read(ref s_donePart) < parts)
+        {
+            Thread.SpinWait(16);
+            if ((++spins & 63) != 0) continue;
+            long now = Stopwatch.GetTimestamp();
+            if (deadline == 0) deadline = now + 4 * s_spinTicks;
+            else if (now > deadline) Thread.Yield();
+        }
+    }
+
+    /// <summary>Claims and runs parts of the current job until none is left.</summary>
+    private static void ExecuteParts(Work? work)
+    {
+        while (true)
+        {
+            int part = Interlocked.Increment(ref s_nextPart) - 1;
+            if (part >= Volatile.Read(ref s_parts)) return;
+            // A worker reaches here with work == null; the claim above ordered the read after the job's publication.
+            (work ?? s_work!).Execute(part);
+            Interlocked.Increment(ref s_donePart);
+        }
+    }
+
+    /// <summary>Whether worker <paramref name="index"/> may take parts of the current job: only the first parts − 1 workers, so a job never runs on more threads than it was given.</summary>
+    private static bool JobPendingFor(int index) => index < Volatile.Read(ref s_helpers) && Volatile.Read(ref s_nextPart) < Volatile.Read(ref s_parts);
+
+    private static Worker[] EnsureWorkers(int count)
+    {
+        Worker[] workers = s_workers;
+        if (workers.Length >= count) return workers;
+        lock (s_growLock)
+        {
+            workers = s_workers;
+            if (workers.Length >= count) return workers;
+            var grown = new Worker[count];
+            Array.Copy(workers, grown, workers.Length);
+            for (int i = workers.Length; i < count; i++) grown[i] = new Worker(i);
+            Volatile.Write(ref s_workers, grown);
+            return grown;
+        }
+    }
+
+    private sealed class Worker
+    {
+        private readonly SemaphoreSlim _signal = new(0);
+        private readonly int _index;
+        private int _sleeping;
+
+        public Worker(int index)
+        {
+            _index = index;
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"ModelGen CPU worker {index + 1}" };
+            thread.Start();
+        }
+
+        /// <summary>Releases the worker if it is blocked; a polling worker sees the job by itself.</summary>
+        public void Wake()
+        {
+            if (Interlocked.Exchange(ref _sleeping, 0) == 1) _signal.Release();
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                if (JobPendingFor(_index)) ExecuteParts(null);
+                if (PollForJob()) continue;
+                Interlocked.Exchange(ref _sleeping, 1);
+                // A job published between the poll and the flag would otherwise be missed: re-check,
+                // and if Wake already took the flag its Release must be consumed.
+                if (JobPendingFor(_index) && Interlocked.Exchange(ref _sleeping, 0) == 1) continue;
+                _signal.Wait();
+            }
+        }
+
+        private bool PollForJob()
+        {
+            long start = Stopwatch.GetTimestamp();
+            int spins = 0;
+            while (!JobPendingFor(_index))
+            {
+                if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() - start > s_spinTicks) return false;
+                Thread.SpinWait(16);
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using System;
+using System.Numerics;
+using ModelGen.Cpu;
+using Xunit;
+
+namespace ModelGen.Tests.Cpu;
+
+public unsafe class DenseKernelTests
+{
+    public static TheoryData<Activation, bool> ActivationsWithAndWithoutBias()
+    {
+        var data = new TheoryData<Activation, bool>();
+        foreach (Activation a in Enum.GetValues<Activation>())
+        {
+            data.Add(a, true);
+            data.Add(a, false);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ActivationsWithAndWithoutBias))]
+    public void Forward_MatchesReference(Activation activation, bool withBias)
+    {
+        CheckForward<float>(37, 70, 45, activation, withBias);
+        CheckForward<double>(9, 300, 20, activation, withBias);
+    }
+
+    [Theory]
+    [MemberData(nameof(ActivationsWithAndWithoutBias))]
+    public void Forward_SameBitsAsUnfusedGemmBiasActivation(Activation activation, bool withBias)
+    {
+        const int batch = 70, inFeatures = 300, outFeatures = 53;
+        float[] x = TestData.Random<float>(batch * inFeatures, 1), w = TestData.Random<float>(inFeatures * outFeatures, 2);
+        float[] bias = TestData.Random<float>(outFeatures, 3);
+        float[] z = new float[batch * outFeatures], y = new float[batch * outFeatures];
+        float[] z2 = new float[batch * outFeatures], y2 = new float[batch * outFeatures];
+        fixed (float* px = x, pw = w, pb = bias, pz = z, py = y, pz2 = z2, py2 = y2)
+        {
+            DenseKernels.Forward(px, pw, withBias ? pb : null, pz, py, batch, inFeatures, outFeatures, activation, 0.2f);
+            Gemm.Multiply(false, false, batch, outFeatures, inFeatures, px, pw, pz2, accumulate: false);
+            if (withBias)
+                for (int r = 0; r < batch; r++)
+                for (int j = 0; j < outFeatures; j++)
+                    z2[r * outFeatures + j] += bias[j];
+            ActivationKernels.Forward(activation, pz2, py2, z2.Length, 0.2f);
+        }
+        TestData.AssertBitwiseEqual(z2, z, "pre-activation");
+        TestData.AssertBitwiseEqual(y2, y, "activation");
+    }
+
+    [Fact]
+    public void Forward_InPlace_WhenActivationIsNone()
+    {
+        const int batch = 20, inFeatures = 33, outFeatures = 40;
+        float[] x = TestData.Random<float>(batch * inFeatures, 1), w = TestData.Random<float>(inFeatures * outFeatures, 2);
+        float[] bias = TestData.Random<float>(outFeatures, 3);
+        float[] z = new float[batch * outFeatures], y = new float[batch * outFeatures], zy = new float[batch * outFeatures];
+        fixed (float* px = x, pw = w, pb = bias, pz = z, py = y, pzy = zy)
+        {
+            DenseKernels.Forward(px, pw, pb, pz, py, batch, inFeatures, outFeatures, Activation.None, 0f);
+            DenseKernels.Forward(px, pw, pb, pzy, pzy, batch, inFeatures, outFeatures, Activation.None, 0f);
+        }
+        TestData.AssertBitwiseEqual(z, y, "y of None");
+        TestData.AssertBitwiseEqual(z, zy, "shared z/y");
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    public void Backward_MatchesReference(bool withDx, bool withDBias)
+    {
+        CheckBackward<float>(37, 70, 45, withDx, withDBias);
+        CheckBackward<float>(300, 9, 130, withDx, withDBias);
+        CheckBackward<double>(33, 17, 65, withDx, withDBias);
+    }
+
+    private static void CheckForward<T>(int batch, int inFeatures, int outFeatures, Activation activation, bool withBias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] x = TestData.Random<T>(batch * inFeatures, 1), w = TestData.Random<T>(inFeatures * outFeatures, 2);
+        T[] bias = TestData.Random<T>(outFeatures, 3);
+        T[] z = new T[batch * outFeatures], y = new T[batch * outFeatures];
+        T slope = T.CreateTruncating(0.1);
+        fixed (T* px = x, pw = w, pb = bias, pz = z, py = y)
+        {
+            DenseKernels.Forward(px, pw, withBias ? pb : null, pz, py, batch, inFeatures, outFeatures, activation, slope);
+        }
+        double eps = TestData.Epsilon<T>();
+        for (int r = 0; r < batch; r++)
+        for (int j = 0; j < outFeatures; j++)
+        {
+            double sum = withBias ? double.CreateTruncating(bias[j]) : 0, magnitude = Math.Abs(sum);
+            for (int p = 0; p < inFeatures; p++)
+            {
+                double t = double.CreateTruncating(x[r * inFeatures + p]) * double.CreateTruncating(w[p * outFeatures + j]);
+                sum += t;
+                magnitude += Math.Abs(t);
+            }
+            int i = r * outFeatures + j;
+            Assert.True(Math.Abs(double.CreateTruncating(z[i]) - sum) <= 2 * (inFeatures + 2) * eps * magnitude,
+                $"{typeof(T).Name} z[{r},{j}] = {z[i]}, reference {sum}");
+            T expectedY = ActivationKernels.Apply(activation, z[i], slope);
+            Assert.True(expectedY.Equals(y[i]), $"{typeof(T).Name} {activation} y[{r},{j}] = {y[i]}, f(z) = {expectedY}");
+        }
+    }
+
+    private static void CheckBackward<T>(int batch, int inFeatures, int outFeatures, bool withDx, bool withDBias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] x = TestData.Random<T>(batch * inFeatures, 1), w = TestData.Random<T>(inFeatures * outFeatures, 2);
+        T[] dz = TestData.Random<T>(batch * outFeatures, 3);
+        T[] dx = TestData.Random<T>(batch * inFeatures, 4), dw = TestData.Random<T>(inFeatures * outFeatures, 5);
+        T[] db = TestData.Random<T>(outFeatures, 6);
+        T[] dx0 = (T[])dx.Clone(), dw0 = (T[])dw.Clone(), db0 = (T[])db.Clone();
+        fixed (T* px = x, pw = w, pdz = dz, pdx = dx, pdw = dw, pdb = db)
+        {
+            DenseKernels.Backward(px, pw, pdz, withDx ? pdx : null, pdw, withDBias ? pdb : null, batch, inFeatures, outFeatures);
+        }
+        double eps = TestData.Epsilon<T>();
+        string name = $"{typeof(T).Name} {batch}×{inFeatures}→{outFeatures}";
+
+        for (int p = 0; p < inFeatures; p++)
+        for (int j = 0; j < outFeatures; j++)
+        {
+            double sum = double.CreateTruncating(dw0[p * outFeatures + j]), magnitude = Math.Abs(sum);
+            for (int r = 0; r < batch; r++)
+            {
+                double t = double.CreateTruncating(x[r * inFeatures + p]) * double.CreateTruncating(dz[r * outFeatures + j]);
+                sum += t;
+                magnitude += Math.Abs(t);
+            }
+            AssertClose(sum, dw[p * outFeatures + j], 2 * (batch + 2) * eps * magnitude, $"{name} dW[{p},{j}]");
+        }
+
+        for (int j = 0; j < outFeatures; j++)
+        {
+            if (!withDBias)
+            {
+                Assert.Equal(db0[j], db[j]);
+                continue;
+            }
+            // Rows are added in order, as a scalar loop would: the result is exactly that loop's.
+            T expected = db0[j];
+            for (int r = 0; r < batch; r++) expected += dz[r * outFeatures + j];
+            Assert.True(expected.Equals(db[j]), $"{name} dBias[{j}] = {db[j]}, sequential sum {expected}");
+        }
+
+        for (int r = 0; r < batch; r++)
+        for (int p = 0; p < inFeatures; p++)
+        {
+            if (!withDx)
+            {
+                Assert.Equal(dx0[r * inFeatures + p], dx[r * inFeatures + p]);
+                continue;
+            }
+            double sum = double.CreateTruncating(dx0[r * inFeatures + p]), magnitude = Math.Abs(sum);
+            for (int j = 0; j < outFeatures; j++)
+            {
+                double t = double.CreateTruncating(dz[r * outFeatures + j]) * double.CreateTruncating(w[p * outFeatures + j]);
+                sum += t;
+                magnitude += Math.Abs(t);
+            }
+            AssertClose(sum, dx[r * inFeatures + p], 2 * (outFeatures + 2) * eps * magnitude, $"{name} dx[{r},{p}]");
+        }
+    }
+
+    private static void AssertClose<T>(double expected, T actual, double tolerance, string what) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double a = double.CreateTruncating(actual);
+        Assert.True(Math.Abs(a - expected) <= tolerance, $"{what} = {a:R}, reference {expected:R}, tolerance {tolerance:E2}");
+    }
+
+    /// <summary>Forward then backward on seeded data; returns z, y, dx, dW, dBias.</summary>
+    internal static float[][] RunDense(int batch, int inFeatures, int outFeatures, Activation activation, int seed)
+    {
+        float[] x = TestData.Random<float>(batch * inFeatures, seed), w = TestData.Random<float>(inFeatures * outFeatures, seed + 1);
+        float[] bias = TestData.Random<float>(outFeatures, seed + 2);
+        float[] z = new float[batch * outFeatures], y = new float[batch * outFeatures];
+        float[] dz = TestData.Random<float>(batch * outFeatures, seed + 3), dx = TestData.Random<float>(batch * inFeatures, seed + 4);
+        float[] dw = TestData.Random<float>(inFeatures * outFeatures, seed + 5), db = TestData.Random<float>(outFeatures, seed + 6);
+        fixed (float* px = x, pw = w, pb = bias, pz = z, py = y, pdz = dz, pdx = dx, pdw = dw, pdb = db)
+        {
+            DenseKernels.Forward(px, pw, pb, pz, py, batch, inFeatures, outFeatures, activation, 0.05f);
+            ActivationKernels.Backward(activation, pz, py, pdz, pdz, dz.Length, 0.05f);
+            DenseKernels.Backward(px, pw, pdz, pdx, pdw, pdb, batch, inFeatures, outFeatures);
+        }
+        return new[] { z, y, dx, dw, db };
+    }
+}

@@ -5,14 +5,8 @@ using Xunit;
 
 namespace ModelGen.Tests;
 
-/// <summary>Tests that read process-wide counters run alone, after the parallel ones.</summary>
-[CollectionDefinition(nameof(Isolated), DisableParallelization = true)]
-public sealed class Isolated
-{
-}
-
-[Collection(nameof(Isolated))]
-public class AllocationTests
+[Collection(ModelGen.Tests.Cpu.SerialCollection.Name)]
+public class ModelAllocationTests
 {
     [Fact]
     public void TrainStepAndPredict_AllocateNothingAfterWarmUp()

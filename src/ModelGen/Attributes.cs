@@ -91,6 +91,23 @@ public sealed class DenseAttribute : Attribute
 }
 
 /// <summary>
+/// Flattens each sample to one dimension, e.g. [1, 8, 8] → [64], so a <see cref="DenseAttribute"/>
+/// layer can follow a multi-dimensional input. A view in the fused code: it copies nothing.
+/// </summary>
+/// <example><code>
+/// [Model(Input = new[] { 1, 8, 8 })]
+/// public partial class Digits
+/// {
+///     [Flatten]   private partial Tensor Flat(Tensor x);
+///     [Dense(10)] private partial Tensor Logits(Tensor x);
+/// }
+/// </code></example>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class FlattenAttribute : Attribute
+{
+}
+
+/// <summary>
 /// Marks the method whose body wires the layers into a graph, e.g. <c>Norm(x + Down(Up(x)))</c>.
 /// Without it, the layers run in declaration order. Supported: calls of layer methods, <c>+</c> of
 /// equal shapes, locals, and a final <c>return</c>.

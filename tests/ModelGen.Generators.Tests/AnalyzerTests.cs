@@ -856,7 +856,7 @@ public class AnalyzerTests
             }
             """;
         await AssertSingle(source, "MG0014", "Dense(10)",
-            "Dense 'Logits' gets an input of shape [1, 8, 8] (rank 3)", "flatten the data to [64]");
+            "Dense 'Logits' gets an input of shape [1, 8, 8] (rank 3)", "put a [Flatten] layer before it (→ [64])");
         AssertNoCompilerErrors(source);
     }
 
@@ -872,7 +872,22 @@ public class AnalyzerTests
                 [Forward] private Tensor F(Tensor image) => Logits(image);
             }
             """;
-        await AssertSingle(source, "MG0014", "Logits(image)", "gets an input of shape [28, 28] (rank 2)", "flatten the data to [784]");
+        await AssertSingle(source, "MG0014", "Logits(image)", "gets an input of shape [28, 28] (rank 2)", "put a [Flatten] layer before it (→ [784])");
+    }
+
+    [Fact]
+    public async Task MG0014_Twin_FlattenBeforeDense_IsClean()
+    {
+        const string source = """
+            using ModelGen;
+            [Model(Input = new[] { 1, 8, 8 })]
+            public partial class Digits
+            {
+                [Flatten] private partial Tensor Flat(Tensor x);
+                [Dense(10)] private partial Tensor Logits(Tensor x);
+            }
+            """;
+        await AssertClean(source, "Digits");
     }
 
     [Fact]

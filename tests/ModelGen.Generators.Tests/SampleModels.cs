@@ -54,6 +54,20 @@ internal static class SampleModels
         }
         """;
 
+    public const string DigitsImage = """
+        using ModelGen;
+
+        namespace Samples;
+
+        [Model(Input = new[] { 1, 8, 8 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class DigitsImage
+        {
+            [Flatten]                      private partial Tensor Pixels(Tensor image);
+            [Dense(32, Activation.SiLU)]   private partial Tensor Hidden(Tensor x);
+            [Dense(10)]                    private partial Tensor Logits(Tensor x);
+        }
+        """;
+
     public const string Unrelated = """
         namespace Samples;
 

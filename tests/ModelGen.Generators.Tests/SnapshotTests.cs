@@ -16,6 +16,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.DigitsMlp), "Samples.DigitsMlp")]
     [InlineData(nameof(SampleModels.ResidualRegressor), "Samples.Graphs.ResidualRegressor")]
     [InlineData(nameof(SampleModels.NestedBinary), "Outer.TumourClassifier")]
+    [InlineData(nameof(SampleModels.DigitsImage), "Samples.DigitsImage")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

@@ -16,7 +16,7 @@ public class GradientCheckTests
     public static TheoryData<string> Models => new()
     {
         nameof(ReluNet), nameof(LeakyReluNet), nameof(GeluNet), nameof(SiluNet), nameof(SigmoidNet), nameof(TanhNet),
-        nameof(MseNet), nameof(BceNet), nameof(GraphNet),
+        nameof(MseNet), nameof(BceNet), nameof(GraphNet), nameof(FlattenNet), nameof(FlattenGraphNet),
     };
 
     [Theory]
@@ -34,6 +34,8 @@ public class GradientCheckTests
             nameof(MseNet) => Create(new MseNet.Graph<double>(4), MseNet.TotalParameters, MseNet.Initialize),
             nameof(BceNet) => Create(new BceNet.Graph<double>(4), BceNet.TotalParameters, BceNet.Initialize),
             nameof(GraphNet) => Create(new GraphNet.Graph<double>(4), GraphNet.TotalParameters, GraphNet.Initialize),
+            nameof(FlattenNet) => Create(new FlattenNet.Graph<double>(4), FlattenNet.TotalParameters, FlattenNet.Initialize),
+            nameof(FlattenGraphNet) => Create(new FlattenGraphNet.Graph<double>(4), FlattenGraphNet.TotalParameters, FlattenGraphNet.Initialize),
             _ => throw new ArgumentException(model),
         };
         const int batch = 4;

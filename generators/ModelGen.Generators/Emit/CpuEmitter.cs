@@ -150,6 +150,14 @@ internal static class CpuEmitter
         {
             var layer = spec.Layers[l];
             var lp = plan.Layers[l];
+            if (layer.Kind == "Flatten")
+            {
+                w.Line($"/// <summary>Flatten layer '{layer.Name}': each sample becomes [{Literals.Int(lp.OutFeatures)}]. Runs eagerly on a tensor; the fused code uses a view.</summary>");
+                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
+                w.Indent().Line($"=> EagerLayers.Flatten({Identifier(layer.ParameterName)});").Outdent();
+                w.Line();
+                continue;
+            }
             string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
             w.Line($"/// <summary>");
             w.Line($"/// Dense layer '{layer.Name}' ({Literals.Int(layer.Units)} units{act}): [batch, {Literals.Int(lp.InFeatures)}] → [batch, {Literals.Int(lp.OutFeatures)}].");
@@ -186,7 +194,7 @@ internal static class CpuEmitter
                 {
                     var layer = spec.Layers[node.Layer];
                     bool firstUse = Enumerable.Range(0, n).All(m => !(spec.Graph.Nodes[m].Kind == NodeKind.Layer && spec.Graph.Nodes[m].Layer == node.Layer && plan.Nodes[m].Live));
-                    string type = layer.Activation == ActivationKind.None ? "Dense" : "Dense, " + layer.Activation;
+                    string type = layer.Kind == "Flatten" ? "Flatten" : layer.Activation == ActivationKind.None ? "Dense" : "Dense, " + layer.Activation;
                     rows.Add(new[] { $"{layer.Name} ({type})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
                     break;
                 }
@@ -197,7 +205,7 @@ internal static class CpuEmitter
         }
         for (int l = 0; l < spec.Layers.Count; l++)
             if (!plan.Layers[l].Used)
-                rows.Add(new[] { $"{spec.Layers[l].Name} (Dense, unused)", "-", Literals.Grouped(plan.Layers[l].ParameterCount), "" });
+                rows.Add(new[] { $"{spec.Layers[l].Name} ({spec.Layers[l].Kind}, unused)", "-", Literals.Grouped(plan.Layers[l].ParameterCount), "" });
 
         string[] header = graph ? new[] { "Layer (type)", "Output shape", "Params", "Connected to" } : new[] { "Layer (type)", "Output shape", "Params" };
         int columns = header.Length;
@@ -267,6 +275,7 @@ internal static class CpuEmitter
         {
             var lp = plan.Layers[l];
             var layer = spec.Layers[l];
+            if (lp.ParameterCount == 0 && layer.Kind == "Flatten") continue;
             w.Line($"private const int {layer.Name}Weights = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}]");
             if (layer.Bias) w.Line($"private const int {layer.Name}Bias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.OutFeatures)}]");
         }
@@ -283,7 +292,7 @@ internal static class CpuEmitter
         w.Line("// Workspace, MaxBatch rows each: values, pre-activations and gradients.");
         for (int n = 1; n < nodes.Count; n++)
         {
-            if (!plan.Nodes[n].Live) continue;
+            if (!plan.Nodes[n].Live || names.IsView(n)) continue;
             string shape = Shape(plan, n);
             w.Line($"private readonly T* {names.Value(n)};   // {shape}");
             if (names.HasPre(n)) w.Line($"private readonly T* {names.Pre(n)};");
@@ -296,7 +305,7 @@ internal static class CpuEmitter
         {
             for (int n = 1; n < nodes.Count; n++)
             {
-                if (!plan.Nodes[n].Live) continue;
+                if (!plan.Nodes[n].Live || names.IsView(n)) continue;
                 string size = $"maxBatch * {Literals.Int(plan.Nodes[n].Size)}";
                 w.Line($"{names.Value(n)} = Allocate({size});");
                 if (names.HasPre(n)) w.Line($"{names.Pre(n)} = Allocate({size});");
@@ -353,6 +362,9 @@ internal static class CpuEmitter
                 string size = $"batch * {Literals.Int(plan.Nodes[n].Size)}L";
                 switch (node.Kind)
                 {
+                    case NodeKind.Layer when names.IsView(n):
+                        w.Line($"// {names.Label(n)} = Flatten({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, a view of the same memory");
+                        break;
                     case NodeKind.Layer:
                     {
                         var layer = spec.Layers[node.Layer];
@@ -381,11 +393,11 @@ internal static class CpuEmitter
         {
             w.Line("new Span<T>(g, TotalParameters).Clear();");
             for (int n = 1; n < nodes.Count; n++)
-                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && n != output)
+                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !names.IsView(n) && n != names.Storage(output))
                     w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, batch * {Literals.Int(plan.Nodes[n].Size)}L);");
             for (int n = nodes.Count - 1; n >= 1; n--)
             {
-                if (!plan.Nodes[n].Live || !plan.Nodes[n].RequiresGradient) continue;
+                if (!plan.Nodes[n].Live || !plan.Nodes[n].RequiresGradient || names.IsView(n)) continue;
                 var node = nodes[n];
                 w.Line();
                 string size = $"batch * {Literals.Int(plan.Nodes[n].Size)}L";
@@ -456,11 +468,21 @@ internal static class CpuEmitter
 
         public string Label(int n) => _names[n];
 
-        public string Value(int n) => n == 0 ? "input" : "_" + _names[n];
+        /// <summary>A Flatten node owns no memory: its value and gradient are its input's, reshaped.</summary>
+        public bool IsView(int n) => _spec.Graph.Nodes[n].Kind == NodeKind.Layer && _spec.Layers[_spec.Graph.Nodes[n].Layer].Kind == "Flatten";
+
+        /// <summary>The node whose buffers hold node <paramref name="n"/>'s value and gradient.</summary>
+        public int Storage(int n)
+        {
+            while (IsView(n)) n = _spec.Graph.Nodes[n].A;
+            return n;
+        }
+
+        public string Value(int n) => Storage(n) == 0 ? "input" : "_" + _names[Storage(n)];
 
         public string Pre(int n) => "_" + _names[n] + "Pre";
 
-        public string Grad(int n) => "_" + _names[n] + "Grad";
+        public string Grad(int n) => "_" + _names[Storage(n)] + "Grad";
 
         public bool HasPre(int n) => _spec.Graph.Nodes[n].Kind == NodeKind.Layer && _spec.Layers[_spec.Graph.Nodes[n].Layer].Activation != ActivationKind.None;
     }

@@ -79,7 +79,7 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor DenseNeedsFlatInput = Rule("MG0014",
         "Dense needs a flat input",
-        "Dense '{0}' gets an input of shape {1} (rank {2}); Dense takes a flat [features] input: flatten the data to [{3}]",
+        "Dense '{0}' gets an input of shape {1} (rank {2}); Dense takes a flat [features] input: put a [Flatten] layer before it (→ [{3}])",
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor SharedLayerWidthMismatch = Rule("MG0015",

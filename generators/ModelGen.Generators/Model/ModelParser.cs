@@ -46,6 +46,7 @@ internal static class ModelParser
     public const string ModelAttributeName = "ModelGen.ModelAttribute";
     public const string ForwardAttributeName = "ModelGen.ForwardAttribute";
     private const string DenseAttributeName = "ModelGen.DenseAttribute";
+    private const string FlattenAttributeName = "ModelGen.FlattenAttribute";
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
 
@@ -135,11 +136,14 @@ internal static class ModelParser
             foreach (var attribute in method.GetAttributes())
             {
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
-                // A repeated [Dense] is the compiler's CS0579; a second layer of the same name would only add generated-code errors.
-                if (attributeName == DenseAttributeName && !isLayer)
+                // A repeated layer attribute is the compiler's CS0579 (or a second kind on one method, which
+                // is ignored); a second layer of the same name would only add generated-code errors.
+                if (attributeName is DenseAttributeName or FlattenAttributeName && !isLayer)
                 {
                     isLayer = true;
-                    var layer = ParseDense(method, attribute, diagnostics, locations, cancellationToken);
+                    var layer = attributeName == DenseAttributeName
+                        ? ParseDense(method, attribute, diagnostics, locations, cancellationToken)
+                        : ParseLayerMethod(method, attribute, "Flatten", 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken);
                     if (layer is not null) layers.Add(layer);
                 }
                 else if (attributeName == ForwardAttributeName)
@@ -174,13 +178,12 @@ internal static class ModelParser
         return new ParsedModel(spec, diagnostics, locations);
     }
 
-    private static LayerSpec? ParseDense(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    private static LayerLocations NewLayerLocations(IMethodSymbol method, AttributeData attribute, CancellationToken cancellationToken, params string[] positional)
     {
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         var layerLocations = new LayerLocations { Attribute = attributeSyntax?.GetLocation() ?? method.Locations.FirstOrDefault() ?? Location.None };
         if (attributeSyntax?.ArgumentList is { } args)
         {
-            string[] positional = { "units", "activation" };
             int position = 0;
             foreach (var arg in args.Arguments)
             {
@@ -189,6 +192,12 @@ internal static class ModelParser
                 else if (position < positional.Length) layerLocations.Arguments[positional[position++]] = arg.GetLocation();
             }
         }
+        return layerLocations;
+    }
+
+    private static LayerSpec? ParseDense(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "units", "activation");
 
         // An attribute the compiler could not bind (half-typed code) is the compiler's to report.
         if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
@@ -228,6 +237,15 @@ internal static class ModelParser
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("NegativeSlope"), $"Dense '{method.Name}'", "NegativeSlope must be a finite number"));
         }
 
+        return ParseLayerMethod(method, attribute, "Dense", units, (ActivationKind)activationValue, declaredIn, bias, slope, layerLocations, emittable, diagnostics, locations, cancellationToken);
+    }
+
+    /// <summary>Checks the form shared by every layer method and records the layer.</summary>
+    private static LayerSpec? ParseLayerMethod(IMethodSymbol method, AttributeData attribute, string kind, int units, ActivationKind activation, int declaredIn, bool bias, double slope,
+        LayerLocations layerLocations, bool emittable, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        if (attribute.AttributeConstructor is null) return null;
+
         // The method must be a body-less partial declaration: Tensor Name(Tensor x).
         var methodSyntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>()
             .FirstOrDefault(m => m.Body is null && m.ExpressionBody is null)
@@ -253,7 +271,7 @@ internal static class ModelParser
         string modifiers = methodSyntax is null ? "private" : string.Join(" ", methodSyntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
         string parameterName = method.Parameters.Length == 1 ? method.Parameters[0].Name : "x";
         locations.Layers.Add(layerLocations);
-        return new LayerSpec(method.Name, "Dense", units, (ActivationKind)activationValue, declaredIn, bias, slope, modifiers, parameterName, emittable);
+        return new LayerSpec(method.Name, kind, units, activation, declaredIn, bias, slope, modifiers, parameterName, emittable);
     }
 
     private static GraphSpec SequentialGraph(List<LayerSpec> layers, ModelLocations locations)

@@ -72,6 +72,16 @@ internal static class ShapeInference
                 {
                     var layer = spec.Layers[node.Layer];
                     var input = shapes[node.A];
+                    if (layer.Kind == "Flatten")
+                    {
+                        shapes[n] = input.Length == 0 ? Array.Empty<int>() : new[] { Product(input) };
+                        if (input.Length > 0)
+                        {
+                            layerIn[node.Layer] = Product(input);
+                            layerInSource[node.Layer] = n;
+                        }
+                        break;
+                    }
                     // Units < 1 is MG0004; an unknown width keeps it from turning into width errors further on.
                     shapes[n] = layer.Units > 0 ? new[] { layer.Units } : Array.Empty<int>();
                     if (input.Length == 0) break;
@@ -135,7 +145,7 @@ internal static class ShapeInference
             requiresGradient[n] = node.Kind switch
             {
                 NodeKind.Input => false,
-                NodeKind.Layer => true,
+                NodeKind.Layer => spec.Layers[node.Layer].Kind != "Flatten" || requiresGradient[node.A],
                 _ => requiresGradient[node.A] || requiresGradient[node.B],
             };
         }
@@ -147,6 +157,11 @@ internal static class ShapeInference
         {
             var layer = spec.Layers[l];
             int inFeatures = layerInSource[l] >= 0 ? layerIn[l] : layer.DeclaredIn;
+            if (layer.Kind == "Flatten")
+            {
+                layerPlans.Add(new LayerPlan(inFeatures, inFeatures, -1, -1, 0, used[l]));
+                continue;
+            }
             long weights = (long)inFeatures * layer.Units;
             long bias = layer.Bias ? layer.Units : 0;
             long count = weights + bias;

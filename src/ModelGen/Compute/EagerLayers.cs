@@ -29,4 +29,11 @@ public static unsafe class EagerLayers
         }
         return output;
     }
+
+    /// <summary>Reshapes each sample of <paramref name="input"/> to one dimension: [batch, …] → [batch, product of the rest].</summary>
+    public static Tensor Flatten(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new Tensor(input.Data, input.Batch, input.SampleSize);
+    }
 }

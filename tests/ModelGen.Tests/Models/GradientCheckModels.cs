@@ -77,3 +77,27 @@ public partial class GraphNet
         return Head(h + x);
     }
 }
+
+[Model(Input = new[] { 2, 3, 2 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class FlattenNet
+{
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(4, Activation.Tanh)] private partial Tensor A(Tensor x);
+    [Dense(3)] private partial Tensor B(Tensor x);
+}
+
+/// <summary>Flatten as a view inside a graph (its value has two consumers) and as the returned value.</summary>
+[Model(Input = new[] { 6 }, Loss = Loss.MeanSquaredError)]
+public partial class FlattenGraphNet
+{
+    [Dense(6, Activation.SiLU)] private partial Tensor A(Tensor x);
+    [Dense(6)] private partial Tensor B(Tensor x);
+    [Flatten] private partial Tensor Flat(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor x)
+    {
+        var f = Flat(A(x));
+        return Flat(B(f) + f * x);
+    }
+}

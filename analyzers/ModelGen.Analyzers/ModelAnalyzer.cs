@@ -57,7 +57,21 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
                 ProblemTarget.Node => parsed.Locations.Nodes[problem.Index],
                 _ => parsed.Locations.Model,
             };
-            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, problem.MessageArgs.Cast<object>().ToArray()));
+            // Code fixes read what to write from the properties: the inferred value and the layer at fault.
+            var properties = problem.Fix.Length == 0
+                ? ImmutableDictionary<string, string?>.Empty
+                : ImmutableDictionary<string, string?>.Empty.Add(FixProperties.Value, problem.Fix).Add(FixProperties.Layer, problem.MessageArgs[0]);
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, properties, problem.MessageArgs.Cast<object>().ToArray()));
         }
     }
+}
+
+/// <summary>Keys of the diagnostic properties that the code fixes read.</summary>
+public static class FixProperties
+{
+    /// <summary>The value to write: the inferred width for MG0007, the flat width for MG0014.</summary>
+    public const string Value = "ModelGen.FixValue";
+
+    /// <summary>The name of the layer method at fault.</summary>
+    public const string Layer = "ModelGen.Layer";
 }

@@ -25,6 +25,8 @@ internal static class Harness
         return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
     });
 
+    public static ImmutableArray<MetadataReference> MetadataReferences => References.Value;
+
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
 
     public static CSharpCompilation Compile(params string[] sources) => Compile(allowUnsafe: true, sources);

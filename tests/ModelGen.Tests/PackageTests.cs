@@ -70,11 +70,18 @@ public class PackageTests
                 Assert.Contains("lib/net10.0/ModelGen.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/ModelGen.Generators.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/ModelGen.Analyzers.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/ModelGen.CodeFixes.dll", entries);
                 Assert.Contains("buildTransitive/ModelGen.props", entries);
             }
 
             string app = CreateProject(work, "App", feed, ModelSource);
-            string output = Run("dotnet", "run -c Release", app, work);
+            string build = Run("dotnet", "build -c Release", app, work);
+            // The generator, analyzers and code fixes all load in a command-line build, without warnings.
+            Assert.DoesNotContain("CS8032", build);
+            Assert.DoesNotContain("CS8784", build);
+            Assert.DoesNotContain("AD0001", build);
+            Assert.Contains("0 Warning(s)", build);
+            string output = Run("dotnet", "run -c Release --no-build", app, work);
             double accuracy = double.Parse(output.Split('\n').Single(l => l.StartsWith("accuracy=")).Split('=')[1], System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(accuracy >= 0.9, $"XOR accuracy {accuracy} from the packaged model:\n{output}");
             Assert.Contains("parameters=82", output);

@@ -8,8 +8,11 @@ namespace ModelGen.Generators.Model;
 /// <summary>What a shape problem points at, so the analyzer can put the squiggle on the exact argument or expression.</summary>
 internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, LayerArgument, Node }
 
-/// <summary>A shape rule that a model breaks: the rule's ID, where, and the message arguments.</summary>
-internal sealed record ShapeProblem(string Id, ProblemTarget Target, int Index, string Argument, EquatableArray<string> MessageArgs);
+/// <summary>
+/// A shape rule that a model breaks: the rule's ID, where, the message arguments, and for rules with
+/// a code fix the value the fix needs (e.g. the inferred width).
+/// </summary>
+internal sealed record ShapeProblem(string Id, ProblemTarget Target, int Index, string Argument, EquatableArray<string> MessageArgs, string Fix = "");
 
 /// <summary>Per-sample shape of a graph value (the batch dimension is implicit and symbolic); empty when unknown.</summary>
 internal sealed record NodePlan(EquatableArray<int> Shape, bool Live, bool RequiresGradient)
@@ -50,6 +53,8 @@ internal static class ShapeInference
 
         void Report(string id, ProblemTarget target, int index, string argument, params string[] args) =>
             problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray()));
+        void ReportWithFix(string id, ProblemTarget target, int index, string argument, string fix, params string[] args) =>
+            problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray(), fix));
 
         bool inputValid = spec.InputShape.Count > 0 && spec.InputShape.All(d => d > 0);
         if (!inputValid)
@@ -88,13 +93,13 @@ internal static class ShapeInference
                     var where = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, node.Layer);
                     if (input.Length != 1)
                     {
-                        Report("MG0014", where.Item1, where.Item2, "", layer.Name, Text(input), input.Length.ToString(CultureInfo.InvariantCulture), Product(input).ToString(CultureInfo.InvariantCulture));
+                        ReportWithFix("MG0014", where.Item1, where.Item2, "", Product(input).ToString(CultureInfo.InvariantCulture), layer.Name, Text(input), input.Length.ToString(CultureInfo.InvariantCulture), Product(input).ToString(CultureInfo.InvariantCulture));
                         break;
                     }
                     int width = input[0];
                     if (layer.DeclaredIn > 0 && layer.DeclaredIn != width)
                     {
-                        Report("MG0007", ProblemTarget.LayerArgument, node.Layer, "In", layer.Name,
+                        ReportWithFix("MG0007", ProblemTarget.LayerArgument, node.Layer, "In", width.ToString(CultureInfo.InvariantCulture), layer.Name,
                             layer.DeclaredIn.ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), Describe(spec, node.A, shapes));
                         break;
                     }

@@ -1,0 +1,159 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using ModelGen.Analyzers;
+using ModelGen.CodeFixes;
+using Xunit;
+
+namespace ModelGen.Generators.Tests;
+
+/// <summary>Code fixes applied in a workspace: the result must be the expected text, analyze clean and compile.</summary>
+public class CodeFixTests
+{
+    [Fact]
+    public async Task MG0007_SetsInToTheInferredWidth()
+    {
+        const string before = """
+            using ModelGen;
+            [Model(Input = new[] { 64 })]
+            public partial class M
+            {
+                [Dense(128, Activation.ReLU)] private partial Tensor A(Tensor x);
+                [Dense(10, In = 64)] private partial Tensor B(Tensor x);
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new DenseInWidthCodeFix(), before, "MG0007");
+        Assert.Equal("Set In to 128 (the inferred width)", title);
+        Assert.Equal(before.Replace("In = 64", "In = 128"), after);
+        await AssertFixedCodeIsClean(after);
+    }
+
+    [Fact]
+    public async Task MG0014_InSequentialModel_InsertsFlattenBeforeTheDense()
+    {
+        const string before = """
+            using ModelGen;
+            [Model(Input = new[] { 1, 8, 8 })]
+            public partial class Digits
+            {
+                [Dense(32, Activation.ReLU)] private partial Tensor Hidden(Tensor x);
+                [Dense(10)] private partial Tensor Logits(Tensor x);
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new InsertFlattenCodeFix(), before, "MG0014");
+        Assert.Equal("Insert a [Flatten] layer before 'Hidden'", title);
+        Assert.Equal(before.Replace(
+            "    [Dense(32, Activation.ReLU)]",
+            "    [Flatten] private partial Tensor Flat(Tensor x);\n    [Dense(32, Activation.ReLU)]"), after);
+        await AssertFixedCodeIsClean(after, "Digits");
+    }
+
+    [Fact]
+    public async Task MG0014_InForwardMethod_WrapsTheArgumentAndPicksAFreeName()
+    {
+        const string before = """
+            using ModelGen;
+            [Model(Input = new[] { 28, 28 })]
+            public partial class Digits
+            {
+                [Dense(64, Activation.ReLU)] private partial Tensor Flat(Tensor x);
+                [Dense(10)] private partial Tensor Logits(Tensor x);
+                [Forward] private Tensor F(Tensor image) => Logits(Flat(image));
+            }
+            """;
+        var (after, _) = await ApplyFirstFix(new InsertFlattenCodeFix(), before, "MG0014");
+        Assert.Contains("    [Flatten] private partial Tensor Flat2(Tensor x);\n    [Dense(64, Activation.ReLU)] private partial Tensor Flat(Tensor x);", after);
+        Assert.Contains("=> Logits(Flat(Flat2(image)));", after);
+        await AssertFixedCodeIsClean(after, "Digits");
+    }
+
+    [Fact]
+    public async Task MG0007_FixAll_FixesEveryLayerInTheDocument()
+    {
+        const string before = """
+            using ModelGen;
+            [Model(Input = new[] { 64 })]
+            public partial class M
+            {
+                [Dense(128, Activation.ReLU)] private partial Tensor A(Tensor x);
+                [Dense(32, In = 64)] private partial Tensor B(Tensor x);
+                [Dense(10, In = 64)] private partial Tensor C(Tensor x);
+            }
+
+            [Model(Input = new[] { 5 })]
+            public partial class N
+            {
+                [Dense(3, In = 4)] private partial Tensor D(Tensor x);
+            }
+            """;
+        var document = CreateDocument(before);
+        var diagnostics = await Diagnostics(document, "MG0007");
+        Assert.Equal(3, diagnostics.Length);
+        var fix = new DenseInWidthCodeFix();
+        var context = new FixAllContext(document, fix, FixAllScope.Document, "MG0007.SetIn", new[] { "MG0007" },
+            new FixedDiagnostics(diagnostics), CancellationToken.None);
+        var action = await fix.GetFixAllProvider().GetFixAsync(context);
+        string after = await Apply(document, action!);
+        Assert.Equal(before.Replace("[Dense(32, In = 64)]", "[Dense(32, In = 128)]").Replace("[Dense(10, In = 64)]", "[Dense(10, In = 32)]").Replace("In = 4", "In = 5"), after);
+        await AssertFixedCodeIsClean(after);
+    }
+
+    private static Document CreateDocument(string source)
+    {
+        var workspace = new AdhocWorkspace();
+        var project = workspace.AddProject("User", LanguageNames.CSharp)
+            .WithCompilationOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true))
+            .WithParseOptions(Harness.ParseOptions)
+            .WithMetadataReferences(Harness.MetadataReferences);
+        return project.AddDocument("Model.cs", source);
+    }
+
+    private static async Task<ImmutableArray<Diagnostic>> Diagnostics(Document document, string id)
+    {
+        var compilation = (CSharpCompilation)(await document.Project.GetCompilationAsync())!;
+        var (_, output) = Harness.Generate(compilation);
+        var all = await output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer())).GetAnalyzerDiagnosticsAsync();
+        return all.Where(d => d.Id == id).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
+    }
+
+    private static async Task<(string After, string Title)> ApplyFirstFix(CodeFixProvider fix, string source, string id)
+    {
+        var document = CreateDocument(source);
+        var diagnostic = (await Diagnostics(document, id)).First();
+        var actions = new List<CodeAction>();
+        await fix.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (a, _) => actions.Add(a), CancellationToken.None));
+        var action = Assert.Single(actions);
+        return (await Apply(document, action), action.Title);
+    }
+
+    private static async Task<string> Apply(Document document, CodeAction action)
+    {
+        var operations = await action.GetOperationsAsync(CancellationToken.None);
+        var solution = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        return (await solution.GetDocument(document.Id)!.GetTextAsync()).ToString();
+    }
+
+    private static async Task AssertFixedCodeIsClean(string source, string model = "M")
+    {
+        Assert.Empty(await Harness.AnalyzeAsync(source));
+        var (_, output) = Harness.Generate(Harness.Compile(source));
+        Assert.Empty(Harness.Errors(output));
+        Assert.Equal("ModelGen.Model", output.GetTypeByMetadataName(model)!.BaseType!.ToDisplayString());
+    }
+
+    private sealed class FixedDiagnostics : FixAllContext.DiagnosticProvider
+    {
+        private readonly ImmutableArray<Diagnostic> _diagnostics;
+        public FixedDiagnostics(ImmutableArray<Diagnostic> diagnostics) => _diagnostics = diagnostics;
+        public override Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken) => Task.FromResult<IEnumerable<Diagnostic>>(_diagnostics);
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) => Task.FromResult<IEnumerable<Diagnostic>>(_diagnostics);
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) => Task.FromResult<IEnumerable<Diagnostic>>(_diagnostics);
+    }
+}

@@ -46,7 +46,7 @@ internal static class ShapeInference
     {
         var problems = new List<ShapeProblem>();
         var nodes = spec.Graph.Nodes;
-        var shapes = new int[nodes.Count][];
+        var shapes = new Dim[nodes.Count][];   // [batch, …]; empty = rank unknown
         var layerIn = new int[spec.Layers.Count];
         var layerInSource = new int[spec.Layers.Count];
         for (int i = 0; i < layerInSource.Length; i++) layerInSource[i] = -1;
@@ -71,7 +71,7 @@ internal static class ShapeInference
             switch (node.Kind)
             {
                 case NodeKind.Input:
-                    shapes[n] = inputValid ? spec.InputShape.ToArray() : Array.Empty<int>();
+                    shapes[n] = inputValid ? Dim.Shape(spec.InputShape) : Dim.UnknownRank;
                     break;
                 case NodeKind.Layer:
                 {
@@ -79,28 +79,33 @@ internal static class ShapeInference
                     var input = shapes[node.A];
                     if (layer.Kind == "Flatten")
                     {
-                        shapes[n] = input.Length == 0 ? Array.Empty<int>() : new[] { Product(input) };
-                        if (input.Length > 0)
+                        // [batch, d1, …, dk] → [batch, d1·…·dk]; one unknown factor makes the product unknown.
+                        var flat = input.Length == 0 ? Dim.Unknown : Dim.Product(input.Skip(1));
+                        shapes[n] = new[] { Dim.Batch, flat };
+                        if (flat.IsKnown)
                         {
-                            layerIn[node.Layer] = Product(input);
+                            layerIn[node.Layer] = flat.Value;
                             layerInSource[node.Layer] = n;
                         }
                         break;
                     }
                     // Units < 1 is MG0004; an unknown width keeps it from turning into width errors further on.
-                    shapes[n] = layer.Units > 0 ? new[] { layer.Units } : Array.Empty<int>();
+                    shapes[n] = new[] { Dim.Batch, layer.Units > 0 ? Dim.Known(layer.Units) : Dim.Unknown };
                     if (input.Length == 0) break;
                     var where = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, node.Layer);
-                    if (input.Length != 1)
+                    if (input.Length != 2)
                     {
-                        ReportWithFix("MG0014", where.Item1, where.Item2, "", Product(input).ToString(CultureInfo.InvariantCulture), layer.Name, Text(input), input.Length.ToString(CultureInfo.InvariantCulture), Product(input).ToString(CultureInfo.InvariantCulture));
+                        var flat = Dim.Product(input.Skip(1));
+                        ReportWithFix("MG0014", where.Item1, where.Item2, "", flat.ToString(), layer.Name, SampleText(input),
+                            (input.Length - 1).ToString(CultureInfo.InvariantCulture), flat.ToString());
                         break;
                     }
-                    int width = input[0];
+                    if (!input[1].IsKnown) break;
+                    int width = input[1].Value;
                     if (layer.DeclaredIn > 0 && layer.DeclaredIn != width)
                     {
                         ReportWithFix("MG0007", ProblemTarget.LayerArgument, node.Layer, "In", width.ToString(CultureInfo.InvariantCulture), layer.Name,
-                            layer.DeclaredIn.ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), Describe(spec, node.A, shapes));
+                            layer.DeclaredIn.ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), Describe(spec, node.A));
                         break;
                     }
                     if (layerInSource[node.Layer] >= 0 && layerIn[node.Layer] != width)
@@ -118,19 +123,15 @@ internal static class ShapeInference
                 {
                     var a = shapes[node.A];
                     var b = shapes[node.B];
-                    if (a.Length == 0 || b.Length == 0)
-                    {
-                        shapes[n] = Array.Empty<int>();
-                        break;
-                    }
-                    if (!a.SequenceEqual(b))
+                    var unified = Dim.Unify(a, b);
+                    if (unified is null)
                     {
                         Report("MG0008", ProblemTarget.Node, n, "", node.Kind == NodeKind.Add ? "+" : "*",
-                            Describe(spec, node.A, shapes), Text(a), Describe(spec, node.B, shapes), Text(b));
-                        shapes[n] = Array.Empty<int>();
+                            Describe(spec, node.A), SampleText(a), Describe(spec, node.B), SampleText(b));
+                        shapes[n] = Dim.UnknownRank;
                         break;
                     }
-                    shapes[n] = a;
+                    shapes[n] = unified;
                     break;
                 }
             }
@@ -186,16 +187,16 @@ internal static class ShapeInference
         // A model without layers (MG0006) returns its input, which is no output to judge the loss by.
         if (spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
         {
-            if (output.Length != 1)
-                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), Text(output), spec.TypeName, "the losses take a flat [outputs] shape per sample");
-            else if (spec.Loss == LossKind.SoftmaxCrossEntropy && output[0] == 1)
-                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), Text(output), spec.TypeName,
+            if (output.Length != 2)
+                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName, "the losses take a flat [outputs] shape per sample");
+            else if (spec.Loss == LossKind.SoftmaxCrossEntropy && output[1].IsKnown && output[1].Value == 1)
+                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName,
                     "softmax over a single output is always 1, so the loss is always 0; use Loss.BinaryCrossEntropy for a binary label, or give the last layer one unit per class");
         }
 
         var nodePlans = new List<NodePlan>();
         for (int n = 0; n < nodes.Count; n++)
-            nodePlans.Add(new NodePlan((shapes[n] ?? Array.Empty<int>()).ToEquatableArray(), live[n], requiresGradient[n]));
+            nodePlans.Add(new NodePlan(Dim.KnownSample(shapes[n]).ToEquatableArray(), live[n], requiresGradient[n]));
         return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray());
     }
 
@@ -208,7 +209,7 @@ internal static class ShapeInference
     }
 
     /// <summary>Names a value for a message: "the input 'x'", "'Up' (Dense 128)", "'add_1'".</summary>
-    private static string Describe(ModelSpec spec, int node, int[][] shapes)
+    private static string Describe(ModelSpec spec, int node)
     {
         var n = spec.Graph.Nodes[node];
         return n.Kind switch
@@ -221,5 +222,6 @@ internal static class ShapeInference
 
     public static string Text(IEnumerable<int> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 
-    private static int Product(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+    /// <summary>The per-sample part of a shape as text, e.g. "[1, 8, 8]" (the batch is implied in messages).</summary>
+    private static string SampleText(Dim[] shape) => "[" + string.Join(", ", shape.Skip(1).Select(d => d.ToString())) + "]";
 }

@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace ModelGen.Generators.Model;
+
+internal enum DimKind { Unknown = 0, Known, Batch }
+
+/// <summary>
+/// One dimension in the shape lattice: a known size, the symbolic batch, or unknown (⊤, from a
+/// declaration that already has an error). Unknown unifies with anything, so one mistake is reported
+/// once instead of cascading through every layer after it.
+/// </summary>
+internal readonly struct Dim : IEquatable<Dim>
+{
+    private Dim(DimKind kind, int value)
+    {
+        Kind = kind;
+        Value = value;
+    }
+
+    public DimKind Kind { get; }
+
+    /// <summary>The size, when <see cref="IsKnown"/>.</summary>
+    public int Value { get; }
+
+    public bool IsKnown => Kind == DimKind.Known;
+
+    public static Dim Known(int value) => new(DimKind.Known, value);
+
+    public static readonly Dim Batch = new(DimKind.Batch, 0);
+
+    public static readonly Dim Unknown = new(DimKind.Unknown, 0);
+
+    /// <summary>A shape whose rank is not known either.</summary>
+    public static readonly Dim[] UnknownRank = Array.Empty<Dim>();
+
+    /// <summary>[batch, d1, …] from a per-sample shape.</summary>
+    public static Dim[] Shape(IEnumerable<int> perSample) => new[] { Batch }.Concat(perSample.Select(Known)).ToArray();
+
+    /// <summary>The product of some dimensions: known only when every factor is, and within int range.</summary>
+    public static Dim Product(IEnumerable<Dim> dims)
+    {
+        long product = 1;
+        foreach (var d in dims)
+        {
+            if (!d.IsKnown) return Unknown;
+            product *= d.Value;
+            if (product > int.MaxValue) return Unknown;
+        }
+        return Known((int)product);
+    }
+
+    /// <summary>
+    /// The meet of two shapes for an element-wise operation: equal ranks, each pair of dimensions
+    /// equal or one of them unknown. Null when they conflict (there is no implicit broadcasting).
+    /// </summary>
+    public static Dim[]? Unify(Dim[] a, Dim[] b)
+    {
+        if (a.Length == 0) return b;
+        if (b.Length == 0) return a;
+        if (a.Length != b.Length) return null;
+        var result = new Dim[a.Length];
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (a[i].Kind == DimKind.Unknown) result[i] = b[i];
+            else if (b[i].Kind == DimKind.Unknown || a[i].Equals(b[i])) result[i] = a[i];
+            else return null;
+        }
+        return result;
+    }
+
+    /// <summary>The per-sample sizes when all are known; empty otherwise (the generator needs them all).</summary>
+    public static int[] KnownSample(Dim[]? shape) =>
+        shape is { Length: > 1 } && shape.Skip(1).All(d => d.IsKnown) ? shape.Skip(1).Select(d => d.Value).ToArray() : Array.Empty<int>();
+
+    public bool Equals(Dim other) => Kind == other.Kind && Value == other.Value;
+
+    public override bool Equals(object? obj) => obj is Dim other && Equals(other);
+
+    public override int GetHashCode() => ((int)Kind * 397) ^ Value;
+
+    public override string ToString() => Kind switch
+    {
+        DimKind.Known => Value.ToString(CultureInfo.InvariantCulture),
+        DimKind.Batch => "batch",
+        _ => "?",
+    };
+}

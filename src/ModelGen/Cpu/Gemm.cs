@@ -61,9 +61,9 @@ internal unsafe struct GemmEpilogue<T> where T : unmanaged, IFloatingPointIeee75
 internal static unsafe class GemmCore
 {
     /// <summary>
-    /// Block of k summed in registers before adding into C: a packed B micro-panel (KBlock × NR)
-    /// then stays in L1/L2 while every row panel of A streams past it. It is the same for every
-    /// kernel width, so every kernel yields the same bits.
+    /// Block of k summed in registers before adding into C: a row panel of A (MR × KBlock) then
+    /// stays in L1 and a packed block of B (KBlock × <see cref="NBlock"/>) in L2. It is the same
+    /// for every kernel width, so every kernel yields the same bits.
     /// </summary>
     public const int KBlock = 256;
 
@@ -86,9 +86,6 @@ internal static unsafe class GemmCore
 
     /// <summary>Kernel code of <see cref="Kernel512Narrow{T}"/>, picked instead of the 512-bit kernel when C is at most one vector wide.</summary>
     private const int Narrow512 = 511;
-
-    /// <summary>Rows of C per block, a multiple of every kernel's MR, so the A rows of one block stay in L2.</summary>
-    private const int MBlock = 96;
 
     /// <summary>Columns of B packed at once (a multiple of every NR): KBlock × NBlock elements stay in L2.</summary>
     private const int NBlock = 512;
@@ -228,49 +225,45 @@ internal static unsafe class GemmCore
                 if (g.PackedB != null) bBlock = g.PackedB + pc * RoundUp(g.N, nr) + (nint)(jc / nr) * kc * nr;
                 else PackB(in g, pc, kc, jc, nc, nr, packedB);
 
-                for (int ic = i0; ic < i1; ic += MBlock)
+                // Row panels outermost: one panel of A (MR × kc) stays in L1 while the packed B
+                // block streams from L2, and C is written a strip of whole rows at a time, which
+                // keeps products with a short k (where C traffic dominates) streaming.
+                for (int i = i0; i < i1; i += mr)
                 {
-                    int mc = Math.Min(MBlock, i1 - ic);
-                    int fullRows = mc - mc % mr;
-                    // The ragged last row panel is copied, zero-padded, so the kernel never reads past A.
-                    if (fullRows < mc) PackEdgeA(in g, ic + fullRows, mc - fullRows, pc, kc, mr, edgeA);
+                    int rows = Math.Min(mr, i1 - i);
+                    T* aPanel;
+                    nint rs, ps;
+                    if (rows == mr)
+                    {
+                        aPanel = g.A + i * g.RowStrideA + pc * g.DepthStrideA;
+                        rs = g.RowStrideA;
+                        ps = g.DepthStrideA;
+                    }
+                    else
+                    {
+                        // The ragged last row panel is copied, zero-padded, so the kernel never reads past A.
+                        PackEdgeA(in g, i, rows, pc, kc, mr, edgeA);
+                        aPanel = edgeA;
+                        rs = 1;
+                        ps = mr;
+                    }
 
                     for (int jp = 0; jp < panels; jp++)
                     {
                         int j = jc + jp * nr;
                         int cols = Math.Min(nr, jc + nc - j);
                         T* bPanel = bBlock + (nint)jp * kc * nr;
-                        for (int ir = 0; ir < mc; ir += mr)
+                        T* cTile = g.C + i * ldc + j;
+                        if (rows == mr && cols == nr)
                         {
-                            int i = ic + ir;
-                            int rows = Math.Min(mr, mc - ir);
-                            T* cTile = g.C + i * ldc + j;
-                            T* aPanel;
-                            nint rs, ps;
-                            if (rows == mr)
-                            {
-                                aPanel = g.A + i * g.RowStrideA + pc * g.DepthStrideA;
-                                rs = g.RowStrideA;
-                                ps = g.DepthStrideA;
-                            }
-                            else
-                            {
-                                aPanel = edgeA;
-                                rs = 1;
-                                ps = mr;
-                            }
-
-                            if (rows == mr && cols == nr)
-                            {
-                                TKernel.Run(kc, aPanel, rs, ps, bPanel, cTile, ldc, overwrite);
-                            }
-                            else
-                            {
-                                TKernel.Run(kc, aPanel, rs, ps, bPanel, tile, nr, overwrite: true);
-                                StoreEdge(tile, nr, cTile, ldc, rows, cols, overwrite);
-                            }
-                            if (epilogue) ApplyEpilogue(in g.Epilogue, cTile, ldc, i, j, rows, cols);
+                            TKernel.Run(kc, aPanel, rs, ps, bPanel, cTile, ldc, overwrite);
                         }
+                        else
+                        {
+                            TKernel.Run(kc, aPanel, rs, ps, bPanel, tile, nr, overwrite: true);
+                            StoreEdge(tile, nr, cTile, ldc, rows, cols, overwrite);
+                        }
+                        if (epilogue) ApplyEpilogue(in g.Epilogue, cTile, ldc, i, j, rows, cols);
                     }
                 }
             }

@@ -106,6 +106,7 @@ public unsafe class AllocationTests
         public long Measure()
         {
             _started = 0;
+            CpuParallel.ResetStallBackoff();
             CpuParallel.Run(this, 2);
             int callerThread = Environment.CurrentManagedThreadId;
             Assert.NotEqual(_threads[0], _threads[1]);

@@ -9,6 +9,13 @@ namespace ModelGen.Cpu;
 /// by output element, each element computed by one thread in a fixed order, so results are
 /// bit-identical whatever <see cref="ThreadCount"/> is.
 /// </summary>
+/// <remarks>
+/// The workers are background threads started on first use. After a job they poll for the next
+/// one for about 50 µs, then block, so a training loop keeps them warm and an idle process does
+/// not spin. Only products large enough to repay the hand-off are split. When other processes keep
+/// the cores busy, a worker can be preempted in the middle of its share; the pool notices the
+/// resulting stall and runs jobs on the calling thread for a while.
+/// </remarks>
 public static class CpuParallel
 {
     private static int s_threadCount = Math.Max(1, Environment.ProcessorCount);

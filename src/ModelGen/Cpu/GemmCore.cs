@@ -50,6 +50,12 @@ internal static unsafe class GemmCore
 
     private const int PartsPerThread = 4;
 
+    /// <summary>Largest MR and NR of any kernel, for sizing scratch.</summary>
+    private const int MaxMR = 16, MaxNR = 32;
+
+    /// <summary>Packed block of B, one edge tile and one edge panel of A, at their largest.</summary>
+    private const int ComputeScratchElements = KBlock * NBlock + MaxMR * MaxNR + MaxMR * KBlock;
+
     /// <summary>Kernel code of <see cref="Kernel512Narrow{T}"/>, picked instead of the 512-bit kernel when C is at most one vector wide.</summary>
     private const int Narrow512 = 511;
 
@@ -173,7 +179,10 @@ internal static unsafe class GemmCore
 
         int kBlock = Math.Min(KBlock, k);
         int nBlock = Math.Min(NBlock, RoundUp(j1 - j0, nr));
-        T* packedB = Workspace.Get<T>((nint)kBlock * nBlock + mr * nr + (nint)mr * kBlock, Workspace.ComputeSlot);
+        // Always the largest size any shape needs, so the first product on a thread sizes the
+        // scratch once and no later shape has to grow it.
+        nint needed = (nint)kBlock * nBlock + mr * nr + (nint)mr * kBlock;
+        T* packedB = Workspace.Get<T>(Math.Max(needed, ComputeScratchElements), Workspace.ComputeSlot);
         T* tile = packedB + (nint)kBlock * nBlock;
         T* edgeA = tile + mr * nr;
 

@@ -9,6 +9,13 @@ namespace ModelGen.Cpu;
 /// by output element, each element computed by one thread in a fixed order, so results are
 /// bit-identical whatever <see cref="ThreadCount"/> is.
 /// </summary>
+/// <remarks>
+/// The workers are background threads started on first use. After a job they poll for the next
+/// one for about 50 µs, then block, so a training loop keeps them warm and an idle process does
+/// not spin. Only products large enough to repay the hand-off are split. When other processes keep
+/// the cores busy, a worker can be preempted in the middle of its share; the pool notices the
+/// resulting stall and runs jobs on the calling thread for a while.
+/// </remarks>
 public static class CpuParallel
 {
     private static int s_threadCount = Math.Max(1, Environment.ProcessorCount);
@@ -57,6 +64,20 @@ public static class CpuParallel
     // (every layer of a training step), and waking a blocked thread costs tens of microseconds.
     private static readonly long s_spinTicks = Stopwatch.Frequency / 20_000;
 
+    // When other processes compete for the cores, a worker can be preempted while it holds a part,
+    // and the caller then waits for it a whole scheduler time slice, often tens of milliseconds. After
+    // such a stall, jobs run on the calling thread alone for a while: 1 ms, doubling with every
+    // further stall up to 2 s, and back to 1 ms once 10 s pass without one. On a machine that stays
+    // busy that caps the loss at about one stall per 2 s; on a quiet one it changes nothing.
+    private static readonly long s_minBackoffTicks = Stopwatch.Frequency / 1000;
+    private static readonly long s_maxBackoffTicks = 2 * Stopwatch.Frequency;
+    private static readonly long s_backoffResetTicks = 10 * Stopwatch.Frequency;
+    // Waits this much longer than expected count as stalls; interrupts and page faults stay well below it.
+    private static readonly long s_stallSlackTicks = Stopwatch.Frequency / 4000;
+    private static long s_backoffTicks = s_minBackoffTicks;
+    private static long s_lastStall;
+    private static long s_serialUntil;
+
     /// <summary>
     /// Runs <paramref name="parts"/> parts of <paramref name="work"/>, on the calling thread and up
     /// to <see cref="ThreadCount"/> − 1 workers, and returns when all are done. Parts may outnumber
@@ -67,7 +88,7 @@ public static class CpuParallel
     internal static void Run(Work work, int parts)
     {
         int helpers = Math.Min(parts, ThreadCount) - 1;
-        if (helpers <= 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        if (helpers <= 0 || Stopwatch.GetTimestamp() < Volatile.Read(ref s_serialUntil) || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             for (int p = 0; p < parts; p++) work.Execute(p);
             return;
@@ -81,12 +102,30 @@ public static class CpuParallel
         Interlocked.Exchange(ref s_nextPart, 0);
         for (int w = 0; w < helpers; w++) workers[w].Wake();
 
+        long start = Stopwatch.GetTimestamp();
         ExecuteParts(work);
+        long ownDone = Stopwatch.GetTimestamp();
         WaitForParts(parts);
+        long end = Stopwatch.GetTimestamp();
+
+        // A healthy wait is at most about one part; a stall is far longer than the caller's whole share.
+        if (end - ownDone > 2 * (ownDone - start) + s_stallSlackTicks)
+        {
+            if (end - s_lastStall > s_backoffResetTicks) s_backoffTicks = s_minBackoffTicks;
+            s_lastStall = end;
+            Volatile.Write(ref s_serialUntil, end + s_backoffTicks);
+            s_backoffTicks = Math.Min(2 * s_backoffTicks, s_maxBackoffTicks);
+        }
 
         Interlocked.Exchange(ref s_nextPart, Idle);
         s_work = null;
         Volatile.Write(ref s_busy, 0);
+    }
+
+    /// <summary>Ends a serial period started by a stall, so tests can count on the workers.</summary>
+    internal static void ResetStallBackoff()
+    {
+        Volatile.Write(ref s_serialUntil, 0);
     }
 
     /// <summary>

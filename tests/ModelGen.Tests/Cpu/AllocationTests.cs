@@ -42,6 +42,34 @@ public unsafe class AllocationTests
         }
     }
 
+    /// <summary>The first product on a thread sizes its scratch for every shape, so later, larger ones allocate nothing.</summary>
+    [Fact]
+    public void Gemm_AfterOneSmallProduct_OtherShapesAllocateNothing()
+    {
+        float[] a = TestData.Random<float>(600 * 520, 1), b = TestData.Random<float>(520 * 700, 2), c = new float[600 * 700];
+        int saved = CpuParallel.ThreadCount;
+        try
+        {
+            CpuParallel.ThreadCount = 1;
+            fixed (float* pa = a, pb = b, pc = c)
+            {
+                Gemm.Multiply(false, false, 3, 5, 7, pa, pb, pc, accumulate: false);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int variant = 0; variant < 4; variant++)
+                {
+                    bool transA = (variant & 1) != 0, transB = (variant & 2) != 0;
+                    Gemm.Multiply(transA, transB, 600, 700, 520, pa, pb, pc, accumulate: true);
+                    Gemm.Multiply(transA, transB, 257, 10, 300, pa, pb, pc, accumulate: false);
+                }
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+        }
+        finally
+        {
+            CpuParallel.ThreadCount = saved;
+        }
+    }
+
     private static void CheckNoAllocation(int batch, int inFeatures, int outFeatures, int windows, bool requireCleanGlobalWindow)
     {
         float[] x = TestData.Random<float>(batch * inFeatures, 1), w = TestData.Random<float>(inFeatures * outFeatures, 2);
@@ -106,6 +134,7 @@ public unsafe class AllocationTests
         public long Measure()
         {
             _started = 0;
+            CpuParallel.ResetStallBackoff();
             CpuParallel.Run(this, 2);
             int callerThread = Environment.CurrentManagedThreadId;
             Assert.NotEqual(_threads[0], _threads[1]);

@@ -31,12 +31,14 @@ public unsafe class DeterminismTests
             foreach (int threads in new[] { 2, 3, 2, 1 })
             {
                 CpuParallel.ThreadCount = threads;
+                CpuParallel.ResetStallBackoff();
                 float[] actual = GemmTests.Run<float>(transA, transB, m, n, k, accumulate: true, seed: 11, width: 0);
                 TestData.AssertBitwiseEqual(expected, actual, $"float, {threads} threads");
             }
             CpuParallel.ThreadCount = 1;
             double[] expectedD = GemmTests.Run<double>(transA, transB, m, n, k, accumulate: false, seed: 12, width: 0);
             CpuParallel.ThreadCount = 2;
+            CpuParallel.ResetStallBackoff();
             double[] actualD = GemmTests.Run<double>(transA, transB, m, n, k, accumulate: false, seed: 12, width: 0);
             TestData.AssertBitwiseEqual(expectedD, actualD, "double, 2 threads");
         }
@@ -58,6 +60,7 @@ public unsafe class DeterminismTests
             foreach (int threads in new[] { 2, 4 })
             {
                 CpuParallel.ThreadCount = threads;
+                CpuParallel.ResetStallBackoff();
                 var actual = DenseKernelTests.RunDense(128, 300, 200, Activation.LeakyReLU, seed: 3);
                 for (int i = 0; i < expected.Length; i++)
                     TestData.AssertBitwiseEqual(expected[i], actual[i], $"dense output {i}, {threads} threads");
@@ -89,6 +92,7 @@ public unsafe class DeterminismTests
                 var work = new CountingWork(7);
                 for (int round = 0; round < 50; round++)
                 {
+                    CpuParallel.ResetStallBackoff();
                     CpuParallel.Run(work, 7);
                     int distinct = work.Threads.Distinct().Count();
                     Assert.True(distinct <= threads, $"{distinct} threads ran a job limited to {threads}.");

@@ -264,6 +264,24 @@ public abstract class Table
 
     internal TableColumn[] ColumnStorage => _columns;
 
+    /// <summary>The same columns and rows under role <typeparamref name="TRole"/> (nothing is copied).</summary>
+    internal Table<TRole> As<TRole>() where TRole : ITableRole => new(_columns, _provenance);
+
+    /// <summary>The given rows (in that order, repeats allowed) as a table of role <typeparamref name="TRole"/>; provenance travels with them.</summary>
+    internal Table<TRole> Gather<TRole>(ReadOnlySpan<int> rows) where TRole : ITableRole
+    {
+        var provenance = new RowProvenance[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if ((uint)rows[i] >= (uint)_provenance.Length)
+                throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"Row index {i} is {rows[i]}; the {Role} table has {_provenance.Length} rows.");
+            provenance[i] = _provenance[rows[i]];
+        }
+        var gathered = new TableColumn[_columns.Length];
+        for (int j = 0; j < _columns.Length; j++) gathered[j] = _columns[j].Gather(rows);
+        return new Table<TRole>(gathered, provenance);
+    }
+
     internal RowProvenance[] ProvenanceStorage => _provenance;
 
     internal TableColumn? WithRole(ColumnRole role)
@@ -313,21 +331,7 @@ public sealed class Table<TRole> : Table where TRole : ITableRole
 
     /// <summary>The given rows, in the given order (a row may repeat); provenance travels with them.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A row index is outside the table.</exception>
-    public Table<TRole> Rows(params ReadOnlySpan<int> rows)
-    {
-        var src = ProvenanceStorage;
-        var provenance = new RowProvenance[rows.Length];
-        for (int i = 0; i < rows.Length; i++)
-        {
-            if ((uint)rows[i] >= (uint)src.Length)
-                throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"Row index {i} is {rows[i]}; the {Role} table has {src.Length} rows.");
-            provenance[i] = src[rows[i]];
-        }
-        var columns = ColumnStorage;
-        var gathered = new TableColumn[columns.Length];
-        for (int j = 0; j < columns.Length; j++) gathered[j] = columns[j].Gather(rows);
-        return new Table<TRole>(gathered, provenance);
-    }
+    public Table<TRole> Rows(params ReadOnlySpan<int> rows) => Gather<TRole>(rows);
 
     /// <summary>The rows for which <paramref name="predicate"/> is true, in order; provenance travels with them.</summary>
     public Table<TRole> Where(Func<TableRow, bool> predicate)
@@ -412,13 +416,13 @@ public static class TableRoles
     public static Table<Train> AsTrain(this Table<Unsplit> table)
     {
         ArgumentNullException.ThrowIfNull(table);
-        return new Table<Train>(table.ColumnStorage, table.ProvenanceStorage);
+        return table.As<Train>();
     }
 
     /// <summary>Declares every row of <paramref name="table"/> test data (e.g. a separate test file, kept out of all fitting).</summary>
     public static Table<Test> AsTest(this Table<Unsplit> table)
     {
         ArgumentNullException.ThrowIfNull(table);
-        return new Table<Test>(table.ColumnStorage, table.ProvenanceStorage);
+        return table.As<Test>();
     }
 }

@@ -178,7 +178,7 @@ public sealed class TargetEncoder(IReadOnlyList<string>? columns = null, double 
                     if (fold[r] == f) outputs[i][r] = Encode(c, r, encodings[i], prior);
             }
         }
-        var columns = Prep.ReplaceEach(train, names, (c, i) => TableColumn.FromStorage(c.Name, ColumnType.Number, c.Role, outputs[i]));
+        var columns = Prep.ReplaceEach(train, names, name => train[name], (c, i) => TableColumn.FromStorage(c.Name, ColumnType.Number, c.Role, outputs[i]));
         return (fitted, train.WithColumns(columns));
     }
 
@@ -235,9 +235,8 @@ public sealed class TargetEncoder(IReadOnlyList<string>? columns = null, double 
 
         /// <inheritdoc/>
         protected override IReadOnlyList<TableColumn> TransformColumns(Table table) =>
-            Prep.ReplaceEach(table, _columns, (c, i) =>
+            Prep.ReplaceEach(table, _columns, name => Input(table, name, ColumnType.Category), (c, i) =>
             {
-                Input(table, c.Name, ColumnType.Category);
                 var y = new double[c.Count];
                 for (int r = 0; r < y.Length; r++) y[r] = Encode(c, r, _encodings[i], Prior);
                 return TableColumn.FromStorage(c.Name, ColumnType.Number, c.Role, y);

@@ -59,9 +59,8 @@ public sealed class StandardScaler(IReadOnlyList<string>? columns = null) : Tran
 
         /// <inheritdoc/>
         protected override IReadOnlyList<TableColumn> TransformColumns(Table table) =>
-            Prep.ReplaceEach(table, _columns, (c, i) =>
+            Prep.ReplaceEach(table, _columns, name => Input(table, name, ColumnType.Number), (c, i) =>
             {
-                Input(table, c.Name, ColumnType.Number);
                 var v = c.Values;
                 var y = new double[v.Length];
                 for (int r = 0; r < y.Length; r++) y[r] = (v[r] - _means[i]) / _scales[i];
@@ -142,9 +141,8 @@ public sealed class MinMaxScaler(IReadOnlyList<string>? columns = null, double m
 
         /// <inheritdoc/>
         protected override IReadOnlyList<TableColumn> TransformColumns(Table table) =>
-            Prep.ReplaceEach(table, _columns, (c, i) =>
+            Prep.ReplaceEach(table, _columns, name => Input(table, name, ColumnType.Number), (c, i) =>
             {
-                Input(table, c.Name, ColumnType.Number);
                 double range = _highs[i] - _lows[i];
                 double scale = (_max - _min) / (range > 0 ? range : 1);
                 var v = c.Values;
@@ -224,9 +222,8 @@ public sealed class Imputer(ImputeStrategy strategy = ImputeStrategy.Mean, IRead
 
         /// <inheritdoc/>
         protected override IReadOnlyList<TableColumn> TransformColumns(Table table) =>
-            Prep.ReplaceEach(table, _columns, (c, i) =>
+            Prep.ReplaceEach(table, _columns, name => Input(table, name, ColumnType.Number), (c, i) =>
             {
-                Input(table, c.Name, ColumnType.Number);
                 var y = c.Values.ToArray();
                 for (int r = 0; r < y.Length; r++) if (double.IsNaN(y[r])) y[r] = _fill[i];
                 return TableColumn.FromStorage(c.Name, ColumnType.Number, c.Role, y);

@@ -212,13 +212,17 @@ internal static class Prep
         sources.Any(c => c.Role == ColumnRole.KnownAfterOutcome) ? ColumnRole.KnownAfterOutcome : ColumnRole.Feature;
 
     /// <summary>The table's columns with those named in <paramref name="names"/> replaced in place.</summary>
-    public static TableColumn[] ReplaceEach(Table table, string[] names, Func<TableColumn, int, TableColumn> replace)
+    /// <param name="table">The table transformed.</param>
+    /// <param name="names">The columns to replace.</param>
+    /// <param name="input">Fetches and checks a column (so that a missing one is reported by the transformer).</param>
+    /// <param name="replace">Makes the replacement of a column, given it and its index in <paramref name="names"/>.</param>
+    public static TableColumn[] ReplaceEach(Table table, string[] names, Func<string, TableColumn> input, Func<TableColumn, int, TableColumn> replace)
     {
         var columns = table.ColumnStorage.ToArray();
         for (int i = 0; i < names.Length; i++)
         {
-            int at = table.IndexOf(names[i]);
-            columns[at] = replace(columns[at], i);
+            var c = input(names[i]);
+            columns[table.IndexOf(names[i])] = replace(c, i);
         }
         return columns;
     }

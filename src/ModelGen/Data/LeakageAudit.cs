@@ -27,6 +27,9 @@ public enum LeakageKind
 
     /// <summary>A single feature predicts the label almost perfectly: a likely target proxy or a value known only after the outcome.</summary>
     TargetProxy,
+
+    /// <summary>Fitted preprocessing learned its statistics from rows that include held-out rows.</summary>
+    PreprocessingSawHeldOutRows,
 }
 
 /// <summary>What a <see cref="LeakageAudit"/> does with findings.</summary>
@@ -153,6 +156,55 @@ public static class LeakageAudit
     {
         ArgumentNullException.ThrowIfNull(fold);
         return Run(fold.Train, fold.Validation, options);
+    }
+
+    /// <summary>
+    /// Audits fitted preprocessing against test rows: reports when the transformer (or any step of a fitted
+    /// <see cref="Pipeline"/>) was fitted on rows that include test rows, e.g. a scaler fitted before the split.
+    /// </summary>
+    /// <param name="preprocessing">The fitted transformer; its <see cref="FittedTransformer.FittedOn"/> is checked.</param>
+    /// <param name="test">The test rows.</param>
+    /// <param name="options">Severity; <see cref="AuditOptions.Default"/> when null.</param>
+    /// <exception cref="LeakageException">Something was found and <see cref="AuditOptions.Severity"/> is <see cref="LeakageSeverity.Error"/>.</exception>
+    public static LeakageReport Check(FittedTransformer preprocessing, Table<Test> test, AuditOptions? options = null) => RunFitted(preprocessing, test, options);
+
+    /// <summary>Audits fitted preprocessing against validation rows; see <see cref="Check(FittedTransformer, Table{Test}, AuditOptions?)"/>.</summary>
+    /// <param name="preprocessing">The fitted transformer; its <see cref="FittedTransformer.FittedOn"/> is checked.</param>
+    /// <param name="validation">The validation rows.</param>
+    /// <param name="options">Severity; <see cref="AuditOptions.Default"/> when null.</param>
+    /// <exception cref="LeakageException">Something was found and <see cref="AuditOptions.Severity"/> is <see cref="LeakageSeverity.Error"/>.</exception>
+    public static LeakageReport Check(FittedTransformer preprocessing, Table<Validation> validation, AuditOptions? options = null) => RunFitted(preprocessing, validation, options);
+
+    private static LeakageReport RunFitted(FittedTransformer preprocessing, Table heldOut, AuditOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        ArgumentNullException.ThrowIfNull(heldOut);
+        options ??= AuditOptions.Default;
+        var findings = new List<LeakageFinding>();
+        var heldOutIds = new Dictionary<RowId, int>();
+        for (int r = 0; r < heldOut.RowCount; r++) heldOutIds.TryAdd(heldOut.ProvenanceStorage[r].Id, r);
+        var steps = new List<FittedTransformer> { preprocessing };
+        for (int i = 0; i < steps.Count; i++)
+            if (steps[i] is Pipeline.Fitted pipeline) steps.AddRange(pipeline.Steps);
+        foreach (var step in steps)
+        {
+            if (step is Pipeline.Fitted) continue;
+            var seen = new SortedSet<int>();
+            foreach (var p in step.FittedOn)
+                foreach (var id in p.IsSynthetic ? p.Parents : [p.Id])
+                    if (heldOutIds.TryGetValue(id, out int r)) seen.Add(r);
+            if (seen.Count == 0) continue;
+            string name = step.GetType().DeclaringType?.Name ?? step.GetType().Name;
+            findings.Add(new LeakageFinding(LeakageKind.PreprocessingSawHeldOutRows,
+                $"{name} was fitted on {seen.Count} of the {heldOut.RowCount} {heldOut.Role} rows: {Name(seen.Select(r => heldOut.ProvenanceStorage[r].ToString()), seen.Count, options.MaxNamed)}. " +
+                "Its statistics carry information about them into training; fit preprocessing on training rows only (for cross-validation, a Pipeline inside each fold).",
+                seen.Select(r => heldOut.ProvenanceStorage[r]).ToArray(), []));
+        }
+        string described = (preprocessing.GetType().DeclaringType?.Name ?? preprocessing.GetType().Name)
+                           + string.Create(CultureInfo.InvariantCulture, $" (fitted on {preprocessing.FittedOn.Count} rows)");
+        var report = new LeakageReport(described, Describe(heldOut), findings, []);
+        if (options.Severity == LeakageSeverity.Error && !report.IsClean) throw new LeakageException(report);
+        return report;
     }
 
     private static LeakageReport Run(Table train, Table heldOut, AuditOptions? options)

@@ -253,7 +253,7 @@ public sealed record CalibrationReport(IReadOnlyList<CalibrationBin> Bins, doubl
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder("bin           count  mean predicted  fraction positive\n");
         foreach (var b in Bins)
-            sb.Append(c, $"({b.Lower:F2}, {b.Upper:F2}]  {b.Count,5}  {(b.Count == 0 ? "" : b.MeanPredicted.ToString("F3", c)),14}  {(b.Count == 0 ? "" : b.FractionPositive.ToString("F3", c)),17}\n");
+            sb.Append(c, $"{(b.Lower == 0 ? '[' : '(')}{b.Lower:F2}, {b.Upper:F2}]  {b.Count,5}  {(b.Count == 0 ? "" : b.MeanPredicted.ToString("F3", c)),14}  {(b.Count == 0 ? "" : b.FractionPositive.ToString("F3", c)),17}\n");
         return sb.Append(c, $"expected calibration error {ExpectedCalibrationError:F4}").ToString();
     }
 }

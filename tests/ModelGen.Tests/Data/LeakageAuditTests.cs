@@ -149,4 +149,22 @@ public class LeakageAuditTests
         var (train, cleanTest) = Split.TrainTest(table, 0.2, SplitKind.Random, seed: 1);
         Assert.True(LeakageAudit.Check(train, cleanTest, new AuditOptions { Severity = LeakageSeverity.Error }).IsClean);
     }
+
+    [Fact]
+    public void PreprocessingFittedBeforeTheSplitIsFoundThroughItsFittedRows()
+    {
+        var table = BreastCancer();
+        var (train, test) = Split.TrainTest(table, 0.2, SplitKind.Stratified, seed: 7);
+        var leaky = new StandardScaler().Fit(table.AsTrain());          // fitted on every row, test rows included
+        var finding = Assert.Single(LeakageAudit.Check(leaky, test).Findings);
+        Assert.Equal(LeakageKind.PreprocessingSawHeldOutRows, finding.Kind);
+        Assert.StartsWith("StandardScaler was fitted on 114 of the 114 test rows: " + test.Provenance.OrderBy(p => p.Id.Row).First(), finding.Message);
+        // Inside a pipeline the step at fault is named.
+        var pipeline = new Pipeline(new Imputer(), new SelectKBest(5)).Fit(train);
+        Assert.True(LeakageAudit.Check(pipeline, test).IsClean);
+        var leakyPipeline = new Pipeline(new Imputer(), new SelectKBest(5)).Fit(table.AsTrain());
+        var report = LeakageAudit.Check(leakyPipeline, test);
+        Assert.Equal(["Imputer", "SelectKBest"], report.Findings.Select(f => f.Message.Split(' ')[0]));
+        Assert.StartsWith("Leakage audit of Pipeline (fitted on 569 rows) against test (114 rows): 2 findings.", report.ToString());
+    }
 }

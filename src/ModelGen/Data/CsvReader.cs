@@ -19,7 +19,7 @@ namespace ModelGen.Data;
 /// A blank line before the last record is a record with one empty field (so a numeric table reports it rather than
 /// dropping it); blank lines after the last record are ignored. Numbers use the invariant culture ('.' decimal point).
 /// </remarks>
-public sealed class CsvReader : IDisposable
+public sealed partial class CsvReader : IDisposable
 {
     /// <summary>The source name used for a <see cref="TextReader"/> when none is given.</summary>
     public const string StreamSourceName = "<stream>";
@@ -45,6 +45,7 @@ public sealed class CsvReader : IDisposable
     private long[] _fieldLines = new long[64];
     private int _fieldCount;
     private readonly string[]? _header;
+    private readonly long _headerLine;
 
     /// <summary>Reads CSV from <paramref name="reader"/>; when the options say so, the header is read at once.</summary>
     /// <param name="reader">The text to read; a leading byte-order mark is skipped.</param>
@@ -66,6 +67,7 @@ public sealed class CsvReader : IDisposable
             if (!ReadRecord())
                 throw new CsvFormatException(CsvFormatException.Locate(SourceName, 1, 0, null) + ": expected a header line, found the end of the file",
                                              SourceName, 1, 0, null, null);
+            _headerLine = LineNumber;
             _header = new string[_fieldCount];
             for (int i = 0; i < _fieldCount; i++) _header[i] = GetString(i);
         }
@@ -175,7 +177,7 @@ public sealed class CsvReader : IDisposable
         if (TryParseSmallInteger(s, out float small)) return small;
         bool parsed = float.TryParse(s, NumberStyle, CultureInfo.InvariantCulture, out float value);
         if (parsed && float.IsFinite(value)) return value;
-        if (s.IsEmpty || (parsed && float.IsNaN(value)) || s.Equals("NA", StringComparison.OrdinalIgnoreCase))
+        if (IsMissingText(s) || (parsed && float.IsNaN(value)))
         {
             if (_options.MissingValues == MissingValues.NaN) return float.NaN;
             throw FieldError(index, columnName, "a number", MissingValueHint);
@@ -184,6 +186,10 @@ public sealed class CsvReader : IDisposable
         if (parsed) throw FieldError(index, columnName, "a finite number (single precision reaches about ±3.4e38)");
         throw FieldError(index, columnName, "a number");
     }
+
+    /// <summary>An empty field, <c>NA</c> or <c>NaN</c> (any letter case): the texts every reader takes for a missing value.</summary>
+    internal static bool IsMissingText(ReadOnlySpan<char> s) =>
+        s.IsEmpty || s.Equals("NA", StringComparison.OrdinalIgnoreCase) || s.Equals("NaN", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Appended to a missing-value error; loaders that take no <see cref="CsvOptions"/> clear it, as the advice would not apply.</summary>
     internal string MissingValueHint { get; set; } = "; set CsvOptions.MissingValues to MissingValues.NaN to read missing values as NaN";

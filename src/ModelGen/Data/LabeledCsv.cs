@@ -54,6 +54,52 @@ public static class Datasets
     {
         ArgumentNullException.ThrowIfNull(path);
         using var csv = CsvReader.Open(path, new CsvOptions { HasHeader = false });
+        var header = ReadCountedHeader(csv);
+        var data = ReadRows(csv, header.Features, header.FieldsSource, header.ClassNames, header.Rows);
+        CheckRowCount(csv, header, data.Count);
+        return new LabeledDataset(data, header.ClassNames);
+    }
+
+    /// <summary>
+    /// Loads a labelled CSV file of the same format as <see cref="LoadLabeledCsv(string)"/> (first line
+    /// <c>rows,features,class name,…</c>) into a typed table: one numeric feature column per feature and a label column
+    /// of type <see cref="ColumnType.Category"/> with the role <see cref="ColumnRole.Label"/>, whose levels are the class names
+    /// (so level index = the file's class index). Row <c>i</c> has the provenance <c>source[i]</c>.
+    /// </summary>
+    /// <param name="path">The file; errors name it as given here.</param>
+    /// <param name="featureNames">A name per feature column; <c>f0</c>, <c>f1</c>, … when null.</param>
+    /// <param name="labelName">The name of the label column.</param>
+    /// <param name="sourceName">The source name of the rows' provenance; <paramref name="path"/> when null.</param>
+    /// <exception cref="CsvFormatException">As for <see cref="LoadLabeledCsv(string)"/>.</exception>
+    /// <exception cref="ArgumentException">The number of feature names differs from the header's feature count, or a name repeats or equals the label's.</exception>
+    public static Table<Unsplit> LoadLabeledTable(string path, IReadOnlyList<string>? featureNames = null, string labelName = LabelColumn, string? sourceName = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentException.ThrowIfNullOrEmpty(labelName);
+        using var csv = CsvReader.Open(path, new CsvOptions { HasHeader = false });
+        var header = ReadCountedHeader(csv);
+        string[] names = featureNames?.ToArray()
+                         ?? Enumerable.Range(0, header.Features).Select(i => "f" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        if (names.Length != header.Features)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{names.Length} feature names were given, but {path} has {Count(header.Features, "feature")} (line {header.Line})."), nameof(featureNames));
+        var columns = new List<double>[header.Features];
+        for (int j = 0; j < columns.Length; j++) columns[j] = new List<double>(header.Rows);
+        var labels = ReadLabeledRows(csv, header.Features, header.FieldsSource, header.ClassNames, firstRowRead: false, row =>
+        {
+            for (int j = 0; j < columns.Length; j++) columns[j].Add(row.ParseDouble(j, null, MissingValues.Error, ""));
+        });
+        CheckRowCount(csv, header, labels.Count);
+        var table = new TableColumn[header.Features + 1];
+        for (int j = 0; j < columns.Length; j++) table[j] = TableColumn.FromStorage(names[j], ColumnType.Number, ColumnRole.Feature, columns[j].ToArray());
+        table[^1] = TableColumn.FromStorage(labelName, ColumnType.Category, ColumnRole.Label, labels.Select(l => (double)l).ToArray(), header.ClassNames);
+        return new Table<Unsplit>(table, Table.OriginalRows(sourceName ?? path, labels.Count));
+    }
+
+    private sealed record CountedHeader(int Rows, int Features, string[] ClassNames, long Line, string FieldsSource);
+
+    private static CountedHeader ReadCountedHeader(CsvReader csv)
+    {
         csv.MissingValueHint = "";
         if (!csv.ReadRecord())
             throw csv.LineError("line 1: expected the header 'rows,features,class names…', found the end of the file", 1);
@@ -73,18 +119,19 @@ public static class Datasets
         }
         string fieldsSource = string.Create(CultureInfo.InvariantCulture,
             $"the header (line {headerLine}) says {Count(features, "feature")} plus the label, {features + 1} fields");
-        var data = ReadRows(csv, features, fieldsSource, classNames, rows);
-        if (data.Count != rows)
-        {
-            string found = data.Count == 0
-                ? "no data lines"
-                : string.Create(CultureInfo.InvariantCulture, $"{data.Count} (lines {headerLine + 1}–{csv.LineNumber})");
-            throw new CsvFormatException(
-                CsvFormatException.Locate(csv.SourceName, headerLine, 1, "rows")
-                + string.Create(CultureInfo.InvariantCulture, $": the header says {Count(rows, "row")}, but the file has {found}"),
-                csv.SourceName, headerLine, 1, "rows", rows.ToString(CultureInfo.InvariantCulture));
-        }
-        return new LabeledDataset(data, classNames);
+        return new CountedHeader(rows, features, classNames, headerLine, fieldsSource);
+    }
+
+    private static void CheckRowCount(CsvReader csv, CountedHeader header, int count)
+    {
+        if (count == header.Rows) return;
+        string found = count == 0
+            ? "no data lines"
+            : string.Create(CultureInfo.InvariantCulture, $"{count} (lines {header.Line + 1}–{csv.LineNumber})");
+        throw new CsvFormatException(
+            CsvFormatException.Locate(csv.SourceName, header.Line, 1, "rows")
+            + string.Create(CultureInfo.InvariantCulture, $": the header says {Count(header.Rows, "row")}, but the file has {found}"),
+            csv.SourceName, header.Line, 1, "rows", header.Rows.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>
@@ -116,11 +163,26 @@ public static class Datasets
 
     private static Dataset ReadRows(CsvReader csv, int features, string fieldsSource, string[] classNames, int expectedRows, bool firstRowRead = false)
     {
-        int width = features + 1;
         // Trust the header's row count only as a capacity hint, and only up to a size a wrong header cannot make harmful.
         long capacity = Math.Max(features, Math.Min((long)expectedRows * features, 1 << 24));
         var x = new float[capacity];
-        var labels = new List<int>(Math.Clamp(expectedRows, 16, 1 << 20));
+        int count = 0;
+        var labels = ReadLabeledRows(csv, features, fieldsSource, classNames, firstRowRead, row =>
+        {
+            int offset = count * features;
+            if (offset + features > x.Length) Array.Resize(ref x, (int)Math.Min((long)x.Length * 2, Array.MaxLength));
+            for (int j = 0; j < features; j++) x[offset + j] = row.ParseSingle(j, null);
+            count++;
+        });
+        Array.Resize(ref x, labels.Count * features);
+        return Dataset.ForClassification(x, features, labels.ToArray(), classNames.Length);
+    }
+
+    /// <summary>Walks the data lines: checks each line's field count and label, hands the features to <paramref name="readFeatures"/>, and returns the labels.</summary>
+    private static List<int> ReadLabeledRows(CsvReader csv, int features, string fieldsSource, string[] classNames, bool firstRowRead, Action<CsvReader> readFeatures)
+    {
+        int width = features + 1;
+        var labels = new List<int>(256);
         string lastLabel = string.Create(CultureInfo.InvariantCulture, $"a class index from 0 to {classNames.Length - 1}");
         while (firstRowRead || csv.ReadRecord())
         {
@@ -128,16 +190,13 @@ public static class Datasets
             if (csv.FieldCount != width)
                 throw csv.LineError(string.Create(CultureInfo.InvariantCulture,
                     $"line {csv.LineNumber} has {Fields(csv.FieldCount)}; {fieldsSource}"), csv.LineNumber);
-            int offset = labels.Count * features;
-            if (offset + features > x.Length) Array.Resize(ref x, (int)Math.Min((long)x.Length * 2, Array.MaxLength));
-            for (int j = 0; j < features; j++) x[offset + j] = csv.ParseSingle(j, null);
+            readFeatures(csv);
             var text = csv.GetField(features);
             if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int label) || label < 0 || label >= classNames.Length)
                 throw csv.FieldError(features, LabelColumn, lastLabel);
             labels.Add(label);
         }
-        Array.Resize(ref x, labels.Count * features);
-        return Dataset.ForClassification(x, features, labels.ToArray(), classNames.Length);
+        return labels;
     }
 
     private static int HeaderCount(CsvReader csv, int index, string name, string expected, int minimum)

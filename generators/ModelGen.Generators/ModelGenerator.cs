@@ -50,7 +50,7 @@ public sealed class ModelGenerator : IIncrementalGenerator
             var (plan, unsafeAllowed) = input;
             var spec = plan.Spec;
             if (!spec.IsPartial) return;   // nothing can be added to a non-partial class; MG0001 says why
-            string source = !unsafeAllowed || spec.HasDeclarationErrors || plan.Shapes.HasErrors || spec.Graph.Output < 0
+            string source = !unsafeAllowed || spec.HasDeclarationErrors || plan.Shapes.HasErrors || spec.Graph.Output < 0 || !CpuEmitter.Supports(spec)
                 ? CpuEmitter.EmitInvalid(spec)
                 : CpuEmitter.Emit(spec, plan.Shapes);
             output.AddSource(spec.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));

@@ -91,6 +91,105 @@ public sealed class DenseAttribute : Attribute
 }
 
 /// <summary>
+/// A 2-D convolution over [channels, height, width] samples, <c>y = activation(conv(x, W) + b)</c>,
+/// on a <c>partial</c> method taking and returning <see cref="Tensor"/>. Output size per spatial
+/// dimension: ⌊(H + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1.
+/// </summary>
+/// <example><code>
+/// [Model(Input = new[] { 1, 28, 28 })]
+/// public partial class LeNet
+/// {
+///     [Conv2d(6, 5, Activation.ReLU, Padding = 2)] private partial Tensor C1(Tensor x);
+///     [MaxPool2d(2)]                                private partial Tensor P1(Tensor x);
+///     ...
+/// }
+/// </code></example>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class Conv2dAttribute : Attribute
+{
+    /// <summary>Creates a convolution with <paramref name="outChannels"/> filters of <paramref name="kernelSize"/>×<paramref name="kernelSize"/>.</summary>
+    public Conv2dAttribute(int outChannels, int kernelSize, Activation activation = Activation.None)
+    {
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+        Activation = activation;
+    }
+
+    /// <summary>Number of output channels (filters).</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Height and width of each filter.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Activation applied to the convolution's output.</summary>
+    public Activation Activation { get; }
+
+    /// <summary>Step between filter positions (default 1).</summary>
+    public int Stride { get; set; } = 1;
+
+    /// <summary>Zeros added on every side of height and width (default 0).</summary>
+    public int Padding { get; set; }
+
+    /// <summary>'Same' padding: the output keeps the input's height and width (stride 1 only; an odd effective kernel).</summary>
+    public bool SamePadding { get; set; }
+
+    /// <summary>Spacing between filter taps (default 1).</summary>
+    public int Dilation { get; set; } = 1;
+
+    /// <summary>Channel groups: input and output channels must both be divisible by it (default 1).</summary>
+    public int Groups { get; set; } = 1;
+
+    /// <summary>Whether the layer has a bias per output channel (default true).</summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>Expected input channels; 0 (the default) means "infer them". A stated count that differs is a build error.</summary>
+    public int In { get; set; }
+
+    /// <summary>Slope for negative inputs of <see cref="Activation.LeakyReLU"/> (default 0.01).</summary>
+    public float NegativeSlope { get; set; } = 0.01f;
+}
+
+/// <summary>Max pooling over [channels, height, width] samples with a square window.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class MaxPool2dAttribute : Attribute
+{
+    /// <summary>Creates max pooling with a <paramref name="kernelSize"/>×<paramref name="kernelSize"/> window.</summary>
+    public MaxPool2dAttribute(int kernelSize) => KernelSize = kernelSize;
+
+    /// <summary>Height and width of the window.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Step between windows; 0 (the default) means the kernel size.</summary>
+    public int Stride { get; set; }
+
+    /// <summary>Padding on every side (at most half the kernel); padded cells never win the max.</summary>
+    public int Padding { get; set; }
+}
+
+/// <summary>Average pooling over [channels, height, width] samples with a square window.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class AvgPool2dAttribute : Attribute
+{
+    /// <summary>Creates average pooling with a <paramref name="kernelSize"/>×<paramref name="kernelSize"/> window.</summary>
+    public AvgPool2dAttribute(int kernelSize) => KernelSize = kernelSize;
+
+    /// <summary>Height and width of the window.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Step between windows; 0 (the default) means the kernel size.</summary>
+    public int Stride { get; set; }
+
+    /// <summary>Padding on every side (at most half the kernel); padded zeros count in the average.</summary>
+    public int Padding { get; set; }
+}
+
+/// <summary>Global average pooling: [channels, height, width] → [channels].</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class GlobalAvgPoolAttribute : Attribute
+{
+}
+
+/// <summary>
 /// Flattens each sample to one dimension, e.g. [1, 8, 8] → [64], so a <see cref="DenseAttribute"/>
 /// layer can follow a multi-dimensional input. A view in the fused code: it copies nothing.
 /// </summary>

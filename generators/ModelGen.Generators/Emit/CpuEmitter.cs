@@ -8,6 +8,9 @@ namespace ModelGen.Generators.Emit;
 /// <summary>Emits the C# half of a model: parameters, initialisation, eager layer methods, Summary() and the fused Graph&lt;T&gt;.</summary>
 internal static class CpuEmitter
 {
+    /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
+    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten");
+
     public static string Emit(ModelSpec spec, ShapePlan plan)
     {
         var w = new IndentedWriter();

@@ -102,11 +102,49 @@ internal static class Diagnostics
         "'{0}' needs {1} parameters, but one model holds at most 2,147,483,647 (a single float32 buffer)",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    // MG01xx: convolution and pooling.
+
+    public static readonly DiagnosticDescriptor SpatialNeedsImage = Rule("MG0101",
+        "Convolution or pooling needs an image-shaped input",
+        "{0} '{1}' needs [channels, height, width] per sample, but gets {2}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor WindowOutputEmpty = Rule("MG0102",
+        "Convolution or pooling output would be empty",
+        "{0} '{1}': {2}; the output would be empty",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor StrideDropsRows = Rule("MG0103",
+        "Stride skips the last rows or columns",
+        "{0} '{1}': {2}, but {3} is not a multiple of the stride {4}, so the last {5} of the padded input are never read",
+        ShapesCategory, DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor SamePaddingInvalid = Rule("MG0104",
+        "'Same' padding is not possible here",
+        "Conv2d '{0}': 'same' padding {1}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ChannelGroups = Rule("MG0105",
+        "Channels are not divisible by the groups",
+        "Conv2d '{0}': input channels {1} and output channels {2} must both be divisible by Groups = {3}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PoolPaddingTooLarge = Rule("MG0106",
+        "Pooling padding is more than half the window",
+        "{0} '{1}': Padding = {2} is more than half the kernel size {3}; a window could then hold only padding",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ConvInChannelsMismatch = Rule("MG0107",
+        "Conv2d input channels differ from the declared ones",
+        "Conv2d '{0}' declares In = {1}, but its input has {2} channels ({3})",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
         NoLayers, DenseInputMismatch, ElementwiseShapeMismatch, LossOutputMismatch, BaseClassConflict,
         GenericModel, InvalidForwardMethod, LayerNotUsed, DenseNeedsFlatInput, SharedLayerWidthMismatch,
         UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge,
+        SpatialNeedsImage, WindowOutputEmpty, StrideDropsRows, SamePaddingInvalid, ChannelGroups, PoolPaddingTooLarge, ConvInChannelsMismatch,
     };
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -45,8 +46,16 @@ internal static class ModelParser
 {
     public const string ModelAttributeName = "ModelGen.ModelAttribute";
     public const string ForwardAttributeName = "ModelGen.ForwardAttribute";
-    private const string DenseAttributeName = "ModelGen.DenseAttribute";
-    private const string FlattenAttributeName = "ModelGen.FlattenAttribute";
+    /// <summary>Layer attributes by metadata name, and the layer kind each declares.</summary>
+    private static readonly Dictionary<string, string> LayerKinds = new()
+    {
+        ["ModelGen.DenseAttribute"] = "Dense",
+        ["ModelGen.FlattenAttribute"] = "Flatten",
+        ["ModelGen.Conv2dAttribute"] = "Conv2d",
+        ["ModelGen.MaxPool2dAttribute"] = "MaxPool2d",
+        ["ModelGen.AvgPool2dAttribute"] = "AvgPool2d",
+        ["ModelGen.GlobalAvgPoolAttribute"] = "GlobalAvgPool",
+    };
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
 
@@ -138,12 +147,16 @@ internal static class ModelParser
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
                 // A repeated layer attribute is the compiler's CS0579 (or a second kind on one method, which
                 // is ignored); a second layer of the same name would only add generated-code errors.
-                if (attributeName is DenseAttributeName or FlattenAttributeName && !isLayer)
+                if (attributeName is not null && LayerKinds.TryGetValue(attributeName, out var kind) && !isLayer)
                 {
                     isLayer = true;
-                    var layer = attributeName == DenseAttributeName
-                        ? ParseDense(method, attribute, diagnostics, locations, cancellationToken)
-                        : ParseLayerMethod(method, attribute, "Flatten", 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken);
+                    var layer = kind switch
+                    {
+                        "Dense" => ParseDense(method, attribute, diagnostics, locations, cancellationToken),
+                        "Conv2d" => ParseConv2d(method, attribute, diagnostics, locations, cancellationToken),
+                        "MaxPool2d" or "AvgPool2d" => ParsePool(kind, method, attribute, diagnostics, locations, cancellationToken),
+                        _ => ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken),
+                    };
                     if (layer is not null) layers.Add(layer);
                 }
                 else if (attributeName == ForwardAttributeName)
@@ -238,6 +251,67 @@ internal static class ModelParser
         }
 
         return ParseLayerMethod(method, attribute, "Dense", units, (ActivationKind)activationValue, declaredIn, bias, slope, layerLocations, emittable, diagnostics, locations, cancellationToken);
+    }
+
+    private static Dictionary<string, TypedConstant> Named(AttributeData attribute)
+    {
+        var named = new Dictionary<string, TypedConstant>();
+        foreach (var pair in attribute.NamedArguments) named[pair.Key] = pair.Value;
+        return named;
+    }
+
+    private static int NamedInt(Dictionary<string, TypedConstant> named, string name, int fallback) =>
+        named.TryGetValue(name, out var value) && value.Value is int i ? i : fallback;
+
+    private static LayerSpec? ParseConv2d(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "outChannels", "kernelSize", "activation");
+        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 2) return null;
+        int outChannels = attribute.ConstructorArguments[0].Value is int o ? o : 0;
+        int kernel = attribute.ConstructorArguments[1].Value is int k ? k : 0;
+        int activationValue = attribute.ConstructorArguments.Length > 2 && attribute.ConstructorArguments[2].Value is int a ? a : 0;
+        var named = Named(attribute);
+        int stride = NamedInt(named, "Stride", 1), padding = NamedInt(named, "Padding", 0), dilation = NamedInt(named, "Dilation", 1);
+        int groups = NamedInt(named, "Groups", 1), declaredIn = NamedInt(named, "In", 0);
+        bool same = named.TryGetValue("SamePadding", out var sp) && sp.Value is true;
+        bool bias = !(named.TryGetValue("Bias", out var b) && b.Value is false);
+        double slope = named.TryGetValue("NegativeSlope", out var ns) && ns.Value is float f ? f : 0.01;
+        string subject = $"Conv2d '{method.Name}'";
+
+        void Check(bool ok, string argument, string message)
+        {
+            if (!ok) diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute(argument), subject, message));
+        }
+        Check(outChannels >= 1, "outChannels", $"needs at least 1 output channel, but outChannels = {outChannels}");
+        Check(kernel >= 1, "kernelSize", $"needs a kernel of at least 1, but kernelSize = {kernel}");
+        Check(activationValue >= (int)ActivationKind.None && activationValue <= (int)ActivationKind.Tanh, "activation", $"activation value {activationValue} is not a ModelGen.Activation");
+        Check(stride >= 1, "Stride", $"Stride = {stride} must be at least 1");
+        Check(padding >= 0, "Padding", $"Padding = {padding} must be 0 or more");
+        Check(dilation >= 1, "Dilation", $"Dilation = {dilation} must be at least 1");
+        Check(groups >= 1, "Groups", $"Groups = {groups} must be at least 1");
+        Check(declaredIn >= 0, "In", $"In = {declaredIn} must be positive (or 0 to infer it)");
+        var spatial = new SpatialSpec(Math.Max(kernel, 0), Math.Max(stride, 1), Math.Max(padding, 0), Math.Max(dilation, 1), Math.Max(groups, 1), same);
+        var layer = ParseLayerMethod(method, attribute, "Conv2d", outChannels, (ActivationKind)activationValue, declaredIn, bias, slope, layerLocations, true, diagnostics, locations, cancellationToken);
+        return layer is null ? null : layer with { Spatial = spatial };
+    }
+
+    private static LayerSpec? ParsePool(string kind, IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "kernelSize");
+        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
+        int kernel = attribute.ConstructorArguments[0].Value is int k ? k : 0;
+        var named = Named(attribute);
+        int stride = NamedInt(named, "Stride", 0), padding = NamedInt(named, "Padding", 0);
+        string subject = $"{kind} '{method.Name}'";
+        if (kernel < 1)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("kernelSize"), subject, $"needs a kernel of at least 1, but kernelSize = {kernel}"));
+        if (stride < 0)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Stride"), subject, $"Stride = {stride} must be at least 1 (or 0 for the kernel size)"));
+        if (padding < 0)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Padding"), subject, $"Padding = {padding} must be 0 or more"));
+        var spatial = new SpatialSpec(Math.Max(kernel, 0), stride > 0 ? stride : Math.Max(kernel, 1), Math.Max(padding, 0), 1, 1, false);
+        var layer = ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, layerLocations, true, diagnostics, locations, cancellationToken);
+        return layer is null ? null : layer with { Spatial = spatial };
     }
 
     /// <summary>Checks the form shared by every layer method and records the layer.</summary>

@@ -46,7 +46,11 @@ internal sealed record LayerSpec(
     double NegativeSlope,
     string MethodModifiers,
     string ParameterName,
-    bool IsEmittable);
+    bool IsEmittable,
+    SpatialSpec? Spatial = null);
+
+/// <summary>Window options of convolution and pooling layers (square kernels).</summary>
+internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Same);
 
 /// <summary>The dataflow graph of the forward pass; node 0 is the model input.</summary>
 internal sealed record GraphSpec(EquatableArray<GraphNode> Nodes, int Output, bool FromForwardMethod)

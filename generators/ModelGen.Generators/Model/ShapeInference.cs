@@ -40,7 +40,7 @@ internal sealed record ShapePlan(
 /// </summary>
 internal static class ShapeInference
 {
-    public static bool IsWarning(string id) => id is "MG0009" or "MG0013";
+    public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103";
 
     public static ShapePlan Infer(ModelSpec spec)
     {
@@ -89,6 +89,11 @@ internal static class ShapeInference
                         }
                         break;
                     }
+                    if (layer.Spatial is not null || layer.Kind == "GlobalAvgPool")
+                    {
+                        shapes[n] = InferSpatial(spec, n, layer, input, node.Layer, layerIn, layerInSource, problems);
+                        break;
+                    }
                     // Units < 1 is MG0004; an unknown width keeps it from turning into width errors further on.
                     shapes[n] = new[] { Dim.Batch, layer.Units > 0 ? Dim.Known(layer.Units) : Dim.Unknown };
                     if (input.Length == 0) break;
@@ -105,7 +110,7 @@ internal static class ShapeInference
                     if (layer.DeclaredIn > 0 && layer.DeclaredIn != width)
                     {
                         ReportWithFix("MG0007", ProblemTarget.LayerArgument, node.Layer, "In", width.ToString(CultureInfo.InvariantCulture), layer.Name,
-                            layer.DeclaredIn.ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), Describe(spec, node.A));
+                            layer.DeclaredIn.ToString(CultureInfo.InvariantCulture), width.ToString(CultureInfo.InvariantCulture), Describe(spec, node.A, shapes));
                         break;
                     }
                     if (layerInSource[node.Layer] >= 0 && layerIn[node.Layer] != width)
@@ -127,7 +132,7 @@ internal static class ShapeInference
                     if (unified is null)
                     {
                         Report("MG0008", ProblemTarget.Node, n, "", node.Kind == NodeKind.Add ? "+" : "*",
-                            Describe(spec, node.A), SampleText(a), Describe(spec, node.B), SampleText(b));
+                            Describe(spec, node.A, shapes), SampleText(a), Describe(spec, node.B, shapes), SampleText(b));
                         shapes[n] = Dim.UnknownRank;
                         break;
                     }
@@ -151,7 +156,7 @@ internal static class ShapeInference
             requiresGradient[n] = node.Kind switch
             {
                 NodeKind.Input => false,
-                NodeKind.Layer => spec.Layers[node.Layer].Kind != "Flatten" || requiresGradient[node.A],
+                NodeKind.Layer => HasParameters(spec.Layers[node.Layer]) || requiresGradient[node.A],
                 _ => requiresGradient[node.A] || requiresGradient[node.B],
             };
         }
@@ -163,12 +168,15 @@ internal static class ShapeInference
         {
             var layer = spec.Layers[l];
             int inFeatures = layerInSource[l] >= 0 ? layerIn[l] : layer.DeclaredIn;
-            if (layer.Kind == "Flatten")
+            if (layer.Kind is "Flatten" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool")
             {
                 layerPlans.Add(new LayerPlan(inFeatures, inFeatures, -1, -1, 0, used[l]));
                 continue;
             }
-            long weights = (long)inFeatures * layer.Units;
+            // Dense: weights [in, out]; Conv2d: weights [out, in/groups, k, k] (inFeatures is the input channels).
+            long weights = layer.Kind == "Conv2d" && layer.Spatial is { } sp
+                ? (long)layer.Units * (sp.Groups > 0 && inFeatures % sp.Groups == 0 ? inFeatures / sp.Groups : 0) * sp.Kernel * sp.Kernel
+                : (long)inFeatures * layer.Units;
             long bias = layer.Bias ? layer.Units : 0;
             long count = weights + bias;
             if (offset + count <= int.MaxValue)
@@ -200,6 +208,93 @@ internal static class ShapeInference
         return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray());
     }
 
+    private static bool HasParameters(LayerSpec layer) => layer.Kind is "Dense" or "Conv2d";
+
+    /// <summary>Conv2d, MaxPool2d, AvgPool2d and GlobalAvgPool on [batch, C, H, W]: the arithmetic of PRODUCT.md's shape rules.</summary>
+    private static Dim[] InferSpatial(ModelSpec spec, int n, LayerSpec layer, Dim[] input, int layerIndex, int[] layerIn, int[] layerInSource, List<ShapeProblem> problems)
+    {
+        var where = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, layerIndex);
+        void Report(string id, ProblemTarget target, int index, string argument, params string[] args) =>
+            problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray()));
+        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+        bool conv = layer.Kind == "Conv2d";
+        var outChannels = conv ? (layer.Units > 0 ? Dim.Known(layer.Units) : Dim.Unknown) : Dim.Unknown;
+        if (input.Length == 0)
+            return layer.Kind == "GlobalAvgPool" ? new[] { Dim.Batch, Dim.Unknown } : new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+        if (input.Length != 4)
+        {
+            Report("MG0101", where.Item1, where.Item2, "", layer.Kind, layer.Name, SampleText(input));
+            return layer.Kind == "GlobalAvgPool" ? new[] { Dim.Batch, Dim.Unknown } : new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+        }
+        var channels = input[1];
+        if (layer.Kind == "GlobalAvgPool") return new[] { Dim.Batch, channels };
+        if (!conv) outChannels = channels;
+
+        var s = layer.Spatial!;
+        if (conv && channels.IsKnown)
+        {
+            if (layer.DeclaredIn > 0 && layer.DeclaredIn != channels.Value)
+            {
+                problems.Add(new ShapeProblem("MG0107", ProblemTarget.LayerArgument, layerIndex, "In", new[] { layer.Name, I(layer.DeclaredIn), I(channels.Value), Describe(spec, spec.Graph.Nodes[n].A, null) }.ToEquatableArray(), I(channels.Value)));
+                return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+            }
+            if (channels.Value % s.Groups != 0 || (layer.Units > 0 && layer.Units % s.Groups != 0))
+            {
+                Report("MG0105", ProblemTarget.LayerArgument, layerIndex, "Groups", layer.Name, I(channels.Value), I(layer.Units), I(s.Groups));
+                return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+            }
+            if (layerInSource[layerIndex] >= 0 && layerIn[layerIndex] != channels.Value)
+            {
+                Report("MG0015", ProblemTarget.Node, n, "", layer.Name, I(layerIn[layerIndex]), I(channels.Value));
+                return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+            }
+            layerIn[layerIndex] = channels.Value;
+            layerInSource[layerIndex] = n;
+        }
+        if (s.Kernel < 1) return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+
+        int span = s.Dilation * (s.Kernel - 1);
+        int padding = s.Padding;
+        if (conv && s.Same)
+        {
+            if (s.Stride != 1 || span % 2 != 0)
+            {
+                Report("MG0104", ProblemTarget.LayerArgument, layerIndex, "SamePadding", layer.Name,
+                    s.Stride != 1 ? $"needs Stride = 1, but Stride = {I(s.Stride)}" : $"needs an odd effective kernel, but dilation·(kernel − 1) + 1 = {I(span + 1)}");
+                return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+            }
+            padding = span / 2;
+        }
+        if (!conv && 2 * s.Padding > s.Kernel)
+        {
+            Report("MG0106", ProblemTarget.LayerArgument, layerIndex, "Padding", layer.Kind, layer.Name, I(s.Padding), I(s.Kernel));
+            return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+        }
+
+        var result = new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+        string[] axis = { "H", "W" };
+        for (int a = 0; a < 2; a++)
+        {
+            var size = input[2 + a];
+            if (!size.IsKnown) continue;
+            int reach = size.Value + 2 * padding - span - 1;
+            int output = reach < 0 ? 0 : reach / s.Stride + 1;
+            string formula = $"{axis[a]} = ⌊({I(size.Value)} + 2·{I(padding)} − {I(s.Dilation)}·({I(s.Kernel)} − 1) − 1)/{I(s.Stride)}⌋ + 1 = {(reach < 0 ? "⌊" + I(reach) + "/" + I(s.Stride) + "⌋ + 1 ≤ 0" : I(output))}";
+            if (reach < 0)
+            {
+                Report("MG0102", where.Item1, where.Item2, "", layer.Kind, layer.Name, formula);
+                return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+            }
+            int dropped = reach % s.Stride;
+            if (dropped != 0)
+                Report("MG0103", where.Item1, where.Item2, "", layer.Kind, layer.Name, formula, $"{I(size.Value)} + 2·{I(padding)} − {I(span + 1)} = {I(reach)}", I(s.Stride),
+                    dropped == 1 ? (a == 0 ? "row" : "column") : I(dropped) + (a == 0 ? " rows" : " columns"));
+            result[2 + a] = Dim.Known(output);
+        }
+        return result;
+    }
+
     private static void MarkLive(EquatableArray<GraphNode> nodes, int n, bool[] live)
     {
         if (n < 0 || live[n]) return;
@@ -209,13 +304,16 @@ internal static class ShapeInference
     }
 
     /// <summary>Names a value for a message: "the input 'x'", "'Up' (Dense 128)", "'add_1'".</summary>
-    private static string Describe(ModelSpec spec, int node)
+    private static string Describe(ModelSpec spec, int node, Dim[][]? shapes)
     {
         var n = spec.Graph.Nodes[node];
+        if (n.Kind == NodeKind.Layer && spec.Layers[n.Layer].Kind == "Flatten" && shapes?[n.A] is { Length: > 2 } flattened)
+            return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {string.Join("·", flattened.Skip(1).Select(d => d.ToString()))} = {Dim.Product(flattened.Skip(1))})";
         return n.Kind switch
         {
             NodeKind.Input => $"the input '{n.Label}'",
-            NodeKind.Layer => $"'{n.Label}' (Dense {spec.Layers[n.Layer].Units})",
+            NodeKind.Layer when spec.Layers[n.Layer].Kind == "Dense" => $"'{n.Label}' (Dense {spec.Layers[n.Layer].Units})",
+            NodeKind.Layer => $"'{n.Label}' ({spec.Layers[n.Layer].Kind})",
             _ => $"'{n.Label}'",
         };
     }

@@ -116,7 +116,7 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor StrideDropsRows = Rule("MG0103",
         "Stride skips the last rows or columns",
-        "{0} '{1}': {2}, but {3} is not a multiple of the stride {4}, so the last {5} of the padded input are never read",
+        "{0} '{1}': {2}, but {3} is not a multiple of the stride {4}, so the last {5} of the padded input never reach the output",
         ShapesCategory, DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor SamePaddingInvalid = Rule("MG0104",

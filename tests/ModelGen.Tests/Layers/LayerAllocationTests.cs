@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ModelGen.Cpu;
+using ModelGen.Tests.Cpu;
+using Xunit;
+
+namespace ModelGen.Tests.Layers;
+
+/// <summary>
+/// Layers whose workspace the caller owns allocate nothing per call once warm (GEMM scratch and
+/// pool jobs are per thread, created on the first call). Serial, because thread counts are changed.
+/// </summary>
+[Collection(SerialCollection.Name)]
+public unsafe class LayerAllocationTests
+{
+    [Fact]
+    public void Conv2d_AllocatesNothingAfterWarmUp()
+    {
+        var s = new Conv2dShape(16, 6, 14, 14, 16, 5, 5, groups: 2);
+        float* x = Pinned(TestData.Random<float>((int)s.InputElements, 1)), w = Pinned(TestData.Random<float>((int)s.WeightCount, 2));
+        float* b = Pinned(TestData.Random<float>(16, 3)), dy = Pinned(TestData.Random<float>((int)s.OutputElements, 4));
+        float* y = Pinned(new float[s.OutputElements]), dx = Pinned(new float[s.InputElements]), dw = Pinned(new float[s.WeightCount]), db = Pinned(new float[16]);
+        float* ws = Pinned(new float[ConvKernels.WorkspaceSize(s)]);
+        AssertNoAllocation(() =>
+        {
+            ConvKernels.Forward(s, x, w, b, y, ws);
+            ConvKernels.Backward(s, x, w, dy, dx, dw, db, ws);
+        });
+    }
+
+    /// <summary>A pointer to a pinned copy of <paramref name="data"/> (kept alive by the pinned-object list for the test's lifetime).</summary>
+    internal static float* Pinned(float[] data)
+    {
+        float[] pinned = GC.AllocateArray<float>(data.Length, pinned: true);
+        data.CopyTo(pinned);
+        s_keepAlive.Add(pinned);
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+    }
+
+    private static readonly List<float[]> s_keepAlive = new();
+
+    /// <summary>Warms up on one and two threads, then measures this thread's allocations over repeated calls at both counts.</summary>
+    internal static void AssertNoAllocation(Action step)
+    {
+        int saved = CpuParallel.ThreadCount;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                CpuParallel.ThreadCount = threads;
+                CpuParallel.ResetStallBackoff();
+                for (int i = 0; i < 3; i++) step();
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 5; i++) step();
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.True(allocated == 0, $"{allocated} bytes allocated over 5 calls on {threads} thread(s).");
+            }
+        }
+        finally
+        {
+            CpuParallel.ThreadCount = saved;
+        }
+    }
+}

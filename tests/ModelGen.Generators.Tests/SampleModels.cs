@@ -68,6 +68,21 @@ internal static class SampleModels
         }
         """;
 
+    public const string SmallConvNet = """
+        using ModelGen;
+
+        namespace Samples.Vision;
+
+        [Model(Input = new[] { 1, 8, 8 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class SmallConvNet
+        {
+            [Conv2d(8, 3, Activation.ReLU, Padding = 1)] private partial Tensor Features(Tensor x);
+            [Conv2d(16, 3, Activation.ReLU, Stride = 2, Padding = 1, In = 8)] private partial Tensor Down(Tensor x);
+            [Flatten]                                    private partial Tensor Flat(Tensor x);
+            [Dense(10)]                                  private partial Tensor Logits(Tensor x);
+        }
+        """;
+
     public const string Unrelated = """
         namespace Samples;
 

@@ -17,6 +17,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.ResidualRegressor), "Samples.Graphs.ResidualRegressor")]
     [InlineData(nameof(SampleModels.NestedBinary), "Outer.TumourClassifier")]
     [InlineData(nameof(SampleModels.DigitsImage), "Samples.DigitsImage")]
+    [InlineData(nameof(SampleModels.SmallConvNet), "Samples.Vision.SmallConvNet")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

@@ -17,6 +17,7 @@ public class GradientCheckTests
     {
         nameof(ReluNet), nameof(LeakyReluNet), nameof(GeluNet), nameof(SiluNet), nameof(SigmoidNet), nameof(TanhNet),
         nameof(MseNet), nameof(BceNet), nameof(GraphNet), nameof(FlattenNet), nameof(FlattenGraphNet),
+        nameof(ConvNet), nameof(ConvResidualNet),
     };
 
     [Theory]
@@ -36,6 +37,8 @@ public class GradientCheckTests
             nameof(GraphNet) => Create(new GraphNet.Graph<double>(4), GraphNet.TotalParameters, GraphNet.Initialize),
             nameof(FlattenNet) => Create(new FlattenNet.Graph<double>(4), FlattenNet.TotalParameters, FlattenNet.Initialize),
             nameof(FlattenGraphNet) => Create(new FlattenGraphNet.Graph<double>(4), FlattenGraphNet.TotalParameters, FlattenGraphNet.Initialize),
+            nameof(ConvNet) => Create(new ConvNet.Graph<double>(4), ConvNet.TotalParameters, ConvNet.Initialize),
+            nameof(ConvResidualNet) => Create(new ConvResidualNet.Graph<double>(4), ConvResidualNet.TotalParameters, ConvResidualNet.Initialize),
             _ => throw new ArgumentException(model),
         };
         const int batch = 4;

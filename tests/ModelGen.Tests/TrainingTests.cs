@@ -167,3 +167,19 @@ public class TrainingTests
         Assert.Equal(4f / 3f, g[1] / g[0], 5);   // direction kept
     }
 }
+
+public class ConvolutionModelTests
+{
+    [Fact]
+    public void EagerConvolutionLayers_MatchTheFusedGraph()
+    {
+        var model = new ModelGen.Tests.Models.ConvNet(seed: 3);
+        var rng = new ModelGen.Compute.Rng(5);
+        var x = new float[2 * 2 * 7 * 7];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
+        var fused = model.Predict(Dataset.ForClassification(x, 2 * 7 * 7, new[] { 0, 1 }, 3));
+        var eager = model.EagerForward(new Tensor(x, 2, 2, 7, 7));
+        Assert.Equal(new[] { 2, 3 }, eager.Shape);
+        for (int i = 0; i < fused.Length; i++) Assert.Equal(fused[i], eager.Data[i], 4);
+    }
+}

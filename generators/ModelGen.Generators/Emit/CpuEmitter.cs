@@ -9,7 +9,7 @@ namespace ModelGen.Generators.Emit;
 internal static class CpuEmitter
 {
     /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
-    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten");
+    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d");
 
     public static string Emit(ModelSpec spec, ShapePlan plan)
     {
@@ -135,12 +135,17 @@ internal static class CpuEmitter
             string rng = "rng" + layer.Name;
             bool kaiming = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU or ActivationKind.SiLU;
             string slope = layer.Activation == ActivationKind.LeakyReLU ? Literals.Double(layer.NegativeSlope) : "0.0";
-            w.Line($"// {layer.Name}: weights {FlatShape(new[] { lp.InFeatures, lp.OutFeatures })} {(kaiming ? "Kaiming-normal" : "Xavier-uniform")}{(layer.Bias ? ", bias zeros" : "")}");
+            // Fan-in and fan-out count the inputs and outputs one weight touches: a conv filter sees (C/groups)·k·k inputs.
+            int receptive = layer.Spatial is { } sp ? sp.Kernel * sp.Kernel : 1;
+            int fanIn = layer.Spatial is { } g ? lp.InFeatures / g.Groups * receptive : lp.InFeatures;
+            int fanOut = lp.OutFeatures * receptive;
+            int weightCount = lp.ParameterCount - (layer.Bias ? lp.OutFeatures : 0);
+            w.Line($"// {layer.Name}: weights {FlatShape(WeightShape(layer, lp))} {(kaiming ? "Kaiming-normal" : "Xavier-uniform")}{(layer.Bias ? ", bias zeros" : "")}");
             w.Line($"var {rng} = new Rng(seed, stream: {Literals.Int(l)});");
-            string slice = $"parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.InFeatures * lp.OutFeatures)})";
+            string slice = $"parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(weightCount)})";
             w.Line(kaiming
-                ? $"Initializers.KaimingNormal({slice}, fanIn: {Literals.Int(lp.InFeatures)}, negativeSlope: {slope}, ref {rng});"
-                : $"Initializers.XavierUniform({slice}, fanIn: {Literals.Int(lp.InFeatures)}, fanOut: {Literals.Int(lp.OutFeatures)}, ref {rng});");
+                ? $"Initializers.KaimingNormal({slice}, fanIn: {Literals.Int(fanIn)}, negativeSlope: {slope}, ref {rng});"
+                : $"Initializers.XavierUniform({slice}, fanIn: {Literals.Int(fanIn)}, fanOut: {Literals.Int(fanOut)}, ref {rng});");
             if (layer.Bias) w.Line($"parameters.Slice({Literals.Int(lp.BiasOffset)}, {Literals.Int(lp.OutFeatures)}).Clear();");
         }
         w.CloseBrace();
@@ -158,6 +163,22 @@ internal static class CpuEmitter
                 w.Line($"/// <summary>Flatten layer '{layer.Name}': each sample becomes [{Literals.Int(lp.OutFeatures)}]. Runs eagerly on a tensor; the fused code uses a view.</summary>");
                 w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
                 w.Indent().Line($"=> EagerLayers.Flatten({Identifier(layer.ParameterName)});").Outdent();
+                w.Line();
+                continue;
+            }
+            if (layer.Kind == "Conv2d")
+            {
+                int node = FirstNode(spec, l);
+                var input = plan.Nodes[spec.Graph.Nodes[node].A].Shape;
+                var output = plan.Nodes[node].Shape;
+                var sp = layer.Spatial!;
+                w.Line($"/// <summary>");
+                w.Line($"/// Conv2d layer '{layer.Name}' ({Literals.Int(layer.Units)} filters of {Literals.Int(sp.Kernel)}×{Literals.Int(sp.Kernel)}{(layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation)}): {SampleShape(input)} → {SampleShape(output)}.");
+                w.Line($"/// {Literals.Grouped(lp.ParameterCount)} parameters: weights {FlatShape(WeightShape(layer, lp))} at offset {Literals.Grouped(lp.WeightOffset)}{(layer.Bias ? $", bias [{Literals.Int(lp.OutFeatures)}] at {Literals.Grouped(lp.BiasOffset)}" : "")}.");
+                w.Line($"/// Runs eagerly on a tensor (for debugging); training and inference use the fused <see cref=\"Graph{{T}}\"/>.");
+                w.Line($"/// </summary>");
+                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
+                w.Indent().Line($"=> EagerLayers.Conv2d({Identifier(layer.ParameterName)}, Parameters, weightOffset: {Literals.Int(lp.WeightOffset)}, biasOffset: {Literals.Int(lp.BiasOffset)}, {ConvGeometry(layer, input, "batch: " + Identifier(layer.ParameterName) + ".Batch")}, Activation.{layer.Activation}, {Literals.Float(layer.NegativeSlope)}, {Literals.String(layer.Name)});").Outdent();
                 w.Line();
                 continue;
             }
@@ -197,7 +218,12 @@ internal static class CpuEmitter
                 {
                     var layer = spec.Layers[node.Layer];
                     bool firstUse = Enumerable.Range(0, n).All(m => !(spec.Graph.Nodes[m].Kind == NodeKind.Layer && spec.Graph.Nodes[m].Layer == node.Layer && plan.Nodes[m].Live));
-                    string type = layer.Kind == "Flatten" ? "Flatten" : layer.Activation == ActivationKind.None ? "Dense" : "Dense, " + layer.Activation;
+                    string type = layer.Kind switch
+                    {
+                        "Flatten" => "Flatten",
+                        "Conv2d" => $"Conv2d {Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
+                        _ => "Dense",
+                    } + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
                     rows.Add(new[] { $"{layer.Name} ({type})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
                     break;
                 }
@@ -278,8 +304,8 @@ internal static class CpuEmitter
         {
             var lp = plan.Layers[l];
             var layer = spec.Layers[l];
-            if (lp.ParameterCount == 0 && layer.Kind == "Flatten") continue;
-            w.Line($"private const int {layer.Name}Weights = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}]");
+            if (lp.ParameterCount == 0 && layer.Kind != "Dense" && layer.Kind != "Conv2d") continue;
+            w.Line($"private const int {layer.Name}Weights = {Literals.Int(lp.WeightOffset)};   // {FlatShape(WeightShape(layer, lp))}");
             if (layer.Bias) w.Line($"private const int {layer.Name}Bias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.OutFeatures)}]");
         }
         var slopes = spec.Layers.Where(l => l.Activation == ActivationKind.LeakyReLU).ToList();
@@ -291,6 +317,21 @@ internal static class CpuEmitter
         }
         w.Line();
 
+        var convNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "Conv2d").ToList();
+        if (convNodes.Count > 0)
+        {
+            w.Line("// Convolution geometry of each call site; the batch is the only size known at run time.");
+            foreach (int n in convNodes)
+            {
+                var lines = ConvGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n").Split('\n');
+                w.Line($"private static Conv2dShape {ShapeName(names, n)}(int batch) => new({lines[0]}");
+                w.Indent();
+                for (int i = 1; i < lines.Length; i++) w.Line(lines[i] + (i == lines.Length - 1 ? ");" : ""));
+                w.Outdent();
+            }
+            w.Line();
+        }
+
         // Workspace fields.
         w.Line("// Workspace, MaxBatch rows each: values, pre-activations and gradients.");
         for (int n = 1; n < nodes.Count; n++)
@@ -301,6 +342,7 @@ internal static class CpuEmitter
             if (names.HasPre(n)) w.Line($"private readonly T* {names.Pre(n)};");
             if (plan.Nodes[n].RequiresGradient) w.Line($"private readonly T* {names.Grad(n)};");
         }
+        if (convNodes.Count > 0) w.Line("private readonly T* _convWorkspace;   // unfolded patches, shared by every convolution");
         w.Line();
 
         w.Line("/// <summary>Allocates the workspace for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
@@ -313,6 +355,12 @@ internal static class CpuEmitter
                 w.Line($"{names.Value(n)} = Allocate({size});");
                 if (names.HasPre(n)) w.Line($"{names.Pre(n)} = Allocate({size});");
                 if (plan.Nodes[n].RequiresGradient) w.Line($"{names.Grad(n)} = Allocate({size});");
+            }
+            if (convNodes.Count > 0)
+            {
+                string largest = convNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
+                    .Aggregate((a, b) => $"Math.Max({a}, {b})");
+                w.Line($"_convWorkspace = Allocate(checked((int){largest}));");
             }
         }
         w.Line();
@@ -365,6 +413,17 @@ internal static class CpuEmitter
                 string size = $"batch * {Literals.Int(plan.Nodes[n].Size)}L";
                 switch (node.Kind)
                 {
+                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Conv2d":
+                    {
+                        var layer = spec.Layers[node.Layer];
+                        string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
+                        w.Line($"// {names.Label(n)} = Conv2d({Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}{act})({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
+                        string pre = names.HasPre(n) ? names.Pre(n) : names.Value(n);
+                        w.Line($"ConvKernels.Forward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, _convWorkspace);");
+                        if (layer.Activation != ActivationKind.None)
+                            w.Line($"ActivationKernels.Forward(Activation.{layer.Activation}, {pre}, {names.Value(n)}, {size}, {Slope(layer)});");
+                        break;
+                    }
                     case NodeKind.Layer when names.IsView(n):
                         w.Line($"// {names.Label(n)} = Flatten({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, a view of the same memory");
                         break;
@@ -407,6 +466,15 @@ internal static class CpuEmitter
                 string? GradOf(int m) => plan.Nodes[m].RequiresGradient ? names.Grad(m) : null;
                 switch (node.Kind)
                 {
+                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Conv2d":
+                    {
+                        var layer = spec.Layers[node.Layer];
+                        w.Line($"// {names.Label(n)}: back through Conv2d({Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}{(layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation)}) to {names.Label(node.A)}");
+                        if (layer.Activation != ActivationKind.None)
+                            w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {size}, {Slope(layer)});");
+                        w.Line($"ConvKernels.Backward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, _convWorkspace);");
+                        break;
+                    }
                     case NodeKind.Layer:
                     {
                         var layer = spec.Layers[node.Layer];
@@ -431,6 +499,38 @@ internal static class CpuEmitter
             }
         }
         w.CloseBrace();
+    }
+
+    /// <summary>Weights as stored: Dense [in, out]; Conv2d [out, in/groups, k, k].</summary>
+    private static int[] WeightShape(LayerSpec layer, LayerPlan lp) => layer.Kind == "Conv2d" && layer.Spatial is { } s
+        ? new[] { lp.OutFeatures, s.Groups > 0 ? lp.InFeatures / s.Groups : 0, s.Kernel, s.Kernel }
+        : new[] { lp.InFeatures, lp.OutFeatures };
+
+    private static string SampleShape(EquatableArray<int> shape) => "[batch" + string.Concat(shape.Select(d => ", " + Literals.Int(d))) + "]";
+
+    private static int FirstNode(ModelSpec spec, int layer)
+    {
+        for (int n = 0; n < spec.Graph.Nodes.Count; n++)
+            if (spec.Graph.Nodes[n].Kind == NodeKind.Layer && spec.Graph.Nodes[n].Layer == layer) return n;
+        return -1;
+    }
+
+    private static string ShapeName(ValueNames names, int n)
+    {
+        string label = names.Label(n);
+        return char.ToUpperInvariant(label[0]) + label.Substring(1) + "Shape";
+    }
+
+    /// <summary>The Conv2dShape arguments, named (square kernel, symmetric padding); <paramref name="separator"/> splits them into lines.</summary>
+    private static string ConvGeometry(LayerSpec layer, EquatableArray<int> input, string batch, string separator = " ")
+    {
+        var s = layer.Spatial!;
+        int padding = s.Same ? s.Dilation * (s.Kernel - 1) / 2 : s.Padding;
+        string I(int v) => Literals.Int(v);
+        return $"{batch},{separator}inChannels: {I(input[0])}, inHeight: {I(input[1])}, inWidth: {I(input[2])}, outChannels: {I(layer.Units)},{separator}"
+             + $"kernelHeight: {I(s.Kernel)}, kernelWidth: {I(s.Kernel)}, strideHeight: {I(s.Stride)}, strideWidth: {I(s.Stride)},{separator}"
+             + $"padTop: {I(padding)}, padBottom: {I(padding)}, padLeft: {I(padding)}, padRight: {I(padding)},{separator}"
+             + $"dilationHeight: {I(s.Dilation)}, dilationWidth: {I(s.Dilation)}, groups: {I(s.Groups)}";
     }
 
     private static string Slope(LayerSpec layer) => layer.Activation == ActivationKind.LeakyReLU ? layer.Name + "Slope" : "T.Zero";

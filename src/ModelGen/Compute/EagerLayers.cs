@@ -36,4 +36,34 @@ public static unsafe class EagerLayers
         ArgumentNullException.ThrowIfNull(input);
         return new Tensor(input.Data, input.Batch, input.SampleSize);
     }
+
+    /// <summary>
+    /// Applies a 2-D convolution whose weights [out, in/groups, kh, kw] and bias sit at the given offsets of
+    /// <paramref name="parameters"/>; the input must be [batch, inChannels, inHeight, inWidth].
+    /// </summary>
+    /// <exception cref="ArgumentException">The input does not have the layer's shape.</exception>
+    public static Tensor Conv2d(Tensor input, ReadOnlySpan<float> parameters, int weightOffset, int biasOffset,
+        int batch, int inChannels, int inHeight, int inWidth, int outChannels, int kernelHeight, int kernelWidth,
+        int strideHeight, int strideWidth, int padTop, int padBottom, int padLeft, int padRight,
+        int dilationHeight, int dilationWidth, int groups, Activation activation, float negativeSlope, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Shape.Length != 4 || input.Shape[1] != inChannels || input.Shape[2] != inHeight || input.Shape[3] != inWidth)
+            throw new ArgumentException($"Layer '{layer}' takes [batch, {inChannels}, {inHeight}, {inWidth}] but got {input.ShapeText}.", nameof(input));
+        var shape = new Conv2dShape(batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth,
+            strideHeight, strideWidth, padTop, padBottom, padLeft, padRight, dilationHeight, dilationWidth, groups);
+        var output = Tensor.Zeros(batch, outChannels, shape.OutHeight, shape.OutWidth);
+        var pre = activation == Activation.None ? output.Data : new float[output.Data.Length];
+        var workspace = new float[Math.Max(1, ConvKernels.WorkspaceSize(shape))];
+        fixed (float* p = parameters)
+        fixed (float* x = input.Data)
+        fixed (float* z = pre)
+        fixed (float* y = output.Data)
+        fixed (float* w = workspace)
+        {
+            ConvKernels.Forward(shape, x, p + weightOffset, biasOffset < 0 ? null : p + biasOffset, z, w);
+            if (activation != Activation.None) ActivationKernels.Forward(activation, z, y, output.Data.Length, negativeSlope);
+        }
+        return output;
+    }
 }

@@ -101,3 +101,30 @@ public partial class FlattenGraphNet
         return Flat(B(f) + f * x);
     }
 }
+
+/// <summary>Convolutions with padding, stride, dilation and groups, then a dense head.</summary>
+[Model(Input = new[] { 2, 7, 7 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class ConvNet
+{
+    [Conv2d(4, 3, Activation.Tanh, Padding = 1)] private partial Tensor C1(Tensor x);
+    [Conv2d(4, 3, Activation.SiLU, Stride = 2, Dilation = 1, Groups = 2)] private partial Tensor C2(Tensor x);
+    [Conv2d(2, 2, Dilation = 2, Bias = false)] private partial Tensor C3(Tensor x);
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(3)] private partial Tensor Out(Tensor x);
+
+    /// <summary>The same layers, called one by one on tensors.</summary>
+    public Tensor EagerForward(Tensor x) => Out(Flat(C3(C2(C1(x)))));
+}
+
+/// <summary>A residual convolution block with 'same' padding.</summary>
+[Model(Input = new[] { 3, 5, 5 }, Loss = Loss.MeanSquaredError)]
+public partial class ConvResidualNet
+{
+    [Conv2d(3, 3, Activation.GELU, SamePadding = true)] private partial Tensor A(Tensor x);
+    [Conv2d(3, 3, SamePadding = true)] private partial Tensor B(Tensor x);
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(2)] private partial Tensor Head(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor x) => Head(Flat(x + B(A(x))));
+}

@@ -1,0 +1,287 @@
+using System;
+using System.Numerics;
+
+namespace ModelGen.Cpu;
+
+/// <summary>
+/// Geometry of 2-D max or average pooling over NCHW input <c>[Batch, Channels, InHeight, InWidth]</c>
+/// to <c>[Batch, Channels, OutHeight, OutWidth]</c>, each channel pooled on its own.
+/// </summary>
+/// <remarks>
+/// Output sizes are <c>⌊(in + padBefore + padAfter − kernel) / stride⌋ + 1</c> (PyTorch's floor
+/// mode). Each padding must be smaller than the kernel along its axis, so every window holds at
+/// least one input element. A pooling layer whose stride equals its kernel (PyTorch's default)
+/// passes the kernel size as the stride.
+/// </remarks>
+public readonly struct Pool2dShape
+{
+    /// <summary>Creates and validates the geometry.</summary>
+    /// <param name="batch">Samples (N).</param>
+    /// <param name="channels">Channels (C).</param>
+    /// <param name="inHeight">Input height.</param>
+    /// <param name="inWidth">Input width.</param>
+    /// <param name="kernelHeight">Window height.</param>
+    /// <param name="kernelWidth">Window width.</param>
+    /// <param name="strideHeight">Vertical step between windows.</param>
+    /// <param name="strideWidth">Horizontal step between windows.</param>
+    /// <param name="padTop">Padding rows above (−∞ for max pooling, 0 for average pooling).</param>
+    /// <param name="padBottom">Padding rows below.</param>
+    /// <param name="padLeft">Padding columns left.</param>
+    /// <param name="padRight">Padding columns right.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or stride is not positive, a padding is negative or not smaller than the kernel, or the output would be empty.</exception>
+    public Pool2dShape(int batch, int channels, int inHeight, int inWidth, int kernelHeight, int kernelWidth,
+        int strideHeight, int strideWidth, int padTop = 0, int padBottom = 0, int padLeft = 0, int padRight = 0)
+    {
+        Conv2dShape.Positive(batch, nameof(batch));
+        Conv2dShape.Positive(channels, nameof(channels));
+        Conv2dShape.Positive(inHeight, nameof(inHeight));
+        Conv2dShape.Positive(inWidth, nameof(inWidth));
+        Conv2dShape.Positive(kernelHeight, nameof(kernelHeight));
+        Conv2dShape.Positive(kernelWidth, nameof(kernelWidth));
+        Conv2dShape.Positive(strideHeight, nameof(strideHeight));
+        Conv2dShape.Positive(strideWidth, nameof(strideWidth));
+        CheckPadding(padTop, kernelHeight, nameof(padTop));
+        CheckPadding(padBottom, kernelHeight, nameof(padBottom));
+        CheckPadding(padLeft, kernelWidth, nameof(padLeft));
+        CheckPadding(padRight, kernelWidth, nameof(padRight));
+        Batch = batch; Channels = channels; InHeight = inHeight; InWidth = inWidth;
+        KernelHeight = kernelHeight; KernelWidth = kernelWidth; StrideHeight = strideHeight; StrideWidth = strideWidth;
+        PadTop = padTop; PadBottom = padBottom; PadLeft = padLeft; PadRight = padRight;
+        OutHeight = Conv2dShape.OutputSize(inHeight, kernelHeight, strideHeight, padTop, padBottom, 1);
+        OutWidth = Conv2dShape.OutputSize(inWidth, kernelWidth, strideWidth, padLeft, padRight, 1);
+        if (OutHeight < 1 || OutWidth < 1)
+            throw new ArgumentOutOfRangeException(nameof(kernelHeight), $"The {kernelHeight}×{kernelWidth} window does not fit the padded {inHeight}×{inWidth} input.");
+        if ((long)inHeight * inWidth > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(inHeight), "An input plane must have fewer than 2³¹ elements (argmax indices are ints).");
+    }
+
+    /// <summary>Samples (N).</summary>
+    public int Batch { get; }
+    /// <summary>Channels (C).</summary>
+    public int Channels { get; }
+    /// <summary>Input height.</summary>
+    public int InHeight { get; }
+    /// <summary>Input width.</summary>
+    public int InWidth { get; }
+    /// <summary>Window height.</summary>
+    public int KernelHeight { get; }
+    /// <summary>Window width.</summary>
+    public int KernelWidth { get; }
+    /// <summary>Vertical step.</summary>
+    public int StrideHeight { get; }
+    /// <summary>Horizontal step.</summary>
+    public int StrideWidth { get; }
+    /// <summary>Padding rows above.</summary>
+    public int PadTop { get; }
+    /// <summary>Padding rows below.</summary>
+    public int PadBottom { get; }
+    /// <summary>Padding columns left.</summary>
+    public int PadLeft { get; }
+    /// <summary>Padding columns right.</summary>
+    public int PadRight { get; }
+    /// <summary>Output height.</summary>
+    public int OutHeight { get; }
+    /// <summary>Output width.</summary>
+    public int OutWidth { get; }
+    /// <summary>Elements of the input, <c>N·C·InHeight·InWidth</c>.</summary>
+    public long InputElements => (long)Batch * Channels * InHeight * InWidth;
+    /// <summary>Elements of the output (and of the argmax buffer), <c>N·C·OutHeight·OutWidth</c>.</summary>
+    public long OutputElements => (long)Batch * Channels * OutHeight * OutWidth;
+
+    private static void CheckPadding(int pad, int kernel, string name)
+    {
+        if (pad < 0 || pad >= kernel)
+            throw new ArgumentOutOfRangeException(name, pad, $"'{name}' must be in 0…{kernel - 1} (smaller than the window) so that every window covers some input.");
+    }
+}
+
+/// <summary>
+/// Max, average and global average pooling over NCHW buffers (layouts in <see cref="Pool2dShape"/>).
+/// Forward overwrites its output; backward adds into the input gradient.
+/// </summary>
+public static unsafe class PoolingKernels
+{
+    /// <summary>
+    /// Max pooling: each output is the largest input in its window (padding never wins). A NaN in a
+    /// window wins, so NaNs propagate; among equal maxima the first in row-major order wins.
+    /// </summary>
+    /// <param name="shape">The geometry.</param>
+    /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
+    /// <param name="y">Output <c>[N, C, OH, OW]</c>.</param>
+    /// <param name="argmax">
+    /// Receives, per output element (<c>[N, C, OH, OW]</c>, ints), the position <c>h·W + w</c> of the
+    /// winning input within its own channel plane: what <see cref="MaxBackward{T}"/> needs. Null at
+    /// inference.
+    /// </param>
+    public static void MaxForward<T>(in Pool2dShape shape, T* x, T* y, int* argmax)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int h = shape.InHeight, w = shape.InWidth, oh = shape.OutHeight, ow = shape.OutWidth;
+        long planes = (long)shape.Batch * shape.Channels;
+        for (long plane = 0; plane < planes; plane++)
+        {
+            T* src = x + plane * h * w;
+            long outBase = plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+            {
+                Window(i, shape.StrideHeight, shape.PadTop, shape.KernelHeight, h, out int r0, out int r1);
+                for (int j = 0; j < ow; j++)
+                {
+                    Window(j, shape.StrideWidth, shape.PadLeft, shape.KernelWidth, w, out int c0, out int c1);
+                    int best = r0 * w + c0;
+                    T max = src[best];
+                    for (int r = r0; r < r1; r++)
+                    for (int c = c0; c < c1; c++)
+                    {
+                        T v = src[r * w + c];
+                        if (v > max || (T.IsNaN(v) && !T.IsNaN(max)))
+                        {
+                            max = v;
+                            best = r * w + c;
+                        }
+                    }
+                    y[outBase + i * ow + j] = max;
+                    if (argmax != null) argmax[outBase + i * ow + j] = best;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Routes each output gradient to the input that won its window:
+    /// <c>dx[n, c, argmax] += dy[n, c, i, j]</c>. Overlapping windows add up.
+    /// </summary>
+    /// <param name="shape">The geometry.</param>
+    /// <param name="dy">Output gradient <c>[N, C, OH, OW]</c>.</param>
+    /// <param name="argmax">The indices <see cref="MaxForward{T}"/> stored.</param>
+    /// <param name="dx">Input gradient <c>[N, C, H, W]</c>, added to.</param>
+    public static void MaxBackward<T>(in Pool2dShape shape, T* dy, int* argmax, T* dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long planeIn = (long)shape.InHeight * shape.InWidth;
+        int planeOut = shape.OutHeight * shape.OutWidth;
+        long planes = (long)shape.Batch * shape.Channels;
+        for (long plane = 0; plane < planes; plane++)
+        {
+            T* d = dx + plane * planeIn;
+            long o = plane * planeOut;
+            for (int k = 0; k < planeOut; k++) d[argmax[o + k]] += dy[o + k];
+        }
+    }
+
+    /// <summary>
+    /// Average pooling. With <paramref name="countIncludePad"/> true each window's sum is divided by
+    /// KH·KW, the padding counting as zeros (PyTorch's default, <c>count_include_pad=True</c>; with
+    /// floor-mode sizes no window reaches past the padding, so the divisor is always KH·KW); with it
+    /// false, by the number of real inputs in the window.
+    /// </summary>
+    /// <param name="shape">The geometry.</param>
+    /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
+    /// <param name="y">Output <c>[N, C, OH, OW]</c>.</param>
+    /// <param name="countIncludePad">Whether padded positions count in the divisor.</param>
+    public static void AvgForward<T>(in Pool2dShape shape, T* x, T* y, bool countIncludePad)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int h = shape.InHeight, w = shape.InWidth, oh = shape.OutHeight, ow = shape.OutWidth;
+        long planes = (long)shape.Batch * shape.Channels;
+        T full = T.CreateTruncating(shape.KernelHeight * shape.KernelWidth);
+        for (long plane = 0; plane < planes; plane++)
+        {
+            T* src = x + plane * h * w;
+            T* dst = y + plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+            {
+                Window(i, shape.StrideHeight, shape.PadTop, shape.KernelHeight, h, out int r0, out int r1);
+                for (int j = 0; j < ow; j++)
+                {
+                    Window(j, shape.StrideWidth, shape.PadLeft, shape.KernelWidth, w, out int c0, out int c1);
+                    T sum = T.Zero;
+                    for (int r = r0; r < r1; r++)
+                    for (int c = c0; c < c1; c++)
+                        sum += src[r * w + c];
+                    dst[i * ow + j] = sum / (countIncludePad ? full : T.CreateTruncating((r1 - r0) * (c1 - c0)));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Back-propagates average pooling: every real input of a window gets the window's output
+    /// gradient divided by the same divisor as forward. Adds into <paramref name="dx"/>.
+    /// </summary>
+    /// <param name="shape">The geometry.</param>
+    /// <param name="dy">Output gradient <c>[N, C, OH, OW]</c>.</param>
+    /// <param name="dx">Input gradient <c>[N, C, H, W]</c>, added to.</param>
+    /// <param name="countIncludePad">The same flag forward used.</param>
+    public static void AvgBackward<T>(in Pool2dShape shape, T* dy, T* dx, bool countIncludePad)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int h = shape.InHeight, w = shape.InWidth, oh = shape.OutHeight, ow = shape.OutWidth;
+        long planes = (long)shape.Batch * shape.Channels;
+        T full = T.CreateTruncating(shape.KernelHeight * shape.KernelWidth);
+        for (long plane = 0; plane < planes; plane++)
+        {
+            T* dst = dx + plane * h * w;
+            T* src = dy + plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+            {
+                Window(i, shape.StrideHeight, shape.PadTop, shape.KernelHeight, h, out int r0, out int r1);
+                for (int j = 0; j < ow; j++)
+                {
+                    Window(j, shape.StrideWidth, shape.PadLeft, shape.KernelWidth, w, out int c0, out int c1);
+                    T g = src[i * ow + j] / (countIncludePad ? full : T.CreateTruncating((r1 - r0) * (c1 - c0)));
+                    for (int r = r0; r < r1; r++)
+                    for (int c = c0; c < c1; c++)
+                        dst[r * w + c] += g;
+                }
+            }
+        }
+    }
+
+    /// <summary>Global average pooling: <c>y[n, c] = mean over the <paramref name="spatial"/> elements of x[n, c, …]</c>.</summary>
+    /// <param name="x">Input <c>[batch, channels, spatial]</c> (spatial = H·W for images).</param>
+    /// <param name="y">Output <c>[batch, channels]</c>.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="channels">Channels.</param>
+    /// <param name="spatial">Elements per channel.</param>
+    public static void GlobalAvgForward<T>(T* x, T* y, int batch, int channels, int spatial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long planes = (long)batch * channels;
+        T count = T.CreateTruncating(spatial);
+        for (long p = 0; p < planes; p++)
+        {
+            T* src = x + p * spatial;
+            T sum = T.Zero;
+            for (int k = 0; k < spatial; k++) sum += src[k];
+            y[p] = sum / count;
+        }
+    }
+
+    /// <summary>Back-propagates global average pooling: <c>dx[n, c, k] += dy[n, c] / spatial</c>.</summary>
+    /// <param name="dy">Output gradient <c>[batch, channels]</c>.</param>
+    /// <param name="dx">Input gradient <c>[batch, channels, spatial]</c>, added to.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="channels">Channels.</param>
+    /// <param name="spatial">Elements per channel.</param>
+    public static void GlobalAvgBackward<T>(T* dy, T* dx, int batch, int channels, int spatial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long planes = (long)batch * channels;
+        T count = T.CreateTruncating(spatial);
+        for (long p = 0; p < planes; p++)
+        {
+            T g = dy[p] / count;
+            T* dst = dx + p * spatial;
+            for (int k = 0; k < spatial; k++) dst[k] += g;
+        }
+    }
+
+    /// <summary>The input rows (or columns) lo ≤ r &lt; hi of window <paramref name="index"/>, clipped to the unpadded input.</summary>
+    private static void Window(int index, int stride, int pad, int kernel, int size, out int lo, out int hi)
+    {
+        int start = index * stride - pad;
+        lo = Math.Max(start, 0);
+        hi = Math.Min(start + kernel, size);
+    }
+}

@@ -83,6 +83,25 @@ internal static class SampleModels
         }
         """;
 
+    public const string LeNet5 = """
+        using ModelGen;
+
+        namespace Samples.Vision;
+
+        [Model(Input = new[] { 1, 28, 28 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class LeNet5
+        {
+            [Conv2d(6, 5, Activation.ReLU, Padding = 2)] private partial Tensor C1(Tensor x);
+            [MaxPool2d(2)]                                private partial Tensor P1(Tensor x);
+            [Conv2d(16, 5, Activation.ReLU)]              private partial Tensor C2(Tensor x);
+            [MaxPool2d(2)]                                private partial Tensor P2(Tensor x);
+            [Flatten]                                     private partial Tensor Flat(Tensor x);
+            [Dense(120, Activation.ReLU, In = 400)]       private partial Tensor Fc1(Tensor x);
+            [Dense(84, Activation.ReLU)]                  private partial Tensor Fc2(Tensor x);
+            [Dense(10)]                                   private partial Tensor Logits(Tensor x);
+        }
+        """;
+
     public const string Unrelated = """
         namespace Samples;
 

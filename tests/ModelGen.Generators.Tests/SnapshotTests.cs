@@ -18,6 +18,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.NestedBinary), "Outer.TumourClassifier")]
     [InlineData(nameof(SampleModels.DigitsImage), "Samples.DigitsImage")]
     [InlineData(nameof(SampleModels.SmallConvNet), "Samples.Vision.SmallConvNet")]
+    [InlineData(nameof(SampleModels.LeNet5), "Samples.Vision.LeNet5")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

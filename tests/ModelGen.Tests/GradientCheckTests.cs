@@ -17,7 +17,7 @@ public class GradientCheckTests
     {
         nameof(ReluNet), nameof(LeakyReluNet), nameof(GeluNet), nameof(SiluNet), nameof(SigmoidNet), nameof(TanhNet),
         nameof(MseNet), nameof(BceNet), nameof(GraphNet), nameof(FlattenNet), nameof(FlattenGraphNet),
-        nameof(ConvNet), nameof(ConvResidualNet),
+        nameof(ConvNet), nameof(ConvResidualNet), nameof(PoolNet),
     };
 
     [Theory]
@@ -38,6 +38,7 @@ public class GradientCheckTests
             nameof(FlattenNet) => Create(new FlattenNet.Graph<double>(4), FlattenNet.TotalParameters, FlattenNet.Initialize),
             nameof(FlattenGraphNet) => Create(new FlattenGraphNet.Graph<double>(4), FlattenGraphNet.TotalParameters, FlattenGraphNet.Initialize),
             nameof(ConvNet) => Create(new ConvNet.Graph<double>(4), ConvNet.TotalParameters, ConvNet.Initialize),
+            nameof(PoolNet) => Create(new PoolNet.Graph<double>(4), PoolNet.TotalParameters, PoolNet.Initialize),
             nameof(ConvResidualNet) => Create(new ConvResidualNet.Graph<double>(4), ConvResidualNet.TotalParameters, ConvResidualNet.Initialize),
             _ => throw new ArgumentException(model),
         };

@@ -9,7 +9,9 @@ namespace ModelGen.Generators.Emit;
 internal static class CpuEmitter
 {
     /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
-    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d");
+    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool");
+
+    private static bool IsPool(LayerSpec layer) => layer.Kind is "MaxPool2d" or "AvgPool2d";
 
     public static string Emit(ModelSpec spec, ShapePlan plan)
     {
@@ -166,6 +168,20 @@ internal static class CpuEmitter
                 w.Line();
                 continue;
             }
+            if (IsPool(layer) || layer.Kind == "GlobalAvgPool")
+            {
+                int node = FirstNode(spec, l);
+                var input = plan.Nodes[spec.Graph.Nodes[node].A].Shape;
+                var output = plan.Nodes[node].Shape;
+                string x = Identifier(layer.ParameterName);
+                w.Line($"/// <summary>{layer.Kind} layer '{layer.Name}': {SampleShape(input)} → {SampleShape(output)}. Runs eagerly on a tensor; training and inference use the fused <see cref=\"Graph{{T}}\"/>.</summary>");
+                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {x})");
+                w.Indent().Line(layer.Kind == "GlobalAvgPool"
+                    ? $"=> EagerLayers.GlobalAvgPool({x}, {Literals.String(layer.Name)});"
+                    : $"=> EagerLayers.{layer.Kind}({x}, {PoolGeometry(layer, input, "batch: " + x + ".Batch", " ")}, {Literals.String(layer.Name)});").Outdent();
+                w.Line();
+                continue;
+            }
             if (layer.Kind == "Conv2d")
             {
                 int node = FirstNode(spec, l);
@@ -221,6 +237,8 @@ internal static class CpuEmitter
                     string type = layer.Kind switch
                     {
                         "Flatten" => "Flatten",
+                        "MaxPool2d" or "AvgPool2d" => $"{layer.Kind} {Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
+                        "GlobalAvgPool" => "GlobalAvgPool",
                         "Conv2d" => $"Conv2d {Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
                         _ => "Dense",
                     } + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
@@ -332,6 +350,22 @@ internal static class CpuEmitter
             w.Line();
         }
 
+        var poolNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && IsPool(spec.Layers[nodes[n].Layer])).ToList();
+        if (poolNodes.Count > 0)
+        {
+            w.Line("// Pooling geometry of each call site.");
+            foreach (int n in poolNodes)
+            {
+                var lines = PoolGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n").Split('\n');
+                w.Line($"private static Pool2dShape {ShapeName(names, n)}(int batch) => new({lines[0]}");
+                w.Indent();
+                for (int i = 1; i < lines.Length; i++) w.Line(lines[i] + (i == lines.Length - 1 ? ");" : ""));
+                w.Outdent();
+            }
+            w.Line();
+        }
+        var maxPools = poolNodes.Where(n => spec.Layers[nodes[n].Layer].Kind == "MaxPool2d").ToList();
+
         // Workspace fields.
         w.Line("// Workspace, MaxBatch rows each: values, pre-activations and gradients.");
         for (int n = 1; n < nodes.Count; n++)
@@ -343,6 +377,7 @@ internal static class CpuEmitter
             if (plan.Nodes[n].RequiresGradient) w.Line($"private readonly T* {names.Grad(n)};");
         }
         if (convNodes.Count > 0) w.Line("private readonly T* _convWorkspace;   // unfolded patches, shared by every convolution");
+        foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
         w.Line();
 
         w.Line("/// <summary>Allocates the workspace for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
@@ -356,6 +391,7 @@ internal static class CpuEmitter
                 if (names.HasPre(n)) w.Line($"{names.Pre(n)} = Allocate({size});");
                 if (plan.Nodes[n].RequiresGradient) w.Line($"{names.Grad(n)} = Allocate({size});");
             }
+            foreach (int n in maxPools) w.Line($"_{names.Label(n)}Winners = AllocateIndices(maxBatch * {Literals.Int(plan.Nodes[n].Size)});");
             if (convNodes.Count > 0)
             {
                 string largest = convNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
@@ -424,6 +460,22 @@ internal static class CpuEmitter
                             w.Line($"ActivationKernels.Forward(Activation.{layer.Activation}, {pre}, {names.Value(n)}, {size}, {Slope(layer)});");
                         break;
                     }
+                    case NodeKind.Layer when IsPool(spec.Layers[node.Layer]):
+                    {
+                        var layer = spec.Layers[node.Layer];
+                        w.Line($"// {names.Label(n)} = {layer.Kind}({Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)})({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
+                        w.Line(layer.Kind == "MaxPool2d"
+                            ? $"PoolingKernels.MaxForward({ShapeName(names, n)}(batch), {names.Value(node.A)}, {names.Value(n)}, _{names.Label(n)}Winners);"
+                            : $"PoolingKernels.AvgForward({ShapeName(names, n)}(batch), {names.Value(node.A)}, {names.Value(n)}, countIncludePad: true);");
+                        break;
+                    }
+                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "GlobalAvgPool":
+                    {
+                        var input = plan.Nodes[node.A].Shape;
+                        w.Line($"// {names.Label(n)} = GlobalAvgPool({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
+                        w.Line($"PoolingKernels.GlobalAvgForward({names.Value(node.A)}, {names.Value(n)}, batch, {Literals.Int(input[0])}, {Literals.Int(input[1] * input[2])});");
+                        break;
+                    }
                     case NodeKind.Layer when names.IsView(n):
                         w.Line($"// {names.Label(n)} = Flatten({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, a view of the same memory");
                         break;
@@ -466,6 +518,20 @@ internal static class CpuEmitter
                 string? GradOf(int m) => plan.Nodes[m].RequiresGradient ? names.Grad(m) : null;
                 switch (node.Kind)
                 {
+                    case NodeKind.Layer when IsPool(spec.Layers[node.Layer]) || spec.Layers[node.Layer].Kind == "GlobalAvgPool":
+                    {
+                        var layer = spec.Layers[node.Layer];
+                        if (GradOf(node.A) is not { } dx) break;
+                        w.Line($"// {names.Label(n)}: back through {layer.Kind} to {names.Label(node.A)}");
+                        var input = plan.Nodes[node.A].Shape;
+                        w.Line(layer.Kind switch
+                        {
+                            "MaxPool2d" => $"PoolingKernels.MaxBackward({ShapeName(names, n)}(batch), {names.Grad(n)}, _{names.Label(n)}Winners, {dx});",
+                            "AvgPool2d" => $"PoolingKernels.AvgBackward({ShapeName(names, n)}(batch), {names.Grad(n)}, {dx}, countIncludePad: true);",
+                            _ => $"PoolingKernels.GlobalAvgBackward({names.Grad(n)}, {dx}, batch, {Literals.Int(input[0])}, {Literals.Int(input[1] * input[2])});",
+                        });
+                        break;
+                    }
                     case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Conv2d":
                     {
                         var layer = spec.Layers[node.Layer];
@@ -519,6 +585,16 @@ internal static class CpuEmitter
     {
         string label = names.Label(n);
         return char.ToUpperInvariant(label[0]) + label.Substring(1) + "Shape";
+    }
+
+    /// <summary>The Pool2dShape arguments, named (square window, symmetric padding).</summary>
+    private static string PoolGeometry(LayerSpec layer, EquatableArray<int> input, string batch, string separator)
+    {
+        var s = layer.Spatial!;
+        string I(int v) => Literals.Int(v);
+        return $"{batch},{separator}channels: {I(input[0])}, inHeight: {I(input[1])}, inWidth: {I(input[2])},{separator}"
+             + $"kernelHeight: {I(s.Kernel)}, kernelWidth: {I(s.Kernel)}, strideHeight: {I(s.Stride)}, strideWidth: {I(s.Stride)},{separator}"
+             + $"padTop: {I(s.Padding)}, padBottom: {I(s.Padding)}, padLeft: {I(s.Padding)}, padRight: {I(s.Padding)}";
     }
 
     /// <summary>The Conv2dShape arguments, named (square kernel, symmetric padding); <paramref name="separator"/> splits them into lines.</summary>

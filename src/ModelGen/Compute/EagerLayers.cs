@@ -66,4 +66,44 @@ public static unsafe class EagerLayers
         }
         return output;
     }
+
+    /// <summary>Max pooling of a [batch, channels, height, width] tensor.</summary>
+    public static Tensor MaxPool2d(Tensor input, int batch, int channels, int inHeight, int inWidth, int kernelHeight, int kernelWidth,
+        int strideHeight, int strideWidth, int padTop, int padBottom, int padLeft, int padRight, string layer)
+        => Pool(input, new Pool2dShape(batch, channels, inHeight, inWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padBottom, padLeft, padRight), max: true, layer);
+
+    /// <summary>Average pooling of a [batch, channels, height, width] tensor (padding counts as zeros).</summary>
+    public static Tensor AvgPool2d(Tensor input, int batch, int channels, int inHeight, int inWidth, int kernelHeight, int kernelWidth,
+        int strideHeight, int strideWidth, int padTop, int padBottom, int padLeft, int padRight, string layer)
+        => Pool(input, new Pool2dShape(batch, channels, inHeight, inWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padBottom, padLeft, padRight), max: false, layer);
+
+    private static Tensor Pool(Tensor input, in Pool2dShape shape, bool max, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Shape.Length != 4 || input.Shape[1] != shape.Channels || input.Shape[2] != shape.InHeight || input.Shape[3] != shape.InWidth)
+            throw new ArgumentException($"Layer '{layer}' takes [batch, {shape.Channels}, {shape.InHeight}, {shape.InWidth}] but got {input.ShapeText}.", nameof(input));
+        var output = Tensor.Zeros(shape.Batch, shape.Channels, shape.OutHeight, shape.OutWidth);
+        fixed (float* x = input.Data)
+        fixed (float* y = output.Data)
+        {
+            if (max) PoolingKernels.MaxForward(shape, x, y, null);
+            else PoolingKernels.AvgForward(shape, x, y, countIncludePad: true);
+        }
+        return output;
+    }
+
+    /// <summary>Global average pooling: [batch, channels, height, width] → [batch, channels].</summary>
+    public static Tensor GlobalAvgPool(Tensor input, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Shape.Length != 4)
+            throw new ArgumentException($"Layer '{layer}' takes [batch, channels, height, width] but got {input.ShapeText}.", nameof(input));
+        var output = Tensor.Zeros(input.Shape[0], input.Shape[1]);
+        fixed (float* x = input.Data)
+        fixed (float* y = output.Data)
+        {
+            PoolingKernels.GlobalAvgForward(x, y, input.Shape[0], input.Shape[1], input.Shape[2] * input.Shape[3]);
+        }
+        return output;
+    }
 }

@@ -13,7 +13,7 @@ namespace ModelGen.Compute;
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 public abstract unsafe class ModelGraph<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly List<T[]> _workspace = new();
+    private readonly List<Array> _workspace = new();
 
     /// <summary>Creates a graph whose workspace holds <paramref name="maxBatch"/> samples.</summary>
     protected ModelGraph(int maxBatch)
@@ -106,6 +106,14 @@ public abstract unsafe class ModelGraph<T> where T : unmanaged, IFloatingPointIe
         var buffer = GC.AllocateArray<T>(Math.Max(count, 1), pinned: true);
         _workspace.Add(buffer);
         fixed (T* p = buffer) return p;
+    }
+
+    /// <summary>Allocates a pinned index buffer (e.g. max-pooling winners) that lives as long as the graph.</summary>
+    protected int* AllocateIndices(int count)
+    {
+        var buffer = GC.AllocateArray<int>(Math.Max(count, 1), pinned: true);
+        _workspace.Add(buffer);
+        fixed (int* p = buffer) return p;
     }
 
     private void Check(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> targets, int batch, bool needTargets)

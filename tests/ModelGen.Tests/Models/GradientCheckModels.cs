@@ -128,3 +128,18 @@ public partial class ConvResidualNet
     [Forward]
     private Tensor Forward(Tensor x) => Head(Flat(x + B(A(x))));
 }
+
+/// <summary>Max and average pooling (with padding and overlapping windows) and global average pooling.</summary>
+[Model(Input = new[] { 2, 6, 6 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class PoolNet
+{
+    [Conv2d(3, 3, Activation.Tanh, Padding = 1)] private partial Tensor C1(Tensor x);
+    [MaxPool2d(3, Stride = 2, Padding = 1)] private partial Tensor P1(Tensor x);
+    [AvgPool2d(2, Stride = 1, Padding = 1)] private partial Tensor P2(Tensor x);
+    [Conv2d(4, 2, Activation.SiLU)] private partial Tensor C2(Tensor x);
+    [GlobalAvgPool] private partial Tensor Gap(Tensor x);
+    [Dense(3)] private partial Tensor Out(Tensor x);
+
+    /// <summary>The same layers, called one by one on tensors.</summary>
+    public Tensor EagerForward(Tensor x) => Out(Gap(C2(P2(P1(C1(x))))));
+}

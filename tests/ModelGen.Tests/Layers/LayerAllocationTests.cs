@@ -30,6 +30,22 @@ public unsafe class LayerAllocationTests
         });
     }
 
+    [Fact]
+    public void Attention_AllocatesNothingAfterWarmUp()
+    {
+        const int b = 4, s = 16, d = 32, h = 4;
+        float* x = Pinned(TestData.Random<float>(b * s * d, 1)), w = Pinned(TestData.Random<float>(d * 3 * d, 2)), bq = Pinned(TestData.Random<float>(3 * d, 3));
+        float* wo = Pinned(TestData.Random<float>(d * d, 4)), bo = Pinned(TestData.Random<float>(d, 5)), dy = Pinned(TestData.Random<float>(b * s * d, 6));
+        float* y = Pinned(new float[b * s * d]), dx = Pinned(new float[b * s * d]), dw = Pinned(new float[d * 3 * d]), dbq = Pinned(new float[3 * d]);
+        float* dwo = Pinned(new float[d * d]), dbo = Pinned(new float[d]);
+        float* saved = Pinned(new float[AttentionKernels.SavedSize(b, s, d, h)]), ws = Pinned(new float[AttentionKernels.WorkspaceSize(b, s, d, h)]);
+        AssertNoAllocation(() =>
+        {
+            AttentionKernels.Forward(x, w, bq, wo, bo, y, saved, ws, b, s, d, h, true);
+            AttentionKernels.Backward(x, w, wo, dy, dx, dw, dbq, dwo, dbo, saved, ws, b, s, d, h, true);
+        });
+    }
+
     /// <summary>A pointer to a pinned copy of <paramref name="data"/> (kept alive by the pinned-object list for the test's lifetime).</summary>
     internal static float* Pinned(float[] data)
     {

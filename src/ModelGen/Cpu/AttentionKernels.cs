@@ -1,0 +1,250 @@
+using System;
+using System.Numerics;
+
+namespace ModelGen.Cpu;
+
+/// <summary>
+/// Multi-head self-attention over <c>[batch, sequence, dimension]</c> (batch-first), as PyTorch's
+/// <c>MultiheadAttention</c> with a fused input projection:
+/// <c>[Q | K | V] = X·Wqkv + bqkv</c>, per head h (dimension / heads columns each)
+/// <c>O_h = softmax(Q_h·K_hᵀ / √(dimension/heads) + mask)·V_h</c>, heads concatenated in order,
+/// then <c>Y = O·Wo + bo</c>.
+/// </summary>
+/// <remarks>
+/// <para>Parameters (weights stored in×out like <see cref="DenseKernels"/>): Wqkv <c>[d, 3d]</c>,
+/// whose columns 0…d−1 give Q, d…2d−1 K and 2d…3d−1 V, head h using columns h·d/H … (h+1)·d/H − 1
+/// of each; bqkv <c>[3d]</c>; Wo <c>[d, d]</c>; bo <c>[d]</c>. The causal mask lets position i attend to
+/// positions 0…i only.</para>
+/// <para>Two caller buffers: <c>saved</c> (<see cref="SavedSize"/> elements) is written by forward and
+/// read by backward, so it belongs to one layer and must be left alone in between; <c>workspace</c>
+/// (<see cref="WorkspaceSize"/>) is scratch whose contents never matter between calls and can be
+/// shared by every attention layer. Saved layout, in order: Q, K, V head-major
+/// (<c>[batch, heads, sequence, d/H]</c> each), the attention probabilities
+/// <c>[batch, heads, sequence, sequence]</c> (masked entries exactly 0), and the concatenated head
+/// outputs <c>[batch·sequence, d]</c>.</para>
+/// <para>Heads run in parallel on <see cref="CpuParallel"/>'s threads, each (sample, head) computed
+/// by one thread in a fixed order, so results are bit-identical for any thread count. No call
+/// allocates once each thread has run one.</para>
+/// </remarks>
+public static unsafe class AttentionKernels
+{
+    /// <summary>Elements of the per-layer buffer forward fills for backward: <c>4·B·S·d + B·H·S²</c>.</summary>
+    /// <exception cref="ArgumentException">The heads do not divide the dimension, or a size is not positive.</exception>
+    public static long SavedSize(int batch, int sequence, int dimension, int heads)
+    {
+        Check(batch, sequence, dimension, heads);
+        return 4L * batch * sequence * dimension + (long)batch * heads * sequence * sequence;
+    }
+
+    /// <summary>Elements of the shareable scratch buffer: <c>7·B·S·d + B·H·S²</c>.</summary>
+    /// <exception cref="ArgumentException">The heads do not divide the dimension, or a size is not positive.</exception>
+    public static long WorkspaceSize(int batch, int sequence, int dimension, int heads)
+    {
+        Check(batch, sequence, dimension, heads);
+        return 7L * batch * sequence * dimension + (long)batch * heads * sequence * sequence;
+    }
+
+    /// <summary>Computes Y from X and fills <paramref name="saved"/> for backward.</summary>
+    /// <param name="x">Input <c>[batch, sequence, dimension]</c>.</param>
+    /// <param name="qkvWeights">Wqkv <c>[dimension, 3·dimension]</c>.</param>
+    /// <param name="qkvBias">bqkv <c>[3·dimension]</c>, or null.</param>
+    /// <param name="outWeights">Wo <c>[dimension, dimension]</c>.</param>
+    /// <param name="outBias">bo <c>[dimension]</c>, or null.</param>
+    /// <param name="y">Output <c>[batch, sequence, dimension]</c> (must not alias x).</param>
+    /// <param name="saved">The layer's saved buffer, <see cref="SavedSize"/> elements.</param>
+    /// <param name="workspace">Scratch, <see cref="WorkspaceSize"/> elements.</param>
+    /// <param name="batch">Samples (B).</param>
+    /// <param name="sequence">Positions per sample (S).</param>
+    /// <param name="dimension">Model width (d).</param>
+    /// <param name="heads">Heads (H), dividing d.</param>
+    /// <param name="causal">Mask attention to later positions.</param>
+    /// <exception cref="ArgumentException">The heads do not divide the dimension, or a size is not positive.</exception>
+    public static void Forward<T>(T* x, T* qkvWeights, T* qkvBias, T* outWeights, T* outBias, T* y, T* saved, T* workspace,
+        int batch, int sequence, int dimension, int heads, bool causal)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Check(batch, sequence, dimension, heads);
+        int rows = batch * sequence;
+        var job = HeadJob<T>.ForThisThread();
+        job.Set(saved, workspace, batch, sequence, dimension, heads, causal, backward: false);
+        DenseKernels.Forward(x, qkvWeights, qkvBias, job.Raw, job.Raw, rows, dimension, 3 * dimension, Activation.None, T.Zero);
+        CpuParallel.Run(job, batch * heads);
+        DenseKernels.Forward(job.Context, outWeights, outBias, y, y, rows, dimension, dimension, Activation.None, T.Zero);
+        job.Clear();
+    }
+
+    /// <summary>
+    /// Back-propagates <paramref name="dy"/> through the layer using what forward saved: adds to
+    /// <paramref name="dx"/> (if not null) and to every parameter gradient (bias gradients may be
+    /// null when the layer has no biases). Nothing is overwritten; <paramref name="saved"/> is only read.
+    /// </summary>
+    /// <param name="x">The forward input <c>[batch, sequence, dimension]</c>.</param>
+    /// <param name="qkvWeights">Wqkv.</param>
+    /// <param name="outWeights">Wo.</param>
+    /// <param name="dy">Output gradient <c>[batch, sequence, dimension]</c>.</param>
+    /// <param name="dx">Input gradient, added to; null when not needed.</param>
+    /// <param name="dQkvWeights">Wqkv gradient <c>[dimension, 3·dimension]</c>, added to.</param>
+    /// <param name="dQkvBias">bqkv gradient <c>[3·dimension]</c>, added to; or null.</param>
+    /// <param name="dOutWeights">Wo gradient <c>[dimension, dimension]</c>, added to.</param>
+    /// <param name="dOutBias">bo gradient <c>[dimension]</c>, added to; or null.</param>
+    /// <param name="saved">The buffer forward filled.</param>
+    /// <param name="workspace">Scratch, <see cref="WorkspaceSize"/> elements.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="sequence">Positions per sample.</param>
+    /// <param name="dimension">Model width.</param>
+    /// <param name="heads">Heads.</param>
+    /// <param name="causal">The mask forward used.</param>
+    /// <exception cref="ArgumentException">The heads do not divide the dimension, or a size is not positive.</exception>
+    public static void Backward<T>(T* x, T* qkvWeights, T* outWeights, T* dy, T* dx, T* dQkvWeights, T* dQkvBias, T* dOutWeights, T* dOutBias,
+        T* saved, T* workspace, int batch, int sequence, int dimension, int heads, bool causal)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Check(batch, sequence, dimension, heads);
+        int rows = batch * sequence;
+        var job = HeadJob<T>.ForThisThread();
+        job.Set(saved, workspace, batch, sequence, dimension, heads, causal, backward: true);
+        DenseKernels.Backward(job.Context, outWeights, dy, null, dOutWeights, dOutBias, rows, dimension, dimension);
+        // The gradient of the concatenated head outputs goes to the head-major dO buffer's raw twin first.
+        Gemm.Multiply(false, true, rows, dimension, dimension, dy, outWeights, job.Raw, accumulate: false);
+        CpuParallel.Run(job, batch * heads);
+        // Heads wrote dQ, dK, dV head-major; the input projection's backward wants them as [B·S, 3d] rows.
+        int dh = dimension / heads;
+        long headBlock = (long)sequence * dh, part = (long)rows * dimension;
+        for (int which = 0; which < 3; which++)
+        for (int b = 0; b < batch; b++)
+        for (int h = 0; h < heads; h++)
+        {
+            T* src = job.HeadGrads + which * part + ((long)b * heads + h) * headBlock;
+            for (int s = 0; s < sequence; s++)
+                new ReadOnlySpan<T>(src + (long)s * dh, dh).CopyTo(new Span<T>(job.Raw + ((long)b * sequence + s) * 3 * dimension + which * dimension + h * dh, dh));
+        }
+        DenseKernels.Backward(x, qkvWeights, job.Raw, dx, dQkvWeights, dQkvBias, rows, dimension, 3 * dimension);
+        job.Clear();
+    }
+
+    private static void Check(int batch, int sequence, int dimension, int heads)
+    {
+        if (batch < 1 || sequence < 1 || dimension < 1 || heads < 1)
+            throw new ArgumentException($"Attention sizes must be positive (batch {batch}, sequence {sequence}, dimension {dimension}, heads {heads}).");
+        if (dimension % heads != 0)
+            throw new ArgumentException($"The {heads} attention heads do not divide the model dimension {dimension}.", nameof(heads));
+        if ((long)batch * sequence * 3 * dimension > int.MaxValue)
+            throw new ArgumentException("Attention buffers over 2³¹ − 1 elements are not supported.", nameof(batch));
+    }
+
+    /// <summary>One (sample, head) of forward or backward per part; each calling thread owns one, filled per call.</summary>
+    private sealed class HeadJob<T> : CpuParallel.Work where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] private static HeadJob<T>? t_job;
+
+        public static HeadJob<T> ForThisThread() => t_job ??= new HeadJob<T>();
+
+        private int _batch, _sequence, _dimension, _heads, _dh;
+        private bool _causal, _backward;
+        private T _scale;
+        private T* _q, _k, _v, _probs;
+        private T* _headOut, _dScores;
+
+        /// <summary>Workspace: [B·S, 3d] rows (projection output in forward; dCtx, then dQKV rows, in backward).</summary>
+        public T* Raw;
+        /// <summary>Saved: concatenated head outputs [B·S, d].</summary>
+        public T* Context;
+        /// <summary>Workspace: dQ, dK, dV head-major.</summary>
+        public T* HeadGrads;
+
+        public void Set(T* saved, T* workspace, int batch, int sequence, int dimension, int heads, bool causal, bool backward)
+        {
+            _batch = batch; _sequence = sequence; _dimension = dimension; _heads = heads; _dh = dimension / heads;
+            _causal = causal; _backward = backward;
+            _scale = T.One / T.Sqrt(T.CreateTruncating(_dh));
+            long bsd = (long)batch * sequence * dimension;
+            _q = saved;
+            _k = saved + bsd;
+            _v = saved + 2 * bsd;
+            _probs = saved + 3 * bsd;
+            Context = _probs + (long)batch * heads * sequence * sequence;
+            Raw = workspace;
+            _headOut = workspace + 3 * bsd;
+            HeadGrads = _headOut + bsd;
+            _dScores = HeadGrads + 3 * bsd;
+        }
+
+        /// <summary>Drops the pointers so a stale job cannot touch a buffer the caller freed.</summary>
+        public void Clear()
+        {
+            _q = _k = _v = _probs = _headOut = _dScores = null;
+            Raw = Context = HeadGrads = null;
+        }
+
+        public override void Execute(int part)
+        {
+            if (_backward) Backward(part);
+            else Forward(part);
+        }
+
+        private void Forward(int part)
+        {
+            int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension;
+            long head = (long)part * s * dh;
+            T* q = _q + head, k = _k + head, v = _v + head, o = _headOut + head;
+            T* p = _probs + (long)part * s * s;
+            for (int i = 0; i < s; i++)
+            {
+                T* row = Raw + ((long)b * s + i) * 3 * d + h * dh;
+                Copy(row, q + (long)i * dh, dh);
+                Copy(row + d, k + (long)i * dh, dh);
+                Copy(row + 2 * d, v + (long)i * dh, dh);
+            }
+            Gemm.Multiply(false, true, s, s, dh, q, k, p, accumulate: false);
+            for (int i = 0; i < s; i++)
+            {
+                T* row = p + (long)i * s;
+                int valid = _causal ? i + 1 : s;
+                T max = T.NegativeInfinity;
+                for (int j = 0; j < valid; j++)
+                {
+                    row[j] *= _scale;
+                    if (row[j] > max) max = row[j];
+                }
+                T sum = T.Zero;
+                for (int j = 0; j < valid; j++)
+                {
+                    T e = T.Exp(row[j] - max);
+                    row[j] = e;
+                    sum += e;
+                }
+                for (int j = 0; j < valid; j++) row[j] /= sum;
+                for (int j = valid; j < s; j++) row[j] = T.Zero;
+            }
+            Gemm.Multiply(false, false, s, dh, s, p, v, o, accumulate: false);
+            for (int i = 0; i < s; i++) Copy(o + (long)i * dh, Context + ((long)b * s + i) * d + h * dh, dh);
+        }
+
+        private void Backward(int part)
+        {
+            int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension;
+            long head = (long)part * s * dh, bsd = (long)_batch * s * d;
+            T* q = _q + head, k = _k + head, v = _v + head, dO = _headOut + head;
+            T* p = _probs + (long)part * s * s, dS = _dScores + (long)part * s * s;
+            T* dQ = HeadGrads + head, dK = HeadGrads + bsd + head, dV = HeadGrads + 2 * bsd + head;
+            // Raw holds dCtx as [B·S, d] rows here.
+            for (int i = 0; i < s; i++) Copy(Raw + ((long)b * s + i) * d + h * dh, dO + (long)i * dh, dh);
+            Gemm.Multiply(true, false, s, dh, s, p, dO, dV, accumulate: false);
+            Gemm.Multiply(false, true, s, s, dh, dO, v, dS, accumulate: false);
+            // Softmax backward, with the 1/√dh of the scores folded in: dScore = scale·P⊙(dP − Σ P⊙dP).
+            // Masked entries have P = 0, so they get exactly 0.
+            for (int i = 0; i < s; i++)
+            {
+                T* pr = p + (long)i * s, gr = dS + (long)i * s;
+                T dot = T.Zero;
+                for (int j = 0; j < s; j++) dot += pr[j] * gr[j];
+                for (int j = 0; j < s; j++) gr[j] = _scale * (pr[j] * (gr[j] - dot));
+            }
+            Gemm.Multiply(false, false, s, dh, s, dS, k, dQ, accumulate: false);
+            Gemm.Multiply(true, false, s, dh, s, dS, q, dK, accumulate: false);
+        }
+
+        private static void Copy(T* source, T* destination, int count)
+            => new ReadOnlySpan<T>(source, count).CopyTo(new Span<T>(destination, count));
+    }
+}

@@ -1,0 +1,196 @@
+using System;
+using ModelGen.Cpu;
+using ModelGen.Tests.Cpu;
+using Xunit;
+
+namespace ModelGen.Tests.Layers;
+
+public unsafe class AttentionKernelTests
+{
+    private sealed class Layer
+    {
+        public int B, S, D, H;
+        public bool Causal, Biases;
+        public double[] X = null!, Wqkv = null!, Bqkv = null!, Wo = null!, Bo = null!;
+
+        public static Layer Create(int b, int s, int d, int h, bool causal, bool biases, int seed) => new()
+        {
+            B = b, S = s, D = d, H = h, Causal = causal, Biases = biases,
+            X = GradCheck.Normal(b * s * d, seed),
+            Wqkv = GradCheck.Normal(d * 3 * d, seed + 1, 0.6),
+            Bqkv = GradCheck.Normal(3 * d, seed + 2, 0.3),
+            Wo = GradCheck.Normal(d * d, seed + 3, 0.6),
+            Bo = GradCheck.Normal(d, seed + 4, 0.3),
+        };
+
+        public double[] Forward(double[]? saved = null)
+        {
+            var y = new double[X.Length];
+            saved ??= new double[AttentionKernels.SavedSize(B, S, D, H)];
+            var ws = new double[AttentionKernels.WorkspaceSize(B, S, D, H)];
+            fixed (double* px = X, pw = Wqkv, pb = Bqkv, pwo = Wo, pbo = Bo, py = y, psv = saved, pws = ws)
+                AttentionKernels.Forward(px, pw, Biases ? pb : null, pwo, Biases ? pbo : null, py, psv, pws, B, S, D, H, Causal);
+            return y;
+        }
+
+        /// <summary>Written from the definition: per sample and head, softmax(QKᵀ/√dh + mask)·V, then the output projection.</summary>
+        public double[] Reference()
+        {
+            int dh = D / H;
+            var y = new double[X.Length];
+            for (int b = 0; b < B; b++)
+            {
+                var qkv = new double[S, 3 * D];
+                for (int s = 0; s < S; s++)
+                for (int j = 0; j < 3 * D; j++)
+                {
+                    double sum = Biases ? Bqkv[j] : 0;
+                    for (int k = 0; k < D; k++) sum += X[(b * S + s) * D + k] * Wqkv[k * 3 * D + j];
+                    qkv[s, j] = sum;
+                }
+                var concat = new double[S, D];
+                for (int h = 0; h < H; h++)
+                for (int i = 0; i < S; i++)
+                {
+                    var scores = new double[S];
+                    double max = double.NegativeInfinity;
+                    for (int j = 0; j < S; j++)
+                    {
+                        if (Causal && j > i) { scores[j] = double.NegativeInfinity; continue; }
+                        double dot = 0;
+                        for (int k = 0; k < dh; k++) dot += qkv[i, h * dh + k] * qkv[j, D + h * dh + k];
+                        scores[j] = dot / Math.Sqrt(dh);
+                        max = Math.Max(max, scores[j]);
+                    }
+                    double total = 0;
+                    for (int j = 0; j < S; j++) total += scores[j] = Math.Exp(scores[j] - max);
+                    for (int k = 0; k < dh; k++)
+                    {
+                        double sum = 0;
+                        for (int j = 0; j < S; j++) sum += scores[j] / total * qkv[j, 2 * D + h * dh + k];
+                        concat[i, h * dh + k] = sum;
+                    }
+                }
+                for (int s = 0; s < S; s++)
+                for (int j = 0; j < D; j++)
+                {
+                    double sum = Biases ? Bo[j] : 0;
+                    for (int k = 0; k < D; k++) sum += concat[s, k] * Wo[k * D + j];
+                    y[(b * S + s) * D + j] = sum;
+                }
+            }
+            return y;
+        }
+    }
+
+    [Theory]
+    [InlineData(2, 4, 6, 2, false, true)]
+    [InlineData(2, 4, 6, 2, true, true)]
+    [InlineData(1, 5, 4, 1, true, false)]
+    [InlineData(3, 3, 4, 4, false, true)]
+    [InlineData(2, 1, 4, 2, true, true)]    // one position: causal and not are the same
+    public void Forward_MatchesReference(int b, int s, int d, int h, bool causal, bool biases)
+    {
+        var layer = Layer.Create(b, s, d, h, causal, biases, 1);
+        var saved = new double[AttentionKernels.SavedSize(b, s, d, h)];
+        GradCheck.AssertClose(layer.Reference(), layer.Forward(saved), 1e-12, "y");
+        // The saved probabilities are rows of a distribution, zero above the diagonal when causal.
+        long probs = 3L * b * s * d;
+        for (int row = 0; row < b * h * s; row++)
+        {
+            double sum = 0;
+            for (int j = 0; j < s; j++)
+            {
+                double p = saved[probs + (long)row * s + j];
+                if (causal && j > row % s) Assert.Equal(0, p);
+                sum += p;
+            }
+            Assert.Equal(1, sum, 12);
+        }
+    }
+
+    [Theory]
+    [InlineData(2, 3, 4, 2, false, true)]
+    [InlineData(2, 3, 4, 2, true, true)]
+    [InlineData(1, 4, 6, 3, true, false)]
+    [InlineData(2, 3, 4, 1, false, false)]
+    public void Backward_MatchesCentralDifferences(int b, int s, int d, int h, bool causal, bool biases)
+    {
+        var layer = Layer.Create(b, s, d, h, causal, biases, 11);
+        double[] r = GradCheck.Normal(b * s * d, 99);
+        var saved = new double[AttentionKernels.SavedSize(b, s, d, h)];
+        layer.Forward(saved);
+        double[] dx = GradCheck.Gradient(layer.X.Length), dw = GradCheck.Gradient(layer.Wqkv.Length), db = GradCheck.Gradient(layer.Bqkv.Length);
+        double[] dwo = GradCheck.Gradient(layer.Wo.Length), dbo = GradCheck.Gradient(layer.Bo.Length);
+        var ws = new double[AttentionKernels.WorkspaceSize(b, s, d, h)];
+        fixed (double* px = layer.X, pw = layer.Wqkv, pwo = layer.Wo, pr = r, pdx = dx, pdw = dw, pdb = db, pdwo = dwo, pdbo = dbo, psv = saved, pws = ws)
+            AttentionKernels.Backward(px, pw, pwo, pr, pdx, pdw, biases ? pdb : null, pdwo, biases ? pdbo : null, psv, pws, b, s, d, h, causal);
+
+        double Loss() => GradCheck.Dot(layer.Forward(), r);
+        GradCheck.Check("dX", layer.X, dx, Loss);
+        GradCheck.Check("dWqkv", layer.Wqkv, dw, Loss);
+        GradCheck.Check("dWo", layer.Wo, dwo, Loss);
+        if (biases)
+        {
+            // The K bias cancels in the softmax, so its gradient is zero; Q and V biases must not be.
+            GradCheck.Check("dBqkv", layer.Bqkv, db, Loss);
+            GradCheck.Check("dBo", layer.Bo, dbo, Loss);
+        }
+        else
+        {
+            Assert.All(db, v => Assert.Equal(GradCheck.Prefill, v));
+            Assert.All(dbo, v => Assert.Equal(GradCheck.Prefill, v));
+        }
+    }
+
+    [Fact]
+    public void Causal_OutputAtAPositionIgnoresLaterPositions()
+    {
+        var layer = Layer.Create(1, 5, 4, 2, causal: true, biases: true, 21);
+        double[] before = layer.Forward();
+        for (int k = 0; k < 4; k++) layer.X[4 * 4 + k] += 1.0;   // change the last position only
+        double[] after = layer.Forward();
+        for (int i = 0; i < 4 * 4; i++) Assert.Equal(before[i], after[i]);
+        Assert.NotEqual(before[4 * 4], after[4 * 4]);
+    }
+
+    [Fact]
+    public void Sizes_AndValidation()
+    {
+        Assert.Equal(4L * 32 * 64 * 128 + 32L * 4 * 64 * 64, AttentionKernels.SavedSize(32, 64, 128, 4));
+        Assert.Equal(7L * 32 * 64 * 128 + 32L * 4 * 64 * 64, AttentionKernels.WorkspaceSize(32, 64, 128, 4));
+        Assert.Throws<ArgumentException>(() => AttentionKernels.SavedSize(2, 3, 10, 4));
+        Assert.Throws<ArgumentException>(() => AttentionKernels.WorkspaceSize(2, 0, 8, 4));
+    }
+
+    [Fact]
+    public void ForwardAndBackward_SameBitsForAnyThreadCount()
+    {
+        const int b = 4, s = 16, d = 32, h = 4;
+        float[] x = TestData.Random<float>(b * s * d, 1), w = TestData.Random<float>(d * 3 * d, 2), bq = TestData.Random<float>(3 * d, 3);
+        float[] wo = TestData.Random<float>(d * d, 4), bo = TestData.Random<float>(d, 5), dy = TestData.Random<float>(b * s * d, 6);
+        float[][] Run(int threads)
+        {
+            int savedThreads = CpuParallel.ThreadCount;
+            try
+            {
+                CpuParallel.ThreadCount = threads;
+                float[] y = new float[x.Length], dx = new float[x.Length], dw = new float[w.Length], dbq = new float[bq.Length], dwo = new float[wo.Length], dbo = new float[d];
+                var saved = new float[AttentionKernels.SavedSize(b, s, d, h)];
+                var ws = new float[AttentionKernels.WorkspaceSize(b, s, d, h)];
+                fixed (float* px = x, pw = w, pb = bq, pwo = wo, pbo = bo, py = y, pdy = dy, pdx = dx, pdw = dw, pdb = dbq, pdwo = dwo, pdbo = dbo, psv = saved, pws = ws)
+                {
+                    AttentionKernels.Forward(px, pw, pb, pwo, pbo, py, psv, pws, b, s, d, h, true);
+                    AttentionKernels.Backward(px, pw, pwo, pdy, pdx, pdw, pdb, pdwo, pdbo, psv, pws, b, s, d, h, true);
+                }
+                return new[] { y, dx, dw, dbq, dwo, dbo };
+            }
+            finally
+            {
+                CpuParallel.ThreadCount = savedThreads;
+            }
+        }
+        float[][] one = Run(1), two = Run(2);
+        for (int i = 0; i < one.Length; i++) TestData.AssertBitwiseEqual(one[i], two[i], $"output {i}");
+    }
+}

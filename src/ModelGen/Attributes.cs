@@ -190,6 +190,33 @@ public sealed class GlobalAvgPoolAttribute : Attribute
 }
 
 /// <summary>
+/// Layer normalisation over the last dimension of each sample: every row of that dimension is
+/// normalised to zero mean and unit variance, then scaled and shifted by learned γ (starts at 1) and
+/// β (starts at 0), as PyTorch's <c>LayerNorm(last_dim)</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class LayerNormAttribute : Attribute
+{
+    /// <summary>Added to the variance for numerical stability (default 1e-5).</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+}
+
+/// <summary>
+/// Dropout during training: each element is zeroed with probability <see cref="Rate"/> and the rest
+/// are scaled by 1/(1 − rate); at inference it passes values through. Masks come from the seed given
+/// to <see cref="Model.Fit"/>, so training stays reproducible.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class DropoutAttribute : Attribute
+{
+    /// <summary>Creates dropout with drop probability <paramref name="rate"/> in [0, 1).</summary>
+    public DropoutAttribute(float rate) => Rate = rate;
+
+    /// <summary>Probability of zeroing an element during training.</summary>
+    public float Rate { get; }
+}
+
+/// <summary>
 /// Flattens each sample to one dimension, e.g. [1, 8, 8] → [64], so a <see cref="DenseAttribute"/>
 /// layer can follow a multi-dimensional input. A view in the fused code: it copies nothing.
 /// </summary>

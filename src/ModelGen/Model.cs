@@ -102,6 +102,7 @@ public abstract class Model
 
         int batch = Math.Min(batchSize, train.Count);
         EnsureStaging(batch);
+        GraphFor(batch).SetRandomSeed(seed);
         var order = new int[train.Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         var rng = new Rng(seed, stream: 0x5EED);

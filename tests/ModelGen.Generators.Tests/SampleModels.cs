@@ -102,6 +102,21 @@ internal static class SampleModels
         }
         """;
 
+    public const string RegularisedMlp = """
+        using ModelGen;
+
+        namespace Samples;
+
+        [Model(Input = new[] { 30 }, Loss = Loss.BinaryCrossEntropy)]
+        public partial class RegularisedMlp
+        {
+            [Dense(64, Activation.SiLU)] private partial Tensor Hidden(Tensor x);
+            [LayerNorm]                  private partial Tensor Norm(Tensor x);
+            [Dropout(0.2f)]              private partial Tensor Drop(Tensor x);
+            [Dense(1)]                   private partial Tensor Logit(Tensor x);
+        }
+        """;
+
     public const string Unrelated = """
         namespace Samples;
 

@@ -19,6 +19,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.DigitsImage), "Samples.DigitsImage")]
     [InlineData(nameof(SampleModels.SmallConvNet), "Samples.Vision.SmallConvNet")]
     [InlineData(nameof(SampleModels.LeNet5), "Samples.Vision.LeNet5")]
+    [InlineData(nameof(SampleModels.RegularisedMlp), "Samples.RegularisedMlp")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

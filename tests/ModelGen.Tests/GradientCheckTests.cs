@@ -17,7 +17,7 @@ public class GradientCheckTests
     {
         nameof(ReluNet), nameof(LeakyReluNet), nameof(GeluNet), nameof(SiluNet), nameof(SigmoidNet), nameof(TanhNet),
         nameof(MseNet), nameof(BceNet), nameof(GraphNet), nameof(FlattenNet), nameof(FlattenGraphNet),
-        nameof(ConvNet), nameof(ConvResidualNet), nameof(PoolNet),
+        nameof(ConvNet), nameof(ConvResidualNet), nameof(PoolNet), nameof(NormDropoutNet),
     };
 
     [Theory]
@@ -38,6 +38,7 @@ public class GradientCheckTests
             nameof(FlattenNet) => Create(new FlattenNet.Graph<double>(4), FlattenNet.TotalParameters, FlattenNet.Initialize),
             nameof(FlattenGraphNet) => Create(new FlattenGraphNet.Graph<double>(4), FlattenGraphNet.TotalParameters, FlattenGraphNet.Initialize),
             nameof(ConvNet) => Create(new ConvNet.Graph<double>(4), ConvNet.TotalParameters, ConvNet.Initialize),
+            nameof(NormDropoutNet) => Create(new NormDropoutNet.Graph<double>(4), NormDropoutNet.TotalParameters, NormDropoutNet.Initialize),
             nameof(PoolNet) => Create(new PoolNet.Graph<double>(4), PoolNet.TotalParameters, PoolNet.Initialize),
             nameof(ConvResidualNet) => Create(new ConvResidualNet.Graph<double>(4), ConvResidualNet.TotalParameters, ConvResidualNet.Initialize),
             _ => throw new ArgumentException(model),
@@ -54,18 +55,26 @@ public class GradientCheckTests
         // Biases start at zero; move them off zero so their gradients are not a special case.
         for (int i = 0; i < parameters.Length; i++) parameters[i] += 0.1 * rng.NextGaussian();
 
+        // Every evaluation restarts the random stream, so dropout draws the same mask each time and
+        // the training-mode loss is a deterministic function of the parameters.
+        double TrainingLoss()
+        {
+            graph.SetRandomSeed(99);
+            return graph.TrainingLoss(parameters, input, targets, batch);
+        }
         var gradients = new double[parameters.Length];
+        graph.SetRandomSeed(99);
         double loss = graph.TrainStep(parameters, gradients, input, targets, batch);
-        Assert.Equal(loss, graph.Loss(parameters, input, targets, batch), 12);
+        Assert.Equal(loss, TrainingLoss(), 12);
 
         int checkedCount = 0;
         for (int i = 0; i < parameters.Length; i++)
         {
             double original = parameters[i];
             parameters[i] = original + Eps;
-            double plus = graph.Loss(parameters, input, targets, batch);
+            double plus = TrainingLoss();
             parameters[i] = original - Eps;
-            double minus = graph.Loss(parameters, input, targets, batch);
+            double minus = TrainingLoss();
             parameters[i] = original;
             double numeric = (plus - minus) / (2 * Eps);
             double error = Math.Abs(gradients[i] - numeric);

@@ -194,4 +194,29 @@ public class ConvolutionModelTests
         var eager = model.EagerForward(new Tensor(x, 3, 2, 6, 6));
         for (int i = 0; i < fused.Length; i++) Assert.Equal(fused[i], eager.Data[i], 4);
     }
+
+    [Fact]
+    public void NormAndDropout_EagerMatchesInference_AndTrainingDiffersByTheMask()
+    {
+        var model = new ModelGen.Tests.Models.NormDropoutNet(seed: 8);
+        var rng = new ModelGen.Compute.Rng(9);
+        var x = new float[4 * 24];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
+        var data = Dataset.ForClassification(x, 24, new[] { 0, 1, 2, 1 }, 3);
+        var fused = model.Predict(data);
+        var eager = model.EagerForward(new Tensor(x, 4, 2, 3, 4));
+        for (int i = 0; i < fused.Length; i++) Assert.Equal(fused[i], eager.Data[i], 4);
+
+        // Training mode draws masks from the seed: the same seed gives the same loss, another seed another.
+        var graph = new ModelGen.Tests.Models.NormDropoutNet.Graph<float>(4);
+        graph.SetRandomSeed(1);
+        float a = graph.TrainingLoss(model.Parameters, x, data.Targets, 4);
+        graph.SetRandomSeed(1);
+        float b = graph.TrainingLoss(model.Parameters, x, data.Targets, 4);
+        graph.SetRandomSeed(2);
+        float c = graph.TrainingLoss(model.Parameters, x, data.Targets, 4);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+        Assert.NotEqual(a, graph.Loss(model.Parameters, x, data.Targets, 4));
+    }
 }

@@ -9,7 +9,9 @@ namespace ModelGen.Generators.Emit;
 internal static class CpuEmitter
 {
     /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
-    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool");
+    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "Dropout");
+
+    private static bool HasDropout(ModelSpec spec) => spec.Layers.Any(l => l.Kind == "Dropout");
 
     private static bool IsPool(LayerSpec layer) => layer.Kind is "MaxPool2d" or "AvgPool2d";
 
@@ -134,6 +136,13 @@ internal static class CpuEmitter
             var lp = plan.Layers[l];
             if (lp.ParameterCount == 0) continue;
             w.Line();
+            if (layer.Kind == "LayerNorm")
+            {
+                w.Line($"// {layer.Name}: γ [{Literals.Int(lp.InFeatures)}] ones, β [{Literals.Int(lp.InFeatures)}] zeros");
+                w.Line($"parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.InFeatures)}).Fill(T.One);");
+                w.Line($"parameters.Slice({Literals.Int(lp.BiasOffset)}, {Literals.Int(lp.InFeatures)}).Clear();");
+                continue;
+            }
             string rng = "rng" + layer.Name;
             bool kaiming = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU or ActivationKind.SiLU;
             string slope = layer.Activation == ActivationKind.LeakyReLU ? Literals.Double(layer.NegativeSlope) : "0.0";
@@ -165,6 +174,19 @@ internal static class CpuEmitter
                 w.Line($"/// <summary>Flatten layer '{layer.Name}': each sample becomes [{Literals.Int(lp.OutFeatures)}]. Runs eagerly on a tensor; the fused code uses a view.</summary>");
                 w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
                 w.Indent().Line($"=> EagerLayers.Flatten({Identifier(layer.ParameterName)});").Outdent();
+                w.Line();
+                continue;
+            }
+            if (layer.Kind is "LayerNorm" or "Dropout")
+            {
+                string x = Identifier(layer.ParameterName);
+                w.Line(layer.Kind == "LayerNorm"
+                    ? $"/// <summary>LayerNorm '{layer.Name}' over the last dimension ({Literals.Int(lp.InFeatures)}): γ at offset {Literals.Grouped(lp.WeightOffset)}, β at {Literals.Grouped(lp.BiasOffset)}. Runs eagerly on a tensor.</summary>"
+                    : $"/// <summary>Dropout '{layer.Name}' (rate {Literals.FromFloat(layer.Rate)}): eagerly, outside training, it passes the tensor through.</summary>");
+                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {x})");
+                w.Indent().Line(layer.Kind == "LayerNorm"
+                    ? $"=> EagerLayers.LayerNorm({x}, Parameters, gammaOffset: {Literals.Int(lp.WeightOffset)}, betaOffset: {Literals.Int(lp.BiasOffset)}, features: {Literals.Int(lp.InFeatures)}, {Literals.Float(layer.Epsilon)}, {Literals.String(layer.Name)});"
+                    : $"=> EagerLayers.Dropout({x});").Outdent();
                 w.Line();
                 continue;
             }
@@ -239,6 +261,8 @@ internal static class CpuEmitter
                         "Flatten" => "Flatten",
                         "MaxPool2d" or "AvgPool2d" => $"{layer.Kind} {Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
                         "GlobalAvgPool" => "GlobalAvgPool",
+                        "LayerNorm" => "LayerNorm",
+                        "Dropout" => "Dropout " + Literals.FromFloat(layer.Rate),
                         "Conv2d" => $"Conv2d {Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
                         _ => "Dense",
                     } + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
@@ -322,16 +346,32 @@ internal static class CpuEmitter
         {
             var lp = plan.Layers[l];
             var layer = spec.Layers[l];
+            if (layer.Kind == "LayerNorm")
+            {
+                w.Line($"private const int {layer.Name}Gamma = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(lp.InFeatures)}]");
+                w.Line($"private const int {layer.Name}Beta = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.InFeatures)}]");
+                continue;
+            }
             if (lp.ParameterCount == 0 && layer.Kind != "Dense" && layer.Kind != "Conv2d") continue;
             w.Line($"private const int {layer.Name}Weights = {Literals.Int(lp.WeightOffset)};   // {FlatShape(WeightShape(layer, lp))}");
             if (layer.Bias) w.Line($"private const int {layer.Name}Bias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.OutFeatures)}]");
         }
         var slopes = spec.Layers.Where(l => l.Activation == ActivationKind.LeakyReLU).ToList();
-        if (slopes.Count > 0)
+        var norms = spec.Layers.Where(l => l.Kind == "LayerNorm").ToList();
+        if (slopes.Count + norms.Count > 0)
         {
             w.Line();
             foreach (var layer in slopes)
-                w.Line($"private static readonly T {layer.Name}Slope = T.CreateTruncating({Literals.Double(layer.NegativeSlope)});");
+                w.Line($"private static readonly T {layer.Name}Slope = T.CreateTruncating({Literals.FromFloat(layer.NegativeSlope)});");
+            foreach (var layer in norms)
+                w.Line($"private static readonly T {layer.Name}Epsilon = T.CreateTruncating({Literals.FromFloat(layer.Epsilon)});");
+        }
+        if (HasDropout(spec))
+        {
+            w.Line();
+            w.Line("// Dropout masks: restarted from the seed Model.Fit passes, so training is reproducible.");
+            w.Line("private Rng _dropoutRng = new(0, stream: DropoutStream);");
+            w.Line("private const long DropoutStream = 0xD209;");
         }
         w.Line();
 
@@ -377,6 +417,10 @@ internal static class CpuEmitter
             if (plan.Nodes[n].RequiresGradient) w.Line($"private readonly T* {names.Grad(n)};");
         }
         if (convNodes.Count > 0) w.Line("private readonly T* _convWorkspace;   // unfolded patches, shared by every convolution");
+        var normNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "LayerNorm").ToList();
+        var dropNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "Dropout").ToList();
+        foreach (int n in normNodes) w.Line($"private readonly T* _{names.Label(n)}Mean, _{names.Label(n)}InvStd;   // per row, for backward");
+        foreach (int n in dropNodes) w.Line($"private readonly T* _{names.Label(n)}Mask;   // scaled keep mask of the last training pass");
         foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
         w.Line();
 
@@ -392,6 +436,13 @@ internal static class CpuEmitter
                 if (plan.Nodes[n].RequiresGradient) w.Line($"{names.Grad(n)} = Allocate({size});");
             }
             foreach (int n in maxPools) w.Line($"_{names.Label(n)}Winners = AllocateIndices(maxBatch * {Literals.Int(plan.Nodes[n].Size)});");
+            foreach (int n in normNodes)
+            {
+                int rows = plan.Nodes[n].Size / plan.Layers[nodes[n].Layer].InFeatures;
+                w.Line($"_{names.Label(n)}Mean = Allocate(maxBatch * {Literals.Int(rows)});");
+                w.Line($"_{names.Label(n)}InvStd = Allocate(maxBatch * {Literals.Int(rows)});");
+            }
+            foreach (int n in dropNodes) w.Line($"_{names.Label(n)}Mask = Allocate(maxBatch * {Literals.Int(plan.Nodes[n].Size)});");
             if (convNodes.Count > 0)
             {
                 string largest = convNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
@@ -413,23 +464,38 @@ internal static class CpuEmitter
         w.Line();
 
         w.Line("/// <inheritdoc/>");
+        string eval = HasDropout(spec) ? ", training: false" : "";
+        string train = HasDropout(spec) ? ", training: true" : "";
         using (w.Block("protected override T* ForwardCore(T* parameters, T* input, int batch)"))
         {
-            w.Line("RunForward(parameters, input, batch);");
+            w.Line($"RunForward(parameters, input, batch{eval});");
             w.Line($"return {names.Value(output)};");
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block("protected override T LossCore(T* parameters, T* input, T* targets, int batch)"))
         {
-            w.Line("RunForward(parameters, input, batch);");
+            w.Line($"RunForward(parameters, input, batch{eval});");
             w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
         }
         w.Line();
+        if (HasDropout(spec))
+        {
+            w.Line("/// <inheritdoc/>");
+            using (w.Block("protected override T TrainingLossCore(T* parameters, T* input, T* targets, int batch)"))
+            {
+                w.Line("RunForward(parameters, input, batch, training: true);");
+                w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
+            }
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line("public override void SetRandomSeed(long seed) => _dropoutRng = new Rng(seed, stream: DropoutStream);");
+            w.Line();
+        }
         w.Line("/// <inheritdoc/>");
         using (w.Block("protected override T TrainStepCore(T* parameters, T* gradients, T* input, T* targets, int batch)"))
         {
-            w.Line("RunForward(parameters, input, batch);");
+            w.Line($"RunForward(parameters, input, batch{train});");
             w.Line($"T loss = {LossCall(spec, names.Value(output), names.Grad(output), outputWidth)};");
             w.Line("RunBackward(parameters, gradients, input, batch);");
             w.Line("return loss;");
@@ -437,7 +503,7 @@ internal static class CpuEmitter
         w.Line();
 
         // Forward.
-        using (w.Block("private void RunForward(T* p, T* input, int batch)"))
+        using (w.Block(HasDropout(spec) ? "private void RunForward(T* p, T* input, int batch, bool training)" : "private void RunForward(T* p, T* input, int batch)"))
         {
             bool first = true;
             for (int n = 1; n < nodes.Count; n++)
@@ -458,6 +524,22 @@ internal static class CpuEmitter
                         w.Line($"ConvKernels.Forward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, _convWorkspace);");
                         if (layer.Activation != ActivationKind.None)
                             w.Line($"ActivationKernels.Forward(Activation.{layer.Activation}, {pre}, {names.Value(n)}, {size}, {Slope(layer)});");
+                        break;
+                    }
+                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "LayerNorm":
+                    {
+                        var layer = spec.Layers[node.Layer];
+                        int features = plan.Layers[node.Layer].InFeatures;
+                        w.Line($"// {names.Label(n)} = LayerNorm({names.Label(node.A)}) over the last {Literals.Int(features)}: {Shape(plan, n)}");
+                        w.Line($"LayerNormKernels.Forward({names.Value(node.A)}, p + {layer.Name}Gamma, p + {layer.Name}Beta, {names.Value(n)}, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, batch * {Literals.Int(plan.Nodes[n].Size / features)}, {Literals.Int(features)}, {layer.Name}Epsilon);");
+                        break;
+                    }
+                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Dropout":
+                    {
+                        var layer = spec.Layers[node.Layer];
+                        w.Line($"// {names.Label(n)} = Dropout({Literals.FromFloat(layer.Rate)})({names.Label(node.A)}): masks while training, a copy otherwise");
+                        w.Line($"if (training) DropoutKernels.Forward({names.Value(node.A)}, {names.Value(n)}, _{names.Label(n)}Mask, {size}, {Literals.FromFloat(layer.Rate)}, ref _dropoutRng);");
+                        w.Line($"else new ReadOnlySpan<T>({names.Value(node.A)}, (int)({size})).CopyTo(new Span<T>({names.Value(n)}, (int)({size})));");
                         break;
                     }
                     case NodeKind.Layer when IsPool(spec.Layers[node.Layer]):
@@ -518,6 +600,21 @@ internal static class CpuEmitter
                 string? GradOf(int m) => plan.Nodes[m].RequiresGradient ? names.Grad(m) : null;
                 switch (node.Kind)
                 {
+                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "LayerNorm":
+                    {
+                        var layer = spec.Layers[node.Layer];
+                        int features = plan.Layers[node.Layer].InFeatures;
+                        w.Line($"// {names.Label(n)}: back through LayerNorm to {names.Label(node.A)}");
+                        w.Line($"LayerNormKernels.Backward({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch * {Literals.Int(plan.Nodes[n].Size / features)}, {Literals.Int(features)});");
+                        break;
+                    }
+                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Dropout":
+                    {
+                        if (GradOf(node.A) is not { } dx) break;
+                        w.Line($"// {names.Label(n)}: back through Dropout (the kept elements, scaled) to {names.Label(node.A)}");
+                        w.Line($"DropoutKernels.Backward({names.Grad(n)}, _{names.Label(n)}Mask, {dx}, {size});");
+                        break;
+                    }
                     case NodeKind.Layer when IsPool(spec.Layers[node.Layer]) || spec.Layers[node.Layer].Kind == "GlobalAvgPool":
                     {
                         var layer = spec.Layers[node.Layer];

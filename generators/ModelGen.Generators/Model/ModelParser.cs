@@ -55,6 +55,8 @@ internal static class ModelParser
         ["ModelGen.MaxPool2dAttribute"] = "MaxPool2d",
         ["ModelGen.AvgPool2dAttribute"] = "AvgPool2d",
         ["ModelGen.GlobalAvgPoolAttribute"] = "GlobalAvgPool",
+        ["ModelGen.LayerNormAttribute"] = "LayerNorm",
+        ["ModelGen.DropoutAttribute"] = "Dropout",
     };
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
@@ -155,6 +157,8 @@ internal static class ModelParser
                         "Dense" => ParseDense(method, attribute, diagnostics, locations, cancellationToken),
                         "Conv2d" => ParseConv2d(method, attribute, diagnostics, locations, cancellationToken),
                         "MaxPool2d" or "AvgPool2d" => ParsePool(kind, method, attribute, diagnostics, locations, cancellationToken),
+                        "LayerNorm" => ParseLayerNorm(method, attribute, diagnostics, locations, cancellationToken),
+                        "Dropout" => ParseDropout(method, attribute, diagnostics, locations, cancellationToken),
                         _ => ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken),
                     };
                     if (layer is not null) layers.Add(layer);
@@ -293,6 +297,30 @@ internal static class ModelParser
         var spatial = new SpatialSpec(Math.Max(kernel, 0), Math.Max(stride, 1), Math.Max(padding, 0), Math.Max(dilation, 1), Math.Max(groups, 1), same);
         var layer = ParseLayerMethod(method, attribute, "Conv2d", outChannels, (ActivationKind)activationValue, declaredIn, bias, slope, layerLocations, true, diagnostics, locations, cancellationToken);
         return layer is null ? null : layer with { Spatial = spatial };
+    }
+
+    private static LayerSpec? ParseLayerNorm(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        var layerLocations = NewLayerLocations(method, attribute, cancellationToken);
+        var named = Named(attribute);
+        double epsilon = named.TryGetValue("Epsilon", out var e) && e.Value is float f ? f : 1e-5;
+        if (!(epsilon > 0) || double.IsInfinity(epsilon))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Epsilon"), $"LayerNorm '{method.Name}'",
+                $"Epsilon = {epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
+        var layer = ParseLayerMethod(method, attribute, "LayerNorm", 0, ActivationKind.None, 0, true, 0, layerLocations, true, diagnostics, locations, cancellationToken);
+        return layer is null ? null : layer with { Epsilon = epsilon };
+    }
+
+    private static LayerSpec? ParseDropout(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "rate");
+        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
+        double rate = attribute.ConstructorArguments[0].Value is float r ? r : 0;
+        if (!(rate >= 0 && rate < 1))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("rate"), $"Dropout '{method.Name}'",
+                $"rate = {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be in [0, 1)"));
+        var layer = ParseLayerMethod(method, attribute, "Dropout", 0, ActivationKind.None, 0, false, 0, layerLocations, true, diagnostics, locations, cancellationToken);
+        return layer is null ? null : layer with { Rate = rate };
     }
 
     private static LayerSpec? ParsePool(string kind, IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)

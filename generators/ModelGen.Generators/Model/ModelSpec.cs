@@ -47,7 +47,9 @@ internal sealed record LayerSpec(
     string MethodModifiers,
     string ParameterName,
     bool IsEmittable,
-    SpatialSpec? Spatial = null);
+    SpatialSpec? Spatial = null,
+    double Epsilon = 1e-5,
+    double Rate = 0);
 
 /// <summary>Window options of convolution and pooling layers (square kernels).</summary>
 internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Same);

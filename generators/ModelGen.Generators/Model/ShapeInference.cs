@@ -89,6 +89,23 @@ internal static class ShapeInference
                         }
                         break;
                     }
+                    if (layer.Kind is "LayerNorm" or "Dropout")
+                    {
+                        // Same shape out; LayerNorm learns γ and β over the last dimension.
+                        shapes[n] = input;
+                        if (layer.Kind == "LayerNorm" && input.Length > 1 && input[input.Length - 1].IsKnown)
+                        {
+                            int features = input[input.Length - 1].Value;
+                            if (layerInSource[node.Layer] >= 0 && layerIn[node.Layer] != features)
+                            {
+                                Report("MG0015", ProblemTarget.Node, n, "", layer.Name, layerIn[node.Layer].ToString(CultureInfo.InvariantCulture), features.ToString(CultureInfo.InvariantCulture));
+                                break;
+                            }
+                            layerIn[node.Layer] = features;
+                            layerInSource[node.Layer] = n;
+                        }
+                        break;
+                    }
                     if (layer.Spatial is not null || layer.Kind == "GlobalAvgPool")
                     {
                         shapes[n] = InferSpatial(spec, n, layer, input, node.Layer, layerIn, layerInSource, problems);
@@ -168,7 +185,15 @@ internal static class ShapeInference
         {
             var layer = spec.Layers[l];
             int inFeatures = layerInSource[l] >= 0 ? layerIn[l] : layer.DeclaredIn;
-            if (layer.Kind is "Flatten" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool")
+            if (layer.Kind == "LayerNorm")
+            {
+                // γ then β, one per feature of the last dimension.
+                long affine = 2L * inFeatures;
+                layerPlans.Add(new LayerPlan(inFeatures, inFeatures, (int)offset, (int)(offset + inFeatures), (int)affine, used[l]));
+                offset += affine;
+                continue;
+            }
+            if (layer.Kind is "Flatten" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "Dropout")
             {
                 layerPlans.Add(new LayerPlan(inFeatures, inFeatures, -1, -1, 0, used[l]));
                 continue;
@@ -208,7 +233,7 @@ internal static class ShapeInference
         return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray());
     }
 
-    private static bool HasParameters(LayerSpec layer) => layer.Kind is "Dense" or "Conv2d";
+    private static bool HasParameters(LayerSpec layer) => layer.Kind is "Dense" or "Conv2d" or "LayerNorm";
 
     /// <summary>Conv2d, MaxPool2d, AvgPool2d and GlobalAvgPool on [batch, C, H, W]: the arithmetic of PRODUCT.md's shape rules.</summary>
     private static Dim[] InferSpatial(ModelSpec spec, int n, LayerSpec layer, Dim[] input, int layerIndex, int[] layerIn, int[] layerInSource, List<ShapeProblem> problems)

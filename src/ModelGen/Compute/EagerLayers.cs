@@ -106,4 +106,27 @@ public static unsafe class EagerLayers
         }
         return output;
     }
+
+    /// <summary>Layer normalisation over the last dimension with γ and β at the given offsets of <paramref name="parameters"/>.</summary>
+    public static Tensor LayerNorm(Tensor input, ReadOnlySpan<float> parameters, int gammaOffset, int betaOffset, int features, float epsilon, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Shape.Length < 2 || input.Shape[^1] != features)
+            throw new ArgumentException($"Layer '{layer}' normalises a last dimension of {features}, but got {input.ShapeText}.", nameof(input));
+        var output = Tensor.Zeros(input.Shape);
+        fixed (float* p = parameters)
+        fixed (float* x = input.Data)
+        fixed (float* y = output.Data)
+        {
+            LayerNormKernels.Forward(x, p + gammaOffset, p + betaOffset, y, null, null, input.Data.Length / features, features, epsilon);
+        }
+        return output;
+    }
+
+    /// <summary>Dropout outside training: the input itself (the fused graph applies masks during training).</summary>
+    public static Tensor Dropout(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input;
+    }
 }

@@ -61,6 +61,32 @@ public abstract unsafe class ModelGraph<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <summary>
+    /// The forward pass in training mode (dropout active) plus the loss, computing no gradient: the
+    /// loss that <see cref="TrainStep"/> differentiates. Equals <see cref="Loss"/> for models without dropout.
+    /// </summary>
+    public T TrainingLoss(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> targets, int batch)
+    {
+        Check(parameters, input, targets, batch, needTargets: true);
+        fixed (T* p = parameters)
+        fixed (T* x = input)
+        fixed (T* y = targets)
+        {
+            return TrainingLossCore(p, x, y, batch);
+        }
+    }
+
+    /// <summary>
+    /// Restarts the random stream of training-mode layers (dropout masks) from <paramref name="seed"/>;
+    /// <see cref="Model.Fit"/> calls it with its seed, so training is reproducible.
+    /// </summary>
+    public virtual void SetRandomSeed(long seed)
+    {
+    }
+
+    /// <summary>Generated training-mode forward pass plus loss; by default the same as <see cref="LossCore"/>.</summary>
+    protected virtual T TrainingLossCore(T* parameters, T* input, T* targets, int batch) => LossCore(parameters, input, targets, batch);
+
+    /// <summary>
     /// One fused training step: forward, mean loss over the batch, and backward. Overwrites
     /// <paramref name="gradients"/> with d(loss)/d(parameters) and returns the loss.
     /// </summary>

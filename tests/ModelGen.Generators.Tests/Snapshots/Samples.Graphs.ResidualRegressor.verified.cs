@@ -149,7 +149,7 @@ partial class ResidualRegressor : global::ModelGen.Model
         private const int GateBias = 1328;   // [16]
         private const int HeadWeights = 1344;   // [16, 1]
 
-        private static readonly T DownSlope = T.CreateTruncating(0.10000000149011612);
+        private static readonly T DownSlope = T.CreateTruncating(0.1);
 
         // Workspace, MaxBatch rows each: values, pre-activations and gradients.
         private readonly T* _up;   // [batch, 32]

@@ -143,3 +143,18 @@ public partial class PoolNet
     /// <summary>The same layers, called one by one on tensors.</summary>
     public Tensor EagerForward(Tensor x) => Out(Gap(C2(P2(P1(C1(x))))));
 }
+
+/// <summary>LayerNorm on a flat vector and over the last axis of an image, with dropout between.</summary>
+[Model(Input = new[] { 2, 3, 4 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class NormDropoutNet
+{
+    [LayerNorm] private partial Tensor RowNorm(Tensor x);
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(8, Activation.GELU)] private partial Tensor Hidden(Tensor x);
+    [Dropout(0.3f)] private partial Tensor Drop(Tensor x);
+    [LayerNorm(Epsilon = 1e-3f)] private partial Tensor Norm(Tensor x);
+    [Dense(3)] private partial Tensor Out(Tensor x);
+
+    /// <summary>The same layers, called one by one on tensors (dropout passes through).</summary>
+    public Tensor EagerForward(Tensor x) => Out(Norm(Drop(Hidden(Flat(RowNorm(x))))));
+}

@@ -68,10 +68,16 @@ public unsafe class LayerAllocationTests
                 CpuParallel.ThreadCount = threads;
                 CpuParallel.ResetStallBackoff();
                 for (int i = 0; i < 3; i++) step();
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 5; i++) step();
-                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                Assert.True(allocated == 0, $"{allocated} bytes allocated over 5 calls on {threads} thread(s).");
+                // Allocation per call shows in every window. Under load the calling thread may run a kind of
+                // work part for the first time and grow its scratch once, so one clean window of three suffices.
+                var windows = new List<long>();
+                for (int window = 0; window < 3 && (windows.Count == 0 || windows[^1] != 0); window++)
+                {
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < 5; i++) step();
+                    windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+                }
+                Assert.True(windows[^1] == 0, $"bytes allocated over 5 calls on {threads} thread(s), per window: {string.Join(", ", windows)}.");
             }
         }
         finally

@@ -188,10 +188,10 @@ public class ConvolutionModelTests
     {
         var model = new ModelGen.Tests.Models.PoolNet(seed: 4);
         var rng = new ModelGen.Compute.Rng(6);
-        var x = new float[3 * 2 * 6 * 6];
+        var x = new float[3 * 2 * 7 * 7];
         for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
-        var fused = model.Predict(Dataset.ForClassification(x, 2 * 6 * 6, new[] { 0, 1, 2 }, 3));
-        var eager = model.EagerForward(new Tensor(x, 3, 2, 6, 6));
+        var fused = model.Predict(Dataset.ForClassification(x, 2 * 7 * 7, new[] { 0, 1, 2 }, 3));
+        var eager = model.EagerForward(new Tensor(x, 3, 2, 7, 7));
         for (int i = 0; i < fused.Length; i++) Assert.Equal(fused[i], eager.Data[i], 4);
     }
 

@@ -130,7 +130,7 @@ public partial class ConvResidualNet
 }
 
 /// <summary>Max and average pooling (with padding and overlapping windows) and global average pooling.</summary>
-[Model(Input = new[] { 2, 6, 6 }, Loss = Loss.SoftmaxCrossEntropy)]
+[Model(Input = new[] { 2, 7, 7 }, Loss = Loss.SoftmaxCrossEntropy)]
 public partial class PoolNet
 {
     [Conv2d(3, 3, Activation.Tanh, Padding = 1)] private partial Tensor C1(Tensor x);

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
@@ -375,35 +376,14 @@ internal static class CpuEmitter
         }
         w.Line();
 
-        var convNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "Conv2d").ToList();
-        if (convNodes.Count > 0)
-        {
-            w.Line("// Convolution geometry of each call site; the batch is the only size known at run time.");
-            foreach (int n in convNodes)
-            {
-                var lines = ConvGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n").Split('\n');
-                w.Line($"private static Conv2dShape {ShapeName(names, n)}(int batch) => new({lines[0]}");
-                w.Indent();
-                for (int i = 1; i < lines.Length; i++) w.Line(lines[i] + (i == lines.Length - 1 ? ");" : ""));
-                w.Outdent();
-            }
-            w.Line();
-        }
-
-        var poolNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && IsPool(spec.Layers[nodes[n].Layer])).ToList();
-        if (poolNodes.Count > 0)
-        {
-            w.Line("// Pooling geometry of each call site.");
-            foreach (int n in poolNodes)
-            {
-                var lines = PoolGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n").Split('\n');
-                w.Line($"private static Pool2dShape {ShapeName(names, n)}(int batch) => new({lines[0]}");
-                w.Indent();
-                for (int i = 1; i < lines.Length; i++) w.Line(lines[i] + (i == lines.Length - 1 ? ");" : ""));
-                w.Outdent();
-            }
-            w.Line();
-        }
+        List<int> NodesOf(Func<LayerSpec, bool> kind) =>
+            Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && kind(spec.Layers[nodes[n].Layer])).ToList();
+        var convNodes = NodesOf(l => l.Kind == "Conv2d");
+        var poolNodes = NodesOf(IsPool);
+        WriteShapeFunctions(w, "// Convolution geometry of each call site; the batch is the only size known at run time.", "Conv2dShape", convNodes,
+            n => ConvGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n"), names);
+        WriteShapeFunctions(w, "// Pooling geometry of each call site.", "Pool2dShape", poolNodes,
+            n => PoolGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n"), names);
         var maxPools = poolNodes.Where(n => spec.Layers[nodes[n].Layer].Kind == "MaxPool2d").ToList();
 
         // Workspace fields.
@@ -682,6 +662,22 @@ internal static class CpuEmitter
     {
         string label = names.Label(n);
         return char.ToUpperInvariant(label[0]) + label.Substring(1) + "Shape";
+    }
+
+    /// <summary>One static geometry function per call site: <c>private static Conv2dShape C1Shape(int batch) => new(batch, …);</c></summary>
+    private static void WriteShapeFunctions(IndentedWriter w, string comment, string type, List<int> callSites, Func<int, string> geometry, ValueNames names)
+    {
+        if (callSites.Count == 0) return;
+        w.Line(comment);
+        foreach (int n in callSites)
+        {
+            var lines = geometry(n).Split('\n');
+            w.Line($"private static {type} {ShapeName(names, n)}(int batch) => new({lines[0]}");
+            w.Indent();
+            for (int i = 1; i < lines.Length; i++) w.Line(lines[i] + (i == lines.Length - 1 ? ");" : ""));
+            w.Outdent();
+        }
+        w.Line();
     }
 
     /// <summary>The Pool2dShape arguments, named (square window, symmetric padding).</summary>

@@ -198,7 +198,7 @@ public static unsafe class ConvKernels
     /// <param name="x">Input <c>[N, C, H, W]</c>.</param>
     /// <param name="weights">Weights <c>[OC, C/G, KH, KW]</c>.</param>
     /// <param name="bias">Bias <c>[OC]</c>, or null for none.</param>
-    /// <param name="y">Output <c>[N, OC, OH, OW]</c>.</param>
+    /// <param name="y">Output <c>[N, OC, OH, OW]</c> (must not alias x).</param>
     /// <param name="workspace">Scratch of <see cref="WorkspaceSize"/> elements.</param>
     public static void Forward<T>(in Conv2dShape shape, T* x, T* weights, T* bias, T* y, T* workspace)
         where T : unmanaged, IFloatingPointIeee754<T>

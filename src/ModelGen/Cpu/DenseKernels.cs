@@ -43,7 +43,7 @@ public static unsafe class DenseKernels
     /// <c>sums[j] += Σᵣ matrix[r, j]</c>, adding rows in order as the scalar loop would, a strip
     /// of columns at a time so the running sums stay in registers.
     /// </summary>
-    private static void AddColumnSums<T>(T* matrix, T* sums, int rows, int columns)
+    internal static void AddColumnSums<T>(T* matrix, T* sums, int rows, int columns)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int j = 0;

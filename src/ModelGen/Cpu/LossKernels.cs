@@ -80,6 +80,107 @@ public static unsafe class LossKernels
         return total * invCount;
     }
 
+    /// <summary>
+    /// Mean over all elements of |prediction − target| (L1, PyTorch's <c>L1Loss</c>). Gradient:
+    /// sign(p − t)/count, 0 where they are equal (as PyTorch).
+    /// </summary>
+    public static T MeanAbsoluteError<T>(T* predictions, T* targets, T* dPredictions, long count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T total = T.Zero;
+        T invCount = T.One / T.CreateTruncating(count);
+        for (long i = 0; i < count; i++)
+        {
+            T d = predictions[i] - targets[i];
+            total += T.Abs(d);
+            if (dPredictions != null) dPredictions[i] = (d > T.Zero ? T.One : d < T.Zero ? -T.One : T.Zero) * invCount;
+        }
+        return total * invCount;
+    }
+
+    /// <summary>
+    /// Huber loss, mean over all elements (PyTorch's <c>HuberLoss(delta)</c>): with d = p − t,
+    /// ½d² where |d| &lt; δ, δ·(|d| − ½δ) elsewhere. Gradient: clamp(d, −δ, δ)/count.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delta"/> is not positive.</exception>
+    public static T Huber<T>(T* predictions, T* targets, T* dPredictions, long count, T delta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!(delta > T.Zero)) throw new ArgumentOutOfRangeException(nameof(delta), delta, "The Huber delta must be positive.");
+        T total = T.Zero;
+        T half = T.CreateTruncating(0.5);
+        T invCount = T.One / T.CreateTruncating(count);
+        for (long i = 0; i < count; i++)
+        {
+            T d = predictions[i] - targets[i];
+            T a = T.Abs(d);
+            total += a < delta ? half * d * d : delta * (a - half * delta);
+            if (dPredictions != null) dPredictions[i] = T.Clamp(d, -delta, delta) * invCount;
+        }
+        return total * invCount;
+    }
+
+    /// <summary>
+    /// Contrastive loss over pairs of embeddings (Hadsell, Chopra &amp; LeCun), mean over the batch:
+    /// with d = ‖first − second‖₂ per pair and label y (1 = similar, 0 = dissimilar),
+    /// <c>½·y·d² + ½·(1 − y)·max(0, margin − d)²</c>. Gradients (written, not accumulated):
+    /// <c>dFirst = (y − (1 − y)·max(0, margin − d)/d)·(first − second)/batch</c>, <c>dSecond = −dFirst</c>;
+    /// a dissimilar pair at distance exactly 0 has no defined direction and gets gradient 0.
+    /// </summary>
+    /// <param name="first">Embeddings <c>[batch, dimension]</c>.</param>
+    /// <param name="second">Embeddings <c>[batch, dimension]</c>, paired row by row with <paramref name="first"/>.</param>
+    /// <param name="labels">Per pair 1 (similar) or 0 (dissimilar) <c>[batch]</c>.</param>
+    /// <param name="dFirst">Receives d(loss)/d(first), or null.</param>
+    /// <param name="dSecond">Receives d(loss)/d(second), or null.</param>
+    /// <param name="batch">Pairs.</param>
+    /// <param name="dimension">Embedding size.</param>
+    /// <param name="margin">Distance beyond which dissimilar pairs cost nothing.</param>
+    /// <exception cref="ArgumentException">A label is not 0 or 1; the message names its row.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="margin"/> is negative.</exception>
+    public static T Contrastive<T>(T* first, T* second, T* labels, T* dFirst, T* dSecond, int batch, int dimension, T margin)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!(margin >= T.Zero)) throw new ArgumentOutOfRangeException(nameof(margin), margin, "The contrastive margin must not be negative.");
+        T total = T.Zero;
+        T half = T.CreateTruncating(0.5);
+        T invBatch = T.One / T.CreateTruncating(batch);
+        for (int r = 0; r < batch; r++)
+        {
+            T y = labels[r];
+            if (y != T.Zero && y != T.One)
+                throw new ArgumentException($"Row {r} of the batch has similarity label {y}, but contrastive labels must be 0 (dissimilar) or 1 (similar).");
+            T* a = first + (long)r * dimension;
+            T* b = second + (long)r * dimension;
+            T squared = T.Zero;
+            for (int j = 0; j < dimension; j++)
+            {
+                T d = a[j] - b[j];
+                squared += d * d;
+            }
+            T coefficient;
+            if (y == T.One)
+            {
+                total += half * squared;
+                coefficient = T.One;
+            }
+            else
+            {
+                T distance = T.Sqrt(squared);
+                T gap = T.Max(margin - distance, T.Zero);
+                total += half * gap * gap;
+                coefficient = gap > T.Zero && distance > T.Zero ? -gap / distance : T.Zero;
+            }
+            coefficient *= invBatch;
+            for (int j = 0; j < dimension; j++)
+            {
+                T g = coefficient * (a[j] - b[j]);
+                if (dFirst != null) dFirst[(long)r * dimension + j] = g;
+                if (dSecond != null) dSecond[(long)r * dimension + j] = -g;
+            }
+        }
+        return total * invBatch;
+    }
+
     /// <summary>log(1 + eᶻ) without overflow.</summary>
     public static T Softplus<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
         => T.Max(z, T.Zero) + T.Log(T.One + T.Exp(-T.Abs(z)));

@@ -28,7 +28,7 @@ public static unsafe class BatchNormKernels
     /// <param name="beta">Shift β <c>[channels]</c>, or null for none (β = 0).</param>
     /// <param name="runningMean">Running mean <c>[channels]</c>, updated in place; null when not tracked.</param>
     /// <param name="runningVar">Running (unbiased) variance <c>[channels]</c>, updated in place; null when not tracked.</param>
-    /// <param name="y">Output, same layout as x (may alias x).</param>
+    /// <param name="y">Output, same layout as x (may alias x only when no backward follows: backward reads the original x).</param>
     /// <param name="saveMean">Receives the batch mean per channel <c>[channels]</c>, needed by <see cref="BackwardTrain{T}"/>.</param>
     /// <param name="saveInvStd">Receives <c>1/√(σ²_biased + ε)</c> per channel <c>[channels]</c>, needed by <see cref="BackwardTrain{T}"/>.</param>
     /// <param name="batch">Samples.</param>
@@ -70,7 +70,7 @@ public static unsafe class BatchNormKernels
     /// <param name="beta">Shift β <c>[channels]</c>, or null.</param>
     /// <param name="runningMean">Running mean <c>[channels]</c>.</param>
     /// <param name="runningVar">Running variance <c>[channels]</c>.</param>
-    /// <param name="y">Output, same layout as x (may alias x).</param>
+    /// <param name="y">Output, same layout as x (may alias x only when no backward follows).</param>
     /// <param name="batch">Samples.</param>
     /// <param name="channels">Channels.</param>
     /// <param name="spatial">Values per channel per sample.</param>
@@ -230,7 +230,7 @@ public static unsafe class LayerNormKernels
     /// <param name="x">Input <c>[rows, features]</c>.</param>
     /// <param name="gamma">Scale γ <c>[features]</c>, or null (γ = 1).</param>
     /// <param name="beta">Shift β <c>[features]</c>, or null (β = 0).</param>
-    /// <param name="y">Output <c>[rows, features]</c> (may alias x).</param>
+    /// <param name="y">Output <c>[rows, features]</c> (may alias x only when no backward follows: backward reads the original x).</param>
     /// <param name="saveMean">Receives each row's mean <c>[rows]</c> for backward; null at inference.</param>
     /// <param name="saveInvStd">Receives each row's <c>1/√(σ² + ε)</c> <c>[rows]</c> for backward; null at inference.</param>
     /// <param name="rows">Rows (product of the leading dimensions).</param>
@@ -317,7 +317,7 @@ public static unsafe class GroupNormKernels
     /// <param name="x">Input <c>[batch, channels, spatial]</c>.</param>
     /// <param name="gamma">Scale γ <c>[channels]</c>, or null.</param>
     /// <param name="beta">Shift β <c>[channels]</c>, or null.</param>
-    /// <param name="y">Output, layout of x (may alias x).</param>
+    /// <param name="y">Output, layout of x (may alias x only when no backward follows: backward reads the original x).</param>
     /// <param name="saveMean">Receives the mean of each (sample, group) <c>[batch, groups]</c>; null at inference.</param>
     /// <param name="saveInvStd">Receives <c>1/√(σ² + ε)</c> of each (sample, group) <c>[batch, groups]</c>; null at inference.</param>
     /// <param name="batch">Samples.</param>

@@ -222,6 +222,187 @@ public sealed class AdamW : Adam
     protected override bool DecoupledWeightDecay => true;
 }
 
+/// <summary>
+/// RMSProp (PyTorch's <c>RMSprop</c>): <c>v = α·v + (1 − α)·g²</c>, with centering
+/// <c>ḡ = α·ḡ + (1 − α)·g</c> and denominator <c>√(v − ḡ²) + ε</c> (else <c>√v + ε</c>); with momentum
+/// <c>b = μ·b + g/denominator</c>, <c>p −= lr·b</c>, else <c>p −= lr·g/denominator</c>. L2 weight decay
+/// is added to the gradient first.
+/// </summary>
+public sealed class RmsProp : Optimizer
+{
+    private float[]? _square, _mean, _buffer;
+
+    /// <summary>Creates RMSProp with PyTorch's defaults.</summary>
+    /// <param name="learningRate">Step size.</param>
+    /// <param name="alpha">Smoothing constant of the squared-gradient average, in [0, 1).</param>
+    /// <param name="epsilon">Added to the denominator.</param>
+    /// <param name="weightDecay">L2 penalty added to the gradient.</param>
+    /// <param name="momentum">Momentum factor (0 = none).</param>
+    /// <param name="centered">Normalise by the estimated variance of the gradient instead of its second moment.</param>
+    public RmsProp(float learningRate = 0.01f, float alpha = 0.99f, float epsilon = 1e-8f, float weightDecay = 0f, float momentum = 0f, bool centered = false)
+        : base(learningRate)
+    {
+        CheckBeta(alpha, nameof(alpha));
+        if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "'epsilon' must be positive.");
+        CheckNonNegative(weightDecay, nameof(weightDecay));
+        CheckBeta(momentum, nameof(momentum));
+        Alpha = alpha; Epsilon = epsilon; WeightDecay = weightDecay; Momentum = momentum; Centered = centered;
+    }
+
+    /// <summary>Smoothing constant.</summary>
+    public float Alpha { get; }
+    /// <summary>Added to the denominator.</summary>
+    public float Epsilon { get; }
+    /// <summary>L2 penalty coefficient.</summary>
+    public float WeightDecay { get; }
+    /// <summary>Momentum factor.</summary>
+    public float Momentum { get; }
+    /// <summary>Whether the gradient mean is subtracted from the second moment.</summary>
+    public bool Centered { get; }
+
+    /// <inheritdoc/>
+    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    {
+        int n = parameters.Length, i = 0;
+        var square = State(ref _square, n);
+        // Unused states point at the squares so the fixed statements below need no branches.
+        var mean = Centered ? State(ref _mean, n) : square;
+        var buffer = Momentum > 0 ? State(ref _buffer, n) : square;
+        float lr = LearningRate, a = Alpha, oa = 1f - Alpha, eps = Epsilon, wd = WeightDecay, mu = Momentum;
+        bool centered = Centered, momentum = Momentum > 0;
+        fixed (float* pp = parameters)
+        fixed (float* gp = gradients)
+        fixed (float* sp = square)
+        fixed (float* mp = mean)
+        fixed (float* bp = buffer)
+        {
+            if (Vector.IsHardwareAccelerated)
+            {
+                // The scalar loop's operations in its order (no fused multiply-add): the same bits in body and tail.
+                int w = Vector<float>.Count;
+                var epsV = new Vector<float>(eps);
+                for (; i <= n - w; i += w)
+                {
+                    var p = Vector.Load(pp + i);
+                    var g = Vector.Load(gp + i) + wd * p;
+                    var v = a * Vector.Load(sp + i) + oa * g * g;
+                    Vector.Store(v, sp + i);
+                    Vector<float> denominator;
+                    if (centered)
+                    {
+                        var m = a * Vector.Load(mp + i) + oa * g;
+                        Vector.Store(m, mp + i);
+                        denominator = Vector.SquareRoot(v - m * m) + epsV;
+                    }
+                    else denominator = Vector.SquareRoot(v) + epsV;
+                    if (momentum)
+                    {
+                        var b = mu * Vector.Load(bp + i) + g / denominator;
+                        Vector.Store(b, bp + i);
+                        Vector.Store(p - lr * b, pp + i);
+                    }
+                    else Vector.Store(p - lr * (g / denominator), pp + i);
+                }
+            }
+            for (; i < n; i++)
+            {
+                float p = pp[i];
+                float g = gp[i] + wd * p;
+                float v = a * sp[i] + oa * g * g;
+                sp[i] = v;
+                float denominator;
+                if (centered)
+                {
+                    float m = a * mp[i] + oa * g;
+                    mp[i] = m;
+                    denominator = MathF.Sqrt(v - m * m) + eps;
+                }
+                else denominator = MathF.Sqrt(v) + eps;
+                if (momentum)
+                {
+                    float b = mu * bp[i] + g / denominator;
+                    bp[i] = b;
+                    pp[i] = p - lr * b;
+                }
+                else pp[i] = p - lr * (g / denominator);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Adagrad (PyTorch's <c>Adagrad</c>): <c>s += g²</c>, <c>p −= lr_t·g/(√s + ε)</c> with
+/// <c>lr_t = lr/(1 + (t − 1)·lrDecay)</c> at step t; the sums start at
+/// <c>initialAccumulatorValue</c>; L2 weight decay is added to the gradient first.
+/// </summary>
+public sealed class Adagrad : Optimizer
+{
+    private float[]? _sum;
+
+    /// <summary>Creates Adagrad with PyTorch's defaults.</summary>
+    /// <param name="learningRate">Step size.</param>
+    /// <param name="learningRateDecay">Decay of the step size per step.</param>
+    /// <param name="weightDecay">L2 penalty added to the gradient.</param>
+    /// <param name="initialAccumulatorValue">Starting value of the squared-gradient sums.</param>
+    /// <param name="epsilon">Added to the denominator.</param>
+    public Adagrad(float learningRate = 0.01f, float learningRateDecay = 0f, float weightDecay = 0f, float initialAccumulatorValue = 0f, float epsilon = 1e-10f)
+        : base(learningRate)
+    {
+        CheckNonNegative(learningRateDecay, nameof(learningRateDecay));
+        CheckNonNegative(weightDecay, nameof(weightDecay));
+        CheckNonNegative(initialAccumulatorValue, nameof(initialAccumulatorValue));
+        if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "'epsilon' must be positive.");
+        LearningRateDecay = learningRateDecay; WeightDecay = weightDecay; InitialAccumulatorValue = initialAccumulatorValue; Epsilon = epsilon;
+    }
+
+    /// <summary>Decay of the step size per step.</summary>
+    public float LearningRateDecay { get; }
+    /// <summary>L2 penalty coefficient.</summary>
+    public float WeightDecay { get; }
+    /// <summary>Starting value of the squared-gradient sums.</summary>
+    public float InitialAccumulatorValue { get; }
+    /// <summary>Added to the denominator.</summary>
+    public float Epsilon { get; }
+
+    /// <inheritdoc/>
+    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    {
+        int n = parameters.Length, i = 0;
+        if (_sum is null || _sum.Length != n)
+        {
+            _sum = new float[n];
+            Array.Fill(_sum, InitialAccumulatorValue);
+        }
+        float lr = LearningRate / (1f + (step - 1) * LearningRateDecay), eps = Epsilon, wd = WeightDecay;
+        fixed (float* pp = parameters)
+        fixed (float* gp = gradients)
+        fixed (float* sp = _sum)
+        {
+            if (Vector.IsHardwareAccelerated)
+            {
+                int w = Vector<float>.Count;
+                var epsV = new Vector<float>(eps);
+                for (; i <= n - w; i += w)
+                {
+                    var p = Vector.Load(pp + i);
+                    var g = Vector.Load(gp + i) + wd * p;
+                    var s = Vector.Load(sp + i) + g * g;
+                    Vector.Store(s, sp + i);
+                    Vector.Store(p - lr * g / (Vector.SquareRoot(s) + epsV), pp + i);
+                }
+            }
+            for (; i < n; i++)
+            {
+                float p = pp[i];
+                float g = gp[i] + wd * p;
+                float s = sp[i] + g * g;
+                sp[i] = s;
+                pp[i] = p - lr * g / (MathF.Sqrt(s) + eps);
+            }
+        }
+    }
+}
+
 /// <summary>Gradient clipping over the whole flat gradient buffer.</summary>
 public static class GradientClipping
 {

@@ -60,6 +60,26 @@ public unsafe class PoolingKernelTests
         Assert.Equal(3, argmax[1]);
     }
 
+    [Fact]
+    public void MaxPool_TypesWithoutVectorSupport_FollowTheSameRule()
+    {
+        // Half has no Vector128 support, so it takes the scalar path; the result must be the same choice.
+        var s = new Pool2dShape(2, 2, 5, 6, 3, 2, 1, 2, 1, 0, 1, 1);
+        double[] x = GradCheck.Normal((int)s.InputElements, 8);
+        for (int i = 0; i < x.Length; i += 7) x[i] = Math.Round(x[i]);   // ties
+        x[5] = double.NaN;
+        for (int i = 0; i < x.Length; i++) x[i] = (double)(Half)x[i];
+        var (y, argmax) = MaxForward(s, x);
+        Half[] xh = Array.ConvertAll(x, v => (Half)v);
+        var yh = new Half[y.Length];
+        var ah = new int[y.Length];
+        fixed (Half* px = xh, py = yh)
+        fixed (int* pa = ah)
+            PoolingKernels.MaxForward(s, px, py, pa);
+        Assert.Equal(argmax, ah);
+        for (int i = 0; i < y.Length; i++) Assert.Equal(y[i], (double)yh[i]);
+    }
+
     [Theory]
     [MemberData(nameof(Geometries))]
     public void AvgPool_MatchesReferenceAndCentralDifferences(int[] geometry)

@@ -31,6 +31,10 @@ public enum Loss
     /// <summary>Sigmoid fused with binary cross-entropy on logits; targets are 0 or 1 per output
     /// (<see cref="ModelAttribute.PosWeight"/> weights the positive term, as PyTorch's <c>pos_weight</c>).</summary>
     BinaryCrossEntropy,
+    /// <summary>Mean absolute error (L1); targets have the model's output width.</summary>
+    MeanAbsoluteError,
+    /// <summary>Huber loss: quadratic within <see cref="ModelAttribute.HuberDelta"/> of the target, linear beyond (PyTorch's <c>HuberLoss</c>).</summary>
+    Huber,
 }
 
 /// <summary>
@@ -56,6 +60,9 @@ public sealed class ModelAttribute : Attribute
 
     /// <summary>Weight of the positive term of <see cref="Loss.BinaryCrossEntropy"/> (1 = unweighted).</summary>
     public float PosWeight { get; set; } = 1f;
+
+    /// <summary>Where <see cref="Loss.Huber"/> turns from quadratic to linear (default 1, as PyTorch).</summary>
+    public float HuberDelta { get; set; } = 1f;
 }
 
 /// <summary>

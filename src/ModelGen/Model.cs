@@ -149,7 +149,7 @@ public abstract class Model
             var outputs = graph.LastOutput(n);
             for (int r = 0; r < n; r++) correct += IsCorrect(outputs.Slice(r * OutputSize, OutputSize), y.Slice(r * TargetSize, TargetSize)) ? 1 : 0;
         }
-        float accuracy = Loss == Loss.MeanSquaredError ? float.NaN : (float)correct / data.Count;
+        float accuracy = Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber ? float.NaN : (float)correct / data.Count;
         return new Evaluation((float)(lossSum / data.Count), accuracy, data.Count);
     }
 

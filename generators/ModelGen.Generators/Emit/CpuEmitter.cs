@@ -708,6 +708,8 @@ internal static class CpuEmitter
     {
         LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, batch, {Literals.Int(width)})",
         LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
+        LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
+        LossKind.Huber => $"LossKernels.Huber({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(spec.HuberDelta)}))",
         _ => $"LossKernels.BinaryCrossEntropyWithLogits({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.Double(spec.PosWeight)}))",
     };
 

@@ -108,6 +108,7 @@ internal static class ModelParser
         var inputShape = new List<int>();
         var loss = LossKind.SoftmaxCrossEntropy;
         double posWeight = 1;
+        double huberDelta = 1;
         var modelAttributeSyntax = modelAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         foreach (var named in modelAttribute.NamedArguments)
         {
@@ -127,11 +128,17 @@ internal static class ModelParser
                 case "PosWeight":
                     if (named.Value.Value is float w) posWeight = w;
                     break;
+                case "HuberDelta":
+                    if (named.Value.Value is float hd) huberDelta = hd;
+                    break;
             }
         }
         // An error, not the MG0009 warning: no code can be generated for a loss that does not exist.
-        if (loss is < LossKind.SoftmaxCrossEntropy or > LossKind.BinaryCrossEntropy)
+        if (loss is < LossKind.SoftmaxCrossEntropy or > LossKind.Huber)
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, locations.LossArgument ?? locations.Model, $"Model '{type.Name}'", $"Loss = {(int)loss} is not a ModelGen.Loss value"));
+        if (!(huberDelta > 0) || double.IsInfinity(huberDelta))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "HuberDelta") ?? locations.Model, $"Model '{type.Name}'",
+                $"HuberDelta = {huberDelta.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
         if (posWeight <= 0 || double.IsNaN(posWeight) || double.IsInfinity(posWeight))
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "PosWeight") ?? locations.Model, $"Model '{type.Name}'",
                 $"PosWeight = {posWeight.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
@@ -191,7 +198,8 @@ internal static class ModelParser
             posWeight,
             layers.ToEquatableArray(),
             graph,
-            hasErrors);
+            hasErrors,
+            huberDelta);
         return new ParsedModel(spec, diagnostics, locations);
     }
 

@@ -12,7 +12,8 @@ internal sealed record ModelSpec(
     double PosWeight,
     EquatableArray<LayerSpec> Layers,
     GraphSpec Graph,
-    bool HasDeclarationErrors)
+    bool HasDeclarationErrors,
+    double HuberDelta = 1)
 {
     /// <summary>Fully qualified metadata-style name, used for hint names.</summary>
     public string FullName
@@ -30,7 +31,7 @@ internal sealed record ModelSpec(
 internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>Mirrors ModelGen.Loss (the generator cannot reference the runtime).</summary>
-internal enum LossKind { SoftmaxCrossEntropy = 0, MeanSquaredError = 1, BinaryCrossEntropy = 2 }
+internal enum LossKind { SoftmaxCrossEntropy = 0, MeanSquaredError = 1, BinaryCrossEntropy = 2, MeanAbsoluteError = 3, Huber = 4 }
 
 /// <summary>Mirrors ModelGen.Activation.</summary>
 internal enum ActivationKind { None = 0, ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh }

@@ -158,3 +158,18 @@ public partial class NormDropoutNet
     /// <summary>The same layers, called one by one on tensors (dropout passes through).</summary>
     public Tensor EagerForward(Tensor x) => Out(Norm(Drop(Hidden(Flat(RowNorm(x))))));
 }
+
+[Model(Input = new[] { 4 }, Loss = Loss.MeanAbsoluteError)]
+public partial class MaeNet
+{
+    [Dense(6, Activation.Tanh)] private partial Tensor A(Tensor x);
+    [Dense(2)] private partial Tensor B(Tensor x);
+}
+
+/// <summary>Huber with a small delta, so both the quadratic and the linear parts are exercised.</summary>
+[Model(Input = new[] { 4 }, Loss = Loss.Huber, HuberDelta = 0.5f)]
+public partial class HuberNet
+{
+    [Dense(6, Activation.Tanh)] private partial Tensor A(Tensor x);
+    [Dense(2)] private partial Tensor B(Tensor x);
+}

@@ -209,6 +209,22 @@ public sealed class LayerNormAttribute : Attribute
 }
 
 /// <summary>
+/// Batch normalisation per channel (the first dimension of each sample; the rest are spatial): in
+/// training, normalised with the batch's mean and variance, which also update running statistics
+/// (kept in <see cref="Model.State"/>); at inference, normalised with the running statistics. Learned
+/// γ (starts at 1) and β (starts at 0), as PyTorch's <c>BatchNorm1d</c>/<c>BatchNorm2d</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class BatchNormAttribute : Attribute
+{
+    /// <summary>Weight of the newest batch in the running statistics (default 0.1, as PyTorch).</summary>
+    public float Momentum { get; set; } = 0.1f;
+
+    /// <summary>Added to the variance for numerical stability (default 1e-5).</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+}
+
+/// <summary>
 /// Dropout during training: each element is zeroed with probability <see cref="Rate"/> and the rest
 /// are scaled by 1/(1 − rate); at inference it passes values through. Masks come from the seed given
 /// to <see cref="Model.Fit"/>, so training stays reproducible.

@@ -53,9 +53,20 @@ public abstract class Model
     /// <summary>The graph for batches up to <paramref name="batch"/>, reused while large enough.</summary>
     private ModelGraph<float> GraphFor(int batch)
     {
-        if (_graph is null || _graph.MaxBatch < batch) _graph = CreateGraph(batch);
+        if (_graph is null || _graph.MaxBatch < batch)
+        {
+            var graph = CreateGraph(batch);
+            _graph?.State.CopyTo(graph.State);   // running statistics outlive the workspace
+            _graph = graph;
+        }
         return _graph;
     }
+
+    /// <summary>
+    /// State learned from the data but not by the optimizer (BatchNorm's running mean and variance),
+    /// one contiguous buffer; empty for models without such layers.
+    /// </summary>
+    public Span<float> State => GraphFor(1).State;
 
     /// <summary>
     /// One training step on a batch: forward, loss, backward, optional clipping, optimizer update.

@@ -117,6 +117,22 @@ internal static class SampleModels
         }
         """;
 
+    public const string BatchNormCnn = """
+        using ModelGen;
+
+        namespace Samples.Vision;
+
+        [Model(Input = new[] { 3, 16, 16 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class BatchNormCnn
+        {
+            [Conv2d(16, 3, SamePadding = true, Bias = false)] private partial Tensor Conv(Tensor x);
+            [BatchNorm]                                        private partial Tensor Norm(Tensor x);
+            [AvgPool2d(2)]                                     private partial Tensor Pool(Tensor x);
+            [GlobalAvgPool]                                    private partial Tensor Gap(Tensor x);
+            [Dense(10)]                                        private partial Tensor Logits(Tensor x);
+        }
+        """;
+
     public const string Unrelated = """
         namespace Samples;
 

@@ -20,6 +20,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.SmallConvNet), "Samples.Vision.SmallConvNet")]
     [InlineData(nameof(SampleModels.LeNet5), "Samples.Vision.LeNet5")]
     [InlineData(nameof(SampleModels.RegularisedMlp), "Samples.RegularisedMlp")]
+    [InlineData(nameof(SampleModels.BatchNormCnn), "Samples.Vision.BatchNormCnn")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

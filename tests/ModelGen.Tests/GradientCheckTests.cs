@@ -17,7 +17,7 @@ public class GradientCheckTests
     {
         nameof(ReluNet), nameof(LeakyReluNet), nameof(GeluNet), nameof(SiluNet), nameof(SigmoidNet), nameof(TanhNet),
         nameof(MseNet), nameof(BceNet), nameof(GraphNet), nameof(FlattenNet), nameof(FlattenGraphNet),
-        nameof(ConvNet), nameof(ConvResidualNet), nameof(PoolNet), nameof(NormDropoutNet), nameof(MaeNet), nameof(HuberNet),
+        nameof(ConvNet), nameof(ConvResidualNet), nameof(PoolNet), nameof(NormDropoutNet), nameof(MaeNet), nameof(HuberNet), nameof(BatchNormNet),
     };
 
     [Theory]
@@ -39,6 +39,7 @@ public class GradientCheckTests
             nameof(FlattenGraphNet) => Create(new FlattenGraphNet.Graph<double>(4), FlattenGraphNet.TotalParameters, FlattenGraphNet.Initialize),
             nameof(ConvNet) => Create(new ConvNet.Graph<double>(4), ConvNet.TotalParameters, ConvNet.Initialize),
             nameof(NormDropoutNet) => Create(new NormDropoutNet.Graph<double>(4), NormDropoutNet.TotalParameters, NormDropoutNet.Initialize),
+            nameof(BatchNormNet) => Create(new BatchNormNet.Graph<double>(4), BatchNormNet.TotalParameters, BatchNormNet.Initialize),
             nameof(MaeNet) => Create(new MaeNet.Graph<double>(4), MaeNet.TotalParameters, MaeNet.Initialize),
             nameof(HuberNet) => Create(new HuberNet.Graph<double>(4), HuberNet.TotalParameters, HuberNet.Initialize),
             nameof(PoolNet) => Create(new PoolNet.Graph<double>(4), PoolNet.TotalParameters, PoolNet.Initialize),

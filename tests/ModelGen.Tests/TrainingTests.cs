@@ -219,4 +219,35 @@ public class ConvolutionModelTests
         Assert.NotEqual(a, c);
         Assert.NotEqual(a, graph.Loss(model.Parameters, x, data.Targets, 4));
     }
+
+    [Fact]
+    public void BatchNorm_RunningStatisticsAreLearnedByTraining_UsedAtInference_AndKept()
+    {
+        var model = new ModelGen.Tests.Models.BatchNormNet(seed: 2);
+        // State: per BatchNorm layer, running mean then running variance (3 + 3, then 6 + 6).
+        Assert.Equal(2 * 3 + 2 * 6, model.State.Length);
+        Assert.True(model.State[..3].ToArray().All(v => v == 0f) && model.State[3..6].ToArray().All(v => v == 1f));
+
+        var rng = new ModelGen.Compute.Rng(3);
+        var x = new float[40 * 50];
+        var labels = new int[40];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextGaussian() * 2 + 1);
+        for (int i = 0; i < labels.Length; i++) labels[i] = rng.NextInt(3);
+        var data = Dataset.ForClassification(x, 50, labels, 3);
+
+        var eagerBefore = model.EagerForward(new Tensor(x[..100], 2, 2, 5, 5));
+        model.Fit(data, epochs: 3, batchSize: 8, optimizer: new Adam(1e-2f), seed: 1);
+        var state = model.State.ToArray();
+        Assert.False(state[..3].All(v => v == 0f), "running means were not updated");
+
+        // Inference uses the running statistics: the eager path (which only knows them) agrees.
+        var fused = model.Predict(Dataset.ForClassification(x[..100], 50, new[] { 0, 1 }, 3));
+        var eager = model.EagerForward(new Tensor(x[..100], 2, 2, 5, 5));
+        for (int i = 0; i < fused.Length; i++) Assert.Equal(fused[i], eager.Data[i], 3);
+        Assert.NotEqual(eagerBefore.Data[0], eager.Data[0]);
+
+        // A larger batch rebuilds the graph; the running statistics come along.
+        model.Evaluate(Dataset.ForClassification(x, 50, labels, 3), batchSize: 40);
+        Assert.Equal(state, model.State.ToArray());
+    }
 }

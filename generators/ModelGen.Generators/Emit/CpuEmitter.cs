@@ -10,9 +10,26 @@ namespace ModelGen.Generators.Emit;
 internal static class CpuEmitter
 {
     /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
-    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "Dropout");
+    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout");
 
     private static bool HasDropout(ModelSpec spec) => spec.Layers.Any(l => l.Kind == "Dropout");
+
+    /// <summary>Whether training and inference run differently (dropout masks, batch statistics).</summary>
+    private static bool HasTrainingMode(ModelSpec spec) => spec.Layers.Any(l => l.Kind is "Dropout" or "BatchNorm");
+
+    /// <summary>Offsets of each BatchNorm layer's running mean and variance in the state buffer, in layer order.</summary>
+    private static Dictionary<int, int> StateOffsets(ModelSpec spec, ShapePlan plan, out int total)
+    {
+        var offsets = new Dictionary<int, int>();
+        total = 0;
+        for (int l = 0; l < spec.Layers.Count; l++)
+        {
+            if (spec.Layers[l].Kind != "BatchNorm") continue;
+            offsets[l] = total;
+            total += 2 * plan.Layers[l].InFeatures;
+        }
+        return offsets;
+    }
 
     private static bool IsPool(LayerSpec layer) => layer.Kind is "MaxPool2d" or "AvgPool2d";
 
@@ -137,7 +154,7 @@ internal static class CpuEmitter
             var lp = plan.Layers[l];
             if (lp.ParameterCount == 0) continue;
             w.Line();
-            if (layer.Kind == "LayerNorm")
+            if (layer.Kind is "LayerNorm" or "BatchNorm")
             {
                 w.Line($"// {layer.Name}: γ [{Literals.Int(lp.InFeatures)}] ones, β [{Literals.Int(lp.InFeatures)}] zeros");
                 w.Line($"parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.InFeatures)}).Fill(T.One);");
@@ -175,6 +192,16 @@ internal static class CpuEmitter
                 w.Line($"/// <summary>Flatten layer '{layer.Name}': each sample becomes [{Literals.Int(lp.OutFeatures)}]. Runs eagerly on a tensor; the fused code uses a view.</summary>");
                 w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
                 w.Indent().Line($"=> EagerLayers.Flatten({Identifier(layer.ParameterName)});").Outdent();
+                w.Line();
+                continue;
+            }
+            if (layer.Kind == "BatchNorm")
+            {
+                string x = Identifier(layer.ParameterName);
+                int stateOffset = StateOffsets(spec, plan, out _)[l];
+                w.Line($"/// <summary>BatchNorm '{layer.Name}' over {Literals.Int(lp.InFeatures)} channels, with the running statistics (inference mode). Runs eagerly on a tensor.</summary>");
+                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {x})");
+                w.Indent().Line($"=> EagerLayers.BatchNorm({x}, Parameters, gammaOffset: {Literals.Int(lp.WeightOffset)}, betaOffset: {Literals.Int(lp.BiasOffset)}, State, meanOffset: {Literals.Int(stateOffset)}, varianceOffset: {Literals.Int(stateOffset + lp.InFeatures)}, channels: {Literals.Int(lp.InFeatures)}, {Literals.Float(layer.Epsilon)}, {Literals.String(layer.Name)});").Outdent();
                 w.Line();
                 continue;
             }
@@ -263,6 +290,7 @@ internal static class CpuEmitter
                         "MaxPool2d" or "AvgPool2d" => $"{layer.Kind} {Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
                         "GlobalAvgPool" => "GlobalAvgPool",
                         "LayerNorm" => "LayerNorm",
+                        "BatchNorm" => "BatchNorm",
                         "Dropout" => "Dropout " + Literals.FromFloat(layer.Rate),
                         "Conv2d" => $"Conv2d {Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
                         _ => "Dense",
@@ -347,7 +375,7 @@ internal static class CpuEmitter
         {
             var lp = plan.Layers[l];
             var layer = spec.Layers[l];
-            if (layer.Kind == "LayerNorm")
+            if (layer.Kind is "LayerNorm" or "BatchNorm")
             {
                 w.Line($"private const int {layer.Name}Gamma = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(lp.InFeatures)}]");
                 w.Line($"private const int {layer.Name}Beta = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.InFeatures)}]");
@@ -358,7 +386,20 @@ internal static class CpuEmitter
             if (layer.Bias) w.Line($"private const int {layer.Name}Bias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.OutFeatures)}]");
         }
         var slopes = spec.Layers.Where(l => l.Activation == ActivationKind.LeakyReLU).ToList();
-        var norms = spec.Layers.Where(l => l.Kind == "LayerNorm").ToList();
+        var norms = spec.Layers.Where(l => l.Kind is "LayerNorm" or "BatchNorm").ToList();
+        var stateOffsets = StateOffsets(spec, plan, out int stateCount);
+        if (stateCount > 0)
+        {
+            w.Line();
+            w.Line("// Offsets into the state buffer: running statistics, learned in training mode, not by the optimizer.");
+            foreach (var pair in stateOffsets)
+            {
+                var layer = spec.Layers[pair.Key];
+                int channels = plan.Layers[pair.Key].InFeatures;
+                w.Line($"private const int {layer.Name}RunningMean = {Literals.Int(pair.Value)};   // [{Literals.Int(channels)}]");
+                w.Line($"private const int {layer.Name}RunningVar = {Literals.Int(pair.Value + channels)};   // [{Literals.Int(channels)}]");
+            }
+        }
         if (slopes.Count + norms.Count > 0)
         {
             w.Line();
@@ -366,6 +407,8 @@ internal static class CpuEmitter
                 w.Line($"private static readonly T {layer.Name}Slope = T.CreateTruncating({Literals.FromFloat(layer.NegativeSlope)});");
             foreach (var layer in norms)
                 w.Line($"private static readonly T {layer.Name}Epsilon = T.CreateTruncating({Literals.FromFloat(layer.Epsilon)});");
+            foreach (var layer in norms.Where(l => l.Kind == "BatchNorm"))
+                w.Line($"private static readonly T {layer.Name}Momentum = T.CreateTruncating({Literals.FromFloat(layer.Momentum)});");
         }
         if (HasDropout(spec))
         {
@@ -400,6 +443,9 @@ internal static class CpuEmitter
         var normNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "LayerNorm").ToList();
         var dropNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "Dropout").ToList();
         foreach (int n in normNodes) w.Line($"private readonly T* _{names.Label(n)}Mean, _{names.Label(n)}InvStd;   // per row, for backward");
+        var batchNormNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "BatchNorm").ToList();
+        foreach (int n in batchNormNodes) w.Line($"private readonly T* _{names.Label(n)}Mean, _{names.Label(n)}InvStd;   // per channel, for backward");
+        if (stateCount > 0) w.Line("private readonly T* _state;   // running statistics (Model.State)");
         foreach (int n in dropNodes) w.Line($"private readonly T* _{names.Label(n)}Mask;   // scaled keep mask of the last training pass");
         foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
         w.Line();
@@ -423,6 +469,18 @@ internal static class CpuEmitter
                 w.Line($"_{names.Label(n)}InvStd = Allocate(maxBatch * {Literals.Int(rows)});");
             }
             foreach (int n in dropNodes) w.Line($"_{names.Label(n)}Mask = Allocate(maxBatch * {Literals.Int(plan.Nodes[n].Size)});");
+            foreach (int n in batchNormNodes)
+            {
+                int channels = plan.Layers[nodes[n].Layer].InFeatures;
+                w.Line($"_{names.Label(n)}Mean = Allocate({Literals.Int(channels)});");
+                w.Line($"_{names.Label(n)}InvStd = Allocate({Literals.Int(channels)});");
+            }
+            if (stateCount > 0)
+            {
+                w.Line($"_state = AllocateState({Literals.Int(stateCount)});");
+                foreach (var pair in stateOffsets)
+                    w.Line($"new Span<T>(_state + {spec.Layers[pair.Key].Name}RunningVar, {Literals.Int(plan.Layers[pair.Key].InFeatures)}).Fill(T.One);   // running variance starts at 1, the mean at 0");
+            }
             if (convNodes.Count > 0)
             {
                 string largest = convNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
@@ -444,8 +502,8 @@ internal static class CpuEmitter
         w.Line();
 
         w.Line("/// <inheritdoc/>");
-        string eval = HasDropout(spec) ? ", training: false" : "";
-        string train = HasDropout(spec) ? ", training: true" : "";
+        string eval = HasTrainingMode(spec) ? ", training: false" : "";
+        string train = HasTrainingMode(spec) ? ", training: true" : "";
         using (w.Block("protected override T* ForwardCore(T* parameters, T* input, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{eval});");
@@ -459,7 +517,7 @@ internal static class CpuEmitter
             w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
         }
         w.Line();
-        if (HasDropout(spec))
+        if (HasTrainingMode(spec))
         {
             w.Line("/// <inheritdoc/>");
             using (w.Block("protected override T TrainingLossCore(T* parameters, T* input, T* targets, int batch)"))
@@ -468,6 +526,9 @@ internal static class CpuEmitter
                 w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
             }
             w.Line();
+        }
+        if (HasDropout(spec))
+        {
             w.Line("/// <inheritdoc/>");
             w.Line("public override void SetRandomSeed(long seed) => _dropoutRng = new Rng(seed, stream: DropoutStream);");
             w.Line();
@@ -483,7 +544,7 @@ internal static class CpuEmitter
         w.Line();
 
         // Forward.
-        using (w.Block(HasDropout(spec) ? "private void RunForward(T* p, T* input, int batch, bool training)" : "private void RunForward(T* p, T* input, int batch)"))
+        using (w.Block(HasTrainingMode(spec) ? "private void RunForward(T* p, T* input, int batch, bool training)" : "private void RunForward(T* p, T* input, int batch)"))
         {
             bool first = true;
             for (int n = 1; n < nodes.Count; n++)
@@ -512,6 +573,17 @@ internal static class CpuEmitter
                         int features = plan.Layers[node.Layer].InFeatures;
                         w.Line($"// {names.Label(n)} = LayerNorm({names.Label(node.A)}) over the last {Literals.Int(features)}: {Shape(plan, n)}");
                         w.Line($"LayerNormKernels.Forward({names.Value(node.A)}, p + {layer.Name}Gamma, p + {layer.Name}Beta, {names.Value(n)}, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, batch * {Literals.Int(plan.Nodes[n].Size / features)}, {Literals.Int(features)}, {layer.Name}Epsilon);");
+                        break;
+                    }
+                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "BatchNorm":
+                    {
+                        var layer = spec.Layers[node.Layer];
+                        int channels = plan.Layers[node.Layer].InFeatures;
+                        string spatial = Literals.Int(plan.Nodes[n].Size / channels);
+                        string x = names.Value(node.A), y = names.Value(n), l = layer.Name;
+                        w.Line($"// {names.Label(n)} = BatchNorm({names.Label(node.A)}) over {Literals.Int(channels)} channels: batch statistics while training (updating the running ones), running statistics otherwise");
+                        w.Line($"if (training) BatchNormKernels.ForwardTrain({x}, p + {l}Gamma, p + {l}Beta, _state + {l}RunningMean, _state + {l}RunningVar, {y}, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, batch, {Literals.Int(channels)}, {spatial}, {l}Momentum, {l}Epsilon);");
+                        w.Line($"else BatchNormKernels.ForwardEval({x}, p + {l}Gamma, p + {l}Beta, _state + {l}RunningMean, _state + {l}RunningVar, {y}, batch, {Literals.Int(channels)}, {spatial}, {l}Epsilon);");
                         break;
                     }
                     case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Dropout":
@@ -586,6 +658,14 @@ internal static class CpuEmitter
                         int features = plan.Layers[node.Layer].InFeatures;
                         w.Line($"// {names.Label(n)}: back through LayerNorm to {names.Label(node.A)}");
                         w.Line($"LayerNormKernels.Backward({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch * {Literals.Int(plan.Nodes[n].Size / features)}, {Literals.Int(features)});");
+                        break;
+                    }
+                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "BatchNorm":
+                    {
+                        var layer = spec.Layers[node.Layer];
+                        int channels = plan.Layers[node.Layer].InFeatures;
+                        w.Line($"// {names.Label(n)}: back through BatchNorm (batch statistics) to {names.Label(node.A)}");
+                        w.Line($"BatchNormKernels.BackwardTrain({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch, {Literals.Int(channels)}, {Literals.Int(plan.Nodes[n].Size / channels)});");
                         break;
                     }
                     case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Dropout":

@@ -56,6 +56,7 @@ internal static class ModelParser
         ["ModelGen.AvgPool2dAttribute"] = "AvgPool2d",
         ["ModelGen.GlobalAvgPoolAttribute"] = "GlobalAvgPool",
         ["ModelGen.LayerNormAttribute"] = "LayerNorm",
+        ["ModelGen.BatchNormAttribute"] = "BatchNorm",
         ["ModelGen.DropoutAttribute"] = "Dropout",
     };
     private const string TensorTypeName = "ModelGen.Tensor";
@@ -164,7 +165,7 @@ internal static class ModelParser
                         "Dense" => ParseDense(method, attribute, diagnostics, locations, cancellationToken),
                         "Conv2d" => ParseConv2d(method, attribute, diagnostics, locations, cancellationToken),
                         "MaxPool2d" or "AvgPool2d" => ParsePool(kind, method, attribute, diagnostics, locations, cancellationToken),
-                        "LayerNorm" => ParseLayerNorm(method, attribute, diagnostics, locations, cancellationToken),
+                        "LayerNorm" or "BatchNorm" => ParseNorm(kind, method, attribute, diagnostics, locations, cancellationToken),
                         "Dropout" => ParseDropout(method, attribute, diagnostics, locations, cancellationToken),
                         _ => ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken),
                     };
@@ -307,16 +308,21 @@ internal static class ModelParser
         return layer is null ? null : layer with { Spatial = spatial };
     }
 
-    private static LayerSpec? ParseLayerNorm(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    private static LayerSpec? ParseNorm(string kind, IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
     {
         var layerLocations = NewLayerLocations(method, attribute, cancellationToken);
         var named = Named(attribute);
         double epsilon = named.TryGetValue("Epsilon", out var e) && e.Value is float f ? f : 1e-5;
+        double momentum = named.TryGetValue("Momentum", out var m) && m.Value is float mf ? mf : 0.1;
+        string subject = $"{kind} '{method.Name}'";
         if (!(epsilon > 0) || double.IsInfinity(epsilon))
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Epsilon"), $"LayerNorm '{method.Name}'",
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Epsilon"), subject,
                 $"Epsilon = {epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
-        var layer = ParseLayerMethod(method, attribute, "LayerNorm", 0, ActivationKind.None, 0, true, 0, layerLocations, true, diagnostics, locations, cancellationToken);
-        return layer is null ? null : layer with { Epsilon = epsilon };
+        if (!(momentum >= 0 && momentum <= 1))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Momentum"), subject,
+                $"Momentum = {momentum.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be in [0, 1]"));
+        var layer = ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, true, 0, layerLocations, true, diagnostics, locations, cancellationToken);
+        return layer is null ? null : layer with { Epsilon = epsilon, Momentum = momentum };
     }
 
     private static LayerSpec? ParseDropout(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)

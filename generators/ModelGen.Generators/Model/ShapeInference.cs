@@ -89,13 +89,14 @@ internal static class ShapeInference
                         }
                         break;
                     }
-                    if (layer.Kind is "LayerNorm" or "Dropout")
+                    if (layer.Kind is "LayerNorm" or "BatchNorm" or "Dropout")
                     {
-                        // Same shape out; LayerNorm learns γ and β over the last dimension.
+                        // Same shape out; LayerNorm learns γ and β over the last dimension, BatchNorm per channel (the first).
                         shapes[n] = input;
-                        if (layer.Kind == "LayerNorm" && input.Length > 1 && input[input.Length - 1].IsKnown)
+                        int axis = layer.Kind == "BatchNorm" ? 1 : input.Length - 1;
+                        if (layer.Kind != "Dropout" && input.Length > 1 && input[axis].IsKnown)
                         {
-                            int features = input[input.Length - 1].Value;
+                            int features = input[axis].Value;
                             if (layerInSource[node.Layer] >= 0 && layerIn[node.Layer] != features)
                             {
                                 Report("MG0015", ProblemTarget.Node, n, "", layer.Name, layerIn[node.Layer].ToString(CultureInfo.InvariantCulture), features.ToString(CultureInfo.InvariantCulture));
@@ -185,9 +186,9 @@ internal static class ShapeInference
         {
             var layer = spec.Layers[l];
             int inFeatures = layerInSource[l] >= 0 ? layerIn[l] : layer.DeclaredIn;
-            if (layer.Kind == "LayerNorm")
+            if (layer.Kind is "LayerNorm" or "BatchNorm")
             {
-                // γ then β, one per feature of the last dimension.
+                // γ then β, one per normalised feature or channel.
                 long affine = 2L * inFeatures;
                 layerPlans.Add(new LayerPlan(inFeatures, inFeatures, (int)offset, (int)(offset + inFeatures), (int)affine, used[l]));
                 offset += affine;
@@ -233,7 +234,7 @@ internal static class ShapeInference
         return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray());
     }
 
-    private static bool HasParameters(LayerSpec layer) => layer.Kind is "Dense" or "Conv2d" or "LayerNorm";
+    private static bool HasParameters(LayerSpec layer) => layer.Kind is "Dense" or "Conv2d" or "LayerNorm" or "BatchNorm";
 
     /// <summary>Conv2d, MaxPool2d, AvgPool2d and GlobalAvgPool on [batch, C, H, W]: the arithmetic of PRODUCT.md's shape rules.</summary>
     private static Dim[] InferSpatial(ModelSpec spec, int n, LayerSpec layer, Dim[] input, int layerIndex, int[] layerIn, int[] layerInSource, List<ShapeProblem> problems)

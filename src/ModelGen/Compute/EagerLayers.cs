@@ -129,4 +129,23 @@ public static unsafe class EagerLayers
         ArgumentNullException.ThrowIfNull(input);
         return input;
     }
+
+    /// <summary>Batch normalisation with the running statistics (inference mode) of a [batch, channels, …] tensor.</summary>
+    public static Tensor BatchNorm(Tensor input, ReadOnlySpan<float> parameters, int gammaOffset, int betaOffset,
+        ReadOnlySpan<float> state, int meanOffset, int varianceOffset, int channels, float epsilon, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Shape.Length < 2 || input.Shape[1] != channels)
+            throw new ArgumentException($"Layer '{layer}' normalises {channels} channels, but got {input.ShapeText}.", nameof(input));
+        var output = Tensor.Zeros(input.Shape);
+        int spatial = input.SampleSize / channels;
+        fixed (float* p = parameters)
+        fixed (float* s = state)
+        fixed (float* x = input.Data)
+        fixed (float* y = output.Data)
+        {
+            BatchNormKernels.ForwardEval(x, p + gammaOffset, p + betaOffset, s + meanOffset, s + varianceOffset, y, input.Batch, channels, spatial, epsilon);
+        }
+        return output;
+    }
 }

@@ -14,6 +14,7 @@ namespace ModelGen.Compute;
 public abstract unsafe class ModelGraph<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<Array> _workspace = new();
+    private T[] _state = Array.Empty<T>();
 
     /// <summary>Creates a graph whose workspace holds <paramref name="maxBatch"/> samples.</summary>
     protected ModelGraph(int maxBatch)
@@ -36,6 +37,19 @@ public abstract unsafe class ModelGraph<T> where T : unmanaged, IFloatingPointIe
 
     /// <summary>Length of the flat parameter (and gradient) buffer.</summary>
     public abstract int ParameterCount { get; }
+
+    /// <summary>
+    /// Model state that is not trained but learned from the data in training mode (BatchNorm's running
+    /// mean and variance): saved with the model, never touched by the optimizer. Empty for most models.
+    /// </summary>
+    public Span<T> State => _state;
+
+    /// <summary>Allocates the pinned state buffer (once, from the generated constructor).</summary>
+    protected T* AllocateState(int count)
+    {
+        _state = GC.AllocateArray<T>(count, pinned: true);
+        fixed (T* p = _state) return p;
+    }
 
     /// <summary>Runs the forward pass; the result (batch × <see cref="OutputSize"/>) is valid until the next call.</summary>
     public ReadOnlySpan<T> Forward(ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, int batch)

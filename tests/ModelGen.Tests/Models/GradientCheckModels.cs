@@ -173,3 +173,18 @@ public partial class HuberNet
     [Dense(6, Activation.Tanh)] private partial Tensor A(Tensor x);
     [Dense(2)] private partial Tensor B(Tensor x);
 }
+
+/// <summary>BatchNorm per channel after a convolution (4-D) and per feature after a dense layer (2-D).</summary>
+[Model(Input = new[] { 2, 5, 5 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class BatchNormNet
+{
+    [Conv2d(3, 3, Padding = 1)] private partial Tensor C(Tensor x);
+    [BatchNorm] private partial Tensor Bn1(Tensor x);
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(6, Activation.ReLU)] private partial Tensor Hidden(Tensor x);
+    [BatchNorm(Momentum = 0.2f)] private partial Tensor Bn2(Tensor x);
+    [Dense(3)] private partial Tensor Out(Tensor x);
+
+    /// <summary>The same layers, called one by one on tensors (BatchNorm with running statistics).</summary>
+    public Tensor EagerForward(Tensor x) => Out(Bn2(Hidden(Flat(Bn1(C(x))))));
+}

@@ -1,5 +1,7 @@
 using System;
 using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using ModelGen.Compute;
 
 namespace ModelGen;
@@ -15,6 +17,8 @@ public abstract class Model
     private ModelGraph<float>? _graph;
     private float[] _batchInputs = Array.Empty<float>();
     private float[] _batchTargets = Array.Empty<float>();
+    private float[] _accumulated = Array.Empty<float>();
+    private int _accumulatedCount;
 
     /// <summary>Allocates the parameter and gradient buffers (zeroed; the generated constructor initialises them).</summary>
     protected Model(int parameterCount)
@@ -69,21 +73,118 @@ public abstract class Model
     public Span<float> State => GraphFor(1).State;
 
     /// <summary>
-    /// One training step on a batch: forward, loss, backward, optional clipping, optimizer update.
-    /// Allocates nothing once the graph and optimizer state exist. Returns the batch's mean loss.
+    /// One training step on a batch: forward, loss, backward, optional L1/L2 penalty, optional clipping,
+    /// optimizer update. Allocates nothing once the graph and optimizer state exist. Returns the batch's
+    /// mean loss plus the penalty (see <paramref name="l1"/>, <paramref name="l2"/>).
     /// </summary>
     /// <param name="inputs">batch × <see cref="InputSize"/> features, row-major.</param>
     /// <param name="targets">batch × <see cref="TargetSize"/> targets.</param>
     /// <param name="batch">Number of samples.</param>
     /// <param name="optimizer">Updates the parameters.</param>
-    /// <param name="clipGradientNorm">When positive, the global gradient norm is clipped to it.</param>
-    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer, float clipGradientNorm = 0f)
+    /// <param name="clipGradientNorm">When positive, the global gradient norm is clipped to it (after the penalty is added).</param>
+    /// <param name="l1">
+    /// L1 coefficient λ₁: adds λ₁·Σ|p| to the loss and λ₁·sign(p) to every gradient (sign(0) = 0).
+    /// It covers the whole flat buffer, biases included: the runtime does not know which elements are biases.
+    /// </param>
+    /// <param name="l2">
+    /// L2 coefficient λ₂: adds ½·λ₂·Σp² to the loss and its derivative λ₂·p to every gradient (biases
+    /// included). With plain SGD this equals <c>Sgd</c>'s <c>weightDecay</c>; for decoupled decay use <see cref="AdamW"/>.
+    /// </param>
+    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer,
+        float clipGradientNorm = 0f, float l1 = 0f, float l2 = 0f)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
+        CheckPenalties(l1, l2);
         float loss = GraphFor(batch).TrainStep(_parameters, _gradients, inputs, targets, batch);
+        return loss + ApplyStep(optimizer, clipGradientNorm, l1, l2);
+    }
+
+    /// <summary>
+    /// Gradient accumulation, first half: forward, loss and backward on one micro-batch, adding
+    /// <paramref name="weight"/> × its mean-loss gradient to an accumulation buffer (allocated once, on
+    /// first use); the parameters do not change. Returns the micro-batch's mean loss. Weights
+    /// <c>nᵢ / Σn</c> over the micro-batches of one step give exactly the gradient of one batch of Σn
+    /// samples. Allocates nothing after the first call for a batch size.
+    /// </summary>
+    /// <param name="inputs">batch × <see cref="InputSize"/> features, row-major.</param>
+    /// <param name="targets">batch × <see cref="TargetSize"/> targets.</param>
+    /// <param name="batch">Number of samples.</param>
+    /// <param name="weight">Factor of this micro-batch's gradient in the sum.</param>
+    public float AccumulateGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, float weight = 1f)
+    {
+        if (!float.IsFinite(weight)) throw new ArgumentOutOfRangeException(nameof(weight), weight, "The weight must be finite.");
+        float loss = GraphFor(batch).TrainStep(_parameters, _gradients, inputs, targets, batch);
+        if (_accumulated.Length != _gradients.Length) _accumulated = GC.AllocateArray<float>(_gradients.Length, pinned: true);
+        ScaledAdd(_gradients, weight, _accumulated, overwrite: _accumulatedCount == 0);
+        _accumulatedCount++;
+        return loss;
+    }
+
+    /// <summary>
+    /// Gradient accumulation, second half: applies the sum built by <see cref="AccumulateGradients"/>
+    /// (plus the optional penalty, then clipping) in one optimizer step and empties the sum.
+    /// Afterwards <see cref="Gradients"/> holds the gradient that was applied. Returns the penalty
+    /// added to the loss (0 without <paramref name="l1"/>/<paramref name="l2"/>).
+    /// </summary>
+    /// <param name="optimizer">Updates the parameters.</param>
+    /// <param name="clipGradientNorm">When positive, the global gradient norm is clipped to it.</param>
+    /// <param name="l1">L1 coefficient, as in <see cref="TrainStep"/>.</param>
+    /// <param name="l2">L2 coefficient, as in <see cref="TrainStep"/>.</param>
+    /// <exception cref="InvalidOperationException">No micro-batch was accumulated since the last step.</exception>
+    public float ApplyAccumulatedGradients(Optimizer optimizer, float clipGradientNorm = 0f, float l1 = 0f, float l2 = 0f)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        CheckPenalties(l1, l2);
+        if (_accumulatedCount == 0) throw new InvalidOperationException("No gradients were accumulated since the last step; call AccumulateGradients first.");
+        _accumulated.AsSpan().CopyTo(_gradients);
+        _accumulatedCount = 0;
+        return ApplyStep(optimizer, clipGradientNorm, l1, l2);
+    }
+
+    /// <summary>Penalty, clipping and update on the gradient buffer; returns the penalty.</summary>
+    private float ApplyStep(Optimizer optimizer, float clipGradientNorm, float l1, float l2)
+    {
+        float penalty = l1 != 0f || l2 != 0f ? AddPenalty(_parameters, _gradients, l1, l2) : 0f;
         if (clipGradientNorm > 0f) GradientClipping.ClipByGlobalNorm(_gradients, clipGradientNorm);
         optimizer.Step(_parameters, _gradients);
-        return loss;
+        return penalty;
+    }
+
+    /// <summary>g += λ₁·sign(p) + λ₂·p; returns λ₁·Σ|p| + ½·λ₂·Σp².</summary>
+    private static float AddPenalty(ReadOnlySpan<float> parameters, Span<float> gradients, float l1, float l2)
+    {
+        double abs = 0, squares = 0;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float p = parameters[i];
+            float sign = p > 0f ? 1f : p < 0f ? -1f : 0f;
+            gradients[i] += l1 * sign + l2 * p;
+            abs += Math.Abs(p);
+            squares += (double)p * p;
+        }
+        return (float)(l1 * abs + 0.5 * l2 * squares);
+    }
+
+    /// <summary>target = w·source (overwrite) or target += w·source.</summary>
+    private static void ScaledAdd(ReadOnlySpan<float> source, float weight, Span<float> target, bool overwrite)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var s = MemoryMarshal.Cast<float, Vector<float>>(source);
+            var t = MemoryMarshal.Cast<float, Vector<float>>(target);
+            if (overwrite) for (int v = 0; v < s.Length; v++) t[v] = s[v] * weight;
+            else for (int v = 0; v < s.Length; v++) t[v] += s[v] * weight;
+            i = s.Length * Vector<float>.Count;
+        }
+        if (overwrite) for (; i < source.Length; i++) target[i] = source[i] * weight;
+        else for (; i < source.Length; i++) target[i] += source[i] * weight;
+    }
+
+    private static void CheckPenalties(float l1, float l2)
+    {
+        Optimizer.CheckNonNegative(l1, nameof(l1));
+        Optimizer.CheckNonNegative(l2, nameof(l2));
     }
 
     /// <summary>
@@ -92,51 +193,132 @@ public abstract class Model
     /// evaluating on <paramref name="validation"/> after each epoch when given.
     /// </summary>
     /// <param name="train">Training samples; their feature count must equal <see cref="InputSize"/>.</param>
-    /// <param name="validation">Optional samples evaluated after every epoch.</param>
-    /// <param name="epochs">Number of passes over the training set.</param>
-    /// <param name="batchSize">Samples per step (the last step of an epoch may be smaller).</param>
+    /// <param name="validation">Optional samples evaluated after every epoch (required by <paramref name="earlyStopping"/>).</param>
+    /// <param name="epochs">Number of passes over the training set (the most, with <paramref name="earlyStopping"/>).</param>
+    /// <param name="batchSize">Samples per micro-batch (the last one of an epoch may be smaller).</param>
     /// <param name="optimizer">Update rule; defaults to <c>new Adam(1e-3f)</c>.</param>
     /// <param name="seed">Seed of the shuffling.</param>
     /// <param name="clipGradientNorm">When positive, the global gradient norm is clipped to it each step.</param>
     /// <param name="onEpoch">Called after each epoch with its figures (e.g. to print progress).</param>
-    /// <returns>Per-epoch losses and validation metrics.</returns>
+    /// <param name="schedule">
+    /// Learning-rate schedule, evaluated before every optimizer step with the 0-based step index of this
+    /// call and the optimizer's rate at the start as base rate; the base rate is put back on return.
+    /// </param>
+    /// <param name="accumulationSteps">
+    /// Micro-batches of <paramref name="batchSize"/> whose gradients are combined before one optimizer step
+    /// (≥ 1). Each is weighted by its share of the step's samples, so the step equals one batch of
+    /// <c>accumulationSteps × batchSize</c> (the mean, not the sum), also for the shorter last step of an epoch.
+    /// Groups do not cross epochs.
+    /// </param>
+    /// <param name="earlyStopping">Stops when the validation figure stops improving, optionally restoring the best parameters.</param>
+    /// <param name="l1">L1 penalty λ₁ (see <see cref="TrainStep"/>); included in the reported training loss, not in the validation loss.</param>
+    /// <param name="l2">L2 penalty λ₂, adding ½·λ₂·Σp² to the loss (see <see cref="TrainStep"/>); biases are penalised too.</param>
+    /// <returns>Per-epoch losses and validation metrics, and where early stopping ended.</returns>
     public TrainingHistory Fit(Dataset train, Dataset? validation = null, int epochs = 10, int batchSize = 32,
-        Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null)
+        Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
+        LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
+        float l1 = 0f, float l2 = 0f)
     {
         ArgumentNullException.ThrowIfNull(train);
         CheckData(train, nameof(train));
         if (validation is not null) CheckData(validation, nameof(validation));
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "The number of epochs must be ≥ 0.");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be ≥ 1.");
+        if (accumulationSteps < 1) throw new ArgumentOutOfRangeException(nameof(accumulationSteps), accumulationSteps, "The number of accumulation steps must be ≥ 1.");
+        CheckPenalties(l1, l2);
         if (train.Count == 0) throw new ArgumentException("The training set has no rows.", nameof(train));
+        if (earlyStopping is not null)
+        {
+            if (validation is null)
+                throw new ArgumentException("Early stopping monitors the validation set after every epoch; pass 'validation' to Fit.", nameof(earlyStopping));
+            if (earlyStopping.Monitor == EarlyStopMetric.ValidationAccuracy && Loss == Loss.MeanSquaredError)
+                throw new ArgumentException($"{GetType().Name} uses {Loss}, which has no accuracy; monitor EarlyStopMetric.ValidationLoss.", nameof(earlyStopping));
+        }
         optimizer ??= new Adam(1e-3f);
 
         int batch = Math.Min(batchSize, train.Count);
+        int group = (int)Math.Min((long)batch * accumulationSteps, train.Count);
         EnsureStaging(batch);
         GraphFor(batch).SetRandomSeed(seed);
         var order = new int[train.Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         var rng = new Rng(seed, stream: 0x5EED);
         var history = new TrainingHistory();
+        float baseRate = optimizer.LearningRate;
+        long step = 0;
+        float[]? bestParameters = earlyStopping is { RestoreBestWeights: true } ? new float[_parameters.Length] : null;
+        float best = float.NaN;
+        int wait = 0;
+        _accumulatedCount = 0;
 
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        try
         {
-            var clock = Stopwatch.StartNew();
-            rng.Shuffle(order.AsSpan());
-            double lossSum = 0;
-            for (int start = 0; start < order.Length; start += batch)
+            for (int epoch = 1; epoch <= epochs; epoch++)
             {
-                int n = Math.Min(batch, order.Length - start);
-                Gather(train, order.AsSpan(start, n));
-                float loss = TrainStep(_batchInputs, _batchTargets, n, optimizer, clipGradientNorm);
-                if (!float.IsFinite(loss))
-                    throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch} (step starting at shuffled row {start}); lower the learning rate or clip gradients (clipGradientNorm).");
-                lossSum += (double)loss * n;
+                var clock = Stopwatch.StartNew();
+                rng.Shuffle(order.AsSpan());
+                double lossSum = 0;
+                for (int start = 0; start < order.Length; start += group)
+                {
+                    int rows = Math.Min(group, order.Length - start);
+                    if (schedule is not null) optimizer.LearningRate = schedule.Rate(step, baseRate);
+                    float loss;
+                    if (accumulationSteps == 1)
+                    {
+                        Gather(train, order.AsSpan(start, rows));
+                        loss = TrainStep(_batchInputs, _batchTargets, rows, optimizer, clipGradientNorm, l1, l2);
+                    }
+                    else
+                    {
+                        double groupLoss = 0;
+                        for (int offset = 0; offset < rows; offset += batch)
+                        {
+                            int n = Math.Min(batch, rows - offset);
+                            Gather(train, order.AsSpan(start + offset, n));
+                            groupLoss += (double)AccumulateGradients(_batchInputs, _batchTargets, n, (float)n / rows) * n;
+                        }
+                        loss = (float)(groupLoss / rows) + ApplyAccumulatedGradients(optimizer, clipGradientNorm, l1, l2);
+                    }
+                    step++;
+                    if (!float.IsFinite(loss))
+                        throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch} (step starting at shuffled row {start}); lower the learning rate or clip gradients (clipGradientNorm).");
+                    lossSum += (double)loss * rows;
+                }
+                Evaluation? valid = validation is null ? null : Evaluate(validation);
+                var result = new EpochResult(epoch, (float)(lossSum / train.Count), valid?.Loss, valid?.Accuracy, clock.Elapsed)
+                {
+                    LearningRate = optimizer.LearningRate,
+                };
+                history.Add(result);
+                onEpoch?.Invoke(result);
+
+                if (earlyStopping is null) continue;
+                float value = earlyStopping.Value(result);
+                if (earlyStopping.Improves(value, best))
+                {
+                    best = value;
+                    wait = 0;
+                    history.BestEpoch = epoch;
+                    history.BestValue = value;
+                    if (bestParameters is not null) _parameters.AsSpan().CopyTo(bestParameters);
+                }
+                else if (++wait >= earlyStopping.Patience && epoch < epochs)
+                {
+                    history.StoppedEarly = true;
+                    history.StoppedEpoch = epoch;
+                    break;
+                }
             }
-            Evaluation? valid = validation is null ? null : Evaluate(validation);
-            var result = new EpochResult(epoch, (float)(lossSum / train.Count), valid?.Loss, valid?.Accuracy, clock.Elapsed);
-            history.Add(result);
-            onEpoch?.Invoke(result);
+            if (bestParameters is not null && history.BestEpoch is int bestEpoch)
+            {
+                if (bestEpoch != history.Count) bestParameters.AsSpan().CopyTo(_parameters);
+                history.RestoredBestWeights = true;
+            }
+        }
+        finally
+        {
+            if (schedule is not null) optimizer.LearningRate = baseRate;
+            _accumulatedCount = 0;
         }
         return history;
     }

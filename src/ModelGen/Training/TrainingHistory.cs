@@ -13,6 +13,9 @@ namespace ModelGen;
 /// <param name="Duration">Wall time of the epoch, validation included.</param>
 public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLoss, float? ValidationAccuracy, TimeSpan Duration)
 {
+    /// <summary>Learning rate of the epoch's last optimizer step (after any schedule); NaN when unknown.</summary>
+    public float LearningRate { get; init; } = float.NaN;
+
     /// <inheritdoc/>
     public override string ToString()
     {
@@ -29,6 +32,21 @@ public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLo
 /// <summary>Per-epoch results of <see cref="Model.Fit"/>.</summary>
 public sealed class TrainingHistory : List<EpochResult>
 {
+    /// <summary>Whether <see cref="EarlyStopping"/> ended training before the requested number of epochs.</summary>
+    public bool StoppedEarly { get; internal set; }
+
+    /// <summary>The epoch after which early stopping ended training, or <c>null</c> when it did not.</summary>
+    public int? StoppedEpoch { get; internal set; }
+
+    /// <summary>With <see cref="EarlyStopping"/>: the epoch with the best monitored value (the first one on ties), or <c>null</c>.</summary>
+    public int? BestEpoch { get; internal set; }
+
+    /// <summary>With <see cref="EarlyStopping"/>: the best monitored value, or <c>null</c>.</summary>
+    public float? BestValue { get; internal set; }
+
+    /// <summary>Whether the parameters of <see cref="BestEpoch"/> were copied back when training ended.</summary>
+    public bool RestoredBestWeights { get; internal set; }
+
     /// <inheritdoc/>
     public override string ToString() => string.Join(Environment.NewLine, this);
 }

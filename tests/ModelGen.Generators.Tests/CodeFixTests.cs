@@ -119,7 +119,7 @@ public class CodeFixTests
     {
         var compilation = (CSharpCompilation)(await document.Project.GetCompilationAsync())!;
         var (_, output) = Harness.Generate(compilation);
-        var all = await output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer())).GetAnalyzerDiagnosticsAsync();
+        var all = await output.WithAnalyzers(Harness.Analyzers).GetAnalyzerDiagnosticsAsync();
         return all.Where(d => d.Id == id).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
     }
 

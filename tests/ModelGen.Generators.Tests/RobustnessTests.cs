@@ -125,7 +125,7 @@ public class RobustnessTests
     private static async Task AssertNoCrashes(IEnumerable<(string Where, string Text)> variants)
     {
         var failures = new List<string>();
-        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer());
+        var analyzers = Harness.Analyzers;
         foreach (var (where, text) in variants)
         {
             var driver = Harness.CreateDriver().RunGeneratorsAndUpdateCompilation(Harness.Compile(text), out var output, out var generatorDiagnostics);

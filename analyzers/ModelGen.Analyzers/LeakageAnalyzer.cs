@@ -201,6 +201,37 @@ internal sealed class Verdicts
         return loops;
     }
 
+    /// <summary>Whether rows are made (split, read, filtered) inside <paramref name="loop"/>, so that each pass has rows of its own.</summary>
+    private static bool MadeInside(RowSet rows, IOperation loop)
+    {
+        var span = loop.Syntax.Span;
+        bool Inside(IOperation op) => op.Syntax.SyntaxTree == loop.Syntax.SyntaxTree && span.Contains(op.Syntax.Span);
+        while (true)
+        {
+            switch (rows)
+            {
+                case PartRows p:
+                    if (Inside(p.Split.Site)) return true;
+                    rows = p.Split.Input;
+                    continue;
+                case FilteredRows f:
+                    if (Inside(f.Op)) return true;
+                    rows = f.Parent;
+                    continue;
+                case ResampledRows r:
+                    if (Inside(r.Site)) return true;
+                    rows = r.Parent;
+                    continue;
+                case RootRows { Key: IOperation op, Site: var site }:
+                    return Inside(site as IOperation ?? op);
+                case RootRows { Key: ILocalSymbol local }:
+                    return local.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == loop.Syntax.SyntaxTree && span.Contains(r.Span));
+                default:
+                    return false;
+            }
+        }
+    }
+
     /// <summary>Whether two operations are on different arms of one if/else, switch or conditional expression.</summary>
     private static bool Exclusive(IOperation a, IOperation b)
     {
@@ -404,7 +435,8 @@ internal sealed class Verdicts
         foreach (var e in tests)
         {
             string name = CallName(e.Op, e.Site, $"{Receiver(e.Op)}.{MethodName(e.Op)}");
-            if (Loops(e.Site).Any(trainingLoops.Contains))
+            // A loop that trains a model and scores it on the same test rows every time (not a test set of its own per pass).
+            if (Loops(e.Site).Any(l => trainingLoops.Contains(l) && !MadeInside(e.Data!.Source.Rows, l)))
                 Add(Diagnostics.TestEvaluatedTwice, e.Op, e.Site, new object[] { name, "an evaluation on the test data inside a loop that trains models" });
             else if (e.ModelId is not null && e.Fits >= 0)
                 pairs.Add(e);
@@ -414,7 +446,8 @@ internal sealed class Verdicts
         {
             var e = pairs[i];
             if (!seen.Add((e.ModelId!, e.Fits)) || i == 0) continue;
-            var earlier = pairs.Take(i).FirstOrDefault(p => !(Equals(p.ModelId, e.ModelId) && p.Fits == e.Fits) && !Exclusive(p.Site, e.Site));
+            var earlier = pairs.Take(i).FirstOrDefault(p => !(Equals(p.ModelId, e.ModelId) && p.Fits == e.Fits)
+                && p.Data!.Source.Rows.Equals(e.Data!.Source.Rows) && !Exclusive(p.Site, e.Site));
             if (earlier is null) continue;
             string name = CallName(e.Op, e.Site, $"{Receiver(e.Op)}.{MethodName(e.Op)}");
             string first = CallName(earlier.Op, earlier.Site, $"{Receiver(earlier.Op)}.{MethodName(earlier.Op)}");
@@ -456,7 +489,8 @@ internal sealed class Verdicts
     {
         foreach (var split in Ordered(_facts.Splits))
         {
-            if (split.Kind is not int kind || split.Input.Columns is not { } columns) continue;
+            if (split.Kind is not int kind) continue;
+            var columns = split.Input.Columns;
             string? group = columns.NameWithRole(_api.RoleGroupKey);
             string? time = columns.NameWithRole(_api.RoleTimestamp);
             bool direct = split.Split.Op == split.Split.Site && split.KindArgument is not null;
@@ -481,7 +515,8 @@ internal sealed class Verdicts
     {
         foreach (var e in Ordered(_facts.ToDatasets))
         {
-            if (!e.AllowKnownAfterOutcome || e.Features is null || e.Table?.Columns is not { } columns) continue;
+            if (!e.AllowKnownAfterOutcome || e.Features is null || e.Table is null) continue;
+            var columns = e.Table.Columns;
             var late = e.Features.Items.OfType<ConstVal>().Select(c => c.Value).OfType<string>()
                 .Where(n => columns.RoleOf(n) == _api.RoleKnownAfterOutcome).Distinct().ToList();
             if (late.Count == 0) continue;

@@ -189,7 +189,7 @@ internal sealed class Interpreter
         if (v is not UnknownVal || op.Type is null) return v;
         var role = _api.RoleOf(op.Type);
         if (role != Role.None)
-            return new TableVal(new RootRows(op, _site), role, null, EquatableArray<FitInfo>.Empty, EquatableArray<StatColumn>.Empty) { Taint = v.Taint };
+            return new TableVal(new RootRows(op, _site), role, Columns.Empty, EquatableArray<FitInfo>.Empty, EquatableArray<StatColumn>.Empty) { Taint = v.Taint };
         if (DataApi.DerivesFrom(op.Type, _api.Transformer))
             return new TransformerVal(_api.InfoOf(op.Type, explicitColumns: true)) { Taint = v.Taint };
         return v;
@@ -223,7 +223,7 @@ internal sealed class Interpreter
         {
             var rows = new RootRows(symbol, _site);
             if (!_facts.Names.ContainsKey(rows)) _facts.Names[rows] = symbol.Name;
-            initial = new TableVal(rows, role, null, EquatableArray<FitInfo>.Empty, EquatableArray<StatColumn>.Empty);
+            initial = new TableVal(rows, role, Columns.Empty, EquatableArray<FitInfo>.Empty, EquatableArray<StatColumn>.Empty);
         }
         else if (_api.IsAnyModel(type)) initial = new ModelVal(symbol);
         else if (DataApi.DerivesFrom(type, _api.Transformer)) initial = new TransformerVal(_api.InfoOf(type, explicitColumns: true));
@@ -257,7 +257,7 @@ internal sealed class Interpreter
             {
                 var rows = new RootRows(f.Field, null);
                 if (!_facts.Names.ContainsKey(rows)) _facts.Names[rows] = f.Field.Name;
-                return new TableVal(rows, role, null, EquatableArray<FitInfo>.Empty, EquatableArray<StatColumn>.Empty);
+                return new TableVal(rows, role, Columns.Empty, EquatableArray<FitInfo>.Empty, EquatableArray<StatColumn>.Empty);
             }
             if (_api.IsAnyModel(f.Type)) return new ModelVal(f.Field);
         }
@@ -737,7 +737,7 @@ internal sealed class Interpreter
     }
 
     private Val Source(IInvocationOperation inv, Columns? columns) =>
-        new TableVal(new RootRows(inv, _site), _api.RoleOf(inv.Type) is var r && r != Role.None ? r : Role.Unsplit, columns,
+        new TableVal(new RootRows(inv, _site), _api.RoleOf(inv.Type) is var r && r != Role.None ? r : Role.Unsplit, columns ?? Columns.Empty,
             EquatableArray<FitInfo>.Empty, EquatableArray<StatColumn>.Empty);
 
     private Val SplitCall(IInvocationOperation inv, string name, List<(IArgumentOperation Arg, Val Val)> args)
@@ -787,21 +787,23 @@ internal sealed class Interpreter
                 var stats = table.StatColumns;
                 if (!column.Taint.Stat.IsEmpty)
                     stats = stats.Concat(column.Taint.Stat.OrderBy(s => s.Op.Syntax.SpanStart).Select(s => new StatColumn(inv, Site(inv), s))).ToEquatableArray();
-                var columns = column is ColumnVal { Name: string n } c ? table.Columns?.Set(n, c.Role) : null;
+                var columns = column is ColumnVal { Name: string n } c ? table.Columns.Set(n, c.Role) : Columns.Empty;
                 return table with { Columns = columns, StatColumns = stats };
             }
             case "WithRole":
             {
-                var columns = Arg(args, "column") is ConstVal { Value: string n } && Arg(args, "role") is ConstVal { Value: int r } ? table.Columns?.Set(n, r) : null;
+                var columns = Arg(args, "column") is ConstVal { Value: string n }
+                    ? table.Columns.Set(n, Arg(args, "role") is ConstVal { Value: int r } ? r : null)
+                    : Columns.Empty;
                 return table with { Columns = columns };
             }
             case "WithoutColumns":
             case "SelectColumns":
             {
                 var names = Names(Arg(args, "names") ?? UnknownVal.Instance);
-                Columns? columns = names is { Complete: true } ns && table.Columns is not null
+                Columns columns = names is { Complete: true } ns
                     ? (name == "WithoutColumns" ? table.Columns.Without(ns.Names) : table.Columns.Only(ns.Names))
-                    : null;
+                    : Columns.Empty;
                 return table with { Columns = columns };
             }
             default:
@@ -850,7 +852,7 @@ internal sealed class Interpreter
         var output = input with
         {
             Rows = info.Resamples ? new ResampledRows(input.Rows, inv, Site(inv), info.Name) : input.Rows,
-            Columns = info.KeepsRoleColumns ? input.Columns : null,
+            Columns = info.KeepsRoleColumns ? input.Columns : Columns.Empty,
             Applied = name == "Resample" ? input.Applied : input.Applied.Concat(new[] { fit }).ToEquatableArray(),
         };
         return name switch
@@ -867,10 +869,10 @@ internal sealed class Interpreter
         var input = args.Count == 1 ? args[0].Val as TableVal : null;
         _facts.Transforms[(inv, Site(inv))] = new TransformEvent(inv, Site(inv), fitted?.Fit, input);
         if (input is null) return UnknownVal.Instance;
-        if (fitted is null) return input with { Columns = null };
+        if (fitted is null) return input with { Columns = Columns.Empty };
         return input with
         {
-            Columns = fitted.Fit.Transformer.KeepsRoleColumns ? input.Columns : null,
+            Columns = fitted.Fit.Transformer.KeepsRoleColumns ? input.Columns : Columns.Empty,
             Applied = input.Applied.Concat(new[] { fitted.Fit }).ToEquatableArray(),
         };
     }
@@ -975,7 +977,7 @@ internal sealed class Interpreter
                 if (name == "FeatureColumns") return new ListVal(EquatableArray<Val>.Empty, false);
                 if (name is "RowCount" or "ColumnCount" or "Role") return UnknownVal.Instance;
                 if (p.Property.IsIndexer && args.Count == 1 && args[0].Val is ConstVal { Value: string column })
-                    return new ColumnVal(column, t.Columns?.RoleOf(column)) { Taint = Taint.OfData(t.Rows) };
+                    return new ColumnVal(column, t.Columns.RoleOf(column)) { Taint = Taint.OfData(t.Rows) };
                 return Tainted(Taint.OfData(t.Rows).Union(TaintOf(null, args)));
         }
         return Tainted(TaintOf(instance, args));

@@ -168,8 +168,8 @@ internal sealed record UnknownVal : Val
     public static readonly UnknownVal Instance = new();
 }
 
-/// <summary>A <c>Table&lt;TRole&gt;</c>: its rows, role, known columns, the fitted transformers applied to it and the statistic columns added to it.</summary>
-internal sealed record TableVal(RowSet Rows, Role Role, Columns? Columns, EquatableArray<FitInfo> Applied, EquatableArray<StatColumn> StatColumns) : Val;
+/// <summary>A <c>Table&lt;TRole&gt;</c>: its rows, role, known columns (positive facts only: what is not known is absent), the fitted transformers applied to it and the statistic columns added to it.</summary>
+internal sealed record TableVal(RowSet Rows, Role Role, Columns Columns, EquatableArray<FitInfo> Applied, EquatableArray<StatColumn> StatColumns) : Val;
 
 /// <summary>A <c>Dataset</c> made by <c>ToDataset</c> of a table.</summary>
 internal sealed record DatasetVal(TableVal Source) : Val;

@@ -152,9 +152,13 @@ internal sealed class Verdicts
 
     // ───────────── rows ─────────────
 
-    /// <summary>Whether every row of <paramref name="b"/> is a row of <paramref name="a"/>: b is a (filtered, split, resampled) descendant of a.</summary>
+    /// <summary>
+    /// Whether every row of <paramref name="b"/> is a row of <paramref name="a"/>: b is a (filtered, split, resampled)
+    /// descendant of a, or of the rows a oversampler kept in a.
+    /// </summary>
     private static bool Contains(RowSet a, RowSet b)
     {
+        if (a is ResampledRows { KeepsAll: true } over && Contains(over.Parent, b)) return true;
         while (true)
         {
             if (a.Equals(b)) return true;

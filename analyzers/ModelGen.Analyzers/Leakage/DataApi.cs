@@ -151,7 +151,8 @@ internal sealed class DataApi
         bool stateless = Is(type, PolynomialFeatures) || Is(type, FeatureHasher);
         bool resamples = DerivesFrom(type, Sampler);
         bool known = type is not null && type.ContainingNamespace?.ToDisplayString() == "ModelGen.Data" && !Is(type, Transformer) && !Is(type, Sampler) && !Is(type, Pipeline);
-        return new TransformerInfo(name, !stateless, resamples, known && !explicitColumns);
+        bool oversamples = known && name is "RandomOverSampler" or "Smote";
+        return new TransformerInfo(name, !stateless, resamples, known && !explicitColumns, !resamples || oversamples);
     }
 
     /// <summary>Whether a type belongs to ModelGen (the runtime, its data API or a user model): a quick filter for method bodies worth analysing.</summary>

@@ -233,7 +233,7 @@ internal sealed class Interpreter
 
     private void Set(ISymbol symbol, Val v)
     {
-        if (v is TableVal { Rows: RootRows root } && !_facts.Names.ContainsKey(root)) _facts.Names[root] = symbol.Name;
+        if (v is TableVal { Rows: RootRows or PartRows } table && !_facts.Names.ContainsKey(table.Rows)) _facts.Names[table.Rows] = symbol.Name;
         _s = _s.With(symbol, v);
     }
 
@@ -851,7 +851,7 @@ internal sealed class Interpreter
         if (input is null) return name == "FitTransform" ? UnknownVal.Instance : name == "Fit" ? new FittedVal(fit) : UnknownVal.Instance;
         var output = input with
         {
-            Rows = info.Resamples ? new ResampledRows(input.Rows, inv, Site(inv), info.Name) : input.Rows,
+            Rows = info.Resamples ? new ResampledRows(input.Rows, inv, Site(inv), info.Name, info.KeepsAllRows) : input.Rows,
             Columns = info.KeepsRoleColumns ? input.Columns : Columns.Empty,
             Applied = name == "Resample" ? input.Applied : input.Applied.Concat(new[] { fit }).ToEquatableArray(),
         };
@@ -936,7 +936,8 @@ internal sealed class Interpreter
                     "Pipeline",
                     Learns: !known || infos!.Any(i => i!.Learns),
                     Resamples: infos?.Any(i => i?.Resamples == true) == true,
-                    KeepsRoleColumns: known && infos!.All(i => i!.KeepsRoleColumns)));
+                    KeepsRoleColumns: known && infos!.All(i => i!.KeepsRoleColumns),
+                    KeepsAllRows: known && infos!.All(i => i!.KeepsAllRows)));
             }
             bool explicitColumns = args.Any(a => a.Arg.Parameter?.Name == "columns" && a.Arg.ArgumentKind != ArgumentKind.DefaultValue && a.Val is not ConstVal { Value: null });
             return new TransformerVal(_api.InfoOf(type, explicitColumns));

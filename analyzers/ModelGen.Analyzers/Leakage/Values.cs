@@ -47,8 +47,8 @@ internal sealed record FilteredRows(RowSet Parent, IOperation Op) : RowSet;
 /// <summary>One part of a split: its training, validation or test rows (for k-fold, those of any fold).</summary>
 internal sealed record PartRows(SplitSite Split, Role Part) : RowSet;
 
-/// <summary>The rows of <see cref="Parent"/> resampled by a sampler (copies or synthetic neighbours of its rows).</summary>
-internal sealed record ResampledRows(RowSet Parent, IOperation Op, IOperation Site, string Sampler) : RowSet;
+/// <summary>The rows of <see cref="Parent"/> resampled by a sampler (copies or synthetic neighbours of its rows); <see cref="KeepsAll"/> for oversamplers, which keep every row of the parent.</summary>
+internal sealed record ResampledRows(RowSet Parent, IOperation Op, IOperation Site, string Sampler, bool KeepsAll) : RowSet;
 
 /// <summary>A call of a <c>Split</c> method on the rows <see cref="Input"/>; <see cref="Site"/> is where the analysed body makes it (the helper call when it is inside a helper).</summary>
 internal sealed record SplitSite(IOperation Op, IOperation Site, SplitMethod Method, RowSet Input);
@@ -100,7 +100,8 @@ internal sealed class Taint : IEquatable<Taint>
 /// <param name="Learns">Whether fitting learns anything from the rows (false only for PolynomialFeatures and FeatureHasher).</param>
 /// <param name="Resamples">Whether it (or a step of the pipeline) is a sampler, which changes the rows of FitTransform's output.</param>
 /// <param name="KeepsRoleColumns">Whether its output keeps the Timestamp, GroupKey and KnownAfterOutcome columns as they are (no explicit column list).</param>
-internal sealed record TransformerInfo(string Name, bool Learns, bool Resamples, bool KeepsRoleColumns);
+/// <param name="KeepsAllRows">Whether FitTransform's output keeps every input row (true but for undersamplers and samplers of unknown type).</param>
+internal sealed record TransformerInfo(string Name, bool Learns, bool Resamples, bool KeepsRoleColumns, bool KeepsAllRows);
 
 /// <summary>One fit of a transformer: where, what, and on which rows.</summary>
 internal sealed record FitInfo(IOperation Op, IOperation Site, TransformerInfo Transformer, RowSet? Rows);

@@ -80,12 +80,18 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
         return cache.GetOrAdd(helper, found);
     }
 
-    /// <summary>Whether a body touches ModelGen at all (a cheap filter before the interpretation).</summary>
+    /// <summary>Whether a body touches the data API (tables, splits, transformers, datasets): a cheap filter before the interpretation.</summary>
     private static bool Relevant(DataApi api, IOperation body)
     {
         foreach (var op in body.Descendants())
-            if (op is IInvocationOperation or IObjectCreationOperation or ILocalReferenceOperation or IParameterReferenceOperation && api.IsModelGenType(op.Type))
-                return true;
+        {
+            switch (op)
+            {
+                case IInvocationOperation i when api.IsDataType(i.TargetMethod.ContainingType) || api.IsDataType(i.Type):
+                case IObjectCreationOperation or ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation when api.IsDataType(op.Type):
+                    return true;
+            }
+        }
         return false;
     }
 

@@ -155,32 +155,15 @@ internal sealed class DataApi
         return new TransformerInfo(name, !stateless, resamples, known && !explicitColumns, !resamples || oversamples);
     }
 
-    /// <summary>Whether a type belongs to ModelGen (the runtime, its data API or a user model): a quick filter for method bodies worth analysing.</summary>
-    public bool IsModelGenType(ITypeSymbol? type)
+    /// <summary>Whether a type is part of the data API: a type of ModelGen.Data (Table&lt;T&gt;, Split, Fold, transformers, ...), a collection of them, or a Dataset.</summary>
+    public bool IsDataType(ITypeSymbol? type)
     {
-        for (var t = type; t is not null; t = t.BaseType)
-        {
-            var ns = t.ContainingNamespace;
-            while (ns is not null && !ns.IsGlobalNamespace)
-            {
-                if (ns.ContainingNamespace is { IsGlobalNamespace: true } && ns.Name == "ModelGen") return true;
-                ns = ns.ContainingNamespace;
-            }
-            if (t is INamedTypeSymbol { TypeArguments.Length: > 0 } named)
-                foreach (var a in named.TypeArguments)
-                    if (!SymbolEqualityComparer.Default.Equals(a, t) && a is INamedTypeSymbol && IsModelGenTypeShallow(a)) return true;
-        }
-        return false;
-    }
-
-    private static bool IsModelGenTypeShallow(ITypeSymbol type)
-    {
-        var ns = type.ContainingNamespace;
-        while (ns is not null && !ns.IsGlobalNamespace)
-        {
-            if (ns.ContainingNamespace is { IsGlobalNamespace: true } && ns.Name == "ModelGen") return true;
-            ns = ns.ContainingNamespace;
-        }
+        if (type is null) return false;
+        if (Is(type, Dataset)) return true;
+        if (type.ContainingNamespace is { Name: "Data", ContainingNamespace: { Name: "ModelGen", ContainingNamespace.IsGlobalNamespace: true } }) return true;
+        if (type is INamedTypeSymbol { TypeArguments.Length: > 0 } named)
+            foreach (var a in named.TypeArguments)
+                if (a.ContainingNamespace is { Name: "Data", ContainingNamespace: { Name: "ModelGen", ContainingNamespace.IsGlobalNamespace: true } }) return true;
         return false;
     }
 }

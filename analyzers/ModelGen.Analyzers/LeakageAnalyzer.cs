@@ -211,6 +211,36 @@ internal sealed class Verdicts
         return loops;
     }
 
+    /// <summary>
+    /// A loop that only repeats the same training with other seeds (its variable is used as nothing but a <c>seed</c>
+    /// argument) measures the spread of one recipe; it chooses nothing.
+    /// </summary>
+    private static bool RepeatsWithSeeds(IOperation loop)
+    {
+        var variables = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        IOperation? body = null;
+        switch (loop)
+        {
+            case IForLoopOperation f:
+                foreach (var local in f.Locals) variables.Add(local);
+                body = f.Body;
+                break;
+            case IForEachLoopOperation fe:
+                foreach (var local in fe.Locals) variables.Add(local);
+                body = fe.Body;
+                break;
+        }
+        if (body is null || variables.Count == 0) return false;
+        foreach (var op in body.DescendantsAndSelf())
+        {
+            if (op is not ILocalReferenceOperation reference || !variables.Contains(reference.Local)) continue;
+            var use = reference.Parent;
+            while (use is IConversionOperation) use = use.Parent;
+            if (use is not IArgumentOperation { Parameter.Name: "seed" }) return false;
+        }
+        return true;
+    }
+
     /// <summary>Whether rows are made (split, read, filtered) inside <paramref name="loop"/>, so that each pass has rows of its own.</summary>
     private static bool MadeInside(RowSet rows, IOperation loop)
     {
@@ -446,7 +476,7 @@ internal sealed class Verdicts
         {
             string name = CallName(e.Op, e.Site, $"{Receiver(e.Op)}.{MethodName(e.Op)}");
             // A loop that trains a model and scores it on the same test rows every time (not a test set of its own per pass).
-            if (Loops(e.Site).Any(l => trainingLoops.Contains(l) && !MadeInside(e.Data!.Source.Rows, l)))
+            if (Loops(e.Site).Any(l => trainingLoops.Contains(l) && !MadeInside(e.Data!.Source.Rows, l) && !RepeatsWithSeeds(l)))
                 Add(Diagnostics.TestEvaluatedTwice, e.Op, e.Site, new object[] { name, "an evaluation on the test data inside a loop that trains models" });
             else if (e.ModelId is not null && e.Fits >= 0)
                 pairs.Add(e);

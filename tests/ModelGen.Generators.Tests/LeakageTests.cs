@@ -258,6 +258,25 @@ public class LeakageTests
         """);
 
     [Fact]
+    public async Task MG0019_Twin_ATableOfAnEarlierPassOfALoop_IsClean() => await AssertClean("""
+        public static class Experiment
+        {
+            public static void Run(IEnumerable<string> paths, TableSchema schema)
+            {
+                Table<Unsplit>? previous = null;
+                foreach (var path in paths)
+                {
+                    var table = CsvReader.ReadTable(path, schema);
+                    var (train, test) = Split.TrainTest(table, 0.2, SplitKind.Random, 1);
+                    if (previous is not null)
+                        Console.WriteLine(new StandardScaler().Fit(previous.AsTrain()).Transform(test));   // last file's rows, not this one's
+                    previous = table;
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public async Task MG0019_Twin_StatelessTransformer_AndUnknownFlow_AreClean() => await AssertClean("""
         public static class Experiment
         {
@@ -349,6 +368,19 @@ public class LeakageTests
             }
         }
         """, "MG0020", """data.WithColumn(TableColumn.Numbers("income_rank", Ranks(data, "income")))""", "'OrderBy' over every row of 'data'", "'Split.KFold'");
+
+    [Fact]
+    public async Task MG0020_Twin_NumberingTheLevelsOfACategory_IsClean() => await AssertClean("""
+        public static class Experiment
+        {
+            public static void Run(Table<Unsplit> data)
+            {
+                var levels = data["city"].Values.ToArray().Distinct().OrderBy(v => v).ToList();
+                var coded = data.WithColumn(TableColumn.Numbers("city_code", data["city"].Values.ToArray().Select(v => (double)levels.IndexOf(v)).ToArray()));
+                var (train, test) = Split.TrainTest(coded, 0.2, SplitKind.Random, 1);
+            }
+        }
+        """);
 
     // ───────────── MG0021: oversampling before the split ─────────────
 
@@ -626,6 +658,67 @@ public class LeakageTests
                     model.Fit(train.ToDataset(TargetKind.ClassIndex));
                     Console.WriteLine(model.Evaluate(test.ToDataset(TargetKind.ClassIndex)));
                 }
+            }
+        }
+        """);
+
+    [Fact]
+    public async Task MG0024_EarlyStoppingByHandOnTheTestSet_IsReported() => await AssertLeak("""
+        public static class Experiment
+        {
+            public static void Run(Table<Unsplit> data)
+            {
+                var (train, test) = Split.TrainTest(data, 0.2, SplitKind.Random, 1);
+                var trainData = train.ToDataset(TargetKind.ClassIndex);
+                var testData = test.ToDataset(TargetKind.ClassIndex);
+                var model = new Net(1);
+                float best = 0;
+                int patience = 0;
+                while (patience < 3)
+                {
+                    model.Fit(trainData, epochs: 1);
+                    float accuracy = model.Evaluate(testData).Accuracy;
+                    if (accuracy > best) { best = accuracy; patience = 0; } else patience++;
+                }
+            }
+        }
+        """, "MG0024", "model.Evaluate(testData)", "inside a loop that trains models");
+
+    [Fact]
+    public async Task MG0024_Twin_RepeatsWithOtherSeeds_ValidationChoice_AndAnEnsemble_AreClean() => await AssertClean("""
+        public static class Experiment
+        {
+            public static void Seeds(Table<Unsplit> data)
+            {
+                var (train, test) = Split.TrainTest(data, 0.2, SplitKind.Random, 1);
+                var scores = new List<float>();
+                for (int seed = 0; seed < 5; seed++)
+                {
+                    var model = new Net(seed);
+                    model.Fit(train.ToDataset(TargetKind.ClassIndex), seed: seed);
+                    scores.Add(model.Evaluate(test.ToDataset(TargetKind.ClassIndex)).Accuracy);
+                }
+                Console.WriteLine($"{scores.Average()} ± {scores.Max() - scores.Min()}");
+            }
+
+            public static void ChosenOnValidation(Table<Unsplit> data)
+            {
+                var (train, validation, test) = Split.TrainValidationTest(data, 0.1, 0.2, SplitKind.Random, 1);
+                var validationData = validation.ToDataset(TargetKind.ClassIndex);
+                var a = new Net(1);
+                a.Fit(train.ToDataset(TargetKind.ClassIndex), validationData);
+                var b = new Net(2);
+                b.Fit(train.ToDataset(TargetKind.ClassIndex), validationData);
+                var best = a.Evaluate(validationData).Loss < b.Evaluate(validationData).Loss ? a : b;
+                Console.WriteLine(best.Evaluate(test.ToDataset(TargetKind.ClassIndex)));
+            }
+
+            public static void Ensemble(Table<Unsplit> data)
+            {
+                var (train, test) = Split.TrainTest(data, 0.2, SplitKind.Random, 1);
+                var members = new List<Net> { new Net(1), new Net(2) };
+                foreach (var m in members) m.Fit(train.ToDataset(TargetKind.ClassIndex));
+                var votes = members.Select(m => m.Predict(test.ToDataset(TargetKind.ClassIndex))).ToList();
             }
         }
         """);

@@ -649,6 +649,12 @@ internal sealed class Interpreter
         return result;
     }
 
+    private static IOperation Unconverted(IOperation op)
+    {
+        while (op is IConversionOperation c) op = c.Operand;
+        return op;
+    }
+
     private static IOperation UnwrapDeclaration(IOperation op) => op is IDeclarationExpressionOperation d ? d.Expression : op;
 
     private static Val? Arg(List<(IArgumentOperation Arg, Val Val)> args, string name)
@@ -709,7 +715,13 @@ internal sealed class Interpreter
         if (DataApi.Is(type, _api.Enumerable))
         {
             var first = args.Count > 0 ? args[0].Val : null;
-            if (Aggregates.Contains(def.Name)) return Tainted(TaintOf(null, args).WithStatistic(def.Name, inv));
+            if (Aggregates.Contains(def.Name))
+            {
+                // Sorting the distinct values of a column (to number its levels) orders categories; it is not a statistic of the rows.
+                bool levels = def.Name is "OrderBy" or "OrderByDescending" or "Order" or "OrderDescending"
+                    && args.Count > 0 && Unconverted(args[0].Arg.Value) is IInvocationOperation { TargetMethod.Name: "Distinct" or "DistinctBy" };
+                return Tainted(levels ? TaintOf(null, args) : TaintOf(null, args).WithStatistic(def.Name, inv));
+            }
             if (first is SplitVal { Site.Method: SplitMethod.KFold } folds)
             {
                 if (ElementPicks.Contains(def.Name)) return new FoldVal(folds.Site, folds.Input);

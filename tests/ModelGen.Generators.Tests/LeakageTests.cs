@@ -423,6 +423,19 @@ public class LeakageTests
         }
         """, "MG0021", "new Pipeline(new StandardScaler(), new RandomOverSampler(1)).FitTransform(train)", "'Split.TrainValidation'");
 
+    [Fact]
+    public async Task MG0021_ResamplingHelper_KeepsTheVerdict() => await AssertLeak("""
+        public static class Experiment
+        {
+            private static Table<Train> Balance(Table<Train> rows) => new RandomOverSampler(seed: 3).Resample(rows);
+
+            public static void Run(Table<Unsplit> data)
+            {
+                var folds = Split.KFold(Balance(data.AsTrain()), 5, SplitKind.Stratified, 1);
+            }
+        }
+        """, "MG0021", "Balance(data.AsTrain())", "'Balance → RandomOverSampler.Resample' resamples rows that 'Split.KFold' then splits");
+
     // ───────────── MG0022: training on test rows ─────────────
 
     [Fact]
@@ -528,6 +541,21 @@ public class LeakageTests
             }
         }
         """);
+
+    [Fact]
+    public async Task MG0023_TrainingHelperGivenTheTestSet_KeepsTheVerdict() => await AssertLeak("""
+        public static class Experiment
+        {
+            private static TrainingHistory Train(Net model, Dataset rows, Dataset check) => model.Fit(rows, check, epochs: 30);
+
+            public static void Run(Table<Unsplit> data)
+            {
+                var split = Split.TrainTest(data, 0.2, SplitKind.Random, 1);
+                var history = Train(new Net(1), split.Train.ToDataset(TargetKind.ClassIndex), split.Test.ToDataset(TargetKind.ClassIndex));
+            }
+        }
+        """, "MG0023", "Train(new Net(1), split.Train.ToDataset(TargetKind.ClassIndex), split.Test.ToDataset(TargetKind.ClassIndex))",
+        "'Train → model.Fit' validates on the test rows of 'Split.TrainTest'");
 
     // ───────────── MG0024: the test set evaluated more than once ─────────────
 
@@ -761,6 +789,21 @@ public class LeakageTests
         """, ("MG0025", "imputer.Transform(folds[i].Validation)"), ("MG0025", "imputer.Transform(held)"));
 
     [Fact]
+    public async Task MG0025_FoldHelper_KeepsTheVerdict() => await AssertLeak("""
+        public static class Experiment
+        {
+            private static Table<Validation> Held(FittedTransformer prep, Fold fold) => prep.Transform(fold.Validation);
+
+            public static void Run(Table<Train> train)
+            {
+                var prep = new Pipeline(new Imputer(), new VarianceThreshold()).Fit(train);
+                foreach (var fold in Split.KFold(train, 3, SplitKind.Random, 1))
+                    Console.WriteLine(Held(prep, fold));
+            }
+        }
+        """, "MG0025", "Held(prep, fold)", "'Held → prep.Transform' applies 'Pipeline', fitted on every row of 'train'");
+
+    [Fact]
     public async Task MG0025_KFoldOfRowsAlreadyScaled_IsReportedOnTheSplit() => await AssertLeak("""
         public static class Experiment
         {
@@ -842,6 +885,20 @@ public class LeakageTests
             }
         }
         """, ("MG0026", "SplitKind.Stratified"), ("MG0026", "kind"));
+
+    [Fact]
+    public async Task MG0026_SplittingHelper_IsReportedOnTheHelperCall() => await AssertLeak($$"""
+        public static class Experiment
+        {
+            private static TrainTestSplit Shuffle(Table<Unsplit> rows) => Split.TrainTest(rows, 0.2, SplitKind.Random, 7);
+
+            public static void Run()
+            {
+                var split = Shuffle(CsvReader.ReadTable("visits.csv", {{VisitsSchema}}));
+            }
+        }
+        """, "MG0026", "Shuffle(CsvReader.ReadTable(\"visits.csv\", " + VisitsSchema + "))",
+        "'Shuffle → Split.TrainTest' splits rows with the timestamp column 'visit' by SplitKind.Random");
 
     // ───────────── MG0027: groups split across train and test ─────────────
 
@@ -929,6 +986,21 @@ public class LeakageTests
         """, "MG0028", """test.ToFeatureMatrix([.. train.FeatureColumns, "discharge_code", "cost"], true)""", "uses 'discharge_code' and 'cost' as model input", "they are known only after the outcome");
 
     [Fact]
+    public async Task MG0028_DatasetHelper_KeepsTheVerdict() => await AssertLeak("""
+        public static class Experiment
+        {
+            private static Dataset Inputs(Table<Train> rows) => rows.ToDataset(["age", "los"], TargetKind.ClassIndex, allowKnownAfterOutcome: true);
+
+            public static void Run(Table<Unsplit> stays)
+            {
+                var (train, test) = Split.TrainTest(stays.WithRole("los", ColumnRole.KnownAfterOutcome), 0.2, SplitKind.Random, 1);
+                var model = new Net(1);
+                model.Fit(Inputs(train));
+            }
+        }
+        """, "MG0028", "Inputs(train)", "'Inputs → rows.ToDataset' uses 'los' as model input");
+
+    [Fact]
     public async Task MG0028_Twin_NotAllowed_OrNotAmongTheFeatures_IsClean() => await AssertClean("""
         public static class Experiment
         {
@@ -941,6 +1013,31 @@ public class LeakageTests
             }
         }
         """);
+
+    // ───────────── limits ─────────────
+
+    [Fact]
+    public async Task AVeryDeepExpression_IsLeftAlone_AndOtherMethodsAreStillAnalysed()
+    {
+        string sum = string.Join(" + ", Enumerable.Range(0, 3000).Select(i => $"data[\"x\"][{i}]"));
+        await AssertLeak($$"""
+            public static class Experiment
+            {
+                public static double Deep(Table<Unsplit> data)
+                {
+                    var (train, test) = Split.TrainTest(data, 0.2, SplitKind.Random, 1);
+                    Console.WriteLine(new StandardScaler().Fit(data.AsTrain()).Transform(test));
+                    return {{sum}};
+                }
+
+                public static void Shallow(Table<Unsplit> rows)
+                {
+                    var (train, test) = Split.TrainTest(rows, 0.2, SplitKind.Random, 1);
+                    Console.WriteLine(new StandardScaler().Fit(rows.AsTrain()).Transform(test));
+                }
+            }
+            """, "MG0019", "new StandardScaler().Fit(rows.AsTrain())");
+    }
 
     // ───────────── a whole program ─────────────
 

@@ -67,6 +67,9 @@ internal sealed class Interpreter
     private const int MaxDepth = 4;
     private const int MaxLoopPasses = 8;
 
+    /// <summary>Deeper operation trees (a sum of thousands of terms) are left alone rather than risk the stack.</summary>
+    private const int MaxNesting = 300;
+
     private static readonly HashSet<string> Aggregates = new(StringComparer.Ordinal)
     {
         "Average", "Sum", "Min", "Max", "MinBy", "MaxBy", "Aggregate", "OrderBy", "OrderByDescending", "Order",
@@ -93,6 +96,7 @@ internal sealed class Interpreter
     private int _lambdaDepth;
     private IOperation? _fitCallback;
     private int _budget = 60_000;
+    private int _depth;
 
     private Interpreter(DataApi api, SemanticModel model, CancellationToken ct)
     {
@@ -128,8 +132,21 @@ internal sealed class Interpreter
     private Val Eval(IOperation? op)
     {
         if (op is null) return UnknownVal.Instance;
-        if (--_budget < 0) throw new BudgetExceededException();
+        if (--_budget < 0 || _depth >= MaxNesting) throw new BudgetExceededException();
         if ((_budget & 255) == 0) _ct.ThrowIfCancellationRequested();
+        _depth++;
+        try
+        {
+            return EvalCore(op);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private Val EvalCore(IOperation op)
+    {
 
         Val v = op.ConstantValue.HasValue ? new ConstVal(op.ConstantValue.Value) : op switch
         {

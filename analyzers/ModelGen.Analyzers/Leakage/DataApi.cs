@@ -41,11 +41,9 @@ internal sealed class DataApi
         RoleTimestamp = Value(ColumnRoles, "Timestamp");
         RoleGroupKey = Value(ColumnRoles, "GroupKey");
         RoleKnownAfterOutcome = Value(ColumnRoles, "KnownAfterOutcome");
-        RoleFeature = Value(ColumnRoles, "Feature");
         KindRandom = Value(SplitKinds, "Random");
         KindStratified = Value(SplitKinds, "Stratified");
         KindGroup = Value(SplitKinds, "Group");
-        KindTimeOrdered = Value(SplitKinds, "TimeOrdered");
     }
 
     /// <summary>The API, or null when the compilation does not reference ModelGen's data API.</summary>
@@ -91,11 +89,9 @@ internal sealed class DataApi
     public int RoleTimestamp { get; }
     public int RoleGroupKey { get; }
     public int RoleKnownAfterOutcome { get; }
-    public int RoleFeature { get; }
     public int KindRandom { get; }
     public int KindStratified { get; }
     public int KindGroup { get; }
-    public int KindTimeOrdered { get; }
 
     public string? KindName(int value)
     {
@@ -137,8 +133,6 @@ internal sealed class DataApi
         if (Is(arg, Test)) return Role.Test;
         return Role.None;
     }
-
-    public bool IsTable(ITypeSymbol? type) => RoleOf(type) != Role.None;
 
     public bool IsModel(ITypeSymbol? type) => Model is not null && DerivesFrom(type, Model) && !Is(type, Model);
 

@@ -214,7 +214,7 @@ public class CodeFixTests
         var diagnostics = await Diagnostics(document, id);
         var context = new FixAllContext(document, fix, FixAllScope.Document, equivalenceKey, new[] { id },
             new FixedDiagnostics(diagnostics), CancellationToken.None);
-        var action = await fix.GetFixAllProvider().GetFixAsync(context);
+        var action = await fix.GetFixAllProvider()!.GetFixAsync(context);
         return await Apply(document, action!);
     }
 

@@ -23,7 +23,7 @@ public class AnalyzerTests
     {
         Assert.Equal(id, d.Id);
         Assert.Equal(span, SpanText(d));
-        var expectedSeverity = new ModelAnalyzer().SupportedDiagnostics.Single(x => x.Id == id).DefaultSeverity;
+        var expectedSeverity = Harness.Rules.Single(x => x.Id == id).DefaultSeverity;
         Assert.Equal(expectedSeverity, d.Severity);
         string message = d.GetMessage(CultureInfo.InvariantCulture);
         foreach (var part in messageParts) Assert.Contains(part, message);

@@ -105,6 +105,126 @@ public class CodeFixTests
         await AssertFixedCodeIsClean(after);
     }
 
+    // ───────────── leakage ─────────────
+
+    [Fact]
+    public async Task MG0026_ReplacesTheShuffledKindWithTimeOrdered()
+    {
+        const string before = """
+            using ModelGen.Data;
+            public static class Experiment
+            {
+                public static void Run()
+                {
+                    var visits = CsvReader.ReadTable("visits.csv", new TableSchema(new ColumnSpec("visit", ColumnType.Date, ColumnRole.Timestamp)));
+                    var (train, test) = Split.TrainTest(visits, 0.2, SplitKind.Random, seed: 1);
+                    var folds = Split.KFold(train, 5, SplitKind.Stratified, seed: 1);
+                }
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new SplitKindCodeFix(), before, "MG0026");
+        Assert.Equal("Use SplitKind.TimeOrdered", title);
+        Assert.Equal(before.Replace("SplitKind.Random", "SplitKind.TimeOrdered"), after);
+        // Fix All: both splits of the time-ordered rows.
+        string fixedAll = await FixAll(new SplitKindCodeFix(), before, "MG0026", "ModelGen.SplitKind.TimeOrdered");
+        Assert.Equal(before.Replace("SplitKind.Random", "SplitKind.TimeOrdered").Replace("SplitKind.Stratified", "SplitKind.TimeOrdered"), fixedAll);
+        await AssertLeakageFixedCodeIsClean(fixedAll);
+    }
+
+    [Fact]
+    public async Task MG0027_ReplacesAKindVariableWithGroup_SimplifiedToTheFilesUsings()
+    {
+        const string before = """
+            using ModelGen.Data;
+            public static class Experiment
+            {
+                public static void Run(Table<Unsplit> visits)
+                {
+                    var grouped = visits.WithRole("patient", ColumnRole.GroupKey);
+                    var kind = SplitKind.Stratified;
+                    var split = Split.TrainTest(grouped, 0.2, kind, seed: 1);
+                }
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new SplitKindCodeFix(), before, "MG0027");
+        Assert.Equal("Use SplitKind.Group", title);
+        Assert.Equal(before.Replace("0.2, kind, seed", "0.2, SplitKind.Group, seed"), after);
+        await AssertLeakageFixedCodeIsClean(after);
+    }
+
+    [Fact]
+    public async Task MG0019_FitsOnTheTrainingPartInsteadOfAsTrain()
+    {
+        const string before = """
+            using System;
+            using ModelGen.Data;
+            public static class Experiment
+            {
+                public static void Run(Table<Unsplit> patients)
+                {
+                    var (train, test) = Split.TrainTest(patients, 0.2, SplitKind.Random, seed: 1);
+                    var scaler = new StandardScaler().Fit(patients.AsTrain());
+                    Console.WriteLine(scaler.Transform(test));
+                }
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new FitOnTrainPartCodeFix(), before, "MG0019");
+        Assert.Equal("Fit on 'train', the training part of the split", title);
+        Assert.Equal(before.Replace("Fit(patients.AsTrain())", "Fit(train)"), after);
+        await AssertLeakageFixedCodeIsClean(after);
+    }
+
+    [Fact]
+    public async Task MG0019_NoFix_WhenTheFitComesBeforeTheSplit_OrTheTrainingPartIsNotInALocal()
+    {
+        const string before = """
+            using System;
+            using ModelGen.Data;
+            public static class Experiment
+            {
+                public static void Early(Table<Unsplit> patients)
+                {
+                    var scaler = new StandardScaler().Fit(patients.AsTrain());
+                    var (train, test) = Split.TrainTest(patients, 0.2, SplitKind.Random, seed: 1);
+                    Console.WriteLine(scaler.Transform(test));
+                }
+
+                public static void NoLocal(Table<Unsplit> patients)
+                {
+                    var test = Split.TrainTest(patients, 0.2, SplitKind.Random, seed: 1).Test;
+                    var scaler = new StandardScaler().Fit(patients.AsTrain());
+                    Console.WriteLine(scaler.Transform(test));
+                }
+            }
+            """;
+        var document = CreateDocument(before);
+        var diagnostics = await Diagnostics(document, "MG0019");
+        Assert.Equal(2, diagnostics.Length);
+        foreach (var diagnostic in diagnostics)
+        {
+            var actions = new List<CodeAction>();
+            await new FitOnTrainPartCodeFix().RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (a, _) => actions.Add(a), CancellationToken.None));
+            Assert.Empty(actions);
+        }
+    }
+
+    private static async Task<string> FixAll(CodeFixProvider fix, string source, string id, string equivalenceKey)
+    {
+        var document = CreateDocument(source);
+        var diagnostics = await Diagnostics(document, id);
+        var context = new FixAllContext(document, fix, FixAllScope.Document, equivalenceKey, new[] { id },
+            new FixedDiagnostics(diagnostics), CancellationToken.None);
+        var action = await fix.GetFixAllProvider()!.GetFixAsync(context);
+        return await Apply(document, action!);
+    }
+
+    private static async Task AssertLeakageFixedCodeIsClean(string source)
+    {
+        Assert.Empty(await Harness.AnalyzeAsync(source));
+        var (_, output) = Harness.Generate(Harness.Compile(source));
+        Assert.Empty(Harness.Errors(output));
+    }
+
     private static Document CreateDocument(string source)
     {
         var workspace = new AdhocWorkspace();
@@ -119,7 +239,7 @@ public class CodeFixTests
     {
         var compilation = (CSharpCompilation)(await document.Project.GetCompilationAsync())!;
         var (_, output) = Harness.Generate(compilation);
-        var all = await output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer())).GetAnalyzerDiagnosticsAsync();
+        var all = await output.WithAnalyzers(Harness.Analyzers).GetAnalyzerDiagnosticsAsync();
         return all.Where(d => d.Id == id).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
     }
 

@@ -49,7 +49,13 @@ internal static class Harness
         return (driver.GetRunResult(), output);
     }
 
-    /// <summary>The ModelGen analyzer's diagnostics on the compilation after generation (as in a real build).</summary>
+    /// <summary>Every ModelGen analyzer, as the package ships them: shapes and declarations, and data leakage.</summary>
+    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer(), new LeakageAnalyzer());
+
+    /// <summary>Every rule of every ModelGen analyzer.</summary>
+    public static ImmutableArray<DiagnosticDescriptor> Rules { get; } = Analyzers.SelectMany(a => a.SupportedDiagnostics).ToImmutableArray();
+
+    /// <summary>The ModelGen analyzers' diagnostics on the compilation after generation (as in a real build).</summary>
     public static Task<ImmutableArray<Diagnostic>> AnalyzeAsync(params string[] sources) => AnalyzeAsync(Compile(sources));
 
     /// <summary>
@@ -62,7 +68,7 @@ internal static class Harness
         var (_, output) = Generate(compilation);
         var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
             onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: reportSuppressed);
-        var withAnalyzers = output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer()), options);
+        var withAnalyzers = output.WithAnalyzers(Analyzers, options);
         var all = await withAnalyzers.GetAllDiagnosticsAsync();
         Assert.DoesNotContain(all, d => d.Id == "AD0001");
         return all.Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal)).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();

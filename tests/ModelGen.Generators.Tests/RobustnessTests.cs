@@ -88,10 +88,39 @@ public class RobustnessTests
         }
         """;
 
+    private const string LeakyExperiment = """
+        using System;
+        using ModelGen;
+        using ModelGen.Data;
+
+        [Model(Input = new[] { 2 })]
+        public partial class Net { [Dense(2)] private partial Tensor Out(Tensor x); }
+
+        public static class Experiment
+        {
+            static FittedTransformer FitAll(Table<Unsplit> t) => new StandardScaler().Fit(t.AsTrain());
+
+            public static void Run(TableSchema schema)
+            {
+                var rows = CsvReader.ReadTable("r.csv", schema).WithRole("day", ColumnRole.Timestamp);
+                var scaler = FitAll(rows);
+                var (train, test) = Split.TrainTest(rows, 0.2, SplitKind.Random, seed: 1);
+                var testData = scaler.Transform(test).ToDataset(TargetKind.ClassIndex);
+                foreach (var fold in Split.KFold(train, 3, SplitKind.TimeOrdered, 1))
+                {
+                    var m = new Net(fold.Index);
+                    m.Fit(scaler.Transform(fold.Train).ToDataset(TargetKind.ClassIndex), testData, onEpoch: e => Console.WriteLine(e));
+                    Console.WriteLine(m.Evaluate(testData));
+                }
+            }
+        }
+        """;
+
     private static string Source(string name) => name switch
     {
         nameof(SequentialMlp) => SequentialMlp,
         nameof(ResidualGraph) => ResidualGraph,
+        nameof(LeakyExperiment) => LeakyExperiment,
         _ => WithMistakes,
     };
 
@@ -99,6 +128,7 @@ public class RobustnessTests
     [InlineData(nameof(SequentialMlp))]
     [InlineData(nameof(ResidualGraph))]
     [InlineData(nameof(WithMistakes))]
+    [InlineData(nameof(LeakyExperiment))]
     public async Task EveryTokenPrefix_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         string source = Source(name);
@@ -113,6 +143,7 @@ public class RobustnessTests
     [InlineData(nameof(SequentialMlp))]
     [InlineData(nameof(ResidualGraph))]
     [InlineData(nameof(WithMistakes))]
+    [InlineData(nameof(LeakyExperiment))]
     public async Task EveryTokenDeleted_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         // Prefixes never close the class; a single missing token in the middle (a ')' or a '=>') leaves the rest intact.
@@ -125,7 +156,7 @@ public class RobustnessTests
     private static async Task AssertNoCrashes(IEnumerable<(string Where, string Text)> variants)
     {
         var failures = new List<string>();
-        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer());
+        var analyzers = Harness.Analyzers;
         foreach (var (where, text) in variants)
         {
             var driver = Harness.CreateDriver().RunGeneratorsAndUpdateCompilation(Harness.Compile(text), out var output, out var generatorDiagnostics);
@@ -148,5 +179,12 @@ public class RobustnessTests
         // The full file is the last prefix above; here its diagnostics are pinned so the sample keeps exercising the rules.
         var ids = (await Harness.AnalyzeAsync(WithMistakes)).Select(d => d.Id).Distinct().OrderBy(id => id).ToArray();
         Assert.Equal(new[] { "MG0001", "MG0002", "MG0004", "MG0005", "MG0010", "MG0011", "MG0012" }, ids);
+    }
+
+    [Fact]
+    public async Task TheLeakyExperiment_IsDiagnosedNotCrashedOn()
+    {
+        var found = (await Harness.AnalyzeAsync(LeakyExperiment)).Select(d => d.Id).ToArray();
+        Assert.Equal(new[] { "MG0019", "MG0026", "MG0023", "MG0024" }, found);
     }
 }

@@ -21,3 +21,17 @@ public partial class MnistMlp
     [Dense(1024, Activation.ReLU)] private partial Tensor Hidden2(Tensor x);
     [Dense(10)] private partial Tensor Logits(Tensor x);
 }
+
+/// <summary>lenet5: 1×28×28 → Conv 6@5×5 pad 2 + ReLU → MaxPool 2 → Conv 16@5×5 + ReLU → MaxPool 2 → Flatten (400) → Dense 120 + ReLU → Dense 84 + ReLU → Dense 10, batch 128.</summary>
+[Model(Input = new[] { 1, 28, 28 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class LeNet5
+{
+    [Conv2d(6, 5, Activation.ReLU, Padding = 2)] private partial Tensor C1(Tensor x);
+    [MaxPool2d(2)] private partial Tensor P1(Tensor x);
+    [Conv2d(16, 5, Activation.ReLU)] private partial Tensor C2(Tensor x);
+    [MaxPool2d(2)] private partial Tensor P2(Tensor x);
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(120, Activation.ReLU, In = 400)] private partial Tensor Fc1(Tensor x);
+    [Dense(84, Activation.ReLU)] private partial Tensor Fc2(Tensor x);
+    [Dense(10)] private partial Tensor Logits(Tensor x);
+}

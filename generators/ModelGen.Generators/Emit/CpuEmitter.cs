@@ -163,7 +163,7 @@ internal static class CpuEmitter
             }
             string rng = "rng" + layer.Name;
             bool kaiming = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU or ActivationKind.SiLU;
-            string slope = layer.Activation == ActivationKind.LeakyReLU ? Literals.Double(layer.NegativeSlope) : "0.0";
+            string slope = layer.Activation == ActivationKind.LeakyReLU ? Literals.FromFloat(layer.NegativeSlope) : "0.0";
             // Fan-in and fan-out count the inputs and outputs one weight touches: a conv filter sees (C/groups)·k·k inputs.
             int receptive = layer.Spatial is { } sp ? sp.Kernel * sp.Kernel : 1;
             int fanIn = layer.Spatial is { } g ? lp.InFeatures / g.Groups * receptive : lp.InFeatures;
@@ -440,10 +440,10 @@ internal static class CpuEmitter
             if (plan.Nodes[n].RequiresGradient) w.Line($"private readonly T* {names.Grad(n)};");
         }
         if (convNodes.Count > 0) w.Line("private readonly T* _convWorkspace;   // unfolded patches, shared by every convolution");
-        var normNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "LayerNorm").ToList();
-        var dropNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "Dropout").ToList();
+        var normNodes = NodesOf(l => l.Kind == "LayerNorm");
+        var dropNodes = NodesOf(l => l.Kind == "Dropout");
         foreach (int n in normNodes) w.Line($"private readonly T* _{names.Label(n)}Mean, _{names.Label(n)}InvStd;   // per row, for backward");
-        var batchNormNodes = Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer].Kind == "BatchNorm").ToList();
+        var batchNormNodes = NodesOf(l => l.Kind == "BatchNorm");
         foreach (int n in batchNormNodes) w.Line($"private readonly T* _{names.Label(n)}Mean, _{names.Label(n)}InvStd;   // per channel, for backward");
         if (stateCount > 0) w.Line("private readonly T* _state;   // running statistics (Model.State)");
         foreach (int n in dropNodes) w.Line($"private readonly T* _{names.Label(n)}Mask;   // scaled keep mask of the last training pass");
@@ -790,7 +790,7 @@ internal static class CpuEmitter
         LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.Huber => $"LossKernels.Huber({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(spec.HuberDelta)}))",
-        _ => $"LossKernels.BinaryCrossEntropyWithLogits({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.Double(spec.PosWeight)}))",
+        _ => $"LossKernels.BinaryCrossEntropyWithLogits({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(spec.PosWeight)}))",
     };
 
     /// <summary>A name as a C# identifier: keywords get '@'.</summary>

@@ -9,12 +9,6 @@ internal static class Literals
 
     public static string Grouped(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    public static string Double(double value)
-    {
-        string text = value.ToString("R", CultureInfo.InvariantCulture);
-        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
-    }
-
     /// <summary>A value the user wrote as a float, printed as written (0.2, not 0.20000000298023224), as a double literal.</summary>
     public static string FromFloat(double value)
     {

@@ -51,7 +51,7 @@ partial class ResidualRegressor : global::ModelGen.Model
 
         // Down: weights [32, 16] Kaiming-normal, bias zeros
         var rngDown = new Rng(seed, stream: 1);
-        Initializers.KaimingNormal(parameters.Slice(544, 512), fanIn: 32, negativeSlope: 0.10000000149011612, ref rngDown);
+        Initializers.KaimingNormal(parameters.Slice(544, 512), fanIn: 32, negativeSlope: 0.1, ref rngDown);
         parameters.Slice(1056, 16).Clear();
 
         // Gate: weights [16, 16] Xavier-uniform, bias zeros

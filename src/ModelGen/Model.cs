@@ -36,6 +36,13 @@ public abstract class Model
     /// <summary>The loss minimised by <see cref="Fit"/>.</summary>
     public abstract Loss Loss { get; }
 
+    /// <summary>
+    /// The first layer that normalises with statistics of the training batch (BatchNorm), or null. Such a layer
+    /// cannot train on a batch of one row (the batch variance is zero), so <see cref="Fit"/> refuses batch
+    /// sizes that would produce one.
+    /// </summary>
+    protected virtual string? BatchStatisticsLayer => null;
+
     /// <summary>Elements of one sample's target: 1 (a class index) for softmax cross-entropy, else <see cref="OutputSize"/>.</summary>
     public int TargetSize => Loss == Loss.SoftmaxCrossEntropy ? 1 : OutputSize;
 
@@ -238,6 +245,7 @@ public abstract class Model
 
         int batch = Math.Min(batchSize, train.Count);
         int group = (int)Math.Min((long)batch * accumulationSteps, train.Count);
+        CheckBatchStatistics(train.Count, batch, group);
         EnsureStaging(batch);
         GraphFor(batch).SetRandomSeed(seed);
         var order = new int[train.Count];
@@ -434,6 +442,21 @@ public abstract class Model
     {
         if (data.FeatureCount != InputSize)
             throw new ArgumentException($"'{name}' has {data.FeatureCount} features per row, but {GetType().Name} takes inputs of {InputSize}.", name);
+    }
+
+    /// <summary>Refuses a training micro-batch of one row when a layer needs batch statistics.</summary>
+    private void CheckBatchStatistics(int rows, int batch, int group)
+    {
+        if (BatchStatisticsLayer is not { } layer) return;
+        int lastGroup = rows % group == 0 ? group : rows % group;
+        int lastBatch = lastGroup % batch == 0 ? batch : lastGroup % batch;
+        if (batch > 1 && lastBatch > 1) return;
+        string where = rows == 1 ? "the training set has 1 row"
+            : batch == 1 ? "the batch size is 1"
+            : $"the last micro-batch of every epoch has 1 row ({rows} rows = {(rows - 1) / batch}·{batch} + 1)";
+        throw new ArgumentException(
+            $"{GetType().Name}.{layer} is a BatchNorm layer and needs at least 2 rows per training batch, but {where}; " +
+            "choose a batch size that does not leave a single row, or drop or add rows.", "batchSize");
     }
 
     private void CheckData(Dataset data, string name)

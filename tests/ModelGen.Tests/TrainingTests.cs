@@ -250,4 +250,30 @@ public class ConvolutionModelTests
         model.Evaluate(Dataset.ForClassification(x, 50, labels, 3), batchSize: 40);
         Assert.Equal(state, model.State.ToArray());
     }
+    [Theory]
+    [InlineData(41, 8, 1, "the last micro-batch of every epoch has 1 row (41 rows = 5·8 + 1)")]
+    [InlineData(40, 1, 1, "the batch size is 1")]
+    [InlineData(1, 8, 1, "the training set has 1 row")]
+    [InlineData(41, 4, 2, "the last micro-batch of every epoch has 1 row (41 rows = 10·4 + 1)")]
+    public void BatchNorm_RefusesATrainingBatchOfOneRow_BeforeTraining(int rows, int batchSize, int accumulationSteps, string why)
+    {
+        var model = new ModelGen.Tests.Models.BatchNormNet(seed: 2);
+        var before = model.Parameters.ToArray();
+        var data = Dataset.ForClassification(new float[rows * 50], 50, new int[rows], 3);
+        var error = Assert.Throws<ArgumentException>(() => model.Fit(data, epochs: 1, batchSize: batchSize, accumulationSteps: accumulationSteps));
+        Assert.Equal("batchSize", error.ParamName);
+        Assert.Contains("BatchNormNet.", error.Message);
+        Assert.Contains(why, error.Message);
+        Assert.Equal(before, model.Parameters.ToArray());   // nothing trained
+    }
+
+    [Theory]
+    [InlineData(42, 8, 1)]   // last batch 2
+    [InlineData(42, 4, 3)]   // groups of 12: 42 = 3·12 + 6, last micro-batches 4 and 2
+    public void BatchNorm_TrainsWhenNoMicroBatchHasOneRow(int rows, int batchSize, int accumulationSteps)
+    {
+        var model = new ModelGen.Tests.Models.BatchNormNet(seed: 2);
+        var data = Dataset.ForClassification(new float[rows * 50], 50, new int[rows], 3);
+        Assert.Single(model.Fit(data, epochs: 1, batchSize: batchSize, accumulationSteps: accumulationSteps));
+    }
 }

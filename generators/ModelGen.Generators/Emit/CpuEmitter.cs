@@ -135,6 +135,12 @@ internal static class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line("protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);");
         w.Line();
+        if (spec.Layers.FirstOrDefault(l => l.Kind == "BatchNorm") is { } batchNorm)
+        {
+            w.Line("/// <inheritdoc/>");
+            w.Line($"protected override string? BatchStatisticsLayer => {Literals.String(batchNorm.Name)};");
+            w.Line();
+        }
     }
 
     private static void WriteInitialize(IndentedWriter w, ModelSpec spec, ShapePlan plan)

@@ -50,7 +50,7 @@ internal static class Harness
     }
 
     /// <summary>Every ModelGen analyzer, as the package ships them: shapes and declarations, and data leakage.</summary>
-    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer(), new LeakageAnalyzer());
+    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer(), new LeakageAnalyzer(), new FitDataAnalyzer());
 
     /// <summary>Every rule of every ModelGen analyzer.</summary>
     public static ImmutableArray<DiagnosticDescriptor> Rules { get; } = Analyzers.SelectMany(a => a.SupportedDiagnostics).ToImmutableArray();

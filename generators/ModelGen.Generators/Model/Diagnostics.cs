@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 namespace ModelGen.Generators.Model;
 
 /// <summary>Every ModelGen diagnostic, in one place. Reported by the analyzers; the generator never reports.</summary>
-internal static class Diagnostics
+internal static partial class Diagnostics
 {
     public const string DeclarationCategory = "ModelGen.Declaration";
     public const string ShapesCategory = "ModelGen.Shapes";

@@ -34,6 +34,9 @@ partial class BatchNormCnn : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    protected override string? BatchStatisticsLayer => "Norm";
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.

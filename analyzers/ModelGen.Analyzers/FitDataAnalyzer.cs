@@ -1,0 +1,271 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Analyzers;
+
+/// <summary>
+/// Checks the data handed to a generated model's <c>Fit</c>, <c>Evaluate</c>, <c>Predict</c> and
+/// <c>PredictClasses</c> against the model's declared shapes and loss, where the method body shows the
+/// data's sizes (a <c>Dataset.ForClassification</c>/<c>ForRegression</c> call with constant sizes, followed
+/// through locals, <c>Slice</c>, <c>MapFeatures</c> and <c>Split</c>). Data whose sizes are only known at run
+/// time (read from a file) is left to the run-time checks, which say the same thing.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FitDataAnalyzer : DiagnosticAnalyzer
+{
+    private const int MaxDepth = 16;
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Diagnostics.DataFit);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var modelAttribute = start.Compilation.GetTypeByMetadataName(ModelParser.ModelAttributeName);
+            var modelBase = start.Compilation.GetTypeByMetadataName("ModelGen.Model");
+            var dataset = start.Compilation.GetTypeByMetadataName("ModelGen.Dataset");
+            if (modelAttribute is null || modelBase is null || dataset is null) return;
+            var models = new ConcurrentDictionary<INamedTypeSymbol, ModelFacts?>(SymbolEqualityComparer.Default);
+            start.RegisterOperationAction(
+                operation => AnalyzeCall(operation, new Symbols(modelAttribute, modelBase, dataset), models),
+                OperationKind.Invocation);
+        });
+    }
+
+    private sealed record Symbols(INamedTypeSymbol ModelAttribute, INamedTypeSymbol ModelBase, INamedTypeSymbol Dataset);
+
+    /// <summary>What the data checks need to know of a model, from the generator's parser and shape engine.</summary>
+    private sealed record ModelFacts(string Name, int InputSize, string InputShape, int OutputSize, LossKind Loss, int TargetWidth, string? BatchNormLayer);
+
+    /// <summary>What the method body shows about a Dataset value; null members are unknown.</summary>
+    private sealed record DataFacts(Location Origin, string Factory, int? Features, string FeaturesText, int? TargetWidth, string TargetText,
+        bool Classification, int? MaxLabel, string LabelText, int? Rows)
+    {
+        public static readonly DataFacts Unknown = new(Location.None, "", null, "", null, "", false, null, "", null);
+    }
+
+    private static void AnalyzeCall(OperationAnalysisContext context, Symbols symbols, ConcurrentDictionary<INamedTypeSymbol, ModelFacts?> models)
+    {
+        var call = (IInvocationOperation)context.Operation;
+        var method = call.TargetMethod;
+        if (method.Name is not ("Fit" or "Evaluate" or "Predict" or "PredictClasses")) return;
+        if (!SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, symbols.ModelBase)) return;
+        if (call.Instance?.Type is not INamedTypeSymbol modelType) return;
+        var model = models.GetOrAdd(modelType, t => Describe(t, symbols.ModelAttribute, context.CancellationToken));
+        if (model is null) return;
+
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Parameter is null || !SymbolEqualityComparer.Default.Equals(argument.Parameter.Type, symbols.Dataset)) continue;
+            if (argument.ArgumentKind != ArgumentKind.Explicit) continue;
+            var data = Resolve(argument.Value, symbols, 0);
+            if (data.Origin == Location.None) continue;
+            string name = "'" + argument.Value.Syntax.ToString() + "'";
+            var at = argument.Value.Syntax.GetLocation();
+            var origin = new[] { data.Origin };
+
+            if (data.Features is int features && features != model.InputSize)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DataFeatureMismatch, at, origin, model.Name,
+                    Int(model.InputSize), model.InputShape, name, Int(features), data.FeaturesText));
+                continue;
+            }
+            // Predict only reads features; the targets matter for the methods that compute a loss.
+            if (method.Name is "Predict" or "PredictClasses") continue;
+            if (data.TargetWidth is int width && width != model.TargetWidth)
+            {
+                string needs = model.Loss == LossKind.SoftmaxCrossEntropy
+                    ? (model.TargetWidth == 1 ? "one class index" : Int(model.TargetWidth) + " class indices")
+                    : (model.TargetWidth == 1 ? "1 target (its output width)" : Int(model.TargetWidth) + " targets (its output width)");
+                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DataTargetMismatch, at, origin, model.Name,
+                    model.Loss.ToString(), needs, name, Int(width), data.TargetText));
+                continue;
+            }
+            if (model.Loss == LossKind.SoftmaxCrossEntropy && data.MaxLabel is int maxLabel && maxLabel >= model.OutputSize)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DataClassCountMismatch, at, origin, name,
+                    Int(maxLabel), data.LabelText, model.Name, Int(model.OutputSize), Int(model.OutputSize - 1)));
+                continue;
+            }
+            if (method.Name == "Fit" && argument.Parameter.Name == "train" && model.BatchNormLayer is { } layer)
+                CheckBatchStatistics(context, call, model, layer, data);
+        }
+    }
+
+    /// <summary>The same arithmetic as Model.Fit's run-time check: which micro-batch would hold a single row.</summary>
+    private static void CheckBatchStatistics(OperationAnalysisContext context, IInvocationOperation call, ModelFacts model, string layer, DataFacts data)
+    {
+        var batchArgument = call.Arguments.FirstOrDefault(a => a.Parameter?.Name == "batchSize");
+        var stepsArgument = call.Arguments.FirstOrDefault(a => a.Parameter?.Name == "accumulationSteps");
+        if (batchArgument?.Value.ConstantValue is not { HasValue: true, Value: int batchSize } || batchSize < 1) return;
+        int steps = stepsArgument?.Value.ConstantValue is { HasValue: true, Value: int s } && s >= 1 ? s : 1;
+        var at = batchArgument.ArgumentKind == ArgumentKind.Explicit ? batchArgument.Syntax.GetLocation() : call.Syntax.GetLocation();
+
+        string? why = null;
+        if (data.Rows is int rows && rows > 0)
+        {
+            int batch = System.Math.Min(batchSize, rows);
+            int group = (int)System.Math.Min((long)batch * steps, rows);
+            int lastGroup = rows % group == 0 ? group : rows % group;
+            int lastBatch = lastGroup % batch == 0 ? batch : lastGroup % batch;
+            if (rows == 1) why = "the training set has 1 row";
+            else if (batch == 1) why = "the batch size is 1";
+            else if (lastBatch == 1) why = $"the last micro-batch of every epoch has 1 row ({Int(rows)} rows = {Int((rows - 1) / batch)}·{Int(batch)} + 1)";
+        }
+        else if (batchSize == 1) why = "the batch size is 1";
+        if (why is not null)
+            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.BatchNormSingleRowBatch, at, model.Name, layer, why));
+    }
+
+    private static ModelFacts? Describe(INamedTypeSymbol type, INamedTypeSymbol modelAttribute, System.Threading.CancellationToken cancellationToken)
+    {
+        var attribute = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, modelAttribute));
+        if (attribute is null) return null;
+        var parsed = ModelParser.Parse(type, attribute, cancellationToken);
+        // A model with declaration or shape errors has those reported first; its data cannot be judged.
+        if (parsed.Spec.HasDeclarationErrors || parsed.Spec.Graph.Output < 0) return null;
+        var plan = ShapeInference.Infer(parsed.Spec);
+        if (plan.HasErrors || !plan.Nodes[0].IsKnown || !plan.Nodes[parsed.Spec.Graph.Output].IsKnown) return null;
+
+        var output = plan.Nodes[parsed.Spec.Graph.Output].Shape;
+        int outputSize = plan.Nodes[parsed.Spec.Graph.Output].Size;
+        // Softmax cross-entropy takes one class index per position: all output axes but the last (classes).
+        int targetWidth = parsed.Spec.Loss == LossKind.SoftmaxCrossEntropy
+            ? output.Take(output.Count - 1).Aggregate(1, (a, b) => a * b)
+            : outputSize;
+        if (parsed.Spec.Loss == LossKind.SoftmaxCrossEntropy) outputSize = output[output.Count - 1];
+        string? batchNorm = parsed.Spec.Layers.FirstOrDefault(l => l.Kind == "BatchNorm")?.Name;
+        return new ModelFacts(type.Name, plan.Nodes[0].Size, ShapeInference.Text(plan.Nodes[0].Shape), outputSize, parsed.Spec.Loss, targetWidth, batchNorm);
+    }
+
+    /// <summary>Follows a Dataset-valued expression back to the factory call that made it, inside one method body.</summary>
+    private static DataFacts Resolve(IOperation? operation, Symbols symbols, int depth)
+    {
+        if (operation is null || depth > MaxDepth) return DataFacts.Unknown;
+        switch (operation)
+        {
+            case IConversionOperation conversion:
+                return Resolve(conversion.Operand, symbols, depth + 1);
+            case IParenthesizedOperation parenthesized:
+                return Resolve(parenthesized.Operand, symbols, depth + 1);
+            case IInvocationOperation call when SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, symbols.Dataset):
+                return call.TargetMethod.Name switch
+                {
+                    "ForClassification" => FromFactory(call, classification: true),
+                    "ForRegression" => FromFactory(call, classification: false),
+                    // Same columns, other rows: the widths carry over, the row count does not.
+                    "Slice" or "MapFeatures" => Resolve(call.Instance, symbols, depth + 1) with { Rows = null },
+                    _ => DataFacts.Unknown,
+                };
+            case ILocalReferenceOperation local:
+                return ResolveLocal(local, symbols, depth);
+            default:
+                return DataFacts.Unknown;
+        }
+    }
+
+    /// <summary>A local's value when it is written exactly once in the method body (declaration, assignment or deconstruction of Split).</summary>
+    private static DataFacts ResolveLocal(ILocalReferenceOperation reference, Symbols symbols, int depth)
+    {
+        var root = reference as IOperation;
+        while (root.Parent is not null) root = root.Parent;
+        IOperation? value = null;
+        int writes = 0;
+        foreach (var node in root.Descendants())
+        {
+            switch (node)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local):
+                    if (declarator.GetVariableInitializer() is { } initializer) { writes++; value = initializer.Value; }
+                    break;
+                case ISimpleAssignmentOperation assignment when assignment.Target is ILocalReferenceOperation target
+                                                                && SymbolEqualityComparer.Default.Equals(target.Local, reference.Local):
+                    writes++;
+                    value = assignment.Value;
+                    break;
+                case IDeconstructionAssignmentOperation deconstruction when Writes(deconstruction.Target, reference.Local):
+                    writes++;
+                    value = deconstruction.Value is IInvocationOperation { TargetMethod.Name: "Split" } split
+                            && SymbolEqualityComparer.Default.Equals(split.TargetMethod.ContainingType, symbols.Dataset)
+                        ? split.Instance
+                        : null;
+                    break;
+            }
+        }
+        if (writes != 1 || value is null) return DataFacts.Unknown;
+        var facts = Resolve(value, symbols, depth + 1);
+        // Split's parts keep the widths; their row counts depend on where it cuts.
+        return value.Parent is IInvocationOperation { TargetMethod.Name: "Split" } ? facts with { Rows = null } : facts;
+    }
+
+    private static bool Writes(IOperation target, ILocalSymbol local) => target switch
+    {
+        IDeclarationExpressionOperation declaration => Writes(declaration.Expression, local),
+        ITupleOperation tuple => tuple.Elements.Any(e => Writes(e, local)),
+        ILocalReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Local, local),
+        _ => false,
+    };
+
+    private static DataFacts FromFactory(IInvocationOperation call, bool classification)
+    {
+        IArgumentOperation? Argument(string name) => call.Arguments.FirstOrDefault(a => a.Parameter?.Name == name);
+        static int? Constant(IArgumentOperation? argument) => argument?.Value.ConstantValue is { HasValue: true, Value: int v } ? v : null;
+        string Describe(string parameter, int value) =>
+            (Argument(parameter)?.ArgumentKind == ArgumentKind.DefaultValue ? $"{parameter} is {Int(value)} by default" : $"{parameter}: {Int(value)}")
+            + $" in Dataset.{call.TargetMethod.Name} at line {Int(call.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1)}";
+
+        int? features = Constant(Argument("featureCount"));
+        int? width = classification ? 1 : Constant(Argument("targetWidth"));
+        int? rows = RowCount(Argument(classification ? "labels" : "targets")?.Value, width);
+        if (rows is null && features is int f && f > 0 && ArrayLength(Argument("features")?.Value) is int length && length % f == 0) rows = length / f;
+
+        int? maxLabel = null;
+        string labelText = "";
+        if (classification)
+        {
+            if (Constant(Argument("classCount")) is int classCount && classCount > 0)
+            {
+                maxLabel = classCount - 1;
+                labelText = Describe("classCount", classCount);
+            }
+            else if (Argument("labels")?.Value is IArrayCreationOperation { Initializer: { } labels }
+                     && labels.ElementValues.Length > 0
+                     && labels.ElementValues.All(e => e.ConstantValue is { HasValue: true, Value: int }))
+            {
+                maxLabel = labels.ElementValues.Max(e => (int)e.ConstantValue.Value!);
+                labelText = $"the label array in Dataset.{call.TargetMethod.Name} at line {Int(call.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1)}";
+            }
+        }
+        return new DataFacts(call.Syntax.GetLocation(), call.TargetMethod.Name,
+            features, features is int fc ? Describe("featureCount", fc) : "",
+            width, width is int w ? (classification ? $"Dataset.{call.TargetMethod.Name} gives one label per row" : Describe("targetWidth", w)) : "",
+            classification, maxLabel, labelText, rows);
+    }
+
+    /// <summary>Rows of a dataset from the length of its label or target array, where that length is a constant.</summary>
+    private static int? RowCount(IOperation? targets, int? width)
+    {
+        if (width is not int w || w < 1 || ArrayLength(targets) is not int length || length % w != 0) return null;
+        return length / w;
+    }
+
+    private static int? ArrayLength(IOperation? array)
+    {
+        while (array is IConversionOperation conversion) array = conversion.Operand;
+        if (array is not IArrayCreationOperation creation || creation.DimensionSizes.Length != 1) return null;
+        if (creation.DimensionSizes[0].ConstantValue is { HasValue: true, Value: int n }) return n;
+        return creation.Initializer?.ElementValues.Length;
+    }
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -255,6 +255,8 @@ public abstract class Model
         float baseRate = optimizer.LearningRate;
         long step = 0;
         float[]? bestParameters = earlyStopping is { RestoreBestWeights: true } ? new float[_parameters.Length] : null;
+        // BatchNorm's running statistics belong to the weights they were learned with: kept and restored together.
+        float[]? bestState = bestParameters is null ? null : new float[State.Length];
         float best = float.NaN;
         int wait = 0;
         _accumulatedCount = 0;
@@ -309,6 +311,7 @@ public abstract class Model
                     history.BestEpoch = epoch;
                     history.BestValue = value;
                     if (bestParameters is not null) _parameters.AsSpan().CopyTo(bestParameters);
+                    if (bestState is not null) State.CopyTo(bestState);
                 }
                 else if (++wait >= earlyStopping.Patience && epoch < epochs)
                 {
@@ -319,7 +322,11 @@ public abstract class Model
             }
             if (bestParameters is not null && history.BestEpoch is int bestEpoch)
             {
-                if (bestEpoch != history.Count) bestParameters.AsSpan().CopyTo(_parameters);
+                if (bestEpoch != history.Count)
+                {
+                    bestParameters.AsSpan().CopyTo(_parameters);
+                    bestState.AsSpan().CopyTo(State);
+                }
                 history.RestoredBestWeights = true;
             }
         }

@@ -152,6 +152,34 @@ public class FitFeatureTests
     }
 
     [Fact]
+    public void EarlyStopping_RestoresBatchNormRunningStatistics_WithTheBestWeights()
+    {
+        Dataset Data(int rows, int seed)
+        {
+            var rng = new ModelGen.Compute.Rng(seed);
+            var x = new float[rows * 50];
+            var labels = new int[rows];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextGaussian() * 2 + 1);
+            for (int i = 0; i < labels.Length; i++) labels[i] = rng.NextInt(3);
+            return Dataset.ForClassification(x, 50, labels, 3);
+        }
+        var train = Data(30, 1);
+        var validation = Data(200, 2);
+        var model = new ModelGen.Tests.Models.BatchNormNet(seed: 4);
+        var states = new List<float[]>();
+        var history = model.Fit(train, validation, epochs: 200, batchSize: 10, optimizer: new Adam(0.03f), seed: 1,
+            onEpoch: _ => states.Add(model.State.ToArray()),
+            earlyStopping: new EarlyStopping(EarlyStopMetric.ValidationLoss, patience: 3));
+
+        Assert.True(history.StoppedEarly && history.RestoredBestWeights, history.ToString());
+        int best = history.BestEpoch!.Value;
+        Assert.NotEqual(states[best - 1], states[^1]);
+        Assert.Equal(states[best - 1], model.State.ToArray());
+        // Inference uses the running statistics: with weights and statistics of the best epoch, its loss comes back.
+        Assert.Equal(history.BestValue!.Value, model.Evaluate(validation).Loss, 5);
+    }
+
+    [Fact]
     public void EarlyStopping_WithoutRestore_KeepsTheLastParameters_AndMonitorsAccuracy()
     {
         var train = RandomLabels(30, 1);

@@ -46,6 +46,12 @@ public class GradientCheckTests
             nameof(ConvResidualNet) => Create(new ConvResidualNet.Graph<double>(4), ConvResidualNet.TotalParameters, ConvResidualNet.Initialize),
             _ => throw new ArgumentException(model),
         };
+        Check(model, graph, parameters, binaryTargets: model == nameof(BceNet));
+    }
+
+    /// <summary>Compares every parameter's analytic gradient with central differences on a batch of 4 random samples.</summary>
+    internal static void Check(string model, ModelGraph<double> graph, double[] parameters, bool binaryTargets = false)
+    {
         const int batch = 4;
         var rng = new Rng(123);
         var input = new double[batch * graph.InputSize];
@@ -53,7 +59,7 @@ public class GradientCheckTests
         var targets = new double[batch * graph.TargetSize];
         for (int i = 0; i < targets.Length; i++)
             targets[i] = graph.TargetSize == 1 && graph.OutputSize > 1 ? rng.NextInt(graph.OutputSize)   // class index
-                : model == nameof(BceNet) ? rng.NextInt(2)                                                // 0/1 label
+                : binaryTargets ? rng.NextInt(2)                                                          // 0/1 label
                 : rng.NextGaussian();                                                                       // regression
         // Biases start at zero; move them off zero so their gradients are not a special case.
         for (int i = 0; i < parameters.Length; i++) parameters[i] += 0.1 * rng.NextGaussian();
@@ -89,12 +95,12 @@ public class GradientCheckTests
         Assert.Contains(gradients, g => g != 0);
     }
 
-    private static (ModelGraph<double>, double[]) Create(ModelGraph<double> graph, int count, InitializeAction initialize)
+    internal static (ModelGraph<double>, double[]) Create(ModelGraph<double> graph, int count, InitializeAction initialize)
     {
         var parameters = new double[count];
         initialize(parameters, 7);
         return (graph, parameters);
     }
 
-    private delegate void InitializeAction(Span<double> parameters, int seed);
+    internal delegate void InitializeAction(Span<double> parameters, int seed);
 }

@@ -7,10 +7,10 @@ using ModelGen.Generators.Model;
 namespace ModelGen.Generators.Emit;
 
 /// <summary>Emits the C# half of a model: parameters, initialisation, eager layer methods, Summary() and the fused Graph&lt;T&gt;.</summary>
-internal static class CpuEmitter
+internal static partial class CpuEmitter
 {
     /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
-    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout");
+    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout" || ShapeInference.IsRecurrentFamily(l));
 
     private static bool HasDropout(ModelSpec spec) => spec.Layers.Any(l => l.Kind == "Dropout");
 
@@ -148,6 +148,8 @@ internal static class CpuEmitter
         w.Line("/// <summary>");
         w.Line("/// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family");
         w.Line("/// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.");
+        if (spec.Layers.Any(l => IsRecurrent(l) || l.Kind == "Conv1d"))
+            w.Line("/// LSTM, GRU and Conv1d layers follow PyTorch's defaults: uniform within ±1/√(hidden size or fan-in).");
         w.Line("/// </summary>");
         w.Line("public static void Initialize<T>(Span<T> parameters, int seed)");
         w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Outdent();
@@ -160,7 +162,8 @@ internal static class CpuEmitter
             var lp = plan.Layers[l];
             if (lp.ParameterCount == 0) continue;
             w.Line();
-            if (layer.Kind is "LayerNorm" or "BatchNorm")
+            if (WriteRecurrentFamilyInitialize(w, layer, lp, l)) continue;
+            if (HasGammaBeta(layer))
             {
                 w.Line($"// {layer.Name}: γ [{Literals.Int(lp.InFeatures)}] ones, β [{Literals.Int(lp.InFeatures)}] zeros");
                 w.Line($"parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.InFeatures)}).Fill(T.One);");
@@ -193,6 +196,7 @@ internal static class CpuEmitter
         {
             var layer = spec.Layers[l];
             var lp = plan.Layers[l];
+            if (WriteRecurrentFamilyLayerMethod(w, spec, plan, l)) continue;
             if (layer.Kind == "Flatten")
             {
                 w.Line($"/// <summary>Flatten layer '{layer.Name}': each sample becomes [{Literals.Int(lp.OutFeatures)}]. Runs eagerly on a tensor; the fused code uses a view.</summary>");
@@ -299,6 +303,7 @@ internal static class CpuEmitter
                         "BatchNorm" => "BatchNorm",
                         "Dropout" => "Dropout " + Literals.FromFloat(layer.Rate),
                         "Conv2d" => $"Conv2d {Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
+                        _ when RecurrentFamilyType(layer) is { } recurrentFamily => recurrentFamily,
                         _ => "Dense",
                     } + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
                     rows.Add(new[] { $"{layer.Name} ({type})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
@@ -381,7 +386,8 @@ internal static class CpuEmitter
         {
             var lp = plan.Layers[l];
             var layer = spec.Layers[l];
-            if (layer.Kind is "LayerNorm" or "BatchNorm")
+            if (WriteRecurrentOffsets(w, layer, lp)) continue;
+            if (HasGammaBeta(layer))
             {
                 w.Line($"private const int {layer.Name}Gamma = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(lp.InFeatures)}]");
                 w.Line($"private const int {layer.Name}Beta = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.InFeatures)}]");
@@ -392,7 +398,7 @@ internal static class CpuEmitter
             if (layer.Bias) w.Line($"private const int {layer.Name}Bias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.OutFeatures)}]");
         }
         var slopes = spec.Layers.Where(l => l.Activation == ActivationKind.LeakyReLU).ToList();
-        var norms = spec.Layers.Where(l => l.Kind is "LayerNorm" or "BatchNorm").ToList();
+        var norms = spec.Layers.Where(HasGammaBeta).ToList();
         var stateOffsets = StateOffsets(spec, plan, out int stateCount);
         if (stateCount > 0)
         {
@@ -433,6 +439,7 @@ internal static class CpuEmitter
             n => ConvGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n"), names);
         WriteShapeFunctions(w, "// Pooling geometry of each call site.", "Pool2dShape", poolNodes,
             n => PoolGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n"), names);
+        WriteRecurrentFamilyShapeFunctions(w, spec, plan, names);
         var maxPools = poolNodes.Where(n => spec.Layers[nodes[n].Layer].Kind == "MaxPool2d").ToList();
 
         // Workspace fields.
@@ -445,7 +452,8 @@ internal static class CpuEmitter
             if (names.HasPre(n)) w.Line($"private readonly T* {names.Pre(n)};");
             if (plan.Nodes[n].RequiresGradient) w.Line($"private readonly T* {names.Grad(n)};");
         }
-        if (convNodes.Count > 0) w.Line("private readonly T* _convWorkspace;   // unfolded patches, shared by every convolution");
+        var convWorkspaceNodes = convNodes.Concat(NodesOf(l => l.Kind == "Conv1d")).ToList();
+        if (convWorkspaceNodes.Count > 0) w.Line("private readonly T* _convWorkspace;   // unfolded patches, shared by every convolution");
         var normNodes = NodesOf(l => l.Kind == "LayerNorm");
         var dropNodes = NodesOf(l => l.Kind == "Dropout");
         foreach (int n in normNodes) w.Line($"private readonly T* _{names.Label(n)}Mean, _{names.Label(n)}InvStd;   // per row, for backward");
@@ -454,6 +462,7 @@ internal static class CpuEmitter
         if (stateCount > 0) w.Line("private readonly T* _state;   // running statistics (Model.State)");
         foreach (int n in dropNodes) w.Line($"private readonly T* _{names.Label(n)}Mask;   // scaled keep mask of the last training pass");
         foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
+        WriteRecurrentFamilyFields(w, spec, plan, names);
         w.Line();
 
         w.Line("/// <summary>Allocates the workspace for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
@@ -487,9 +496,10 @@ internal static class CpuEmitter
                 foreach (var pair in stateOffsets)
                     w.Line($"new Span<T>(_state + {spec.Layers[pair.Key].Name}RunningVar, {Literals.Int(plan.Layers[pair.Key].InFeatures)}).Fill(T.One);   // running variance starts at 1, the mean at 0");
             }
-            if (convNodes.Count > 0)
+            WriteRecurrentFamilyAllocations(w, spec, plan, names);
+            if (convWorkspaceNodes.Count > 0)
             {
-                string largest = convNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
+                string largest = convWorkspaceNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
                     .Aggregate((a, b) => $"Math.Max({a}, {b})");
                 w.Line($"_convWorkspace = Allocate(checked((int){largest}));");
             }
@@ -562,6 +572,9 @@ internal static class CpuEmitter
                 string size = $"batch * {Literals.Int(plan.Nodes[n].Size)}L";
                 switch (node.Kind)
                 {
+                    case NodeKind.Layer when IsRecurrentFamilyCall(spec, names, n):
+                        WriteRecurrentFamilyForward(w, spec, plan, names, n);
+                        break;
                     case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Conv2d":
                     {
                         var layer = spec.Layers[node.Layer];
@@ -617,7 +630,7 @@ internal static class CpuEmitter
                         break;
                     }
                     case NodeKind.Layer when names.IsView(n):
-                        w.Line($"// {names.Label(n)} = Flatten({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, a view of the same memory");
+                        w.Line($"// {names.Label(n)} = {spec.Layers[node.Layer].Kind}({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, a view of the same memory");
                         break;
                     case NodeKind.Layer:
                     {
@@ -658,6 +671,9 @@ internal static class CpuEmitter
                 string? GradOf(int m) => plan.Nodes[m].RequiresGradient ? names.Grad(m) : null;
                 switch (node.Kind)
                 {
+                    case NodeKind.Layer when IsRecurrentFamilyCall(spec, names, n):
+                        WriteRecurrentFamilyBackward(w, spec, plan, names, n);
+                        break;
                     case NodeKind.Layer when spec.Layers[node.Layer].Kind == "LayerNorm":
                     {
                         var layer = spec.Layers[node.Layer];
@@ -731,9 +747,9 @@ internal static class CpuEmitter
     }
 
     /// <summary>Weights as stored: Dense [in, out]; Conv2d [out, in/groups, k, k].</summary>
-    private static int[] WeightShape(LayerSpec layer, LayerPlan lp) => layer.Kind == "Conv2d" && layer.Spatial is { } s
+    private static int[] WeightShape(LayerSpec layer, LayerPlan lp) => RecurrentFamilyWeightShape(layer, lp) ?? (layer.Kind == "Conv2d" && layer.Spatial is { } s
         ? new[] { lp.OutFeatures, s.Groups > 0 ? lp.InFeatures / s.Groups : 0, s.Kernel, s.Kernel }
-        : new[] { lp.InFeatures, lp.OutFeatures };
+        : new[] { lp.InFeatures, lp.OutFeatures });
 
     private static string SampleShape(EquatableArray<int> shape) => "[batch" + string.Concat(shape.Select(d => ", " + Literals.Int(d))) + "]";
 
@@ -751,14 +767,14 @@ internal static class CpuEmitter
     }
 
     /// <summary>One static geometry function per call site: <c>private static Conv2dShape C1Shape(int batch) => new(batch, …);</c></summary>
-    private static void WriteShapeFunctions(IndentedWriter w, string comment, string type, List<int> callSites, Func<int, string> geometry, ValueNames names)
+    private static void WriteShapeFunctions(IndentedWriter w, string comment, string type, List<int> callSites, Func<int, string> geometry, ValueNames names, string factory = "new")
     {
         if (callSites.Count == 0) return;
         w.Line(comment);
         foreach (int n in callSites)
         {
             var lines = geometry(n).Split('\n');
-            w.Line($"private static {type} {ShapeName(names, n)}(int batch) => new({lines[0]}");
+            w.Line($"private static {type} {ShapeName(names, n)}(int batch) => {factory}({lines[0]}");
             w.Indent();
             for (int i = 1; i < lines.Length; i++) w.Line(lines[i] + (i == lines.Length - 1 ? ");" : ""));
             w.Outdent();
@@ -828,8 +844,8 @@ internal static class CpuEmitter
 
         public string Label(int n) => _names[n];
 
-        /// <summary>A Flatten node owns no memory: its value and gradient are its input's, reshaped.</summary>
-        public bool IsView(int n) => _spec.Graph.Nodes[n].Kind == NodeKind.Layer && _spec.Layers[_spec.Graph.Nodes[n].Layer].Kind == "Flatten";
+        /// <summary>A Flatten or Reshape node owns no memory: its value and gradient are its input's, reshaped.</summary>
+        public bool IsView(int n) => _spec.Graph.Nodes[n].Kind == NodeKind.Layer && _spec.Layers[_spec.Graph.Nodes[n].Layer].Kind is "Flatten" or "Reshape";
 
         /// <summary>The node whose buffers hold node <paramref name="n"/>'s value and gradient.</summary>
         public int Storage(int n)

@@ -199,6 +199,38 @@ internal static partial class Diagnostics
         "Conv2d '{0}' declares In = {1}, but its input has {2} channels ({3})",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    // MG03xx: sequence and 1-D layers (LSTM, GRU, Conv1d, GroupNorm, Reshape).
+
+    public static readonly DiagnosticDescriptor NeedsTwoDimensionalSample = Rule("MG0301",
+        "Recurrent or 1-D layer needs a two-dimensional sample",
+        "{0} '{1}' needs {2} per sample, but gets {3}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor Conv1dOutputEmpty = Rule("MG0302",
+        "Conv1d output would be empty",
+        "Conv1d '{0}': {1}; the output would be empty",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor Conv1dStrideDropsPositions = Rule("MG0303",
+        "Conv1d stride skips the last positions",
+        "Conv1d '{0}': {1}, but {2} is not a multiple of the stride {3}, so the last {4} of the padded input never reach the output",
+        ShapesCategory, DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor GroupsDoNotDivideChannels = Rule("MG0304",
+        "Groups do not divide the channels",
+        "{0} '{1}': {2}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ReshapeElementCount = Rule("MG0305",
+        "Reshape changes the number of elements",
+        "Reshape '{0}': {1}, but its input {2}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor DeclaredInputMismatch = Rule("MG0306",
+        "Recurrent or Conv1d input size differs from the declared one",
+        "{1} '{0}' declares In = {2}, but its input has {3} {4} ({5})",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
@@ -206,5 +238,6 @@ internal static partial class Diagnostics
         GenericModel, InvalidForwardMethod, LayerNotUsed, DenseNeedsFlatInput, SharedLayerWidthMismatch,
         UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge,
         SpatialNeedsImage, WindowOutputEmpty, StrideDropsRows, SamePaddingInvalid, ChannelGroups, PoolPaddingTooLarge, ConvInChannelsMismatch,
+        NeedsTwoDimensionalSample, Conv1dOutputEmpty, Conv1dStrideDropsPositions, GroupsDoNotDivideChannels, ReshapeElementCount, DeclaredInputMismatch,
     };
 }

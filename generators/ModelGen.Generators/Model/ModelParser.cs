@@ -42,7 +42,7 @@ internal sealed class ParsedModel
 }
 
 /// <summary>Reads a [Model] class (symbols and syntax) into a <see cref="ModelSpec"/>. Never throws on user code.</summary>
-internal static class ModelParser
+internal static partial class ModelParser
 {
     public const string ModelAttributeName = "ModelGen.ModelAttribute";
     public const string ForwardAttributeName = "ModelGen.ForwardAttribute";
@@ -58,6 +58,11 @@ internal static class ModelParser
         ["ModelGen.LayerNormAttribute"] = "LayerNorm",
         ["ModelGen.BatchNormAttribute"] = "BatchNorm",
         ["ModelGen.DropoutAttribute"] = "Dropout",
+        ["ModelGen.LSTMAttribute"] = "LSTM",
+        ["ModelGen.GRUAttribute"] = "GRU",
+        ["ModelGen.Conv1dAttribute"] = "Conv1d",
+        ["ModelGen.GroupNormAttribute"] = "GroupNorm",
+        ["ModelGen.ReshapeAttribute"] = "Reshape",
     };
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
@@ -167,6 +172,7 @@ internal static class ModelParser
                         "MaxPool2d" or "AvgPool2d" => ParsePool(kind, method, attribute, diagnostics, locations, cancellationToken),
                         "LayerNorm" or "BatchNorm" => ParseNorm(kind, method, attribute, diagnostics, locations, cancellationToken),
                         "Dropout" => ParseDropout(method, attribute, diagnostics, locations, cancellationToken),
+                        "LSTM" or "GRU" or "Conv1d" or "GroupNorm" or "Reshape" => ParseRecurrentFamily(kind, method, attribute, diagnostics, locations, cancellationToken),
                         _ => ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken),
                     };
                     if (layer is not null) layers.Add(layer);

@@ -51,10 +51,18 @@ internal sealed record LayerSpec(
     SpatialSpec? Spatial = null,
     double Epsilon = 1e-5,
     double Rate = 0,
-    double Momentum = 0.1);
+    double Momentum = 0.1,
+    RecurrentSpec? Recurrent = null,
+    EquatableArray<int> Target = default);
 
 /// <summary>Window options of convolution and pooling layers (square kernels).</summary>
 internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Same);
+
+/// <summary>Options of LSTM and GRU layers.</summary>
+internal sealed record RecurrentSpec(bool Bidirectional, bool ReturnSequences)
+{
+    public int Directions => Bidirectional ? 2 : 1;
+}
 
 /// <summary>The dataflow graph of the forward pass; node 0 is the model input.</summary>
 internal sealed record GraphSpec(EquatableArray<GraphNode> Nodes, int Output, bool FromForwardMethod)

@@ -38,9 +38,9 @@ internal sealed record ShapePlan(
 /// The one shape engine: a pure function from a <see cref="ModelSpec"/> to a <see cref="ShapePlan"/>.
 /// The generator sizes its buffers with it; the analyzer reports its problems. Messages show the arithmetic.
 /// </summary>
-internal static class ShapeInference
+internal static partial class ShapeInference
 {
-    public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103";
+    public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103" or "MG0303";
 
     public static ShapePlan Infer(ModelSpec spec)
     {
@@ -77,6 +77,11 @@ internal static class ShapeInference
                 {
                     var layer = spec.Layers[node.Layer];
                     var input = shapes[node.A];
+                    if (IsRecurrentFamily(layer))
+                    {
+                        shapes[n] = InferRecurrentFamily(spec, n, layer, input, node.Layer, layerIn, layerInSource, problems);
+                        break;
+                    }
                     if (layer.Kind == "Flatten")
                     {
                         // [batch, d1, …, dk] → [batch, d1·…·dk]; one unknown factor makes the product unknown.
@@ -186,7 +191,7 @@ internal static class ShapeInference
         {
             var layer = spec.Layers[l];
             int inFeatures = layerInSource[l] >= 0 ? layerIn[l] : layer.DeclaredIn;
-            if (layer.Kind is "LayerNorm" or "BatchNorm")
+            if (layer.Kind is "LayerNorm" or "BatchNorm" or "GroupNorm")
             {
                 // γ then β, one per normalised feature or channel.
                 long affine = 2L * inFeatures;
@@ -194,15 +199,15 @@ internal static class ShapeInference
                 offset += affine;
                 continue;
             }
-            if (layer.Kind is "Flatten" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "Dropout")
+            if (layer.Kind is "Flatten" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "Dropout" or "Reshape")
             {
                 layerPlans.Add(new LayerPlan(inFeatures, inFeatures, -1, -1, 0, used[l]));
                 continue;
             }
             // Dense: weights [in, out]; Conv2d: weights [out, in/groups, k, k] (inFeatures is the input channels).
-            long weights = layer.Kind == "Conv2d" && layer.Spatial is { } sp
+            long weights = RecurrentFamilyWeights(layer, inFeatures) ?? (layer.Kind == "Conv2d" && layer.Spatial is { } sp
                 ? (long)layer.Units * (sp.Groups > 0 && inFeatures % sp.Groups == 0 ? inFeatures / sp.Groups : 0) * sp.Kernel * sp.Kernel
-                : (long)inFeatures * layer.Units;
+                : (long)inFeatures * layer.Units);
             long bias = layer.Bias ? layer.Units : 0;
             long count = weights + bias;
             if (offset + count <= int.MaxValue)
@@ -234,7 +239,7 @@ internal static class ShapeInference
         return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray());
     }
 
-    private static bool HasParameters(LayerSpec layer) => layer.Kind is "Dense" or "Conv2d" or "LayerNorm" or "BatchNorm";
+    private static bool HasParameters(LayerSpec layer) => layer.Kind is "Dense" or "Conv2d" or "LayerNorm" or "BatchNorm" or "Conv1d" or "GroupNorm" or "LSTM" or "GRU";
 
     /// <summary>Conv2d, MaxPool2d, AvgPool2d and GlobalAvgPool on [batch, C, H, W]: the arithmetic of PRODUCT.md's shape rules.</summary>
     private static Dim[] InferSpatial(ModelSpec spec, int n, LayerSpec layer, Dim[] input, int layerIndex, int[] layerIn, int[] layerInSource, List<ShapeProblem> problems)
@@ -335,6 +340,7 @@ internal static class ShapeInference
         var n = spec.Graph.Nodes[node];
         if (n.Kind == NodeKind.Layer && spec.Layers[n.Layer].Kind == "Flatten" && shapes?[n.A] is { Length: > 2 } flattened)
             return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {string.Join("·", flattened.Skip(1).Select(d => d.ToString()))} = {Dim.Product(flattened.Skip(1))})";
+        if (n.Kind == NodeKind.Layer && DescribeRecurrent(spec.Layers[n.Layer], n.Label) is { } recurrent) return recurrent;
         return n.Kind switch
         {
             NodeKind.Input => $"the input '{n.Label}'",

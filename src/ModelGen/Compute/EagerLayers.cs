@@ -7,7 +7,7 @@ namespace ModelGen.Compute;
 /// Runs one layer on a <see cref="Tensor"/>, outside the fused graph. Generated layer methods call
 /// this, so a model's <c>[Forward]</c> method can be stepped through eagerly with the same kernels.
 /// </summary>
-public static unsafe class EagerLayers
+public static unsafe partial class EagerLayers
 {
     /// <summary>Applies a dense layer whose weights (in×out) and bias sit at the given offsets of <paramref name="parameters"/>.</summary>
     /// <exception cref="ArgumentException">The input is not [batch, <paramref name="inFeatures"/>].</exception>

@@ -21,4 +21,11 @@ public static class Initializers
         double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
         for (int i = 0; i < weights.Length; i++) weights[i] = T.CreateTruncating((2.0 * rng.NextDouble() - 1.0) * limit);
     }
+
+    /// <summary>U(−bound, bound): PyTorch's default for recurrent layers (bound 1/√hidden) and 1-D convolutions (bound 1/√fan-in).</summary>
+    public static void Uniform<T>(Span<T> values, double bound, ref Rng rng)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = T.CreateTruncating((2.0 * rng.NextDouble() - 1.0) * bound);
+    }
 }

@@ -7,10 +7,10 @@ using ModelGen.Generators.Model;
 namespace ModelGen.Generators.Emit;
 
 /// <summary>Emits the C# half of a model: parameters, initialisation, eager layer methods, Summary() and the fused Graph&lt;T&gt;.</summary>
-internal static class CpuEmitter
+internal static partial class CpuEmitter
 {
     /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
-    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout");
+    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout" || l.Sequence is not null);
 
     private static bool HasDropout(ModelSpec spec) => spec.Layers.Any(l => l.Kind == "Dropout");
 
@@ -132,6 +132,7 @@ internal static class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line($"public override Loss Loss => Loss.{spec.Loss};");
         w.Line();
+        WriteLabelsPerSample(w, spec, plan);
         w.Line("/// <inheritdoc/>");
         w.Line("protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);");
         w.Line();
@@ -154,6 +155,11 @@ internal static class CpuEmitter
             var lp = plan.Layers[l];
             if (lp.ParameterCount == 0) continue;
             w.Line();
+            if (layer.Sequence is not null)
+            {
+                WriteSequenceInitialize(w, layer, lp, l);
+                continue;
+            }
             if (layer.Kind is "LayerNorm" or "BatchNorm")
             {
                 w.Line($"// {layer.Name}: γ [{Literals.Int(lp.InFeatures)}] ones, β [{Literals.Int(lp.InFeatures)}] zeros");
@@ -187,6 +193,11 @@ internal static class CpuEmitter
         {
             var layer = spec.Layers[l];
             var lp = plan.Layers[l];
+            if (layer.Sequence is not null)
+            {
+                WriteSequenceLayerMethod(w, spec, plan, l);
+                continue;
+            }
             if (layer.Kind == "Flatten")
             {
                 w.Line($"/// <summary>Flatten layer '{layer.Name}': each sample becomes [{Literals.Int(lp.OutFeatures)}]. Runs eagerly on a tensor; the fused code uses a view.</summary>");
@@ -250,7 +261,7 @@ internal static class CpuEmitter
             }
             string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
             w.Line($"/// <summary>");
-            w.Line($"/// Dense layer '{layer.Name}' ({Literals.Int(layer.Units)} units{act}): [batch, {Literals.Int(lp.InFeatures)}] → [batch, {Literals.Int(lp.OutFeatures)}].");
+            w.Line($"/// Dense layer '{layer.Name}' ({Literals.Int(layer.Units)} units{act}): {DenseShapes(spec, plan, l)}.");
             w.Line($"/// {Literals.Grouped(lp.ParameterCount)} parameters: weights [{Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}] at offset {Literals.Grouped(lp.WeightOffset)}{(layer.Bias ? $", bias [{Literals.Int(lp.OutFeatures)}] at {Literals.Grouped(lp.BiasOffset)}" : "")}.");
             w.Line($"/// Runs eagerly on a tensor (for debugging); training and inference use the fused <see cref=\"Graph{{T}}\"/>.");
             w.Line($"/// </summary>");
@@ -293,6 +304,7 @@ internal static class CpuEmitter
                         "BatchNorm" => "BatchNorm",
                         "Dropout" => "Dropout " + Literals.FromFloat(layer.Rate),
                         "Conv2d" => $"Conv2d {Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
+                        _ when layer.Sequence is not null => SequenceSummaryType(layer),
                         _ => "Dense",
                     } + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
                     rows.Add(new[] { $"{layer.Name} ({type})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
@@ -381,6 +393,11 @@ internal static class CpuEmitter
                 w.Line($"private const int {layer.Name}Beta = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.InFeatures)}]");
                 continue;
             }
+            if (layer.Sequence is not null)
+            {
+                WriteSequenceOffsets(w, layer, lp);
+                continue;
+            }
             if (lp.ParameterCount == 0 && layer.Kind != "Dense" && layer.Kind != "Conv2d") continue;
             w.Line($"private const int {layer.Name}Weights = {Literals.Int(lp.WeightOffset)};   // {FlatShape(WeightShape(layer, lp))}");
             if (layer.Bias) w.Line($"private const int {layer.Name}Bias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.OutFeatures)}]");
@@ -448,6 +465,7 @@ internal static class CpuEmitter
         if (stateCount > 0) w.Line("private readonly T* _state;   // running statistics (Model.State)");
         foreach (int n in dropNodes) w.Line($"private readonly T* _{names.Label(n)}Mask;   // scaled keep mask of the last training pass");
         foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
+        WriteSequenceFields(w, spec, plan, names);
         w.Line();
 
         w.Line("/// <summary>Allocates the workspace for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
@@ -481,6 +499,7 @@ internal static class CpuEmitter
                 foreach (var pair in stateOffsets)
                     w.Line($"new Span<T>(_state + {spec.Layers[pair.Key].Name}RunningVar, {Literals.Int(plan.Layers[pair.Key].InFeatures)}).Fill(T.One);   // running variance starts at 1, the mean at 0");
             }
+            WriteSequenceAllocations(w, spec, plan, names);
             if (convNodes.Count > 0)
             {
                 string largest = convNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
@@ -494,7 +513,7 @@ internal static class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line($"public override int OutputSize => {Literals.Int(outputWidth)};");
         w.Line("/// <inheritdoc/>");
-        w.Line($"public override int TargetSize => {(spec.Loss == LossKind.SoftmaxCrossEntropy ? "1" : Literals.Int(outputWidth))};");
+        w.Line($"public override int TargetSize => {(spec.Loss == LossKind.SoftmaxCrossEntropy ? Literals.Int(LabelsPerSample(spec, plan)) : Literals.Int(outputWidth))};");
         w.Line("/// <inheritdoc/>");
         w.Line("public override int ParameterCount => TotalParameters;");
         w.Line("/// <inheritdoc/>");
@@ -514,7 +533,7 @@ internal static class CpuEmitter
         using (w.Block("protected override T LossCore(T* parameters, T* input, T* targets, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{eval});");
-            w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
+            w.Line($"return {LossCall(spec, plan, names.Value(output), "null", outputWidth)};");
         }
         w.Line();
         if (HasTrainingMode(spec))
@@ -523,7 +542,7 @@ internal static class CpuEmitter
             using (w.Block("protected override T TrainingLossCore(T* parameters, T* input, T* targets, int batch)"))
             {
                 w.Line("RunForward(parameters, input, batch, training: true);");
-                w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
+                w.Line($"return {LossCall(spec, plan, names.Value(output), "null", outputWidth)};");
             }
             w.Line();
         }
@@ -537,7 +556,7 @@ internal static class CpuEmitter
         using (w.Block("protected override T TrainStepCore(T* parameters, T* gradients, T* input, T* targets, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{train});");
-            w.Line($"T loss = {LossCall(spec, names.Value(output), names.Grad(output), outputWidth)};");
+            w.Line($"T loss = {LossCall(spec, plan, names.Value(output), names.Grad(output), outputWidth)};");
             w.Line("RunBackward(parameters, gradients, input, batch);");
             w.Line("return loss;");
         }
@@ -610,6 +629,9 @@ internal static class CpuEmitter
                         w.Line($"PoolingKernels.GlobalAvgForward({names.Value(node.A)}, {names.Value(n)}, batch, {Literals.Int(input[0])}, {Literals.Int(input[1] * input[2])});");
                         break;
                     }
+                    case NodeKind.Layer when spec.Layers[node.Layer].Sequence is not null:
+                        WriteSequenceForward(w, spec, plan, names, n);
+                        break;
                     case NodeKind.Layer when names.IsView(n):
                         w.Line($"// {names.Label(n)} = Flatten({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, a view of the same memory");
                         break;
@@ -620,7 +642,7 @@ internal static class CpuEmitter
                         string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
                         w.Line($"// {names.Label(n)} = Dense({Literals.Int(layer.Units)}{act})({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
                         string pre = names.HasPre(n) ? names.Pre(n) : names.Value(n);
-                        w.Line($"DenseKernels.Forward({names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, {names.Value(n)}, batch, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Slope(layer)});");
+                        w.Line($"DenseKernels.Forward({names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, {names.Value(n)}, {Rows(plan.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Slope(layer)});");
                         break;
                     }
                     case NodeKind.Add:
@@ -652,6 +674,9 @@ internal static class CpuEmitter
                 string? GradOf(int m) => plan.Nodes[m].RequiresGradient ? names.Grad(m) : null;
                 switch (node.Kind)
                 {
+                    case NodeKind.Layer when spec.Layers[node.Layer].Sequence is not null:
+                        WriteSequenceBackward(w, spec, plan, names, n, GradOf(node.A));
+                        break;
                     case NodeKind.Layer when spec.Layers[node.Layer].Kind == "LayerNorm":
                     {
                         var layer = spec.Layers[node.Layer];
@@ -705,7 +730,7 @@ internal static class CpuEmitter
                         w.Line($"// {names.Label(n)}: back through Dense({Literals.Int(layer.Units)}{(layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation)}) to {names.Label(node.A)}");
                         if (layer.Activation != ActivationKind.None)
                             w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {size}, {Slope(layer)});");
-                        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, batch, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
+                        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, {Rows(plan.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
                         break;
                     }
                     case NodeKind.Add:
@@ -784,9 +809,10 @@ internal static class CpuEmitter
 
     private static string Slope(LayerSpec layer) => layer.Activation == ActivationKind.LeakyReLU ? layer.Name + "Slope" : "T.Zero";
 
-    private static string LossCall(ModelSpec spec, string output, string gradient, int width) => spec.Loss switch
+    private static string LossCall(ModelSpec spec, ShapePlan plan, string output, string gradient, int width) => spec.Loss switch
     {
-        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, batch, {Literals.Int(width)})",
+        // One softmax row per position: a [sequence, classes] output has batch·sequence rows, and the loss is their mean.
+        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, {Rows(LabelsPerSample(spec, plan))}, {Literals.Int(width / LabelsPerSample(spec, plan))})",
         LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.Huber => $"LossKernels.Huber({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(spec.HuberDelta)}))",

@@ -42,7 +42,7 @@ internal sealed class ParsedModel
 }
 
 /// <summary>Reads a [Model] class (symbols and syntax) into a <see cref="ModelSpec"/>. Never throws on user code.</summary>
-internal static class ModelParser
+internal static partial class ModelParser
 {
     public const string ModelAttributeName = "ModelGen.ModelAttribute";
     public const string ForwardAttributeName = "ModelGen.ForwardAttribute";
@@ -58,6 +58,9 @@ internal static class ModelParser
         ["ModelGen.LayerNormAttribute"] = "LayerNorm",
         ["ModelGen.BatchNormAttribute"] = "BatchNorm",
         ["ModelGen.DropoutAttribute"] = "Dropout",
+        ["ModelGen.EmbeddingAttribute"] = "Embedding",
+        ["ModelGen.PositionalEmbeddingAttribute"] = "PositionalEmbedding",
+        ["ModelGen.MultiHeadAttentionAttribute"] = "MultiHeadAttention",
     };
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
@@ -67,7 +70,7 @@ internal static class ModelParser
     {
         "InputSize", "OutputSize", "Loss", "TargetSize", "ParameterCount", "Parameters", "Gradients", "Summary",
         "CreateGraph", "TrainStep", "Fit", "Evaluate", "Predict", "PredictClasses",
-        "TotalParameters", "Initialize", "Graph", "SummaryText",
+        "TotalParameters", "Initialize", "Graph", "SummaryText", "LabelsPerSample",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize",
     };
 
@@ -167,6 +170,7 @@ internal static class ModelParser
                         "MaxPool2d" or "AvgPool2d" => ParsePool(kind, method, attribute, diagnostics, locations, cancellationToken),
                         "LayerNorm" or "BatchNorm" => ParseNorm(kind, method, attribute, diagnostics, locations, cancellationToken),
                         "Dropout" => ParseDropout(method, attribute, diagnostics, locations, cancellationToken),
+                        "Embedding" or "PositionalEmbedding" or "MultiHeadAttention" => ParseSequenceLayer(kind, method, attribute, diagnostics, locations, cancellationToken),
                         _ => ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken),
                     };
                     if (layer is not null) layers.Add(layer);

@@ -43,8 +43,17 @@ public abstract class Model
     /// </summary>
     protected virtual string? BatchStatisticsLayer => null;
 
-    /// <summary>Elements of one sample's target: 1 (a class index) for softmax cross-entropy, else <see cref="OutputSize"/>.</summary>
-    public int TargetSize => Loss == Loss.SoftmaxCrossEntropy ? 1 : OutputSize;
+    /// <summary>
+    /// Class labels per sample under softmax cross-entropy: 1 for a classifier; the sequence length for a
+    /// model whose output is [sequence, classes] (one label per position, e.g. next-token targets).
+    /// </summary>
+    public virtual int LabelsPerSample => 1;
+
+    /// <summary>Elements of one sample's target: <see cref="LabelsPerSample"/> class indices for softmax cross-entropy, else <see cref="OutputSize"/>.</summary>
+    public int TargetSize => Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : OutputSize;
+
+    /// <summary>Outputs per class label: the class count under softmax cross-entropy.</summary>
+    private int ClassWidth => OutputSize / LabelsPerSample;
 
     /// <summary>Number of trainable parameters.</summary>
     public int ParameterCount => _parameters.Length;
@@ -338,7 +347,10 @@ public abstract class Model
         return history;
     }
 
-    /// <summary>Mean loss and, for classification losses, accuracy over <paramref name="data"/>.</summary>
+    /// <summary>
+    /// Mean loss and, for classification losses, accuracy over <paramref name="data"/> (per position for a
+    /// [sequence, classes] output: the share of all positions whose arg-max is the target).
+    /// </summary>
     public Evaluation Evaluate(Dataset data, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -355,9 +367,12 @@ public abstract class Model
             var y = data.Targets.AsSpan(start * TargetSize, n * TargetSize);
             lossSum += (double)graph.Loss(_parameters, x, y, n) * n;
             var outputs = graph.LastOutput(n);
-            for (int r = 0; r < n; r++) correct += IsCorrect(outputs.Slice(r * OutputSize, OutputSize), y.Slice(r * TargetSize, TargetSize)) ? 1 : 0;
+            int labels = Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : 1;
+            int width = OutputSize / labels, targetWidth = TargetSize / labels;
+            for (int r = 0; r < n * labels; r++) correct += IsCorrect(outputs.Slice(r * width, width), y.Slice(r * targetWidth, targetWidth)) ? 1 : 0;
         }
-        float accuracy = Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber ? float.NaN : (float)correct / data.Count;
+        int judged = data.Count * (Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : 1);
+        float accuracy = Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber ? float.NaN : (float)correct / judged;
         return new Evaluation((float)(lossSum / data.Count), accuracy, data.Count);
     }
 
@@ -397,12 +412,17 @@ public abstract class Model
         return outputs;
     }
 
-    /// <summary>The predicted class of each sample: arg-max of the outputs, or output &gt; 0 for a single binary logit.</summary>
+    /// <summary>
+    /// The predicted class of each sample: arg-max of the outputs, or output &gt; 0 for a single binary logit.
+    /// A model with several <see cref="LabelsPerSample"/> gives one class per position (count × LabelsPerSample, row-major).
+    /// </summary>
     public int[] PredictClasses(Dataset data)
     {
         var outputs = Predict(data);
-        var classes = new int[data.Count];
-        for (int r = 0; r < classes.Length; r++) classes[r] = PredictedClass(outputs.AsSpan(r * OutputSize, OutputSize));
+        int labels = Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : 1;
+        int width = OutputSize / labels;
+        var classes = new int[data.Count * labels];
+        for (int r = 0; r < classes.Length; r++) classes[r] = PredictedClass(outputs.AsSpan(r * width, width));
         return classes;
     }
 
@@ -470,10 +490,12 @@ public abstract class Model
     {
         CheckFeatures(data, name);
         if (data.TargetWidth != TargetSize)
-            throw new ArgumentException(Loss == Loss.SoftmaxCrossEntropy
-                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one class index per row (Dataset.ForClassification)."
-                : $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs {TargetSize} (its output width).", name);
-        if (Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > OutputSize)
-            throw new ArgumentException($"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {OutputSize} outputs (classes 0…{OutputSize - 1}).", name);
+            throw new ArgumentException(Loss != Loss.SoftmaxCrossEntropy
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs {TargetSize} (its output width)."
+                : LabelsPerSample == 1
+                    ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one class index per row (Dataset.ForClassification)."
+                    : $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} classifies each of its {LabelsPerSample} positions and needs {LabelsPerSample} class indices per row (Dataset.ForSequenceClassification).", name);
+        if (Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > ClassWidth)
+            throw new ArgumentException($"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {ClassWidth} outputs per label (classes 0…{ClassWidth - 1}).", name);
     }
 }

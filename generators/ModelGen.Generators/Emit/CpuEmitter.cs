@@ -10,7 +10,7 @@ namespace ModelGen.Generators.Emit;
 internal static partial class CpuEmitter
 {
     /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
-    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout" || ShapeInference.IsRecurrentFamily(l));
+    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout" || ShapeInference.IsRecurrentFamily(l) || l.Sequence is not null);
 
     private static bool HasDropout(ModelSpec spec) => spec.Layers.Any(l => l.Kind == "Dropout");
 
@@ -132,6 +132,7 @@ internal static partial class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line($"public override Loss Loss => Loss.{spec.Loss};");
         w.Line();
+        WriteLabelsPerSample(w, spec, plan);
         w.Line("/// <inheritdoc/>");
         w.Line("protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);");
         w.Line();
@@ -163,6 +164,11 @@ internal static partial class CpuEmitter
             if (lp.ParameterCount == 0) continue;
             w.Line();
             if (WriteRecurrentFamilyInitialize(w, layer, lp, l)) continue;
+            if (layer.Sequence is not null)
+            {
+                WriteSequenceInitialize(w, layer, lp, l);
+                continue;
+            }
             if (HasGammaBeta(layer))
             {
                 w.Line($"// {layer.Name}: γ [{Literals.Int(lp.InFeatures)}] ones, β [{Literals.Int(lp.InFeatures)}] zeros");
@@ -197,6 +203,11 @@ internal static partial class CpuEmitter
             var layer = spec.Layers[l];
             var lp = plan.Layers[l];
             if (WriteRecurrentFamilyLayerMethod(w, spec, plan, l)) continue;
+            if (layer.Sequence is not null)
+            {
+                WriteSequenceLayerMethod(w, spec, plan, l);
+                continue;
+            }
             if (layer.Kind == "Flatten")
             {
                 w.Line($"/// <summary>Flatten layer '{layer.Name}': each sample becomes [{Literals.Int(lp.OutFeatures)}]. Runs eagerly on a tensor; the fused code uses a view.</summary>");
@@ -260,7 +271,7 @@ internal static partial class CpuEmitter
             }
             string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
             w.Line($"/// <summary>");
-            w.Line($"/// Dense layer '{layer.Name}' ({Literals.Int(layer.Units)} units{act}): [batch, {Literals.Int(lp.InFeatures)}] → [batch, {Literals.Int(lp.OutFeatures)}].");
+            w.Line($"/// Dense layer '{layer.Name}' ({Literals.Int(layer.Units)} units{act}): {DenseShapes(spec, plan, l)}.");
             w.Line($"/// {Literals.Grouped(lp.ParameterCount)} parameters: weights [{Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}] at offset {Literals.Grouped(lp.WeightOffset)}{(layer.Bias ? $", bias [{Literals.Int(lp.OutFeatures)}] at {Literals.Grouped(lp.BiasOffset)}" : "")}.");
             w.Line($"/// Runs eagerly on a tensor (for debugging); training and inference use the fused <see cref=\"Graph{{T}}\"/>.");
             w.Line($"/// </summary>");
@@ -304,6 +315,7 @@ internal static partial class CpuEmitter
                         "Dropout" => "Dropout " + Literals.FromFloat(layer.Rate),
                         "Conv2d" => $"Conv2d {Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
                         _ when RecurrentFamilyType(layer) is { } recurrentFamily => recurrentFamily,
+                        _ when layer.Sequence is not null => SequenceSummaryType(layer),
                         _ => "Dense",
                     } + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
                     rows.Add(new[] { $"{layer.Name} ({type})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
@@ -393,6 +405,11 @@ internal static partial class CpuEmitter
                 w.Line($"private const int {layer.Name}Beta = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.InFeatures)}]");
                 continue;
             }
+            if (layer.Sequence is not null)
+            {
+                WriteSequenceOffsets(w, layer, lp);
+                continue;
+            }
             if (lp.ParameterCount == 0 && layer.Kind != "Dense" && layer.Kind != "Conv2d") continue;
             w.Line($"private const int {layer.Name}Weights = {Literals.Int(lp.WeightOffset)};   // {FlatShape(WeightShape(layer, lp))}");
             if (layer.Bias) w.Line($"private const int {layer.Name}Bias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.OutFeatures)}]");
@@ -463,6 +480,7 @@ internal static partial class CpuEmitter
         foreach (int n in dropNodes) w.Line($"private readonly T* _{names.Label(n)}Mask;   // scaled keep mask of the last training pass");
         foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
         WriteRecurrentFamilyFields(w, spec, plan, names);
+        WriteSequenceFields(w, spec, plan, names);
         w.Line();
 
         w.Line("/// <summary>Allocates the workspace for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
@@ -497,6 +515,7 @@ internal static partial class CpuEmitter
                     w.Line($"new Span<T>(_state + {spec.Layers[pair.Key].Name}RunningVar, {Literals.Int(plan.Layers[pair.Key].InFeatures)}).Fill(T.One);   // running variance starts at 1, the mean at 0");
             }
             WriteRecurrentFamilyAllocations(w, spec, plan, names);
+            WriteSequenceAllocations(w, spec, plan, names);
             if (convWorkspaceNodes.Count > 0)
             {
                 string largest = convWorkspaceNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
@@ -510,7 +529,7 @@ internal static partial class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line($"public override int OutputSize => {Literals.Int(outputWidth)};");
         w.Line("/// <inheritdoc/>");
-        w.Line($"public override int TargetSize => {(spec.Loss == LossKind.SoftmaxCrossEntropy ? "1" : Literals.Int(outputWidth))};");
+        w.Line($"public override int TargetSize => {(spec.Loss == LossKind.SoftmaxCrossEntropy ? Literals.Int(LabelsPerSample(spec, plan)) : Literals.Int(outputWidth))};");
         w.Line("/// <inheritdoc/>");
         w.Line("public override int ParameterCount => TotalParameters;");
         w.Line("/// <inheritdoc/>");
@@ -530,7 +549,7 @@ internal static partial class CpuEmitter
         using (w.Block("protected override T LossCore(T* parameters, T* input, T* targets, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{eval});");
-            w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
+            w.Line($"return {LossCall(spec, plan, names.Value(output), "null", outputWidth)};");
         }
         w.Line();
         if (HasTrainingMode(spec))
@@ -539,7 +558,7 @@ internal static partial class CpuEmitter
             using (w.Block("protected override T TrainingLossCore(T* parameters, T* input, T* targets, int batch)"))
             {
                 w.Line("RunForward(parameters, input, batch, training: true);");
-                w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
+                w.Line($"return {LossCall(spec, plan, names.Value(output), "null", outputWidth)};");
             }
             w.Line();
         }
@@ -553,7 +572,7 @@ internal static partial class CpuEmitter
         using (w.Block("protected override T TrainStepCore(T* parameters, T* gradients, T* input, T* targets, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{train});");
-            w.Line($"T loss = {LossCall(spec, names.Value(output), names.Grad(output), outputWidth)};");
+            w.Line($"T loss = {LossCall(spec, plan, names.Value(output), names.Grad(output), outputWidth)};");
             w.Line("RunBackward(parameters, gradients, input, batch);");
             w.Line("return loss;");
         }
@@ -629,6 +648,9 @@ internal static partial class CpuEmitter
                         w.Line($"PoolingKernels.GlobalAvgForward({names.Value(node.A)}, {names.Value(n)}, batch, {Literals.Int(input[0])}, {Literals.Int(input[1] * input[2])});");
                         break;
                     }
+                    case NodeKind.Layer when spec.Layers[node.Layer].Sequence is not null:
+                        WriteSequenceForward(w, spec, plan, names, n);
+                        break;
                     case NodeKind.Layer when names.IsView(n):
                         w.Line($"// {names.Label(n)} = {spec.Layers[node.Layer].Kind}({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, a view of the same memory");
                         break;
@@ -639,7 +661,7 @@ internal static partial class CpuEmitter
                         string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
                         w.Line($"// {names.Label(n)} = Dense({Literals.Int(layer.Units)}{act})({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
                         string pre = names.HasPre(n) ? names.Pre(n) : names.Value(n);
-                        w.Line($"DenseKernels.Forward({names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, {names.Value(n)}, batch, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Slope(layer)});");
+                        w.Line($"DenseKernels.Forward({names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, {names.Value(n)}, {Rows(plan.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Slope(layer)});");
                         break;
                     }
                     case NodeKind.Add:
@@ -673,6 +695,9 @@ internal static partial class CpuEmitter
                 {
                     case NodeKind.Layer when IsRecurrentFamilyCall(spec, names, n):
                         WriteRecurrentFamilyBackward(w, spec, plan, names, n);
+                        break;
+                    case NodeKind.Layer when spec.Layers[node.Layer].Sequence is not null:
+                        WriteSequenceBackward(w, spec, plan, names, n, GradOf(node.A));
                         break;
                     case NodeKind.Layer when spec.Layers[node.Layer].Kind == "LayerNorm":
                     {
@@ -727,7 +752,7 @@ internal static partial class CpuEmitter
                         w.Line($"// {names.Label(n)}: back through Dense({Literals.Int(layer.Units)}{(layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation)}) to {names.Label(node.A)}");
                         if (layer.Activation != ActivationKind.None)
                             w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {size}, {Slope(layer)});");
-                        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, batch, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
+                        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, {Rows(plan.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
                         break;
                     }
                     case NodeKind.Add:
@@ -806,9 +831,10 @@ internal static partial class CpuEmitter
 
     private static string Slope(LayerSpec layer) => layer.Activation == ActivationKind.LeakyReLU ? layer.Name + "Slope" : "T.Zero";
 
-    private static string LossCall(ModelSpec spec, string output, string gradient, int width) => spec.Loss switch
+    private static string LossCall(ModelSpec spec, ShapePlan plan, string output, string gradient, int width) => spec.Loss switch
     {
-        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, batch, {Literals.Int(width)})",
+        // One softmax row per position: a [sequence, classes] output has batch·sequence rows, and the loss is their mean.
+        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, {Rows(LabelsPerSample(spec, plan))}, {Literals.Int(width / LabelsPerSample(spec, plan))})",
         LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.Huber => $"LossKernels.Huber({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(spec.HuberDelta)}))",

@@ -63,6 +63,9 @@ internal static partial class ModelParser
         ["ModelGen.Conv1dAttribute"] = "Conv1d",
         ["ModelGen.GroupNormAttribute"] = "GroupNorm",
         ["ModelGen.ReshapeAttribute"] = "Reshape",
+        ["ModelGen.EmbeddingAttribute"] = "Embedding",
+        ["ModelGen.PositionalEmbeddingAttribute"] = "PositionalEmbedding",
+        ["ModelGen.MultiHeadAttentionAttribute"] = "MultiHeadAttention",
     };
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
@@ -72,7 +75,7 @@ internal static partial class ModelParser
     {
         "InputSize", "OutputSize", "Loss", "TargetSize", "ParameterCount", "Parameters", "Gradients", "Summary",
         "CreateGraph", "TrainStep", "Fit", "Evaluate", "Predict", "PredictClasses",
-        "TotalParameters", "Initialize", "Graph", "SummaryText",
+        "TotalParameters", "Initialize", "Graph", "SummaryText", "LabelsPerSample",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize",
     };
 
@@ -173,6 +176,7 @@ internal static partial class ModelParser
                         "LayerNorm" or "BatchNorm" => ParseNorm(kind, method, attribute, diagnostics, locations, cancellationToken),
                         "Dropout" => ParseDropout(method, attribute, diagnostics, locations, cancellationToken),
                         "LSTM" or "GRU" or "Conv1d" or "GroupNorm" or "Reshape" => ParseRecurrentFamily(kind, method, attribute, diagnostics, locations, cancellationToken),
+                        "Embedding" or "PositionalEmbedding" or "MultiHeadAttention" => ParseSequenceLayer(kind, method, attribute, diagnostics, locations, cancellationToken),
                         _ => ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken),
                     };
                     if (layer is not null) layers.Add(layer);

@@ -53,7 +53,8 @@ internal sealed record LayerSpec(
     double Rate = 0,
     double Momentum = 0.1,
     RecurrentSpec? Recurrent = null,
-    EquatableArray<int> Target = default);
+    EquatableArray<int> Target = default,
+    SequenceSpec? Sequence = null);
 
 /// <summary>Window options of convolution and pooling layers (square kernels).</summary>
 internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Same);

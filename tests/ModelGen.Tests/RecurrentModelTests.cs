@@ -3,6 +3,7 @@ using System.Linq;
 using ModelGen.Compute;
 using ModelGen.Tests.Models;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace ModelGen.Tests;
 
@@ -11,7 +12,7 @@ namespace ModelGen.Tests;
 /// generated Graph&lt;double&gt; (same helper and tolerances as <see cref="GradientCheckTests"/>),
 /// eager layer methods against the fused path, initialisation, and a small training run.
 /// </summary>
-public class RecurrentModelTests
+public class RecurrentModelTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Models => new()
     {
@@ -151,6 +152,7 @@ public class RecurrentModelTests
         float before = model.Evaluate(test).Loss;
         var history = model.Fit(train, epochs: 12, batchSize: 32, optimizer: new Adam(1e-2f), seed: 7);
         var after = model.Evaluate(test);
+        output.WriteLine($"test loss {before:F4} → {after.Loss:F4}, accuracy {after.Accuracy:P1}; train loss by epoch: {string.Join(", ", history.Select(e => e.TrainLoss.ToString("F3")))}");
         Assert.True(history[^1].TrainLoss < history[0].TrainLoss * 0.6f, history.ToString());
         Assert.True(after.Loss < before * 0.5f, $"test loss {before} → {after.Loss}");
         Assert.True(after.Accuracy > 0.85f, after.ToString());

@@ -18,7 +18,7 @@ public class RecurrentModelTests(ITestOutputHelper output)
     {
         nameof(LstmLastNet), nameof(LstmSequenceNet), nameof(LstmBidirectionalNet), nameof(LstmBidirectionalSequenceNet),
         nameof(GruLastNet), nameof(GruSequenceNet), nameof(GruBidirectionalNet), nameof(GruBidirectionalSequenceNet),
-        nameof(Conv1dNet), nameof(GroupNormNet), nameof(ReshapeNet), nameof(ReshapeGraphNet), nameof(ConvLstmNet),
+        nameof(Conv1dNet), nameof(GroupNormNet), nameof(GroupNormImageNet), nameof(ReshapeNet), nameof(ReshapeGraphNet), nameof(ConvLstmNet),
     };
 
     [Theory]
@@ -37,6 +37,7 @@ public class RecurrentModelTests(ITestOutputHelper output)
             nameof(GruBidirectionalSequenceNet) => GradientCheckTests.Create(new GruBidirectionalSequenceNet.Graph<double>(4), GruBidirectionalSequenceNet.TotalParameters, GruBidirectionalSequenceNet.Initialize),
             nameof(Conv1dNet) => GradientCheckTests.Create(new Conv1dNet.Graph<double>(4), Conv1dNet.TotalParameters, Conv1dNet.Initialize),
             nameof(GroupNormNet) => GradientCheckTests.Create(new GroupNormNet.Graph<double>(4), GroupNormNet.TotalParameters, GroupNormNet.Initialize),
+            nameof(GroupNormImageNet) => GradientCheckTests.Create(new GroupNormImageNet.Graph<double>(4), GroupNormImageNet.TotalParameters, GroupNormImageNet.Initialize),
             nameof(ReshapeNet) => GradientCheckTests.Create(new ReshapeNet.Graph<double>(4), ReshapeNet.TotalParameters, ReshapeNet.Initialize),
             nameof(ReshapeGraphNet) => GradientCheckTests.Create(new ReshapeGraphNet.Graph<double>(4), ReshapeGraphNet.TotalParameters, ReshapeGraphNet.Initialize),
             nameof(ConvLstmNet) => GradientCheckTests.Create(new ConvLstmNet.Graph<double>(4), ConvLstmNet.TotalParameters, ConvLstmNet.Initialize),

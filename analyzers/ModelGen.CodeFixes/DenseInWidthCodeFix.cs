@@ -12,12 +12,12 @@ using ModelGen.Analyzers;
 
 namespace ModelGen.CodeFixes;
 
-/// <summary>MG0007 and MG0107: sets a Dense or Conv2d layer's stated <c>In</c> to what its input really has.</summary>
+/// <summary>MG0007, MG0107 and MG0306: sets a Dense, Conv2d, Conv1d, LSTM or GRU layer's stated <c>In</c> to what its input really has.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DenseInWidthCodeFix)), Shared]
 public sealed class DenseInWidthCodeFix : CodeFixProvider
 {
     /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("MG0007", "MG0107");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("MG0007", "MG0107", "MG0306");
 
     /// <inheritdoc/>
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -35,7 +35,12 @@ public sealed class DenseInWidthCodeFix : CodeFixProvider
             if (root.FindNode(diagnostic.Location.SourceSpan) is not AttributeArgumentSyntax argument) continue;
             context.RegisterCodeFix(
                 CodeAction.Create(
-                    diagnostic.Id == "MG0107" ? $"Set In to {width} (the inferred channels)" : $"Set In to {width} (the inferred width)",
+                    diagnostic.Id switch
+                    {
+                        "MG0107" => $"Set In to {width} (the inferred channels)",
+                        "MG0306" => $"Set In to {width} (the inferred size)",
+                        _ => $"Set In to {width} (the inferred width)",
+                    },
                     _ =>
                     {
                         var literal = SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(width))

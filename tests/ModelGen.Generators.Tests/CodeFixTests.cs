@@ -36,6 +36,24 @@ public class CodeFixTests
     }
 
     [Fact]
+    public async Task MG0306_SetsARecurrentLayersInToTheFeaturesPerStep()
+    {
+        const string before = """
+            using ModelGen;
+            [Model(Input = new[] { 10, 4 })]
+            public partial class M
+            {
+                [LSTM(8, In = 3)] private partial Tensor Encoder(Tensor x);
+                [Dense(2)] private partial Tensor Out(Tensor x);
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new DenseInWidthCodeFix(), before, "MG0306");
+        Assert.Equal("Set In to 4 (the inferred size)", title);
+        Assert.Equal(before.Replace("In = 3", "In = 4"), after);
+        await AssertFixedCodeIsClean(after);
+    }
+
+    [Fact]
     public async Task MG0014_InSequentialModel_InsertsFlattenBeforeTheDense()
     {
         const string before = """

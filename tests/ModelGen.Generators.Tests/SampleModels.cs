@@ -1,7 +1,7 @@
 namespace ModelGen.Generators.Tests;
 
 /// <summary>Model declarations shared by the snapshot and incrementality tests.</summary>
-internal static class SampleModels
+internal static partial class SampleModels
 {
     public const string DigitsMlp = """
         using ModelGen;

@@ -21,6 +21,8 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.LeNet5), "Samples.Vision.LeNet5")]
     [InlineData(nameof(SampleModels.RegularisedMlp), "Samples.RegularisedMlp")]
     [InlineData(nameof(SampleModels.BatchNormCnn), "Samples.Vision.BatchNormCnn")]
+    [InlineData(nameof(SampleModels.SentimentLstm), "Samples.Sequences.SentimentLstm")]
+    [InlineData(nameof(SampleModels.SignalConv1d), "Samples.Sequences.SignalConv1d")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

@@ -3,6 +3,7 @@ using System.Linq;
 using ModelGen.Compute;
 using ModelGen.Tests.Models;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace ModelGen.Tests;
 
@@ -11,13 +12,13 @@ namespace ModelGen.Tests;
 /// generated Graph&lt;double&gt; (same helper and tolerances as <see cref="GradientCheckTests"/>),
 /// eager layer methods against the fused path, initialisation, and a small training run.
 /// </summary>
-public class RecurrentModelTests
+public class RecurrentModelTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Models => new()
     {
         nameof(LstmLastNet), nameof(LstmSequenceNet), nameof(LstmBidirectionalNet), nameof(LstmBidirectionalSequenceNet),
         nameof(GruLastNet), nameof(GruSequenceNet), nameof(GruBidirectionalNet), nameof(GruBidirectionalSequenceNet),
-        nameof(Conv1dNet), nameof(GroupNormNet), nameof(ReshapeNet), nameof(ReshapeGraphNet), nameof(ConvLstmNet),
+        nameof(Conv1dNet), nameof(GroupNormNet), nameof(GroupNormImageNet), nameof(ReshapeNet), nameof(ReshapeGraphNet), nameof(ConvLstmNet),
     };
 
     [Theory]
@@ -36,6 +37,7 @@ public class RecurrentModelTests
             nameof(GruBidirectionalSequenceNet) => GradientCheckTests.Create(new GruBidirectionalSequenceNet.Graph<double>(4), GruBidirectionalSequenceNet.TotalParameters, GruBidirectionalSequenceNet.Initialize),
             nameof(Conv1dNet) => GradientCheckTests.Create(new Conv1dNet.Graph<double>(4), Conv1dNet.TotalParameters, Conv1dNet.Initialize),
             nameof(GroupNormNet) => GradientCheckTests.Create(new GroupNormNet.Graph<double>(4), GroupNormNet.TotalParameters, GroupNormNet.Initialize),
+            nameof(GroupNormImageNet) => GradientCheckTests.Create(new GroupNormImageNet.Graph<double>(4), GroupNormImageNet.TotalParameters, GroupNormImageNet.Initialize),
             nameof(ReshapeNet) => GradientCheckTests.Create(new ReshapeNet.Graph<double>(4), ReshapeNet.TotalParameters, ReshapeNet.Initialize),
             nameof(ReshapeGraphNet) => GradientCheckTests.Create(new ReshapeGraphNet.Graph<double>(4), ReshapeGraphNet.TotalParameters, ReshapeGraphNet.Initialize),
             nameof(ConvLstmNet) => GradientCheckTests.Create(new ConvLstmNet.Graph<double>(4), ConvLstmNet.TotalParameters, ConvLstmNet.Initialize),
@@ -151,6 +153,7 @@ public class RecurrentModelTests
         float before = model.Evaluate(test).Loss;
         var history = model.Fit(train, epochs: 12, batchSize: 32, optimizer: new Adam(1e-2f), seed: 7);
         var after = model.Evaluate(test);
+        output.WriteLine($"test loss {before:F4} → {after.Loss:F4}, accuracy {after.Accuracy:P1}; train loss by epoch: {string.Join(", ", history.Select(e => e.TrainLoss.ToString("F3")))}");
         Assert.True(history[^1].TrainLoss < history[0].TrainLoss * 0.6f, history.ToString());
         Assert.True(after.Loss < before * 0.5f, $"test loss {before} → {after.Loss}");
         Assert.True(after.Accuracy > 0.85f, after.ToString());

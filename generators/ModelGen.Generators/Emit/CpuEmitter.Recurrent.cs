@@ -61,7 +61,8 @@ internal static partial class CpuEmitter
             return true;
         }
         var s = layer.Spatial!;
-        int fanIn = (s.Groups > 0 ? lp.InFeatures / s.Groups : 0) * s.Kernel;
+        // An uncalled layer has no inferred input; its bias still needs a finite bound.
+        int fanIn = System.Math.Max(1, (s.Groups > 0 ? lp.InFeatures / s.Groups : 0) * s.Kernel);
         int weights = lp.ParameterCount - (layer.Bias ? lp.OutFeatures : 0);
         w.Line($"// {layer.Name}: weights {FlatShape(WeightShape(layer, lp))}{(layer.Bias ? $" and bias [{Literals.Int(lp.OutFeatures)}]" : "")} U(±1/√{Literals.Int(fanIn)}) as PyTorch (fan-in (C/groups)·k = {Literals.Int(fanIn)})");
         w.Line($"var {rng} = new Rng(seed, stream: {Literals.Int(l)});");

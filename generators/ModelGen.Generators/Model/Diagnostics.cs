@@ -213,7 +213,7 @@ internal static partial class Diagnostics
 
     public static readonly DiagnosticDescriptor Conv1dStrideDropsPositions = Rule("MG0303",
         "Conv1d stride skips the last positions",
-        "Conv1d '{0}': {1}, but {2} is not a multiple of the stride {3}, so the last {4} of the padded input never reach the output",
+        "Conv1d '{0}': {1}, but {2} is not a multiple of the stride {3}, so the output never sees the last {4} of the padded input",
         ShapesCategory, DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor GroupsDoNotDivideChannels = Rule("MG0304",

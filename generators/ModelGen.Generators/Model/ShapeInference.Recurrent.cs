@@ -144,12 +144,16 @@ internal static partial class ShapeInference
         if (!total.IsKnown) return result;
         long known = target.Where(d => d > 0).Aggregate(1L, (a, b) => a * b);
         bool infers = target.Contains(-1);
-        string inputText = $"{SampleText(input)} holds {string.Join("·", input.Skip(1).Select(d => d.ToString()))} = {I(total.Value)}";
+        string inputText = input.Length == 2
+            ? $"{SampleText(input)} holds {I(total.Value)}"
+            : $"{SampleText(input)} holds {string.Join("·", input.Skip(1).Select(d => d.ToString()))} = {I(total.Value)}";
         if (infers ? total.Value % known != 0 : known != total.Value)
         {
             string targetText = infers
-                ? $"{Text(target)} needs a multiple of {string.Join("·", target.Where(d => d > 0).Select(I))} = {known.ToString(CultureInfo.InvariantCulture)} elements"
-                : $"{Text(target)} holds {string.Join("·", target.Select(I))} = {known.ToString(CultureInfo.InvariantCulture)} elements";
+                ? $"{Text(target)} needs a multiple of {(target.Count == 2 ? "" : string.Join("·", target.Where(d => d > 0).Select(I)) + " = ")}{known.ToString(CultureInfo.InvariantCulture)} elements"
+                : target.Count == 1
+                    ? $"{Text(target)} holds {known.ToString(CultureInfo.InvariantCulture)} elements"
+                    : $"{Text(target)} holds {string.Join("·", target.Select(I))} = {known.ToString(CultureInfo.InvariantCulture)} elements";
             problems.Add(new ShapeProblem("MG0305", where.Item1, where.Item2, "", new[] { layer.Name, targetText, inputText }.ToEquatableArray()));
             return result;
         }

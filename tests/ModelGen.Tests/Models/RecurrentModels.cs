@@ -151,3 +151,14 @@ public partial class SequenceClassifier
     [LSTM(8)] private partial Tensor Encoder(Tensor x);
     [Dense(2)] private partial Tensor Logits(Tensor x);
 }
+
+/// <summary>GroupNorm over image channels: two groups of two on the input, then one group per channel after a Conv2d.</summary>
+[Model(Input = new[] { 4, 3, 3 }, Loss = Loss.MeanSquaredError)]
+public partial class GroupNormImageNet
+{
+    [GroupNorm(2)] private partial Tensor InputNorm(Tensor x);
+    [Conv2d(4, 2, Activation.GELU)] private partial Tensor C(Tensor x);
+    [GroupNorm(4)] private partial Tensor Norm(Tensor x);
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(2)] private partial Tensor Out(Tensor x);
+}

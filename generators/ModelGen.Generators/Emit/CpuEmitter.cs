@@ -143,6 +143,7 @@ internal static partial class CpuEmitter
         w.Line("/// <summary>");
         w.Line("/// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family");
         w.Line("/// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.");
+        WriteSequenceInitializeDoc(w, spec);
         w.Line("/// </summary>");
         w.Line("public static void Initialize<T>(Span<T> parameters, int seed)");
         w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Outdent();

@@ -251,3 +251,32 @@ public class SequenceShapeTests
         Assert.Contains("on output [16, 1] of 'M'", d.GetMessage());
     }
 }
+
+/// <summary>Half-typed transformer declarations: neither the generator nor the analyzer may throw on any prefix or single-token deletion.</summary>
+public class SequenceRobustnessTests
+{
+    private const string Transformer = """
+        using ModelGen;
+        [Model(Input = new[] { 16 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class M
+        {
+            [Embedding(32, 12, PaddingIndex = 0)] private partial Tensor Tokens(Tensor ids);
+            [PositionalEmbedding(16)] private partial Tensor Positions(Tensor x);
+            [LayerNorm] private partial Tensor Norm(Tensor x);
+            [MultiHeadAttention(3, Causal = true, Bias = false)] private partial Tensor Attention(Tensor x);
+            [Dense(32)] private partial Tensor Logits(Tensor x);
+            [Forward] private Tensor F(Tensor ids) { var x = Positions(Tokens(ids)); x = x + Attention(Norm(x)); return Logits(x); }
+        }
+        """;
+
+    [Fact]
+    public async Task EveryTokenPrefixAndDeletion_NeitherGeneratorNorAnalyzerThrows()
+    {
+        var tokens = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(Transformer, Harness.ParseOptions).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).ToList();
+        var variants = tokens.Select(t => (Where: $"prefix to {t.Span.End}", Text: Transformer.Substring(0, t.Span.End)))
+            .Concat(tokens.Select(t => (Where: $"without '{t.Text}' at {t.SpanStart}", Text: Transformer.Remove(t.SpanStart, t.Span.Length))))
+            .ToList();
+        Assert.True(variants.Count > 200, $"only {variants.Count} variants");
+        await RobustnessTests.AssertNoCrashes(variants);
+    }
+}

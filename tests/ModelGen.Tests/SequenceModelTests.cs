@@ -3,11 +3,12 @@ using System.Linq;
 using ModelGen.Compute;
 using ModelGen.Tests.Models;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace ModelGen.Tests;
 
 /// <summary>Sequence models: gradient checks of the generated Graph&lt;double&gt; (ids in, a class per position out) and training.</summary>
-public class SequenceModelTests
+public class SequenceModelTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Models => new()
     {
@@ -125,14 +126,41 @@ public class SequenceModelTests
         var losses = new float[50];
         for (int i = 0; i < losses.Length; i++) losses[i] = model.TrainStep(ids, targets, batch, optimizer);
         Assert.InRange(losses[0], 4.0f, 6.5f);   // about ln 96 = 4.56 at the start
+        output.WriteLine($"tiny-transformer, batch {batch}: loss {losses[0]:F4} → {losses[9]:F4} (step 10) → {losses[^1]:F4} (step 50)");
         Assert.True(losses[^1] < 0.5f * losses[0], $"loss {losses[0]} → {losses[^1]}");
 
         // Per-position accuracy through Evaluate and a per-position dataset.
         var labels = targets.Select(t => (int)t).ToArray();
         var data = Dataset.ForSequenceClassification(ids, length, labels, labelsPerRow: length, classCount: vocabulary);
         var evaluation = model.Evaluate(data);
+        output.WriteLine($"per-position accuracy after 50 steps: {evaluation.Accuracy:F4}");
         Assert.InRange(evaluation.Accuracy, 0.3f, 1f);
         Assert.Equal(batch * length, model.PredictClasses(data).Length);
+    }
+
+    [Fact]
+    public void Fit_TakesOneLabelPerPosition_AndSaysSoOtherwise()
+    {
+        var rng = new Rng(4);
+        var ids = new float[40 * 6];
+        var labels = new int[40 * 6];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = rng.NextInt(11);
+            labels[i] = (int)ids[i] % 4;   // the class of each position is a function of its id
+        }
+        var model = new EmbeddingNet(seed: 2);
+        var data = Dataset.ForSequenceClassification(ids, 6, labels, labelsPerRow: 6);
+        var before = model.Evaluate(data);
+        var history = model.Fit(data, epochs: 30, batchSize: 8, optimizer: new Adam(0.05f), seed: 1);
+        var after = model.Evaluate(data);
+        Assert.True(after.Loss < 0.5f * before.Loss, $"loss {before.Loss} → {after.Loss}");
+        Assert.Equal(1f, after.Accuracy);
+        Assert.Equal(30, history.Count);
+
+        var perRow = Dataset.ForClassification(ids, 6, labels.Take(40).ToArray());
+        var error = Assert.Throws<ArgumentException>(() => model.Fit(perRow, epochs: 1));
+        Assert.Contains("classifies each of its 6 positions and needs 6 class indices per row", error.Message);
     }
 
     private delegate void InitializeAction(Span<double> parameters, int seed);

@@ -51,6 +51,13 @@ internal static partial class CpuEmitter
         _ => $"MultiHeadAttention {Literals.Int(layer.Sequence!.Heads)} heads" + (layer.Sequence.Causal ? ", causal" : "") + (layer.Bias ? "" : ", no bias"),
     };
 
+    /// <summary>The line the Initialize docs add for models with sequence layers.</summary>
+    private static void WriteSequenceInitializeDoc(IndentedWriter w, ModelSpec spec)
+    {
+        if (spec.Layers.Any(l => l.Sequence is not null))
+            w.Line("/// Embedding tables start N(0, 1) (a padding row at zero), position tables at zero.");
+    }
+
     private static void WriteSequenceInitialize(IndentedWriter w, LayerSpec layer, LayerPlan lp, int index)
     {
         var sequence = layer.Sequence!;
@@ -141,12 +148,12 @@ internal static partial class CpuEmitter
             .Where(n => plan.Nodes[n].Live && spec.Graph.Nodes[n].Kind == NodeKind.Layer && spec.Layers[spec.Graph.Nodes[n].Layer].Kind == "MultiHeadAttention")
             .ToList();
 
-    /// <summary>"batch, 64, 128, heads: 4" and, with the mask, ", causal: true": the sizes of an attention call site.</summary>
+    /// <summary>"batch, sequence: 64, dimension: 128, heads: 4" and, with the mask, ", causal: true": the sizes of an attention call site.</summary>
     private static string AttentionSizes(ModelSpec spec, ShapePlan plan, int n, string batch, bool withMask = true)
     {
         var shape = plan.Nodes[n].Shape;
         var sequence = spec.Layers[spec.Graph.Nodes[n].Layer].Sequence!;
-        return $"{batch}, {Literals.Int(shape[0])}, {Literals.Int(shape[1])}, heads: {Literals.Int(sequence.Heads)}" + (withMask ? $", causal: {(sequence.Causal ? "true" : "false")}" : "");
+        return $"{batch}, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])}, heads: {Literals.Int(sequence.Heads)}" + (withMask ? $", causal: {(sequence.Causal ? "true" : "false")}" : "");
     }
 
     private static void WriteSequenceFields(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names)
@@ -177,11 +184,11 @@ internal static partial class CpuEmitter
         {
             case "Embedding":
                 w.Line($"// {names.Label(n)} = Embedding({Literals.Int(layer.Sequence!.Vocabulary)}×{Literals.Int(layer.Units)})({names.Label(node.A)}): ids {Shape(plan, node.A)} → {Shape(plan, n)}");
-                w.Line($"EmbeddingKernels.Forward({x}, p + {name}Table, {y}, {Rows(shape[0])}, {Literals.Int(layer.Sequence.Vocabulary)}, {Literals.Int(layer.Units)});");
+                w.Line($"EmbeddingKernels.Forward({x}, p + {name}Table, {y}, {Rows(shape[0])}, vocabulary: {Literals.Int(layer.Sequence.Vocabulary)}, dimension: {Literals.Int(layer.Units)});");
                 break;
             case "PositionalEmbedding":
                 w.Line($"// {names.Label(n)} = {names.Label(node.A)} + the first {Literals.Int(shape[0])} rows of the position table: {Shape(plan, n)}");
-                w.Line($"EmbeddingKernels.AddPositions({x}, p + {name}Table, {y}, batch, {Literals.Int(shape[0])}, {Literals.Int(shape[1])});");
+                w.Line($"EmbeddingKernels.AddPositions({x}, p + {name}Table, {y}, batch, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])});");
                 break;
             default:
                 w.Line($"// {names.Label(n)} = MultiHeadAttention({Literals.Int(layer.Sequence!.Heads)} heads{(layer.Sequence.Causal ? ", causal" : "")})({names.Label(node.A)}): {Shape(plan, n)}");
@@ -203,12 +210,12 @@ internal static partial class CpuEmitter
             {
                 int padding = layer.Sequence!.PaddingIndex;
                 w.Line($"// {names.Label(n)}: back into the rows of {name}Table that the ids picked (ids get no gradient){(padding >= 0 ? $"; the padding row {Literals.Int(padding)} gets none" : "")}");
-                w.Line($"EmbeddingKernels.Backward({names.Value(node.A)}, {dy}, g + {name}Table, {Rows(shape[0])}, {Literals.Int(layer.Sequence.Vocabulary)}, {Literals.Int(layer.Units)}, paddingIndex: {Literals.Int(padding)});");
+                w.Line($"EmbeddingKernels.Backward({names.Value(node.A)}, {dy}, g + {name}Table, {Rows(shape[0])}, vocabulary: {Literals.Int(layer.Sequence.Vocabulary)}, dimension: {Literals.Int(layer.Units)}, paddingIndex: {Literals.Int(padding)});");
                 break;
             }
             case "PositionalEmbedding":
                 w.Line($"// {names.Label(n)}: the gradient flows to {names.Label(node.A)} unchanged and, summed over the batch, to the position table");
-                w.Line($"EmbeddingKernels.AddPositionsBackward({dy}, {dx ?? "null"}, g + {name}Table, batch, {Literals.Int(shape[0])}, {Literals.Int(shape[1])});");
+                w.Line($"EmbeddingKernels.AddPositionsBackward({dy}, {dx ?? "null"}, g + {name}Table, batch, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])});");
                 break;
             default:
                 w.Line($"// {names.Label(n)}: back through MultiHeadAttention to {names.Label(node.A)}");

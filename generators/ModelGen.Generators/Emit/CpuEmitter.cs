@@ -151,6 +151,7 @@ internal static partial class CpuEmitter
         w.Line("/// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.");
         if (spec.Layers.Any(l => IsRecurrent(l) || l.Kind == "Conv1d"))
             w.Line("/// LSTM, GRU and Conv1d layers follow PyTorch's defaults: uniform within ±1/√(hidden size or fan-in).");
+        WriteSequenceInitializeDoc(w, spec);
         w.Line("/// </summary>");
         w.Line("public static void Initialize<T>(Span<T> parameters, int seed)");
         w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Outdent();

@@ -25,12 +25,12 @@ internal static partial class ShapeInference
             if (input.Length == 0) return new[] { Dim.Batch, Dim.Unknown, dimension };
             if (input.Length != 2)
             {
-                Report("MG0203", where.Item1, where.Item2, "", layer.Name, $"it gets {Describe(spec, source, null)} of shape {SampleText(input)} (rank {I(input.Length - 1)})");
+                Report("MG0203", where.Item1, where.Item2, "", layer.Name, $"it gets {Source(spec, source)} of shape {SampleText(input)} (rank {I(input.Length - 1)})");
                 return new[] { Dim.Batch, Dim.Unknown, dimension };
             }
             // Only the model input holds ids: a computed value holds floats, and ids have no gradient to pass back.
             if (spec.Graph.Nodes[source].Kind != NodeKind.Input)
-                Report("MG0203", where.Item1, where.Item2, "", layer.Name, $"it gets {Describe(spec, source, null)}, a computed value, not ids; apply it to the model input");
+                Report("MG0203", where.Item1, where.Item2, "", layer.Name, $"it gets {Source(spec, source)}, a computed value, not ids; apply it to the model input");
             return new[] { Dim.Batch, input[1], dimension };
         }
 
@@ -45,7 +45,7 @@ internal static partial class ShapeInference
         var width = input[2];
         if (layer.Kind == "PositionalEmbedding" && positions.IsKnown && sequence.MaxLength >= 1 && sequence.MaxLength < positions.Value)
         {
-            Report("MG0205", ProblemTarget.LayerArgument, layerIndex, "maxLength", layer.Name, I(sequence.MaxLength), I(positions.Value), Describe(spec, source, null));
+            Report("MG0205", ProblemTarget.LayerArgument, layerIndex, "maxLength", layer.Name, I(sequence.MaxLength), I(positions.Value), Source(spec, source));
             return input;
         }
         if (!width.IsKnown) return input;
@@ -67,6 +67,10 @@ internal static partial class ShapeInference
         layerInSource[layerIndex] = n;
         return input;
     }
+
+    /// <summary>Names a layer's argument: "the model input" in a sequential model, else as <see cref="Describe"/> does.</summary>
+    private static string Source(ModelSpec spec, int node) =>
+        spec.Graph.Nodes[node].Kind == NodeKind.Input && !spec.Graph.FromForwardMethod ? "the model input" : Describe(spec, node, null);
 
     /// <summary>The largest divisor of <paramref name="width"/> below <paramref name="heads"/> and the smallest above it (0 when there is none).</summary>
     public static (int Fewer, int More) NearestDivisors(int width, int heads)

@@ -10,7 +10,7 @@ namespace ModelGen;
 /// Base of every generated model: owns the flat parameter and gradient buffers and provides
 /// training (<see cref="Fit"/>), evaluation and prediction on top of the generated graph.
 /// </summary>
-public abstract class Model
+public abstract partial class Model
 {
     private readonly float[] _parameters;
     private readonly float[] _gradients;
@@ -36,8 +36,11 @@ public abstract class Model
     /// <summary>The loss minimised by <see cref="Fit"/>.</summary>
     public abstract Loss Loss { get; }
 
-    /// <summary>Elements of one sample's target: 1 (a class index) for softmax cross-entropy, else <see cref="OutputSize"/>.</summary>
-    public int TargetSize => Loss == Loss.SoftmaxCrossEntropy ? 1 : OutputSize;
+    /// <summary>
+    /// Elements of one sample's target: 1 (a class index) for softmax cross-entropy, 1 (similar or not) for
+    /// contrastive pairs, else <see cref="OutputSize"/>; with several <see cref="Heads"/>, their targets side by side.
+    /// </summary>
+    public int TargetSize => _targetSize ??= TotalTargetSize();
 
     /// <summary>Number of trainable parameters.</summary>
     public int ParameterCount => _parameters.Length;
@@ -231,8 +234,10 @@ public abstract class Model
         {
             if (validation is null)
                 throw new ArgumentException("Early stopping monitors the validation set after every epoch; pass 'validation' to Fit.", nameof(earlyStopping));
-            if (earlyStopping.Monitor == EarlyStopMetric.ValidationAccuracy && Loss == Loss.MeanSquaredError)
-                throw new ArgumentException($"{GetType().Name} uses {Loss}, which has no accuracy; monitor EarlyStopMetric.ValidationLoss.", nameof(earlyStopping));
+            if (earlyStopping.Monitor == EarlyStopMetric.ValidationAccuracy && (Loss == Loss.MeanSquaredError || Heads.Count > 1))
+                throw new ArgumentException(Heads.Count > 1
+                    ? $"{GetType().Name} has {Heads.Count} heads, each with its own accuracy; monitor EarlyStopMetric.ValidationLoss (the weighted total)."
+                    : $"{GetType().Name} uses {Loss}, which has no accuracy; monitor EarlyStopMetric.ValidationLoss.", nameof(earlyStopping));
         }
         optimizer ??= new Adam(1e-3f);
 
@@ -323,7 +328,11 @@ public abstract class Model
         return history;
     }
 
-    /// <summary>Mean loss and, for classification losses, accuracy over <paramref name="data"/>.</summary>
+    /// <summary>
+    /// Mean loss and, for classification losses, accuracy over <paramref name="data"/>. A model with several
+    /// heads reports the weighted total loss, NaN accuracy, and each head's own loss and accuracy in
+    /// <see cref="Evaluation.Heads"/>.
+    /// </summary>
     public Evaluation Evaluate(Dataset data, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -331,20 +340,37 @@ public abstract class Model
         if (data.Count == 0) throw new ArgumentException("The evaluation set has no rows.", nameof(data));
         int batch = Math.Min(batchSize, data.Count);
         var graph = GraphFor(batch);
+        var heads = Heads;
         double lossSum = 0;
-        int correct = 0;
+        var headLossSums = new double[heads.Count];
+        var correct = new int[heads.Count];
         for (int start = 0; start < data.Count; start += batch)
         {
             int n = Math.Min(batch, data.Count - start);
             var x = data.Features.AsSpan(start * InputSize, n * InputSize);
             var y = data.Targets.AsSpan(start * TargetSize, n * TargetSize);
             lossSum += (double)graph.Loss(_parameters, x, y, n) * n;
+            if (heads.Count > 1)
+                for (int h = 0; h < heads.Count; h++) headLossSums[h] += (double)graph.HeadLosses[h] * n;
             var outputs = graph.LastOutput(n);
-            for (int r = 0; r < n; r++) correct += IsCorrect(outputs.Slice(r * OutputSize, OutputSize), y.Slice(r * TargetSize, TargetSize)) ? 1 : 0;
+            for (int r = 0; r < n; r++)
+                for (int h = 0; h < heads.Count; h++)
+                {
+                    var head = heads[h];
+                    if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset, head.OutputSize), y.Slice(r * TargetSize + head.TargetOffset, head.TargetSize)))
+                        correct[h]++;
+                }
         }
-        float accuracy = Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber ? float.NaN : (float)correct / data.Count;
-        return new Evaluation((float)(lossSum / data.Count), accuracy, data.Count);
+        float Accuracy(Loss loss, int right) => HasAccuracy(loss) ? (float)right / data.Count : float.NaN;
+        if (heads.Count == 1)
+            return new Evaluation((float)(lossSum / data.Count), Accuracy(Loss, correct[0]), data.Count);
+        var perHead = new HeadEvaluation[heads.Count];
+        for (int h = 0; h < heads.Count; h++)
+            perHead[h] = new HeadEvaluation(heads[h].Name, heads[h].Loss, (float)(headLossSums[h] / data.Count), Accuracy(heads[h].Loss, correct[h]));
+        return new Evaluation((float)(lossSum / data.Count), float.NaN, data.Count) { Heads = perHead };
     }
+
+    private static bool HasAccuracy(Loss loss) => loss is Loss.SoftmaxCrossEntropy or Loss.BinaryCrossEntropy;
 
     /// <summary>Runs the model on <paramref name="count"/> samples and writes count × <see cref="OutputSize"/> raw outputs (logits for classification losses).</summary>
     public void Predict(ReadOnlySpan<float> inputs, int count, Span<float> outputs)
@@ -399,9 +425,9 @@ public abstract class Model
         return best;
     }
 
-    private bool IsCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets)
+    private static bool IsCorrect(Loss loss, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets)
     {
-        switch (Loss)
+        switch (loss)
         {
             case Loss.SoftmaxCrossEntropy:
                 return PredictedClass(outputs) == (int)targets[0];
@@ -432,6 +458,7 @@ public abstract class Model
 
     private void CheckFeatures(Dataset data, string name)
     {
+        CheckInputs(data, name);
         if (data.FeatureCount != InputSize)
             throw new ArgumentException($"'{name}' has {data.FeatureCount} features per row, but {GetType().Name} takes inputs of {InputSize}.", name);
     }
@@ -440,10 +467,14 @@ public abstract class Model
     {
         CheckFeatures(data, name);
         if (data.TargetWidth != TargetSize)
-            throw new ArgumentException(Loss == Loss.SoftmaxCrossEntropy
+            throw new ArgumentException(Heads.Count > 1
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} needs {TargetSize}, its heads' targets side by side ({HeadTargetText()})."
+                : Loss == Loss.SoftmaxCrossEntropy
                 ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one class index per row (Dataset.ForClassification)."
+                : Loss == Loss.Contrastive
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one 0/1 similarity label per pair."
                 : $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs {TargetSize} (its output width).", name);
-        if (Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > OutputSize)
+        if (Heads.Count == 1 && Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > OutputSize)
             throw new ArgumentException($"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {OutputSize} outputs (classes 0…{OutputSize - 1}).", name);
     }
 }

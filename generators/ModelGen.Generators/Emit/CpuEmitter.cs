@@ -7,7 +7,7 @@ using ModelGen.Generators.Model;
 namespace ModelGen.Generators.Emit;
 
 /// <summary>Emits the C# half of a model: parameters, initialisation, eager layer methods, Summary() and the fused Graph&lt;T&gt;.</summary>
-internal static class CpuEmitter
+internal static partial class CpuEmitter
 {
     /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
     public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout");
@@ -109,7 +109,7 @@ internal static class CpuEmitter
 
     private static string FlatShape(IEnumerable<int> dims) => ShapeInference.Text(dims);
 
-    private static int OutputWidth(ModelSpec spec, ShapePlan plan) => plan.Nodes[spec.Graph.Output].Size;
+    private static int OutputWidth(ModelSpec spec, ShapePlan plan) => spec.Graph.AllOutputs.Sum(o => plan.Nodes[o].Size);
 
     private static void WriteMembers(IndentedWriter w, ModelSpec spec, ShapePlan plan)
     {
@@ -123,18 +123,19 @@ internal static class CpuEmitter
         using (w.Block($"public {spec.TypeName}(int seed = 0) : base(TotalParameters)"))
             w.Line("Initialize<float>(Parameters, seed);");
         w.Line();
-        w.Line($"/// <summary>Per-sample input: {FlatShape(spec.InputShape)}.</summary>");
+        w.Line($"/// <summary>Per-sample input: {InputText(spec, plan)}.</summary>");
         w.Line($"public override int InputSize => {Literals.Int(inputSize)};");
         w.Line();
-        w.Line($"/// <summary>Per-sample output: {FlatShape(plan.Nodes[spec.Graph.Output].Shape)}.</summary>");
+        w.Line($"/// <summary>Per-sample output: {OutputText(spec, plan)}.</summary>");
         w.Line($"public override int OutputSize => {Literals.Int(outputSize)};");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line($"public override Loss Loss => Loss.{spec.Loss};");
+        w.Line($"public override Loss Loss => Loss.{(spec.Heads.Count > 0 ? spec.Heads[0].Loss : spec.Loss)};");
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line("protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);");
         w.Line();
+        WriteInputsAndHeads(w, spec, plan);
     }
 
     private static void WriteInitialize(IndentedWriter w, ModelSpec spec, ShapePlan plan)
@@ -273,11 +274,16 @@ internal static class CpuEmitter
             {
                 NodeKind.Input => "",
                 NodeKind.Layer => spec.Graph.Nodes[node.A].Label,
+                NodeKind.NamedInput => "",
+                NodeKind.Concat => string.Join(", ", node.Parts.Select(p => spec.Graph.Nodes[p].Label)),
                 _ => spec.Graph.Nodes[node.A].Label + ", " + spec.Graph.Nodes[node.B].Label,
             };
             switch (node.Kind)
             {
+                case NodeKind.Input when spec.Inputs.Count > 0:
+                    break;   // the packed row of several inputs; each has its own row
                 case NodeKind.Input:
+                case NodeKind.NamedInput:
                     rows.Add(new[] { $"{node.Label} (Input)", shape, "0", connected });
                     break;
                 case NodeKind.Layer:
@@ -333,7 +339,7 @@ internal static class CpuEmitter
         text.Append(new string('─', total)).Append('\n');
         double kib = plan.TotalParameters * 4 / 1024.0;
         text.Append($"Total params: {Literals.Grouped(plan.TotalParameters)} ({kib.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} KiB as float32)\n");
-        text.Append($"Loss: {spec.Loss}");
+        text.Append($"Loss: {LossText(spec)}");
 
         w.Line("/// <summary>");
         w.Line("/// The layer table (computed at build time):");
@@ -410,6 +416,7 @@ internal static class CpuEmitter
             foreach (var layer in norms.Where(l => l.Kind == "BatchNorm"))
                 w.Line($"private static readonly T {layer.Name}Momentum = T.CreateTruncating({Literals.FromFloat(layer.Momentum)});");
         }
+        WriteLossConstants(w, spec);
         if (HasDropout(spec))
         {
             w.Line();
@@ -448,6 +455,7 @@ internal static class CpuEmitter
         if (stateCount > 0) w.Line("private readonly T* _state;   // running statistics (Model.State)");
         foreach (int n in dropNodes) w.Line($"private readonly T* _{names.Label(n)}Mask;   // scaled keep mask of the last training pass");
         foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
+        WriteOutputFields(w, spec, plan, names);
         w.Line();
 
         w.Line("/// <summary>Allocates the workspace for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
@@ -487,6 +495,7 @@ internal static class CpuEmitter
                     .Aggregate((a, b) => $"Math.Max({a}, {b})");
                 w.Line($"_convWorkspace = Allocate(checked((int){largest}));");
             }
+            WriteOutputAllocations(w, spec, plan, names);
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -494,11 +503,11 @@ internal static class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line($"public override int OutputSize => {Literals.Int(outputWidth)};");
         w.Line("/// <inheritdoc/>");
-        w.Line($"public override int TargetSize => {(spec.Loss == LossKind.SoftmaxCrossEntropy ? "1" : Literals.Int(outputWidth))};");
+        w.Line($"public override int TargetSize => {Literals.Int(TargetWidth(spec, plan))};");
         w.Line("/// <inheritdoc/>");
         w.Line("public override int ParameterCount => TotalParameters;");
         w.Line("/// <inheritdoc/>");
-        w.Line($"protected override T* OutputBuffer => {names.Value(output)};");
+        w.Line($"protected override T* OutputBuffer => {OutputValue(spec, names)};");
         w.Line();
 
         w.Line("/// <inheritdoc/>");
@@ -507,14 +516,14 @@ internal static class CpuEmitter
         using (w.Block("protected override T* ForwardCore(T* parameters, T* input, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{eval});");
-            w.Line($"return {names.Value(output)};");
+            w.Line($"return {OutputValue(spec, names)};");
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block("protected override T LossCore(T* parameters, T* input, T* targets, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{eval});");
-            w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
+            WriteLoss(w, spec, plan, names, gradients: false, "return");
         }
         w.Line();
         if (HasTrainingMode(spec))
@@ -523,7 +532,7 @@ internal static class CpuEmitter
             using (w.Block("protected override T TrainingLossCore(T* parameters, T* input, T* targets, int batch)"))
             {
                 w.Line("RunForward(parameters, input, batch, training: true);");
-                w.Line($"return {LossCall(spec, names.Value(output), "null", outputWidth)};");
+                WriteLoss(w, spec, plan, names, gradients: false, "return");
             }
             w.Line();
         }
@@ -537,7 +546,7 @@ internal static class CpuEmitter
         using (w.Block("protected override T TrainStepCore(T* parameters, T* gradients, T* input, T* targets, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{train});");
-            w.Line($"T loss = {LossCall(spec, names.Value(output), names.Grad(output), outputWidth)};");
+            WriteLoss(w, spec, plan, names, gradients: true, "T loss =");
             w.Line("RunBackward(parameters, gradients, input, batch);");
             w.Line("return loss;");
         }
@@ -631,8 +640,13 @@ internal static class CpuEmitter
                         w.Line($"// {names.Label(n)} = {names.Label(node.A)} * {names.Label(node.B)}: {Shape(plan, n)}");
                         w.Line($"ElementwiseKernels.Multiply({names.Value(node.A)}, {names.Value(node.B)}, {names.Value(n)}, {size});");
                         break;
+                    case NodeKind.NamedInput:
+                    case NodeKind.Concat:
+                        WriteGraphNodeForward(w, spec, plan, names, n);
+                        break;
                 }
             }
+            WritePackOutputs(w, spec, plan, names);
         }
         w.Line();
 
@@ -641,7 +655,7 @@ internal static class CpuEmitter
         {
             w.Line("new Span<T>(g, TotalParameters).Clear();");
             for (int n = 1; n < nodes.Count; n++)
-                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !names.IsView(n) && n != names.Storage(output))
+                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !names.IsView(n) && !IsOutputStorage(spec, names, n))
                     w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, batch * {Literals.Int(plan.Nodes[n].Size)}L);");
             for (int n = nodes.Count - 1; n >= 1; n--)
             {
@@ -718,6 +732,9 @@ internal static class CpuEmitter
                         if (GradOf(node.A) is { } ma) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.B)}, {ma}, {size});");
                         if (GradOf(node.B) is { } mb) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.A)}, {mb}, {size});");
                         break;
+                    case NodeKind.Concat:
+                        WriteConcatBackward(w, spec, plan, names, n);
+                        break;
                 }
             }
         }
@@ -784,13 +801,16 @@ internal static class CpuEmitter
 
     private static string Slope(LayerSpec layer) => layer.Activation == ActivationKind.LeakyReLU ? layer.Name + "Slope" : "T.Zero";
 
-    private static string LossCall(ModelSpec spec, string output, string gradient, int width) => spec.Loss switch
+    private static string LossCall(ModelSpec spec, string output, string gradient, int width) =>
+        LossCall(spec.Loss, spec.PosWeight, spec.HuberDelta, output, "targets", gradient, width);
+
+    private static string LossCall(LossKind loss, double posWeight, double huberDelta, string output, string targets, string gradient, int width) => loss switch
     {
-        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, batch, {Literals.Int(width)})",
-        LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
-        LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
-        LossKind.Huber => $"LossKernels.Huber({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(spec.HuberDelta)}))",
-        _ => $"LossKernels.BinaryCrossEntropyWithLogits({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(spec.PosWeight)}))",
+        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, {targets}, {gradient}, batch, {Literals.Int(width)})",
+        LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L)",
+        LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L)",
+        LossKind.Huber => $"LossKernels.Huber({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(huberDelta)}))",
+        _ => $"LossKernels.BinaryCrossEntropyWithLogits({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(posWeight)}))",
     };
 
     /// <summary>A name as a C# identifier: keywords get '@'.</summary>

@@ -6,7 +6,7 @@ using System.Linq;
 namespace ModelGen.Generators.Model;
 
 /// <summary>What a shape problem points at, so the analyzer can put the squiggle on the exact argument or expression.</summary>
-internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, LayerArgument, Node }
+internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, LayerArgument, Node, Input, Head, Output }
 
 /// <summary>
 /// A shape rule that a model breaks: the rule's ID, where, the message arguments, and for rules with
@@ -38,7 +38,7 @@ internal sealed record ShapePlan(
 /// The one shape engine: a pure function from a <see cref="ModelSpec"/> to a <see cref="ShapePlan"/>.
 /// The generator sizes its buffers with it; the analyzer reports its problems. Messages show the arithmetic.
 /// </summary>
-internal static class ShapeInference
+internal static partial class ShapeInference
 {
     public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103";
 
@@ -57,7 +57,8 @@ internal static class ShapeInference
             problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray(), fix));
 
         bool inputValid = spec.InputShape.Count > 0 && spec.InputShape.All(d => d > 0);
-        if (!inputValid)
+        if (spec.Inputs.Count > 0) CheckNamedInputs(spec, problems);
+        else if (!inputValid)
         {
             string why = spec.InputShape.Count == 0
                 ? "declare the per-sample input shape, e.g. Input = new[] { 64 }"
@@ -71,7 +72,11 @@ internal static class ShapeInference
             switch (node.Kind)
             {
                 case NodeKind.Input:
-                    shapes[n] = inputValid ? Dim.Shape(spec.InputShape) : Dim.UnknownRank;
+                    shapes[n] = spec.Inputs.Count > 0 ? PackedInputShape(spec) : inputValid ? Dim.Shape(spec.InputShape) : Dim.UnknownRank;
+                    break;
+                case NodeKind.NamedInput:
+                case NodeKind.Concat:
+                    shapes[n] = InferGraphNode(spec, n, shapes, problems);
                     break;
                 case NodeKind.Layer:
                 {
@@ -162,7 +167,7 @@ internal static class ShapeInference
 
         // Values that reach the output; the rest is dead code whose layers never train.
         var live = new bool[nodes.Count];
-        if (spec.Graph.Output >= 0) MarkLive(nodes, spec.Graph.Output, live);
+        foreach (int returned in spec.Graph.AllOutputs) MarkLive(nodes, returned, live);
         var used = new bool[spec.Layers.Count];
         for (int n = 0; n < nodes.Count; n++)
             if (live[n] && nodes[n].Kind == NodeKind.Layer) used[nodes[n].Layer] = true;
@@ -173,7 +178,8 @@ internal static class ShapeInference
             var node = nodes[n];
             requiresGradient[n] = node.Kind switch
             {
-                NodeKind.Input => false,
+                NodeKind.Input or NodeKind.NamedInput => false,
+                NodeKind.Concat => node.Parts.Any(p => requiresGradient[p]),
                 NodeKind.Layer => HasParameters(spec.Layers[node.Layer]) || requiresGradient[node.A],
                 _ => requiresGradient[node.A] || requiresGradient[node.B],
             };
@@ -219,7 +225,9 @@ internal static class ShapeInference
 
         // The loss against the output.
         // A model without layers (MG0006) returns its input, which is no output to judge the loss by.
-        if (spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
+        CheckOutputs(spec, shapes, live, problems);
+        if (spec.Graph.Outputs.Count == 0 && spec.Loss != LossKind.Contrastive
+            && spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
         {
             if (output.Length != 2)
                 Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName, "the losses take a flat [outputs] shape per sample");
@@ -327,17 +335,18 @@ internal static class ShapeInference
         live[n] = true;
         MarkLive(nodes, nodes[n].A, live);
         MarkLive(nodes, nodes[n].B, live);
+        foreach (int part in nodes[n].Parts) MarkLive(nodes, part, live);
     }
 
     /// <summary>Names a value for a message: "the input 'x'", "'Up' (Dense 128)", "'add_1'".</summary>
-    private static string Describe(ModelSpec spec, int node, Dim[][]? shapes)
+    internal static string Describe(ModelSpec spec, int node, Dim[][]? shapes)
     {
         var n = spec.Graph.Nodes[node];
         if (n.Kind == NodeKind.Layer && spec.Layers[n.Layer].Kind == "Flatten" && shapes?[n.A] is { Length: > 2 } flattened)
             return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {string.Join("·", flattened.Skip(1).Select(d => d.ToString()))} = {Dim.Product(flattened.Skip(1))})";
         return n.Kind switch
         {
-            NodeKind.Input => $"the input '{n.Label}'",
+            NodeKind.Input or NodeKind.NamedInput => $"the input '{n.Label}'",
             NodeKind.Layer when spec.Layers[n.Layer].Kind == "Dense" => $"'{n.Label}' (Dense {spec.Layers[n.Layer].Units})",
             NodeKind.Layer => $"'{n.Label}' ({spec.Layers[n.Layer].Kind})",
             _ => $"'{n.Label}'",
@@ -347,5 +356,5 @@ internal static class ShapeInference
     public static string Text(IEnumerable<int> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 
     /// <summary>The per-sample part of a shape as text, e.g. "[1, 8, 8]" (the batch is implied in messages).</summary>
-    private static string SampleText(Dim[] shape) => "[" + string.Join(", ", shape.Skip(1).Select(d => d.ToString())) + "]";
+    internal static string SampleText(Dim[] shape) => "[" + string.Join(", ", shape.Skip(1).Select(d => d.ToString())) + "]";
 }

@@ -21,6 +21,8 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.LeNet5), "Samples.Vision.LeNet5")]
     [InlineData(nameof(SampleModels.RegularisedMlp), "Samples.RegularisedMlp")]
     [InlineData(nameof(SampleModels.BatchNormCnn), "Samples.Vision.BatchNormCnn")]
+    [InlineData(nameof(SampleModels.ChurnAndSpend), "Samples.Graphs.ChurnAndSpend")]
+    [InlineData(nameof(SampleModels.SiameseMatcher), "Samples.Graphs.SiameseMatcher")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

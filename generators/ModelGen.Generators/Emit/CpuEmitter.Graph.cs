@@ -48,7 +48,7 @@ internal static partial class CpuEmitter
     {
         if (spec.Inputs.Count > 0)
         {
-            w.Line($"/// <summary>The inputs, side by side in each feature row: {InputText(spec, plan)}.</summary>");
+            w.Line($"/// <summary>The inputs, side by side in each feature row of {Literals.Int(plan.Nodes[0].Size)}: {string.Join(", ", spec.Inputs.Select(i => i.Name + " " + FlatShape(i.Shape)))}.</summary>");
             w.Line("public override global::System.Collections.Generic.IReadOnlyList<InputBlock> Inputs => DeclaredInputs;");
             w.Line();
             w.Line("private static readonly InputBlock[] DeclaredInputs =");

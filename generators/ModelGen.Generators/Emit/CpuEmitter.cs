@@ -129,7 +129,7 @@ internal static partial class CpuEmitter
         w.Line($"/// <summary>Per-sample output: {OutputText(spec, plan)}.</summary>");
         w.Line($"public override int OutputSize => {Literals.Int(outputSize)};");
         w.Line();
-        w.Line("/// <inheritdoc/>");
+        w.Line(spec.Heads.Count > 0 ? "/// <summary>The first head's loss; <see cref=\"Heads\"/> lists every head's.</summary>" : "/// <inheritdoc/>");
         w.Line($"public override Loss Loss => Loss.{(spec.Heads.Count > 0 ? spec.Heads[0].Loss : spec.Loss)};");
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -833,7 +833,12 @@ internal static partial class CpuEmitter
             var seen = new Dictionary<string, int>();
             for (int n = 0; n < nodes.Count; n++)
             {
-                string baseName = nodes[n].Kind == NodeKind.Input ? "input" : Local(nodes[n].Label.Replace("_", ""));
+                string baseName = nodes[n].Kind switch
+                {
+                    NodeKind.Input => "input",
+                    NodeKind.NamedInput => Local(nodes[n].Label.Replace("_", "")) + "Input",   // apart from a layer of the same name
+                    _ => Local(nodes[n].Label.Replace("_", "")),
+                };
                 seen.TryGetValue(baseName, out int count);
                 seen[baseName] = count + 1;
                 _names[n] = count == 0 ? baseName : baseName + (count + 1);

@@ -146,30 +146,39 @@ internal static partial class ModelParser
                 $"[Model] sets Loss, but {string.Join(" and ", heads.Select(h => HeadSubject(h.Name)))} declare the losses of the outputs"));
 
         var matched = new List<HeadSpec>();
-        var used = new bool[heads.Count];
+        var headless = names.Where(n => !heads.Any(h => h.Name == n)).ToList();
+        bool misnamed = false;
         for (int h = 0; h < heads.Count; h++)
         {
             int earlier = heads.FindIndex(x => x.Name == heads[h].Name);
             if (earlier < h)
                 diagnostics.Add(Diagnostic.Create(Diagnostics.HeadDoesNotMatchOutput, g.Heads[h].Name, HeadSubject(heads[h].Name), "is declared twice; declare each head once"));
             else if (!names.Contains(heads[h].Name))
+            {
+                // A misspelt head is one mistake: reported here, naming the outputs it could mean, and not again on them.
+                string candidates = headless.Count > 0
+                    ? $"; its outputs without a [Head] are {string.Join(", ", headless.Select(n => "'" + n + "'"))}"
+                    : $" (it returns {string.Join(", ", names.Select(n => "'" + n + "'"))})";
                 diagnostics.Add(Diagnostic.Create(Diagnostics.HeadDoesNotMatchOutput, g.Heads[h].Name, HeadSubject(heads[h].Name),
-                    $"names no output of [Forward] '{forward.Name}' (it returns {string.Join(", ", names.Select(n => "'" + n + "'"))})"));
+                    $"names no output of [Forward] '{forward.Name}'{candidates}"));
+                misnamed = true;
+            }
         }
         for (int o = 0; o < names.Count; o++)
         {
             int h = heads.FindIndex(x => x.Name == names[o]);
             if (h < 0)
             {
+                if (misnamed) continue;
                 diagnostics.Add(Diagnostic.Create(Diagnostics.OutputWithoutLoss, OutputLocation(g, o, forward), names[o], forward.Name,
                     $"declare its loss with [Head(\"{names[o]}\", Loss.…)] on the model"));
                 continue;
             }
-            used[h] = true;
             matched.Add(heads[h]);
             g.MatchedHeads.Add(g.Heads[h].Attribute);
         }
-        return matched;
+        // Heads line up with the outputs only when every output has one; otherwise the errors above stand and no code is made.
+        return matched.Count == names.Count ? matched : new List<HeadSpec>();
     }
 
     private static string InputSubject(string name) => $"[Input(\"{name}\")]";
@@ -205,15 +214,22 @@ internal static partial class ModelParser
             for (int i = 0; i < inputs.Count; i++)
                 _values[inputs[i].Name] = Add(new GraphNode(NodeKind.NamedInput, i, 0, -1, inputs[i].Name), _locations.Graph.Inputs[i].Attribute);
             var parameters = forward.Parameters.Select(p => p.Name).ToList();
+            var undeclared = parameters.Where(p => !inputs.Any(i => i.Name == p)).ToList();
+            bool misnamed = false;
             for (int i = 0; i < inputs.Count; i++)
                 if (!parameters.Contains(inputs[i].Name))
                 {
+                    // A misspelt name is one mistake: reported here, naming the parameters it could mean, and not again on them.
+                    string candidates = undeclared.Count > 0
+                        ? $"; its parameters without an [Input] are {string.Join(", ", undeclared.Select(p => "'" + p + "'"))}"
+                        : $" (its parameters are {string.Join(", ", parameters.Select(p => "'" + p + "'"))})";
                     _diagnostics.Add(Diagnostic.Create(Diagnostics.InputDoesNotMatchForward, _locations.Graph.Inputs[i].Name, InputSubject(inputs[i].Name),
-                        $"names no parameter of [Forward] '{forward.Name}' (its parameters are {string.Join(", ", parameters.Select(p => "'" + p + "'"))})"));
+                        $"names no parameter of [Forward] '{forward.Name}'{candidates}"));
                     Failed = true;
+                    misnamed = true;
                 }
             foreach (var parameter in forward.Parameters)
-                if (!inputs.Any(i => i.Name == parameter.Name))
+                if (!misnamed && !inputs.Any(i => i.Name == parameter.Name))
                 {
                     _diagnostics.Add(Diagnostic.Create(Diagnostics.ParameterWithoutInput, parameter.Locations.FirstOrDefault() ?? _locations.Model, parameter.Name, forward.Name));
                     Failed = true;
@@ -247,7 +263,7 @@ internal static partial class ModelParser
             {
                 if (!TryConstant(arguments[0].Expression, out axis))
                 {
-                    Unsupported(arguments[0], $"the axis '{Short(arguments[0].Expression)}', which is not a constant");
+                    Unsupported(arguments[0], $"the axis '{Short(arguments[0].Expression)}', which is not an integer literal");
                     return -1;
                 }
                 arguments.RemoveAt(0);

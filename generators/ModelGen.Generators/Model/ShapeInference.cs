@@ -40,7 +40,7 @@ internal sealed record ShapePlan(
 /// </summary>
 internal static partial class ShapeInference
 {
-    public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103";
+    public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103" or "MG0405";
 
     public static ShapePlan Infer(ModelSpec spec)
     {

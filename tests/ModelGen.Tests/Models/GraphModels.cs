@@ -15,7 +15,7 @@ public partial class TwoInputNet
     [Dense(2)] private partial Tensor Out(Tensor x);
 
     [Forward]
-    private Tensor Forward(Tensor wide, Tensor deep) => Out(Tensor.Concat(Deep(deep), wide));
+    public Tensor Forward(Tensor wide, Tensor deep) => Out(Tensor.Concat(Deep(deep), wide));
 }
 
 /// <summary>The same two values concatenated in both orders (their columns land in different places).</summary>
@@ -68,7 +68,7 @@ public partial class MultiHeadNet
     [Dense(1)] private partial Tensor Flag(Tensor x);
 
     [Forward]
-    private (Tensor kind, Tensor score, Tensor flag) Forward(Tensor x)
+    public (Tensor kind, Tensor score, Tensor flag) Forward(Tensor x)
     {
         var h = Trunk(x);
         var score = Score(h);

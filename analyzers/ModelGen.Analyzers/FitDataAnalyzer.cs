@@ -45,7 +45,7 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
     private sealed record Symbols(INamedTypeSymbol ModelAttribute, INamedTypeSymbol ModelBase, INamedTypeSymbol Dataset);
 
     /// <summary>What the data checks need to know of a model, from the generator's parser and shape engine.</summary>
-    private sealed record ModelFacts(string Name, int InputSize, string InputShape, int OutputSize, LossKind Loss, int TargetWidth, string? BatchNormLayer);
+    private sealed record ModelFacts(string Name, int InputSize, string InputShape, int OutputSize, LossKind Loss, int? TargetWidth, string? BatchNormLayer);
 
     /// <summary>What the method body shows about a Dataset value; null members are unknown.</summary>
     private sealed record DataFacts(Location Origin, string Factory, int? Features, string FeaturesText, int? TargetWidth, string TargetText,
@@ -82,16 +82,16 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
             }
             // Predict only reads features; the targets matter for the methods that compute a loss.
             if (method.Name is "Predict" or "PredictClasses") continue;
-            if (data.TargetWidth is int width && width != model.TargetWidth)
+            if (data.TargetWidth is int width && model.TargetWidth is int expected && width != expected)
             {
                 string needs = model.Loss == LossKind.SoftmaxCrossEntropy
-                    ? (model.TargetWidth == 1 ? "one class index" : Int(model.TargetWidth) + " class indices")
-                    : (model.TargetWidth == 1 ? "1 target (its output width)" : Int(model.TargetWidth) + " targets (its output width)");
+                    ? (expected == 1 ? "one class index" : Int(expected) + " class indices")
+                    : (expected == 1 ? "1 target (its output width)" : Int(expected) + " targets (its output width)");
                 context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DataTargetMismatch, at, origin, model.Name,
                     model.Loss.ToString(), needs, name, Int(width), data.TargetText));
                 continue;
             }
-            if (model.Loss == LossKind.SoftmaxCrossEntropy && data.MaxLabel is int maxLabel && maxLabel >= model.OutputSize)
+            if (model.Loss == LossKind.SoftmaxCrossEntropy && model.TargetWidth is not null && data.MaxLabel is int maxLabel && maxLabel >= model.OutputSize)
             {
                 context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DataClassCountMismatch, at, origin, name,
                     Int(maxLabel), data.LabelText, model.Name, Int(model.OutputSize), Int(model.OutputSize - 1)));
@@ -140,7 +140,9 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
         var output = plan.Nodes[parsed.Spec.Graph.Output].Shape;
         int outputSize = plan.Nodes[parsed.Spec.Graph.Output].Size;
         // Softmax cross-entropy takes one class index per position: all output axes but the last (classes).
-        int targetWidth = parsed.Spec.Loss == LossKind.SoftmaxCrossEntropy
+        // Several heads or a contrastive pair pack their targets differently; the run-time check judges those.
+        bool plainTargets = parsed.Spec.Heads.Count == 0 && parsed.Spec.Loss != LossKind.Contrastive;
+        int? targetWidth = !plainTargets ? null : parsed.Spec.Loss == LossKind.SoftmaxCrossEntropy
             ? output.Take(output.Count - 1).Aggregate(1, (a, b) => a * b)
             : outputSize;
         if (parsed.Spec.Loss == LossKind.SoftmaxCrossEntropy) outputSize = output[output.Count - 1];

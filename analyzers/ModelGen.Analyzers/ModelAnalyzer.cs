@@ -55,6 +55,9 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
                 ProblemTarget.LayerAttribute => parsed.Locations.Layers[problem.Index].Attribute,
                 ProblemTarget.LayerArgument => parsed.Locations.Layers[problem.Index].ArgumentOrAttribute(problem.Argument),
                 ProblemTarget.Node => parsed.Locations.Nodes[problem.Index],
+                ProblemTarget.Input => parsed.Locations.Graph.Inputs[problem.Index].Attribute,
+                ProblemTarget.Head => parsed.Locations.Graph.MatchedHeads[problem.Index],
+                ProblemTarget.Output => parsed.Locations.Graph.Return ?? parsed.Locations.Model,
                 _ => parsed.Locations.Model,
             };
             // Code fixes read what to write from the properties: the inferred value and the layer at fault.

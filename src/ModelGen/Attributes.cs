@@ -39,6 +39,12 @@ public enum Loss
     MeanAbsoluteError,
     /// <summary>Huber loss: quadratic within <see cref="ModelAttribute.HuberDelta"/> of the target, linear beyond (PyTorch's <c>HuberLoss</c>).</summary>
     Huber,
+    /// <summary>
+    /// Contrastive loss over pairs (Hadsell, Chopra &amp; LeCun): the <c>[Forward]</c> method returns two embeddings
+    /// of equal shape, e.g. the two towers' outputs; the target is 1 (similar pair) or 0 (dissimilar) per sample.
+    /// Similar pairs cost ½d², dissimilar ones ½·max(0, <see cref="ModelAttribute.Margin"/> − d)², d the Euclidean distance.
+    /// </summary>
+    Contrastive,
 }
 
 /// <summary>
@@ -67,6 +73,9 @@ public sealed class ModelAttribute : Attribute
 
     /// <summary>Where <see cref="Loss.Huber"/> turns from quadratic to linear (default 1, as PyTorch).</summary>
     public float HuberDelta { get; set; } = 1f;
+
+    /// <summary>Distance beyond which dissimilar pairs cost nothing in <see cref="Loss.Contrastive"/> (default 1).</summary>
+    public float Margin { get; set; } = 1f;
 }
 
 /// <summary>
@@ -262,8 +271,10 @@ public sealed class FlattenAttribute : Attribute
 
 /// <summary>
 /// Marks the method whose body wires the layers into a graph, e.g. <c>Norm(x + Down(Up(x)))</c>.
-/// Without it, the layers run in declaration order. Supported: calls of layer methods, <c>+</c> of
-/// equal shapes, locals, and a final <c>return</c>.
+/// Without it, the layers run in declaration order. Supported: calls of layer methods, <c>+</c> and <c>*</c> of
+/// equal shapes, <c>Tensor.Concat(a, b, …)</c> (optionally with a leading axis), locals, and a final <c>return</c>.
+/// Several <see cref="Tensor"/> parameters are several inputs (each declared with <see cref="InputAttribute"/>);
+/// a returned tuple is several outputs (each with a <see cref="HeadAttribute"/>, or a pair for <see cref="Loss.Contrastive"/>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
 public sealed class ForwardAttribute : Attribute

@@ -10,7 +10,7 @@ namespace ModelGen;
 /// Base of every generated model: owns the flat parameter and gradient buffers and provides
 /// training (<see cref="Fit"/>), evaluation and prediction on top of the generated graph.
 /// </summary>
-public abstract class Model
+public abstract partial class Model
 {
     private readonly float[] _parameters;
     private readonly float[] _gradients;
@@ -49,11 +49,15 @@ public abstract class Model
     /// </summary>
     public virtual int LabelsPerSample => 1;
 
-    /// <summary>Elements of one sample's target: <see cref="LabelsPerSample"/> class indices for softmax cross-entropy, else <see cref="OutputSize"/>.</summary>
-    public int TargetSize => Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : OutputSize;
-
     /// <summary>Outputs per class label: the class count under softmax cross-entropy.</summary>
     private int ClassWidth => OutputSize / LabelsPerSample;
+
+    /// <summary>
+    /// Elements of one sample's target: <see cref="LabelsPerSample"/> class indices for softmax cross-entropy, 1
+    /// (similar or not) for contrastive pairs, else <see cref="OutputSize"/>; with several <see cref="Heads"/>,
+    /// their targets side by side.
+    /// </summary>
+    public int TargetSize => _targetSize ??= TotalTargetSize();
 
     /// <summary>Number of trainable parameters.</summary>
     public int ParameterCount => _parameters.Length;
@@ -247,8 +251,10 @@ public abstract class Model
         {
             if (validation is null)
                 throw new ArgumentException("Early stopping monitors the validation set after every epoch; pass 'validation' to Fit.", nameof(earlyStopping));
-            if (earlyStopping.Monitor == EarlyStopMetric.ValidationAccuracy && Loss == Loss.MeanSquaredError)
-                throw new ArgumentException($"{GetType().Name} uses {Loss}, which has no accuracy; monitor EarlyStopMetric.ValidationLoss.", nameof(earlyStopping));
+            if (earlyStopping.Monitor == EarlyStopMetric.ValidationAccuracy && (Loss == Loss.MeanSquaredError || Heads.Count > 1))
+                throw new ArgumentException(Heads.Count > 1
+                    ? $"{GetType().Name} has {Heads.Count} heads, each with its own accuracy; monitor EarlyStopMetric.ValidationLoss (the weighted total)."
+                    : $"{GetType().Name} uses {Loss}, which has no accuracy; monitor EarlyStopMetric.ValidationLoss.", nameof(earlyStopping));
         }
         optimizer ??= new Adam(1e-3f);
 
@@ -349,7 +355,9 @@ public abstract class Model
 
     /// <summary>
     /// Mean loss and, for classification losses, accuracy over <paramref name="data"/> (per position for a
-    /// [sequence, classes] output: the share of all positions whose arg-max is the target).
+    /// [sequence, classes] output: the share of all positions whose arg-max is the target). A model with several
+    /// heads reports the weighted total loss, NaN accuracy, and each head's own loss and accuracy in
+    /// <see cref="Evaluation.Heads"/>.
     /// </summary>
     public Evaluation Evaluate(Dataset data, int batchSize = 256)
     {
@@ -358,23 +366,44 @@ public abstract class Model
         if (data.Count == 0) throw new ArgumentException("The evaluation set has no rows.", nameof(data));
         int batch = Math.Min(batchSize, data.Count);
         var graph = GraphFor(batch);
+        var heads = Heads;
         double lossSum = 0;
-        int correct = 0;
+        var headLossSums = new double[heads.Count];
+        var correct = new int[heads.Count];
         for (int start = 0; start < data.Count; start += batch)
         {
             int n = Math.Min(batch, data.Count - start);
             var x = data.Features.AsSpan(start * InputSize, n * InputSize);
             var y = data.Targets.AsSpan(start * TargetSize, n * TargetSize);
             lossSum += (double)graph.Loss(_parameters, x, y, n) * n;
+            if (heads.Count > 1)
+                for (int h = 0; h < heads.Count; h++) headLossSums[h] += (double)graph.HeadLosses[h] * n;
             var outputs = graph.LastOutput(n);
-            int labels = Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : 1;
-            int width = OutputSize / labels, targetWidth = TargetSize / labels;
-            for (int r = 0; r < n * labels; r++) correct += IsCorrect(outputs.Slice(r * width, width), y.Slice(r * targetWidth, targetWidth)) ? 1 : 0;
+            for (int r = 0; r < n; r++)
+                for (int h = 0; h < heads.Count; h++)
+                {
+                    var head = heads[h];
+                    // Softmax cross-entropy judges each class label of the sample (each position of a sequence).
+                    int labels = head.Loss == Loss.SoftmaxCrossEntropy ? head.TargetSize : 1;
+                    int width = head.OutputSize / labels, targetWidth = head.TargetSize / labels;
+                    for (int l = 0; l < labels; l++)
+                        if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset + l * width, width),
+                                y.Slice(r * TargetSize + head.TargetOffset + l * targetWidth, targetWidth)))
+                            correct[h]++;
+                }
         }
-        int judged = data.Count * (Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : 1);
-        float accuracy = Loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber ? float.NaN : (float)correct / judged;
-        return new Evaluation((float)(lossSum / data.Count), accuracy, data.Count);
+        float Accuracy(ModelHead head, int right) => HasAccuracy(head.Loss)
+            ? (float)right / ((long)data.Count * (head.Loss == Loss.SoftmaxCrossEntropy ? head.TargetSize : 1))
+            : float.NaN;
+        if (heads.Count == 1)
+            return new Evaluation((float)(lossSum / data.Count), Accuracy(heads[0], correct[0]), data.Count);
+        var perHead = new HeadEvaluation[heads.Count];
+        for (int h = 0; h < heads.Count; h++)
+            perHead[h] = new HeadEvaluation(heads[h].Name, heads[h].Loss, (float)(headLossSums[h] / data.Count), Accuracy(heads[h], correct[h]));
+        return new Evaluation((float)(lossSum / data.Count), float.NaN, data.Count) { Heads = perHead };
     }
+
+    private static bool HasAccuracy(Loss loss) => loss is Loss.SoftmaxCrossEntropy or Loss.BinaryCrossEntropy;
 
     /// <summary>Runs the model on <paramref name="count"/> samples and writes count × <see cref="OutputSize"/> raw outputs (logits for classification losses).</summary>
     public void Predict(ReadOnlySpan<float> inputs, int count, Span<float> outputs)
@@ -434,9 +463,9 @@ public abstract class Model
         return best;
     }
 
-    private bool IsCorrect(ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets)
+    private static bool IsCorrect(Loss loss, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets)
     {
-        switch (Loss)
+        switch (loss)
         {
             case Loss.SoftmaxCrossEntropy:
                 return PredictedClass(outputs) == (int)targets[0];
@@ -467,6 +496,7 @@ public abstract class Model
 
     private void CheckFeatures(Dataset data, string name)
     {
+        CheckInputs(data, name);
         if (data.FeatureCount != InputSize)
             throw new ArgumentException($"'{name}' has {data.FeatureCount} features per row, but {GetType().Name} takes inputs of {InputSize}.", name);
     }
@@ -490,12 +520,18 @@ public abstract class Model
     {
         CheckFeatures(data, name);
         if (data.TargetWidth != TargetSize)
-            throw new ArgumentException(Loss != Loss.SoftmaxCrossEntropy
-                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs {TargetSize} (its output width)."
-                : LabelsPerSample == 1
-                    ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one class index per row (Dataset.ForClassification)."
-                    : $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} classifies each of its {LabelsPerSample} positions and needs {LabelsPerSample} class indices per row (Dataset.ForSequenceClassification).", name);
-        if (Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > ClassWidth)
-            throw new ArgumentException($"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {ClassWidth} outputs per label (classes 0…{ClassWidth - 1}).", name);
+            throw new ArgumentException(Heads.Count > 1
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} needs {TargetSize}, its heads' targets side by side ({HeadTargetText()})."
+                : Loss == Loss.SoftmaxCrossEntropy && LabelsPerSample > 1
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} classifies each of its {LabelsPerSample} positions and needs {LabelsPerSample} class indices per row (Dataset.ForSequenceClassification)."
+                : Loss == Loss.SoftmaxCrossEntropy
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one class index per row (Dataset.ForClassification)."
+                : Loss == Loss.Contrastive
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one 0/1 similarity label per pair."
+                : $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs {TargetSize} (its output width).", name);
+        if (Heads.Count == 1 && Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > ClassWidth)
+            throw new ArgumentException(LabelsPerSample > 1
+                ? $"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {ClassWidth} outputs per label (classes 0…{ClassWidth - 1})."
+                : $"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {OutputSize} outputs (classes 0…{OutputSize - 1}).", name);
     }
 }

@@ -8,7 +8,7 @@ namespace ModelGen;
 /// on a model take and return tensors, so a model's <c>[Forward]</c> method can also be called
 /// eagerly, one layer at a time (useful for debugging); training and inference run the fused code.
 /// </summary>
-public sealed class Tensor
+public sealed partial class Tensor
 {
     /// <summary>Creates a tensor over <paramref name="data"/> (not copied).</summary>
     /// <exception cref="ArgumentException">The element count of <paramref name="shape"/> differs from <paramref name="data"/>'s length.</exception>

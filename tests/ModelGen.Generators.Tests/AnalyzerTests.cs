@@ -635,7 +635,7 @@ public class AnalyzerTests
     }
 
     [Theory]
-    [InlineData("private Tensor F(Tensor x, Tensor y) => A(x);")]
+    [InlineData("private Tensor F(Tensor x, int y) => A(x);")]
     [InlineData("private Tensor F(float[] x) => A(new Tensor(x, 1, 64));")]
     [InlineData("private float[] F(Tensor x) => A(x).Data;")]
     public async Task MG0012_ForwardOfWrongSignature_IsReportedOnTheMethodName(string forward)
@@ -649,7 +649,7 @@ public class AnalyzerTests
                 [Forward] {{forward}}
             }
             """;
-        await AssertSingle(source, "MG0012", "F", "[Forward] method 'F' must take one Tensor and return Tensor");
+        await AssertSingle(source, "MG0012", "F", "[Forward] method 'F' must take Tensor parameters and return Tensor (or a tuple of Tensors)");
     }
 
     [Fact]

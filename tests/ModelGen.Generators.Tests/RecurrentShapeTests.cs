@@ -84,10 +84,12 @@ public class RecurrentShapeTests
     }
 
     [Fact]
-    public async Task ReturnSequencesIntoDense_NeedsAFlatten()
+    public async Task ReturnSequencesIntoDense_ActsAtEveryPosition()
     {
-        var d = await Single(Model("10, 4", "[LSTM(8, ReturnSequences = true)]", "[Dense(3)]"), "MG0014");
-        Assert.Contains("[10, 8]", d.GetMessage());
+        // [10, 8] per sample: Dense applies to the last axis (one output row per position), as after attention.
+        Assert.Empty(await Harness.AnalyzeAsync(Model("10, 4", "[LSTM(8, ReturnSequences = true)]", "[Dense(3, In = 8)]")));
+        var d = await Single(Model("10, 4", "[LSTM(8, ReturnSequences = true)]", "[Dense(3, In = 80)]"), "MG0007");
+        Assert.Contains("its input is 8 wide", d.GetMessage());
     }
 
     [Fact]

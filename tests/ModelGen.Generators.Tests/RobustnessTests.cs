@@ -17,6 +17,39 @@ namespace ModelGen.Generators.Tests;
 /// </summary>
 public class RobustnessTests
 {
+    private const string MultiInputGraph = """
+        using ModelGen;
+
+        [Model]
+        [Input("profile", 8)]
+        [Input("activity", 2, 6)]
+        [Head("churn", Loss.BinaryCrossEntropy, PosWeight = 2f)]
+        [Head("spend", Loss.MeanSquaredError, Weight = 0.5f)]
+        public partial class ChurnAndSpend
+        {
+            [Flatten] private partial Tensor Flat(Tensor x);
+            [Dense(32, Activation.ReLU)] private partial Tensor Trunk(Tensor x);
+            [Dense(1)] private partial Tensor Churn(Tensor x);
+            [Dense(1)] private partial Tensor Spend(Tensor x);
+
+            [Forward]
+            private (Tensor churn, Tensor spend) Forward(Tensor profile, Tensor activity)
+            {
+                var h = Trunk(Tensor.Concat(axis: -1, profile, Flat(Tensor.Concat(0, activity, activity))));
+                return (Churn(h), Spend(h));
+            }
+        }
+
+        [Model(Loss = Loss.Contrastive, Margin = 1.5f)]
+        [Input("left", 4)]
+        [Input("right", 4)]
+        public partial class Pair
+        {
+            [Dense(3)] private partial Tensor Embed(Tensor x);
+            [Forward] private (Tensor left, Tensor right) Forward(Tensor left, Tensor right) => (Embed(left), Embed(right));
+        }
+        """;
+
     private const string SequentialMlp = """
         using ModelGen;
 
@@ -121,6 +154,7 @@ public class RobustnessTests
         nameof(SequentialMlp) => SequentialMlp,
         nameof(ResidualGraph) => ResidualGraph,
         nameof(LeakyExperiment) => LeakyExperiment,
+        nameof(MultiInputGraph) => MultiInputGraph,
         _ => WithMistakes,
     };
 
@@ -129,6 +163,7 @@ public class RobustnessTests
     [InlineData(nameof(ResidualGraph))]
     [InlineData(nameof(WithMistakes))]
     [InlineData(nameof(LeakyExperiment))]
+    [InlineData(nameof(MultiInputGraph))]
     public async Task EveryTokenPrefix_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         string source = Source(name);
@@ -144,6 +179,7 @@ public class RobustnessTests
     [InlineData(nameof(ResidualGraph))]
     [InlineData(nameof(WithMistakes))]
     [InlineData(nameof(LeakyExperiment))]
+    [InlineData(nameof(MultiInputGraph))]
     public async Task EveryTokenDeleted_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         // Prefixes never close the class; a single missing token in the middle (a ')' or a '=>') leaves the rest intact.

@@ -17,6 +17,51 @@ internal static partial class SampleModels
         }
         """;
 
+    public const string ChurnAndSpend = """
+        using ModelGen;
+
+        namespace Samples.Graphs;
+
+        [Model]
+        [Input("profile", 8)]
+        [Input("activity", 12)]
+        [Head("churn", Loss.BinaryCrossEntropy, PosWeight = 2f)]
+        [Head("spend", Loss.MeanSquaredError, Weight = 0.5f)]
+        public partial class ChurnAndSpend
+        {
+            [Dense(16, Activation.ReLU)] private partial Tensor Activity(Tensor x);
+            [Dense(32, Activation.ReLU)] private partial Tensor Trunk(Tensor x);
+            [Dense(1)]                   private partial Tensor Churn(Tensor x);
+            [Dense(1)]                   private partial Tensor Spend(Tensor x);
+
+            [Forward]
+            private (Tensor churn, Tensor spend) Forward(Tensor profile, Tensor activity)
+            {
+                var h = Trunk(Tensor.Concat(profile, Activity(activity)));
+                return (Churn(h), Spend(h));
+            }
+        }
+        """;
+
+    public const string SiameseMatcher = """
+        using ModelGen;
+
+        namespace Samples.Graphs;
+
+        [Model(Loss = Loss.Contrastive, Margin = 1.5f)]
+        [Input("query", 24)]
+        [Input("candidate", 24)]
+        public partial class SiameseMatcher
+        {
+            [Dense(32, Activation.Tanh)] private partial Tensor Hidden(Tensor x);
+            [Dense(8)]                   private partial Tensor Embed(Tensor x);
+
+            [Forward]
+            private (Tensor query, Tensor candidate) Forward(Tensor query, Tensor candidate) =>
+                (Embed(Hidden(query)), Embed(Hidden(candidate)));
+        }
+        """;
+
     public const string ResidualRegressor = """
         using ModelGen;
 

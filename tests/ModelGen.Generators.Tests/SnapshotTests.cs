@@ -23,6 +23,8 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.BatchNormCnn), "Samples.Vision.BatchNormCnn")]
     [InlineData(nameof(SampleModels.SentimentLstm), "Samples.Sequences.SentimentLstm")]
     [InlineData(nameof(SampleModels.SignalConv1d), "Samples.Sequences.SignalConv1d")]
+    [InlineData(nameof(SampleModels.ChurnAndSpend), "Samples.Graphs.ChurnAndSpend")]
+    [InlineData(nameof(SampleModels.SiameseMatcher), "Samples.Graphs.SiameseMatcher")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

@@ -61,6 +61,15 @@ public class GradientCheckTests
             targets[i] = graph.TargetSize == 1 && graph.OutputSize > 1 ? rng.NextInt(graph.OutputSize)   // class index
                 : binaryTargets ? rng.NextInt(2)                                                          // 0/1 label
                 : rng.NextGaussian();                                                                       // regression
+        AssertGradientsMatch(model, graph, parameters, input, targets, batch, rng);
+    }
+
+    /// <summary>
+    /// Every parameter's analytic gradient from the generated training step against central differences of the
+    /// training-mode loss; the parameters are first moved off their initial values (biases start at zero).
+    /// </summary>
+    internal static void AssertGradientsMatch(string model, ModelGraph<double> graph, double[] parameters, double[] input, double[] targets, int batch, Rng rng)
+    {
         // Biases start at zero; move them off zero so their gradients are not a special case.
         for (int i = 0; i < parameters.Length; i++) parameters[i] += 0.1 * rng.NextGaussian();
         Check(model, graph, parameters, input, targets, batch);

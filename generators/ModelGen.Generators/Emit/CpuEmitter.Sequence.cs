@@ -16,6 +16,7 @@ internal static partial class CpuEmitter
     /// <summary>Class labels per sample: the positions of a [sequence, classes] output under softmax cross-entropy, else 1.</summary>
     private static int LabelsPerSample(ModelSpec spec, ShapePlan plan)
     {
+        if (spec.Heads.Count > 0 || spec.Graph.Output < 0) return 1;
         var output = plan.Nodes[spec.Graph.Output].Shape;
         return spec.Loss == LossKind.SoftmaxCrossEntropy && output.Count == 2 ? output[0] : 1;
     }

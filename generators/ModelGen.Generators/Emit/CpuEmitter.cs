@@ -109,7 +109,7 @@ internal static partial class CpuEmitter
 
     private static string FlatShape(IEnumerable<int> dims) => ShapeInference.Text(dims);
 
-    private static int OutputWidth(ModelSpec spec, ShapePlan plan) => plan.Nodes[spec.Graph.Output].Size;
+    private static int OutputWidth(ModelSpec spec, ShapePlan plan) => spec.Graph.AllOutputs.Sum(o => plan.Nodes[o].Size);
 
     private static void WriteMembers(IndentedWriter w, ModelSpec spec, ShapePlan plan)
     {
@@ -123,14 +123,14 @@ internal static partial class CpuEmitter
         using (w.Block($"public {spec.TypeName}(int seed = 0) : base(TotalParameters)"))
             w.Line("Initialize<float>(Parameters, seed);");
         w.Line();
-        w.Line($"/// <summary>Per-sample input: {FlatShape(spec.InputShape)}.</summary>");
+        w.Line($"/// <summary>Per-sample input: {InputText(spec, plan)}.</summary>");
         w.Line($"public override int InputSize => {Literals.Int(inputSize)};");
         w.Line();
-        w.Line($"/// <summary>Per-sample output: {FlatShape(plan.Nodes[spec.Graph.Output].Shape)}.</summary>");
+        w.Line($"/// <summary>Per-sample output: {OutputText(spec, plan)}.</summary>");
         w.Line($"public override int OutputSize => {Literals.Int(outputSize)};");
         w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public override Loss Loss => Loss.{spec.Loss};");
+        w.Line(spec.Heads.Count > 0 ? "/// <summary>The first head's loss; <see cref=\"Heads\"/> lists every head's.</summary>" : "/// <inheritdoc/>");
+        w.Line($"public override Loss Loss => Loss.{(spec.Heads.Count > 0 ? spec.Heads[0].Loss : spec.Loss)};");
         w.Line();
         WriteLabelsPerSample(w, spec, plan);
         w.Line("/// <inheritdoc/>");
@@ -142,6 +142,7 @@ internal static partial class CpuEmitter
             w.Line($"protected override string? BatchStatisticsLayer => {Literals.String(batchNorm.Name)};");
             w.Line();
         }
+        WriteInputsAndHeads(w, spec, plan);
     }
 
     private static void WriteInitialize(IndentedWriter w, ModelSpec spec, ShapePlan plan)
@@ -295,11 +296,16 @@ internal static partial class CpuEmitter
             {
                 NodeKind.Input => "",
                 NodeKind.Layer => spec.Graph.Nodes[node.A].Label,
+                NodeKind.NamedInput => "",
+                NodeKind.Concat => string.Join(", ", node.Parts.Select(p => spec.Graph.Nodes[p].Label)),
                 _ => spec.Graph.Nodes[node.A].Label + ", " + spec.Graph.Nodes[node.B].Label,
             };
             switch (node.Kind)
             {
+                case NodeKind.Input when spec.Inputs.Count > 0:
+                    break;   // the packed row of several inputs; each has its own row
                 case NodeKind.Input:
+                case NodeKind.NamedInput:
                     rows.Add(new[] { $"{node.Label} (Input)", shape, "0", connected });
                     break;
                 case NodeKind.Layer:
@@ -357,7 +363,7 @@ internal static partial class CpuEmitter
         text.Append(new string('─', total)).Append('\n');
         double kib = plan.TotalParameters * 4 / 1024.0;
         text.Append($"Total params: {Literals.Grouped(plan.TotalParameters)} ({kib.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} KiB as float32)\n");
-        text.Append($"Loss: {spec.Loss}");
+        text.Append($"Loss: {LossText(spec)}");
 
         w.Line("/// <summary>");
         w.Line("/// The layer table (computed at build time):");
@@ -440,6 +446,7 @@ internal static partial class CpuEmitter
             foreach (var layer in norms.Where(l => l.Kind == "BatchNorm"))
                 w.Line($"private static readonly T {layer.Name}Momentum = T.CreateTruncating({Literals.FromFloat(layer.Momentum)});");
         }
+        WriteLossConstants(w, spec);
         if (HasDropout(spec))
         {
             w.Line();
@@ -482,6 +489,7 @@ internal static partial class CpuEmitter
         foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
         WriteRecurrentFamilyFields(w, spec, plan, names);
         WriteSequenceFields(w, spec, plan, names);
+        WriteOutputFields(w, spec, plan, names);
         w.Line();
 
         w.Line("/// <summary>Allocates the workspace for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
@@ -523,6 +531,7 @@ internal static partial class CpuEmitter
                     .Aggregate((a, b) => $"Math.Max({a}, {b})");
                 w.Line($"_convWorkspace = Allocate(checked((int){largest}));");
             }
+            WriteOutputAllocations(w, spec, plan, names);
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -530,11 +539,11 @@ internal static partial class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line($"public override int OutputSize => {Literals.Int(outputWidth)};");
         w.Line("/// <inheritdoc/>");
-        w.Line($"public override int TargetSize => {(spec.Loss == LossKind.SoftmaxCrossEntropy ? Literals.Int(LabelsPerSample(spec, plan)) : Literals.Int(outputWidth))};");
+        w.Line($"public override int TargetSize => {Literals.Int(TargetWidth(spec, plan))};");
         w.Line("/// <inheritdoc/>");
         w.Line("public override int ParameterCount => TotalParameters;");
         w.Line("/// <inheritdoc/>");
-        w.Line($"protected override T* OutputBuffer => {names.Value(output)};");
+        w.Line($"protected override T* OutputBuffer => {OutputValue(spec, names)};");
         w.Line();
 
         w.Line("/// <inheritdoc/>");
@@ -543,14 +552,14 @@ internal static partial class CpuEmitter
         using (w.Block("protected override T* ForwardCore(T* parameters, T* input, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{eval});");
-            w.Line($"return {names.Value(output)};");
+            w.Line($"return {OutputValue(spec, names)};");
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block("protected override T LossCore(T* parameters, T* input, T* targets, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{eval});");
-            w.Line($"return {LossCall(spec, plan, names.Value(output), "null", outputWidth)};");
+            WriteLoss(w, spec, plan, names, gradients: false, "return");
         }
         w.Line();
         if (HasTrainingMode(spec))
@@ -559,7 +568,7 @@ internal static partial class CpuEmitter
             using (w.Block("protected override T TrainingLossCore(T* parameters, T* input, T* targets, int batch)"))
             {
                 w.Line("RunForward(parameters, input, batch, training: true);");
-                w.Line($"return {LossCall(spec, plan, names.Value(output), "null", outputWidth)};");
+                WriteLoss(w, spec, plan, names, gradients: false, "return");
             }
             w.Line();
         }
@@ -573,7 +582,7 @@ internal static partial class CpuEmitter
         using (w.Block("protected override T TrainStepCore(T* parameters, T* gradients, T* input, T* targets, int batch)"))
         {
             w.Line($"RunForward(parameters, input, batch{train});");
-            w.Line($"T loss = {LossCall(spec, plan, names.Value(output), names.Grad(output), outputWidth)};");
+            WriteLoss(w, spec, plan, names, gradients: true, "T loss =");
             w.Line("RunBackward(parameters, gradients, input, batch);");
             w.Line("return loss;");
         }
@@ -673,8 +682,13 @@ internal static partial class CpuEmitter
                         w.Line($"// {names.Label(n)} = {names.Label(node.A)} * {names.Label(node.B)}: {Shape(plan, n)}");
                         w.Line($"ElementwiseKernels.Multiply({names.Value(node.A)}, {names.Value(node.B)}, {names.Value(n)}, {size});");
                         break;
+                    case NodeKind.NamedInput:
+                    case NodeKind.Concat:
+                        WriteGraphNodeForward(w, spec, plan, names, n);
+                        break;
                 }
             }
+            WritePackOutputs(w, spec, plan, names);
         }
         w.Line();
 
@@ -683,7 +697,7 @@ internal static partial class CpuEmitter
         {
             w.Line("new Span<T>(g, TotalParameters).Clear();");
             for (int n = 1; n < nodes.Count; n++)
-                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !names.IsView(n) && n != names.Storage(output))
+                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !names.IsView(n) && !IsOutputStorage(spec, names, n))
                     w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, batch * {Literals.Int(plan.Nodes[n].Size)}L);");
             for (int n = nodes.Count - 1; n >= 1; n--)
             {
@@ -766,6 +780,9 @@ internal static partial class CpuEmitter
                         if (GradOf(node.A) is { } ma) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.B)}, {ma}, {size});");
                         if (GradOf(node.B) is { } mb) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.A)}, {mb}, {size});");
                         break;
+                    case NodeKind.Concat:
+                        WriteConcatBackward(w, spec, plan, names, n);
+                        break;
                 }
             }
         }
@@ -832,14 +849,17 @@ internal static partial class CpuEmitter
 
     private static string Slope(LayerSpec layer) => layer.Activation == ActivationKind.LeakyReLU ? layer.Name + "Slope" : "T.Zero";
 
-    private static string LossCall(ModelSpec spec, ShapePlan plan, string output, string gradient, int width) => spec.Loss switch
+    private static string LossCall(ModelSpec spec, ShapePlan plan, string output, string gradient, int width) =>
+        LossCall(spec.Loss, spec.PosWeight, spec.HuberDelta, output, "targets", gradient, width, LabelsPerSample(spec, plan));
+
+    private static string LossCall(LossKind loss, double posWeight, double huberDelta, string output, string targets, string gradient, int width, int labelsPerSample = 1) => loss switch
     {
         // One softmax row per position: a [sequence, classes] output has batch·sequence rows, and the loss is their mean.
-        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, {Rows(LabelsPerSample(spec, plan))}, {Literals.Int(width / LabelsPerSample(spec, plan))})",
-        LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
-        LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, targets, {gradient}, batch * {Literals.Int(width)}L)",
-        LossKind.Huber => $"LossKernels.Huber({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(spec.HuberDelta)}))",
-        _ => $"LossKernels.BinaryCrossEntropyWithLogits({output}, targets, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(spec.PosWeight)}))",
+        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, {targets}, {gradient}, {Rows(labelsPerSample)}, {Literals.Int(width / labelsPerSample)})",
+        LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L)",
+        LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L)",
+        LossKind.Huber => $"LossKernels.Huber({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(huberDelta)}))",
+        _ => $"LossKernels.BinaryCrossEntropyWithLogits({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(posWeight)}))",
     };
 
     /// <summary>A name as a C# identifier: keywords get '@'.</summary>
@@ -862,7 +882,12 @@ internal static partial class CpuEmitter
             var seen = new Dictionary<string, int>();
             for (int n = 0; n < nodes.Count; n++)
             {
-                string baseName = nodes[n].Kind == NodeKind.Input ? "input" : Local(nodes[n].Label.Replace("_", ""));
+                string baseName = nodes[n].Kind switch
+                {
+                    NodeKind.Input => "input",
+                    NodeKind.NamedInput => Local(nodes[n].Label.Replace("_", "")) + "Input",   // apart from a layer of the same name
+                    _ => Local(nodes[n].Label.Replace("_", "")),
+                };
                 seen.TryGetValue(baseName, out int count);
                 seen[baseName] = count + 1;
                 _names[n] = count == 0 ? baseName : baseName + (count + 1);

@@ -35,7 +35,7 @@ internal static partial class Diagnostics
 
     public static readonly DiagnosticDescriptor UnsupportedForwardConstruct = Rule("MG0005",
         "Unsupported construct in [Forward]",
-        "[Forward] of '{0}' cannot use {1}; it supports calls of layer methods, '+', '*', locals and one final 'return'",
+        "[Forward] of '{0}' cannot use {1}; it supports calls of layer methods, '+', '*', locals, Tensor.Concat and one final 'return'",
         DeclarationCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor NoLayers = Rule("MG0006",
@@ -258,6 +258,53 @@ internal static partial class Diagnostics
         "PositionalEmbedding '{0}': maxLength = {1}, but its input has {2} positions ({3}); the table needs a row per position, so maxLength must be at least {2}",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    // MG04xx: graphs of several inputs and outputs, concat, heads and contrastive pairs.
+
+    public static readonly DiagnosticDescriptor ConcatShapeMismatch = Rule("MG0401",
+        "Concatenated tensors disagree off the concat axis",
+        "Tensor.Concat along axis {0}: {1}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ConcatAxisOutOfRange = Rule("MG0402",
+        "Concat axis is out of range",
+        "Tensor.Concat axis {0} does not exist for {1}: per-sample axes are {2}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InputDoesNotMatchForward = Rule("MG0403",
+        "[Input] does not match a [Forward] parameter",
+        "{0} {1}",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ParameterWithoutInput = Rule("MG0404",
+        "[Forward] parameter has no [Input]",
+        "[Forward] parameter '{0}' of '{1}' has no declared shape; add [Input(\"{0}\", …)] with its per-sample shape to the model",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InputNotUsed = Rule("MG0405",
+        "Input is not used",
+        "Input '{0}' is never used by the values [Forward] returns, yet every sample must carry its {1} values; use it, or remove the parameter and its [Input]",
+        DeclarationCategory, DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor HeadDoesNotMatchOutput = Rule("MG0406",
+        "[Head] does not match an output",
+        "{0} {1}",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor OutputWithoutLoss = Rule("MG0407",
+        "Output has no loss",
+        "Output '{0}' of [Forward] '{1}' has no loss; {2}",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ContrastivePairMismatch = Rule("MG0408",
+        "Contrastive loss needs a pair of equal embeddings",
+        "Loss.Contrastive compares two embeddings of equal shape, but {0}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor LossOnModelAndHeads = Rule("MG0409",
+        "Loss is declared on [Model] and on [Head]",
+        "{0}; declare the losses in one place: [Model] Loss for one output or a contrastive pair, [Head] attributes for several heads",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
@@ -267,5 +314,7 @@ internal static partial class Diagnostics
         SpatialNeedsImage, WindowOutputEmpty, StrideDropsRows, SamePaddingInvalid, ChannelGroups, PoolPaddingTooLarge, ConvInChannelsMismatch,
         NeedsTwoDimensionalSample, Conv1dOutputEmpty, Conv1dStrideDropsPositions, GroupsDoNotDivideChannels, ReshapeElementCount, DeclaredInputMismatch,
         AttentionHeadsNotDivisor, PaddingIndexOutOfRange, EmbeddingNeedsIds, SequenceLayerNeedsSequence, PositionsTooShort,
+        ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
+        HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
     };
 }

@@ -52,6 +52,19 @@ internal readonly struct Dim : IEquatable<Dim>
         return Known((int)product);
     }
 
+    /// <summary>The sum of some dimensions (a concat axis): known only when every term is, and within int range.</summary>
+    public static Dim Sum(IEnumerable<Dim> dims)
+    {
+        long sum = 0;
+        foreach (var d in dims)
+        {
+            if (!d.IsKnown) return Unknown;
+            sum += d.Value;
+            if (sum > int.MaxValue) return Unknown;
+        }
+        return Known((int)sum);
+    }
+
     /// <summary>
     /// The meet of two shapes for an element-wise operation: equal ranks, each pair of dimensions
     /// equal or one of them unknown. Null when they conflict (there is no implicit broadcasting).

@@ -16,6 +16,7 @@ internal sealed class ModelLocations
     public Location? LossArgument;
     public readonly List<LayerLocations> Layers = new();
     public readonly List<Location> Nodes = new();
+    public readonly GraphLocations Graph = new();
 }
 
 internal sealed class LayerLocations
@@ -118,6 +119,7 @@ internal static partial class ModelParser
         var loss = LossKind.SoftmaxCrossEntropy;
         double posWeight = 1;
         double huberDelta = 1;
+        double margin = 1;
         var modelAttributeSyntax = modelAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         foreach (var named in modelAttribute.NamedArguments)
         {
@@ -140,10 +142,13 @@ internal static partial class ModelParser
                 case "HuberDelta":
                     if (named.Value.Value is float hd) huberDelta = hd;
                     break;
+                case "Margin":
+                    if (named.Value.Value is float m) margin = m;
+                    break;
             }
         }
         // An error, not the MG0009 warning: no code can be generated for a loss that does not exist.
-        if (loss is < LossKind.SoftmaxCrossEntropy or > LossKind.Huber)
+        if (loss is < LossKind.SoftmaxCrossEntropy or > LossKind.Contrastive)
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, locations.LossArgument ?? locations.Model, $"Model '{type.Name}'", $"Loss = {(int)loss} is not a ModelGen.Loss value"));
         if (!(huberDelta > 0) || double.IsInfinity(huberDelta))
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "HuberDelta") ?? locations.Model, $"Model '{type.Name}'",
@@ -151,6 +156,11 @@ internal static partial class ModelParser
         if (posWeight <= 0 || double.IsNaN(posWeight) || double.IsInfinity(posWeight))
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "PosWeight") ?? locations.Model, $"Model '{type.Name}'",
                 $"PosWeight = {posWeight.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
+
+        if (!(margin >= 0) || double.IsInfinity(margin))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "Margin") ?? locations.Model, $"Model '{type.Name}'",
+                $"Margin = {margin.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a finite number, 0 or more"));
+        var (inputs, heads) = ParseGraphAttributes(type, diagnostics, locations, cancellationToken);
 
         // Layer methods, in declaration order.
         var layers = new List<LayerSpec>();
@@ -195,7 +205,8 @@ internal static partial class ModelParser
 
         var graph = forward is null
             ? SequentialGraph(layers, locations)
-            : ForwardGraph(type.Name, forward, layers, diagnostics, locations, cancellationToken);
+            : ForwardGraph(type.Name, forward, layers, inputs, diagnostics, locations, cancellationToken);
+        heads = CheckGraphDeclarations(type.Name, forward, graph, inputs, heads, loss, diagnostics, locations);
 
         bool hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || layers.Any(l => !l.IsEmittable);
         var spec = new ModelSpec(
@@ -210,7 +221,10 @@ internal static partial class ModelParser
             layers.ToEquatableArray(),
             graph,
             hasErrors,
-            huberDelta);
+            huberDelta,
+            inputs.ToEquatableArray(),
+            heads.ToEquatableArray(),
+            margin);
         return new ParsedModel(spec, diagnostics, locations);
     }
 
@@ -412,16 +426,16 @@ internal static partial class ModelParser
         return new GraphSpec(nodes.ToEquatableArray(), nodes.Count - 1, FromForwardMethod: false);
     }
 
-    private static GraphSpec ForwardGraph(string modelName, IMethodSymbol forward, List<LayerSpec> layers,
+    private static GraphSpec ForwardGraph(string modelName, IMethodSymbol forward, List<LayerSpec> layers, List<InputSpec> inputs,
         List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
     {
         // A partial [Forward] has its body in the implementation part.
         var syntax = (forward.PartialImplementationPart ?? forward).DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         var methodLocation = forward.Locations.FirstOrDefault() ?? locations.Model;
         if (syntax is null) return GraphSpec.Empty;
-        if (forward.Parameters.Length != 1 || forward.Parameters[0].Type.ToDisplayString() != TensorTypeName || forward.ReturnType.ToDisplayString() != TensorTypeName)
+        if (forward.Parameters.Length == 0 || forward.Parameters.Any(p => p.Type.ToDisplayString() != TensorTypeName || p.RefKind != RefKind.None) || OutputNames(forward) is null)
         {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "must take one Tensor and return Tensor"));
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "must take Tensor parameters and return Tensor (or a tuple of Tensors)"));
             return GraphSpec.Empty;
         }
         // Without a body there is no graph, and the generator would silently write stubs only.
@@ -431,12 +445,15 @@ internal static partial class ModelParser
             return GraphSpec.Empty;
         }
         var builder = new GraphBuilder(modelName, forward.Parameters[0].Name, layers, diagnostics, locations);
+        if (inputs.Count > 0 || forward.Parameters.Length > 1)
+            builder.BindNamedInputs(forward, inputs);
+        if (builder.Failed) return GraphSpec.Empty;
         int output = -1;
         ExpressionSyntax? returned = null;
         if (syntax.ExpressionBody is { } arrow)
         {
             returned = arrow.Expression;
-            output = builder.Expression(returned);
+            output = builder.Returned(returned);
         }
         else if (syntax.Body is { } block)
         {
@@ -446,7 +463,7 @@ internal static partial class ModelParser
                 if (statement is ReturnStatementSyntax { Expression: { } value })
                 {
                     returned = value;
-                    output = builder.Expression(value);
+                    output = builder.Returned(value);
                     if (i != block.Statements.Count - 1) builder.Unsupported(block.Statements[i + 1], "statements after 'return'");
                     break;
                 }
@@ -457,16 +474,21 @@ internal static partial class ModelParser
         }
         if (builder.Failed || output < 0) return GraphSpec.Empty;
         // The loss and backward pass start from the returned value; without a layer under it there is nothing to train.
-        if (!builder.DependsOnLayer(output))
+        locations.Graph.Return = returned?.GetLocation();
+        for (int o = 0; o < builder.Outputs.Count; o++)
         {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, returned?.GetLocation() ?? methodLocation, forward.Name,
-                $"returns '{GraphBuilder.Short(returned!)}', which no layer computes; return the result of a layer call"));
+            if (builder.DependsOnLayer(builder.Outputs[o])) continue;
+            var element = builder.OutputExpressions[o];
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, element.GetLocation(), forward.Name,
+                $"returns '{GraphBuilder.Short(element)}', which no layer computes; return the result of a layer call"));
             return GraphSpec.Empty;
         }
-        return new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true);
+        return builder.Outputs.Count == 1
+            ? new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true)
+            : new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true, builder.Outputs.ToEquatableArray(), OutputNames(forward)!.ToEquatableArray());
     }
 
-    private sealed class GraphBuilder
+    private sealed partial class GraphBuilder
     {
         private readonly string _modelName;
         private readonly List<LayerSpec> _layers;
@@ -501,6 +523,7 @@ internal static partial class ModelParser
                 if (Nodes[n].Kind == NodeKind.Layer) return true;
                 pending.Push(Nodes[n].A);
                 pending.Push(Nodes[n].B);
+                foreach (int part in Nodes[n].Parts) pending.Push(part);
             }
             return false;
         }
@@ -551,6 +574,8 @@ internal static partial class ModelParser
                     if (_values.TryGetValue(id.Identifier.ValueText, out int v)) return v;
                     Unsupported(id, $"'{id.Identifier.ValueText}', which is neither the input nor a local holding a layer's result");
                     return -1;
+                case InvocationExpressionSyntax call when IsTensorConcat(call):
+                    return Concat(call);
                 case InvocationExpressionSyntax call:
                 {
                     string? name = call.Expression switch

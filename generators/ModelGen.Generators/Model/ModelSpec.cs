@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace ModelGen.Generators.Model;
 
 /// <summary>Everything the generator needs to know about one [Model] class: plain values only (no symbols, syntax or locations).</summary>
@@ -13,7 +15,10 @@ internal sealed record ModelSpec(
     EquatableArray<LayerSpec> Layers,
     GraphSpec Graph,
     bool HasDeclarationErrors,
-    double HuberDelta = 1)
+    double HuberDelta = 1,
+    EquatableArray<InputSpec> Inputs = default,
+    EquatableArray<HeadSpec> Heads = default,
+    double Margin = 1)
 {
     /// <summary>Fully qualified metadata-style name, used for hint names.</summary>
     public string FullName
@@ -31,7 +36,7 @@ internal sealed record ModelSpec(
 internal sealed record ContainingType(string Keyword, string Name);
 
 /// <summary>Mirrors ModelGen.Loss (the generator cannot reference the runtime).</summary>
-internal enum LossKind { SoftmaxCrossEntropy = 0, MeanSquaredError = 1, BinaryCrossEntropy = 2, MeanAbsoluteError = 3, Huber = 4 }
+internal enum LossKind { SoftmaxCrossEntropy = 0, MeanSquaredError = 1, BinaryCrossEntropy = 2, MeanAbsoluteError = 3, Huber = 4, Contrastive = 5 }
 
 /// <summary>Mirrors ModelGen.Activation.</summary>
 internal enum ActivationKind { None = 0, ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh }
@@ -66,12 +71,25 @@ internal sealed record RecurrentSpec(bool Bidirectional, bool ReturnSequences)
 }
 
 /// <summary>The dataflow graph of the forward pass; node 0 is the model input.</summary>
-internal sealed record GraphSpec(EquatableArray<GraphNode> Nodes, int Output, bool FromForwardMethod)
+internal sealed record GraphSpec(EquatableArray<GraphNode> Nodes, int Output, bool FromForwardMethod,
+    EquatableArray<int> Outputs = default, EquatableArray<string> OutputNames = default)
 {
     public static readonly GraphSpec Empty = new(EquatableArray<GraphNode>.Empty, -1, false);
+
+    /// <summary>Every returned value: the tuple's elements in order, or the one output.</summary>
+    public int[] AllOutputs => Outputs.Count > 0 ? Outputs.ToArray() : Output >= 0 ? new[] { Output } : new int[0];
 }
 
-internal enum NodeKind { Input, Layer, Add, Multiply }
+internal enum NodeKind { Input, Layer, Add, Multiply, NamedInput, Concat }
 
-/// <summary>A graph node: the input, a layer call on node <see cref="A"/>, or an element-wise op of <see cref="A"/> and <see cref="B"/>.</summary>
-internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label);
+/// <summary>
+/// A graph node: the input, a layer call on node <see cref="A"/>, an element-wise op of <see cref="A"/> and <see cref="B"/>,
+/// a named input (input <see cref="Layer"/>, unpacked from node <see cref="A"/>), or a concat of <see cref="Parts"/> along per-sample <see cref="Axis"/>.
+/// </summary>
+internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label, EquatableArray<int> Parts = default, int Axis = -1);
+
+/// <summary>One <c>[Input(name, shape)]</c> of a multi-input model.</summary>
+internal sealed record InputSpec(string Name, EquatableArray<int> Shape);
+
+/// <summary>One <c>[Head(name, loss)]</c>: the loss of one returned tuple element.</summary>
+internal sealed record HeadSpec(string Name, LossKind Loss, double Weight, double PosWeight, double HuberDelta);

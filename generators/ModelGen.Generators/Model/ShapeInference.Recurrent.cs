@@ -171,5 +171,4 @@ internal static partial class ShapeInference
             : $"'{label}' ({layer.Kind} {I(layer.Units)})"
         : null;
 
-    private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
 }

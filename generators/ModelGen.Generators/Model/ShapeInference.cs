@@ -6,7 +6,7 @@ using System.Linq;
 namespace ModelGen.Generators.Model;
 
 /// <summary>What a shape problem points at, so the analyzer can put the squiggle on the exact argument or expression.</summary>
-internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, LayerArgument, Node }
+internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, LayerArgument, Node, Input, Head, Output }
 
 /// <summary>
 /// A shape rule that a model breaks: the rule's ID, where, the message arguments, and for rules with
@@ -40,7 +40,7 @@ internal sealed record ShapePlan(
 /// </summary>
 internal static partial class ShapeInference
 {
-    public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103" or "MG0303";
+    public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103" or "MG0303" or "MG0405";
 
     public static ShapePlan Infer(ModelSpec spec)
     {
@@ -57,7 +57,8 @@ internal static partial class ShapeInference
             problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray(), fix));
 
         bool inputValid = spec.InputShape.Count > 0 && spec.InputShape.All(d => d > 0);
-        if (!inputValid)
+        if (spec.Inputs.Count > 0) CheckNamedInputs(spec, problems);
+        else if (!inputValid)
         {
             string why = spec.InputShape.Count == 0
                 ? "declare the per-sample input shape, e.g. Input = new[] { 64 }"
@@ -71,7 +72,11 @@ internal static partial class ShapeInference
             switch (node.Kind)
             {
                 case NodeKind.Input:
-                    shapes[n] = inputValid ? Dim.Shape(spec.InputShape) : Dim.UnknownRank;
+                    shapes[n] = spec.Inputs.Count > 0 ? PackedInputShape(spec) : inputValid ? Dim.Shape(spec.InputShape) : Dim.UnknownRank;
+                    break;
+                case NodeKind.NamedInput:
+                case NodeKind.Concat:
+                    shapes[n] = InferGraphNode(spec, n, shapes, problems);
                     break;
                 case NodeKind.Layer:
                 {
@@ -174,7 +179,7 @@ internal static partial class ShapeInference
 
         // Values that reach the output; the rest is dead code whose layers never train.
         var live = new bool[nodes.Count];
-        if (spec.Graph.Output >= 0) MarkLive(nodes, spec.Graph.Output, live);
+        foreach (int returned in spec.Graph.AllOutputs) MarkLive(nodes, returned, live);
         var used = new bool[spec.Layers.Count];
         for (int n = 0; n < nodes.Count; n++)
             if (live[n] && nodes[n].Kind == NodeKind.Layer) used[nodes[n].Layer] = true;
@@ -185,7 +190,8 @@ internal static partial class ShapeInference
             var node = nodes[n];
             requiresGradient[n] = node.Kind switch
             {
-                NodeKind.Input => false,
+                NodeKind.Input or NodeKind.NamedInput => false,
+                NodeKind.Concat => node.Parts.Any(p => requiresGradient[p]),
                 NodeKind.Layer => HasParameters(spec.Layers[node.Layer]) || requiresGradient[node.A],
                 _ => requiresGradient[node.A] || requiresGradient[node.B],
             };
@@ -233,7 +239,9 @@ internal static partial class ShapeInference
 
         // The loss against the output.
         // A model without layers (MG0006) returns its input, which is no output to judge the loss by.
-        if (spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
+        CheckOutputs(spec, shapes, live, problems);
+        if (spec.Graph.Outputs.Count == 0 && spec.Loss != LossKind.Contrastive
+            && spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
         {
             // [sequence, outputs] is fine too: softmax cross-entropy then classifies every position, the other losses are element-wise.
             if (output.Length is not (2 or 3))
@@ -342,10 +350,11 @@ internal static partial class ShapeInference
         live[n] = true;
         MarkLive(nodes, nodes[n].A, live);
         MarkLive(nodes, nodes[n].B, live);
+        foreach (int part in nodes[n].Parts) MarkLive(nodes, part, live);
     }
 
     /// <summary>Names a value for a message: "the input 'x'", "'Up' (Dense 128)", "'add_1'".</summary>
-    private static string Describe(ModelSpec spec, int node, Dim[][]? shapes)
+    internal static string Describe(ModelSpec spec, int node, Dim[][]? shapes)
     {
         var n = spec.Graph.Nodes[node];
         if (n.Kind == NodeKind.Layer && spec.Layers[n.Layer].Kind == "Flatten" && shapes?[n.A] is { Length: > 2 } flattened)
@@ -353,7 +362,7 @@ internal static partial class ShapeInference
         if (n.Kind == NodeKind.Layer && DescribeRecurrent(spec.Layers[n.Layer], n.Label) is { } recurrent) return recurrent;
         return n.Kind switch
         {
-            NodeKind.Input => $"the input '{n.Label}'",
+            NodeKind.Input or NodeKind.NamedInput => $"the input '{n.Label}'",
             NodeKind.Layer when spec.Layers[n.Layer].Kind == "Dense" => $"'{n.Label}' (Dense {spec.Layers[n.Layer].Units})",
             NodeKind.Layer => $"'{n.Label}' ({spec.Layers[n.Layer].Kind})",
             _ => $"'{n.Label}'",
@@ -363,5 +372,5 @@ internal static partial class ShapeInference
     public static string Text(IEnumerable<int> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 
     /// <summary>The per-sample part of a shape as text, e.g. "[1, 8, 8]" (the batch is implied in messages).</summary>
-    private static string SampleText(Dim[] shape) => "[" + string.Join(", ", shape.Skip(1).Select(d => d.ToString())) + "]";
+    internal static string SampleText(Dim[] shape) => "[" + string.Join(", ", shape.Skip(1).Select(d => d.ToString())) + "]";
 }

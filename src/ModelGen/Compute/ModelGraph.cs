@@ -11,7 +11,7 @@ namespace ModelGen.Compute;
 /// Parameters and gradients are passed in (one flat buffer each), so a graph owns only its workspace.
 /// </summary>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-public abstract unsafe class ModelGraph<T> where T : unmanaged, IFloatingPointIeee754<T>
+public abstract unsafe partial class ModelGraph<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<Array> _workspace = new();
     private T[] _state = Array.Empty<T>();

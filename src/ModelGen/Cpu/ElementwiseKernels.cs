@@ -71,4 +71,16 @@ public static unsafe class ElementwiseKernels
             count -= chunk;
         }
     }
+
+    /// <summary><c>buffer *= factor</c> (e.g. a loss gradient times the head's weight).</summary>
+    public static void Scale<T>(T* buffer, T factor, long count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            int w = Vector<T>.Count;
+            for (; i <= count - w; i += w) Vector.Store(Vector.Load(buffer + i) * factor, buffer + i);
+        }
+        for (; i < count; i++) buffer[i] *= factor;
+    }
 }

@@ -6,7 +6,7 @@ namespace ModelGen;
 /// Samples for training and evaluation: a row-major feature matrix (count × features) and its
 /// targets (count × target width). For softmax cross-entropy the target is one class index per row.
 /// </summary>
-public sealed class Dataset
+public sealed partial class Dataset
 {
     private Dataset(float[] features, int featureCount, float[] targets, int targetWidth, int classCount)
     {
@@ -91,7 +91,7 @@ public sealed class Dataset
             throw new ArgumentOutOfRangeException(nameof(start), $"Rows {start}…{start + count - 1} are outside the {Count} rows of this set.");
         return new Dataset(
             Features.AsSpan(start * FeatureCount, count * FeatureCount).ToArray(), FeatureCount,
-            Targets.AsSpan(start * TargetWidth, count * TargetWidth).ToArray(), TargetWidth, ClassCount);
+            Targets.AsSpan(start * TargetWidth, count * TargetWidth).ToArray(), TargetWidth, ClassCount) { Inputs = Inputs };
     }
 
     /// <summary>
@@ -117,7 +117,7 @@ public sealed class Dataset
         ArgumentNullException.ThrowIfNull(map);
         var features = new float[Features.Length];
         for (int i = 0; i < features.Length; i++) features[i] = map(Features[i]);
-        return new Dataset(features, FeatureCount, (float[])Targets.Clone(), TargetWidth, ClassCount);
+        return new Dataset(features, FeatureCount, (float[])Targets.Clone(), TargetWidth, ClassCount) { Inputs = Inputs };
     }
 
     /// <summary>The class label of row <paramref name="row"/> (classification sets).</summary>

@@ -54,6 +54,11 @@ public sealed record ModelScores
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        // Scores describe one prediction per sample; a model with several heads has one per head.
+        if (model.Heads.Count > 1)
+            throw new ArgumentException($"{model.GetType().Name} has {model.Heads.Count} heads ({string.Join(", ", model.Heads.Select(h => h.Name))}); Evaluate reports each head's loss and accuracy.", nameof(model));
+        if (model.Loss == Loss.Contrastive)
+            throw new ArgumentException($"{model.GetType().Name} outputs pairs of embeddings (Loss.Contrastive), which these scores do not describe; Evaluate reports its loss.", nameof(model));
         var outputs = model.Predict(data);
         int n = data.Count, width = model.OutputSize;
         switch (model.Loss)

@@ -57,8 +57,28 @@ public sealed class TrainingHistory : List<EpochResult>
 /// <param name="Count">Samples evaluated.</param>
 public sealed record Evaluation(float Loss, float Accuracy, int Count)
 {
+    /// <summary>Each head's own figures, for a model with several outputs (empty otherwise; <see cref="Loss"/> is then the weighted total).</summary>
+    public IReadOnlyList<HeadEvaluation> Heads { get; init; } = Array.Empty<HeadEvaluation>();
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        string total = float.IsNaN(Accuracy)
+            ? string.Create(CultureInfo.InvariantCulture, $"loss {Loss:F4} on {Count} samples")
+            : string.Create(CultureInfo.InvariantCulture, $"loss {Loss:F4}, accuracy {Accuracy:F4} on {Count} samples");
+        return Heads.Count == 0 ? total : total + "; " + string.Join("; ", Heads);
+    }
+}
+
+/// <summary>One head's figures in an <see cref="Evaluation"/>.</summary>
+/// <param name="Name">The head's name.</param>
+/// <param name="Loss">The head's loss function.</param>
+/// <param name="MeanLoss">The head's unweighted mean loss.</param>
+/// <param name="Accuracy">Fraction of correct predictions (NaN for regression and contrastive heads).</param>
+public sealed record HeadEvaluation(string Name, Loss Loss, float MeanLoss, float Accuracy)
+{
     /// <inheritdoc/>
     public override string ToString() => float.IsNaN(Accuracy)
-        ? string.Create(CultureInfo.InvariantCulture, $"loss {Loss:F4} on {Count} samples")
-        : string.Create(CultureInfo.InvariantCulture, $"loss {Loss:F4}, accuracy {Accuracy:F4} on {Count} samples");
+        ? string.Create(CultureInfo.InvariantCulture, $"{Name}: loss {MeanLoss:F4}")
+        : string.Create(CultureInfo.InvariantCulture, $"{Name}: loss {MeanLoss:F4}, accuracy {Accuracy:F4}");
 }

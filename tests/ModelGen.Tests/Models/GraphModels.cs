@@ -1,0 +1,90 @@
+using ModelGen;
+
+namespace ModelGen.Tests.Models;
+
+// Graph operations for the gradient checks: several inputs, Tensor.Concat in both orders and along
+// every axis, several weighted heads, and a contrastive pair.
+
+/// <summary>Two inputs joined by a concat: one goes through a layer, the other straight to the head.</summary>
+[Model(Loss = Loss.MeanSquaredError)]
+[Input("wide", 3)]
+[Input("deep", 4)]
+public partial class TwoInputNet
+{
+    [Dense(5, Activation.Tanh)] private partial Tensor Deep(Tensor x);
+    [Dense(2)] private partial Tensor Out(Tensor x);
+
+    [Forward]
+    public Tensor Forward(Tensor wide, Tensor deep) => Out(Tensor.Concat(Deep(deep), wide));
+}
+
+/// <summary>The same two values concatenated in both orders (their columns land in different places).</summary>
+[Model(Input = new[] { 4 }, Loss = Loss.MeanSquaredError)]
+public partial class ConcatOrderNet
+{
+    [Dense(3, Activation.Tanh)] private partial Tensor P(Tensor x);
+    [Dense(2, Activation.Sigmoid)] private partial Tensor Q(Tensor x);
+    [Dense(2)] private partial Tensor Out(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor x)
+    {
+        var p = P(x);
+        var q = Q(x);
+        return Out(Tensor.Concat(p, q) * Tensor.Concat(q, p));
+    }
+}
+
+/// <summary>Concat of [2, 3] samples along axis 0 (rows), axis 1 and axis −1 (columns).</summary>
+[Model(Input = new[] { 2, 3 }, Loss = Loss.MeanSquaredError)]
+public partial class ConcatAxisNet
+{
+    [LayerNorm] private partial Tensor N1(Tensor x);
+    [LayerNorm] private partial Tensor N2(Tensor x);
+    [Flatten] private partial Tensor FlatRows(Tensor x);
+    [Flatten] private partial Tensor FlatColumns(Tensor x);
+    [Dense(2)] private partial Tensor Out(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor x)
+    {
+        var rows = Tensor.Concat(0, N1(x), x);            // [4, 3]
+        var columns = Tensor.Concat(axis: 1, x, N2(x));   // [2, 6]
+        var last = Tensor.Concat(-1, N2(x), N1(x));       // [2, 6]
+        return Out(Tensor.Concat(FlatRows(rows), FlatColumns(columns * last)));
+    }
+}
+
+/// <summary>Three heads with their own losses and weights on a shared trunk; one head feeds another.</summary>
+[Model(Input = new[] { 5 })]
+[Head("kind", Loss.SoftmaxCrossEntropy)]
+[Head("score", Loss.MeanSquaredError, Weight = 0.5f)]
+[Head("flag", Loss.BinaryCrossEntropy, Weight = 2f, PosWeight = 1.5f)]
+public partial class MultiHeadNet
+{
+    [Dense(6, Activation.Tanh)] private partial Tensor Trunk(Tensor x);
+    [Dense(3)] private partial Tensor Kind(Tensor x);
+    [Dense(2)] private partial Tensor Score(Tensor x);
+    [Dense(1)] private partial Tensor Flag(Tensor x);
+
+    [Forward]
+    public (Tensor kind, Tensor score, Tensor flag) Forward(Tensor x)
+    {
+        var h = Trunk(x);
+        var score = Score(h);
+        return (Kind(h), score, Flag(Tensor.Concat(h, score)));
+    }
+}
+
+/// <summary>A siamese pair: both sides through the same tower, compared by the contrastive loss.</summary>
+[Model(Loss = Loss.Contrastive, Margin = 2f)]
+[Input("left", 4)]
+[Input("right", 4)]
+public partial class ContrastiveNet
+{
+    [Dense(5, Activation.Tanh)] private partial Tensor Hidden(Tensor x);
+    [Dense(3)] private partial Tensor Embed(Tensor x);
+
+    [Forward]
+    private (Tensor left, Tensor right) Forward(Tensor left, Tensor right) => (Embed(Hidden(left)), Embed(Hidden(right)));
+}

@@ -14,7 +14,7 @@ public class SequenceModelTests(ITestOutputHelper output)
     public static TheoryData<string> Models => new()
     {
         nameof(EmbeddingNet), nameof(PaddedEmbeddingNet), nameof(PositionsNet), nameof(AttentionNet), nameof(CausalAttentionNet),
-        nameof(SequenceDenseNormNet), nameof(TransformerBlockNet),
+        nameof(SequenceDenseNormNet), nameof(SequenceDropoutNet), nameof(TransformerBlockNet),
     };
 
     [Theory]
@@ -29,6 +29,7 @@ public class SequenceModelTests(ITestOutputHelper output)
             nameof(AttentionNet) => (new AttentionNet.Graph<double>(3), AttentionNet.TotalParameters, AttentionNet.Initialize, 7),
             nameof(CausalAttentionNet) => (new CausalAttentionNet.Graph<double>(3), CausalAttentionNet.TotalParameters, CausalAttentionNet.Initialize, 7),
             nameof(SequenceDenseNormNet) => (new SequenceDenseNormNet.Graph<double>(3), SequenceDenseNormNet.TotalParameters, SequenceDenseNormNet.Initialize, 7),
+            nameof(SequenceDropoutNet) => (new SequenceDropoutNet.Graph<double>(3), SequenceDropoutNet.TotalParameters, SequenceDropoutNet.Initialize, 7),
             nameof(TransformerBlockNet) => (new TransformerBlockNet.Graph<double>(3), TransformerBlockNet.TotalParameters, TransformerBlockNet.Initialize, 13),
             _ => throw new ArgumentException(model),
         };

@@ -8,12 +8,13 @@ using Xunit.Abstractions;
 namespace ModelGen.Tests;
 
 /// <summary>Sequence models: gradient checks of the generated Graph&lt;double&gt; (ids in, a class per position out) and training.</summary>
+[Collection(ModelGen.Tests.Cpu.SerialCollection.Name)]
 public class SequenceModelTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Models => new()
     {
         nameof(EmbeddingNet), nameof(PaddedEmbeddingNet), nameof(PositionsNet), nameof(AttentionNet), nameof(CausalAttentionNet),
-        nameof(SequenceDenseNormNet), nameof(TransformerBlockNet),
+        nameof(SequenceDenseNormNet), nameof(SequenceDropoutNet), nameof(TransformerBlockNet),
     };
 
     [Theory]
@@ -28,6 +29,7 @@ public class SequenceModelTests(ITestOutputHelper output)
             nameof(AttentionNet) => (new AttentionNet.Graph<double>(3), AttentionNet.TotalParameters, AttentionNet.Initialize, 7),
             nameof(CausalAttentionNet) => (new CausalAttentionNet.Graph<double>(3), CausalAttentionNet.TotalParameters, CausalAttentionNet.Initialize, 7),
             nameof(SequenceDenseNormNet) => (new SequenceDenseNormNet.Graph<double>(3), SequenceDenseNormNet.TotalParameters, SequenceDenseNormNet.Initialize, 7),
+            nameof(SequenceDropoutNet) => (new SequenceDropoutNet.Graph<double>(3), SequenceDropoutNet.TotalParameters, SequenceDropoutNet.Initialize, 7),
             nameof(TransformerBlockNet) => (new TransformerBlockNet.Graph<double>(3), TransformerBlockNet.TotalParameters, TransformerBlockNet.Initialize, 13),
             _ => throw new ArgumentException(model),
         };
@@ -120,6 +122,8 @@ public class SequenceModelTests(ITestOutputHelper output)
             }
         }
         var model = new TinyTransformer(seed: 0);
+        // The benchmark network exactly: PyTorch's TinyTransformer (torch_peer.py) has 429,664 parameters.
+        Assert.Equal(429_664, TinyTransformer.TotalParameters);
         Assert.Equal(64, model.LabelsPerSample);
         Assert.Equal(64, model.TargetSize);
         var optimizer = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
@@ -136,6 +140,29 @@ public class SequenceModelTests(ITestOutputHelper output)
         output.WriteLine($"per-position accuracy after 50 steps: {evaluation.Accuracy:F4}");
         Assert.InRange(evaluation.Accuracy, 0.3f, 1f);
         Assert.Equal(batch * length, model.PredictClasses(data).Length);
+    }
+
+    [Fact]
+    public void TransformerBlock_TrainStepAndPredict_AllocateNothingOnTheCallingThreadAfterWarmUp()
+    {
+        var model = new TransformerBlockNet(seed: 1);
+        var rng = new Rng(6);
+        const int batch = 8;
+        var ids = new float[batch * 6];
+        var targets = new float[batch * 6];
+        for (int i = 0; i < ids.Length; i++) { ids[i] = rng.NextInt(13); targets[i] = rng.NextInt(13); }
+        var outputs = new float[batch * model.OutputSize];
+        var optimizer = new Adam(1e-3f);
+        for (int i = 0; i < 20; i++) { model.TrainStep(ids, targets, batch, optimizer); model.Predict(ids, batch, outputs); }
+        // As ModelAllocationTests: a per-step allocation shows in every window, a one-time growth in one at most.
+        var windows = new System.Collections.Generic.List<long>();
+        for (int window = 0; window < 3 && (windows.Count == 0 || windows[^1] != 0); window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++) { model.TrainStep(ids, targets, batch, optimizer); model.Predict(ids, batch, outputs); }
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.True(windows[^1] == 0, $"Bytes allocated per window of 10 steps: {string.Join(", ", windows)}.");
     }
 
     [Fact]

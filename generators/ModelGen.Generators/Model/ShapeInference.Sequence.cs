@@ -90,10 +90,12 @@ internal static partial class ShapeInference
     private static (long Weights, long Bias, int OutFeatures) SequenceParameters(LayerSpec layer, int inFeatures)
     {
         var sequence = layer.Sequence!;
+        // Sizes below 1 are MG0004; they count as 0 here so no offset goes negative.
+        int dimension = System.Math.Max(layer.Units, 0);
         return layer.Kind switch
         {
-            "Embedding" => ((long)sequence.Vocabulary * layer.Units, 0, layer.Units),
-            "PositionalEmbedding" => ((long)sequence.MaxLength * inFeatures, 0, inFeatures),
+            "Embedding" => ((long)System.Math.Max(sequence.Vocabulary, 0) * dimension, 0, dimension),
+            "PositionalEmbedding" => ((long)System.Math.Max(sequence.MaxLength, 0) * inFeatures, 0, inFeatures),
             _ => (4L * inFeatures * inFeatures, layer.Bias ? 4L * inFeatures : 0, inFeatures),
         };
     }

@@ -56,6 +56,15 @@ public partial class SequenceDenseNormNet
     [Dense(4)] private partial Tensor Logits(Tensor x);
 }
 
+/// <summary>Dropout on [sequence, features] (masks drawn per element in training).</summary>
+[Model(Input = new[] { 5 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class SequenceDropoutNet
+{
+    [Embedding(7, 6)] private partial Tensor Tokens(Tensor ids);
+    [Dropout(0.25f)] private partial Tensor Drop(Tensor x);
+    [Dense(4)] private partial Tensor Logits(Tensor x);
+}
+
 /// <summary>A pre-LayerNorm transformer block with both residuals, as in tiny-transformer, at toy sizes.</summary>
 [Model(Input = new[] { 6 }, Loss = Loss.SoftmaxCrossEntropy)]
 public partial class TransformerBlockNet

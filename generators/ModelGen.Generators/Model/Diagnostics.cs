@@ -231,6 +231,11 @@ internal static class Diagnostics
         "{1} '{0}' declares In = {2}, but its input has {3} {4} ({5})",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor Conv1dSamePaddingStride = Rule("MG0307",
+        "Conv1d 'same' padding needs stride 1",
+        "Conv1d '{0}': 'same' padding keeps the length only with Stride = 1, but Stride = {1} would give ⌈{3}/{1}⌉ = {2} positions; set Padding instead",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
@@ -239,5 +244,6 @@ internal static class Diagnostics
         UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge,
         SpatialNeedsImage, WindowOutputEmpty, StrideDropsRows, SamePaddingInvalid, ChannelGroups, PoolPaddingTooLarge, ConvInChannelsMismatch,
         NeedsTwoDimensionalSample, Conv1dOutputEmpty, Conv1dStrideDropsPositions, GroupsDoNotDivideChannels, ReshapeElementCount, DeclaredInputMismatch,
+        Conv1dSamePaddingStride,
     };
 }

@@ -18,7 +18,7 @@ public class RecurrentModelTests(ITestOutputHelper output)
     {
         nameof(LstmLastNet), nameof(LstmSequenceNet), nameof(LstmBidirectionalNet), nameof(LstmBidirectionalSequenceNet),
         nameof(GruLastNet), nameof(GruSequenceNet), nameof(GruBidirectionalNet), nameof(GruBidirectionalSequenceNet),
-        nameof(Conv1dNet), nameof(Conv1dSameNet), nameof(GroupNormNet), nameof(GroupNormImageNet), nameof(ReshapeNet), nameof(ReshapeGraphNet), nameof(ConvLstmNet),
+        nameof(Conv1dNet), nameof(Conv1dSameNet), nameof(GroupNormNet), nameof(GroupNormImageNet), nameof(ReshapeNet), nameof(ReshapeGraphNet), nameof(SharedGruNet), nameof(ConvLstmNet),
     };
 
     [Theory]
@@ -41,6 +41,7 @@ public class RecurrentModelTests(ITestOutputHelper output)
             nameof(GroupNormImageNet) => GradientCheckTests.Create(new GroupNormImageNet.Graph<double>(4), GroupNormImageNet.TotalParameters, GroupNormImageNet.Initialize),
             nameof(ReshapeNet) => GradientCheckTests.Create(new ReshapeNet.Graph<double>(4), ReshapeNet.TotalParameters, ReshapeNet.Initialize),
             nameof(ReshapeGraphNet) => GradientCheckTests.Create(new ReshapeGraphNet.Graph<double>(4), ReshapeGraphNet.TotalParameters, ReshapeGraphNet.Initialize),
+            nameof(SharedGruNet) => GradientCheckTests.Create(new SharedGruNet.Graph<double>(4), SharedGruNet.TotalParameters, SharedGruNet.Initialize),
             nameof(ConvLstmNet) => GradientCheckTests.Create(new ConvLstmNet.Graph<double>(4), ConvLstmNet.TotalParameters, ConvLstmNet.Initialize),
             _ => throw new ArgumentException(model),
         };

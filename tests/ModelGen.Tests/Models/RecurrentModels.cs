@@ -175,3 +175,17 @@ public partial class Conv1dSameNet
     /// <summary>The same layers, called one by one on tensors.</summary>
     public Tensor EagerForward(Tensor x) => Out(Flat(C2(C1(x))));
 }
+
+/// <summary>One GRU shared by two call sites of different lengths (4 and 2 steps): per-site geometry, accumulated gradients.</summary>
+[Model(Input = new[] { 12 }, Loss = Loss.MeanSquaredError)]
+public partial class SharedGruNet
+{
+    [Reshape(4, 3)] private partial Tensor Long(Tensor x);
+    [Dense(6, Activation.Tanh)] private partial Tensor Up(Tensor x);
+    [Reshape(2, 3)] private partial Tensor Short(Tensor x);
+    [GRU(3, Bidirectional = true)] private partial Tensor Encoder(Tensor x);
+    [Dense(2)] private partial Tensor Out(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor x) => Out(Encoder(Long(x)) + Encoder(Short(Up(x))));
+}

@@ -95,6 +95,12 @@ public sealed class Conv1dAttribute : Attribute
     /// <summary>Zeros added at both ends of the length (default 0).</summary>
     public int Padding { get; set; }
 
+    /// <summary>
+    /// 'Same' padding: the output keeps the input's length (stride 1 only). When dilation·(kernel − 1)
+    /// is odd, the extra zero goes at the end, as PyTorch's <c>padding="same"</c>.
+    /// </summary>
+    public bool SamePadding { get; set; }
+
     /// <summary>Spacing between filter taps (default 1).</summary>
     public int Dilation { get; set; } = 1;
 

@@ -122,6 +122,27 @@ public class RecurrentShapeTests
     }
 
     [Fact]
+    public async Task MG0307_SamePaddingWithStride2()
+    {
+        var d = await Single(Model("2, 10", "[Conv1d(4, 3, SamePadding = true, Stride = 2)]", "[Flatten]", "[Dense(3)]"), "MG0307");
+        Assert.Equal("SamePadding = true", Text(d));
+        Assert.Equal("Conv1d 'L0': 'same' padding keeps the length only with Stride = 1, but Stride = 2 would give ⌈10/2⌉ = 5 positions; set Padding instead", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task MG0307_Twin_SamePaddingKeepsTheLength_EvenKernelsToo()
+    {
+        Assert.Empty(await Harness.AnalyzeAsync(Model("2, 10", "[Conv1d(4, 4, SamePadding = true)]", "[Flatten]", "[Dense(3, In = 40)]")));
+    }
+
+    [Fact]
+    public async Task SamePaddingAndPadding_AreAnArgumentError()
+    {
+        var d = await Single(Model("2, 10", "[Conv1d(4, 3, SamePadding = true, Padding = 1)]", "[Flatten]", "[Dense(3)]"), "MG0004");
+        Assert.Equal("Padding = 1", Text(d));
+    }
+
+    [Fact]
     public async Task MG0304_GroupNormGroupsThatDoNotDivideTheChannels_ShowTheArithmetic()
     {
         var d = await Single(Model("12, 8", "[GroupNorm(5)]", "[Flatten]", "[Dense(3)]"), "MG0304");

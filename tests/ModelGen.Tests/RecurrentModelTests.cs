@@ -18,7 +18,7 @@ public class RecurrentModelTests(ITestOutputHelper output)
     {
         nameof(LstmLastNet), nameof(LstmSequenceNet), nameof(LstmBidirectionalNet), nameof(LstmBidirectionalSequenceNet),
         nameof(GruLastNet), nameof(GruSequenceNet), nameof(GruBidirectionalNet), nameof(GruBidirectionalSequenceNet),
-        nameof(Conv1dNet), nameof(GroupNormNet), nameof(GroupNormImageNet), nameof(ReshapeNet), nameof(ReshapeGraphNet), nameof(ConvLstmNet),
+        nameof(Conv1dNet), nameof(Conv1dSameNet), nameof(GroupNormNet), nameof(GroupNormImageNet), nameof(ReshapeNet), nameof(ReshapeGraphNet), nameof(SharedGruNet), nameof(ConvLstmNet),
     };
 
     [Theory]
@@ -36,10 +36,12 @@ public class RecurrentModelTests(ITestOutputHelper output)
             nameof(GruBidirectionalNet) => GradientCheckTests.Create(new GruBidirectionalNet.Graph<double>(4), GruBidirectionalNet.TotalParameters, GruBidirectionalNet.Initialize),
             nameof(GruBidirectionalSequenceNet) => GradientCheckTests.Create(new GruBidirectionalSequenceNet.Graph<double>(4), GruBidirectionalSequenceNet.TotalParameters, GruBidirectionalSequenceNet.Initialize),
             nameof(Conv1dNet) => GradientCheckTests.Create(new Conv1dNet.Graph<double>(4), Conv1dNet.TotalParameters, Conv1dNet.Initialize),
+            nameof(Conv1dSameNet) => GradientCheckTests.Create(new Conv1dSameNet.Graph<double>(4), Conv1dSameNet.TotalParameters, Conv1dSameNet.Initialize),
             nameof(GroupNormNet) => GradientCheckTests.Create(new GroupNormNet.Graph<double>(4), GroupNormNet.TotalParameters, GroupNormNet.Initialize),
             nameof(GroupNormImageNet) => GradientCheckTests.Create(new GroupNormImageNet.Graph<double>(4), GroupNormImageNet.TotalParameters, GroupNormImageNet.Initialize),
             nameof(ReshapeNet) => GradientCheckTests.Create(new ReshapeNet.Graph<double>(4), ReshapeNet.TotalParameters, ReshapeNet.Initialize),
             nameof(ReshapeGraphNet) => GradientCheckTests.Create(new ReshapeGraphNet.Graph<double>(4), ReshapeGraphNet.TotalParameters, ReshapeGraphNet.Initialize),
+            nameof(SharedGruNet) => GradientCheckTests.Create(new SharedGruNet.Graph<double>(4), SharedGruNet.TotalParameters, SharedGruNet.Initialize),
             nameof(ConvLstmNet) => GradientCheckTests.Create(new ConvLstmNet.Graph<double>(4), ConvLstmNet.TotalParameters, ConvLstmNet.Initialize),
             _ => throw new ArgumentException(model),
         };
@@ -76,6 +78,8 @@ public class RecurrentModelTests(ITestOutputHelper output)
         AssertEagerMatchesFused(gru, gru.EagerForward, new[] { 4, 3 }, batch: 3);
         var conv = new Conv1dNet(seed: 6);
         AssertEagerMatchesFused(conv, conv.EagerForward, new[] { 3, 11 }, batch: 2);
+        var same = new Conv1dSameNet(seed: 9);
+        AssertEagerMatchesFused(same, same.EagerForward, new[] { 2, 7 }, batch: 2);
         var norm = new GroupNormNet(seed: 7);
         AssertEagerMatchesFused(norm, norm.EagerForward, new[] { 4, 6 }, batch: 2);
         var reshape = new ReshapeNet(seed: 8);

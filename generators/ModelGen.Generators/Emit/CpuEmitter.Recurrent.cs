@@ -139,9 +139,12 @@ internal static partial class CpuEmitter
     {
         var s = layer.Spatial!;
         string I(int v) => Literals.Int(v);
+        // 'Same' (stride 1): the dilated kernel's span split with the odd zero at the end, as PyTorch.
+        int span = s.Dilation * (s.Kernel - 1);
+        int left = s.Same ? span / 2 : s.Padding, right = s.Same ? span - span / 2 : s.Padding;
         return (batch is null ? "" : batch + "," + separator)
              + $"inChannels: {I(input[0])}, length: {I(input[1])}, outChannels: {I(layer.Units)}, kernel: {I(s.Kernel)},{separator}"
-             + $"stride: {I(s.Stride)}, padLeft: {I(s.Padding)}, padRight: {I(s.Padding)}, dilation: {I(s.Dilation)}, groups: {I(s.Groups)}";
+             + $"stride: {I(s.Stride)}, padLeft: {I(left)}, padRight: {I(right)}, dilation: {I(s.Dilation)}, groups: {I(s.Groups)}";
     }
 
     /// <summary>The RecurrentShape arguments after the batch, named.</summary>

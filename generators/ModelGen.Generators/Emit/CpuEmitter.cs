@@ -456,8 +456,7 @@ internal static partial class CpuEmitter
         }
         w.Line();
 
-        List<int> NodesOf(Func<LayerSpec, bool> kind) =>
-            Enumerable.Range(1, nodes.Count - 1).Where(n => plan.Nodes[n].Live && nodes[n].Kind == NodeKind.Layer && kind(spec.Layers[nodes[n].Layer])).ToList();
+        List<int> NodesOf(Func<LayerSpec, bool> kind) => CallSites(spec, plan, kind);
         var convNodes = NodesOf(l => l.Kind == "Conv2d");
         var poolNodes = NodesOf(IsPool);
         WriteShapeFunctions(w, "// Convolution geometry of each call site; the batch is the only size known at run time.", "Conv2dShape", convNodes,

@@ -231,6 +231,11 @@ internal static partial class Diagnostics
         "{1} '{0}' declares In = {2}, but its input has {3} {4} ({5})",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor Conv1dSamePaddingStride = Rule("MG0307",
+        "Conv1d 'same' padding needs stride 1",
+        "Conv1d '{0}': 'same' padding keeps the length only with Stride = 1, but Stride = {1} would give ⌈{3}/{1}⌉ = {2} positions; set Padding instead",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     // MG02xx: sequence layers (embeddings, attention).
 
     public static readonly DiagnosticDescriptor AttentionHeadsNotDivisor = Rule("MG0201",
@@ -313,6 +318,7 @@ internal static partial class Diagnostics
         UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge,
         SpatialNeedsImage, WindowOutputEmpty, StrideDropsRows, SamePaddingInvalid, ChannelGroups, PoolPaddingTooLarge, ConvInChannelsMismatch,
         NeedsTwoDimensionalSample, Conv1dOutputEmpty, Conv1dStrideDropsPositions, GroupsDoNotDivideChannels, ReshapeElementCount, DeclaredInputMismatch,
+        Conv1dSamePaddingStride,
         AttentionHeadsNotDivisor, PaddingIndexOutOfRange, EmbeddingNeedsIds, SequenceLayerNeedsSequence, PositionsTooShort,
         ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,

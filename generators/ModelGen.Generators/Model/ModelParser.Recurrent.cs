@@ -48,6 +48,7 @@ internal static partial class ModelParser
         int stride = NamedInt(named, "Stride", 1), padding = NamedInt(named, "Padding", 0), dilation = NamedInt(named, "Dilation", 1);
         int groups = NamedInt(named, "Groups", 1), declaredIn = NamedInt(named, "In", 0);
         bool bias = !(named.TryGetValue("Bias", out var b) && b.Value is false);
+        bool same = named.TryGetValue("SamePadding", out var sp) && sp.Value is true;
         double slope = named.TryGetValue("NegativeSlope", out var ns) && ns.Value is float f ? f : 0.01;
         string subject = $"Conv1d '{method.Name}'";
 
@@ -64,7 +65,8 @@ internal static partial class ModelParser
         Check(groups >= 1, "Groups", $"Groups = {groups} must be at least 1");
         Check(declaredIn >= 0, "In", $"In = {declaredIn} must be positive (or 0 to infer it)");
         Check(!double.IsNaN(slope) && !double.IsInfinity(slope), "NegativeSlope", "NegativeSlope must be a finite number");
-        var spatial = new SpatialSpec(Math.Max(kernel, 0), Math.Max(stride, 1), Math.Max(padding, 0), Math.Max(dilation, 1), Math.Max(groups, 1), false);
+        Check(!(same && named.ContainsKey("Padding")), "Padding", $"Padding = {padding} and SamePadding = true both set the padding; keep one");
+        var spatial = new SpatialSpec(Math.Max(kernel, 0), Math.Max(stride, 1), Math.Max(padding, 0), Math.Max(dilation, 1), Math.Max(groups, 1), same);
         var layer = ParseLayerMethod(method, attribute, "Conv1d", outChannels, (ActivationKind)activationValue, declaredIn, bias, slope, layerLocations, true, diagnostics, locations, cancellationToken);
         return layer is null ? null : layer with { Spatial = spatial };
     }

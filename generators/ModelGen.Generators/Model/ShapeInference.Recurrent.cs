@@ -100,6 +100,13 @@ internal static partial class ShapeInference
                 }
                 if (s.Kernel < 1 || !input[2].IsKnown) return unknown;
                 int length = input[2].Value, span = s.Dilation * (s.Kernel - 1);
+                if (s.Same)
+                {
+                    if (s.Stride == 1) return new[] { Dim.Batch, outChannels, Dim.Known(length) };
+                    Report("MG0307", ProblemTarget.LayerArgument, layerIndex, "SamePadding", layer.Name, I(s.Stride),
+                        I((length + s.Stride - 1) / s.Stride), I(length));
+                    return unknown;
+                }
                 int reach = length + 2 * s.Padding - span - 1;
                 int output = reach < 0 ? 0 : reach / s.Stride + 1;
                 string formula = $"L = ⌊({I(length)} + 2·{I(s.Padding)} − {I(s.Dilation)}·({I(s.Kernel)} − 1) − 1)/{I(s.Stride)}⌋ + 1 = {(reach < 0 ? "⌊" + I(reach) + "/" + I(s.Stride) + "⌋ + 1 ≤ 0" : I(output))}";

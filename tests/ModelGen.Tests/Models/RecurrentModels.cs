@@ -162,3 +162,30 @@ public partial class GroupNormImageNet
     [Flatten] private partial Tensor Flat(Tensor x);
     [Dense(2)] private partial Tensor Out(Tensor x);
 }
+
+/// <summary>'Same' 1-D convolutions: an even kernel (one more zero at the end) and a dilated odd one.</summary>
+[Model(Input = new[] { 2, 7 }, Loss = Loss.MeanSquaredError)]
+public partial class Conv1dSameNet
+{
+    [Conv1d(3, 4, Activation.Tanh, SamePadding = true)] private partial Tensor C1(Tensor x);              // pads 1 + 2 → [3, 7]
+    [Conv1d(2, 3, SamePadding = true, Dilation = 2)] private partial Tensor C2(Tensor x);                // pads 2 + 2 → [2, 7]
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(2, In = 14)] private partial Tensor Out(Tensor x);
+
+    /// <summary>The same layers, called one by one on tensors.</summary>
+    public Tensor EagerForward(Tensor x) => Out(Flat(C2(C1(x))));
+}
+
+/// <summary>One GRU shared by two call sites of different lengths (4 and 2 steps): per-site geometry, accumulated gradients.</summary>
+[Model(Input = new[] { 12 }, Loss = Loss.MeanSquaredError)]
+public partial class SharedGruNet
+{
+    [Reshape(4, 3)] private partial Tensor Long(Tensor x);
+    [Dense(6, Activation.Tanh)] private partial Tensor Up(Tensor x);
+    [Reshape(2, 3)] private partial Tensor Short(Tensor x);
+    [GRU(3, Bidirectional = true)] private partial Tensor Encoder(Tensor x);
+    [Dense(2)] private partial Tensor Out(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor x) => Out(Encoder(Long(x)) + Encoder(Short(Up(x))));
+}

@@ -103,12 +103,14 @@ __device__ void gemm(const float* __restrict__ a, const float* __restrict__ b, i
 {
     __shared__ float as[kTileK][kTileM + 4];
     __shared__ float bs[kTileK][kTileN + 4];
+    // Tile indices are 32-bit ints: NVRTC 11.8 rejects ("unsupported operation") the 64-bit and the unsigned
+    // division by a constant tile count in some instantiations, and 2³¹ tiles of 64×64 exceed any buffer.
     const int tilesN = (n + kTileN - 1) / kTileN;
-    const long long tiles = (long long)((m + kTileM - 1) / kTileM) * tilesN;
-    for (long long tile = blockIdx.x; tile < tiles; tile += gridDim.x)
+    const int tiles = ((m + kTileM - 1) / kTileM) * tilesN;
+    for (int tile = (int)blockIdx.x; tile < tiles; tile += (int)gridDim.x)
     {
-        const int m0 = (int)(tile / tilesN) * kTileM;
-        const int n0 = (int)(tile % tilesN) * kTileN;
+        const int m0 = (tile / tilesN) * kTileM;
+        const int n0 = (tile % tilesN) * kTileN;
 #ifdef MODELGEN_USE_TENSOR_CORES
         // 8 warps as 4 (rows) × 2 (columns); each warp owns 16 rows × 32 columns = four m16n8 tiles.
         const int warp = threadIdx.x / kWarp, group = lane() / 4, tig = lane() % 4;

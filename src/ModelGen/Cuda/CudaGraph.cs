@@ -20,7 +20,7 @@ public sealed unsafe class CudaGraph : IDisposable
     private readonly Dictionary<string, nint> _functions = new();
     private long _seed;
     private long _launchCounter;
-    private bool _momentsInitialised;
+    private Optimizer? _momentsOwner;
 
     /// <summary>Prepares <paramref name="plan"/> on GPU <paramref name="deviceOrdinal"/> for batches of up to <paramref name="maxBatch"/>.</summary>
     /// <exception cref="NotSupportedException">The model has a layer the CUDA emitter does not translate.</exception>
@@ -185,11 +185,12 @@ public sealed unsafe class CudaGraph : IDisposable
         ArgumentNullException.ThrowIfNull(optimizer);
         if (optimizer is not (Sgd or Adam))
             throw new NotSupportedException($"{optimizer.GetType().Name} has no CUDA kernel; use Sgd, Adam or AdamW on the GPU.");
-        if (!_momentsInitialised)
+        if (!ReferenceEquals(_momentsOwner, optimizer))
         {
+            // Optimizer state belongs to one optimizer instance, as on the CPU: a new one starts from zero moments.
             _context.Fill(_slots[CudaModelPlan.Moment1Slot], _plan.ParameterCount);
             _context.Fill(_slots[CudaModelPlan.Moment2Slot], _plan.ParameterCount);
-            _momentsInitialised = true;
+            _momentsOwner = optimizer;
         }
         long step = optimizer.AdvanceStepCount();
         float lr = optimizer.LearningRate;

@@ -65,7 +65,7 @@ static bool Check(string id, Func<Model> create, int batch, int classes, Toleran
     var cpu = create();
     var (inputs, labels) = Data(cpu, batch, classes, seed: 1);
     using var gpu = CudaGraph.For(create(), batch, options: compile);
-    Console.Error.WriteLine($"{id}: {gpu.DeviceName}, {gpu.Kernels.Kind} for sm_{gpu.Kernels.Architecture}{(gpu.Kernels.FromCache ? " (cached)" : "")}");
+    Console.Error.WriteLine($"{id}: {gpu.DeviceName}, {gpu.Kernels?.Kind} for sm_{gpu.Kernels?.Architecture}{(gpu.Kernels?.FromCache == true ? " (cached)" : "")}");
     bool ok = true;
 
     // 1. Inference outputs.

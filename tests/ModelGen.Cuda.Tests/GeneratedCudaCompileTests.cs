@@ -71,7 +71,7 @@ public class GeneratedCudaCompileTests
     [Fact]
     public void EveryLaunchNamesAKernelOfTheSource_AndTheSlotsMatchThePlan()
     {
-        foreach (var (name, plan) in GeneratedModels.All.Where(m => m.Plan.IsSupported))
+        foreach (var (name, _, plan) in GeneratedModels.All.Where(m => m.Plan.IsSupported))
         {
             var kernels = Regex.Matches(plan.Source, @"__global__ void __launch_bounds__\(mg::kThreads\) (\w+)\(").Select(m => m.Groups[1].Value).ToHashSet();
             foreach (var launch in plan.Inference.Concat(plan.TrainingForward).Concat(plan.Loss).Concat(plan.Backward))

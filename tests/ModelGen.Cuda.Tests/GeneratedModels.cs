@@ -21,13 +21,16 @@ internal static class GeneratedModels
         typeof(BreastCancer.TumourClassifier).Assembly,
     };
 
-    public static IReadOnlyList<(string Name, CudaModelPlan Plan)> All { get; } = Assemblies
+    public static IReadOnlyList<(string Name, Type Type, CudaModelPlan Plan)> All { get; } = Assemblies
         .SelectMany(a => a.GetTypes())
         .Select(t => (Type: t, Property: t.GetProperty("CudaPlan", BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly)))
         .Where(p => p.Property?.PropertyType == typeof(CudaModelPlan))
-        .Select(p => (p.Type.FullName!, (CudaModelPlan)p.Property!.GetValue(null)!))
+        .Select(p => (p.Type.FullName!, p.Type, (CudaModelPlan)p.Property!.GetValue(null)!))
         .OrderBy(p => p.Item1, StringComparer.Ordinal)
         .ToList();
 
     public static CudaModelPlan Plan(string name) => All.Single(m => m.Name == name).Plan;
+
+    /// <summary>A new instance of the model, initialised from <paramref name="seed"/>.</summary>
+    public static Model Create(string name, int seed) => (Model)Activator.CreateInstance(All.Single(m => m.Name == name).Type, seed)!;
 }

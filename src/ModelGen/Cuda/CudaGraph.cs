@@ -15,7 +15,7 @@ namespace ModelGen.Cuda;
 public sealed unsafe class CudaGraph : IDisposable
 {
     private readonly CudaModelPlan _plan;
-    private readonly CudaContext _context;
+    private readonly IKernelBackend _device;
     private readonly ulong[] _slots;
     private readonly Dictionary<string, nint> _functions = new();
     private long _seed;
@@ -27,34 +27,41 @@ public sealed unsafe class CudaGraph : IDisposable
     /// <exception cref="InvalidOperationException">CUDA is not available on this machine.</exception>
     /// <exception cref="NvrtcException">The generated source did not compile (the message has NVRTC's log).</exception>
     public CudaGraph(CudaModelPlan plan, int maxBatch, int deviceOrdinal = 0, CudaCompileOptions? options = null, KernelCache? cache = null)
+        : this(plan, maxBatch, () =>
+        {
+            if (!NvrtcCompiler.IsAvailable(out string nvrtc)) throw new InvalidOperationException("CUDA kernels cannot be compiled: " + nvrtc);
+            return new CudaModuleBackend(deviceOrdinal, plan, options ?? CudaCompileOptions.Default, cache ?? KernelCache.Default);
+        })
+    {
+    }
+
+    /// <summary>Prepares <paramref name="plan"/> on the device <paramref name="backend"/> creates (the GPU, or the tests' host emulation).</summary>
+    internal CudaGraph(CudaModelPlan plan, int maxBatch, Func<IKernelBackend> backend)
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (!plan.IsSupported) throw new NotSupportedException($"{plan.ModelName} cannot run on CUDA: {plan.UnsupportedReason}.");
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
-        if (!NvrtcCompiler.IsAvailable(out string nvrtc)) throw new InvalidOperationException("CUDA kernels cannot be compiled: " + nvrtc);
         _plan = plan;
         MaxBatch = maxBatch;
-        _context = new CudaContext(deviceOrdinal);
+        _device = backend();
         try
         {
-            Kernels = CompileFor(_context.Architecture, plan, options ?? CudaCompileOptions.Default, cache ?? KernelCache.Default);
-            nint module = _context.LoadModule(Kernels.Image);
             foreach (var launch in plan.Inference.Concat(plan.TrainingForward).Concat(plan.Loss).Concat(plan.Backward))
-                if (!_functions.ContainsKey(launch.Kernel)) _functions[launch.Kernel] = CudaContext.Function(module, launch.Kernel);
-            _functions["modelgen_adam"] = CudaContext.Function(module, "modelgen_adam");
-            _functions["modelgen_sgd"] = CudaContext.Function(module, "modelgen_sgd");
+                if (!_functions.ContainsKey(launch.Kernel)) _functions[launch.Kernel] = _device.Function(launch.Kernel);
+            _functions["modelgen_adam"] = _device.Function("modelgen_adam");
+            _functions["modelgen_sgd"] = _device.Function("modelgen_sgd");
 
             _slots = new ulong[plan.Buffers.Count];
-            for (int i = 0; i < _slots.Length; i++) _slots[i] = _context.Allocate(plan.Buffers[i].Elements(maxBatch) * 4);
-            var (table, bytes) = CudaContext.Global(module, "modelgen_buffers");
+            for (int i = 0; i < _slots.Length; i++) _slots[i] = _device.Allocate(plan.Buffers[i].Elements(maxBatch) * 4);
+            var (table, bytes) = _device.Global("modelgen_buffers");
             if (bytes != _slots.Length * sizeof(ulong))
                 throw new InvalidOperationException($"The kernels of {plan.ModelName} declare {bytes / sizeof(ulong)} buffer slots, but the plan has {_slots.Length}; the generated source and plan do not match.");
-            _context.Upload<ulong>(table, _slots);
-            foreach (int slot in plan.ClearBeforeBackward) _context.Fill(_slots[slot], plan.Buffers[slot].Elements(maxBatch));
+            _device.Upload<ulong>(table, _slots);
+            foreach (int slot in plan.ClearBeforeBackward) _device.Fill(_slots[slot], plan.Buffers[slot].Elements(maxBatch));
         }
         catch
         {
-            _context.Dispose();
+            _device.Dispose();
             throw;
         }
     }
@@ -79,62 +86,48 @@ public sealed unsafe class CudaGraph : IDisposable
         if (_plan.StateCount > 0) DownloadState(model.State);
     }
 
-    /// <summary>The compiled module (architecture, PTX or CUBIN, whether it came from the cache).</summary>
-    public CompiledKernels Kernels { get; }
+    /// <summary>The compiled module (architecture, PTX or CUBIN, whether it came from the cache); null on the tests' host emulation.</summary>
+    public CompiledKernels? Kernels => _device.Kernels;
 
     /// <summary>The GPU this graph runs on.</summary>
-    public string DeviceName => _context.Name;
+    public string DeviceName => _device.Name;
 
     /// <summary>Largest batch the buffers hold.</summary>
     public int MaxBatch { get; }
-
-    /// <summary>The context (for timing with <see cref="CudaContext.Time"/>).</summary>
-    public CudaContext Context => _context;
-
-    /// <summary>CUBIN for the GPU's architecture; PTX for the newest architecture NVRTC knows when it does not know the GPU's.</summary>
-    private static CompiledKernels CompileFor(int architecture, CudaModelPlan plan, CudaCompileOptions options, KernelCache cache)
-    {
-        string name = plan.ModelName + ".cu";
-        if (NvrtcCompiler.SupportedArchitectures().Contains(architecture))
-            return NvrtcCompiler.Compile(plan.Source, name, architecture, CudaImageKind.Cubin, options, cache);
-        int newest = NvrtcCompiler.SupportedArchitectures().Where(a => a <= architecture).DefaultIfEmpty(0).Max();
-        if (newest == 0) throw new NotSupportedException($"NVRTC {NvrtcCompiler.Version} cannot target sm_{architecture} or any older architecture.");
-        return NvrtcCompiler.Compile(plan.Source, name, newest, CudaImageKind.Ptx, options, cache);   // the driver JIT-compiles it for the GPU
-    }
 
     /// <summary>Copies host parameters (a model's <see cref="Model.Parameters"/>) to the GPU.</summary>
     public void UploadParameters(ReadOnlySpan<float> parameters)
     {
         CheckLength(parameters.Length, _plan.ParameterCount, nameof(parameters));
-        _context.Upload(_slots[CudaModelPlan.ParametersSlot], parameters);
+        _device.Upload(_slots[CudaModelPlan.ParametersSlot], parameters);
     }
 
     /// <summary>Copies the GPU's parameters to the host.</summary>
     public void DownloadParameters(Span<float> parameters)
     {
         CheckLength(parameters.Length, _plan.ParameterCount, nameof(parameters));
-        _context.Download(parameters, _slots[CudaModelPlan.ParametersSlot]);
+        _device.Download(parameters, _slots[CudaModelPlan.ParametersSlot]);
     }
 
     /// <summary>Copies the gradients of the last <see cref="TrainStep"/> to the host.</summary>
     public void DownloadGradients(Span<float> gradients)
     {
         CheckLength(gradients.Length, _plan.ParameterCount, nameof(gradients));
-        _context.Download(gradients, _slots[CudaModelPlan.GradientsSlot]);
+        _device.Download(gradients, _slots[CudaModelPlan.GradientsSlot]);
     }
 
     /// <summary>Copies host state (BatchNorm running statistics, a model's <see cref="Model.State"/>) to the GPU.</summary>
     public void UploadState(ReadOnlySpan<float> state)
     {
         CheckLength(state.Length, _plan.StateCount, nameof(state));
-        _context.Upload(_slots[CudaModelPlan.StateSlot], state);
+        _device.Upload(_slots[CudaModelPlan.StateSlot], state);
     }
 
     /// <summary>Copies the GPU's state to the host.</summary>
     public void DownloadState(Span<float> state)
     {
         CheckLength(state.Length, _plan.StateCount, nameof(state));
-        _context.Download(state, _slots[CudaModelPlan.StateSlot]);
+        _device.Download(state, _slots[CudaModelPlan.StateSlot]);
     }
 
     /// <summary>Restarts the dropout stream from <paramref name="seed"/>.</summary>
@@ -150,9 +143,9 @@ public sealed unsafe class CudaGraph : IDisposable
         CheckBatch(batch);
         CheckLength(input.Length, batch * _plan.InputSize, nameof(input), atLeast: true);
         CheckLength(output.Length, batch * _plan.OutputSize, nameof(output), atLeast: true);
-        _context.Upload(_slots[CudaModelPlan.InputSlot], input.Slice(0, batch * _plan.InputSize));
+        _device.Upload(_slots[CudaModelPlan.InputSlot], input.Slice(0, batch * _plan.InputSize));
         Run(_plan.Inference, batch, training: false);
-        _context.Download(output.Slice(0, batch * _plan.OutputSize), _slots[_plan.OutputSlot]);
+        _device.Download(output.Slice(0, batch * _plan.OutputSize), _slots[_plan.OutputSlot]);
     }
 
     /// <summary>Forward pass in evaluation mode plus the mean loss; computes no parameter gradient.</summary>
@@ -170,7 +163,7 @@ public sealed unsafe class CudaGraph : IDisposable
         UploadBatch(input, targets, batch);
         Run(_plan.TrainingForward, batch, training: true);
         Run(_plan.Loss, batch, training: true);
-        foreach (int slot in _plan.ClearBeforeBackward) _context.Fill(_slots[slot], _plan.Buffers[slot].Elements(MaxBatch));
+        foreach (int slot in _plan.ClearBeforeBackward) _device.Fill(_slots[slot], _plan.Buffers[slot].Elements(MaxBatch));
         Run(_plan.Backward, batch, training: true);
         return ReadLoss();
     }
@@ -188,8 +181,8 @@ public sealed unsafe class CudaGraph : IDisposable
         if (!ReferenceEquals(_momentsOwner, optimizer))
         {
             // Optimizer state belongs to one optimizer instance, as on the CPU: a new one starts from zero moments.
-            _context.Fill(_slots[CudaModelPlan.Moment1Slot], _plan.ParameterCount);
-            _context.Fill(_slots[CudaModelPlan.Moment2Slot], _plan.ParameterCount);
+            _device.Fill(_slots[CudaModelPlan.Moment1Slot], _plan.ParameterCount);
+            _device.Fill(_slots[CudaModelPlan.Moment2Slot], _plan.ParameterCount);
             _momentsOwner = optimizer;
         }
         long step = optimizer.AdvanceStepCount();
@@ -202,7 +195,7 @@ public sealed unsafe class CudaGraph : IDisposable
             float c1 = 1f / (1f - MathF.Pow(b1, step)), c2 = 1f / (1f - MathF.Pow(b2, step));
             float coupled = decoupled ? 0f : adam.WeightDecay, decay = decoupled ? 1f - lr * adam.WeightDecay : 1f;
             void** args = stackalloc void*[] { &lr, &b1, &b2, &eps, &coupled, &decay, &c1, &c2 };
-            _context.Launch(_functions["modelgen_adam"], blocks, CudaModelPlan.ThreadsPerBlock, args);
+            _device.Launch(_functions["modelgen_adam"], blocks, CudaModelPlan.ThreadsPerBlock, args);
         }
         else
         {
@@ -210,20 +203,20 @@ public sealed unsafe class CudaGraph : IDisposable
             float momentum = sgd.Momentum, decay = sgd.WeightDecay;
             int nesterov = sgd.Nesterov ? 1 : 0;
             void** args = stackalloc void*[] { &lr, &momentum, &nesterov, &decay };
-            _context.Launch(_functions["modelgen_sgd"], blocks, CudaModelPlan.ThreadsPerBlock, args);
+            _device.Launch(_functions["modelgen_sgd"], blocks, CudaModelPlan.ThreadsPerBlock, args);
         }
     }
 
     /// <summary>Waits for all queued work (kernel faults surface here as <see cref="CudaException"/>).</summary>
-    public void Synchronize() => _context.Synchronize();
+    public void Synchronize() => _device.Synchronize();
 
     private void UploadBatch(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch)
     {
         CheckBatch(batch);
         CheckLength(input.Length, batch * _plan.InputSize, nameof(input), atLeast: true);
         CheckLength(targets.Length, batch * _plan.TargetSize, nameof(targets), atLeast: true);
-        _context.Upload(_slots[CudaModelPlan.InputSlot], input.Slice(0, batch * _plan.InputSize));
-        _context.Upload(_slots[CudaModelPlan.TargetsSlot], targets.Slice(0, batch * _plan.TargetSize));
+        _device.Upload(_slots[CudaModelPlan.InputSlot], input.Slice(0, batch * _plan.InputSize));
+        _device.Upload(_slots[CudaModelPlan.TargetsSlot], targets.Slice(0, batch * _plan.TargetSize));
     }
 
     private void Run(IReadOnlyList<CudaLaunch> launches, int batch, bool training)
@@ -235,14 +228,14 @@ public sealed unsafe class CudaGraph : IDisposable
         {
             // Each launch gets its own seed, so two dropout layers (or two steps) never share a mask.
             seed = (ulong)_seed * 0x9E3779B97F4A7C15UL + (ulong)_launchCounter++;
-            _context.Launch(_functions[launch.Kernel], launch.Blocks(batch), CudaModelPlan.ThreadsPerBlock, args);
+            _device.Launch(_functions[launch.Kernel], launch.Blocks(batch), CudaModelPlan.ThreadsPerBlock, args);
         }
     }
 
     private float ReadLoss()
     {
         Span<float> loss = stackalloc float[1];
-        _context.Download(loss, _slots[CudaModelPlan.LossSlot]);
+        _device.Download(loss, _slots[CudaModelPlan.LossSlot]);
         return loss[0];
     }
 
@@ -258,5 +251,5 @@ public sealed unsafe class CudaGraph : IDisposable
     }
 
     /// <summary>Frees the GPU memory and module.</summary>
-    public void Dispose() => _context.Dispose();
+    public void Dispose() => _device.Dispose();
 }

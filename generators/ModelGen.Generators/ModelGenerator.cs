@@ -10,7 +10,8 @@ namespace ModelGen.Generators;
 
 /// <summary>
 /// Turns each [Model] class into its fused CPU code. Pipeline: ForAttributeWithMetadataName →
-/// <see cref="ModelParser"/> (equatable <see cref="ModelSpec"/>) → <see cref="ShapeInference"/> → <see cref="CpuEmitter"/>.
+/// <see cref="ModelParser"/> (equatable <see cref="ModelSpec"/>) → <see cref="ShapeInference"/> → <see cref="CpuEmitter"/>
+/// and <see cref="CudaEmitter"/> (a second file per model, <c>*.Cuda.g.cs</c>).
 /// Diagnostics are the analyzers' job; a model with errors gets only stub bodies.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -50,10 +51,12 @@ public sealed class ModelGenerator : IIncrementalGenerator
             var (plan, unsafeAllowed) = input;
             var spec = plan.Spec;
             if (!spec.IsPartial) return;   // nothing can be added to a non-partial class; MG0001 says why
-            string source = !unsafeAllowed || spec.HasDeclarationErrors || plan.Shapes.HasErrors || spec.Graph.Output < 0 || !CpuEmitter.Supports(spec)
-                ? CpuEmitter.EmitInvalid(spec)
-                : CpuEmitter.Emit(spec, plan.Shapes);
+            bool valid = unsafeAllowed && !spec.HasDeclarationErrors && !plan.Shapes.HasErrors && spec.Graph.Output >= 0 && CpuEmitter.Supports(spec);
+            string source = valid ? CpuEmitter.Emit(spec, plan.Shapes) : CpuEmitter.EmitInvalid(spec);
             output.AddSource(spec.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
+            // The CUDA part only beside working CPU code: it overrides a member of the base class that part adds.
+            if (valid)
+                output.AddSource(spec.FullName + ".Cuda.g.cs", SourceText.From(CudaEmitter.Emit(spec, plan.Shapes), Encoding.UTF8));
         });
     }
 

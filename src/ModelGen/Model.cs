@@ -71,6 +71,12 @@ public abstract partial class Model
     /// <summary>A Keras-like table of the layers: output shapes, parameter counts and totals.</summary>
     public abstract string Summary();
 
+    /// <summary>
+    /// The generated CUDA plan of this model (translation unit and launch sequences, see
+    /// <see cref="Cuda.CudaGraph"/>); its <see cref="Cuda.CudaModelPlan.UnsupportedReason"/> says when a layer has no CUDA kernel.
+    /// </summary>
+    public virtual Cuda.CudaModelPlan? GetCudaPlan() => null;
+
     /// <summary>Creates the generated computation for <paramref name="maxBatch"/> samples.</summary>
     protected abstract ModelGraph<float> CreateGraph(int maxBatch);
 

@@ -46,6 +46,6 @@ public class IncrementalityTests
         var result = RunTwice(SampleModels.DigitsMlp.Replace("[Dense(64, Activation.ReLU)]", "[Dense(96, Activation.ReLU)]"), SampleModels.Unrelated);
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, ModelGenerator.Steps.Specs));
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, ModelGenerator.Steps.Plans));
-        Assert.Contains("96", result.GeneratedSources.Single().SourceText.ToString());
+        Assert.Contains("96", result.GeneratedSources.Single(s => s.HintName.EndsWith(".DigitsMlp.g.cs", System.StringComparison.Ordinal)).SourceText.ToString());
     }
 }

@@ -30,14 +30,33 @@ public class SnapshotTests
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;
         var (run, output) = Harness.Generate(Harness.Compile(source));
         Assert.Empty(Harness.Errors(output));
-        var generated = Assert.Single(run.Results.Single().GeneratedSources);
-        Assert.Equal(fullName + ".g.cs", generated.HintName);
-        Verify(generated.SourceText.ToString(), fullName);
+        var sources = run.Results.Single().GeneratedSources;
+        Assert.Equal(new[] { fullName + ".Cuda.g.cs", fullName + ".g.cs" }, sources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
+        Verify(sources.Single(s => s.HintName == fullName + ".g.cs").SourceText.ToString(), fullName);
     }
 
-    internal static void Verify(string actual, string name, [CallerFilePath] string testFile = "")
+    /// <summary>The CUDA translation unit of each model, as NVRTC receives it (the CudaSource constant of the *.Cuda.g.cs part).</summary>
+    [Theory]
+    [InlineData(nameof(SampleModels.DigitsMlp), "Samples.DigitsMlp")]
+    [InlineData(nameof(SampleModels.ResidualRegressor), "Samples.Graphs.ResidualRegressor")]
+    [InlineData(nameof(SampleModels.NestedBinary), "Outer.TumourClassifier")]
+    [InlineData(nameof(SampleModels.LeNet5), "Samples.Vision.LeNet5")]
+    [InlineData(nameof(SampleModels.RegularisedMlp), "Samples.RegularisedMlp")]
+    [InlineData(nameof(SampleModels.BatchNormCnn), "Samples.Vision.BatchNormCnn")]
+    public void GeneratedCudaMatchesSnapshot(string model, string fullName)
     {
-        string path = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots", name + ".verified.cs");
+        string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;
+        var (run, output) = Harness.Generate(Harness.Compile(source));
+        Assert.Empty(Harness.Errors(output));
+        string part = run.Results.Single().GeneratedSources.Single(s => s.HintName == fullName + ".Cuda.g.cs").SourceText.ToString();
+        var match = System.Text.RegularExpressions.Regex.Match(part, "public const string CudaSource = @\"(.*?)\";\n", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(match.Success, "the CUDA part has no CudaSource constant");
+        Verify(match.Groups[1].Value.Replace("\"\"", "\""), fullName, ".verified.cu");
+    }
+
+    internal static void Verify(string actual, string name, string extension = ".verified.cs", [CallerFilePath] string testFile = "")
+    {
+        string path = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots", name + extension);
         actual = actual.Replace("\r\n", "\n");
         if (Environment.GetEnvironmentVariable("MODELGEN_ACCEPT") == "1")
         {
@@ -48,11 +67,11 @@ public class SnapshotTests
         string expected = File.ReadAllText(path).Replace("\r\n", "\n");
         if (expected != actual)
         {
-            File.WriteAllText(Path.ChangeExtension(path, null).Replace(".verified", ".received") + ".cs", actual);
+            File.WriteAllText(path.Replace(".verified.", ".received."), actual);
             var expectedLines = expected.Split('\n');
             var actualLines = actual.Split('\n');
             int line = Enumerable.Range(0, Math.Min(expectedLines.Length, actualLines.Length)).FirstOrDefault(i => expectedLines[i] != actualLines[i], Math.Min(expectedLines.Length, actualLines.Length));
-            Assert.Fail($"Generated source for {name} differs from {path} at line {line + 1}:\n  expected: {expectedLines.ElementAtOrDefault(line)}\n  actual:   {actualLines.ElementAtOrDefault(line)}\n(the full output is in the .received.cs file beside it; MODELGEN_ACCEPT=1 accepts it)");
+            Assert.Fail($"Generated source for {name} differs from {path} at line {line + 1}:\n  expected: {expectedLines.ElementAtOrDefault(line)}\n  actual:   {actualLines.ElementAtOrDefault(line)}\n(the full output is in the .received file beside it; MODELGEN_ACCEPT=1 accepts it)");
         }
     }
 }

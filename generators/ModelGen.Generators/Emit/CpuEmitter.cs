@@ -868,7 +868,7 @@ internal static partial class CpuEmitter
     private static string Local(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
 
     /// <summary>Readable, unique field names for graph values: _hidden, _hiddenPre, _hiddenGrad, _add1 …</summary>
-    private sealed class ValueNames
+    internal sealed class ValueNames
     {
         private readonly ModelSpec _spec;
         private readonly string[] _names;

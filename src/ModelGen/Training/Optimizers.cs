@@ -33,6 +33,9 @@ public abstract class Optimizer
         Update(parameters, gradients, StepCount);
     }
 
+    /// <summary>Counts a step that ran elsewhere (the fused CUDA update) and returns its number, from 1.</summary>
+    internal long AdvanceStepCount() => ++StepCount;
+
     /// <summary>The fused update; <paramref name="step"/> counts from 1.</summary>
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step);
 

@@ -1,0 +1,107 @@
+// ModelGen CUDA templates: losses fused with their gradient.
+//
+// Each loss kernel writes one partial loss per sample row into `rows` and, when `grad` is not null,
+// d(mean loss)/d(outputs) into `grad`, which may alias the outputs: softmax cross-entropy then
+// overwrites the logits with their gradient, reading each row before writing it. mean_loss() then
+// sums the rows in order in one block, so the loss does not depend on the grid.
+#pragma once
+#include "common.cuh"
+
+namespace mg {
+
+/// Softmax over each row of logits fused with cross-entropy against the class index in labels[row]
+/// (stored as float); gradient (softmax − one-hot)/batch. One warp per row. A label outside
+/// 0…classes−1 yields a NaN loss (the CPU path throws instead).
+template <int Classes>
+__device__ __forceinline__ void softmax_cross_entropy(const float* logits, const float* __restrict__ labels, float* grad,
+                                                      float* __restrict__ rows, int batch)
+{
+    for (long long r = global_warp(); r < batch; r += grid_warps())
+    {
+        const float* z = logits + r * Classes;
+        float mx = negative_infinity();
+        for (int j = lane(); j < Classes; j += kWarp) mx = fmaxf(mx, z[j]);
+        mx = warp_max(mx);
+        float sum = 0.0f;
+        for (int j = lane(); j < Classes; j += kWarp) sum += expf(z[j] - mx);
+        sum = warp_sum(sum);
+        const float log_sum = logf(sum) + mx;
+        const float label_value = labels[r];
+        const int label = (int)label_value;
+        const bool valid = label_value == (float)label && label >= 0 && label < Classes;
+        if (lane() == 0) rows[r] = valid ? log_sum - z[label] : __int_as_float(0x7fc00000);
+        __syncwarp();   // every lane has read the row's logits before any gradient overwrites them
+        if (grad != nullptr)
+        {
+            float* g = grad + r * Classes;
+            const float inv_batch = 1.0f / (float)batch;
+            for (int j = lane(); j < Classes; j += kWarp)
+            {
+                float p = expf(z[j] - log_sum);
+                g[j] = (j == label ? p - 1.0f : p) * inv_batch;
+            }
+        }
+    }
+}
+
+enum class Elementwise : int { MeanSquaredError, MeanAbsoluteError, Huber, BinaryCrossEntropy };
+
+__device__ __forceinline__ float softplus(float z) { return z > 0.0f ? z + log1pf(expf(-z)) : log1pf(expf(z)); }
+
+/// Losses that are a mean over every output element; one thread per row of Width elements.
+/// `parameter` is the Huber δ or the BCE positive weight.
+template <Elementwise L, int Width>
+__device__ __forceinline__ void elementwise_loss(const float* outputs, const float* __restrict__ targets, float* grad,
+                                                 float* __restrict__ rows, int batch, float parameter)
+{
+    const float inv_count = 1.0f / ((float)batch * (float)Width);
+    for (long long r = global_thread(); r < batch; r += grid_threads())
+    {
+        float total = 0.0f;
+        for (int j = 0; j < Width; j++)
+        {
+            long long i = r * Width + j;
+            float p = outputs[i], t = targets[i], d = p - t, g;
+            switch (L)
+            {
+                case Elementwise::MeanSquaredError:
+                    total += d * d;
+                    g = 2.0f * d;
+                    break;
+                case Elementwise::MeanAbsoluteError:
+                    total += fabsf(d);
+                    g = d > 0.0f ? 1.0f : d < 0.0f ? -1.0f : 0.0f;
+                    break;
+                case Elementwise::Huber:
+                {
+                    float a = fabsf(d);
+                    total += a < parameter ? 0.5f * d * d : parameter * (a - 0.5f * parameter);
+                    g = fminf(fmaxf(d, -parameter), parameter);
+                    break;
+                }
+                default:   // binary cross-entropy with logits and positive weight
+                {
+                    total += parameter * t * softplus(-p) + (1.0f - t) * softplus(p);
+                    float s = sigmoid(p);
+                    g = parameter * t * (s - 1.0f) + (1.0f - t) * s;
+                    break;
+                }
+            }
+            if (grad != nullptr) grad[i] = g * inv_count;
+        }
+        rows[r] = total * inv_count;
+    }
+}
+
+/// loss[0] = Σ rows[0…batch) · scale, summed in order by one block (run with a grid of 1).
+__device__ __forceinline__ void mean_loss(const float* __restrict__ rows, float* __restrict__ loss, int batch, float scale)
+{
+    __shared__ float scratch[kWarp];
+    if (blockIdx.x != 0) return;
+    float s = 0.0f;
+    for (int r = threadIdx.x; r < batch; r += kThreads) s += rows[r];
+    s = block_sum(s, scratch);
+    if (threadIdx.x == 0) loss[0] = s * scale;
+}
+
+} // namespace mg

@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using Bench;
+using ModelGen;
+using ModelGen.Compute;
+using ModelGen.Cuda;
+
+// Runs each benchmark model of MODELS.md on the GPU and on the CPU and compares them, then prints
+// MODELS.md JSON lines with "device": "cuda". Exit code 0 when every comparison passes, 1 when one
+// fails, 2 when this machine has no usable CUDA (driver, GPU or NVRTC).
+//   dotnet run -c Release --project samples/GpuCheck -- [--models digits-mlp,mnist-mlp,lenet5] [--steps 30] [--repeats 5] [--threads 2] [--tf32] [--no-bench]
+// On a CUDA machine without .NET: ../shared/gpu/pack.sh samples/GpuCheck/GpuCheck.csproj, then bash .gpu/run.sh GpuCheck.dll
+
+var options = Options.Parse(args);
+var availability = Device.CudaAvailability;
+if (!availability.IsAvailable)
+{
+    Console.Error.WriteLine($"GpuCheck needs a CUDA GPU, and this machine has none usable: {availability.Message}");
+    return 2;
+}
+Console.Error.WriteLine($"CUDA: {availability.Message}");
+ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
+
+// |gpu − cpu| ≤ atol + rtol·|cpu|, per element. float32 sums in another order (GEMM tiles, reductions)
+// stay within the first; TF32 rounds GEMM inputs to 10-bit mantissas (relative error about 1e-3 per product).
+var tolerance = options.Tf32
+    ? new Tolerance(Outputs: (5e-3, 5e-2), Gradients: (1e-3, 5e-2), Parameters: (1e-3, 5e-2))
+    : new Tolerance(Outputs: (1e-4, 1e-3), Gradients: (1e-5, 1e-2), Parameters: (1e-5, 1e-3));
+Console.Error.WriteLine($"Tolerances ({(options.Tf32 ? "TF32 GEMM" : "float32")}): outputs and losses atol {tolerance.Outputs.Atol:G} rtol {tolerance.Outputs.Rtol:G}; " +
+    $"gradients atol {tolerance.Gradients.Atol:G} rtol {tolerance.Gradients.Rtol:G}; parameters after SGD steps atol {tolerance.Parameters.Atol:G} rtol {tolerance.Parameters.Rtol:G}");
+
+var compile = new CudaCompileOptions(Tf32: options.Tf32);
+bool allPassed = true;
+foreach (string id in options.Models)
+{
+    (Func<Model> create, int batch, int classes) = id switch
+    {
+        "digits-mlp" => ((Func<Model>)(() => new DigitsMlp(seed: 0)), 64, 10),
+        "mnist-mlp" => (() => new MnistMlp(seed: 0), 256, 10),
+        "lenet5" => (() => new LeNet5(seed: 0), 128, 10),
+        _ => throw new ArgumentException($"Unknown model '{id}'; GpuCheck has digits-mlp, mnist-mlp and lenet5."),
+    };
+    allPassed &= Check(id, create, batch, classes, tolerance, compile);
+    if (!options.NoBench)
+        foreach (var line in Measure(id, create(), batch, classes, options, compile)) Console.WriteLine(line);
+}
+Console.Error.WriteLine(allPassed ? "GpuCheck: every comparison passed." : "GpuCheck: some comparisons FAILED (see above).");
+return allPassed ? 0 : 1;
+
+static (float[] Inputs, float[] Labels) Data(Model model, int batch, int classes, int seed)
+{
+    var rng = new Rng(seed);
+    var inputs = new float[batch * model.InputSize];
+    for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)rng.NextGaussian();
+    var labels = new float[batch];
+    for (int i = 0; i < batch; i++) labels[i] = rng.NextInt(classes);
+    return (inputs, labels);
+}
+
+static bool Check(string id, Func<Model> create, int batch, int classes, Tolerance tolerance, CudaCompileOptions compile)
+{
+    var cpu = create();
+    var (inputs, labels) = Data(cpu, batch, classes, seed: 1);
+    using var gpu = CudaGraph.For(create(), batch, options: compile);
+    Console.Error.WriteLine($"{id}: {gpu.DeviceName}, {gpu.Kernels?.Kind} for sm_{gpu.Kernels?.Architecture}{(gpu.Kernels?.FromCache == true ? " (cached)" : "")}");
+    bool ok = true;
+
+    // 1. Inference outputs.
+    var expected = new float[batch * cpu.OutputSize];
+    var actual = new float[expected.Length];
+    cpu.Predict(inputs, batch, expected);
+    gpu.Forward(inputs, batch, actual);
+    ok &= Report(id, "forward outputs", expected, actual, tolerance.Outputs);
+
+    // 2. One training step: loss and every gradient (before any update).
+    var sgd = new Sgd(0.01f, momentum: 0.9f);
+    float cpuLoss = cpu.TrainStep(inputs, labels, batch, sgd);
+    float gpuLoss = gpu.TrainStep(inputs, labels, batch);
+    ok &= Report(id, "training loss (step 1)", new[] { cpuLoss }, new[] { gpuLoss }, tolerance.Outputs);
+    var gradients = new float[cpu.ParameterCount];
+    gpu.DownloadGradients(gradients);
+    ok &= Report(id, "gradients (step 1)", cpu.Gradients.ToArray(), gradients, tolerance.Gradients);
+
+    // 3. Four more SGD-with-momentum steps (linear in the gradients, so errors do not get amplified): losses and parameters.
+    var gpuSgd = new Sgd(0.01f, momentum: 0.9f);
+    gpu.Step(gpuSgd);
+    for (int step = 2; step <= 5; step++)
+    {
+        var (x, y) = Data(cpu, batch, classes, seed: step);
+        cpuLoss = cpu.TrainStep(x, y, batch, sgd);
+        gpuLoss = gpu.TrainStep(x, y, batch);
+        gpu.Step(gpuSgd);
+        ok &= Report(id, $"training loss (step {step})", new[] { cpuLoss }, new[] { gpuLoss }, tolerance.Outputs);
+    }
+    var parameters = new float[cpu.ParameterCount];
+    gpu.DownloadParameters(parameters);
+    ok &= Report(id, "parameters after 5 SGD steps", cpu.Parameters.ToArray(), parameters, tolerance.Parameters);
+
+    // 4. One Adam step from the same parameters; Adam divides by √v, so elements with a gradient near 0
+    //    (whose sign float32 noise can flip) are left out of the comparison.
+    var adamCpu = new Adam(1e-3f);
+    var adamGpu = new Adam(1e-3f);
+    cpu.TrainStep(inputs, labels, batch, adamCpu);
+    gpu.TrainStep(inputs, labels, batch);
+    gpu.Step(adamGpu);
+    gpu.DownloadParameters(parameters);
+    float largest = cpu.Gradients.ToArray().Max(MathF.Abs);
+    var keep = Enumerable.Range(0, parameters.Length).Where(i => MathF.Abs(cpu.Gradients[i]) > 1e-3f * largest).ToArray();
+    ok &= Report(id, $"parameters after an Adam step ({keep.Length} of {parameters.Length} with |g| > 1e-3·max)",
+        keep.Select(i => cpu.Parameters[i]).ToArray(), keep.Select(i => parameters[i]).ToArray(), tolerance.Parameters);
+    return ok;
+}
+
+static bool Report(string id, string what, float[] expected, float[] actual, (double Atol, double Rtol) tolerance)
+{
+    int worst = -1, failures = 0;
+    double worstExcess = double.NegativeInfinity;
+    for (int i = 0; i < expected.Length; i++)
+    {
+        double error = Math.Abs((double)actual[i] - expected[i]);
+        double allowed = tolerance.Atol + tolerance.Rtol * Math.Abs(expected[i]);
+        if (!(error <= allowed)) failures++;
+        double excess = double.IsNaN(error) ? double.PositiveInfinity : error - allowed;
+        if (excess > worstExcess) { worstExcess = excess; worst = i; }
+    }
+    string detail = worst < 0 ? "" : $"worst [{worst}]: cpu {expected[worst]:G6}, gpu {actual[worst]:G6}";
+    Console.Error.WriteLine($"  {(failures == 0 ? "ok  " : "FAIL")} {id} {what}: {failures} of {expected.Length} outside atol {tolerance.Atol:G} + rtol {tolerance.Rtol:G}·|cpu|; {detail}");
+    return failures == 0;
+}
+
+static IEnumerable<string> Measure(string id, Model model, int batch, int classes, Options options, CudaCompileOptions compile)
+{
+    var (inputs, labels) = Data(model, batch, classes, seed: 0);
+    var outputs = new float[batch * model.OutputSize];
+    using var gpu = CudaGraph.For(model, batch, options: compile);
+    var adam = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
+    int warmup = Math.Max(3, options.Steps / 5);
+    // Each call ends in a device-to-host copy (the loss or the outputs), so the wall clock measures finished GPU work.
+    yield return Json(id, "train", batch, options, Rate(() => { gpu.TrainStep(inputs, labels, batch); gpu.Step(adam); }, batch, warmup, options));
+    yield return Json(id, "infer", batch, options, Rate(() => gpu.Forward(inputs, batch, outputs), batch, warmup, options));
+    yield return Json(id, "infer", 1, options, Rate(() => gpu.Forward(inputs.AsSpan(0, model.InputSize), 1, outputs), 1, warmup, options));
+}
+
+static double Rate(Action step, int batch, int warmup, Options options)
+{
+    for (int i = 0; i < warmup; i++) step();
+    var rates = new double[options.Repeats];
+    for (int r = 0; r < options.Repeats; r++)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < options.Steps; i++) step();
+        rates[r] = options.Steps * batch / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+    Array.Sort(rates);
+    return rates[rates.Length / 2];
+}
+
+static string Json(string id, string mode, int batch, Options options, double rate) =>
+    string.Create(CultureInfo.InvariantCulture,
+        $"{{\"model\": \"{id}\", \"mode\": \"{mode}\", \"batch\": {batch}, \"threads\": {options.Threads}, \"device\": \"cuda\", \"samples_per_s\": {rate:F1}, \"steps\": {options.Steps}, \"precision\": \"{(options.Tf32 ? "tf32" : "fp32")}\", \"peer\": \"modelgen\"}}");
+
+sealed record Tolerance((double Atol, double Rtol) Outputs, (double Atol, double Rtol) Gradients, (double Atol, double Rtol) Parameters);
+
+sealed record Options(string[] Models, int Threads, int Steps, int Repeats, bool Tf32, bool NoBench)
+{
+    public static Options Parse(string[] args)
+    {
+        var o = new Options(new[] { "digits-mlp", "mnist-mlp", "lenet5" }, 2, 30, 5, false, false);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"'{args[i]}' needs a value.");
+            int Int(string name)
+            {
+                string v = Value();
+                return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer, not '{v}'.");
+            }
+            o = args[i] switch
+            {
+                "--models" => o with { Models = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--threads" => o with { Threads = Int("--threads") },
+                "--steps" => o with { Steps = Int("--steps") },
+                "--repeats" => o with { Repeats = Int("--repeats") },
+                "--tf32" => o with { Tf32 = true },
+                "--no-bench" => o with { NoBench = true },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --models, --threads, --steps, --repeats, --tf32, --no-bench."),
+            };
+        }
+        return o;
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ModelGen.Compute;
+using ModelGen.Cuda.Tests.Emulation;
+using Xunit;
+
+namespace ModelGen.Cuda.Tests;
+
+/// <summary>
+/// The generated CUDA of each model, run through <see cref="CudaGraph"/> on the host emulation of the
+/// kernels (<see cref="HostEmulator"/>), against the CPU path: inference outputs, training losses,
+/// every gradient, BatchNorm running statistics, parameters after SGD-with-momentum and Adam steps.
+/// |emulated − cpu| ≤ atol + rtol·|cpu| with the float32 tolerances GpuCheck uses on a GPU.
+/// </summary>
+public class EmulatedGraphTests
+{
+    private static readonly (double Atol, double Rtol) Outputs = (1e-4, 1e-3), Gradients = (1e-5, 1e-2), Parameters = (1e-5, 1e-3);
+
+    public static IEnumerable<object[]> Models() => GeneratedModels.All
+        .Where(m => m.Name.StartsWith("ModelGen.Tests.", StringComparison.Ordinal) && m.Plan.IsSupported && m.Plan.InputSize <= 200)
+        .Select(m => new object[] { m.Name })
+        .Append(new object[] { "Bench.DigitsMlp" })
+        .Append(new object[] { "Bench.LeNet5" });
+
+    [EmulatorTheory]
+    [MemberData(nameof(Models))]
+    public void EmulatedKernels_MatchTheCpu(string name)
+    {
+        const int batch = 5;   // odd, smaller than a tile and a warp multiple: every edge path
+        var plan = GeneratedModels.Plan(name);
+        var cpu = GeneratedModels.Create(name, seed: 3);
+        var onDevice = GeneratedModels.Create(name, seed: 3);
+        using var gpu = new CudaGraph(plan, batch, () => HostEmulator.Create(plan));
+        gpu.UploadParameters(onDevice.Parameters);
+        if (plan.StateCount > 0) gpu.UploadState(onDevice.State);
+        var (inputs, targets) = Data(cpu, batch, seed: 1);
+
+        var expected = new float[batch * cpu.OutputSize];
+        var actual = new float[expected.Length];
+        cpu.Predict(inputs, batch, expected);
+        gpu.Forward(inputs, batch, actual);
+        AssertClose($"{name} inference outputs", expected, actual, Outputs);
+
+        if (plan.Buffers.Any(b => b.Name.EndsWith("Mask", StringComparison.Ordinal)))
+        {
+            // Dropout masks come from different generators on the two devices: only their shape of effect is comparable.
+            float loss = gpu.TrainStep(inputs, targets, batch);
+            var g = new float[cpu.ParameterCount];
+            gpu.DownloadGradients(g);
+            Assert.True(float.IsFinite(loss) && g.All(float.IsFinite) && g.Any(v => v != 0), $"{name}: a training step with dropout gave loss {loss}");
+            return;
+        }
+
+        var cpuSgd = new Sgd(0.05f, momentum: 0.9f);
+        var gpuSgd = new Sgd(0.05f, momentum: 0.9f);
+        for (int step = 1; step <= 3; step++)
+        {
+            var (x, y) = step == 1 ? (inputs, targets) : Data(cpu, batch, seed: step);
+            float cpuLoss = cpu.TrainStep(x, y, batch, cpuSgd);
+            float gpuLoss = gpu.TrainStep(x, y, batch);
+            AssertClose($"{name} training loss, step {step}", new[] { cpuLoss }, new[] { gpuLoss }, Outputs);
+            var gradients = new float[cpu.ParameterCount];
+            gpu.DownloadGradients(gradients);
+            AssertClose($"{name} gradients, step {step}", cpu.Gradients.ToArray(), gradients, Gradients);
+            gpu.Step(gpuSgd);
+        }
+        Assert.Equal(3, gpuSgd.StepCount);
+        var parameters = new float[cpu.ParameterCount];
+        gpu.DownloadParameters(parameters);
+        AssertClose($"{name} parameters after 3 SGD steps", cpu.Parameters.ToArray(), parameters, Parameters);
+        if (plan.StateCount > 0)
+        {
+            var state = new float[plan.StateCount];
+            gpu.DownloadState(state);
+            AssertClose($"{name} running statistics", cpu.State.ToArray(), state, Outputs);
+        }
+
+        // Adam divides by √v: elements whose gradient is float32 noise around 0 may step either way, so they are left out.
+        var cpuAdam = new Adam(1e-3f, weightDecay: 0.01f);
+        var gpuAdam = new Adam(1e-3f, weightDecay: 0.01f);
+        cpu.TrainStep(inputs, targets, batch, cpuAdam);
+        gpu.TrainStep(inputs, targets, batch);
+        gpu.Step(gpuAdam);
+        gpu.DownloadParameters(parameters);
+        float largest = cpu.Gradients.ToArray().Max(MathF.Abs);
+        var keep = Enumerable.Range(0, parameters.Length).Where(i => MathF.Abs(cpu.Gradients[i]) > 1e-3f * largest).ToArray();
+        Assert.True(keep.Length > parameters.Length / 20, $"{name}: only {keep.Length} of {parameters.Length} gradients are large enough to compare");
+        AssertClose($"{name} parameters after an Adam step", keep.Select(i => cpu.Parameters[i]).ToArray(), keep.Select(i => parameters[i]).ToArray(), Parameters);
+    }
+
+    private static (float[] Inputs, float[] Targets) Data(Model model, int batch, int seed)
+    {
+        var rng = new Rng(seed);
+        var inputs = new float[batch * model.InputSize];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)rng.NextGaussian();
+        var targets = new float[batch * model.TargetSize];
+        for (int i = 0; i < targets.Length; i++)
+            targets[i] = model.Loss switch
+            {
+                Loss.SoftmaxCrossEntropy => rng.NextInt(model.OutputSize),
+                Loss.BinaryCrossEntropy => rng.NextInt(2),
+                _ => (float)rng.NextGaussian(),
+            };
+        return (inputs, targets);
+    }
+
+    private static void AssertClose(string what, float[] expected, float[] actual, (double Atol, double Rtol) tolerance)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double error = Math.Abs((double)actual[i] - expected[i]);
+            Assert.True(error <= tolerance.Atol + tolerance.Rtol * Math.Abs(expected[i]),
+                $"{what}: element {i} of {expected.Length} is {actual[i]:G9}, the CPU's {expected[i]:G9} (|Δ| = {error:G3} > {tolerance.Atol:G} + {tolerance.Rtol:G}·|cpu|)");
+        }
+    }
+}
+
+/// <summary>A theory that needs g++ for the host emulation; skipped with the reason where there is none.</summary>
+public sealed class EmulatorTheoryAttribute : TheoryAttribute
+{
+    public EmulatorTheoryAttribute() => Skip = HostEmulator.Unavailable;
+}

@@ -24,18 +24,28 @@ internal static class CudaEmitter
         { "Dense", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "LayerNorm", "BatchNorm", "Dropout" };
 
     /// <summary>Null when every layer of the model has CUDA kernels; otherwise which one does not.</summary>
-    public static string? UnsupportedReason(ModelSpec spec)
+    public static string? UnsupportedReason(ModelSpec spec, ShapePlan plan)
     {
         foreach (var layer in spec.Layers)
             if (Array.IndexOf(SupportedKinds, layer.Kind) < 0)
                 return $"not supported on CUDA: layer '{Ascii(layer.Name)}' ({layer.Kind})";
+        // The kernels take one input, one output and one loss, with flat rows per sample.
+        if (spec.Inputs.Count > 1) return "not supported on CUDA: several inputs";
+        if (spec.Heads.Count > 0) return "not supported on CUDA: several heads";
+        if (spec.Loss == LossKind.Contrastive) return "not supported on CUDA: the contrastive loss";
+        foreach (var node in spec.Graph.Nodes)
+        {
+            if (node.Kind == NodeKind.Concat) return $"not supported on CUDA: Tensor.Concat ('{Ascii(node.Label)}')";
+            if (node.Kind == NodeKind.Layer && node.A >= 0 && spec.Layers[node.Layer].Kind is "Dense" or "LayerNorm" && plan.Nodes[node.A].Shape.Count > 1)
+                return $"not supported on CUDA: {spec.Layers[node.Layer].Kind} '{Ascii(spec.Layers[node.Layer].Name)}' over [sequence, features]";
+        }
         return null;
     }
 
     /// <summary>The C# part: <c>CudaSource</c>, <c>CudaPlan</c> and the <c>GetCudaPlan</c> override.</summary>
     public static string Emit(ModelSpec spec, ShapePlan plan)
     {
-        string? unsupported = UnsupportedReason(spec);
+        string? unsupported = UnsupportedReason(spec, plan);
         var program = unsupported is null ? new CudaProgram(spec, plan) : null;
 
         var w = new IndentedWriter();
@@ -80,7 +90,7 @@ internal static class CudaEmitter
 
     /// <summary>The translation unit alone (the snapshot tests and the .cu files read it).</summary>
     public static string? TranslationUnit(ModelSpec spec, ShapePlan plan) =>
-        UnsupportedReason(spec) is null ? new CudaProgram(spec, plan).TranslationUnit() : null;
+        UnsupportedReason(spec, plan) is null ? new CudaProgram(spec, plan).TranslationUnit() : null;
 
     private static void WriteSource(IndentedWriter w, ModelSpec spec, string source)
     {

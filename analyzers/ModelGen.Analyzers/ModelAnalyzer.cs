@@ -64,6 +64,8 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
             var properties = problem.Fix.Length == 0
                 ? ImmutableDictionary<string, string?>.Empty
                 : ImmutableDictionary<string, string?>.Empty.Add(FixProperties.Value, problem.Fix).Add(FixProperties.Layer, problem.MessageArgs[0]);
+            // MG0201's fix names the width its head counts divide.
+            if (problem.Id == "MG0201") properties = properties.Add(FixProperties.Width, problem.MessageArgs[1]);
             context.ReportDiagnostic(Diagnostic.Create(descriptor, location, properties, problem.MessageArgs.Cast<object>().ToArray()));
         }
     }
@@ -72,9 +74,12 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
 /// <summary>Keys of the diagnostic properties that the code fixes read.</summary>
 public static class FixProperties
 {
-    /// <summary>The value to write: the inferred width for MG0007, the flat width for MG0014.</summary>
+    /// <summary>The value to write: the inferred width for MG0007, the flat width for MG0014, "fewer,more" head counts for MG0201.</summary>
     public const string Value = "ModelGen.FixValue";
 
     /// <summary>The name of the layer method at fault.</summary>
     public const string Layer = "ModelGen.Layer";
+
+    /// <summary>The width a head count must divide (MG0201).</summary>
+    public const string Width = "ModelGen.Width";
 }

@@ -35,3 +35,38 @@ public partial class LeNet5
     [Dense(84, Activation.ReLU)] private partial Tensor Fc2(Tensor x);
     [Dense(10)] private partial Tensor Logits(Tensor x);
 }
+
+/// <summary>
+/// tiny-transformer: tokens [64] from vocab 96 → Embedding 128 + learned positions (64) → 2 × pre-LayerNorm block
+/// (4-head causal self-attention d = 128, MLP 128 → 512 GELU → 128, residuals) → LayerNorm → Dense 96,
+/// next-token cross-entropy over all 64 positions, batch 32.
+/// </summary>
+[Model(Input = new[] { 64 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class TinyTransformer
+{
+    [Embedding(96, 128)] private partial Tensor Tokens(Tensor ids);
+    [PositionalEmbedding(64)] private partial Tensor Positions(Tensor x);
+    [LayerNorm] private partial Tensor Norm1(Tensor x);
+    [MultiHeadAttention(4, Causal = true)] private partial Tensor Attention1(Tensor x);
+    [LayerNorm] private partial Tensor Norm2(Tensor x);
+    [Dense(512, Activation.GELU)] private partial Tensor Up1(Tensor x);
+    [Dense(128)] private partial Tensor Down1(Tensor x);
+    [LayerNorm] private partial Tensor Norm3(Tensor x);
+    [MultiHeadAttention(4, Causal = true)] private partial Tensor Attention2(Tensor x);
+    [LayerNorm] private partial Tensor Norm4(Tensor x);
+    [Dense(512, Activation.GELU)] private partial Tensor Up2(Tensor x);
+    [Dense(128)] private partial Tensor Down2(Tensor x);
+    [LayerNorm] private partial Tensor FinalNorm(Tensor x);
+    [Dense(96)] private partial Tensor Logits(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor ids)
+    {
+        var x = Positions(Tokens(ids));
+        x = x + Attention1(Norm1(x));
+        x = x + Down1(Up1(Norm2(x)));
+        x = x + Attention2(Norm3(x));
+        x = x + Down2(Up2(Norm4(x)));
+        return Logits(FinalNorm(x));
+    }
+}

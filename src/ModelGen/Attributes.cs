@@ -24,7 +24,11 @@ public enum Activation
 /// <summary>The training objective of a model; it also fixes what the targets of a dataset mean.</summary>
 public enum Loss
 {
-    /// <summary>Softmax over the outputs fused with cross-entropy; targets are class indices 0…C−1.</summary>
+    /// <summary>
+    /// Softmax over the outputs fused with cross-entropy; targets are class indices 0…C−1. On a
+    /// <c>[sequence, classes]</c> output it is applied at every position (next-token cross-entropy), with one
+    /// target per position, averaged over all positions.
+    /// </summary>
     SoftmaxCrossEntropy = 0,
     /// <summary>Mean squared error; targets have the model's output width.</summary>
     MeanSquaredError,
@@ -275,4 +279,85 @@ public sealed class FlattenAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
 public sealed class ForwardAttribute : Attribute
 {
+}
+
+/// <summary>
+/// A token embedding: each id of a <c>[sequence]</c> sample (float values holding integers
+/// 0 … vocabulary − 1, e.g. the model input) becomes a learned row of <see cref="Dimension"/> values,
+/// so the layer turns <c>[sequence]</c> into <c>[sequence, dimension]</c>. The table starts N(0, 1), as PyTorch's
+/// <c>nn.Embedding</c>.
+/// </summary>
+/// <example><code>
+/// [Model(Input = new[] { 64 })]   // 64 token ids per sample
+/// public partial class Tagger
+/// {
+///     [Embedding(96, 128)] private partial Tensor Tokens(Tensor ids);   // [64] → [64, 128]
+///     [Dense(10)]          private partial Tensor Tags(Tensor x);       // [64, 128] → [64, 10]
+/// }
+/// </code></example>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class EmbeddingAttribute : Attribute
+{
+    /// <summary>Creates an embedding of <paramref name="vocabulary"/> ids into <paramref name="dimension"/> values each.</summary>
+    /// <param name="vocabulary">Number of distinct ids (rows of the table).</param>
+    /// <param name="dimension">Values per id (columns of the table).</param>
+    public EmbeddingAttribute(int vocabulary, int dimension)
+    {
+        Vocabulary = vocabulary;
+        Dimension = dimension;
+    }
+
+    /// <summary>Number of distinct ids; ids must lie in 0 … vocabulary − 1.</summary>
+    public int Vocabulary { get; }
+
+    /// <summary>Values per id.</summary>
+    public int Dimension { get; }
+
+    /// <summary>
+    /// An id whose row starts at zero and never gets a gradient (PyTorch's <c>padding_idx</c>): padding
+    /// positions then contribute nothing the model learns from. −1 (the default) means none.
+    /// </summary>
+    public int PaddingIndex { get; set; } = -1;
+}
+
+/// <summary>
+/// Learned positional embedding: adds a trained row per position to a <c>[sequence, features]</c>
+/// value (the shape is kept). The table has <see cref="MaxLength"/> rows of the input's width; a
+/// sequence uses its first rows. It starts at zero.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class PositionalEmbeddingAttribute : Attribute
+{
+    /// <summary>Creates a position table for sequences of up to <paramref name="maxLength"/> positions.</summary>
+    public PositionalEmbeddingAttribute(int maxLength) => MaxLength = maxLength;
+
+    /// <summary>Rows of the table: the longest sequence the layer takes.</summary>
+    public int MaxLength { get; }
+}
+
+/// <summary>
+/// Multi-head self-attention over a <c>[sequence, features]</c> value (the shape is kept), as PyTorch's
+/// <c>nn.MultiheadAttention</c> with query = key = value: projections <c>[Q | K | V] = x·Wqkv + bqkv</c>,
+/// per head <c>softmax(Q·Kᵀ/√(features/heads))·V</c>, heads concatenated, then <c>·Wo + bo</c>.
+/// The width must be divisible by <see cref="Heads"/>.
+/// </summary>
+/// <example><code>
+/// [LayerNorm]                                private partial Tensor Norm(Tensor x);
+/// [MultiHeadAttention(4, Causal = true)]     private partial Tensor Attention(Tensor x);
+/// [Forward] private Tensor Forward(Tensor x) => x + Attention(Norm(x));   // a pre-LayerNorm residual block
+/// </code></example>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
+public sealed class MultiHeadAttentionAttribute : Attribute
+{
+    /// <summary>Creates self-attention with <paramref name="heads"/> heads.</summary>
+    public MultiHeadAttentionAttribute(int heads) => Heads = heads;
+
+    /// <summary>Number of heads; each attends over features / heads columns.</summary>
+    public int Heads { get; }
+
+    /// <summary>Causal mask: position i attends to positions 0 … i only (for next-token prediction).</summary>
+    public bool Causal { get; set; }
+
+    /// <summary>Whether the input and output projections have biases (default true, as PyTorch).</summary>
+    public bool Bias { get; set; } = true;
 }

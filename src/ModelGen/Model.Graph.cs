@@ -28,7 +28,7 @@ public abstract partial class Model
     /// model with one output). Outputs of <see cref="Predict(Dataset)"/> and targets are packed side by side per sample.
     /// </summary>
     public virtual IReadOnlyList<ModelHead> Heads => _singleHead ??=
-        [new ModelHead("output", Loss, 1f, 0, OutputSize, 0, Loss is Loss.SoftmaxCrossEntropy or Loss.Contrastive ? 1 : OutputSize)];
+        [new ModelHead("output", Loss, 1f, 0, OutputSize, 0, Loss switch { Loss.SoftmaxCrossEntropy => LabelsPerSample, Loss.Contrastive => 1, _ => OutputSize })];
 
     /// <summary>
     /// The model's inputs, side by side in each feature row: one block named "input" for a model declared with

@@ -37,10 +37,20 @@ public abstract partial class Model
     public abstract Loss Loss { get; }
 
     /// <summary>
-    /// Elements of one sample's target: 1 (a class index) for softmax cross-entropy, 1 (similar or not) for
-    /// contrastive pairs, else <see cref="OutputSize"/>; with several <see cref="Heads"/>, their targets side by side.
+    /// Class labels per sample under softmax cross-entropy: 1 for a classifier; the sequence length for a
+    /// model whose output is [sequence, classes] (one label per position, e.g. next-token targets).
+    /// </summary>
+    public virtual int LabelsPerSample => 1;
+
+    /// <summary>
+    /// Elements of one sample's target: <see cref="LabelsPerSample"/> class indices for softmax cross-entropy,
+    /// 1 (similar or not) for contrastive pairs, else <see cref="OutputSize"/>; with several <see cref="Heads"/>,
+    /// their targets side by side.
     /// </summary>
     public int TargetSize => _targetSize ??= TotalTargetSize();
+
+    /// <summary>Outputs per class label: the class count under softmax cross-entropy.</summary>
+    private int ClassWidth => OutputSize / LabelsPerSample;
 
     /// <summary>Number of trainable parameters.</summary>
     public int ParameterCount => _parameters.Length;
@@ -329,7 +339,8 @@ public abstract partial class Model
     }
 
     /// <summary>
-    /// Mean loss and, for classification losses, accuracy over <paramref name="data"/>. A model with several
+    /// Mean loss and, for classification losses, accuracy over <paramref name="data"/> (per position for a
+    /// [sequence, classes] output: the share of all positions whose arg-max is the target). A model with several
     /// heads reports the weighted total loss, NaN accuracy, and each head's own loss and accuracy in
     /// <see cref="Evaluation.Heads"/>.
     /// </summary>
@@ -353,24 +364,30 @@ public abstract partial class Model
             if (heads.Count > 1)
                 for (int h = 0; h < heads.Count; h++) headLossSums[h] += (double)graph.HeadLosses[h] * n;
             var outputs = graph.LastOutput(n);
-            for (int r = 0; r < n; r++)
-                for (int h = 0; h < heads.Count; h++)
-                {
-                    var head = heads[h];
-                    if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset, head.OutputSize), y.Slice(r * TargetSize + head.TargetOffset, head.TargetSize)))
-                        correct[h]++;
-                }
+            for (int h = 0; h < heads.Count; h++)
+            {
+                // A softmax head may label every position of a [sequence, classes] output; each label is judged.
+                var head = heads[h];
+                int labels = LabelsOf(head), width = head.OutputSize / labels, targetWidth = head.TargetSize / labels;
+                for (int r = 0; r < n; r++)
+                    for (int l = 0; l < labels; l++)
+                        if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset + l * width, width), y.Slice(r * TargetSize + head.TargetOffset + l * targetWidth, targetWidth)))
+                            correct[h]++;
+            }
         }
-        float Accuracy(Loss loss, int right) => HasAccuracy(loss) ? (float)right / data.Count : float.NaN;
+        float Accuracy(ModelHead head, int right) => HasAccuracy(head.Loss) ? (float)right / ((long)data.Count * LabelsOf(head)) : float.NaN;
         if (heads.Count == 1)
-            return new Evaluation((float)(lossSum / data.Count), Accuracy(Loss, correct[0]), data.Count);
+            return new Evaluation((float)(lossSum / data.Count), Accuracy(heads[0], correct[0]), data.Count);
         var perHead = new HeadEvaluation[heads.Count];
         for (int h = 0; h < heads.Count; h++)
-            perHead[h] = new HeadEvaluation(heads[h].Name, heads[h].Loss, (float)(headLossSums[h] / data.Count), Accuracy(heads[h].Loss, correct[h]));
+            perHead[h] = new HeadEvaluation(heads[h].Name, heads[h].Loss, (float)(headLossSums[h] / data.Count), Accuracy(heads[h], correct[h]));
         return new Evaluation((float)(lossSum / data.Count), float.NaN, data.Count) { Heads = perHead };
     }
 
     private static bool HasAccuracy(Loss loss) => loss is Loss.SoftmaxCrossEntropy or Loss.BinaryCrossEntropy;
+
+    /// <summary>Labels a head's target holds per sample: one per position for softmax cross-entropy, else one.</summary>
+    private static int LabelsOf(ModelHead head) => head.Loss == Loss.SoftmaxCrossEntropy ? head.TargetSize : 1;
 
     /// <summary>Runs the model on <paramref name="count"/> samples and writes count × <see cref="OutputSize"/> raw outputs (logits for classification losses).</summary>
     public void Predict(ReadOnlySpan<float> inputs, int count, Span<float> outputs)
@@ -408,12 +425,17 @@ public abstract partial class Model
         return outputs;
     }
 
-    /// <summary>The predicted class of each sample: arg-max of the outputs, or output &gt; 0 for a single binary logit.</summary>
+    /// <summary>
+    /// The predicted class of each sample: arg-max of the outputs, or output &gt; 0 for a single binary logit.
+    /// A model with several <see cref="LabelsPerSample"/> gives one class per position (count × LabelsPerSample, row-major).
+    /// </summary>
     public int[] PredictClasses(Dataset data)
     {
         var outputs = Predict(data);
-        var classes = new int[data.Count];
-        for (int r = 0; r < classes.Length; r++) classes[r] = PredictedClass(outputs.AsSpan(r * OutputSize, OutputSize));
+        int labels = Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : 1;
+        int width = OutputSize / labels;
+        var classes = new int[data.Count * labels];
+        for (int r = 0; r < classes.Length; r++) classes[r] = PredictedClass(outputs.AsSpan(r * width, width));
         return classes;
     }
 
@@ -469,12 +491,14 @@ public abstract partial class Model
         if (data.TargetWidth != TargetSize)
             throw new ArgumentException(Heads.Count > 1
                 ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} needs {TargetSize}, its heads' targets side by side ({HeadTargetText()})."
-                : Loss == Loss.SoftmaxCrossEntropy
-                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one class index per row (Dataset.ForClassification)."
                 : Loss == Loss.Contrastive
                 ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one 0/1 similarity label per pair."
-                : $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs {TargetSize} (its output width).", name);
-        if (Heads.Count == 1 && Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > OutputSize)
-            throw new ArgumentException($"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {OutputSize} outputs (classes 0…{OutputSize - 1}).", name);
+                : Loss != Loss.SoftmaxCrossEntropy
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs {TargetSize} (its output width)."
+                : LabelsPerSample == 1
+                    ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one class index per row (Dataset.ForClassification)."
+                    : $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} classifies each of its {LabelsPerSample} positions and needs {LabelsPerSample} class indices per row (Dataset.ForSequenceClassification).", name);
+        if (Heads.Count == 1 && Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > ClassWidth)
+            throw new ArgumentException($"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {ClassWidth} outputs per label (classes 0…{ClassWidth - 1}).", name);
     }
 }

@@ -861,18 +861,33 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public async Task MG0014_Rank2InputIntoForwardCall_IsReportedOnTheCall()
+    public async Task MG0014_Rank3InputIntoForwardCall_IsReportedOnTheCall()
     {
         const string source = """
             using ModelGen;
-            [Model(Input = new[] { 28, 28 })]
+            [Model(Input = new[] { 1, 28, 28 })]
             public partial class Digits
             {
                 [Dense(10)] private partial Tensor Logits(Tensor x);
                 [Forward] private Tensor F(Tensor image) => Logits(image);
             }
             """;
-        await AssertSingle(source, "MG0014", "Logits(image)", "gets an input of shape [28, 28] (rank 2)", "put a [Flatten] layer before it (→ [784])");
+        await AssertSingle(source, "MG0014", "Logits(image)", "gets an input of shape [1, 28, 28] (rank 3)", "put a [Flatten] layer before it (→ [784])");
+    }
+
+    [Fact]
+    public async Task MG0014_Twin_Rank2Input_IsASequence_DenseActsPerPosition()
+    {
+        const string source = """
+            using ModelGen;
+            [Model(Input = new[] { 28, 28 }, Loss = Loss.MeanSquaredError)]
+            public partial class Rows
+            {
+                [Dense(10)] private partial Tensor Logits(Tensor x);
+                [Forward] private Tensor F(Tensor image) => Logits(image);
+            }
+            """;
+        await AssertClean(source, "Rows");
     }
 
     [Fact]

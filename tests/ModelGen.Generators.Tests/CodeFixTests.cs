@@ -60,7 +60,7 @@ public class CodeFixTests
     {
         const string before = """
             using ModelGen;
-            [Model(Input = new[] { 28, 28 })]
+            [Model(Input = new[] { 1, 28, 28 })]
             public partial class Digits
             {
                 [Dense(64, Activation.ReLU)] private partial Tensor Flat(Tensor x);
@@ -208,7 +208,7 @@ public class CodeFixTests
         }
     }
 
-    private static async Task<string> FixAll(CodeFixProvider fix, string source, string id, string equivalenceKey)
+    internal static async Task<string> FixAll(CodeFixProvider fix, string source, string id, string equivalenceKey)
     {
         var document = CreateDocument(source);
         var diagnostics = await Diagnostics(document, id);
@@ -225,7 +225,7 @@ public class CodeFixTests
         Assert.Empty(Harness.Errors(output));
     }
 
-    private static Document CreateDocument(string source)
+    internal static Document CreateDocument(string source)
     {
         var workspace = new AdhocWorkspace();
         var project = workspace.AddProject("User", LanguageNames.CSharp)
@@ -235,7 +235,7 @@ public class CodeFixTests
         return project.AddDocument("Model.cs", source);
     }
 
-    private static async Task<ImmutableArray<Diagnostic>> Diagnostics(Document document, string id)
+    internal static async Task<ImmutableArray<Diagnostic>> Diagnostics(Document document, string id)
     {
         var compilation = (CSharpCompilation)(await document.Project.GetCompilationAsync())!;
         var (_, output) = Harness.Generate(compilation);
@@ -243,7 +243,7 @@ public class CodeFixTests
         return all.Where(d => d.Id == id).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
     }
 
-    private static async Task<(string After, string Title)> ApplyFirstFix(CodeFixProvider fix, string source, string id)
+    internal static async Task<(string After, string Title)> ApplyFirstFix(CodeFixProvider fix, string source, string id)
     {
         var document = CreateDocument(source);
         var diagnostic = (await Diagnostics(document, id)).First();
@@ -253,7 +253,7 @@ public class CodeFixTests
         return (await Apply(document, action), action.Title);
     }
 
-    private static async Task<string> Apply(Document document, CodeAction action)
+    internal static async Task<string> Apply(Document document, CodeAction action)
     {
         var operations = await action.GetOperationsAsync(CancellationToken.None);
         var solution = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution;

@@ -189,7 +189,7 @@ public class RobustnessTests
         await AssertNoCrashes(variants);
     }
 
-    private static async Task AssertNoCrashes(IEnumerable<(string Where, string Text)> variants)
+    internal static async Task AssertNoCrashes(IEnumerable<(string Where, string Text)> variants)
     {
         var failures = new List<string>();
         var analyzers = Harness.Analyzers;

@@ -33,7 +33,7 @@ public class SnapshotTests
         Verify(generated.SourceText.ToString(), fullName);
     }
 
-    private static void Verify(string actual, string name, [CallerFilePath] string testFile = "")
+    internal static void Verify(string actual, string name, [CallerFilePath] string testFile = "")
     {
         string path = Path.Combine(Path.GetDirectoryName(testFile)!, "Snapshots", name + ".verified.cs");
         actual = actual.Replace("\r\n", "\n");

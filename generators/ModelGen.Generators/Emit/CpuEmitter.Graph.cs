@@ -24,7 +24,7 @@ internal static partial class CpuEmitter
         var outputs = spec.Graph.AllOutputs;
         if (HasHeads(spec)) return spec.Heads.Select((h, i) => HeadTargetSize(h.Loss, plan.Nodes[outputs[i]].Size)).Sum();
         if (IsContrastive(spec)) return 1;
-        return HeadTargetSize(spec.Loss, OutputWidth(spec, plan));
+        return spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample(spec, plan) : OutputWidth(spec, plan);
     }
 
     private static string InputText(ModelSpec spec, ShapePlan plan) => spec.Inputs.Count == 0
@@ -133,7 +133,7 @@ internal static partial class CpuEmitter
         }
         if (!HasHeads(spec))
         {
-            w.Line($"{result} {LossCall(spec, names.Value(spec.Graph.Output), GradientOf(spec.Graph.Output), OutputWidth(spec, plan))};");
+            w.Line($"{result} {LossCall(spec, plan, names.Value(spec.Graph.Output), GradientOf(spec.Graph.Output), OutputWidth(spec, plan))};");
             return;
         }
         int targetWidth = TargetWidth(spec, plan), offset = 0;

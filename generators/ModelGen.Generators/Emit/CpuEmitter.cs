@@ -10,7 +10,7 @@ namespace ModelGen.Generators.Emit;
 internal static partial class CpuEmitter
 {
     /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
-    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout");
+    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout" || l.Sequence is not null);
 
     private static bool HasDropout(ModelSpec spec) => spec.Layers.Any(l => l.Kind == "Dropout");
 
@@ -132,6 +132,7 @@ internal static partial class CpuEmitter
         w.Line(spec.Heads.Count > 0 ? "/// <summary>The first head's loss; <see cref=\"Heads\"/> lists every head's.</summary>" : "/// <inheritdoc/>");
         w.Line($"public override Loss Loss => Loss.{(spec.Heads.Count > 0 ? spec.Heads[0].Loss : spec.Loss)};");
         w.Line();
+        WriteLabelsPerSample(w, spec, plan);
         w.Line("/// <inheritdoc/>");
         w.Line("protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);");
         w.Line();
@@ -143,6 +144,7 @@ internal static partial class CpuEmitter
         w.Line("/// <summary>");
         w.Line("/// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family");
         w.Line("/// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.");
+        WriteSequenceInitializeDoc(w, spec);
         w.Line("/// </summary>");
         w.Line("public static void Initialize<T>(Span<T> parameters, int seed)");
         w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Outdent();
@@ -155,6 +157,11 @@ internal static partial class CpuEmitter
             var lp = plan.Layers[l];
             if (lp.ParameterCount == 0) continue;
             w.Line();
+            if (layer.Sequence is not null)
+            {
+                WriteSequenceInitialize(w, layer, lp, l);
+                continue;
+            }
             if (layer.Kind is "LayerNorm" or "BatchNorm")
             {
                 w.Line($"// {layer.Name}: γ [{Literals.Int(lp.InFeatures)}] ones, β [{Literals.Int(lp.InFeatures)}] zeros");
@@ -188,6 +195,11 @@ internal static partial class CpuEmitter
         {
             var layer = spec.Layers[l];
             var lp = plan.Layers[l];
+            if (layer.Sequence is not null)
+            {
+                WriteSequenceLayerMethod(w, spec, plan, l);
+                continue;
+            }
             if (layer.Kind == "Flatten")
             {
                 w.Line($"/// <summary>Flatten layer '{layer.Name}': each sample becomes [{Literals.Int(lp.OutFeatures)}]. Runs eagerly on a tensor; the fused code uses a view.</summary>");
@@ -251,7 +263,7 @@ internal static partial class CpuEmitter
             }
             string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
             w.Line($"/// <summary>");
-            w.Line($"/// Dense layer '{layer.Name}' ({Literals.Int(layer.Units)} units{act}): [batch, {Literals.Int(lp.InFeatures)}] → [batch, {Literals.Int(lp.OutFeatures)}].");
+            w.Line($"/// Dense layer '{layer.Name}' ({Literals.Int(layer.Units)} units{act}): {DenseShapes(spec, plan, l)}.");
             w.Line($"/// {Literals.Grouped(lp.ParameterCount)} parameters: weights [{Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}] at offset {Literals.Grouped(lp.WeightOffset)}{(layer.Bias ? $", bias [{Literals.Int(lp.OutFeatures)}] at {Literals.Grouped(lp.BiasOffset)}" : "")}.");
             w.Line($"/// Runs eagerly on a tensor (for debugging); training and inference use the fused <see cref=\"Graph{{T}}\"/>.");
             w.Line($"/// </summary>");
@@ -299,6 +311,7 @@ internal static partial class CpuEmitter
                         "BatchNorm" => "BatchNorm",
                         "Dropout" => "Dropout " + Literals.FromFloat(layer.Rate),
                         "Conv2d" => $"Conv2d {Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
+                        _ when layer.Sequence is not null => SequenceSummaryType(layer),
                         _ => "Dense",
                     } + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
                     rows.Add(new[] { $"{layer.Name} ({type})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
@@ -387,6 +400,11 @@ internal static partial class CpuEmitter
                 w.Line($"private const int {layer.Name}Beta = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.InFeatures)}]");
                 continue;
             }
+            if (layer.Sequence is not null)
+            {
+                WriteSequenceOffsets(w, layer, lp);
+                continue;
+            }
             if (lp.ParameterCount == 0 && layer.Kind != "Dense" && layer.Kind != "Conv2d") continue;
             w.Line($"private const int {layer.Name}Weights = {Literals.Int(lp.WeightOffset)};   // {FlatShape(WeightShape(layer, lp))}");
             if (layer.Bias) w.Line($"private const int {layer.Name}Bias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.OutFeatures)}]");
@@ -456,6 +474,7 @@ internal static partial class CpuEmitter
         foreach (int n in dropNodes) w.Line($"private readonly T* _{names.Label(n)}Mask;   // scaled keep mask of the last training pass");
         foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
         WriteOutputFields(w, spec, plan, names);
+        WriteSequenceFields(w, spec, plan, names);
         w.Line();
 
         w.Line("/// <summary>Allocates the workspace for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
@@ -489,6 +508,7 @@ internal static partial class CpuEmitter
                 foreach (var pair in stateOffsets)
                     w.Line($"new Span<T>(_state + {spec.Layers[pair.Key].Name}RunningVar, {Literals.Int(plan.Layers[pair.Key].InFeatures)}).Fill(T.One);   // running variance starts at 1, the mean at 0");
             }
+            WriteSequenceAllocations(w, spec, plan, names);
             if (convNodes.Count > 0)
             {
                 string largest = convNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
@@ -619,6 +639,9 @@ internal static partial class CpuEmitter
                         w.Line($"PoolingKernels.GlobalAvgForward({names.Value(node.A)}, {names.Value(n)}, batch, {Literals.Int(input[0])}, {Literals.Int(input[1] * input[2])});");
                         break;
                     }
+                    case NodeKind.Layer when spec.Layers[node.Layer].Sequence is not null:
+                        WriteSequenceForward(w, spec, plan, names, n);
+                        break;
                     case NodeKind.Layer when names.IsView(n):
                         w.Line($"// {names.Label(n)} = Flatten({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, a view of the same memory");
                         break;
@@ -629,7 +652,7 @@ internal static partial class CpuEmitter
                         string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
                         w.Line($"// {names.Label(n)} = Dense({Literals.Int(layer.Units)}{act})({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
                         string pre = names.HasPre(n) ? names.Pre(n) : names.Value(n);
-                        w.Line($"DenseKernels.Forward({names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, {names.Value(n)}, batch, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Slope(layer)});");
+                        w.Line($"DenseKernels.Forward({names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, {names.Value(n)}, {Rows(plan.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Slope(layer)});");
                         break;
                     }
                     case NodeKind.Add:
@@ -666,6 +689,9 @@ internal static partial class CpuEmitter
                 string? GradOf(int m) => plan.Nodes[m].RequiresGradient ? names.Grad(m) : null;
                 switch (node.Kind)
                 {
+                    case NodeKind.Layer when spec.Layers[node.Layer].Sequence is not null:
+                        WriteSequenceBackward(w, spec, plan, names, n, GradOf(node.A));
+                        break;
                     case NodeKind.Layer when spec.Layers[node.Layer].Kind == "LayerNorm":
                     {
                         var layer = spec.Layers[node.Layer];
@@ -719,7 +745,7 @@ internal static partial class CpuEmitter
                         w.Line($"// {names.Label(n)}: back through Dense({Literals.Int(layer.Units)}{(layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation)}) to {names.Label(node.A)}");
                         if (layer.Activation != ActivationKind.None)
                             w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {size}, {Slope(layer)});");
-                        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, batch, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
+                        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, {Rows(plan.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
                         break;
                     }
                     case NodeKind.Add:
@@ -801,12 +827,13 @@ internal static partial class CpuEmitter
 
     private static string Slope(LayerSpec layer) => layer.Activation == ActivationKind.LeakyReLU ? layer.Name + "Slope" : "T.Zero";
 
-    private static string LossCall(ModelSpec spec, string output, string gradient, int width) =>
-        LossCall(spec.Loss, spec.PosWeight, spec.HuberDelta, output, "targets", gradient, width);
+    private static string LossCall(ModelSpec spec, ShapePlan plan, string output, string gradient, int width) =>
+        LossCall(spec.Loss, spec.PosWeight, spec.HuberDelta, output, "targets", gradient, width, LabelsPerSample(spec, plan));
 
-    private static string LossCall(LossKind loss, double posWeight, double huberDelta, string output, string targets, string gradient, int width) => loss switch
+    private static string LossCall(LossKind loss, double posWeight, double huberDelta, string output, string targets, string gradient, int width, int labels = 1) => loss switch
     {
-        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, {targets}, {gradient}, batch, {Literals.Int(width)})",
+        // One softmax row per position: a [sequence, classes] output has batch·sequence rows, and the loss is their mean.
+        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, {targets}, {gradient}, {Rows(labels)}, {Literals.Int(width / labels)})",
         LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.Huber => $"LossKernels.Huber({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(huberDelta)}))",

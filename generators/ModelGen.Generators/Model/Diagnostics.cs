@@ -80,7 +80,7 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor DenseNeedsFlatInput = Rule("MG0014",
         "Dense needs a flat input",
-        "Dense '{0}' gets an input of shape {1} (rank {2}); Dense takes a flat [features] input: put a [Flatten] layer before it (→ [{3}])",
+        "Dense '{0}' gets an input of shape {1} (rank {2}); Dense takes [features] or [sequence, features] per sample: put a [Flatten] layer before it (→ [{3}])",
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor SharedLayerWidthMismatch = Rule("MG0015",
@@ -199,6 +199,33 @@ internal static class Diagnostics
         "Conv2d '{0}' declares In = {1}, but its input has {2} channels ({3})",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    // MG02xx: sequence layers (embeddings, attention).
+
+    public static readonly DiagnosticDescriptor AttentionHeadsNotDivisor = Rule("MG0201",
+        "Attention width is not divisible by the heads",
+        "MultiHeadAttention '{0}': the width {1} is not divisible by {2} heads ({1} % {2} = {3}); each head takes width / heads columns, so use a divisor of {1}, e.g. {4}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PaddingIndexOutOfRange = Rule("MG0202",
+        "Embedding padding index is outside the vocabulary",
+        "Embedding '{0}': PaddingIndex = {1} is not an id of the vocabulary [0, {2}); use an id 0…{3}, or -1 for no padding",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor EmbeddingNeedsIds = Rule("MG0203",
+        "Embedding needs a sequence of ids",
+        "Embedding '{0}' looks up integer ids, one per position, so it takes the model input of shape [sequence]; but {1}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor SequenceLayerNeedsSequence = Rule("MG0204",
+        "Sequence layer needs a [sequence, features] input",
+        "{0} '{1}' needs [sequence, features] per sample, but gets {2}{3}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor PositionsTooShort = Rule("MG0205",
+        "Positional embedding is shorter than the sequence",
+        "PositionalEmbedding '{0}': maxLength = {1}, but its input has {2} positions ({3}); the table needs a row per position, so maxLength must be at least {2}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     // MG04xx: graphs of several inputs and outputs, concat, heads and contrastive pairs.
 
     public static readonly DiagnosticDescriptor ConcatShapeMismatch = Rule("MG0401",
@@ -253,6 +280,7 @@ internal static class Diagnostics
         GenericModel, InvalidForwardMethod, LayerNotUsed, DenseNeedsFlatInput, SharedLayerWidthMismatch,
         UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge,
         SpatialNeedsImage, WindowOutputEmpty, StrideDropsRows, SamePaddingInvalid, ChannelGroups, PoolPaddingTooLarge, ConvInChannelsMismatch,
+        AttentionHeadsNotDivisor, PaddingIndexOutOfRange, EmbeddingNeedsIds, SequenceLayerNeedsSequence, PositionsTooShort,
         ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
     };

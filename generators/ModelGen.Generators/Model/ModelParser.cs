@@ -59,6 +59,9 @@ internal static partial class ModelParser
         ["ModelGen.LayerNormAttribute"] = "LayerNorm",
         ["ModelGen.BatchNormAttribute"] = "BatchNorm",
         ["ModelGen.DropoutAttribute"] = "Dropout",
+        ["ModelGen.EmbeddingAttribute"] = "Embedding",
+        ["ModelGen.PositionalEmbeddingAttribute"] = "PositionalEmbedding",
+        ["ModelGen.MultiHeadAttentionAttribute"] = "MultiHeadAttention",
     };
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
@@ -68,7 +71,7 @@ internal static partial class ModelParser
     {
         "InputSize", "OutputSize", "Loss", "TargetSize", "ParameterCount", "Parameters", "Gradients", "Summary",
         "CreateGraph", "TrainStep", "Fit", "Evaluate", "Predict", "PredictClasses",
-        "TotalParameters", "Initialize", "Graph", "SummaryText",
+        "TotalParameters", "Initialize", "Graph", "SummaryText", "LabelsPerSample",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize",
     };
 
@@ -177,6 +180,7 @@ internal static partial class ModelParser
                         "MaxPool2d" or "AvgPool2d" => ParsePool(kind, method, attribute, diagnostics, locations, cancellationToken),
                         "LayerNorm" or "BatchNorm" => ParseNorm(kind, method, attribute, diagnostics, locations, cancellationToken),
                         "Dropout" => ParseDropout(method, attribute, diagnostics, locations, cancellationToken),
+                        "Embedding" or "PositionalEmbedding" or "MultiHeadAttention" => ParseSequenceLayer(kind, method, attribute, diagnostics, locations, cancellationToken),
                         _ => ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken),
                     };
                     if (layer is not null) layers.Add(layer);

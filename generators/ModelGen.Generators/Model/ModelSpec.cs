@@ -56,7 +56,8 @@ internal sealed record LayerSpec(
     SpatialSpec? Spatial = null,
     double Epsilon = 1e-5,
     double Rate = 0,
-    double Momentum = 0.1);
+    double Momentum = 0.1,
+    SequenceSpec? Sequence = null);
 
 /// <summary>Window options of convolution and pooling layers (square kernels).</summary>
 internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Same);

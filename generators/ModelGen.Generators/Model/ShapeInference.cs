@@ -82,6 +82,11 @@ internal static partial class ShapeInference
                 {
                     var layer = spec.Layers[node.Layer];
                     var input = shapes[node.A];
+                    if (layer.Sequence is not null)
+                    {
+                        shapes[n] = InferSequence(spec, n, layer, input, node.Layer, layerIn, layerInSource, problems);
+                        break;
+                    }
                     if (layer.Kind == "Flatten")
                     {
                         // [batch, d1, …, dk] → [batch, d1·…·dk]; one unknown factor makes the product unknown.
@@ -117,19 +122,21 @@ internal static partial class ShapeInference
                         shapes[n] = InferSpatial(spec, n, layer, input, node.Layer, layerIn, layerInSource, problems);
                         break;
                     }
+                    // Dense acts on the last axis: [features] → [units], and [sequence, features] → [sequence, units] position by position.
                     // Units < 1 is MG0004; an unknown width keeps it from turning into width errors further on.
-                    shapes[n] = new[] { Dim.Batch, layer.Units > 0 ? Dim.Known(layer.Units) : Dim.Unknown };
+                    var units = layer.Units > 0 ? Dim.Known(layer.Units) : Dim.Unknown;
+                    shapes[n] = input.Length == 3 ? new[] { Dim.Batch, input[1], units } : new[] { Dim.Batch, units };
                     if (input.Length == 0) break;
                     var where = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, node.Layer);
-                    if (input.Length != 2)
+                    if (input.Length > 3)
                     {
                         var flat = Dim.Product(input.Skip(1));
                         ReportWithFix("MG0014", where.Item1, where.Item2, "", flat.ToString(), layer.Name, SampleText(input),
                             (input.Length - 1).ToString(CultureInfo.InvariantCulture), flat.ToString());
                         break;
                     }
-                    if (!input[1].IsKnown) break;
-                    int width = input[1].Value;
+                    if (!input[input.Length - 1].IsKnown) break;
+                    int width = input[input.Length - 1].Value;
                     if (layer.DeclaredIn > 0 && layer.DeclaredIn != width)
                     {
                         ReportWithFix("MG0007", ProblemTarget.LayerArgument, node.Layer, "In", width.ToString(CultureInfo.InvariantCulture), layer.Name,
@@ -210,11 +217,13 @@ internal static partial class ShapeInference
                 ? (long)layer.Units * (sp.Groups > 0 && inFeatures % sp.Groups == 0 ? inFeatures / sp.Groups : 0) * sp.Kernel * sp.Kernel
                 : (long)inFeatures * layer.Units;
             long bias = layer.Bias ? layer.Units : 0;
+            int outFeatures = layer.Units;
+            if (layer.Sequence is not null) (weights, bias, outFeatures) = SequenceParameters(layer, inFeatures);
             long count = weights + bias;
             if (offset + count <= int.MaxValue)
-                layerPlans.Add(new LayerPlan(inFeatures, layer.Units, (int)offset, layer.Bias ? (int)(offset + weights) : -1, (int)count, used[l]));
+                layerPlans.Add(new LayerPlan(inFeatures, outFeatures, (int)offset, layer.Bias ? (int)(offset + weights) : -1, (int)count, used[l]));
             else
-                layerPlans.Add(new LayerPlan(inFeatures, layer.Units, 0, -1, 0, used[l]));
+                layerPlans.Add(new LayerPlan(inFeatures, outFeatures, 0, -1, 0, used[l]));
             offset += count;
             if (!used[l] && spec.Graph.FromForwardMethod)
                 Report("MG0013", ProblemTarget.LayerAttribute, l, "", layer.Name,
@@ -229,9 +238,10 @@ internal static partial class ShapeInference
         if (spec.Graph.Outputs.Count == 0 && spec.Loss != LossKind.Contrastive
             && spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
         {
-            if (output.Length != 2)
-                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName, "the losses take a flat [outputs] shape per sample");
-            else if (spec.Loss == LossKind.SoftmaxCrossEntropy && output[1].IsKnown && output[1].Value == 1)
+            // [sequence, outputs] is fine too: softmax cross-entropy then classifies every position, the other losses are element-wise.
+            if (output.Length is not (2 or 3))
+                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName, "the losses take [outputs] or [sequence, outputs] per sample");
+            else if (spec.Loss == LossKind.SoftmaxCrossEntropy && output[output.Length - 1].IsKnown && output[output.Length - 1].Value == 1)
                 Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName,
                     "softmax over a single output is always 1, so the loss is always 0; use Loss.BinaryCrossEntropy for a binary label, or give the last layer one unit per class");
         }
@@ -242,7 +252,7 @@ internal static partial class ShapeInference
         return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray());
     }
 
-    private static bool HasParameters(LayerSpec layer) => layer.Kind is "Dense" or "Conv2d" or "LayerNorm" or "BatchNorm";
+    private static bool HasParameters(LayerSpec layer) => layer.Kind is "Dense" or "Conv2d" or "LayerNorm" or "BatchNorm" || layer.Sequence is not null;
 
     /// <summary>Conv2d, MaxPool2d, AvgPool2d and GlobalAvgPool on [batch, C, H, W]: the arithmetic of PRODUCT.md's shape rules.</summary>
     private static Dim[] InferSpatial(ModelSpec spec, int n, LayerSpec layer, Dim[] input, int layerIndex, int[] layerIn, int[] layerInSource, List<ShapeProblem> problems)

@@ -7,18 +7,23 @@ namespace ModelGen.Compute;
 /// Runs one layer on a <see cref="Tensor"/>, outside the fused graph. Generated layer methods call
 /// this, so a model's <c>[Forward]</c> method can be stepped through eagerly with the same kernels.
 /// </summary>
-public static unsafe class EagerLayers
+public static unsafe partial class EagerLayers
 {
-    /// <summary>Applies a dense layer whose weights (in×out) and bias sit at the given offsets of <paramref name="parameters"/>.</summary>
-    /// <exception cref="ArgumentException">The input is not [batch, <paramref name="inFeatures"/>].</exception>
+    /// <summary>
+    /// Applies a dense layer whose weights (in×out) and bias sit at the given offsets of <paramref name="parameters"/>
+    /// to the last dimension: [batch, in] → [batch, out], and [batch, sequence, in] → [batch, sequence, out].
+    /// </summary>
+    /// <exception cref="ArgumentException">The input is not [batch, <paramref name="inFeatures"/>] or [batch, sequence, <paramref name="inFeatures"/>].</exception>
     public static Tensor Dense(Tensor input, ReadOnlySpan<float> parameters, int weightOffset, int biasOffset,
         int inFeatures, int outFeatures, Activation activation, float negativeSlope, string layer)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (input.Shape.Length != 2 || input.Shape[1] != inFeatures)
-            throw new ArgumentException($"Layer '{layer}' takes [batch, {inFeatures}] but got {input.ShapeText}.", nameof(input));
-        int batch = input.Shape[0];
-        var output = Tensor.Zeros(batch, outFeatures);
+        if (input.Shape.Length is not (2 or 3) || input.Shape[^1] != inFeatures)
+            throw new ArgumentException($"Layer '{layer}' takes [batch, {inFeatures}] or [batch, sequence, {inFeatures}] but got {input.ShapeText}.", nameof(input));
+        int batch = input.Data.Length / inFeatures;   // one row per position
+        var shape = (int[])input.Shape.Clone();
+        shape[^1] = outFeatures;
+        var output = Tensor.Zeros(shape);
         var pre = activation == Activation.None ? output.Data : new float[output.Data.Length];
         fixed (float* p = parameters)
         fixed (float* x = input.Data)

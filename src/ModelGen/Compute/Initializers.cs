@@ -21,4 +21,11 @@ public static class Initializers
         double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
         for (int i = 0; i < weights.Length; i++) weights[i] = T.CreateTruncating((2.0 * rng.NextDouble() - 1.0) * limit);
     }
+
+    /// <summary>Normal N(0, <paramref name="standardDeviation"/>²), e.g. embedding tables (PyTorch's <c>nn.Embedding</c> starts N(0, 1)).</summary>
+    public static void Normal<T>(Span<T> weights, double standardDeviation, ref Rng rng)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < weights.Length; i++) weights[i] = T.CreateTruncating(standardDeviation * rng.NextGaussian());
+    }
 }

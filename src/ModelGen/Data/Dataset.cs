@@ -39,10 +39,26 @@ public sealed partial class Dataset
     /// <summary>Creates a classification set from features and integer class labels.</summary>
     /// <exception cref="ArgumentException">The sizes disagree or a label is negative or not below <paramref name="classCount"/>.</exception>
     public static Dataset ForClassification(float[] features, int featureCount, int[] labels, int classCount = 0)
+        => Classification(features, featureCount, labels, 1, classCount);
+
+    /// <summary>
+    /// Creates a per-position classification set, e.g. next-token targets: <paramref name="labelsPerRow"/> class
+    /// labels per row (row-major, count × labelsPerRow), for a model whose output is [sequence, classes].
+    /// </summary>
+    /// <exception cref="ArgumentException">The sizes disagree or a label is negative or not below <paramref name="classCount"/>.</exception>
+    public static Dataset ForSequenceClassification(float[] features, int featureCount, int[] labels, int labelsPerRow, int classCount = 0)
+    {
+        if (labelsPerRow < 1) throw new ArgumentOutOfRangeException(nameof(labelsPerRow), labelsPerRow, "A row needs at least one label.");
+        return Classification(features, featureCount, labels, labelsPerRow, classCount);
+    }
+
+    private static Dataset Classification(float[] features, int featureCount, int[] labels, int labelsPerRow, int classCount)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
-        CheckShape(features, featureCount, labels.Length, 1, nameof(labels));
+        if (labels.Length % labelsPerRow != 0)
+            throw new ArgumentException($"The labels have {labels.Length} elements, not a multiple of {labelsPerRow} per row.", nameof(labels));
+        CheckShape(features, featureCount, labels.Length / labelsPerRow, labelsPerRow, nameof(labels));
         int maxLabel = -1;
         var targets = new float[labels.Length];
         for (int i = 0; i < labels.Length; i++)
@@ -52,7 +68,7 @@ public sealed partial class Dataset
             maxLabel = Math.Max(maxLabel, labels[i]);
             targets[i] = labels[i];
         }
-        return new Dataset(features, featureCount, targets, 1, classCount > 0 ? classCount : maxLabel + 1);
+        return new Dataset(features, featureCount, targets, labelsPerRow, classCount > 0 ? classCount : maxLabel + 1);
     }
 
     /// <summary>Creates a regression (or binary, multi-label) set from features and real-valued targets.</summary>

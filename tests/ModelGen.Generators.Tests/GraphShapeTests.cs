@@ -373,4 +373,19 @@ public class GraphShapeTests
         var d = await Single(source, "MG0409", "Head(\"query\", Loss.MeanSquaredError)");
         Assert.StartsWith("[Head(\"query\")] declares a loss, but [Model] sets Loss.Contrastive", d.GetMessage());
     }
+
+    [Fact]
+    public async Task LayerNamedLikeTheHeadsMember_IsMG0017()
+    {
+        const string source = """
+            using ModelGen;
+            [Model(Input = new[] { 4 })]
+            public partial class M
+            {
+                [Dense(3)] private partial Tensor Heads(Tensor x);
+            }
+            """;
+        var d = await Single(source, "MG0017", "Heads");
+        Assert.Contains("has the name of a member every model gets", d.GetMessage());
+    }
 }

@@ -244,7 +244,7 @@ public abstract partial class Model
         {
             if (validation is null)
                 throw new ArgumentException("Early stopping monitors the validation set after every epoch; pass 'validation' to Fit.", nameof(earlyStopping));
-            if (earlyStopping.Monitor == EarlyStopMetric.ValidationAccuracy && (Loss == Loss.MeanSquaredError || Heads.Count > 1))
+            if (earlyStopping.Monitor == EarlyStopMetric.ValidationAccuracy && (Loss is Loss.MeanSquaredError or Loss.Contrastive || Heads.Count > 1))
                 throw new ArgumentException(Heads.Count > 1
                     ? $"{GetType().Name} has {Heads.Count} heads, each with its own accuracy; monitor EarlyStopMetric.ValidationLoss (the weighted total)."
                     : $"{GetType().Name} uses {Loss}, which has no accuracy; monitor EarlyStopMetric.ValidationLoss.", nameof(earlyStopping));
@@ -429,8 +429,13 @@ public abstract partial class Model
     /// The predicted class of each sample: arg-max of the outputs, or output &gt; 0 for a single binary logit.
     /// A model with several <see cref="LabelsPerSample"/> gives one class per position (count × LabelsPerSample, row-major).
     /// </summary>
+    /// <exception cref="InvalidOperationException">The model has several heads (use <see cref="PredictHead"/>) or compares pairs (<see cref="Loss.Contrastive"/>).</exception>
     public int[] PredictClasses(Dataset data)
     {
+        if (Heads.Count > 1 || Loss == Loss.Contrastive)
+            throw new InvalidOperationException(Heads.Count > 1
+                ? $"{GetType().Name} has {Heads.Count} heads; take each head's outputs with PredictHead(data, \"{Heads[0].Name}\") and so on."
+                : $"{GetType().Name} outputs pairs of embeddings (Loss.Contrastive), not classes; Predict gives both embeddings of each pair.");
         var outputs = Predict(data);
         int labels = Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : 1;
         int width = OutputSize / labels;

@@ -146,6 +146,8 @@ public class GraphModelTests(ITestOutputHelper output)
         Assert.Equal(rows, flags.Length);
         for (int r = 0; r < rows; r++) Assert.Equal(packed[6 * r + 5], flags[r]);
         Assert.Throws<ArgumentException>(() => model.PredictHead(data, "price"));
+        Assert.Contains("PredictHead(data, \"kind\")", Assert.Throws<InvalidOperationException>(() => model.PredictClasses(data)).Message);
+        Assert.Throws<ArgumentException>(() => model.Fit(data, data, epochs: 1, earlyStopping: new EarlyStopping(EarlyStopMetric.ValidationAccuracy)));
     }
 
     [Fact]

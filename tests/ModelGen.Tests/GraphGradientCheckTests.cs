@@ -16,6 +16,7 @@ public class GraphGradientCheckTests
     public static TheoryData<string> Models => new()
     {
         nameof(TwoInputNet), nameof(ConcatOrderNet), nameof(ConcatAxisNet), nameof(MultiHeadNet), nameof(ContrastiveNet), nameof(EmbeddingConcatNet),
+        nameof(ImageAndMetaNet),
     };
 
     [Theory]
@@ -29,6 +30,7 @@ public class GraphGradientCheckTests
             nameof(ConcatAxisNet) => GradientCheckTests.Create(new ConcatAxisNet.Graph<double>(Batch), ConcatAxisNet.TotalParameters, ConcatAxisNet.Initialize),
             nameof(MultiHeadNet) => GradientCheckTests.Create(new MultiHeadNet.Graph<double>(Batch), MultiHeadNet.TotalParameters, MultiHeadNet.Initialize),
             nameof(ContrastiveNet) => GradientCheckTests.Create(new ContrastiveNet.Graph<double>(Batch), ContrastiveNet.TotalParameters, ContrastiveNet.Initialize),
+            nameof(ImageAndMetaNet) => GradientCheckTests.Create(new ImageAndMetaNet.Graph<double>(Batch), ImageAndMetaNet.TotalParameters, ImageAndMetaNet.Initialize),
             nameof(EmbeddingConcatNet) => GradientCheckTests.Create(new EmbeddingConcatNet.Graph<double>(Batch), EmbeddingConcatNet.TotalParameters, EmbeddingConcatNet.Initialize),
             _ => throw new ArgumentException(model),
         };
@@ -49,6 +51,10 @@ public class GraphGradientCheckTests
                     row[1] = rng.NextGaussian();
                     row[2] = rng.NextGaussian();
                     row[3] = rng.NextInt(2);
+                    break;
+                case nameof(ImageAndMetaNet):
+                    row[0] = rng.NextInt(3);
+                    row[1] = rng.NextGaussian();
                     break;
                 case nameof(EmbeddingConcatNet):
                     row[0] = rng.NextInt(2);

@@ -139,3 +139,27 @@ public partial class WideDeepBench
         return Deep3(Deep2(Deep1(Tensor.Concat(Flat(fields), dense)))) + Wide(dense);
     }
 }
+
+/// <summary>An image and a vector input, convolution with BatchNorm, dropout after the concat, two heads (softmax, Huber).</summary>
+[Model]
+[Input("photo", 1, 4, 4)]
+[Input("meta", 3)]
+[Head("kind", Loss.SoftmaxCrossEntropy)]
+[Head("size", Loss.Huber, HuberDelta = 0.5f, Weight = 1.5f)]
+public partial class ImageAndMetaNet
+{
+    [Conv2d(2, 3, Activation.Tanh, Padding = 1)] private partial Tensor C(Tensor x);
+    [BatchNorm] private partial Tensor Norm(Tensor x);
+    [MaxPool2d(2)] private partial Tensor P(Tensor x);
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dropout(0.25f)] private partial Tensor Drop(Tensor x);
+    [Dense(3)] private partial Tensor Kind(Tensor x);
+    [Dense(1)] private partial Tensor Size(Tensor x);
+
+    [Forward]
+    private (Tensor kind, Tensor size) Forward(Tensor photo, Tensor meta)
+    {
+        var h = Drop(Tensor.Concat(Flat(P(Norm(C(photo)))), meta));   // 2·2·2 + 3 = 11
+        return (Kind(h), Size(h));
+    }
+}

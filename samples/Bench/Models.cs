@@ -70,3 +70,38 @@ public partial class TinyTransformer
         return Logits(FinalNorm(x));
     }
 }
+
+/// <summary>
+/// wide-deep: 8 categorical ids (vocabulary 1000 each, an Embedding of 16 per field) and 16 dense floats → concat (144)
+/// → Dense 256 + ReLU → Dense 128 + ReLU → Dense 1, plus a wide linear part over the 16 dense floats added to the logit;
+/// binary cross-entropy with logits, batch 512. A row is the 8 ids then the 16 floats, as the peer's (cats, dense).
+/// </summary>
+[Model(Loss = Loss.BinaryCrossEntropy)]
+[Input("c0", 1)] [Input("c1", 1)] [Input("c2", 1)] [Input("c3", 1)]
+[Input("c4", 1)] [Input("c5", 1)] [Input("c6", 1)] [Input("c7", 1)]
+[Input("dense", 16)]
+public partial class WideDeep
+{
+    [Embedding(1000, 16)] private partial Tensor Field0(Tensor ids);
+    [Embedding(1000, 16)] private partial Tensor Field1(Tensor ids);
+    [Embedding(1000, 16)] private partial Tensor Field2(Tensor ids);
+    [Embedding(1000, 16)] private partial Tensor Field3(Tensor ids);
+    [Embedding(1000, 16)] private partial Tensor Field4(Tensor ids);
+    [Embedding(1000, 16)] private partial Tensor Field5(Tensor ids);
+    [Embedding(1000, 16)] private partial Tensor Field6(Tensor ids);
+    [Embedding(1000, 16)] private partial Tensor Field7(Tensor ids);
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(256, Activation.ReLU)] private partial Tensor Deep1(Tensor x);
+    [Dense(128, Activation.ReLU)] private partial Tensor Deep2(Tensor x);
+    [Dense(1)] private partial Tensor Deep3(Tensor x);
+    [Dense(1)] private partial Tensor Wide(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor c0, Tensor c1, Tensor c2, Tensor c3, Tensor c4, Tensor c5, Tensor c6, Tensor c7, Tensor dense)
+    {
+        // Eight [1, 16] embeddings stacked into [8, 16], flattened to [128], then the dense floats: [144].
+        var fields = Tensor.Concat(0, Field0(c0), Field1(c1), Field2(c2), Field3(c3), Field4(c4), Field5(c5), Field6(c6), Field7(c7));
+        var deep = Tensor.Concat(Flat(fields), dense);
+        return Deep3(Deep2(Deep1(deep))) + Wide(dense);
+    }
+}

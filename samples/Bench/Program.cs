@@ -9,7 +9,7 @@ using ModelGen.Compute;
 
 // Prints one JSON line per (model, mode, batch) in the format of MODELS.md, so a run of this
 // program and of the PyTorch peer on the same machine can be compared as ratios.
-//   dotnet run -c Release --project samples/Bench -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer] [--threads 2] [--steps 30] [--repeats 5]
+//   dotnet run -c Release --project samples/Bench -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep] [--threads 2] [--steps 30] [--repeats 5]
 
 var options = Options.Parse(args);
 ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
@@ -22,19 +22,23 @@ foreach (string id in options.Models)
         "mnist-mlp" => (new MnistMlp(seed: 0), 256, 10),
         "lenet5" => (new LeNet5(seed: 0), 128, 10),
         "tiny-transformer" => (new TinyTransformer(seed: 0), 32, 96),
-        _ => throw new ArgumentException($"Unknown model '{id}'; this benchmark has digits-mlp, mnist-mlp, lenet5 and tiny-transformer (wide-deep needs layers the DSL does not emit yet)."),
+        "wide-deep" => (new WideDeep(seed: 0), 512, 2),
+        _ => throw new ArgumentException($"Unknown model '{id}'; this benchmark has digits-mlp, mnist-mlp, lenet5, tiny-transformer and wide-deep."),
     };
     foreach (var line in Measure(id, model, batch, classes, options)) Console.WriteLine(line);
 }
 
 static IEnumerable<string> Measure(string id, Model model, int batch, int classes, Options options)
 {
-    // Synthetic data from a fixed seed: standard-normal inputs (uniform token ids for a sequence model),
-    // uniform labels, one per position for a sequence model (content does not change speed).
+    // Synthetic data from a fixed seed: standard-normal inputs (uniform token ids for a sequence model, uniform
+    // ids of 0…999 for wide-deep's eight categorical inputs), uniform labels, one per position for a sequence
+    // model (content does not change speed).
     var rng = new Rng(0);
     bool tokens = model.LabelsPerSample > 1;
+    int idColumns = model is WideDeep ? 8 : 0;
     var inputs = new float[batch * model.InputSize];
-    for (int i = 0; i < inputs.Length; i++) inputs[i] = tokens ? rng.NextInt(classes) : (float)rng.NextGaussian();
+    for (int i = 0; i < inputs.Length; i++)
+        inputs[i] = tokens ? rng.NextInt(classes) : i % model.InputSize < idColumns ? rng.NextInt(1000) : (float)rng.NextGaussian();
     var labels = new float[batch * model.TargetSize];
     for (int i = 0; i < labels.Length; i++) labels[i] = rng.NextInt(classes);
     var optimizer = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
@@ -79,7 +83,7 @@ sealed record Options(string[] Models, int Threads, int Steps, int Repeats)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(new[] { "digits-mlp", "mnist-mlp", "lenet5", "tiny-transformer" }, 2, 30, 5);
+        var o = new Options(new[] { "digits-mlp", "mnist-mlp", "lenet5", "tiny-transformer", "wide-deep" }, 2, 30, 5);
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"'{args[i]}' needs a value.");

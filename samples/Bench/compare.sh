@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 peer=${1:-$root/../shared/bench/torch_peer.py}
 shift || true
-models=${MODELS:-digits-mlp,mnist-mlp,lenet5,tiny-transformer}
+models=${MODELS:-digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep}
 dotnet build -c Release "$root/samples/Bench" >/dev/null
 ours=$(dotnet "$root/samples/Bench/bin/Release/net10.0/Bench.dll" --models $models "$@")
 theirs=$(/usr/bin/python3 "$peer" --models $models "$@"; OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$peer" --models $models "$@" | sed 's/"peer": "\([^"]*\)"/"peer": "\1+openblas1"/')

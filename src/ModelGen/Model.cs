@@ -49,15 +49,15 @@ public abstract partial class Model
     /// </summary>
     public virtual int LabelsPerSample => 1;
 
-    /// <summary>Outputs per class label: the class count under softmax cross-entropy.</summary>
-    private int ClassWidth => OutputSize / LabelsPerSample;
-
     /// <summary>
-    /// Elements of one sample's target: <see cref="LabelsPerSample"/> class indices for softmax cross-entropy, 1
-    /// (similar or not) for contrastive pairs, else <see cref="OutputSize"/>; with several <see cref="Heads"/>,
+    /// Elements of one sample's target: <see cref="LabelsPerSample"/> class indices for softmax cross-entropy,
+    /// 1 (similar or not) for contrastive pairs, else <see cref="OutputSize"/>; with several <see cref="Heads"/>,
     /// their targets side by side.
     /// </summary>
     public int TargetSize => _targetSize ??= TotalTargetSize();
+
+    /// <summary>Outputs per class label: the class count under softmax cross-entropy.</summary>
+    private int ClassWidth => OutputSize / LabelsPerSample;
 
     /// <summary>Number of trainable parameters.</summary>
     public int ParameterCount => _parameters.Length;
@@ -257,7 +257,7 @@ public abstract partial class Model
         {
             if (validation is null)
                 throw new ArgumentException("Early stopping monitors the validation set after every epoch; pass 'validation' to Fit.", nameof(earlyStopping));
-            if (earlyStopping.Monitor == EarlyStopMetric.ValidationAccuracy && (Loss == Loss.MeanSquaredError || Heads.Count > 1))
+            if (earlyStopping.Monitor == EarlyStopMetric.ValidationAccuracy && (Loss is Loss.MeanSquaredError or Loss.Contrastive || Heads.Count > 1))
                 throw new ArgumentException(Heads.Count > 1
                     ? $"{GetType().Name} has {Heads.Count} heads, each with its own accuracy; monitor EarlyStopMetric.ValidationLoss (the weighted total)."
                     : $"{GetType().Name} uses {Loss}, which has no accuracy; monitor EarlyStopMetric.ValidationLoss.", nameof(earlyStopping));
@@ -385,22 +385,18 @@ public abstract partial class Model
             if (heads.Count > 1)
                 for (int h = 0; h < heads.Count; h++) headLossSums[h] += (double)graph.HeadLosses[h] * n;
             var outputs = graph.LastOutput(n);
-            for (int r = 0; r < n; r++)
-                for (int h = 0; h < heads.Count; h++)
-                {
-                    var head = heads[h];
-                    // Softmax cross-entropy judges each class label of the sample (each position of a sequence).
-                    int labels = head.Loss == Loss.SoftmaxCrossEntropy ? head.TargetSize : 1;
-                    int width = head.OutputSize / labels, targetWidth = head.TargetSize / labels;
+            for (int h = 0; h < heads.Count; h++)
+            {
+                // A softmax head may label every position of a [sequence, classes] output; each label is judged.
+                var head = heads[h];
+                int labels = LabelsOf(head), width = head.OutputSize / labels, targetWidth = head.TargetSize / labels;
+                for (int r = 0; r < n; r++)
                     for (int l = 0; l < labels; l++)
-                        if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset + l * width, width),
-                                y.Slice(r * TargetSize + head.TargetOffset + l * targetWidth, targetWidth)))
+                        if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset + l * width, width), y.Slice(r * TargetSize + head.TargetOffset + l * targetWidth, targetWidth)))
                             correct[h]++;
-                }
+            }
         }
-        float Accuracy(ModelHead head, int right) => HasAccuracy(head.Loss)
-            ? (float)right / ((long)data.Count * (head.Loss == Loss.SoftmaxCrossEntropy ? head.TargetSize : 1))
-            : float.NaN;
+        float Accuracy(ModelHead head, int right) => HasAccuracy(head.Loss) ? (float)right / ((long)data.Count * LabelsOf(head)) : float.NaN;
         if (heads.Count == 1)
             return new Evaluation((float)(lossSum / data.Count), Accuracy(heads[0], correct[0]), data.Count);
         var perHead = new HeadEvaluation[heads.Count];
@@ -410,6 +406,9 @@ public abstract partial class Model
     }
 
     private static bool HasAccuracy(Loss loss) => loss is Loss.SoftmaxCrossEntropy or Loss.BinaryCrossEntropy;
+
+    /// <summary>Labels a head's target holds per sample: one per position for softmax cross-entropy, else one.</summary>
+    private static int LabelsOf(ModelHead head) => head.Loss == Loss.SoftmaxCrossEntropy ? head.TargetSize : 1;
 
     /// <summary>Runs the model on <paramref name="count"/> samples and writes count × <see cref="OutputSize"/> raw outputs (logits for classification losses).</summary>
     public void Predict(ReadOnlySpan<float> inputs, int count, Span<float> outputs)
@@ -451,8 +450,13 @@ public abstract partial class Model
     /// The predicted class of each sample: arg-max of the outputs, or output &gt; 0 for a single binary logit.
     /// A model with several <see cref="LabelsPerSample"/> gives one class per position (count × LabelsPerSample, row-major).
     /// </summary>
+    /// <exception cref="InvalidOperationException">The model has several heads (use <see cref="PredictHead"/>) or compares pairs (<see cref="Loss.Contrastive"/>).</exception>
     public int[] PredictClasses(Dataset data)
     {
+        if (Heads.Count > 1 || Loss == Loss.Contrastive)
+            throw new InvalidOperationException(Heads.Count > 1
+                ? $"{GetType().Name} has {Heads.Count} heads; take each head's outputs with PredictHead(data, \"{Heads[0].Name}\") and so on."
+                : $"{GetType().Name} outputs pairs of embeddings (Loss.Contrastive), not classes; Predict gives both embeddings of each pair.");
         var outputs = Predict(data);
         int labels = Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : 1;
         int width = OutputSize / labels;

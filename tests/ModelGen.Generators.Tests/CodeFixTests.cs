@@ -226,6 +226,68 @@ public class CodeFixTests
         }
     }
 
+    [Fact]
+    public async Task MG0403_RenamesAMisspeltInputToTheParameterWithoutOne()
+    {
+        const string before = """
+            using ModelGen;
+            [Model(Loss = Loss.BinaryCrossEntropy)]
+            [Input("wide", 10)]
+            [Input("dense", 20)]
+            public partial class M
+            {
+                [Dense(16, Activation.ReLU)] private partial Tensor Hidden(Tensor x);
+                [Dense(1)] private partial Tensor Logit(Tensor x);
+                [Forward] private Tensor F(Tensor wide, Tensor deep) => Logit(Tensor.Concat(wide, Hidden(deep)));
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new RenameToMatchCodeFix(), before, "MG0403");
+        Assert.Equal("Rename to 'deep' (the parameter without an [Input])", title);
+        Assert.Equal(before.Replace("[Input(\"dense\", 20)]", "[Input(\"deep\", 20)]"), after);
+        await AssertFixedCodeIsClean(after);
+    }
+
+    [Fact]
+    public async Task MG0406_RenamesAMisspeltHeadToTheOutputWithoutOne()
+    {
+        const string before = """
+            using ModelGen;
+            [Model(Input = new[] { 12 })]
+            [Head("kind", Loss.SoftmaxCrossEntropy)]
+            [Head("cost", Loss.MeanSquaredError)]
+            public partial class M
+            {
+                [Dense(4)] private partial Tensor Kind(Tensor x);
+                [Dense(1)] private partial Tensor Price(Tensor x);
+                [Forward] private (Tensor kind, Tensor price) F(Tensor x) => (Kind(x), Price(x));
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new RenameToMatchCodeFix(), before, "MG0406");
+        Assert.Equal("Rename to 'price' (the output without a [Head])", title);
+        Assert.Equal(before.Replace("[Head(\"cost\",", "[Head(\"price\","), after);
+        await AssertFixedCodeIsClean(after);
+    }
+
+    [Fact]
+    public async Task MG0403_WithTwoCandidates_OffersNoRename()
+    {
+        const string source = """
+            using ModelGen;
+            [Model(Loss = Loss.BinaryCrossEntropy)]
+            [Input("other", 10)]
+            public partial class M
+            {
+                [Dense(1)] private partial Tensor Logit(Tensor x);
+                [Forward] private Tensor F(Tensor wide, Tensor deep) => Logit(Tensor.Concat(wide, deep));
+            }
+            """;
+        var document = CreateDocument(source);
+        var diagnostic = Assert.Single(await Diagnostics(document, "MG0403"));
+        var actions = new List<CodeAction>();
+        await new RenameToMatchCodeFix().RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (a, _) => actions.Add(a), CancellationToken.None));
+        Assert.Empty(actions);
+    }
+
     internal static async Task<string> FixAll(CodeFixProvider fix, string source, string id, string equivalenceKey)
     {
         var document = CreateDocument(source);

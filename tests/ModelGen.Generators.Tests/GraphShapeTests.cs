@@ -373,4 +373,46 @@ public class GraphShapeTests
         var d = await Single(source, "MG0409", "Head(\"query\", Loss.MeanSquaredError)");
         Assert.StartsWith("[Head(\"query\")] declares a loss, but [Model] sets Loss.Contrastive", d.GetMessage());
     }
+
+    [Fact]
+    public async Task LayerNamedLikeTheHeadsMember_IsMG0017()
+    {
+        const string source = """
+            using ModelGen;
+            [Model(Input = new[] { 4 })]
+            public partial class M
+            {
+                [Dense(3)] private partial Tensor Heads(Tensor x);
+            }
+            """;
+        var d = await Single(source, "MG0017", "Heads");
+        Assert.Contains("has the name of a member every model gets", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task ImageAndTabularInputs_WithBatchNormAndDropout_GenerateCompilingCode() => await Clean("""
+        using ModelGen;
+        [Model]
+        [Input("photo", 1, 8, 8)]
+        [Input("meta", 5)]
+        [Head("kind", Loss.SoftmaxCrossEntropy)]
+        [Head("size", Loss.Huber, HuberDelta = 0.5f)]
+        public partial class M
+        {
+            [Conv2d(4, 3, Activation.ReLU, Padding = 1)] private partial Tensor C(Tensor x);
+            [BatchNorm] private partial Tensor Norm(Tensor x);
+            [MaxPool2d(2)] private partial Tensor P(Tensor x);
+            [Flatten] private partial Tensor Flat(Tensor x);
+            [Dropout(0.2f)] private partial Tensor Drop(Tensor x);
+            [Dense(3)] private partial Tensor Kind(Tensor x);
+            [Dense(1)] private partial Tensor Size(Tensor x);
+
+            [Forward]
+            private (Tensor kind, Tensor size) F(Tensor photo, Tensor meta)
+            {
+                var h = Drop(Tensor.Concat(Flat(P(Norm(C(photo)))), meta));   // 4·4·4 + 5 = 69
+                return (Kind(h), Size(h));
+            }
+        }
+        """);
 }

@@ -15,7 +15,8 @@ public class GraphGradientCheckTests
 
     public static TheoryData<string> Models => new()
     {
-        nameof(TwoInputNet), nameof(ConcatOrderNet), nameof(ConcatAxisNet), nameof(MultiHeadNet), nameof(ContrastiveNet),
+        nameof(TwoInputNet), nameof(ConcatOrderNet), nameof(ConcatAxisNet), nameof(MultiHeadNet), nameof(ContrastiveNet), nameof(EmbeddingConcatNet),
+        nameof(ImageAndMetaNet),
     };
 
     [Theory]
@@ -29,11 +30,15 @@ public class GraphGradientCheckTests
             nameof(ConcatAxisNet) => GradientCheckTests.Create(new ConcatAxisNet.Graph<double>(Batch), ConcatAxisNet.TotalParameters, ConcatAxisNet.Initialize),
             nameof(MultiHeadNet) => GradientCheckTests.Create(new MultiHeadNet.Graph<double>(Batch), MultiHeadNet.TotalParameters, MultiHeadNet.Initialize),
             nameof(ContrastiveNet) => GradientCheckTests.Create(new ContrastiveNet.Graph<double>(Batch), ContrastiveNet.TotalParameters, ContrastiveNet.Initialize),
+            nameof(ImageAndMetaNet) => GradientCheckTests.Create(new ImageAndMetaNet.Graph<double>(Batch), ImageAndMetaNet.TotalParameters, ImageAndMetaNet.Initialize),
+            nameof(EmbeddingConcatNet) => GradientCheckTests.Create(new EmbeddingConcatNet.Graph<double>(Batch), EmbeddingConcatNet.TotalParameters, EmbeddingConcatNet.Initialize),
             _ => throw new ArgumentException(model),
         };
         var rng = new Rng(321);
         var input = new double[Batch * graph.InputSize];
         for (int i = 0; i < input.Length; i++) input[i] = rng.NextGaussian();
+        if (model == nameof(EmbeddingConcatNet))
+            for (int r = 0; r < Batch; r++) (input[4 * r], input[4 * r + 1]) = (rng.NextInt(5), rng.NextInt(4));   // ids of the two fields
         var targets = new double[Batch * graph.TargetSize];
         for (int r = 0; r < Batch; r++)
         {
@@ -46,6 +51,13 @@ public class GraphGradientCheckTests
                     row[1] = rng.NextGaussian();
                     row[2] = rng.NextGaussian();
                     row[3] = rng.NextInt(2);
+                    break;
+                case nameof(ImageAndMetaNet):
+                    row[0] = rng.NextInt(3);
+                    row[1] = rng.NextGaussian();
+                    break;
+                case nameof(EmbeddingConcatNet):
+                    row[0] = rng.NextInt(2);
                     break;
                 case nameof(ContrastiveNet):
                     row[0] = r % 2;   // similar and dissimilar pairs alike

@@ -24,8 +24,7 @@ internal static partial class CpuEmitter
         var outputs = spec.Graph.AllOutputs;
         if (HasHeads(spec)) return spec.Heads.Select((h, i) => HeadTargetSize(h.Loss, plan.Nodes[outputs[i]].Size)).Sum();
         if (IsContrastive(spec)) return 1;
-        if (spec.Loss == LossKind.SoftmaxCrossEntropy) return LabelsPerSample(spec, plan);
-        return HeadTargetSize(spec.Loss, OutputWidth(spec, plan));
+        return spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample(spec, plan) : OutputWidth(spec, plan);
     }
 
     private static string InputText(ModelSpec spec, ShapePlan plan) => spec.Inputs.Count == 0
@@ -177,13 +176,16 @@ internal static partial class CpuEmitter
         {
             int offset = spec.Inputs.Take(node.Layer).Sum(i => Product(i.Shape));
             int width = plan.Nodes[n].Size;
-            w.Line($"// {names.Label(n)} = columns {Literals.Int(offset)}…{Literals.Int(offset + width - 1)} of the input rows: {Shape(plan, n)}");
+            string columns = width == 1 ? $"column {Literals.Int(offset)}" : $"columns {Literals.Int(offset)}…{Literals.Int(offset + width - 1)}";
+            w.Line($"// {names.Label(n)} = {columns} of the input rows: {Shape(plan, n)}");
             w.Line($"ConcatKernels.Take(input, {Literals.Int(plan.Nodes[0].Size)}, offset: {Literals.Int(offset)}, {names.Value(n)}, {Literals.Int(width)}, batch);");
             return;
         }
         var (rows, wide, partWidths) = ConcatGeometry(spec, plan, n);
         string axis = node.Axis == -1 ? "" : $" along axis {Literals.Int(node.Axis)}";
-        w.Line($"// {names.Label(n)} = Tensor.Concat({string.Join(", ", node.Parts.Select(names.Label))}){axis}: {string.Join(" + ", node.Parts.Select(p => Shape(plan, p)))} → {Shape(plan, n)}");
+        var partShapes = node.Parts.Select(p => Shape(plan, p)).ToList();
+        string parts = partShapes.Count > 2 && partShapes.Distinct().Count() == 1 ? $"{Literals.Int(partShapes.Count)} × {partShapes[0]}" : string.Join(" + ", partShapes);
+        w.Line($"// {names.Label(n)} = Tensor.Concat({string.Join(", ", node.Parts.Select(names.Label))}){axis}: {parts} → {Shape(plan, n)}");
         int at = 0;
         for (int i = 0; i < node.Parts.Count; i++)
         {

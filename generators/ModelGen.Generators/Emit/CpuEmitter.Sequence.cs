@@ -18,7 +18,7 @@ internal static partial class CpuEmitter
     {
         if (spec.Heads.Count > 0 || spec.Graph.Output < 0) return 1;
         var output = plan.Nodes[spec.Graph.Output].Shape;
-        return spec.Loss == LossKind.SoftmaxCrossEntropy && output.Count == 2 ? output[0] : 1;
+        return spec.Loss == LossKind.SoftmaxCrossEntropy && spec.Graph.Outputs.Count == 0 && output.Count == 2 ? output[0] : 1;   // several outputs: each head's own loss
     }
 
     private static void WriteLabelsPerSample(IndentedWriter w, ModelSpec spec, ShapePlan plan)

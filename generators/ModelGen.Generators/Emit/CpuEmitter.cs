@@ -851,10 +851,10 @@ internal static partial class CpuEmitter
     private static string LossCall(ModelSpec spec, ShapePlan plan, string output, string gradient, int width) =>
         LossCall(spec.Loss, spec.PosWeight, spec.HuberDelta, output, "targets", gradient, width, LabelsPerSample(spec, plan));
 
-    private static string LossCall(LossKind loss, double posWeight, double huberDelta, string output, string targets, string gradient, int width, int labelsPerSample = 1) => loss switch
+    private static string LossCall(LossKind loss, double posWeight, double huberDelta, string output, string targets, string gradient, int width, int labels = 1) => loss switch
     {
         // One softmax row per position: a [sequence, classes] output has batch·sequence rows, and the loss is their mean.
-        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, {targets}, {gradient}, {Rows(labelsPerSample)}, {Literals.Int(width / labelsPerSample)})",
+        LossKind.SoftmaxCrossEntropy => $"LossKernels.SoftmaxCrossEntropy({output}, {targets}, {gradient}, {Rows(labels)}, {Literals.Int(width / labels)})",
         LossKind.MeanSquaredError => $"LossKernels.MeanSquaredError({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.MeanAbsoluteError => $"LossKernels.MeanAbsoluteError({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L)",
         LossKind.Huber => $"LossKernels.Huber({output}, {targets}, {gradient}, batch * {Literals.Int(width)}L, T.CreateTruncating({Literals.FromFloat(huberDelta)}))",

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -159,7 +160,7 @@ internal static partial class ModelParser
                 string candidates = headless.Count > 0
                     ? $"; its outputs without a [Head] are {string.Join(", ", headless.Select(n => "'" + n + "'"))}"
                     : $" (it returns {string.Join(", ", names.Select(n => "'" + n + "'"))})";
-                diagnostics.Add(Diagnostic.Create(Diagnostics.HeadDoesNotMatchOutput, g.Heads[h].Name, HeadSubject(heads[h].Name),
+                diagnostics.Add(Diagnostic.Create(Diagnostics.HeadDoesNotMatchOutput, g.Heads[h].Name, RenameFix(headless), HeadSubject(heads[h].Name),
                     $"names no output of [Forward] '{forward.Name}'{candidates}"));
                 misnamed = true;
             }
@@ -180,6 +181,13 @@ internal static partial class ModelParser
         // Heads line up with the outputs only when every output has one; otherwise the errors above stand and no code is made.
         return matched.Count == names.Count ? matched : new List<HeadSpec>();
     }
+
+    /// <summary>
+    /// For a misspelt name with exactly one candidate, the name the code fix writes (under the key of
+    /// ModelGen.Analyzers.FixProperties.Value); otherwise no fix is offered.
+    /// </summary>
+    private static ImmutableDictionary<string, string?>? RenameFix(List<string> candidates) =>
+        candidates.Count == 1 ? ImmutableDictionary<string, string?>.Empty.Add("ModelGen.FixValue", candidates[0]) : null;
 
     private static string InputSubject(string name) => $"[Input(\"{name}\")]";
 
@@ -223,7 +231,7 @@ internal static partial class ModelParser
                     string candidates = undeclared.Count > 0
                         ? $"; its parameters without an [Input] are {string.Join(", ", undeclared.Select(p => "'" + p + "'"))}"
                         : $" (its parameters are {string.Join(", ", parameters.Select(p => "'" + p + "'"))})";
-                    _diagnostics.Add(Diagnostic.Create(Diagnostics.InputDoesNotMatchForward, _locations.Graph.Inputs[i].Name, InputSubject(inputs[i].Name),
+                    _diagnostics.Add(Diagnostic.Create(Diagnostics.InputDoesNotMatchForward, _locations.Graph.Inputs[i].Name, RenameFix(undeclared), InputSubject(inputs[i].Name),
                         $"names no parameter of [Forward] '{forward.Name}'{candidates}"));
                     Failed = true;
                     misnamed = true;

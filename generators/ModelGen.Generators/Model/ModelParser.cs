@@ -77,6 +77,7 @@ internal static partial class ModelParser
         "InputSize", "OutputSize", "Loss", "TargetSize", "ParameterCount", "Parameters", "Gradients", "Summary",
         "CreateGraph", "TrainStep", "Fit", "Evaluate", "Predict", "PredictClasses",
         "TotalParameters", "Initialize", "Graph", "SummaryText", "LabelsPerSample",
+        "Inputs", "Heads", "PredictHead", "DeclaredInputs", "DeclaredHeads",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize",
     };
 

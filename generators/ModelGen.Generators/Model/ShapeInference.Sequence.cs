@@ -29,7 +29,7 @@ internal static partial class ShapeInference
                 return new[] { Dim.Batch, Dim.Unknown, dimension };
             }
             // Only the model input holds ids: a computed value holds floats, and ids have no gradient to pass back.
-            if (spec.Graph.Nodes[source].Kind != NodeKind.Input)
+            if (spec.Graph.Nodes[source].Kind is not (NodeKind.Input or NodeKind.NamedInput))
                 Report("MG0203", where.Item1, where.Item2, "", layer.Name, $"it gets {Source(spec, source)}, a computed value, not ids; apply it to the model input");
             return new[] { Dim.Batch, input[1], dimension };
         }
@@ -37,7 +37,7 @@ internal static partial class ShapeInference
         if (input.Length == 0) return Dim.UnknownRank;
         if (input.Length != 3)
         {
-            string hint = input.Length == 2 && spec.Graph.Nodes[source].Kind == NodeKind.Input ? "; ids need an [Embedding] first, which turns [sequence] into [sequence, features]" : "";
+            string hint = input.Length == 2 && spec.Graph.Nodes[source].Kind is NodeKind.Input or NodeKind.NamedInput ? "; ids need an [Embedding] first, which turns [sequence] into [sequence, features]" : "";
             Report("MG0204", where.Item1, where.Item2, "", layer.Kind, layer.Name, SampleText(input), hint);
             return Dim.UnknownRank;
         }

@@ -3,11 +3,12 @@ using System.Linq;
 using ModelGen.Compute;
 using ModelGen.Tests.Models;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace ModelGen.Tests.Training;
 
 /// <summary>Several inputs and heads at run time: eager Tensor.Concat, data with named inputs, Fit, per-head Evaluate and Predict.</summary>
-public class GraphModelTests
+public class GraphModelTests(ITestOutputHelper output)
 {
     private static float[] Gaussian(int count, int seed)
     {
@@ -145,6 +146,8 @@ public class GraphModelTests
         Assert.Equal(rows, flags.Length);
         for (int r = 0; r < rows; r++) Assert.Equal(packed[6 * r + 5], flags[r]);
         Assert.Throws<ArgumentException>(() => model.PredictHead(data, "price"));
+        Assert.Contains("PredictHead(data, \"kind\")", Assert.Throws<InvalidOperationException>(() => model.PredictClasses(data)).Message);
+        Assert.Throws<ArgumentException>(() => model.Fit(data, data, epochs: 1, earlyStopping: new EarlyStopping(EarlyStopMetric.ValidationAccuracy)));
     }
 
     [Fact]
@@ -180,5 +183,31 @@ public class GraphModelTests
         double similar = Enumerable.Range(0, rows).Where(r => labels[r] == 1).Average(Distance);
         double dissimilar = Enumerable.Range(0, rows).Where(r => labels[r] == 0).Average(Distance);
         Assert.True(similar < 0.5 && dissimilar > 1.5, $"mean distance: similar {similar:F3}, dissimilar {dissimilar:F3}");
+    }
+
+    [Fact]
+    public void WideDeepBenchmark_LossFallsOver50AdamSteps()
+    {
+        // Synthetic rows as the benchmark's: 8 ids of 0…999 then 16 standard-normal floats; the label depends on
+        // both parts (the parity of the first id and the sign of the first float), so there is something to learn.
+        const int batch = 128;
+        var rng = new Rng(2026);
+        var inputs = new float[batch * 24];
+        var labels = new float[batch];
+        for (int r = 0; r < batch; r++)
+        {
+            for (int j = 0; j < 8; j++) inputs[24 * r + j] = rng.NextInt(1000);
+            for (int j = 8; j < 24; j++) inputs[24 * r + j] = (float)rng.NextGaussian();
+            labels[r] = ((int)inputs[24 * r] % 2 == 0) == (inputs[24 * r + 8] > 0) ? 1 : 0;
+        }
+        var model = new WideDeepBench(seed: 0);
+        Assert.Equal(8 * 1000 * 16 + 144 * 256 + 256 + 256 * 128 + 128 + 128 + 1 + 16 + 1, model.ParameterCount);
+        Assert.Equal(24, model.InputSize);
+        var optimizer = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
+        var losses = new float[50];
+        for (int i = 0; i < losses.Length; i++) losses[i] = model.TrainStep(inputs, labels, batch, optimizer);
+        Assert.InRange(losses[0], 0.5f, 1.5f);   // about ln 2 = 0.69 at the start
+        output.WriteLine($"wide-deep, batch {batch}: loss {losses[0]:F4} → {losses[9]:F4} (step 10) → {losses[^1]:F4} (step 50)");
+        Assert.True(losses[^1] < 0.5f * losses[0], $"loss {losses[0]} → {losses[9]} (step 10) → {losses[^1]} (step 50)");
     }
 }

@@ -161,6 +161,7 @@ internal static class CudaEmitter
         private readonly CpuEmitter.ValueNames _names;
         private readonly Dictionary<string, int> _slots = new();
         private readonly Dictionary<string, Kernel> _kernels = new();
+        private readonly List<string> _written = new();   // kernel names in the order they were made
         private readonly List<string> _shapes = new();
         private readonly Dictionary<int, int> _stateOffsets = new();
 
@@ -256,8 +257,6 @@ internal static class CudaEmitter
         private string Shape(int n) => "[batch" + string.Concat(_plan.Nodes[n].Shape.Select(d => ", " + Literals.Int(d))) + "]";
         private int Size(int n) => _plan.Nodes[n].Size;
         private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
-
-        private readonly List<string> _written = new();
 
         private void Add(List<string> sequence, Kernel kernel)
         {

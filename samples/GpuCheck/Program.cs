@@ -12,7 +12,7 @@ using ModelGen.Cuda;
 // MODELS.md JSON lines with "device": "cuda". Exit code 0 when every comparison passes, 1 when one
 // fails, 2 when this machine has no usable CUDA (driver, GPU or NVRTC).
 //   dotnet run -c Release --project samples/GpuCheck -- [--models digits-mlp,mnist-mlp,lenet5] [--steps 30] [--repeats 5] [--threads 2] [--tf32] [--no-bench]
-// On a CUDA machine without .NET: ../shared/gpu/pack.sh samples/GpuCheck/GpuCheck.csproj, then bash .gpu/run.sh GpuCheck.dll
+// On a CUDA machine without .NET: tools/gpu/pack.sh samples/GpuCheck/GpuCheck.csproj here, then bash .gpu/run.sh GpuCheck.dll there.
 
 var options = Options.Parse(args);
 var availability = Device.CudaAvailability;

@@ -171,6 +171,8 @@ internal static class CudaEmitter
         private readonly CpuEmitter.ValueNames _names;
         private readonly Dictionary<string, int> _slots = new();
         private readonly Dictionary<string, Kernel> _kernels = new();
+        private readonly List<string> _written = new();   // kernel names in the order they were made
+        private readonly int _lossInPlace;                  // the node whose outputs the loss overwrites with their gradient, or -1
         private readonly List<string> _shapes = new();
         private readonly Dictionary<int, int> _stateOffsets = new();
 
@@ -201,6 +203,11 @@ internal static class CudaEmitter
             }
             StateCount = state;
 
+            // The loss overwrites the outputs with their gradient (one buffer fewer) unless backward reads
+            // the outputs themselves: a Dense or Conv2d activation needs its value for the derivative.
+            int outputStorage = _names.Storage(spec.Graph.Output);
+            _lossInPlace = !_names.HasPre(outputStorage) && plan.Nodes[outputStorage].RequiresGradient ? outputStorage : -1;
+
             // The slots every model has (CudaModelPlan's *Slot constants), then the model's values.
             AddBuffer("input", plan.Nodes[0].Size, 0);
             AddBuffer("targets", spec.Loss == LossKind.SoftmaxCrossEntropy ? 1 : plan.Nodes[spec.Graph.Output].Size, 0);
@@ -218,7 +225,8 @@ internal static class CudaEmitter
                 string label = Pascal(_names.Label(n));
                 AddBuffer(label, size, 0);
                 if (_names.HasPre(n)) AddBuffer(label + "Pre", size, 0);
-                if (plan.Nodes[n].RequiresGradient) AddBuffer(label + "Grad", size, 0);
+                if (n == _lossInPlace) _slots[label + "Grad"] = _slots[label];   // an alias in the slot enumeration
+                else if (plan.Nodes[n].RequiresGradient) AddBuffer(label + "Grad", size, 0);
                 if (nodes[n].Kind != NodeKind.Layer) continue;
                 var layer = spec.Layers[nodes[n].Layer];
                 int features = plan.Layers[nodes[n].Layer].InFeatures;
@@ -266,8 +274,6 @@ internal static class CudaEmitter
         private string Shape(int n) => "[batch" + string.Concat(_plan.Nodes[n].Shape.Select(d => ", " + Literals.Int(d))) + "]";
         private int Size(int n) => _plan.Nodes[n].Size;
         private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
-
-        private readonly List<string> _written = new();
 
         private void Add(List<string> sequence, Kernel kernel)
         {
@@ -424,7 +430,8 @@ internal static class CudaEmitter
                 };
                 call = $"mg::elementwise_loss<mg::Elementwise::{kind}, {I(width)}>({o}, buffer(slot::targets), {g}, {rows}, batch, {parameter});";
             }
-            Add(Loss, new Kernel("modelgen_loss", $"{_spec.Loss} per sample row and, in training, its gradient d(mean loss)/d({_names.Label(output)})",
+            string where = _lossInPlace >= 0 ? $", written over {_names.Label(output)} itself (backward does not read the outputs)" : "";
+            Add(Loss, new Kernel("modelgen_loss", $"{_spec.Loss} per sample row and, in training, its gradient d(mean loss)/d({_names.Label(output)}){where}",
                 new[] { call }, 1, 0, softmax ? WarpRows : Elements));
             Add(Loss, new Kernel("modelgen_loss_mean", "The mean loss over the batch, summed in order by one block",
                 new[] { $"mg::mean_loss({rows}, buffer(slot::loss), batch, {(softmax ? "1.0f / (float)batch" : "1.0f")});" }, 0, 1, Blocks));
@@ -549,7 +556,13 @@ internal static class CudaEmitter
             w.Line("namespace slot {");
             w.Line("enum : int");
             w.OpenBrace();
-            foreach (var b in Buffers) w.Line($"{b.Name},{Comment(b)}");
+            foreach (var b in Buffers)
+            {
+                w.Line($"{b.Name},{Comment(b)}");
+                // Right after its target, so the slots that follow keep their numbers.
+                if (_lossInPlace >= 0 && b.Name == Pascal(_names.Label(_lossInPlace)))
+                    w.Line($"{b.Name}Grad = {b.Name},   // the loss writes its gradient over the outputs");
+            }
             w.Line("count");
             w.CloseBrace(";");
             w.Line("} // namespace slot");

@@ -22,7 +22,7 @@ enum : int
     HiddenPre,   // batch × 16
     HiddenGrad,   // batch × 16
     Logit,   // batch × 1
-    LogitGrad,   // batch × 1
+    LogitGrad = Logit,   // the loss writes its gradient over the outputs
     count
 };
 } // namespace slot
@@ -62,7 +62,7 @@ extern "C" __global__ void __launch_bounds__(mg::kThreads) logit_forward(int bat
 
 // ---- Loss ------------------------------------------------------------------------------------------------
 
-// BinaryCrossEntropy per sample row and, in training, its gradient d(mean loss)/d(logit)
+// BinaryCrossEntropy per sample row and, in training, its gradient d(mean loss)/d(logit), written over logit itself (backward does not read the outputs)
 extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_loss(int batch, int training, unsigned long long seed)
 {
     mg::elementwise_loss<mg::Elementwise::BinaryCrossEntropy, 1>(buffer(slot::Logit), buffer(slot::targets), training ? buffer(slot::LogitGrad) : nullptr, buffer(slot::loss_rows), batch, 1.5f);

@@ -32,7 +32,7 @@ enum : int
     Multiply1,   // batch × 16
     Multiply1Grad,   // batch × 16
     Head,   // batch × 1
-    HeadGrad,   // batch × 1
+    HeadGrad = Head,   // the loss writes its gradient over the outputs
     count
 };
 } // namespace slot
@@ -101,7 +101,7 @@ extern "C" __global__ void __launch_bounds__(mg::kThreads) head_forward(int batc
 
 // ---- Loss ------------------------------------------------------------------------------------------------
 
-// MeanSquaredError per sample row and, in training, its gradient d(mean loss)/d(head)
+// MeanSquaredError per sample row and, in training, its gradient d(mean loss)/d(head), written over head itself (backward does not read the outputs)
 extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_loss(int batch, int training, unsigned long long seed)
 {
     mg::elementwise_loss<mg::Elementwise::MeanSquaredError, 1>(buffer(slot::Head), buffer(slot::targets), training ? buffer(slot::HeadGrad) : nullptr, buffer(slot::loss_rows), batch, 0.0f);

@@ -29,7 +29,7 @@ enum : int
     DropGrad,   // batch × 64
     DropMask,   // batch × 64
     Logit,   // batch × 1
-    LogitGrad,   // batch × 1
+    LogitGrad = Logit,   // the loss writes its gradient over the outputs
     count
 };
 } // namespace slot
@@ -90,7 +90,7 @@ extern "C" __global__ void __launch_bounds__(mg::kThreads) logit_forward(int bat
 
 // ---- Loss ------------------------------------------------------------------------------------------------
 
-// BinaryCrossEntropy per sample row and, in training, its gradient d(mean loss)/d(logit)
+// BinaryCrossEntropy per sample row and, in training, its gradient d(mean loss)/d(logit), written over logit itself (backward does not read the outputs)
 extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_loss(int batch, int training, unsigned long long seed)
 {
     mg::elementwise_loss<mg::Elementwise::BinaryCrossEntropy, 1>(buffer(slot::Logit), buffer(slot::targets), training ? buffer(slot::LogitGrad) : nullptr, buffer(slot::loss_rows), batch, 1.0f);

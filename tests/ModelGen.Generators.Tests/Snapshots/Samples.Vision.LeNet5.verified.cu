@@ -37,7 +37,7 @@ enum : int
     Fc2Pre,   // batch × 84
     Fc2Grad,   // batch × 84
     Logits,   // batch × 10
-    LogitsGrad,   // batch × 10
+    LogitsGrad = Logits,   // the loss writes its gradient over the outputs
     count
 };
 } // namespace slot
@@ -120,7 +120,7 @@ extern "C" __global__ void __launch_bounds__(mg::kThreads) logits_forward(int ba
 
 // ---- Loss ------------------------------------------------------------------------------------------------
 
-// SoftmaxCrossEntropy per sample row and, in training, its gradient d(mean loss)/d(logits)
+// SoftmaxCrossEntropy per sample row and, in training, its gradient d(mean loss)/d(logits), written over logits itself (backward does not read the outputs)
 extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_loss(int batch, int training, unsigned long long seed)
 {
     mg::softmax_cross_entropy<10>(buffer(slot::Logits), buffer(slot::targets), training ? buffer(slot::LogitsGrad) : nullptr, buffer(slot::loss_rows), batch);

@@ -10,9 +10,9 @@ public class IncrementalityTests
 {
     private static readonly string[] TrackedSteps = { ModelGenerator.Steps.Specs, ModelGenerator.Steps.Plans };
 
-    private static GeneratorRunResult RunTwice(string modelAfter, string unrelatedAfter)
+    private static GeneratorRunResult RunTwice(string modelAfter, string unrelatedAfter, string? modelBefore = null)
     {
-        var compilation = Harness.Compile(SampleModels.DigitsMlp, SampleModels.Unrelated);
+        var compilation = Harness.Compile(modelBefore ?? SampleModels.DigitsMlp, SampleModels.Unrelated);
         var driver = Harness.CreateDriver().RunGenerators(compilation);
         var trees = compilation.SyntaxTrees.ToArray();
         var edited = compilation
@@ -47,5 +47,19 @@ public class IncrementalityTests
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, ModelGenerator.Steps.Specs));
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, ModelGenerator.Steps.Plans));
         Assert.Contains("96", result.GeneratedSources.Single(s => s.HintName.EndsWith(".DigitsMlp.g.cs", System.StringComparison.Ordinal)).SourceText.ToString());
+    }
+
+    [Fact]
+    public void GraphModel_CommentEditIsCached_HeadWeightEditModifies()
+    {
+        // Inputs, heads and concat parts are value-equal records: an edit that changes nothing stays cached.
+        var same = RunTwice(SampleModels.ChurnAndSpend.Replace("public partial class ChurnAndSpend", "// two tasks\npublic partial class ChurnAndSpend"),
+            SampleModels.Unrelated, modelBefore: SampleModels.ChurnAndSpend);
+        foreach (var step in TrackedSteps)
+            Assert.All(Reasons(same, step), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
+
+        var changed = RunTwice(SampleModels.ChurnAndSpend.Replace("Weight = 0.5f", "Weight = 0.25f"), SampleModels.Unrelated, modelBefore: SampleModels.ChurnAndSpend);
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(changed, ModelGenerator.Steps.Specs));
+        Assert.Contains("T.CreateTruncating(0.25)", changed.GeneratedSources.Single().SourceText.ToString());
     }
 }

@@ -16,31 +16,13 @@ ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
 
 foreach (string id in options.Models)
 {
-    (Model model, int batch, int classes) = id switch
-    {
-        "digits-mlp" => ((Model)new DigitsMlp(seed: 0), 64, 10),
-        "mnist-mlp" => (new MnistMlp(seed: 0), 256, 10),
-        "lenet5" => (new LeNet5(seed: 0), 128, 10),
-        "tiny-transformer" => (new TinyTransformer(seed: 0), 32, 96),
-        "wide-deep" => (new WideDeep(seed: 0), 512, 2),
-        _ => throw new ArgumentException($"Unknown model '{id}'; this benchmark has digits-mlp, mnist-mlp, lenet5, tiny-transformer and wide-deep."),
-    };
+    var (model, batch, classes) = BenchmarkModels.Create(id);
     foreach (var line in Measure(id, model, batch, classes, options)) Console.WriteLine(line);
 }
 
 static IEnumerable<string> Measure(string id, Model model, int batch, int classes, Options options)
 {
-    // Synthetic data from a fixed seed: standard-normal inputs (uniform token ids for a sequence model, uniform
-    // ids of 0…999 for wide-deep's eight categorical inputs), uniform labels, one per position for a sequence
-    // model (content does not change speed).
-    var rng = new Rng(0);
-    bool tokens = model.LabelsPerSample > 1;
-    int idColumns = model is WideDeep ? 8 : 0;
-    var inputs = new float[batch * model.InputSize];
-    for (int i = 0; i < inputs.Length; i++)
-        inputs[i] = tokens ? rng.NextInt(classes) : i % model.InputSize < idColumns ? rng.NextInt(1000) : (float)rng.NextGaussian();
-    var labels = new float[batch * model.TargetSize];
-    for (int i = 0; i < labels.Length; i++) labels[i] = rng.NextInt(classes);
+    var (inputs, labels) = BenchmarkModels.SyntheticBatch(model, batch, classes);
     var optimizer = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
     var outputs = new float[batch * model.OutputSize];
 

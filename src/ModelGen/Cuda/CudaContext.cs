@@ -67,20 +67,26 @@ public sealed unsafe class CudaContext : IDisposable
         return pointer;
     }
 
-    /// <summary>Copies host floats to the device (queued on the stream; the span must stay alive until <see cref="Synchronize"/>, so this waits).</summary>
+    /// <summary>Copies host values to the device and waits for the copy.</summary>
     public void Upload<T>(ulong destination, ReadOnlySpan<T> source) where T : unmanaged
     {
         if (source.IsEmpty) return;
-        fixed (T* p = source) CudaNative.Check(CudaNative.MemcpyHtoDAsync(destination, p, (nuint)(source.Length * sizeof(T)), _stream), "cuMemcpyHtoDAsync_v2");
-        Synchronize();
+        fixed (T* p = source)
+        {
+            CudaNative.Check(CudaNative.MemcpyHtoDAsync(destination, p, (nuint)(source.Length * sizeof(T)), _stream), "cuMemcpyHtoDAsync_v2");
+            Synchronize();   // inside fixed: the host memory must not move until the copy is done
+        }
     }
 
     /// <summary>Copies device memory to the host and waits for it.</summary>
     public void Download<T>(Span<T> destination, ulong source) where T : unmanaged
     {
         if (destination.IsEmpty) return;
-        fixed (T* p = destination) CudaNative.Check(CudaNative.MemcpyDtoHAsync(p, source, (nuint)(destination.Length * sizeof(T)), _stream), "cuMemcpyDtoHAsync_v2");
-        Synchronize();
+        fixed (T* p = destination)
+        {
+            CudaNative.Check(CudaNative.MemcpyDtoHAsync(p, source, (nuint)(destination.Length * sizeof(T)), _stream), "cuMemcpyDtoHAsync_v2");
+            Synchronize();
+        }
     }
 
     /// <summary>Sets <paramref name="count"/> 4-byte words to <paramref name="value"/> (0 clears floats and ints).</summary>

@@ -45,9 +45,15 @@ internal sealed unsafe class HostEmulator : IKernelBackend
     public CompiledKernels? Kernels => null;
 
     /// <summary>Compiles (or reuses) the emulation library of <paramref name="plan"/>'s source.</summary>
-    public static HostEmulator Create(CudaModelPlan plan)
+    public static HostEmulator Create(CudaModelPlan plan) => Create(plan.Source, plan.ModelName);
+
+    /// <summary>
+    /// Compiles (or reuses) the emulation library of a translation unit whose kernels are declared
+    /// <c>extern "C" __global__ void __launch_bounds__(mg::kThreads) name(…)</c> and which defines <c>modelgen_buffers</c>.
+    /// </summary>
+    public static HostEmulator Create(string source, string name)
     {
-        var kernels = Regex.Matches(plan.Source, @"__global__ void __launch_bounds__\(mg::kThreads\) (\w+)\(([^)]*)\)")
+        var kernels = Regex.Matches(source, @"__global__ void __launch_bounds__\(mg::kThreads\) (\w+)\(([^)]*)\)")
             .Select(m => (Name: m.Groups[1].Value, Parameters: m.Groups[2].Value)).ToList();
         var driver = new StringBuilder();
         driver.Append("#include \"cuda_emulation.h\"\n#include \"model.cu\"\n\n");
@@ -61,7 +67,7 @@ internal sealed unsafe class HostEmulator : IKernelBackend
         driver.Append("    }\n}\n\nextern \"C\" void* emulation_buffers() { return modelgen_buffers; }\nextern \"C\" long long emulation_buffers_size() { return sizeof modelgen_buffers; }\n");
 
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            driver + plan.Source + string.Concat(KernelHeaders.All.Select(h => h.Key + h.Value)) + File.ReadAllText(HeaderPath))))[..16];
+            driver + source + string.Concat(KernelHeaders.All.Select(h => h.Key + h.Value)) + File.ReadAllText(HeaderPath))))[..16];
         string directory = Path.Combine(Root, key);
         string library = Path.Combine(directory, "model.so");
         if (!File.Exists(library))
@@ -69,7 +75,7 @@ internal sealed unsafe class HostEmulator : IKernelBackend
             Directory.CreateDirectory(directory);
             foreach (var header in KernelHeaders.All) File.WriteAllText(Path.Combine(directory, header.Key), header.Value);
             File.Copy(HeaderPath, Path.Combine(directory, "cuda_emulation.h"), overwrite: true);
-            File.WriteAllText(Path.Combine(directory, "model.cu"), plan.Source);
+            File.WriteAllText(Path.Combine(directory, "model.cu"), source);
             File.WriteAllText(Path.Combine(directory, "driver.cpp"), driver.ToString());
             string temporary = library + "." + Guid.NewGuid().ToString("N");
             var start = new ProcessStartInfo(FindCompiler()!, $"-std=c++20 -O1 -fPIC -shared -pthread -w -I. -o {temporary} driver.cpp")
@@ -81,7 +87,7 @@ internal sealed unsafe class HostEmulator : IKernelBackend
             using var process = Process.Start(start)!;
             string errors = process.StandardError.ReadToEnd();
             process.WaitForExit();
-            if (process.ExitCode != 0) throw new InvalidOperationException($"g++ could not compile the emulation of {plan.ModelName}:\n{errors}");
+            if (process.ExitCode != 0) throw new InvalidOperationException($"g++ could not compile the emulation of {name}:\n{errors}");
             File.Move(temporary, library, overwrite: true);
         }
         return new HostEmulator(NativeLibrary.Load(library), kernels.Select(k => k.Name).ToList());

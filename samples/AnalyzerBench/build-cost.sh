@@ -33,7 +33,8 @@ for mode in cold warm; do
     UseSharedCompilation=$shared dotnet build -c Release --no-restore -p:UseSharedCompilation=$shared -p:ReportAnalyzer=true -v:d "$work" > "$work/build.log" 2>&1
     analyzer=$(grep -E 'ModelGen.Analyzers.ModelAnalyzer \(' "$work/build.log" | awk '{print $1 * 1000}')
     leakage=$(grep -E 'ModelGen.Analyzers.LeakageAnalyzer \(' "$work/build.log" | awk '{print $1 * 1000}')
+    fitdata=$(grep -E 'ModelGen.Analyzers.FitDataAnalyzer \(' "$work/build.log" | awk '{print $1 * 1000}')
     generator=$(grep -E '^ +[0-9.]+ +[0-9]+ +ModelGen.Generators.ModelGenerator' "$work/build.log" | awk '{print $1 * 1000}')
-    echo "{\"benchmark\": \"build\", \"models\": $models, \"compiler\": \"$mode\", \"build\": $i, \"analyzer_ms\": $analyzer, \"leakage_analyzer_ms\": ${leakage:-0}, \"generator_ms\": $generator}"
+    echo "{\"benchmark\": \"build\", \"models\": $models, \"compiler\": \"$mode\", \"build\": $i, \"analyzer_ms\": $analyzer, \"leakage_analyzer_ms\": ${leakage:-0}, \"fit_data_analyzer_ms\": ${fitdata:-0}, \"generator_ms\": $generator}"
   done
 done

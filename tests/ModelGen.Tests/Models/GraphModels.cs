@@ -108,38 +108,6 @@ public partial class EmbeddingConcatNet
         Logit(Deep(Tensor.Concat(Flat(Tensor.Concat(0, FieldA(a), FieldB(b))), dense))) + Wide(dense);
 }
 
-/// <summary>
-/// wide-deep of the benchmark (MODELS.md), as samples/Bench declares it: 8 ids (vocabulary 1000, Embedding 16 each)
-/// and 16 dense floats → concat 144 → Dense 256 ReLU → Dense 128 ReLU → Dense 1, plus a linear wide part on the floats.
-/// </summary>
-[Model(Loss = Loss.BinaryCrossEntropy)]
-[Input("c0", 1)] [Input("c1", 1)] [Input("c2", 1)] [Input("c3", 1)]
-[Input("c4", 1)] [Input("c5", 1)] [Input("c6", 1)] [Input("c7", 1)]
-[Input("dense", 16)]
-public partial class WideDeepBench
-{
-    [Embedding(1000, 16)] private partial Tensor Field0(Tensor ids);
-    [Embedding(1000, 16)] private partial Tensor Field1(Tensor ids);
-    [Embedding(1000, 16)] private partial Tensor Field2(Tensor ids);
-    [Embedding(1000, 16)] private partial Tensor Field3(Tensor ids);
-    [Embedding(1000, 16)] private partial Tensor Field4(Tensor ids);
-    [Embedding(1000, 16)] private partial Tensor Field5(Tensor ids);
-    [Embedding(1000, 16)] private partial Tensor Field6(Tensor ids);
-    [Embedding(1000, 16)] private partial Tensor Field7(Tensor ids);
-    [Flatten] private partial Tensor Flat(Tensor x);
-    [Dense(256, Activation.ReLU)] private partial Tensor Deep1(Tensor x);
-    [Dense(128, Activation.ReLU)] private partial Tensor Deep2(Tensor x);
-    [Dense(1)] private partial Tensor Deep3(Tensor x);
-    [Dense(1)] private partial Tensor Wide(Tensor x);
-
-    [Forward]
-    private Tensor Forward(Tensor c0, Tensor c1, Tensor c2, Tensor c3, Tensor c4, Tensor c5, Tensor c6, Tensor c7, Tensor dense)
-    {
-        var fields = Tensor.Concat(0, Field0(c0), Field1(c1), Field2(c2), Field3(c3), Field4(c4), Field5(c5), Field6(c6), Field7(c7));
-        return Deep3(Deep2(Deep1(Tensor.Concat(Flat(fields), dense)))) + Wide(dense);
-    }
-}
-
 /// <summary>An image and a vector input, convolution with BatchNorm, dropout after the concat, two heads (softmax, Huber).</summary>
 [Model]
 [Input("photo", 1, 4, 4)]

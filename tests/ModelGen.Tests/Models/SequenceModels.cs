@@ -91,34 +91,3 @@ public partial class TransformerBlockNet
     /// <summary>The [Forward] graph run layer by layer on tensors (the generated eager layer methods).</summary>
     public Tensor RunEagerly(Tensor ids) => Forward(ids);
 }
-
-/// <summary>tiny-transformer of the benchmark (MODELS.md): 96 ids × 64 positions, d = 128, 2 pre-LayerNorm blocks, 4 causal heads.</summary>
-[Model(Input = new[] { 64 }, Loss = Loss.SoftmaxCrossEntropy)]
-public partial class TinyTransformer
-{
-    [Embedding(96, 128)] private partial Tensor Tokens(Tensor ids);
-    [PositionalEmbedding(64)] private partial Tensor Positions(Tensor x);
-    [LayerNorm] private partial Tensor Norm1(Tensor x);
-    [MultiHeadAttention(4, Causal = true)] private partial Tensor Attention1(Tensor x);
-    [LayerNorm] private partial Tensor Norm2(Tensor x);
-    [Dense(512, Activation.GELU)] private partial Tensor Up1(Tensor x);
-    [Dense(128)] private partial Tensor Down1(Tensor x);
-    [LayerNorm] private partial Tensor Norm3(Tensor x);
-    [MultiHeadAttention(4, Causal = true)] private partial Tensor Attention2(Tensor x);
-    [LayerNorm] private partial Tensor Norm4(Tensor x);
-    [Dense(512, Activation.GELU)] private partial Tensor Up2(Tensor x);
-    [Dense(128)] private partial Tensor Down2(Tensor x);
-    [LayerNorm] private partial Tensor FinalNorm(Tensor x);
-    [Dense(96)] private partial Tensor Logits(Tensor x);
-
-    [Forward]
-    private Tensor Forward(Tensor ids)
-    {
-        var x = Positions(Tokens(ids));
-        x = x + Attention1(Norm1(x));
-        x = x + Down1(Up1(Norm2(x)));
-        x = x + Attention2(Norm3(x));
-        x = x + Down2(Up2(Norm4(x)));
-        return Logits(FinalNorm(x));
-    }
-}

@@ -200,7 +200,7 @@ public class GraphModelTests(ITestOutputHelper output)
             for (int j = 8; j < 24; j++) inputs[24 * r + j] = (float)rng.NextGaussian();
             labels[r] = ((int)inputs[24 * r] % 2 == 0) == (inputs[24 * r + 8] > 0) ? 1 : 0;
         }
-        var model = new WideDeepBench(seed: 0);
+        var model = new Bench.WideDeep(seed: 0);   // as the benchmark program declares it
         Assert.Equal(8 * 1000 * 16 + 144 * 256 + 256 + 256 * 128 + 128 + 128 + 1 + 16 + 1, model.ParameterCount);
         Assert.Equal(24, model.InputSize);
         var optimizer = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);

@@ -13,6 +13,7 @@ namespace ModelGen.Cuda.Tests;
 /// every gradient, BatchNorm running statistics, parameters after SGD-with-momentum and Adam steps.
 /// |emulated − cpu| ≤ atol + rtol·|cpu| with the float32 tolerances GpuCheck uses on a GPU.
 /// </summary>
+[Collection(EmulatorCollection.Name)]
 public class EmulatedGraphTests
 {
     private static readonly (double Atol, double Rtol) Outputs = (1e-4, 1e-3), Gradients = (1e-5, 1e-2), Parameters = (1e-5, 1e-3);

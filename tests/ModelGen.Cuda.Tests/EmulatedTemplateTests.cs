@@ -11,6 +11,7 @@ namespace ModelGen.Cuda.Tests;
 /// emulation against plain C# references of the same formulas: their indexing is checked before a
 /// layer depends on it.
 /// </summary>
+[Collection(EmulatorCollection.Name)]
 public unsafe class EmulatedTemplateTests
 {
     private const string Source = """

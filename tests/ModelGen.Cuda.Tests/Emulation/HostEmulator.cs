@@ -22,6 +22,10 @@ internal sealed unsafe class HostEmulator : IKernelBackend
     public const uint MaxGrid = 3;
 
     private static readonly string Root = Path.Combine(Path.GetTempPath(), "modelgen-emulation");
+
+    // -fno-gnu-unique: g++ would otherwise give inline globals and the kernels' __shared__ statics unique-symbol
+    // linkage, which the loader shares between every emulated program in the process.
+    private const string CompilerFlags = "-std=c++20 -O1 -fPIC -fno-gnu-unique -shared -pthread -w -I.";
     private readonly nint _library;
     private readonly delegate* unmanaged<int, uint, uint, void**, void> _launch;
     private readonly List<string> _kernels;
@@ -67,7 +71,7 @@ internal sealed unsafe class HostEmulator : IKernelBackend
         driver.Append("    }\n}\n\nextern \"C\" void* emulation_buffers() { return modelgen_buffers; }\nextern \"C\" long long emulation_buffers_size() { return sizeof modelgen_buffers; }\n");
 
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            driver + source + string.Concat(KernelHeaders.All.Select(h => h.Key + h.Value)) + File.ReadAllText(HeaderPath))))[..16];
+            CompilerFlags + driver + source + string.Concat(KernelHeaders.All.Select(h => h.Key + h.Value)) + File.ReadAllText(HeaderPath))))[..16];
         string directory = Path.Combine(Root, key);
         string library = Path.Combine(directory, "model.so");
         if (!File.Exists(library))
@@ -78,7 +82,7 @@ internal sealed unsafe class HostEmulator : IKernelBackend
             File.WriteAllText(Path.Combine(directory, "model.cu"), source);
             File.WriteAllText(Path.Combine(directory, "driver.cpp"), driver.ToString());
             string temporary = library + "." + Guid.NewGuid().ToString("N");
-            var start = new ProcessStartInfo(FindCompiler()!, $"-std=c++20 -O1 -fPIC -shared -pthread -w -I. -o {temporary} driver.cpp")
+            var start = new ProcessStartInfo(FindCompiler()!, $"{CompilerFlags} -o {temporary} driver.cpp")
             {
                 WorkingDirectory = directory,
                 RedirectStandardError = true,

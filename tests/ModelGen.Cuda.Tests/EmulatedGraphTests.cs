@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using ModelGen.Compute;
 using ModelGen.Cuda.Tests.Emulation;
 using Xunit;
@@ -93,12 +94,15 @@ public class EmulatedGraphTests
     {
         var rng = new Rng(seed);
         var inputs = new float[batch * model.InputSize];
-        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)rng.NextGaussian();
+        // A model with an embedding reads ids: every input is then an id every table has (dense inputs too, harmlessly).
+        int vocabulary = model.GetType().GetMethods(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
+            .Select(m => m.GetCustomAttribute<EmbeddingAttribute>()?.Vocabulary ?? int.MaxValue).DefaultIfEmpty(int.MaxValue).Min();
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = vocabulary == int.MaxValue ? (float)rng.NextGaussian() : rng.NextInt(vocabulary);
         var targets = new float[batch * model.TargetSize];
         for (int i = 0; i < targets.Length; i++)
             targets[i] = model.Loss switch
             {
-                Loss.SoftmaxCrossEntropy => rng.NextInt(model.OutputSize),
+                Loss.SoftmaxCrossEntropy => rng.NextInt(model.OutputSize / model.LabelsPerSample),
                 Loss.BinaryCrossEntropy => rng.NextInt(2),
                 _ => (float)rng.NextGaussian(),
             };

@@ -603,7 +603,7 @@ internal static class CudaEmitter
                 {
                     var sequence = layer.Sequence!;
                     string padding = sequence.PaddingIndex >= 0 ? $", {I(sequence.PaddingIndex)}" : "";
-                    Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)}: back into the rows of {Ascii(layer.Name)}'s table that the ids picked (ids get no gradient){(sequence.PaddingIndex >= 0 ? $"; the padding row {I(sequence.PaddingIndex)} gets none" : "")}",
+                    Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)}: back into the rows of the {Ascii(layer.Name)} table that the ids picked (ids get no gradient){(sequence.PaddingIndex >= 0 ? $"; the padding row {I(sequence.PaddingIndex)} gets none" : "")}",
                         new[] { $"mg::embedding_backward<{I(sequence.Vocabulary)}, {I(layer.Units)}, 1, {I(layer.Units)}{padding}>({x}, {dy}, gradients(offset::{Ascii(layer.Name)}Table), batch * {I(Size(node.A))}LL);" },
                         Size(n), 0, Elements));
                     return;

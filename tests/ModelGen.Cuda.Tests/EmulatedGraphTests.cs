@@ -101,7 +101,7 @@ public class EmulatedGraphTests
             .Select(m => m.GetCustomAttribute<EmbeddingAttribute>()?.Vocabulary ?? int.MaxValue).DefaultIfEmpty(int.MaxValue).Min();
         var ids = new bool[model.InputSize];
         if (vocabulary != int.MaxValue)
-            for (int c = 0; c < ids.Length; c++) ids[c] = model.Inputs.Count == 0 || model.Inputs.Any(b => b.Width == 1 && b.Offset == c);
+            for (int c = 0; c < ids.Length; c++) ids[c] = model.Inputs.Count == 1 || model.Inputs.Any(b => b.Width == 1 && b.Offset == c);
         for (int i = 0; i < inputs.Length; i++) inputs[i] = ids[i % model.InputSize] ? rng.NextInt(vocabulary) : (float)rng.NextGaussian();
         var targets = new float[batch * model.TargetSize];
         for (int i = 0; i < targets.Length; i++)

@@ -70,6 +70,23 @@ public class GeneratedCudaCompileTests
         Assert.True(names.Count >= 20, $"only {names.Count} models found");
     }
 
+    [Theory]
+    [InlineData("ModelGen.Tests.Models.LstmLastNet", "layer 'Encoder' (LSTM)")]
+    [InlineData("ModelGen.Tests.Models.GruLastNet", "layer 'Encoder' (GRU)")]
+    [InlineData("ModelGen.Tests.Models.Conv1dNet", "layer 'C1' (Conv1d)")]
+    [InlineData("ModelGen.Tests.Models.GroupNormNet", "layer 'InputNorm' (GroupNorm)")]
+    [InlineData("ModelGen.Tests.Models.ReshapeNet", "layer 'Steps' (Reshape)")]
+    [InlineData("ModelGen.Tests.Models.MultiHeadNet", "several heads")]
+    [InlineData("ModelGen.Tests.Models.ImageAndMetaNet", "several heads")]
+    [InlineData("ModelGen.Tests.Models.ContrastiveNet", "the contrastive loss")]
+    public void ModelsWithoutCudaKernels_SayWhy(string model, string reason)
+    {
+        // What the emitter refuses stays refused (a plan without source), with the reason the runtime reports.
+        var plan = GeneratedModels.Plan(model);
+        Assert.Equal("not supported on CUDA: " + reason, plan.UnsupportedReason);
+        Assert.Empty(plan.Source);
+    }
+
     [Fact]
     public void EveryLaunchNamesAKernelOfTheSource_AndTheSlotsMatchThePlan()
     {

@@ -48,6 +48,30 @@ __device__ __forceinline__ void copy(const float* __restrict__ x, float* __restr
     for (long long i = global_thread(); i < count; i += grid_threads()) y[i] = x[i];
 }
 
+/// Tensor.Concat: wide[r, Offset + j] = part[r, j] for the PartWidth columns of one part in rows of WideWidth.
+template <int PartWidth, int WideWidth, int Offset>
+__device__ __forceinline__ void place(const float* __restrict__ part, float* __restrict__ wide, long long rows)
+{
+    for (long long i = global_thread(); i < rows * PartWidth; i += grid_threads())
+        wide[(i / PartWidth) * WideWidth + Offset + i % PartWidth] = part[i];
+}
+
+/// The reverse: part[r, j] = wide[r, Offset + j] (unpacking named inputs from the input rows).
+template <int PartWidth, int WideWidth, int Offset>
+__device__ __forceinline__ void take(const float* __restrict__ wide, float* __restrict__ part, long long rows)
+{
+    for (long long i = global_thread(); i < rows * PartWidth; i += grid_threads())
+        part[i] = wide[(i / PartWidth) * WideWidth + Offset + i % PartWidth];
+}
+
+/// Concat backward: dpart[r, j] += dwide[r, Offset + j].
+template <int PartWidth, int WideWidth, int Offset>
+__device__ __forceinline__ void take_add(const float* __restrict__ dwide, float* __restrict__ dpart, long long rows)
+{
+    for (long long i = global_thread(); i < rows * PartWidth; i += grid_threads())
+        dpart[i] += dwide[(i / PartWidth) * WideWidth + Offset + i % PartWidth];
+}
+
 /// Inverted dropout: mask = 0 with probability p, else 1/(1 − p); y = x · mask. The draw of element i
 /// depends only on (seed, stream, i), so the mask does not depend on the grid. 0 ≤ p < 1.
 __device__ __forceinline__ void dropout_forward(const float* __restrict__ x, float* __restrict__ y, float* __restrict__ mask, long long count,

@@ -22,9 +22,10 @@ __device__ __forceinline__ void embedding_forward(const float* __restrict__ ids,
     }
 }
 
-/// dtable[ids[i], :] += dy[i, :]. Rows that share an id add with atomics (their order may vary, so
-/// the last bits of a repeated id's gradient can differ between runs).
-template <int Vocabulary, int Dimension, int IdStride, int YStride>
+/// dtable[ids[i], :] += dy[i, :], except for the Padding id (−1: none), whose row never learns. Rows that
+/// share an id add with atomics (their order may vary, so the last bits of a repeated id's gradient can
+/// differ between runs).
+template <int Vocabulary, int Dimension, int IdStride, int YStride, int Padding = -1>
 __device__ __forceinline__ void embedding_backward(const float* __restrict__ ids, const float* __restrict__ dy, float* __restrict__ dtable, long long count)
 {
     for (long long e = global_thread(); e < count * Dimension; e += grid_threads())
@@ -32,7 +33,7 @@ __device__ __forceinline__ void embedding_backward(const float* __restrict__ ids
         const long long i = e / Dimension;
         const int j = (int)(e % Dimension);
         const int id = (int)ids[i * IdStride];
-        if (id >= 0 && id < Vocabulary) atomicAdd(dtable + (long long)id * Dimension + j, dy[i * YStride + j]);
+        if (id >= 0 && id < Vocabulary && id != Padding) atomicAdd(dtable + (long long)id * Dimension + j, dy[i * YStride + j]);
     }
 }
 

@@ -11,7 +11,7 @@ using ModelGen.Cuda;
 // Runs each benchmark model of MODELS.md on the GPU and on the CPU and compares them, then prints
 // MODELS.md JSON lines with "device": "cuda". Exit code 0 when every comparison passes, 1 when one
 // fails, 2 when this machine has no usable CUDA (driver, GPU or NVRTC).
-//   dotnet run -c Release --project samples/GpuCheck -- [--models digits-mlp,mnist-mlp,lenet5] [--steps 30] [--repeats 5] [--threads 2] [--tf32] [--no-bench]
+//   dotnet run -c Release --project samples/GpuCheck -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep] [--steps 30] [--repeats 5] [--threads 2] [--tf32] [--no-bench]
 // On a CUDA machine without .NET: tools/gpu/pack.sh samples/GpuCheck/GpuCheck.csproj here, then bash .gpu/run.sh GpuCheck.dll there.
 
 var options = Options.Parse(args);
@@ -36,13 +36,9 @@ var compile = new CudaCompileOptions(Tf32: options.Tf32);
 bool allPassed = true;
 foreach (string id in options.Models)
 {
-    (Func<Model> create, int batch, int classes) = id switch
-    {
-        "digits-mlp" => ((Func<Model>)(() => new DigitsMlp(seed: 0)), 64, 10),
-        "mnist-mlp" => (() => new MnistMlp(seed: 0), 256, 10),
-        "lenet5" => (() => new LeNet5(seed: 0), 128, 10),
-        _ => throw new ArgumentException($"Unknown model '{id}'; GpuCheck has digits-mlp, mnist-mlp and lenet5."),
-    };
+    // The models, batches and synthetic data of samples/Bench (token ids, categorical ids, one label per position where needed).
+    var (_, batch, classes) = BenchmarkModels.Create(id);
+    Func<Model> create = () => BenchmarkModels.Create(id).Model;
     allPassed &= Check(id, create, batch, classes, tolerance, compile);
     if (!options.NoBench)
         foreach (var line in Measure(id, create(), batch, classes, options, compile)) Console.WriteLine(line);
@@ -50,15 +46,7 @@ foreach (string id in options.Models)
 Console.Error.WriteLine(allPassed ? "GpuCheck: every comparison passed." : "GpuCheck: some comparisons FAILED (see above).");
 return allPassed ? 0 : 1;
 
-static (float[] Inputs, float[] Labels) Data(Model model, int batch, int classes, int seed)
-{
-    var rng = new Rng(seed);
-    var inputs = new float[batch * model.InputSize];
-    for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)rng.NextGaussian();
-    var labels = new float[batch];
-    for (int i = 0; i < batch; i++) labels[i] = rng.NextInt(classes);
-    return (inputs, labels);
-}
+static (float[] Inputs, float[] Labels) Data(Model model, int batch, int classes, int seed) => BenchmarkModels.SyntheticBatch(model, batch, classes, seed);
 
 static bool Check(string id, Func<Model> create, int batch, int classes, Tolerance tolerance, CudaCompileOptions compile)
 {
@@ -168,7 +156,7 @@ sealed record Options(string[] Models, int Threads, int Steps, int Repeats, bool
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(new[] { "digits-mlp", "mnist-mlp", "lenet5" }, 2, 30, 5, false, false);
+        var o = new Options(BenchmarkModels.Ids, 2, 30, 5, false, false);
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"'{args[i]}' needs a value.");

@@ -56,9 +56,9 @@ public class DeviceTests
     [Fact]
     public void AModelWithoutCudaKernels_SaysWhichLayer()
     {
-        var plan = CudaModelPlan.Unsupported("Tagger", "not supported on CUDA: layer 'Embed' (Embedding)");
+        var plan = CudaModelPlan.Unsupported("Tagger", "not supported on CUDA: layer 'Encoder' (LSTM)");
         Assert.False(plan.IsSupported);
         var e = Assert.Throws<NotSupportedException>(() => new CudaGraph(plan, maxBatch: 4));
-        Assert.Equal("Tagger cannot run on CUDA: not supported on CUDA: layer 'Embed' (Embedding).", e.Message);
+        Assert.Equal("Tagger cannot run on CUDA: not supported on CUDA: layer 'Encoder' (LSTM).", e.Message);
     }
 }

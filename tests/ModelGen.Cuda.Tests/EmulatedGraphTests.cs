@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using ModelGen.Compute;
 using ModelGen.Cuda.Tests.Emulation;
 using Xunit;
@@ -22,7 +23,8 @@ public class EmulatedGraphTests
         .Where(m => m.Name.StartsWith("ModelGen.Tests.", StringComparison.Ordinal) && m.Plan.IsSupported && m.Plan.InputSize <= 200)
         .Select(m => new object[] { m.Name })
         .Append(new object[] { "Bench.DigitsMlp" })
-        .Append(new object[] { "Bench.LeNet5" });
+        .Append(new object[] { "Bench.LeNet5" })
+        .Append(new object[] { "Bench.WideDeep" });   // tiny-transformer's declaration runs as ModelGen.Tests.Models.TinyTransformer
 
     [EmulatorTheory]
     [MemberData(nameof(Models))]
@@ -94,12 +96,19 @@ public class EmulatedGraphTests
     {
         var rng = new Rng(seed);
         var inputs = new float[batch * model.InputSize];
-        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)rng.NextGaussian();
+        // A model with an embedding reads ids (below every table's vocabulary): in all of its input when it has one input,
+        // else in its named inputs of width 1 (the categorical fields of the wide-deep models; the wider ones are dense floats).
+        int vocabulary = model.GetType().GetMethods(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
+            .Select(m => m.GetCustomAttribute<EmbeddingAttribute>()?.Vocabulary ?? int.MaxValue).DefaultIfEmpty(int.MaxValue).Min();
+        var ids = new bool[model.InputSize];
+        if (vocabulary != int.MaxValue)
+            for (int c = 0; c < ids.Length; c++) ids[c] = model.Inputs.Count == 1 || model.Inputs.Any(b => b.Width == 1 && b.Offset == c);
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = ids[i % model.InputSize] ? rng.NextInt(vocabulary) : (float)rng.NextGaussian();
         var targets = new float[batch * model.TargetSize];
         for (int i = 0; i < targets.Length; i++)
             targets[i] = model.Loss switch
             {
-                Loss.SoftmaxCrossEntropy => rng.NextInt(model.OutputSize),
+                Loss.SoftmaxCrossEntropy => rng.NextInt(model.OutputSize / model.LabelsPerSample),
                 Loss.BinaryCrossEntropy => rng.NextInt(2),
                 _ => (float)rng.NextGaussian(),
             };

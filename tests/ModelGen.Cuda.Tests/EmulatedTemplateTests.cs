@@ -7,9 +7,9 @@ using Xunit;
 namespace ModelGen.Cuda.Tests;
 
 /// <summary>
-/// The templates no generated model uses yet (attention, embedding, positions), run on the host
-/// emulation against plain C# references of the same formulas: their indexing is checked before a
-/// layer depends on it.
+/// The attention, embedding and position templates, run on the host emulation against plain C#
+/// references of the same formulas (strided forms and sizes the generated models do not use included);
+/// the generated models using them are compared with the CPU in <see cref="EmulatedGraphTests"/>.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public unsafe class EmulatedTemplateTests

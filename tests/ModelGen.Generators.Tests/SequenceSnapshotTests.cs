@@ -3,7 +3,7 @@ using Xunit;
 
 namespace ModelGen.Generators.Tests;
 
-/// <summary>The generated code of a small transformer, compared with Snapshots/Samples.Text.TinyLanguageModel.verified.cs.</summary>
+/// <summary>The generated code of a small transformer, compared with Snapshots/Samples.Text.TinyLanguageModel.verified.cs and .verified.cu.</summary>
 public class SequenceSnapshotTests
 {
     public const string TinyLanguageModel = """
@@ -45,4 +45,8 @@ public class SequenceSnapshotTests
         Assert.Equal("Samples.Text.TinyLanguageModel.g.cs", generated.HintName);
         SnapshotTests.Verify(generated.SourceText.ToString(), "Samples.Text.TinyLanguageModel");
     }
+
+    /// <summary>Its CUDA translation unit: embedding, positions, attention in three kernels, per-position Dense, LayerNorm and cross-entropy.</summary>
+    [Fact]
+    public void GeneratedCudaMatchesSnapshot() => SnapshotTests.VerifyCuda(TinyLanguageModel, "Samples.Text.TinyLanguageModel");
 }

@@ -45,13 +45,18 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.BatchNormCnn), "Samples.Vision.BatchNormCnn")]
     public void GeneratedCudaMatchesSnapshot(string model, string fullName)
     {
-        string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;
+        VerifyCuda((string)typeof(SampleModels).GetField(model)!.GetValue(null)!, fullName);
+    }
+
+    /// <summary>Generates <paramref name="source"/> and compares its CudaSource constant with Snapshots/<paramref name="fullName"/>.verified.cu.</summary>
+    internal static void VerifyCuda(string source, string fullName, [CallerFilePath] string testFile = "")
+    {
         var (run, output) = Harness.Generate(Harness.Compile(source));
         Assert.Empty(Harness.Errors(output));
         string part = run.Results.Single().GeneratedSources.Single(s => s.HintName == fullName + ".Cuda.g.cs").SourceText.ToString();
         var match = System.Text.RegularExpressions.Regex.Match(part, "public const string CudaSource = @\"(.*?)\";\n", System.Text.RegularExpressions.RegexOptions.Singleline);
         Assert.True(match.Success, "the CUDA part has no CudaSource constant");
-        Verify(match.Groups[1].Value.Replace("\"\"", "\""), fullName, ".verified.cu");
+        Verify(match.Groups[1].Value.Replace("\"\"", "\""), fullName, ".verified.cu", testFile);
     }
 
     internal static void Verify(string actual, string name, string extension = ".verified.cs", [CallerFilePath] string testFile = "")

@@ -158,15 +158,20 @@ internal static partial class CpuEmitter
         w.Line($"{result} {string.Join(" + ", spec.Heads.Select(x => (x.Weight == 1 ? "" : Pascal(x.Name) + "Weight * ") + Local(x.Name) + "Loss"))};");
     }
 
-    /// <summary>Rows and widths of a concat on its axis: each part is a block of its trailing elements in every row before the axis.</summary>
-    private static (string Rows, int Width, int[] PartWidths) ConcatGeometry(ModelSpec spec, ShapePlan plan, int n)
+    /// <summary>Rows per sample and widths of a concat on its axis: each part is a block of its trailing elements in every row before the axis (the CUDA emitter shares it).</summary>
+    internal static (int RowsPerSample, int Width, int[] PartWidths) ConcatBlocks(ModelSpec spec, ShapePlan plan, int n)
     {
         var node = spec.Graph.Nodes[n];
         var shape = plan.Nodes[n].Shape;
         int axis = node.Axis < 0 ? shape.Count + node.Axis : node.Axis;
-        int outer = Product(shape.Take(axis));
         var partWidths = node.Parts.Select(p => Product(plan.Nodes[p].Shape.Skip(axis))).ToArray();
-        return (outer == 1 ? "batch" : $"batch * {Literals.Int(outer)}L", Product(shape.Skip(axis)), partWidths);
+        return (Product(shape.Take(axis)), Product(shape.Skip(axis)), partWidths);
+    }
+
+    private static (string Rows, int Width, int[] PartWidths) ConcatGeometry(ModelSpec spec, ShapePlan plan, int n)
+    {
+        var (outer, width, partWidths) = ConcatBlocks(spec, plan, n);
+        return (outer == 1 ? "batch" : $"batch * {Literals.Int(outer)}L", width, partWidths);
     }
 
     private static void WriteGraphNodeForward(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names, int n)

@@ -14,7 +14,7 @@ internal static partial class CpuEmitter
     private static string Rows(int perSample) => perSample == 1 ? "batch" : $"batch * {Literals.Int(perSample)}";
 
     /// <summary>Class labels per sample: the positions of a [sequence, classes] output under softmax cross-entropy, else 1.</summary>
-    private static int LabelsPerSample(ModelSpec spec, ShapePlan plan)
+    internal static int LabelsPerSample(ModelSpec spec, ShapePlan plan)
     {
         if (spec.Heads.Count > 0 || spec.Graph.Output < 0) return 1;
         var output = plan.Nodes[spec.Graph.Output].Shape;
@@ -41,9 +41,9 @@ internal static partial class CpuEmitter
     }
 
     // Parameter names: Tokens → TokensTable; Attention → AttentionQkvWeights, AttentionOutWeights, AttentionQkvBias, AttentionOutBias.
-    private static int AttentionOutWeights(LayerPlan lp) => lp.WeightOffset + 3 * lp.InFeatures * lp.InFeatures;
+    internal static int AttentionOutWeights(LayerPlan lp) => lp.WeightOffset + 3 * lp.InFeatures * lp.InFeatures;
 
-    private static int AttentionOutBias(LayerPlan lp) => lp.BiasOffset + 3 * lp.InFeatures;
+    internal static int AttentionOutBias(LayerPlan lp) => lp.BiasOffset + 3 * lp.InFeatures;
 
     private static string SequenceSummaryType(LayerSpec layer) => layer.Kind switch
     {

@@ -21,7 +21,10 @@ namespace ModelGen.Generators.Emit;
 internal static class CudaEmitter
 {
     private static readonly string[] SupportedKinds =
-        { "Dense", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "LayerNorm", "BatchNorm", "Dropout" };
+    {
+        "Dense", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "LayerNorm", "BatchNorm", "Dropout",
+        "Embedding", "PositionalEmbedding", "MultiHeadAttention",
+    };
 
     /// <summary>Null when every layer of the model has CUDA kernels; otherwise which one does not.</summary>
     public static string? UnsupportedReason(ModelSpec spec, ShapePlan plan)
@@ -29,16 +32,9 @@ internal static class CudaEmitter
         foreach (var layer in spec.Layers)
             if (Array.IndexOf(SupportedKinds, layer.Kind) < 0)
                 return $"not supported on CUDA: layer '{Ascii(layer.Name)}' ({layer.Kind})";
-        // The kernels take one input, one output and one loss, with flat rows per sample.
-        if (spec.Inputs.Count > 1) return "not supported on CUDA: several inputs";
-        if (spec.Heads.Count > 0) return "not supported on CUDA: several heads";
+        // The kernels compute one output and one loss (named inputs are unpacked from the input rows).
+        if (spec.Heads.Count > 0 || spec.Graph.Outputs.Count > 0 && spec.Loss != LossKind.Contrastive) return "not supported on CUDA: several heads";
         if (spec.Loss == LossKind.Contrastive) return "not supported on CUDA: the contrastive loss";
-        foreach (var node in spec.Graph.Nodes)
-        {
-            if (node.Kind == NodeKind.Concat) return $"not supported on CUDA: Tensor.Concat ('{Ascii(node.Label)}')";
-            if (node.Kind == NodeKind.Layer && node.A >= 0 && spec.Layers[node.Layer].Kind is "Dense" or "LayerNorm" && plan.Nodes[node.A].Shape.Count > 1)
-                return $"not supported on CUDA: {spec.Layers[node.Layer].Kind} '{Ascii(spec.Layers[node.Layer].Name)}' over [sequence, features]";
-        }
         return null;
     }
 
@@ -112,7 +108,7 @@ internal static class CudaEmitter
         w.Line("source: CudaSource,");
         w.Line($"inputSize: {Literals.Int(plan.Nodes[0].Size)},");
         w.Line($"outputSize: {Literals.Int(plan.Nodes[spec.Graph.Output].Size)},");
-        w.Line($"targetSize: {Literals.Int(spec.Loss == LossKind.SoftmaxCrossEntropy ? 1 : plan.Nodes[spec.Graph.Output].Size)},");
+        w.Line($"targetSize: {Literals.Int(program.TargetSize)},");
         w.Line($"parameterCount: {Literals.Int(plan.TotalParameters)},");
         w.Line($"stateCount: {Literals.Int(program.StateCount)},");
         w.Line("buffers: new CudaBuffer[]");
@@ -174,6 +170,7 @@ internal static class CudaEmitter
         private readonly List<string> _written = new();   // kernel names in the order they were made
         private readonly int _lossInPlace;                  // the node whose outputs the loss overwrites with their gradient, or -1
         private readonly List<string> _shapes = new();
+        private readonly List<string> _attentionShapes = new();
         private readonly Dictionary<int, int> _stateOffsets = new();
 
         public List<Buffer> Buffers { get; } = new();
@@ -184,6 +181,12 @@ internal static class CudaEmitter
         public List<int> ClearBeforeBackward { get; } = new();
         public int OutputSlot { get; }
         public int StateCount { get; }
+
+        /// <summary>Class labels per sample under softmax cross-entropy (one per position of a [sequence, classes] output), else 1.</summary>
+        public int LabelsPerSample { get; }
+
+        /// <summary>Elements of one sample's target row: its class labels, or one target per output.</summary>
+        public int TargetSize => _spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample : _plan.Nodes[_spec.Graph.Output].Size;
 
         public Kernel Find(string name) => _kernels[name];
 
@@ -202,6 +205,7 @@ internal static class CudaEmitter
                 state += 2 * plan.Layers[l].InFeatures;
             }
             StateCount = state;
+            LabelsPerSample = CpuEmitter.LabelsPerSample(spec, plan);
 
             // The loss overwrites the outputs with their gradient (one buffer fewer) unless backward reads
             // the outputs themselves: a Dense or Conv2d activation needs its value for the derivative.
@@ -210,11 +214,11 @@ internal static class CudaEmitter
 
             // The slots every model has (CudaModelPlan's *Slot constants), then the model's values.
             AddBuffer("input", plan.Nodes[0].Size, 0);
-            AddBuffer("targets", spec.Loss == LossKind.SoftmaxCrossEntropy ? 1 : plan.Nodes[spec.Graph.Output].Size, 0);
+            AddBuffer("targets", TargetSize, 0);
             AddBuffer("parameters", 0, p);
             AddBuffer("gradients", 0, p);
             AddBuffer("state", 0, state);
-            AddBuffer("loss_rows", 1, 0);
+            AddBuffer("loss_rows", spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample : 1, 0);
             AddBuffer("loss", 0, 1);
             AddBuffer("moment1", 0, p);
             AddBuffer("moment2", 0, p);
@@ -242,6 +246,20 @@ internal static class CudaEmitter
                         AddBuffer(label + "Mean", 0, features);
                         AddBuffer(label + "InvStd", 0, features);
                         break;
+                    case "MultiHeadAttention":
+                    {
+                        // Forward keeps Q|K|V, the probabilities and the heads' outputs for backward; backward's
+                        // scratch (overwritten, never accumulated) is the layer's own too.
+                        int positions = plan.Nodes[n].Shape[0], heads = layer.Sequence!.Heads;
+                        AddBuffer(label + "Qkv", 3 * size, 0);
+                        AddBuffer(label + "Probabilities", heads * positions * positions, 0);
+                        AddBuffer(label + "Heads", size, 0);
+                        if (!plan.Nodes[n].RequiresGradient) break;
+                        AddBuffer(label + "HeadsGrad", size, 0);
+                        AddBuffer(label + "ScoresGrad", heads * positions * positions, 0);
+                        AddBuffer(label + "QkvGrad", 3 * size, 0);
+                        break;
+                    }
                 }
             }
             OutputSlot = _slots[ValueSlot(spec.Graph.Output)];
@@ -294,6 +312,28 @@ internal static class CudaEmitter
         private static string ActText(LayerSpec layer) => layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
 
         private string ShapeType(int n) => Pascal(_names.Label(n)) + "Geometry";
+        private string AttentionType(int n) => Pascal(_names.Label(n)) + "Sizes";
+
+        /// <summary>"batch" or "batch * 64": the rows of a per-position call (GEMM sizes are ints).</summary>
+        private static string Rows(int perSample) => perSample == 1 ? "batch" : $"batch * {I(perSample)}";
+
+        /// <summary>Every named input in its own buffer, copied out of the packed input rows by one kernel (at the first of them).</summary>
+        private void AddUnpackInputs(int n)
+        {
+            var nodes = _spec.Graph.Nodes;
+            var named = Enumerable.Range(1, nodes.Count - 1).Where(i => nodes[i].Kind == NodeKind.NamedInput && _plan.Nodes[i].Live).ToList();
+            if (named[0] != n) return;
+            int wide = Size(0);
+            var body = new List<string>();
+            var parts = new List<string>();
+            foreach (int i in named)
+            {
+                int offset = _spec.Inputs.Take(nodes[i].Layer).Sum(input => input.Shape.Aggregate(1, (x, y) => x * y));
+                body.Add($"mg::take<{I(Size(i))}, {I(wide)}, {I(offset)}>(buffer(slot::input), {Value(i)}, batch);");
+                parts.Add(Size(i) == 1 ? $"{_names.Label(i)} = column {I(offset)}" : $"{_names.Label(i)} = columns {I(offset)}…{I(offset + Size(i) - 1)}");
+            }
+            AddBoth(new Kernel("inputs_forward", $"The named inputs, out of the input rows [batch, {I(wide)}]: {string.Join(", ", parts)}", body.ToArray(), wide, 0, Elements));
+        }
 
         private void AddForward(int n)
         {
@@ -308,6 +348,24 @@ internal static class CudaEmitter
                     string op = node.Kind == NodeKind.Add ? "add" : "multiply";
                     AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = {_names.Label(node.A)} {(node.Kind == NodeKind.Add ? "+" : "*")} {_names.Label(node.B)}: {Shape(n)}",
                         new[] { $"mg::{op}({a}, {Value(node.B)}, {y}, {count});" }, Size(n), 0, Elements));
+                    return;
+                }
+                case NodeKind.NamedInput:
+                    AddUnpackInputs(n);
+                    return;
+                case NodeKind.Concat:
+                {
+                    var (rows, wide, partWidths) = CpuEmitter.ConcatBlocks(_spec, _plan, n);
+                    var body = new List<string>();
+                    int at = 0;
+                    for (int i = 0; i < node.Parts.Count; i++)
+                    {
+                        body.Add($"mg::place<{I(partWidths[i])}, {I(wide)}, {I(at)}>({Value(node.Parts[i])}, {y}, {Rows(rows)});");
+                        at += partWidths[i];
+                    }
+                    string axis = node.Axis == -1 ? "" : $" along axis {I(node.Axis)}";
+                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Tensor.Concat({string.Join(", ", node.Parts.Select(_names.Label))}){axis}: {Shape(n)}, each part in its columns",
+                        body.ToArray(), Size(n), 0, Elements));
                     return;
                 }
                 case NodeKind.Layer:
@@ -326,13 +384,53 @@ internal static class CudaEmitter
                 case "Flatten":
                     return;   // a view: its value is its input's memory
                 case "Dense":
+                    // Over [sequence, features] every position is a row of the product.
                     AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Dense({Literals.Int(layer.Units)}{ActText(layer)})({from}",
                         new[]
                         {
-                            $"mg::gemm<false, false>({a}, {w}, batch, {I(lp.OutFeatures)}, {I(lp.InFeatures)},",
+                            $"mg::gemm<false, false>({a}, {w}, {Rows(Size(n) / lp.OutFeatures)}, {I(lp.OutFeatures)}, {I(lp.InFeatures)},",
                             $"    mg::BiasActivationEpilogue<{Act(layer)}>{{{b}, {pre}, {y}, {I(lp.OutFeatures)}, {Slope(layer)}}});",
-                        }, lp.OutFeatures, 0, Tile));
+                        }, Size(n), 0, Tile));
                     return;
+                case "Embedding":
+                {
+                    var sequence = layer.Sequence!;
+                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Embedding({Literals.Int(sequence.Vocabulary)}×{Literals.Int(layer.Units)})({_names.Label(node.A)}): ids {Shape(node.A)} → {Shape(n)}",
+                        new[] { $"mg::embedding_forward<{I(sequence.Vocabulary)}, {I(layer.Units)}, 1, {I(layer.Units)}>({a}, parameters(offset::{Ascii(layer.Name)}Table), {y}, batch * {I(Size(node.A))}LL);" },
+                        Size(n), 0, Elements));
+                    return;
+                }
+                case "PositionalEmbedding":
+                {
+                    var shape = _plan.Nodes[n].Shape;
+                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = {_names.Label(node.A)} + the first {I(shape[0])} rows of the position table: {Shape(n)}",
+                        new[] { $"mg::add_positions<{I(shape[0])}, {I(shape[1])}>({a}, parameters(offset::{Ascii(layer.Name)}Table), {y}, batch);" }, Size(n), 0, Elements));
+                    return;
+                }
+                case "MultiHeadAttention":
+                {
+                    var sequence = layer.Sequence!;
+                    int positions = _plan.Nodes[n].Shape[0], d = lp.InFeatures;
+                    string rows = Rows(positions), name = Ascii(layer.Name);
+                    string qkv = Own(n, "Qkv"), heads = Own(n, "Heads");
+                    _attentionShapes.Add($"using {AttentionType(n)} = mg::AttentionShape<{I(positions)}, {I(d)}, {I(sequence.Heads)}, {(sequence.Causal ? "true" : "false")}>;   // {_names.Label(n)}: {Shape(n)}, {I(sequence.Heads)} heads{(sequence.Causal ? ", causal" : "")}");
+                    string title = $"MultiHeadAttention({I(sequence.Heads)} heads{(sequence.Causal ? ", causal" : "")})({_names.Label(node.A)})";
+                    AddBoth(new Kernel(KernelName(n, "forward_qkv"), $"{_names.Label(n)} = {title}, 1 of 3: Q | K | V = {_names.Label(node.A)}·Wqkv{(layer.Bias ? " + bqkv" : "")}",
+                        new[]
+                        {
+                            $"mg::gemm<false, false>({a}, parameters(offset::{name}QkvWeights), {rows}, {I(3 * d)}, {I(d)},",
+                            $"    mg::BiasActivationEpilogue<mg::Act::None>{{{(layer.Bias ? $"parameters(offset::{name}QkvBias)" : "nullptr")}, nullptr, {qkv}, {I(3 * d)}, 0.0f}});",
+                        }, 3 * Size(n), 0, Tile));
+                    AddBoth(new Kernel(KernelName(n, "forward_heads"), $"{_names.Label(n)}, 2 of 3: each head's softmax(Q·Kᵀ/√{I(d / sequence.Heads)}{(sequence.Causal ? " + causal mask" : "")})·V, probabilities saved",
+                        new[] { $"mg::attention_forward<{AttentionType(n)}>({qkv}, {Own(n, "Probabilities")}, {heads}, batch);" }, sequence.Heads * positions, 0, WarpRows));
+                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)}, 3 of 3: the heads side by side ·Wo{(layer.Bias ? " + bo" : "")}: {Shape(n)}",
+                        new[]
+                        {
+                            $"mg::gemm<false, false>({heads}, parameters(offset::{name}OutWeights), {rows}, {I(d)}, {I(d)},",
+                            $"    mg::BiasActivationEpilogue<mg::Act::None>{{{(layer.Bias ? $"parameters(offset::{name}OutBias)" : "nullptr")}, nullptr, {y}, {I(d)}, 0.0f}});",
+                        }, Size(n), 0, Tile));
+                    return;
+                }
                 case "Conv2d":
                 {
                     var input = _plan.Nodes[node.A].Shape;
@@ -411,8 +509,10 @@ internal static class CudaEmitter
             string rows = "buffer(slot::loss_rows)";
             string call;
             bool softmax = _spec.Loss == LossKind.SoftmaxCrossEntropy;
+            int labels = LabelsPerSample;   // a [sequence, classes] output has one label per position: each position is a row
+            string lossRows = Rows(labels);
             if (softmax)
-                call = $"mg::softmax_cross_entropy<{I(width)}>({o}, buffer(slot::targets), {g}, {rows}, batch);";
+                call = $"mg::softmax_cross_entropy<{I(width / labels)}>({o}, buffer(slot::targets), {g}, {rows}, {lossRows});";
             else
             {
                 string kind = _spec.Loss switch
@@ -431,10 +531,12 @@ internal static class CudaEmitter
                 call = $"mg::elementwise_loss<mg::Elementwise::{kind}, {I(width)}>({o}, buffer(slot::targets), {g}, {rows}, batch, {parameter});";
             }
             string where = _lossInPlace >= 0 ? $", written over {_names.Label(output)} itself (backward does not read the outputs)" : "";
-            Add(Loss, new Kernel("modelgen_loss", $"{_spec.Loss} per sample row and, in training, its gradient d(mean loss)/d({_names.Label(output)}){where}",
-                new[] { call }, 1, 0, softmax ? WarpRows : Elements));
-            Add(Loss, new Kernel("modelgen_loss_mean", "The mean loss over the batch, summed in order by one block",
-                new[] { $"mg::mean_loss({rows}, buffer(slot::loss), batch, {(softmax ? "1.0f / (float)batch" : "1.0f")});" }, 0, 1, Blocks));
+            string per = softmax && labels > 1 ? $"per position ({I(labels)} labels per sample)" : "per sample row";
+            Add(Loss, new Kernel("modelgen_loss", $"{_spec.Loss} {per} and, in training, its gradient d(mean loss)/d({_names.Label(output)}){where}",
+                new[] { call }, softmax ? labels : 1, 0, softmax ? WarpRows : Elements));
+            string scale = !softmax ? "1.0f" : labels == 1 ? "1.0f / (float)batch" : $"1.0f / (float)({lossRows})";
+            Add(Loss, new Kernel("modelgen_loss_mean", $"The mean loss over the {(softmax && labels > 1 ? "positions of the " : "")}batch, summed in order by one block",
+                new[] { $"mg::mean_loss({rows}, buffer(slot::loss), {(softmax ? lossRows : "batch")}, {scale});" }, 0, 1, Blocks));
         }
 
         private void AddBackward(int n)
@@ -455,6 +557,21 @@ internal static class CudaEmitter
                     body.ToArray(), Size(n), 0, Elements));
                 return;
             }
+            if (node.Kind == NodeKind.Concat)
+            {
+                var (rows, wide, partWidths) = CpuEmitter.ConcatBlocks(_spec, _plan, n);
+                var body = new List<string>();
+                int at = 0;
+                for (int i = 0; i < node.Parts.Count; i++)
+                {
+                    if (GradOf(node.Parts[i]) is { } dpart) body.Add($"mg::take_add<{I(partWidths[i])}, {I(wide)}, {I(at)}>({dy}, {dpart}, {Rows(rows)});");
+                    at += partWidths[i];
+                }
+                if (body.Count > 0)
+                    Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)} = Tensor.Concat({string.Join(", ", node.Parts.Select(_names.Label))}): each part gets its columns of the gradient",
+                        body.ToArray(), Size(n), 0, Elements));
+                return;
+            }
             if (node.Kind != NodeKind.Layer) return;
             var layer = _spec.Layers[node.Layer];
             var lp = _plan.Layers[node.Layer];
@@ -469,16 +586,64 @@ internal static class CudaEmitter
                 case "Dense":
                 {
                     string desc = $"Dense({Literals.Int(layer.Units)}{ActText(layer)})";
+                    string rows = Rows(Size(n) / lp.OutFeatures);
                     Add(Backward, new Kernel(KernelName(n, "backward_weights"), $"{_names.Label(n)}: {desc} weight gradient, dW += {to}ᵀ·d{_names.Label(n)}",
-                        new[] { $"mg::gemm<true, false>({x}, {dy}, {I(lp.InFeatures)}, {I(lp.OutFeatures)}, batch, mg::StoreEpilogue<true>{{gradients(offset::{Ascii(layer.Name)}Weights), {I(lp.OutFeatures)}}});" },
+                        new[] { $"mg::gemm<true, false>({x}, {dy}, {I(lp.InFeatures)}, {I(lp.OutFeatures)}, {rows}, mg::StoreEpilogue<true>{{gradients(offset::{Ascii(layer.Name)}Weights), {I(lp.OutFeatures)}}});" },
                         0, (long)lp.InFeatures * lp.OutFeatures, Tile));
                     if (layer.Bias)
                         Add(Backward, new Kernel(KernelName(n, "backward_bias"), $"{_names.Label(n)}: {desc} bias gradient, the column sums of d{_names.Label(n)}",
-                            new[] { $"mg::column_sums_into({dy}, gradients(offset::{Ascii(layer.Name)}Bias), batch, {I(lp.OutFeatures)});" }, 0, lp.OutFeatures, Elements));
+                            new[] { $"mg::column_sums_into({dy}, gradients(offset::{Ascii(layer.Name)}Bias), {rows}, {I(lp.OutFeatures)});" }, 0, lp.OutFeatures, Elements));
                     if (dx is not null)
                         Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: back through {desc} to {to}, d{to} += d{_names.Label(n)}·Wᵀ",
-                            new[] { $"mg::gemm<false, true>({dy}, parameters(offset::{Ascii(layer.Name)}Weights), batch, {I(lp.InFeatures)}, {I(lp.OutFeatures)}, mg::StoreEpilogue<true>{{{dx}, {I(lp.InFeatures)}}});" },
-                            lp.InFeatures, 0, Tile));
+                            new[] { $"mg::gemm<false, true>({dy}, parameters(offset::{Ascii(layer.Name)}Weights), {rows}, {I(lp.InFeatures)}, {I(lp.OutFeatures)}, mg::StoreEpilogue<true>{{{dx}, {I(lp.InFeatures)}}});" },
+                            Size(node.A), 0, Tile));
+                    return;
+                }
+                case "Embedding":
+                {
+                    var sequence = layer.Sequence!;
+                    string padding = sequence.PaddingIndex >= 0 ? $", {I(sequence.PaddingIndex)}" : "";
+                    Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)}: back into the rows of the {Ascii(layer.Name)} table that the ids picked (ids get no gradient){(sequence.PaddingIndex >= 0 ? $"; the padding row {I(sequence.PaddingIndex)} gets none" : "")}",
+                        new[] { $"mg::embedding_backward<{I(sequence.Vocabulary)}, {I(layer.Units)}, 1, {I(layer.Units)}{padding}>({x}, {dy}, gradients(offset::{Ascii(layer.Name)}Table), batch * {I(Size(node.A))}LL);" },
+                        Size(n), 0, Elements));
+                    return;
+                }
+                case "PositionalEmbedding":
+                {
+                    var shape = _plan.Nodes[n].Shape;
+                    Add(Backward, new Kernel(KernelName(n, "backward_parameters"), $"{_names.Label(n)}: the position table's gradient, d{_names.Label(n)} summed over the batch",
+                        new[] { $"mg::add_positions_backward<{I(shape[0])}, {I(shape[1])}>({dy}, gradients(offset::{Ascii(layer.Name)}Table), batch);" }, 0, Size(n), Elements));
+                    if (dx is not null)
+                        Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: the gradient flows to {to} unchanged",
+                            new[] { $"mg::add_into({dy}, {dx}, {count});" }, Size(n), 0, Elements));
+                    return;
+                }
+                case "MultiHeadAttention":
+                {
+                    var sequence = layer.Sequence!;
+                    int positions = _plan.Nodes[n].Shape[0], d = lp.InFeatures;
+                    string rows = Rows(positions), name = Ascii(layer.Name), label = _names.Label(n);
+                    string qkv = Own(n, "Qkv"), heads = Own(n, "Heads"), dheads = Own(n, "HeadsGrad"), dqkv = Own(n, "QkvGrad");
+                    string probabilities = Own(n, "Probabilities"), dscores = Own(n, "ScoresGrad");
+                    Add(Backward, new Kernel(KernelName(n, "backward_out_weights"), $"{label}: Wo gradient, dWo += headsᵀ·d{label}",
+                        new[] { $"mg::gemm<true, false>({heads}, {dy}, {I(d)}, {I(d)}, {rows}, mg::StoreEpilogue<true>{{gradients(offset::{name}OutWeights), {I(d)}}});" }, 0, (long)d * d, Tile));
+                    if (layer.Bias)
+                        Add(Backward, new Kernel(KernelName(n, "backward_out_bias"), $"{label}: bo gradient, the column sums of d{label}",
+                            new[] { $"mg::column_sums_into({dy}, gradients(offset::{name}OutBias), {rows}, {I(d)});" }, 0, d, Elements));
+                    Add(Backward, new Kernel(KernelName(n, "backward_heads"), $"{label}: the heads' gradient, d{label}·Woᵀ (overwritten)",
+                        new[] { $"mg::gemm<false, true>({dy}, parameters(offset::{name}OutWeights), {rows}, {I(d)}, {I(d)}, mg::StoreEpilogue<false>{{{dheads}, {I(d)}}});" }, Size(n), 0, Tile));
+                    Add(Backward, new Kernel(KernelName(n, "backward_queries"), $"{label}: the scores' gradient and dQ, one warp per query row",
+                        new[] { $"mg::attention_backward_queries<{AttentionType(n)}>({qkv}, {probabilities}, {dheads}, {dscores}, {dqkv}, batch);" }, sequence.Heads * positions, 0, WarpRows));
+                    Add(Backward, new Kernel(KernelName(n, "backward_keys"), $"{label}: dK and dV, one warp per key row",
+                        new[] { $"mg::attention_backward_keys<{AttentionType(n)}>({qkv}, {probabilities}, {dheads}, {dscores}, {dqkv}, batch);" }, sequence.Heads * positions, 0, WarpRows));
+                    Add(Backward, new Kernel(KernelName(n, "backward_qkv_weights"), $"{label}: Wqkv gradient, dWqkv += {to}ᵀ·d(Q | K | V)",
+                        new[] { $"mg::gemm<true, false>({x}, {dqkv}, {I(d)}, {I(3 * d)}, {rows}, mg::StoreEpilogue<true>{{gradients(offset::{name}QkvWeights), {I(3 * d)}}});" }, 0, 3L * d * d, Tile));
+                    if (layer.Bias)
+                        Add(Backward, new Kernel(KernelName(n, "backward_qkv_bias"), $"{label}: bqkv gradient, the column sums of d(Q | K | V)",
+                            new[] { $"mg::column_sums_into({dqkv}, gradients(offset::{name}QkvBias), {rows}, {I(3 * d)});" }, 0, 3 * d, Elements));
+                    if (dx is not null)
+                        Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{label}: back through MultiHeadAttention to {to}, d{to} += d(Q | K | V)·Wqkvᵀ",
+                            new[] { $"mg::gemm<false, true>({dqkv}, parameters(offset::{name}QkvWeights), {rows}, {I(d)}, {I(3 * d)}, mg::StoreEpilogue<true>{{{dx}, {I(d)}}});" }, Size(node.A), 0, Tile));
                     return;
                 }
                 case "Conv2d":
@@ -589,6 +754,25 @@ internal static class CudaEmitter
                     }
                     continue;
                 }
+                switch (layer.Kind)
+                {
+                    case "Embedding":
+                        w.Line($"constexpr long long {Ascii(layer.Name)}Table = {I(lp.WeightOffset)};   // [{I(layer.Sequence!.Vocabulary)}, {I(layer.Units)}]");
+                        continue;
+                    case "PositionalEmbedding":
+                        w.Line($"constexpr long long {Ascii(layer.Name)}Table = {I(lp.WeightOffset)};   // [{I(layer.Sequence!.MaxLength)}, {I(lp.InFeatures)}]");
+                        continue;
+                    case "MultiHeadAttention":
+                    {
+                        int d = lp.InFeatures;
+                        w.Line($"constexpr long long {Ascii(layer.Name)}QkvWeights = {I(lp.WeightOffset)};   // [{I(d)}, {I(3 * d)}]: Q, K, V columns");
+                        w.Line($"constexpr long long {Ascii(layer.Name)}OutWeights = {I(CpuEmitter.AttentionOutWeights(lp))};   // [{I(d)}, {I(d)}]");
+                        if (!layer.Bias) continue;
+                        w.Line($"constexpr long long {Ascii(layer.Name)}QkvBias = {I(lp.BiasOffset)};   // [{I(3 * d)}]");
+                        w.Line($"constexpr long long {Ascii(layer.Name)}OutBias = {I(CpuEmitter.AttentionOutBias(lp))};   // [{I(d)}]");
+                        continue;
+                    }
+                }
                 if (layer.Kind is not ("Dense" or "Conv2d")) continue;
                 w.Line($"constexpr long long {Ascii(layer.Name)}Weights = {I(lp.WeightOffset)};");
                 if (layer.Bias) w.Line($"constexpr long long {Ascii(layer.Name)}Bias = {I(lp.BiasOffset)};   // [{I(lp.OutFeatures)}]");
@@ -605,6 +789,12 @@ internal static class CudaEmitter
                 w.Line();
                 w.Line("// Convolution and pooling geometry of each call site.");
                 foreach (var shape in _shapes) w.Line(shape);
+            }
+            if (_attentionShapes.Count > 0)
+            {
+                w.Line();
+                w.Line("// Positions, width, heads and mask of each attention call site.");
+                foreach (var shape in _attentionShapes) w.Line(shape);
             }
 
             // In the order they were made: node by node, a layer's inference and training variants side by side.

@@ -3,6 +3,8 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using ModelGen.Generators.Model;
@@ -36,9 +38,22 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
             var dataset = start.Compilation.GetTypeByMetadataName("ModelGen.Dataset");
             if (modelAttribute is null || modelBase is null || dataset is null) return;
             var models = new ConcurrentDictionary<INamedTypeSymbol, ModelFacts?>(SymbolEqualityComparer.Default);
-            start.RegisterOperationAction(
-                operation => AnalyzeCall(operation, new Symbols(modelAttribute, modelBase, dataset), models),
-                OperationKind.Invocation);
+            var symbols = new Symbols(modelAttribute, modelBase, dataset);
+            // A syntax filter first: only calls named like a model method get an operation tree, which keeps
+            // the analyzer from paying for every other invocation of the compilation.
+            start.RegisterSyntaxNodeAction(node =>
+            {
+                var invocation = (InvocationExpressionSyntax)node.Node;
+                string? name = invocation.Expression switch
+                {
+                    MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+                    IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                    _ => null,
+                };
+                if (name is not ("Fit" or "Evaluate" or "Predict" or "PredictClasses")) return;
+                if (node.SemanticModel.GetOperation(invocation, node.CancellationToken) is IInvocationOperation call)
+                    AnalyzeCall(call, node.ReportDiagnostic, symbols, models, node.CancellationToken);
+            }, SyntaxKind.InvocationExpression);
         });
     }
 
@@ -54,14 +69,14 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
         public static readonly DataFacts Unknown = new(Location.None, "", null, "", null, "", false, null, "", null);
     }
 
-    private static void AnalyzeCall(OperationAnalysisContext context, Symbols symbols, ConcurrentDictionary<INamedTypeSymbol, ModelFacts?> models)
+    private static void AnalyzeCall(IInvocationOperation call, System.Action<Diagnostic> report, Symbols symbols,
+        ConcurrentDictionary<INamedTypeSymbol, ModelFacts?> models, System.Threading.CancellationToken cancellationToken)
     {
-        var call = (IInvocationOperation)context.Operation;
         var method = call.TargetMethod;
         if (method.Name is not ("Fit" or "Evaluate" or "Predict" or "PredictClasses")) return;
         if (!SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, symbols.ModelBase)) return;
         if (call.Instance?.Type is not INamedTypeSymbol modelType) return;
-        var model = models.GetOrAdd(modelType, t => Describe(t, symbols.ModelAttribute, context.CancellationToken));
+        var model = models.GetOrAdd(modelType, t => Describe(t, symbols.ModelAttribute, cancellationToken));
         if (model is null) return;
 
         foreach (var argument in call.Arguments)
@@ -76,7 +91,7 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
 
             if (data.Features is int features && features != model.InputSize)
             {
-                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DataFeatureMismatch, at, origin, model.Name,
+                report(Diagnostic.Create(Diagnostics.DataFeatureMismatch, at, origin, model.Name,
                     Int(model.InputSize), model.InputShape, name, Int(features), data.FeaturesText));
                 continue;
             }
@@ -87,23 +102,23 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
                 string needs = model.Loss == LossKind.SoftmaxCrossEntropy
                     ? (expected == 1 ? "one class index" : Int(expected) + " class indices")
                     : (expected == 1 ? "1 target (its output width)" : Int(expected) + " targets (its output width)");
-                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DataTargetMismatch, at, origin, model.Name,
+                report(Diagnostic.Create(Diagnostics.DataTargetMismatch, at, origin, model.Name,
                     model.Loss.ToString(), needs, name, Int(width), data.TargetText));
                 continue;
             }
             if (model.Loss == LossKind.SoftmaxCrossEntropy && model.TargetWidth is not null && data.MaxLabel is int maxLabel && maxLabel >= model.OutputSize)
             {
-                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DataClassCountMismatch, at, origin, name,
+                report(Diagnostic.Create(Diagnostics.DataClassCountMismatch, at, origin, name,
                     Int(maxLabel), data.LabelText, model.Name, Int(model.OutputSize), Int(model.OutputSize - 1)));
                 continue;
             }
             if (method.Name == "Fit" && argument.Parameter.Name == "train" && model.BatchNormLayer is { } layer)
-                CheckBatchStatistics(context, call, model, layer, data);
+                CheckBatchStatistics(report, call, model, layer, data);
         }
     }
 
     /// <summary>The same arithmetic as Model.Fit's run-time check: which micro-batch would hold a single row.</summary>
-    private static void CheckBatchStatistics(OperationAnalysisContext context, IInvocationOperation call, ModelFacts model, string layer, DataFacts data)
+    private static void CheckBatchStatistics(System.Action<Diagnostic> report, IInvocationOperation call, ModelFacts model, string layer, DataFacts data)
     {
         var batchArgument = call.Arguments.FirstOrDefault(a => a.Parameter?.Name == "batchSize");
         var stepsArgument = call.Arguments.FirstOrDefault(a => a.Parameter?.Name == "accumulationSteps");
@@ -124,7 +139,7 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
         }
         else if (batchSize == 1) why = "the batch size is 1";
         if (why is not null)
-            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.BatchNormSingleRowBatch, at, model.Name, layer, why));
+            report(Diagnostic.Create(Diagnostics.BatchNormSingleRowBatch, at, model.Name, layer, why));
     }
 
     private static ModelFacts? Describe(INamedTypeSymbol type, INamedTypeSymbol modelAttribute, System.Threading.CancellationToken cancellationToken)

@@ -8,7 +8,7 @@
 # (../shared/bench/torch_peer.py) when there is one. Then, on the GPU machine, from a copy of the checkout:
 #   bash .gpu/run.sh GpuCheck.dll [args]         and          python3 .gpu/torch_peer.py --device cuda
 # Differs from ../shared/gpu/pack.sh in one step: OUT_DIR is git-ignored through .gitignore (/.gpu/),
-# because a worktree's .git is a file and has no info/exclude of its own.
+# so the script also works where .git is a file (a linked checkout) rather than a folder.
 set -euo pipefail
 proj=${1:?usage: pack.sh PROJECT.csproj [OUT_DIR]}
 out=${2:-.gpu}

@@ -152,15 +152,11 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
         var plan = ShapeInference.Infer(parsed.Spec);
         if (plan.HasErrors || !plan.Nodes[0].IsKnown || !plan.Nodes[parsed.Spec.Graph.Output].IsKnown) return null;
 
-        var output = plan.Nodes[parsed.Spec.Graph.Output].Shape;
-        int outputSize = plan.Nodes[parsed.Spec.Graph.Output].Size;
-        // Softmax cross-entropy takes one class index per position: all output axes but the last (classes).
         // Several heads or a contrastive pair pack their targets differently; the run-time check judges those.
         bool plainTargets = parsed.Spec.Heads.Count == 0 && parsed.Spec.Loss != LossKind.Contrastive;
-        int? targetWidth = !plainTargets ? null : parsed.Spec.Loss == LossKind.SoftmaxCrossEntropy
-            ? output.Take(output.Count - 1).Aggregate(1, (a, b) => a * b)
-            : outputSize;
-        if (parsed.Spec.Loss == LossKind.SoftmaxCrossEntropy) outputSize = output[output.Count - 1];
+        int? targetWidth = plainTargets ? TargetLayout.TargetWidth(parsed.Spec, plan) : null;
+        // Under softmax cross-entropy a label indexes the outputs of one position (the class count).
+        int outputSize = TargetLayout.OutputWidth(parsed.Spec, plan) / TargetLayout.LabelsPerSample(parsed.Spec, plan);
         string? batchNorm = parsed.Spec.Layers.FirstOrDefault(l => l.Kind == "BatchNorm")?.Name;
         return new ModelFacts(type.Name, plan.Nodes[0].Size, ShapeInference.Text(plan.Nodes[0].Shape), outputSize, parsed.Spec.Loss, targetWidth, batchNorm);
     }

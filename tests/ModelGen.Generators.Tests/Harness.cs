@@ -75,6 +75,10 @@ internal static class Harness
     }
 
     /// <summary>Compiler errors of the compilation after generation (generated code must compile).</summary>
+    /// <summary>The CPU part of a model's generated code (each valid model also gets a <c>*.Cuda.g.cs</c> part).</summary>
+    public static string CpuSource(GeneratorRunResult result) =>
+        result.GeneratedSources.Single(s => !s.HintName.EndsWith(".Cuda.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+
     public static IReadOnlyList<Diagnostic> Errors(Compilation output) =>
         output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using ModelGen.Generators.Model;
+using static ModelGen.Generators.Model.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 
@@ -12,20 +13,9 @@ internal static partial class CpuEmitter
 
     private static bool IsContrastive(ModelSpec spec) => spec.Loss == LossKind.Contrastive && !HasHeads(spec);
 
-    private static int HeadTargetSize(LossKind loss, int width) => loss == LossKind.SoftmaxCrossEntropy ? 1 : width;
-
     private static string Pascal(string name) => name.Length == 0 ? name : char.ToUpperInvariant(name[0]) + name.Substring(1);
 
     private static int Product(IEnumerable<int> dims) => dims.Aggregate(1, (a, b) => a * b);
-
-    /// <summary>Elements of one sample's target row: the heads' targets side by side, one label per contrastive pair, or the one loss's.</summary>
-    private static int TargetWidth(ModelSpec spec, ShapePlan plan)
-    {
-        var outputs = spec.Graph.AllOutputs;
-        if (HasHeads(spec)) return spec.Heads.Select((h, i) => HeadTargetSize(h.Loss, plan.Nodes[outputs[i]].Size)).Sum();
-        if (IsContrastive(spec)) return 1;
-        return spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample(spec, plan) : OutputWidth(spec, plan);
-    }
 
     private static string InputText(ModelSpec spec, ShapePlan plan) => spec.Inputs.Count == 0
         ? FlatShape(spec.InputShape)

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using ModelGen.Generators.Model;
+using static ModelGen.Generators.Model.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 

@@ -1,5 +1,6 @@
 using System.Linq;
 using ModelGen.Generators.Model;
+using static ModelGen.Generators.Model.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 
@@ -12,14 +13,6 @@ internal static partial class CpuEmitter
 {
     /// <summary>Rows of a per-position kernel call: "batch", or "batch * 64" for 64 positions per sample.</summary>
     private static string Rows(int perSample) => perSample == 1 ? "batch" : $"batch * {Literals.Int(perSample)}";
-
-    /// <summary>Class labels per sample: the positions of a [sequence, classes] output under softmax cross-entropy, else 1.</summary>
-    internal static int LabelsPerSample(ModelSpec spec, ShapePlan plan)
-    {
-        if (spec.Heads.Count > 0 || spec.Graph.Output < 0) return 1;
-        var output = plan.Nodes[spec.Graph.Output].Shape;
-        return spec.Loss == LossKind.SoftmaxCrossEntropy && spec.Graph.Outputs.Count == 0 && output.Count == 2 ? output[0] : 1;   // several outputs: each head's own loss
-    }
 
     private static void WriteLabelsPerSample(IndentedWriter w, ModelSpec spec, ShapePlan plan)
     {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using ModelGen.Generators.Model;
+using static ModelGen.Generators.Model.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 
@@ -108,8 +109,6 @@ internal static partial class CpuEmitter
     private static string Shape(ShapePlan plan, int node) => "[batch" + string.Concat(plan.Nodes[node].Shape.Select(d => ", " + Literals.Int(d))) + "]";
 
     private static string FlatShape(IEnumerable<int> dims) => ShapeInference.Text(dims);
-
-    private static int OutputWidth(ModelSpec spec, ShapePlan plan) => spec.Graph.AllOutputs.Sum(o => plan.Nodes[o].Size);
 
     private static void WriteMembers(IndentedWriter w, ModelSpec spec, ShapePlan plan)
     {

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using ModelGen.Generators.Model;
+using static ModelGen.Generators.Model.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 
@@ -205,7 +206,7 @@ internal static class CudaEmitter
                 state += 2 * plan.Layers[l].InFeatures;
             }
             StateCount = state;
-            LabelsPerSample = CpuEmitter.LabelsPerSample(spec, plan);
+            LabelsPerSample = TargetLayout.LabelsPerSample(spec, plan);
 
             // The loss overwrites the outputs with their gradient (one buffer fewer) unless backward reads
             // the outputs themselves: a Dense or Conv2d activation needs its value for the derivative.

@@ -7,8 +7,6 @@ namespace ModelGen.Generators.Model;
 // Shapes of named inputs and concats, and the rules of several inputs and outputs.
 internal static partial class ShapeInference
 {
-    private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-
     /// <summary>Every [Input] needs a shape of dimensions ≥ 1 (MG0003, on that attribute).</summary>
     private static void CheckNamedInputs(ModelSpec spec, List<ShapeProblem> problems)
     {

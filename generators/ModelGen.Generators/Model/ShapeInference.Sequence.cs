@@ -15,7 +15,6 @@ internal static partial class ShapeInference
         var where = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, layerIndex);
         void Report(string id, ProblemTarget target, int index, string argument, params string[] args) =>
             problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray()));
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
         var sequence = layer.Sequence!;
         int source = spec.Graph.Nodes[n].A;
 

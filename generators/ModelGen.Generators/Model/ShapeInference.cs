@@ -40,6 +40,9 @@ internal sealed record ShapePlan(
 /// </summary>
 internal static partial class ShapeInference
 {
+    /// <summary>A size as message text (invariant digits).</summary>
+    private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
     public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103" or "MG0303" or "MG0405";
 
     public static ShapePlan Infer(ModelSpec spec)
@@ -265,7 +268,6 @@ internal static partial class ShapeInference
         var where = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, layerIndex);
         void Report(string id, ProblemTarget target, int index, string argument, params string[] args) =>
             problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray()));
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
 
         bool conv = layer.Kind == "Conv2d";
         var outChannels = conv ? (layer.Units > 0 ? Dim.Known(layer.Units) : Dim.Unknown) : Dim.Unknown;

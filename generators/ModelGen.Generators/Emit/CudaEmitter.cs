@@ -187,7 +187,7 @@ internal static class CudaEmitter
         public int LabelsPerSample { get; }
 
         /// <summary>Elements of one sample's target row: its class labels, or one target per output.</summary>
-        public int TargetSize => _spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample : _plan.Nodes[_spec.Graph.Output].Size;
+        public int TargetSize => TargetWidth(_spec, _plan);
 
         public Kernel Find(string name) => _kernels[name];
 

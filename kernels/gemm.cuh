@@ -3,10 +3,12 @@
 //   C[M×N] = op(A)[M×K] · op(B)[K×N], row-major; op(X) = X or Xᵀ (the stored matrix is then K×M / N×K).
 //
 // One 64×64 output tile per block iteration (grid-stride over tiles), K in steps of 16 through
-// shared memory, 256 threads × 16 accumulators in float32. With MODELGEN_GEMM_TF32 defined and an
-// sm_80+ target the inner product runs on tensor cores (mma.sync m16n8k8, TF32 inputs rounded to
-// nearest, float32 accumulation); otherwise, and on older targets, on the CUDA cores in full fp32.
-// The epilogue receives each finished (row, column, value): store, accumulate, or bias + activation.
+// shared memory, 256 threads × 16 accumulators in float32. On sm_80+ targets the inner product can
+// run on tensor cores with float32 accumulation: MODELGEN_GEMM_TF32 (mma.sync m16n8k8, inputs rounded
+// to TF32's 10-bit mantissa, nearest, ties away) or MODELGEN_GEMM_BF16 (mma.sync m16n8k16, inputs
+// rounded to bfloat16's 7-bit mantissa, nearest even). Without either, and on older targets, the
+// CUDA cores compute in full fp32. The epilogue receives each finished (row, column, value): store,
+// accumulate, or bias + activation.
 #pragma once
 #include "common.cuh"
 
@@ -76,9 +78,20 @@ __device__ __forceinline__ void load_tiles(const float* __restrict__ a, const fl
     }
 }
 
-#if defined(MODELGEN_GEMM_TF32) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+// The tensor-core path needs sm_80 (or the host emulation of the tests, which supplies the four
+// instruction wrappers below with the PTX ISA's fragment layouts).
+#if (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800) || (!defined(__CUDA_ARCH__) && defined(MODELGEN_HOST_EMULATION))
+#if defined(MODELGEN_GEMM_TF32)
 #define MODELGEN_USE_TENSOR_CORES 1
+#define MODELGEN_TENSOR_CORES_TF32 1
+#elif defined(MODELGEN_GEMM_BF16)
+#define MODELGEN_USE_TENSOR_CORES 1
+#define MODELGEN_TENSOR_CORES_BF16 1
+#endif
+#endif
 
+#if defined(MODELGEN_USE_TENSOR_CORES) && !defined(MODELGEN_HOST_EMULATION)
+/// v rounded to TF32 (nearest, ties away from zero), as the 32-bit pattern mma.sync reads.
 __device__ __forceinline__ unsigned int to_tf32(float v)
 {
     unsigned int r;
@@ -86,12 +99,63 @@ __device__ __forceinline__ unsigned int to_tf32(float v)
     return r;
 }
 
-/// One 16×8×8 TF32 product accumulated into four floats (PTX fragment layout of mma.m16n8k8).
+/// c += a·b for one 16×8×8 TF32 product (fragments in the PTX layout of mma.m16n8k8).
 __device__ __forceinline__ void mma_tf32(float (&c)[4], const unsigned int (&a)[4], const unsigned int (&b)[2])
 {
     asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
                  : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+/// Two floats rounded to bfloat16 (nearest even) in one register: `low` in bits 0–15, `high` in 16–31.
+__device__ __forceinline__ unsigned int to_bf16x2(float low, float high)
+{
+    unsigned int r;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(high), "f"(low));
+    return r;
+}
+
+/// c += a·b for one 16×8×16 bfloat16 product (fragments in the PTX layout of mma.m16n8k16).
+__device__ __forceinline__ void mma_bf16(float (&c)[4], const unsigned int (&a)[4], const unsigned int (&b)[2])
+{
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+#endif
+
+#ifdef MODELGEN_USE_TENSOR_CORES
+/// acc[t] += the warp's 16 rows (from wm) × 8 columns (from wn + 8t) over one 16-deep slab of shared memory.
+/// group = lane / 4 and tig = lane % 4 place the lane in the fragments.
+__device__ __forceinline__ void mma_slab(const float (*as)[kTileM + 4], const float (*bs)[kTileN + 4], int wm, int wn, int group, int tig, float (&acc)[4][4])
+{
+#ifdef MODELGEN_TENSOR_CORES_TF32
+    for (int kb = 0; kb < kTileK; kb += 8)
+    {
+        // A fragment (16×8): rows group / group+8, columns tig / tig+4; B fragment (8×8): rows tig / tig+4, column group.
+        unsigned int fa[4] = {
+            to_tf32(as[kb + tig][wm + group]), to_tf32(as[kb + tig][wm + group + 8]),
+            to_tf32(as[kb + tig + 4][wm + group]), to_tf32(as[kb + tig + 4][wm + group + 8]) };
+        for (int t = 0; t < 4; t++)
+        {
+            unsigned int fb[2] = { to_tf32(bs[kb + tig][wn + t * 8 + group]), to_tf32(bs[kb + tig + 4][wn + t * 8 + group]) };
+            mma_tf32(acc[t], fa, fb);
+        }
+    }
+#else
+    static_assert(kTileK == 16, "one m16n8k16 product per slab");
+    // A fragment (16×16): rows group / group+8, column pairs 2·tig / 2·tig+8; B fragment (16×8): row pairs 2·tig / 2·tig+8, column group.
+    const int k = 2 * tig;
+    unsigned int fa[4] = {
+        to_bf16x2(as[k][wm + group], as[k + 1][wm + group]), to_bf16x2(as[k][wm + group + 8], as[k + 1][wm + group + 8]),
+        to_bf16x2(as[k + 8][wm + group], as[k + 9][wm + group]), to_bf16x2(as[k + 8][wm + group + 8], as[k + 9][wm + group + 8]) };
+    for (int t = 0; t < 4; t++)
+    {
+        const int col = wn + t * 8 + group;
+        unsigned int fb[2] = { to_bf16x2(bs[k][col], bs[k + 1][col]), to_bf16x2(bs[k + 8][col], bs[k + 9][col]) };
+        mma_bf16(acc[t], fa, fb);
+    }
+#endif
 }
 #endif
 
@@ -120,17 +184,7 @@ __device__ void gemm(const float* __restrict__ a, const float* __restrict__ b, i
         {
             detail::load_tiles<TransA, TransB>(a, b, m, n, k, m0, n0, k0, as, bs);
             __syncthreads();
-            for (int kb = 0; kb < kTileK; kb += 8)
-            {
-                unsigned int fa[4] = {
-                    detail::to_tf32(as[kb + tig][wm + group]), detail::to_tf32(as[kb + tig][wm + group + 8]),
-                    detail::to_tf32(as[kb + tig + 4][wm + group]), detail::to_tf32(as[kb + tig + 4][wm + group + 8]) };
-                for (int t = 0; t < 4; t++)
-                {
-                    unsigned int fb[2] = { detail::to_tf32(bs[kb + tig][wn + t * 8 + group]), detail::to_tf32(bs[kb + tig + 4][wn + t * 8 + group]) };
-                    detail::mma_tf32(acc[t], fa, fb);
-                }
-            }
+            detail::mma_slab(as, bs, wm, wn, group, tig, acc);
             __syncthreads();
         }
         for (int t = 0; t < 4; t++)

@@ -62,27 +62,6 @@ public unsafe class EmulatedTemplateTests
         return Enumerable.Range(0, count).Select(_ => (float)rng.NextGaussian()).ToArray();
     }
 
-    private sealed class Device : IDisposable
-    {
-        private readonly HostEmulator _emulator = Emulator();
-        public ulong Put(float[] values) { ulong p = _emulator.Allocate(values.Length * 4L); _emulator.Upload<float>(p, values); return p; }
-        public ulong Zeros(int count) => _emulator.Allocate(count * 4L);
-        public float[] Get(ulong p, int count) { var r = new float[count]; _emulator.Download<float>(r, p); return r; }
-        public void Launch(string kernel, uint blocks, params object[] args)
-        {
-            // Every argument boxed as the kernel parameter's type: pointers as ulong, then int / long.
-            var storage = stackalloc long[args.Length];
-            var pointers = stackalloc void*[args.Length];
-            for (int i = 0; i < args.Length; i++)
-            {
-                storage[i] = args[i] switch { ulong u => (long)u, int n => n, long l => l, _ => throw new ArgumentException("argument type") };
-                pointers[i] = &storage[i];
-            }
-            _emulator.Launch(_emulator.Function(kernel), blocks, 256, pointers);
-        }
-        public void Dispose() => _emulator.Dispose();
-    }
-
     [EmulatorTheory]
     [InlineData(true)]
     [InlineData(false)]
@@ -91,7 +70,7 @@ public unsafe class EmulatedTemplateTests
         const int batch = 2, T = 5, D = 6, H = 2, E = 3;
         var qkv = Random(batch * T * 3 * D, 1);
         var dout = Random(batch * T * D, 2);
-        using var device = new Device();
+        using var device = new EmulatedKernels(Emulator());
         ulong q = device.Put(qkv), p = device.Zeros(batch * H * T * T), o = device.Zeros(batch * T * D);
         ulong g = device.Put(dout), ds = device.Zeros(batch * H * T * T), dq = device.Zeros(batch * T * 3 * D);
         device.Launch("attention", 2, q, p, o, batch, causal ? 1 : 0);
@@ -142,7 +121,7 @@ public unsafe class EmulatedTemplateTests
     {
         float[] ids = { 3, 0, 6, 3, 1, 6 };   // 3 samples × 2 fields; this kernel reads field 0: 3, 6, 1
         var table = Random(7 * 4, 3);
-        using var device = new Device();
+        using var device = new EmulatedKernels(Emulator());
         ulong i = device.Put(ids), t = device.Put(table), y = device.Zeros(3 * 9), dt = device.Zeros(7 * 4);
         device.Launch("embedding", 1, i, t, y, dt, 3L);
         var output = device.Get(y, 27);
@@ -166,7 +145,7 @@ public unsafe class EmulatedTemplateTests
         const int batch = 2;
         var x = Random(batch * 3 * 4, 4);
         var table = Random(3 * 4, 5);
-        using var device = new Device();
+        using var device = new EmulatedKernels(Emulator());
         ulong px = device.Put(x), pt = device.Put(table), py = device.Zeros(x.Length), pd = device.Zeros(table.Length);
         device.Launch("positions", 1, px, pt, py, pd, batch);
         var y = device.Get(py, x.Length);

@@ -46,15 +46,22 @@ public class GeneratedCudaCompileTests
     [InlineData("Bench.WideDeep")]
     public void BenchmarkModels_CompileWithTensorCoreGemm(string model)
     {
-        // The TF32 path (mma.sync) exists only for sm_80+: it must compile there as cleanly as the fp32 one.
+        // The tensor-core paths (mma.sync) exist only for sm_80+: they must compile there as cleanly as the fp32 one,
+        // and each must change the GEMM code (a precision option that compiles to the fp32 image would be silently ignored).
         var plan = GeneratedModels.Plan(model);
         foreach (int arch in Architectures)
         {
-            var compiled = NvrtcCompiler.Compile(plan.Source, plan.ModelName + ".cu", arch, CudaImageKind.Cubin, new CudaCompileOptions(Tf32: true));
-            Assert.True(compiled.Log.Length == 0, $"{model} (TF32) for sm_{arch}: NVRTC reported\n{compiled.Log}");
-            var fp32 = NvrtcCompiler.Compile(plan.Source, plan.ModelName + ".cu", arch, CudaImageKind.Cubin);
-            Assert.NotEqual(fp32.CacheKey, compiled.CacheKey);
-            Assert.False(fp32.Image.AsSpan().SequenceEqual(compiled.Image), "the TF32 option must change the GEMM code");
+            var images = new System.Collections.Generic.Dictionary<MatMulPrecision, CompiledKernels>();
+            foreach (var precision in new[] { MatMulPrecision.Float32, MatMulPrecision.TF32, MatMulPrecision.BF16 })
+            {
+                var compiled = NvrtcCompiler.Compile(plan.Source, plan.ModelName + ".cu", arch, CudaImageKind.Cubin, new CudaCompileOptions(precision));
+                Assert.True(compiled.Log.Length == 0, $"{model} ({precision}) for sm_{arch}: NVRTC reported\n{compiled.Log}");
+                images[precision] = compiled;
+            }
+            Assert.Equal(3, images.Values.Select(c => c.CacheKey).Distinct().Count());
+            Assert.False(images[MatMulPrecision.Float32].Image.AsSpan().SequenceEqual(images[MatMulPrecision.TF32].Image), "the TF32 option must change the GEMM code");
+            Assert.False(images[MatMulPrecision.Float32].Image.AsSpan().SequenceEqual(images[MatMulPrecision.BF16].Image), "the BF16 option must change the GEMM code");
+            Assert.False(images[MatMulPrecision.TF32].Image.AsSpan().SequenceEqual(images[MatMulPrecision.BF16].Image), "TF32 and BF16 must differ");
         }
     }
 

@@ -110,15 +110,36 @@ public class KernelLibraryTests
         """;
 
     [NvrtcTheory]
-    [InlineData(80, false)]
-    [InlineData(90, false)]
-    [InlineData(80, true)]
-    [InlineData(90, true)]
-    public void EveryTemplate_CompilesWithoutWarnings(int architecture, bool tf32)
+    [InlineData(80, MatMulPrecision.Float32)]
+    [InlineData(90, MatMulPrecision.Float32)]
+    [InlineData(80, MatMulPrecision.TF32)]
+    [InlineData(90, MatMulPrecision.TF32)]
+    [InlineData(80, MatMulPrecision.BF16)]
+    [InlineData(90, MatMulPrecision.BF16)]
+    public void EveryTemplate_CompilesWithoutWarnings(int architecture, MatMulPrecision precision)
     {
-        var compiled = NvrtcCompiler.Compile(EveryTemplate, "every_template.cu", architecture, CudaImageKind.Cubin, new CudaCompileOptions(tf32));
-        Assert.True(compiled.Log.Length == 0, $"sm_{architecture}{(tf32 ? " TF32" : "")}: NVRTC reported\n{compiled.Log}");
+        var compiled = NvrtcCompiler.Compile(EveryTemplate, "every_template.cu", architecture, CudaImageKind.Cubin, new CudaCompileOptions(precision));
+        Assert.True(compiled.Log.Length == 0, $"sm_{architecture} {precision}: NVRTC reported\n{compiled.Log}");
         Assert.NotEmpty(compiled.Image);
+    }
+
+    [NvrtcTheory]
+    [InlineData(MatMulPrecision.Float32, null, null)]
+    [InlineData(MatMulPrecision.TF32, "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", "cvt.rna.tf32.f32")]
+    [InlineData(MatMulPrecision.BF16, "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32", "cvt.rn.bf16x2.f32")]
+    public void GemmPrecision_SelectsItsInstructions(MatMulPrecision precision, string? product, string? rounding)
+    {
+        var compiled = NvrtcCompiler.Compile(EveryTemplate, "every_template.cu", 80, CudaImageKind.Ptx, new CudaCompileOptions(precision));
+        string ptx = System.Text.Encoding.ASCII.GetString(compiled.Image);
+        if (product is null) Assert.DoesNotContain("mma.sync", ptx);
+        else
+        {
+            Assert.Contains(product, ptx);
+            Assert.Contains(rounding!, ptx);
+        }
+        // Below sm_80 there are no such tensor-core instructions: the same option falls back to float32 products.
+        var older = NvrtcCompiler.Compile(EveryTemplate, "every_template.cu", 75, CudaImageKind.Ptx, new CudaCompileOptions(precision));
+        Assert.DoesNotContain("mma.sync", System.Text.Encoding.ASCII.GetString(older.Image));
     }
 
     [NvrtcFact]

@@ -18,12 +18,41 @@ public enum CudaImageKind
     Cubin,
 }
 
+/// <summary>
+/// The arithmetic of the GEMM products (dense layers and the attention projections, forward and backward).
+/// The tensor-core modes need sm_80 or newer; on older GPUs the same kernels run in <see cref="Float32"/>.
+/// Accumulation is float32 in every mode; element-wise kernels, norms, losses and the optimizer are float32.
+/// </summary>
+public enum MatMulPrecision
+{
+    /// <summary>Full float32 products on the CUDA cores (the reference; matches the CPU within float32 rounding).</summary>
+    Float32,
+
+    /// <summary>Tensor cores with inputs rounded to TF32 (10-bit mantissa, about 3 significant digits), float32 accumulation.</summary>
+    TF32,
+
+    /// <summary>Tensor cores with inputs rounded to bfloat16 (7-bit mantissa, about 2–3 significant digits), float32 accumulation.</summary>
+    BF16,
+}
+
 /// <summary>Options of a kernel compilation that change the generated code.</summary>
-/// <param name="Tf32">Run GEMM products on tensor cores in TF32 (inputs rounded to 10-bit mantissas, float32 accumulation) on sm_80 and newer.</param>
-public sealed record CudaCompileOptions(bool Tf32 = false)
+/// <param name="MatMul">How GEMM products are computed (float32 by default).</param>
+/// <example><code>
+/// using var graph = CudaGraph.For(model, maxBatch: 256, options: new CudaCompileOptions(MatMulPrecision.BF16));
+/// </code></example>
+public sealed record CudaCompileOptions(MatMulPrecision MatMul = MatMulPrecision.Float32)
 {
     /// <summary>Full float32 everywhere.</summary>
     public static CudaCompileOptions Default { get; } = new();
+
+    /// <summary>The preprocessor definitions the options add to the kernels' source (also used by the tests' host emulation).</summary>
+    public IReadOnlyList<string> Definitions => MatMul switch
+    {
+        MatMulPrecision.Float32 => Array.Empty<string>(),
+        MatMulPrecision.TF32 => new[] { "MODELGEN_GEMM_TF32=1" },
+        MatMulPrecision.BF16 => new[] { "MODELGEN_GEMM_BF16=1" },
+        _ => throw new ArgumentOutOfRangeException(nameof(MatMul), MatMul, "Unknown GEMM precision; use Float32, TF32 or BF16."),
+    };
 
     /// <summary>The NVRTC command-line options for <paramref name="architecture"/> (e.g. 80 for sm_80).</summary>
     public IReadOnlyList<string> NvrtcOptions(int architecture, CudaImageKind kind)
@@ -33,7 +62,7 @@ public sealed record CudaCompileOptions(bool Tf32 = false)
             $"--gpu-architecture={(kind == CudaImageKind.Cubin ? "sm_" : "compute_")}{architecture.ToString(CultureInfo.InvariantCulture)}",
             "--std=c++17",
         };
-        if (Tf32) options.Add("-DMODELGEN_GEMM_TF32=1");
+        foreach (string definition in Definitions) options.Add("-D" + definition);
         return options;
     }
 }
@@ -107,7 +136,7 @@ public static unsafe class NvrtcCompiler
     /// <param name="name">Program name used in the log's file references (e.g. the model's name + ".cu").</param>
     /// <param name="architecture">Compute capability as one number, e.g. 80 for sm_80, 90 for sm_90.</param>
     /// <param name="kind">PTX or CUBIN.</param>
-    /// <param name="options">Code options (TF32); null for the defaults.</param>
+    /// <param name="options">Code options (GEMM precision); null for the defaults.</param>
     /// <param name="cache">The cache to use; null for none.</param>
     /// <exception cref="NvrtcException">NVRTC rejected the program or an option; the message carries the log.</exception>
     /// <exception cref="InvalidOperationException">NVRTC is not available.</exception>

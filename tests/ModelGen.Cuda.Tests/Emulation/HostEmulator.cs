@@ -49,14 +49,16 @@ internal sealed unsafe class HostEmulator : IKernelBackend
     public CompiledKernels? Kernels => null;
 
     /// <summary>Compiles (or reuses) the emulation library of <paramref name="plan"/>'s source.</summary>
-    public static HostEmulator Create(CudaModelPlan plan) => Create(plan.Source, plan.ModelName);
+    public static HostEmulator Create(CudaModelPlan plan, CudaCompileOptions? options = null) => Create(plan.Source, plan.ModelName, options);
 
     /// <summary>
     /// Compiles (or reuses) the emulation library of a translation unit whose kernels are declared
     /// <c>extern "C" __global__ void __launch_bounds__(mg::kThreads) name(…)</c> and which defines <c>modelgen_buffers</c>.
     /// </summary>
-    public static HostEmulator Create(string source, string name)
+    /// <param name="options">The compile options whose definitions (e.g. the GEMM precision) the emulation is built with.</param>
+    public static HostEmulator Create(string source, string name, CudaCompileOptions? options = null)
     {
+        string flags = CompilerFlags + string.Concat((options ?? CudaCompileOptions.Default).Definitions.Select(d => " -D" + d));
         var kernels = Regex.Matches(source, @"__global__ void __launch_bounds__\(mg::kThreads\) (\w+)\(([^)]*)\)")
             .Select(m => (Name: m.Groups[1].Value, Parameters: m.Groups[2].Value)).ToList();
         var driver = new StringBuilder();
@@ -71,7 +73,7 @@ internal sealed unsafe class HostEmulator : IKernelBackend
         driver.Append("    }\n}\n\nextern \"C\" void* emulation_buffers() { return modelgen_buffers; }\nextern \"C\" long long emulation_buffers_size() { return sizeof modelgen_buffers; }\n");
 
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            CompilerFlags + driver + source + string.Concat(KernelHeaders.All.Select(h => h.Key + h.Value)) + File.ReadAllText(HeaderPath))))[..16];
+            flags + driver + source + string.Concat(KernelHeaders.All.Select(h => h.Key + h.Value)) + File.ReadAllText(HeaderPath))))[..16];
         string directory = Path.Combine(Root, key);
         string library = Path.Combine(directory, "model.so");
         if (!File.Exists(library))
@@ -82,7 +84,7 @@ internal sealed unsafe class HostEmulator : IKernelBackend
             File.WriteAllText(Path.Combine(directory, "model.cu"), source);
             File.WriteAllText(Path.Combine(directory, "driver.cpp"), driver.ToString());
             string temporary = library + "." + Guid.NewGuid().ToString("N");
-            var start = new ProcessStartInfo(FindCompiler()!, $"{CompilerFlags} -o {temporary} driver.cpp")
+            var start = new ProcessStartInfo(FindCompiler()!, $"{flags} -o {temporary} driver.cpp")
             {
                 WorkingDirectory = directory,
                 RedirectStandardError = true,

@@ -160,6 +160,9 @@ internal static class CudaEmitter
     // Work items one block covers (see kernels/*.cuh): elements, GEMM tile elements, warp rows, channel blocks.
     private const int Elements = 256, Tile = 64 * 64, WarpRows = 8, Blocks = 1;
 
+    // Partial sums of the penalty and gradient-norm kernels (mg::kReductionBlocks, CudaModelPlan.ReductionBlocks).
+    private const int ReductionBlocks = 256;
+
     /// <summary>The kernels, buffers and launch sequences of one model, built once and written twice (CUDA and C#).</summary>
     private sealed class CudaProgram
     {
@@ -223,6 +226,7 @@ internal static class CudaEmitter
             AddBuffer("loss", 0, 1);
             AddBuffer("moment1", 0, p);
             AddBuffer("moment2", 0, p);
+            AddBuffer("reduction", 0, ReductionBlocks);
             for (int n = 1; n < nodes.Count; n++)
             {
                 if (!plan.Nodes[n].Live || _names.IsView(n)) continue;
@@ -835,6 +839,40 @@ internal static class CudaEmitter
             w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_sgd(float lr, float momentum, int nesterov, float weight_decay)");
             w.OpenBrace();
             w.Line("mg::sgd_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment1), offset::ParameterCount, lr, momentum, nesterov, weight_decay);");
+            w.CloseBrace();
+            w.Line();
+            w.Line("// RMSProp: squares in moment2; the gradient mean (centered) or the momentum buffer in moment1.");
+            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_rmsprop(float lr, float alpha, float epsilon, float weight_decay, float momentum, int centered)");
+            w.OpenBrace();
+            w.Line("mg::rmsprop_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment2), centered ? buffer(slot::moment1) : nullptr,");
+            w.Line("    momentum != 0.0f && !centered ? buffer(slot::moment1) : nullptr, offset::ParameterCount, lr, alpha, epsilon, weight_decay, momentum);");
+            w.CloseBrace();
+            w.Line();
+            w.Line("// Adagrad: squared-gradient sums in moment2, set to the initial accumulator value by modelgen_adagrad_start.");
+            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad(float lr, float epsilon, float weight_decay)");
+            w.OpenBrace();
+            w.Line("mg::adagrad_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment2), offset::ParameterCount, lr, epsilon, weight_decay);");
+            w.CloseBrace();
+            w.Line();
+            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad_start(float initial)");
+            w.OpenBrace();
+            w.Line("mg::fill(buffer(slot::moment2), offset::ParameterCount, initial);");
+            w.CloseBrace();
+            w.Line();
+            w.Line("// Before the update, on mg::kReductionBlocks blocks: the L1/L2 penalty and the squared gradient norm, one partial sum per block.");
+            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_penalty(float l1, float l2)");
+            w.OpenBrace();
+            w.Line("mg::add_penalty(buffer(slot::parameters), buffer(slot::gradients), offset::ParameterCount, l1, l2, buffer(slot::reduction));");
+            w.CloseBrace();
+            w.Line();
+            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_squared_norm()");
+            w.OpenBrace();
+            w.Line("mg::squared_norm(buffer(slot::gradients), offset::ParameterCount, buffer(slot::reduction));");
+            w.CloseBrace();
+            w.Line();
+            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_scale_gradients(float factor)");
+            w.OpenBrace();
+            w.Line("mg::scale(buffer(slot::gradients), offset::ParameterCount, factor);");
             w.CloseBrace();
             return w.ToString();
         }

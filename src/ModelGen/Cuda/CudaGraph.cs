@@ -21,6 +21,13 @@ public sealed unsafe class CudaGraph : IDisposable
     private long _seed;
     private long _launchCounter;
     private Optimizer? _momentsOwner;
+    private readonly float[] _partials = new float[CudaModelPlan.ReductionBlocks];
+
+    private static readonly string[] OptimizerKernels =
+    {
+        "modelgen_adam", "modelgen_sgd", "modelgen_rmsprop", "modelgen_adagrad", "modelgen_adagrad_start",
+        "modelgen_penalty", "modelgen_squared_norm", "modelgen_scale_gradients",
+    };
 
     /// <summary>Prepares <paramref name="plan"/> on GPU <paramref name="deviceOrdinal"/> for batches of up to <paramref name="maxBatch"/>.</summary>
     /// <exception cref="NotSupportedException">The model has a layer the CUDA emitter does not translate.</exception>
@@ -48,8 +55,7 @@ public sealed unsafe class CudaGraph : IDisposable
         {
             foreach (var launch in plan.Inference.Concat(plan.TrainingForward).Concat(plan.Loss).Concat(plan.Backward))
                 if (!_functions.ContainsKey(launch.Kernel)) _functions[launch.Kernel] = _device.Function(launch.Kernel);
-            _functions["modelgen_adam"] = _device.Function("modelgen_adam");
-            _functions["modelgen_sgd"] = _device.Function("modelgen_sgd");
+            foreach (string kernel in OptimizerKernels) _functions[kernel] = _device.Function(kernel);
 
             _slots = new ulong[plan.Buffers.Count];
             for (int i = 0; i < _slots.Length; i++) _slots[i] = _device.Allocate(plan.Buffers[i].Elements(maxBatch) * 4);
@@ -169,42 +175,120 @@ public sealed unsafe class CudaGraph : IDisposable
     }
 
     /// <summary>
-    /// One fused update of the GPU's parameters from its gradients (one kernel over the flat buffer):
-    /// <see cref="Sgd"/>, <see cref="Adam"/> and <see cref="AdamW"/> with the CPU formulas. Advances the optimizer's step count.
+    /// Why <paramref name="optimizer"/> cannot update parameters on the GPU, or null when it can: <see cref="Sgd"/>,
+    /// <see cref="Adam"/>, <see cref="AdamW"/>, <see cref="Adagrad"/> and <see cref="RmsProp"/> (not centered and with momentum at once).
     /// </summary>
-    /// <exception cref="NotSupportedException">Another optimizer (its update runs only on the CPU).</exception>
-    public void Step(Optimizer optimizer)
+    public static string? UnsupportedReason(Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        if (optimizer is not (Sgd or Adam))
-            throw new NotSupportedException($"{optimizer.GetType().Name} has no CUDA kernel; use Sgd, Adam or AdamW on the GPU.");
+        return optimizer switch
+        {
+            Sgd or Adam or Adagrad => null,
+            RmsProp { Centered: true, Momentum: > 0f } => "RmsProp with both Centered and Momentum needs three state buffers and the GPU keeps two; drop one of them or train on the CPU",
+            RmsProp => null,
+            _ => $"{optimizer.GetType().Name} has no CUDA kernel; use Sgd, Adam, AdamW, RmsProp or Adagrad on the GPU",
+        };
+    }
+
+    /// <summary>
+    /// One update of the GPU's parameters from its gradients, with the CPU's formulas and order
+    /// (<c>Model.TrainStep</c>): the optional L1/L2 penalty is added to the gradients, the gradients are
+    /// clipped to <paramref name="clipGradientNorm"/> by their global norm, then one fused optimizer kernel
+    /// runs over the flat buffer. Advances the optimizer's step count. The sums (penalty, norm) are partial
+    /// sums per block that the host adds in a fixed order.
+    /// </summary>
+    /// <param name="optimizer"><see cref="Sgd"/>, <see cref="Adam"/>, <see cref="AdamW"/>, <see cref="RmsProp"/> or <see cref="Adagrad"/>.</param>
+    /// <param name="clipGradientNorm">When positive, the global gradient norm is clipped to it (after the penalty).</param>
+    /// <param name="l1">L1 coefficient: adds λ₁·Σ|p| to the loss and λ₁·sign(p) to every gradient.</param>
+    /// <param name="l2">L2 coefficient: adds ½·λ₂·Σp² to the loss and λ₂·p to every gradient.</param>
+    /// <returns>The penalty added to the loss (0 without <paramref name="l1"/> and <paramref name="l2"/>), computed before the update.</returns>
+    /// <exception cref="NotSupportedException">The optimizer has no CUDA kernel (see <see cref="UnsupportedReason"/>).</exception>
+    public float Step(Optimizer optimizer, float clipGradientNorm = 0f, float l1 = 0f, float l2 = 0f)
+    {
+        if (UnsupportedReason(optimizer) is string reason) throw new NotSupportedException(reason + ".");
+        Optimizer.CheckNonNegative(l1, nameof(l1));
+        Optimizer.CheckNonNegative(l2, nameof(l2));
+        uint blocks = (uint)Math.Clamp((_plan.ParameterCount + CudaModelPlan.ThreadsPerBlock - 1) / CudaModelPlan.ThreadsPerBlock, 1, CudaModelPlan.MaxBlocks);
+
+        float penalty = 0f;
+        if (l1 != 0f || l2 != 0f)
+        {
+            void** penaltyArgs = stackalloc void*[] { &l1, &l2 };
+            _device.Launch(_functions["modelgen_penalty"], CudaModelPlan.ReductionBlocks, CudaModelPlan.ThreadsPerBlock, penaltyArgs);
+            penalty = (float)SumOfPartials();
+        }
+        if (clipGradientNorm > 0f)
+        {
+            _device.Launch(_functions["modelgen_squared_norm"], CudaModelPlan.ReductionBlocks, CudaModelPlan.ThreadsPerBlock, null);
+            float norm = (float)Math.Sqrt(SumOfPartials());
+            if (norm > clipGradientNorm)
+            {
+                float factor = clipGradientNorm / (norm + 1e-6f);   // GradientClipping.ClipByGlobalNorm's formula
+                void** scaleArgs = stackalloc void*[] { &factor };
+                _device.Launch(_functions["modelgen_scale_gradients"], blocks, CudaModelPlan.ThreadsPerBlock, scaleArgs);
+            }
+        }
+
         if (!ReferenceEquals(_momentsOwner, optimizer))
         {
             // Optimizer state belongs to one optimizer instance, as on the CPU: a new one starts from zero moments.
             _device.Fill(_slots[CudaModelPlan.Moment1Slot], _plan.ParameterCount);
             _device.Fill(_slots[CudaModelPlan.Moment2Slot], _plan.ParameterCount);
+            if (optimizer is Adagrad { InitialAccumulatorValue: var initial } && initial != 0f)
+            {
+                void** startArgs = stackalloc void*[] { &initial };
+                _device.Launch(_functions["modelgen_adagrad_start"], blocks, CudaModelPlan.ThreadsPerBlock, startArgs);
+            }
             _momentsOwner = optimizer;
         }
         long step = optimizer.AdvanceStepCount();
         float lr = optimizer.LearningRate;
-        uint blocks = (uint)Math.Clamp((_plan.ParameterCount + CudaModelPlan.ThreadsPerBlock - 1) / CudaModelPlan.ThreadsPerBlock, 1, CudaModelPlan.MaxBlocks);
-        if (optimizer is Adam adam)
+        switch (optimizer)
         {
-            bool decoupled = adam is AdamW;
-            float b1 = adam.Beta1, b2 = adam.Beta2, eps = adam.Epsilon;
-            float c1 = 1f / (1f - MathF.Pow(b1, step)), c2 = 1f / (1f - MathF.Pow(b2, step));
-            float coupled = decoupled ? 0f : adam.WeightDecay, decay = decoupled ? 1f - lr * adam.WeightDecay : 1f;
-            void** args = stackalloc void*[] { &lr, &b1, &b2, &eps, &coupled, &decay, &c1, &c2 };
-            _device.Launch(_functions["modelgen_adam"], blocks, CudaModelPlan.ThreadsPerBlock, args);
+            case Adam adam:
+            {
+                bool decoupled = adam is AdamW;
+                float b1 = adam.Beta1, b2 = adam.Beta2, eps = adam.Epsilon;
+                float c1 = 1f / (1f - MathF.Pow(b1, step)), c2 = 1f / (1f - MathF.Pow(b2, step));
+                float coupled = decoupled ? 0f : adam.WeightDecay, decay = decoupled ? 1f - lr * adam.WeightDecay : 1f;
+                void** args = stackalloc void*[] { &lr, &b1, &b2, &eps, &coupled, &decay, &c1, &c2 };
+                _device.Launch(_functions["modelgen_adam"], blocks, CudaModelPlan.ThreadsPerBlock, args);
+                break;
+            }
+            case Sgd sgd:
+            {
+                float momentum = sgd.Momentum, decay = sgd.WeightDecay;
+                int nesterov = sgd.Nesterov ? 1 : 0;
+                void** args = stackalloc void*[] { &lr, &momentum, &nesterov, &decay };
+                _device.Launch(_functions["modelgen_sgd"], blocks, CudaModelPlan.ThreadsPerBlock, args);
+                break;
+            }
+            case RmsProp rms:
+            {
+                float alpha = rms.Alpha, eps = rms.Epsilon, decay = rms.WeightDecay, momentum = rms.Momentum;
+                int centered = rms.Centered ? 1 : 0;
+                void** args = stackalloc void*[] { &lr, &alpha, &eps, &decay, &momentum, &centered };
+                _device.Launch(_functions["modelgen_rmsprop"], blocks, CudaModelPlan.ThreadsPerBlock, args);
+                break;
+            }
+            case Adagrad adagrad:
+            {
+                float rate = lr / (1f + (step - 1) * adagrad.LearningRateDecay), eps = adagrad.Epsilon, decay = adagrad.WeightDecay;
+                void** args = stackalloc void*[] { &rate, &eps, &decay };
+                _device.Launch(_functions["modelgen_adagrad"], blocks, CudaModelPlan.ThreadsPerBlock, args);
+                break;
+            }
         }
-        else
-        {
-            var sgd = (Sgd)optimizer;
-            float momentum = sgd.Momentum, decay = sgd.WeightDecay;
-            int nesterov = sgd.Nesterov ? 1 : 0;
-            void** args = stackalloc void*[] { &lr, &momentum, &nesterov, &decay };
-            _device.Launch(_functions["modelgen_sgd"], blocks, CudaModelPlan.ThreadsPerBlock, args);
-        }
+        return penalty;
+    }
+
+    /// <summary>The reduction slot's partial sums, added in block order (the same result for any scheduling).</summary>
+    private double SumOfPartials()
+    {
+        _device.Download<float>(_partials, _slots[CudaModelPlan.ReductionSlot]);
+        double sum = 0;
+        foreach (float partial in _partials) sum += partial;
+        return sum;
     }
 
     /// <summary>Waits for all queued work (kernel faults surface here as <see cref="CudaException"/>).</summary>

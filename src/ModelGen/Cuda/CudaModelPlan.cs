@@ -61,7 +61,10 @@ public sealed class CudaModelPlan
     public const int ThreadsPerBlock = 256;
 
     /// <summary>Slots of the buffers every model has, in this order, before its own.</summary>
-    public const int InputSlot = 0, TargetsSlot = 1, ParametersSlot = 2, GradientsSlot = 3, StateSlot = 4, LossRowsSlot = 5, LossSlot = 6, Moment1Slot = 7, Moment2Slot = 8;
+    public const int InputSlot = 0, TargetsSlot = 1, ParametersSlot = 2, GradientsSlot = 3, StateSlot = 4, LossRowsSlot = 5, LossSlot = 6, Moment1Slot = 7, Moment2Slot = 8, ReductionSlot = 9;
+
+    /// <summary>Blocks of the penalty and gradient-norm kernels, one partial sum each in the reduction slot (mg::kReductionBlocks).</summary>
+    public const int ReductionBlocks = 256;
 
     private CudaModelPlan(string modelName, string source, string? unsupportedReason, int inputSize, int outputSize, int targetSize, int parameterCount, int stateCount,
         IReadOnlyList<CudaBuffer> buffers, int outputSlot, IReadOnlyList<CudaLaunch> inference, IReadOnlyList<CudaLaunch> training,

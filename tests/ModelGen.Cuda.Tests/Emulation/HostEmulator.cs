@@ -66,9 +66,9 @@ internal sealed unsafe class HostEmulator : IKernelBackend
         driver.Append("extern \"C\" void emulation_launch(int kernel, unsigned int grid, unsigned int threads, void** a)\n{\n    switch (kernel)\n    {\n");
         for (int k = 0; k < kernels.Count; k++)
         {
-            var parameters = Regex.Split(kernels[k].Parameters.Trim(), @",\s*");
+            var parameters = Regex.Split(kernels[k].Parameters.Trim(), @",\s*").Where(p => p.Length > 0).ToArray();
             var values = parameters.Select((p, i) => $"*({p.Substring(0, p.LastIndexOf(' ')).Trim()}*)a[{i}]");
-            driver.Append($"        case {k}: {{ auto run = std::bind({kernels[k].Name}, {string.Join(", ", values)}); emulation::launch(grid, threads, run); return; }}\n");
+            driver.Append($"        case {k}: {{ auto run = std::bind({string.Join(", ", values.Prepend(kernels[k].Name))}); emulation::launch(grid, threads, run); return; }}\n");
         }
         driver.Append("    }\n}\n\nextern \"C\" void* emulation_buffers() { return modelgen_buffers; }\nextern \"C\" long long emulation_buffers_size() { return sizeof modelgen_buffers; }\n");
 

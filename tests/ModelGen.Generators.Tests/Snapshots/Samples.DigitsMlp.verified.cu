@@ -18,6 +18,7 @@ enum : int
     loss,   // 1
     moment1,   // 17226
     moment2,   // 17226
+    reduction,   // 256
     Hidden,   // batch × 128
     HiddenPre,   // batch × 128
     HiddenGrad,   // batch × 128
@@ -162,4 +163,38 @@ extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_adam(float l
 extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_sgd(float lr, float momentum, int nesterov, float weight_decay)
 {
     mg::sgd_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment1), offset::ParameterCount, lr, momentum, nesterov, weight_decay);
+}
+
+// RMSProp: squares in moment2; the gradient mean (centered) or the momentum buffer in moment1.
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_rmsprop(float lr, float alpha, float epsilon, float weight_decay, float momentum, int centered)
+{
+    mg::rmsprop_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment2), centered ? buffer(slot::moment1) : nullptr,
+        momentum != 0.0f && !centered ? buffer(slot::moment1) : nullptr, offset::ParameterCount, lr, alpha, epsilon, weight_decay, momentum);
+}
+
+// Adagrad: squared-gradient sums in moment2, set to the initial accumulator value by modelgen_adagrad_start.
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad(float lr, float epsilon, float weight_decay)
+{
+    mg::adagrad_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment2), offset::ParameterCount, lr, epsilon, weight_decay);
+}
+
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad_start(float initial)
+{
+    mg::fill(buffer(slot::moment2), offset::ParameterCount, initial);
+}
+
+// Before the update, on mg::kReductionBlocks blocks: the L1/L2 penalty and the squared gradient norm, one partial sum per block.
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_penalty(float l1, float l2)
+{
+    mg::add_penalty(buffer(slot::parameters), buffer(slot::gradients), offset::ParameterCount, l1, l2, buffer(slot::reduction));
+}
+
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_squared_norm()
+{
+    mg::squared_norm(buffer(slot::gradients), offset::ParameterCount, buffer(slot::reduction));
+}
+
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_scale_gradients(float factor)
+{
+    mg::scale(buffer(slot::gradients), offset::ParameterCount, factor);
 }

@@ -36,6 +36,17 @@ public abstract class Optimizer
     /// <summary>Counts a step that ran elsewhere (the fused CUDA update) and returns its number, from 1.</summary>
     internal long AdvanceStepCount() => ++StepCount;
 
+    /// <summary>
+    /// Per-parameter state in the layout of the CUDA update kernels: the first moment (SGD's velocity, Adam's m)
+    /// and the second (Adam's v); null where the optimizer keeps none or has not stepped yet.
+    /// </summary>
+    internal virtual (float[]? First, float[]? Second) Moments => (null, null);
+
+    /// <summary>Allocates the <see cref="Moments"/> this optimizer keeps (zeroed) for <paramref name="length"/> parameters, so a GPU's can be copied in.</summary>
+    internal virtual void AllocateMoments(int length)
+    {
+    }
+
     /// <summary>The fused update; <paramref name="step"/> counts from 1.</summary>
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step);
 
@@ -85,6 +96,13 @@ public sealed class Sgd : Optimizer
     public bool Nesterov { get; }
     /// <summary>L2 penalty coefficient.</summary>
     public float WeightDecay { get; }
+
+    internal override (float[]? First, float[]? Second) Moments => (_velocity, null);
+
+    internal override void AllocateMoments(int length)
+    {
+        if (Momentum != 0f) State(ref _velocity, length);
+    }
 
     /// <inheritdoc/>
     protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
@@ -164,6 +182,14 @@ public class Adam : Optimizer
 
     /// <summary>True when weight decay is applied to the parameters directly (AdamW) instead of through the gradient.</summary>
     protected virtual bool DecoupledWeightDecay => false;
+
+    internal override (float[]? First, float[]? Second) Moments => (_m, _v);
+
+    internal override void AllocateMoments(int length)
+    {
+        State(ref _m, length);
+        State(ref _v, length);
+    }
 
     /// <inheritdoc/>
     protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)

@@ -105,6 +105,34 @@ public class EmulatedFitTests
         AssertClose("restored parameters", cpu.Parameters.ToArray(), gpu.Parameters.ToArray(), Parameters);
     }
 
+    [EmulatorFact]
+    public void ANonFiniteLoss_StopsLikeTheCpu_AndTheModelHoldsTheFailedStep()
+    {
+        // One row with a NaN feature: the step whose batch holds it gives a NaN loss on both devices, mid-epoch.
+        var rng = new Rng(8);
+        var x = new float[40 * 3];
+        var y = new float[40];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
+        for (int i = 0; i < y.Length; i++) y[i] = (float)rng.NextGaussian();
+        x[17 * 3 + 1] = float.NaN;
+        var data = Dataset.ForRegression(x, 3, y);
+        var cpu = new Linear(seed: 1);
+        var gpu = new Linear(seed: 1);
+        var cpuSgd = new Sgd(0.05f);
+        var gpuSgd = new Sgd(0.05f);
+        var cpuError = Assert.Throws<InvalidOperationException>(() => cpu.Fit(data, epochs: 2, batchSize: 16, optimizer: cpuSgd, seed: 2));
+        InvalidOperationException gpuError;
+        using (FitGpu.Use(Emulated()))
+            gpuError = Assert.Throws<InvalidOperationException>(() => gpu.Fit(data, epochs: 2, batchSize: 16, optimizer: gpuSgd, seed: 2, device: Device.Cuda()));
+
+        Assert.Equal(cpuError.Message, gpuError.Message);
+        Assert.Contains("became NaN in epoch 1", gpuError.Message);
+        Assert.Equal(cpuSgd.StepCount, gpuSgd.StepCount);
+        // The failed step's update reached the model, as on the CPU (not only the last finished epoch's parameters).
+        Assert.Equal(cpu.Parameters.ToArray().Select(float.IsNaN), gpu.Parameters.ToArray().Select(float.IsNaN));
+        Assert.Contains(gpu.Parameters.ToArray(), float.IsNaN);
+    }
+
     public static IEnumerable<object[]> UnsupportedOptions() => new[]
     {
         new object[] { "clipGradientNorm", new FitOptions(ClipGradientNorm: 1f) },

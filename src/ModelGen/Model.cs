@@ -322,7 +322,7 @@ public abstract partial class Model
                     }
                     step++;
                     if (!float.IsFinite(loss))
-                        throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch} (step starting at shuffled row {start}); lower the learning rate or clip gradients (clipGradientNorm).");
+                        throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch} (step starting at shuffled row {start}); lower the learning rate or clip gradients (clipGradientNorm{(gpu is null ? "" : ", on the CPU")}).");
                     lossSum += (double)loss * rows;
                 }
                 if (gpu is not null)

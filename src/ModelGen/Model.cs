@@ -429,7 +429,7 @@ public abstract partial class Model
         else
         {
             if (!availability.IsAvailable)
-                throw new InvalidOperationException($"{GetType().Name}.Fit cannot train on {device}: {availability.Message} Pass device: Device.Auto to fall back to the CPU, or Device.Cpu.");
+                throw new InvalidOperationException($"{GetType().Name}.Fit cannot train on {device}: {availability.Message.TrimEnd('.')}. Pass device: Device.Auto to fall back to the CPU, or Device.Cpu.");
             if (device.Ordinal >= availability.DeviceCount)
                 throw new InvalidOperationException($"{GetType().Name}.Fit cannot train on {device}: this machine has {availability.DeviceCount} CUDA GPU{(availability.DeviceCount == 1 ? "" : "s")} (ordinals from 0).");
             if (unsupported is not null)

@@ -9,7 +9,7 @@ using ModelGen.Compute;
 using ModelGen.Cuda;
 
 // Runs each benchmark model of MODELS.md on the GPU and on the CPU and compares them, then prints
-// MODELS.md JSON lines with "device": "cuda". Exit code 0 when every comparison passes, 1 when one
+// MODELS.md JSON lines with "device": "cuda", and checks Model.Fit(device: Device.Cuda()) against Fit on the CPU. Exit code 0 when every comparison passes, 1 when one
 // fails, 2 when this machine has no usable CUDA (driver, GPU or NVRTC).
 //   dotnet run -c Release --project samples/GpuCheck -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep] [--steps 30] [--repeats 5] [--threads 2] [--precision fp32|tf32|bf16] [--no-bench]
 // On a CUDA machine without .NET: tools/gpu/pack.sh samples/GpuCheck/GpuCheck.csproj here, then bash .gpu/run.sh GpuCheck.dll there.
@@ -38,6 +38,7 @@ foreach (string id in options.Models)
     if (!options.NoBench)
         foreach (var line in Measure(id, create(), batch, classes, options, compile)) Console.WriteLine(line);
 }
+allPassed &= CheckFit(options.Models[0]);
 Console.Error.WriteLine(allPassed ? "GpuCheck: every comparison passed." : "GpuCheck: some comparisons FAILED (see above).");
 return allPassed ? 0 : 1;
 
@@ -105,6 +106,28 @@ static bool Check(string id, Func<Model> create, int batch, int classes, Toleran
     ok &= Report(id, $"parameters after an Adam step ({keep.Length} of {parameters.Length} with |g| > 1e-3·max)",
         keep.Select(i => cpu.Parameters[i]).ToArray(), keep.Select(i => parameters[i]).ToArray(), tolerance.Parameters);
     return ok;
+}
+
+// Model.Fit(device: Device.Cuda()) against the same Fit on the CPU: a few epochs of Adam with a cosine schedule over
+// synthetic rows that leave a smaller last batch. Fit compiles without TF32 whatever --tf32 says. Per-epoch losses
+// must agree within atol 1e-3 + rtol 1e-2: looser than one step's tolerances, as rounding differences compound over
+// dozens of updates (on the host emulation of the kernels they stay within 1e-4 + 1e-3·|cpu|).
+static bool CheckFit(string id)
+{
+    const int epochs = 3;
+    var (cpu, batch, classes) = BenchmarkModels.Create(id);
+    var onGpu = BenchmarkModels.Create(id).Model;
+    int rows = 4 * batch + batch / 2;
+    var (inputs, labels) = Data(cpu, rows, classes, seed: 11);
+    var data = Dataset.ForSequenceClassification(inputs, cpu.InputSize, Array.ConvertAll(labels, l => (int)l), cpu.TargetSize, classes);
+    TrainingHistory Train(Model model, Device device) =>
+        model.Fit(data, epochs: epochs, batchSize: batch, optimizer: new Adam(1e-3f), seed: 3, schedule: new CosineDecay(epochs * 5), device: device);
+    var expected = Train(cpu, Device.Cpu).Select(e => e.TrainLoss).ToArray();
+    var clock = Stopwatch.StartNew();
+    var actual = Train(onGpu, Device.Cuda()).Select(e => e.TrainLoss).ToArray();
+    Console.Error.WriteLine($"{id}: Fit on the GPU, {epochs} epochs of {rows} rows in batches of {batch}: {clock.Elapsed.TotalSeconds:F2} s " +
+        $"(losses cpu {string.Join(", ", expected.Select(l => l.ToString("G6", CultureInfo.InvariantCulture)))}; gpu {string.Join(", ", actual.Select(l => l.ToString("G6", CultureInfo.InvariantCulture)))})");
+    return Report(id, $"Fit(device: Device.Cuda()) per-epoch losses ({epochs} epochs)", expected, actual, (1e-3, 1e-2));
 }
 
 static bool Report(string id, string what, float[] expected, float[] actual, (double Atol, double Rtol) tolerance)

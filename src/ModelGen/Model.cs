@@ -239,11 +239,24 @@ public abstract partial class Model
     /// <param name="earlyStopping">Stops when the validation figure stops improving, optionally restoring the best parameters.</param>
     /// <param name="l1">L1 penalty λ₁ (see <see cref="TrainStep"/>); included in the reported training loss, not in the validation loss.</param>
     /// <param name="l2">L2 penalty λ₂, adding ½·λ₂·Σp² to the loss (see <see cref="TrainStep"/>); biases are penalised too.</param>
+    /// <param name="device">
+    /// Where the optimizer steps run. Null or <see cref="Device.Cpu"/>: the CPU. <see cref="Device.Cuda(int)"/>: that GPU,
+    /// through a <see cref="Cuda.CudaGraph"/> for <paramref name="batchSize"/> holding the parameters, BatchNorm state and
+    /// optimizer moments; the model receives them after every epoch (validation, <paramref name="onEpoch"/> and early
+    /// stopping run on the CPU as usual) and when Fit ends. The GPU takes <see cref="Sgd"/>, <see cref="Adam"/>,
+    /// <see cref="AdamW"/>, <see cref="RmsProp"/> (not centered and with momentum at once) and <see cref="Adagrad"/>, with
+    /// <paramref name="clipGradientNorm"/>, <paramref name="l1"/> and <paramref name="l2"/>, but not
+    /// <paramref name="accumulationSteps"/> &gt; 1; it sums in another order, so losses agree with the CPU's to float32
+    /// rounding, not bit for bit (and dropout draws other masks). <see cref="Device.Auto"/>: the GPU when CUDA is present and
+    /// can do what was asked, else the CPU with one message saying why (see <see cref="Device.Resolve(Action{string})"/>).
+    /// </param>
     /// <returns>Per-epoch losses and validation metrics, and where early stopping ended.</returns>
+    /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
+    /// <exception cref="InvalidOperationException">An explicit CUDA device on a machine without CUDA (the message says what is missing); or the training loss became NaN or infinite.</exception>
     public TrainingHistory Fit(Dataset train, Dataset? validation = null, int epochs = 10, int batchSize = 32,
         Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
         LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
-        float l1 = 0f, float l2 = 0f)
+        float l1 = 0f, float l2 = 0f, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         CheckData(train, nameof(train));
@@ -267,8 +280,11 @@ public abstract partial class Model
         int batch = Math.Min(batchSize, train.Count);
         int group = (int)Math.Min((long)batch * accumulationSteps, train.Count);
         CheckBatchStatistics(train.Count, batch, group);
+        // Everything is checked before training starts: an unsupported GPU option fails (or falls back) with the model untouched.
+        using var gpu = OpenTrainingGpu(device, batch, optimizer, accumulationSteps);
         EnsureStaging(batch);
-        GraphFor(batch).SetRandomSeed(seed);
+        if (gpu is null) GraphFor(batch).SetRandomSeed(seed);
+        else gpu.SetRandomSeed(seed);
         var order = new int[train.Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         var rng = new Rng(seed, stream: 0x5EED);
@@ -281,6 +297,8 @@ public abstract partial class Model
         float best = float.NaN;
         int wait = 0;
         _accumulatedCount = 0;
+        bool hostIsCurrent = true;   // false while the GPU holds parameters the model has not received yet
+        bool completed = false;
 
         try
         {
@@ -294,26 +312,25 @@ public abstract partial class Model
                     int rows = Math.Min(group, order.Length - start);
                     if (schedule is not null) optimizer.LearningRate = schedule.Rate(step, baseRate);
                     float loss;
-                    if (accumulationSteps == 1)
+                    if (gpu is not null)
                     {
-                        Gather(train, order.AsSpan(start, rows));
-                        loss = TrainStep(_batchInputs, _batchTargets, rows, optimizer, clipGradientNorm, l1, l2);
+                        loss = GpuStep(gpu, train, order.AsSpan(start, rows), optimizer, clipGradientNorm, l1, l2);
+                        hostIsCurrent = false;
                     }
                     else
                     {
-                        double groupLoss = 0;
-                        for (int offset = 0; offset < rows; offset += batch)
-                        {
-                            int n = Math.Min(batch, rows - offset);
-                            Gather(train, order.AsSpan(start + offset, n));
-                            groupLoss += (double)AccumulateGradients(_batchInputs, _batchTargets, n, (float)n / rows) * n;
-                        }
-                        loss = (float)(groupLoss / rows) + ApplyAccumulatedGradients(optimizer, clipGradientNorm, l1, l2);
+                        loss = CpuStep(train, order.AsSpan(start, rows), batch, accumulationSteps, optimizer, clipGradientNorm, l1, l2);
                     }
                     step++;
                     if (!float.IsFinite(loss))
                         throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch} (step starting at shuffled row {start}); lower the learning rate or clip gradients (clipGradientNorm).");
                     lossSum += (double)loss * rows;
+                }
+                if (gpu is not null)
+                {
+                    // The model holds each epoch's result: validation, onEpoch and early stopping's copies read it on the host.
+                    CopyFromGpu(gpu);
+                    hostIsCurrent = true;
                 }
                 Evaluation? valid = validation is null ? null : Evaluate(validation);
                 var result = new EpochResult(epoch, (float)(lossSum / train.Count), valid?.Loss, valid?.Accuracy, clock.Elapsed)
@@ -350,13 +367,122 @@ public abstract partial class Model
                 }
                 history.RestoredBestWeights = true;
             }
+            completed = true;
         }
         finally
         {
             if (schedule is not null) optimizer.LearningRate = baseRate;
             _accumulatedCount = 0;
+            if (gpu is not null) FinishOnGpu(gpu, optimizer, copyParameters: !hostIsCurrent, failed: !completed);
         }
         return history;
+    }
+
+    /// <summary>One optimizer step of <see cref="Fit"/> on the CPU over the given shuffled rows (micro-batches of <paramref name="batch"/> when accumulating); returns the loss.</summary>
+    private float CpuStep(Dataset train, ReadOnlySpan<int> rows, int batch, int accumulationSteps, Optimizer optimizer, float clipGradientNorm, float l1, float l2)
+    {
+        if (accumulationSteps == 1)
+        {
+            Gather(train, rows);
+            return TrainStep(_batchInputs, _batchTargets, rows.Length, optimizer, clipGradientNorm, l1, l2);
+        }
+        double groupLoss = 0;
+        for (int offset = 0; offset < rows.Length; offset += batch)
+        {
+            int n = Math.Min(batch, rows.Length - offset);
+            Gather(train, rows.Slice(offset, n));
+            groupLoss += (double)AccumulateGradients(_batchInputs, _batchTargets, n, (float)n / rows.Length) * n;
+        }
+        return (float)(groupLoss / rows.Length) + ApplyAccumulatedGradients(optimizer, clipGradientNorm, l1, l2);
+    }
+
+    /// <summary>One optimizer step of <see cref="Fit"/> on the GPU over the given shuffled rows; returns the loss with the penalty, as on the CPU.</summary>
+    private float GpuStep(Cuda.CudaGraph gpu, Dataset train, ReadOnlySpan<int> rows, Optimizer optimizer, float clipGradientNorm, float l1, float l2)
+    {
+        Gather(train, rows);
+        float loss = gpu.TrainStep(_batchInputs, _batchTargets, rows.Length);
+        return loss + gpu.Step(optimizer, clipGradientNorm, l1, l2);
+    }
+
+    /// <summary>
+    /// The GPU graph <see cref="Fit"/> trains on, holding this model's parameters, state and the optimizer's moments;
+    /// null for the CPU. <see cref="Device.Auto"/> takes the CPU, with one message, when CUDA is missing or cannot do
+    /// what was asked; an explicit CUDA device throws instead.
+    /// </summary>
+    private Cuda.CudaGraph? OpenTrainingGpu(Device? device, int batch, Optimizer optimizer, int accumulationSteps)
+    {
+        if (device is null || device.Kind == DeviceKind.Cpu) return null;
+        var fitGpu = Cuda.FitGpu.Current;
+        var availability = fitGpu.Availability();
+        var plan = GetCudaPlan();
+        string? unsupported = GpuUnsupportedReason(plan, optimizer, accumulationSteps);
+        if (device.Kind == DeviceKind.Auto)
+        {
+            device = device.Resolve(availability, fitGpu.Report);
+            if (device.Kind == DeviceKind.Cpu) return null;
+            if (unsupported is not null)
+            {
+                Device.ReportCpuFallback($"{GetType().Name}.Fit {unsupported}.", fitGpu.Report);
+                return null;
+            }
+        }
+        else
+        {
+            if (!availability.IsAvailable)
+                throw new InvalidOperationException($"{GetType().Name}.Fit cannot train on {device}: {availability.Message.TrimEnd('.')}. Pass device: Device.Auto to fall back to the CPU, or Device.Cpu.");
+            if (device.Ordinal >= availability.DeviceCount)
+                throw new InvalidOperationException($"{GetType().Name}.Fit cannot train on {device}: this machine has {availability.DeviceCount} CUDA GPU{(availability.DeviceCount == 1 ? "" : "s")} (ordinals from 0).");
+            if (unsupported is not null)
+                throw new NotSupportedException($"{GetType().Name}.Fit cannot train on {device}: it {unsupported}. Or train on the CPU (device: Device.Cpu or Device.Auto).");
+        }
+        var gpu = fitGpu.CreateGraph(plan!, batch, device.Ordinal);
+        try
+        {
+            gpu.CopyFrom(this);
+            gpu.ContinueOptimizer(optimizer);
+            return gpu;
+        }
+        catch
+        {
+            gpu.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// What keeps <see cref="Fit"/> off the GPU, phrased to follow "Fit" with what to do instead; null when it can train there.
+    /// </summary>
+    private string? GpuUnsupportedReason(Cuda.CudaModelPlan? plan, Optimizer optimizer, int accumulationSteps)
+    {
+        if (plan is null) return "has no CUDA plan (the model was built without one)";
+        if (!plan.IsSupported) return $"has no CUDA kernels for this model ({plan.UnsupportedReason})";
+        if (Cuda.CudaGraph.UnsupportedReason(optimizer) is string reason) return $"cannot step {optimizer.GetType().Name} on the GPU: {reason}";
+        if (accumulationSteps > 1) return "accumulates gradients (accumulationSteps > 1) only on the CPU; on the GPU pass a batchSize of accumulationSteps × batchSize instead";
+        return null;
+    }
+
+    /// <summary>Gives the model the GPU's parameters, state and gradients.</summary>
+    private void CopyFromGpu(Cuda.CudaGraph gpu)
+    {
+        gpu.CopyTo(this);
+        gpu.DownloadGradients(_gradients);
+    }
+
+    /// <summary>
+    /// End of a GPU <see cref="Fit"/>: the model receives the parameters of the last step when it has not yet (a step threw),
+    /// and the optimizer its moments, so it continues from them. After a failure the device may be what failed:
+    /// then the model keeps the last finished epoch and the original exception is the one reported.
+    /// </summary>
+    private void FinishOnGpu(Cuda.CudaGraph gpu, Optimizer optimizer, bool copyParameters, bool failed)
+    {
+        try
+        {
+            if (copyParameters) CopyFromGpu(gpu);
+            gpu.ReturnOptimizer(optimizer);
+        }
+        catch (Exception) when (failed)
+        {
+        }
     }
 
     /// <summary>

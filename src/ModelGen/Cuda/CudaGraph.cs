@@ -79,9 +79,15 @@ public sealed unsafe class CudaGraph : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         var plan = model.GetCudaPlan() ?? throw new NotSupportedException($"{model.GetType().Name} was built without a CUDA plan.");
         var graph = new CudaGraph(plan, maxBatch, deviceOrdinal, options, cache);
-        graph.UploadParameters(model.Parameters);
-        if (plan.StateCount > 0) graph.UploadState(model.State);
+        graph.CopyFrom(model);
         return graph;
+    }
+
+    /// <summary>Copies <paramref name="model"/>'s parameters and state to the GPU.</summary>
+    internal void CopyFrom(Model model)
+    {
+        UploadParameters(model.Parameters);
+        if (_plan.StateCount > 0) UploadState(model.State);
     }
 
     /// <summary>Copies the GPU's parameters and state back into <paramref name="model"/>.</summary>
@@ -234,11 +240,7 @@ public sealed unsafe class CudaGraph : IDisposable
             // Optimizer state belongs to one optimizer instance, as on the CPU: a new one starts from zero moments.
             _device.Fill(_slots[CudaModelPlan.Moment1Slot], _plan.ParameterCount);
             _device.Fill(_slots[CudaModelPlan.Moment2Slot], _plan.ParameterCount);
-            if (optimizer is Adagrad { InitialAccumulatorValue: var initial } && initial != 0f)
-            {
-                void** startArgs = stackalloc void*[] { &initial };
-                _device.Launch(_functions["modelgen_adagrad_start"], blocks, CudaModelPlan.ThreadsPerBlock, startArgs);
-            }
+            StartAdagradSums(optimizer);
             _momentsOwner = optimizer;
         }
         long step = optimizer.AdvanceStepCount();
@@ -289,6 +291,44 @@ public sealed unsafe class CudaGraph : IDisposable
         double sum = 0;
         foreach (float partial in _partials) sum += partial;
         return sum;
+    }
+
+    /// <summary>
+    /// Makes <see cref="Step"/> continue <paramref name="optimizer"/> from the moments it holds on the host (zeros where it
+    /// has none), so training begun on the CPU or in an earlier graph goes on as it would there.
+    /// </summary>
+    internal void ContinueOptimizer(Optimizer optimizer)
+    {
+        var (first, second) = optimizer.Moments;
+        UploadMoment(CudaModelPlan.Moment1Slot, first);
+        UploadMoment(CudaModelPlan.Moment2Slot, second);
+        if (second is null) StartAdagradSums(optimizer);
+        _momentsOwner = optimizer;
+    }
+
+    /// <summary>Adagrad's sums start at its initial accumulator value, not zero.</summary>
+    private void StartAdagradSums(Optimizer optimizer)
+    {
+        if (optimizer is not Adagrad { InitialAccumulatorValue: var initial } || initial == 0f) return;
+        uint blocks = (uint)Math.Clamp((_plan.ParameterCount + CudaModelPlan.ThreadsPerBlock - 1) / CudaModelPlan.ThreadsPerBlock, 1, CudaModelPlan.MaxBlocks);
+        void** args = stackalloc void*[] { &initial };
+        _device.Launch(_functions["modelgen_adagrad_start"], blocks, CudaModelPlan.ThreadsPerBlock, args);
+    }
+
+    /// <summary>Copies the GPU's moments of <paramref name="optimizer"/> into its host state, so its next step, on either device, continues from them.</summary>
+    internal void ReturnOptimizer(Optimizer optimizer)
+    {
+        if (!ReferenceEquals(_momentsOwner, optimizer)) return;
+        optimizer.AllocateMoments(_plan.ParameterCount);
+        var (first, second) = optimizer.Moments;
+        if (first is not null) _device.Download<float>(first, _slots[CudaModelPlan.Moment1Slot]);
+        if (second is not null) _device.Download<float>(second, _slots[CudaModelPlan.Moment2Slot]);
+    }
+
+    private void UploadMoment(int slot, float[]? moment)
+    {
+        if (moment is not null && moment.Length == _plan.ParameterCount) _device.Upload<float>(_slots[slot], moment);
+        else _device.Fill(_slots[slot], _plan.ParameterCount);
     }
 
     /// <summary>Waits for all queued work (kernel faults surface here as <see cref="CudaException"/>).</summary>

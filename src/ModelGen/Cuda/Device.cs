@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Threading;
 
@@ -23,12 +24,12 @@ public enum DeviceKind
 public sealed record Device(DeviceKind Kind, int Ordinal = 0)
 {
     private static readonly Lazy<CudaAvailability> Probe = new(CudaAvailability.Detect, LazyThreadSafetyMode.ExecutionAndPublication);
-    private static int _reported;
+    private static readonly ConcurrentDictionary<string, byte> Reported = new();
 
     /// <summary>The CPU.</summary>
     public static Device Cpu { get; } = new(DeviceKind.Cpu);
 
-    /// <summary>CUDA when available, otherwise the CPU (see <see cref="Resolve"/>).</summary>
+    /// <summary>CUDA when available, otherwise the CPU (see <see cref="Resolve(Action{string})"/>).</summary>
     public static Device Auto { get; } = new(DeviceKind.Auto);
 
     /// <summary>The CUDA GPU with the given ordinal.</summary>
@@ -47,15 +48,26 @@ public sealed record Device(DeviceKind Kind, int Ordinal = 0)
     /// given (once per call), else to standard error once per process. Explicit devices are returned
     /// as they are (an unavailable CUDA device fails later, when used, with the same reason).
     /// </summary>
-    public Device Resolve(Action<string>? report = null)
+    public Device Resolve(Action<string>? report = null) => Resolve(CudaAvailability, report);
+
+    /// <summary><see cref="Resolve(Action{string})"/> against <paramref name="availability"/> (the probe's, or the tests' emulated GPU).</summary>
+    internal Device Resolve(CudaAvailability availability, Action<string>? report)
     {
         if (Kind != DeviceKind.Auto) return this;
-        var availability = CudaAvailability;
         if (availability.IsAvailable) return Cuda(0);
-        string message = "ModelGen: Device.Auto is using the CPU: " + availability.Message;
-        if (report is not null) report(message);
-        else if (Interlocked.Exchange(ref _reported, 1) == 0) Console.Error.WriteLine(message);
+        ReportCpuFallback(availability.Message, report);
         return Cpu;
+    }
+
+    /// <summary>
+    /// Says why <see cref="Auto"/> is using the CPU: to <paramref name="report"/> when given, else to standard
+    /// error, once per process for each reason (a training loop calling Fit repeatedly prints it once).
+    /// </summary>
+    internal static void ReportCpuFallback(string reason, Action<string>? report)
+    {
+        string message = "ModelGen: Device.Auto is using the CPU: " + reason;
+        if (report is not null) report(message);
+        else if (Reported.TryAdd(message, 0)) Console.Error.WriteLine(message);
     }
 
     /// <inheritdoc/>

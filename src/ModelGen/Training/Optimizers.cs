@@ -36,6 +36,17 @@ public abstract class Optimizer
     /// <summary>Counts a step that ran elsewhere (the fused CUDA update) and returns its number, from 1.</summary>
     internal long AdvanceStepCount() => ++StepCount;
 
+    /// <summary>
+    /// Per-parameter state in the layout of the CUDA update kernels: the first moment (SGD's velocity, Adam's m)
+    /// and the second (Adam's v); null where the optimizer keeps none or has not stepped yet.
+    /// </summary>
+    internal virtual (float[]? First, float[]? Second) Moments => (null, null);
+
+    /// <summary>Allocates the <see cref="Moments"/> this optimizer keeps (zeroed) for <paramref name="length"/> parameters, so a GPU's can be copied in.</summary>
+    internal virtual void AllocateMoments(int length)
+    {
+    }
+
     /// <summary>The fused update; <paramref name="step"/> counts from 1.</summary>
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step);
 
@@ -85,6 +96,13 @@ public sealed class Sgd : Optimizer
     public bool Nesterov { get; }
     /// <summary>L2 penalty coefficient.</summary>
     public float WeightDecay { get; }
+
+    internal override (float[]? First, float[]? Second) Moments => (_velocity, null);
+
+    internal override void AllocateMoments(int length)
+    {
+        if (Momentum != 0f) State(ref _velocity, length);
+    }
 
     /// <inheritdoc/>
     protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
@@ -164,6 +182,14 @@ public class Adam : Optimizer
 
     /// <summary>True when weight decay is applied to the parameters directly (AdamW) instead of through the gradient.</summary>
     protected virtual bool DecoupledWeightDecay => false;
+
+    internal override (float[]? First, float[]? Second) Moments => (_m, _v);
+
+    internal override void AllocateMoments(int length)
+    {
+        State(ref _m, length);
+        State(ref _v, length);
+    }
 
     /// <inheritdoc/>
     protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
@@ -262,6 +288,16 @@ public sealed class RmsProp : Optimizer
     public float Momentum { get; }
     /// <summary>Whether the gradient mean is subtracted from the second moment.</summary>
     public bool Centered { get; }
+
+    // The CUDA kernel's layout: squares in the second moment, the mean (centered) or the momentum buffer in the first.
+    internal override (float[]? First, float[]? Second) Moments => (Centered ? _mean : Momentum > 0 ? _buffer : null, _square);
+
+    internal override void AllocateMoments(int length)
+    {
+        State(ref _square, length);
+        if (Centered) State(ref _mean, length);
+        if (Momentum > 0) State(ref _buffer, length);
+    }
 
     /// <inheritdoc/>
     protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
@@ -366,6 +402,18 @@ public sealed class Adagrad : Optimizer
     public float InitialAccumulatorValue { get; }
     /// <summary>Added to the denominator.</summary>
     public float Epsilon { get; }
+
+    // The CUDA kernel's layout: the squared-gradient sums in the second moment.
+    internal override (float[]? First, float[]? Second) Moments => (null, _sum);
+
+    internal override void AllocateMoments(int length)
+    {
+        if (_sum is null || _sum.Length != length)
+        {
+            _sum = new float[length];
+            Array.Fill(_sum, InitialAccumulatorValue);
+        }
+    }
 
     /// <inheritdoc/>
     protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)

@@ -240,7 +240,7 @@ public abstract partial class Model
     /// <param name="l1">L1 penalty λ₁ (see <see cref="TrainStep"/>); included in the reported training loss, not in the validation loss.</param>
     /// <param name="l2">L2 penalty λ₂, adding ½·λ₂·Σp² to the loss (see <see cref="TrainStep"/>); biases are penalised too.</param>
     /// <param name="device">
-    /// Where the optimizer steps run. Null or <see cref="Device.Cpu"/>: the CPU. <see cref="Device.Cuda(int)"/>: that GPU,
+    /// Where the optimizer steps run. Null or <see cref="Device.Cpu"/>: the CPU. <see cref="Device.Cuda(int, Cuda.MatMulPrecision)"/>: that GPU (GEMMs in its <see cref="Device.MatMul"/> precision),
     /// through a <see cref="Cuda.CudaGraph"/> for <paramref name="batchSize"/> holding the parameters, BatchNorm state and
     /// optimizer moments; the model receives them after every epoch (validation, <paramref name="onEpoch"/> and early
     /// stopping run on the CPU as usual) and when Fit ends. The GPU takes <see cref="Sgd"/>, <see cref="Adam"/>,
@@ -435,7 +435,7 @@ public abstract partial class Model
             if (unsupported is not null)
                 throw new NotSupportedException($"{GetType().Name}.Fit cannot train on {device}: it {unsupported}. Or train on the CPU (device: Device.Cpu or Device.Auto).");
         }
-        var gpu = fitGpu.CreateGraph(plan!, batch, device.Ordinal);
+        var gpu = fitGpu.CreateGraph(plan!, batch, device);
         try
         {
             gpu.CopyFrom(this);

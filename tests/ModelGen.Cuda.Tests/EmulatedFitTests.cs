@@ -22,7 +22,7 @@ public class EmulatedFitTests
 
     private static FitGpu Emulated(List<string>? messages = null) => new(
         () => new CudaAvailability(true, "host emulation of the CUDA kernels", 1),
-        (plan, maxBatch, ordinal) => new CudaGraph(plan, maxBatch, () => HostEmulator.Create(plan)),
+        (plan, maxBatch, device) => new CudaGraph(plan, maxBatch, () => HostEmulator.Create(plan, new CudaCompileOptions(device.MatMul))),
         messages is null ? null : messages.Add);
 
     [EmulatorFact]
@@ -131,6 +131,29 @@ public class EmulatedFitTests
         // The failed step's update reached the model, as on the CPU (not only the last finished epoch's parameters).
         Assert.Equal(cpu.Parameters.ToArray().Select(float.IsNaN), gpu.Parameters.ToArray().Select(float.IsNaN));
         Assert.Contains(gpu.Parameters.ToArray(), float.IsNaN);
+    }
+
+    [EmulatorFact]
+    public void TheDevicesGemmPrecision_ReachesTheKernels()
+    {
+        // BF16 tensor cores (emulated): the same training within reduced-precision tolerances, and not float32's numbers.
+        var data = Gaussian(rows: 40, features: 5, classes: 3, seed: 2);
+        var cpu = new Blobs(seed: 5);
+        var fp32 = new Blobs(seed: 5);
+        var bf16 = new Blobs(seed: 5);
+        var cpuHistory = cpu.Fit(data, epochs: 2, batchSize: 16, optimizer: new Sgd(0.1f), seed: 1);
+        TrainingHistory fp32History, bf16History;
+        using (FitGpu.Use(Emulated()))
+        {
+            fp32History = fp32.Fit(data, epochs: 2, batchSize: 16, optimizer: new Sgd(0.1f), seed: 1, device: Device.Cuda());
+            bf16History = bf16.Fit(data, epochs: 2, batchSize: 16, optimizer: new Sgd(0.1f), seed: 1, device: Device.Cuda(matMul: MatMulPrecision.BF16));
+        }
+        AssertClose("float32 per-epoch loss", cpuHistory.Select(e => e.TrainLoss).ToArray(), fp32History.Select(e => e.TrainLoss).ToArray(), Losses);
+        AssertClose("BF16 per-epoch loss", cpuHistory.Select(e => e.TrainLoss).ToArray(), bf16History.Select(e => e.TrainLoss).ToArray(), EmulatedGraphTests.ReducedOutputs(MatMulPrecision.BF16));
+        double fp32Gap = fp32.Parameters.ToArray().Zip(cpu.Parameters.ToArray(), (a, b) => Math.Abs(a - b)).Max();
+        double bf16Gap = bf16.Parameters.ToArray().Zip(cpu.Parameters.ToArray(), (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(bf16Gap > 10 * fp32Gap, $"BF16 parameters should be further from the CPU's than float32's ({bf16Gap:G3} vs {fp32Gap:G3})");
+        Assert.Equal("cuda:0 (BF16)", Device.Cuda(matMul: MatMulPrecision.BF16).ToString());
     }
 
     public static TheoryData<string> RulesWithPenaltiesAndClipping() => new() { "rmsprop", "adagrad" };

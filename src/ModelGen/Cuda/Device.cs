@@ -17,11 +17,18 @@ public enum DeviceKind
 }
 
 /// <summary>
-/// A device choice. <see cref="Cpu"/> and <see cref="Cuda(int)"/> are explicit; <see cref="Auto"/>
+/// A device choice. <see cref="Cpu"/> and <see cref="Cuda(int, Cuda.MatMulPrecision)"/> are explicit; <see cref="Auto"/>
 /// becomes CUDA device 0 when the probe finds a driver, a GPU and NVRTC, else the CPU with one
 /// message that says what was missing. Probing never throws, so a machine without CUDA loses nothing.
 /// </summary>
-public sealed record Device(DeviceKind Kind, int Ordinal = 0)
+/// <param name="Kind">CPU, CUDA or Auto.</param>
+/// <param name="Ordinal">The GPU's ordinal (CUDA).</param>
+/// <param name="MatMul">How GEMM products are computed on a GPU (float32, or TF32/BF16 tensor cores); ignored on the CPU.</param>
+/// <example><code>
+/// model.Fit(train, epochs: 10, device: Device.Cuda(matMul: MatMulPrecision.BF16));
+/// model.Fit(train, epochs: 10, device: Device.Auto with { MatMul = MatMulPrecision.TF32 });
+/// </code></example>
+public sealed record Device(DeviceKind Kind, int Ordinal = 0, Cuda.MatMulPrecision MatMul = Cuda.MatMulPrecision.Float32)
 {
     private static readonly Lazy<CudaAvailability> Probe = new(CudaAvailability.Detect, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly ConcurrentDictionary<string, byte> Reported = new();
@@ -32,18 +39,18 @@ public sealed record Device(DeviceKind Kind, int Ordinal = 0)
     /// <summary>CUDA when available, otherwise the CPU (see <see cref="Resolve(Action{string})"/>).</summary>
     public static Device Auto { get; } = new(DeviceKind.Auto);
 
-    /// <summary>The CUDA GPU with the given ordinal.</summary>
-    public static Device Cuda(int ordinal = 0)
+    /// <summary>The CUDA GPU with the given ordinal, computing GEMM products in <paramref name="matMul"/>.</summary>
+    public static Device Cuda(int ordinal = 0, Cuda.MatMulPrecision matMul = ModelGen.Cuda.MatMulPrecision.Float32)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(ordinal);
-        return new Device(DeviceKind.Cuda, ordinal);
+        return new Device(DeviceKind.Cuda, ordinal, matMul);
     }
 
     /// <summary>What the CUDA probe found on this machine (run once per process, never throws).</summary>
     public static CudaAvailability CudaAvailability => Probe.Value;
 
     /// <summary>
-    /// The concrete device: <see cref="Auto"/> becomes <see cref="Cuda(int)"/> 0 or <see cref="Cpu"/>.
+    /// The concrete device: <see cref="Auto"/> becomes <see cref="Cuda(int, Cuda.MatMulPrecision)"/> 0 (with its precision) or <see cref="Cpu"/>.
     /// When Auto falls back to the CPU, the reason is reported once: to <paramref name="report"/> when
     /// given (once per call), else to standard error once per process. Explicit devices are returned
     /// as they are (an unavailable CUDA device fails later, when used, with the same reason).
@@ -54,7 +61,7 @@ public sealed record Device(DeviceKind Kind, int Ordinal = 0)
     internal Device Resolve(CudaAvailability availability, Action<string>? report)
     {
         if (Kind != DeviceKind.Auto) return this;
-        if (availability.IsAvailable) return Cuda(0);
+        if (availability.IsAvailable) return Cuda(0, MatMul);
         ReportCpuFallback(availability.Message, report);
         return Cpu;
     }
@@ -73,7 +80,7 @@ public sealed record Device(DeviceKind Kind, int Ordinal = 0)
     /// <inheritdoc/>
     public override string ToString() => Kind switch
     {
-        DeviceKind.Cuda => $"cuda:{Ordinal}",
+        DeviceKind.Cuda => MatMul == ModelGen.Cuda.MatMulPrecision.Float32 ? $"cuda:{Ordinal}" : $"cuda:{Ordinal} ({MatMul})",
         DeviceKind.Auto => "auto",
         _ => "cpu",
     };

@@ -151,6 +151,24 @@ public class EmulatedGraphTests
         AssertClose($"{rule}: parameters after {steps} steps", keep.Select(i => cpu.Parameters[i]).ToArray(), keep.Select(i => parameters[i]).ToArray(), Parameters);
     }
 
+    [EmulatorFact]
+    public void ATrainingStep_AllocatesNothing()
+    {
+        // The host side of a GPU step (uploads, launches, loss read-back, the update with penalty and clipping) is allocation-free.
+        const int batch = 5;
+        var plan = GeneratedModels.Plan("Bench.DigitsMlp");
+        var model = GeneratedModels.Create("Bench.DigitsMlp", seed: 3);
+        using var gpu = new CudaGraph(plan, batch, () => HostEmulator.Create(plan));
+        gpu.UploadParameters(model.Parameters);
+        var (x, y) = Data(model, batch, seed: 1);
+        var adam = new Adam(1e-3f);
+        void Step() { gpu.TrainStep(x, y, batch); gpu.Step(adam, clipGradientNorm: 1f, l2: 1e-4f); }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void UnsupportedUpdateRules_SayWhy()
     {

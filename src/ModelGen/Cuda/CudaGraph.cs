@@ -175,7 +175,12 @@ public sealed unsafe class CudaGraph : IDisposable
         UploadBatch(input, targets, batch);
         Run(_plan.TrainingForward, batch, training: true);
         Run(_plan.Loss, batch, training: true);
-        foreach (int slot in _plan.ClearBeforeBackward) _device.Fill(_slots[slot], _plan.Buffers[slot].Elements(MaxBatch));
+        // Indexed loops: a foreach over the plan's IReadOnlyList would allocate an enumerator every step.
+        for (int i = 0; i < _plan.ClearBeforeBackward.Count; i++)
+        {
+            int slot = _plan.ClearBeforeBackward[i];
+            _device.Fill(_slots[slot], _plan.Buffers[slot].Elements(MaxBatch));
+        }
         Run(_plan.Backward, batch, training: true);
         return ReadLoss();
     }
@@ -348,8 +353,9 @@ public sealed unsafe class CudaGraph : IDisposable
         int trainingFlag = training ? 1 : 0;
         ulong seed = 0;
         void** args = stackalloc void*[] { &batch, &trainingFlag, &seed };
-        foreach (var launch in launches)
+        for (int i = 0; i < launches.Count; i++)
         {
+            var launch = launches[i];
             // Each launch gets its own seed, so two dropout layers (or two steps) never share a mask.
             seed = (ulong)_seed * 0x9E3779B97F4A7C15UL + (ulong)_launchCounter++;
             _device.Launch(_functions[launch.Kernel], launch.Blocks(batch), CudaModelPlan.ThreadsPerBlock, args);

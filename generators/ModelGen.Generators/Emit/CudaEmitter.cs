@@ -899,13 +899,6 @@ internal static class CudaEmitter
 
         // ---- Conv1d and GroupNorm -------------------------------------------------------------------
 
-        /// <summary>Conv1d's left and right zero padding: 'same' splits the dilated span with the odd zero at the end, as the CPU (PyTorch).</summary>
-        private static (int Left, int Right) Conv1dPadding(SpatialSpec s)
-        {
-            int span = s.Dilation * (s.Kernel - 1);
-            return s.Same ? (span / 2, span - span / 2) : (s.Padding, s.Padding);
-        }
-
         private static string Conv1dTitle(LayerSpec layer) => $"Conv1d({Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}{ActText(layer)})";
 
         private void AddConv1dForward(int n)
@@ -914,7 +907,7 @@ internal static class CudaEmitter
             var layer = _spec.Layers[node.Layer];
             var input = _plan.Nodes[node.A].Shape;
             var s = layer.Spatial!;
-            var (left, right) = Conv1dPadding(s);
+            var (left, right) = CpuEmitter.Conv1dPadding(s);
             string name = Ascii(layer.Name);
             _shapes.Add($"using {ShapeType(n)} = mg::Conv1dShape<{I(input[0])}, {I(input[1])}, {I(layer.Units)}, {I(s.Kernel)}, {I(s.Stride)}, {I(left)}, {I(right)}, {I(s.Dilation)}, {I(s.Groups)}>;   // {_names.Label(n)}: {Shape(node.A)} → {Shape(n)}");
             string b = layer.Bias ? $"parameters(offset::{name}Bias)" : "nullptr";

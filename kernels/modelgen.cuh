@@ -6,6 +6,7 @@
 #include "loss.cuh"
 #include "norm.cuh"
 #include "conv.cuh"
+#include "conv1d.cuh"
 #include "pool.cuh"
 #include "embedding.cuh"
 #include "attention.cuh"

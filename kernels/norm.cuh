@@ -1,4 +1,4 @@
-// ModelGen CUDA templates: layer and batch normalisation (PyTorch semantics, as the CPU kernels).
+// ModelGen CUDA templates: layer, batch and group normalisation (PyTorch semantics, as the CPU kernels).
 #pragma once
 #include "common.cuh"
 
@@ -159,6 +159,95 @@ __device__ __forceinline__ void batch_norm_backward(const float* __restrict__ x,
             dgamma[c] += sum_dy_xhat;
             dbeta[c] += sum_dy;
         }
+    }
+}
+
+/// GroupNorm over [batch, Channels, Spatial]: each sample's channels split into Groups consecutive
+/// groups, each normalised over its (Channels/Groups)·Spatial values (contiguous in memory) with the
+/// biased variance; γ and β per channel. Saves μ and invStd per (sample, group) for backward. One warp
+/// per (sample, group), two passes, as LayerNorm.
+template <int Channels, int Spatial, int Groups>
+__device__ __forceinline__ void group_norm_forward(const float* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ beta,
+                                                   float* __restrict__ y, float* __restrict__ save_mean, float* __restrict__ save_inv_std,
+                                                   int batch, float epsilon)
+{
+    static_assert(Channels % Groups == 0, "groups must divide the channels");
+    constexpr int kSize = Channels / Groups * Spatial;
+    const long long rows = (long long)batch * Groups;
+    for (long long r = global_warp(); r < rows; r += grid_warps())
+    {
+        const float* xr = x + r * kSize;
+        const int first = (int)(r % Groups) * (Channels / Groups);
+        float s = 0.0f;
+        for (int j = lane(); j < kSize; j += kWarp) s += xr[j];
+        const float mean = warp_sum(s) / kSize;
+        float q = 0.0f;
+        for (int j = lane(); j < kSize; j += kWarp) { float d = xr[j] - mean; q += d * d; }
+        const float inv_std = rsqrtf(warp_sum(q) / kSize + epsilon);
+        for (int j = lane(); j < kSize; j += kWarp)
+        {
+            const int c = first + j / Spatial;
+            y[r * kSize + j] = gamma[c] * (xr[j] - mean) * inv_std + beta[c];
+        }
+        if (lane() == 0) { save_mean[r] = mean; save_inv_std[r] = inv_std; }
+    }
+}
+
+/// GroupNorm backward to the input: dx += invStd·(g − mean(g) − x̂·mean(g·x̂)) with g = γ[channel]·dy,
+/// means over the group. One warp per (sample, group).
+template <int Channels, int Spatial, int Groups>
+__device__ __forceinline__ void group_norm_backward_data(const float* __restrict__ x, const float* __restrict__ gamma, const float* __restrict__ save_mean,
+                                                         const float* __restrict__ save_inv_std, const float* __restrict__ dy, float* __restrict__ dx, int batch)
+{
+    constexpr int kSize = Channels / Groups * Spatial;
+    const long long rows = (long long)batch * Groups;
+    for (long long r = global_warp(); r < rows; r += grid_warps())
+    {
+        const float mean = save_mean[r], inv_std = save_inv_std[r];
+        const float* xr = x + r * kSize;
+        const float* dr = dy + r * kSize;
+        const int first = (int)(r % Groups) * (Channels / Groups);
+        float sg = 0.0f, sgx = 0.0f;
+        for (int j = lane(); j < kSize; j += kWarp)
+        {
+            float g = gamma[first + j / Spatial] * dr[j];
+            sg += g;
+            sgx += g * (xr[j] - mean) * inv_std;
+        }
+        sg = warp_sum(sg) / kSize;
+        sgx = warp_sum(sgx) / kSize;
+        for (int j = lane(); j < kSize; j += kWarp)
+        {
+            float xhat = (xr[j] - mean) * inv_std;
+            dx[r * kSize + j] += inv_std * (gamma[first + j / Spatial] * dr[j] - sg - xhat * sgx);
+        }
+    }
+}
+
+/// GroupNorm parameter gradients: dγ[c] += Σ dy·x̂, dβ[c] += Σ dy over samples and positions (one
+/// thread per channel, samples in order).
+template <int Channels, int Spatial, int Groups>
+__device__ __forceinline__ void group_norm_backward_parameters(const float* __restrict__ x, const float* __restrict__ save_mean, const float* __restrict__ save_inv_std,
+                                                               const float* __restrict__ dy, float* __restrict__ dgamma, float* __restrict__ dbeta, int batch)
+{
+    constexpr int kPerGroup = Channels / Groups;
+    for (long long c = global_thread(); c < Channels; c += grid_threads())
+    {
+        float sg = 0.0f, sb = 0.0f;
+        for (long long n = 0; n < batch; n++)
+        {
+            const long long statistics = n * Groups + c / kPerGroup;
+            const float mean = save_mean[statistics], inv_std = save_inv_std[statistics];
+            const long long at = (n * Channels + c) * Spatial;
+            for (int k = 0; k < Spatial; k++)
+            {
+                float d = dy[at + k];
+                sg += d * (x[at + k] - mean) * inv_std;
+                sb += d;
+            }
+        }
+        dgamma[c] += sg;
+        dbeta[c] += sb;
     }
 }
 

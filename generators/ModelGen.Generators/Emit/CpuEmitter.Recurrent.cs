@@ -140,12 +140,17 @@ internal static partial class CpuEmitter
     {
         var s = layer.Spatial!;
         string I(int v) => Literals.Int(v);
-        // 'Same' (stride 1): the dilated kernel's span split with the odd zero at the end, as PyTorch.
-        int span = s.Dilation * (s.Kernel - 1);
-        int left = s.Same ? span / 2 : s.Padding, right = s.Same ? span - span / 2 : s.Padding;
+        var (left, right) = Conv1dPadding(s);
         return (batch is null ? "" : batch + "," + separator)
              + $"inChannels: {I(input[0])}, length: {I(input[1])}, outChannels: {I(layer.Units)}, kernel: {I(s.Kernel)},{separator}"
              + $"stride: {I(s.Stride)}, padLeft: {I(left)}, padRight: {I(right)}, dilation: {I(s.Dilation)}, groups: {I(s.Groups)}";
+    }
+
+    /// <summary>Conv1d's zero padding per side; 'same' (stride 1) splits the dilated kernel's span with the odd zero at the end, as PyTorch.</summary>
+    internal static (int Left, int Right) Conv1dPadding(SpatialSpec s)
+    {
+        int span = s.Dilation * (s.Kernel - 1);
+        return s.Same ? (span / 2, span - span / 2) : (s.Padding, s.Padding);
     }
 
     /// <summary>The RecurrentShape arguments after the batch, named.</summary>

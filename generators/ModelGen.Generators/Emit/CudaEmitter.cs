@@ -25,6 +25,7 @@ internal static class CudaEmitter
     {
         "Dense", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "LayerNorm", "BatchNorm", "Dropout",
         "Embedding", "PositionalEmbedding", "MultiHeadAttention",
+        "Conv1d", "GroupNorm", "Reshape",
     };
 
     /// <summary>Null when every layer of the model has CUDA kernels; otherwise which one does not.</summary>
@@ -251,6 +252,11 @@ internal static class CudaEmitter
                         AddBuffer(label + "Mean", 0, features);
                         AddBuffer(label + "InvStd", 0, features);
                         break;
+                    case "GroupNorm":
+                        // One mean and inverse standard deviation per (sample, group).
+                        AddBuffer(label + "Mean", layer.Units, 0);
+                        AddBuffer(label + "InvStd", layer.Units, 0);
+                        break;
                     case "MultiHeadAttention":
                     {
                         // Forward keeps Q|K|V, the probabilities and the heads' outputs for backward; backward's
@@ -387,7 +393,14 @@ internal static class CudaEmitter
             switch (layer.Kind)
             {
                 case "Flatten":
+                case "Reshape":
                     return;   // a view: its value is its input's memory
+                case "Conv1d":
+                    AddConv1dForward(n);
+                    return;
+                case "GroupNorm":
+                    AddGroupNormForward(n);
+                    return;
                 case "Dense":
                     // Over [sequence, features] every position is a row of the product.
                     AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Dense({Literals.Int(layer.Units)}{ActText(layer)})({from}",
@@ -588,6 +601,12 @@ internal static class CudaEmitter
                     new[] { $"mg::activation_backward<{Act(layer)}>({Own(n, "Pre")}, {Value(n)}, {dy}, {dy}, {count}, {Slope(layer)});" }, Size(n), 0, Elements));
             switch (layer.Kind)
             {
+                case "Conv1d":
+                    AddConv1dBackward(n);
+                    return;
+                case "GroupNorm":
+                    AddGroupNormBackward(n);
+                    return;
                 case "Dense":
                 {
                     string desc = $"Dense({Literals.Int(layer.Units)}{ActText(layer)})";
@@ -748,6 +767,7 @@ internal static class CudaEmitter
                 var layer = _spec.Layers[l];
                 var lp = _plan.Layers[l];
                 if (!lp.Used) continue;   // no kernel reads it (NVRTC would warn about an unused constant)
+                if (WriteConv1dGroupNormOffsets(w, layer, lp)) continue;
                 if (layer.Kind is "LayerNorm" or "BatchNorm")
                 {
                     w.Line($"constexpr long long {Ascii(layer.Name)}Gamma = {I(lp.WeightOffset)};   // [{I(lp.InFeatures)}]");
@@ -875,6 +895,104 @@ internal static class CudaEmitter
             w.Line("mg::scale(buffer(slot::gradients), offset::ParameterCount, factor);");
             w.CloseBrace();
             return w.ToString();
+        }
+
+        // ---- Conv1d and GroupNorm -------------------------------------------------------------------
+
+        private static string Conv1dTitle(LayerSpec layer) => $"Conv1d({Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}{ActText(layer)})";
+
+        private void AddConv1dForward(int n)
+        {
+            var node = _spec.Graph.Nodes[n];
+            var layer = _spec.Layers[node.Layer];
+            var input = _plan.Nodes[node.A].Shape;
+            var s = layer.Spatial!;
+            var (left, right) = CpuEmitter.Conv1dPadding(s);
+            string name = Ascii(layer.Name);
+            _shapes.Add($"using {ShapeType(n)} = mg::Conv1dShape<{I(input[0])}, {I(input[1])}, {I(layer.Units)}, {I(s.Kernel)}, {I(s.Stride)}, {I(left)}, {I(right)}, {I(s.Dilation)}, {I(s.Groups)}>;   // {_names.Label(n)}: {Shape(node.A)} → {Shape(n)}");
+            string b = layer.Bias ? $"parameters(offset::{name}Bias)" : "nullptr";
+            string pre = _names.HasPre(n) ? Own(n, "Pre") : "nullptr";
+            AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = {Conv1dTitle(layer)}({_names.Label(node.A)}): {Shape(node.A)} → {Shape(n)}",
+                new[] { $"mg::conv1d_forward<{ShapeType(n)}, {Act(layer)}>({Value(node.A)}, parameters(offset::{name}Weights), {b}, {pre}, {Value(n)}, batch, {Slope(layer)});" },
+                Size(n), 0, Elements));
+        }
+
+        private void AddConv1dBackward(int n)
+        {
+            var node = _spec.Graph.Nodes[n];
+            var layer = _spec.Layers[node.Layer];
+            var lp = _plan.Layers[node.Layer];
+            var s = layer.Spatial!;
+            string dy = Grad(n), name = Ascii(layer.Name), to = _names.Label(node.A);
+            if (layer.Activation != ActivationKind.None)
+                Add(Backward, new Kernel(KernelName(n, "backward_activation"), $"{_names.Label(n)}: back through {layer.Activation}, in place",
+                    new[] { $"mg::activation_backward<{Act(layer)}>({Own(n, "Pre")}, {Value(n)}, {dy}, {dy}, batch * {I(Size(n))}LL, {Slope(layer)});" }, Size(n), 0, Elements));
+            string db = layer.Bias ? $"gradients(offset::{name}Bias)" : "nullptr";
+            long weights = (long)lp.OutFeatures * (lp.InFeatures / s.Groups) * s.Kernel;
+            Add(Backward, new Kernel(KernelName(n, "backward_parameters"), $"{_names.Label(n)}: Conv1d weight{(layer.Bias ? " and bias" : "")} gradients",
+                new[] { $"mg::conv1d_backward_parameters<{ShapeType(n)}>({Value(node.A)}, {dy}, gradients(offset::{name}Weights), {db}, batch);" },
+                0, weights + (layer.Bias ? lp.OutFeatures : 0), Elements));
+            if (GradOf(node.A) is { } dx)
+                Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: back through Conv1d to {to}",
+                    new[] { $"mg::conv1d_backward_data<{ShapeType(n)}>(parameters(offset::{name}Weights), {dy}, {dx}, batch);" }, Size(node.A), 0, Elements));
+        }
+
+        /// <summary>The template arguments of a GroupNorm call site: channels, values per channel (1, a length or H·W), groups.</summary>
+        private string GroupNormSizes(int n)
+        {
+            var layer = _spec.Layers[_spec.Graph.Nodes[n].Layer];
+            int channels = _plan.Layers[_spec.Graph.Nodes[n].Layer].InFeatures;
+            return $"{I(channels)}, {I(Size(n) / channels)}, {I(layer.Units)}";
+        }
+
+        private void AddGroupNormForward(int n)
+        {
+            var node = _spec.Graph.Nodes[n];
+            var layer = _spec.Layers[node.Layer];
+            string name = Ascii(layer.Name);
+            AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = GroupNorm({Literals.Int(layer.Units)} groups)({_names.Label(node.A)}) over {I(_plan.Layers[node.Layer].InFeatures)} channels: {Shape(n)}",
+                new[]
+                {
+                    $"mg::group_norm_forward<{GroupNormSizes(n)}>({Value(node.A)}, parameters(offset::{name}Gamma), parameters(offset::{name}Beta), {Value(n)},",
+                    $"    {Own(n, "Mean")}, {Own(n, "InvStd")}, batch, {Float(layer.Epsilon)});",
+                }, layer.Units, 0, WarpRows));
+        }
+
+        private void AddGroupNormBackward(int n)
+        {
+            var node = _spec.Graph.Nodes[n];
+            var layer = _spec.Layers[node.Layer];
+            string name = Ascii(layer.Name), dy = Grad(n);
+            string saved = $"{Own(n, "Mean")}, {Own(n, "InvStd")}";
+            Add(Backward, new Kernel(KernelName(n, "backward_parameters"), $"{_names.Label(n)}: GroupNorm γ and β gradients",
+                new[] { $"mg::group_norm_backward_parameters<{GroupNormSizes(n)}>({Value(node.A)}, {saved}, {dy}, gradients(offset::{name}Gamma), gradients(offset::{name}Beta), batch);" },
+                0, _plan.Layers[node.Layer].InFeatures, Elements));
+            if (GradOf(node.A) is { } dx)
+                Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: back through GroupNorm to {_names.Label(node.A)}",
+                    new[] { $"mg::group_norm_backward_data<{GroupNormSizes(n)}>({Value(node.A)}, parameters(offset::{name}Gamma), {saved}, {dy}, {dx}, batch);" },
+                    layer.Units, 0, WarpRows));
+        }
+
+        /// <summary>Conv1d weights and bias, GroupNorm γ and β; false for the other kinds.</summary>
+        private static bool WriteConv1dGroupNormOffsets(IndentedWriter w, LayerSpec layer, LayerPlan lp)
+        {
+            string name = Ascii(layer.Name);
+            switch (layer.Kind)
+            {
+                case "Conv1d":
+                {
+                    var s = layer.Spatial!;
+                    w.Line($"constexpr long long {name}Weights = {I(lp.WeightOffset)};   // [{I(lp.OutFeatures)}, {I(lp.InFeatures / s.Groups)}, {I(s.Kernel)}]");
+                    if (layer.Bias) w.Line($"constexpr long long {name}Bias = {I(lp.BiasOffset)};   // [{I(lp.OutFeatures)}]");
+                    return true;
+                }
+                case "GroupNorm":
+                    w.Line($"constexpr long long {name}Gamma = {I(lp.WeightOffset)};   // [{I(lp.InFeatures)}]");
+                    w.Line($"constexpr long long {name}Beta = {I(lp.BiasOffset)};   // [{I(lp.InFeatures)}]");
+                    return true;
+                default:
+                    return false;
+            }
         }
 
         private static string Comment(Buffer b)

@@ -78,8 +78,6 @@ public class GeneratedCudaCompileTests
     }
 
     [Theory]
-    [InlineData("ModelGen.Tests.Models.LstmLastNet", "layer 'Encoder' (LSTM)")]
-    [InlineData("ModelGen.Tests.Models.GruLastNet", "layer 'Encoder' (GRU)")]
     [InlineData("ModelGen.Tests.Models.Conv1dNet", "layer 'C1' (Conv1d)")]
     [InlineData("ModelGen.Tests.Models.GroupNormNet", "layer 'InputNorm' (GroupNorm)")]
     [InlineData("ModelGen.Tests.Models.ReshapeNet", "layer 'Steps' (Reshape)")]

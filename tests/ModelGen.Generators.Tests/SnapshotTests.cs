@@ -43,6 +43,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.LeNet5), "Samples.Vision.LeNet5")]
     [InlineData(nameof(SampleModels.RegularisedMlp), "Samples.RegularisedMlp")]
     [InlineData(nameof(SampleModels.BatchNormCnn), "Samples.Vision.BatchNormCnn")]
+    [InlineData(nameof(SampleModels.ActivityTagger), "Samples.Sequences.ActivityTagger")]
     public void GeneratedCudaMatchesSnapshot(string model, string fullName)
     {
         VerifyCuda((string)typeof(SampleModels).GetField(model)!.GetValue(null)!, fullName);

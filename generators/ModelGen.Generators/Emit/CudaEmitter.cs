@@ -951,7 +951,11 @@ internal static class CudaEmitter
                 new[] { $"mg::recurrent_input_projection<{type}>({Value(node.A)}, {parameters}, {Own(n, "Gates")}, batch);" }, (long)directions * steps * gateWidth, 0, Tile));
             string saved = lstm ? Own(n, "Cells") : Own(n, "Candidates");
             AddBoth(new Kernel(KernelName(n, "forward"), $"{label}, 2 of 2: the steps in order, one block per sample{(directions == 2 ? " and direction" : "")}: {Shape(node.A)} → {Shape(n)}, {what}",
-                new[] { $"mg::{(lstm ? "lstm" : "gru")}_forward_steps<{type}>({parameters}, {Own(n, "Gates")}, {saved}, {Own(n, "Previous")}, {Value(n)}, batch);" }, directions, 0, Blocks));
+                new[]
+                {
+                    $"mg::{(lstm ? "lstm" : "gru")}_forward_steps<{type}>({parameters},",
+                    $"    {Own(n, "Gates")}, {saved}, {Own(n, "Previous")}, {Value(n)}, batch);",
+                }, directions, 0, Blocks));
         }
 
         private void AddRecurrentBackward(int n)
@@ -967,21 +971,31 @@ internal static class CudaEmitter
             Add(Backward, new Kernel(KernelName(n, "backward_steps"), lstm
                     ? $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, the steps in reverse, one block per sample{each}: every step's gate gradients"
                     : $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, the steps in reverse, one block per sample{each}: every step's gate gradients, input and recurrent side",
+                lstm
+                    ? new[]
+                    {
+                        $"mg::lstm_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Cells")},",
+                        $"    {Grad(n)}, {dgi}, {Own(n, "StateGrads")}, batch);",
+                    }
+                    : new[]
+                    {
+                        $"mg::gru_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Candidates")}, {Own(n, "Previous")},",
+                        $"    {Grad(n)}, {dgi}, {dgh}, {Own(n, "StateGrads")}, batch);",
+                    }, directions, 0, Blocks));
+            string dG = lstm ? "dG" : "dG_i";
+            Add(Backward, new Kernel(KernelName(n, "backward_weights"), $"{label}: W_ih and W_hh gradients over every step, dW_ih += {to}ᵀ·{dG}, dW_hh += h_prevᵀ·{(lstm ? "dG" : "dG_h")}",
                 new[]
                 {
-                    lstm
-                        ? $"mg::lstm_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Cells")}, {Grad(n)}, {dgi}, {Own(n, "StateGrads")}, batch);"
-                        : $"mg::gru_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Candidates")}, {Own(n, "Previous")}, {Grad(n)}, {dgi}, {dgh}, {Own(n, "StateGrads")}, batch);",
-                }, directions, 0, Blocks));
-            Add(Backward, new Kernel(KernelName(n, "backward_weights"), $"{label}: W_ih and W_hh gradients over every step, dW_ih += {to}ᵀ·dG, dW_hh += h_prevᵀ·dG{(lstm ? "" : "_h")}",
-                new[] { $"mg::recurrent_backward_weights<{type}>({Value(node.A)}, {Own(n, "Previous")}, {dgi}, {dgh}, {gradients}, batch);" },
+                    $"mg::recurrent_backward_weights<{type}>({Value(node.A)}, {Own(n, "Previous")},",
+                    $"    {dgi}, {dgh}, {gradients}, batch);",
+                },
                 0, (long)directions * (inputs + hidden) * gateWidth, Tile));
             Add(Backward, new Kernel(KernelName(n, "backward_bias"), $"{label}: b_ih and b_hh gradients, the column sums of the gate gradients",
                 new[] { $"mg::recurrent_backward_bias<{type}>({dgi}, {dgh}, {gradients}, batch);" }, 0, gateWidth, Elements));
             if (GradOf(node.A) is not { } dx) return;
             for (int d = 0; d < directions; d++)
                 Add(Backward, new Kernel(KernelName(n, d == 0 ? "backward_data" : "backward_data_reverse"),
-                    $"{label}: back to {to}{(directions == 2 ? d == 0 ? ", forward direction" : ", reverse direction" : "")}, d{to} += dG·W_ihᵀ",
+                    $"{label}: back through {CpuEmitter.RecurrentLabel(layer)} to {to}{(directions == 2 ? d == 0 ? ", forward direction" : ", reverse direction" : "")}, d{to} += {dG}·W_ihᵀ",
                     new[] { $"mg::recurrent_backward_data<{type}, {I(d)}>({dgi}, {parameters}, {dx}, batch);" }, (long)steps * inputs, 0, Tile));
         }
     }

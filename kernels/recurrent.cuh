@@ -2,11 +2,12 @@
 //
 // Forward runs in two launches: the input projection of every step at once (a GEMM per direction,
 // x·W_ih + b_ih into the gate buffer), then the recurrence, one block per (sample, direction) walking
-// the steps in order with a barrier between steps: each thread owns hidden units j, j + kThreads, …,
-// adds h_{t−1}·W_hh + b_hh to its units' gates and applies the cell. Samples and directions are
-// independent, so no step ever waits for another block. Backward walks the steps in reverse the
-// same way, writing the gates' gradients of every step; the weight, bias and input gradients are
-// then GEMMs and column sums over all steps at once.
+// the steps in order. Each step takes two barriers: the threads add h_{t−1}·W_hh + b_hh to the gate
+// columns (one column each, so all gates·H columns keep threads busy, reading W_hh's rows coalesced),
+// then the cell applies per hidden unit. Samples and directions are independent, so no step ever
+// waits for another block. Backward walks the steps in reverse the same way: per unit the gates'
+// gradients, then dh_{t−1} = dG·W_hhᵀ one warp per unit (coalesced along W_hh's row); the weight,
+// bias and input gradients are then GEMMs and column sums over all steps at once.
 //
 // Formulas, gate order (LSTM i, f, g, o; GRU r, z, n) and the parameter layout are those of the CPU
 // kernels (ModelGen.Cpu.LstmKernels / GruKernels, PyTorch's nn.LSTM / nn.GRU): per direction one block
@@ -114,20 +115,17 @@ __device__ void lstm_forward_steps(const float* __restrict__ parameters, float* 
             const float* h_prev = h + (long long)t * H;
             float* row = g + (long long)t * G;
             float* out = detail::step_output<Shape>(y, direction, sample, t, k);
+            for (int q = threadIdx.x; q < G; q += kThreads)
+            {
+                float z = row[q] + bhh[q];
+                if (k > 0)
+                    for (int i = 0; i < H; i++) z += h_prev[i] * whh[(long long)i * G + q];
+                row[q] = z;
+            }
+            __syncthreads();   // a unit's cell reads its four gates
             for (int j = threadIdx.x; j < H; j += kThreads)
             {
-                float zi = row[j] + bhh[j], zf = row[H + j] + bhh[H + j], zg = row[2 * H + j] + bhh[2 * H + j], zo = row[3 * H + j] + bhh[3 * H + j];
-                if (k > 0)
-                    for (int i = 0; i < H; i++)
-                    {
-                        const float hi = h_prev[i];
-                        const float* w = whh + (long long)i * G + j;
-                        zi += hi * w[0];
-                        zf += hi * w[H];
-                        zg += hi * w[2 * H];
-                        zo += hi * w[3 * H];
-                    }
-                const float i_gate = sigmoid(zi), f_gate = sigmoid(zf), g_gate = tanhf(zg), o_gate = sigmoid(zo);
+                const float i_gate = sigmoid(row[j]), f_gate = sigmoid(row[H + j]), g_gate = tanhf(row[2 * H + j]), o_gate = sigmoid(row[3 * H + j]);
                 row[j] = i_gate;
                 row[H + j] = f_gate;
                 row[2 * H + j] = g_gate;
@@ -160,7 +158,7 @@ __device__ void lstm_backward_steps(const float* __restrict__ parameters, const 
         float* dg = gate_grads + detail::sequence_at<Shape>(direction, sample, batch, G);
         float* dh_next = state_grads + item * 2 * H;   // dL/dh_t from the later steps, then dL/dc_t
         float* dc_next = dh_next + H;
-        for (int j = threadIdx.x; j < H; j += kThreads) dh_next[j] = dc_next[j] = 0.0f;   // each thread only touches its own units
+        for (int j = threadIdx.x; j < H; j += kThreads) dh_next[j] = dc_next[j] = 0.0f;
         for (int k = Shape::kSteps - 1; k >= 0; k--)
         {
             const int t = detail::step_time<Shape>(direction, k);
@@ -182,13 +180,15 @@ __device__ void lstm_backward_steps(const float* __restrict__ parameters, const 
             }
             __syncthreads();   // dh_{t−1} reads every unit's gate gradients
             if (k > 0)
-                for (int j = threadIdx.x; j < H; j += kThreads)
+                for (int j = threadIdx.x / kWarp; j < H; j += kThreads / kWarp)
                 {
                     const float* w = whh + (long long)j * G;
                     float s = 0.0f;
-                    for (int q = 0; q < G; q++) s += drow[q] * w[q];
-                    dh_next[j] = s;
+                    for (int q = lane(); q < G; q += kWarp) s += drow[q] * w[q];
+                    s = warp_sum(s);
+                    if (lane() == 0) dh_next[j] = s;
                 }
+            __syncthreads();   // the next step's units read dh_{t−1}
         }
         __syncthreads();
     }
@@ -217,24 +217,24 @@ __device__ void gru_forward_steps(const float* __restrict__ parameters, float* _
             const float* h_prev = h + (long long)t * H;
             float* row = g + (long long)t * G;
             float* out = detail::step_output<Shape>(y, direction, sample, t, k);
+            float* hn_row = hn + (long long)t * H;
+            for (int q = threadIdx.x; q < G; q += kThreads)
+            {
+                float recurrent = bhh[q];
+                if (k > 0)
+                    for (int i = 0; i < H; i++) recurrent += h_prev[i] * whh[(long long)i * G + q];
+                // r and z add both parts now; n keeps h·W_hn + b_hn apart (r scales it).
+                if (q < 2 * H) row[q] += recurrent;
+                else hn_row[q - 2 * H] = recurrent;
+            }
+            __syncthreads();   // a unit's cell reads its three gates
             for (int j = threadIdx.x; j < H; j += kThreads)
             {
-                float ar = bhh[j], az = bhh[H + j], an = bhh[2 * H + j];
-                if (k > 0)
-                    for (int i = 0; i < H; i++)
-                    {
-                        const float hi = h_prev[i];
-                        const float* w = whh + (long long)i * G + j;
-                        ar += hi * w[0];
-                        az += hi * w[H];
-                        an += hi * w[2 * H];
-                    }
-                const float r = sigmoid(row[j] + ar), z = sigmoid(row[H + j] + az);
-                const float n = tanhf(row[2 * H + j] + r * an);
+                const float r = sigmoid(row[j]), z = sigmoid(row[H + j]);
+                const float n = tanhf(row[2 * H + j] + r * hn_row[j]);
                 row[j] = r;
                 row[H + j] = z;
                 row[2 * H + j] = n;
-                hn[(long long)t * H + j] = an;
                 const float state = (1.0f - z) * n + z * h_prev[j];   // h_prev is zero at the first step
                 if (k + 1 < Shape::kSteps) h[(long long)detail::step_time<Shape>(direction, k + 1) * H + j] = state;
                 if (out != nullptr) out[j] = state;
@@ -263,7 +263,7 @@ __device__ void gru_backward_steps(const float* __restrict__ parameters, const f
         float* dgi = gate_grads + detail::sequence_at<Shape>(direction, sample, batch, G);
         float* dgh = hidden_gate_grads + detail::sequence_at<Shape>(direction, sample, batch, G);
         float* dh_next = state_grads + item * H;   // dL/dh_t from the later steps
-        for (int j = threadIdx.x; j < H; j += kThreads) dh_next[j] = 0.0f;   // each thread only touches its own units
+        for (int j = threadIdx.x; j < H; j += kThreads) dh_next[j] = 0.0f;
         for (int k = Shape::kSteps - 1; k >= 0; k--)
         {
             const int t = detail::step_time<Shape>(direction, k);
@@ -289,13 +289,15 @@ __device__ void gru_backward_steps(const float* __restrict__ parameters, const f
             }
             __syncthreads();   // dh_{t−1} reads every unit's gate gradients
             if (k > 0)
-                for (int j = threadIdx.x; j < H; j += kThreads)
+                for (int j = threadIdx.x / kWarp; j < H; j += kThreads / kWarp)
                 {
                     const float* w = whh + (long long)j * G;
-                    float s = dh_next[j];
-                    for (int q = 0; q < G; q++) s += gh[q] * w[q];
-                    dh_next[j] = s;
+                    float s = 0.0f;
+                    for (int q = lane(); q < G; q += kWarp) s += gh[q] * w[q];
+                    s = warp_sum(s);
+                    if (lane() == 0) dh_next[j] += s;
                 }
+            __syncthreads();   // the next step's units read dh_{t−1}
         }
         __syncthreads();
     }

@@ -10,4 +10,5 @@
 #include "pool.cuh"
 #include "embedding.cuh"
 #include "attention.cuh"
+#include "recurrent.cuh"
 #include "optimizer.cuh"

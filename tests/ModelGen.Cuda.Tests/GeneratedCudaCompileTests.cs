@@ -78,8 +78,6 @@ public class GeneratedCudaCompileTests
     }
 
     [Theory]
-    [InlineData("ModelGen.Tests.Models.LstmLastNet", "layer 'Encoder' (LSTM)")]
-    [InlineData("ModelGen.Tests.Models.GruLastNet", "layer 'Encoder' (GRU)")]
     [InlineData("ModelGen.Tests.Models.MultiHeadNet", "several heads")]
     [InlineData("ModelGen.Tests.Models.ImageAndMetaNet", "several heads")]
     [InlineData("ModelGen.Tests.Models.ContrastiveNet", "the contrastive loss")]

@@ -33,4 +33,18 @@ internal static partial class SampleModels
             [Dense(1)]                                              private partial Tensor Logit(Tensor x);
         }
         """;
+
+    public const string ActivityTagger = """
+        using ModelGen;
+
+        namespace Samples.Sequences;
+
+        [Model(Input = new[] { 12, 6 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class ActivityTagger
+        {
+            [LSTM(16, Bidirectional = true, ReturnSequences = true)] private partial Tensor Encoder(Tensor x);
+            [GRU(8)]                                                private partial Tensor Summarise(Tensor x);
+            [Dense(4)]                                              private partial Tensor Logits(Tensor x);
+        }
+        """;
 }

@@ -44,6 +44,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.RegularisedMlp), "Samples.RegularisedMlp")]
     [InlineData(nameof(SampleModels.BatchNormCnn), "Samples.Vision.BatchNormCnn")]
     [InlineData(nameof(SampleModels.SignalConv1d), "Samples.Sequences.SignalConv1d")]
+    [InlineData(nameof(SampleModels.ActivityTagger), "Samples.Sequences.ActivityTagger")]
     public void GeneratedCudaMatchesSnapshot(string model, string fullName)
     {
         VerifyCuda((string)typeof(SampleModels).GetField(model)!.GetValue(null)!, fullName);

@@ -19,6 +19,7 @@ public class RecurrentModelTests(ITestOutputHelper output)
         nameof(LstmLastNet), nameof(LstmSequenceNet), nameof(LstmBidirectionalNet), nameof(LstmBidirectionalSequenceNet),
         nameof(GruLastNet), nameof(GruSequenceNet), nameof(GruBidirectionalNet), nameof(GruBidirectionalSequenceNet),
         nameof(Conv1dNet), nameof(Conv1dSameNet), nameof(GroupNormNet), nameof(GroupNormImageNet), nameof(ReshapeNet), nameof(ReshapeGraphNet), nameof(SharedGruNet), nameof(ConvLstmNet),
+        nameof(SharedLstmNet),
     };
 
     [Theory]
@@ -43,6 +44,7 @@ public class RecurrentModelTests(ITestOutputHelper output)
             nameof(ReshapeGraphNet) => GradientCheckTests.Create(new ReshapeGraphNet.Graph<double>(4), ReshapeGraphNet.TotalParameters, ReshapeGraphNet.Initialize),
             nameof(SharedGruNet) => GradientCheckTests.Create(new SharedGruNet.Graph<double>(4), SharedGruNet.TotalParameters, SharedGruNet.Initialize),
             nameof(ConvLstmNet) => GradientCheckTests.Create(new ConvLstmNet.Graph<double>(4), ConvLstmNet.TotalParameters, ConvLstmNet.Initialize),
+            nameof(SharedLstmNet) => GradientCheckTests.Create(new SharedLstmNet.Graph<double>(4), SharedLstmNet.TotalParameters, SharedLstmNet.Initialize),
             _ => throw new ArgumentException(model),
         };
         GradientCheckTests.Check(model, graph, parameters);

@@ -16,7 +16,7 @@ internal static partial class CpuEmitter
     private static string Kernels(LayerSpec layer) => layer.Kind == "LSTM" ? "LstmKernels" : "GruKernels";
 
     /// <summary>"LSTM(32, bidirectional, sequences)": the layer as the code comments name it.</summary>
-    private static string RecurrentLabel(LayerSpec layer)
+    internal static string RecurrentLabel(LayerSpec layer)
     {
         var r = layer.Recurrent!;
         return $"{layer.Kind}({Literals.Int(layer.Units)}{(r.Bidirectional ? ", bidirectional" : "")}{(r.ReturnSequences ? ", sequences" : "")})";
@@ -42,7 +42,7 @@ internal static partial class CpuEmitter
         : null;
 
     /// <summary>"2 × (W_ih [8, 128], W_hh [32, 128], b_ih [128], b_hh [128])": one block per direction.</summary>
-    private static string RecurrentBlocks(LayerSpec layer, LayerPlan lp)
+    internal static string RecurrentBlocks(LayerSpec layer, LayerPlan lp)
     {
         int g = ShapeInference.GateCount(layer) * lp.OutFeatures;
         string block = $"W_ih [{Literals.Int(lp.InFeatures)}, {Literals.Int(g)}], W_hh [{Literals.Int(lp.OutFeatures)}, {Literals.Int(g)}], b_ih [{Literals.Int(g)}], b_hh [{Literals.Int(g)}]";

@@ -26,6 +26,7 @@ internal static class CudaEmitter
         "Dense", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "LayerNorm", "BatchNorm", "Dropout",
         "Embedding", "PositionalEmbedding", "MultiHeadAttention",
         "Conv1d", "GroupNorm", "Reshape",
+        "LSTM", "GRU",
     };
 
     /// <summary>Null when every layer of the model has CUDA kernels; otherwise which one does not.</summary>
@@ -176,6 +177,7 @@ internal static class CudaEmitter
         private readonly int _lossInPlace;                  // the node whose outputs the loss overwrites with their gradient, or -1
         private readonly List<string> _shapes = new();
         private readonly List<string> _attentionShapes = new();
+        private readonly List<string> _recurrentShapes = new();
         private readonly Dictionary<int, int> _stateOffsets = new();
 
         public List<Buffer> Buffers { get; } = new();
@@ -271,6 +273,10 @@ internal static class CudaEmitter
                         AddBuffer(label + "QkvGrad", 3 * size, 0);
                         break;
                     }
+                    case "LSTM":
+                    case "GRU":
+                        AddRecurrentBuffers(n, label);
+                        break;
                 }
             }
             OutputSlot = _slots[ValueSlot(spec.Graph.Output)];
@@ -507,6 +513,10 @@ internal static class CudaEmitter
                         }, 0, channels, Blocks));
                     return;
                 }
+                case "LSTM":
+                case "GRU":
+                    AddRecurrentForward(n);
+                    return;
                 case "Dropout":
                 {
                     Add(Inference, new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Dropout({Literals.FromFloat(layer.Rate)})({_names.Label(node.A)}) outside training: a copy",
@@ -723,6 +733,10 @@ internal static class CudaEmitter
                         }, 0, channels, Blocks));
                     return;
                 }
+                case "LSTM":
+                case "GRU":
+                    AddRecurrentBackward(n);
+                    return;
                 case "Dropout":
                     if (dx is null) return;
                     Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)}: back through Dropout (the kept elements, scaled) to {to}",
@@ -787,6 +801,10 @@ internal static class CudaEmitter
                     case "PositionalEmbedding":
                         w.Line($"constexpr long long {Ascii(layer.Name)}Table = {I(lp.WeightOffset)};   // [{I(layer.Sequence!.MaxLength)}, {I(lp.InFeatures)}]");
                         continue;
+                    case "LSTM":
+                    case "GRU":
+                        w.Line($"constexpr long long {Ascii(layer.Name)}Parameters = {I(lp.WeightOffset)};   // {CpuEmitter.RecurrentBlocks(layer, lp)}");
+                        continue;
                     case "MultiHeadAttention":
                     {
                         int d = lp.InFeatures;
@@ -820,6 +838,12 @@ internal static class CudaEmitter
                 w.Line();
                 w.Line("// Positions, width, heads and mask of each attention call site.");
                 foreach (var shape in _attentionShapes) w.Line(shape);
+            }
+            if (_recurrentShapes.Count > 0)
+            {
+                w.Line();
+                w.Line("// Input features, steps, hidden size, directions and output (every step or the last state) of each recurrent call site.");
+                foreach (var shape in _recurrentShapes) w.Line(shape);
             }
 
             // In the order they were made: node by node, a layer's inference and training variants side by side.
@@ -1000,6 +1024,97 @@ internal static class CudaEmitter
             string size = b.PerSample > 0 && b.Fixed > 0 ? $"batch × {I(b.PerSample)} + {I(b.Fixed)}"
                 : b.PerSample > 0 ? $"batch × {I(b.PerSample)}" : I(b.Fixed);
             return $"   // {size}{(b.IsInt ? " (int)" : "")}";
+        }
+
+        // ---- LSTM and GRU (kernels/recurrent.cuh) ----
+
+        private string RecurrentType(int n) => Pascal(_names.Label(n)) + "Recurrence";
+
+        /// <summary>Steps, input features, hidden size, directions and gate width (gates·hidden) of call site <paramref name="n"/>.</summary>
+        private (int Steps, int Inputs, int Hidden, int Directions, int GateWidth) RecurrentSizes(int n)
+        {
+            var layer = _spec.Layers[_spec.Graph.Nodes[n].Layer];
+            var input = _plan.Nodes[_spec.Graph.Nodes[n].A].Shape;
+            return (input[0], input[1], layer.Units, layer.Recurrent!.Directions, ShapeInference.GateCount(layer) * layer.Units);
+        }
+
+        /// <summary>
+        /// What forward saves for back-propagation through time and backward's scratch, each
+        /// [directions, batch, steps, width] (see kernels/recurrent.cuh).
+        /// </summary>
+        private void AddRecurrentBuffers(int n, string label)
+        {
+            var (steps, _, hidden, directions, gateWidth) = RecurrentSizes(n);
+            bool lstm = _spec.Layers[_spec.Graph.Nodes[n].Layer].Kind == "LSTM";
+            AddBuffer(label + "Gates", directions * steps * gateWidth, 0);
+            AddBuffer(label + (lstm ? "Cells" : "Candidates"), directions * steps * hidden, 0);
+            AddBuffer(label + "Previous", directions * steps * hidden, 0);
+            if (!_plan.Nodes[n].RequiresGradient) return;
+            AddBuffer(label + "GateGrads", directions * steps * gateWidth, 0);
+            if (!lstm) AddBuffer(label + "HiddenGateGrads", directions * steps * gateWidth, 0);
+            AddBuffer(label + "StateGrads", directions * (lstm ? 2 : 1) * hidden, 0);
+        }
+
+        private void AddRecurrentForward(int n)
+        {
+            var node = _spec.Graph.Nodes[n];
+            var layer = _spec.Layers[node.Layer];
+            var (steps, inputs, hidden, directions, gateWidth) = RecurrentSizes(n);
+            bool lstm = layer.Kind == "LSTM", sequences = layer.Recurrent!.ReturnSequences;
+            string label = _names.Label(n), type = RecurrentType(n), parameters = $"parameters(offset::{Ascii(layer.Name)}Parameters)";
+            string what = sequences ? "every step" : directions == 2 ? "the last states of both directions" : "the last state";
+            _recurrentShapes.Add($"using {type} = mg::{(lstm ? "Lstm" : "Gru")}Shape<{I(inputs)}, {I(steps)}, {I(hidden)}, {I(directions)}, {(sequences ? "true" : "false")}>;   // {label}: {Shape(node.A)} → {Shape(n)}, {what}");
+            string title = $"{label} = {CpuEmitter.RecurrentLabel(layer)}({_names.Label(node.A)})";
+            AddBoth(new Kernel(KernelName(n, "forward_inputs"), $"{title}, 1 of 2: every step's input projection, {_names.Label(node.A)}·W_ih + b_ih{(directions == 2 ? " for each direction" : "")}",
+                new[] { $"mg::recurrent_input_projection<{type}>({Value(node.A)}, {parameters}, {Own(n, "Gates")}, batch);" }, (long)directions * steps * gateWidth, 0, Tile));
+            string saved = lstm ? Own(n, "Cells") : Own(n, "Candidates");
+            AddBoth(new Kernel(KernelName(n, "forward"), $"{label}, 2 of 2: the steps in order, one block per sample{(directions == 2 ? " and direction" : "")}: {Shape(node.A)} → {Shape(n)}, {what}",
+                new[]
+                {
+                    $"mg::{(lstm ? "lstm" : "gru")}_forward_steps<{type}>({parameters},",
+                    $"    {Own(n, "Gates")}, {saved}, {Own(n, "Previous")}, {Value(n)}, batch);",
+                }, directions, 0, Blocks));
+        }
+
+        private void AddRecurrentBackward(int n)
+        {
+            var node = _spec.Graph.Nodes[n];
+            var layer = _spec.Layers[node.Layer];
+            var (steps, inputs, hidden, directions, gateWidth) = RecurrentSizes(n);
+            bool lstm = layer.Kind == "LSTM";
+            string label = _names.Label(n), type = RecurrentType(n), name = Ascii(layer.Name), to = _names.Label(node.A);
+            string parameters = $"parameters(offset::{name}Parameters)", gradients = $"gradients(offset::{name}Parameters)";
+            string gates = Own(n, "Gates"), dgi = Own(n, "GateGrads"), dgh = lstm ? dgi : Own(n, "HiddenGateGrads");
+            string each = directions == 2 ? " and direction" : "";
+            Add(Backward, new Kernel(KernelName(n, "backward_steps"), lstm
+                    ? $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, the steps in reverse, one block per sample{each}: every step's gate gradients"
+                    : $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, the steps in reverse, one block per sample{each}: every step's gate gradients, input and recurrent side",
+                lstm
+                    ? new[]
+                    {
+                        $"mg::lstm_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Cells")},",
+                        $"    {Grad(n)}, {dgi}, {Own(n, "StateGrads")}, batch);",
+                    }
+                    : new[]
+                    {
+                        $"mg::gru_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Candidates")}, {Own(n, "Previous")},",
+                        $"    {Grad(n)}, {dgi}, {dgh}, {Own(n, "StateGrads")}, batch);",
+                    }, directions, 0, Blocks));
+            string dG = lstm ? "dG" : "dG_i";
+            Add(Backward, new Kernel(KernelName(n, "backward_weights"), $"{label}: W_ih and W_hh gradients over every step, dW_ih += {to}ᵀ·{dG}, dW_hh += h_prevᵀ·{(lstm ? "dG" : "dG_h")}",
+                new[]
+                {
+                    $"mg::recurrent_backward_weights<{type}>({Value(node.A)}, {Own(n, "Previous")},",
+                    $"    {dgi}, {dgh}, {gradients}, batch);",
+                },
+                0, (long)directions * (inputs + hidden) * gateWidth, Tile));
+            Add(Backward, new Kernel(KernelName(n, "backward_bias"), $"{label}: b_ih and b_hh gradients, the column sums of the gate gradients",
+                new[] { $"mg::recurrent_backward_bias<{type}>({dgi}, {dgh}, {gradients}, batch);" }, 0, gateWidth, Elements));
+            if (GradOf(node.A) is not { } dx) return;
+            for (int d = 0; d < directions; d++)
+                Add(Backward, new Kernel(KernelName(n, d == 0 ? "backward_data" : "backward_data_reverse"),
+                    $"{label}: back through {CpuEmitter.RecurrentLabel(layer)} to {to}{(directions == 2 ? d == 0 ? ", forward direction" : ", reverse direction" : "")}, d{to} += {dG}·W_ihᵀ",
+                    new[] { $"mg::recurrent_backward_data<{type}, {I(d)}>({dgi}, {parameters}, {dx}, batch);" }, (long)steps * inputs, 0, Tile));
         }
     }
 

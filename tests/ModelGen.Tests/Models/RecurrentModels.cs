@@ -189,3 +189,19 @@ public partial class SharedGruNet
     [Forward]
     private Tensor Forward(Tensor x) => Out(Encoder(Long(x)) + Encoder(Short(Up(x))));
 }
+
+/// <summary>
+/// One bidirectional LSTM called on the input and on a per-position Dense of it: shared weights with accumulated
+/// gradients, and both directions' input gradients flowing into a layer that learns.
+/// </summary>
+[Model(Input = new[] { 3, 2 }, Loss = Loss.MeanSquaredError)]
+public partial class SharedLstmNet
+{
+    [Dense(2, Activation.Tanh)] private partial Tensor Up(Tensor x);
+    [LSTM(2, Bidirectional = true, ReturnSequences = true)] private partial Tensor Encoder(Tensor x);
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(2)] private partial Tensor Out(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor x) => Out(Flat(Encoder(x) + Encoder(Up(x))));
+}

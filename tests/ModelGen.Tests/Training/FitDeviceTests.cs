@@ -70,18 +70,18 @@ public class FitDeviceTests
     }
 
     [Fact]
-    public void CudaDevice_OnAModelWithoutCudaKernels_SaysWhichLayer()
+    public void CudaDevice_OnAModelWithoutCudaKernels_SaysWhy()
     {
-        // An LSTM has no CUDA kernel: the plan's reason reaches the error, checked before CUDA's presence matters.
-        var model = new LstmLastNet(seed: 1);
+        // The contrastive loss has no CUDA kernel: the plan's reason reaches the error, checked before CUDA's presence matters.
+        var model = new ContrastiveNet(seed: 1);
         var plan = model.GetCudaPlan()!;
         Assert.False(plan.IsSupported);
-        var data = Dataset.ForClassification(new float[4 * 15], 15, new[] { 0, 1, 2, 0 }, 3);
+        var data = Dataset.ForRegression(new float[4 * 8], 8, new float[] { 0, 1, 1, 0 }, 1).WithInputs(("left", 4), ("right", 4));
         var before = model.Parameters.ToArray();
         NotSupportedException error;
         using (FitGpu.Use(FitGpu.Driver with { Availability = () => new CudaAvailability(true, "a GPU", 1) }))
             error = Assert.Throws<NotSupportedException>(() => model.Fit(data, epochs: 1, batchSize: 2, device: Device.Cuda()));
-        Assert.Equal($"LstmLastNet.Fit cannot train on cuda:0: it has no CUDA kernels for this model ({plan.UnsupportedReason}). Or train on the CPU (device: Device.Cpu or Device.Auto).", error.Message);
+        Assert.Equal($"ContrastiveNet.Fit cannot train on cuda:0: it has no CUDA kernels for this model ({plan.UnsupportedReason}). Or train on the CPU (device: Device.Cpu or Device.Auto).", error.Message);
         Assert.Equal(before, model.Parameters.ToArray());
     }
 }

@@ -188,7 +188,7 @@ public class EmulatedGraphTests
     internal static double ReducedGradientNorm(MatMulPrecision p) => p == MatMulPrecision.TF32 ? 1e-2 : 1e-1;
 
     public static IEnumerable<object[]> BenchmarkModelsInReducedPrecision() =>
-        from name in new[] { "Bench.DigitsMlp", "Bench.LeNet5", "Bench.WideDeep", "ModelGen.Tests.Models.TransformerBlockNet" }
+        from name in new[] { "Bench.DigitsMlp", "Bench.LeNet5", "Bench.WideDeep", "ModelGen.Tests.Models.TransformerBlockNet", "ModelGen.Tests.Models.ConvLstmNet" }
         from precision in new[] { MatMulPrecision.TF32, MatMulPrecision.BF16 }
         select new object[] { name, precision };
 

@@ -44,6 +44,8 @@ public class GeneratedCudaCompileTests
     [InlineData("Bench.LeNet5")]
     [InlineData("Bench.TinyTransformer")]
     [InlineData("Bench.WideDeep")]
+    [InlineData("ModelGen.Tests.Models.ConvLstmNet")]    // the recurrent input projections and weight gradients are GEMMs too
+    [InlineData("ModelGen.Tests.Models.SharedGruNet")]
     public void BenchmarkModels_CompileWithTensorCoreGemm(string model)
     {
         // The tensor-core paths (mma.sync) exist only for sm_80+: they must compile there as cleanly as the fp32 one,

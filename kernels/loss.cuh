@@ -3,7 +3,9 @@
 // Each loss kernel writes one partial loss per sample row into `rows` and, when `grad` is not null,
 // d(mean loss)/d(outputs) into `grad`, which may alias the outputs: softmax cross-entropy then
 // overwrites the logits with their gradient, reading each row before writing it. mean_loss() then
-// sums the rows in order in one block, so the loss does not depend on the grid.
+// sums the rows in order in one block, so the loss does not depend on the grid. A model with several
+// heads passes each head's weight: its gradient is d(weight · mean loss)/d(outputs), and mean_loss()
+// adds the weighted heads up one after another.
 #pragma once
 #include "common.cuh"
 
@@ -11,10 +13,10 @@ namespace mg {
 
 /// Softmax over each row of logits fused with cross-entropy against the class index in labels[row]
 /// (stored as float); gradient (softmax − one-hot)/batch. One warp per row. A label outside
-/// 0…classes−1 yields a NaN loss (the CPU path throws instead).
+/// 0…classes−1 yields a NaN loss (the CPU path throws instead). `weight` scales the gradient (a head's weight).
 template <int Classes>
 __device__ __forceinline__ void softmax_cross_entropy(const float* logits, const float* __restrict__ labels, float* grad,
-                                                      float* __restrict__ rows, int batch)
+                                                      float* __restrict__ rows, int batch, float weight = 1.0f)
 {
     for (long long r = global_warp(); r < batch; r += grid_warps())
     {
@@ -34,11 +36,11 @@ __device__ __forceinline__ void softmax_cross_entropy(const float* logits, const
         if (grad != nullptr)
         {
             float* g = grad + r * Classes;
-            const float inv_batch = 1.0f / (float)batch;
+            const float scale = weight / (float)batch;
             for (int j = lane(); j < Classes; j += kWarp)
             {
                 float p = expf(z[j] - log_sum);
-                g[j] = (j == label ? p - 1.0f : p) * inv_batch;
+                g[j] = (j == label ? p - 1.0f : p) * scale;
             }
         }
     }
@@ -49,12 +51,13 @@ enum class Elementwise : int { MeanSquaredError, MeanAbsoluteError, Huber, Binar
 __device__ __forceinline__ float softplus(float z) { return z > 0.0f ? z + log1pf(expf(-z)) : log1pf(expf(z)); }
 
 /// Losses that are a mean over every output element; one thread per row of Width elements.
-/// `parameter` is the Huber δ or the BCE positive weight.
+/// `parameter` is the Huber δ or the BCE positive weight; `weight` scales the gradient (a head's weight).
 template <Elementwise L, int Width>
 __device__ __forceinline__ void elementwise_loss(const float* outputs, const float* __restrict__ targets, float* grad,
-                                                 float* __restrict__ rows, int batch, float parameter)
+                                                 float* __restrict__ rows, int batch, float parameter, float weight = 1.0f)
 {
     const float inv_count = 1.0f / ((float)batch * (float)Width);
+    const float grad_scale = inv_count * weight;
     for (long long r = global_thread(); r < batch; r += grid_threads())
     {
         float total = 0.0f;
@@ -87,21 +90,69 @@ __device__ __forceinline__ void elementwise_loss(const float* outputs, const flo
                     break;
                 }
             }
-            if (grad != nullptr) grad[i] = g * inv_count;
+            if (grad != nullptr) grad[i] = g * grad_scale;
         }
         rows[r] = total * inv_count;
     }
 }
 
-/// loss[0] = Σ rows[0…batch) · scale, summed in order by one block (run with a grid of 1).
-__device__ __forceinline__ void mean_loss(const float* __restrict__ rows, float* __restrict__ loss, int batch, float scale)
+/// Contrastive loss over pairs of embeddings [batch, Width], one thread per pair: with d = ‖first − second‖₂
+/// and label y (1 similar, 0 dissimilar), rows[r] = ½·y·d² + ½·(1 − y)·max(0, margin − d)²; gradients
+/// d(mean loss)/d(first) = (y − (1 − y)·max(0, margin − d)/d)·(first − second)/batch and its negation for
+/// `second` (written, not accumulated; either may be null). A dissimilar pair at distance 0 gets gradient 0;
+/// a label other than 0 or 1 yields a NaN loss (the CPU path throws instead).
+template <int Width>
+__device__ __forceinline__ void contrastive_loss(const float* __restrict__ first, const float* __restrict__ second,
+                                                 const float* __restrict__ labels, float* __restrict__ grad_first,
+                                                 float* __restrict__ grad_second, float* __restrict__ rows, int batch, float margin)
+{
+    const float inv_batch = 1.0f / (float)batch;
+    for (long long r = global_thread(); r < batch; r += grid_threads())
+    {
+        const float* a = first + r * Width;
+        const float* b = second + r * Width;
+        float squared = 0.0f;
+        for (int j = 0; j < Width; j++)
+        {
+            float d = a[j] - b[j];
+            squared += d * d;
+        }
+        const float y = labels[r];
+        float loss, coefficient;
+        if (y == 1.0f)
+        {
+            loss = 0.5f * squared;
+            coefficient = 1.0f;
+        }
+        else
+        {
+            float distance = sqrtf(squared);
+            float gap = fmaxf(margin - distance, 0.0f);
+            loss = 0.5f * gap * gap;
+            coefficient = gap > 0.0f && distance > 0.0f ? -gap / distance : 0.0f;
+        }
+        rows[r] = y == 1.0f || y == 0.0f ? loss : __int_as_float(0x7fc00000);
+        coefficient *= inv_batch;
+        for (int j = 0; j < Width; j++)
+        {
+            float g = coefficient * (a[j] - b[j]);
+            if (grad_first != nullptr) grad_first[r * Width + j] = g;
+            if (grad_second != nullptr) grad_second[r * Width + j] = -g;
+        }
+    }
+}
+
+/// loss[0] = Σ rows[0…batch) · scale, summed in order by one block (run with a grid of 1); with `accumulate`,
+/// added to loss[0] instead (the next head's weighted share of the total).
+__device__ __forceinline__ void mean_loss(const float* __restrict__ rows, float* __restrict__ loss, int batch, float scale,
+                                          bool accumulate = false)
 {
     __shared__ float scratch[kWarp];
     if (blockIdx.x != 0) return;
     float s = 0.0f;
     for (int r = threadIdx.x; r < batch; r += kThreads) s += rows[r];
     s = block_sum(s, scratch);
-    if (threadIdx.x == 0) loss[0] = s * scale;
+    if (threadIdx.x == 0) loss[0] = accumulate ? loss[0] + s * scale : s * scale;
 }
 
 } // namespace mg

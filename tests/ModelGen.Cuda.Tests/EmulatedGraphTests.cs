@@ -239,14 +239,17 @@ public class EmulatedGraphTests
         if (vocabulary != int.MaxValue)
             for (int c = 0; c < ids.Length; c++) ids[c] = model.Inputs.Count == 1 || model.Inputs.Any(b => b.Width == 1 && b.Offset == c);
         for (int i = 0; i < inputs.Length; i++) inputs[i] = ids[i % model.InputSize] ? rng.NextInt(vocabulary) : (float)rng.NextGaussian();
+        // Each head's targets in its columns of the target rows: class indices, 0/1 labels (also the contrastive pairs' similarity), or values.
         var targets = new float[batch * model.TargetSize];
-        for (int i = 0; i < targets.Length; i++)
-            targets[i] = model.Loss switch
-            {
-                Loss.SoftmaxCrossEntropy => rng.NextInt(model.OutputSize / model.LabelsPerSample),
-                Loss.BinaryCrossEntropy => rng.NextInt(2),
-                _ => (float)rng.NextGaussian(),
-            };
+        for (int r = 0; r < batch; r++)
+            foreach (var head in model.Heads)
+                for (int j = 0; j < head.TargetSize; j++)
+                    targets[r * model.TargetSize + head.TargetOffset + j] = head.Loss switch
+                    {
+                        Loss.SoftmaxCrossEntropy => rng.NextInt(head.OutputSize / head.TargetSize),
+                        Loss.BinaryCrossEntropy or Loss.Contrastive => rng.NextInt(2),
+                        _ => (float)rng.NextGaussian(),
+                    };
         return (inputs, targets);
     }
 

@@ -35,9 +35,11 @@ internal static class CudaEmitter
         foreach (var layer in spec.Layers)
             if (Array.IndexOf(SupportedKinds, layer.Kind) < 0)
                 return $"not supported on CUDA: layer '{Ascii(layer.Name)}' ({layer.Kind})";
-        // The kernels compute one output and one loss (named inputs are unpacked from the input rows).
-        if (spec.Heads.Count > 0 || spec.Graph.Outputs.Count > 0 && spec.Loss != LossKind.Contrastive) return "not supported on CUDA: several heads";
-        if (spec.Loss == LossKind.Contrastive) return "not supported on CUDA: the contrastive loss";
+        // Several outputs are heads (a loss each) or a contrastive pair; anything else is a declaration error reported on its own.
+        var outputs = spec.Graph.AllOutputs;
+        bool pair = spec.Heads.Count == 0 && spec.Loss == LossKind.Contrastive;
+        if (pair ? outputs.Length != 2 || plan.Nodes[outputs[0]].Size != plan.Nodes[outputs[1]].Size : spec.Graph.Outputs.Count != spec.Heads.Count)
+            return "not supported on CUDA: outputs that do not match the loss";
         return null;
     }
 
@@ -110,7 +112,7 @@ internal static class CudaEmitter
         w.Line($"modelName: {Literals.String(spec.TypeName)},");
         w.Line("source: CudaSource,");
         w.Line($"inputSize: {Literals.Int(plan.Nodes[0].Size)},");
-        w.Line($"outputSize: {Literals.Int(plan.Nodes[spec.Graph.Output].Size)},");
+        w.Line($"outputSize: {Literals.Int(OutputWidth(spec, plan))},");
         w.Line($"targetSize: {Literals.Int(program.TargetSize)},");
         w.Line($"parameterCount: {Literals.Int(plan.TotalParameters)},");
         w.Line($"stateCount: {Literals.Int(program.StateCount)},");
@@ -215,9 +217,10 @@ internal static class CudaEmitter
             LabelsPerSample = TargetLayout.LabelsPerSample(spec, plan);
 
             // The loss overwrites the outputs with their gradient (one buffer fewer) unless backward reads
-            // the outputs themselves: a Dense or Conv2d activation needs its value for the derivative.
+            // the outputs themselves: a Dense or Conv2d activation needs its value for the derivative. Several
+            // outputs (heads, a contrastive pair) keep their values: one may feed another layer, and Predict packs them.
             int outputStorage = _names.Storage(spec.Graph.Output);
-            _lossInPlace = !_names.HasPre(outputStorage) && plan.Nodes[outputStorage].RequiresGradient ? outputStorage : -1;
+            _lossInPlace = spec.Graph.Outputs.Count == 0 && !_names.HasPre(outputStorage) && plan.Nodes[outputStorage].RequiresGradient ? outputStorage : -1;
 
             // The slots every model has (CudaModelPlan's *Slot constants), then the model's values.
             AddBuffer("input", plan.Nodes[0].Size, 0);
@@ -225,7 +228,7 @@ internal static class CudaEmitter
             AddBuffer("parameters", 0, p);
             AddBuffer("gradients", 0, p);
             AddBuffer("state", 0, state);
-            AddBuffer("loss_rows", spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample : 1, 0);
+            AddBuffer("loss_rows", spec.Heads.Count > 0 ? spec.Heads.Count : spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample : 1, 0);   // heads: one block of batch rows each
             AddBuffer("loss", 0, 1);
             AddBuffer("moment1", 0, p);
             AddBuffer("moment2", 0, p);
@@ -279,15 +282,20 @@ internal static class CudaEmitter
                         break;
                 }
             }
-            OutputSlot = _slots[ValueSlot(spec.Graph.Output)];
+            AddOutputAndHeadBuffers();
+            OutputSlot = _slots[spec.Graph.Outputs.Count > 0 ? PackedOutputs : ValueSlot(spec.Graph.Output)];
 
             for (int n = 1; n < nodes.Count; n++)
                 if (plan.Nodes[n].Live) AddForward(n);
-            AddLoss();
+            if (spec.Graph.Outputs.Count > 0) AddPackOutputs();
+            if (spec.Heads.Count > 0) AddHeadLosses();
+            else if (spec.Loss == LossKind.Contrastive) AddContrastiveLoss();
+            else AddLoss();
             ClearBeforeBackward.Add(_slots["gradients"]);
-            int output = _names.Storage(spec.Graph.Output);
+            // The loss writes (not adds) every output's gradient: those are not cleared.
+            var outputs = spec.Graph.AllOutputs.Select(_names.Storage).ToList();
             for (int n = 1; n < nodes.Count; n++)
-                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !_names.IsView(n) && n != output)
+                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !_names.IsView(n) && !outputs.Contains(n))
                     ClearBeforeBackward.Add(_slots[GradSlot(n)]);
             for (int n = nodes.Count - 1; n >= 1; n--)
                 if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !_names.IsView(n)) AddBackward(n);
@@ -1116,6 +1124,112 @@ internal static class CudaEmitter
                     $"{label}: back through {CpuEmitter.RecurrentLabel(layer)} to {to}{(directions == 2 ? d == 0 ? ", forward direction" : ", reverse direction" : "")}, d{to} += {dG}·W_ihᵀ",
                     new[] { $"mg::recurrent_backward_data<{type}, {I(d)}>({dgi}, {parameters}, {dx}, batch);" }, (long)steps * inputs, 0, Tile));
         }
+
+        // ---- Several outputs: heads with a loss each, a contrastive pair (kernels/loss.cuh) ----
+
+        /// <summary>The slot of the packed output rows Forward returns when the model has several outputs.</summary>
+        private const string PackedOutputs = "OutputRows";
+
+        private static string HeadTargets(HeadSpec head) => Pascal(head.Name) + "Targets";
+
+        /// <summary>Several outputs: the output rows they are packed into; heads: each head's targets, taken out of the target rows.</summary>
+        private void AddOutputAndHeadBuffers()
+        {
+            if (_spec.Graph.Outputs.Count == 0) return;
+            AddBuffer(PackedOutputs, OutputWidth(_spec, _plan), 0);
+            var outputs = _spec.Graph.AllOutputs;
+            for (int h = 0; h < _spec.Heads.Count; h++)
+                AddBuffer(HeadTargets(_spec.Heads[h]), HeadTargetSize(_spec.Heads[h].Loss, Size(outputs[h])), 0);
+        }
+
+        /// <summary>The outputs side by side in one row per sample, as the CPU's Predict returns them (inference only: training reads each output where it is).</summary>
+        private void AddPackOutputs()
+        {
+            int wide = OutputWidth(_spec, _plan), at = 0;
+            var body = new List<string>();
+            var parts = new List<string>();
+            foreach (int o in _spec.Graph.Outputs)
+            {
+                body.Add($"mg::place<{I(Size(o))}, {I(wide)}, {I(at)}>({Value(o)}, buffer(slot::{PackedOutputs}), batch);");
+                parts.Add(Size(o) == 1 ? $"{_names.Label(o)} = column {I(at)}" : $"{_names.Label(o)} = columns {I(at)}…{I(at + Size(o) - 1)}");
+                at += Size(o);
+            }
+            Add(Inference, new Kernel("outputs_forward", $"The outputs, side by side in the output rows [batch, {I(wide)}]: {string.Join(", ", parts)}", body.ToArray(), wide, 0, Elements));
+        }
+
+        /// <summary>
+        /// One loss kernel per head (its rows in the head's block of loss_rows, its output gradient scaled by the head's
+        /// weight), then the weighted total: Σ weight · mean loss, the heads added in order by one block.
+        /// </summary>
+        private void AddHeadLosses()
+        {
+            var outputs = _spec.Graph.AllOutputs;
+            int targetWidth = TargetSize, offset = 0;
+            var take = new List<string>();
+            var parts = new List<string>();
+            for (int h = 0; h < _spec.Heads.Count; h++)
+            {
+                var head = _spec.Heads[h];
+                int size = HeadTargetSize(head.Loss, Size(outputs[h]));
+                take.Add($"mg::take<{I(size)}, {I(targetWidth)}, {I(offset)}>(buffer(slot::targets), buffer(slot::{HeadTargets(head)}), batch);");
+                parts.Add(size == 1 ? $"{head.Name} = column {I(offset)}" : $"{head.Name} = columns {I(offset)}…{I(offset + size - 1)}");
+                offset += size;
+            }
+            Add(Loss, new Kernel("modelgen_head_targets", $"Each head's targets, out of the target rows [batch, {I(targetWidth)}]: {string.Join(", ", parts)}", take.ToArray(), targetWidth, 0, Elements));
+
+            var total = new List<string>();
+            for (int h = 0; h < _spec.Heads.Count; h++)
+            {
+                var head = _spec.Heads[h];
+                int output = outputs[h], width = Size(output);
+                string o = Value(output), targets = $"buffer(slot::{HeadTargets(head)})", weight = Float(head.Weight);
+                string g = _plan.Nodes[output].RequiresGradient ? $"training ? {Grad(output)} : nullptr" : "nullptr";
+                string rows = h == 0 ? "buffer(slot::loss_rows)" : h == 1 ? "buffer(slot::loss_rows) + batch" : $"buffer(slot::loss_rows) + {I(h)} * batch";
+                bool softmax = head.Loss == LossKind.SoftmaxCrossEntropy;
+                string call = softmax
+                    ? $"mg::softmax_cross_entropy<{I(width)}>({o}, {targets}, {g}, {rows}, batch, {weight});"
+                    : $"mg::elementwise_loss<mg::Elementwise::{ElementwiseKind(head.Loss)}, {I(width)}>({o}, {targets}, {g}, {rows}, batch, {ElementwiseParameter(head.Loss, head.HuberDelta, head.PosWeight)}, {weight});";
+                string weighted = head.Weight == 1 ? "" : $" (scaled by the head's weight {Literals.FromFloat(head.Weight)})";
+                Add(Loss, new Kernel($"modelgen_loss_{Snake(Ascii(head.Name))}", $"Head '{head.Name}': {head.Loss} per sample row and, in training, its gradient d(loss)/d({_names.Label(output)}){weighted}",
+                    new[] { call }, 1, 0, softmax ? WarpRows : Elements));
+                // Elementwise rows are already divided by batch · width; softmax rows are summed over the batch.
+                string scale = softmax ? (head.Weight == 1 ? "1.0f / (float)batch" : $"{weight} / (float)batch") : weight;
+                total.Add($"mg::mean_loss({rows}, buffer(slot::loss), batch, {scale}{(h == 0 ? "" : ", true")});");
+            }
+            string text = string.Join(" + ", _spec.Heads.Select(x => (x.Weight == 1 ? "" : Literals.FromFloat(x.Weight) + "·") + x.Name));
+            Add(Loss, new Kernel("modelgen_loss_mean", $"The loss {text}: each head's mean over the batch, weighted and added in order by one block",
+                total.ToArray(), 0, 1, Blocks));
+        }
+
+        /// <summary>The contrastive loss over the pair of outputs (one similarity label per sample), and both embeddings' gradients.</summary>
+        private void AddContrastiveLoss()
+        {
+            int first = _spec.Graph.Outputs[0], second = _spec.Graph.Outputs[1];
+            string GradientOf(int n) => _plan.Nodes[n].RequiresGradient ? $"training ? {Grad(n)} : nullptr" : "nullptr";
+            Add(Loss, new Kernel("modelgen_loss", $"Contrastive loss (margin {Literals.FromFloat(_spec.Margin)}) per pair of {_names.Label(first)} and {_names.Label(second)} and, in training, the gradients of both",
+                new[]
+                {
+                    $"mg::contrastive_loss<{I(Size(first))}>({Value(first)}, {Value(second)}, buffer(slot::targets),",
+                    $"    {GradientOf(first)}, {GradientOf(second)}, buffer(slot::loss_rows), batch, {Float(_spec.Margin)});",
+                }, 1, 0, Elements));
+            Add(Loss, new Kernel("modelgen_loss_mean", "The mean loss over the batch, summed in order by one block",
+                new[] { "mg::mean_loss(buffer(slot::loss_rows), buffer(slot::loss), batch, 1.0f / (float)batch);" }, 0, 1, Blocks));
+        }
+
+        private static string ElementwiseKind(LossKind loss) => loss switch
+        {
+            LossKind.MeanSquaredError => "MeanSquaredError",
+            LossKind.MeanAbsoluteError => "MeanAbsoluteError",
+            LossKind.Huber => "Huber",
+            _ => "BinaryCrossEntropy",
+        };
+
+        private static string ElementwiseParameter(LossKind loss, double huberDelta, double posWeight) => loss switch
+        {
+            LossKind.Huber => Float(huberDelta),
+            LossKind.BinaryCrossEntropy => Float(posWeight),
+            _ => "0.0f",
+        };
     }
 
     /// <summary>hidden1 → Hidden1 (slot names).</summary>

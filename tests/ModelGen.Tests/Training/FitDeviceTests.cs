@@ -69,19 +69,27 @@ public class FitDeviceTests
         Assert.Equal(0, optimizer.StepCount);
     }
 
-    [Fact]
-    public void CudaDevice_OnAModelWithoutCudaKernels_SaysWhy()
+    /// <summary>Blobs as a model whose CUDA plan is refused by the emitter, or that was built without one (every generated model has kernels today).</summary>
+    private sealed class BlobsOffTheGpu(int seed, CudaModelPlan? plan) : Blobs(seed)
     {
-        // The contrastive loss has no CUDA kernel: the plan's reason reaches the error, checked before CUDA's presence matters.
-        var model = new ContrastiveNet(seed: 1);
-        var plan = model.GetCudaPlan()!;
-        Assert.False(plan.IsSupported);
-        var data = Dataset.ForRegression(new float[4 * 8], 8, new float[] { 0, 1, 1, 0 }, 1).WithInputs(("left", 4), ("right", 4));
+        public override CudaModelPlan? GetCudaPlan() => plan;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void CudaDevice_OnAModelWithoutCudaKernels_SaysWhy(bool withPlan)
+    {
+        // The plan's reason (or its absence) reaches the error, checked before CUDA's presence matters.
+        var plan = withPlan ? CudaModelPlan.Unsupported(nameof(BlobsOffTheGpu), "not supported on CUDA: layer 'Hidden' (Custom)") : null;
+        var model = new BlobsOffTheGpu(seed: 1, plan);
+        var data = FitFeatureTests.MakeBlobs(8, seed: 1);
         var before = model.Parameters.ToArray();
         NotSupportedException error;
         using (FitGpu.Use(FitGpu.Driver with { Availability = () => new CudaAvailability(true, "a GPU", 1) }))
             error = Assert.Throws<NotSupportedException>(() => model.Fit(data, epochs: 1, batchSize: 2, device: Device.Cuda()));
-        Assert.Equal($"ContrastiveNet.Fit cannot train on cuda:0: it has no CUDA kernels for this model ({plan.UnsupportedReason}). Or train on the CPU (device: Device.Cpu or Device.Auto).", error.Message);
+        string reason = withPlan ? "has no CUDA kernels for this model (not supported on CUDA: layer 'Hidden' (Custom))" : "has no CUDA plan (the model was built without one)";
+        Assert.Equal($"BlobsOffTheGpu.Fit cannot train on cuda:0: it {reason}. Or train on the CPU (device: Device.Cpu or Device.Auto).", error.Message);
         Assert.Equal(before, model.Parameters.ToArray());
     }
 }

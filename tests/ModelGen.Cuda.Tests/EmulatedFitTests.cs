@@ -251,6 +251,53 @@ public class EmulatedFitTests
     }
 
     /// <summary>Gaussian features shifted by <paramref name="signal"/> in the feature that matches the label (0: labels are noise).</summary>
+    [EmulatorFact]
+    public void SeveralHeadsAndAContrastivePair_TrainLikeTheCpu()
+    {
+        // 24 rows in batches of 10 (10, 10, 4), two epochs. MultiHeadNet's target rows hold its heads' targets side by side
+        // (a class, two values, a 0/1 flag); ContrastiveNet's one similarity label per pair.
+        const int rows = 24;
+        var rng = new Rng(8);
+        var x = new float[rows * 5];
+        var targets = new float[rows * 4];
+        var pairs = new float[rows * 8];
+        var similar = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < 5; j++) x[5 * r + j] = (float)rng.NextGaussian();
+            targets[4 * r] = rng.NextInt(3);
+            targets[4 * r + 1] = (float)rng.NextGaussian();
+            targets[4 * r + 2] = (float)rng.NextGaussian();
+            targets[4 * r + 3] = rng.NextInt(2);
+            for (int j = 0; j < 8; j++) pairs[8 * r + j] = (float)rng.NextGaussian();
+            similar[r] = rng.NextInt(2);
+        }
+        var cases = new (Model Cpu, Model Gpu, Dataset Data)[]
+        {
+            (new MultiHeadNet(seed: 2), new MultiHeadNet(seed: 2), Dataset.ForRegression(x, 5, targets, 4)),
+            (new ContrastiveNet(seed: 2), new ContrastiveNet(seed: 2), Dataset.ForRegression(pairs, 8, similar).WithInputs(("left", 4), ("right", 4))),
+        };
+        foreach (var (cpu, gpu, data) in cases)
+        {
+            string name = cpu.GetType().Name;
+            var initial = cpu.Parameters.ToArray();
+            var cpuHistory = cpu.Fit(data, epochs: 2, batchSize: 10, optimizer: new Sgd(0.05f, momentum: 0.9f), seed: 3);
+            TrainingHistory gpuHistory;
+            using (FitGpu.Use(Emulated()))
+                gpuHistory = gpu.Fit(data, epochs: 2, batchSize: 10, optimizer: new Sgd(0.05f, momentum: 0.9f), seed: 3, device: Device.Cuda());
+
+            AssertClose($"{name}: per-epoch training loss", cpuHistory.Select(e => e.TrainLoss).ToArray(), gpuHistory.Select(e => e.TrainLoss).ToArray(), Losses);
+            AssertClose($"{name}: parameters after 2 epochs", cpu.Parameters.ToArray(), gpu.Parameters.ToArray(), Parameters);
+            Assert.NotEqual(initial, gpu.Parameters.ToArray());
+            // Evaluate (per head) runs on the CPU with the parameters the GPU trained.
+            var expected = cpu.Evaluate(data);
+            var actual = gpu.Evaluate(data);
+            AssertClose($"{name}: evaluation loss", new[] { expected.Loss }, new[] { actual.Loss }, Losses);
+            if (expected.Heads is { Count: > 1 } heads)
+                AssertClose($"{name}: each head's loss", heads.Select(h => h.MeanLoss).ToArray(), actual.Heads!.Select(h => h.MeanLoss).ToArray(), Losses);
+        }
+    }
+
     private static Dataset Gaussian(int rows, int features, int classes, int seed, double signal = 2.0)
     {
         var rng = new Rng(seed);

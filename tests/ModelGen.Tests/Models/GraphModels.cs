@@ -76,6 +76,26 @@ public partial class MultiHeadNet
     }
 }
 
+/// <summary>Weighted heads the other head models leave out (or only run with dropout): a weighted softmax, a weighted Huber, mean absolute error.</summary>
+[Model(Input = new[] { 4 })]
+[Head("label", Loss.SoftmaxCrossEntropy, Weight = 0.5f)]
+[Head("size", Loss.Huber, HuberDelta = 0.5f, Weight = 1.5f)]
+[Head("offset", Loss.MeanAbsoluteError, Weight = 0.25f)]
+public partial class WeightedHeadsNet
+{
+    [Dense(5, Activation.ReLU)] private partial Tensor Trunk(Tensor x);
+    [Dense(3)] private partial Tensor Label(Tensor x);
+    [Dense(2)] private partial Tensor Size(Tensor x);
+    [Dense(1)] private partial Tensor Offset(Tensor x);
+
+    [Forward]
+    public (Tensor label, Tensor size, Tensor offset) Forward(Tensor x)
+    {
+        var h = Trunk(x);
+        return (Label(h), Size(h), Offset(h));
+    }
+}
+
 /// <summary>A siamese pair: both sides through the same tower, compared by the contrastive loss.</summary>
 [Model(Loss = Loss.Contrastive, Margin = 2f)]
 [Input("left", 4)]

@@ -1148,10 +1148,11 @@ internal static class CudaEmitter
             int wide = OutputWidth(_spec, _plan), at = 0;
             var body = new List<string>();
             var parts = new List<string>();
-            foreach (int o in _spec.Graph.Outputs)
+            for (int i = 0; i < _spec.Graph.Outputs.Count; i++)
             {
+                int o = _spec.Graph.Outputs[i];
                 body.Add($"mg::place<{I(Size(o))}, {I(wide)}, {I(at)}>({Value(o)}, buffer(slot::{PackedOutputs}), batch);");
-                parts.Add(Size(o) == 1 ? $"{_names.Label(o)} = column {I(at)}" : $"{_names.Label(o)} = columns {I(at)}…{I(at + Size(o) - 1)}");
+                parts.Add($"{OutputName(i)} = {(Size(o) == 1 ? $"column {I(at)}" : $"columns {I(at)}…{I(at + Size(o) - 1)}")}");
                 at += Size(o);
             }
             Add(Inference, new Kernel("outputs_forward", $"The outputs, side by side in the output rows [batch, {I(wide)}]: {string.Join(", ", parts)}", body.ToArray(), wide, 0, Elements));
@@ -1183,14 +1184,15 @@ internal static class CudaEmitter
                 var head = _spec.Heads[h];
                 int output = outputs[h], width = Size(output);
                 string o = Value(output), targets = $"buffer(slot::{HeadTargets(head)})", weight = Float(head.Weight);
+                string weightArgument = head.Weight == 1 ? "" : ", " + weight;   // the templates' default is 1
                 string g = _plan.Nodes[output].RequiresGradient ? $"training ? {Grad(output)} : nullptr" : "nullptr";
                 string rows = h == 0 ? "buffer(slot::loss_rows)" : h == 1 ? "buffer(slot::loss_rows) + batch" : $"buffer(slot::loss_rows) + {I(h)} * batch";
                 bool softmax = head.Loss == LossKind.SoftmaxCrossEntropy;
                 string call = softmax
-                    ? $"mg::softmax_cross_entropy<{I(width)}>({o}, {targets}, {g}, {rows}, batch, {weight});"
-                    : $"mg::elementwise_loss<mg::Elementwise::{ElementwiseKind(head.Loss)}, {I(width)}>({o}, {targets}, {g}, {rows}, batch, {ElementwiseParameter(head.Loss, head.HuberDelta, head.PosWeight)}, {weight});";
-                string weighted = head.Weight == 1 ? "" : $" (scaled by the head's weight {Literals.FromFloat(head.Weight)})";
-                Add(Loss, new Kernel($"modelgen_loss_{Snake(Ascii(head.Name))}", $"Head '{head.Name}': {head.Loss} per sample row and, in training, its gradient d(loss)/d({_names.Label(output)}){weighted}",
+                    ? $"mg::softmax_cross_entropy<{I(width)}>({o}, {targets}, {g}, {rows}, batch{weightArgument});"
+                    : $"mg::elementwise_loss<mg::Elementwise::{ElementwiseKind(head.Loss)}, {I(width)}>({o}, {targets}, {g}, {rows}, batch, {ElementwiseParameter(head.Loss, head.HuberDelta, head.PosWeight)}{weightArgument});";
+                string weighted = head.Weight == 1 ? "" : Literals.FromFloat(head.Weight) + "·";
+                Add(Loss, new Kernel($"modelgen_loss_{Snake(Ascii(head.Name))}", $"Head '{head.Name}': {head.Loss} per sample row and, in training, its gradient d({weighted}mean loss)/d({_names.Label(output)})",
                     new[] { call }, 1, 0, softmax ? WarpRows : Elements));
                 // Elementwise rows are already divided by batch · width; softmax rows are summed over the batch.
                 string scale = softmax ? (head.Weight == 1 ? "1.0f / (float)batch" : $"{weight} / (float)batch") : weight;
@@ -1206,7 +1208,7 @@ internal static class CudaEmitter
         {
             int first = _spec.Graph.Outputs[0], second = _spec.Graph.Outputs[1];
             string GradientOf(int n) => _plan.Nodes[n].RequiresGradient ? $"training ? {Grad(n)} : nullptr" : "nullptr";
-            Add(Loss, new Kernel("modelgen_loss", $"Contrastive loss (margin {Literals.FromFloat(_spec.Margin)}) per pair of {_names.Label(first)} and {_names.Label(second)} and, in training, the gradients of both",
+            Add(Loss, new Kernel("modelgen_loss", $"Contrastive loss (margin {Literals.FromFloat(_spec.Margin)}) per pair of {OutputName(0)} and {OutputName(1)} and, in training, the gradients of both",
                 new[]
                 {
                     $"mg::contrastive_loss<{I(Size(first))}>({Value(first)}, {Value(second)}, buffer(slot::targets),",
@@ -1214,6 +1216,13 @@ internal static class CudaEmitter
                 }, 1, 0, Elements));
             Add(Loss, new Kernel("modelgen_loss_mean", "The mean loss over the batch, summed in order by one block",
                 new[] { "mg::mean_loss(buffer(slot::loss_rows), buffer(slot::loss), batch, 1.0f / (float)batch);" }, 0, 1, Blocks));
+        }
+
+        /// <summary>The i-th output's name in the returned tuple, with the value's own label where that differs ("query (embed)").</summary>
+        private string OutputName(int i)
+        {
+            string name = _spec.Graph.OutputNames[i], label = _names.Label(_spec.Graph.Outputs[i]);
+            return name == label ? name : $"{name} ({label})";
         }
 
         private static string ElementwiseKind(LossKind loss) => loss switch

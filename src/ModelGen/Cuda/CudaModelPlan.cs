@@ -103,7 +103,7 @@ public sealed class CudaModelPlan
     /// <summary>The generated CUDA translation unit (includes <c>modelgen.cuh</c>); empty when unsupported.</summary>
     public string Source { get; }
 
-    /// <summary>Null when the model runs on CUDA; otherwise why not (e.g. "not supported on CUDA: the contrastive loss").</summary>
+    /// <summary>Null when the model runs on CUDA; otherwise why not, e.g. "not supported on CUDA: layer 'name' (Kind)" for a layer kind without kernels.</summary>
     public string? UnsupportedReason { get; }
 
     /// <summary>Whether the model can run on CUDA.</summary>

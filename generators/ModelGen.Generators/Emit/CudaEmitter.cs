@@ -1192,7 +1192,7 @@ internal static class CudaEmitter
                     ? $"mg::softmax_cross_entropy<{I(width)}>({o}, {targets}, {g}, {rows}, batch{weightArgument});"
                     : $"mg::elementwise_loss<mg::Elementwise::{ElementwiseKind(head.Loss)}, {I(width)}>({o}, {targets}, {g}, {rows}, batch, {ElementwiseParameter(head.Loss, head.HuberDelta, head.PosWeight)}{weightArgument});";
                 string weighted = head.Weight == 1 ? "" : Literals.FromFloat(head.Weight) + "·";
-                Add(Loss, new Kernel($"modelgen_loss_{Snake(Ascii(head.Name))}", $"Head '{head.Name}': {head.Loss} per sample row and, in training, its gradient d({weighted}mean loss)/d({_names.Label(output)})",
+                Add(Loss, new Kernel($"{Snake(head.Name)}_head_loss", $"Head '{head.Name}': {head.Loss} per sample row and, in training, its gradient d({weighted}mean loss)/d({_names.Label(output)})",
                     new[] { call }, 1, 0, softmax ? WarpRows : Elements));
                 // Elementwise rows are already divided by batch · width; softmax rows are summed over the batch.
                 string scale = softmax ? (head.Weight == 1 ? "1.0f / (float)batch" : $"{weight} / (float)batch") : weight;

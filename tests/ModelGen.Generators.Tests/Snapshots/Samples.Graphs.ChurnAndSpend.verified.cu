@@ -122,13 +122,13 @@ extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_head_targets
 }
 
 // Head 'churn': BinaryCrossEntropy per sample row and, in training, its gradient d(mean loss)/d(churn)
-extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_loss_churn(int batch, int training, unsigned long long seed)
+extern "C" __global__ void __launch_bounds__(mg::kThreads) churn_head_loss(int batch, int training, unsigned long long seed)
 {
     mg::elementwise_loss<mg::Elementwise::BinaryCrossEntropy, 1>(buffer(slot::Churn), buffer(slot::ChurnTargets), training ? buffer(slot::ChurnGrad) : nullptr, buffer(slot::loss_rows), batch, 2.0f);
 }
 
 // Head 'spend': MeanSquaredError per sample row and, in training, its gradient d(0.5·mean loss)/d(spend)
-extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_loss_spend(int batch, int training, unsigned long long seed)
+extern "C" __global__ void __launch_bounds__(mg::kThreads) spend_head_loss(int batch, int training, unsigned long long seed)
 {
     mg::elementwise_loss<mg::Elementwise::MeanSquaredError, 1>(buffer(slot::Spend), buffer(slot::SpendTargets), training ? buffer(slot::SpendGrad) : nullptr, buffer(slot::loss_rows) + batch, batch, 0.0f, 0.5f);
 }

@@ -7,6 +7,7 @@ using Bench;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cuda;
+using GpuCheck;
 
 // Runs each benchmark model of MODELS.md on the GPU and on the CPU and compares them, then prints
 // MODELS.md JSON lines with "device": "cuda", and checks Model.Fit(device: Device.Cuda()) against Fit on the CPU. Exit code 0 when every comparison passes, 1 when one
@@ -197,30 +198,6 @@ static double Rate(Action step, int batch, int warmup, Options options)
 static string Json(string id, string mode, int batch, Options options, double rate) =>
     string.Create(CultureInfo.InvariantCulture,
         $"{{\"model\": \"{id}\", \"mode\": \"{mode}\", \"batch\": {batch}, \"threads\": {options.Threads}, \"device\": \"cuda\", \"samples_per_s\": {rate:F1}, \"steps\": {options.Steps}, \"precision\": \"{Options.Name(options.Precision)}\", \"peer\": \"modelgen\"}}");
-
-/// <summary>
-/// |gpu − cpu| ≤ atol + rtol·|cpu| per element for outputs and losses; gradients and parameters the same way in
-/// float32, and as a whole in the tensor-core modes (‖gpu − cpu‖₂ ≤ GradientNorm·‖cpu‖₂ for the gradient and for
-/// the parameters' displacement over the steps), where a pre-activation
-/// within rounding of a ReLU's kink can change sides and move a few gradient elements by their own size.
-/// float32 sums in another order (GEMM tiles, reductions) stay within the float32 figures; TF32 rounds GEMM
-/// inputs to 10-bit mantissas, BF16 to 7-bit (tests/ModelGen.Cuda.Tests measure both on the host emulation).
-/// </summary>
-sealed record Tolerance((double Atol, double Rtol) Outputs, (double Atol, double Rtol) Gradients, (double Atol, double Rtol) Parameters, double? GradientNorm)
-{
-    public static Tolerance For(MatMulPrecision precision) => precision switch
-    {
-        MatMulPrecision.TF32 => new Tolerance((5e-3, 1e-2), (0, 0), (0, 0), GradientNorm: 1e-2),
-        MatMulPrecision.BF16 => new Tolerance((3e-2, 5e-2), (0, 0), (0, 0), GradientNorm: 1e-1),
-        _ => new Tolerance((1e-4, 1e-3), (1e-5, 1e-2), (1e-5, 1e-3), GradientNorm: null),
-    };
-
-    public override string ToString() =>
-        $"outputs and losses atol {Outputs.Atol:G} rtol {Outputs.Rtol:G}; " +
-        (GradientNorm is double g
-            ? $"gradients and parameter updates ‖gpu − cpu‖ ≤ {g:G}·‖cpu‖"
-            : $"gradients atol {Gradients.Atol:G} rtol {Gradients.Rtol:G}; parameters after steps atol {Parameters.Atol:G} rtol {Parameters.Rtol:G}");
-}
 
 sealed record Options(string[] Models, int Threads, int Steps, int Repeats, MatMulPrecision Precision, bool NoBench)
 {

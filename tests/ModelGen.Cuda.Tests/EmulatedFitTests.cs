@@ -5,6 +5,7 @@ using ModelGen.Compute;
 using ModelGen.Cuda.Tests.Emulation;
 using ModelGen.Tests.Models;
 using Xunit;
+using static ModelGen.Cuda.Tests.CpuComparison;
 
 namespace ModelGen.Cuda.Tests;
 
@@ -17,8 +18,8 @@ namespace ModelGen.Cuda.Tests;
 [Collection(EmulatorCollection.Name)]
 public class EmulatedFitTests
 {
-    // EmulatedGraphTests' (and GpuCheck's) float32 tolerances; they hold over a dozen updates too.
-    private static readonly (double Atol, double Rtol) Losses = (1e-4, 1e-3), Parameters = (1e-5, 1e-3);
+    // GpuCheck's float32 tolerances; they hold over a dozen updates too.
+    private static readonly (double Atol, double Rtol) Losses = Float32.Outputs, Parameters = Float32.Parameters;
 
     private static FitGpu Emulated(List<string>? messages = null) => new(
         () => new CudaAvailability(true, "host emulation of the CUDA kernels", 1),
@@ -149,7 +150,7 @@ public class EmulatedFitTests
             bf16History = bf16.Fit(data, epochs: 2, batchSize: 16, optimizer: new Sgd(0.1f), seed: 1, device: Device.Cuda(matMul: MatMulPrecision.BF16));
         }
         AssertClose("float32 per-epoch loss", cpuHistory.Select(e => e.TrainLoss).ToArray(), fp32History.Select(e => e.TrainLoss).ToArray(), Losses);
-        AssertClose("BF16 per-epoch loss", cpuHistory.Select(e => e.TrainLoss).ToArray(), bf16History.Select(e => e.TrainLoss).ToArray(), EmulatedGraphTests.ReducedOutputs(MatMulPrecision.BF16));
+        AssertClose("BF16 per-epoch loss", cpuHistory.Select(e => e.TrainLoss).ToArray(), bf16History.Select(e => e.TrainLoss).ToArray(), GpuCheck.Tolerance.For(MatMulPrecision.BF16).Outputs);
         double fp32Gap = fp32.Parameters.ToArray().Zip(cpu.Parameters.ToArray(), (a, b) => Math.Abs(a - b)).Max();
         double bf16Gap = bf16.Parameters.ToArray().Zip(cpu.Parameters.ToArray(), (a, b) => Math.Abs(a - b)).Max();
         Assert.True(bf16Gap > 10 * fp32Gap, $"BF16 parameters should be further from the CPU's than float32's ({bf16Gap:G3} vs {fp32Gap:G3})");
@@ -309,16 +310,5 @@ public class EmulatedFitTests
             for (int j = 0; j < features; j++) x[i * features + j] = (float)(rng.NextGaussian() + (j % classes == labels[i] ? signal : 0.0));
         }
         return Dataset.ForClassification(x, features, labels, classes);
-    }
-
-    private static void AssertClose(string what, float[] expected, float[] actual, (double Atol, double Rtol) tolerance)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs((double)actual[i] - expected[i]);
-            Assert.True(error <= tolerance.Atol + tolerance.Rtol * Math.Abs(expected[i]),
-                $"{what}: element {i} of {expected.Length} is {actual[i]:G9}, the CPU's {expected[i]:G9} (|Δ| = {error:G3} > {tolerance.Atol:G} + {tolerance.Rtol:G}·|cpu|)");
-        }
     }
 }

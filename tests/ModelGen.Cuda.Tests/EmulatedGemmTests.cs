@@ -3,6 +3,7 @@ using System.Linq;
 using ModelGen.Compute;
 using ModelGen.Cuda.Tests.Emulation;
 using Xunit;
+using static ModelGen.Cuda.Tests.CpuComparison;
 
 namespace ModelGen.Cuda.Tests;
 
@@ -40,12 +41,6 @@ public class EmulatedGemmTests
 
     // 70×70 is four 64×64 tiles (three blocks: the grid-stride loop runs), K = 45 ends inside a 16-deep slab.
     private const int M = 70, N = 70, K = 45;
-
-    private static float[] Random(int count, int seed)
-    {
-        var rng = new Rng(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)rng.NextGaussian()).ToArray();
-    }
 
     /// <summary>The value a tensor core multiplies: TF32 rounds to nearest with ties away from zero, bfloat16 to nearest even.</summary>
     private static double Rounded(float v, MatMulPrecision precision)
@@ -88,8 +83,8 @@ public class EmulatedGemmTests
     public void Product_MatchesTheReferenceOfItsPrecision(MatMulPrecision precision, int layout)
     {
         bool transA = (layout & 1) != 0, transB = (layout & 2) != 0;
-        var a = Random(M * K, 1 + layout);
-        var b = Random(K * N, 11 + layout);
+        var a = Gaussian(M * K, 1 + layout);
+        var b = Gaussian(K * N, 11 + layout);
         using var device = new EmulatedKernels(HostEmulator.Create(Source, "gemm", new CudaCompileOptions(precision)));
         ulong c = device.Zeros(M * N);
         device.Launch("product", 3, device.Put(a), device.Put(b), c, M, N, K, layout);
@@ -115,9 +110,9 @@ public class EmulatedGemmTests
     [InlineData(MatMulPrecision.BF16)]
     public void BiasActivationEpilogue_AppliesOnEveryPath(MatMulPrecision precision)
     {
-        var x = Random(M * K, 21);
-        var w = Random(K * N, 22);
-        var bias = Random(N, 23);
+        var x = Gaussian(M * K, 21);
+        var w = Gaussian(K * N, 22);
+        var bias = Gaussian(N, 23);
         using var device = new EmulatedKernels(HostEmulator.Create(Source, "gemm", new CudaCompileOptions(precision)));
         ulong pre = device.Zeros(M * N), y = device.Zeros(M * N);
         device.Launch("dense_relu", 3, device.Put(x), device.Put(w), device.Put(bias), pre, y, M, N, K);

@@ -4,7 +4,9 @@ using System.Linq;
 using System.Reflection;
 using ModelGen.Compute;
 using ModelGen.Cuda.Tests.Emulation;
+using GpuCheck;
 using Xunit;
+using static ModelGen.Cuda.Tests.CpuComparison;
 
 namespace ModelGen.Cuda.Tests;
 
@@ -21,7 +23,7 @@ public class EmulatedGraphTests
 
     public EmulatedGraphTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
 
-    private static readonly (double Atol, double Rtol) Outputs = (1e-4, 1e-3), Gradients = (1e-5, 1e-2), Parameters = (1e-5, 1e-3);
+    private static readonly (double Atol, double Rtol) Outputs = Float32.Outputs, Gradients = Float32.Gradients, Parameters = Float32.Parameters;
 
     public static IEnumerable<object[]> Models() => GeneratedModels.All
         .Where(m => m.Name.StartsWith("ModelGen.Tests.", StringComparison.Ordinal) && m.Plan.IsSupported && m.Plan.InputSize <= 200)
@@ -176,17 +178,10 @@ public class EmulatedGraphTests
         Assert.Contains("three state buffers", CudaGraph.UnsupportedReason(new RmsProp(centered: true, momentum: 0.9f)));
     }
 
-    /// <summary>
-    /// The tolerances samples/GpuCheck states for the tensor-core modes. Outputs and losses per element,
-    /// |gpu − cpu| ≤ atol + rtol·|cpu|: they move by a few units of the inputs' last bit (TF32 2⁻¹¹, BF16 2⁻⁸)
-    /// per layer. Gradients as a whole, ‖gpu − cpu‖₂ ≤ tolerance·‖cpu‖₂: a pre-activation within rounding of a
-    /// ReLU's kink can change sides, which moves a few gradient elements by their own size (measured on the
-    /// emulation at batch 5: TF32 4e-4–1.2e-3, BF16 4e-3, wide-deep 3.3e-2 with 79 of 198,162 elements moved).
-    /// </summary>
-    internal static (double Atol, double Rtol) ReducedOutputs(MatMulPrecision p) => p == MatMulPrecision.TF32 ? (5e-3, 1e-2) : (3e-2, 5e-2);
-
-    internal static double ReducedGradientNorm(MatMulPrecision p) => p == MatMulPrecision.TF32 ? 1e-2 : 1e-1;
-
+    // GpuCheck's tensor-core tolerances (Tolerance.For): outputs and losses per element; gradients as a whole,
+    // ‖gpu − cpu‖₂ ≤ GradientNorm·‖cpu‖₂, since a pre-activation within rounding of a ReLU's kink can change sides
+    // and move a few gradient elements by their own size (measured here at batch 5: TF32 1.3e-4–1.2e-3,
+    // BF16 2.2e-3–4.3e-3, wide-deep 3.3e-2 with 79 of 198,162 elements moved).
     public static IEnumerable<object[]> BenchmarkModelsInReducedPrecision() =>
         from name in new[] { "Bench.DigitsMlp", "Bench.LeNet5", "Bench.WideDeep", "ModelGen.Tests.Models.TransformerBlockNet", "ModelGen.Tests.Models.ConvLstmNet" }
         from precision in new[] { MatMulPrecision.TF32, MatMulPrecision.BF16 }
@@ -209,22 +204,22 @@ public class EmulatedGraphTests
         var actual = new float[expected.Length];
         cpu.Predict(inputs, batch, expected);
         gpu.Forward(inputs, batch, actual);
-        AssertClose($"{name} {precision} inference outputs", expected, actual, ReducedOutputs(precision));
+        AssertClose($"{name} {precision} inference outputs", expected, actual, Tolerance.For(precision).Outputs);
         // The mode must really be in use: float32 would agree to ~1e-6.
         Assert.True(Enumerable.Range(0, expected.Length).Max(i => Math.Abs(expected[i] - actual[i])) > 1e-5, $"{name} {precision}: the outputs equal float32's");
 
         if (plan.Buffers.Any(b => b.Name.EndsWith("Mask", StringComparison.Ordinal))) return;   // dropout masks differ by device
         float cpuLoss = cpu.AccumulateGradients(inputs, targets, batch);   // forward in training mode and backward; parameters unchanged
         float gpuLoss = gpu.TrainStep(inputs, targets, batch);
-        AssertClose($"{name} {precision} training loss", new[] { cpuLoss }, new[] { gpuLoss }, ReducedOutputs(precision));
+        AssertClose($"{name} {precision} training loss", new[] { cpuLoss }, new[] { gpuLoss }, Tolerance.For(precision).Outputs);
         var gradients = new float[cpu.ParameterCount];
         gpu.DownloadGradients(gradients);
         var reference = cpu.Gradients.ToArray();
         double norm = Math.Sqrt(reference.Sum(v => (double)v * v));
         double error = Math.Sqrt(reference.Select((v, i) => ((double)gradients[i] - v) * (gradients[i] - v)).Sum());
         _output.WriteLine($"{name} {precision}: loss {cpuLoss:G6} (cpu) vs {gpuLoss:G6}; ‖Δgradient‖/‖gradient‖ = {error / norm:G3}");
-        Assert.True(error <= ReducedGradientNorm(precision) * norm,
-            $"{name} {precision} gradients: ‖gpu − cpu‖ = {error:G3} > {ReducedGradientNorm(precision):G}·‖cpu‖ = {ReducedGradientNorm(precision) * norm:G3}");
+        Assert.True(error <= Tolerance.For(precision).GradientNorm!.Value * norm,
+            $"{name} {precision} gradients: ‖gpu − cpu‖ = {error:G3} > {Tolerance.For(precision).GradientNorm!.Value:G}·‖cpu‖ = {Tolerance.For(precision).GradientNorm!.Value * norm:G3}");
     }
 
     private static (float[] Inputs, float[] Targets) Data(Model model, int batch, int seed)
@@ -251,17 +246,6 @@ public class EmulatedGraphTests
                         _ => (float)rng.NextGaussian(),
                     };
         return (inputs, targets);
-    }
-
-    private static void AssertClose(string what, float[] expected, float[] actual, (double Atol, double Rtol) tolerance)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double error = Math.Abs((double)actual[i] - expected[i]);
-            Assert.True(error <= tolerance.Atol + tolerance.Rtol * Math.Abs(expected[i]),
-                $"{what}: element {i} of {expected.Length} is {actual[i]:G9}, the CPU's {expected[i]:G9} (|Δ| = {error:G3} > {tolerance.Atol:G} + {tolerance.Rtol:G}·|cpu|)");
-        }
     }
 }
 

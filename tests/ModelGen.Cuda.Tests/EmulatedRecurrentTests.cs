@@ -4,6 +4,7 @@ using ModelGen.Compute;
 using ModelGen.Cpu;
 using ModelGen.Cuda.Tests.Emulation;
 using Xunit;
+using static ModelGen.Cuda.Tests.CpuComparison;
 
 namespace ModelGen.Cuda.Tests;
 
@@ -57,12 +58,6 @@ public unsafe class EmulatedRecurrentTests
         }
         """;
 
-    private static float[] Random(int count, int seed, double scale)
-    {
-        var rng = new Rng(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)(scale * rng.NextGaussian())).ToArray();
-    }
-
     [EmulatorTheory]
     [InlineData("lstm")]
     [InlineData("gru")]
@@ -72,9 +67,9 @@ public unsafe class EmulatedRecurrentTests
         var shape = new RecurrentShape(Batch, Steps, Inputs, Hidden, bidirectional: true, returnSequence: lstm);
         int gateWidth = (lstm ? 4 : 3) * Hidden, parameterCount = (int)(lstm ? LstmKernels.ParameterCount(shape) : GruKernels.ParameterCount(shape));
         int perStep = 2 * Batch * Steps;   // rows of the [directions, batch, steps, width] buffers
-        var x = Random(Batch * Steps * Inputs, 1, 1.0);
-        var p = Random(parameterCount, 2, 1 / Math.Sqrt(Hidden));
-        var dy = Random((int)shape.OutputElements, 3, 1.0);
+        var x = Gaussian(Batch * Steps * Inputs, 1, 1.0);
+        var p = Gaussian(parameterCount, 2, 1 / Math.Sqrt(Hidden));
+        var dy = Gaussian((int)shape.OutputElements, 3, 1.0);
 
         using var device = new EmulatedKernels(HostEmulator.Create(Source, "recurrent"));
         ulong dx = device.Put(x), dp = device.Put(p), ddy = device.Put(dy);

@@ -3,6 +3,7 @@ using System.Linq;
 using ModelGen.Compute;
 using ModelGen.Cuda.Tests.Emulation;
 using Xunit;
+using static ModelGen.Cuda.Tests.CpuComparison;
 
 namespace ModelGen.Cuda.Tests;
 
@@ -56,20 +57,14 @@ public unsafe class EmulatedTemplateTests
 
     private static HostEmulator Emulator() => HostEmulator.Create(Source, "templates");
 
-    private static float[] Random(int count, int seed)
-    {
-        var rng = new Rng(seed);
-        return Enumerable.Range(0, count).Select(_ => (float)rng.NextGaussian()).ToArray();
-    }
-
     [EmulatorTheory]
     [InlineData(true)]
     [InlineData(false)]
     public void Attention_MatchesTheFormulas(bool causal)
     {
         const int batch = 2, T = 5, D = 6, H = 2, E = 3;
-        var qkv = Random(batch * T * 3 * D, 1);
-        var dout = Random(batch * T * D, 2);
+        var qkv = Gaussian(batch * T * 3 * D, 1);
+        var dout = Gaussian(batch * T * D, 2);
         using var device = new EmulatedKernels(Emulator());
         ulong q = device.Put(qkv), p = device.Zeros(batch * H * T * T), o = device.Zeros(batch * T * D);
         ulong g = device.Put(dout), ds = device.Zeros(batch * H * T * T), dq = device.Zeros(batch * T * 3 * D);
@@ -120,7 +115,7 @@ public unsafe class EmulatedTemplateTests
     public void Embedding_LooksUpStridedIdsIntoColumns_AndAddsGradients()
     {
         float[] ids = { 3, 0, 6, 3, 1, 6 };   // 3 samples × 2 fields; this kernel reads field 0: 3, 6, 1
-        var table = Random(7 * 4, 3);
+        var table = Gaussian(7 * 4, 3);
         using var device = new EmulatedKernels(Emulator());
         ulong i = device.Put(ids), t = device.Put(table), y = device.Zeros(3 * 9), dt = device.Zeros(7 * 4);
         device.Launch("embedding", 1, i, t, y, dt, 3L);
@@ -143,8 +138,8 @@ public unsafe class EmulatedTemplateTests
     public void Positions_AddPerPosition_AndSumOverTheBatch()
     {
         const int batch = 2;
-        var x = Random(batch * 3 * 4, 4);
-        var table = Random(3 * 4, 5);
+        var x = Gaussian(batch * 3 * 4, 4);
+        var table = Gaussian(3 * 4, 5);
         using var device = new EmulatedKernels(Emulator());
         ulong px = device.Put(x), pt = device.Put(table), py = device.Zeros(x.Length), pd = device.Zeros(table.Length);
         device.Launch("positions", 1, px, pt, py, pd, batch);

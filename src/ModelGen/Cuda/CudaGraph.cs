@@ -219,7 +219,7 @@ public sealed unsafe class CudaGraph : IDisposable
         if (UnsupportedReason(optimizer) is string reason) throw new NotSupportedException(reason + ".");
         Optimizer.CheckNonNegative(l1, nameof(l1));
         Optimizer.CheckNonNegative(l2, nameof(l2));
-        uint blocks = (uint)Math.Clamp((_plan.ParameterCount + CudaModelPlan.ThreadsPerBlock - 1) / CudaModelPlan.ThreadsPerBlock, 1, CudaModelPlan.MaxBlocks);
+        uint blocks = ParameterBlocks;
 
         float penalty = 0f;
         if (l1 != 0f || l2 != 0f)
@@ -289,6 +289,9 @@ public sealed unsafe class CudaGraph : IDisposable
         return penalty;
     }
 
+    /// <summary>Blocks of a kernel with one thread per parameter (the update kernels).</summary>
+    private uint ParameterBlocks => (uint)Math.Clamp((_plan.ParameterCount + CudaModelPlan.ThreadsPerBlock - 1) / CudaModelPlan.ThreadsPerBlock, 1, CudaModelPlan.MaxBlocks);
+
     /// <summary>The reduction slot's partial sums, added in block order (the same result for any scheduling).</summary>
     private double SumOfPartials()
     {
@@ -315,7 +318,7 @@ public sealed unsafe class CudaGraph : IDisposable
     private void StartAdagradSums(Optimizer optimizer)
     {
         if (optimizer is not Adagrad { InitialAccumulatorValue: var initial } || initial == 0f) return;
-        uint blocks = (uint)Math.Clamp((_plan.ParameterCount + CudaModelPlan.ThreadsPerBlock - 1) / CudaModelPlan.ThreadsPerBlock, 1, CudaModelPlan.MaxBlocks);
+        uint blocks = ParameterBlocks;
         void** args = stackalloc void*[] { &initial };
         _device.Launch(_functions["modelgen_adagrad_start"], blocks, CudaModelPlan.ThreadsPerBlock, args);
     }

@@ -318,6 +318,26 @@ public sealed class EmbeddingAttribute : Attribute
     /// positions then contribute nothing the model learns from. −1 (the default) means none.
     /// </summary>
     public int PaddingIndex { get; set; } = -1;
+
+    /// <summary>
+    /// Sequences have variable length (Keras' <c>mask_zero</c>): each sample is right-padded with
+    /// <see cref="PaddingIndex"/> up to the input length, and its length is one past its last non-padding id.
+    /// The layers after this one then act as if each sample ran alone at its own length: attention
+    /// ignores padded keys, LSTM and GRU stop at the last real step (the reverse direction starts there),
+    /// and softmax cross-entropy averages over real positions only. Needs <see cref="PaddingIndex"/>
+    /// and the model's one input; layers that need a fixed length (Flatten, Reshape, Conv1d, GroupNorm,
+    /// BatchNorm, pools) are build errors after it (MG0208). Runs on the CPU.
+    /// </summary>
+    /// <example><code>
+    /// [Model(Input = new[] { 80 })]   // up to 80 ids per review, padded with id 0
+    /// public partial class Sentiment
+    /// {
+    ///     [Embedding(5000, 32, PaddingIndex = 0, MaskPadding = true)] private partial Tensor Tokens(Tensor ids);
+    ///     [LSTM(64)]  private partial Tensor Encoder(Tensor x);   // [seq≤80, 32] → [64], the state at each review's last word
+    ///     [Dense(2)]  private partial Tensor Logits(Tensor x);
+    /// }
+    /// </code></example>
+    public bool MaskPadding { get; set; }
 }
 
 /// <summary>

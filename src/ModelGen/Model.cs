@@ -50,6 +50,19 @@ public abstract partial class Model
     public virtual int LabelsPerSample => 1;
 
     /// <summary>
+    /// The padding id of a model with variable-length sequences (an <c>[Embedding]</c> with
+    /// <see cref="EmbeddingAttribute.MaskPadding"/>): each sample's length is one past its last other id, and
+    /// positions after it do not count (loss, <see cref="Evaluate"/>'s accuracy, <see cref="PredictClasses"/>). −1 for other models.
+    /// </summary>
+    public virtual int MaskPaddingIndex => -1;
+
+    /// <summary>The length of one sample of a MaskPadding model: one past its last non-padding id.</summary>
+    private int SampleLength(ReadOnlySpan<float> ids) => Cpu.EmbeddingKernels.Length(ids, MaskPaddingIndex);
+
+    /// <summary>Whether per-position labels stop at each sample's length (a MaskPadding model labelling every position).</summary>
+    private bool MasksLabels(ModelHead head) => MaskPaddingIndex >= 0 && head.Loss == Loss.SoftmaxCrossEntropy && head.TargetSize > 1;
+
+    /// <summary>
     /// Elements of one sample's target: <see cref="LabelsPerSample"/> class indices for softmax cross-entropy,
     /// 1 (similar or not) for contrastive pairs, else <see cref="OutputSize"/>; with several <see cref="Heads"/>,
     /// their targets side by side.
@@ -502,12 +515,22 @@ public abstract partial class Model
         double lossSum = 0;
         var headLossSums = new double[heads.Count];
         var correct = new int[heads.Count];
+        // Variable-length sequences: the loss is a mean over real positions, so batches weigh by those, not by rows.
+        bool masked = heads.Count == 1 && MasksLabels(heads[0]);
+        long weightSum = 0;
         for (int start = 0; start < data.Count; start += batch)
         {
             int n = Math.Min(batch, data.Count - start);
             var x = data.Features.AsSpan(start * InputSize, n * InputSize);
             var y = data.Targets.AsSpan(start * TargetSize, n * TargetSize);
-            lossSum += (double)graph.Loss(_parameters, x, y, n) * n;
+            long weight = n;
+            if (masked)
+            {
+                weight = 0;
+                for (int r = 0; r < n; r++) weight += SampleLength(x.Slice(r * InputSize, InputSize));
+            }
+            lossSum += (double)graph.Loss(_parameters, x, y, n) * weight;
+            weightSum += weight;
             if (heads.Count > 1)
                 for (int h = 0; h < heads.Count; h++) headLossSums[h] += (double)graph.HeadLosses[h] * n;
             var outputs = graph.LastOutput(n);
@@ -517,14 +540,18 @@ public abstract partial class Model
                 var head = heads[h];
                 int labels = LabelsOf(head), width = head.OutputSize / labels, targetWidth = head.TargetSize / labels;
                 for (int r = 0; r < n; r++)
-                    for (int l = 0; l < labels; l++)
+                {
+                    int judged = masked ? SampleLength(x.Slice(r * InputSize, InputSize)) : labels;
+                    for (int l = 0; l < judged; l++)
                         if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset + l * width, width), y.Slice(r * TargetSize + head.TargetOffset + l * targetWidth, targetWidth)))
                             correct[h]++;
+                }
             }
         }
-        float Accuracy(ModelHead head, int right) => HasAccuracy(head.Loss) ? (float)right / ((long)data.Count * LabelsOf(head)) : float.NaN;
+        float Accuracy(ModelHead head, int right) =>
+            !HasAccuracy(head.Loss) ? float.NaN : masked ? (weightSum == 0 ? float.NaN : (float)right / weightSum) : (float)right / ((long)data.Count * LabelsOf(head));
         if (heads.Count == 1)
-            return new Evaluation((float)(lossSum / data.Count), Accuracy(heads[0], correct[0]), data.Count);
+            return new Evaluation(masked ? (weightSum == 0 ? 0f : (float)(lossSum / weightSum)) : (float)(lossSum / data.Count), Accuracy(heads[0], correct[0]), data.Count);
         var perHead = new HeadEvaluation[heads.Count];
         for (int h = 0; h < heads.Count; h++)
             perHead[h] = new HeadEvaluation(heads[h].Name, heads[h].Loss, (float)(headLossSums[h] / data.Count), Accuracy(heads[h], correct[h]));
@@ -574,7 +601,8 @@ public abstract partial class Model
 
     /// <summary>
     /// The predicted class of each sample: arg-max of the outputs, or output &gt; 0 for a single binary logit.
-    /// A model with several <see cref="LabelsPerSample"/> gives one class per position (count × LabelsPerSample, row-major).
+    /// A model with several <see cref="LabelsPerSample"/> gives one class per position (count × LabelsPerSample, row-major);
+    /// with variable-length sequences (<see cref="MaskPaddingIndex"/>), −1 at the positions past each sample's length.
     /// </summary>
     /// <exception cref="InvalidOperationException">The model has several heads (use <see cref="PredictHead"/>) or compares pairs (<see cref="Loss.Contrastive"/>).</exception>
     public int[] PredictClasses(Dataset data)
@@ -588,6 +616,12 @@ public abstract partial class Model
         int width = OutputSize / labels;
         var classes = new int[data.Count * labels];
         for (int r = 0; r < classes.Length; r++) classes[r] = PredictedClass(outputs.AsSpan(r * width, width));
+        if (labels > 1 && MaskPaddingIndex >= 0)
+            for (int r = 0; r < data.Count; r++)
+            {
+                int length = SampleLength(data.Features.AsSpan(r * InputSize, InputSize));
+                classes.AsSpan(r * labels + length, labels - length).Fill(-1);
+            }
         return classes;
     }
 

@@ -127,7 +127,7 @@ internal static partial class CpuEmitter
                 w.Line($"/// {runs}");
                 w.Line("/// </summary>");
                 w.Line(signature);
-                w.Indent().Line($"=> EagerLayers.{layer.Kind}({x}, Parameters, offset: {I(lp.WeightOffset)}, {RecurrentGeometry(layer, input, null)}, {Literals.String(layer.Name)});").Outdent();
+                w.Indent().Line(MaskedEagerRefusal(spec, plan, l) ?? $"=> EagerLayers.{layer.Kind}({x}, Parameters, offset: {I(lp.WeightOffset)}, {RecurrentGeometry(layer, input, null)}, {Literals.String(layer.Name)});").Outdent();
                 break;
             }
         }
@@ -247,7 +247,7 @@ internal static partial class CpuEmitter
             {
                 string what = layer.Recurrent!.ReturnSequences ? "every step" : layer.Recurrent.Bidirectional ? "the last states of both directions" : "the last state";
                 w.Line($"// {names.Label(n)} = {RecurrentLabel(layer)}({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, {what}");
-                w.Line($"{Kernels(layer)}.Forward({ShapeName(names, n)}(batch), {x}, p + {name}Parameters, {y}, _{names.Label(n)}Saved, _recurrentWorkspace);");
+                w.Line($"{Kernels(layer)}.Forward({ShapeName(names, n)}(batch), {x}, p + {name}Parameters, {y}, _{names.Label(n)}Saved, _recurrentWorkspace{LengthsArgument(plan, node.A)});");
                 break;
             }
         }
@@ -276,7 +276,7 @@ internal static partial class CpuEmitter
                 break;
             default:
                 w.Line($"// {names.Label(n)}: back through time in {RecurrentLabel(layer)} to {names.Label(node.A)}");
-                w.Line($"{Kernels(layer)}.Backward({ShapeName(names, n)}(batch), {x}, p + {name}Parameters, {dy}, {dx}, g + {name}Parameters, _{names.Label(n)}Saved, _recurrentWorkspace);");
+                w.Line($"{Kernels(layer)}.Backward({ShapeName(names, n)}(batch), {x}, p + {name}Parameters, {dy}, {dx}, g + {name}Parameters, _{names.Label(n)}Saved, _recurrentWorkspace{LengthsArgument(plan, node.A)});");
                 break;
         }
     }

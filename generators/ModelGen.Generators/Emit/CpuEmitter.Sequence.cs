@@ -16,9 +16,17 @@ internal static partial class CpuEmitter
 
     private static void WriteLabelsPerSample(IndentedWriter w, ModelSpec spec, ShapePlan plan)
     {
+        if (MaskingLayer(spec) is { } masking)
+        {
+            w.Line($"/// <summary>Sequences are padded with id {Literals.Int(masking.Sequence!.PaddingIndex)} after their last real id ('{masking.Name}' masks them).</summary>");
+            w.Line($"public override int MaskPaddingIndex => {Literals.Int(masking.Sequence.PaddingIndex)};");
+            w.Line();
+        }
         int labels = LabelsPerSample(spec, plan);
         if (labels == 1) return;
-        w.Line($"/// <summary>One class label per position: {Literals.Int(labels)} per sample (next-token targets).</summary>");
+        w.Line(plan.Nodes[spec.Graph.Output].Masked
+            ? $"/// <summary>One class label per position: {Literals.Int(labels)} per sample, of which those past each sample's length are ignored.</summary>"
+            : $"/// <summary>One class label per position: {Literals.Int(labels)} per sample (next-token targets).</summary>");
         w.Line($"public override int LabelsPerSample => {Literals.Int(labels)};");
         w.Line();
     }
@@ -106,7 +114,7 @@ internal static partial class CpuEmitter
         }
         w.Line("/// </summary>");
         w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {x})");
-        w.Indent().Line(layer.Kind switch
+        w.Indent().Line(MaskedEagerRefusal(spec, plan, l) ?? layer.Kind switch
         {
             "Embedding" => $"=> EagerLayers.Embedding({x}, Parameters, tableOffset: {Literals.Int(lp.WeightOffset)}, vocabulary: {Literals.Int(sequence.Vocabulary)}, dimension: {Literals.Int(layer.Units)}, {Literals.String(layer.Name)});",
             "PositionalEmbedding" => $"=> EagerLayers.PositionalEmbedding({x}, Parameters, tableOffset: {Literals.Int(lp.WeightOffset)}, maxLength: {Literals.Int(sequence.MaxLength)}, features: {Literals.Int(lp.InFeatures)}, {Literals.String(layer.Name)});",
@@ -179,6 +187,11 @@ internal static partial class CpuEmitter
             case "Embedding":
                 w.Line($"// {names.Label(n)} = Embedding({Literals.Int(layer.Sequence!.Vocabulary)}×{Literals.Int(layer.Units)})({names.Label(node.A)}): ids {Shape(plan, node.A)} → {Shape(plan, n)}");
                 w.Line($"EmbeddingKernels.Forward({x}, p + {name}Table, {y}, {Rows(shape[0])}, vocabulary: {Literals.Int(layer.Sequence.Vocabulary)}, dimension: {Literals.Int(layer.Units)});");
+                if (layer.Sequence.MaskPadding)
+                {
+                    w.Line($"// each sample's length (MaskPadding): the layers after {name} skip the padding id {Literals.Int(layer.Sequence.PaddingIndex)} after its last real id");
+                    w.Line($"EmbeddingKernels.Lengths({x}, _lengths, batch, sequence: {Literals.Int(shape[0])}, paddingIndex: {Literals.Int(layer.Sequence.PaddingIndex)});");
+                }
                 break;
             case "PositionalEmbedding":
                 w.Line($"// {names.Label(n)} = {names.Label(node.A)} + the first {Literals.Int(shape[0])} rows of the position table: {Shape(plan, n)}");
@@ -187,7 +200,7 @@ internal static partial class CpuEmitter
             default:
                 w.Line($"// {names.Label(n)} = MultiHeadAttention({Literals.Int(layer.Sequence!.Heads)} heads{(layer.Sequence.Causal ? ", causal" : "")})({names.Label(node.A)}): {Shape(plan, n)}");
                 w.Line($"AttentionKernels.Forward({x}, p + {name}QkvWeights, {(layer.Bias ? $"p + {name}QkvBias" : "null")}, p + {name}OutWeights, {(layer.Bias ? $"p + {name}OutBias" : "null")}, {y},");
-                w.Indent().Line($"_{names.Label(n)}Saved, _attentionWorkspace, {AttentionSizes(spec, plan, n, "batch")});").Outdent();
+                w.Indent().Line($"_{names.Label(n)}Saved, _attentionWorkspace, {AttentionSizes(spec, plan, n, "batch")}{LengthsArgument(plan, node.A)});").Outdent();
                 break;
         }
     }
@@ -215,8 +228,22 @@ internal static partial class CpuEmitter
                 w.Line($"// {names.Label(n)}: back through MultiHeadAttention to {names.Label(node.A)}");
                 w.Line($"AttentionKernels.Backward({names.Value(node.A)}, p + {name}QkvWeights, p + {name}OutWeights, {dy}, {dx ?? "null"},");
                 w.Indent().Line($"g + {name}QkvWeights, {(layer.Bias ? $"g + {name}QkvBias" : "null")}, g + {name}OutWeights, {(layer.Bias ? $"g + {name}OutBias" : "null")},");
-                w.Line($"_{names.Label(n)}Saved, _attentionWorkspace, {AttentionSizes(spec, plan, n, "batch")});").Outdent();
+                w.Line($"_{names.Label(n)}Saved, _attentionWorkspace, {AttentionSizes(spec, plan, n, "batch")}{LengthsArgument(plan, node.A)});").Outdent();
                 break;
         }
+    }
+
+    /// <summary>
+    /// The body of an eager layer method that would need each sample's length (attention, LSTM or GRU after a
+    /// MaskPadding embedding): a tensor carries no lengths, so it says so instead of computing over padding.
+    /// </summary>
+    private static string? MaskedEagerRefusal(ModelSpec spec, ShapePlan plan, int layer)
+    {
+        if (spec.Layers[layer].Kind is not ("MultiHeadAttention" or "LSTM" or "GRU")) return null;
+        bool masked = Enumerable.Range(1, spec.Graph.Nodes.Count - 1)
+            .Any(n => spec.Graph.Nodes[n].Kind == NodeKind.Layer && spec.Graph.Nodes[n].Layer == layer && plan.Nodes[spec.Graph.Nodes[n].A].Masked);
+        return masked
+            ? $"=> throw new NotSupportedException({Literals.String($"'{spec.Layers[layer].Name}' masks padded positions (MaskPadding), which a tensor does not record; run the model with Predict, Evaluate or Fit.")});"
+            : null;
     }
 }

@@ -106,7 +106,15 @@ internal static partial class CpuEmitter
         foreach (var _ in spec.ContainingTypes) w.CloseBrace();
     }
 
-    private static string Shape(ShapePlan plan, int node) => "[batch" + string.Concat(plan.Nodes[node].Shape.Select(d => ", " + Literals.Int(d))) + "]";
+    /// <summary>"[batch, 16, 32]"; a variable-length value shows its first axis as "seq≤16" (it is sized at the bound).</summary>
+    private static string Shape(ShapePlan plan, int node) =>
+        "[batch" + string.Concat(plan.Nodes[node].Shape.Select((d, i) => ", " + (i == 0 && plan.Nodes[node].Masked ? "seq≤" : "") + Literals.Int(d))) + "]";
+
+    /// <summary>The Embedding whose padding defines each sample's length (MaskPadding), or null.</summary>
+    private static LayerSpec? MaskingLayer(ModelSpec spec) => spec.Layers.FirstOrDefault(l => l.Sequence is { MaskPadding: true });
+
+    /// <summary>", lengths: _lengths" for a kernel whose input at node <paramref name="input"/> has a variable length.</summary>
+    private static string LengthsArgument(ShapePlan plan, int input) => plan.Nodes[input].Masked ? ", lengths: _lengths" : "";
 
     private static string FlatShape(IEnumerable<int> dims) => ShapeInference.Text(dims);
 
@@ -487,6 +495,7 @@ internal static partial class CpuEmitter
         foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
         WriteRecurrentFamilyFields(w, spec, plan, names);
         WriteSequenceFields(w, spec, plan, names);
+        if (MaskingLayer(spec) is not null) w.Line("private readonly int* _lengths;   // each sample's length: one past its last non-padding id");
         WriteOutputFields(w, spec, plan, names);
         w.Line();
 
@@ -523,6 +532,7 @@ internal static partial class CpuEmitter
             }
             WriteRecurrentFamilyAllocations(w, spec, plan, names);
             WriteSequenceAllocations(w, spec, plan, names);
+            if (MaskingLayer(spec) is not null) w.Line("_lengths = AllocateIndices(maxBatch);");
             if (convWorkspaceNodes.Count > 0)
             {
                 string largest = convWorkspaceNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
@@ -847,8 +857,14 @@ internal static partial class CpuEmitter
 
     private static string Slope(LayerSpec layer) => layer.Activation == ActivationKind.LeakyReLU ? layer.Name + "Slope" : "T.Zero";
 
-    private static string LossCall(ModelSpec spec, ShapePlan plan, string output, string gradient, int width) =>
-        LossCall(spec.Loss, spec.PosWeight, spec.HuberDelta, output, "targets", gradient, width, LabelsPerSample(spec, plan));
+    private static string LossCall(ModelSpec spec, ShapePlan plan, string output, string gradient, int width)
+    {
+        int labels = LabelsPerSample(spec, plan);
+        // A variable-length output: the mean over each sample's real positions (the shape engine allows only softmax cross-entropy there).
+        if (spec.Loss == LossKind.SoftmaxCrossEntropy && plan.Nodes[spec.Graph.Output].Masked)
+            return $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, batch, sequence: {Literals.Int(labels)}, classes: {Literals.Int(width / labels)}, _lengths)";
+        return LossCall(spec.Loss, spec.PosWeight, spec.HuberDelta, output, "targets", gradient, width, labels);
+    }
 
     private static string LossCall(LossKind loss, double posWeight, double huberDelta, string output, string targets, string gradient, int width, int labels = 1) => loss switch
     {

@@ -35,6 +35,9 @@ internal static class CudaEmitter
         foreach (var layer in spec.Layers)
             if (Array.IndexOf(SupportedKinds, layer.Kind) < 0)
                 return $"not supported on CUDA: layer '{Ascii(layer.Name)}' ({layer.Kind})";
+        foreach (var layer in spec.Layers)
+            if (layer.Sequence is { MaskPadding: true })
+                return $"not supported on CUDA: variable-length sequences (MaskPadding on '{Ascii(layer.Name)}') run on the CPU";
         // Several outputs are heads (a loss each) or a contrastive pair; anything else is a declaration error reported on its own.
         var outputs = spec.Graph.AllOutputs;
         bool pair = spec.Heads.Count == 0 && spec.Loss == LossKind.Contrastive;

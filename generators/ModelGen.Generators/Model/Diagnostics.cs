@@ -263,6 +263,26 @@ internal static partial class Diagnostics
         "PositionalEmbedding '{0}': maxLength = {1}, but its input has {2} positions ({3}); the table needs a row per position, so maxLength must be at least {2}",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor MaskNeedsPaddingIndex = Rule("MG0206",
+        "MaskPadding needs a padding id",
+        "Embedding '{0}': MaskPadding = true masks the positions after a sample's last non-padding id, so it needs PaddingIndex; set PaddingIndex to the id your sequences are padded with",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MaskNeedsModelInput = Rule("MG0207",
+        "Masked embedding must read the model's only input",
+        "Embedding '{0}' with MaskPadding = true: {1}; each sample's length is read from the ids of the model's one input, so declare one masking Embedding applied to that input",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor NeedsFixedLength = Rule("MG0208",
+        "Layer needs a fixed sequence length",
+        "{0} gets {1}, whose length varies per sample (MaskPadding): {2}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MaskedOutputLoss = Rule("MG0209",
+        "Loss cannot skip padded positions",
+        "{0}: the output {1} has a variable length (MaskPadding), and only Loss.SoftmaxCrossEntropy of a single output skips padded positions; {2}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     // MG04xx: graphs of several inputs and outputs, concat, heads and contrastive pairs.
 
     public static readonly DiagnosticDescriptor ConcatShapeMismatch = Rule("MG0401",
@@ -320,6 +340,7 @@ internal static partial class Diagnostics
         NeedsTwoDimensionalSample, Conv1dOutputEmpty, Conv1dStrideDropsPositions, GroupsDoNotDivideChannels, ReshapeElementCount, DeclaredInputMismatch,
         Conv1dSamePaddingStride,
         AttentionHeadsNotDivisor, PaddingIndexOutOfRange, EmbeddingNeedsIds, SequenceLayerNeedsSequence, PositionsTooShort,
+        MaskNeedsPaddingIndex, MaskNeedsModelInput, NeedsFixedLength, MaskedOutputLoss,
         ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
     };

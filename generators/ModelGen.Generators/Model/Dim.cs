@@ -5,12 +5,13 @@ using System.Linq;
 
 namespace ModelGen.Generators.Model;
 
-internal enum DimKind { Unknown = 0, Known, Batch }
+internal enum DimKind { Unknown = 0, Known, Batch, Sequence }
 
 /// <summary>
-/// One dimension in the shape lattice: a known size, the symbolic batch, or unknown (⊤, from a
-/// declaration that already has an error). Unknown unifies with anything, so one mistake is reported
-/// once instead of cascading through every layer after it.
+/// One dimension in the shape lattice: a known size, the symbolic batch, the symbolic sequence length
+/// of a model that declares variable-length sequences (each sample's own length, at most a known bound),
+/// or unknown (⊤, from a declaration that already has an error). Unknown unifies with anything, so one
+/// mistake is reported once instead of cascading through every layer after it.
 /// </summary>
 internal readonly struct Dim : IEquatable<Dim>
 {
@@ -22,14 +23,26 @@ internal readonly struct Dim : IEquatable<Dim>
 
     public DimKind Kind { get; }
 
-    /// <summary>The size, when <see cref="IsKnown"/>.</summary>
+    /// <summary>The size, when <see cref="IsKnown"/>; the longest length, for <see cref="DimKind.Sequence"/>.</summary>
     public int Value { get; }
 
     public bool IsKnown => Kind == DimKind.Known;
 
+    /// <summary>A per-sample sequence length that varies (padding masked), at most <see cref="Value"/>.</summary>
+    public bool IsSequence => Kind == DimKind.Sequence;
+
+    /// <summary>The size buffers are allocated for: the value, or the bound of a variable length; 0 when unknown.</summary>
+    public int Bound => Kind is DimKind.Known or DimKind.Sequence ? Value : 0;
+
     public static Dim Known(int value) => new(DimKind.Known, value);
 
     public static readonly Dim Batch = new(DimKind.Batch, 0);
+
+    /// <summary>A variable sequence length of at most <paramref name="maxLength"/> positions.</summary>
+    public static Dim Sequence(int maxLength) => new(DimKind.Sequence, maxLength);
+
+    /// <summary>Whether some per-sample axis of <paramref name="shape"/> is a variable sequence length.</summary>
+    public static bool HasSequence(Dim[]? shape) => shape is not null && shape.Any(d => d.IsSequence);
 
     public static readonly Dim Unknown = new(DimKind.Unknown, 0);
 
@@ -84,9 +97,12 @@ internal readonly struct Dim : IEquatable<Dim>
         return result;
     }
 
-    /// <summary>The per-sample sizes when all are known; empty otherwise (the generator needs them all).</summary>
+    /// <summary>
+    /// The per-sample sizes the generator allocates for when all are known (a variable length at its
+    /// bound: padded positions are computed and masked); empty otherwise (the generator needs them all).
+    /// </summary>
     public static int[] KnownSample(Dim[]? shape) =>
-        shape is { Length: > 1 } && shape.Skip(1).All(d => d.IsKnown) ? shape.Skip(1).Select(d => d.Value).ToArray() : Array.Empty<int>();
+        shape is { Length: > 1 } && shape.Skip(1).All(d => d.Bound > 0) ? shape.Skip(1).Select(d => d.Bound).ToArray() : Array.Empty<int>();
 
     public bool Equals(Dim other) => Kind == other.Kind && Value == other.Value;
 
@@ -98,6 +114,7 @@ internal readonly struct Dim : IEquatable<Dim>
     {
         DimKind.Known => Value.ToString(CultureInfo.InvariantCulture),
         DimKind.Batch => "batch",
+        DimKind.Sequence => "seq≤" + Value.ToString(CultureInfo.InvariantCulture),
         _ => "?",
     };
 }

@@ -37,9 +37,12 @@ internal static partial class ModelParser
                     diagnostics.Add(Diagnostic.Create(Diagnostics.PaddingIndexOutOfRange, layerLocations.ArgumentOrAttribute("PaddingIndex"), method.Name,
                         padding.ToString(System.Globalization.CultureInfo.InvariantCulture), vocabulary.ToString(System.Globalization.CultureInfo.InvariantCulture),
                         (vocabulary - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                bool mask = named.TryGetValue("MaskPadding", out var m) && m.Value is true;
+                if (mask && padding == -1)
+                    diagnostics.Add(Diagnostic.Create(Diagnostics.MaskNeedsPaddingIndex, layerLocations.ArgumentOrAttribute("MaskPadding"), method.Name));
                 // The table's rows are the layer's declared input "width"; the shape engine never infers it.
                 layer = ParseLayerMethod(method, attribute, kind, dimension, ActivationKind.None, System.Math.Max(vocabulary, 0), false, 0, layerLocations, true, diagnostics, locations, cancellationToken);
-                return layer is null ? null : layer with { Sequence = new SequenceSpec(Vocabulary: vocabulary, PaddingIndex: padding) };
+                return layer is null ? null : layer with { Sequence = new SequenceSpec(Vocabulary: vocabulary, PaddingIndex: padding, MaskPadding: mask && padding >= 0) };
             }
             case "PositionalEmbedding":
             {

@@ -55,9 +55,21 @@ internal static partial class ShapeInference
             return Dim.UnknownRank;
         }
         var result = (Dim[])parts[0].Clone();
+        if (parts.Any(p => p[axis + 1].IsSequence))
+        {
+            Report("MG0208", $"Tensor.Concat along axis {I(node.Axis)}", Parts(),
+                "joining along the variable-length axis would put one part's padding before the next part's positions; join along the features instead");
+            return Dim.UnknownRank;
+        }
         for (int d = 1; d <= rank; d++)
         {
             if (d == axis + 1) continue;
+            if (parts.Any(p => p[d].IsSequence))
+            {
+                if (parts.All(p => p[d].Equals(parts[0][d]))) continue;
+                Report("MG0208", $"Tensor.Concat along axis {I(node.Axis)}", Parts(), "every part needs the same variable length on the other axes");
+                return Dim.UnknownRank;
+            }
             var sizes = parts.Select(p => p[d]).ToList();
             var known = sizes.Where(s => s.IsKnown).Select(s => s.Value).Distinct().ToList();
             if (known.Count > 1)
@@ -96,6 +108,9 @@ internal static partial class ShapeInference
                 problem = $"{Describe(spec, outputs[0], shapes)} is {SampleText(shapes[outputs[0]])} and {Describe(spec, outputs[1], shapes)} is {SampleText(shapes[outputs[1]])}";
             if (problem is not null)
                 problems.Add(new ShapeProblem("MG0408", ProblemTarget.Output, -1, "", new[] { problem }.ToEquatableArray()));
+            else if (outputs.Any(o => Dim.HasSequence(shapes[o])))
+                problems.Add(new ShapeProblem("MG0209", ProblemTarget.ModelLoss, -1, "", new[] { "Loss.Contrastive", SampleText(shapes[outputs.First(o => Dim.HasSequence(shapes[o]))]),
+                    "compare one vector per sample: end each tower in an LSTM or GRU (its last state)" }.ToEquatableArray()));
             return;
         }
 

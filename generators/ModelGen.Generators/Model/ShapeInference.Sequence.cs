@@ -29,8 +29,24 @@ internal static partial class ShapeInference
             }
             // Only the model input holds ids: a computed value holds floats, and ids have no gradient to pass back.
             if (spec.Graph.Nodes[source].Kind is not (NodeKind.Input or NodeKind.NamedInput))
+            {
                 Report("MG0203", where.Item1, where.Item2, "", layer.Name, $"it gets {Source(spec, source)}, a computed value, not ids; apply it to the model input");
-            return new[] { Dim.Batch, input[1], dimension };
+                return new[] { Dim.Batch, input[1], dimension };
+            }
+            if (!sequence.MaskPadding) return new[] { Dim.Batch, input[1], dimension };
+            // Lengths come from the ids of the one model input; two masks could disagree, so one masking layer reads it.
+            int firstMask = -1;
+            for (int l = 0; l < spec.Layers.Count && firstMask < 0; l++)
+                if (spec.Layers[l].Sequence is { MaskPadding: true }) firstMask = l;
+            if (spec.Graph.Nodes[source].Kind != NodeKind.Input || spec.Inputs.Count > 0)
+            {
+                Report("MG0207", where.Item1, where.Item2, "", layer.Name, $"it reads the input '{spec.Graph.Nodes[source].Label}', one of several [Input]s");
+                return new[] { Dim.Batch, input[1], dimension };
+            }
+            // A second masking layer is reported once; its value still has the first one's lengths, so nothing cascades.
+            if (firstMask != layerIndex)
+                Report("MG0207", ProblemTarget.LayerAttribute, layerIndex, "", layer.Name, $"'{spec.Layers[firstMask].Name}' masks the input already");
+            return new[] { Dim.Batch, input[1].IsKnown ? Dim.Sequence(input[1].Value) : input[1], dimension };
         }
 
         if (input.Length == 0) return Dim.UnknownRank;
@@ -42,9 +58,10 @@ internal static partial class ShapeInference
         }
         var positions = input[1];
         var width = input[2];
-        if (layer.Kind == "PositionalEmbedding" && positions.IsKnown && sequence.MaxLength >= 1 && sequence.MaxLength < positions.Value)
+        // A variable length is checked at its bound: the longest sample must find its rows.
+        if (layer.Kind == "PositionalEmbedding" && positions.Bound > 0 && sequence.MaxLength >= 1 && sequence.MaxLength < positions.Bound)
         {
-            Report("MG0205", ProblemTarget.LayerArgument, layerIndex, "maxLength", layer.Name, I(sequence.MaxLength), I(positions.Value), Source(spec, source));
+            Report("MG0205", ProblemTarget.LayerArgument, layerIndex, "maxLength", layer.Name, I(sequence.MaxLength), I(positions.Bound), Source(spec, source));
             return input;
         }
         if (!width.IsKnown) return input;

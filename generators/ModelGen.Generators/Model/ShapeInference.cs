@@ -15,7 +15,8 @@ internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, Laye
 internal sealed record ShapeProblem(string Id, ProblemTarget Target, int Index, string Argument, EquatableArray<string> MessageArgs, string Fix = "");
 
 /// <summary>Per-sample shape of a graph value (the batch dimension is implicit and symbolic); empty when unknown.</summary>
-internal sealed record NodePlan(EquatableArray<int> Shape, bool Live, bool RequiresGradient)
+/// <remarks><see cref="Masked"/>: the value has a variable sequence length (sized at its bound, padding masked by the layers that mix positions).</remarks>
+internal sealed record NodePlan(EquatableArray<int> Shape, bool Live, bool RequiresGradient, bool Masked = false)
 {
     public bool IsKnown => Shape.Count > 0;
     public int Size => IsKnown ? Shape.Aggregate(1, (a, b) => a * b) : 0;
@@ -85,6 +86,13 @@ internal static partial class ShapeInference
                 {
                     var layer = spec.Layers[node.Layer];
                     var input = shapes[node.A];
+                    if (Dim.HasSequence(input) && FixedLengthReason(layer) is { } needsFixed)
+                    {
+                        var at = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, node.Layer);
+                        Report("MG0208", at.Item1, at.Item2, "", $"{layer.Kind} '{layer.Name}'", $"{Describe(spec, node.A, shapes)} of shape {SampleText(input)}", needsFixed);
+                        shapes[n] = Dim.UnknownRank;
+                        break;
+                    }
                     if (IsRecurrentFamily(layer))
                     {
                         shapes[n] = InferRecurrentFamily(spec, n, layer, input, node.Layer, layerIn, layerInSource, problems);
@@ -247,7 +255,10 @@ internal static partial class ShapeInference
             && spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
         {
             // [sequence, outputs] is fine too: softmax cross-entropy then classifies every position, the other losses are element-wise.
-            if (output.Length is not (2 or 3))
+            if (Dim.HasSequence(output) && spec.Loss != LossKind.SoftmaxCrossEntropy)
+                Report("MG0209", ProblemTarget.ModelLoss, -1, "", $"Loss.{spec.Loss}", SampleText(output),
+                    "classify each position with Loss.SoftmaxCrossEntropy, or end in an LSTM or GRU (its last state is one row per sample)");
+            else if (output.Length is not (2 or 3))
                 Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName, "the losses take [outputs] or [sequence, outputs] per sample");
             else if (spec.Loss == LossKind.SoftmaxCrossEntropy && output[output.Length - 1].IsKnown && output[output.Length - 1].Value == 1)
                 Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName,
@@ -256,7 +267,7 @@ internal static partial class ShapeInference
 
         var nodePlans = new List<NodePlan>();
         for (int n = 0; n < nodes.Count; n++)
-            nodePlans.Add(new NodePlan(Dim.KnownSample(shapes[n]).ToEquatableArray(), live[n], requiresGradient[n]));
+            nodePlans.Add(new NodePlan(Dim.KnownSample(shapes[n]).ToEquatableArray(), live[n], requiresGradient[n], Dim.HasSequence(shapes[n])));
         return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray());
     }
 
@@ -356,6 +367,16 @@ internal static partial class ShapeInference
     }
 
     /// <summary>Names a value for a message: "the input 'x'", "'Up' (Dense 128)", "'add_1'".</summary>
+    /// <summary>Why a layer cannot take a variable-length sequence (MG0208); null for the layers that can.</summary>
+    private static string? FixedLengthReason(LayerSpec layer) => layer.Kind switch
+    {
+        "Flatten" or "Reshape" => "its output size would depend on each sample's length; summarise the sequence with an LSTM or GRU (its last state) instead",
+        "Conv1d" => "a convolution over padded positions would mix padding into real ones; Conv1d needs a fixed length (no MaskPadding)",
+        "GroupNorm" or "BatchNorm" => "its statistics would include padded positions; LayerNorm normalises each position on its own",
+        "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" => "it takes images [channels, height, width]",
+        _ => null,
+    };
+
     internal static string Describe(ModelSpec spec, int node, Dim[][]? shapes)
     {
         var n = spec.Graph.Nodes[node];

@@ -15,6 +15,10 @@ namespace ModelGen.Cpu;
 /// whose columns 0…d−1 give Q, d…2d−1 K and 2d…3d−1 V, head h using columns h·d/H … (h+1)·d/H − 1
 /// of each; bqkv <c>[3d]</c>; Wo <c>[d, d]</c>; bo <c>[d]</c>. The causal mask lets position i attend to
 /// positions 0…i only.</para>
+/// <para>Variable-length (right-padded) samples: with per-sample <c>lengths</c>, sample b's keys at
+/// positions ≥ lengths[b] are masked too (probability exactly 0). Queries at padded positions
+/// still attend to the valid keys like any query (backward is the exact gradient of that); a
+/// sample of length 0 has no keys, so its head outputs are 0.</para>
 /// <para>Two caller buffers: <c>saved</c> (<see cref="SavedSize"/> elements) is written by forward and
 /// read by backward, so it belongs to one layer and must be left alone in between; <c>workspace</c>
 /// (<see cref="WorkspaceSize"/>) is scratch whose contents never matter between calls and can be
@@ -58,15 +62,17 @@ public static unsafe class AttentionKernels
     /// <param name="dimension">Model width (d).</param>
     /// <param name="heads">Heads (H), dividing d.</param>
     /// <param name="causal">Mask attention to later positions.</param>
-    /// <exception cref="ArgumentException">The heads do not divide the dimension, or a size is not positive.</exception>
+    /// <param name="lengths">Valid positions per sample <c>[batch]</c>, each 0 … sequence (keys beyond are masked); null when every sample has the full length.</param>
+    /// <exception cref="ArgumentException">The heads do not divide the dimension, a size is not positive, or a length is outside 0 … sequence.</exception>
     public static void Forward<T>(T* x, T* qkvWeights, T* qkvBias, T* outWeights, T* outBias, T* y, T* saved, T* workspace,
-        int batch, int sequence, int dimension, int heads, bool causal)
+        int batch, int sequence, int dimension, int heads, bool causal, int* lengths = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(batch, sequence, dimension, heads);
+        SequenceLengths.Validate(lengths, batch, sequence);
         int rows = batch * sequence;
         var job = HeadJob<T>.ForThisThread();
-        job.Set(saved, workspace, batch, sequence, dimension, heads, causal, backward: false);
+        job.Set(saved, workspace, batch, sequence, dimension, heads, causal, lengths, backward: false);
         DenseKernels.Forward(x, qkvWeights, qkvBias, job.Raw, job.Raw, rows, dimension, 3 * dimension, Activation.None, T.Zero);
         CpuParallel.Run(job, batch * heads);
         DenseKernels.Forward(job.Context, outWeights, outBias, y, y, rows, dimension, dimension, Activation.None, T.Zero);
@@ -94,15 +100,18 @@ public static unsafe class AttentionKernels
     /// <param name="dimension">Model width.</param>
     /// <param name="heads">Heads.</param>
     /// <param name="causal">The mask forward used.</param>
-    /// <exception cref="ArgumentException">The heads do not divide the dimension, or a size is not positive.</exception>
+    /// <param name="lengths">The lengths forward used, or null. The masks live in the saved probabilities
+    /// (masked entries are 0, so they pass no gradient); the lengths are checked here as in forward.</param>
+    /// <exception cref="ArgumentException">The heads do not divide the dimension, a size is not positive, or a length is outside 0 … sequence.</exception>
     public static void Backward<T>(T* x, T* qkvWeights, T* outWeights, T* dy, T* dx, T* dQkvWeights, T* dQkvBias, T* dOutWeights, T* dOutBias,
-        T* saved, T* workspace, int batch, int sequence, int dimension, int heads, bool causal)
+        T* saved, T* workspace, int batch, int sequence, int dimension, int heads, bool causal, int* lengths = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(batch, sequence, dimension, heads);
+        SequenceLengths.Validate(lengths, batch, sequence);
         int rows = batch * sequence;
         var job = HeadJob<T>.ForThisThread();
-        job.Set(saved, workspace, batch, sequence, dimension, heads, causal, backward: true);
+        job.Set(saved, workspace, batch, sequence, dimension, heads, causal, lengths, backward: true);
         DenseKernels.Backward(job.Context, outWeights, dy, null, dOutWeights, dOutBias, rows, dimension, dimension);
         // The gradient of the concatenated head outputs goes to the head-major dO buffer's raw twin first.
         Gemm.Multiply(false, true, rows, dimension, dimension, dy, outWeights, job.Raw, accumulate: false);
@@ -144,6 +153,7 @@ public static unsafe class AttentionKernels
         private T _scale;
         private T* _q, _k, _v, _probs;
         private T* _headOut, _dScores;
+        private int* _lengths;
 
         /// <summary>Workspace: [B·S, 3d] rows (projection output in forward; dCtx, then dQKV rows, in backward).</summary>
         public T* Raw;
@@ -152,10 +162,10 @@ public static unsafe class AttentionKernels
         /// <summary>Workspace: dQ, dK, dV head-major.</summary>
         public T* HeadGrads;
 
-        public void Set(T* saved, T* workspace, int batch, int sequence, int dimension, int heads, bool causal, bool backward)
+        public void Set(T* saved, T* workspace, int batch, int sequence, int dimension, int heads, bool causal, int* lengths, bool backward)
         {
             _batch = batch; _sequence = sequence; _dimension = dimension; _heads = heads; _dh = dimension / heads;
-            _causal = causal; _backward = backward;
+            _causal = causal; _lengths = lengths; _backward = backward;
             _scale = T.One / T.Sqrt(T.CreateTruncating(_dh));
             long bsd = (long)batch * sequence * dimension;
             _q = saved;
@@ -173,6 +183,7 @@ public static unsafe class AttentionKernels
         public void Clear()
         {
             _q = _k = _v = _probs = _headOut = _dScores = null;
+            _lengths = null;
             Raw = Context = HeadGrads = null;
         }
 
@@ -196,10 +207,12 @@ public static unsafe class AttentionKernels
                 Copy(row + 2 * d, v + (long)i * dh, dh);
             }
             Gemm.Multiply(false, true, s, s, dh, q, k, p, accumulate: false);
+            int keys = _lengths == null ? s : _lengths[b];
             for (int i = 0; i < s; i++)
             {
                 T* row = p + (long)i * s;
-                int valid = _causal ? i + 1 : s;
+                // No valid key (a sample of length 0) leaves the row all 0, so its output is 0, not NaN.
+                int valid = Math.Min(_causal ? i + 1 : s, keys);
                 T max = T.NegativeInfinity;
                 for (int j = 0; j < valid; j++)
                 {

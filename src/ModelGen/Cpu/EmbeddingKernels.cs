@@ -84,6 +84,34 @@ public static unsafe class EmbeddingKernels
         }
     }
 
+    /// <summary>
+    /// Each sample's sequence length for right-padded ids (Keras <c>mask_zero</c>): one past its last
+    /// id that is not <paramref name="paddingIndex"/>, 0 when every id is padding. A padding id before
+    /// the last real id is an ordinary token and does not shorten the sample.
+    /// </summary>
+    /// <param name="ids">Ids <c>[batch, sequence]</c>.</param>
+    /// <param name="lengths">Receives the lengths <c>[batch]</c>, each 0 … sequence.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="sequence">Ids per sample.</param>
+    /// <param name="paddingIndex">The padding id.</param>
+    public static void Lengths<T>(T* ids, int* lengths, int batch, int sequence, int paddingIndex)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int b = 0; b < batch; b++) lengths[b] = Length(new ReadOnlySpan<T>(ids + (long)b * sequence, sequence), paddingIndex);
+    }
+
+    /// <summary>The length of one sample's ids as <see cref="Lengths{T}"/> defines it: one past the last id that is not <paramref name="paddingIndex"/>, or 0.</summary>
+    /// <param name="ids">One sample's ids.</param>
+    /// <param name="paddingIndex">The padding id.</param>
+    public static int Length<T>(ReadOnlySpan<T> ids, int paddingIndex)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T padding = T.CreateTruncating(paddingIndex);
+        int length = ids.Length;
+        while (length > 0 && ids[length - 1] == padding) length--;
+        return length;
+    }
+
     /// <summary>Learned positional embedding: <c>y[b, s, :] = x[b, s, :] + positions[s, :]</c>.</summary>
     /// <param name="x">Input <c>[batch, sequence, dimension]</c>.</param>
     /// <param name="positions">Position table <c>[sequence, dimension]</c> (its first <paramref name="sequence"/> rows when the table is longer).</param>

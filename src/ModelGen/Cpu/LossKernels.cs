@@ -20,26 +20,64 @@ public static unsafe class LossKernels
         T total = T.Zero;
         T invBatch = T.One / T.CreateTruncating(batch);
         for (int r = 0; r < batch; r++)
+            total += SoftmaxCrossEntropyRow(logits, labels, dLogits, r, classes, invBatch);
+        return total * invBatch;
+    }
+
+    /// <summary>
+    /// <see cref="SoftmaxCrossEntropy{T}(T*, T*, T*, int, int)"/> over per-position labels of
+    /// variable-length sequences (PyTorch's <c>ignore_index</c> semantics): row <c>b·sequence + t</c>
+    /// counts only when <c>t &lt; lengths[b]</c>. The loss is the mean over the counted rows and their
+    /// gradient is (softmax − one-hot) / counted; the other rows get gradient 0 and their labels are
+    /// neither read nor validated. With no counted row the loss and every gradient are 0.
+    /// </summary>
+    /// <param name="logits">Logits <c>[batch, sequence, classes]</c>.</param>
+    /// <param name="labels">Class indices <c>[batch, sequence]</c>.</param>
+    /// <param name="dLogits">Receives d(loss)/d(logits) <c>[batch, sequence, classes]</c>, or null.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="sequence">Positions per sample.</param>
+    /// <param name="classes">Classes per row.</param>
+    /// <param name="lengths">Valid positions per sample <c>[batch]</c>, each 0 … sequence; null when every position counts.</param>
+    /// <exception cref="ArgumentException">A counted label is not an integer in 0…classes−1, or a length is outside 0 … sequence.</exception>
+    public static T SoftmaxCrossEntropy<T>(T* logits, T* labels, T* dLogits, int batch, int sequence, int classes, int* lengths)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long counted = 0;
+        for (int b = 0; b < batch; b++) counted += SequenceLengths.Get(lengths, b, sequence);
+        if (dLogits != null) ElementwiseKernels.Clear(dLogits, (long)batch * sequence * classes);
+        if (counted == 0) return T.Zero;
+        T total = T.Zero;
+        T invCount = T.One / T.CreateTruncating(counted);
+        for (int b = 0; b < batch; b++)
         {
-            T* row = logits + (long)r * classes;
-            int label = ClassIndex(labels[r], classes, r);
-            T max = row[0];
-            for (int j = 1; j < classes; j++) if (row[j] > max) max = row[j];
-            T sum = T.Zero;
-            for (int j = 0; j < classes; j++) sum += T.Exp(row[j] - max);
-            T logSum = T.Log(sum) + max;
-            total += logSum - row[label];
-            if (dLogits != null)
+            int length = SequenceLengths.Get(lengths, b, sequence);
+            for (int t = 0; t < length; t++)
+                total += SoftmaxCrossEntropyRow(logits, labels, dLogits, b * sequence + t, classes, invCount);
+        }
+        return total * invCount;
+    }
+
+    /// <summary>One row's cross-entropy (returned unscaled) and, when <paramref name="dLogits"/> is not null, its gradient times <paramref name="scale"/>.</summary>
+    private static T SoftmaxCrossEntropyRow<T>(T* logits, T* labels, T* dLogits, int r, int classes, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T* row = logits + (long)r * classes;
+        int label = ClassIndex(labels[r], classes, r);
+        T max = row[0];
+        for (int j = 1; j < classes; j++) if (row[j] > max) max = row[j];
+        T sum = T.Zero;
+        for (int j = 0; j < classes; j++) sum += T.Exp(row[j] - max);
+        T logSum = T.Log(sum) + max;
+        if (dLogits != null)
+        {
+            T* grad = dLogits + (long)r * classes;
+            for (int j = 0; j < classes; j++)
             {
-                T* grad = dLogits + (long)r * classes;
-                for (int j = 0; j < classes; j++)
-                {
-                    T p = T.Exp(row[j] - logSum);
-                    grad[j] = (j == label ? p - T.One : p) * invBatch;
-                }
+                T p = T.Exp(row[j] - logSum);
+                grad[j] = (j == label ? p - T.One : p) * scale;
             }
         }
-        return total * invBatch;
+        return logSum - row[label];
     }
 
     /// <summary>Mean over all elements of (prediction − target)². Gradient: 2(p − t)/count.</summary>

@@ -13,6 +13,11 @@ namespace ModelGen.Cpu;
 /// <c>output</c>); without, <c>[Batch, Directions·HiddenSize]</c>: the forward direction's state after
 /// the last step (t = S − 1) followed by the reverse direction's state after its last step (t = 0),
 /// i.e. PyTorch's <c>h_n</c> of the layer, directions concatenated. Initial states are zero.
+/// <para>Variable-length (right-padded) samples: given per-sample <c>lengths</c>, sample b runs only
+/// the steps t &lt; lengths[b], as PyTorch's <c>pack_padded_sequence</c>: the forward direction runs
+/// t = 0 … len − 1 and its final state is the one after step len − 1; the reverse direction starts
+/// at t = len − 1. Outputs at steps ≥ len are 0 (both directions' columns) and gradients arriving
+/// there are ignored; a sample of length 0 outputs 0 and its final state is the zero initial state.</para>
 /// </remarks>
 public readonly struct RecurrentShape
 {
@@ -98,11 +103,14 @@ public static unsafe class LstmKernels
     /// <param name="y">Output, layout in <see cref="RecurrentShape"/>.</param>
     /// <param name="saved">The layer's saved buffer, <see cref="SavedSize"/> elements.</param>
     /// <param name="workspace">Scratch, <see cref="WorkspaceSize"/> elements.</param>
-    public static void Forward<T>(in RecurrentShape shape, T* x, T* parameters, T* y, T* saved, T* workspace)
+    /// <param name="lengths">Steps per sample <c>[B]</c>, each 0 … S (see <see cref="RecurrentShape"/>); null when every sample has the full length.</param>
+    /// <exception cref="ArgumentException">A length is outside 0 … S.</exception>
+    public static void Forward<T>(in RecurrentShape shape, T* x, T* parameters, T* y, T* saved, T* workspace, int* lengths = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int b = shape.Batch, s = shape.Sequence, h = shape.HiddenSize, g = GateCount * h, inputs = shape.InputSize;
         long steps = (long)s * b;
+        SequenceLengths.Validate(lengths, b, s);
         T* xt = workspace;
         Recurrent.ToTimeMajor(x, xt, b, s, inputs);
         for (int dir = 0; dir < shape.Directions; dir++)
@@ -120,9 +128,16 @@ public static unsafe class LstmKernels
                 for (int n = 0; n < b; n++)
                 {
                     T* row = gt + (long)n * g;
-                    T* cPrev = k > 0 ? cells + ((long)tp * b + n) * h : null;
                     T* c = cells + ((long)t * b + n) * h;
                     T* hOut = hidden + ((long)t * b + n) * h;
+                    int length = lengths == null ? s : lengths[n];
+                    if (t >= length)
+                    {
+                        // A padded step: its zero state is the output there and the reverse direction's initial state.
+                        Recurrent.ClearPaddedStep(row, g, c, hOut, h);
+                        continue;
+                    }
+                    T* cPrev = Recurrent.IsFirstStep(dir, t, length) ? null : cells + ((long)tp * b + n) * h;
                     for (int j = 0; j < h; j++)
                     {
                         T i = ActivationKernels.Sigmoid(row[j] + bhh[j]);
@@ -137,7 +152,7 @@ public static unsafe class LstmKernels
                     }
                 }
             }
-            Recurrent.WriteOutput(shape, hidden, y, dir);
+            Recurrent.WriteOutput(shape, hidden, y, dir, lengths);
         }
     }
 
@@ -154,11 +169,14 @@ public static unsafe class LstmKernels
     /// <param name="dParameters">Parameter gradients, added to.</param>
     /// <param name="saved">The buffer forward filled.</param>
     /// <param name="workspace">Scratch, <see cref="WorkspaceSize"/> elements.</param>
-    public static void Backward<T>(in RecurrentShape shape, T* x, T* parameters, T* dy, T* dx, T* dParameters, T* saved, T* workspace)
+    /// <param name="lengths">The lengths forward used, or null.</param>
+    /// <exception cref="ArgumentException">A length is outside 0 … S.</exception>
+    public static void Backward<T>(in RecurrentShape shape, T* x, T* parameters, T* dy, T* dx, T* dParameters, T* saved, T* workspace, int* lengths = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int b = shape.Batch, s = shape.Sequence, h = shape.HiddenSize, g = GateCount * h, inputs = shape.InputSize;
         long steps = (long)s * b;
+        SequenceLengths.Validate(lengths, b, s);
         T* xt = workspace;
         T* dxt = xt + steps * inputs;
         T* dGates = dxt + steps * inputs;
@@ -176,15 +194,21 @@ public static unsafe class LstmKernels
             for (int k = s - 1; k >= 0; k--)
             {
                 int t = dir == 0 ? k : s - 1 - k, tp = dir == 0 ? t - 1 : t + 1;
-                T* dyStep = Recurrent.OutputGradient(shape, dy, dir, t, k);
                 for (int n = 0; n < b; n++)
                 {
                     T* row = gates + ((long)t * b + n) * g;
                     T* dRow = dGates + ((long)t * b + n) * g;
-                    T* c = cells + ((long)t * b + n) * h;
-                    T* cPrev = k > 0 ? cells + ((long)tp * b + n) * h : null;
-                    T* dyRow = dyStep == null ? null : dyStep + Recurrent.OutputRowStride(shape) * n;
                     T* dhRow = dhNext + (long)n * h, dcRow = dcNext + (long)n * h;
+                    int length = lengths == null ? s : lengths[n];
+                    if (t >= length)
+                    {
+                        // A padded step passes no gradient, neither to the parameters nor to the steps before it.
+                        Recurrent.ClearPaddedStep(dRow, g, dhRow, dcRow, h);
+                        continue;
+                    }
+                    T* c = cells + ((long)t * b + n) * h;
+                    T* cPrev = Recurrent.IsFirstStep(dir, t, length) ? null : cells + ((long)tp * b + n) * h;
+                    T* dyRow = Recurrent.OutputGradient(shape, dy, dir, t, n, length);
                     for (int j = 0; j < h; j++)
                     {
                         T dh = dyRow == null ? dhRow[j] : dhRow[j] + dyRow[j];
@@ -247,11 +271,14 @@ public static unsafe class GruKernels
     /// <param name="y">Output, layout in <see cref="RecurrentShape"/>.</param>
     /// <param name="saved">The layer's saved buffer, <see cref="SavedSize"/> elements.</param>
     /// <param name="workspace">Scratch, <see cref="WorkspaceSize"/> elements.</param>
-    public static void Forward<T>(in RecurrentShape shape, T* x, T* parameters, T* y, T* saved, T* workspace)
+    /// <param name="lengths">Steps per sample <c>[B]</c>, each 0 … S (see <see cref="RecurrentShape"/>); null when every sample has the full length.</param>
+    /// <exception cref="ArgumentException">A length is outside 0 … S.</exception>
+    public static void Forward<T>(in RecurrentShape shape, T* x, T* parameters, T* y, T* saved, T* workspace, int* lengths = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int b = shape.Batch, s = shape.Sequence, h = shape.HiddenSize, g = GateCount * h, inputs = shape.InputSize;
         long steps = (long)s * b;
+        SequenceLengths.Validate(lengths, b, s);
         T* xt = workspace;
         // Laid out as in backward's workspace, after dXt, dGi and dGh.
         T* hproj = xt + 2 * steps * inputs + 2 * steps * g;
@@ -273,9 +300,16 @@ public static unsafe class GruKernels
                 {
                     T* row = gates + ((long)t * b + n) * g;
                     T* hp = hproj + (long)n * g;
-                    T* hPrev = k > 0 ? hidden + ((long)tp * b + n) * h : null;
                     T* hnRow = hn + ((long)t * b + n) * h;
                     T* hOut = hidden + ((long)t * b + n) * h;
+                    int length = lengths == null ? s : lengths[n];
+                    if (t >= length)
+                    {
+                        // A padded step: its zero state is the output there and the reverse direction's initial state.
+                        Recurrent.ClearPaddedStep(row, g, hnRow, hOut, h);
+                        continue;
+                    }
+                    T* hPrev = Recurrent.IsFirstStep(dir, t, length) ? null : hidden + ((long)tp * b + n) * h;
                     for (int j = 0; j < h; j++)
                     {
                         T r = ActivationKernels.Sigmoid(row[j] + hp[j]);
@@ -289,7 +323,7 @@ public static unsafe class GruKernels
                     }
                 }
             }
-            Recurrent.WriteOutput(shape, hidden, y, dir);
+            Recurrent.WriteOutput(shape, hidden, y, dir, lengths);
         }
     }
 
@@ -305,11 +339,14 @@ public static unsafe class GruKernels
     /// <param name="dParameters">Parameter gradients, added to.</param>
     /// <param name="saved">The buffer forward filled.</param>
     /// <param name="workspace">Scratch, <see cref="WorkspaceSize"/> elements.</param>
-    public static void Backward<T>(in RecurrentShape shape, T* x, T* parameters, T* dy, T* dx, T* dParameters, T* saved, T* workspace)
+    /// <param name="lengths">The lengths forward used, or null.</param>
+    /// <exception cref="ArgumentException">A length is outside 0 … S.</exception>
+    public static void Backward<T>(in RecurrentShape shape, T* x, T* parameters, T* dy, T* dx, T* dParameters, T* saved, T* workspace, int* lengths = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int b = shape.Batch, s = shape.Sequence, h = shape.HiddenSize, g = GateCount * h, inputs = shape.InputSize;
         long steps = (long)s * b;
+        SequenceLengths.Validate(lengths, b, s);
         T* xt = workspace;
         T* dxt = xt + steps * inputs;
         T* dGi = dxt + steps * inputs;
@@ -327,16 +364,24 @@ public static unsafe class GruKernels
             for (int k = s - 1; k >= 0; k--)
             {
                 int t = dir == 0 ? k : s - 1 - k, tp = dir == 0 ? t - 1 : t + 1;
-                T* dyStep = Recurrent.OutputGradient(shape, dy, dir, t, k);
                 for (int n = 0; n < b; n++)
                 {
                     long at = (long)t * b + n;
                     T* row = gates + at * g;
                     T* gi = dGi + at * g, gh = dGh + at * g;
-                    T* hnRow = hn + at * h;
-                    T* hPrev = k > 0 ? hidden + ((long)tp * b + n) * h : null;
-                    T* dyRow = dyStep == null ? null : dyStep + Recurrent.OutputRowStride(shape) * n;
                     T* dhRow = dhNext + (long)n * h;
+                    int length = lengths == null ? s : lengths[n];
+                    if (t >= length)
+                    {
+                        // A padded step passes no gradient, neither to the parameters nor to the steps before it.
+                        Recurrent.Clear(gi, g);
+                        Recurrent.Clear(gh, g);
+                        Recurrent.Clear(dhRow, h);
+                        continue;
+                    }
+                    T* hnRow = hn + at * h;
+                    T* hPrev = Recurrent.IsFirstStep(dir, t, length) ? null : hidden + ((long)tp * b + n) * h;
+                    T* dyRow = Recurrent.OutputGradient(shape, dy, dir, t, n, length);
                     for (int j = 0; j < h; j++)
                     {
                         T dh = dyRow == null ? dhRow[j] : dhRow[j] + dyRow[j];
@@ -394,8 +439,12 @@ internal static unsafe class Recurrent
         ? (long)shape.Sequence * shape.Directions * shape.HiddenSize
         : (long)shape.Directions * shape.HiddenSize;
 
-    /// <summary>Copies one direction's hidden states <c>[S, B, h]</c> into its columns of the output.</summary>
-    public static void WriteOutput<T>(in RecurrentShape shape, T* hidden, T* y, int direction) where T : unmanaged
+    /// <summary>
+    /// Copies one direction's hidden states <c>[S, B, h]</c> into its columns of the output. Padded
+    /// steps hold zero states, so a sequence output is 0 there; a final-state output takes the state
+    /// after the sample's last step (zero for a sample of length 0).
+    /// </summary>
+    public static void WriteOutput<T>(in RecurrentShape shape, T* hidden, T* y, int direction, int* lengths) where T : unmanaged
     {
         int b = shape.Batch, s = shape.Sequence, h = shape.HiddenSize, width = shape.Directions * h;
         if (shape.ReturnSequence)
@@ -406,22 +455,42 @@ internal static unsafe class Recurrent
         }
         else
         {
-            int last = direction == 0 ? s - 1 : 0;
             for (int n = 0; n < b; n++)
-                new ReadOnlySpan<T>(hidden + ((long)last * b + n) * h, h).CopyTo(new Span<T>(y + (long)n * width + direction * h, h));
+            {
+                int length = lengths == null ? s : lengths[n];
+                var output = new Span<T>(y + (long)n * width + direction * h, h);
+                if (length == 0) output.Clear();
+                else new ReadOnlySpan<T>(hidden + ((long)LastStep(direction, length) * b + n) * h, h).CopyTo(output);
+            }
         }
     }
 
+    /// <summary>Whether step t is the first a direction runs for a sample of this length (its previous state is the zero initial state).</summary>
+    public static bool IsFirstStep(int direction, int t, int length) => t == (direction == 0 ? 0 : length - 1);
+
+    /// <summary>The step after which a direction's final state is taken, for a sample of positive length.</summary>
+    public static int LastStep(int direction, int length) => direction == 0 ? length - 1 : 0;
+
     /// <summary>
-    /// Where sample 0's output gradient for step t (the k-th processed) of a direction starts, rows
-    /// <see cref="OutputRowStride"/> apart; null when the output does not contain that step.
+    /// Where sample n's output gradient for step t (valid, t &lt; length) of a direction starts; null
+    /// when the output does not contain that step (a final-state output holds only the last step).
     /// </summary>
-    public static T* OutputGradient<T>(in RecurrentShape shape, T* dy, int direction, int t, int k) where T : unmanaged
+    public static T* OutputGradient<T>(in RecurrentShape shape, T* dy, int direction, int t, int n, int length) where T : unmanaged
     {
-        int h = shape.HiddenSize;
-        if (shape.ReturnSequence) return dy + (long)t * shape.Directions * h + direction * h;
-        return k == shape.Sequence - 1 ? dy + direction * h : null;
+        T* row = dy + OutputRowStride(shape) * n + direction * shape.HiddenSize;
+        if (shape.ReturnSequence) return row + (long)t * shape.Directions * shape.HiddenSize;
+        return t == LastStep(direction, length) ? row : null;
     }
+
+    /// <summary>Zeroes one padded step's row of a gate buffer (width g) and two rows of width h.</summary>
+    public static void ClearPaddedStep<T>(T* gates, int g, T* first, T* second, int h) where T : unmanaged
+    {
+        Clear(gates, g);
+        Clear(first, h);
+        Clear(second, h);
+    }
+
+    public static void Clear<T>(T* buffer, int count) where T : unmanaged => new Span<T>(buffer, count).Clear();
 
     /// <summary>
     /// The parameter and input gradients of one direction from its time-major gate gradients:

@@ -1,4 +1,5 @@
 using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Xunit;
@@ -166,7 +167,7 @@ public class MaskedSequenceShapeTests
             private Tensor Forward(Tensor ids)
             {
                 var x = Tokens(ids);
-                return Tags(Tensor.Concat(x, Project(x), axis: {0}));
+                return Tags(Tensor.Concat(axis: {0}, x, Project(x)));
             }
         }
         """;
@@ -175,7 +176,7 @@ public class MaskedSequenceShapeTests
     public async Task MG0208_ConcatAlongTheVariableAxis_IsReportedOnTheConcat()
     {
         var d = await Single(Concat.Replace("{0}", "0"), "MG0208");
-        Assert.Equal("Tensor.Concat(x, Project(x), axis: 0)", Text(d));
+        Assert.Equal("Tensor.Concat(axis: 0, x, Project(x))", Text(d));
         Assert.StartsWith("Tensor.Concat along axis 0 gets ", d.GetMessage());
         Assert.Contains("'Project' (Dense 8) is [seq≤10, 8]", d.GetMessage());
         Assert.EndsWith("joining along the variable-length axis would put one part's padding before the next part's positions; join along the features instead", d.GetMessage());
@@ -204,5 +205,39 @@ public class MaskedSequenceShapeTests
         var d = await Single(Sequential("[PositionalEmbedding(16)] private partial Tensor Positions(Tensor x);"), "MG0205");
         Assert.Equal("16", Text(d));
         Assert.Contains("maxLength = 16, but its input has 32 positions", d.GetMessage());
+    }
+
+    private const string HalfTyped = """
+        using ModelGen;
+
+        [Model(Input = new[] { 40 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class Reviews
+        {
+            [Embedding(500, 16, PaddingIndex = 0, MaskPadding = true)] private partial Tensor Tokens(Tensor ids);
+            [PositionalEmbedding(40)] private partial Tensor Positions(Tensor x);
+            [MultiHeadAttention(2, Causal = true)] private partial Tensor Attention(Tensor x);
+            [LSTM(8, Bidirectional = true)] private partial Tensor Encoder(Tensor x);
+            [Flatten] private partial Tensor Flat(Tensor x);
+            [Dense(2)] private partial Tensor Logits(Tensor x);
+
+            [Forward]
+            private Tensor Forward(Tensor ids)
+            {
+                var x = Positions(Tokens(ids));
+                x = x + Attention(x);
+                return Logits(Encoder(Tensor.Concat(axis: -1, x, x)));
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task EveryTokenPrefix_AndEveryTokenDeleted_NeitherGeneratorNorAnalyzerThrows()
+    {
+        var tokens = CSharpSyntaxTree.ParseText(HalfTyped, Harness.ParseOptions).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).ToList();
+        var variants = tokens.Select(t => (Where: $"prefix to {t.Span.End}", Text: HalfTyped.Substring(0, t.Span.End)))
+            .Concat(tokens.Select(t => (Where: $"without '{t.Text}' at {t.SpanStart}", Text: HalfTyped.Remove(t.SpanStart, t.Span.Length)))).ToList();
+        await RobustnessTests.AssertNoCrashes(variants);
+        // The whole file is clean: the unused Flatten has no weights, so MG0013 does not name it.
+        await AssertCleanAndCompiles(HalfTyped);
     }
 }

@@ -203,7 +203,7 @@ public class MaskedSequenceModelTests(ITestOutputHelper output)
     [Fact]
     public void LstmClassifier_LearnsTheLastRealToken_OfVariableLengthSequences()
     {
-        // Class = last real id mod 3, lengths 1…7: only a model that stops at each sample's end sees that id last.
+        // Class = last real id mod 3, lengths 1…7, padded with id 0 to 7 positions.
         static Dataset Make(int count, int seed)
         {
             var rng = new Rng(seed);

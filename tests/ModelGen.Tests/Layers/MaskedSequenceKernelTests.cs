@@ -317,7 +317,7 @@ public unsafe class MaskedSequenceKernelTests
             return y;
         }
 
-        /// <summary>Forward then backward from <paramref name="dy"/> into <paramref name="g"/> (added to).</summary>
+        /// <summary>Forward then backward from <paramref name="dy"/>, adding into <paramref name="dx"/> and <paramref name="dp"/>.</summary>
         public void Backward(in RecurrentShape s, double[] x, double[] p, double[] dy, int[]? lengths, double[] dx, double[] dp)
         {
             var saved = new double[Lstm ? LstmKernels.SavedSize(s) : GruKernels.SavedSize(s)];

@@ -497,6 +497,8 @@ internal static unsafe class Recurrent
     /// <c>dW_ih += Xᵀ·dGi</c>, <c>db_ih += Σ dGi</c>, <c>dW_hh += H_prevᵀ·dGh</c> (steps after the
     /// first, whose previous state is the zero initial state), <c>db_hh += Σ dGh</c>, and
     /// <c>dXt (= or +=) dGi·W_ihᵀ</c> (overwritten by the first direction, added by the second).
+    /// Padded steps of variable-length samples hold zero states and zero gate gradients, so they add
+    /// nothing here (and a reverse direction's first step reads a zero previous state).
     /// </summary>
     public static void ParameterGradients<T>(in RecurrentShape shape, T* xt, T* hidden, T* dGi, T* dGh, T* wih,
         T* dWih, T* dWhh, T* dBih, T* dBhh, T* dxt, bool inputGradient, int direction, int g)

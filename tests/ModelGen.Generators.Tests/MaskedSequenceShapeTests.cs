@@ -61,7 +61,7 @@ public class MaskedSequenceShapeTests
         Assert.Contains("[batch, seq≤32, 3]", cpu);
         Assert.Contains("EmbeddingKernels.Lengths(input, _lengths, batch, sequence: 32, paddingIndex: 0);", cpu);
         Assert.Contains("lengths: _lengths", cpu);
-        Assert.Contains("LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, sequence: 32, classes: 3, _lengths)", cpu);
+        Assert.Contains("LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, sequence: 32, classes: 3, lengths: _lengths)", cpu);
         Assert.Contains("public override int MaskPaddingIndex => 0;", cpu);
 
         await AssertCleanAndCompiles(Sequential("[LSTM(8)] private partial Tensor Encoder(Tensor x);", loss: "MeanSquaredError"));

@@ -862,7 +862,7 @@ internal static partial class CpuEmitter
         int labels = LabelsPerSample(spec, plan);
         // A variable-length output: the mean over each sample's real positions (the shape engine allows only softmax cross-entropy there).
         if (spec.Loss == LossKind.SoftmaxCrossEntropy && plan.Nodes[spec.Graph.Output].Masked)
-            return $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, batch, sequence: {Literals.Int(labels)}, classes: {Literals.Int(width / labels)}, _lengths)";
+            return $"LossKernels.SoftmaxCrossEntropy({output}, targets, {gradient}, batch, sequence: {Literals.Int(labels)}, classes: {Literals.Int(width / labels)}, lengths: _lengths)";
         return LossCall(spec.Loss, spec.PosWeight, spec.HuberDelta, output, "targets", gradient, width, labels);
     }
 

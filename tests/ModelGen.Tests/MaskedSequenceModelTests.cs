@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using ModelGen.Compute;
+using ModelGen.Metrics;
 using ModelGen.Tests.Models;
 using Xunit;
 using Xunit.Abstractions;
@@ -181,6 +182,16 @@ public class MaskedSequenceModelTests(ITestOutputHelper output)
         Assert.Equal((float)right / real, evaluation.Accuracy, 6);
         // The loss is the mean over the 18 real positions, whatever the batching.
         Assert.Equal(model.Evaluate(data, batchSize: 5).Loss, evaluation.Loss, 5);
+    }
+
+    [Fact]
+    public void ModelScores_RefusesPerPositionModels_PointingToEvaluate()
+    {
+        var model = new MaskedTagger(seed: 1);
+        var data = Dataset.ForSequenceClassification(new float[8] { 1, 2, 0, 0, 0, 0, 0, 0 }, 8, new int[8], labelsPerRow: 8, classCount: 4);
+        var error = Assert.Throws<ArgumentException>(() => ModelScores.Evaluate(model, data));
+        Assert.Contains("classifies each of its 8 positions", error.Message);
+        Assert.Contains("over each sample's real positions", error.Message);
     }
 
     [Fact]

@@ -59,6 +59,8 @@ public sealed record ModelScores
             throw new ArgumentException($"{model.GetType().Name} has {model.Heads.Count} heads ({string.Join(", ", model.Heads.Select(h => h.Name))}); Evaluate reports each head's loss and accuracy.", nameof(model));
         if (model.Loss == Loss.Contrastive)
             throw new ArgumentException($"{model.GetType().Name} outputs pairs of embeddings (Loss.Contrastive), which these scores do not describe; Evaluate reports its loss.", nameof(model));
+        if (model.Loss == Loss.SoftmaxCrossEntropy && model.LabelsPerSample > 1)
+            throw new ArgumentException($"{model.GetType().Name} classifies each of its {model.LabelsPerSample} positions, which these per-sample scores do not describe; Evaluate reports the per-position loss and accuracy{(model.MaskPaddingIndex >= 0 ? " over each sample's real positions" : "")}.", nameof(model));
         var outputs = model.Predict(data);
         int n = data.Count, width = model.OutputSize;
         switch (model.Loss)

@@ -3,7 +3,11 @@
 //   qkv [batch, Sequence, 3·Dimension]: Q in columns 0…D−1, K in D…2D−1, V in 2D…3D−1, head h using
 //   columns h·D/Heads … (h+1)·D/Heads − 1 of each; out [batch, Sequence, Dimension], heads concatenated.
 //   O_h = softmax(Q_h·K_hᵀ/√(D/Heads) + mask)·V_h; the causal mask lets position i see 0…i.
-// Probabilities [batch, Heads, Sequence, Sequence] are saved for backward (masked entries exactly 0).
+// Variable-length sequences pass `lengths` [batch] (null: every sample has all Sequence positions): keys
+// at positions ≥ lengths[n] are masked too, padded queries attend to the valid keys like any other, and a
+// sample of length 0 has no key, so its rows of probabilities and outputs are 0.
+// Probabilities [batch, Heads, Sequence, Sequence] are saved for backward (masked entries exactly 0, so
+// backward needs the lengths only to skip them: the keys' pass gets 0 from them anyway).
 // One warp per (sample, head, query row): simple and deterministic, not a flash-attention kernel.
 #pragma once
 #include "common.cuh"
@@ -18,8 +22,19 @@ struct AttentionShape
     static_assert(Dimension % Heads == 0, "the width must divide into heads");
 };
 
+/// The last key query row i of sample n sees: i under the causal mask, else the last position, and never
+/// past the sample's length (−1 when it has none).
 template <class S>
-__device__ __forceinline__ void attention_forward(const float* __restrict__ qkv, float* __restrict__ probabilities, float* __restrict__ out, int batch)
+__device__ __forceinline__ int last_key(int i, const int* __restrict__ lengths, long long n)
+{
+    const int last = S::kCausal ? i : S::kSequence - 1;
+    if (lengths == nullptr) return last;
+    return lengths[n] <= last ? lengths[n] - 1 : last;
+}
+
+template <class S>
+__device__ __forceinline__ void attention_forward(const float* __restrict__ qkv, float* __restrict__ probabilities, float* __restrict__ out, int batch,
+                                                  const int* __restrict__ lengths = nullptr)
 {
     constexpr int T = S::kSequence, D = S::kDimension, H = S::kHeads, E = S::kHeadSize;
     const float scale = rsqrtf((float)E);
@@ -29,7 +44,7 @@ __device__ __forceinline__ void attention_forward(const float* __restrict__ qkv,
         const long long n = w / ((long long)T * H);
         const float* q = qkv + (n * T + i) * 3 * D + h * E;
         float* p = probabilities + w * T;
-        const int last = S::kCausal ? i : T - 1;
+        const int last = last_key<S>(i, lengths, n);
         float mx = negative_infinity();
         for (int j = lane(); j <= last; j += kWarp)
         {
@@ -58,7 +73,8 @@ __device__ __forceinline__ void attention_forward(const float* __restrict__ qkv,
 /// kept in `dscores` (same layout as the probabilities), and dQ = dS·K/√E written into dqkv's Q columns.
 template <class S>
 __device__ __forceinline__ void attention_backward_queries(const float* __restrict__ qkv, const float* __restrict__ probabilities, const float* __restrict__ dout,
-                                                           float* __restrict__ dscores, float* __restrict__ dqkv, int batch)
+                                                           float* __restrict__ dscores, float* __restrict__ dqkv, int batch,
+                                                           const int* __restrict__ lengths = nullptr)
 {
     constexpr int T = S::kSequence, D = S::kDimension, H = S::kHeads, E = S::kHeadSize;
     const float scale = rsqrtf((float)E);
@@ -69,7 +85,7 @@ __device__ __forceinline__ void attention_backward_queries(const float* __restri
         const float* p = probabilities + w * T;
         const float* go = dout + (n * T + i) * D + h * E;
         float* ds = dscores + w * T;
-        const int last = S::kCausal ? i : T - 1;
+        const int last = last_key<S>(i, lengths, n);
         float dot = 0.0f;
         for (int j = lane(); j <= last; j += kWarp)
         {

@@ -1,5 +1,6 @@
 // ModelGen CUDA templates: embedding lookup (ids stored as float, as class labels are) and its
-// gradient, and learned positional embeddings. The projections around them are GEMMs (gemm.cuh).
+// gradient, each sample's length for variable-length sequences, and learned positional embeddings.
+// The projections around them are GEMMs (gemm.cuh).
 #pragma once
 #include "common.cuh"
 
@@ -34,6 +35,20 @@ __device__ __forceinline__ void embedding_backward(const float* __restrict__ ids
         const int j = (int)(e % Dimension);
         const int id = (int)ids[i * IdStride];
         if (id >= 0 && id < Vocabulary && id != Padding) atomicAdd(dtable + (long long)id * Dimension + j, dy[i * YStride + j]);
+    }
+}
+
+/// Variable-length sequences (MaskPadding): lengths[n] = one past the last id of sample n that is not
+/// Padding (0 when every id is), over ids [batch, Sequence]. One thread per sample, scanning back from the end.
+template <int Sequence, int Padding>
+__device__ __forceinline__ void sequence_lengths(const float* __restrict__ ids, int* __restrict__ lengths, int batch)
+{
+    for (long long n = global_thread(); n < batch; n += grid_threads())
+    {
+        const float* row = ids + n * Sequence;
+        int length = Sequence;
+        while (length > 0 && row[length - 1] == (float)Padding) length--;
+        lengths[n] = length;
     }
 }
 

@@ -11,6 +11,42 @@
 
 namespace mg {
 
+namespace detail {
+
+/// One row of softmax cross-entropy, by one warp: *row_loss = log Σ exp(z) − z[label] (NaN for a label that is
+/// not a class) and, when g is not null, g = (softmax(z) − one-hot)·scale (g may alias z).
+template <int Classes>
+__device__ __forceinline__ void softmax_cross_entropy_row(const float* z, float label_value, float* g, float* __restrict__ row_loss, float scale)
+{
+    float mx = negative_infinity();
+    for (int j = lane(); j < Classes; j += kWarp) mx = fmaxf(mx, z[j]);
+    mx = warp_max(mx);
+    float sum = 0.0f;
+    for (int j = lane(); j < Classes; j += kWarp) sum += expf(z[j] - mx);
+    sum = warp_sum(sum);
+    const float log_sum = logf(sum) + mx;
+    const int label = (int)label_value;
+    const bool valid = label_value == (float)label && label >= 0 && label < Classes;
+    if (lane() == 0) *row_loss = valid ? log_sum - z[label] : __int_as_float(0x7fc00000);
+    __syncwarp();   // every lane has read the row's logits before any gradient overwrites them
+    if (g == nullptr) return;
+    for (int j = lane(); j < Classes; j += kWarp)
+    {
+        float p = expf(z[j] - log_sum);
+        g[j] = (j == label ? p - 1.0f : p) * scale;
+    }
+}
+
+/// Σ lengths[0…batch), in order: the positions variable-length sequences count.
+__device__ __forceinline__ int valid_positions(const int* __restrict__ lengths, int batch)
+{
+    int count = 0;
+    for (int n = 0; n < batch; n++) count += lengths[n];
+    return count;
+}
+
+} // namespace detail
+
 /// Softmax over each row of logits fused with cross-entropy against the class index in labels[row]
 /// (stored as float); gradient (softmax − one-hot)/batch. One warp per row. A label outside
 /// 0…classes−1 yields a NaN loss (the CPU path throws instead). `weight` scales the gradient (a head's weight).
@@ -19,30 +55,30 @@ __device__ __forceinline__ void softmax_cross_entropy(const float* logits, const
                                                       float* __restrict__ rows, int batch, float weight = 1.0f)
 {
     for (long long r = global_warp(); r < batch; r += grid_warps())
+        detail::softmax_cross_entropy_row<Classes>(logits + r * Classes, labels[r], grad != nullptr ? grad + r * Classes : nullptr,
+            rows + r, weight / (float)batch);
+}
+
+/// softmax_cross_entropy over a [batch, Sequence, Classes] output of variable-length sequences (PyTorch's
+/// ignore_index): row n·Sequence + t counts only when t < lengths[n]. A counted row's gradient is
+/// (softmax − one-hot)/count, count = Σ lengths (summed in order by every warp: the batch is small); the
+/// other rows get loss 0 and gradient 0, their labels unread. masked_mean_loss then averages the rows.
+template <int Classes, int Sequence>
+__device__ __forceinline__ void masked_softmax_cross_entropy(const float* logits, const float* __restrict__ labels, float* grad,
+                                                             float* __restrict__ rows, const int* __restrict__ lengths, int batch)
+{
+    const int count = detail::valid_positions(lengths, batch);
+    for (long long r = global_warp(); r < (long long)batch * Sequence; r += grid_warps())
     {
-        const float* z = logits + r * Classes;
-        float mx = negative_infinity();
-        for (int j = lane(); j < Classes; j += kWarp) mx = fmaxf(mx, z[j]);
-        mx = warp_max(mx);
-        float sum = 0.0f;
-        for (int j = lane(); j < Classes; j += kWarp) sum += expf(z[j] - mx);
-        sum = warp_sum(sum);
-        const float log_sum = logf(sum) + mx;
-        const float label_value = labels[r];
-        const int label = (int)label_value;
-        const bool valid = label_value == (float)label && label >= 0 && label < Classes;
-        if (lane() == 0) rows[r] = valid ? log_sum - z[label] : __int_as_float(0x7fc00000);
-        __syncwarp();   // every lane has read the row's logits before any gradient overwrites them
-        if (grad != nullptr)
+        if (r % Sequence < lengths[r / Sequence])
         {
-            float* g = grad + r * Classes;
-            const float scale = weight / (float)batch;
-            for (int j = lane(); j < Classes; j += kWarp)
-            {
-                float p = expf(z[j] - log_sum);
-                g[j] = (j == label ? p - 1.0f : p) * scale;
-            }
+            detail::softmax_cross_entropy_row<Classes>(logits + r * Classes, labels[r], grad != nullptr ? grad + r * Classes : nullptr,
+                rows + r, 1.0f / (float)count);
+            continue;
         }
+        if (lane() == 0) rows[r] = 0.0f;
+        if (grad != nullptr)
+            for (int j = lane(); j < Classes; j += kWarp) grad[r * Classes + j] = 0.0f;
     }
 }
 
@@ -153,6 +189,15 @@ __device__ __forceinline__ void mean_loss(const float* __restrict__ rows, float*
     for (int r = threadIdx.x; r < batch; r += kThreads) s += rows[r];
     s = block_sum(s, scratch);
     if (threadIdx.x == 0) loss[0] = accumulate ? loss[0] + s * scale : s * scale;
+}
+
+/// The loss of masked_softmax_cross_entropy: Σ rows[0…batch·Sequence) / Σ lengths, 0 when no position counts
+/// (then every row is 0); summed in order by one block (run with a grid of 1).
+template <int Sequence>
+__device__ __forceinline__ void masked_mean_loss(const float* __restrict__ rows, float* __restrict__ loss, const int* __restrict__ lengths, int batch)
+{
+    const int count = detail::valid_positions(lengths, batch);
+    mean_loss(rows, loss, batch * Sequence, count > 0 ? 1.0f / (float)count : 0.0f);
 }
 
 } // namespace mg

@@ -23,6 +23,12 @@
 //   state_grads  backward's running dh (and LSTM dc) per (direction, sample), width H (2H)
 // Output: every step [batch, Steps, Directions·H] (the reverse direction in columns H…2H−1), or the
 // final states [batch, Directions·H] (the reverse direction's after its last step, t = 0).
+//
+// Variable-length (right-padded) sequences pass `lengths` [batch] (null: every sample runs all Steps): sample n
+// runs only the steps t < lengths[n], as PyTorch's pack_padded_sequence: the forward direction t = 0…len−1,
+// the reverse one from t = len−1 down to 0, the final states after those last steps (0 for length 0). Padded
+// steps output 0 and keep zero previous states and gate gradients, so the GEMMs over every step add nothing
+// for them, and gradients arriving there are ignored.
 #pragma once
 #include "common.cuh"
 #include "gemm.cuh"
@@ -58,9 +64,16 @@ using GruShape = RecurrentShape<Inputs, Steps, Hidden, Directions, Sequences, 3>
 
 namespace detail {
 
-/// Step t of the k-th processed: the forward direction walks t = 0…S−1, the reverse one t = S−1…0.
+/// Steps sample n runs: its length, or every step without lengths.
 template <class Shape>
-__device__ __forceinline__ int step_time(int direction, int k) { return direction == 0 ? k : Shape::kSteps - 1 - k; }
+__device__ __forceinline__ int steps_of(const int* __restrict__ lengths, long long sample)
+{
+    return lengths != nullptr ? lengths[sample] : Shape::kSteps;
+}
+
+/// Step t of the k-th processed of a sample of `length` steps: the forward direction walks t = 0…length−1,
+/// the reverse one t = length−1…0.
+__device__ __forceinline__ int step_time(int direction, int k, int length) { return direction == 0 ? k : length - 1 - k; }
 
 /// Where one (direction, sample) part of a [Directions, batch, Steps, width] buffer starts.
 template <class Shape>
@@ -69,12 +82,30 @@ __device__ __forceinline__ long long sequence_at(int direction, long long sample
     return ((long long)direction * batch + sample) * Shape::kSteps * width;
 }
 
-/// The output of step t (the k-th processed) of one sample and direction, or null when the output does not hold it.
+/// The output of step t (the k-th processed of `length`) of one sample and direction, or null when the output does not hold it.
 template <class Shape, class Pointer>
-__device__ __forceinline__ Pointer step_output(Pointer y, int direction, long long sample, int t, int k)
+__device__ __forceinline__ Pointer step_output(Pointer y, int direction, long long sample, int t, int k, int length)
 {
     if (Shape::kSequences) return y + sample * Shape::kOutputRow + (long long)t * Shape::kOutputWidth + direction * Shape::kHidden;
-    return k == Shape::kSteps - 1 ? y + sample * Shape::kOutputRow + direction * Shape::kHidden : nullptr;
+    return k == length - 1 ? y + sample * Shape::kOutputRow + direction * Shape::kHidden : nullptr;
+}
+
+/// Rows length…Steps−1 (the padded steps) of one (direction, sample) part of width `width` set to 0, by the block.
+template <class Shape>
+__device__ __forceinline__ void clear_padded_rows(float* __restrict__ rows, int width, int length)
+{
+    for (long long e = (long long)length * width + threadIdx.x; e < (long long)Shape::kSteps * width; e += kThreads) rows[e] = 0.0f;
+}
+
+/// A sample's outputs that no step writes, set to 0 by the block: one direction's columns at its padded steps,
+/// or its final state when it has no step.
+template <class Shape>
+__device__ __forceinline__ void clear_padded_outputs(float* __restrict__ y, int direction, long long sample, int length)
+{
+    constexpr int H = Shape::kHidden;
+    const int from = Shape::kSequences ? length : length > 0 ? 1 : 0;
+    for (long long e = (long long)from * H + threadIdx.x; e < (long long)(Shape::kSequences ? Shape::kSteps : 1) * H; e += kThreads)
+        y[sample * Shape::kOutputRow + e / H * Shape::kOutputWidth + direction * H + e % H] = 0.0f;
 }
 
 } // namespace detail
@@ -95,7 +126,7 @@ __device__ __forceinline__ void recurrent_input_projection(const float* __restri
 /// The LSTM recurrence over the projected inputs (see the top of this file); one block per (direction, sample).
 template <class Shape>
 __device__ void lstm_forward_steps(const float* __restrict__ parameters, float* __restrict__ gates, float* __restrict__ cells,
-                                   float* __restrict__ previous, float* __restrict__ y, int batch)
+                                   float* __restrict__ previous, float* __restrict__ y, int batch, const int* __restrict__ lengths = nullptr)
 {
     constexpr int H = Shape::kHidden, G = Shape::kGateWidth;
     for (long long item = blockIdx.x; item < (long long)batch * Shape::kDirections; item += gridDim.x)
@@ -107,14 +138,19 @@ __device__ void lstm_forward_steps(const float* __restrict__ parameters, float* 
         float* g = gates + detail::sequence_at<Shape>(direction, sample, batch, G);
         float* c = cells + detail::sequence_at<Shape>(direction, sample, batch, H);
         float* h = previous + detail::sequence_at<Shape>(direction, sample, batch, H);
-        for (int j = threadIdx.x; j < H; j += kThreads) h[(long long)detail::step_time<Shape>(direction, 0) * H + j] = 0.0f;
+        const int length = detail::steps_of<Shape>(lengths, sample);
+        if (length > 0)
+            for (int j = threadIdx.x; j < H; j += kThreads) h[(long long)detail::step_time(direction, 0, length) * H + j] = 0.0f;
+        // Padded steps run nothing: their previous states (rows of dW_hh's product) and outputs are 0.
+        detail::clear_padded_rows<Shape>(h, H, length);
+        detail::clear_padded_outputs<Shape>(y, direction, sample, length);
         __syncthreads();
-        for (int k = 0; k < Shape::kSteps; k++)
+        for (int k = 0; k < length; k++)
         {
-            const int t = detail::step_time<Shape>(direction, k);
+            const int t = detail::step_time(direction, k, length);
             const float* h_prev = h + (long long)t * H;
             float* row = g + (long long)t * G;
-            float* out = detail::step_output<Shape>(y, direction, sample, t, k);
+            float* out = detail::step_output<Shape>(y, direction, sample, t, k, length);
             for (int q = threadIdx.x; q < G; q += kThreads)
             {
                 float z = row[q] + bhh[q];
@@ -131,10 +167,10 @@ __device__ void lstm_forward_steps(const float* __restrict__ parameters, float* 
                 row[2 * H + j] = g_gate;
                 row[3 * H + j] = o_gate;
                 float cell = i_gate * g_gate;
-                if (k > 0) cell = f_gate * c[(long long)detail::step_time<Shape>(direction, k - 1) * H + j] + cell;
+                if (k > 0) cell = f_gate * c[(long long)detail::step_time(direction, k - 1, length) * H + j] + cell;
                 c[(long long)t * H + j] = cell;
                 const float state = o_gate * tanhf(cell);
-                if (k + 1 < Shape::kSteps) h[(long long)detail::step_time<Shape>(direction, k + 1) * H + j] = state;
+                if (k + 1 < length) h[(long long)detail::step_time(direction, k + 1, length) * H + j] = state;
                 if (out != nullptr) out[j] = state;
             }
             __syncthreads();   // the next step reads every unit's state
@@ -145,7 +181,8 @@ __device__ void lstm_forward_steps(const float* __restrict__ parameters, float* 
 /// LSTM back-propagation through time: fills gate_grads (pre-activation gradients of every step) from dy.
 template <class Shape>
 __device__ void lstm_backward_steps(const float* __restrict__ parameters, const float* __restrict__ gates, const float* __restrict__ cells,
-                                    const float* __restrict__ dy, float* __restrict__ gate_grads, float* __restrict__ state_grads, int batch)
+                                    const float* __restrict__ dy, float* __restrict__ gate_grads, float* __restrict__ state_grads, int batch,
+                                    const int* __restrict__ lengths = nullptr)
 {
     constexpr int H = Shape::kHidden, G = Shape::kGateWidth;
     for (long long item = blockIdx.x; item < (long long)batch * Shape::kDirections; item += gridDim.x)
@@ -159,19 +196,21 @@ __device__ void lstm_backward_steps(const float* __restrict__ parameters, const 
         float* dh_next = state_grads + item * 2 * H;   // dL/dh_t from the later steps, then dL/dc_t
         float* dc_next = dh_next + H;
         for (int j = threadIdx.x; j < H; j += kThreads) dh_next[j] = dc_next[j] = 0.0f;
-        for (int k = Shape::kSteps - 1; k >= 0; k--)
+        const int length = detail::steps_of<Shape>(lengths, sample);
+        detail::clear_padded_rows<Shape>(dg, G, length);   // padded steps pass no gradient
+        for (int k = length - 1; k >= 0; k--)
         {
-            const int t = detail::step_time<Shape>(direction, k);
+            const int t = detail::step_time(direction, k, length);
             const float* row = g + (long long)t * G;
             float* drow = dg + (long long)t * G;
-            const float* dout = detail::step_output<Shape>(dy, direction, sample, t, k);
+            const float* dout = detail::step_output<Shape>(dy, direction, sample, t, k, length);
             for (int j = threadIdx.x; j < H; j += kThreads)
             {
                 const float dh = dout != nullptr ? dh_next[j] + dout[j] : dh_next[j];
                 const float i_gate = row[j], f_gate = row[H + j], g_gate = row[2 * H + j], o_gate = row[3 * H + j];
                 const float tc = tanhf(c[(long long)t * H + j]);
                 const float dc = dc_next[j] + dh * o_gate * (1.0f - tc * tc);
-                const float c_prev = k > 0 ? c[(long long)detail::step_time<Shape>(direction, k - 1) * H + j] : 0.0f;
+                const float c_prev = k > 0 ? c[(long long)detail::step_time(direction, k - 1, length) * H + j] : 0.0f;
                 drow[j] = dc * g_gate * i_gate * (1.0f - i_gate);
                 drow[H + j] = k > 0 ? dc * c_prev * f_gate * (1.0f - f_gate) : 0.0f;
                 drow[2 * H + j] = dc * i_gate * (1.0f - g_gate * g_gate);
@@ -197,7 +236,7 @@ __device__ void lstm_backward_steps(const float* __restrict__ parameters, const 
 /// The GRU recurrence over the projected inputs (see the top of this file); one block per (direction, sample).
 template <class Shape>
 __device__ void gru_forward_steps(const float* __restrict__ parameters, float* __restrict__ gates, float* __restrict__ candidates,
-                                  float* __restrict__ previous, float* __restrict__ y, int batch)
+                                  float* __restrict__ previous, float* __restrict__ y, int batch, const int* __restrict__ lengths = nullptr)
 {
     constexpr int H = Shape::kHidden, G = Shape::kGateWidth;
     for (long long item = blockIdx.x; item < (long long)batch * Shape::kDirections; item += gridDim.x)
@@ -209,14 +248,19 @@ __device__ void gru_forward_steps(const float* __restrict__ parameters, float* _
         float* g = gates + detail::sequence_at<Shape>(direction, sample, batch, G);
         float* hn = candidates + detail::sequence_at<Shape>(direction, sample, batch, H);
         float* h = previous + detail::sequence_at<Shape>(direction, sample, batch, H);
-        for (int j = threadIdx.x; j < H; j += kThreads) h[(long long)detail::step_time<Shape>(direction, 0) * H + j] = 0.0f;
+        const int length = detail::steps_of<Shape>(lengths, sample);
+        if (length > 0)
+            for (int j = threadIdx.x; j < H; j += kThreads) h[(long long)detail::step_time(direction, 0, length) * H + j] = 0.0f;
+        // Padded steps run nothing: their previous states (rows of dW_hh's product) and outputs are 0.
+        detail::clear_padded_rows<Shape>(h, H, length);
+        detail::clear_padded_outputs<Shape>(y, direction, sample, length);
         __syncthreads();
-        for (int k = 0; k < Shape::kSteps; k++)
+        for (int k = 0; k < length; k++)
         {
-            const int t = detail::step_time<Shape>(direction, k);
+            const int t = detail::step_time(direction, k, length);
             const float* h_prev = h + (long long)t * H;
             float* row = g + (long long)t * G;
-            float* out = detail::step_output<Shape>(y, direction, sample, t, k);
+            float* out = detail::step_output<Shape>(y, direction, sample, t, k, length);
             float* hn_row = hn + (long long)t * H;
             for (int q = threadIdx.x; q < G; q += kThreads)
             {
@@ -236,7 +280,7 @@ __device__ void gru_forward_steps(const float* __restrict__ parameters, float* _
                 row[H + j] = z;
                 row[2 * H + j] = n;
                 const float state = (1.0f - z) * n + z * h_prev[j];   // h_prev is zero at the first step
-                if (k + 1 < Shape::kSteps) h[(long long)detail::step_time<Shape>(direction, k + 1) * H + j] = state;
+                if (k + 1 < length) h[(long long)detail::step_time(direction, k + 1, length) * H + j] = state;
                 if (out != nullptr) out[j] = state;
             }
             __syncthreads();   // the next step reads every unit's state
@@ -249,7 +293,8 @@ __device__ void gru_forward_steps(const float* __restrict__ parameters, float* _
 template <class Shape>
 __device__ void gru_backward_steps(const float* __restrict__ parameters, const float* __restrict__ gates, const float* __restrict__ candidates,
                                    const float* __restrict__ previous, const float* __restrict__ dy, float* __restrict__ gate_grads,
-                                   float* __restrict__ hidden_gate_grads, float* __restrict__ state_grads, int batch)
+                                   float* __restrict__ hidden_gate_grads, float* __restrict__ state_grads, int batch,
+                                   const int* __restrict__ lengths = nullptr)
 {
     constexpr int H = Shape::kHidden, G = Shape::kGateWidth;
     for (long long item = blockIdx.x; item < (long long)batch * Shape::kDirections; item += gridDim.x)
@@ -264,13 +309,16 @@ __device__ void gru_backward_steps(const float* __restrict__ parameters, const f
         float* dgh = hidden_gate_grads + detail::sequence_at<Shape>(direction, sample, batch, G);
         float* dh_next = state_grads + item * H;   // dL/dh_t from the later steps
         for (int j = threadIdx.x; j < H; j += kThreads) dh_next[j] = 0.0f;
-        for (int k = Shape::kSteps - 1; k >= 0; k--)
+        const int length = detail::steps_of<Shape>(lengths, sample);
+        detail::clear_padded_rows<Shape>(dgi, G, length);   // padded steps pass no gradient
+        detail::clear_padded_rows<Shape>(dgh, G, length);
+        for (int k = length - 1; k >= 0; k--)
         {
-            const int t = detail::step_time<Shape>(direction, k);
+            const int t = detail::step_time(direction, k, length);
             const float* row = g + (long long)t * G;
             float* gi = dgi + (long long)t * G;
             float* gh = dgh + (long long)t * G;
-            const float* dout = detail::step_output<Shape>(dy, direction, sample, t, k);
+            const float* dout = detail::step_output<Shape>(dy, direction, sample, t, k, length);
             for (int j = threadIdx.x; j < H; j += kThreads)
             {
                 const float dh = dout != nullptr ? dh_next[j] + dout[j] : dh_next[j];

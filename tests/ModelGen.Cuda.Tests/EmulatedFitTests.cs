@@ -299,6 +299,36 @@ public class EmulatedFitTests
         }
     }
 
+    [EmulatorFact]
+    public void VariableLengthSequences_TrainLikeTheCpu()
+    {
+        // MaskPadding: 20 padded sentences of 6 ids (lengths 0…6) tagged per position, batches of 8 (8, 8, 4), two epochs.
+        // The loss of each step is the mean over its real positions, on both devices.
+        const int rows = 20, positions = 6;
+        var rng = new Rng(9);
+        var ids = new float[rows * positions];
+        var labels = new int[rows * positions];
+        for (int r = 0; r < rows; r++)
+        {
+            int length = r % (positions + 1);
+            for (int t = 0; t < length; t++) ids[r * positions + t] = 1 + rng.NextInt(8);
+            for (int t = 0; t < positions; t++) labels[r * positions + t] = rng.NextInt(4);
+        }
+        var data = Dataset.ForSequenceClassification(ids, positions, labels, labelsPerRow: positions, classCount: 4);
+        var cpu = new MaskedGruTagger(seed: 2);
+        var gpu = new MaskedGruTagger(seed: 2);
+        Assert.True(MaskedGruTagger.CudaPlan.IsSupported, MaskedGruTagger.CudaPlan.UnsupportedReason);
+        var cpuHistory = cpu.Fit(data, epochs: 2, batchSize: 8, optimizer: new Adam(0.02f), seed: 4);
+        TrainingHistory gpuHistory;
+        using (FitGpu.Use(Emulated()))
+            gpuHistory = gpu.Fit(data, epochs: 2, batchSize: 8, optimizer: new Adam(0.02f), seed: 4, device: Device.Cuda());
+
+        AssertClose("per-epoch training loss", cpuHistory.Select(e => e.TrainLoss).ToArray(), gpuHistory.Select(e => e.TrainLoss).ToArray(), Losses);
+        Assert.True(cpuHistory[1].TrainLoss < cpuHistory[0].TrainLoss, "the CPU run should learn something for the comparison to mean anything");
+        AssertClose("parameters after 2 epochs", cpu.Parameters.ToArray(), gpu.Parameters.ToArray(), Parameters);
+        AssertClose("evaluation loss over the real positions", new[] { cpu.Evaluate(data).Loss }, new[] { gpu.Evaluate(data).Loss }, Losses);
+    }
+
     private static Dataset Gaussian(int rows, int features, int classes, int seed, double signal = 2.0)
     {
         var rng = new Rng(seed);

@@ -234,6 +234,7 @@ public class EmulatedGraphTests
         if (vocabulary != int.MaxValue)
             for (int c = 0; c < ids.Length; c++) ids[c] = model.Inputs.Count == 1 || model.Inputs.Any(b => b.Width == 1 && b.Offset == c);
         for (int i = 0; i < inputs.Length; i++) inputs[i] = ids[i % model.InputSize] ? rng.NextInt(vocabulary) : (float)rng.NextGaussian();
+        if (model.MaskPaddingIndex >= 0) PadSequences(inputs, batch, model.InputSize, model.MaskPaddingIndex, vocabulary, rng, seed);
         // Each head's targets in its columns of the target rows: class indices, 0/1 labels (also the contrastive pairs' similarity), or values.
         var targets = new float[batch * model.TargetSize];
         for (int r = 0; r < batch; r++)
@@ -246,6 +247,26 @@ public class EmulatedGraphTests
                         _ => (float)rng.NextGaussian(),
                     };
         return (inputs, targets);
+    }
+
+    /// <summary>
+    /// Variable-length sequences (MaskPadding): real ids (small ones, never the padding id) for each sample's length, the
+    /// padding id after. Lengths cycle through full, 1, 0, about half and one short of full, shifted by the seed, so every
+    /// batch of 5 masks a sample entirely, a short one, and none of a full one.
+    /// </summary>
+    private static void PadSequences(float[] inputs, int batch, int positions, int padding, int vocabulary, Rng rng, int seed)
+    {
+        int[] pattern = { positions, 1, 0, positions / 2, positions - 1 };
+        int real = Math.Min(vocabulary, 7) - 1;   // ids 0…6 but the padding id
+        for (int r = 0; r < batch; r++)
+        {
+            int length = pattern[(r + seed) % pattern.Length];
+            for (int t = 0; t < positions; t++)
+            {
+                int id = rng.NextInt(real);
+                inputs[r * positions + t] = t >= length ? padding : id >= padding ? id + 1 : id;
+            }
+        }
     }
 }
 

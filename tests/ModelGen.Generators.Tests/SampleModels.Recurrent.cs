@@ -47,4 +47,20 @@ internal static partial class SampleModels
             [Dense(4)]                                              private partial Tensor Logits(Tensor x);
         }
         """;
+
+    /// <summary>Variable-length sentences (MaskPadding): each sample's length feeds the LSTM, the attention and the loss.</summary>
+    public const string PaddedTagger = """
+        using ModelGen;
+
+        namespace Samples.Sequences;
+
+        [Model(Input = new[] { 12 }, Loss = Loss.SoftmaxCrossEntropy)]
+        public partial class PaddedTagger
+        {
+            [Embedding(100, 16, PaddingIndex = 0, MaskPadding = true)] private partial Tensor Tokens(Tensor ids);
+            [LSTM(8, Bidirectional = true, ReturnSequences = true)]    private partial Tensor Encoder(Tensor x);
+            [MultiHeadAttention(2)]                                    private partial Tensor Attention(Tensor x);
+            [Dense(5)]                                                 private partial Tensor Tags(Tensor x);
+        }
+        """;
 }

@@ -45,6 +45,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.BatchNormCnn), "Samples.Vision.BatchNormCnn")]
     [InlineData(nameof(SampleModels.SignalConv1d), "Samples.Sequences.SignalConv1d")]
     [InlineData(nameof(SampleModels.ActivityTagger), "Samples.Sequences.ActivityTagger")]
+    [InlineData(nameof(SampleModels.PaddedTagger), "Samples.Sequences.PaddedTagger")]
     [InlineData(nameof(SampleModels.ChurnAndSpend), "Samples.Graphs.ChurnAndSpend")]
     [InlineData(nameof(SampleModels.SiameseMatcher), "Samples.Graphs.SiameseMatcher")]
     public void GeneratedCudaMatchesSnapshot(string model, string fullName)

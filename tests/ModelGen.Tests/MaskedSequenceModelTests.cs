@@ -203,12 +203,19 @@ public class MaskedSequenceModelTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void CudaPlan_SaysVariableLengthRunsOnTheCpu()
+    public void CudaPlan_RunsVariableLengths_WithALengthsKernel()
     {
         var plan = new MaskedTagger(seed: 1).GetCudaPlan();
         Assert.NotNull(plan);
-        Assert.False(plan!.IsSupported);
-        Assert.Contains("variable-length sequences (MaskPadding on 'Tokens') run on the CPU", plan.UnsupportedReason);
+        Assert.True(plan!.IsSupported, plan.UnsupportedReason);
+        // One int per sample, computed from the ids in inference and in training, read by attention and the loss.
+        var lengths = Assert.Single(plan.Buffers, b => b.Name == "lengths");
+        Assert.Equal((1L, 0L, ModelGen.Cuda.CudaBufferType.Int), (lengths.PerSample, lengths.Fixed, lengths.Type));
+        Assert.Contains(plan.Inference, l => l.Kernel == "tokens_lengths");
+        Assert.Contains(plan.TrainingForward, l => l.Kernel == "tokens_lengths");
+        Assert.Contains("mg::sequence_lengths<8, 0>(buffer(slot::input), lengths(), batch);", plan.Source);
+        Assert.Contains("mg::attention_forward<AttentionSizes>(buffer(slot::AttentionQkv), buffer(slot::AttentionProbabilities), buffer(slot::AttentionHeads), batch, lengths());", plan.Source);
+        Assert.Contains("mg::masked_softmax_cross_entropy<4, 8>(", plan.Source);
     }
 
     [Fact]

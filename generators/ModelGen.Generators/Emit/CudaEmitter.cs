@@ -35,9 +35,6 @@ internal static class CudaEmitter
         foreach (var layer in spec.Layers)
             if (Array.IndexOf(SupportedKinds, layer.Kind) < 0)
                 return $"not supported on CUDA: layer '{Ascii(layer.Name)}' ({layer.Kind})";
-        foreach (var layer in spec.Layers)
-            if (layer.Sequence is { MaskPadding: true })
-                return $"not supported on CUDA: variable-length sequences (MaskPadding on '{Ascii(layer.Name)}') run on the CPU";
         // Several outputs are heads (a loss each) or a contrastive pair; anything else is a declaration error reported on its own.
         var outputs = spec.Graph.AllOutputs;
         bool pair = spec.Heads.Count == 0 && spec.Loss == LossKind.Contrastive;
@@ -250,6 +247,7 @@ internal static class CudaEmitter
                 int features = plan.Layers[nodes[n].Layer].InFeatures;
                 switch (layer.Kind)
                 {
+                    case "Embedding" when layer.Sequence!.MaskPadding: AddBuffer(LengthsSlot, 1, 0, isInt: true); break;
                     case "MaxPool2d": AddBuffer(label + "Winners", size, 0, isInt: true); break;
                     case "Dropout": AddBuffer(label + "Mask", size, 0); break;
                     case "LayerNorm":
@@ -317,7 +315,7 @@ internal static class CudaEmitter
         private string? GradOf(int n) => _plan.Nodes[n].RequiresGradient ? Grad(n) : null;
         private string Own(int n, string suffix) => $"buffer(slot::{Pascal(_names.Label(n))}{suffix})";
         private string KernelName(int n, string suffix) => Snake(_names.Label(n)) + "_" + suffix;
-        private string Shape(int n) => "[batch" + string.Concat(_plan.Nodes[n].Shape.Select(d => ", " + Literals.Int(d))) + "]";
+        private string Shape(int n) => "[batch" + string.Concat(_plan.Nodes[n].Shape.Select((d, i) => ", " + (i == 0 && _plan.Nodes[n].Masked ? "seq≤" : "") + Literals.Int(d))) + "]";
         private int Size(int n) => _plan.Nodes[n].Size;
         private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
 
@@ -433,6 +431,7 @@ internal static class CudaEmitter
                     AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Embedding({Literals.Int(sequence.Vocabulary)}×{Literals.Int(layer.Units)})({_names.Label(node.A)}): ids {Shape(node.A)} → {Shape(n)}",
                         new[] { $"mg::embedding_forward<{I(sequence.Vocabulary)}, {I(layer.Units)}, 1, {I(layer.Units)}>({a}, parameters(offset::{Ascii(layer.Name)}Table), {y}, batch * {I(Size(node.A))}LL);" },
                         Size(n), 0, Elements));
+                    if (sequence.MaskPadding) AddLengths(n);
                     return;
                 }
                 case "PositionalEmbedding":
@@ -456,8 +455,8 @@ internal static class CudaEmitter
                             $"mg::gemm<false, false>({a}, parameters(offset::{name}QkvWeights), {rows}, {I(3 * d)}, {I(d)},",
                             $"    mg::BiasActivationEpilogue<mg::Act::None>{{{(layer.Bias ? $"parameters(offset::{name}QkvBias)" : "nullptr")}, nullptr, {qkv}, {I(3 * d)}, 0.0f}});",
                         }, 3 * Size(n), 0, Tile));
-                    AddBoth(new Kernel(KernelName(n, "forward_heads"), $"{_names.Label(n)}, 2 of 3: each head's softmax(Q·Kᵀ/√{I(d / sequence.Heads)}{(sequence.Causal ? " + causal mask" : "")})·V, probabilities saved",
-                        new[] { $"mg::attention_forward<{AttentionType(n)}>({qkv}, {Own(n, "Probabilities")}, {heads}, batch);" }, sequence.Heads * positions, 0, WarpRows));
+                    AddBoth(new Kernel(KernelName(n, "forward_heads"), $"{_names.Label(n)}, 2 of 3: each head's softmax(Q·Kᵀ/√{I(d / sequence.Heads)}{AttentionMask(n)})·V, probabilities saved",
+                        new[] { $"mg::attention_forward<{AttentionType(n)}>({qkv}, {Own(n, "Probabilities")}, {heads}, batch{LengthsArgument(node.A)});" }, sequence.Heads * positions, 0, WarpRows));
                     AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)}, 3 of 3: the heads side by side ·Wo{(layer.Bias ? " + bo" : "")}: {Shape(n)}",
                         new[]
                         {
@@ -550,6 +549,11 @@ internal static class CudaEmitter
             bool softmax = _spec.Loss == LossKind.SoftmaxCrossEntropy;
             int labels = LabelsPerSample;   // a [sequence, classes] output has one label per position: each position is a row
             string lossRows = Rows(labels);
+            if (_plan.Nodes[output].Masked)
+            {
+                AddMaskedLoss(output, g);
+                return;
+            }
             if (softmax)
                 call = $"mg::softmax_cross_entropy<{I(width / labels)}>({o}, buffer(slot::targets), {g}, {rows}, {lossRows});";
             else
@@ -677,8 +681,8 @@ internal static class CudaEmitter
                             new[] { $"mg::column_sums_into({dy}, gradients(offset::{name}OutBias), {rows}, {I(d)});" }, 0, d, Elements));
                     Add(Backward, new Kernel(KernelName(n, "backward_heads"), $"{label}: the heads' gradient, d{label}·Woᵀ (overwritten)",
                         new[] { $"mg::gemm<false, true>({dy}, parameters(offset::{name}OutWeights), {rows}, {I(d)}, {I(d)}, mg::StoreEpilogue<false>{{{dheads}, {I(d)}}});" }, Size(n), 0, Tile));
-                    Add(Backward, new Kernel(KernelName(n, "backward_queries"), $"{label}: the scores' gradient and dQ, one warp per query row",
-                        new[] { $"mg::attention_backward_queries<{AttentionType(n)}>({qkv}, {probabilities}, {dheads}, {dscores}, {dqkv}, batch);" }, sequence.Heads * positions, 0, WarpRows));
+                    Add(Backward, new Kernel(KernelName(n, "backward_queries"), $"{label}: the scores' gradient and dQ, one warp per query row{(_plan.Nodes[node.A].Masked ? " (its valid keys)" : "")}",
+                        new[] { $"mg::attention_backward_queries<{AttentionType(n)}>({qkv}, {probabilities}, {dheads}, {dscores}, {dqkv}, batch{LengthsArgument(node.A)});" }, sequence.Heads * positions, 0, WarpRows));
                     Add(Backward, new Kernel(KernelName(n, "backward_keys"), $"{label}: dK and dV, one warp per key row",
                         new[] { $"mg::attention_backward_keys<{AttentionType(n)}>({qkv}, {probabilities}, {dheads}, {dscores}, {dqkv}, batch);" }, sequence.Heads * positions, 0, WarpRows));
                     Add(Backward, new Kernel(KernelName(n, "backward_qkv_weights"), $"{label}: Wqkv gradient, dWqkv += {to}ᵀ·d(Q | K | V)",
@@ -838,6 +842,7 @@ internal static class CudaEmitter
             w.Line("__device__ __forceinline__ float* parameters(long long at) { return modelgen_buffers[slot::parameters] + at; }");
             w.Line("__device__ __forceinline__ float* gradients(long long at) { return modelgen_buffers[slot::gradients] + at; }");
             if (StateCount > 0) w.Line("__device__ __forceinline__ float* state(long long at) { return modelgen_buffers[slot::state] + at; }");
+            if (_slots.ContainsKey(LengthsSlot)) w.Line($"__device__ __forceinline__ int* lengths() {{ return reinterpret_cast<int*>(modelgen_buffers[slot::{LengthsSlot}]); }}");
             if (_shapes.Count > 0)
             {
                 w.Line();
@@ -1079,11 +1084,11 @@ internal static class CudaEmitter
             AddBoth(new Kernel(KernelName(n, "forward_inputs"), $"{title}, 1 of 2: every step's input projection, {_names.Label(node.A)}·W_ih + b_ih{(directions == 2 ? " for each direction" : "")}",
                 new[] { $"mg::recurrent_input_projection<{type}>({Value(node.A)}, {parameters}, {Own(n, "Gates")}, batch);" }, (long)directions * steps * gateWidth, 0, Tile));
             string saved = lstm ? Own(n, "Cells") : Own(n, "Candidates");
-            AddBoth(new Kernel(KernelName(n, "forward"), $"{label}, 2 of 2: the steps in order, one block per sample{(directions == 2 ? " and direction" : "")}: {Shape(node.A)} → {Shape(n)}, {what}",
+            AddBoth(new Kernel(KernelName(n, "forward"), $"{label}, 2 of 2: {StepsText(node.A)} in order, one block per sample{(directions == 2 ? " and direction" : "")}: {Shape(node.A)} → {Shape(n)}, {what}",
                 new[]
                 {
                     $"mg::{(lstm ? "lstm" : "gru")}_forward_steps<{type}>({parameters},",
-                    $"    {Own(n, "Gates")}, {saved}, {Own(n, "Previous")}, {Value(n)}, batch);",
+                    $"    {Own(n, "Gates")}, {saved}, {Own(n, "Previous")}, {Value(n)}, batch{LengthsArgument(node.A)});",
                 }, directions, 0, Blocks));
         }
 
@@ -1098,18 +1103,18 @@ internal static class CudaEmitter
             string gates = Own(n, "Gates"), dgi = Own(n, "GateGrads"), dgh = lstm ? dgi : Own(n, "HiddenGateGrads");
             string each = directions == 2 ? " and direction" : "";
             Add(Backward, new Kernel(KernelName(n, "backward_steps"), lstm
-                    ? $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, the steps in reverse, one block per sample{each}: every step's gate gradients"
-                    : $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, the steps in reverse, one block per sample{each}: every step's gate gradients, input and recurrent side",
+                    ? $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, {StepsText(node.A)} in reverse, one block per sample{each}: every step's gate gradients"
+                    : $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, {StepsText(node.A)} in reverse, one block per sample{each}: every step's gate gradients, input and recurrent side",
                 lstm
                     ? new[]
                     {
                         $"mg::lstm_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Cells")},",
-                        $"    {Grad(n)}, {dgi}, {Own(n, "StateGrads")}, batch);",
+                        $"    {Grad(n)}, {dgi}, {Own(n, "StateGrads")}, batch{LengthsArgument(node.A)});",
                     }
                     : new[]
                     {
                         $"mg::gru_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Candidates")}, {Own(n, "Previous")},",
-                        $"    {Grad(n)}, {dgi}, {dgh}, {Own(n, "StateGrads")}, batch);",
+                        $"    {Grad(n)}, {dgi}, {dgh}, {Own(n, "StateGrads")}, batch{LengthsArgument(node.A)});",
                     }, directions, 0, Blocks));
             string dG = lstm ? "dG" : "dG_i";
             Add(Backward, new Kernel(KernelName(n, "backward_weights"), $"{label}: W_ih and W_hh gradients over every step, dW_ih += {to}ᵀ·{dG}, dW_hh += h_prevᵀ·{(lstm ? "dG" : "dG_h")}",
@@ -1242,6 +1247,46 @@ internal static class CudaEmitter
             LossKind.BinaryCrossEntropy => Float(posWeight),
             _ => "0.0f",
         };
+
+        // ---- Variable-length sequences (MaskPadding): each sample's length, read by the layers that mix positions ----
+
+        /// <summary>The int buffer of each sample's length (one past its last non-padding id), filled by the masking embedding's kernel.</summary>
+        private const string LengthsSlot = "lengths";
+
+        /// <summary>", lengths()" for a template call whose input at node <paramref name="input"/> has a variable length, else "".</summary>
+        private string LengthsArgument(int input) => _plan.Nodes[input].Masked ? ", lengths()" : "";
+
+        /// <summary>The masks of an attention call site's scores, as its kernel comment names them.</summary>
+        private string AttentionMask(int n)
+        {
+            bool causal = _spec.Layers[_spec.Graph.Nodes[n].Layer].Sequence!.Causal, padded = _plan.Nodes[_spec.Graph.Nodes[n].A].Masked;
+            return causal && padded ? " + causal and padding masks" : causal ? " + causal mask" : padded ? " + padding mask" : "";
+        }
+
+        /// <summary>Which steps a recurrent call site runs: all of them, or each sample's own.</summary>
+        private string StepsText(int input) => _plan.Nodes[input].Masked ? "each sample's own steps" : "the steps";
+
+        /// <summary>Each sample's length, from the ids the masking embedding at node <paramref name="n"/> reads (the model input).</summary>
+        private void AddLengths(int n)
+        {
+            var node = _spec.Graph.Nodes[n];
+            var sequence = _spec.Layers[node.Layer].Sequence!;
+            int positions = Size(node.A);
+            AddBoth(new Kernel(KernelName(n, "lengths"), $"Each sample's length (MaskPadding): one past its last id in {_names.Label(node.A)} that is not the padding id {I(sequence.PaddingIndex)}",
+                new[] { $"mg::sequence_lengths<{I(positions)}, {I(sequence.PaddingIndex)}>({Value(node.A)}, lengths(), batch);" }, 1, 0, Elements));
+        }
+
+        /// <summary>Softmax cross-entropy over each sample's real positions of a variable-length [sequence, classes] output, and its mean.</summary>
+        private void AddMaskedLoss(int output, string gradient)
+        {
+            int positions = LabelsPerSample, classes = Size(output) / positions;
+            string where = _lossInPlace >= 0 ? $", written over {_names.Label(output)} itself (backward does not read the outputs)" : "";
+            Add(Loss, new Kernel("modelgen_loss", $"SoftmaxCrossEntropy per position before each sample's length (the padded ones count 0) and, in training, its gradient d(mean loss)/d({_names.Label(output)}){where}",
+                new[] { $"mg::masked_softmax_cross_entropy<{I(classes)}, {I(positions)}>({Value(output)}, buffer(slot::targets), {gradient}, buffer(slot::loss_rows), lengths(), batch);" },
+                positions, 0, WarpRows));
+            Add(Loss, new Kernel("modelgen_loss_mean", "The mean loss over the real positions of the batch, summed in order by one block",
+                new[] { $"mg::masked_mean_loss<{I(positions)}>(buffer(slot::loss_rows), buffer(slot::loss), lengths(), batch);" }, 0, 1, Blocks));
+        }
     }
 
     /// <summary>hidden1 → Hidden1 (slot names).</summary>

@@ -82,8 +82,9 @@ string Line(string what, List<double> times)
 }
 
 // N models of the kinds users write, in turn: sequential MLPs, [Forward] graphs with residuals, LeNet-style
-// CNNs, pre-LayerNorm transformer blocks, bidirectional LSTMs and two-input wide & deep models; each is trained
-// once on a dataset whose sizes the method body shows, so the data-fit analyzer has calls to check.
+// CNNs, pre-LayerNorm transformer blocks over padded variable-length sequences, bidirectional LSTMs and
+// two-input wide & deep models; each is trained once on a dataset whose sizes the method body shows, so the
+// data-fit analyzer has calls to check.
 static string ModelsFile(int count, int kinds)
 {
     var sb = new StringBuilder("using ModelGen;\n\nnamespace Bench;\n");
@@ -158,7 +159,7 @@ static string ModelsFile(int count, int kinds)
                     [Model(Input = new[] { 32 }, Loss = Loss.SoftmaxCrossEntropy)]
                     public partial class {{name}}
                     {
-                        [Embedding(96, {{width}})] private partial Tensor Tokens(Tensor ids);
+                        [Embedding(96, {{width}}, PaddingIndex = 0, MaskPadding = true)] private partial Tensor Tokens(Tensor ids);
                         [PositionalEmbedding(32)] private partial Tensor Positions(Tensor x);
                         [LayerNorm] private partial Tensor Norm1(Tensor x);
                         [MultiHeadAttention(4, Causal = true)] private partial Tensor Attention(Tensor x);

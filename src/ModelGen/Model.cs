@@ -616,7 +616,7 @@ public abstract partial class Model
         int width = OutputSize / labels;
         var classes = new int[data.Count * labels];
         for (int r = 0; r < classes.Length; r++) classes[r] = PredictedClass(outputs.AsSpan(r * width, width));
-        if (labels > 1 && MaskPaddingIndex >= 0)
+        if (MasksLabels(Heads[0]))
             for (int r = 0; r < data.Count; r++)
             {
                 int length = SampleLength(data.Features.AsSpan(r * InputSize, InputSize));

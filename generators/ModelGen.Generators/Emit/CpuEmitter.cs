@@ -106,8 +106,8 @@ internal static partial class CpuEmitter
         foreach (var _ in spec.ContainingTypes) w.CloseBrace();
     }
 
-    /// <summary>"[batch, 16, 32]"; a variable-length value shows its first axis as "seq≤16" (it is sized at the bound).</summary>
-    private static string Shape(ShapePlan plan, int node) =>
+    /// <summary>"[batch, 16, 32]"; a variable-length value shows its first axis as "seq≤16" (it is sized at the bound). The CUDA comments use it too.</summary>
+    internal static string Shape(ShapePlan plan, int node) =>
         "[batch" + string.Concat(plan.Nodes[node].Shape.Select((d, i) => ", " + (i == 0 && plan.Nodes[node].Masked ? "seq≤" : "") + Literals.Int(d))) + "]";
 
     /// <summary>The Embedding whose padding defines each sample's length (MaskPadding), or null.</summary>

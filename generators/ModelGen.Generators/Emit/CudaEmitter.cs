@@ -315,7 +315,7 @@ internal static class CudaEmitter
         private string? GradOf(int n) => _plan.Nodes[n].RequiresGradient ? Grad(n) : null;
         private string Own(int n, string suffix) => $"buffer(slot::{Pascal(_names.Label(n))}{suffix})";
         private string KernelName(int n, string suffix) => Snake(_names.Label(n)) + "_" + suffix;
-        private string Shape(int n) => "[batch" + string.Concat(_plan.Nodes[n].Shape.Select((d, i) => ", " + (i == 0 && _plan.Nodes[n].Masked ? "seq≤" : "") + Literals.Int(d))) + "]";
+        private string Shape(int n) => CpuEmitter.Shape(_plan, n);
         private int Size(int n) => _plan.Nodes[n].Size;
         private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
 

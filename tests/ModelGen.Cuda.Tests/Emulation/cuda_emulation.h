@@ -1,22 +1,26 @@
 // Runs CUDA kernels on the CPU, for tests on machines without a GPU.
 //
-// Every CUDA thread of a block is a std::thread (so __syncthreads and warp shuffles really
-// synchronise); blocks run one after another, which lets __shared__ be a function-local static.
-// Only what the ModelGen templates use is emulated. It checks indexing, synchronisation and
-// arithmetic of the kernels; it says nothing about GPU timing or memory ordering. The tensor-core
-// instructions of the GEMM are emulated from the PTX ISA's description (fragment layouts, rounding),
-// so the TF32 and BF16 paths are checked for indexing and precision, not for the hardware's own
-// accumulation order.
+// Every CUDA thread of a block is a fiber (ucontext) on the calling OS thread: a thread runs until it
+// reaches __syncthreads, a warp shuffle or __syncwarp, then yields; the barrier opens when every thread
+// it waits for has arrived, as on a GPU. Blocks run one after another, which lets __shared__ be a
+// function-local static. Fibers instead of OS threads make a launch cost microseconds, not thousands of
+// thread starts, and keep the run deterministic. Only what the ModelGen templates use is emulated. It
+// checks indexing, synchronisation and arithmetic of the kernels; it says nothing about GPU timing or
+// memory ordering (threads between two barriers run one after another, in index order). The
+// tensor-core instructions of the GEMM are emulated from the PTX ISA's description (fragment layouts,
+// rounding), so the TF32 and BF16 paths are checked for indexing and precision, not for the hardware's
+// own accumulation order.
 #pragma once
 #include <atomic>
-#include <barrier>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <math.h>
 #include <memory>
-#include <thread>
 #include <vector>
+#include <ucontext.h>
 
 #define __device__
 #define __global__
@@ -27,10 +31,20 @@
 struct dim3 { unsigned int x = 1, y = 1, z = 1; };
 
 namespace emulation {
+/// A barrier for fibers: the last thread to arrive opens it; the others yield until its generation moves on.
+struct Barrier
+{
+    explicit Barrier(int expected) : expected(expected) {}
+    int expected;
+    int arrived = 0;
+    unsigned long long generation = 0;
+    void arrive_and_wait();
+};
+
 struct Warp
 {
     explicit Warp(int lanes) : barrier(lanes) {}
-    std::barrier<> barrier;
+    Barrier barrier;
     float slots[32] = {};
     float a[16][16] = {}, b[16][8] = {};   // one mma.sync's operands, assembled from the lanes' fragments
 };
@@ -38,34 +52,106 @@ struct Warp
 struct Block
 {
     explicit Block(int threads) : barrier(threads) {}
-    std::barrier<> barrier;
+    Barrier barrier;
     std::vector<std::unique_ptr<Warp>> warps;
 };
 
+/// One emulated CUDA thread: its context and stack (stacks are kept between launches).
+struct Fiber
+{
+    ucontext_t context{};
+    std::unique_ptr<char[]> stack;
+    bool done = false;
+};
+
+inline constexpr std::size_t kStackBytes = 256 * 1024;
 inline thread_local dim3 thread_index, block_index;
 inline thread_local Block* block = nullptr;
+inline thread_local ucontext_t scheduler;
+inline thread_local Fiber* running = nullptr;
+inline thread_local const std::function<void()>* kernel_body = nullptr;
+inline thread_local std::vector<std::unique_ptr<Fiber>>* fiber_pool = nullptr;
+inline thread_local unsigned long long arrivals = 0;   // barrier arrivals and finished threads: progress
 inline dim3 block_dim, grid_dim;
+
+/// Hands control back to the launch loop, which resumes the other threads of the block.
+inline void yield() { swapcontext(&running->context, &scheduler); }
+
+inline void Barrier::arrive_and_wait()
+{
+    unsigned long long waiting_for = generation;
+    arrivals++;
+    if (++arrived == expected)
+    {
+        arrived = 0;
+        generation++;
+        return;
+    }
+    while (generation == waiting_for) yield();
+}
+
+inline void fiber_entry()
+{
+    (*kernel_body)();
+    arrivals++;
+    running->done = true;   // uc_link returns to the scheduler
+}
 
 /// Runs body() as grid × threads emulated CUDA threads.
 inline void launch(unsigned int grid, unsigned int threads, const std::function<void()>& body)
 {
     grid_dim.x = grid;
     block_dim.x = threads;
+    if (fiber_pool == nullptr) fiber_pool = new std::vector<std::unique_ptr<Fiber>>();
+    auto& fibers = *fiber_pool;
+    while (fibers.size() < threads)
+    {
+        auto fiber = std::make_unique<Fiber>();
+        fiber->stack.reset(new char[kStackBytes]);   // uninitialised: a stack needs no zeroing
+        fibers.push_back(std::move(fiber));
+    }
+    kernel_body = &body;
     for (unsigned int b = 0; b < grid; b++)
     {
         Block shared((int)threads);
         for (unsigned int w = 0; w < (threads + 31) / 32; w++) shared.warps.push_back(std::make_unique<Warp>((int)(threads - w * 32 < 32 ? threads - w * 32 : 32)));
-        std::vector<std::thread> pool;
-        pool.reserve(threads);
+        block = &shared;
+        block_index.x = b;
         for (unsigned int t = 0; t < threads; t++)
-            pool.emplace_back([&, b, t] {
+        {
+            Fiber& f = *fibers[t];
+            f.done = false;
+            getcontext(&f.context);
+            f.context.uc_stack.ss_sp = f.stack.get();
+            f.context.uc_stack.ss_size = kStackBytes;
+            f.context.uc_link = &scheduler;
+            makecontext(&f.context, fiber_entry, 0);
+        }
+        // Round robin until every thread has returned; a thread waiting at a barrier yields at once.
+        for (unsigned int live = threads; live > 0;)
+        {
+            unsigned long long before = arrivals;
+            live = 0;
+            for (unsigned int t = 0; t < threads; t++)
+            {
+                Fiber& f = *fibers[t];
+                if (f.done) continue;
+                running = &f;
                 thread_index.x = t;
-                block_index.x = b;
-                block = &shared;
-                body();
-            });
-        for (auto& thread : pool) thread.join();
+                swapcontext(&scheduler, &f.context);
+                if (!f.done) live++;
+            }
+            if (live > 0 && arrivals == before)
+            {
+                // Every live thread waits at a barrier that can no longer open (some threads returned or wait elsewhere).
+                std::fprintf(stderr, "emulation: deadlock in block %u: %u threads wait at a barrier the others never reach\n", b, live);
+                std::abort();
+            }
+        }
+        running = nullptr;
+        block = nullptr;
     }
+    kernel_body = nullptr;
 }
 } // namespace emulation
 
@@ -100,7 +186,12 @@ inline float __int_as_float(int bits)
 
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 
-inline float atomicAdd(float* address, float value) { return std::atomic_ref<float>(*address).fetch_add(value); }
+inline float atomicAdd(float* address, float value)
+{
+    float old = *address;   // one OS thread runs every fiber: no race
+    *address = old + value;
+    return old;
+}
 
 // ---- Tensor cores (mma.sync), for the GEMM's TF32 and BF16 paths -------------------------------------
 

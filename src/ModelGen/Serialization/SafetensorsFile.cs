@@ -64,7 +64,9 @@ public sealed class SafetensorsFile
     public static SafetensorsFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        // FileShare.Delete lets an atomic save replace the file while it is being read (Windows); this handle keeps
+        // reading the old content.
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         long fileLength = RandomAccess.GetLength(handle);
         if (fileLength < SafetensorsHeader.LengthPrefixSize)
             throw new ModelFileException(path, $"the file is {fileLength} bytes long; a safetensors file starts with an 8-byte header length");

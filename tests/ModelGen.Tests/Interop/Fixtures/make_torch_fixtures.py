@@ -539,7 +539,11 @@ def check_modelgen(directory, results_path):
             continue
         try:
             model = cls()
-            model.load_state_dict(read_safetensors(weights), strict=True)
+            saved = read_safetensors(weights)
+            for key, value in model.state_dict().items():   # load_state_dict would convert a wrong dtype silently
+                if key in saved and saved[key].dtype != value.dtype:
+                    raise ValueError(f"'{key}' is {saved[key].dtype}, expected {value.dtype}")
+            model.load_state_dict(saved, strict=True)
             model.eval()
             recorded = read_safetensors(io)
             committed = read_safetensors(os.path.join(HERE, f"{name}.io.safetensors"))["input"]

@@ -62,7 +62,7 @@ public sealed class OneHotEncoder(IReadOnlyList<string>? columns = null, Unknown
         private readonly string[][] _levels;
         private readonly UnknownLevels _unknown;
 
-        internal Fitted(Table<Train> train, string[] columns, ColumnType[] types, string[][] levels, UnknownLevels unknown) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, ColumnType[] types, string[][] levels, UnknownLevels unknown) : base(origin)
         {
             _columns = columns;
             _types = types;
@@ -75,6 +75,12 @@ public sealed class OneHotEncoder(IReadOnlyList<string>? columns = null, Unknown
 
         /// <summary>The levels of column <paramref name="index"/> that got an output column, in output order.</summary>
         public IReadOnlyList<string> Levels(int index) => _levels[index];
+
+        /// <summary>The type each encoded column had in the training table (category, or number for discrete numbers).</summary>
+        internal IReadOnlyList<ColumnType> Types => _types;
+
+        /// <summary>What a level unseen in training does.</summary>
+        internal UnknownLevels UnknownLevels => _unknown;
 
         /// <summary>The names of the output columns, <c>column=level</c>, in order.</summary>
         public IReadOnlyList<string> OutputColumns => _columns.SelectMany((c, i) => _levels[i].Select(l => c + "=" + l)).ToArray();
@@ -217,7 +223,7 @@ public sealed class TargetEncoder(IReadOnlyList<string>? columns = null, double 
         private readonly string[] _columns;
         private readonly Dictionary<string, double>[] _encodings;
 
-        internal Fitted(Table<Train> train, string[] columns, Dictionary<string, double>[] encodings, double prior) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, Dictionary<string, double>[] encodings, double prior) : base(origin)
         {
             _columns = columns;
             _encodings = encodings;
@@ -334,7 +340,7 @@ public sealed class FeatureHasher(int outputs, IReadOnlyList<string>? columns = 
         private readonly ColumnType[] _types;
         private readonly FeatureHasher _hasher;
 
-        internal Fitted(Table<Train> train, string[] columns, ColumnType[] types, FeatureHasher hasher) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, ColumnType[] types, FeatureHasher hasher) : base(origin)
         {
             _columns = columns;
             _types = types;
@@ -343,6 +349,12 @@ public sealed class FeatureHasher(int outputs, IReadOnlyList<string>? columns = 
 
         /// <summary>The hashed columns.</summary>
         public IReadOnlyList<string> Columns => _columns;
+
+        /// <summary>The type each hashed column had in the training table.</summary>
+        internal IReadOnlyList<ColumnType> Types => _types;
+
+        /// <summary>The hashing settings: output count, sign and prefix.</summary>
+        internal FeatureHasher Hasher => _hasher;
 
         /// <inheritdoc/>
         protected override IReadOnlyList<TableColumn> TransformColumns(Table table)

@@ -91,7 +91,7 @@ internal sealed class PreprocessingJsonReader
         string[] kinds = [PipelineKind, StandardScalerKind, MinMaxScalerKind, ImputerKind, OneHotEncoderKind, TargetEncoderKind, FeatureHasherKind,
             PolynomialFeaturesKind, VarianceThresholdKind, SelectKBestKind, PcaKind, SamplerKind];
         string kind = Choice(kindNode, kinds.Select(k => (k, k)).ToArray());
-        o.What = "a " + kind;
+        o.What = ("aeiou".Contains(kind[0]) ? "an " : "a ") + kind;
         var origin = FitOrigin.Restored(Int(o.Required("fittedRows", "the number of rows it was fitted on"), 0, "the number of rows it was fitted on (a whole number ≥ 0)"));
         FittedTransformer result;
         switch (kind)

@@ -158,7 +158,8 @@ internal sealed class PreprocessingJsonReader
             {
                 var columns = Columns(o);
                 var types = EncodedTypes(o, columns);
-                int outputs = Int(o.Required("outputs", "the number of output columns"), 1, "the number of output columns (a whole number ≥ 1)");
+                int outputs = Int(o.Required("outputs", "the number of output columns"), 1,
+                    string.Create(CultureInfo.InvariantCulture, $"the number of output columns (a whole number from 1 to {FeatureHasher.MaxOutputs})"), FeatureHasher.MaxOutputs);
                 bool alternateSign = Bool(o.Required("alternateSign", "true or false"));
                 string prefix = Name(o.Required("prefix", "the output columns' name prefix"));
                 result = new FeatureHasher.Fitted(origin, columns, types, new FeatureHasher(outputs, null, alternateSign, prefix));

@@ -139,14 +139,8 @@ internal static class PreprocessingJsonWriter
             case PolynomialFeatures.Fitted p:
                 Header(w, PolynomialFeaturesKind, p);
                 Strings(w, "columns", p.Columns);
-                w.WriteStartArray("terms");
-                foreach (var term in p.Terms)
-                {
-                    w.WriteStartArray();
-                    foreach (int i in term) w.WriteNumberValue(i);
-                    w.WriteEndArray();
-                }
-                w.WriteEndArray();
+                w.WritePropertyName("terms");
+                w.WriteRawValue("[" + string.Join(", ", p.Terms.Select(t => "[" + string.Join(", ", t.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]")) + "]");
                 break;
             case VarianceThreshold.Fitted v:
                 Header(w, VarianceThresholdKind, v);
@@ -164,9 +158,7 @@ internal static class PreprocessingJsonWriter
                 Header(w, PcaKind, p);
                 Strings(w, "columns", p.Columns);
                 Numbers(w, "mean", p.Mean);
-                w.WriteStartArray("components");
-                for (int k = 0; k < p.ComponentCount; k++) Numbers(w, null, p.Component(k));
-                w.WriteEndArray();
+                NumberArrays(w, "components", Enumerable.Range(0, p.ComponentCount).Select(p.Component));
                 Numbers(w, "explainedVariance", p.ExplainedVariance);
                 Number(w, "totalVariance", p.TotalVariance);
                 w.WriteString("prefix", p.Prefix);
@@ -194,27 +186,35 @@ internal static class PreprocessingJsonWriter
         w.WriteEndArray();
     }
 
-    private static void Numbers(Utf8JsonWriter w, string? name, IReadOnlyList<double> values)
+    // Numbers go out as raw text, formatted here rather than by the writer, so that the round-trip format is explicit.
+    // An array of numbers is one raw value (one line): the writer does not indent raw values inside an array.
+
+    private static void Numbers(Utf8JsonWriter w, string name, IReadOnlyList<double> values)
     {
-        if (name is null) w.WriteStartArray(); else w.WriteStartArray(name);
-        foreach (double x in values) NumberValue(w, x);
-        w.WriteEndArray();
+        w.WritePropertyName(name);
+        w.WriteRawValue(NumberArray(values));
     }
+
+    private static void NumberArrays(Utf8JsonWriter w, string name, IEnumerable<IReadOnlyList<double>> arrays)
+    {
+        w.WritePropertyName(name);
+        w.WriteRawValue("[" + string.Join(", ", arrays.Select(NumberArray)) + "]");
+    }
+
+    private static string NumberArray(IReadOnlyList<double> values) => "[" + string.Join(", ", values.Select(NumberText)) + "]";
 
     private static void Number(Utf8JsonWriter w, string name, double x)
     {
         w.WritePropertyName(name);
-        NumberValue(w, x);
+        w.WriteRawValue(NumberText(x));
     }
 
     /// <summary>A finite double as its shortest round-trip text (parsing it gives the same bits, −0 included); NaN and ±∞, which JSON numbers cannot hold, as strings.</summary>
-    private static void NumberValue(Utf8JsonWriter w, double x)
-    {
-        if (double.IsNaN(x)) w.WriteStringValue(NaN);
-        else if (double.IsPositiveInfinity(x)) w.WriteStringValue(PositiveInfinity);
-        else if (double.IsNegativeInfinity(x)) w.WriteStringValue(NegativeInfinity);
-        else w.WriteRawValue(x.ToString("R", CultureInfo.InvariantCulture));
-    }
+    private static string NumberText(double x) =>
+        double.IsNaN(x) ? "\"" + NaN + "\""
+        : double.IsPositiveInfinity(x) ? "\"" + PositiveInfinity + "\""
+        : double.IsNegativeInfinity(x) ? "\"" + NegativeInfinity + "\""
+        : x.ToString("R", CultureInfo.InvariantCulture);
 
     public static string Name(ColumnType type) => type switch
     {

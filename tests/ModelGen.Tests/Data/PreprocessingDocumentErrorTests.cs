@@ -95,6 +95,18 @@ public class PreprocessingDocumentErrorTests
     }
 
     [Fact]
+    public void AHasherTooWideToBuildIsRefusedBeforeAnythingIsAllocated()
+    {
+        var (train, _) = Load("wine_data.csv", missing: false);
+        var fitted = new FeatureHasher(4, ["band"]).Fit(train);
+        var json = JsonNode.Parse(PreprocessingDocument.Create(train, fitted, ["hash0", "hash3"]).ToJson())!.AsObject();
+        json["preprocessing"]!["outputs"] = 2_000_000_000;
+        Rejects(json.ToJsonString(), "preprocessing.outputs: expected the number of output columns (a whole number from 1 to 1048576), found the number 2000000000");
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FeatureHasher(FeatureHasher.MaxOutputs + 1));
+        Assert.Equal(FeatureHasher.MaxOutputs, new FeatureHasher(FeatureHasher.MaxOutputs).Outputs);
+    }
+
+    [Fact]
     public void UnknownKindsAndFieldsAreRejected()
     {
         Rejects(Edit(d => Step(d, 2)["kind"] = "robustScaler"), "preprocessing.steps[2].kind: expected one of \"pipeline\", \"standardScaler\"", "found the string \"robustScaler\"");

@@ -257,14 +257,18 @@ public sealed class TargetEncoder(IReadOnlyList<string>? columns = null, double 
 /// <paramref name="alternateSign"/>. The input columns are replaced by <c>hash0</c> … <c>hash{n−1}</c>. Nothing is
 /// learned, so fitting sees nothing but the column list.
 /// </summary>
-/// <param name="outputs">Number of output columns, ≥ 1.</param>
+/// <param name="outputs">Number of output columns, from 1 to <see cref="MaxOutputs"/>.</param>
 /// <param name="columns">The columns to hash; every category feature column when null.</param>
 /// <param name="alternateSign">Give each feature the sign of its hash, so collisions cancel out on average.</param>
 /// <param name="prefix">The output columns' name prefix.</param>
 public sealed class FeatureHasher(int outputs, IReadOnlyList<string>? columns = null, bool alternateSign = true, string prefix = "hash") : Transformer
 {
+    /// <summary>The most output columns a hasher makes: 2^20, scikit-learn's default, already far wider than a model's input.</summary>
+    public const int MaxOutputs = 1 << 20;
+
     /// <summary>Number of output columns.</summary>
-    public int Outputs { get; } = outputs >= 1 ? outputs : throw new ArgumentOutOfRangeException(nameof(outputs), outputs, "At least one output column is needed.");
+    public int Outputs { get; } = outputs is >= 1 and <= MaxOutputs ? outputs
+        : throw new ArgumentOutOfRangeException(nameof(outputs), outputs, $"The number of output columns must be from 1 to {MaxOutputs}.");
 
     /// <summary>The columns given, or null for every category feature column.</summary>
     public IReadOnlyList<string>? Columns { get; } = columns?.ToArray();

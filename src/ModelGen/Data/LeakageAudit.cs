@@ -161,6 +161,8 @@ public static class LeakageAudit
     /// <summary>
     /// Audits fitted preprocessing against test rows: reports when the transformer (or any step of a fitted
     /// <see cref="Pipeline"/>) was fitted on rows that include test rows, e.g. a scaler fitted before the split.
+    /// Transformers restored from a saved document (<see cref="FittedTransformer.IsRestored"/>) do not know their
+    /// training rows: they are listed in <see cref="LeakageReport.NotChecked"/>, never reported clean or leaking.
     /// </summary>
     /// <param name="preprocessing">The fitted transformer; its <see cref="FittedTransformer.FittedOn"/> is checked.</param>
     /// <param name="test">The test rows.</param>
@@ -186,26 +188,40 @@ public static class LeakageAudit
         var steps = new List<FittedTransformer> { preprocessing };
         for (int i = 0; i < steps.Count; i++)
             if (steps[i] is Pipeline.Fitted pipeline) steps.AddRange(pipeline.Steps);
+        var restored = new List<string>();
         foreach (var step in steps)
         {
             if (step is Pipeline.Fitted) continue;
+            if (step.IsRestored)
+            {
+                // A restored transformer knows how many rows it learned from, not which; nothing can be concluded.
+                restored.Add(StepName(step) + string.Create(CultureInfo.InvariantCulture, $" (fitted on {step.FittedRowCount} rows)"));
+                continue;
+            }
             var seen = new SortedSet<int>();
             foreach (var p in step.FittedOn)
                 foreach (var id in p.IsSynthetic ? p.Parents : [p.Id])
                     if (heldOutIds.TryGetValue(id, out int r)) seen.Add(r);
             if (seen.Count == 0) continue;
-            string name = step.GetType().DeclaringType?.Name ?? step.GetType().Name;
+            string name = StepName(step);
             findings.Add(new LeakageFinding(LeakageKind.PreprocessingSawHeldOutRows,
                 $"{name} was fitted on {seen.Count} of the {heldOut.RowCount} {heldOut.Role} rows: {Name(seen.Select(r => heldOut.ProvenanceStorage[r].ToString()), seen.Count, options.MaxNamed)}. " +
                 "Its statistics carry information about them into training; fit preprocessing on training rows only (for cross-validation, a Pipeline inside each fold).",
                 seen.Select(r => heldOut.ProvenanceStorage[r]).ToArray(), []));
         }
-        string described = (preprocessing.GetType().DeclaringType?.Name ?? preprocessing.GetType().Name)
-                           + string.Create(CultureInfo.InvariantCulture, $" (fitted on {preprocessing.FittedOn.Count} rows)");
-        var report = new LeakageReport(described, Describe(heldOut), findings, []);
+        string described = StepName(preprocessing)
+                           + string.Create(CultureInfo.InvariantCulture, $" ({(preprocessing.IsRestored ? "restored, " : "")}fitted on {preprocessing.FittedRowCount} rows)");
+        string[] notChecked = restored.Count == 0 ? [] :
+        [
+            $"whether {string.Join(", ", restored)} learned from {heldOut.Role} rows: restored from a saved document, which keeps the number of training rows but not their provenance",
+        ];
+        var report = new LeakageReport(described, Describe(heldOut), findings, notChecked);
         if (options.Severity == LeakageSeverity.Error && !report.IsClean) throw new LeakageException(report);
         return report;
     }
+
+    private static string StepName(FittedTransformer step) =>
+        step is Sampler.Identity sampler ? sampler.Sampler : step.GetType().DeclaringType?.Name ?? step.GetType().Name;
 
     private static LeakageReport Run(Table train, Table heldOut, AuditOptions? options)
     {

@@ -62,7 +62,7 @@ public sealed class OneHotEncoder(IReadOnlyList<string>? columns = null, Unknown
         private readonly string[][] _levels;
         private readonly UnknownLevels _unknown;
 
-        internal Fitted(Table<Train> train, string[] columns, ColumnType[] types, string[][] levels, UnknownLevels unknown) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, ColumnType[] types, string[][] levels, UnknownLevels unknown) : base(origin)
         {
             _columns = columns;
             _types = types;
@@ -75,6 +75,12 @@ public sealed class OneHotEncoder(IReadOnlyList<string>? columns = null, Unknown
 
         /// <summary>The levels of column <paramref name="index"/> that got an output column, in output order.</summary>
         public IReadOnlyList<string> Levels(int index) => _levels[index];
+
+        /// <summary>The type each encoded column had in the training table (category, or number for discrete numbers).</summary>
+        internal IReadOnlyList<ColumnType> Types => _types;
+
+        /// <summary>What a level unseen in training does.</summary>
+        internal UnknownLevels UnknownLevels => _unknown;
 
         /// <summary>The names of the output columns, <c>column=level</c>, in order.</summary>
         public IReadOnlyList<string> OutputColumns => _columns.SelectMany((c, i) => _levels[i].Select(l => c + "=" + l)).ToArray();
@@ -217,7 +223,7 @@ public sealed class TargetEncoder(IReadOnlyList<string>? columns = null, double 
         private readonly string[] _columns;
         private readonly Dictionary<string, double>[] _encodings;
 
-        internal Fitted(Table<Train> train, string[] columns, Dictionary<string, double>[] encodings, double prior) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, Dictionary<string, double>[] encodings, double prior) : base(origin)
         {
             _columns = columns;
             _encodings = encodings;
@@ -251,14 +257,18 @@ public sealed class TargetEncoder(IReadOnlyList<string>? columns = null, double 
 /// <paramref name="alternateSign"/>. The input columns are replaced by <c>hash0</c> … <c>hash{n−1}</c>. Nothing is
 /// learned, so fitting sees nothing but the column list.
 /// </summary>
-/// <param name="outputs">Number of output columns, ≥ 1.</param>
+/// <param name="outputs">Number of output columns, from 1 to <see cref="MaxOutputs"/>.</param>
 /// <param name="columns">The columns to hash; every category feature column when null.</param>
 /// <param name="alternateSign">Give each feature the sign of its hash, so collisions cancel out on average.</param>
 /// <param name="prefix">The output columns' name prefix.</param>
 public sealed class FeatureHasher(int outputs, IReadOnlyList<string>? columns = null, bool alternateSign = true, string prefix = "hash") : Transformer
 {
+    /// <summary>The most output columns a hasher makes: 2^20, scikit-learn's default, already far wider than a model's input.</summary>
+    public const int MaxOutputs = 1 << 20;
+
     /// <summary>Number of output columns.</summary>
-    public int Outputs { get; } = outputs >= 1 ? outputs : throw new ArgumentOutOfRangeException(nameof(outputs), outputs, "At least one output column is needed.");
+    public int Outputs { get; } = outputs is >= 1 and <= MaxOutputs ? outputs
+        : throw new ArgumentOutOfRangeException(nameof(outputs), outputs, $"The number of output columns must be from 1 to {MaxOutputs}.");
 
     /// <summary>The columns given, or null for every category feature column.</summary>
     public IReadOnlyList<string>? Columns { get; } = columns?.ToArray();
@@ -334,7 +344,7 @@ public sealed class FeatureHasher(int outputs, IReadOnlyList<string>? columns = 
         private readonly ColumnType[] _types;
         private readonly FeatureHasher _hasher;
 
-        internal Fitted(Table<Train> train, string[] columns, ColumnType[] types, FeatureHasher hasher) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, ColumnType[] types, FeatureHasher hasher) : base(origin)
         {
             _columns = columns;
             _types = types;
@@ -343,6 +353,12 @@ public sealed class FeatureHasher(int outputs, IReadOnlyList<string>? columns = 
 
         /// <summary>The hashed columns.</summary>
         public IReadOnlyList<string> Columns => _columns;
+
+        /// <summary>The type each hashed column had in the training table.</summary>
+        internal IReadOnlyList<ColumnType> Types => _types;
+
+        /// <summary>The hashing settings: output count, sign and prefix.</summary>
+        internal FeatureHasher Hasher => _hasher;
 
         /// <inheritdoc/>
         protected override IReadOnlyList<TableColumn> TransformColumns(Table table)

@@ -58,7 +58,7 @@ public sealed class PolynomialFeatures(int degree = 2, IReadOnlyList<string>? co
         private readonly string[] _columns;
         private readonly int[][] _terms;
 
-        internal Fitted(Table<Train> train, string[] columns, int[][] terms) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, int[][] terms) : base(origin)
         {
             _columns = columns;
             _terms = terms;
@@ -66,6 +66,9 @@ public sealed class PolynomialFeatures(int degree = 2, IReadOnlyList<string>? co
 
         /// <summary>The multiplied columns.</summary>
         public IReadOnlyList<string> Columns => _columns;
+
+        /// <summary>The product terms: indices into <see cref="Columns"/>, one per factor.</summary>
+        internal IReadOnlyList<int[]> Terms => _terms;
 
         /// <summary>The names of the appended columns, e.g. <c>a^2</c>, <c>a*b</c>, <c>a^2*b</c>.</summary>
         public IReadOnlyList<string> OutputColumns => _terms.Select(Name).ToArray();
@@ -127,7 +130,7 @@ public sealed class VarianceThreshold(double threshold = 0, IReadOnlyList<string
         private readonly string[] _columns, _dropped;
         private readonly double[] _variances;
 
-        internal Fitted(Table<Train> train, string[] columns, double[] variances, string[] dropped) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, double[] variances, string[] dropped) : base(origin)
         {
             _columns = columns;
             _variances = variances;
@@ -249,7 +252,7 @@ public sealed class SelectKBest(int k, FeatureScore score = FeatureScore.AnovaF,
         private readonly string[] _columns, _dropped;
         private readonly double[] _scores;
 
-        internal Fitted(Table<Train> train, string[] columns, double[] scores, string[] dropped) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, double[] scores, string[] dropped) : base(origin)
         {
             _columns = columns;
             _scores = scores;
@@ -406,7 +409,7 @@ public sealed class Pca(int components, IReadOnlyList<string>? columns = null, s
         private readonly double _total;
         private readonly string _prefix;
 
-        internal Fitted(Table<Train> train, string[] columns, double[] mean, double[][] loadings, double[] variance, double total, string prefix) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, double[] mean, double[][] loadings, double[] variance, double total, string prefix) : base(origin)
         {
             _columns = columns;
             _mean = mean;
@@ -427,6 +430,15 @@ public sealed class Pca(int components, IReadOnlyList<string>? columns = null, s
 
         /// <summary>The training variance along each component (the covariance eigenvalues, n − 1 denominator).</summary>
         public IReadOnlyList<double> ExplainedVariance => _variance;
+
+        /// <summary>Number of components.</summary>
+        internal int ComponentCount => _loadings.Length;
+
+        /// <summary>The total training variance of the columns (the covariance trace).</summary>
+        internal double TotalVariance => _total;
+
+        /// <summary>The output columns' name prefix.</summary>
+        internal string Prefix => _prefix;
 
         /// <summary>Each component's share of the total training variance.</summary>
         public IReadOnlyList<double> ExplainedVarianceRatio => _variance.Select(v => _total > 0 ? v / _total : 0).ToArray();

@@ -18,7 +18,7 @@ public abstract class Sampler : Transformer
     public abstract Table<Train> Resample(Table<Train> train);
 
     /// <summary>Records the training rows; the fitted form transforms nothing.</summary>
-    public override FittedTransformer Fit(Table<Train> train) => new Identity(train, GetType().Name);
+    public override FittedTransformer Fit(Table<Train> train) => new Identity(new FitOrigin(train), GetType().Name);
 
     /// <summary>Resamples the training rows; the fitted form transforms nothing.</summary>
     public override (FittedTransformer Fitted, Table<Train> Output) FitTransform(Table<Train> train) => (Fit(train), Resample(train));
@@ -35,9 +35,13 @@ public abstract class Sampler : Transformer
         return rows;
     }
 
-    private sealed class Identity(Table<Train> train, string owner) : FittedTransformer(train)
+    /// <summary>A fitted sampler: it changes nothing outside <see cref="Transformer.FitTransform"/>.</summary>
+    internal sealed class Identity(FitOrigin origin, string sampler) : FittedTransformer(origin)
     {
-        private protected override string Owner => owner;
+        /// <summary>The sampler's type name, e.g. "Smote".</summary>
+        internal string Sampler => sampler;
+
+        private protected override string Owner => sampler;
 
         protected override IReadOnlyList<TableColumn> TransformColumns(Table table) => table.ColumnStorage;
     }

@@ -41,7 +41,7 @@ public sealed class StandardScaler(IReadOnlyList<string>? columns = null) : Tran
         private readonly string[] _columns;
         private readonly double[] _means, _scales;
 
-        internal Fitted(Table<Train> train, string[] columns, double[] means, double[] scales) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, double[] means, double[] scales) : base(origin)
         {
             _columns = columns;
             _means = means;
@@ -121,7 +121,7 @@ public sealed class MinMaxScaler(IReadOnlyList<string>? columns = null, double m
         private readonly double[] _lows, _highs;
         private readonly double _min, _max;
 
-        internal Fitted(Table<Train> train, string[] columns, double[] lows, double[] highs, double min, double max) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, double[] lows, double[] highs, double min, double max) : base(origin)
         {
             _columns = columns;
             _lows = lows;
@@ -138,6 +138,12 @@ public sealed class MinMaxScaler(IReadOnlyList<string>? columns = null, double m
 
         /// <summary>The training maximum of each column.</summary>
         public IReadOnlyList<double> DataMax => _highs;
+
+        /// <summary>The value the training minimum maps to.</summary>
+        internal double RangeMin => _min;
+
+        /// <summary>The value the training maximum maps to.</summary>
+        internal double RangeMax => _max;
 
         /// <inheritdoc/>
         protected override IReadOnlyList<TableColumn> TransformColumns(Table table) =>
@@ -208,7 +214,7 @@ public sealed class Imputer(ImputeStrategy strategy = ImputeStrategy.Mean, IRead
         private readonly string[] _columns;
         private readonly double[] _fill;
 
-        internal Fitted(Table<Train> train, string[] columns, double[] fill) : base(train)
+        internal Fitted(FitOrigin origin, string[] columns, double[] fill) : base(origin)
         {
             _columns = columns;
             _fill = fill;

@@ -35,20 +35,39 @@ public abstract class Transformer
 
 /// <summary>
 /// A transformer fitted on training rows: it records which rows it was fitted on (<see cref="FittedOn"/>) and applies
-/// the same learned transformation to a table of any role.
+/// the same learned transformation to a table of any role. One restored from a saved document
+/// (<see cref="Serialization.PreprocessingDocument"/>) applies exactly the same transformation, but knows only how many
+/// rows it was fitted on (<see cref="IsRestored"/>).
 /// </summary>
 public abstract class FittedTransformer
 {
     /// <summary>Records the provenance of the training rows the statistics came from.</summary>
     /// <param name="train">The rows the transformer was fitted on.</param>
-    protected FittedTransformer(Table<Train> train)
+    protected FittedTransformer(Table<Train> train) : this(new FitOrigin(train))
     {
-        ArgumentNullException.ThrowIfNull(train);
-        FittedOn = train.Provenance;
     }
 
-    /// <summary>The provenance of the rows this transformer was fitted on: with <see cref="LeakageAudit"/> or by hand, proof that no held-out row took part.</summary>
+    private protected FittedTransformer(FitOrigin origin)
+    {
+        FittedOn = origin.Provenance;
+        FittedRowCount = origin.RowCount;
+        IsRestored = origin.IsRestored;
+    }
+
+    /// <summary>
+    /// The provenance of the rows this transformer was fitted on: with <see cref="LeakageAudit"/> or by hand, proof that no
+    /// held-out row took part. Empty for a transformer restored from a saved document, whose training rows are not saved.
+    /// </summary>
     public IReadOnlyList<RowProvenance> FittedOn { get; }
+
+    /// <summary>How many training rows the statistics came from: <c>FittedOn.Count</c>, or for a restored transformer the count the document recorded.</summary>
+    public int FittedRowCount { get; }
+
+    /// <summary>
+    /// Whether this transformer was read from a saved document rather than fitted in this process. Its transformation is
+    /// the same, bit for bit; its <see cref="FittedOn"/> is empty, so <see cref="LeakageAudit"/> lists it as not checked.
+    /// </summary>
+    public bool IsRestored { get; }
 
     /// <summary>Applies the fitted transformation to <paramref name="table"/>; the rows, their order and provenance are unchanged.</summary>
     /// <typeparam name="TRole">The table's role, kept by the result.</typeparam>
@@ -130,7 +149,7 @@ public sealed class Pipeline : Transformer
     {
         private readonly FittedTransformer[] _steps;
 
-        internal Fitted(Table<Train> train, FittedTransformer[] steps) : base(train) => _steps = steps;
+        internal Fitted(FitOrigin origin, FittedTransformer[] steps) : base(origin) => _steps = steps;
 
         /// <summary>The fitted steps, in order; each records the rows it was fitted on (after the samplers before it).</summary>
         public IReadOnlyList<FittedTransformer> Steps => _steps;
@@ -144,6 +163,39 @@ public sealed class Pipeline : Transformer
             return current.ColumnStorage;
         }
     }
+}
+
+/// <summary>
+/// What a fitted transformer learned from: training rows (their provenance is kept), or, for a transformer restored from a
+/// saved document, only the number of rows the document records.
+/// </summary>
+internal readonly struct FitOrigin
+{
+    public FitOrigin(Table<Train> train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        Provenance = train.Provenance;
+        RowCount = train.RowCount;
+        IsRestored = false;
+    }
+
+    private FitOrigin(int rowCount)
+    {
+        Provenance = [];
+        RowCount = rowCount;
+        IsRestored = true;
+    }
+
+    /// <summary>The origin of a transformer read from a document that says it was fitted on <paramref name="rowCount"/> rows.</summary>
+    public static FitOrigin Restored(int rowCount) => new(rowCount);
+
+    public IReadOnlyList<RowProvenance> Provenance { get; }
+
+    public int RowCount { get; }
+
+    public bool IsRestored { get; }
+
+    public static implicit operator FitOrigin(Table<Train> train) => new(train);
 }
 
 /// <summary>Helpers the transformers share: choosing columns and NaN-aware statistics.</summary>

@@ -25,7 +25,7 @@ public class GeneratedCudaCompileTests
         Assert.True(plan.IsSupported, $"{model}: {plan.UnsupportedReason}");
         foreach (int arch in Architectures)
         {
-            var compiled = NvrtcCompiler.Compile(plan.Source, plan.ModelName + ".cu", arch, CudaImageKind.Cubin);
+            var compiled = CompiledOnce.Compile(plan, arch);
             Assert.True(compiled.Log.Length == 0, $"{model} for sm_{arch}: NVRTC reported\n{compiled.Log}");
             Assert.True(compiled.Image.Length > 1000, $"{model} for sm_{arch}: a CUBIN of {compiled.Image.Length} bytes");
             Assert.Equal(arch, compiled.Architecture);
@@ -50,7 +50,7 @@ public class GeneratedCudaCompileTests
             var images = new System.Collections.Generic.Dictionary<MatMulPrecision, CompiledKernels>();
             foreach (var precision in new[] { MatMulPrecision.Float32, MatMulPrecision.TF32, MatMulPrecision.BF16 })
             {
-                var compiled = NvrtcCompiler.Compile(plan.Source, plan.ModelName + ".cu", arch, CudaImageKind.Cubin, new CudaCompileOptions(precision));
+                var compiled = CompiledOnce.Compile(plan, arch, CudaImageKind.Cubin, new CudaCompileOptions(precision));
                 Assert.True(compiled.Log.Length == 0, $"{model} ({precision}) for sm_{arch}: NVRTC reported\n{compiled.Log}");
                 images[precision] = compiled;
             }

@@ -1,52 +1,32 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text;
 using ModelGen.Generators.Model;
+using ModelGen.Generators.Plan;
 using static ModelGen.Generators.Model.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 
-/// <summary>Emits the C# half of a model: parameters, initialisation, eager layer methods, Summary() and the fused Graph&lt;T&gt;.</summary>
+/// <summary>
+/// Emits the C# half of a model from its <see cref="ValuePlan"/>: parameters, initialisation, eager layer methods,
+/// Summary() (CpuEmitter.Layers.cs) and the fused Graph&lt;T&gt; (CpuEmitter.Workspace.cs, .Forward.cs, .Backward.cs).
+/// The layer families with several kernels each have a file of their own: .Recurrent.cs, .Sequence.cs, and .Graph.cs
+/// for several inputs, concatenation, several outputs and the losses.
+/// </summary>
 internal static partial class CpuEmitter
 {
-    /// <summary>Whether this emitter has code for every layer kind of the model.</summary>
-    public static bool Supports(ModelSpec spec) => spec.Layers.All(l => l.Kind is "Dense" or "Flatten" or "Conv2d" or "MaxPool2d" or "AvgPool2d" or "GlobalAvgPool" or "LayerNorm" or "BatchNorm" or "Dropout" || ShapeInference.IsRecurrentFamily(l) || l.Sequence is not null);
-
-    private static bool HasDropout(ModelSpec spec) => spec.Layers.Any(l => l.Kind == "Dropout");
-
-    /// <summary>Whether training and inference run differently (dropout masks, batch statistics).</summary>
-    private static bool HasTrainingMode(ModelSpec spec) => spec.Layers.Any(l => l.Kind is "Dropout" or "BatchNorm");
-
-    /// <summary>Offsets of each BatchNorm layer's running mean and variance in the state buffer, in layer order.</summary>
-    private static Dictionary<int, int> StateOffsets(ModelSpec spec, ShapePlan plan, out int total)
+    public static string Emit(ValuePlan plan)
     {
-        var offsets = new Dictionary<int, int>();
-        total = 0;
-        for (int l = 0; l < spec.Layers.Count; l++)
-        {
-            if (spec.Layers[l].Kind != "BatchNorm") continue;
-            offsets[l] = total;
-            total += 2 * plan.Layers[l].InFeatures;
-        }
-        return offsets;
-    }
-
-    private static bool IsPool(LayerSpec layer) => layer.Kind is "MaxPool2d" or "AvgPool2d";
-
-    public static string Emit(ModelSpec spec, ShapePlan plan)
-    {
+        var spec = plan.Spec;
+        var names = new ValueNames(plan);
         var w = new IndentedWriter();
         WriteHeader(w, spec);
         OpenTypes(w, spec, baseClass: " : global::ModelGen.Model");
-        var names = new ValueNames(spec, plan);
-
-        WriteMembers(w, spec, plan);
-        WriteInitialize(w, spec, plan);
-        WriteLayerMethods(w, spec, plan);
-        WriteSummary(w, spec, plan);
-        WriteGraph(w, spec, plan, names);
-
+        WriteMembers(w, names);
+        WriteInitialize(w, names);
+        WriteLayerMethods(w, names);
+        WriteSummary(w, names);
+        WriteGraph(w, names);
         CloseTypes(w, spec);
         return w.ToString();
     }
@@ -106,20 +86,15 @@ internal static partial class CpuEmitter
         foreach (var _ in spec.ContainingTypes) w.CloseBrace();
     }
 
-    /// <summary>"[batch, 16, 32]"; a variable-length value shows its first axis as "seq≤16" (it is sized at the bound). The CUDA comments use it too.</summary>
-    internal static string Shape(ShapePlan plan, int node) =>
-        "[batch" + string.Concat(plan.Nodes[node].Shape.Select((d, i) => ", " + (i == 0 && plan.Nodes[node].Masked ? "seq≤" : "") + Literals.Int(d))) + "]";
-
-    /// <summary>The Embedding whose padding defines each sample's length (MaskPadding), or null.</summary>
-    private static LayerSpec? MaskingLayer(ModelSpec spec) => spec.Layers.FirstOrDefault(l => l.Sequence is { MaskPadding: true });
-
     /// <summary>", lengths: _lengths" for a kernel whose input at node <paramref name="input"/> has a variable length.</summary>
-    private static string LengthsArgument(ShapePlan plan, int input) => plan.Nodes[input].Masked ? ", lengths: _lengths" : "";
+    private static string LengthsArgument(ValueNames names, int input) => names.Shapes.Nodes[input].Masked ? ", lengths: _lengths" : "";
 
     private static string FlatShape(IEnumerable<int> dims) => ShapeInference.Text(dims);
 
-    private static void WriteMembers(IndentedWriter w, ModelSpec spec, ShapePlan plan)
+    private static void WriteMembers(IndentedWriter w, ValueNames names)
     {
+        var spec = names.Spec;
+        var plan = names.Shapes;
         int inputSize = plan.Nodes[0].Size;
         int outputSize = OutputWidth(spec, plan);
         w.Line($"/// <summary>Number of trainable parameters: {Literals.Grouped(plan.TotalParameters)}.</summary>");
@@ -139,11 +114,11 @@ internal static partial class CpuEmitter
         w.Line(spec.Heads.Count > 0 ? "/// <summary>The first head's loss; <see cref=\"Heads\"/> lists every head's.</summary>" : "/// <inheritdoc/>");
         w.Line($"public override Loss Loss => Loss.{(spec.Heads.Count > 0 ? spec.Heads[0].Loss : spec.Loss)};");
         w.Line();
-        WriteLabelsPerSample(w, spec, plan);
+        WriteLabelsPerSample(w, names);
         w.Line("/// <inheritdoc/>");
         w.Line("protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);");
         w.Line();
-        if (spec.Layers.FirstOrDefault(l => l.Kind == "BatchNorm") is { } batchNorm)
+        if (spec.Layers.FirstOrDefault(l => l.Kind == LayerKind.BatchNorm) is { } batchNorm)
         {
             w.Line("/// <inheritdoc/>");
             w.Line($"protected override string? BatchStatisticsLayer => {Literals.String(batchNorm.Name)};");
@@ -152,664 +127,7 @@ internal static partial class CpuEmitter
         WriteInputsAndHeads(w, spec, plan);
     }
 
-    private static void WriteInitialize(IndentedWriter w, ModelSpec spec, ShapePlan plan)
-    {
-        w.Line("/// <summary>");
-        w.Line("/// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family");
-        w.Line("/// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.");
-        if (spec.Layers.Any(l => IsRecurrent(l) || l.Kind == "Conv1d"))
-            w.Line("/// LSTM, GRU and Conv1d layers follow PyTorch's defaults: uniform within ±1/√(hidden size or fan-in).");
-        WriteSequenceInitializeDoc(w, spec);
-        w.Line("/// </summary>");
-        w.Line("public static void Initialize<T>(Span<T> parameters, int seed)");
-        w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Outdent();
-        w.OpenBrace();
-        w.Line("if (parameters.Length != TotalParameters)");
-        w.Indent().Line($"throw new ArgumentException($\"The buffer has {{parameters.Length}} elements; {spec.TypeName} has {{TotalParameters}} parameters.\", nameof(parameters));").Outdent();
-        for (int l = 0; l < spec.Layers.Count; l++)
-        {
-            var layer = spec.Layers[l];
-            var lp = plan.Layers[l];
-            if (lp.ParameterCount == 0) continue;
-            w.Line();
-            if (WriteRecurrentFamilyInitialize(w, layer, lp, l)) continue;
-            if (layer.Sequence is not null)
-            {
-                WriteSequenceInitialize(w, layer, lp, l);
-                continue;
-            }
-            if (HasGammaBeta(layer))
-            {
-                w.Line($"// {layer.Name}: γ [{Literals.Int(lp.InFeatures)}] ones, β [{Literals.Int(lp.InFeatures)}] zeros");
-                w.Line($"parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.InFeatures)}).Fill(T.One);");
-                w.Line($"parameters.Slice({Literals.Int(lp.BiasOffset)}, {Literals.Int(lp.InFeatures)}).Clear();");
-                continue;
-            }
-            string rng = "rng" + layer.Name;
-            bool kaiming = layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU or ActivationKind.SiLU;
-            string slope = layer.Activation == ActivationKind.LeakyReLU ? Literals.FromFloat(layer.NegativeSlope) : "0.0";
-            // Fan-in and fan-out count the inputs and outputs one weight touches: a conv filter sees (C/groups)·k·k inputs.
-            int receptive = layer.Spatial is { } sp ? sp.Kernel * sp.Kernel : 1;
-            int fanIn = layer.Spatial is { } g ? lp.InFeatures / g.Groups * receptive : lp.InFeatures;
-            int fanOut = lp.OutFeatures * receptive;
-            int weightCount = lp.ParameterCount - (layer.Bias ? lp.OutFeatures : 0);
-            w.Line($"// {layer.Name}: weights {FlatShape(WeightShape(layer, lp))} {(kaiming ? "Kaiming-normal" : "Xavier-uniform")}{(layer.Bias ? ", bias zeros" : "")}");
-            w.Line($"var {rng} = new Rng(seed, stream: {Literals.Int(l)});");
-            string slice = $"parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(weightCount)})";
-            w.Line(kaiming
-                ? $"Initializers.KaimingNormal({slice}, fanIn: {Literals.Int(fanIn)}, negativeSlope: {slope}, ref {rng});"
-                : $"Initializers.XavierUniform({slice}, fanIn: {Literals.Int(fanIn)}, fanOut: {Literals.Int(fanOut)}, ref {rng});");
-            if (layer.Bias) w.Line($"parameters.Slice({Literals.Int(lp.BiasOffset)}, {Literals.Int(lp.OutFeatures)}).Clear();");
-        }
-        w.CloseBrace();
-        w.Line();
-    }
-
-    private static void WriteLayerMethods(IndentedWriter w, ModelSpec spec, ShapePlan plan)
-    {
-        for (int l = 0; l < spec.Layers.Count; l++)
-        {
-            var layer = spec.Layers[l];
-            var lp = plan.Layers[l];
-            if (WriteRecurrentFamilyLayerMethod(w, spec, plan, l)) continue;
-            if (layer.Sequence is not null)
-            {
-                WriteSequenceLayerMethod(w, spec, plan, l);
-                continue;
-            }
-            if (layer.Kind == "Flatten")
-            {
-                w.Line($"/// <summary>Flatten layer '{layer.Name}': each sample becomes [{Literals.Int(lp.OutFeatures)}]. Runs eagerly on a tensor; the fused code uses a view.</summary>");
-                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
-                w.Indent().Line($"=> EagerLayers.Flatten({Identifier(layer.ParameterName)});").Outdent();
-                w.Line();
-                continue;
-            }
-            if (layer.Kind == "BatchNorm")
-            {
-                string x = Identifier(layer.ParameterName);
-                int stateOffset = StateOffsets(spec, plan, out _)[l];
-                w.Line($"/// <summary>BatchNorm '{layer.Name}' over {Literals.Int(lp.InFeatures)} channels, with the running statistics (inference mode). Runs eagerly on a tensor.</summary>");
-                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {x})");
-                w.Indent().Line($"=> EagerLayers.BatchNorm({x}, Parameters, gammaOffset: {Literals.Int(lp.WeightOffset)}, betaOffset: {Literals.Int(lp.BiasOffset)}, State, meanOffset: {Literals.Int(stateOffset)}, varianceOffset: {Literals.Int(stateOffset + lp.InFeatures)}, channels: {Literals.Int(lp.InFeatures)}, {Literals.Float(layer.Epsilon)}, {Literals.String(layer.Name)});").Outdent();
-                w.Line();
-                continue;
-            }
-            if (layer.Kind is "LayerNorm" or "Dropout")
-            {
-                string x = Identifier(layer.ParameterName);
-                w.Line(layer.Kind == "LayerNorm"
-                    ? $"/// <summary>LayerNorm '{layer.Name}' over the last dimension ({Literals.Int(lp.InFeatures)}): γ at offset {Literals.Grouped(lp.WeightOffset)}, β at {Literals.Grouped(lp.BiasOffset)}. Runs eagerly on a tensor.</summary>"
-                    : $"/// <summary>Dropout '{layer.Name}' (rate {Literals.FromFloat(layer.Rate)}): eagerly, outside training, it passes the tensor through.</summary>");
-                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {x})");
-                w.Indent().Line(layer.Kind == "LayerNorm"
-                    ? $"=> EagerLayers.LayerNorm({x}, Parameters, gammaOffset: {Literals.Int(lp.WeightOffset)}, betaOffset: {Literals.Int(lp.BiasOffset)}, features: {Literals.Int(lp.InFeatures)}, {Literals.Float(layer.Epsilon)}, {Literals.String(layer.Name)});"
-                    : $"=> EagerLayers.Dropout({x});").Outdent();
-                w.Line();
-                continue;
-            }
-            if (IsPool(layer) || layer.Kind == "GlobalAvgPool")
-            {
-                int node = FirstNode(spec, l);
-                var input = plan.Nodes[spec.Graph.Nodes[node].A].Shape;
-                var output = plan.Nodes[node].Shape;
-                string x = Identifier(layer.ParameterName);
-                w.Line($"/// <summary>{layer.Kind} layer '{layer.Name}': {SampleShape(input)} → {SampleShape(output)}. Runs eagerly on a tensor; training and inference use the fused <see cref=\"Graph{{T}}\"/>.</summary>");
-                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {x})");
-                w.Indent().Line(layer.Kind == "GlobalAvgPool"
-                    ? $"=> EagerLayers.GlobalAvgPool({x}, {Literals.String(layer.Name)});"
-                    : $"=> EagerLayers.{layer.Kind}({x}, {PoolGeometry(layer, input, "batch: " + x + ".Batch", " ")}, {Literals.String(layer.Name)});").Outdent();
-                w.Line();
-                continue;
-            }
-            if (layer.Kind == "Conv2d")
-            {
-                int node = FirstNode(spec, l);
-                var input = plan.Nodes[spec.Graph.Nodes[node].A].Shape;
-                var output = plan.Nodes[node].Shape;
-                var sp = layer.Spatial!;
-                w.Line($"/// <summary>");
-                w.Line($"/// Conv2d layer '{layer.Name}' ({Literals.Int(layer.Units)} filters of {Literals.Int(sp.Kernel)}×{Literals.Int(sp.Kernel)}{(layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation)}): {SampleShape(input)} → {SampleShape(output)}.");
-                w.Line($"/// {Literals.Grouped(lp.ParameterCount)} parameters: weights {FlatShape(WeightShape(layer, lp))} at offset {Literals.Grouped(lp.WeightOffset)}{(layer.Bias ? $", bias [{Literals.Int(lp.OutFeatures)}] at {Literals.Grouped(lp.BiasOffset)}" : "")}.");
-                w.Line($"/// Runs eagerly on a tensor (for debugging); training and inference use the fused <see cref=\"Graph{{T}}\"/>.");
-                w.Line($"/// </summary>");
-                w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
-                w.Indent().Line($"=> EagerLayers.Conv2d({Identifier(layer.ParameterName)}, Parameters, weightOffset: {Literals.Int(lp.WeightOffset)}, biasOffset: {Literals.Int(lp.BiasOffset)}, {ConvGeometry(layer, input, "batch: " + Identifier(layer.ParameterName) + ".Batch")}, Activation.{layer.Activation}, {Literals.Float(layer.NegativeSlope)}, {Literals.String(layer.Name)});").Outdent();
-                w.Line();
-                continue;
-            }
-            string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
-            w.Line($"/// <summary>");
-            w.Line($"/// Dense layer '{layer.Name}' ({Literals.Int(layer.Units)} units{act}): {DenseShapes(spec, plan, l)}.");
-            w.Line($"/// {Literals.Grouped(lp.ParameterCount)} parameters: weights [{Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}] at offset {Literals.Grouped(lp.WeightOffset)}{(layer.Bias ? $", bias [{Literals.Int(lp.OutFeatures)}] at {Literals.Grouped(lp.BiasOffset)}" : "")}.");
-            w.Line($"/// Runs eagerly on a tensor (for debugging); training and inference use the fused <see cref=\"Graph{{T}}\"/>.");
-            w.Line($"/// </summary>");
-            w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
-            w.Indent().Line($"=> EagerLayers.Dense({Identifier(layer.ParameterName)}, Parameters, weightOffset: {Literals.Int(lp.WeightOffset)}, biasOffset: {Literals.Int(lp.BiasOffset)}, inFeatures: {Literals.Int(lp.InFeatures)}, outFeatures: {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Literals.Float(layer.NegativeSlope)}, {Literals.String(layer.Name)});").Outdent();
-            w.Line();
-        }
-    }
-
-    private static void WriteSummary(IndentedWriter w, ModelSpec spec, ShapePlan plan)
-    {
-        var rows = new List<string[]>();
-        bool graph = spec.Graph.FromForwardMethod;
-        for (int n = 0; n < spec.Graph.Nodes.Count; n++)
-        {
-            var node = spec.Graph.Nodes[n];
-            if (!plan.Nodes[n].Live) continue;
-            string shape = Shape(plan, n);
-            string connected = node.Kind switch
-            {
-                NodeKind.Input => "",
-                NodeKind.Layer => spec.Graph.Nodes[node.A].Label,
-                NodeKind.NamedInput => "",
-                NodeKind.Concat => string.Join(", ", node.Parts.Select(p => spec.Graph.Nodes[p].Label)),
-                _ => spec.Graph.Nodes[node.A].Label + ", " + spec.Graph.Nodes[node.B].Label,
-            };
-            switch (node.Kind)
-            {
-                case NodeKind.Input when spec.Inputs.Count > 0:
-                    break;   // the packed row of several inputs; each has its own row
-                case NodeKind.Input:
-                case NodeKind.NamedInput:
-                    rows.Add(new[] { $"{node.Label} (Input)", shape, "0", connected });
-                    break;
-                case NodeKind.Layer:
-                {
-                    var layer = spec.Layers[node.Layer];
-                    bool firstUse = Enumerable.Range(0, n).All(m => !(spec.Graph.Nodes[m].Kind == NodeKind.Layer && spec.Graph.Nodes[m].Layer == node.Layer && plan.Nodes[m].Live));
-                    string type = layer.Kind switch
-                    {
-                        "Flatten" => "Flatten",
-                        "MaxPool2d" or "AvgPool2d" => $"{layer.Kind} {Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
-                        "GlobalAvgPool" => "GlobalAvgPool",
-                        "LayerNorm" => "LayerNorm",
-                        "BatchNorm" => "BatchNorm",
-                        "Dropout" => "Dropout " + Literals.FromFloat(layer.Rate),
-                        "Conv2d" => $"Conv2d {Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}",
-                        _ when RecurrentFamilyType(layer) is { } recurrentFamily => recurrentFamily,
-                        _ when layer.Sequence is not null => SequenceSummaryType(layer),
-                        _ => "Dense",
-                    } + (layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation);
-                    rows.Add(new[] { $"{layer.Name} ({type})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
-                    break;
-                }
-                default:
-                    rows.Add(new[] { $"{node.Label} ({node.Kind})", shape, "0", connected });
-                    break;
-            }
-        }
-        for (int l = 0; l < spec.Layers.Count; l++)
-            if (!plan.Layers[l].Used)
-                rows.Add(new[] { $"{spec.Layers[l].Name} ({spec.Layers[l].Kind}, unused)", "-", Literals.Grouped(plan.Layers[l].ParameterCount), "" });
-
-        string[] header = graph ? new[] { "Layer (type)", "Output shape", "Params", "Connected to" } : new[] { "Layer (type)", "Output shape", "Params" };
-        int columns = header.Length;
-        var width = new int[columns];
-        foreach (var row in rows.Prepend(header))
-            for (int c = 0; c < columns; c++) width[c] = System.Math.Max(width[c], row[c].Length);
-        int total = width.Sum() + 3 * (columns - 1);
-
-        var text = new StringBuilder();
-        string Row(string[] cells)
-        {
-            var sb = new StringBuilder();
-            for (int c = 0; c < columns; c++)
-            {
-                if (c > 0) sb.Append("   ");
-                sb.Append(c == 2 ? cells[c].PadLeft(width[c]) : cells[c].PadRight(width[c]));
-            }
-            return sb.ToString().TrimEnd();
-        }
-        text.Append($"Model: {spec.TypeName}\n");
-        text.Append(new string('─', total)).Append('\n');
-        text.Append(Row(header)).Append('\n');
-        text.Append(new string('═', total)).Append('\n');
-        foreach (var row in rows) text.Append(Row(row)).Append('\n');
-        text.Append(new string('─', total)).Append('\n');
-        double kib = plan.TotalParameters * 4 / 1024.0;
-        text.Append($"Total params: {Literals.Grouped(plan.TotalParameters)} ({kib.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} KiB as float32)\n");
-        text.Append($"Loss: {LossText(spec)}");
-
-        w.Line("/// <summary>");
-        w.Line("/// The layer table (computed at build time):");
-        w.Line("/// <code>");
-        foreach (var line in text.ToString().Split('\n')) w.Line("/// " + line.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;"));
-        w.Line("/// </code>");
-        w.Line("/// </summary>");
-        w.Line("public override string Summary() => SummaryText;");
-        w.Line();
-        w.Line("private const string SummaryText =");
-        w.Indent();
-        var lines = text.ToString().Split('\n');
-        for (int i = 0; i < lines.Length; i++)
-        {
-            bool last = i == lines.Length - 1;
-            w.Line(Literals.String(lines[i] + (last ? "" : "\n")) + (last ? ";" : " +"));
-        }
-        w.Outdent();
-        w.Line();
-    }
-
-    private static void WriteGraph(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names)
-    {
-        var nodes = spec.Graph.Nodes;
-        int output = spec.Graph.Output;
-        int outputWidth = OutputWidth(spec, plan);
-
-        w.Line("/// <summary>");
-        w.Line($"/// The fused computation of {spec.TypeName} for element type <typeparamref name=\"T\"/>: float for training,");
-        w.Line("/// double for gradient checks. Sizes are compile-time constants; buffers are allocated once per graph.");
-        w.Line("/// </summary>");
-        w.Line("public sealed unsafe class Graph<T> : ModelGraph<T>");
-        w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Outdent();
-        w.OpenBrace();
-
-        // Parameter offsets.
-        w.Line("// Offsets into the flat parameter (and gradient) buffer.");
-        for (int l = 0; l < spec.Layers.Count; l++)
-        {
-            var lp = plan.Layers[l];
-            var layer = spec.Layers[l];
-            if (WriteRecurrentOffsets(w, layer, lp)) continue;
-            if (HasGammaBeta(layer))
-            {
-                w.Line($"private const int {layer.Name}Gamma = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(lp.InFeatures)}]");
-                w.Line($"private const int {layer.Name}Beta = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.InFeatures)}]");
-                continue;
-            }
-            if (layer.Sequence is not null)
-            {
-                WriteSequenceOffsets(w, layer, lp);
-                continue;
-            }
-            if (lp.ParameterCount == 0 && layer.Kind != "Dense" && layer.Kind != "Conv2d") continue;
-            w.Line($"private const int {layer.Name}Weights = {Literals.Int(lp.WeightOffset)};   // {FlatShape(WeightShape(layer, lp))}");
-            if (layer.Bias) w.Line($"private const int {layer.Name}Bias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.OutFeatures)}]");
-        }
-        var slopes = spec.Layers.Where(l => l.Activation == ActivationKind.LeakyReLU).ToList();
-        var norms = spec.Layers.Where(HasGammaBeta).ToList();
-        var stateOffsets = StateOffsets(spec, plan, out int stateCount);
-        if (stateCount > 0)
-        {
-            w.Line();
-            w.Line("// Offsets into the state buffer: running statistics, learned in training mode, not by the optimizer.");
-            foreach (var pair in stateOffsets)
-            {
-                var layer = spec.Layers[pair.Key];
-                int channels = plan.Layers[pair.Key].InFeatures;
-                w.Line($"private const int {layer.Name}RunningMean = {Literals.Int(pair.Value)};   // [{Literals.Int(channels)}]");
-                w.Line($"private const int {layer.Name}RunningVar = {Literals.Int(pair.Value + channels)};   // [{Literals.Int(channels)}]");
-            }
-        }
-        if (slopes.Count + norms.Count > 0)
-        {
-            w.Line();
-            foreach (var layer in slopes)
-                w.Line($"private static readonly T {layer.Name}Slope = T.CreateTruncating({Literals.FromFloat(layer.NegativeSlope)});");
-            foreach (var layer in norms)
-                w.Line($"private static readonly T {layer.Name}Epsilon = T.CreateTruncating({Literals.FromFloat(layer.Epsilon)});");
-            foreach (var layer in norms.Where(l => l.Kind == "BatchNorm"))
-                w.Line($"private static readonly T {layer.Name}Momentum = T.CreateTruncating({Literals.FromFloat(layer.Momentum)});");
-        }
-        WriteLossConstants(w, spec);
-        if (HasDropout(spec))
-        {
-            w.Line();
-            w.Line("// Dropout masks: restarted from the seed Model.Fit passes, so training is reproducible.");
-            w.Line("private Rng _dropoutRng = new(0, stream: DropoutStream);");
-            w.Line("private const long DropoutStream = 0xD209;");
-        }
-        w.Line();
-
-        List<int> NodesOf(Func<LayerSpec, bool> kind) => CallSites(spec, plan, kind);
-        var convNodes = NodesOf(l => l.Kind == "Conv2d");
-        var poolNodes = NodesOf(IsPool);
-        WriteShapeFunctions(w, "// Convolution geometry of each call site; the batch is the only size known at run time.", "Conv2dShape", convNodes,
-            n => ConvGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n"), names);
-        WriteShapeFunctions(w, "// Pooling geometry of each call site.", "Pool2dShape", poolNodes,
-            n => PoolGeometry(spec.Layers[nodes[n].Layer], plan.Nodes[nodes[n].A].Shape, "batch", "\n"), names);
-        WriteRecurrentFamilyShapeFunctions(w, spec, plan, names);
-        var maxPools = poolNodes.Where(n => spec.Layers[nodes[n].Layer].Kind == "MaxPool2d").ToList();
-
-        // Workspace fields.
-        w.Line("// Workspace, MaxBatch rows each: values, pre-activations and gradients.");
-        for (int n = 1; n < nodes.Count; n++)
-        {
-            if (!plan.Nodes[n].Live || names.IsView(n)) continue;
-            string shape = Shape(plan, n);
-            w.Line($"private readonly T* {names.Value(n)};   // {shape}");
-            if (names.HasPre(n)) w.Line($"private readonly T* {names.Pre(n)};");
-            if (plan.Nodes[n].RequiresGradient) w.Line($"private readonly T* {names.Grad(n)};");
-        }
-        var convWorkspaceNodes = convNodes.Concat(NodesOf(l => l.Kind == "Conv1d")).ToList();
-        if (convWorkspaceNodes.Count > 0) w.Line("private readonly T* _convWorkspace;   // unfolded patches, shared by every convolution");
-        var normNodes = NodesOf(l => l.Kind == "LayerNorm");
-        var dropNodes = NodesOf(l => l.Kind == "Dropout");
-        foreach (int n in normNodes) w.Line($"private readonly T* _{names.Label(n)}Mean, _{names.Label(n)}InvStd;   // per row, for backward");
-        var batchNormNodes = NodesOf(l => l.Kind == "BatchNorm");
-        foreach (int n in batchNormNodes) w.Line($"private readonly T* _{names.Label(n)}Mean, _{names.Label(n)}InvStd;   // per channel, for backward");
-        if (stateCount > 0) w.Line("private readonly T* _state;   // running statistics (Model.State)");
-        foreach (int n in dropNodes) w.Line($"private readonly T* _{names.Label(n)}Mask;   // scaled keep mask of the last training pass");
-        foreach (int n in maxPools) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
-        WriteRecurrentFamilyFields(w, spec, plan, names);
-        WriteSequenceFields(w, spec, plan, names);
-        if (MaskingLayer(spec) is not null) w.Line("private readonly int* _lengths;   // each sample's length: one past its last non-padding id");
-        WriteOutputFields(w, spec, plan, names);
-        w.Line();
-
-        w.Line("/// <summary>Allocates the workspace for batches of up to <paramref name=\"maxBatch\"/> samples.</summary>");
-        using (w.Block("public Graph(int maxBatch) : base(maxBatch)"))
-        {
-            for (int n = 1; n < nodes.Count; n++)
-            {
-                if (!plan.Nodes[n].Live || names.IsView(n)) continue;
-                string size = $"maxBatch * {Literals.Int(plan.Nodes[n].Size)}";
-                w.Line($"{names.Value(n)} = Allocate({size});");
-                if (names.HasPre(n)) w.Line($"{names.Pre(n)} = Allocate({size});");
-                if (plan.Nodes[n].RequiresGradient) w.Line($"{names.Grad(n)} = Allocate({size});");
-            }
-            foreach (int n in maxPools) w.Line($"_{names.Label(n)}Winners = AllocateIndices(maxBatch * {Literals.Int(plan.Nodes[n].Size)});");
-            foreach (int n in normNodes)
-            {
-                int rows = plan.Nodes[n].Size / plan.Layers[nodes[n].Layer].InFeatures;
-                w.Line($"_{names.Label(n)}Mean = Allocate(maxBatch * {Literals.Int(rows)});");
-                w.Line($"_{names.Label(n)}InvStd = Allocate(maxBatch * {Literals.Int(rows)});");
-            }
-            foreach (int n in dropNodes) w.Line($"_{names.Label(n)}Mask = Allocate(maxBatch * {Literals.Int(plan.Nodes[n].Size)});");
-            foreach (int n in batchNormNodes)
-            {
-                int channels = plan.Layers[nodes[n].Layer].InFeatures;
-                w.Line($"_{names.Label(n)}Mean = Allocate({Literals.Int(channels)});");
-                w.Line($"_{names.Label(n)}InvStd = Allocate({Literals.Int(channels)});");
-            }
-            if (stateCount > 0)
-            {
-                w.Line($"_state = AllocateState({Literals.Int(stateCount)});");
-                foreach (var pair in stateOffsets)
-                    w.Line($"new Span<T>(_state + {spec.Layers[pair.Key].Name}RunningVar, {Literals.Int(plan.Layers[pair.Key].InFeatures)}).Fill(T.One);   // running variance starts at 1, the mean at 0");
-            }
-            WriteRecurrentFamilyAllocations(w, spec, plan, names);
-            WriteSequenceAllocations(w, spec, plan, names);
-            if (MaskingLayer(spec) is not null) w.Line("_lengths = AllocateIndices(maxBatch);");
-            if (convWorkspaceNodes.Count > 0)
-            {
-                string largest = convWorkspaceNodes.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
-                    .Aggregate((a, b) => $"Math.Max({a}, {b})");
-                w.Line($"_convWorkspace = Allocate(checked((int){largest}));");
-            }
-            WriteOutputAllocations(w, spec, plan, names);
-        }
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public override int InputSize => {Literals.Int(plan.Nodes[0].Size)};");
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public override int OutputSize => {Literals.Int(outputWidth)};");
-        w.Line("/// <inheritdoc/>");
-        w.Line($"public override int TargetSize => {Literals.Int(TargetWidth(spec, plan))};");
-        w.Line("/// <inheritdoc/>");
-        w.Line("public override int ParameterCount => TotalParameters;");
-        w.Line("/// <inheritdoc/>");
-        w.Line($"protected override T* OutputBuffer => {OutputValue(spec, names)};");
-        w.Line();
-
-        w.Line("/// <inheritdoc/>");
-        string eval = HasTrainingMode(spec) ? ", training: false" : "";
-        string train = HasTrainingMode(spec) ? ", training: true" : "";
-        using (w.Block("protected override T* ForwardCore(T* parameters, T* input, int batch)"))
-        {
-            w.Line($"RunForward(parameters, input, batch{eval});");
-            w.Line($"return {OutputValue(spec, names)};");
-        }
-        w.Line();
-        w.Line("/// <inheritdoc/>");
-        using (w.Block("protected override T LossCore(T* parameters, T* input, T* targets, int batch)"))
-        {
-            w.Line($"RunForward(parameters, input, batch{eval});");
-            WriteLoss(w, spec, plan, names, gradients: false, "return");
-        }
-        w.Line();
-        if (HasTrainingMode(spec))
-        {
-            w.Line("/// <inheritdoc/>");
-            using (w.Block("protected override T TrainingLossCore(T* parameters, T* input, T* targets, int batch)"))
-            {
-                w.Line("RunForward(parameters, input, batch, training: true);");
-                WriteLoss(w, spec, plan, names, gradients: false, "return");
-            }
-            w.Line();
-        }
-        if (HasDropout(spec))
-        {
-            w.Line("/// <inheritdoc/>");
-            w.Line("public override void SetRandomSeed(long seed) => _dropoutRng = new Rng(seed, stream: DropoutStream);");
-            w.Line();
-        }
-        w.Line("/// <inheritdoc/>");
-        using (w.Block("protected override T TrainStepCore(T* parameters, T* gradients, T* input, T* targets, int batch)"))
-        {
-            w.Line($"RunForward(parameters, input, batch{train});");
-            WriteLoss(w, spec, plan, names, gradients: true, "T loss =");
-            w.Line("RunBackward(parameters, gradients, input, batch);");
-            w.Line("return loss;");
-        }
-        w.Line();
-
-        // Forward.
-        using (w.Block(HasTrainingMode(spec) ? "private void RunForward(T* p, T* input, int batch, bool training)" : "private void RunForward(T* p, T* input, int batch)"))
-        {
-            bool first = true;
-            for (int n = 1; n < nodes.Count; n++)
-            {
-                if (!plan.Nodes[n].Live) continue;
-                if (!first) w.Line();
-                first = false;
-                var node = nodes[n];
-                string size = $"batch * {Literals.Int(plan.Nodes[n].Size)}L";
-                switch (node.Kind)
-                {
-                    case NodeKind.Layer when IsRecurrentFamilyCall(spec, names, n):
-                        WriteRecurrentFamilyForward(w, spec, plan, names, n);
-                        break;
-                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Conv2d":
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
-                        w.Line($"// {names.Label(n)} = Conv2d({Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}{act})({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
-                        string pre = names.HasPre(n) ? names.Pre(n) : names.Value(n);
-                        w.Line($"ConvKernels.Forward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, _convWorkspace);");
-                        if (layer.Activation != ActivationKind.None)
-                            w.Line($"ActivationKernels.Forward(Activation.{layer.Activation}, {pre}, {names.Value(n)}, {size}, {Slope(layer)});");
-                        break;
-                    }
-                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "LayerNorm":
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        int features = plan.Layers[node.Layer].InFeatures;
-                        w.Line($"// {names.Label(n)} = LayerNorm({names.Label(node.A)}) over the last {Literals.Int(features)}: {Shape(plan, n)}");
-                        w.Line($"LayerNormKernels.Forward({names.Value(node.A)}, p + {layer.Name}Gamma, p + {layer.Name}Beta, {names.Value(n)}, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, batch * {Literals.Int(plan.Nodes[n].Size / features)}, {Literals.Int(features)}, {layer.Name}Epsilon);");
-                        break;
-                    }
-                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "BatchNorm":
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        int channels = plan.Layers[node.Layer].InFeatures;
-                        string spatial = Literals.Int(plan.Nodes[n].Size / channels);
-                        string x = names.Value(node.A), y = names.Value(n), l = layer.Name;
-                        w.Line($"// {names.Label(n)} = BatchNorm({names.Label(node.A)}) over {Literals.Int(channels)} channels: batch statistics while training (updating the running ones), running statistics otherwise");
-                        w.Line($"if (training) BatchNormKernels.ForwardTrain({x}, p + {l}Gamma, p + {l}Beta, _state + {l}RunningMean, _state + {l}RunningVar, {y}, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, batch, {Literals.Int(channels)}, {spatial}, {l}Momentum, {l}Epsilon);");
-                        w.Line($"else BatchNormKernels.ForwardEval({x}, p + {l}Gamma, p + {l}Beta, _state + {l}RunningMean, _state + {l}RunningVar, {y}, batch, {Literals.Int(channels)}, {spatial}, {l}Epsilon);");
-                        break;
-                    }
-                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Dropout":
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        w.Line($"// {names.Label(n)} = Dropout({Literals.FromFloat(layer.Rate)})({names.Label(node.A)}): masks while training, a copy otherwise");
-                        w.Line($"if (training) DropoutKernels.Forward({names.Value(node.A)}, {names.Value(n)}, _{names.Label(n)}Mask, {size}, {Literals.FromFloat(layer.Rate)}, ref _dropoutRng);");
-                        w.Line($"else new ReadOnlySpan<T>({names.Value(node.A)}, (int)({size})).CopyTo(new Span<T>({names.Value(n)}, (int)({size})));");
-                        break;
-                    }
-                    case NodeKind.Layer when IsPool(spec.Layers[node.Layer]):
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        w.Line($"// {names.Label(n)} = {layer.Kind}({Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)})({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
-                        w.Line(layer.Kind == "MaxPool2d"
-                            ? $"PoolingKernels.MaxForward({ShapeName(names, n)}(batch), {names.Value(node.A)}, {names.Value(n)}, _{names.Label(n)}Winners);"
-                            : $"PoolingKernels.AvgForward({ShapeName(names, n)}(batch), {names.Value(node.A)}, {names.Value(n)}, countIncludePad: true);");
-                        break;
-                    }
-                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "GlobalAvgPool":
-                    {
-                        var input = plan.Nodes[node.A].Shape;
-                        w.Line($"// {names.Label(n)} = GlobalAvgPool({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
-                        w.Line($"PoolingKernels.GlobalAvgForward({names.Value(node.A)}, {names.Value(n)}, batch, {Literals.Int(input[0])}, {Literals.Int(input[1] * input[2])});");
-                        break;
-                    }
-                    case NodeKind.Layer when spec.Layers[node.Layer].Sequence is not null:
-                        WriteSequenceForward(w, spec, plan, names, n);
-                        break;
-                    case NodeKind.Layer when names.IsView(n):
-                        w.Line($"// {names.Label(n)} = {spec.Layers[node.Layer].Kind}({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}, a view of the same memory");
-                        break;
-                    case NodeKind.Layer:
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        var lp = plan.Layers[node.Layer];
-                        string act = layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
-                        w.Line($"// {names.Label(n)} = Dense({Literals.Int(layer.Units)}{act})({names.Label(node.A)}): {Shape(plan, node.A)} → {Shape(plan, n)}");
-                        string pre = names.HasPre(n) ? names.Pre(n) : names.Value(n);
-                        w.Line($"DenseKernels.Forward({names.Value(node.A)}, p + {layer.Name}Weights, {(layer.Bias ? $"p + {layer.Name}Bias" : "null")}, {pre}, {names.Value(n)}, {Rows(plan.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}, Activation.{layer.Activation}, {Slope(layer)});");
-                        break;
-                    }
-                    case NodeKind.Add:
-                        w.Line($"// {names.Label(n)} = {names.Label(node.A)} + {names.Label(node.B)}: {Shape(plan, n)}");
-                        w.Line($"ElementwiseKernels.Add({names.Value(node.A)}, {names.Value(node.B)}, {names.Value(n)}, {size});");
-                        break;
-                    case NodeKind.Multiply:
-                        w.Line($"// {names.Label(n)} = {names.Label(node.A)} * {names.Label(node.B)}: {Shape(plan, n)}");
-                        w.Line($"ElementwiseKernels.Multiply({names.Value(node.A)}, {names.Value(node.B)}, {names.Value(n)}, {size});");
-                        break;
-                    case NodeKind.NamedInput:
-                    case NodeKind.Concat:
-                        WriteGraphNodeForward(w, spec, plan, names, n);
-                        break;
-                }
-            }
-            WritePackOutputs(w, spec, plan, names);
-        }
-        w.Line();
-
-        // Backward: reverse topological order; every gradient accumulates, so shared values and layers just work.
-        using (w.Block("private void RunBackward(T* p, T* g, T* input, int batch)"))
-        {
-            w.Line("new Span<T>(g, TotalParameters).Clear();");
-            for (int n = 1; n < nodes.Count; n++)
-                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !names.IsView(n) && !IsOutputStorage(spec, names, n))
-                    w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, batch * {Literals.Int(plan.Nodes[n].Size)}L);");
-            for (int n = nodes.Count - 1; n >= 1; n--)
-            {
-                if (!plan.Nodes[n].Live || !plan.Nodes[n].RequiresGradient || names.IsView(n)) continue;
-                var node = nodes[n];
-                w.Line();
-                string size = $"batch * {Literals.Int(plan.Nodes[n].Size)}L";
-                string? GradOf(int m) => plan.Nodes[m].RequiresGradient ? names.Grad(m) : null;
-                switch (node.Kind)
-                {
-                    case NodeKind.Layer when IsRecurrentFamilyCall(spec, names, n):
-                        WriteRecurrentFamilyBackward(w, spec, plan, names, n);
-                        break;
-                    case NodeKind.Layer when spec.Layers[node.Layer].Sequence is not null:
-                        WriteSequenceBackward(w, spec, plan, names, n, GradOf(node.A));
-                        break;
-                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "LayerNorm":
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        int features = plan.Layers[node.Layer].InFeatures;
-                        w.Line($"// {names.Label(n)}: back through LayerNorm to {names.Label(node.A)}");
-                        w.Line($"LayerNormKernels.Backward({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch * {Literals.Int(plan.Nodes[n].Size / features)}, {Literals.Int(features)});");
-                        break;
-                    }
-                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "BatchNorm":
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        int channels = plan.Layers[node.Layer].InFeatures;
-                        w.Line($"// {names.Label(n)}: back through BatchNorm (batch statistics) to {names.Label(node.A)}");
-                        w.Line($"BatchNormKernels.BackwardTrain({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch, {Literals.Int(channels)}, {Literals.Int(plan.Nodes[n].Size / channels)});");
-                        break;
-                    }
-                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Dropout":
-                    {
-                        if (GradOf(node.A) is not { } dx) break;
-                        w.Line($"// {names.Label(n)}: back through Dropout (the kept elements, scaled) to {names.Label(node.A)}");
-                        w.Line($"DropoutKernels.Backward({names.Grad(n)}, _{names.Label(n)}Mask, {dx}, {size});");
-                        break;
-                    }
-                    case NodeKind.Layer when IsPool(spec.Layers[node.Layer]) || spec.Layers[node.Layer].Kind == "GlobalAvgPool":
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        if (GradOf(node.A) is not { } dx) break;
-                        w.Line($"// {names.Label(n)}: back through {layer.Kind} to {names.Label(node.A)}");
-                        var input = plan.Nodes[node.A].Shape;
-                        w.Line(layer.Kind switch
-                        {
-                            "MaxPool2d" => $"PoolingKernels.MaxBackward({ShapeName(names, n)}(batch), {names.Grad(n)}, _{names.Label(n)}Winners, {dx});",
-                            "AvgPool2d" => $"PoolingKernels.AvgBackward({ShapeName(names, n)}(batch), {names.Grad(n)}, {dx}, countIncludePad: true);",
-                            _ => $"PoolingKernels.GlobalAvgBackward({names.Grad(n)}, {dx}, batch, {Literals.Int(input[0])}, {Literals.Int(input[1] * input[2])});",
-                        });
-                        break;
-                    }
-                    case NodeKind.Layer when spec.Layers[node.Layer].Kind == "Conv2d":
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        w.Line($"// {names.Label(n)}: back through Conv2d({Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}×{Literals.Int(layer.Spatial.Kernel)}{(layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation)}) to {names.Label(node.A)}");
-                        if (layer.Activation != ActivationKind.None)
-                            w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {size}, {Slope(layer)});");
-                        w.Line($"ConvKernels.Backward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, _convWorkspace);");
-                        break;
-                    }
-                    case NodeKind.Layer:
-                    {
-                        var layer = spec.Layers[node.Layer];
-                        var lp = plan.Layers[node.Layer];
-                        w.Line($"// {names.Label(n)}: back through Dense({Literals.Int(layer.Units)}{(layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation)}) to {names.Label(node.A)}");
-                        if (layer.Activation != ActivationKind.None)
-                            w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {size}, {Slope(layer)});");
-                        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, {Rows(plan.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
-                        break;
-                    }
-                    case NodeKind.Add:
-                        w.Line($"// {names.Label(n)} = {names.Label(node.A)} + {names.Label(node.B)}: the gradient flows to both");
-                        if (GradOf(node.A) is { } ga) w.Line($"ElementwiseKernels.AddInto({names.Grad(n)}, {ga}, {size});");
-                        if (GradOf(node.B) is { } gb) w.Line($"ElementwiseKernels.AddInto({names.Grad(n)}, {gb}, {size});");
-                        break;
-                    case NodeKind.Multiply:
-                        w.Line($"// {names.Label(n)} = {names.Label(node.A)} * {names.Label(node.B)}: each side gets the gradient times the other");
-                        if (GradOf(node.A) is { } ma) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.B)}, {ma}, {size});");
-                        if (GradOf(node.B) is { } mb) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.A)}, {mb}, {size});");
-                        break;
-                    case NodeKind.Concat:
-                        WriteConcatBackward(w, spec, plan, names, n);
-                        break;
-                }
-            }
-        }
-        w.CloseBrace();
-    }
-
-    /// <summary>Weights as stored: Dense [in, out]; Conv2d [out, in/groups, k, k].</summary>
-    private static int[] WeightShape(LayerSpec layer, LayerPlan lp) => RecurrentFamilyWeightShape(layer, lp) ?? (layer.Kind == "Conv2d" && layer.Spatial is { } s
-        ? new[] { lp.OutFeatures, s.Groups > 0 ? lp.InFeatures / s.Groups : 0, s.Kernel, s.Kernel }
-        : new[] { lp.InFeatures, lp.OutFeatures });
-
     private static string SampleShape(EquatableArray<int> shape) => "[batch" + string.Concat(shape.Select(d => ", " + Literals.Int(d))) + "]";
-
-    private static int FirstNode(ModelSpec spec, int layer)
-    {
-        for (int n = 0; n < spec.Graph.Nodes.Count; n++)
-            if (spec.Graph.Nodes[n].Kind == NodeKind.Layer && spec.Graph.Nodes[n].Layer == layer) return n;
-        return -1;
-    }
 
     private static string ShapeName(ValueNames names, int n)
     {
@@ -833,29 +151,30 @@ internal static partial class CpuEmitter
         w.Line();
     }
 
-    /// <summary>The Pool2dShape arguments, named (square window, symmetric padding).</summary>
-    private static string PoolGeometry(LayerSpec layer, EquatableArray<int> input, string batch, string separator)
+    /// <summary>The activation after a Dense or convolution layer's affine part; None for the other layers.</summary>
+    private static ActivationKind ActivationOf(LayerSpec layer) => layer switch
     {
-        var s = layer.Spatial!;
-        string I(int v) => Literals.Int(v);
-        return $"{batch},{separator}channels: {I(input[0])}, inHeight: {I(input[1])}, inWidth: {I(input[2])},{separator}"
-             + $"kernelHeight: {I(s.Kernel)}, kernelWidth: {I(s.Kernel)}, strideHeight: {I(s.Stride)}, strideWidth: {I(s.Stride)},{separator}"
-             + $"padTop: {I(s.Padding)}, padBottom: {I(s.Padding)}, padLeft: {I(s.Padding)}, padRight: {I(s.Padding)}";
-    }
+        DenseLayer dense => dense.Activation,
+        ConvLayer conv => conv.Activation,
+        _ => ActivationKind.None,
+    };
 
-    /// <summary>The Conv2dShape arguments, named (square kernel, symmetric padding); <paramref name="separator"/> splits them into lines.</summary>
-    private static string ConvGeometry(LayerSpec layer, EquatableArray<int> input, string batch, string separator = " ")
+    /// <summary>", ReLU" after a layer's title when it has an activation.</summary>
+    private static string ActivationText(ActivationKind activation) => activation == ActivationKind.None ? "" : ", " + activation;
+
+    /// <summary>The slope constant of a LeakyReLU layer, T.Zero for the other activations.</summary>
+    private static string Slope(string layerName, ActivationKind activation) => activation == ActivationKind.LeakyReLU ? layerName + "Slope" : "T.Zero";
+
+    /// <summary>The eager method's declaration: <c>private partial global::ModelGen.Tensor Name(global::ModelGen.Tensor x)</c>.</summary>
+    private static string Signature(LayerSpec layer) =>
+        $"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})";
+
+    /// <summary>The per-sample shapes around a layer's first call: its input and output.</summary>
+    private static (EquatableArray<int> Input, EquatableArray<int> Output) FirstCallShapes(ValueNames names, int layer)
     {
-        var s = layer.Spatial!;
-        int padding = s.Same ? s.Dilation * (s.Kernel - 1) / 2 : s.Padding;
-        string I(int v) => Literals.Int(v);
-        return $"{batch},{separator}inChannels: {I(input[0])}, inHeight: {I(input[1])}, inWidth: {I(input[2])}, outChannels: {I(layer.Units)},{separator}"
-             + $"kernelHeight: {I(s.Kernel)}, kernelWidth: {I(s.Kernel)}, strideHeight: {I(s.Stride)}, strideWidth: {I(s.Stride)},{separator}"
-             + $"padTop: {I(padding)}, padBottom: {I(padding)}, padLeft: {I(padding)}, padRight: {I(padding)},{separator}"
-             + $"dilationHeight: {I(s.Dilation)}, dilationWidth: {I(s.Dilation)}, groups: {I(s.Groups)}";
+        int node = names.Plan.FirstCall(layer);
+        return (names.Shapes.Nodes[names.Plan.Nodes[node].A].Shape, names.Shapes.Nodes[node].Shape);
     }
-
-    private static string Slope(LayerSpec layer) => layer.Activation == ActivationKind.LeakyReLU ? layer.Name + "Slope" : "T.Zero";
 
     private static string LossCall(ModelSpec spec, ShapePlan plan, string output, string gradient, int width)
     {
@@ -882,50 +201,37 @@ internal static partial class CpuEmitter
 
     private static string Local(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
 
-    /// <summary>Readable, unique field names for graph values: _hidden, _hiddenPre, _hiddenGrad, _add1 …</summary>
+    /// <summary>The C# names of the plan's values: fields _hidden, _hiddenPre, _hiddenGrad, _add1 …; the model input is 'input'.</summary>
     internal sealed class ValueNames
     {
-        private readonly ModelSpec _spec;
-        private readonly string[] _names;
+        public ValueNames(ValuePlan plan) => Plan = plan;
 
-        public ValueNames(ModelSpec spec, ShapePlan plan)
-        {
-            _spec = spec;
-            var nodes = spec.Graph.Nodes;
-            _names = new string[nodes.Count];
-            var seen = new Dictionary<string, int>();
-            for (int n = 0; n < nodes.Count; n++)
-            {
-                string baseName = nodes[n].Kind switch
-                {
-                    NodeKind.Input => "input",
-                    NodeKind.NamedInput => Local(nodes[n].Label.Replace("_", "")) + "Input",   // apart from a layer of the same name
-                    _ => Local(nodes[n].Label.Replace("_", "")),
-                };
-                seen.TryGetValue(baseName, out int count);
-                seen[baseName] = count + 1;
-                _names[n] = count == 0 ? baseName : baseName + (count + 1);
-            }
-        }
+        public ValuePlan Plan { get; }
 
-        public string Label(int n) => _names[n];
+        public ModelSpec Spec => Plan.Spec;
 
-        /// <summary>A Flatten or Reshape node owns no memory: its value and gradient are its input's, reshaped.</summary>
-        public bool IsView(int n) => _spec.Graph.Nodes[n].Kind == NodeKind.Layer && _spec.Layers[_spec.Graph.Nodes[n].Layer].Kind is "Flatten" or "Reshape";
+        public ShapePlan Shapes => Plan.Shapes;
 
-        /// <summary>The node whose buffers hold node <paramref name="n"/>'s value and gradient.</summary>
-        public int Storage(int n)
-        {
-            while (IsView(n)) n = _spec.Graph.Nodes[n].A;
-            return n;
-        }
+        public string Label(int n) => Plan.Label(n);
 
-        public string Value(int n) => Storage(n) == 0 ? "input" : "_" + _names[Storage(n)];
+        public bool IsView(int n) => Plan.IsView(n);
 
-        public string Pre(int n) => "_" + _names[n] + "Pre";
+        public int Storage(int n) => Plan.Storage(n);
 
-        public string Grad(int n) => "_" + _names[Storage(n)] + "Grad";
+        public bool HasPre(int n) => Plan.HasPre(n);
 
-        public bool HasPre(int n) => _spec.Graph.Nodes[n].Kind == NodeKind.Layer && _spec.Layers[_spec.Graph.Nodes[n].Layer].Activation != ActivationKind.None;
+        public string Shape(int n) => Plan.ShapeText(n);
+
+        public string Value(int n) => Storage(n) == 0 ? "input" : "_" + Label(Storage(n));
+
+        public string Pre(int n) => "_" + Label(n) + "Pre";
+
+        public string Grad(int n) => "_" + Label(Storage(n)) + "Grad";
+
+        /// <summary>The gradient of node <paramref name="n"/>, or null when nothing needs it.</summary>
+        public string? GradOf(int n) => Shapes.Nodes[n].RequiresGradient ? Grad(n) : null;
+
+        /// <summary>"batch * 64L": the elements of node <paramref name="n"/> over the batch.</summary>
+        public string Count(int n) => $"batch * {Literals.Int(Shapes.Nodes[n].Size)}L";
     }
 }

@@ -10,15 +10,7 @@ namespace ModelGen.Generators.Model;
 /// <summary>Sequence and 1-D layers: [LSTM], [GRU], [Conv1d], [GroupNorm] and [Reshape].</summary>
 internal static partial class ModelParser
 {
-    private static LayerSpec? ParseRecurrentFamily(string kind, IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken) => kind switch
-    {
-        "LSTM" or "GRU" => ParseRecurrent(kind, method, attribute, diagnostics, locations, cancellationToken),
-        "Conv1d" => ParseConv1d(method, attribute, diagnostics, locations, cancellationToken),
-        "GroupNorm" => ParseGroupNorm(method, attribute, diagnostics, locations, cancellationToken),
-        _ => ParseReshape(method, attribute, diagnostics, locations, cancellationToken),
-    };
-
-    private static LayerSpec? ParseRecurrent(string kind, IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    private static LayerSpec? ParseRecurrent(LayerKind kind, IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
     {
         var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "hiddenSize");
         if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
@@ -32,9 +24,10 @@ internal static partial class ModelParser
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("hiddenSize"), subject, $"needs a hidden size of at least 1, but hiddenSize = {hidden}"));
         if (declaredIn < 0)
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("In"), subject, $"In = {declaredIn} must be positive (or 0 to infer it)"));
-        // Bias false: the biases b_ih and b_hh live inside each direction's parameter block.
-        var layer = ParseLayerMethod(method, attribute, kind, hidden, ActivationKind.None, declaredIn, false, 0, layerLocations, true, diagnostics, locations, cancellationToken);
-        return layer is null ? null : layer with { Recurrent = new RecurrentSpec(bidirectional, sequences) };
+        // The biases b_ih and b_hh live inside each direction's parameter block.
+        return ParseLayerMethod(method, attribute, layerLocations, diagnostics, locations, cancellationToken) is { } declared
+            ? new RecurrentLayer(kind, declared, hidden, bidirectional, sequences, declaredIn)
+            : null;
     }
 
     private static LayerSpec? ParseConv1d(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
@@ -67,8 +60,9 @@ internal static partial class ModelParser
         Check(!double.IsNaN(slope) && !double.IsInfinity(slope), "NegativeSlope", "NegativeSlope must be a finite number");
         Check(!(same && named.ContainsKey("Padding")), "Padding", $"Padding = {padding} and SamePadding = true both set the padding; keep one");
         var spatial = new SpatialSpec(Math.Max(kernel, 0), Math.Max(stride, 1), Math.Max(padding, 0), Math.Max(dilation, 1), Math.Max(groups, 1), same);
-        var layer = ParseLayerMethod(method, attribute, "Conv1d", outChannels, (ActivationKind)activationValue, declaredIn, bias, slope, layerLocations, true, diagnostics, locations, cancellationToken);
-        return layer is null ? null : layer with { Spatial = spatial };
+        return ParseLayerMethod(method, attribute, layerLocations, diagnostics, locations, cancellationToken) is { } declared
+            ? new ConvLayer(LayerKind.Conv1d, declared, outChannels, spatial, (ActivationKind)activationValue, slope, declaredIn, bias)
+            : null;
     }
 
     private static LayerSpec? ParseGroupNorm(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
@@ -84,9 +78,9 @@ internal static partial class ModelParser
         if (!(epsilon > 0) || double.IsInfinity(epsilon))
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Epsilon"), subject,
                 $"Epsilon = {epsilon.ToString(CultureInfo.InvariantCulture)} must be a positive finite number"));
-        // Units holds the groups: the one size argument of the layer.
-        var layer = ParseLayerMethod(method, attribute, "GroupNorm", groups, ActivationKind.None, 0, true, 0, layerLocations, true, diagnostics, locations, cancellationToken);
-        return layer is null ? null : layer with { Epsilon = epsilon };
+        return ParseLayerMethod(method, attribute, layerLocations, diagnostics, locations, cancellationToken) is { } declared
+            ? new GroupNormLayer(declared, groups, epsilon)
+            : null;
     }
 
     private static LayerSpec? ParseReshape(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
@@ -104,7 +98,8 @@ internal static partial class ModelParser
         else if (target.Count(d => d == -1) > 1) problem = $"{ShapeInference.Text(target)} has more than one −1; only one dimension can be inferred";
         if (problem is not null)
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.Attribute, subject, problem));
-        var layer = ParseLayerMethod(method, attribute, "Reshape", 0, ActivationKind.None, 0, false, 0, layerLocations, true, diagnostics, locations, cancellationToken);
-        return layer is null ? null : layer with { Target = target.ToEquatableArray() };
+        return ParseLayerMethod(method, attribute, layerLocations, diagnostics, locations, cancellationToken) is { } declared
+            ? new ReshapeLayer(declared, target.ToEquatableArray())
+            : null;
     }
 }

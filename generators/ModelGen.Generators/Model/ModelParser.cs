@@ -48,25 +48,25 @@ internal static partial class ModelParser
     public const string ModelAttributeName = "ModelGen.ModelAttribute";
     public const string ForwardAttributeName = "ModelGen.ForwardAttribute";
     /// <summary>Layer attributes by metadata name, and the layer kind each declares.</summary>
-    private static readonly Dictionary<string, string> LayerKinds = new()
+    private static readonly Dictionary<string, LayerKind> LayerKinds = new()
     {
-        ["ModelGen.DenseAttribute"] = "Dense",
-        ["ModelGen.FlattenAttribute"] = "Flatten",
-        ["ModelGen.Conv2dAttribute"] = "Conv2d",
-        ["ModelGen.MaxPool2dAttribute"] = "MaxPool2d",
-        ["ModelGen.AvgPool2dAttribute"] = "AvgPool2d",
-        ["ModelGen.GlobalAvgPoolAttribute"] = "GlobalAvgPool",
-        ["ModelGen.LayerNormAttribute"] = "LayerNorm",
-        ["ModelGen.BatchNormAttribute"] = "BatchNorm",
-        ["ModelGen.DropoutAttribute"] = "Dropout",
-        ["ModelGen.LSTMAttribute"] = "LSTM",
-        ["ModelGen.GRUAttribute"] = "GRU",
-        ["ModelGen.Conv1dAttribute"] = "Conv1d",
-        ["ModelGen.GroupNormAttribute"] = "GroupNorm",
-        ["ModelGen.ReshapeAttribute"] = "Reshape",
-        ["ModelGen.EmbeddingAttribute"] = "Embedding",
-        ["ModelGen.PositionalEmbeddingAttribute"] = "PositionalEmbedding",
-        ["ModelGen.MultiHeadAttentionAttribute"] = "MultiHeadAttention",
+        ["ModelGen.DenseAttribute"] = LayerKind.Dense,
+        ["ModelGen.FlattenAttribute"] = LayerKind.Flatten,
+        ["ModelGen.Conv2dAttribute"] = LayerKind.Conv2d,
+        ["ModelGen.MaxPool2dAttribute"] = LayerKind.MaxPool2d,
+        ["ModelGen.AvgPool2dAttribute"] = LayerKind.AvgPool2d,
+        ["ModelGen.GlobalAvgPoolAttribute"] = LayerKind.GlobalAvgPool,
+        ["ModelGen.LayerNormAttribute"] = LayerKind.LayerNorm,
+        ["ModelGen.BatchNormAttribute"] = LayerKind.BatchNorm,
+        ["ModelGen.DropoutAttribute"] = LayerKind.Dropout,
+        ["ModelGen.LSTMAttribute"] = LayerKind.LSTM,
+        ["ModelGen.GRUAttribute"] = LayerKind.GRU,
+        ["ModelGen.Conv1dAttribute"] = LayerKind.Conv1d,
+        ["ModelGen.GroupNormAttribute"] = LayerKind.GroupNorm,
+        ["ModelGen.ReshapeAttribute"] = LayerKind.Reshape,
+        ["ModelGen.EmbeddingAttribute"] = LayerKind.Embedding,
+        ["ModelGen.PositionalEmbeddingAttribute"] = LayerKind.PositionalEmbedding,
+        ["ModelGen.MultiHeadAttentionAttribute"] = LayerKind.MultiHeadAttention,
     };
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
@@ -179,16 +179,22 @@ internal static partial class ModelParser
                 if (attributeName is not null && LayerKinds.TryGetValue(attributeName, out var kind) && !isLayer)
                 {
                     isLayer = true;
-                    var layer = kind switch
+                    LayerSpec? layer = kind switch
                     {
-                        "Dense" => ParseDense(method, attribute, diagnostics, locations, cancellationToken),
-                        "Conv2d" => ParseConv2d(method, attribute, diagnostics, locations, cancellationToken),
-                        "MaxPool2d" or "AvgPool2d" => ParsePool(kind, method, attribute, diagnostics, locations, cancellationToken),
-                        "LayerNorm" or "BatchNorm" => ParseNorm(kind, method, attribute, diagnostics, locations, cancellationToken),
-                        "Dropout" => ParseDropout(method, attribute, diagnostics, locations, cancellationToken),
-                        "LSTM" or "GRU" or "Conv1d" or "GroupNorm" or "Reshape" => ParseRecurrentFamily(kind, method, attribute, diagnostics, locations, cancellationToken),
-                        "Embedding" or "PositionalEmbedding" or "MultiHeadAttention" => ParseSequenceLayer(kind, method, attribute, diagnostics, locations, cancellationToken),
-                        _ => ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, NewLayerLocations(method, attribute, cancellationToken), true, diagnostics, locations, cancellationToken),
+                        LayerKind.Dense => ParseDense(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Conv2d => ParseConv2d(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Conv1d => ParseConv1d(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.MaxPool2d or LayerKind.AvgPool2d => ParsePool(kind, method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.LayerNorm or LayerKind.BatchNorm => ParseNorm(kind, method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.GroupNorm => ParseGroupNorm(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Dropout => ParseDropout(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.LSTM or LayerKind.GRU => ParseRecurrent(kind, method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Reshape => ParseReshape(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Embedding => ParseEmbedding(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.PositionalEmbedding => ParsePositionalEmbedding(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.MultiHeadAttention => ParseAttention(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Flatten => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } flatten ? new FlattenLayer(flatten) : null,
+                        LayerKind.GlobalAvgPool => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } pool ? new GlobalAvgPoolLayer(pool) : null,
                     };
                     if (layer is not null) layers.Add(layer);
                 }
@@ -227,192 +233,6 @@ internal static partial class ModelParser
             heads.ToEquatableArray(),
             margin);
         return new ParsedModel(spec, diagnostics, locations);
-    }
-
-    private static LayerLocations NewLayerLocations(IMethodSymbol method, AttributeData attribute, CancellationToken cancellationToken, params string[] positional)
-    {
-        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-        var layerLocations = new LayerLocations { Attribute = attributeSyntax?.GetLocation() ?? method.Locations.FirstOrDefault() ?? Location.None };
-        if (attributeSyntax?.ArgumentList is { } args)
-        {
-            int position = 0;
-            foreach (var arg in args.Arguments)
-            {
-                if (arg.NameEquals is { } ne) layerLocations.Arguments[ne.Name.Identifier.ValueText] = arg.GetLocation();
-                else if (arg.NameColon is { } nc) layerLocations.Arguments[nc.Name.Identifier.ValueText] = arg.GetLocation();
-                else if (position < positional.Length) layerLocations.Arguments[positional[position++]] = arg.GetLocation();
-            }
-        }
-        return layerLocations;
-    }
-
-    private static LayerSpec? ParseDense(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
-    {
-        var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "units", "activation");
-
-        // An attribute the compiler could not bind (half-typed code) is the compiler's to report.
-        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
-
-        // Argument mistakes are reported below and block the real code, but the stub body is still
-        // emitted (only the method's form decides that), so the build shows MG0004 and not CS8795 too.
-        bool emittable = true;
-        int units = attribute.ConstructorArguments[0].Value is int u ? u : 0;
-        int activationValue = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int a ? a : 0;
-        int declaredIn = 0;
-        bool bias = true;
-        double slope = 0.01;
-        foreach (var named in attribute.NamedArguments)
-        {
-            switch (named.Key)
-            {
-                case "In": declaredIn = named.Value.Value is int i ? i : 0; break;
-                case "Bias": bias = named.Value.Value is not false; break;
-                case "NegativeSlope": slope = named.Value.Value is float s ? s : 0.01; break;
-            }
-        }
-
-        if (units < 1)
-        {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("units"), $"Dense '{method.Name}'", $"Dense needs at least 1 unit, but units = {units}"));
-        }
-        if (activationValue < (int)ActivationKind.None || activationValue > (int)ActivationKind.Tanh)
-        {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("activation"), $"Dense '{method.Name}'", $"activation value {activationValue} is not a ModelGen.Activation"));
-        }
-        if (declaredIn < 0)
-        {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("In"), $"Dense '{method.Name}'", $"In = {declaredIn} must be positive (or 0 to infer it)"));
-        }
-        if (double.IsNaN(slope) || double.IsInfinity(slope))
-        {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("NegativeSlope"), $"Dense '{method.Name}'", "NegativeSlope must be a finite number"));
-        }
-
-        return ParseLayerMethod(method, attribute, "Dense", units, (ActivationKind)activationValue, declaredIn, bias, slope, layerLocations, emittable, diagnostics, locations, cancellationToken);
-    }
-
-    private static Dictionary<string, TypedConstant> Named(AttributeData attribute)
-    {
-        var named = new Dictionary<string, TypedConstant>();
-        foreach (var pair in attribute.NamedArguments) named[pair.Key] = pair.Value;
-        return named;
-    }
-
-    private static int NamedInt(Dictionary<string, TypedConstant> named, string name, int fallback) =>
-        named.TryGetValue(name, out var value) && value.Value is int i ? i : fallback;
-
-    private static LayerSpec? ParseConv2d(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
-    {
-        var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "outChannels", "kernelSize", "activation");
-        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 2) return null;
-        int outChannels = attribute.ConstructorArguments[0].Value is int o ? o : 0;
-        int kernel = attribute.ConstructorArguments[1].Value is int k ? k : 0;
-        int activationValue = attribute.ConstructorArguments.Length > 2 && attribute.ConstructorArguments[2].Value is int a ? a : 0;
-        var named = Named(attribute);
-        int stride = NamedInt(named, "Stride", 1), padding = NamedInt(named, "Padding", 0), dilation = NamedInt(named, "Dilation", 1);
-        int groups = NamedInt(named, "Groups", 1), declaredIn = NamedInt(named, "In", 0);
-        bool same = named.TryGetValue("SamePadding", out var sp) && sp.Value is true;
-        bool bias = !(named.TryGetValue("Bias", out var b) && b.Value is false);
-        double slope = named.TryGetValue("NegativeSlope", out var ns) && ns.Value is float f ? f : 0.01;
-        string subject = $"Conv2d '{method.Name}'";
-
-        void Check(bool ok, string argument, string message)
-        {
-            if (!ok) diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute(argument), subject, message));
-        }
-        Check(outChannels >= 1, "outChannels", $"needs at least 1 output channel, but outChannels = {outChannels}");
-        Check(kernel >= 1, "kernelSize", $"needs a kernel of at least 1, but kernelSize = {kernel}");
-        Check(activationValue >= (int)ActivationKind.None && activationValue <= (int)ActivationKind.Tanh, "activation", $"activation value {activationValue} is not a ModelGen.Activation");
-        Check(stride >= 1, "Stride", $"Stride = {stride} must be at least 1");
-        Check(padding >= 0, "Padding", $"Padding = {padding} must be 0 or more");
-        Check(dilation >= 1, "Dilation", $"Dilation = {dilation} must be at least 1");
-        Check(groups >= 1, "Groups", $"Groups = {groups} must be at least 1");
-        Check(declaredIn >= 0, "In", $"In = {declaredIn} must be positive (or 0 to infer it)");
-        var spatial = new SpatialSpec(Math.Max(kernel, 0), Math.Max(stride, 1), Math.Max(padding, 0), Math.Max(dilation, 1), Math.Max(groups, 1), same);
-        var layer = ParseLayerMethod(method, attribute, "Conv2d", outChannels, (ActivationKind)activationValue, declaredIn, bias, slope, layerLocations, true, diagnostics, locations, cancellationToken);
-        return layer is null ? null : layer with { Spatial = spatial };
-    }
-
-    private static LayerSpec? ParseNorm(string kind, IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
-    {
-        var layerLocations = NewLayerLocations(method, attribute, cancellationToken);
-        var named = Named(attribute);
-        double epsilon = named.TryGetValue("Epsilon", out var e) && e.Value is float f ? f : 1e-5;
-        double momentum = named.TryGetValue("Momentum", out var m) && m.Value is float mf ? mf : 0.1;
-        string subject = $"{kind} '{method.Name}'";
-        if (!(epsilon > 0) || double.IsInfinity(epsilon))
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Epsilon"), subject,
-                $"Epsilon = {epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
-        if (!(momentum >= 0 && momentum <= 1))
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Momentum"), subject,
-                $"Momentum = {momentum.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be in [0, 1]"));
-        var layer = ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, true, 0, layerLocations, true, diagnostics, locations, cancellationToken);
-        return layer is null ? null : layer with { Epsilon = epsilon, Momentum = momentum };
-    }
-
-    private static LayerSpec? ParseDropout(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
-    {
-        var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "rate");
-        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
-        double rate = attribute.ConstructorArguments[0].Value is float r ? r : 0;
-        if (!(rate >= 0 && rate < 1))
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("rate"), $"Dropout '{method.Name}'",
-                $"rate = {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be in [0, 1)"));
-        var layer = ParseLayerMethod(method, attribute, "Dropout", 0, ActivationKind.None, 0, false, 0, layerLocations, true, diagnostics, locations, cancellationToken);
-        return layer is null ? null : layer with { Rate = rate };
-    }
-
-    private static LayerSpec? ParsePool(string kind, IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
-    {
-        var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "kernelSize");
-        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
-        int kernel = attribute.ConstructorArguments[0].Value is int k ? k : 0;
-        var named = Named(attribute);
-        int stride = NamedInt(named, "Stride", 0), padding = NamedInt(named, "Padding", 0);
-        string subject = $"{kind} '{method.Name}'";
-        if (kernel < 1)
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("kernelSize"), subject, $"needs a kernel of at least 1, but kernelSize = {kernel}"));
-        if (stride < 0)
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Stride"), subject, $"Stride = {stride} must be at least 1 (or 0 for the kernel size)"));
-        if (padding < 0)
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Padding"), subject, $"Padding = {padding} must be 0 or more"));
-        var spatial = new SpatialSpec(Math.Max(kernel, 0), stride > 0 ? stride : Math.Max(kernel, 1), Math.Max(padding, 0), 1, 1, false);
-        var layer = ParseLayerMethod(method, attribute, kind, 0, ActivationKind.None, 0, false, 0, layerLocations, true, diagnostics, locations, cancellationToken);
-        return layer is null ? null : layer with { Spatial = spatial };
-    }
-
-    /// <summary>Checks the form shared by every layer method and records the layer.</summary>
-    private static LayerSpec? ParseLayerMethod(IMethodSymbol method, AttributeData attribute, string kind, int units, ActivationKind activation, int declaredIn, bool bias, double slope,
-        LayerLocations layerLocations, bool emittable, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
-    {
-        if (attribute.AttributeConstructor is null) return null;
-
-        // The method must be a body-less partial declaration: Tensor Name(Tensor x).
-        var methodSyntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>()
-            .FirstOrDefault(m => m.Body is null && m.ExpressionBody is null)
-            ?? method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
-        string? problem = null;
-        if (methodSyntax is null || !methodSyntax.Modifiers.Any(SyntaxKind.PartialKeyword)) problem = "must be 'partial' with no body (ModelGen writes the body)";
-        else if (methodSyntax.Body is not null || methodSyntax.ExpressionBody is not null) problem = "must not have a body (ModelGen writes it)";
-        else if (method.IsStatic) problem = "must not be static";
-        else if (method.IsGenericMethod) problem = "must not be generic";
-        else if (method.Parameters.Length != 1 || method.Parameters[0].Type.ToDisplayString() != TensorTypeName || method.Parameters[0].RefKind != RefKind.None)
-            problem = "must take exactly one parameter of type Tensor";
-        else if (method.ReturnType.ToDisplayString() != TensorTypeName) problem = "must return Tensor";
-        if (problem is not null)
-        {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerMethod, method.Locations.FirstOrDefault() ?? layerLocations.Attribute, method.Name, problem));
-            emittable = false;
-        }
-
-        if (ReservedNames.Contains(method.Name))
-            diagnostics.Add(Diagnostic.Create(Diagnostics.ReservedLayerName, method.Locations.FirstOrDefault() ?? layerLocations.Attribute, method.Name,
-                "has the name of a member every model gets (from ModelGen.Model or the generated code)"));
-
-        string modifiers = methodSyntax is null ? "private" : string.Join(" ", methodSyntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
-        string parameterName = method.Parameters.Length == 1 ? method.Parameters[0].Name : "x";
-        locations.Layers.Add(layerLocations);
-        return new LayerSpec(method.Name, kind, units, activation, declaredIn, bias, slope, modifiers, parameterName, emittable);
     }
 
     private static GraphSpec SequentialGraph(List<LayerSpec> layers, ModelLocations locations)

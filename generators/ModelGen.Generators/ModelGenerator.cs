@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 using ModelGen.Generators.Emit;
-using ModelGen.Generators.Model;
+using ModelGen.FrontEnd;
 using ModelGen.Generators.Plan;
 
 namespace ModelGen.Generators;

@@ -1,5 +1,5 @@
 using System;
-using ModelGen.Generators.Model;
+using ModelGen.FrontEnd;
 
 namespace ModelGen.Generators.Emit;
 

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
-using ModelGen.Generators.Model;
+using ModelGen.FrontEnd;
 
 namespace ModelGen.Generators.Emit;
 
@@ -20,12 +20,15 @@ internal static partial class CpuEmitter
             w.Line("/// LSTM, GRU and Conv1d layers follow PyTorch's defaults: uniform within ±1/√(hidden size or fan-in).");
         if (spec.Layers.Any(l => l.Kind is LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention))
             w.Line("/// Embedding tables start N(0, 1) (a padding row at zero), position tables at zero.");
-        w.Line("/// </summary>");
-        w.Line("public static void Initialize<T>(Span<T> parameters, int seed)");
-        w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Outdent();
-        w.OpenBrace();
-        w.Line("if (parameters.Length != TotalParameters)");
-        w.Indent().Line($"throw new ArgumentException($\"The buffer has {{parameters.Length}} elements; {spec.TypeName} has {{TotalParameters}} parameters.\", nameof(parameters));").Outdent();
+        w.Lines($$"""
+            /// </summary>
+            public static void Initialize<T>(Span<T> parameters, int seed)
+                where T : unmanaged, IFloatingPointIeee754<T>
+            {
+                if (parameters.Length != TotalParameters)
+                    throw new ArgumentException($"The buffer has {parameters.Length} elements; {{spec.TypeName}} has {TotalParameters} parameters.", nameof(parameters));
+            """);
+        w.Indent();
         for (int l = 0; l < spec.Layers.Count; l++)
         {
             var layer = spec.Layers[l];
@@ -288,15 +291,19 @@ internal static partial class CpuEmitter
         text.Append($"Total params: {Literals.Grouped(plan.TotalParameters)} ({kib.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} KiB as float32)\n");
         text.Append($"Loss: {LossText(spec)}");
 
-        w.Line("/// <summary>");
-        w.Line("/// The layer table (computed at build time):");
-        w.Line("/// <code>");
+        w.Lines("""
+            /// <summary>
+            /// The layer table (computed at build time):
+            /// <code>
+            """);
         foreach (var line in text.ToString().Split('\n')) w.Line("/// " + line.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;"));
-        w.Line("/// </code>");
-        w.Line("/// </summary>");
-        w.Line("public override string Summary() => SummaryText;");
-        w.Line();
-        w.Line("private const string SummaryText =");
+        w.Lines("""
+            /// </code>
+            /// </summary>
+            public override string Summary() => SummaryText;
+
+            private const string SummaryText =
+            """);
         w.Indent();
         var lines = text.ToString().Split('\n');
         for (int i = 0; i < lines.Length; i++)

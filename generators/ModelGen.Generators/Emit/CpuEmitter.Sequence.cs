@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
-using ModelGen.Generators.Model;
-using static ModelGen.Generators.Model.TargetLayout;
+using ModelGen.FrontEnd;
+using static ModelGen.FrontEnd.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using ModelGen.Generators.Model;
-using static ModelGen.Generators.Model.TargetLayout;
+using ModelGen.FrontEnd;
+using static ModelGen.FrontEnd.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 

@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using ModelGen.Generators.Model;
+using ModelGen.FrontEnd;
 
 namespace ModelGen.Generators.Emit;
 

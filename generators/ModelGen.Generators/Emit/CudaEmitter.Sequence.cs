@@ -1,4 +1,4 @@
-using ModelGen.Generators.Model;
+using ModelGen.FrontEnd;
 
 namespace ModelGen.Generators.Emit;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using ModelGen.Generators.Model;
+using ModelGen.FrontEnd;
 
 namespace ModelGen.Generators.Emit;
 

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
-using ModelGen.Generators.Model;
+using ModelGen.FrontEnd;
 using ModelGen.Generators.Plan;
 
 namespace ModelGen.Generators.Emit;

@@ -166,6 +166,7 @@ internal static class ParameterLayout
     /// <summary>Places <paramref name="parts"/> one after another from <paramref name="offset"/>.</summary>
     public static EquatableArray<BufferSlice> Place(List<Part> parts, long offset)
     {
+        if (parts.Count == 0) return EquatableArray<BufferSlice>.Empty;
         var slices = new BufferSlice[parts.Count];
         for (int i = 0; i < parts.Count; i++)
         {

@@ -312,13 +312,12 @@ internal static partial class ShapeInference
         int layerIndex = call.Layer;
         var conv = layer as ConvLayer;
         bool global = layer.Kind == LayerKind.GlobalAvgPool;
-        string kind = layer.Kind.ToString();
         var outChannels = conv is not null ? (conv.Filters > 0 ? Dim.Known(conv.Filters) : Dim.Unknown) : Dim.Unknown;
         if (input.Length == 0)
             return global ? new[] { Dim.Batch, Dim.Unknown } : new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
         if (input.Length != 4)
         {
-            call.Report("MG0101", where.Target, where.Index, "", kind, layer.Name, SampleText(input));
+            call.Report("MG0101", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, SampleText(input));
             return global ? new[] { Dim.Batch, Dim.Unknown } : new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
         }
         var channels = input[1];
@@ -356,7 +355,7 @@ internal static partial class ShapeInference
         }
         if (conv is null && 2 * s.Padding > s.Kernel)
         {
-            call.Report("MG0106", ProblemTarget.LayerArgument, layerIndex, "Padding", kind, layer.Name, I(s.Padding), I(s.Kernel));
+            call.Report("MG0106", ProblemTarget.LayerArgument, layerIndex, "Padding", layer.Kind.ToString(), layer.Name, I(s.Padding), I(s.Kernel));
             return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
         }
 
@@ -371,12 +370,12 @@ internal static partial class ShapeInference
             string formula = $"{axis[a]} = ⌊({I(size.Value)} + 2·{I(padding)} − {I(s.Dilation)}·({I(s.Kernel)} − 1) − 1)/{I(s.Stride)}⌋ + 1 = {(reach < 0 ? "⌊" + I(reach) + "/" + I(s.Stride) + "⌋ + 1 ≤ 0" : I(output))}";
             if (reach < 0)
             {
-                call.Report("MG0102", where.Target, where.Index, "", kind, layer.Name, formula);
+                call.Report("MG0102", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, formula);
                 return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
             }
             int dropped = reach % s.Stride;
             if (dropped != 0)
-                call.Report("MG0103", where.Target, where.Index, "", kind, layer.Name, formula, $"{I(size.Value)} + 2·{I(padding)} − {I(span + 1)} = {I(reach)}", I(s.Stride),
+                call.Report("MG0103", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, formula, $"{I(size.Value)} + 2·{I(padding)} − {I(span + 1)} = {I(reach)}", I(s.Stride),
                     dropped == 1 ? (a == 0 ? "row" : "column") : I(dropped) + (a == 0 ? " rows" : " columns"));
             result[2 + a] = Dim.Known(output);
         }

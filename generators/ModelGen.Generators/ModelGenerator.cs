@@ -3,17 +3,18 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
-using ModelGen.Generators.Emit;
 using ModelGen.FrontEnd;
+using ModelGen.Generators.Emit;
 using ModelGen.Generators.Plan;
 
 namespace ModelGen.Generators;
 
 /// <summary>
-/// Turns each [Model] class into its fused CPU code. Pipeline: ForAttributeWithMetadataName →
-/// <see cref="ModelParser"/> (equatable <see cref="ModelSpec"/>) → <see cref="ShapeInference"/> → <see cref="CpuEmitter"/>
-/// and <see cref="CudaEmitter"/> (a second file per model, <c>*.Cuda.g.cs</c>).
-/// Diagnostics are the analyzers' job; a model with errors gets only stub bodies.
+/// Turns each [Model] class into its fused CPU and CUDA code. Pipeline: ForAttributeWithMetadataName →
+/// <see cref="ModelParser"/> (equatable <see cref="ModelSpec"/>) → <see cref="ShapeInference"/> (equatable
+/// <see cref="ShapePlan"/>) → in the output step, one <see cref="ValuePlan"/> rendered by <see cref="CpuEmitter"/>
+/// and <see cref="CudaEmitter"/> (a second file per model, <c>*.Cuda.g.cs</c>). docs/architecture.md follows a layer
+/// through it. Diagnostics are the analyzers' job; a model with errors gets only stub bodies.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ModelGenerator : IIncrementalGenerator

@@ -1,7 +1,7 @@
 using System.Linq;
-using Microsoft.CodeAnalysis.CSharp;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using ModelGen.Testing;
 using Xunit;
 

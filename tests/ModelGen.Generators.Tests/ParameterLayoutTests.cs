@@ -1,5 +1,6 @@
 using System.Linq;
 using ModelGen.FrontEnd;
+using ModelGen.Generators.Plan;
 using ModelGen.Testing;
 using Xunit;
 
@@ -11,7 +12,9 @@ namespace ModelGen.Generators.Tests;
 /// </summary>
 public class ParameterLayoutTests
 {
-    private static ShapePlan Plan(string input, params string[] layers)
+    private static ShapePlan Plan(string input, params string[] layers) => Spec(input, layers).Shapes;
+
+    private static (ModelSpec Spec, ShapePlan Shapes) Spec(string input, params string[] layers)
     {
         string source = $$"""
             using ModelGen;
@@ -28,7 +31,7 @@ public class ParameterLayoutTests
         Assert.Empty(parsed.Diagnostics);
         var plan = ShapeInference.Infer(parsed.Spec);
         Assert.Empty(plan.Problems);
-        return plan;
+        return (parsed.Spec, plan);
     }
 
     private static (SliceRole, int, int, int, int[]) Row(BufferSlice s) => (s.Role, s.Direction, s.Offset, s.Count, s.Shape.ToArray());
@@ -134,5 +137,25 @@ public class ParameterLayoutTests
         Assert.All(plan.Layers, lp => Assert.Empty(lp.Parameters));
         Assert.All(plan.Layers, lp => Assert.Equal(-1, lp.WeightOffset));
         Assert.Equal(0, plan.TotalParameters);
+    }
+
+    [Fact]
+    public void ValuePlan_NamesTheWholeBuffer_EachSharedLayerOnce_InBufferOrder()
+    {
+        var (spec, shapes) = Spec("4",
+            "[Dense(4)] private partial Tensor A(Tensor x);",
+            "[BatchNorm] private partial Tensor N(Tensor x);",
+            "[Dense(2)] private partial Tensor B(Tensor x);",
+            "[Forward] private Tensor F(Tensor x) => B(N(A(A(x))));");
+        var plan = new ValuePlan(spec, shapes);
+        Assert.Equal(new[]
+        {
+            ("A", SliceRole.Weight, 0, 16), ("A", SliceRole.Bias, 16, 4),
+            ("N", SliceRole.Gamma, 20, 4), ("N", SliceRole.Beta, 24, 4),
+            ("B", SliceRole.Weight, 28, 8), ("B", SliceRole.Bias, 36, 2),
+        }, plan.ParameterSlices().Select(p => (p.Layer.Name, p.Slice.Role, p.Slice.Offset, p.Slice.Count)));
+        Assert.Equal(38, shapes.TotalParameters);
+        Assert.Equal(new[] { ("N", SliceRole.RunningMean, 0, 4), ("N", SliceRole.RunningVar, 4, 4) },
+            plan.StateSlices().Select(p => (p.Layer.Name, p.Slice.Role, p.Slice.Offset, p.Slice.Count)));
     }
 }

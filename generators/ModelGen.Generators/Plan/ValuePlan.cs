@@ -147,6 +147,26 @@ internal sealed class ValuePlan
         };
     }
 
+    /// <summary>
+    /// Every parameter slice of the model in buffer order, with its layer: the flat parameter buffer, named. Layers are in
+    /// declaration order and a shared layer appears once; each slice's role, direction, offset, count and stored shape
+    /// (see <see cref="SliceRole"/>) say what PyTorch-style names and layouts it maps to.
+    /// </summary>
+    public IEnumerable<(LayerSpec Layer, BufferSlice Slice)> ParameterSlices()
+    {
+        for (int l = 0; l < Spec.Layers.Count; l++)
+            foreach (var slice in Shapes.Layers[l].Parameters)
+                yield return (Spec.Layers[l], slice);
+    }
+
+    /// <summary>Every slice of the state buffer (BatchNorm's running statistics) in buffer order, with its layer.</summary>
+    public IEnumerable<(LayerSpec Layer, BufferSlice Slice)> StateSlices()
+    {
+        for (int l = 0; l < Spec.Layers.Count; l++)
+            foreach (var slice in Shapes.Layers[l].State)
+                yield return (Spec.Layers[l], slice);
+    }
+
     /// <summary>Whether training and inference run differently (dropout masks, batch statistics).</summary>
     public bool HasTrainingMode => Spec.Layers.Any(l => l.Kind is LayerKind.Dropout or LayerKind.BatchNorm);
 

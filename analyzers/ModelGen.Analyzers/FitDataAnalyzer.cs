@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
-using ModelGen.Generators.Model;
+using ModelGen.FrontEnd;
 
 namespace ModelGen.Analyzers;
 
@@ -157,7 +157,7 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
         int? targetWidth = plainTargets ? TargetLayout.TargetWidth(parsed.Spec, plan) : null;
         // Under softmax cross-entropy a label indexes the outputs of one position (the class count).
         int outputSize = TargetLayout.OutputWidth(parsed.Spec, plan) / TargetLayout.LabelsPerSample(parsed.Spec, plan);
-        string? batchNorm = parsed.Spec.Layers.FirstOrDefault(l => l.Kind == "BatchNorm")?.Name;
+        string? batchNorm = parsed.Spec.Layers.FirstOrDefault(l => l.Kind == LayerKind.BatchNorm)?.Name;
         return new ModelFacts(type.Name, plan.Nodes[0].Size, ShapeInference.Text(plan.Nodes[0].Shape), outputSize, parsed.Spec.Loss, targetWidth, batchNorm);
     }
 

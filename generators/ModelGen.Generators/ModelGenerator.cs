@@ -3,16 +3,18 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
+using ModelGen.FrontEnd;
 using ModelGen.Generators.Emit;
-using ModelGen.Generators.Model;
+using ModelGen.Generators.Plan;
 
 namespace ModelGen.Generators;
 
 /// <summary>
-/// Turns each [Model] class into its fused CPU code. Pipeline: ForAttributeWithMetadataName →
-/// <see cref="ModelParser"/> (equatable <see cref="ModelSpec"/>) → <see cref="ShapeInference"/> → <see cref="CpuEmitter"/>
-/// and <see cref="CudaEmitter"/> (a second file per model, <c>*.Cuda.g.cs</c>).
-/// Diagnostics are the analyzers' job; a model with errors gets only stub bodies.
+/// Turns each [Model] class into its fused CPU and CUDA code. Pipeline: ForAttributeWithMetadataName →
+/// <see cref="ModelParser"/> (equatable <see cref="ModelSpec"/>) → <see cref="ShapeInference"/> (equatable
+/// <see cref="ShapePlan"/>) → in the output step, one <see cref="ValuePlan"/> rendered by <see cref="CpuEmitter"/>
+/// and <see cref="CudaEmitter"/> (a second file per model, <c>*.Cuda.g.cs</c>). docs/architecture.md follows a layer
+/// through it. Diagnostics are the analyzers' job; a model with errors gets only stub bodies.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ModelGenerator : IIncrementalGenerator
@@ -51,12 +53,17 @@ public sealed class ModelGenerator : IIncrementalGenerator
             var (plan, unsafeAllowed) = input;
             var spec = plan.Spec;
             if (!spec.IsPartial) return;   // nothing can be added to a non-partial class; MG0001 says why
-            bool valid = unsafeAllowed && !spec.HasDeclarationErrors && !plan.Shapes.HasErrors && spec.Graph.Output >= 0 && CpuEmitter.Supports(spec);
-            string source = valid ? CpuEmitter.Emit(spec, plan.Shapes) : CpuEmitter.EmitInvalid(spec);
-            output.AddSource(spec.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
-            // The CUDA part only beside working CPU code: it overrides a member of the base class that part adds.
-            if (valid)
-                output.AddSource(spec.FullName + ".Cuda.g.cs", SourceText.From(CudaEmitter.Emit(spec, plan.Shapes), Encoding.UTF8));
+            bool valid = unsafeAllowed && !spec.HasDeclarationErrors && !plan.Shapes.HasErrors && spec.Graph.Output >= 0;
+            if (!valid)
+            {
+                output.AddSource(spec.FullName + ".g.cs", SourceText.From(CpuEmitter.EmitInvalid(spec), Encoding.UTF8));
+                return;
+            }
+            // One plan of the model's values and buffers, rendered in C# and (beside working CPU code, whose base class
+            // member it overrides) in CUDA C.
+            var values = new ValuePlan(spec, plan.Shapes);
+            output.AddSource(spec.FullName + ".g.cs", SourceText.From(CpuEmitter.Emit(values), Encoding.UTF8));
+            output.AddSource(spec.FullName + ".Cuda.g.cs", SourceText.From(CudaEmitter.Emit(values), Encoding.UTF8));
         });
     }
 

@@ -11,9 +11,12 @@ using ModelGen.Analyzers;
 using ModelGen.Generators;
 using Xunit;
 
-namespace ModelGen.Generators.Tests;
+namespace ModelGen.Testing;
 
-/// <summary>Compiles user code in memory against the runtime, runs the generator and the analyzer.</summary>
+/// <summary>
+/// Compiles user code in memory against the runtime, runs the generator and the analyzers. Shared by the generator and
+/// the analyzer tests (ModelGen.Analyzers.Tests links this file).
+/// </summary>
 internal static class Harness
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
@@ -74,11 +77,35 @@ internal static class Harness
         return all.Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal)).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
     }
 
-    /// <summary>Compiler errors of the compilation after generation (generated code must compile).</summary>
     /// <summary>The CPU part of a model's generated code (each valid model also gets a <c>*.Cuda.g.cs</c> part).</summary>
     public static string CpuSource(GeneratorRunResult result) =>
         result.GeneratedSources.Single(s => !s.HintName.EndsWith(".Cuda.g.cs", StringComparison.Ordinal)).SourceText.ToString();
 
+    /// <summary>Compiler errors of the compilation after generation (generated code must compile).</summary>
     public static IReadOnlyList<Diagnostic> Errors(Compilation output) =>
         output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+
+    /// <summary>
+    /// Runs the generator and every analyzer on each variant (half-typed code): none may throw. A generator exception
+    /// surfaces as CS8784/CS8785 and breaks the whole build, an analyzer exception as AD0001.
+    /// </summary>
+    internal static async Task AssertNoCrashes(IEnumerable<(string Where, string Text)> variants)
+    {
+        var failures = new List<string>();
+        var analyzers = Analyzers;
+        foreach (var (where, text) in variants)
+        {
+            var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(Compile(text), out var output, out var generatorDiagnostics);
+            foreach (var result in driver.GetRunResult().Results)
+                if (result.Exception is not null)
+                    failures.Add($"{where}: generator threw {result.Exception.GetType().Name}: {result.Exception.Message}");
+            foreach (var d in generatorDiagnostics.Concat(output.GetDiagnostics()).Where(d => d.Id is "CS8784" or "CS8785"))
+                failures.Add($"{where}: {d.Id} {d.GetMessage()}");
+
+            var analyzed = await output.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync();
+            foreach (var d in analyzed.Where(d => d.Id == "AD0001"))
+                failures.Add($"{where}: {d.GetMessage()}");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using ModelGen.Testing;
 using Xunit;
 
 namespace ModelGen.Generators.Tests;

@@ -1,4 +1,5 @@
 using System.Linq;
+using ModelGen.Testing;
 using Xunit;
 
 namespace ModelGen.Generators.Tests;

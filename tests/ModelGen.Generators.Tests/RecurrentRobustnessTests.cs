@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.CSharp;
+using ModelGen.Testing;
 using Xunit;
 
 namespace ModelGen.Generators.Tests;
@@ -41,7 +42,7 @@ public class RecurrentRobustnessTests
         var tokens = CSharpSyntaxTree.ParseText(SequenceGraph, Harness.ParseOptions).GetRoot().DescendantTokens().ToList();
         var prefixes = tokens.Select(t => t.Span.End).Where(end => end > 0).Distinct()
             .Select(end => (Where: $"prefix to {end}", Text: SequenceGraph.Substring(0, end))).ToList();
-        await RobustnessTests.AssertNoCrashes(prefixes);
+        await Harness.AssertNoCrashes(prefixes);
     }
 
     [Fact]
@@ -49,7 +50,7 @@ public class RecurrentRobustnessTests
     {
         var tokens = CSharpSyntaxTree.ParseText(SequenceGraph, Harness.ParseOptions).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).ToList();
         var variants = tokens.Select(t => (Where: $"without '{t.Text}' at {t.SpanStart}", Text: SequenceGraph.Remove(t.SpanStart, t.Span.Length))).ToList();
-        await RobustnessTests.AssertNoCrashes(variants);
+        await Harness.AssertNoCrashes(variants);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using ModelGen.Analyzers;
+using ModelGen.Testing;
 using Xunit;
 
 namespace ModelGen.Generators.Tests;
@@ -171,7 +172,7 @@ public class RobustnessTests
         var prefixes = tokens.Select(t => t.Span.End).Where(end => end > 0).Distinct()
             .Select(end => (Where: $"prefix to {end}", Text: source.Substring(0, end))).ToList();
         Assert.True(prefixes.Count > 50, $"only {prefixes.Count} cut points");
-        await AssertNoCrashes(prefixes);
+        await Harness.AssertNoCrashes(prefixes);
     }
 
     [Theory]
@@ -186,27 +187,7 @@ public class RobustnessTests
         string source = Source(name);
         var tokens = CSharpSyntaxTree.ParseText(source, Harness.ParseOptions).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).ToList();
         var variants = tokens.Select(t => (Where: $"without '{t.Text}' at {t.SpanStart}", Text: source.Remove(t.SpanStart, t.Span.Length))).ToList();
-        await AssertNoCrashes(variants);
-    }
-
-    internal static async Task AssertNoCrashes(IEnumerable<(string Where, string Text)> variants)
-    {
-        var failures = new List<string>();
-        var analyzers = Harness.Analyzers;
-        foreach (var (where, text) in variants)
-        {
-            var driver = Harness.CreateDriver().RunGeneratorsAndUpdateCompilation(Harness.Compile(text), out var output, out var generatorDiagnostics);
-            foreach (var result in driver.GetRunResult().Results)
-                if (result.Exception is not null)
-                    failures.Add($"{where}: generator threw {result.Exception.GetType().Name}: {result.Exception.Message}");
-            foreach (var d in generatorDiagnostics.Concat(output.GetDiagnostics()).Where(d => d.Id is "CS8784" or "CS8785"))
-                failures.Add($"{where}: {d.Id} {d.GetMessage()}");
-
-            var analyzed = await output.WithAnalyzers(analyzers).GetAnalyzerDiagnosticsAsync();
-            foreach (var d in analyzed.Where(d => d.Id == "AD0001"))
-                failures.Add($"{where}: {d.GetMessage()}");
-        }
-        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+        await Harness.AssertNoCrashes(variants);
     }
 
     [Fact]

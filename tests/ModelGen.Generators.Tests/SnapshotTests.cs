@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using ModelGen.Testing;
 using Xunit;
 
 namespace ModelGen.Generators.Tests;

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
-using ModelGen.Generators.Model;
-using static ModelGen.Generators.Model.TargetLayout;
+using ModelGen.FrontEnd;
+using static ModelGen.FrontEnd.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 
@@ -148,39 +148,32 @@ internal static partial class CpuEmitter
         w.Line($"{result} {string.Join(" + ", spec.Heads.Select(x => (x.Weight == 1 ? "" : Pascal(x.Name) + "Weight * ") + Local(x.Name) + "Loss"))};");
     }
 
-    /// <summary>Rows per sample and widths of a concat on its axis: each part is a block of its trailing elements in every row before the axis (the CUDA emitter shares it).</summary>
-    internal static (int RowsPerSample, int Width, int[] PartWidths) ConcatBlocks(ModelSpec spec, ShapePlan plan, int n)
+    /// <summary>A concat's rows ("batch" or "batch * 4L"), width and part widths on its axis.</summary>
+    private static (string Rows, int Width, EquatableArray<int> PartWidths) ConcatGeometry(ValueNames names, int n)
     {
-        var node = spec.Graph.Nodes[n];
-        var shape = plan.Nodes[n].Shape;
-        int axis = node.Axis < 0 ? shape.Count + node.Axis : node.Axis;
-        var partWidths = node.Parts.Select(p => Product(plan.Nodes[p].Shape.Skip(axis))).ToArray();
-        return (Product(shape.Take(axis)), Product(shape.Skip(axis)), partWidths);
+        var concat = names.Plan.Concat(n);
+        return (concat.RowsPerSample == 1 ? "batch" : $"batch * {Literals.Int(concat.RowsPerSample)}L", concat.Width, concat.PartWidths);
     }
 
-    private static (string Rows, int Width, int[] PartWidths) ConcatGeometry(ModelSpec spec, ShapePlan plan, int n)
+    private static void WriteGraphNodeForward(IndentedWriter w, ValueNames names, int n)
     {
-        var (outer, width, partWidths) = ConcatBlocks(spec, plan, n);
-        return (outer == 1 ? "batch" : $"batch * {Literals.Int(outer)}L", width, partWidths);
-    }
-
-    private static void WriteGraphNodeForward(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names, int n)
-    {
+        var spec = names.Spec;
+        var plan = names.Shapes;
         var node = spec.Graph.Nodes[n];
         if (node.Kind == NodeKind.NamedInput)
         {
             int offset = spec.Inputs.Take(node.Layer).Sum(i => Product(i.Shape));
             int width = plan.Nodes[n].Size;
             string columns = width == 1 ? $"column {Literals.Int(offset)}" : $"columns {Literals.Int(offset)}…{Literals.Int(offset + width - 1)}";
-            w.Line($"// {names.Label(n)} = {columns} of the input rows: {Shape(plan, n)}");
+            w.Line($"// {names.Label(n)} = {columns} of the input rows: {names.Shape(n)}");
             w.Line($"ConcatKernels.Take(input, {Literals.Int(plan.Nodes[0].Size)}, offset: {Literals.Int(offset)}, {names.Value(n)}, {Literals.Int(width)}, batch);");
             return;
         }
-        var (rows, wide, partWidths) = ConcatGeometry(spec, plan, n);
+        var (rows, wide, partWidths) = ConcatGeometry(names, n);
         string axis = node.Axis == -1 ? "" : $" along axis {Literals.Int(node.Axis)}";
-        var partShapes = node.Parts.Select(p => Shape(plan, p)).ToList();
+        var partShapes = node.Parts.Select(names.Shape).ToList();
         string parts = partShapes.Count > 2 && partShapes.Distinct().Count() == 1 ? $"{Literals.Int(partShapes.Count)} × {partShapes[0]}" : string.Join(" + ", partShapes);
-        w.Line($"// {names.Label(n)} = Tensor.Concat({string.Join(", ", node.Parts.Select(names.Label))}){axis}: {parts} → {Shape(plan, n)}");
+        w.Line($"// {names.Label(n)} = Tensor.Concat({string.Join(", ", node.Parts.Select(names.Label))}){axis}: {parts} → {names.Shape(n)}");
         int at = 0;
         for (int i = 0; i < node.Parts.Count; i++)
         {
@@ -189,10 +182,12 @@ internal static partial class CpuEmitter
         }
     }
 
-    private static void WriteConcatBackward(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names, int n)
+    private static void WriteConcatBackward(IndentedWriter w, ValueNames names, int n)
     {
+        var spec = names.Spec;
+        var plan = names.Shapes;
         var node = spec.Graph.Nodes[n];
-        var (rows, wide, partWidths) = ConcatGeometry(spec, plan, n);
+        var (rows, wide, partWidths) = ConcatGeometry(names, n);
         w.Line($"// {names.Label(n)} = Tensor.Concat({string.Join(", ", node.Parts.Select(names.Label))}): each part gets its columns of the gradient");
         int at = 0;
         for (int i = 0; i < node.Parts.Count; i++)

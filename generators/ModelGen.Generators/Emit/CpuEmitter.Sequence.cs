@@ -1,6 +1,7 @@
+using System.Collections.Generic;
 using System.Linq;
-using ModelGen.Generators.Model;
-using static ModelGen.Generators.Model.TargetLayout;
+using ModelGen.FrontEnd;
+using static ModelGen.FrontEnd.TargetLayout;
 
 namespace ModelGen.Generators.Emit;
 
@@ -14,12 +15,14 @@ internal static partial class CpuEmitter
     /// <summary>Rows of a per-position kernel call: "batch", or "batch * 64" for 64 positions per sample.</summary>
     private static string Rows(int perSample) => perSample == 1 ? "batch" : $"batch * {Literals.Int(perSample)}";
 
-    private static void WriteLabelsPerSample(IndentedWriter w, ModelSpec spec, ShapePlan plan)
+    private static void WriteLabelsPerSample(IndentedWriter w, ValueNames names)
     {
-        if (MaskingLayer(spec) is { } masking)
+        var spec = names.Spec;
+        var plan = names.Shapes;
+        if (names.Plan.MaskingLayer is EmbeddingLayer masking)
         {
-            w.Line($"/// <summary>Sequences are padded with id {Literals.Int(masking.Sequence!.PaddingIndex)} after their last real id ('{masking.Name}' masks them).</summary>");
-            w.Line($"public override int MaskPaddingIndex => {Literals.Int(masking.Sequence.PaddingIndex)};");
+            w.Line($"/// <summary>Sequences are padded with id {Literals.Int(masking.PaddingIndex)} after their last real id ('{masking.Name}' masks them).</summary>");
+            w.Line($"public override int MaskPaddingIndex => {Literals.Int(masking.PaddingIndex)};");
             w.Line();
         }
         int labels = LabelsPerSample(spec, plan);
@@ -31,219 +34,207 @@ internal static partial class CpuEmitter
         w.Line();
     }
 
-    /// <summary>"[batch, 64, 128] → [batch, 64, 512]" for a Dense layer's first call (its declared widths when it is never called).</summary>
-    private static string DenseShapes(ModelSpec spec, ShapePlan plan, int layer)
+    /// <summary>The Summary's type column of the sequence layers.</summary>
+    private static string SequenceSummaryType(LayerSpec layer) => layer switch
     {
-        int node = FirstNode(spec, layer);
-        var lp = plan.Layers[layer];
-        if (node < 0 || !plan.Nodes[node].IsKnown || !plan.Nodes[spec.Graph.Nodes[node].A].IsKnown)
-            return $"[batch, {Literals.Int(lp.InFeatures)}] → [batch, {Literals.Int(lp.OutFeatures)}]";
-        return $"{SampleShape(plan.Nodes[spec.Graph.Nodes[node].A].Shape)} → {SampleShape(plan.Nodes[node].Shape)}";
+        EmbeddingLayer e => $"Embedding {Literals.Int(e.Vocabulary)}×{Literals.Int(e.Dimension)}" + (e.PaddingIndex >= 0 ? $", padding {Literals.Int(e.PaddingIndex)}" : ""),
+        PositionalEmbeddingLayer p => $"PositionalEmbedding {Literals.Int(p.MaxLength)}",
+        AttentionLayer a => $"MultiHeadAttention {Literals.Int(a.Heads)} heads" + (a.Causal ? ", causal" : "") + (a.Bias ? "" : ", no bias"),
+        _ => layer.Kind.ToString(),
+    };
+
+    private static void WriteEmbeddingInitialize(IndentedWriter w, LayerSpec layer, LayerPlan lp, int index)
+    {
+        var embedding = (EmbeddingLayer)layer;
+        int padding = embedding.PaddingIndex, dimension = embedding.Dimension;
+        w.Line($"// {layer.Name}: table [{Literals.Int(embedding.Vocabulary)}, {Literals.Int(dimension)}] N(0, 1), as PyTorch's nn.Embedding{(padding >= 0 ? $"; the padding row {Literals.Int(padding)} zeros" : "")}");
+        w.Line($"var rng{layer.Name} = new Rng(seed, stream: {Literals.Int(index)});");
+        w.Line($"Initializers.Normal(parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.ParameterCount)}), standardDeviation: 1.0, ref rng{layer.Name});");
+        if (padding >= 0)
+            w.Line($"parameters.Slice({Literals.Int(lp.WeightOffset + padding * dimension)}, {Literals.Int(dimension)}).Clear();");
+    }
+
+    private static void WritePositionalEmbeddingInitialize(IndentedWriter w, LayerSpec layer, LayerPlan lp, int index)
+    {
+        w.Line($"// {layer.Name}: table [{Literals.Int(((PositionalEmbeddingLayer)layer).MaxLength)}, {Literals.Int(lp.InFeatures)}] zeros (positions are learned from the first step)");
+        w.Line($"parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.ParameterCount)}).Clear();");
+    }
+
+    private static void WriteAttentionInitialize(IndentedWriter w, LayerSpec layer, LayerPlan lp, int index)
+    {
+        int d = lp.InFeatures;
+        bool bias = ((AttentionLayer)layer).Bias;
+        w.Line($"// {layer.Name}: Wqkv [{Literals.Int(d)}, {Literals.Int(3 * d)}] and Wo [{Literals.Int(d)}, {Literals.Int(d)}] Xavier-uniform{(bias ? ", biases zeros" : "")}, as PyTorch's nn.MultiheadAttention");
+        w.Line($"var rng{layer.Name} = new Rng(seed, stream: {Literals.Int(index)});");
+        w.Line($"Initializers.XavierUniform(parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(3 * d * d)}), fanIn: {Literals.Int(d)}, fanOut: {Literals.Int(3 * d)}, ref rng{layer.Name});");
+        w.Line($"Initializers.XavierUniform(parameters.Slice({Literals.Int(lp.Slice(SliceRole.OutWeight)!.Offset)}, {Literals.Int(d * d)}), fanIn: {Literals.Int(d)}, fanOut: {Literals.Int(d)}, ref rng{layer.Name});");
+        if (bias) w.Line($"parameters.Slice({Literals.Int(lp.BiasOffset)}, {Literals.Int(4 * d)}).Clear();");
+    }
+
+    private static void WriteSequenceMethod(IndentedWriter w, ValueNames names, int l)
+    {
+        var plan = names.Shapes;
+        var layer = names.Spec.Layers[l];
+        var lp = plan.Layers[l];
+        string x = Identifier(layer.ParameterName);
+        int node = names.Plan.FirstCall(l);
+        string shapes = node >= 0 && plan.Nodes[node].IsKnown ? $": {SampleShape(plan.Nodes[names.Plan.Nodes[node].A].Shape)} → {SampleShape(plan.Nodes[node].Shape)}" : "";
+        string fused = "training and inference use the fused <see cref=\"Graph{T}\"/>.";
+        string call;
+        w.Line("/// <summary>");
+        switch (layer)
+        {
+            case EmbeddingLayer e:
+                w.Line($"/// Embedding '{layer.Name}' ({Literals.Int(e.Vocabulary)} ids × {Literals.Int(e.Dimension)}){shapes}.");
+                w.Line($"/// Table [{Literals.Int(e.Vocabulary)}, {Literals.Int(e.Dimension)}] at offset {Literals.Grouped(lp.WeightOffset)}. Runs eagerly on a tensor of ids; {fused}");
+                call = $"=> EagerLayers.Embedding({x}, Parameters, tableOffset: {Literals.Int(lp.WeightOffset)}, vocabulary: {Literals.Int(e.Vocabulary)}, dimension: {Literals.Int(e.Dimension)}, {Literals.String(layer.Name)});";
+                break;
+            case PositionalEmbeddingLayer p:
+                w.Line($"/// PositionalEmbedding '{layer.Name}' (up to {Literals.Int(p.MaxLength)} positions){shapes}.");
+                w.Line($"/// Table [{Literals.Int(p.MaxLength)}, {Literals.Int(lp.InFeatures)}] at offset {Literals.Grouped(lp.WeightOffset)}. Runs eagerly on a tensor; {fused}");
+                call = $"=> EagerLayers.PositionalEmbedding({x}, Parameters, tableOffset: {Literals.Int(lp.WeightOffset)}, maxLength: {Literals.Int(p.MaxLength)}, features: {Literals.Int(lp.InFeatures)}, {Literals.String(layer.Name)});";
+                break;
+            default:
+            {
+                var a = (AttentionLayer)layer;
+                int d = lp.InFeatures, outWeights = lp.Slice(SliceRole.OutWeight)!.Offset;
+                w.Line($"/// MultiHeadAttention '{layer.Name}' ({Literals.Int(a.Heads)} heads{(a.Causal ? ", causal" : "")}){shapes}.");
+                w.Line($"/// {Literals.Grouped(lp.ParameterCount)} parameters: Wqkv [{Literals.Int(d)}, {Literals.Int(3 * d)}] at offset {Literals.Grouped(lp.WeightOffset)}, Wo [{Literals.Int(d)}, {Literals.Int(d)}] at {Literals.Grouped(outWeights)}{(a.Bias ? $", biases [{Literals.Int(3 * d)}] and [{Literals.Int(d)}] at {Literals.Grouped(lp.BiasOffset)}" : "")}.");
+                w.Line($"/// Runs eagerly on a tensor; {fused}");
+                call = $"=> EagerLayers.MultiHeadAttention({x}, Parameters, qkvWeightOffset: {Literals.Int(lp.WeightOffset)}, outWeightOffset: {Literals.Int(outWeights)}, "
+                     + $"qkvBiasOffset: {Literals.Int(a.Bias ? lp.BiasOffset : -1)}, outBiasOffset: {Literals.Int(a.Bias ? lp.Slice(SliceRole.OutBias)!.Offset : -1)}, features: {Literals.Int(d)}, heads: {Literals.Int(a.Heads)}, causal: {(a.Causal ? "true" : "false")}, {Literals.String(layer.Name)});";
+                break;
+            }
+        }
+        w.Line("/// </summary>");
+        w.Line(Signature(layer));
+        w.Indent().Line(MaskedEagerRefusal(names, l) ?? call).Outdent();
     }
 
     // Parameter names: Tokens → TokensTable; Attention → AttentionQkvWeights, AttentionOutWeights, AttentionQkvBias, AttentionOutBias.
-    internal static int AttentionOutWeights(LayerPlan lp) => lp.WeightOffset + 3 * lp.InFeatures * lp.InFeatures;
-
-    internal static int AttentionOutBias(LayerPlan lp) => lp.BiasOffset + 3 * lp.InFeatures;
-
-    private static string SequenceSummaryType(LayerSpec layer) => layer.Kind switch
-    {
-        "Embedding" => $"Embedding {Literals.Int(layer.Sequence!.Vocabulary)}×{Literals.Int(layer.Units)}" + (layer.Sequence.PaddingIndex >= 0 ? $", padding {Literals.Int(layer.Sequence.PaddingIndex)}" : ""),
-        "PositionalEmbedding" => $"PositionalEmbedding {Literals.Int(layer.Sequence!.MaxLength)}",
-        _ => $"MultiHeadAttention {Literals.Int(layer.Sequence!.Heads)} heads" + (layer.Sequence.Causal ? ", causal" : "") + (layer.Bias ? "" : ", no bias"),
-    };
-
-    /// <summary>The line the Initialize docs add for models with sequence layers.</summary>
-    private static void WriteSequenceInitializeDoc(IndentedWriter w, ModelSpec spec)
-    {
-        if (spec.Layers.Any(l => l.Sequence is not null))
-            w.Line("/// Embedding tables start N(0, 1) (a padding row at zero), position tables at zero.");
-    }
-
-    private static void WriteSequenceInitialize(IndentedWriter w, LayerSpec layer, LayerPlan lp, int index)
-    {
-        var sequence = layer.Sequence!;
-        int d = lp.InFeatures;
-        switch (layer.Kind)
-        {
-            case "Embedding":
-                w.Line($"// {layer.Name}: table [{Literals.Int(sequence.Vocabulary)}, {Literals.Int(layer.Units)}] N(0, 1), as PyTorch's nn.Embedding{(sequence.PaddingIndex >= 0 ? $"; the padding row {Literals.Int(sequence.PaddingIndex)} zeros" : "")}");
-                w.Line($"var rng{layer.Name} = new Rng(seed, stream: {Literals.Int(index)});");
-                w.Line($"Initializers.Normal(parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.ParameterCount)}), standardDeviation: 1.0, ref rng{layer.Name});");
-                if (sequence.PaddingIndex >= 0)
-                    w.Line($"parameters.Slice({Literals.Int(lp.WeightOffset + sequence.PaddingIndex * layer.Units)}, {Literals.Int(layer.Units)}).Clear();");
-                break;
-            case "PositionalEmbedding":
-                w.Line($"// {layer.Name}: table [{Literals.Int(sequence.MaxLength)}, {Literals.Int(d)}] zeros (positions are learned from the first step)");
-                w.Line($"parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.ParameterCount)}).Clear();");
-                break;
-            default:
-                w.Line($"// {layer.Name}: Wqkv [{Literals.Int(d)}, {Literals.Int(3 * d)}] and Wo [{Literals.Int(d)}, {Literals.Int(d)}] Xavier-uniform{(layer.Bias ? ", biases zeros" : "")}, as PyTorch's nn.MultiheadAttention");
-                w.Line($"var rng{layer.Name} = new Rng(seed, stream: {Literals.Int(index)});");
-                w.Line($"Initializers.XavierUniform(parameters.Slice({Literals.Int(lp.WeightOffset)}, {Literals.Int(3 * d * d)}), fanIn: {Literals.Int(d)}, fanOut: {Literals.Int(3 * d)}, ref rng{layer.Name});");
-                w.Line($"Initializers.XavierUniform(parameters.Slice({Literals.Int(AttentionOutWeights(lp))}, {Literals.Int(d * d)}), fanIn: {Literals.Int(d)}, fanOut: {Literals.Int(d)}, ref rng{layer.Name});");
-                if (layer.Bias) w.Line($"parameters.Slice({Literals.Int(lp.BiasOffset)}, {Literals.Int(4 * d)}).Clear();");
-                break;
-        }
-    }
-
-    private static void WriteSequenceLayerMethod(IndentedWriter w, ModelSpec spec, ShapePlan plan, int l)
-    {
-        var layer = spec.Layers[l];
-        var lp = plan.Layers[l];
-        var sequence = layer.Sequence!;
-        string x = Identifier(layer.ParameterName);
-        int node = FirstNode(spec, l);
-        string shapes = node >= 0 && plan.Nodes[node].IsKnown ? $": {SampleShape(plan.Nodes[spec.Graph.Nodes[node].A].Shape)} → {SampleShape(plan.Nodes[node].Shape)}" : "";
-        w.Line("/// <summary>");
-        switch (layer.Kind)
-        {
-            case "Embedding":
-                w.Line($"/// Embedding '{layer.Name}' ({Literals.Int(sequence.Vocabulary)} ids × {Literals.Int(layer.Units)}){shapes}.");
-                w.Line($"/// Table [{Literals.Int(sequence.Vocabulary)}, {Literals.Int(layer.Units)}] at offset {Literals.Grouped(lp.WeightOffset)}. Runs eagerly on a tensor of ids; training and inference use the fused <see cref=\"Graph{{T}}\"/>.");
-                break;
-            case "PositionalEmbedding":
-                w.Line($"/// PositionalEmbedding '{layer.Name}' (up to {Literals.Int(sequence.MaxLength)} positions){shapes}.");
-                w.Line($"/// Table [{Literals.Int(sequence.MaxLength)}, {Literals.Int(lp.InFeatures)}] at offset {Literals.Grouped(lp.WeightOffset)}. Runs eagerly on a tensor; training and inference use the fused <see cref=\"Graph{{T}}\"/>.");
-                break;
-            default:
-                w.Line($"/// MultiHeadAttention '{layer.Name}' ({Literals.Int(sequence.Heads)} heads{(sequence.Causal ? ", causal" : "")}){shapes}.");
-                w.Line($"/// {Literals.Grouped(lp.ParameterCount)} parameters: Wqkv [{Literals.Int(lp.InFeatures)}, {Literals.Int(3 * lp.InFeatures)}] at offset {Literals.Grouped(lp.WeightOffset)}, Wo [{Literals.Int(lp.InFeatures)}, {Literals.Int(lp.InFeatures)}] at {Literals.Grouped(AttentionOutWeights(lp))}{(layer.Bias ? $", biases [{Literals.Int(3 * lp.InFeatures)}] and [{Literals.Int(lp.InFeatures)}] at {Literals.Grouped(lp.BiasOffset)}" : "")}.");
-                w.Line("/// Runs eagerly on a tensor; training and inference use the fused <see cref=\"Graph{T}\"/>.");
-                break;
-        }
-        w.Line("/// </summary>");
-        w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {x})");
-        w.Indent().Line(MaskedEagerRefusal(spec, plan, l) ?? layer.Kind switch
-        {
-            "Embedding" => $"=> EagerLayers.Embedding({x}, Parameters, tableOffset: {Literals.Int(lp.WeightOffset)}, vocabulary: {Literals.Int(sequence.Vocabulary)}, dimension: {Literals.Int(layer.Units)}, {Literals.String(layer.Name)});",
-            "PositionalEmbedding" => $"=> EagerLayers.PositionalEmbedding({x}, Parameters, tableOffset: {Literals.Int(lp.WeightOffset)}, maxLength: {Literals.Int(sequence.MaxLength)}, features: {Literals.Int(lp.InFeatures)}, {Literals.String(layer.Name)});",
-            _ => $"=> EagerLayers.MultiHeadAttention({x}, Parameters, qkvWeightOffset: {Literals.Int(lp.WeightOffset)}, outWeightOffset: {Literals.Int(AttentionOutWeights(lp))}, "
-                 + $"qkvBiasOffset: {Literals.Int(layer.Bias ? lp.BiasOffset : -1)}, outBiasOffset: {Literals.Int(layer.Bias ? AttentionOutBias(lp) : -1)}, features: {Literals.Int(lp.InFeatures)}, heads: {Literals.Int(sequence.Heads)}, causal: {(sequence.Causal ? "true" : "false")}, {Literals.String(layer.Name)});",
-        }).Outdent();
-        w.Line();
-    }
-
     private static void WriteSequenceOffsets(IndentedWriter w, LayerSpec layer, LayerPlan lp)
     {
         int d = lp.InFeatures;
-        switch (layer.Kind)
+        switch (layer)
         {
-            case "Embedding":
-                w.Line($"private const int {layer.Name}Table = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(layer.Sequence!.Vocabulary)}, {Literals.Int(layer.Units)}]");
+            case EmbeddingLayer e:
+                w.Line($"private const int {layer.Name}Table = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(e.Vocabulary)}, {Literals.Int(e.Dimension)}]");
                 break;
-            case "PositionalEmbedding":
-                w.Line($"private const int {layer.Name}Table = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(layer.Sequence!.MaxLength)}, {Literals.Int(d)}]");
+            case PositionalEmbeddingLayer p:
+                w.Line($"private const int {layer.Name}Table = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(p.MaxLength)}, {Literals.Int(d)}]");
                 break;
-            default:
+            case AttentionLayer a:
                 w.Line($"private const int {layer.Name}QkvWeights = {Literals.Int(lp.WeightOffset)};   // [{Literals.Int(d)}, {Literals.Int(3 * d)}]: Q, K, V column blocks");
-                w.Line($"private const int {layer.Name}OutWeights = {Literals.Int(AttentionOutWeights(lp))};   // [{Literals.Int(d)}, {Literals.Int(d)}]");
-                if (!layer.Bias) break;
+                w.Line($"private const int {layer.Name}OutWeights = {Literals.Int(lp.Slice(SliceRole.OutWeight)!.Offset)};   // [{Literals.Int(d)}, {Literals.Int(d)}]");
+                if (!a.Bias) break;
                 w.Line($"private const int {layer.Name}QkvBias = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(3 * d)}]");
-                w.Line($"private const int {layer.Name}OutBias = {Literals.Int(AttentionOutBias(lp))};   // [{Literals.Int(d)}]");
+                w.Line($"private const int {layer.Name}OutBias = {Literals.Int(lp.Slice(SliceRole.OutBias)!.Offset)};   // [{Literals.Int(d)}]");
                 break;
         }
     }
 
-    private static System.Collections.Generic.List<int> AttentionNodes(ModelSpec spec, ShapePlan plan) =>
-        Enumerable.Range(1, spec.Graph.Nodes.Count - 1)
-            .Where(n => plan.Nodes[n].Live && spec.Graph.Nodes[n].Kind == NodeKind.Layer && spec.Layers[spec.Graph.Nodes[n].Layer].Kind == "MultiHeadAttention")
-            .ToList();
+    private static List<int> AttentionNodes(ValueNames names) => names.Plan.CallSites(l => l.Kind == LayerKind.MultiHeadAttention);
 
     /// <summary>"batch, sequence: 64, dimension: 128, heads: 4" and, with the mask, ", causal: true": the sizes of an attention call site.</summary>
-    private static string AttentionSizes(ModelSpec spec, ShapePlan plan, int n, string batch, bool withMask = true)
+    private static string AttentionSizes(ValueNames names, int n, string batch, bool withMask = true)
     {
-        var shape = plan.Nodes[n].Shape;
-        var sequence = spec.Layers[spec.Graph.Nodes[n].Layer].Sequence!;
-        return $"{batch}, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])}, heads: {Literals.Int(sequence.Heads)}" + (withMask ? $", causal: {(sequence.Causal ? "true" : "false")}" : "");
+        var shape = names.Shapes.Nodes[n].Shape;
+        var attention = (AttentionLayer)names.Plan.LayerAt(n)!;
+        return $"{batch}, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])}, heads: {Literals.Int(attention.Heads)}" + (withMask ? $", causal: {(attention.Causal ? "true" : "false")}" : "");
     }
 
-    private static void WriteSequenceFields(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names)
+    private static void WriteSequenceFields(IndentedWriter w, ValueNames names)
     {
-        var attention = AttentionNodes(spec, plan);
+        var attention = AttentionNodes(names);
         foreach (int n in attention) w.Line($"private readonly T* _{names.Label(n)}Saved;   // Q, K, V, attention probabilities and head outputs, for backward");
         if (attention.Count > 0) w.Line("private readonly T* _attentionWorkspace;   // scratch shared by every attention call");
     }
 
-    private static void WriteSequenceAllocations(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names)
+    private static void WriteSequenceAllocations(IndentedWriter w, ValueNames names)
     {
-        var attention = AttentionNodes(spec, plan);
+        var attention = AttentionNodes(names);
         foreach (int n in attention)
-            w.Line($"_{names.Label(n)}Saved = Allocate(checked((int)AttentionKernels.SavedSize({AttentionSizes(spec, plan, n, "maxBatch", withMask: false)})));");
+            w.Line($"_{names.Label(n)}Saved = Allocate(checked((int)AttentionKernels.SavedSize({AttentionSizes(names, n, "maxBatch", withMask: false)})));");
         if (attention.Count == 0) return;
-        string largest = attention.Select(n => $"AttentionKernels.WorkspaceSize({AttentionSizes(spec, plan, n, "maxBatch", withMask: false)})")
+        string largest = attention.Select(n => $"AttentionKernels.WorkspaceSize({AttentionSizes(names, n, "maxBatch", withMask: false)})")
             .Distinct().Aggregate((a, b) => $"Math.Max({a}, {b})");
         w.Line($"_attentionWorkspace = Allocate(checked((int){largest}));");
     }
 
-    private static void WriteSequenceForward(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names, int n)
+    private static void WriteEmbeddingForward(IndentedWriter w, ValueNames names, int n)
     {
-        var node = spec.Graph.Nodes[n];
-        var layer = spec.Layers[node.Layer];
-        var shape = plan.Nodes[n].Shape;
-        string x = names.Value(node.A), y = names.Value(n), name = layer.Name;
-        switch (layer.Kind)
+        var node = names.Plan.Nodes[n];
+        var layer = (EmbeddingLayer)names.Spec.Layers[node.Layer];
+        var shape = names.Shapes.Nodes[n].Shape;
+        string x = names.Value(node.A), name = layer.Name;
+        w.Line($"// {names.Label(n)} = Embedding({Literals.Int(layer.Vocabulary)}×{Literals.Int(layer.Dimension)})({names.Label(node.A)}): ids {names.Shape(node.A)} → {names.Shape(n)}");
+        w.Line($"EmbeddingKernels.Forward({x}, p + {name}Table, {names.Value(n)}, {Rows(shape[0])}, vocabulary: {Literals.Int(layer.Vocabulary)}, dimension: {Literals.Int(layer.Dimension)});");
+        if (layer.MaskPadding)
         {
-            case "Embedding":
-                w.Line($"// {names.Label(n)} = Embedding({Literals.Int(layer.Sequence!.Vocabulary)}×{Literals.Int(layer.Units)})({names.Label(node.A)}): ids {Shape(plan, node.A)} → {Shape(plan, n)}");
-                w.Line($"EmbeddingKernels.Forward({x}, p + {name}Table, {y}, {Rows(shape[0])}, vocabulary: {Literals.Int(layer.Sequence.Vocabulary)}, dimension: {Literals.Int(layer.Units)});");
-                if (layer.Sequence.MaskPadding)
-                {
-                    w.Line($"// each sample's length (MaskPadding): the layers after {name} skip the padding id {Literals.Int(layer.Sequence.PaddingIndex)} after its last real id");
-                    w.Line($"EmbeddingKernels.Lengths({x}, _lengths, batch, sequence: {Literals.Int(shape[0])}, paddingIndex: {Literals.Int(layer.Sequence.PaddingIndex)});");
-                }
-                break;
-            case "PositionalEmbedding":
-                w.Line($"// {names.Label(n)} = {names.Label(node.A)} + the first {Literals.Int(shape[0])} rows of the position table: {Shape(plan, n)}");
-                w.Line($"EmbeddingKernels.AddPositions({x}, p + {name}Table, {y}, batch, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])});");
-                break;
-            default:
-                w.Line($"// {names.Label(n)} = MultiHeadAttention({Literals.Int(layer.Sequence!.Heads)} heads{(layer.Sequence.Causal ? ", causal" : "")})({names.Label(node.A)}): {Shape(plan, n)}");
-                w.Line($"AttentionKernels.Forward({x}, p + {name}QkvWeights, {(layer.Bias ? $"p + {name}QkvBias" : "null")}, p + {name}OutWeights, {(layer.Bias ? $"p + {name}OutBias" : "null")}, {y},");
-                w.Indent().Line($"_{names.Label(n)}Saved, _attentionWorkspace, {AttentionSizes(spec, plan, n, "batch")}{LengthsArgument(plan, node.A)});").Outdent();
-                break;
+            w.Line($"// each sample's length (MaskPadding): the layers after {name} skip the padding id {Literals.Int(layer.PaddingIndex)} after its last real id");
+            w.Line($"EmbeddingKernels.Lengths({x}, _lengths, batch, sequence: {Literals.Int(shape[0])}, paddingIndex: {Literals.Int(layer.PaddingIndex)});");
         }
     }
 
-    private static void WriteSequenceBackward(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names, int n, string? dx)
+    private static void WritePositionalEmbeddingForward(IndentedWriter w, ValueNames names, int n)
     {
-        var node = spec.Graph.Nodes[n];
-        var layer = spec.Layers[node.Layer];
-        var shape = plan.Nodes[n].Shape;
-        string dy = names.Grad(n), name = layer.Name;
-        switch (layer.Kind)
-        {
-            case "Embedding":
-            {
-                int padding = layer.Sequence!.PaddingIndex;
-                w.Line($"// {names.Label(n)}: back into the rows of {name}Table that the ids picked (ids get no gradient){(padding >= 0 ? $"; the padding row {Literals.Int(padding)} gets none" : "")}");
-                w.Line($"EmbeddingKernels.Backward({names.Value(node.A)}, {dy}, g + {name}Table, {Rows(shape[0])}, vocabulary: {Literals.Int(layer.Sequence.Vocabulary)}, dimension: {Literals.Int(layer.Units)}, paddingIndex: {Literals.Int(padding)});");
-                break;
-            }
-            case "PositionalEmbedding":
-                w.Line($"// {names.Label(n)}: the gradient flows to {names.Label(node.A)} unchanged and, summed over the batch, to the position table");
-                w.Line($"EmbeddingKernels.AddPositionsBackward({dy}, {dx ?? "null"}, g + {name}Table, batch, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])});");
-                break;
-            default:
-                w.Line($"// {names.Label(n)}: back through MultiHeadAttention to {names.Label(node.A)}");
-                w.Line($"AttentionKernels.Backward({names.Value(node.A)}, p + {name}QkvWeights, p + {name}OutWeights, {dy}, {dx ?? "null"},");
-                w.Indent().Line($"g + {name}QkvWeights, {(layer.Bias ? $"g + {name}QkvBias" : "null")}, g + {name}OutWeights, {(layer.Bias ? $"g + {name}OutBias" : "null")},");
-                w.Line($"_{names.Label(n)}Saved, _attentionWorkspace, {AttentionSizes(spec, plan, n, "batch")}{LengthsArgument(plan, node.A)});").Outdent();
-                break;
-        }
+        var node = names.Plan.Nodes[n];
+        var shape = names.Shapes.Nodes[n].Shape;
+        w.Line($"// {names.Label(n)} = {names.Label(node.A)} + the first {Literals.Int(shape[0])} rows of the position table: {names.Shape(n)}");
+        w.Line($"EmbeddingKernels.AddPositions({names.Value(node.A)}, p + {names.Spec.Layers[node.Layer].Name}Table, {names.Value(n)}, batch, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])});");
+    }
+
+    private static void WriteAttentionForward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        var layer = (AttentionLayer)names.Spec.Layers[node.Layer];
+        string name = layer.Name;
+        w.Line($"// {names.Label(n)} = MultiHeadAttention({Literals.Int(layer.Heads)} heads{(layer.Causal ? ", causal" : "")})({names.Label(node.A)}): {names.Shape(n)}");
+        w.Line($"AttentionKernels.Forward({names.Value(node.A)}, p + {name}QkvWeights, {(layer.Bias ? $"p + {name}QkvBias" : "null")}, p + {name}OutWeights, {(layer.Bias ? $"p + {name}OutBias" : "null")}, {names.Value(n)},");
+        w.Indent().Line($"_{names.Label(n)}Saved, _attentionWorkspace, {AttentionSizes(names, n, "batch")}{LengthsArgument(names, node.A)});").Outdent();
+    }
+
+    private static void WriteEmbeddingBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        var layer = (EmbeddingLayer)names.Spec.Layers[node.Layer];
+        var shape = names.Shapes.Nodes[n].Shape;
+        int padding = layer.PaddingIndex;
+        w.Line($"// {names.Label(n)}: back into the rows of {layer.Name}Table that the ids picked (ids get no gradient){(padding >= 0 ? $"; the padding row {Literals.Int(padding)} gets none" : "")}");
+        w.Line($"EmbeddingKernels.Backward({names.Value(node.A)}, {names.Grad(n)}, g + {layer.Name}Table, {Rows(shape[0])}, vocabulary: {Literals.Int(layer.Vocabulary)}, dimension: {Literals.Int(layer.Dimension)}, paddingIndex: {Literals.Int(padding)});");
+    }
+
+    private static void WritePositionalEmbeddingBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        var shape = names.Shapes.Nodes[n].Shape;
+        w.Line($"// {names.Label(n)}: the gradient flows to {names.Label(node.A)} unchanged and, summed over the batch, to the position table");
+        w.Line($"EmbeddingKernels.AddPositionsBackward({names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {names.Spec.Layers[node.Layer].Name}Table, batch, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])});");
+    }
+
+    private static void WriteAttentionBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        var layer = (AttentionLayer)names.Spec.Layers[node.Layer];
+        string name = layer.Name;
+        w.Line($"// {names.Label(n)}: back through MultiHeadAttention to {names.Label(node.A)}");
+        w.Line($"AttentionKernels.Backward({names.Value(node.A)}, p + {name}QkvWeights, p + {name}OutWeights, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"},");
+        w.Indent().Line($"g + {name}QkvWeights, {(layer.Bias ? $"g + {name}QkvBias" : "null")}, g + {name}OutWeights, {(layer.Bias ? $"g + {name}OutBias" : "null")},");
+        w.Line($"_{names.Label(n)}Saved, _attentionWorkspace, {AttentionSizes(names, n, "batch")}{LengthsArgument(names, node.A)});").Outdent();
     }
 
     /// <summary>
     /// The body of an eager layer method that would need each sample's length (attention, LSTM or GRU after a
     /// MaskPadding embedding): a tensor carries no lengths, so it says so instead of computing over padding.
     /// </summary>
-    private static string? MaskedEagerRefusal(ModelSpec spec, ShapePlan plan, int layer)
+    private static string? MaskedEagerRefusal(ValueNames names, int layer)
     {
-        if (spec.Layers[layer].Kind is not ("MultiHeadAttention" or "LSTM" or "GRU")) return null;
-        bool masked = Enumerable.Range(1, spec.Graph.Nodes.Count - 1)
-            .Any(n => spec.Graph.Nodes[n].Kind == NodeKind.Layer && spec.Graph.Nodes[n].Layer == layer && plan.Nodes[spec.Graph.Nodes[n].A].Masked);
+        if (names.Spec.Layers[layer].Kind is not (LayerKind.MultiHeadAttention or LayerKind.LSTM or LayerKind.GRU)) return null;
+        var nodes = names.Plan.Nodes;
+        bool masked = Enumerable.Range(1, nodes.Count - 1)
+            .Any(n => nodes[n].Kind == NodeKind.Layer && nodes[n].Layer == layer && names.Shapes.Nodes[nodes[n].A].Masked);
         return masked
-            ? $"=> throw new NotSupportedException({Literals.String($"'{spec.Layers[layer].Name}' masks padded positions (MaskPadding), which a tensor does not record; run the model with Predict, Evaluate or Fit.")});"
+            ? $"=> throw new NotSupportedException({Literals.String($"'{names.Spec.Layers[layer].Name}' masks padded positions (MaskPadding), which a tensor does not record; run the model with Predict, Evaluate or Fit.")});"
             : null;
     }
 }

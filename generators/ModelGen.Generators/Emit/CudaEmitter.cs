@@ -1,61 +1,72 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
-using ModelGen.Generators.Model;
-using static ModelGen.Generators.Model.TargetLayout;
+using ModelGen.FrontEnd;
+using ModelGen.Generators.Plan;
 
 namespace ModelGen.Generators.Emit;
 
 /// <summary>
-/// Emits the CUDA half of a model: one translation unit that instantiates the templates of kernels/
-/// (included as <c>modelgen.cuh</c>) for the model's exact sizes behind extern "C" kernels with stable
-/// names, and a C# part exposing that source (<c>CudaSource</c>) and the launch plan (<c>CudaPlan</c>)
-/// the runtime executes. The batch is the only size left to run time.
+/// Emits the CUDA half of a model from its <see cref="ValuePlan"/>: one translation unit that instantiates the templates
+/// of kernels/ (included as <c>modelgen.cuh</c>) for the model's exact sizes behind extern "C" kernels with stable
+/// names, and a C# part exposing that source (<c>CudaSource</c>) and the launch plan (<c>CudaPlan</c>) the runtime
+/// executes. The batch is the only size left to run time.
 /// </summary>
 /// <remarks>
-/// Every kernel takes <c>(int batch, int training, unsigned long long seed)</c> and reads its buffers
-/// from the <c>modelgen_buffers</c> table, so the runtime launches all of them the same way. A model
-/// with a layer kind this emitter does not know gets a plan that says so (never an exception).
+/// An instance is one model's program: its buffers (the plan's values plus what the CUDA kernels keep), its kernels
+/// and their launch sequences, built once and written twice (CUDA C by CudaEmitter.TranslationUnit.cs, C# here).
+/// Every kernel takes <c>(int batch, int training, unsigned long long seed)</c> and reads its buffers from the
+/// <c>modelgen_buffers</c> table, so the runtime launches all of them the same way. The layer kernels are written by
+/// CudaEmitter.Forward.cs and .Backward.cs, and the families of their own by .Recurrent.cs, .Sequence.cs and .Graph.cs.
+/// A model this emitter cannot run gets a plan that says why (never an exception).
 /// </remarks>
-internal static class CudaEmitter
+internal sealed partial class CudaEmitter
 {
-    private static readonly string[] SupportedKinds =
+    /// <summary>Null when every layer and output of the model has CUDA kernels; otherwise why not.</summary>
+    public static string? UnsupportedReason(ValuePlan plan)
     {
-        "Dense", "Flatten", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "LayerNorm", "BatchNorm", "Dropout",
-        "Embedding", "PositionalEmbedding", "MultiHeadAttention",
-        "Conv1d", "GroupNorm", "Reshape",
-        "LSTM", "GRU",
-    };
-
-    /// <summary>Null when every layer of the model has CUDA kernels; otherwise which one does not.</summary>
-    public static string? UnsupportedReason(ModelSpec spec, ShapePlan plan)
-    {
+        var spec = plan.Spec;
         foreach (var layer in spec.Layers)
-            if (Array.IndexOf(SupportedKinds, layer.Kind) < 0)
-                return $"not supported on CUDA: layer '{Ascii(layer.Name)}' ({layer.Kind})";
+            if (UnsupportedLayer(layer.Kind) is { } why)
+                return $"not supported on CUDA: layer '{Ascii(layer.Name)}' ({layer.Kind}): {why}";
         // Several outputs are heads (a loss each) or a contrastive pair; anything else is a declaration error reported on its own.
         var outputs = spec.Graph.AllOutputs;
         bool pair = spec.Heads.Count == 0 && spec.Loss == LossKind.Contrastive;
-        if (pair ? outputs.Length != 2 || plan.Nodes[outputs[0]].Size != plan.Nodes[outputs[1]].Size : spec.Graph.Outputs.Count != spec.Heads.Count)
+        if (pair ? outputs.Length != 2 || plan.Shapes.Nodes[outputs[0]].Size != plan.Shapes.Nodes[outputs[1]].Size : spec.Graph.Outputs.Count != spec.Heads.Count)
             return "not supported on CUDA: outputs that do not match the loss";
         return null;
     }
 
-    /// <summary>The C# part: <c>CudaSource</c>, <c>CudaPlan</c> and the <c>GetCudaPlan</c> override.</summary>
-    public static string Emit(ModelSpec spec, ShapePlan plan)
+    /// <summary>
+    /// Null for a kind with CUDA kernels; for a kind without, why (the model's CUDA plan states it after "layer 'Name'
+    /// (Kind): "), so such a model still builds and runs on the CPU. Every kind must say which.
+    /// </summary>
+    private static string? UnsupportedLayer(LayerKind kind) => kind switch
     {
-        string? unsupported = UnsupportedReason(spec, plan);
-        var program = unsupported is null ? new CudaProgram(spec, plan) : null;
+        LayerKind.Dense or LayerKind.Flatten or LayerKind.Reshape or LayerKind.Dropout => null,
+        LayerKind.Conv2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Conv1d => null,
+        LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm => null,
+        LayerKind.LSTM or LayerKind.GRU => null,
+        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => null,
+    };
+
+    /// <summary>The C# part: <c>CudaSource</c>, <c>CudaPlan</c> and the <c>GetCudaPlan</c> override.</summary>
+    public static string Emit(ValuePlan plan)
+    {
+        var spec = plan.Spec;
+        string? unsupported = UnsupportedReason(plan);
+        var program = unsupported is null ? new CudaEmitter(plan) : null;
 
         var w = new IndentedWriter();
-        w.Line("// <auto-generated/>");
-        w.Line($"// ModelGen: CUDA kernels and launch plan of the model '{spec.FullName}', generated from its attributes at build time.");
-        w.Line("#nullable enable");
-        w.Line();
-        w.Line("using ModelGen.Cuda;");
-        w.Line();
+        w.Lines($"""
+            // <auto-generated/>
+            // ModelGen: CUDA kernels and launch plan of the model '{spec.FullName}', generated from its attributes at build time.
+            #nullable enable
+
+            using ModelGen.Cuda;
+
+            """);
         if (spec.Namespace is not null)
         {
             w.Line($"namespace {spec.Namespace};");
@@ -76,61 +87,65 @@ internal static class CudaEmitter
         else
         {
             WriteSource(w, spec, program.TranslationUnit());
-            WritePlan(w, spec, plan, program);
+            program.WritePlan(w);
         }
         if (spec.CanAddBaseClass)
         {
-            w.Line();
-            w.Line("/// <inheritdoc/>");
-            w.Line("public override CudaModelPlan GetCudaPlan() => CudaPlan;");
+            w.Lines("""
+
+                /// <inheritdoc/>
+                public override CudaModelPlan GetCudaPlan() => CudaPlan;
+                """);
         }
         w.CloseBrace();
         foreach (var _ in spec.ContainingTypes) w.CloseBrace();
         return w.ToString();
     }
 
-    /// <summary>The translation unit alone (the snapshot tests and the .cu files read it).</summary>
-    public static string? TranslationUnit(ModelSpec spec, ShapePlan plan) =>
-        UnsupportedReason(spec, plan) is null ? new CudaProgram(spec, plan).TranslationUnit() : null;
-
     private static void WriteSource(IndentedWriter w, ModelSpec spec, string source)
     {
-        w.Line("/// <summary>");
-        w.Line($"/// The CUDA translation unit of {spec.TypeName}: its layers' kernels, instantiated from the ModelGen templates");
-        w.Line("/// for this model's sizes. NVRTC compiles it at run time with the templates as headers (see <see cref=\"NvrtcCompiler\"/>).");
-        w.Line("/// </summary>");
+        w.Lines($"""
+            /// <summary>
+            /// The CUDA translation unit of {spec.TypeName}: its layers' kernels, instantiated from the ModelGen templates
+            /// for this model's sizes. NVRTC compiles it at run time with the templates as headers (see <see cref="NvrtcCompiler"/>).
+            /// </summary>
+            """);
         // The closing quote starts the last line, so the string is exactly the translation unit.
         w.Line("public const string CudaSource = @\"" + source.Replace("\"", "\"\"") + "\";");
         w.Line();
     }
 
-    private static void WritePlan(IndentedWriter w, ModelSpec spec, ShapePlan plan, CudaProgram program)
+    /// <summary>The <c>CudaPlan</c> property: buffers, the output slot and the launch sequences.</summary>
+    private void WritePlan(IndentedWriter w)
     {
+        var spec = _spec;
         w.Line($"/// <summary>How {spec.TypeName} runs on a GPU: its buffers and kernel launches (executed by <see cref=\"CudaGraph\"/>).</summary>");
         w.Line("public static CudaModelPlan CudaPlan { get; } = CudaModelPlan.Create(");
         w.Indent();
-        w.Line($"modelName: {Literals.String(spec.TypeName)},");
-        w.Line("source: CudaSource,");
-        w.Line($"inputSize: {Literals.Int(plan.Nodes[0].Size)},");
-        w.Line($"outputSize: {Literals.Int(OutputWidth(spec, plan))},");
-        w.Line($"targetSize: {Literals.Int(program.TargetSize)},");
-        w.Line($"parameterCount: {Literals.Int(plan.TotalParameters)},");
-        w.Line($"stateCount: {Literals.Int(program.StateCount)},");
-        w.Line("buffers: new CudaBuffer[]");
+        w.Lines($"""
+            modelName: {Literals.String(spec.TypeName)},
+            source: CudaSource,
+            inputSize: {Literals.Int(_plan.Nodes[0].Size)},
+            outputSize: {Literals.Int(_values.OutputWidth)},
+            targetSize: {Literals.Int(TargetSize)},
+            parameterCount: {Literals.Int(_plan.TotalParameters)},
+            stateCount: {Literals.Int(StateCount)},
+            buffers: new CudaBuffer[]
+            """);
         w.OpenBrace();
-        foreach (var b in program.Buffers)
+        foreach (var b in Buffers)
             w.Line($"new({Literals.String(b.Name)}, PerSample: {Literals.Int(b.PerSample)}, Fixed: {Literals.Int(b.Fixed)}{(b.IsInt ? ", CudaBufferType.Int" : "")}),");
         w.CloseBrace(",");
-        w.Line($"outputSlot: {Literals.Int(program.OutputSlot)},");
-        WriteLaunches(w, "inference", program.Inference, program);
-        WriteLaunches(w, "training", program.Training, program);
-        WriteLaunches(w, "loss", program.Loss, program);
-        w.Line($"clearBeforeBackward: new[] {{ {string.Join(", ", program.ClearBeforeBackward.Select(Literals.Int))} }},");
-        WriteLaunches(w, "backward", program.Backward, program, last: true);
+        w.Line($"outputSlot: {Literals.Int(OutputSlot)},");
+        WriteLaunches(w, "inference", Inference);
+        WriteLaunches(w, "training", Training);
+        WriteLaunches(w, "loss", Loss);
+        w.Line($"clearBeforeBackward: new[] {{ {string.Join(", ", ClearBeforeBackward.Select(Literals.Int))} }},");
+        WriteLaunches(w, "backward", Backward, last: true);
         w.Outdent();
     }
 
-    private static void WriteLaunches(IndentedWriter w, string name, List<string> kernels, CudaProgram program, bool last = false)
+    private void WriteLaunches(IndentedWriter w, string name, List<string> kernels, bool last = false)
     {
         if (kernels.Count == 0)
         {
@@ -141,19 +156,10 @@ internal static class CudaEmitter
         w.OpenBrace();
         foreach (string k in kernels)
         {
-            var kernel = program.Find(k);
-            w.Line($"new({Literals.String(kernel.Name)}, PerSample: {kernel.PerSample.ToString(CultureInfo.InvariantCulture)}, Fixed: {kernel.Fixed.ToString(CultureInfo.InvariantCulture)}, ItemsPerBlock: {Literals.Int(kernel.ItemsPerBlock)}),");
+            var kernel = _kernels[k];
+            w.Line($"new({Literals.String(kernel.Name)}, PerSample: {I(kernel.PerSample)}, Fixed: {I(kernel.Fixed)}, ItemsPerBlock: {Literals.Int(kernel.ItemsPerBlock)}),");
         }
         w.CloseBrace(last ? ");" : ",");
-    }
-
-    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
-
-    /// <summary>A float literal for CUDA C++ (always with a decimal point or exponent, and the f suffix).</summary>
-    internal static string Float(double value)
-    {
-        string text = ((float)value).ToString("R", CultureInfo.InvariantCulture);
-        return (text.Contains(".") || text.Contains("E") ? text : text + ".0") + "f";
     }
 
     private sealed record Buffer(string Name, int PerSample, int Fixed, bool IsInt);
@@ -167,1126 +173,153 @@ internal static class CudaEmitter
     // Partial sums of the penalty and gradient-norm kernels (mg::kReductionBlocks, CudaModelPlan.ReductionBlocks).
     private const int ReductionBlocks = 256;
 
-    /// <summary>The kernels, buffers and launch sequences of one model, built once and written twice (CUDA and C#).</summary>
-    private sealed class CudaProgram
+    private readonly ValuePlan _values;
+    private readonly ModelSpec _spec;
+    private readonly ShapePlan _plan;
+    private readonly Dictionary<string, int> _slots = new();
+    private readonly Dictionary<string, Kernel> _kernels = new();
+    private readonly List<string> _written = new();   // kernel names in the order they were made
+    private readonly int _lossInPlace;                  // the node whose outputs the loss overwrites with their gradient, or -1
+    private readonly List<string> _shapes = new();
+    private readonly List<string> _attentionShapes = new();
+    private readonly List<string> _recurrentShapes = new();
+
+    private List<Buffer> Buffers { get; } = new();
+    private List<string> Inference { get; } = new();
+    private List<string> Training { get; } = new();
+    private List<string> Loss { get; } = new();
+    private List<string> Backward { get; } = new();
+    private List<int> ClearBeforeBackward { get; } = new();
+    private int OutputSlot { get; }
+    private int StateCount => _plan.TotalState;
+
+    /// <summary>Class labels per sample under softmax cross-entropy (one per position of a [sequence, classes] output), else 1.</summary>
+    private int LabelsPerSample => _values.LabelsPerSample;
+
+    /// <summary>Elements of one sample's target row: its class labels, or one target per output.</summary>
+    private int TargetSize => _values.TargetWidth;
+
+    private CudaEmitter(ValuePlan values)
     {
-        private readonly ModelSpec _spec;
-        private readonly ShapePlan _plan;
-        private readonly CpuEmitter.ValueNames _names;
-        private readonly Dictionary<string, int> _slots = new();
-        private readonly Dictionary<string, Kernel> _kernels = new();
-        private readonly List<string> _written = new();   // kernel names in the order they were made
-        private readonly int _lossInPlace;                  // the node whose outputs the loss overwrites with their gradient, or -1
-        private readonly List<string> _shapes = new();
-        private readonly List<string> _attentionShapes = new();
-        private readonly List<string> _recurrentShapes = new();
-        private readonly Dictionary<int, int> _stateOffsets = new();
+        _values = values;
+        _spec = values.Spec;
+        _plan = values.Shapes;
+        var spec = _spec;
+        var plan = _plan;
+        var nodes = spec.Graph.Nodes;
+        int p = plan.TotalParameters;
 
-        public List<Buffer> Buffers { get; } = new();
-        public List<string> Inference { get; } = new();
-        public List<string> Training { get; } = new();
-        public List<string> Loss { get; } = new();
-        public List<string> Backward { get; } = new();
-        public List<int> ClearBeforeBackward { get; } = new();
-        public int OutputSlot { get; }
-        public int StateCount { get; }
+        // The loss overwrites the outputs with their gradient (one buffer fewer) unless backward reads
+        // the outputs themselves: a Dense or Conv2d activation needs its value for the derivative. Several
+        // outputs (heads, a contrastive pair) keep their values: one may feed another layer, and Predict packs them.
+        int outputStorage = values.Storage(spec.Graph.Output);
+        _lossInPlace = spec.Graph.Outputs.Count == 0 && !values.HasPre(outputStorage) && plan.Nodes[outputStorage].RequiresGradient ? outputStorage : -1;
 
-        /// <summary>Class labels per sample under softmax cross-entropy (one per position of a [sequence, classes] output), else 1.</summary>
-        public int LabelsPerSample { get; }
-
-        /// <summary>Elements of one sample's target row: its class labels, or one target per output.</summary>
-        public int TargetSize => TargetWidth(_spec, _plan);
-
-        public Kernel Find(string name) => _kernels[name];
-
-        public CudaProgram(ModelSpec spec, ShapePlan plan)
+        // The slots every model has (CudaModelPlan's *Slot constants), then the model's values.
+        AddBuffer("input", plan.Nodes[0].Size, 0);
+        AddBuffer("targets", TargetSize, 0);
+        AddBuffer("parameters", 0, p);
+        AddBuffer("gradients", 0, p);
+        AddBuffer("state", 0, StateCount);
+        AddBuffer("loss_rows", spec.Heads.Count > 0 ? spec.Heads.Count : spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample : 1, 0);   // heads: one block of batch rows each
+        AddBuffer("loss", 0, 1);
+        AddBuffer("moment1", 0, p);
+        AddBuffer("moment2", 0, p);
+        AddBuffer("reduction", 0, ReductionBlocks);
+        for (int n = 1; n < nodes.Count; n++)
         {
-            _spec = spec;
-            _plan = plan;
-            _names = new CpuEmitter.ValueNames(spec, plan);
-            var nodes = spec.Graph.Nodes;
-            int p = plan.TotalParameters;
-            int state = 0;
-            for (int l = 0; l < spec.Layers.Count; l++)
-            {
-                if (spec.Layers[l].Kind != "BatchNorm") continue;
-                _stateOffsets[l] = state;
-                state += 2 * plan.Layers[l].InFeatures;
-            }
-            StateCount = state;
-            LabelsPerSample = TargetLayout.LabelsPerSample(spec, plan);
-
-            // The loss overwrites the outputs with their gradient (one buffer fewer) unless backward reads
-            // the outputs themselves: a Dense or Conv2d activation needs its value for the derivative. Several
-            // outputs (heads, a contrastive pair) keep their values: one may feed another layer, and Predict packs them.
-            int outputStorage = _names.Storage(spec.Graph.Output);
-            _lossInPlace = spec.Graph.Outputs.Count == 0 && !_names.HasPre(outputStorage) && plan.Nodes[outputStorage].RequiresGradient ? outputStorage : -1;
-
-            // The slots every model has (CudaModelPlan's *Slot constants), then the model's values.
-            AddBuffer("input", plan.Nodes[0].Size, 0);
-            AddBuffer("targets", TargetSize, 0);
-            AddBuffer("parameters", 0, p);
-            AddBuffer("gradients", 0, p);
-            AddBuffer("state", 0, state);
-            AddBuffer("loss_rows", spec.Heads.Count > 0 ? spec.Heads.Count : spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample : 1, 0);   // heads: one block of batch rows each
-            AddBuffer("loss", 0, 1);
-            AddBuffer("moment1", 0, p);
-            AddBuffer("moment2", 0, p);
-            AddBuffer("reduction", 0, ReductionBlocks);
-            for (int n = 1; n < nodes.Count; n++)
-            {
-                if (!plan.Nodes[n].Live || _names.IsView(n)) continue;
-                int size = plan.Nodes[n].Size;
-                string label = Pascal(_names.Label(n));
-                AddBuffer(label, size, 0);
-                if (_names.HasPre(n)) AddBuffer(label + "Pre", size, 0);
-                if (n == _lossInPlace) _slots[label + "Grad"] = _slots[label];   // an alias in the slot enumeration
-                else if (plan.Nodes[n].RequiresGradient) AddBuffer(label + "Grad", size, 0);
-                if (nodes[n].Kind != NodeKind.Layer) continue;
-                var layer = spec.Layers[nodes[n].Layer];
-                int features = plan.Layers[nodes[n].Layer].InFeatures;
-                switch (layer.Kind)
-                {
-                    case "Embedding" when layer.Sequence!.MaskPadding: AddBuffer(LengthsSlot, 1, 0, isInt: true); break;
-                    case "MaxPool2d": AddBuffer(label + "Winners", size, 0, isInt: true); break;
-                    case "Dropout": AddBuffer(label + "Mask", size, 0); break;
-                    case "LayerNorm":
-                        AddBuffer(label + "Mean", size / features, 0);
-                        AddBuffer(label + "InvStd", size / features, 0);
-                        break;
-                    case "BatchNorm":
-                        AddBuffer(label + "Mean", 0, features);
-                        AddBuffer(label + "InvStd", 0, features);
-                        break;
-                    case "GroupNorm":
-                        // One mean and inverse standard deviation per (sample, group).
-                        AddBuffer(label + "Mean", layer.Units, 0);
-                        AddBuffer(label + "InvStd", layer.Units, 0);
-                        break;
-                    case "MultiHeadAttention":
-                    {
-                        // Forward keeps Q|K|V, the probabilities and the heads' outputs for backward; backward's
-                        // scratch (overwritten, never accumulated) is the layer's own too.
-                        int positions = plan.Nodes[n].Shape[0], heads = layer.Sequence!.Heads;
-                        AddBuffer(label + "Qkv", 3 * size, 0);
-                        AddBuffer(label + "Probabilities", heads * positions * positions, 0);
-                        AddBuffer(label + "Heads", size, 0);
-                        if (!plan.Nodes[n].RequiresGradient) break;
-                        AddBuffer(label + "HeadsGrad", size, 0);
-                        AddBuffer(label + "ScoresGrad", heads * positions * positions, 0);
-                        AddBuffer(label + "QkvGrad", 3 * size, 0);
-                        break;
-                    }
-                    case "LSTM":
-                    case "GRU":
-                        AddRecurrentBuffers(n, label);
-                        break;
-                }
-            }
-            AddOutputAndHeadBuffers();
-            OutputSlot = _slots[spec.Graph.Outputs.Count > 0 ? PackedOutputs : ValueSlot(spec.Graph.Output)];
-
-            for (int n = 1; n < nodes.Count; n++)
-                if (plan.Nodes[n].Live) AddForward(n);
-            if (spec.Graph.Outputs.Count > 0) AddPackOutputs();
-            if (spec.Heads.Count > 0) AddHeadLosses();
-            else if (spec.Loss == LossKind.Contrastive) AddContrastiveLoss();
-            else AddLoss();
-            ClearBeforeBackward.Add(_slots["gradients"]);
-            // The loss writes (not adds) every output's gradient: those are not cleared.
-            var outputs = spec.Graph.AllOutputs.Select(_names.Storage).ToList();
-            for (int n = 1; n < nodes.Count; n++)
-                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !_names.IsView(n) && !outputs.Contains(n))
-                    ClearBeforeBackward.Add(_slots[GradSlot(n)]);
-            for (int n = nodes.Count - 1; n >= 1; n--)
-                if (plan.Nodes[n].Live && plan.Nodes[n].RequiresGradient && !_names.IsView(n)) AddBackward(n);
+            if (!values.OwnsBuffers(n)) continue;
+            int size = plan.Nodes[n].Size;
+            string label = Pascal(values.Label(n));
+            AddBuffer(label, size, 0);
+            if (values.HasPre(n)) AddBuffer(label + "Pre", size, 0);
+            if (n == _lossInPlace) _slots[label + "Grad"] = _slots[label];   // an alias in the slot enumeration
+            else if (plan.Nodes[n].RequiresGradient) AddBuffer(label + "Grad", size, 0);
+            if (values.LayerAt(n) is not { } layer) continue;
+            foreach (var saved in values.Saved(n)) AddBuffer(label + saved.Suffix, saved.PerSample, saved.Fixed, saved.IsInt);
+            KernelBuffers(layer.Kind)(n, label);
         }
+        AddOutputAndHeadBuffers();
+        OutputSlot = _slots[spec.Graph.Outputs.Count > 0 ? PackedOutputs : ValueSlot(spec.Graph.Output)];
 
-        private void AddBuffer(string name, int perSample, int fixedSize, bool isInt = false)
-        {
-            _slots[name] = Buffers.Count;
-            Buffers.Add(new Buffer(name, perSample, fixedSize, isInt));
-        }
+        for (int n = 1; n < nodes.Count; n++)
+            if (plan.Nodes[n].Live) AddForward(n);
+        if (spec.Graph.Outputs.Count > 0) AddPackOutputs();
+        if (spec.Heads.Count > 0) AddHeadLosses();
+        else if (spec.Loss == LossKind.Contrastive) AddContrastiveLoss();
+        else AddLoss();
+        ClearBeforeBackward.Add(_slots["gradients"]);
+        // The loss writes (not adds) every output's gradient: those are not cleared.
+        var outputs = spec.Graph.AllOutputs.Select(values.Storage).ToList();
+        for (int n = 1; n < nodes.Count; n++)
+            if (values.OwnsBuffers(n) && plan.Nodes[n].RequiresGradient && !outputs.Contains(n))
+                ClearBeforeBackward.Add(_slots[GradSlot(n)]);
+        for (int n = nodes.Count - 1; n >= 1; n--)
+            if (values.OwnsBuffers(n) && plan.Nodes[n].RequiresGradient) AddBackward(n);
+    }
 
-        private string ValueSlot(int n) => _names.Storage(n) == 0 ? "input" : Pascal(_names.Label(_names.Storage(n)));
-        private string GradSlot(int n) => Pascal(_names.Label(_names.Storage(n))) + "Grad";
-        private string Value(int n) => $"buffer(slot::{ValueSlot(n)})";
-        private string Grad(int n) => $"buffer(slot::{GradSlot(n)})";
-        private string? GradOf(int n) => _plan.Nodes[n].RequiresGradient ? Grad(n) : null;
-        private string Own(int n, string suffix) => $"buffer(slot::{Pascal(_names.Label(n))}{suffix})";
-        private string KernelName(int n, string suffix) => Snake(_names.Label(n)) + "_" + suffix;
-        private string Shape(int n) => CpuEmitter.Shape(_plan, n);
-        private int Size(int n) => _plan.Nodes[n].Size;
-        private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The buffers a layer call of <paramref name="kind"/> needs beyond the plan's values and saved statistics: what the
+    /// CUDA recurrent and attention kernels keep for backward, and each sample's length for a masking embedding.
+    /// </summary>
+    private System.Action<int, string> KernelBuffers(LayerKind kind) => kind switch
+    {
+        LayerKind.LSTM or LayerKind.GRU => AddRecurrentBuffers,
+        LayerKind.MultiHeadAttention => AddAttentionBuffers,
+        LayerKind.Embedding => AddLengthsBuffer,
+        LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => (_, _) => { },
+        LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm or LayerKind.Dropout => (_, _) => { },
+        LayerKind.Flatten or LayerKind.Reshape or LayerKind.PositionalEmbedding => (_, _) => { },
+    };
 
-        private void Add(List<string> sequence, Kernel kernel)
-        {
-            _kernels[kernel.Name] = kernel;
-            _written.Add(kernel.Name);
-            sequence.Add(kernel.Name);
-        }
+    private void AddBuffer(string name, int perSample, int fixedSize, bool isInt = false)
+    {
+        _slots[name] = Buffers.Count;
+        Buffers.Add(new Buffer(name, perSample, fixedSize, isInt));
+    }
 
-        /// <summary>A kernel that runs the same in inference and training.</summary>
-        private void AddBoth(Kernel kernel)
-        {
-            Add(Inference, kernel);
-            Training.Add(kernel.Name);
-        }
+    private string ValueSlot(int n) => _values.Storage(n) == 0 ? "input" : Pascal(_values.Label(_values.Storage(n)));
+    private string GradSlot(int n) => Pascal(_values.Label(_values.Storage(n))) + "Grad";
+    private string Value(int n) => $"buffer(slot::{ValueSlot(n)})";
+    private string Grad(int n) => $"buffer(slot::{GradSlot(n)})";
+    private string? GradOf(int n) => _plan.Nodes[n].RequiresGradient ? Grad(n) : null;
+    private string Own(int n, string suffix) => $"buffer(slot::{Pascal(_values.Label(n))}{suffix})";
+    private string KernelName(int n, string suffix) => Snake(_values.Label(n)) + "_" + suffix;
+    private string Label(int n) => _values.Label(n);
+    private string Shape(int n) => _values.ShapeText(n);
+    private int Size(int n) => _plan.Nodes[n].Size;
+    private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
 
-        private static string Act(LayerSpec layer) => "mg::Act::" + layer.Activation;
-        private static string Slope(LayerSpec layer) => Float(layer.Activation == ActivationKind.LeakyReLU ? layer.NegativeSlope : 0);
-        private static string ActText(LayerSpec layer) => layer.Activation == ActivationKind.None ? "" : ", " + layer.Activation;
+    /// <summary>"batch" or "batch * 64": the rows of a per-position call (GEMM sizes are ints).</summary>
+    private static string Rows(int perSample) => perSample == 1 ? "batch" : $"batch * {I(perSample)}";
 
-        private string ShapeType(int n) => Pascal(_names.Label(n)) + "Geometry";
-        private string AttentionType(int n) => Pascal(_names.Label(n)) + "Sizes";
+    private void Add(List<string> sequence, Kernel kernel)
+    {
+        _kernels[kernel.Name] = kernel;
+        _written.Add(kernel.Name);
+        sequence.Add(kernel.Name);
+    }
 
-        /// <summary>"batch" or "batch * 64": the rows of a per-position call (GEMM sizes are ints).</summary>
-        private static string Rows(int perSample) => perSample == 1 ? "batch" : $"batch * {I(perSample)}";
+    /// <summary>A kernel that runs the same in inference and training.</summary>
+    private void AddBoth(Kernel kernel)
+    {
+        Add(Inference, kernel);
+        Training.Add(kernel.Name);
+    }
 
-        /// <summary>Every named input in its own buffer, copied out of the packed input rows by one kernel (at the first of them).</summary>
-        private void AddUnpackInputs(int n)
-        {
-            var nodes = _spec.Graph.Nodes;
-            var named = Enumerable.Range(1, nodes.Count - 1).Where(i => nodes[i].Kind == NodeKind.NamedInput && _plan.Nodes[i].Live).ToList();
-            if (named[0] != n) return;
-            int wide = Size(0);
-            var body = new List<string>();
-            var parts = new List<string>();
-            foreach (int i in named)
-            {
-                int offset = _spec.Inputs.Take(nodes[i].Layer).Sum(input => input.Shape.Aggregate(1, (x, y) => x * y));
-                body.Add($"mg::take<{I(Size(i))}, {I(wide)}, {I(offset)}>(buffer(slot::input), {Value(i)}, batch);");
-                parts.Add(Size(i) == 1 ? $"{_names.Label(i)} = column {I(offset)}" : $"{_names.Label(i)} = columns {I(offset)}…{I(offset + Size(i) - 1)}");
-            }
-            AddBoth(new Kernel("inputs_forward", $"The named inputs, out of the input rows [batch, {I(wide)}]: {string.Join(", ", parts)}", body.ToArray(), wide, 0, Elements));
-        }
+    private static string Act(ActivationKind activation) => "mg::Act::" + activation;
+    private static string Slope(ActivationKind activation, double negativeSlope) => Float(activation == ActivationKind.LeakyReLU ? negativeSlope : 0);
+    private static string ActText(ActivationKind activation) => activation == ActivationKind.None ? "" : ", " + activation;
 
-        private void AddForward(int n)
-        {
-            var node = _spec.Graph.Nodes[n];
-            string a = Value(node.A), y = Value(n);
-            string count = $"batch * {I(Size(n))}LL";
-            switch (node.Kind)
-            {
-                case NodeKind.Add:
-                case NodeKind.Multiply:
-                {
-                    string op = node.Kind == NodeKind.Add ? "add" : "multiply";
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = {_names.Label(node.A)} {(node.Kind == NodeKind.Add ? "+" : "*")} {_names.Label(node.B)}: {Shape(n)}",
-                        new[] { $"mg::{op}({a}, {Value(node.B)}, {y}, {count});" }, Size(n), 0, Elements));
-                    return;
-                }
-                case NodeKind.NamedInput:
-                    AddUnpackInputs(n);
-                    return;
-                case NodeKind.Concat:
-                {
-                    var (rows, wide, partWidths) = CpuEmitter.ConcatBlocks(_spec, _plan, n);
-                    var body = new List<string>();
-                    int at = 0;
-                    for (int i = 0; i < node.Parts.Count; i++)
-                    {
-                        body.Add($"mg::place<{I(partWidths[i])}, {I(wide)}, {I(at)}>({Value(node.Parts[i])}, {y}, {Rows(rows)});");
-                        at += partWidths[i];
-                    }
-                    string axis = node.Axis == -1 ? "" : $" along axis {I(node.Axis)}";
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Tensor.Concat({string.Join(", ", node.Parts.Select(_names.Label))}){axis}: {Shape(n)}, each part in its columns",
-                        body.ToArray(), Size(n), 0, Elements));
-                    return;
-                }
-                case NodeKind.Layer:
-                    break;
-                default:
-                    return;
-            }
-            var layer = _spec.Layers[node.Layer];
-            var lp = _plan.Layers[node.Layer];
-            string w = $"parameters(offset::{Ascii(layer.Name)}Weights)";
-            string b = layer.Bias ? $"parameters(offset::{Ascii(layer.Name)}Bias)" : "nullptr";
-            string pre = _names.HasPre(n) ? Own(n, "Pre") : "nullptr";
-            string from = $"{_names.Label(node.A)}): {Shape(node.A)} → {Shape(n)}";
-            switch (layer.Kind)
-            {
-                case "Flatten":
-                case "Reshape":
-                    return;   // a view: its value is its input's memory
-                case "Conv1d":
-                    AddConv1dForward(n);
-                    return;
-                case "GroupNorm":
-                    AddGroupNormForward(n);
-                    return;
-                case "Dense":
-                    // Over [sequence, features] every position is a row of the product.
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Dense({Literals.Int(layer.Units)}{ActText(layer)})({from}",
-                        new[]
-                        {
-                            $"mg::gemm<false, false>({a}, {w}, {Rows(Size(n) / lp.OutFeatures)}, {I(lp.OutFeatures)}, {I(lp.InFeatures)},",
-                            $"    mg::BiasActivationEpilogue<{Act(layer)}>{{{b}, {pre}, {y}, {I(lp.OutFeatures)}, {Slope(layer)}}});",
-                        }, Size(n), 0, Tile));
-                    return;
-                case "Embedding":
-                {
-                    var sequence = layer.Sequence!;
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Embedding({Literals.Int(sequence.Vocabulary)}×{Literals.Int(layer.Units)})({_names.Label(node.A)}): ids {Shape(node.A)} → {Shape(n)}",
-                        new[] { $"mg::embedding_forward<{I(sequence.Vocabulary)}, {I(layer.Units)}, 1, {I(layer.Units)}>({a}, parameters(offset::{Ascii(layer.Name)}Table), {y}, batch * {I(Size(node.A))}LL);" },
-                        Size(n), 0, Elements));
-                    if (sequence.MaskPadding) AddLengths(n);
-                    return;
-                }
-                case "PositionalEmbedding":
-                {
-                    var shape = _plan.Nodes[n].Shape;
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = {_names.Label(node.A)} + the first {I(shape[0])} rows of the position table: {Shape(n)}",
-                        new[] { $"mg::add_positions<{I(shape[0])}, {I(shape[1])}>({a}, parameters(offset::{Ascii(layer.Name)}Table), {y}, batch);" }, Size(n), 0, Elements));
-                    return;
-                }
-                case "MultiHeadAttention":
-                {
-                    var sequence = layer.Sequence!;
-                    int positions = _plan.Nodes[n].Shape[0], d = lp.InFeatures;
-                    string rows = Rows(positions), name = Ascii(layer.Name);
-                    string qkv = Own(n, "Qkv"), heads = Own(n, "Heads");
-                    _attentionShapes.Add($"using {AttentionType(n)} = mg::AttentionShape<{I(positions)}, {I(d)}, {I(sequence.Heads)}, {(sequence.Causal ? "true" : "false")}>;   // {_names.Label(n)}: {Shape(n)}, {I(sequence.Heads)} heads{(sequence.Causal ? ", causal" : "")}");
-                    string title = $"MultiHeadAttention({I(sequence.Heads)} heads{(sequence.Causal ? ", causal" : "")})({_names.Label(node.A)})";
-                    AddBoth(new Kernel(KernelName(n, "forward_qkv"), $"{_names.Label(n)} = {title}, 1 of 3: Q | K | V = {_names.Label(node.A)}·Wqkv{(layer.Bias ? " + bqkv" : "")}",
-                        new[]
-                        {
-                            $"mg::gemm<false, false>({a}, parameters(offset::{name}QkvWeights), {rows}, {I(3 * d)}, {I(d)},",
-                            $"    mg::BiasActivationEpilogue<mg::Act::None>{{{(layer.Bias ? $"parameters(offset::{name}QkvBias)" : "nullptr")}, nullptr, {qkv}, {I(3 * d)}, 0.0f}});",
-                        }, 3 * Size(n), 0, Tile));
-                    AddBoth(new Kernel(KernelName(n, "forward_heads"), $"{_names.Label(n)}, 2 of 3: each head's softmax(Q·Kᵀ/√{I(d / sequence.Heads)}{AttentionMask(n)})·V, probabilities saved",
-                        new[] { $"mg::attention_forward<{AttentionType(n)}>({qkv}, {Own(n, "Probabilities")}, {heads}, batch{LengthsArgument(node.A)});" }, sequence.Heads * positions, 0, WarpRows));
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)}, 3 of 3: the heads side by side ·Wo{(layer.Bias ? " + bo" : "")}: {Shape(n)}",
-                        new[]
-                        {
-                            $"mg::gemm<false, false>({heads}, parameters(offset::{name}OutWeights), {rows}, {I(d)}, {I(d)},",
-                            $"    mg::BiasActivationEpilogue<mg::Act::None>{{{(layer.Bias ? $"parameters(offset::{name}OutBias)" : "nullptr")}, nullptr, {y}, {I(d)}, 0.0f}});",
-                        }, Size(n), 0, Tile));
-                    return;
-                }
-                case "Conv2d":
-                {
-                    var input = _plan.Nodes[node.A].Shape;
-                    var s = layer.Spatial!;
-                    int padding = s.Same ? s.Dilation * (s.Kernel - 1) / 2 : s.Padding;
-                    _shapes.Add($"using {ShapeType(n)} = mg::ConvShape<{I(input[0])}, {I(input[1])}, {I(input[2])}, {I(layer.Units)}, {I(s.Kernel)}, {I(s.Stride)}, {I(padding)}, {I(s.Dilation)}, {I(s.Groups)}>;   // {_names.Label(n)}: {Shape(node.A)} → {Shape(n)}");
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Conv2d({Literals.Int(layer.Units)}@{Literals.Int(s.Kernel)}×{Literals.Int(s.Kernel)}{ActText(layer)})({from}",
-                        new[] { $"mg::conv2d_forward<{ShapeType(n)}, {Act(layer)}>({a}, {w}, {b}, {pre}, {y}, batch, {Slope(layer)});" }, Size(n), 0, Elements));
-                    return;
-                }
-                case "MaxPool2d":
-                case "AvgPool2d":
-                {
-                    var input = _plan.Nodes[node.A].Shape;
-                    var s = layer.Spatial!;
-                    _shapes.Add($"using {ShapeType(n)} = mg::PoolShape<{I(input[0])}, {I(input[1])}, {I(input[2])}, {I(s.Kernel)}, {I(s.Stride)}, {I(s.Padding)}>;   // {_names.Label(n)}: {Shape(node.A)} → {Shape(n)}");
-                    string call = layer.Kind == "MaxPool2d"
-                        ? $"mg::max_pool_forward<{ShapeType(n)}>({a}, {y}, reinterpret_cast<int*>({Own(n, "Winners")}), batch);"
-                        : $"mg::avg_pool_forward<{ShapeType(n)}>({a}, {y}, batch);";
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = {layer.Kind}({Literals.Int(s.Kernel)}×{Literals.Int(s.Kernel)})({from}",
-                        new[] { call }, Size(n), 0, Elements));
-                    return;
-                }
-                case "GlobalAvgPool":
-                {
-                    var input = _plan.Nodes[node.A].Shape;
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = GlobalAvgPool({from}",
-                        new[] { $"mg::global_avg_pool_forward<{I(input[0])}, {I(input[1] * input[2])}>({a}, {y}, batch);" }, Size(n), 0, Elements));
-                    return;
-                }
-                case "LayerNorm":
-                {
-                    int features = lp.InFeatures;
-                    int rows = Size(n) / features;
-                    AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = LayerNorm({_names.Label(node.A)}) over the last {I(features)}: {Shape(n)}",
-                        new[]
-                        {
-                            $"mg::layer_norm_forward<{I(features)}>({a}, parameters(offset::{Ascii(layer.Name)}Gamma), parameters(offset::{Ascii(layer.Name)}Beta), {y},",
-                            $"    {Own(n, "Mean")}, {Own(n, "InvStd")}, batch * {I(rows)}LL, {Float(layer.Epsilon)});",
-                        }, rows, 0, WarpRows));
-                    return;
-                }
-                case "BatchNorm":
-                {
-                    int channels = lp.InFeatures;
-                    int spatial = Size(n) / channels;
-                    string gb = $"parameters(offset::{Ascii(layer.Name)}Gamma), parameters(offset::{Ascii(layer.Name)}Beta)";
-                    string running = $"state(offset::{Ascii(layer.Name)}RunningMean), state(offset::{Ascii(layer.Name)}RunningVar)";
-                    Add(Inference, new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = BatchNorm({_names.Label(node.A)}) over {I(channels)} channels, with the running statistics",
-                        new[] { $"mg::batch_norm_forward_eval<{I(channels)}, {I(spatial)}>({a}, {gb}, {running}, {y}, batch, {Float(layer.Epsilon)});" }, Size(n), 0, Elements));
-                    Add(Training, new Kernel(KernelName(n, "forward_train"), $"{_names.Label(n)} = BatchNorm({_names.Label(node.A)}) with the batch statistics, moving the running ones",
-                        new[]
-                        {
-                            $"mg::batch_norm_forward_train<{I(channels)}, {I(spatial)}>({a}, {gb}, {running}, {y},",
-                            $"    {Own(n, "Mean")}, {Own(n, "InvStd")}, batch, {Float(layer.Momentum)}, {Float(layer.Epsilon)});",
-                        }, 0, channels, Blocks));
-                    return;
-                }
-                case "LSTM":
-                case "GRU":
-                    AddRecurrentForward(n);
-                    return;
-                case "Dropout":
-                {
-                    Add(Inference, new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = Dropout({Literals.FromFloat(layer.Rate)})({_names.Label(node.A)}) outside training: a copy",
-                        new[] { $"mg::copy({a}, {y}, {count});" }, Size(n), 0, Elements));
-                    Add(Training, new Kernel(KernelName(n, "forward_train"), $"{_names.Label(n)} = Dropout({Literals.FromFloat(layer.Rate)})({_names.Label(node.A)}): a fresh mask per launch seed",
-                        new[] { $"mg::dropout_forward({a}, {y}, {Own(n, "Mask")}, {count}, {Float(layer.Rate)}, seed, {I(n)}ull);" }, Size(n), 0, Elements));
-                    return;
-                }
-            }
-        }
+    private string ShapeType(int n) => Pascal(_values.Label(n)) + "Geometry";
 
-        private void AddLoss()
-        {
-            int output = _spec.Graph.Output;
-            int width = Size(output);
-            string o = Value(output);
-            string g = _plan.Nodes[output].RequiresGradient ? $"training ? {Grad(output)} : nullptr" : "nullptr";
-            string rows = "buffer(slot::loss_rows)";
-            string call;
-            bool softmax = _spec.Loss == LossKind.SoftmaxCrossEntropy;
-            int labels = LabelsPerSample;   // a [sequence, classes] output has one label per position: each position is a row
-            string lossRows = Rows(labels);
-            if (_plan.Nodes[output].Masked)
-            {
-                AddMaskedLoss(output, g);
-                return;
-            }
-            if (softmax)
-                call = $"mg::softmax_cross_entropy<{I(width / labels)}>({o}, buffer(slot::targets), {g}, {rows}, {lossRows});";
-            else
-            {
-                string kind = _spec.Loss switch
-                {
-                    LossKind.MeanSquaredError => "MeanSquaredError",
-                    LossKind.MeanAbsoluteError => "MeanAbsoluteError",
-                    LossKind.Huber => "Huber",
-                    _ => "BinaryCrossEntropy",
-                };
-                string parameter = _spec.Loss switch
-                {
-                    LossKind.Huber => Float(_spec.HuberDelta),
-                    LossKind.BinaryCrossEntropy => Float(_spec.PosWeight),
-                    _ => "0.0f",
-                };
-                call = $"mg::elementwise_loss<mg::Elementwise::{kind}, {I(width)}>({o}, buffer(slot::targets), {g}, {rows}, batch, {parameter});";
-            }
-            string where = _lossInPlace >= 0 ? $", written over {_names.Label(output)} itself (backward does not read the outputs)" : "";
-            string per = softmax && labels > 1 ? $"per position ({I(labels)} labels per sample)" : "per sample row";
-            Add(Loss, new Kernel("modelgen_loss", $"{_spec.Loss} {per} and, in training, its gradient d(mean loss)/d({_names.Label(output)}){where}",
-                new[] { call }, softmax ? labels : 1, 0, softmax ? WarpRows : Elements));
-            string scale = !softmax ? "1.0f" : labels == 1 ? "1.0f / (float)batch" : $"1.0f / (float)({lossRows})";
-            Add(Loss, new Kernel("modelgen_loss_mean", $"The mean loss over the {(softmax && labels > 1 ? "positions of the " : "")}batch, summed in order by one block",
-                new[] { $"mg::mean_loss({rows}, buffer(slot::loss), {(softmax ? lossRows : "batch")}, {scale});" }, 0, 1, Blocks));
-        }
+    private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
-        private void AddBackward(int n)
-        {
-            var node = _spec.Graph.Nodes[n];
-            string dy = Grad(n);
-            string count = $"batch * {I(Size(n))}LL";
-            if (node.Kind is NodeKind.Add or NodeKind.Multiply)
-            {
-                bool add = node.Kind == NodeKind.Add;
-                var body = new List<string>();
-                if (GradOf(node.A) is { } ga) body.Add(add ? $"mg::add_into({dy}, {ga}, {count});" : $"mg::multiply_add_into({dy}, {Value(node.B)}, {ga}, {count});");
-                if (GradOf(node.B) is { } gb) body.Add(add ? $"mg::add_into({dy}, {gb}, {count});" : $"mg::multiply_add_into({dy}, {Value(node.A)}, {gb}, {count});");
-                // Both sides may be one value (x + x): the two statements then run one after the other in one thread, never racing.
-                Add(Backward, new Kernel(KernelName(n, "backward"), add
-                    ? $"{_names.Label(n)} = {_names.Label(node.A)} + {_names.Label(node.B)}: the gradient flows to both"
-                    : $"{_names.Label(n)} = {_names.Label(node.A)} * {_names.Label(node.B)}: each side gets the gradient times the other",
-                    body.ToArray(), Size(n), 0, Elements));
-                return;
-            }
-            if (node.Kind == NodeKind.Concat)
-            {
-                var (rows, wide, partWidths) = CpuEmitter.ConcatBlocks(_spec, _plan, n);
-                var body = new List<string>();
-                int at = 0;
-                for (int i = 0; i < node.Parts.Count; i++)
-                {
-                    if (GradOf(node.Parts[i]) is { } dpart) body.Add($"mg::take_add<{I(partWidths[i])}, {I(wide)}, {I(at)}>({dy}, {dpart}, {Rows(rows)});");
-                    at += partWidths[i];
-                }
-                if (body.Count > 0)
-                    Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)} = Tensor.Concat({string.Join(", ", node.Parts.Select(_names.Label))}): each part gets its columns of the gradient",
-                        body.ToArray(), Size(n), 0, Elements));
-                return;
-            }
-            if (node.Kind != NodeKind.Layer) return;
-            var layer = _spec.Layers[node.Layer];
-            var lp = _plan.Layers[node.Layer];
-            string x = Value(node.A);
-            string? dx = GradOf(node.A);
-            string to = _names.Label(node.A);
-            if (layer.Activation != ActivationKind.None && layer.Kind is "Dense" or "Conv2d")
-                Add(Backward, new Kernel(KernelName(n, "backward_activation"), $"{_names.Label(n)}: back through {layer.Activation}, in place",
-                    new[] { $"mg::activation_backward<{Act(layer)}>({Own(n, "Pre")}, {Value(n)}, {dy}, {dy}, {count}, {Slope(layer)});" }, Size(n), 0, Elements));
-            switch (layer.Kind)
-            {
-                case "Conv1d":
-                    AddConv1dBackward(n);
-                    return;
-                case "GroupNorm":
-                    AddGroupNormBackward(n);
-                    return;
-                case "Dense":
-                {
-                    string desc = $"Dense({Literals.Int(layer.Units)}{ActText(layer)})";
-                    string rows = Rows(Size(n) / lp.OutFeatures);
-                    Add(Backward, new Kernel(KernelName(n, "backward_weights"), $"{_names.Label(n)}: {desc} weight gradient, dW += {to}ᵀ·d{_names.Label(n)}",
-                        new[] { $"mg::gemm<true, false>({x}, {dy}, {I(lp.InFeatures)}, {I(lp.OutFeatures)}, {rows}, mg::StoreEpilogue<true>{{gradients(offset::{Ascii(layer.Name)}Weights), {I(lp.OutFeatures)}}});" },
-                        0, (long)lp.InFeatures * lp.OutFeatures, Tile));
-                    if (layer.Bias)
-                        Add(Backward, new Kernel(KernelName(n, "backward_bias"), $"{_names.Label(n)}: {desc} bias gradient, the column sums of d{_names.Label(n)}",
-                            new[] { $"mg::column_sums_into({dy}, gradients(offset::{Ascii(layer.Name)}Bias), {rows}, {I(lp.OutFeatures)});" }, 0, lp.OutFeatures, Elements));
-                    if (dx is not null)
-                        Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: back through {desc} to {to}, d{to} += d{_names.Label(n)}·Wᵀ",
-                            new[] { $"mg::gemm<false, true>({dy}, parameters(offset::{Ascii(layer.Name)}Weights), {rows}, {I(lp.InFeatures)}, {I(lp.OutFeatures)}, mg::StoreEpilogue<true>{{{dx}, {I(lp.InFeatures)}}});" },
-                            Size(node.A), 0, Tile));
-                    return;
-                }
-                case "Embedding":
-                {
-                    var sequence = layer.Sequence!;
-                    string padding = sequence.PaddingIndex >= 0 ? $", {I(sequence.PaddingIndex)}" : "";
-                    Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)}: back into the rows of the {Ascii(layer.Name)} table that the ids picked (ids get no gradient){(sequence.PaddingIndex >= 0 ? $"; the padding row {I(sequence.PaddingIndex)} gets none" : "")}",
-                        new[] { $"mg::embedding_backward<{I(sequence.Vocabulary)}, {I(layer.Units)}, 1, {I(layer.Units)}{padding}>({x}, {dy}, gradients(offset::{Ascii(layer.Name)}Table), batch * {I(Size(node.A))}LL);" },
-                        Size(n), 0, Elements));
-                    return;
-                }
-                case "PositionalEmbedding":
-                {
-                    var shape = _plan.Nodes[n].Shape;
-                    Add(Backward, new Kernel(KernelName(n, "backward_parameters"), $"{_names.Label(n)}: the position table's gradient, d{_names.Label(n)} summed over the batch",
-                        new[] { $"mg::add_positions_backward<{I(shape[0])}, {I(shape[1])}>({dy}, gradients(offset::{Ascii(layer.Name)}Table), batch);" }, 0, Size(n), Elements));
-                    if (dx is not null)
-                        Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: the gradient flows to {to} unchanged",
-                            new[] { $"mg::add_into({dy}, {dx}, {count});" }, Size(n), 0, Elements));
-                    return;
-                }
-                case "MultiHeadAttention":
-                {
-                    var sequence = layer.Sequence!;
-                    int positions = _plan.Nodes[n].Shape[0], d = lp.InFeatures;
-                    string rows = Rows(positions), name = Ascii(layer.Name), label = _names.Label(n);
-                    string qkv = Own(n, "Qkv"), heads = Own(n, "Heads"), dheads = Own(n, "HeadsGrad"), dqkv = Own(n, "QkvGrad");
-                    string probabilities = Own(n, "Probabilities"), dscores = Own(n, "ScoresGrad");
-                    Add(Backward, new Kernel(KernelName(n, "backward_out_weights"), $"{label}: Wo gradient, dWo += headsᵀ·d{label}",
-                        new[] { $"mg::gemm<true, false>({heads}, {dy}, {I(d)}, {I(d)}, {rows}, mg::StoreEpilogue<true>{{gradients(offset::{name}OutWeights), {I(d)}}});" }, 0, (long)d * d, Tile));
-                    if (layer.Bias)
-                        Add(Backward, new Kernel(KernelName(n, "backward_out_bias"), $"{label}: bo gradient, the column sums of d{label}",
-                            new[] { $"mg::column_sums_into({dy}, gradients(offset::{name}OutBias), {rows}, {I(d)});" }, 0, d, Elements));
-                    Add(Backward, new Kernel(KernelName(n, "backward_heads"), $"{label}: the heads' gradient, d{label}·Woᵀ (overwritten)",
-                        new[] { $"mg::gemm<false, true>({dy}, parameters(offset::{name}OutWeights), {rows}, {I(d)}, {I(d)}, mg::StoreEpilogue<false>{{{dheads}, {I(d)}}});" }, Size(n), 0, Tile));
-                    Add(Backward, new Kernel(KernelName(n, "backward_queries"), $"{label}: the scores' gradient and dQ, one warp per query row{(_plan.Nodes[node.A].Masked ? " (its valid keys)" : "")}",
-                        new[] { $"mg::attention_backward_queries<{AttentionType(n)}>({qkv}, {probabilities}, {dheads}, {dscores}, {dqkv}, batch{LengthsArgument(node.A)});" }, sequence.Heads * positions, 0, WarpRows));
-                    Add(Backward, new Kernel(KernelName(n, "backward_keys"), $"{label}: dK and dV, one warp per key row",
-                        new[] { $"mg::attention_backward_keys<{AttentionType(n)}>({qkv}, {probabilities}, {dheads}, {dscores}, {dqkv}, batch);" }, sequence.Heads * positions, 0, WarpRows));
-                    Add(Backward, new Kernel(KernelName(n, "backward_qkv_weights"), $"{label}: Wqkv gradient, dWqkv += {to}ᵀ·d(Q | K | V)",
-                        new[] { $"mg::gemm<true, false>({x}, {dqkv}, {I(d)}, {I(3 * d)}, {rows}, mg::StoreEpilogue<true>{{gradients(offset::{name}QkvWeights), {I(3 * d)}}});" }, 0, 3L * d * d, Tile));
-                    if (layer.Bias)
-                        Add(Backward, new Kernel(KernelName(n, "backward_qkv_bias"), $"{label}: bqkv gradient, the column sums of d(Q | K | V)",
-                            new[] { $"mg::column_sums_into({dqkv}, gradients(offset::{name}QkvBias), {rows}, {I(3 * d)});" }, 0, 3 * d, Elements));
-                    if (dx is not null)
-                        Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{label}: back through MultiHeadAttention to {to}, d{to} += d(Q | K | V)·Wqkvᵀ",
-                            new[] { $"mg::gemm<false, true>({dqkv}, parameters(offset::{name}QkvWeights), {rows}, {I(d)}, {I(3 * d)}, mg::StoreEpilogue<true>{{{dx}, {I(d)}}});" }, Size(node.A), 0, Tile));
-                    return;
-                }
-                case "Conv2d":
-                {
-                    string db = layer.Bias ? $"gradients(offset::{Ascii(layer.Name)}Bias)" : "nullptr";
-                    var s = layer.Spatial!;
-                    long weights = (long)lp.OutFeatures * (lp.InFeatures / s.Groups) * s.Kernel * s.Kernel;
-                    Add(Backward, new Kernel(KernelName(n, "backward_parameters"), $"{_names.Label(n)}: Conv2d weight{(layer.Bias ? " and bias" : "")} gradients",
-                        new[] { $"mg::conv2d_backward_parameters<{ShapeType(n)}>({x}, {dy}, gradients(offset::{Ascii(layer.Name)}Weights), {db}, batch);" },
-                        0, weights + (layer.Bias ? lp.OutFeatures : 0), Elements));
-                    if (dx is not null)
-                        Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: back through Conv2d to {to}",
-                            new[] { $"mg::conv2d_backward_data<{ShapeType(n)}>(parameters(offset::{Ascii(layer.Name)}Weights), {dy}, {dx}, batch);" }, Size(node.A), 0, Elements));
-                    return;
-                }
-                case "MaxPool2d":
-                case "AvgPool2d":
-                case "GlobalAvgPool":
-                {
-                    if (dx is null) return;
-                    var input = _plan.Nodes[node.A].Shape;
-                    string call = layer.Kind switch
-                    {
-                        "MaxPool2d" => $"mg::max_pool_backward<{ShapeType(n)}>({dy}, reinterpret_cast<const int*>({Own(n, "Winners")}), {dx}, batch);",
-                        "AvgPool2d" => $"mg::avg_pool_backward<{ShapeType(n)}>({dy}, {dx}, batch);",
-                        _ => $"mg::global_avg_pool_backward<{I(input[0])}, {I(input[1] * input[2])}>({dy}, {dx}, batch);",
-                    };
-                    Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)}: back through {layer.Kind} to {to}", new[] { call }, Size(node.A), 0, Elements));
-                    return;
-                }
-                case "LayerNorm":
-                {
-                    int features = lp.InFeatures;
-                    int rows = Size(n) / features;
-                    string saved = $"{Own(n, "Mean")}, {Own(n, "InvStd")}";
-                    Add(Backward, new Kernel(KernelName(n, "backward_parameters"), $"{_names.Label(n)}: LayerNorm γ and β gradients",
-                        new[] { $"mg::layer_norm_backward_parameters<{I(features)}>({x}, {saved}, {dy}, gradients(offset::{Ascii(layer.Name)}Gamma), gradients(offset::{Ascii(layer.Name)}Beta), batch * {I(rows)}LL);" },
-                        0, features, Elements));
-                    if (dx is not null)
-                        Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: back through LayerNorm to {to}",
-                            new[] { $"mg::layer_norm_backward_data<{I(features)}>({x}, parameters(offset::{Ascii(layer.Name)}Gamma), {saved}, {dy}, {dx}, batch * {I(rows)}LL);" },
-                            rows, 0, WarpRows));
-                    return;
-                }
-                case "BatchNorm":
-                {
-                    int channels = lp.InFeatures;
-                    Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)}: back through BatchNorm (batch statistics) to {to}, with the γ and β gradients",
-                        new[]
-                        {
-                            $"mg::batch_norm_backward<{I(channels)}, {I(Size(n) / channels)}>({x}, parameters(offset::{Ascii(layer.Name)}Gamma), {Own(n, "Mean")}, {Own(n, "InvStd")}, {dy}, {dx ?? "nullptr"},",
-                            $"    gradients(offset::{Ascii(layer.Name)}Gamma), gradients(offset::{Ascii(layer.Name)}Beta), batch);",
-                        }, 0, channels, Blocks));
-                    return;
-                }
-                case "LSTM":
-                case "GRU":
-                    AddRecurrentBackward(n);
-                    return;
-                case "Dropout":
-                    if (dx is null) return;
-                    Add(Backward, new Kernel(KernelName(n, "backward"), $"{_names.Label(n)}: back through Dropout (the kept elements, scaled) to {to}",
-                        new[] { $"mg::multiply_add_into({dy}, {Own(n, "Mask")}, {dx}, {count});" }, Size(n), 0, Elements));
-                    return;
-            }
-        }
-
-        public string TranslationUnit()
-        {
-            var w = new IndentedWriter();
-            w.Line("// <auto-generated/>");
-            w.Line($"// ModelGen: CUDA kernels of the model '{_spec.FullName}', generated from its attributes at build time.");
-            w.Line("// The templates live in kernels/*.cuh; every kernel runs mg::kThreads threads per block over grid-stride");
-            w.Line("// loops and takes (batch, training, seed), so the runtime launches them all the same way.");
-            w.Line("#include \"modelgen.cuh\"");
-            w.Line();
-            w.Line("// Device buffers, by slot of modelgen_buffers (filled by the runtime after allocation): fixed slots first,");
-            w.Line("// then each value of the graph, its pre-activation and its gradient, all for MaxBatch samples.");
-            w.Line("namespace slot {");
-            w.Line("enum : int");
-            w.OpenBrace();
-            foreach (var b in Buffers)
-            {
-                w.Line($"{b.Name},{Comment(b)}");
-                // Right after its target, so the slots that follow keep their numbers.
-                if (_lossInPlace >= 0 && b.Name == Pascal(_names.Label(_lossInPlace)))
-                    w.Line($"{b.Name}Grad = {b.Name},   // the loss writes its gradient over the outputs");
-            }
-            w.Line("count");
-            w.CloseBrace(";");
-            w.Line("} // namespace slot");
-            w.Line();
-            w.Line("extern \"C\" {");
-            w.Line("__device__ float* modelgen_buffers[slot::count];");
-            w.Line("}");
-            w.Line();
-            w.Line("// Offsets into the flat parameter (and gradient) buffer, and into the state buffer.");
-            w.Line("namespace offset {");
-            for (int l = 0; l < _spec.Layers.Count; l++)
-            {
-                var layer = _spec.Layers[l];
-                var lp = _plan.Layers[l];
-                if (!lp.Used) continue;   // no kernel reads it (NVRTC would warn about an unused constant)
-                if (WriteConv1dGroupNormOffsets(w, layer, lp)) continue;
-                if (layer.Kind is "LayerNorm" or "BatchNorm")
-                {
-                    w.Line($"constexpr long long {Ascii(layer.Name)}Gamma = {I(lp.WeightOffset)};   // [{I(lp.InFeatures)}]");
-                    w.Line($"constexpr long long {Ascii(layer.Name)}Beta = {I(lp.BiasOffset)};   // [{I(lp.InFeatures)}]");
-                    if (_stateOffsets.TryGetValue(l, out int so))
-                    {
-                        w.Line($"constexpr long long {Ascii(layer.Name)}RunningMean = {I(so)};   // state [{I(lp.InFeatures)}]");
-                        w.Line($"constexpr long long {Ascii(layer.Name)}RunningVar = {I(so + lp.InFeatures)};   // state [{I(lp.InFeatures)}]");
-                    }
-                    continue;
-                }
-                switch (layer.Kind)
-                {
-                    case "Embedding":
-                        w.Line($"constexpr long long {Ascii(layer.Name)}Table = {I(lp.WeightOffset)};   // [{I(layer.Sequence!.Vocabulary)}, {I(layer.Units)}]");
-                        continue;
-                    case "PositionalEmbedding":
-                        w.Line($"constexpr long long {Ascii(layer.Name)}Table = {I(lp.WeightOffset)};   // [{I(layer.Sequence!.MaxLength)}, {I(lp.InFeatures)}]");
-                        continue;
-                    case "LSTM":
-                    case "GRU":
-                        w.Line($"constexpr long long {Ascii(layer.Name)}Parameters = {I(lp.WeightOffset)};   // {CpuEmitter.RecurrentBlocks(layer, lp)}");
-                        continue;
-                    case "MultiHeadAttention":
-                    {
-                        int d = lp.InFeatures;
-                        w.Line($"constexpr long long {Ascii(layer.Name)}QkvWeights = {I(lp.WeightOffset)};   // [{I(d)}, {I(3 * d)}]: Q, K, V columns");
-                        w.Line($"constexpr long long {Ascii(layer.Name)}OutWeights = {I(CpuEmitter.AttentionOutWeights(lp))};   // [{I(d)}, {I(d)}]");
-                        if (!layer.Bias) continue;
-                        w.Line($"constexpr long long {Ascii(layer.Name)}QkvBias = {I(lp.BiasOffset)};   // [{I(3 * d)}]");
-                        w.Line($"constexpr long long {Ascii(layer.Name)}OutBias = {I(CpuEmitter.AttentionOutBias(lp))};   // [{I(d)}]");
-                        continue;
-                    }
-                }
-                if (layer.Kind is not ("Dense" or "Conv2d")) continue;
-                w.Line($"constexpr long long {Ascii(layer.Name)}Weights = {I(lp.WeightOffset)};");
-                if (layer.Bias) w.Line($"constexpr long long {Ascii(layer.Name)}Bias = {I(lp.BiasOffset)};   // [{I(lp.OutFeatures)}]");
-            }
-            w.Line($"constexpr long long ParameterCount = {I(_plan.TotalParameters)};");
-            w.Line("} // namespace offset");
-            w.Line();
-            w.Line("__device__ __forceinline__ float* buffer(int s) { return modelgen_buffers[s]; }");
-            w.Line("__device__ __forceinline__ float* parameters(long long at) { return modelgen_buffers[slot::parameters] + at; }");
-            w.Line("__device__ __forceinline__ float* gradients(long long at) { return modelgen_buffers[slot::gradients] + at; }");
-            if (StateCount > 0) w.Line("__device__ __forceinline__ float* state(long long at) { return modelgen_buffers[slot::state] + at; }");
-            if (_slots.ContainsKey(LengthsSlot)) w.Line($"__device__ __forceinline__ int* lengths() {{ return reinterpret_cast<int*>(modelgen_buffers[slot::{LengthsSlot}]); }}");
-            if (_shapes.Count > 0)
-            {
-                w.Line();
-                w.Line("// Convolution and pooling geometry of each call site.");
-                foreach (var shape in _shapes) w.Line(shape);
-            }
-            if (_attentionShapes.Count > 0)
-            {
-                w.Line();
-                w.Line("// Positions, width, heads and mask of each attention call site.");
-                foreach (var shape in _attentionShapes) w.Line(shape);
-            }
-            if (_recurrentShapes.Count > 0)
-            {
-                w.Line();
-                w.Line("// Input features, steps, hidden size, directions and output (every step or the last state) of each recurrent call site.");
-                foreach (var shape in _recurrentShapes) w.Line(shape);
-            }
-
-            // In the order they were made: node by node, a layer's inference and training variants side by side.
-            void WriteKernels(string heading, ICollection<string> sequence)
-            {
-                var list = _written.Where(sequence.Contains).ToList();
-                if (list.Count == 0) return;
-                w.Line();
-                w.Line($"// ---- {heading} " + new string('-', Math.Max(4, 100 - heading.Length)));
-                foreach (var name in list)
-                {
-                    var k = _kernels[name];
-                    w.Line();
-                    w.Line("// " + k.Comment);
-                    w.Line($"extern \"C\" __global__ void __launch_bounds__(mg::kThreads) {k.Name}(int batch, int training, unsigned long long seed)");
-                    w.OpenBrace();
-                    foreach (var line in k.Body) w.Line(line);
-                    w.CloseBrace();
-                }
-            }
-            WriteKernels("Forward", new HashSet<string>(Inference.Concat(Training)));
-            WriteKernels("Loss", Loss);
-            WriteKernels("Backward", Backward);
-
-            w.Line();
-            w.Line("// ---- Optimizers: one fused pass over the flat parameter buffer " + new string('-', 44));
-            w.Line();
-            w.Line("// Adam / AdamW (coupled L2 or decoupled decay), moments in moment1/moment2.");
-            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_adam(float lr, float beta1, float beta2, float epsilon,");
-            w.Line("    float coupled, float decay, float c1, float c2)");
-            w.OpenBrace();
-            w.Line("mg::adam_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment1), buffer(slot::moment2), offset::ParameterCount,");
-            w.Line("    lr, beta1, beta2, epsilon, coupled, decay, c1, c2);");
-            w.CloseBrace();
-            w.Line();
-            w.Line("// SGD with momentum (velocity in moment1), Nesterov and L2 weight decay.");
-            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_sgd(float lr, float momentum, int nesterov, float weight_decay)");
-            w.OpenBrace();
-            w.Line("mg::sgd_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment1), offset::ParameterCount, lr, momentum, nesterov, weight_decay);");
-            w.CloseBrace();
-            w.Line();
-            w.Line("// RMSProp: squares in moment2; the gradient mean (centered) or the momentum buffer in moment1.");
-            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_rmsprop(float lr, float alpha, float epsilon, float weight_decay, float momentum, int centered)");
-            w.OpenBrace();
-            w.Line("mg::rmsprop_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment2), centered ? buffer(slot::moment1) : nullptr,");
-            w.Line("    momentum != 0.0f && !centered ? buffer(slot::moment1) : nullptr, offset::ParameterCount, lr, alpha, epsilon, weight_decay, momentum);");
-            w.CloseBrace();
-            w.Line();
-            w.Line("// Adagrad: squared-gradient sums in moment2, set to the initial accumulator value by modelgen_adagrad_start.");
-            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad(float lr, float epsilon, float weight_decay)");
-            w.OpenBrace();
-            w.Line("mg::adagrad_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment2), offset::ParameterCount, lr, epsilon, weight_decay);");
-            w.CloseBrace();
-            w.Line();
-            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad_start(float initial)");
-            w.OpenBrace();
-            w.Line("mg::fill(buffer(slot::moment2), offset::ParameterCount, initial);");
-            w.CloseBrace();
-            w.Line();
-            w.Line("// Before the update, on mg::kReductionBlocks blocks: the L1/L2 penalty and the squared gradient norm, one partial sum per block.");
-            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_penalty(float l1, float l2)");
-            w.OpenBrace();
-            w.Line("mg::add_penalty(buffer(slot::parameters), buffer(slot::gradients), offset::ParameterCount, l1, l2, buffer(slot::reduction));");
-            w.CloseBrace();
-            w.Line();
-            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_squared_norm()");
-            w.OpenBrace();
-            w.Line("mg::squared_norm(buffer(slot::gradients), offset::ParameterCount, buffer(slot::reduction));");
-            w.CloseBrace();
-            w.Line();
-            w.Line("extern \"C\" __global__ void __launch_bounds__(mg::kThreads) modelgen_scale_gradients(float factor)");
-            w.OpenBrace();
-            w.Line("mg::scale(buffer(slot::gradients), offset::ParameterCount, factor);");
-            w.CloseBrace();
-            return w.ToString();
-        }
-
-        // ---- Conv1d and GroupNorm -------------------------------------------------------------------
-
-        private static string Conv1dTitle(LayerSpec layer) => $"Conv1d({Literals.Int(layer.Units)}@{Literals.Int(layer.Spatial!.Kernel)}{ActText(layer)})";
-
-        private void AddConv1dForward(int n)
-        {
-            var node = _spec.Graph.Nodes[n];
-            var layer = _spec.Layers[node.Layer];
-            var input = _plan.Nodes[node.A].Shape;
-            var s = layer.Spatial!;
-            var (left, right) = CpuEmitter.Conv1dPadding(s);
-            string name = Ascii(layer.Name);
-            _shapes.Add($"using {ShapeType(n)} = mg::Conv1dShape<{I(input[0])}, {I(input[1])}, {I(layer.Units)}, {I(s.Kernel)}, {I(s.Stride)}, {I(left)}, {I(right)}, {I(s.Dilation)}, {I(s.Groups)}>;   // {_names.Label(n)}: {Shape(node.A)} → {Shape(n)}");
-            string b = layer.Bias ? $"parameters(offset::{name}Bias)" : "nullptr";
-            string pre = _names.HasPre(n) ? Own(n, "Pre") : "nullptr";
-            AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = {Conv1dTitle(layer)}({_names.Label(node.A)}): {Shape(node.A)} → {Shape(n)}",
-                new[] { $"mg::conv1d_forward<{ShapeType(n)}, {Act(layer)}>({Value(node.A)}, parameters(offset::{name}Weights), {b}, {pre}, {Value(n)}, batch, {Slope(layer)});" },
-                Size(n), 0, Elements));
-        }
-
-        private void AddConv1dBackward(int n)
-        {
-            var node = _spec.Graph.Nodes[n];
-            var layer = _spec.Layers[node.Layer];
-            var lp = _plan.Layers[node.Layer];
-            var s = layer.Spatial!;
-            string dy = Grad(n), name = Ascii(layer.Name), to = _names.Label(node.A);
-            if (layer.Activation != ActivationKind.None)
-                Add(Backward, new Kernel(KernelName(n, "backward_activation"), $"{_names.Label(n)}: back through {layer.Activation}, in place",
-                    new[] { $"mg::activation_backward<{Act(layer)}>({Own(n, "Pre")}, {Value(n)}, {dy}, {dy}, batch * {I(Size(n))}LL, {Slope(layer)});" }, Size(n), 0, Elements));
-            string db = layer.Bias ? $"gradients(offset::{name}Bias)" : "nullptr";
-            long weights = (long)lp.OutFeatures * (lp.InFeatures / s.Groups) * s.Kernel;
-            Add(Backward, new Kernel(KernelName(n, "backward_parameters"), $"{_names.Label(n)}: Conv1d weight{(layer.Bias ? " and bias" : "")} gradients",
-                new[] { $"mg::conv1d_backward_parameters<{ShapeType(n)}>({Value(node.A)}, {dy}, gradients(offset::{name}Weights), {db}, batch);" },
-                0, weights + (layer.Bias ? lp.OutFeatures : 0), Elements));
-            if (GradOf(node.A) is { } dx)
-                Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: back through Conv1d to {to}",
-                    new[] { $"mg::conv1d_backward_data<{ShapeType(n)}>(parameters(offset::{name}Weights), {dy}, {dx}, batch);" }, Size(node.A), 0, Elements));
-        }
-
-        /// <summary>The template arguments of a GroupNorm call site: channels, values per channel (1, a length or H·W), groups.</summary>
-        private string GroupNormSizes(int n)
-        {
-            var layer = _spec.Layers[_spec.Graph.Nodes[n].Layer];
-            int channels = _plan.Layers[_spec.Graph.Nodes[n].Layer].InFeatures;
-            return $"{I(channels)}, {I(Size(n) / channels)}, {I(layer.Units)}";
-        }
-
-        private void AddGroupNormForward(int n)
-        {
-            var node = _spec.Graph.Nodes[n];
-            var layer = _spec.Layers[node.Layer];
-            string name = Ascii(layer.Name);
-            AddBoth(new Kernel(KernelName(n, "forward"), $"{_names.Label(n)} = GroupNorm({Literals.Int(layer.Units)} groups)({_names.Label(node.A)}) over {I(_plan.Layers[node.Layer].InFeatures)} channels: {Shape(n)}",
-                new[]
-                {
-                    $"mg::group_norm_forward<{GroupNormSizes(n)}>({Value(node.A)}, parameters(offset::{name}Gamma), parameters(offset::{name}Beta), {Value(n)},",
-                    $"    {Own(n, "Mean")}, {Own(n, "InvStd")}, batch, {Float(layer.Epsilon)});",
-                }, layer.Units, 0, WarpRows));
-        }
-
-        private void AddGroupNormBackward(int n)
-        {
-            var node = _spec.Graph.Nodes[n];
-            var layer = _spec.Layers[node.Layer];
-            string name = Ascii(layer.Name), dy = Grad(n);
-            string saved = $"{Own(n, "Mean")}, {Own(n, "InvStd")}";
-            Add(Backward, new Kernel(KernelName(n, "backward_parameters"), $"{_names.Label(n)}: GroupNorm γ and β gradients",
-                new[] { $"mg::group_norm_backward_parameters<{GroupNormSizes(n)}>({Value(node.A)}, {saved}, {dy}, gradients(offset::{name}Gamma), gradients(offset::{name}Beta), batch);" },
-                0, _plan.Layers[node.Layer].InFeatures, Elements));
-            if (GradOf(node.A) is { } dx)
-                Add(Backward, new Kernel(KernelName(n, "backward_data"), $"{_names.Label(n)}: back through GroupNorm to {_names.Label(node.A)}",
-                    new[] { $"mg::group_norm_backward_data<{GroupNormSizes(n)}>({Value(node.A)}, parameters(offset::{name}Gamma), {saved}, {dy}, {dx}, batch);" },
-                    layer.Units, 0, WarpRows));
-        }
-
-        /// <summary>Conv1d weights and bias, GroupNorm γ and β; false for the other kinds.</summary>
-        private static bool WriteConv1dGroupNormOffsets(IndentedWriter w, LayerSpec layer, LayerPlan lp)
-        {
-            string name = Ascii(layer.Name);
-            switch (layer.Kind)
-            {
-                case "Conv1d":
-                {
-                    var s = layer.Spatial!;
-                    w.Line($"constexpr long long {name}Weights = {I(lp.WeightOffset)};   // [{I(lp.OutFeatures)}, {I(lp.InFeatures / s.Groups)}, {I(s.Kernel)}]");
-                    if (layer.Bias) w.Line($"constexpr long long {name}Bias = {I(lp.BiasOffset)};   // [{I(lp.OutFeatures)}]");
-                    return true;
-                }
-                case "GroupNorm":
-                    w.Line($"constexpr long long {name}Gamma = {I(lp.WeightOffset)};   // [{I(lp.InFeatures)}]");
-                    w.Line($"constexpr long long {name}Beta = {I(lp.BiasOffset)};   // [{I(lp.InFeatures)}]");
-                    return true;
-                default:
-                    return false;
-            }
-        }
-
-        private static string Comment(Buffer b)
-        {
-            string size = b.PerSample > 0 && b.Fixed > 0 ? $"batch × {I(b.PerSample)} + {I(b.Fixed)}"
-                : b.PerSample > 0 ? $"batch × {I(b.PerSample)}" : I(b.Fixed);
-            return $"   // {size}{(b.IsInt ? " (int)" : "")}";
-        }
-
-        // ---- LSTM and GRU (kernels/recurrent.cuh) ----
-
-        private string RecurrentType(int n) => Pascal(_names.Label(n)) + "Recurrence";
-
-        /// <summary>Steps, input features, hidden size, directions and gate width (gates·hidden) of call site <paramref name="n"/>.</summary>
-        private (int Steps, int Inputs, int Hidden, int Directions, int GateWidth) RecurrentSizes(int n)
-        {
-            var layer = _spec.Layers[_spec.Graph.Nodes[n].Layer];
-            var input = _plan.Nodes[_spec.Graph.Nodes[n].A].Shape;
-            return (input[0], input[1], layer.Units, layer.Recurrent!.Directions, ShapeInference.GateCount(layer) * layer.Units);
-        }
-
-        /// <summary>
-        /// What forward saves for back-propagation through time and backward's scratch, each
-        /// [directions, batch, steps, width] (see kernels/recurrent.cuh).
-        /// </summary>
-        private void AddRecurrentBuffers(int n, string label)
-        {
-            var (steps, _, hidden, directions, gateWidth) = RecurrentSizes(n);
-            bool lstm = _spec.Layers[_spec.Graph.Nodes[n].Layer].Kind == "LSTM";
-            AddBuffer(label + "Gates", directions * steps * gateWidth, 0);
-            AddBuffer(label + (lstm ? "Cells" : "Candidates"), directions * steps * hidden, 0);
-            AddBuffer(label + "Previous", directions * steps * hidden, 0);
-            if (!_plan.Nodes[n].RequiresGradient) return;
-            AddBuffer(label + "GateGrads", directions * steps * gateWidth, 0);
-            if (!lstm) AddBuffer(label + "HiddenGateGrads", directions * steps * gateWidth, 0);
-            AddBuffer(label + "StateGrads", directions * (lstm ? 2 : 1) * hidden, 0);
-        }
-
-        private void AddRecurrentForward(int n)
-        {
-            var node = _spec.Graph.Nodes[n];
-            var layer = _spec.Layers[node.Layer];
-            var (steps, inputs, hidden, directions, gateWidth) = RecurrentSizes(n);
-            bool lstm = layer.Kind == "LSTM", sequences = layer.Recurrent!.ReturnSequences;
-            string label = _names.Label(n), type = RecurrentType(n), parameters = $"parameters(offset::{Ascii(layer.Name)}Parameters)";
-            string what = sequences ? "every step" : directions == 2 ? "the last states of both directions" : "the last state";
-            _recurrentShapes.Add($"using {type} = mg::{(lstm ? "Lstm" : "Gru")}Shape<{I(inputs)}, {I(steps)}, {I(hidden)}, {I(directions)}, {(sequences ? "true" : "false")}>;   // {label}: {Shape(node.A)} → {Shape(n)}, {what}");
-            string title = $"{label} = {CpuEmitter.RecurrentLabel(layer)}({_names.Label(node.A)})";
-            AddBoth(new Kernel(KernelName(n, "forward_inputs"), $"{title}, 1 of 2: every step's input projection, {_names.Label(node.A)}·W_ih + b_ih{(directions == 2 ? " for each direction" : "")}",
-                new[] { $"mg::recurrent_input_projection<{type}>({Value(node.A)}, {parameters}, {Own(n, "Gates")}, batch);" }, (long)directions * steps * gateWidth, 0, Tile));
-            string saved = lstm ? Own(n, "Cells") : Own(n, "Candidates");
-            AddBoth(new Kernel(KernelName(n, "forward"), $"{label}, 2 of 2: {StepsText(node.A)} in order, one block per sample{(directions == 2 ? " and direction" : "")}: {Shape(node.A)} → {Shape(n)}, {what}",
-                new[]
-                {
-                    $"mg::{(lstm ? "lstm" : "gru")}_forward_steps<{type}>({parameters},",
-                    $"    {Own(n, "Gates")}, {saved}, {Own(n, "Previous")}, {Value(n)}, batch{LengthsArgument(node.A)});",
-                }, directions, 0, Blocks));
-        }
-
-        private void AddRecurrentBackward(int n)
-        {
-            var node = _spec.Graph.Nodes[n];
-            var layer = _spec.Layers[node.Layer];
-            var (steps, inputs, hidden, directions, gateWidth) = RecurrentSizes(n);
-            bool lstm = layer.Kind == "LSTM";
-            string label = _names.Label(n), type = RecurrentType(n), name = Ascii(layer.Name), to = _names.Label(node.A);
-            string parameters = $"parameters(offset::{name}Parameters)", gradients = $"gradients(offset::{name}Parameters)";
-            string gates = Own(n, "Gates"), dgi = Own(n, "GateGrads"), dgh = lstm ? dgi : Own(n, "HiddenGateGrads");
-            string each = directions == 2 ? " and direction" : "";
-            Add(Backward, new Kernel(KernelName(n, "backward_steps"), lstm
-                    ? $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, {StepsText(node.A)} in reverse, one block per sample{each}: every step's gate gradients"
-                    : $"{label}: back through time in {CpuEmitter.RecurrentLabel(layer)}, {StepsText(node.A)} in reverse, one block per sample{each}: every step's gate gradients, input and recurrent side",
-                lstm
-                    ? new[]
-                    {
-                        $"mg::lstm_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Cells")},",
-                        $"    {Grad(n)}, {dgi}, {Own(n, "StateGrads")}, batch{LengthsArgument(node.A)});",
-                    }
-                    : new[]
-                    {
-                        $"mg::gru_backward_steps<{type}>({parameters}, {gates}, {Own(n, "Candidates")}, {Own(n, "Previous")},",
-                        $"    {Grad(n)}, {dgi}, {dgh}, {Own(n, "StateGrads")}, batch{LengthsArgument(node.A)});",
-                    }, directions, 0, Blocks));
-            string dG = lstm ? "dG" : "dG_i";
-            Add(Backward, new Kernel(KernelName(n, "backward_weights"), $"{label}: W_ih and W_hh gradients over every step, dW_ih += {to}ᵀ·{dG}, dW_hh += h_prevᵀ·{(lstm ? "dG" : "dG_h")}",
-                new[]
-                {
-                    $"mg::recurrent_backward_weights<{type}>({Value(node.A)}, {Own(n, "Previous")},",
-                    $"    {dgi}, {dgh}, {gradients}, batch);",
-                },
-                0, (long)directions * (inputs + hidden) * gateWidth, Tile));
-            Add(Backward, new Kernel(KernelName(n, "backward_bias"), $"{label}: b_ih and b_hh gradients, the column sums of the gate gradients",
-                new[] { $"mg::recurrent_backward_bias<{type}>({dgi}, {dgh}, {gradients}, batch);" }, 0, gateWidth, Elements));
-            if (GradOf(node.A) is not { } dx) return;
-            for (int d = 0; d < directions; d++)
-                Add(Backward, new Kernel(KernelName(n, d == 0 ? "backward_data" : "backward_data_reverse"),
-                    $"{label}: back through {CpuEmitter.RecurrentLabel(layer)} to {to}{(directions == 2 ? d == 0 ? ", forward direction" : ", reverse direction" : "")}, d{to} += {dG}·W_ihᵀ",
-                    new[] { $"mg::recurrent_backward_data<{type}, {I(d)}>({dgi}, {parameters}, {dx}, batch);" }, (long)steps * inputs, 0, Tile));
-        }
-
-        // ---- Several outputs: heads with a loss each, a contrastive pair (kernels/loss.cuh) ----
-
-        /// <summary>The slot of the packed output rows Forward returns when the model has several outputs.</summary>
-        private const string PackedOutputs = "OutputRows";
-
-        private static string HeadTargets(HeadSpec head) => Pascal(head.Name) + "Targets";
-
-        /// <summary>Several outputs: the output rows they are packed into; heads: each head's targets, taken out of the target rows.</summary>
-        private void AddOutputAndHeadBuffers()
-        {
-            if (_spec.Graph.Outputs.Count == 0) return;
-            AddBuffer(PackedOutputs, OutputWidth(_spec, _plan), 0);
-            var outputs = _spec.Graph.AllOutputs;
-            for (int h = 0; h < _spec.Heads.Count; h++)
-                AddBuffer(HeadTargets(_spec.Heads[h]), HeadTargetSize(_spec.Heads[h].Loss, Size(outputs[h])), 0);
-        }
-
-        /// <summary>The outputs side by side in one row per sample, as the CPU's Predict returns them (inference only: training reads each output where it is).</summary>
-        private void AddPackOutputs()
-        {
-            int wide = OutputWidth(_spec, _plan), at = 0;
-            var body = new List<string>();
-            var parts = new List<string>();
-            for (int i = 0; i < _spec.Graph.Outputs.Count; i++)
-            {
-                int o = _spec.Graph.Outputs[i];
-                body.Add($"mg::place<{I(Size(o))}, {I(wide)}, {I(at)}>({Value(o)}, buffer(slot::{PackedOutputs}), batch);");
-                parts.Add($"{OutputName(i)} = {(Size(o) == 1 ? $"column {I(at)}" : $"columns {I(at)}…{I(at + Size(o) - 1)}")}");
-                at += Size(o);
-            }
-            Add(Inference, new Kernel("outputs_forward", $"The outputs, side by side in the output rows [batch, {I(wide)}]: {string.Join(", ", parts)}", body.ToArray(), wide, 0, Elements));
-        }
-
-        /// <summary>
-        /// One loss kernel per head (its rows in the head's block of loss_rows, its output gradient scaled by the head's
-        /// weight), then the weighted total: Σ weight · mean loss, the heads added in order by one block.
-        /// </summary>
-        private void AddHeadLosses()
-        {
-            var outputs = _spec.Graph.AllOutputs;
-            int targetWidth = TargetSize, offset = 0;
-            var take = new List<string>();
-            var parts = new List<string>();
-            for (int h = 0; h < _spec.Heads.Count; h++)
-            {
-                var head = _spec.Heads[h];
-                int size = HeadTargetSize(head.Loss, Size(outputs[h]));
-                take.Add($"mg::take<{I(size)}, {I(targetWidth)}, {I(offset)}>(buffer(slot::targets), buffer(slot::{HeadTargets(head)}), batch);");
-                parts.Add(size == 1 ? $"{head.Name} = column {I(offset)}" : $"{head.Name} = columns {I(offset)}…{I(offset + size - 1)}");
-                offset += size;
-            }
-            Add(Loss, new Kernel("modelgen_head_targets", $"Each head's targets, out of the target rows [batch, {I(targetWidth)}]: {string.Join(", ", parts)}", take.ToArray(), targetWidth, 0, Elements));
-
-            var total = new List<string>();
-            for (int h = 0; h < _spec.Heads.Count; h++)
-            {
-                var head = _spec.Heads[h];
-                int output = outputs[h], width = Size(output);
-                string o = Value(output), targets = $"buffer(slot::{HeadTargets(head)})", weight = Float(head.Weight);
-                string weightArgument = head.Weight == 1 ? "" : ", " + weight;   // the templates' default is 1
-                string g = _plan.Nodes[output].RequiresGradient ? $"training ? {Grad(output)} : nullptr" : "nullptr";
-                string rows = h == 0 ? "buffer(slot::loss_rows)" : h == 1 ? "buffer(slot::loss_rows) + batch" : $"buffer(slot::loss_rows) + {I(h)} * batch";
-                bool softmax = head.Loss == LossKind.SoftmaxCrossEntropy;
-                string call = softmax
-                    ? $"mg::softmax_cross_entropy<{I(width)}>({o}, {targets}, {g}, {rows}, batch{weightArgument});"
-                    : $"mg::elementwise_loss<mg::Elementwise::{ElementwiseKind(head.Loss)}, {I(width)}>({o}, {targets}, {g}, {rows}, batch, {ElementwiseParameter(head.Loss, head.HuberDelta, head.PosWeight)}{weightArgument});";
-                string weighted = head.Weight == 1 ? "" : Literals.FromFloat(head.Weight) + "·";
-                Add(Loss, new Kernel($"{Snake(head.Name)}_head_loss", $"Head '{head.Name}': {head.Loss} per sample row and, in training, its gradient d({weighted}mean loss)/d({_names.Label(output)})",
-                    new[] { call }, 1, 0, softmax ? WarpRows : Elements));
-                // Elementwise rows are already divided by batch · width; softmax rows are summed over the batch.
-                string scale = softmax ? (head.Weight == 1 ? "1.0f / (float)batch" : $"{weight} / (float)batch") : weight;
-                total.Add($"mg::mean_loss({rows}, buffer(slot::loss), batch, {scale}{(h == 0 ? "" : ", true")});");
-            }
-            string text = string.Join(" + ", _spec.Heads.Select(x => (x.Weight == 1 ? "" : Literals.FromFloat(x.Weight) + "·") + x.Name));
-            Add(Loss, new Kernel("modelgen_loss_mean", $"The loss {text}: each head's mean over the batch, weighted and added in order by one block",
-                total.ToArray(), 0, 1, Blocks));
-        }
-
-        /// <summary>The contrastive loss over the pair of outputs (one similarity label per sample), and both embeddings' gradients.</summary>
-        private void AddContrastiveLoss()
-        {
-            int first = _spec.Graph.Outputs[0], second = _spec.Graph.Outputs[1];
-            string GradientOf(int n) => _plan.Nodes[n].RequiresGradient ? $"training ? {Grad(n)} : nullptr" : "nullptr";
-            Add(Loss, new Kernel("modelgen_loss", $"Contrastive loss (margin {Literals.FromFloat(_spec.Margin)}) per pair of {OutputName(0)} and {OutputName(1)} and, in training, the gradients of both",
-                new[]
-                {
-                    $"mg::contrastive_loss<{I(Size(first))}>({Value(first)}, {Value(second)}, buffer(slot::targets),",
-                    $"    {GradientOf(first)}, {GradientOf(second)}, buffer(slot::loss_rows), batch, {Float(_spec.Margin)});",
-                }, 1, 0, Elements));
-            Add(Loss, new Kernel("modelgen_loss_mean", "The mean loss over the batch, summed in order by one block",
-                new[] { "mg::mean_loss(buffer(slot::loss_rows), buffer(slot::loss), batch, 1.0f / (float)batch);" }, 0, 1, Blocks));
-        }
-
-        /// <summary>The i-th output's name in the returned tuple, with the value's own label where that differs ("query (embed)").</summary>
-        private string OutputName(int i)
-        {
-            string name = _spec.Graph.OutputNames[i], label = _names.Label(_spec.Graph.Outputs[i]);
-            return name == label ? name : $"{name} ({label})";
-        }
-
-        private static string ElementwiseKind(LossKind loss) => loss switch
-        {
-            LossKind.MeanSquaredError => "MeanSquaredError",
-            LossKind.MeanAbsoluteError => "MeanAbsoluteError",
-            LossKind.Huber => "Huber",
-            _ => "BinaryCrossEntropy",
-        };
-
-        private static string ElementwiseParameter(LossKind loss, double huberDelta, double posWeight) => loss switch
-        {
-            LossKind.Huber => Float(huberDelta),
-            LossKind.BinaryCrossEntropy => Float(posWeight),
-            _ => "0.0f",
-        };
-
-        // ---- Variable-length sequences (MaskPadding): each sample's length, read by the layers that mix positions ----
-
-        /// <summary>The int buffer of each sample's length (one past its last non-padding id), filled by the masking embedding's kernel.</summary>
-        private const string LengthsSlot = "lengths";
-
-        /// <summary>", lengths()" for a template call whose input at node <paramref name="input"/> has a variable length, else "".</summary>
-        private string LengthsArgument(int input) => _plan.Nodes[input].Masked ? ", lengths()" : "";
-
-        /// <summary>The masks of an attention call site's scores, as its kernel comment names them.</summary>
-        private string AttentionMask(int n)
-        {
-            bool causal = _spec.Layers[_spec.Graph.Nodes[n].Layer].Sequence!.Causal, padded = _plan.Nodes[_spec.Graph.Nodes[n].A].Masked;
-            return causal && padded ? " + causal and padding masks" : causal ? " + causal mask" : padded ? " + padding mask" : "";
-        }
-
-        /// <summary>Which steps a recurrent call site runs: all of them, or each sample's own.</summary>
-        private string StepsText(int input) => _plan.Nodes[input].Masked ? "each sample's own steps" : "the steps";
-
-        /// <summary>Each sample's length, from the ids the masking embedding at node <paramref name="n"/> reads (the model input).</summary>
-        private void AddLengths(int n)
-        {
-            var node = _spec.Graph.Nodes[n];
-            var sequence = _spec.Layers[node.Layer].Sequence!;
-            int positions = Size(node.A);
-            AddBoth(new Kernel(KernelName(n, "lengths"), $"Each sample's length (MaskPadding): one past its last id in {_names.Label(node.A)} that is not the padding id {I(sequence.PaddingIndex)}",
-                new[] { $"mg::sequence_lengths<{I(positions)}, {I(sequence.PaddingIndex)}>({Value(node.A)}, lengths(), batch);" }, 1, 0, Elements));
-        }
-
-        /// <summary>Softmax cross-entropy over each sample's real positions of a variable-length [sequence, classes] output, and its mean.</summary>
-        private void AddMaskedLoss(int output, string gradient)
-        {
-            int positions = LabelsPerSample, classes = Size(output) / positions;
-            string where = _lossInPlace >= 0 ? $", written over {_names.Label(output)} itself (backward does not read the outputs)" : "";
-            Add(Loss, new Kernel("modelgen_loss", $"SoftmaxCrossEntropy per position before each sample's length (the padded ones count 0) and, in training, its gradient d(mean loss)/d({_names.Label(output)}){where}",
-                new[] { $"mg::masked_softmax_cross_entropy<{I(classes)}, {I(positions)}>({Value(output)}, buffer(slot::targets), {gradient}, buffer(slot::loss_rows), lengths(), batch);" },
-                positions, 0, WarpRows));
-            Add(Loss, new Kernel("modelgen_loss_mean", "The mean loss over the real positions of the batch, summed in order by one block",
-                new[] { $"mg::masked_mean_loss<{I(positions)}>(buffer(slot::loss_rows), buffer(slot::loss), lengths(), batch);" }, 0, 1, Blocks));
-        }
+    /// <summary>A float literal for CUDA C++ (always with a decimal point or exponent, and the f suffix).</summary>
+    internal static string Float(double value)
+    {
+        string text = ((float)value).ToString("R", CultureInfo.InvariantCulture);
+        return (text.Contains(".") || text.Contains("E") ? text : text + ".0") + "f";
     }
 
     /// <summary>hidden1 → Hidden1 (slot names).</summary>

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace ModelGen.Generators.Emit;
 
-/// <summary>Builds generated source with consistent four-space indentation.</summary>
+/// <summary>Builds generated source with consistent four-space indentation (lines end in \n on every platform).</summary>
 internal sealed class IndentedWriter
 {
     private readonly StringBuilder _text = new();
@@ -13,6 +13,25 @@ internal sealed class IndentedWriter
     {
         if (line.Length > 0) _text.Append(' ', _depth * 4).Append(line);
         _text.Append('\n');
+        return this;
+    }
+
+    /// <summary>
+    /// Writes a block of fixed text, typically a raw string literal (<c>"""…"""</c>, whose common indentation the compiler
+    /// removes), line by line at the current indentation; its own indentation is kept relative to it.
+    /// </summary>
+    public IndentedWriter Lines(string text)
+    {
+        int start = 0;
+        while (start <= text.Length)
+        {
+            int end = text.IndexOf('\n', start);
+            if (end < 0) end = text.Length;
+            int length = end - start;
+            if (length > 0 && text[end - 1] == '\r') length--;
+            Line(text.Substring(start, length));
+            start = end + 1;
+        }
         return this;
     }
 

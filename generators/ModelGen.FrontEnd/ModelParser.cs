@@ -1,0 +1,458 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ModelGen.FrontEnd;
+
+/// <summary>Where the parts of a model are written, for the analyzer's diagnostics (never enters the generator pipeline).</summary>
+internal sealed class ModelLocations
+{
+    public Location Model = Location.None;
+    public Location? InputArgument;
+    public Location? LossArgument;
+    public readonly List<LayerLocations> Layers = new();
+    public readonly List<Location> Nodes = new();
+    public readonly GraphLocations Graph = new();
+}
+
+internal sealed class LayerLocations
+{
+    public Location Attribute = Location.None;
+    public readonly Dictionary<string, Location> Arguments = new();
+
+    public Location ArgumentOrAttribute(string name) => Arguments.TryGetValue(name, out var l) ? l : Attribute;
+}
+
+/// <summary>The parser's result: the equatable spec, declaration diagnostics and (for the analyzer) locations.</summary>
+internal sealed class ParsedModel
+{
+    public ParsedModel(ModelSpec spec, List<Diagnostic> diagnostics, ModelLocations locations)
+    {
+        Spec = spec;
+        Diagnostics = diagnostics;
+        Locations = locations;
+    }
+
+    public ModelSpec Spec { get; }
+    public List<Diagnostic> Diagnostics { get; }
+    public ModelLocations Locations { get; }
+}
+
+/// <summary>Reads a [Model] class (symbols and syntax) into a <see cref="ModelSpec"/>. Never throws on user code.</summary>
+internal static partial class ModelParser
+{
+    public const string ModelAttributeName = "ModelGen.ModelAttribute";
+    public const string ForwardAttributeName = "ModelGen.ForwardAttribute";
+    /// <summary>Layer attributes by metadata name, and the layer kind each declares (every kind has one: MirrorTests).</summary>
+    internal static readonly IReadOnlyDictionary<string, LayerKind> LayerKinds = new Dictionary<string, LayerKind>
+    {
+        ["ModelGen.DenseAttribute"] = LayerKind.Dense,
+        ["ModelGen.FlattenAttribute"] = LayerKind.Flatten,
+        ["ModelGen.Conv2dAttribute"] = LayerKind.Conv2d,
+        ["ModelGen.MaxPool2dAttribute"] = LayerKind.MaxPool2d,
+        ["ModelGen.AvgPool2dAttribute"] = LayerKind.AvgPool2d,
+        ["ModelGen.GlobalAvgPoolAttribute"] = LayerKind.GlobalAvgPool,
+        ["ModelGen.LayerNormAttribute"] = LayerKind.LayerNorm,
+        ["ModelGen.BatchNormAttribute"] = LayerKind.BatchNorm,
+        ["ModelGen.DropoutAttribute"] = LayerKind.Dropout,
+        ["ModelGen.LSTMAttribute"] = LayerKind.LSTM,
+        ["ModelGen.GRUAttribute"] = LayerKind.GRU,
+        ["ModelGen.Conv1dAttribute"] = LayerKind.Conv1d,
+        ["ModelGen.GroupNormAttribute"] = LayerKind.GroupNorm,
+        ["ModelGen.ReshapeAttribute"] = LayerKind.Reshape,
+        ["ModelGen.EmbeddingAttribute"] = LayerKind.Embedding,
+        ["ModelGen.PositionalEmbeddingAttribute"] = LayerKind.PositionalEmbedding,
+        ["ModelGen.MultiHeadAttentionAttribute"] = LayerKind.MultiHeadAttention,
+    };
+    private const string TensorTypeName = "ModelGen.Tensor";
+    private const string ModelBaseName = "ModelGen.Model";
+
+    /// <summary>Members of ModelGen.Model and of the generated part; a layer method of the same name cannot coexist with them.</summary>
+    private static readonly HashSet<string> ReservedNames = new()
+    {
+        "InputSize", "OutputSize", "Loss", "TargetSize", "ParameterCount", "Parameters", "Gradients", "Summary",
+        "CreateGraph", "TrainStep", "Fit", "Evaluate", "Predict", "PredictClasses",
+        "TotalParameters", "Initialize", "Graph", "SummaryText", "LabelsPerSample",
+        "Inputs", "Heads", "PredictHead", "DeclaredInputs", "DeclaredHeads",
+        "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize",
+    };
+
+    public static ParsedModel Parse(INamedTypeSymbol type, AttributeData modelAttribute, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var locations = new ModelLocations { Model = type.Locations.FirstOrDefault() ?? Location.None };
+
+        // Declaration shape of the class itself.
+        var declarations = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
+        bool isPartial = declarations.Count > 0 && declarations.All(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+        if (!isPartial)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.ModelNotPartial, locations.Model, type.Name, ""));
+
+        var containing = new List<ContainingType>();
+        bool generic = type.IsGenericType;
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            generic |= outer.IsGenericType;
+            var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+            if (outerSyntax is null || !outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().All(d => d.Modifiers.Any(SyntaxKind.PartialKeyword)))
+            {
+                diagnostics.Add(Diagnostic.Create(Diagnostics.ModelNotPartial, outer.Locations.FirstOrDefault() ?? locations.Model, outer.Name, $" (it contains the model '{type.Name}')"));
+                isPartial = false;
+            }
+            containing.Insert(0, new ContainingType(outerSyntax is null ? "class" : Keyword(outerSyntax), outer.Name));
+        }
+        if (generic)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.GenericModel, locations.Model, type.Name));
+
+        bool canAddBase = type.BaseType is null
+            || type.BaseType.SpecialType == SpecialType.System_Object
+            || type.BaseType.ToDisplayString() == ModelBaseName;
+        if (!canAddBase && type.BaseType is { TypeKind: not TypeKind.Error })
+            diagnostics.Add(Diagnostic.Create(Diagnostics.BaseClassConflict, locations.Model, type.Name, type.BaseType.ToDisplayString()));
+        if (type.TypeKind != TypeKind.Class) canAddBase = false;
+
+        // [Model(Input = ..., Loss = ..., PosWeight = ...)]
+        var inputShape = new List<int>();
+        var loss = LossKind.SoftmaxCrossEntropy;
+        double posWeight = 1;
+        double huberDelta = 1;
+        double margin = 1;
+        var modelAttributeSyntax = modelAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        foreach (var named in modelAttribute.NamedArguments)
+        {
+            var argLocation = NamedArgumentLocation(modelAttributeSyntax, named.Key);
+            switch (named.Key)
+            {
+                case "Input":
+                    locations.InputArgument = argLocation;
+                    if (named.Value.Kind == TypedConstantKind.Array && !named.Value.IsNull)
+                        foreach (var v in named.Value.Values)
+                            if (v.Value is int d) inputShape.Add(d);
+                    break;
+                case "Loss":
+                    locations.LossArgument = argLocation;
+                    if (named.Value.Value is int l) loss = (LossKind)l;
+                    break;
+                case "PosWeight":
+                    if (named.Value.Value is float w) posWeight = w;
+                    break;
+                case "HuberDelta":
+                    if (named.Value.Value is float hd) huberDelta = hd;
+                    break;
+                case "Margin":
+                    if (named.Value.Value is float m) margin = m;
+                    break;
+            }
+        }
+        // An error, not the MG0009 warning: no code can be generated for a loss that does not exist.
+        if (loss is < LossKind.SoftmaxCrossEntropy or > LossKind.Contrastive)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, locations.LossArgument ?? locations.Model, $"Model '{type.Name}'", $"Loss = {(int)loss} is not a ModelGen.Loss value"));
+        if (!(huberDelta > 0) || double.IsInfinity(huberDelta))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "HuberDelta") ?? locations.Model, $"Model '{type.Name}'",
+                $"HuberDelta = {huberDelta.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
+        if (posWeight <= 0 || double.IsNaN(posWeight) || double.IsInfinity(posWeight))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "PosWeight") ?? locations.Model, $"Model '{type.Name}'",
+                $"PosWeight = {posWeight.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
+
+        if (!(margin >= 0) || double.IsInfinity(margin))
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, NamedArgumentLocation(modelAttributeSyntax, "Margin") ?? locations.Model, $"Model '{type.Name}'",
+                $"Margin = {margin.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a finite number, 0 or more"));
+        var (inputs, heads) = ParseGraphAttributes(type, diagnostics, locations, cancellationToken);
+
+        // Layer methods, in declaration order.
+        var layers = new List<LayerSpec>();
+        IMethodSymbol? forward = null;
+        foreach (var member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member is not IMethodSymbol method) continue;
+            bool isLayer = false;
+            foreach (var attribute in method.GetAttributes())
+            {
+                string? attributeName = attribute.AttributeClass?.ToDisplayString();
+                // A repeated layer attribute is the compiler's CS0579 (or a second kind on one method, which
+                // is ignored); a second layer of the same name would only add generated-code errors.
+                if (attributeName is not null && LayerKinds.TryGetValue(attributeName, out var kind) && !isLayer)
+                {
+                    isLayer = true;
+                    LayerSpec? layer = kind switch
+                    {
+                        LayerKind.Dense => ParseDense(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Conv2d => ParseConv2d(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Conv1d => ParseConv1d(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.MaxPool2d or LayerKind.AvgPool2d => ParsePool(kind, method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.LayerNorm or LayerKind.BatchNorm => ParseNorm(kind, method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.GroupNorm => ParseGroupNorm(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Dropout => ParseDropout(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.LSTM or LayerKind.GRU => ParseRecurrent(kind, method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Reshape => ParseReshape(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Embedding => ParseEmbedding(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.PositionalEmbedding => ParsePositionalEmbedding(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.MultiHeadAttention => ParseAttention(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Flatten => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } flatten ? new FlattenLayer(flatten) : null,
+                        LayerKind.GlobalAvgPool => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } pool ? new GlobalAvgPoolLayer(pool) : null,
+                    };
+                    if (layer is not null) layers.Add(layer);
+                }
+                else if (attributeName == ForwardAttributeName)
+                {
+                    if (forward is not null)
+                        diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, method.Locations.FirstOrDefault() ?? locations.Model, method.Name, $"is a second [Forward] method ('{forward.Name}' is the first); keep one"));
+                    else
+                        forward = method;
+                }
+            }
+        }
+        if (layers.Count == 0)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.NoLayers, locations.Model, type.Name));
+
+        var graph = forward is null
+            ? SequentialGraph(layers, locations)
+            : ForwardGraph(type.Name, forward, layers, inputs, diagnostics, locations, cancellationToken);
+        heads = CheckGraphDeclarations(type.Name, forward, graph, inputs, heads, loss, diagnostics, locations);
+
+        bool hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || layers.Any(l => !l.IsEmittable);
+        var spec = new ModelSpec(
+            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            type.Name,
+            containing.ToEquatableArray(),
+            isPartial,
+            canAddBase,
+            inputShape.ToEquatableArray(),
+            loss,
+            posWeight,
+            layers.ToEquatableArray(),
+            graph,
+            hasErrors,
+            huberDelta,
+            inputs.ToEquatableArray(),
+            heads.ToEquatableArray(),
+            margin);
+        return new ParsedModel(spec, diagnostics, locations);
+    }
+
+    private static GraphSpec SequentialGraph(List<LayerSpec> layers, ModelLocations locations)
+    {
+        var nodes = new List<GraphNode> { new(NodeKind.Input, -1, -1, -1, "input") };
+        locations.Nodes.Add(locations.InputArgument ?? locations.Model);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            nodes.Add(new GraphNode(NodeKind.Layer, i, nodes.Count - 1, -1, layers[i].Name));
+            locations.Nodes.Add(locations.Layers[i].Attribute);
+        }
+        return new GraphSpec(nodes.ToEquatableArray(), nodes.Count - 1, FromForwardMethod: false);
+    }
+
+    private static GraphSpec ForwardGraph(string modelName, IMethodSymbol forward, List<LayerSpec> layers, List<InputSpec> inputs,
+        List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        // A partial [Forward] has its body in the implementation part.
+        var syntax = (forward.PartialImplementationPart ?? forward).DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        var methodLocation = forward.Locations.FirstOrDefault() ?? locations.Model;
+        if (syntax is null) return GraphSpec.Empty;
+        if (forward.Parameters.Length == 0 || forward.Parameters.Any(p => p.Type.ToDisplayString() != TensorTypeName || p.RefKind != RefKind.None) || OutputNames(forward) is null)
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "must take Tensor parameters and return Tensor (or a tuple of Tensors)"));
+            return GraphSpec.Empty;
+        }
+        // Without a body there is no graph, and the generator would silently write stubs only.
+        if (syntax.Body is null && syntax.ExpressionBody is null)
+        {
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "has no body; write the graph in it, e.g. '=> Output(x);'"));
+            return GraphSpec.Empty;
+        }
+        var builder = new GraphBuilder(modelName, forward.Parameters[0].Name, layers, diagnostics, locations);
+        if (inputs.Count > 0 || forward.Parameters.Length > 1)
+            builder.BindNamedInputs(forward, inputs);
+        if (builder.Failed) return GraphSpec.Empty;
+        int output = -1;
+        ExpressionSyntax? returned = null;
+        if (syntax.ExpressionBody is { } arrow)
+        {
+            returned = arrow.Expression;
+            output = builder.Returned(returned);
+        }
+        else if (syntax.Body is { } block)
+        {
+            for (int i = 0; i < block.Statements.Count; i++)
+            {
+                var statement = block.Statements[i];
+                if (statement is ReturnStatementSyntax { Expression: { } value })
+                {
+                    returned = value;
+                    output = builder.Returned(value);
+                    if (i != block.Statements.Count - 1) builder.Unsupported(block.Statements[i + 1], "statements after 'return'");
+                    break;
+                }
+                builder.Statement(statement);
+            }
+            if (output < 0 && !builder.Failed)
+                diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "must end with 'return <expression>;'"));
+        }
+        if (builder.Failed || output < 0) return GraphSpec.Empty;
+        // The loss and backward pass start from the returned value; without a layer under it there is nothing to train.
+        locations.Graph.Return = returned?.GetLocation();
+        for (int o = 0; o < builder.Outputs.Count; o++)
+        {
+            if (builder.DependsOnLayer(builder.Outputs[o])) continue;
+            var element = builder.OutputExpressions[o];
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, element.GetLocation(), forward.Name,
+                $"returns '{GraphBuilder.Short(element)}', which no layer computes; return the result of a layer call"));
+            return GraphSpec.Empty;
+        }
+        return builder.Outputs.Count == 1
+            ? new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true)
+            : new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true, builder.Outputs.ToEquatableArray(), OutputNames(forward)!.ToEquatableArray());
+    }
+
+    private sealed partial class GraphBuilder
+    {
+        private readonly string _modelName;
+        private readonly List<LayerSpec> _layers;
+        private readonly List<Diagnostic> _diagnostics;
+        private readonly ModelLocations _locations;
+        private readonly Dictionary<string, int> _values = new();
+        private int _adds, _multiplies;
+
+        public GraphBuilder(string modelName, string inputName, List<LayerSpec> layers, List<Diagnostic> diagnostics, ModelLocations locations)
+        {
+            _modelName = modelName;
+            _layers = layers;
+            _diagnostics = diagnostics;
+            _locations = locations;
+            _values[inputName] = Add(new GraphNode(NodeKind.Input, -1, -1, -1, inputName), locations.InputArgument ?? locations.Model);
+        }
+
+        public readonly List<GraphNode> Nodes = new();
+        public bool Failed { get; private set; }
+
+        public bool DependsOnLayer(int output)
+        {
+            // Iterative with a visited set: 'var y = x + x; var z = y + y; ...' shares operands, and plain recursion would be exponential.
+            var seen = new bool[Nodes.Count];
+            var pending = new Stack<int>();
+            pending.Push(output);
+            while (pending.Count > 0)
+            {
+                int n = pending.Pop();
+                if (n < 0 || seen[n]) continue;
+                seen[n] = true;
+                if (Nodes[n].Kind == NodeKind.Layer) return true;
+                pending.Push(Nodes[n].A);
+                pending.Push(Nodes[n].B);
+                foreach (int part in Nodes[n].Parts) pending.Push(part);
+            }
+            return false;
+        }
+
+        private int Add(GraphNode node, Location location)
+        {
+            Nodes.Add(node);
+            _locations.Nodes.Add(location);
+            return Nodes.Count - 1;
+        }
+
+        public void Unsupported(SyntaxNode node, string what)
+        {
+            _diagnostics.Add(Diagnostic.Create(Diagnostics.UnsupportedForwardConstruct, node.GetLocation(), _modelName, what));
+            Failed = true;
+        }
+
+        public void Statement(StatementSyntax statement)
+        {
+            switch (statement)
+            {
+                case LocalDeclarationStatementSyntax local when local.Declaration.Variables.All(v => v.Initializer is not null):
+                    foreach (var variable in local.Declaration.Variables)
+                    {
+                        // Stored even when -1: a use of a local whose initializer was already reported is not a second mistake.
+                        _values[variable.Identifier.ValueText] = Expression(variable.Initializer!.Value);
+                    }
+                    break;
+                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax target } assignment }
+                    when _values.ContainsKey(target.Identifier.ValueText):
+                {
+                    _values[target.Identifier.ValueText] = Expression(assignment.Right);
+                    break;
+                }
+                default:
+                    Unsupported(statement, $"the statement '{Short(statement)}'");
+                    break;
+            }
+        }
+
+        public int Expression(ExpressionSyntax expression)
+        {
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax p:
+                    return Expression(p.Expression);
+                case IdentifierNameSyntax id:
+                    if (_values.TryGetValue(id.Identifier.ValueText, out int v)) return v;
+                    Unsupported(id, $"'{id.Identifier.ValueText}', which is neither the input nor a local holding a layer's result");
+                    return -1;
+                case InvocationExpressionSyntax call when IsTensorConcat(call):
+                    return Concat(call);
+                case InvocationExpressionSyntax call:
+                {
+                    string? name = call.Expression switch
+                    {
+                        IdentifierNameSyntax n => n.Identifier.ValueText,
+                        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax n } => n.Identifier.ValueText,
+                        _ => null,
+                    };
+                    int layer = name is null ? -1 : _layers.FindIndex(l => l.Name == name);
+                    if (layer < 0)
+                    {
+                        Unsupported(call, $"the call '{Short(call)}', which is not a call of one of its layer methods");
+                        return -1;
+                    }
+                    if (call.ArgumentList.Arguments.Count != 1)
+                    {
+                        Unsupported(call, $"the call '{Short(call)}' with {call.ArgumentList.Arguments.Count} arguments (a layer takes one tensor)");
+                        return -1;
+                    }
+                    int input = Expression(call.ArgumentList.Arguments[0].Expression);
+                    if (input < 0) return -1;
+                    return Add(new GraphNode(NodeKind.Layer, layer, input, -1, name!), call.GetLocation());
+                }
+                case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.AddExpression) || binary.IsKind(SyntaxKind.MultiplyExpression):
+                {
+                    int a = Expression(binary.Left);
+                    int b = Expression(binary.Right);
+                    if (a < 0 || b < 0) return -1;
+                    bool add = binary.IsKind(SyntaxKind.AddExpression);
+                    string label = add ? "add_" + ++_adds : "multiply_" + ++_multiplies;
+                    return Add(new GraphNode(add ? NodeKind.Add : NodeKind.Multiply, -1, a, b, label), binary.GetLocation());
+                }
+                default:
+                    Unsupported(expression, $"'{Short(expression)}'");
+                    return -1;
+            }
+        }
+
+        public static string Short(SyntaxNode node)
+        {
+            string text = node.ToString().Replace("\r", " ").Replace("\n", " ");
+            return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
+        }
+    }
+
+    private static Location? NamedArgumentLocation(AttributeSyntax? attribute, string name)
+    {
+        var arg = attribute?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
+        return arg?.GetLocation();
+    }
+
+    private static string Keyword(TypeDeclarationSyntax syntax) => syntax switch
+    {
+        RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+        StructDeclarationSyntax => "struct",
+        InterfaceDeclarationSyntax => "interface",
+        _ => "class",
+    };
+}

@@ -1,0 +1,183 @@
+using System.Linq;
+
+namespace ModelGen.FrontEnd;
+
+/// <summary>Everything the generator needs to know about one [Model] class: plain values only (no symbols, syntax or locations).</summary>
+internal sealed record ModelSpec(
+    string? Namespace,
+    string TypeName,
+    EquatableArray<ContainingType> ContainingTypes,
+    bool IsPartial,
+    bool CanAddBaseClass,
+    EquatableArray<int> InputShape,
+    LossKind Loss,
+    double PosWeight,
+    EquatableArray<LayerSpec> Layers,
+    GraphSpec Graph,
+    bool HasDeclarationErrors,
+    double HuberDelta = 1,
+    EquatableArray<InputSpec> Inputs = default,
+    EquatableArray<HeadSpec> Heads = default,
+    double Margin = 1)
+{
+    /// <summary>Fully qualified metadata-style name, used for hint names.</summary>
+    public string FullName
+    {
+        get
+        {
+            var prefix = Namespace is null ? "" : Namespace + ".";
+            foreach (var t in ContainingTypes) prefix += t.Name + ".";
+            return prefix + TypeName;
+        }
+    }
+}
+
+/// <summary>A type enclosing the model class (the generated part must repeat it).</summary>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>Mirrors ModelGen.Loss (the generator cannot reference the runtime).</summary>
+internal enum LossKind { SoftmaxCrossEntropy = 0, MeanSquaredError = 1, BinaryCrossEntropy = 2, MeanAbsoluteError = 3, Huber = 4, Contrastive = 5 }
+
+/// <summary>Mirrors ModelGen.Activation.</summary>
+internal enum ActivationKind { None = 0, ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh }
+
+/// <summary>
+/// The kinds of layer ModelGen knows, one per layer attribute (each named as its attribute, without "Attribute").
+/// Every per-kind decision is a switch expression over this enum without a default arm, and CS8509 is an error in
+/// this build: a new kind does not compile until the parser, the shape engine, the parameter layout and both
+/// emitters say what it does (docs/architecture.md, "Adding a layer").
+/// </summary>
+internal enum LayerKind
+{
+    Dense,
+    Flatten,
+    Conv2d,
+    MaxPool2d,
+    AvgPool2d,
+    GlobalAvgPool,
+    LayerNorm,
+    BatchNorm,
+    Dropout,
+    LSTM,
+    GRU,
+    Conv1d,
+    GroupNorm,
+    Reshape,
+    Embedding,
+    PositionalEmbedding,
+    MultiHeadAttention,
+}
+
+/// <summary>
+/// A layer method's declaration, <c>[Layer(...)] partial Tensor Name(Tensor x)</c>: its name, its modifiers without
+/// 'partial', its parameter's name, and whether its form lets the generator write a body for it.
+/// </summary>
+internal sealed record LayerMethod(string Name, string Modifiers, string ParameterName, bool IsEmittable);
+
+/// <summary>
+/// One layer method. <see cref="Kind"/> says which attribute declared it; the derived record of its family holds the
+/// attribute's arguments under their own names (<see cref="DenseLayer"/>, <see cref="ConvLayer"/>, …).
+/// </summary>
+internal abstract record LayerSpec(LayerKind Kind, LayerMethod Method)
+{
+    public string Name => Method.Name;
+
+    public string MethodModifiers => Method.Modifiers;
+
+    public string ParameterName => Method.ParameterName;
+
+    public bool IsEmittable => Method.IsEmittable;
+}
+
+/// <summary>[Dense(units, activation)]: <c>x·W + b</c> over the last axis.</summary>
+internal sealed record DenseLayer(LayerMethod Method, int Units, ActivationKind Activation, double NegativeSlope, int DeclaredIn, bool Bias)
+    : LayerSpec(LayerKind.Dense, Method);
+
+/// <summary>[Conv2d(filters, kernel, activation)] and [Conv1d(...)]: <see cref="Filters"/> output channels, square <see cref="Window"/>.</summary>
+internal sealed record ConvLayer(LayerKind Kind, LayerMethod Method, int Filters, SpatialSpec Window, ActivationKind Activation, double NegativeSlope, int DeclaredIn, bool Bias)
+    : LayerSpec(Kind, Method);
+
+/// <summary>[MaxPool2d(kernel)] and [AvgPool2d(kernel)] (dilation 1, one group; the stride defaults to the kernel).</summary>
+internal sealed record PoolLayer(LayerKind Kind, LayerMethod Method, SpatialSpec Window) : LayerSpec(Kind, Method);
+
+/// <summary>[Flatten]: each sample becomes one dimension (a view).</summary>
+internal sealed record FlattenLayer(LayerMethod Method) : LayerSpec(LayerKind.Flatten, Method);
+
+/// <summary>[GlobalAvgPool]: [channels, height, width] → [channels].</summary>
+internal sealed record GlobalAvgPoolLayer(LayerMethod Method) : LayerSpec(LayerKind.GlobalAvgPool, Method);
+
+/// <summary>[LayerNorm] (over the last dimension) and [BatchNorm] (per channel; <see cref="Momentum"/> moves its running statistics).</summary>
+internal sealed record NormLayer(LayerKind Kind, LayerMethod Method, double Epsilon, double Momentum) : LayerSpec(Kind, Method);
+
+/// <summary>[GroupNorm(groups)]: channels normalised in <see cref="Groups"/> groups, γ and β per channel.</summary>
+internal sealed record GroupNormLayer(LayerMethod Method, int Groups, double Epsilon) : LayerSpec(LayerKind.GroupNorm, Method);
+
+/// <summary>[Dropout(rate)]: training only.</summary>
+internal sealed record DropoutLayer(LayerMethod Method, double Rate) : LayerSpec(LayerKind.Dropout, Method);
+
+/// <summary>[LSTM(hidden)] and [GRU(hidden)]: one layer, zero initial state; biases live inside each direction's block.</summary>
+internal sealed record RecurrentLayer(LayerKind Kind, LayerMethod Method, int HiddenSize, bool Bidirectional, bool ReturnSequences, int DeclaredIn)
+    : LayerSpec(Kind, Method)
+{
+    public int Directions => Bidirectional ? 2 : 1;
+
+    /// <summary>Gate blocks per direction: 4 for LSTM (i, f, g, o), 3 for GRU (r, z, n).</summary>
+    public int Gates => Kind == LayerKind.LSTM ? 4 : 3;
+}
+
+/// <summary>[Reshape(dims)]: each sample gets the per-sample shape <see cref="Target"/> (one −1 inferred), a view.</summary>
+internal sealed record ReshapeLayer(LayerMethod Method, EquatableArray<int> Target) : LayerSpec(LayerKind.Reshape, Method);
+
+/// <summary>
+/// [Embedding(vocabulary, dimension)]: ids → rows of a [<see cref="Vocabulary"/>, <see cref="Dimension"/>] table.
+/// <see cref="MaskPadding"/>: the output has each sample's own length (padding masked downstream).
+/// </summary>
+internal sealed record EmbeddingLayer(LayerMethod Method, int Vocabulary, int Dimension, int PaddingIndex, bool MaskPadding)
+    : LayerSpec(LayerKind.Embedding, Method);
+
+/// <summary>[PositionalEmbedding(maxLength)]: adds a learned row per position.</summary>
+internal sealed record PositionalEmbeddingLayer(LayerMethod Method, int MaxLength) : LayerSpec(LayerKind.PositionalEmbedding, Method);
+
+/// <summary>[MultiHeadAttention(heads)]: self-attention over [sequence, features], optionally causal.</summary>
+internal sealed record AttentionLayer(LayerMethod Method, int Heads, bool Causal, bool Bias) : LayerSpec(LayerKind.MultiHeadAttention, Method);
+
+/// <summary>Window options of convolution and pooling layers (square kernels).</summary>
+internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Same)
+{
+    /// <summary>
+    /// Zero padding before and after the input along each axis: <see cref="Padding"/> on both sides, or for 'same' padding
+    /// the dilated kernel's span split in two, the odd zero after (as PyTorch).
+    /// </summary>
+    public (int Before, int After) PaddingSides
+    {
+        get
+        {
+            int span = Dilation * (Kernel - 1);
+            return Same ? (span / 2, span - span / 2) : (Padding, Padding);
+        }
+    }
+}
+
+/// <summary>The dataflow graph of the forward pass; node 0 is the model input.</summary>
+internal sealed record GraphSpec(EquatableArray<GraphNode> Nodes, int Output, bool FromForwardMethod,
+    EquatableArray<int> Outputs = default, EquatableArray<string> OutputNames = default)
+{
+    public static readonly GraphSpec Empty = new(EquatableArray<GraphNode>.Empty, -1, false);
+
+    /// <summary>Every returned value: the tuple's elements in order, or the one output.</summary>
+    public int[] AllOutputs => Outputs.Count > 0 ? Outputs.ToArray() : Output >= 0 ? new[] { Output } : new int[0];
+}
+
+internal enum NodeKind { Input, Layer, Add, Multiply, NamedInput, Concat }
+
+/// <summary>
+/// A graph node: the input, a layer call on node <see cref="A"/>, an element-wise op of <see cref="A"/> and <see cref="B"/>,
+/// a named input (input <see cref="Layer"/>, unpacked from node <see cref="A"/>), or a concat of <see cref="Parts"/> along per-sample <see cref="Axis"/>.
+/// </summary>
+internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label, EquatableArray<int> Parts = default, int Axis = -1);
+
+/// <summary>One <c>[Input(name, shape)]</c> of a multi-input model.</summary>
+internal sealed record InputSpec(string Name, EquatableArray<int> Shape);
+
+/// <summary>One <c>[Head(name, loss)]</c>: the loss of one returned tuple element.</summary>
+internal sealed record HeadSpec(string Name, LossKind Loss, double Weight, double PosWeight, double HuberDelta);

@@ -1,0 +1,482 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace ModelGen.FrontEnd;
+
+/// <summary>What a shape problem points at, so the analyzer can put the squiggle on the exact argument or expression.</summary>
+internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, LayerArgument, Node, Input, Head, Output }
+
+/// <summary>
+/// A shape rule that a model breaks: the rule's ID, where, the message arguments, and for rules with
+/// a code fix the value the fix needs (e.g. the inferred width).
+/// </summary>
+internal sealed record ShapeProblem(string Id, ProblemTarget Target, int Index, string Argument, EquatableArray<string> MessageArgs, string Fix = "");
+
+/// <summary>Per-sample shape of a graph value (the batch dimension is implicit and symbolic); empty when unknown.</summary>
+/// <remarks><see cref="Masked"/>: the value has a variable sequence length (sized at its bound, padding masked by the layers that mix positions).</remarks>
+internal sealed record NodePlan(EquatableArray<int> Shape, bool Live, bool RequiresGradient, bool Masked = false)
+{
+    public bool IsKnown => Shape.Count > 0;
+    public int Size => IsKnown ? Shape.Aggregate(1, (a, b) => a * b) : 0;
+}
+
+/// <summary>
+/// A layer's sizes and where its parameters sit in the flat buffer: <see cref="WeightOffset"/> is the start of its block
+/// (-1 without parameters), <see cref="BiasOffset"/> that of its bias, β or attention input bias (-1 without);
+/// <see cref="Parameters"/> names every slice of the block, <see cref="State"/> every slice of its state (BatchNorm's
+/// running statistics).
+/// </summary>
+internal sealed record LayerPlan(int InFeatures, int OutFeatures, int WeightOffset, int BiasOffset, int ParameterCount, bool Used,
+    EquatableArray<BufferSlice> Parameters = default, EquatableArray<BufferSlice> State = default)
+{
+    /// <summary>The slice of <paramref name="role"/> (and <paramref name="direction"/>); null when the layer has none.</summary>
+    public BufferSlice? Slice(SliceRole role, int direction = 0)
+    {
+        foreach (var slice in Parameters)
+            if (slice.Role == role && slice.Direction == direction) return slice;
+        foreach (var slice in State)
+            if (slice.Role == role && slice.Direction == direction) return slice;
+        return null;
+    }
+}
+
+/// <summary>
+/// The result of shape inference: every value's shape, every layer's parameter and state slices, and the rules broken.
+/// <see cref="TotalState"/> is the size of the state buffer (running statistics, not trained by the optimizer).
+/// </summary>
+internal sealed record ShapePlan(
+    EquatableArray<NodePlan> Nodes,
+    EquatableArray<LayerPlan> Layers,
+    int TotalParameters,
+    EquatableArray<ShapeProblem> Problems,
+    int TotalState = 0)
+{
+    public bool HasErrors => Problems.Any(p => !ShapeInference.IsWarning(p.Id));
+}
+
+/// <summary>
+/// The one shape engine: a pure function from a <see cref="ModelSpec"/> to a <see cref="ShapePlan"/>.
+/// The generator sizes its buffers with it; the analyzer reports its problems. Messages show the arithmetic.
+/// </summary>
+internal static partial class ShapeInference
+{
+    /// <summary>A size as message text (invariant digits).</summary>
+    private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+
+    public static bool IsWarning(string id) => id is "MG0009" or "MG0013" or "MG0103" or "MG0303" or "MG0405";
+
+    public static ShapePlan Infer(ModelSpec spec)
+    {
+        var problems = new List<ShapeProblem>();
+        var nodes = spec.Graph.Nodes;
+        var shapes = new Dim[nodes.Count][];   // [batch, …]; empty = rank unknown
+        var layerIn = new int[spec.Layers.Count];
+        var layerInSource = new int[spec.Layers.Count];
+        for (int i = 0; i < layerInSource.Length; i++) layerInSource[i] = -1;
+
+        void Report(string id, ProblemTarget target, int index, string argument, params string[] args) =>
+            problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray()));
+
+        bool inputValid = spec.InputShape.Count > 0 && spec.InputShape.All(d => d > 0);
+        if (spec.Inputs.Count > 0) CheckNamedInputs(spec, problems);
+        else if (!inputValid)
+        {
+            string why = spec.InputShape.Count == 0
+                ? "declare the per-sample input shape, e.g. Input = new[] { 64 }"
+                : "every dimension must be at least 1";
+            Report("MG0003", ProblemTarget.ModelInput, -1, "", spec.TypeName, Text(spec.InputShape), why);
+        }
+
+        for (int n = 0; n < nodes.Count; n++)
+        {
+            var node = nodes[n];
+            switch (node.Kind)
+            {
+                case NodeKind.Input:
+                    shapes[n] = spec.Inputs.Count > 0 ? PackedInputShape(spec) : inputValid ? Dim.Shape(spec.InputShape) : Dim.UnknownRank;
+                    break;
+                case NodeKind.NamedInput:
+                case NodeKind.Concat:
+                    shapes[n] = InferGraphNode(spec, n, shapes, problems);
+                    break;
+                case NodeKind.Layer:
+                {
+                    var layer = spec.Layers[node.Layer];
+                    var input = shapes[node.A];
+                    if (Dim.HasSequence(input) && FixedLengthReason(layer.Kind) is { } needsFixed)
+                    {
+                        var at = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, node.Layer);
+                        Report("MG0208", at.Item1, at.Item2, "", $"{layer.Kind} '{layer.Name}'", $"{Describe(spec, node.A, shapes)} of shape {SampleText(input)}", needsFixed);
+                        shapes[n] = Dim.UnknownRank;
+                        break;
+                    }
+                    var call = new LayerCall(spec, n, node.Layer, input, shapes, layerIn, layerInSource, problems);
+                    shapes[n] = layer.Kind switch
+                    {
+                        LayerKind.Dense => InferDense(call, (DenseLayer)layer),
+                        LayerKind.Flatten => InferFlatten(call),
+                        LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.Dropout => InferSameShape(call, layer),
+                        LayerKind.Conv2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => InferSpatial(call, layer),
+                        LayerKind.LSTM or LayerKind.GRU => InferRecurrent(call, (RecurrentLayer)layer),
+                        LayerKind.Conv1d => InferConv1d(call, (ConvLayer)layer),
+                        LayerKind.GroupNorm => InferGroupNorm(call, (GroupNormLayer)layer),
+                        LayerKind.Reshape => InferReshape(call, (ReshapeLayer)layer),
+                        LayerKind.Embedding => InferEmbedding(call, (EmbeddingLayer)layer),
+                        LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => InferSequenceWidth(call, layer),
+                    };
+                    break;
+                }
+                case NodeKind.Add:
+                case NodeKind.Multiply:
+                {
+                    var a = shapes[node.A];
+                    var b = shapes[node.B];
+                    var unified = Dim.Unify(a, b);
+                    if (unified is null)
+                    {
+                        Report("MG0008", ProblemTarget.Node, n, "", node.Kind == NodeKind.Add ? "+" : "*",
+                            Describe(spec, node.A, shapes), SampleText(a), Describe(spec, node.B, shapes), SampleText(b));
+                        shapes[n] = Dim.UnknownRank;
+                        break;
+                    }
+                    shapes[n] = unified;
+                    break;
+                }
+            }
+        }
+
+        // Values that reach the output; the rest is dead code whose layers never train.
+        var live = new bool[nodes.Count];
+        foreach (int returned in spec.Graph.AllOutputs) MarkLive(nodes, returned, live);
+        var used = new bool[spec.Layers.Count];
+        for (int n = 0; n < nodes.Count; n++)
+            if (live[n] && nodes[n].Kind == NodeKind.Layer) used[nodes[n].Layer] = true;
+
+        var requiresGradient = new bool[nodes.Count];
+        for (int n = 0; n < nodes.Count; n++)
+        {
+            var node = nodes[n];
+            requiresGradient[n] = node.Kind switch
+            {
+                NodeKind.Input or NodeKind.NamedInput => false,
+                NodeKind.Concat => node.Parts.Any(p => requiresGradient[p]),
+                NodeKind.Layer => HasParameters(spec.Layers[node.Layer].Kind) || requiresGradient[node.A],
+                _ => requiresGradient[node.A] || requiresGradient[node.B],
+            };
+        }
+
+        // Parameter layout: layer by layer, each layer's slices in ParameterLayout's order; BatchNorm's running statistics in the state buffer.
+        var layerPlans = new List<LayerPlan>();
+        long offset = 0;
+        int stateOffset = 0;
+        for (int l = 0; l < spec.Layers.Count; l++)
+        {
+            var layer = spec.Layers[l];
+            int inFeatures = layerInSource[l] >= 0 ? layerIn[l] : DeclaredIn(layer);
+            var layout = ParameterLayout.Of(layer, inFeatures);
+            var parts = layout.Parameters;
+            long count = ParameterLayout.Total(parts);
+            var state = ParameterLayout.Place(layout.State, stateOffset);
+            stateOffset += (int)ParameterLayout.Total(layout.State);
+            if (parts.Count > 0 && parts[0].Role == SliceRole.Gamma)
+            {
+                // γ then β, one per normalised feature or channel.
+                var affine = ParameterLayout.Place(parts, offset);
+                layerPlans.Add(new LayerPlan(inFeatures, inFeatures, (int)offset, BiasOffset(affine), (int)count, used[l], affine, state));
+                offset += count;
+                continue;
+            }
+            if (parts.Count == 0)
+            {
+                layerPlans.Add(new LayerPlan(inFeatures, inFeatures, -1, -1, 0, used[l], EquatableArray<BufferSlice>.Empty, state));
+                continue;
+            }
+            int outFeatures = layout.OutFeatures;
+            if (offset + count <= int.MaxValue)
+            {
+                var slices = ParameterLayout.Place(parts, offset);
+                layerPlans.Add(new LayerPlan(inFeatures, outFeatures, (int)offset, BiasOffset(slices), (int)count, used[l], slices, state));
+            }
+            else
+                layerPlans.Add(new LayerPlan(inFeatures, outFeatures, 0, -1, 0, used[l], EquatableArray<BufferSlice>.Empty, state));
+            offset += count;
+            if (!used[l] && spec.Graph.FromForwardMethod)
+                Report("MG0013", ProblemTarget.LayerAttribute, l, "", layer.Name,
+                    inFeatures > 0 ? count.ToString("N0", CultureInfo.InvariantCulture) + " parameters are" : "parameters are");
+        }
+        if (offset > int.MaxValue)
+            Report("MG0018", ProblemTarget.Model, -1, "", spec.TypeName, offset.ToString("N0", CultureInfo.InvariantCulture));
+
+        // The loss against the output.
+        // A model without layers (MG0006) returns its input, which is no output to judge the loss by.
+        CheckOutputs(spec, shapes, live, problems);
+        if (spec.Graph.Outputs.Count == 0 && spec.Loss != LossKind.Contrastive
+            && spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
+        {
+            // [sequence, outputs] is fine too: softmax cross-entropy then classifies every position, the other losses are element-wise.
+            if (Dim.HasSequence(output) && spec.Loss != LossKind.SoftmaxCrossEntropy)
+                Report("MG0209", ProblemTarget.ModelLoss, -1, "", $"Loss.{spec.Loss}", SampleText(output),
+                    "classify each position with Loss.SoftmaxCrossEntropy, or end in an LSTM or GRU (its last state is one row per sample)");
+            else if (output.Length is not (2 or 3))
+                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName, "the losses take [outputs] or [sequence, outputs] per sample");
+            else if (spec.Loss == LossKind.SoftmaxCrossEntropy && output[output.Length - 1].IsKnown && output[output.Length - 1].Value == 1)
+                Report("MG0009", ProblemTarget.ModelLoss, -1, "", spec.Loss.ToString(), SampleText(output), spec.TypeName,
+                    "softmax over a single output is always 1, so the loss is always 0; use Loss.BinaryCrossEntropy for a binary label, or give the last layer one unit per class");
+        }
+
+        var nodePlans = new List<NodePlan>();
+        for (int n = 0; n < nodes.Count; n++)
+            nodePlans.Add(new NodePlan(Dim.KnownSample(shapes[n]).ToEquatableArray(), live[n], requiresGradient[n], Dim.HasSequence(shapes[n])));
+        return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray(), stateOffset);
+    }
+
+    /// <summary>Where the first bias-like slice starts (bias, β or the attention's input bias); -1 when there is none.</summary>
+    private static int BiasOffset(EquatableArray<BufferSlice> slices)
+    {
+        foreach (var slice in slices)
+            if (slice.Role is SliceRole.Bias or SliceRole.Beta or SliceRole.QkvBias) return slice.Offset;
+        return -1;
+    }
+
+    /// <summary>Whether a layer of <paramref name="kind"/> learns parameters (its output then needs a gradient).</summary>
+    private static bool HasParameters(LayerKind kind) => kind switch
+    {
+        LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.LSTM or LayerKind.GRU => true,
+        LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm => true,
+        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => true,
+        LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => false,
+    };
+
+    /// <summary>The input size a layer states (In; an Embedding's vocabulary, the rows of its table); 0 when it states none.</summary>
+    private static int DeclaredIn(LayerSpec layer) => layer switch
+    {
+        DenseLayer dense => dense.DeclaredIn,
+        ConvLayer conv => conv.DeclaredIn,
+        RecurrentLayer recurrent => recurrent.DeclaredIn,
+        EmbeddingLayer embedding => Math.Max(embedding.Vocabulary, 0),
+        _ => 0,
+    };
+
+    /// <summary>Dense acts on the last axis: [features] → [units], and [sequence, features] → [sequence, units] position by position.</summary>
+    private static Dim[] InferDense(LayerCall call, DenseLayer layer)
+    {
+        // Units < 1 is MG0004; an unknown width keeps it from turning into width errors further on.
+        var input = call.Input;
+        var units = layer.Units > 0 ? Dim.Known(layer.Units) : Dim.Unknown;
+        var result = input.Length == 3 ? new[] { Dim.Batch, input[1], units } : new[] { Dim.Batch, units };
+        if (input.Length == 0) return result;
+        if (input.Length > 3)
+        {
+            var flat = Dim.Product(input.Skip(1));
+            call.Problems.Add(new ShapeProblem("MG0014", call.Where.Target, call.Where.Index, "", new[] { layer.Name, SampleText(input),
+                I(input.Length - 1), flat.ToString() }.ToEquatableArray(), flat.ToString()));
+            return result;
+        }
+        if (!input[input.Length - 1].IsKnown) return result;
+        int width = input[input.Length - 1].Value;
+        if (layer.DeclaredIn > 0 && layer.DeclaredIn != width)
+        {
+            call.Problems.Add(new ShapeProblem("MG0007", ProblemTarget.LayerArgument, call.Layer, "In", new[] { layer.Name,
+                I(layer.DeclaredIn), I(width), Describe(call.Spec, call.Source, call.Shapes) }.ToEquatableArray(), I(width)));
+            return result;
+        }
+        call.Learn(width, layer.Name);
+        return result;
+    }
+
+    /// <summary>[batch, d1, …, dk] → [batch, d1·…·dk]; one unknown factor makes the product unknown.</summary>
+    private static Dim[] InferFlatten(LayerCall call)
+    {
+        var flat = call.Input.Length == 0 ? Dim.Unknown : Dim.Product(call.Input.Skip(1));
+        if (flat.IsKnown) call.Remember(flat.Value);
+        return new[] { Dim.Batch, flat };
+    }
+
+    /// <summary>Same shape out; LayerNorm learns γ and β over the last dimension, BatchNorm per channel (the first); Dropout learns nothing.</summary>
+    private static Dim[] InferSameShape(LayerCall call, LayerSpec layer)
+    {
+        var input = call.Input;
+        int axis = layer.Kind == LayerKind.BatchNorm ? 1 : input.Length - 1;
+        if (layer.Kind != LayerKind.Dropout && input.Length > 1 && input[axis].IsKnown)
+            call.Learn(input[axis].Value, layer.Name);
+        return input;
+    }
+
+    /// <summary>Conv2d, MaxPool2d, AvgPool2d and GlobalAvgPool on [batch, C, H, W]: the arithmetic of PRODUCT.md's shape rules.</summary>
+    private static Dim[] InferSpatial(LayerCall call, LayerSpec layer)
+    {
+        var input = call.Input;
+        var where = call.Where;
+        int layerIndex = call.Layer;
+        var conv = layer as ConvLayer;
+        bool global = layer.Kind == LayerKind.GlobalAvgPool;
+        var outChannels = conv is not null ? (conv.Filters > 0 ? Dim.Known(conv.Filters) : Dim.Unknown) : Dim.Unknown;
+        if (input.Length == 0)
+            return global ? new[] { Dim.Batch, Dim.Unknown } : new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+        if (input.Length != 4)
+        {
+            call.Report("MG0101", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, SampleText(input));
+            return global ? new[] { Dim.Batch, Dim.Unknown } : new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+        }
+        var channels = input[1];
+        if (global) return new[] { Dim.Batch, channels };
+        if (conv is null) outChannels = channels;
+
+        var s = conv?.Window ?? ((PoolLayer)layer).Window;
+        if (conv is not null && channels.IsKnown)
+        {
+            if (conv.DeclaredIn > 0 && conv.DeclaredIn != channels.Value)
+            {
+                call.Problems.Add(new ShapeProblem("MG0107", ProblemTarget.LayerArgument, layerIndex, "In", new[] { layer.Name, I(conv.DeclaredIn), I(channels.Value), Describe(call.Spec, call.Source, null) }.ToEquatableArray(), I(channels.Value)));
+                return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+            }
+            if (channels.Value % s.Groups != 0 || (conv.Filters > 0 && conv.Filters % s.Groups != 0))
+            {
+                call.Report("MG0105", ProblemTarget.LayerArgument, layerIndex, "Groups", layer.Name, I(channels.Value), I(conv.Filters), I(s.Groups));
+                return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+            }
+            if (!call.Learn(channels.Value, layer.Name)) return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+        }
+        if (s.Kernel < 1) return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+
+        int span = s.Dilation * (s.Kernel - 1);
+        int padding = s.Padding;
+        if (conv is not null && s.Same)
+        {
+            if (s.Stride != 1 || span % 2 != 0)
+            {
+                call.Report("MG0104", ProblemTarget.LayerArgument, layerIndex, "SamePadding", layer.Name,
+                    s.Stride != 1 ? $"needs Stride = 1, but Stride = {I(s.Stride)}" : $"needs an odd effective kernel, but dilation·(kernel − 1) + 1 = {I(span + 1)}");
+                return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+            }
+            padding = span / 2;
+        }
+        if (conv is null && 2 * s.Padding > s.Kernel)
+        {
+            call.Report("MG0106", ProblemTarget.LayerArgument, layerIndex, "Padding", layer.Kind.ToString(), layer.Name, I(s.Padding), I(s.Kernel));
+            return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+        }
+
+        var result = new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+        string[] axis = { "H", "W" };
+        for (int a = 0; a < 2; a++)
+        {
+            var size = input[2 + a];
+            if (!size.IsKnown) continue;
+            int reach = size.Value + 2 * padding - span - 1;
+            int output = reach < 0 ? 0 : reach / s.Stride + 1;
+            string formula = $"{axis[a]} = ⌊({I(size.Value)} + 2·{I(padding)} − {I(s.Dilation)}·({I(s.Kernel)} − 1) − 1)/{I(s.Stride)}⌋ + 1 = {(reach < 0 ? "⌊" + I(reach) + "/" + I(s.Stride) + "⌋ + 1 ≤ 0" : I(output))}";
+            if (reach < 0)
+            {
+                call.Report("MG0102", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, formula);
+                return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
+            }
+            int dropped = reach % s.Stride;
+            if (dropped != 0)
+                call.Report("MG0103", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, formula, $"{I(size.Value)} + 2·{I(padding)} − {I(span + 1)} = {I(reach)}", I(s.Stride),
+                    dropped == 1 ? (a == 0 ? "row" : "column") : I(dropped) + (a == 0 ? " rows" : " columns"));
+            result[2 + a] = Dim.Known(output);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// One call of a layer while shapes are inferred: where it is, its input, where to report, and the input size the
+    /// layer learns its parameters for (every call of a shared layer must agree on it).
+    /// </summary>
+    private sealed class LayerCall
+    {
+        private readonly int[] _layerIn;
+        private readonly int[] _layerInSource;
+
+        public LayerCall(ModelSpec spec, int node, int layer, Dim[] input, Dim[][] shapes, int[] layerIn, int[] layerInSource, List<ShapeProblem> problems)
+        {
+            Spec = spec;
+            Node = node;
+            Layer = layer;
+            Input = input;
+            Shapes = shapes;
+            _layerIn = layerIn;
+            _layerInSource = layerInSource;
+            Problems = problems;
+        }
+
+        public ModelSpec Spec { get; }
+        public int Node { get; }
+        public int Layer { get; }
+        public Dim[] Input { get; }
+        public Dim[][] Shapes { get; }
+        public List<ShapeProblem> Problems { get; }
+
+        /// <summary>The node the layer is applied to.</summary>
+        public int Source => Spec.Graph.Nodes[Node].A;
+
+        /// <summary>A problem of the call itself: on the call in [Forward], on the attribute in a sequential model.</summary>
+        public (ProblemTarget Target, int Index) Where => Spec.Graph.FromForwardMethod ? (ProblemTarget.Node, Node) : (ProblemTarget.LayerAttribute, Layer);
+
+        public void Report(string id, ProblemTarget target, int index, string argument, params string[] args) =>
+            Problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray()));
+
+        /// <summary>Records <paramref name="size"/> as the size the layer learns for, or reports MG0015 when an earlier call of it saw another; false then.</summary>
+        public bool Learn(int size, string layerName)
+        {
+            if (_layerInSource[Layer] >= 0 && _layerIn[Layer] != size)
+            {
+                Report("MG0015", ProblemTarget.Node, Node, "", layerName, I(_layerIn[Layer]), I(size));
+                return false;
+            }
+            Remember(size);
+            return true;
+        }
+
+        /// <summary>Records <paramref name="size"/> without a check (layers without parameters).</summary>
+        public void Remember(int size)
+        {
+            _layerIn[Layer] = size;
+            _layerInSource[Layer] = Node;
+        }
+    }
+
+    private static void MarkLive(EquatableArray<GraphNode> nodes, int n, bool[] live)
+    {
+        if (n < 0 || live[n]) return;
+        live[n] = true;
+        MarkLive(nodes, nodes[n].A, live);
+        MarkLive(nodes, nodes[n].B, live);
+        foreach (int part in nodes[n].Parts) MarkLive(nodes, part, live);
+    }
+
+    /// <summary>Why a layer of <paramref name="kind"/> cannot take a variable-length sequence (MG0208); null for the kinds that can.</summary>
+    private static string? FixedLengthReason(LayerKind kind) => kind switch
+    {
+        LayerKind.Flatten or LayerKind.Reshape => "its output size would depend on each sample's length; summarise the sequence with an LSTM or GRU (its last state) instead",
+        LayerKind.Conv1d => "a convolution over padded positions would mix padding into real ones; Conv1d needs a fixed length (no MaskPadding)",
+        LayerKind.GroupNorm or LayerKind.BatchNorm => "its statistics would include padded positions; LayerNorm normalises each position on its own",
+        LayerKind.Conv2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => "it takes images [channels, height, width]",
+        LayerKind.Dense or LayerKind.LayerNorm or LayerKind.Dropout or LayerKind.LSTM or LayerKind.GRU => null,
+        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => null,
+    };
+
+    /// <summary>Names a value for a message: "the input 'x'", "'Up' (Dense 128)", "'add_1'".</summary>
+    internal static string Describe(ModelSpec spec, int node, Dim[][]? shapes)
+    {
+        var n = spec.Graph.Nodes[node];
+        if (n.Kind == NodeKind.Layer && spec.Layers[n.Layer].Kind == LayerKind.Flatten && shapes?[n.A] is { Length: > 2 } flattened)
+            return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {string.Join("·", flattened.Skip(1).Select(d => d.ToString()))} = {Dim.Product(flattened.Skip(1))})";
+        if (n.Kind == NodeKind.Layer && DescribeRecurrent(spec.Layers[n.Layer], n.Label) is { } recurrent) return recurrent;
+        return n.Kind switch
+        {
+            NodeKind.Input or NodeKind.NamedInput => $"the input '{n.Label}'",
+            NodeKind.Layer when spec.Layers[n.Layer] is DenseLayer dense => $"'{n.Label}' (Dense {dense.Units})",
+            NodeKind.Layer => $"'{n.Label}' ({spec.Layers[n.Layer].Kind})",
+            _ => $"'{n.Label}'",
+        };
+    }
+
+    public static string Text(IEnumerable<int> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+
+    /// <summary>The per-sample part of a shape as text, e.g. "[1, 8, 8]" (the batch is implied in messages).</summary>
+    internal static string SampleText(Dim[] shape) => "[" + string.Join(", ", shape.Skip(1).Select(d => d.ToString())) + "]";
+}

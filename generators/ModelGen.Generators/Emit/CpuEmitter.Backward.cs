@@ -1,0 +1,128 @@
+using System;
+using ModelGen.FrontEnd;
+
+namespace ModelGen.Generators.Emit;
+
+// RunBackward: reverse topological order; every gradient accumulates, so shared values and layers just work.
+// The dispatch over LayerKind has no default arm; views (Flatten, Reshape) share their input's gradient and are skipped.
+internal static partial class CpuEmitter
+{
+    private static void WriteBackward(IndentedWriter w, ValueNames names)
+    {
+        var nodes = names.Plan.Nodes;
+        var shapes = names.Shapes;
+        using (w.Block("private void RunBackward(T* p, T* g, T* input, int batch)"))
+        {
+            w.Line("new Span<T>(g, TotalParameters).Clear();");
+            for (int n = 1; n < nodes.Count; n++)
+                if (shapes.Nodes[n].Live && shapes.Nodes[n].RequiresGradient && !names.IsView(n) && !IsOutputStorage(names.Spec, names, n))
+                    w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, {names.Count(n)});");
+            for (int n = nodes.Count - 1; n >= 1; n--)
+            {
+                if (!shapes.Nodes[n].Live || !shapes.Nodes[n].RequiresGradient || names.IsView(n)) continue;
+                var node = nodes[n];
+                w.Line();
+                switch (node.Kind)
+                {
+                    case NodeKind.Layer:
+                        LayerBackward(names.Spec.Layers[node.Layer].Kind)(w, names, n);
+                        break;
+                    case NodeKind.Add:
+                        w.Line($"// {names.Label(n)} = {names.Label(node.A)} + {names.Label(node.B)}: the gradient flows to both");
+                        if (names.GradOf(node.A) is { } ga) w.Line($"ElementwiseKernels.AddInto({names.Grad(n)}, {ga}, {names.Count(n)});");
+                        if (names.GradOf(node.B) is { } gb) w.Line($"ElementwiseKernels.AddInto({names.Grad(n)}, {gb}, {names.Count(n)});");
+                        break;
+                    case NodeKind.Multiply:
+                        w.Line($"// {names.Label(n)} = {names.Label(node.A)} * {names.Label(node.B)}: each side gets the gradient times the other");
+                        if (names.GradOf(node.A) is { } ma) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.B)}, {ma}, {names.Count(n)});");
+                        if (names.GradOf(node.B) is { } mb) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.A)}, {mb}, {names.Count(n)});");
+                        break;
+                    case NodeKind.Concat:
+                        WriteConcatBackward(w, names, n);
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>The backward writer of a layer call of <paramref name="kind"/>.</summary>
+    private static Action<IndentedWriter, ValueNames, int> LayerBackward(LayerKind kind) => kind switch
+    {
+        LayerKind.Dense => WriteDenseBackward,
+        LayerKind.Conv2d => WriteConv2dBackward,
+        LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => WritePoolBackward,
+        LayerKind.LayerNorm => WriteLayerNormBackward,
+        LayerKind.BatchNorm => WriteBatchNormBackward,
+        LayerKind.Dropout => WriteDropoutBackward,
+        LayerKind.Flatten or LayerKind.Reshape => (_, _, _) => { },   // views: never reached, their gradient is their input's
+        LayerKind.Conv1d => WriteConv1dBackward,
+        LayerKind.GroupNorm => WriteGroupNormBackward,
+        LayerKind.LSTM or LayerKind.GRU => WriteRecurrentBackward,
+        LayerKind.Embedding => WriteEmbeddingBackward,
+        LayerKind.PositionalEmbedding => WritePositionalEmbeddingBackward,
+        LayerKind.MultiHeadAttention => WriteAttentionBackward,
+    };
+
+    private static void WriteDenseBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        var layer = (DenseLayer)names.Spec.Layers[node.Layer];
+        var lp = names.Shapes.Layers[node.Layer];
+        w.Line($"// {names.Label(n)}: back through Dense({Literals.Int(layer.Units)}{ActivationText(layer.Activation)}) to {names.Label(node.A)}");
+        if (layer.Activation != ActivationKind.None)
+            w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {names.Count(n)}, {Slope(layer.Name, layer.Activation)});");
+        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, {Rows(names.Shapes.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
+    }
+
+    private static void WriteConv2dBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        var layer = (ConvLayer)names.Spec.Layers[node.Layer];
+        w.Line($"// {names.Label(n)}: back through Conv2d({Literals.Int(layer.Filters)}@{Literals.Int(layer.Window.Kernel)}×{Literals.Int(layer.Window.Kernel)}{ActivationText(layer.Activation)}) to {names.Label(node.A)}");
+        if (layer.Activation != ActivationKind.None)
+            w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {names.Count(n)}, {Slope(layer.Name, layer.Activation)});");
+        w.Line($"ConvKernels.Backward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, _convWorkspace);");
+    }
+
+    /// <summary>MaxPool2d, AvgPool2d and GlobalAvgPool: only the input's gradient (nothing to learn).</summary>
+    private static void WritePoolBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        var layer = names.Spec.Layers[node.Layer];
+        if (names.GradOf(node.A) is not { } dx) return;
+        w.Line($"// {names.Label(n)}: back through {layer.Kind} to {names.Label(node.A)}");
+        var input = names.Shapes.Nodes[node.A].Shape;
+        w.Line(layer.Kind switch
+        {
+            LayerKind.MaxPool2d => $"PoolingKernels.MaxBackward({ShapeName(names, n)}(batch), {names.Grad(n)}, _{names.Label(n)}Winners, {dx});",
+            LayerKind.AvgPool2d => $"PoolingKernels.AvgBackward({ShapeName(names, n)}(batch), {names.Grad(n)}, {dx}, countIncludePad: true);",
+            _ => $"PoolingKernels.GlobalAvgBackward({names.Grad(n)}, {dx}, batch, {Literals.Int(input[0])}, {Literals.Int(input[1] * input[2])});",
+        });
+    }
+
+    private static void WriteLayerNormBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        var layer = names.Spec.Layers[node.Layer];
+        int features = names.Shapes.Layers[node.Layer].InFeatures;
+        w.Line($"// {names.Label(n)}: back through LayerNorm to {names.Label(node.A)}");
+        w.Line($"LayerNormKernels.Backward({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch * {Literals.Int(names.Shapes.Nodes[n].Size / features)}, {Literals.Int(features)});");
+    }
+
+    private static void WriteBatchNormBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        var layer = names.Spec.Layers[node.Layer];
+        int channels = names.Shapes.Layers[node.Layer].InFeatures;
+        w.Line($"// {names.Label(n)}: back through BatchNorm (batch statistics) to {names.Label(node.A)}");
+        w.Line($"BatchNormKernels.BackwardTrain({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch, {Literals.Int(channels)}, {Literals.Int(names.Shapes.Nodes[n].Size / channels)});");
+    }
+
+    private static void WriteDropoutBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        if (names.GradOf(node.A) is not { } dx) return;
+        w.Line($"// {names.Label(n)}: back through Dropout (the kept elements, scaled) to {names.Label(node.A)}");
+        w.Line($"DropoutKernels.Backward({names.Grad(n)}, _{names.Label(n)}Mask, {dx}, {names.Count(n)});");
+    }
+}

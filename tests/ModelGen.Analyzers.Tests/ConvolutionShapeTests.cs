@@ -1,0 +1,149 @@
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using ModelGen.Testing;
+using Xunit;
+
+namespace ModelGen.Analyzers.Tests;
+
+/// <summary>Shape rules of convolution and pooling: exact ID, span and arithmetic; correct twins are clean.</summary>
+public class ConvolutionShapeTests
+{
+    private static string Text(Diagnostic d) => d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan);
+
+    private static async Task<Diagnostic> Single(string source, string id)
+    {
+        var diagnostics = await Harness.AnalyzeAsync(source);
+        var d = Assert.Single(diagnostics);
+        Assert.Equal(id, d.Id);
+        return d;
+    }
+
+    private static string LeNet(string c1 = "[Conv2d(6, 5, Activation.ReLU, Padding = 2)]", string p1 = "[MaxPool2d(2)]", string c2 = "[Conv2d(16, 5, Activation.ReLU)]", string fc1 = "[Dense(120, Activation.ReLU, In = 400)]", int size = 28) => $$"""
+        using ModelGen;
+        [Model(Input = new[] { 1, {{size}}, {{size}} })]
+        public partial class LeNet
+        {
+            {{c1}} private partial Tensor C1(Tensor x);
+            {{p1}} private partial Tensor P1(Tensor x);
+            {{c2}} private partial Tensor C2(Tensor x);
+            [MaxPool2d(2)] private partial Tensor P2(Tensor x);
+            [Flatten] private partial Tensor Flat(Tensor x);
+            {{fc1}} private partial Tensor Fc1(Tensor x);
+            [Dense(10)] private partial Tensor Logits(Tensor x);
+        }
+        """;
+
+    [Fact]
+    public async Task LeNet5_IsClean()
+    {
+        Assert.Empty(await Harness.AnalyzeAsync(LeNet()));
+    }
+
+    [Fact]
+    public async Task FlattenWidthMismatch_ShowsTheProduct()
+    {
+        // Without C1's padding: 28 → 24 → 12 → 8 → 4, so Flatten gives 16·4·4 = 256, not 400.
+        var d = await Single(LeNet(c1: "[Conv2d(6, 5, Activation.ReLU)]"), "MG0007");
+        Assert.Equal("In = 400", Text(d));
+        Assert.Contains("Dense 'Fc1' declares In = 400, but its input is 256 wide ('Flat' (Flatten of [16, 4, 4]: 16·4·4 = 256))", d.GetMessage());
+        Assert.Equal("256", d.Properties["ModelGen.FixValue"]);
+    }
+
+    [Fact]
+    public async Task MG0101_ConvolutionOnAFlatInput()
+    {
+        const string source = """
+            using ModelGen;
+            [Model(Input = new[] { 64 })]
+            public partial class M
+            {
+                [Conv2d(8, 3)] private partial Tensor C(Tensor x);
+                [Flatten] private partial Tensor F(Tensor x);
+                [Dense(10)] private partial Tensor D(Tensor x);
+            }
+            """;
+        var d = await Single(source, "MG0101");
+        Assert.Equal("Conv2d(8, 3)", Text(d));
+        Assert.Equal("Conv2d 'C' needs [channels, height, width] per sample, but gets [64]", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task MG0102_KernelLargerThanTheImage_ShowsTheFormula()
+    {
+        var d = await Single(LeNet(size: 8, c1: "[Conv2d(6, 5, Activation.ReLU)]", fc1: "[Dense(120, Activation.ReLU)]"), "MG0102");
+        // 8 → 4 → pool 2 → conv 5: H = ⌊(2 + 0 − 4 − 1)/1⌋ + 1 ≤ 0
+        Assert.Equal("Conv2d(16, 5, Activation.ReLU)", Text(d));
+        Assert.Equal("Conv2d 'C2': H = ⌊(2 + 2·0 − 1·(5 − 1) − 1)/1⌋ + 1 = ⌊-3/1⌋ + 1 ≤ 0; the output would be empty", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task MG0103_StrideThatDropsRows_IsAWarning()
+    {
+        var diagnostics = await Harness.AnalyzeAsync(LeNet(size: 29, p1: "[MaxPool2d(2)]", fc1: "[Dense(120, Activation.ReLU)]"));
+        var d = Assert.Single(diagnostics.Where(x => x.Id == "MG0103").Take(1));
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Contains("MaxPool2d 'P1': H = ⌊(29 + 2·0 − 1·(2 − 1) − 1)/2⌋ + 1 = 14, but 29 + 2·0 − 2 = 27 is not a multiple of the stride 2, so the last row", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task MG0104_SamePaddingWithStride2()
+    {
+        var d = await Single(LeNet(c1: "[Conv2d(6, 5, Activation.ReLU, SamePadding = true, Stride = 2)]", fc1: "[Dense(120, Activation.ReLU)]"), "MG0104");
+        Assert.Equal("SamePadding = true", Text(d));
+        Assert.Equal("Conv2d 'C1': 'same' padding needs Stride = 1, but Stride = 2", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task MG0104_Twin_SamePaddingWithStride1_KeepsTheSize()
+    {
+        Assert.Empty(await Harness.AnalyzeAsync(LeNet(c1: "[Conv2d(6, 5, Activation.ReLU, SamePadding = true)]")));
+    }
+
+    [Fact]
+    public async Task MG0105_GroupsThatDoNotDivideTheChannels()
+    {
+        var d = await Single(LeNet(c2: "[Conv2d(16, 5, Activation.ReLU, Groups = 4)]"), "MG0105");
+        Assert.Equal("Groups = 4", Text(d));
+        Assert.Equal("Conv2d 'C2': input channels 6 and output channels 16 must both be divisible by Groups = 4", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task MG0105_Twin_GroupsThatDivide()
+    {
+        Assert.Empty(await Harness.AnalyzeAsync(LeNet(c2: "[Conv2d(16, 5, Activation.ReLU, Groups = 2)]")));
+    }
+
+    [Fact]
+    public async Task MG0106_PoolPaddingOverHalfTheKernel()
+    {
+        var d = await Single(LeNet(p1: "[MaxPool2d(2, Padding = 2)]", fc1: "[Dense(120, Activation.ReLU)]"), "MG0106");
+        Assert.Equal("Padding = 2", Text(d));
+        Assert.Contains("MaxPool2d 'P1': Padding = 2 is more than half the kernel size 2", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task MG0107_DeclaredInputChannels_AreChecked()
+    {
+        var d = await Single(LeNet(c2: "[Conv2d(16, 5, Activation.ReLU, In = 3)]"), "MG0107");
+        Assert.Equal("In = 3", Text(d));
+        Assert.Equal("Conv2d 'C2' declares In = 3, but its input has 6 channels ('P1' (MaxPool2d))", d.GetMessage());
+        Assert.Equal("6", d.Properties["ModelGen.FixValue"]);
+    }
+
+    [Fact]
+    public async Task GlobalAvgPool_GivesChannels()
+    {
+        const string source = """
+            using ModelGen;
+            [Model(Input = new[] { 3, 16, 16 })]
+            public partial class M
+            {
+                [Conv2d(8, 3, Activation.ReLU, SamePadding = true)] private partial Tensor C(Tensor x);
+                [GlobalAvgPool] private partial Tensor G(Tensor x);
+                [Dense(10, In = 8)] private partial Tensor D(Tensor x);
+            }
+            """;
+        Assert.Empty(await Harness.AnalyzeAsync(source));
+    }
+}

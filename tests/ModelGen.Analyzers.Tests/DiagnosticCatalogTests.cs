@@ -1,0 +1,121 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using ModelGen.Analyzers;
+using ModelGen.Testing;
+using Xunit;
+
+namespace ModelGen.Analyzers.Tests;
+
+/// <summary>The descriptors, the release tracking file and the help pages describe the same rules.</summary>
+public class DiagnosticCatalogTests
+{
+    private static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "ModelGen.sln"))) return dir.FullName;
+        throw new InvalidOperationException("ModelGen.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static readonly Microsoft.CodeAnalysis.DiagnosticDescriptor[] Rules =
+        Harness.Rules.OrderBy(d => d.Id, StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public void Ids_AreNumberedInContiguousBlocksPerFamily_WithHelpLinks()
+    {
+        // MG00xx: declarations, dense shapes and leakage; MG01xx: convolution and pooling; each block has no gaps.
+        foreach (var block in Rules.GroupBy(r => int.Parse(r.Id.Substring(2), CultureInfo.InvariantCulture) / 100))
+        {
+            int first = block.Key == 0 ? 1 : block.Key * 100 + 1;
+            Assert.Equal(Enumerable.Range(first, block.Count()).Select(i => $"MG{i:0000}"), block.Select(r => r.Id));
+        }
+        foreach (var rule in Rules)
+        {
+            Assert.Equal($"docs/diagnostics/{rule.Id}.md", rule.HelpLinkUri);
+            Assert.True(rule.Category is "ModelGen.Declaration" or "ModelGen.Shapes" or "ModelGen.Leakage", rule.Id + ": " + rule.Category);
+            Assert.True(rule.IsEnabledByDefault);
+        }
+    }
+
+    [Fact]
+    public void UnshippedReleases_ListEveryRule_WithItsCategoryAndSeverity()
+    {
+        var rows = File.ReadAllLines(Path.Combine(Root, "analyzers/ModelGen.Analyzers/AnalyzerReleases.Unshipped.md"))
+            .Where(l => l.StartsWith("MG", StringComparison.Ordinal))
+            .Select(l => l.Split('|').Select(c => c.Trim()).ToArray())
+            .ToDictionary(c => c[0]);
+        Assert.Equal(Rules.Select(r => r.Id), rows.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        foreach (var rule in Rules)
+        {
+            var row = rows[rule.Id];
+            Assert.Equal(rule.Category, row[1]);
+            Assert.Equal(rule.DefaultSeverity.ToString(), row[2]);
+            Assert.Equal(rule.Title.ToString(), row[3]);
+        }
+    }
+
+    [Fact]
+    public void HelpPages_ExistForEveryRule_WithTitleSeverityCategoryExamplesAndSuppression()
+    {
+        foreach (var rule in Rules)
+        {
+            string path = Path.Combine(Root, rule.HelpLinkUri);
+            Assert.True(File.Exists(path), path + " is missing");
+            string page = File.ReadAllText(path);
+            Assert.StartsWith($"# {rule.Id}: {rule.Title}", page);
+            Assert.Contains($"| Severity | {rule.DefaultSeverity} |", page);
+            Assert.Contains($"| Category | {rule.Category} |", page);
+            Assert.True(Regex.Matches(page, "```csharp").Count >= 2, rule.Id + ": needs a wrong and a right example");
+            Assert.Contains($"#pragma warning disable {rule.Id}", page);
+            Assert.Contains($"dotnet_diagnostic.{rule.Id}.severity = none", page);
+        }
+    }
+
+    /// <summary>The first C# block under a page's "## Wrong" or "## Right" heading.</summary>
+    private static string Example(string page, string heading)
+    {
+        int at = page.IndexOf("\n## " + heading + "\n", StringComparison.Ordinal);
+        Assert.True(at >= 0, "no ## " + heading);
+        int start = page.IndexOf("```csharp\n", at, StringComparison.Ordinal) + "```csharp\n".Length;
+        int end = page.IndexOf("\n```", start, StringComparison.Ordinal);
+        return page.Substring(start, end - start);
+    }
+
+    public static TheoryData<string> RuleIds() => new(Rules.Select(r => r.Id));
+
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public async Task HelpPage_WrongExampleShowsTheRealMessage_RightExampleIsClean(string id)
+    {
+        string page = File.ReadAllText(Path.Combine(Root, "docs/diagnostics", id + ".md")).Replace("\r\n", "\n");
+        // MG0016 is about the project setting, not the code: the same model, compiled without and with unsafe blocks.
+        bool unsafeMatters = id == "MG0016";
+
+        var wrong = await Harness.AnalyzeAsync(Harness.Compile(allowUnsafe: !unsafeMatters, Example(page, "Wrong")));
+        Assert.NotEmpty(wrong);
+        foreach (var d in wrong)
+        {
+            Assert.Equal(id, d.Id);
+            string shown = $"{d.Severity.ToString().ToLowerInvariant()} {d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)}";
+            Assert.Contains(shown, page);
+        }
+
+        string right = Example(page, "Right");
+        Assert.Empty(await Harness.AnalyzeAsync(right));
+        var (_, output) = Harness.Generate(Harness.Compile(right));
+        Assert.Empty(Harness.Errors(output));
+    }
+
+    [Fact]
+    public void Readme_IndexesEveryRule()
+    {
+        string readme = File.ReadAllText(Path.Combine(Root, "docs/diagnostics/README.md"));
+        foreach (var rule in Rules)
+            Assert.Contains($"| [{rule.Id}]({rule.Id}.md) | {rule.Title} | {rule.Category} | {rule.DefaultSeverity} |", readme);
+    }
+}

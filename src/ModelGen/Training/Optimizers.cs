@@ -27,7 +27,7 @@ public abstract class Optimizer
 
     /// <summary>
     /// Number of steps taken so far: the t of Adam's bias correction and Adagrad's decay. Settable inside the
-    /// library so that a checkpoint can put it back with <see cref="StateBuffers"/>.
+    /// library, so that a checkpoint can put it back together with the optimizer's state buffers.
     /// </summary>
     public long StepCount { get; internal set; }
 

@@ -5,10 +5,15 @@ namespace ModelGen;
 
 /// <summary>
 /// Where a <see cref="Model.Fit"/> stands between epochs: everything the next epoch depends on apart from the model
-/// (parameters, BatchNorm state, the CPU graph's dropout stream or the GPU's seed and launch counter) and the optimizer
-/// (<see cref="Optimizer.StateBuffers"/> and <see cref="Optimizer.StepCount"/>). An exact-resume checkpoint saves these
-/// together with that model and optimizer state.
+/// (parameters, BatchNorm state, the dropout stream) and the optimizer (<see cref="Optimizer.StateBuffers"/> and
+/// <see cref="Optimizer.StepCount"/>). An exact-resume checkpoint saves these together with that model and optimizer state.
 /// </summary>
+/// <remarks>
+/// The dropout stream is the one piece not reachable here yet: on the CPU it is a private field of the generated graph
+/// (restarted by <see cref="ModelGen.Compute.ModelGraph{T}.SetRandomSeed"/> at every Fit, and from the new graph's default
+/// whenever <c>Model.GraphFor</c> makes a larger graph, e.g. for a validation set larger than the batch); on the GPU it
+/// is <see cref="Cuda.CudaGraph"/>'s seed and launch counter.
+/// </remarks>
 internal sealed class TrainingProgress
 {
     public TrainingProgress(int rows, int seed, EarlyStoppingProgress? stopping)

@@ -55,23 +55,4 @@ public abstract partial class Model
         foreach (var head in Heads) total += head.TargetSize;
         return total;
     }
-
-    private string HeadTargetText() => string.Join(", ", Heads.Select(h => $"{h.Name}: {h.TargetSize}"));
-
-    /// <summary>Named blocks of the data must be the model's inputs, in order; a model with several inputs needs them named.</summary>
-    private void CheckInputs(Dataset data, string name)
-    {
-        var inputs = Inputs;
-        if (data.Inputs is null)
-        {
-            if (inputs.Count > 1)
-                throw new ArgumentException($"'{name}' has plain rows, but {GetType().Name} takes the inputs {Dataset.InputText(inputs)} side by side; " +
-                    $"name the blocks with WithInputs({string.Join(", ", inputs.Select(i => $"(\"{i.Name}\", {i.Width})"))}).", name);
-            return;
-        }
-        bool same = data.Inputs.Count == inputs.Count && data.Inputs.Zip(inputs).All(p => p.First.Name == p.Second.Name && p.First.Width == p.Second.Width);
-        // A set named for another single-input model still has the right rows; only several inputs can be mixed up.
-        if (!same && inputs.Count > 1)
-            throw new ArgumentException($"'{name}' holds the inputs {Dataset.InputText(data.Inputs)}, but {GetType().Name} takes {Dataset.InputText(inputs)} in that order.", name);
-    }
 }

@@ -66,7 +66,7 @@ public class EmulatedFitTests
 
         AssertClose("per-epoch training loss", cpuHistory.Select(e => e.TrainLoss).ToArray(), gpuHistory.Select(e => e.TrainLoss).ToArray(), Losses);
         Assert.Equal(cpuHistory.Select(e => e.LearningRate), gpuHistory.Select(e => e.LearningRate));
-        Assert.Equal(1e-2f, gpuAdam.LearningRate);   // the base rate is put back
+        Assert.Equal(1e-2f, gpuAdam.LearningRate);   // Fit hands each step its rate and leaves the base rate
         AssertClose("parameters after 2 epochs", cpu.Parameters.ToArray(), gpu.Parameters.ToArray(), Parameters);
 
         // A second Fit with the same optimizer continues its moments and step count on both devices.

@@ -25,7 +25,7 @@ public sealed unsafe class CudaGraph : IDisposable
 
     private static readonly string[] OptimizerKernels =
     {
-        "modelgen_adam", "modelgen_sgd", "modelgen_rmsprop", "modelgen_adagrad", "modelgen_adagrad_start",
+        "modelgen_adam", "modelgen_sgd", "modelgen_rmsprop", "modelgen_adagrad", "modelgen_adagrad_start",   // Optimizer.CudaUpdate's
         "modelgen_penalty", "modelgen_squared_norm", "modelgen_scale_gradients",
     };
 
@@ -192,19 +192,13 @@ public sealed unsafe class CudaGraph : IDisposable
     public static string? UnsupportedReason(Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        return optimizer switch
-        {
-            Sgd or Adam or Adagrad => null,
-            RmsProp { Centered: true, Momentum: > 0f } => "RmsProp with both Centered and Momentum needs three state buffers and the GPU keeps two; drop one of them or train on the CPU",
-            RmsProp => null,
-            _ => $"{optimizer.GetType().Name} has no CUDA kernel; use Sgd, Adam, AdamW, RmsProp or Adagrad on the GPU",
-        };
+        return optimizer.CudaUnsupportedReason;
     }
 
     /// <summary>
-    /// One update of the GPU's parameters from its gradients, with the CPU's formulas and order
-    /// (<c>Model.TrainStep</c>): the optional L1/L2 penalty is added to the gradients, the gradients are
-    /// clipped to <paramref name="clipGradientNorm"/> by their global norm, then one fused optimizer kernel
+    /// One update of the GPU's parameters from its gradients at the optimizer's <see cref="Optimizer.LearningRate"/>, with
+    /// the CPU's formulas and order (<c>Model.TrainStep</c>): the optional L1/L2 penalty is added to the gradients, the
+    /// gradients are clipped to <paramref name="clipGradientNorm"/> by their global norm, then one fused optimizer kernel
     /// runs over the flat buffer. Advances the optimizer's step count. The sums (penalty, norm) are partial
     /// sums per block that the host adds in a fixed order.
     /// </summary>
@@ -216,77 +210,55 @@ public sealed unsafe class CudaGraph : IDisposable
     /// <exception cref="NotSupportedException">The optimizer has no CUDA kernel (see <see cref="UnsupportedReason"/>).</exception>
     public float Step(Optimizer optimizer, float clipGradientNorm = 0f, float l1 = 0f, float l2 = 0f)
     {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        return StepAt(optimizer, optimizer.LearningRate, clipGradientNorm, l1, l2);
+    }
+
+    /// <summary><see cref="Step(Optimizer, float, float, float)"/> at <paramref name="learningRate"/> (a schedule's rate for this step).</summary>
+    internal float StepAt(Optimizer optimizer, float learningRate, float clipGradientNorm, float l1, float l2)
+    {
         if (UnsupportedReason(optimizer) is string reason) throw new NotSupportedException(reason + ".");
+        Optimizer.CheckStepRate(learningRate, nameof(learningRate));
         Optimizer.CheckNonNegative(l1, nameof(l1));
         Optimizer.CheckNonNegative(l2, nameof(l2));
-        uint blocks = ParameterBlocks;
 
         float penalty = 0f;
         if (l1 != 0f || l2 != 0f)
         {
-            void** penaltyArgs = stackalloc void*[] { &l1, &l2 };
-            _device.Launch(_functions["modelgen_penalty"], CudaModelPlan.ReductionBlocks, CudaModelPlan.ThreadsPerBlock, penaltyArgs);
+            Launch(new KernelCall("modelgen_penalty", l1, l2), CudaModelPlan.ReductionBlocks);
             penalty = (float)SumOfPartials();
         }
         if (clipGradientNorm > 0f)
         {
-            _device.Launch(_functions["modelgen_squared_norm"], CudaModelPlan.ReductionBlocks, CudaModelPlan.ThreadsPerBlock, null);
+            Launch(new KernelCall("modelgen_squared_norm"), CudaModelPlan.ReductionBlocks);
             float norm = (float)Math.Sqrt(SumOfPartials());
             if (norm > clipGradientNorm)
-            {
-                float factor = clipGradientNorm / (norm + 1e-6f);   // GradientClipping.ClipByGlobalNorm's formula
-                void** scaleArgs = stackalloc void*[] { &factor };
-                _device.Launch(_functions["modelgen_scale_gradients"], blocks, CudaModelPlan.ThreadsPerBlock, scaleArgs);
-            }
+                Launch(new KernelCall("modelgen_scale_gradients", GradientClipping.ScaleFactor(norm, clipGradientNorm)), ParameterBlocks);
         }
 
         if (!ReferenceEquals(_momentsOwner, optimizer))
         {
-            // Optimizer state belongs to one optimizer instance, as on the CPU: a new one starts from zero moments.
+            // Optimizer state belongs to one optimizer instance, as on the CPU: a new one starts from its initial moments.
             _device.Fill(_slots[CudaModelPlan.Moment1Slot], _plan.ParameterCount);
             _device.Fill(_slots[CudaModelPlan.Moment2Slot], _plan.ParameterCount);
-            StartAdagradSums(optimizer);
+            if (optimizer.CudaMomentStart is KernelCall start) Launch(start, ParameterBlocks);
             _momentsOwner = optimizer;
         }
-        long step = optimizer.AdvanceStepCount();
-        float lr = optimizer.LearningRate;
-        switch (optimizer)
-        {
-            case Adam adam:
-            {
-                bool decoupled = adam is AdamW;
-                float b1 = adam.Beta1, b2 = adam.Beta2, eps = adam.Epsilon;
-                float c1 = 1f / (1f - MathF.Pow(b1, step)), c2 = 1f / (1f - MathF.Pow(b2, step));
-                float coupled = decoupled ? 0f : adam.WeightDecay, decay = decoupled ? 1f - lr * adam.WeightDecay : 1f;
-                void** args = stackalloc void*[] { &lr, &b1, &b2, &eps, &coupled, &decay, &c1, &c2 };
-                _device.Launch(_functions["modelgen_adam"], blocks, CudaModelPlan.ThreadsPerBlock, args);
-                break;
-            }
-            case Sgd sgd:
-            {
-                float momentum = sgd.Momentum, decay = sgd.WeightDecay;
-                int nesterov = sgd.Nesterov ? 1 : 0;
-                void** args = stackalloc void*[] { &lr, &momentum, &nesterov, &decay };
-                _device.Launch(_functions["modelgen_sgd"], blocks, CudaModelPlan.ThreadsPerBlock, args);
-                break;
-            }
-            case RmsProp rms:
-            {
-                float alpha = rms.Alpha, eps = rms.Epsilon, decay = rms.WeightDecay, momentum = rms.Momentum;
-                int centered = rms.Centered ? 1 : 0;
-                void** args = stackalloc void*[] { &lr, &alpha, &eps, &decay, &momentum, &centered };
-                _device.Launch(_functions["modelgen_rmsprop"], blocks, CudaModelPlan.ThreadsPerBlock, args);
-                break;
-            }
-            case Adagrad adagrad:
-            {
-                float rate = lr / (1f + (step - 1) * adagrad.LearningRateDecay), eps = adagrad.Epsilon, decay = adagrad.WeightDecay;
-                void** args = stackalloc void*[] { &rate, &eps, &decay };
-                _device.Launch(_functions["modelgen_adagrad"], blocks, CudaModelPlan.ThreadsPerBlock, args);
-                break;
-            }
-        }
+        Launch(optimizer.CudaUpdate(learningRate, optimizer.AdvanceStepCount()), ParameterBlocks);
         return penalty;
+    }
+
+    /// <summary>Launches <paramref name="call"/> on <paramref name="blocks"/> blocks, each argument passed by a pointer to its bytes.</summary>
+    private void Launch(KernelCall call, uint blocks)
+    {
+        uint* values = stackalloc uint[KernelCall.MaxArguments];
+        void** arguments = stackalloc void*[KernelCall.MaxArguments];
+        for (int i = 0; i < call.ArgumentCount; i++)
+        {
+            values[i] = call[i];
+            arguments[i] = values + i;
+        }
+        _device.Launch(_functions[call.Kernel], blocks, CudaModelPlan.ThreadsPerBlock, call.ArgumentCount == 0 ? null : arguments);
     }
 
     /// <summary>Blocks of a kernel with one thread per parameter (the update kernels).</summary>
@@ -302,32 +274,23 @@ public sealed unsafe class CudaGraph : IDisposable
     }
 
     /// <summary>
-    /// Makes <see cref="Step"/> continue <paramref name="optimizer"/> from the moments it holds on the host (zeros where it
-    /// has none), so training begun on the CPU or in an earlier graph goes on as it would there.
+    /// Makes <see cref="StepAt"/> continue <paramref name="optimizer"/> from the moments it holds on the host (its
+    /// starting values where it has none), so training begun on the CPU or in an earlier graph goes on as it would there.
     /// </summary>
     internal void ContinueOptimizer(Optimizer optimizer)
     {
         var (first, second) = optimizer.Moments;
         UploadMoment(CudaModelPlan.Moment1Slot, first);
         UploadMoment(CudaModelPlan.Moment2Slot, second);
-        if (second is null) StartAdagradSums(optimizer);
+        if (second is null && optimizer.CudaMomentStart is KernelCall start) Launch(start, ParameterBlocks);
         _momentsOwner = optimizer;
-    }
-
-    /// <summary>Adagrad's sums start at its initial accumulator value, not zero.</summary>
-    private void StartAdagradSums(Optimizer optimizer)
-    {
-        if (optimizer is not Adagrad { InitialAccumulatorValue: var initial } || initial == 0f) return;
-        uint blocks = ParameterBlocks;
-        void** args = stackalloc void*[] { &initial };
-        _device.Launch(_functions["modelgen_adagrad_start"], blocks, CudaModelPlan.ThreadsPerBlock, args);
     }
 
     /// <summary>Copies the GPU's moments of <paramref name="optimizer"/> into its host state, so its next step, on either device, continues from them.</summary>
     internal void ReturnOptimizer(Optimizer optimizer)
     {
         if (!ReferenceEquals(_momentsOwner, optimizer)) return;
-        optimizer.AllocateMoments(_plan.ParameterCount);
+        optimizer.StateBuffers(_plan.ParameterCount);   // allocates what the host has not used yet
         var (first, second) = optimizer.Moments;
         if (first is not null) _device.Download<float>(first, _slots[CudaModelPlan.Moment1Slot]);
         if (second is not null) _device.Download<float>(second, _slots[CudaModelPlan.Moment2Slot]);

@@ -65,3 +65,69 @@ public sealed class EarlyStopping
         return Monitor == EarlyStopMetric.ValidationLoss ? value < best - MinDelta : value > best + MinDelta;
     }
 }
+
+/// <summary>
+/// <see cref="EarlyStopping"/>'s running figures within one <see cref="Model.Fit"/>: the best value so far, the epochs
+/// since it, and (with <see cref="EarlyStopping.RestoreBestWeights"/>) the parameters and BatchNorm state of the best epoch.
+/// </summary>
+internal sealed class EarlyStoppingProgress
+{
+    public EarlyStoppingProgress(EarlyStopping options, Model model)
+    {
+        Options = options;
+        if (!options.RestoreBestWeights) return;
+        BestParameters = new float[model.ParameterCount];
+        // BatchNorm's running statistics belong to the weights they were learned with: kept and restored together.
+        BestState = new float[model.State.Length];
+    }
+
+    /// <summary>What is watched, and how.</summary>
+    public EarlyStopping Options { get; }
+
+    /// <summary>The best monitored value so far; NaN before the first that counts.</summary>
+    public float Best { get; private set; } = float.NaN;
+
+    /// <summary>Epochs since the best one.</summary>
+    public int Wait { get; private set; }
+
+    /// <summary>The parameters of the best epoch, when they are to be restored.</summary>
+    public float[]? BestParameters { get; }
+
+    /// <summary>The model state of the best epoch, when it is to be restored.</summary>
+    public float[]? BestState { get; }
+
+    /// <summary>
+    /// Takes one epoch's <paramref name="result"/>: a new best is recorded in <paramref name="history"/> (and the model copied), else
+    /// the wait grows, and when it reaches the patience before the last of <paramref name="epochs"/> the history says training stopped.
+    /// </summary>
+    public void Observe(EpochResult result, int epochs, TrainingHistory history, Model model)
+    {
+        float value = Options.Value(result);
+        if (Options.Improves(value, Best))
+        {
+            Best = value;
+            Wait = 0;
+            history.BestEpoch = result.Epoch;
+            history.BestValue = value;
+            if (BestParameters is not null) model.Parameters.CopyTo(BestParameters);
+            if (BestState is not null) model.State.CopyTo(BestState);
+        }
+        else if (++Wait >= Options.Patience && result.Epoch < epochs)
+        {
+            history.StoppedEarly = true;
+            history.StoppedEpoch = result.Epoch;
+        }
+    }
+
+    /// <summary>At the end of training: puts the best epoch's parameters and state back when asked to (and when they are not the model's already).</summary>
+    public void RestoreBest(TrainingHistory history, Model model)
+    {
+        if (BestParameters is null || BestState is null || history.BestEpoch is not int bestEpoch) return;
+        if (bestEpoch != history.Count)
+        {
+            BestParameters.CopyTo(model.Parameters);
+            BestState.CopyTo(model.State);
+        }
+        history.RestoredBestWeights = true;
+    }
+}

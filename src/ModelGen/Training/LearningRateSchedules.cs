@@ -7,7 +7,8 @@ namespace ModelGen;
 /// (PyTorch's per-iteration <c>scheduler.step()</c> semantics). The step index counts optimizer
 /// updates from 0 within one <c>Fit</c> call — with gradient accumulation, one step per
 /// <c>accumulationSteps</c> micro-batches — not epochs. <c>Fit</c> reads the base rate from the
-/// optimizer's <see cref="Optimizer.LearningRate"/> when it starts and puts it back when it returns.
+/// optimizer's <see cref="Optimizer.LearningRate"/> when it starts and hands each step its scheduled
+/// rate (<see cref="Optimizer.Step(System.Span{float}, System.ReadOnlySpan{float}, float)"/>); the property is never changed.
 /// </summary>
 /// <remarks>Implementations must be pure functions of their arguments and must not allocate.</remarks>
 public abstract class LearningRateSchedule

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using ModelGen.Cuda;
 
 namespace ModelGen;
 
@@ -8,13 +10,26 @@ namespace ModelGen;
 /// Updates a model's flat parameter buffer from its flat gradient buffer, in one fused pass.
 /// Optimizer state (moments, velocity) is allocated on the first step and sized to the buffer.
 /// </summary>
+/// <remarks>
+/// Each optimizer holds its update rule in one place: <see cref="Update"/> runs it on the CPU, and the CUDA
+/// path launches the generated kernel with the same per-step scalars (bias corrections, decayed rates).
+/// The learning rate of a step is an argument of the update: <see cref="Model.Fit"/> passes each step's
+/// scheduled rate and never writes <see cref="LearningRate"/>.
+/// </remarks>
 public abstract class Optimizer
 {
-    /// <summary>Learning rate used by the next step (a schedule may change it between steps).</summary>
+    /// <summary>
+    /// The base learning rate: the rate of <see cref="Step(Span{float}, ReadOnlySpan{float})"/>, and the rate a
+    /// <see cref="LearningRateSchedule"/> scales in <see cref="Model.Fit"/> (which hands each step its scheduled
+    /// rate and leaves this property as it is).
+    /// </summary>
     public float LearningRate { get; set; }
 
-    /// <summary>Number of steps taken so far.</summary>
-    public long StepCount { get; private set; }
+    /// <summary>
+    /// Number of steps taken so far: the t of Adam's bias correction and Adagrad's decay. Settable inside the
+    /// library, so that a checkpoint can put it back together with the optimizer's state buffers.
+    /// </summary>
+    public long StepCount { get; internal set; }
 
     /// <summary>Sets the learning rate.</summary>
     protected Optimizer(float learningRate)
@@ -24,17 +39,36 @@ public abstract class Optimizer
         LearningRate = learningRate;
     }
 
-    /// <summary>Applies one update to <paramref name="parameters"/> from <paramref name="gradients"/> (same length).</summary>
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    /// <summary>Applies one update at <see cref="LearningRate"/> to <paramref name="parameters"/> from <paramref name="gradients"/> (same length).</summary>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Step(parameters, gradients, LearningRate);
+
+    /// <summary>
+    /// Applies one update at <paramref name="learningRate"/> (e.g. a schedule's rate for this step) to
+    /// <paramref name="parameters"/> from <paramref name="gradients"/> (same length); <see cref="LearningRate"/> is not changed.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is negative, infinite or NaN.</exception>
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate)
     {
         if (parameters.Length != gradients.Length)
             throw new ArgumentException($"The parameter buffer has {parameters.Length} elements but the gradient buffer has {gradients.Length}.", nameof(gradients));
+        CheckStepRate(learningRate, nameof(learningRate));
         StepCount++;
-        Update(parameters, gradients, StepCount);
+        Update(parameters, gradients, learningRate, StepCount);
     }
 
-    /// <summary>Counts a step that ran elsewhere (the fused CUDA update) and returns its number, from 1.</summary>
+    /// <summary>Counts a step that runs elsewhere (the fused CUDA update) and returns its number, from 1.</summary>
     internal long AdvanceStepCount() => ++StepCount;
+
+    /// <summary>The fused update at <paramref name="learningRate"/>; <paramref name="step"/> counts from 1.</summary>
+    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step);
+
+    /// <summary>
+    /// Every per-parameter state buffer of this optimizer for <paramref name="parameterCount"/> parameters, named as in
+    /// PyTorch's optimizer state (momentum_buffer, exp_avg, exp_avg_sq, square_avg, grad_avg, sum); buffers the optimizer
+    /// has not used yet are allocated at their starting value. With <see cref="StepCount"/> this is all an optimizer
+    /// needs to continue exactly: a checkpoint writes these arrays, and restores by writing into them. Empty for plain SGD.
+    /// </summary>
+    internal virtual IReadOnlyList<OptimizerBuffer> StateBuffers(int parameterCount) => Array.Empty<OptimizerBuffer>();
 
     /// <summary>
     /// Per-parameter state in the layout of the CUDA update kernels: the first moment (SGD's velocity, Adam's m)
@@ -42,13 +76,17 @@ public abstract class Optimizer
     /// </summary>
     internal virtual (float[]? First, float[]? Second) Moments => (null, null);
 
-    /// <summary>Allocates the <see cref="Moments"/> this optimizer keeps (zeroed) for <paramref name="length"/> parameters, so a GPU's can be copied in.</summary>
-    internal virtual void AllocateMoments(int length)
-    {
-    }
+    /// <summary>Why the CUDA update cannot run this optimizer, or null when it can.</summary>
+    internal virtual string? CudaUnsupportedReason => $"{GetType().Name} has no CUDA kernel; use Sgd, Adam, AdamW, RmsProp or Adagrad on the GPU";
 
-    /// <summary>The fused update; <paramref name="step"/> counts from 1.</summary>
-    protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step);
+    /// <summary>
+    /// The generated CUDA update kernel of this rule with its arguments for step <paramref name="step"/> at
+    /// <paramref name="learningRate"/>: the scalars <see cref="Update"/> uses, in the kernel's parameter order.
+    /// </summary>
+    internal virtual KernelCall CudaUpdate(float learningRate, long step) => throw new NotSupportedException(CudaUnsupportedReason + ".");
+
+    /// <summary>The launch that puts the GPU's moments at a starting value other than zero (Adagrad's initial accumulator), else null.</summary>
+    internal virtual KernelCall? CudaMomentStart => null;
 
     /// <summary>Returns <paramref name="state"/>, allocated (zeroed) to <paramref name="length"/> on first use.</summary>
     protected static float[] State(ref float[]? state, int length)
@@ -63,12 +101,24 @@ public abstract class Optimizer
             throw new ArgumentOutOfRangeException(name, value, $"'{name}' must be a finite number ≥ 0.");
     }
 
+    /// <summary>A step's rate may be 0 (the end of a cosine decay) but must be finite and not negative.</summary>
+    internal static void CheckStepRate(float learningRate, string name)
+    {
+        if (!(learningRate >= 0) || float.IsInfinity(learningRate))
+            throw new ArgumentOutOfRangeException(name, learningRate, $"The learning rate of a step must be a finite number ≥ 0, not {learningRate}.");
+    }
+
     internal static void CheckBeta(float value, string name)
     {
         if (!(value >= 0 && value < 1))
             throw new ArgumentOutOfRangeException(name, value, $"'{name}' must be in [0, 1).");
     }
 }
+
+/// <summary>One named per-parameter state buffer of an <see cref="Optimizer"/>, laid out as the parameters.</summary>
+/// <param name="Name">PyTorch's name for the state (e.g. <c>exp_avg</c>).</param>
+/// <param name="Values">The live buffer: reading it saves the state, writing it restores the state.</param>
+internal readonly record struct OptimizerBuffer(string Name, float[] Values);
 
 /// <summary>Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay (PyTorch semantics).</summary>
 public sealed class Sgd : Optimizer
@@ -97,17 +147,20 @@ public sealed class Sgd : Optimizer
     /// <summary>L2 penalty coefficient.</summary>
     public float WeightDecay { get; }
 
+    internal override IReadOnlyList<OptimizerBuffer> StateBuffers(int parameterCount) =>
+        Momentum == 0f ? Array.Empty<OptimizerBuffer>() : [new("momentum_buffer", State(ref _velocity, parameterCount))];
+
     internal override (float[]? First, float[]? Second) Moments => (_velocity, null);
 
-    internal override void AllocateMoments(int length)
-    {
-        if (Momentum != 0f) State(ref _velocity, length);
-    }
+    internal override string? CudaUnsupportedReason => null;
+
+    internal override KernelCall CudaUpdate(float learningRate, long step) =>
+        new("modelgen_sgd", learningRate, Momentum, Nesterov ? 1 : 0, WeightDecay);
 
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
     {
-        float lr = LearningRate, mu = Momentum, wd = WeightDecay;
+        float lr = learningRate, mu = Momentum, wd = WeightDecay;
         int n = parameters.Length, i = 0;
         bool vectors = Vector.IsHardwareAccelerated;
         int w = Vector<float>.Count;
@@ -183,24 +236,36 @@ public class Adam : Optimizer
     /// <summary>True when weight decay is applied to the parameters directly (AdamW) instead of through the gradient.</summary>
     protected virtual bool DecoupledWeightDecay => false;
 
+    internal override IReadOnlyList<OptimizerBuffer> StateBuffers(int parameterCount) =>
+        [new("exp_avg", State(ref _m, parameterCount)), new("exp_avg_sq", State(ref _v, parameterCount))];
+
     internal override (float[]? First, float[]? Second) Moments => (_m, _v);
 
-    internal override void AllocateMoments(int length)
+    internal override string? CudaUnsupportedReason => null;
+
+    internal override KernelCall CudaUpdate(float learningRate, long step)
     {
-        State(ref _m, length);
-        State(ref _v, length);
+        var (c1, c2, coupled, decay) = StepScalars(learningRate, step);
+        return new("modelgen_adam", learningRate, Beta1, Beta2, Epsilon, coupled, decay, c1, c2);
     }
 
+    /// <summary>
+    /// The scalars of step <paramref name="step"/>: the bias corrections 1/(1 − β₁ᵗ) and 1/(1 − β₂ᵗ), the L2 factor
+    /// coupled into the gradient (Adam) and the factor that decays the parameters directly (AdamW: 1 − lr·λ).
+    /// </summary>
+    private (float C1, float C2, float Coupled, float Decay) StepScalars(float learningRate, long step) => (
+        1f / (1f - MathF.Pow(Beta1, step)),
+        1f / (1f - MathF.Pow(Beta2, step)),
+        DecoupledWeightDecay ? 0f : WeightDecay,
+        DecoupledWeightDecay ? 1f - learningRate * WeightDecay : 1f);
+
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
     {
         var m = State(ref _m, parameters.Length);
         var v = State(ref _v, parameters.Length);
-        float b1 = Beta1, b2 = Beta2, eps = Epsilon, lr = LearningRate;
-        float c1 = 1f / (1f - MathF.Pow(b1, step));
-        float c2 = 1f / (1f - MathF.Pow(b2, step));
-        float coupled = DecoupledWeightDecay ? 0f : WeightDecay;
-        float decay = DecoupledWeightDecay ? 1f - lr * WeightDecay : 1f;
+        float b1 = Beta1, b2 = Beta2, eps = Epsilon, lr = learningRate;
+        var (c1, c2, coupled, decay) = StepScalars(learningRate, step);
         float ob1 = 1f - b1, ob2 = 1f - b2;
         int n = parameters.Length, i = 0;
         fixed (float* pp = parameters)
@@ -292,22 +357,30 @@ public sealed class RmsProp : Optimizer
     // The CUDA kernel's layout: squares in the second moment, the mean (centered) or the momentum buffer in the first.
     internal override (float[]? First, float[]? Second) Moments => (Centered ? _mean : Momentum > 0 ? _buffer : null, _square);
 
-    internal override void AllocateMoments(int length)
+    internal override IReadOnlyList<OptimizerBuffer> StateBuffers(int parameterCount)
     {
-        State(ref _square, length);
-        if (Centered) State(ref _mean, length);
-        if (Momentum > 0) State(ref _buffer, length);
+        var buffers = new List<OptimizerBuffer>(3) { new("square_avg", State(ref _square, parameterCount)) };
+        if (Centered) buffers.Add(new("grad_avg", State(ref _mean, parameterCount)));
+        if (Momentum > 0) buffers.Add(new("momentum_buffer", State(ref _buffer, parameterCount)));
+        return buffers;
     }
 
+    internal override string? CudaUnsupportedReason => Centered && Momentum > 0f
+        ? "RmsProp with both Centered and Momentum needs three state buffers and the GPU keeps two; drop one of them or train on the CPU"
+        : null;
+
+    internal override KernelCall CudaUpdate(float learningRate, long step) =>
+        new("modelgen_rmsprop", learningRate, Alpha, Epsilon, WeightDecay, Momentum, Centered ? 1 : 0);
+
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
     {
         int n = parameters.Length, i = 0;
         var square = State(ref _square, n);
         // Unused states point at the squares so the fixed statements below need no branches.
         var mean = Centered ? State(ref _mean, n) : square;
         var buffer = Momentum > 0 ? State(ref _buffer, n) : square;
-        float lr = LearningRate, a = Alpha, oa = 1f - Alpha, eps = Epsilon, wd = WeightDecay, mu = Momentum;
+        float lr = learningRate, a = Alpha, oa = 1f - Alpha, eps = Epsilon, wd = WeightDecay, mu = Momentum;
         bool centered = Centered, momentum = Momentum > 0;
         fixed (float* pp = parameters)
         fixed (float* gp = gradients)
@@ -406,28 +479,38 @@ public sealed class Adagrad : Optimizer
     // The CUDA kernel's layout: the squared-gradient sums in the second moment.
     internal override (float[]? First, float[]? Second) Moments => (null, _sum);
 
-    internal override void AllocateMoments(int length)
+    internal override IReadOnlyList<OptimizerBuffer> StateBuffers(int parameterCount) => [new("sum", Sums(parameterCount))];
+
+    internal override string? CudaUnsupportedReason => null;
+
+    internal override KernelCall CudaUpdate(float learningRate, long step) =>
+        new("modelgen_adagrad", DecayedRate(learningRate, step), Epsilon, WeightDecay);
+
+    internal override KernelCall? CudaMomentStart => InitialAccumulatorValue == 0f ? null : new("modelgen_adagrad_start", InitialAccumulatorValue);
+
+    /// <summary>The rate of step <paramref name="step"/>: lr/(1 + (t − 1)·lrDecay).</summary>
+    private float DecayedRate(float learningRate, long step) => learningRate / (1f + (step - 1) * LearningRateDecay);
+
+    /// <summary>The squared-gradient sums, starting at the initial accumulator value.</summary>
+    private float[] Sums(int length)
     {
         if (_sum is null || _sum.Length != length)
         {
             _sum = new float[length];
             Array.Fill(_sum, InitialAccumulatorValue);
         }
+        return _sum;
     }
 
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
     {
         int n = parameters.Length, i = 0;
-        if (_sum is null || _sum.Length != n)
-        {
-            _sum = new float[n];
-            Array.Fill(_sum, InitialAccumulatorValue);
-        }
-        float lr = LearningRate / (1f + (step - 1) * LearningRateDecay), eps = Epsilon, wd = WeightDecay;
+        var sums = Sums(n);
+        float lr = DecayedRate(learningRate, step), eps = Epsilon, wd = WeightDecay;
         fixed (float* pp = parameters)
         fixed (float* gp = gradients)
-        fixed (float* sp = _sum)
+        fixed (float* sp = sums)
         {
             if (Vector.IsHardwareAccelerated)
             {
@@ -469,7 +552,7 @@ public static class GradientClipping
         float norm = (float)Math.Sqrt(sum);
         if (norm > maxNorm)
         {
-            float scale = maxNorm / (norm + 1e-6f);
+            float scale = ScaleFactor(norm, maxNorm);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
@@ -480,5 +563,34 @@ public static class GradientClipping
             for (; i < gradients.Length; i++) gradients[i] *= scale;
         }
         return norm;
+    }
+
+    /// <summary>The factor that brings a gradient of norm <paramref name="norm"/> (&gt; <paramref name="maxNorm"/>) down to <paramref name="maxNorm"/>; the GPU's clipping uses it too.</summary>
+    internal static float ScaleFactor(float norm, float maxNorm) => maxNorm / (norm + 1e-6f);
+}
+
+/// <summary>The L1/L2 penalty of the CPU step (the GPU's <c>modelgen_penalty</c> kernel computes the same).</summary>
+internal static class GradientPenalty
+{
+    /// <summary>g += λ₁·sign(p) + λ₂·p; returns λ₁·Σ|p| + ½·λ₂·Σp².</summary>
+    public static float Add(ReadOnlySpan<float> parameters, Span<float> gradients, float l1, float l2)
+    {
+        double abs = 0, squares = 0;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            float p = parameters[i];
+            float sign = p > 0f ? 1f : p < 0f ? -1f : 0f;
+            gradients[i] += l1 * sign + l2 * p;
+            abs += Math.Abs(p);
+            squares += (double)p * p;
+        }
+        return (float)(l1 * abs + 0.5 * l2 * squares);
+    }
+
+    /// <summary>Throws unless both coefficients are finite and ≥ 0.</summary>
+    public static void Check(float l1, float l2)
+    {
+        Optimizer.CheckNonNegative(l1, nameof(l1));
+        Optimizer.CheckNonNegative(l2, nameof(l2));
     }
 }

@@ -53,7 +53,7 @@ public class LearningRateScheduleTests
     }
 
     [Fact]
-    public void Fit_AppliesTheSchedulePerOptimizerStep_AndRestoresTheBaseRate()
+    public void Fit_AppliesTheSchedulePerOptimizerStep_AndLeavesTheBaseRate()
     {
         var data = FitFeatureTests.MakeBlobs(64, 1);
         var model = new Blobs(seed: 1);

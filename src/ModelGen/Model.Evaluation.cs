@@ -1,0 +1,164 @@
+using System;
+using ModelGen.Compute;
+
+namespace ModelGen;
+
+// Evaluation and prediction: forward passes on the CPU graph, judged per head.
+public abstract partial class Model
+{
+    /// <summary>
+    /// Mean loss and, for classification losses, accuracy over <paramref name="data"/> (per position for a
+    /// [sequence, classes] output: the share of all positions whose arg-max is the target). A model with several
+    /// heads reports the weighted total loss, NaN accuracy, and each head's own loss and accuracy in
+    /// <see cref="Evaluation.Heads"/>.
+    /// </summary>
+    public Evaluation Evaluate(Dataset data, int batchSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckData(data, nameof(data));
+        if (data.Count == 0) throw new ArgumentException("The evaluation set has no rows.", nameof(data));
+        int batch = Math.Min(batchSize, data.Count);
+        var graph = GraphFor(batch);
+        var heads = Heads;
+        double lossSum = 0;
+        var headLossSums = new double[heads.Count];
+        var correct = new int[heads.Count];
+        // Variable-length sequences: the loss is a mean over real positions, so batches weigh by those, not by rows.
+        bool masked = heads.Count == 1 && MasksLabels(heads[0]);
+        long weightSum = 0;
+        for (int start = 0; start < data.Count; start += batch)
+        {
+            int n = Math.Min(batch, data.Count - start);
+            var x = data.Features.AsSpan(start * InputSize, n * InputSize);
+            var y = data.Targets.AsSpan(start * TargetSize, n * TargetSize);
+            long weight = n;
+            if (masked)
+            {
+                weight = 0;
+                for (int r = 0; r < n; r++) weight += SampleLength(x.Slice(r * InputSize, InputSize));
+            }
+            lossSum += (double)graph.Loss(_parameters, x, y, n) * weight;
+            weightSum += weight;
+            if (heads.Count > 1)
+                for (int h = 0; h < heads.Count; h++) headLossSums[h] += (double)graph.HeadLosses[h] * n;
+            var outputs = graph.LastOutput(n);
+            for (int h = 0; h < heads.Count; h++)
+            {
+                // A softmax head may label every position of a [sequence, classes] output; each label is judged.
+                var head = heads[h];
+                int labels = LabelsOf(head), width = head.OutputSize / labels, targetWidth = head.TargetSize / labels;
+                for (int r = 0; r < n; r++)
+                {
+                    int judged = masked ? SampleLength(x.Slice(r * InputSize, InputSize)) : labels;
+                    for (int l = 0; l < judged; l++)
+                        if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset + l * width, width), y.Slice(r * TargetSize + head.TargetOffset + l * targetWidth, targetWidth)))
+                            correct[h]++;
+                }
+            }
+        }
+        float Accuracy(ModelHead head, int right) =>
+            !HasAccuracy(head.Loss) ? float.NaN : masked ? (weightSum == 0 ? float.NaN : (float)right / weightSum) : (float)right / ((long)data.Count * LabelsOf(head));
+        if (heads.Count == 1)
+            return new Evaluation(masked ? (weightSum == 0 ? 0f : (float)(lossSum / weightSum)) : (float)(lossSum / data.Count), Accuracy(heads[0], correct[0]), data.Count);
+        var perHead = new HeadEvaluation[heads.Count];
+        for (int h = 0; h < heads.Count; h++)
+            perHead[h] = new HeadEvaluation(heads[h].Name, heads[h].Loss, (float)(headLossSums[h] / data.Count), Accuracy(heads[h], correct[h]));
+        return new Evaluation((float)(lossSum / data.Count), float.NaN, data.Count) { Heads = perHead };
+    }
+
+    private static bool HasAccuracy(Loss loss) => loss is Loss.SoftmaxCrossEntropy or Loss.BinaryCrossEntropy;
+
+    /// <summary>Labels a head's target holds per sample: one per position for softmax cross-entropy, else one.</summary>
+    private static int LabelsOf(ModelHead head) => head.Loss == Loss.SoftmaxCrossEntropy ? head.TargetSize : 1;
+
+    /// <summary>Runs the model on <paramref name="count"/> samples and writes count × <see cref="OutputSize"/> raw outputs (logits for classification losses).</summary>
+    public void Predict(ReadOnlySpan<float> inputs, int count, Span<float> outputs)
+    {
+        if (inputs.Length != count * InputSize)
+            throw new ArgumentException($"The inputs have {inputs.Length} elements; {count} samples of {InputSize} need {count * InputSize}.", nameof(inputs));
+        if (outputs.Length < count * OutputSize)
+            throw new ArgumentException($"The output buffer has {outputs.Length} elements; {count} samples need {count * OutputSize}.", nameof(outputs));
+        if (count == 0) return;
+        const int chunk = 256;
+        var graph = GraphFor(Math.Min(count, chunk));
+        for (int start = 0; start < count; start += graph.MaxBatch)
+        {
+            int n = Math.Min(graph.MaxBatch, count - start);
+            graph.Forward(_parameters, inputs.Slice(start * InputSize, n * InputSize), n)
+                 .CopyTo(outputs.Slice(start * OutputSize, n * OutputSize));
+        }
+    }
+
+    /// <summary>Raw outputs for every sample of <paramref name="data"/> (count × <see cref="OutputSize"/>).</summary>
+    public float[] Predict(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckFeatures(data, nameof(data));
+        var outputs = new float[data.Count * OutputSize];
+        Predict(data.Features, data.Count, outputs);
+        return outputs;
+    }
+
+    /// <summary>Raw outputs for one sample.</summary>
+    public float[] Predict(ReadOnlySpan<float> sample)
+    {
+        var outputs = new float[OutputSize];
+        Predict(sample, 1, outputs);
+        return outputs;
+    }
+
+    /// <summary>
+    /// The predicted class of each sample: arg-max of the outputs, or output &gt; 0 for a single binary logit.
+    /// A model with several <see cref="LabelsPerSample"/> gives one class per position (count × LabelsPerSample, row-major);
+    /// with variable-length sequences (<see cref="MaskPaddingIndex"/>), −1 at the positions past each sample's length.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has several heads (use <see cref="PredictHead"/>) or compares pairs (<see cref="Loss.Contrastive"/>).</exception>
+    public int[] PredictClasses(Dataset data)
+    {
+        if (Heads.Count > 1 || Loss == Loss.Contrastive)
+            throw new InvalidOperationException(Heads.Count > 1
+                ? $"{GetType().Name} has {Heads.Count} heads; take each head's outputs with PredictHead(data, \"{Heads[0].Name}\") and so on."
+                : $"{GetType().Name} outputs pairs of embeddings (Loss.Contrastive), not classes; Predict gives both embeddings of each pair.");
+        var outputs = Predict(data);
+        int labels = Loss == Loss.SoftmaxCrossEntropy ? LabelsPerSample : 1;
+        int width = OutputSize / labels;
+        var classes = new int[data.Count * labels];
+        for (int r = 0; r < classes.Length; r++) classes[r] = PredictedClass(outputs.AsSpan(r * width, width));
+        if (MasksLabels(Heads[0]))
+            for (int r = 0; r < data.Count; r++)
+            {
+                int length = SampleLength(data.Features.AsSpan(r * InputSize, InputSize));
+                classes.AsSpan(r * labels + length, labels - length).Fill(-1);
+            }
+        return classes;
+    }
+
+    private static int PredictedClass(ReadOnlySpan<float> outputs)
+    {
+        if (outputs.Length == 1) return outputs[0] > 0f ? 1 : 0;
+        int best = 0;
+        for (int j = 1; j < outputs.Length; j++) if (outputs[j] > outputs[best]) best = j;
+        return best;
+    }
+
+    private static bool IsCorrect(Loss loss, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets)
+    {
+        switch (loss)
+        {
+            case Loss.SoftmaxCrossEntropy:
+                return PredictedClass(outputs) == (int)targets[0];
+            case Loss.BinaryCrossEntropy:
+                for (int j = 0; j < outputs.Length; j++)
+                    if ((outputs[j] > 0f) != (targets[j] > 0.5f)) return false;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The length of one sample of a MaskPadding model: one past its last non-padding id.</summary>
+    private int SampleLength(ReadOnlySpan<float> ids) => Cpu.EmbeddingKernels.Length(ids, MaskPaddingIndex);
+
+    /// <summary>Whether per-position labels stop at each sample's length (a MaskPadding model labelling every position).</summary>
+    private bool MasksLabels(ModelHead head) => MaskPaddingIndex >= 0 && head.Loss == Loss.SoftmaxCrossEntropy && head.TargetSize > 1;
+}

@@ -1,0 +1,69 @@
+using System;
+using System.Linq;
+
+namespace ModelGen;
+
+// Checks of data against the model, with messages that name the argument and what the model expects.
+public abstract partial class Model
+{
+    private string HeadTargetText() => string.Join(", ", Heads.Select(h => $"{h.Name}: {h.TargetSize}"));
+
+    /// <summary>Named blocks of the data must be the model's inputs, in order; a model with several inputs needs them named.</summary>
+    private void CheckInputs(Dataset data, string name)
+    {
+        var inputs = Inputs;
+        if (data.Inputs is null)
+        {
+            if (inputs.Count > 1)
+                throw new ArgumentException($"'{name}' has plain rows, but {GetType().Name} takes the inputs {Dataset.InputText(inputs)} side by side; " +
+                    $"name the blocks with WithInputs({string.Join(", ", inputs.Select(i => $"(\"{i.Name}\", {i.Width})"))}).", name);
+            return;
+        }
+        bool same = data.Inputs.Count == inputs.Count && data.Inputs.Zip(inputs).All(p => p.First.Name == p.Second.Name && p.First.Width == p.Second.Width);
+        // A set named for another single-input model still has the right rows; only several inputs can be mixed up.
+        if (!same && inputs.Count > 1)
+            throw new ArgumentException($"'{name}' holds the inputs {Dataset.InputText(data.Inputs)}, but {GetType().Name} takes {Dataset.InputText(inputs)} in that order.", name);
+    }
+
+    private void CheckFeatures(Dataset data, string name)
+    {
+        CheckInputs(data, name);
+        if (data.FeatureCount != InputSize)
+            throw new ArgumentException($"'{name}' has {data.FeatureCount} features per row, but {GetType().Name} takes inputs of {InputSize}.", name);
+    }
+
+    /// <summary>Refuses a training micro-batch of one row when a layer needs batch statistics.</summary>
+    internal void CheckBatchStatistics(int rows, int batch, int group)
+    {
+        if (BatchStatisticsLayer is not { } layer) return;
+        int lastGroup = rows % group == 0 ? group : rows % group;
+        int lastBatch = lastGroup % batch == 0 ? batch : lastGroup % batch;
+        if (batch > 1 && lastBatch > 1) return;
+        string where = rows == 1 ? "the training set has 1 row"
+            : batch == 1 ? "the batch size is 1"
+            : $"the last micro-batch of every epoch has 1 row ({rows} rows = {(rows - 1) / batch}·{batch} + 1)";
+        throw new ArgumentException(
+            $"{GetType().Name}.{layer} is a BatchNorm layer and needs at least 2 rows per training batch, but {where}; " +
+            "choose a batch size that does not leave a single row, or drop or add rows.", "batchSize");
+    }
+
+    /// <summary>Features and targets of <paramref name="data"/> fit this model (inputs, widths, class range).</summary>
+    internal void CheckData(Dataset data, string name)
+    {
+        CheckFeatures(data, name);
+        if (data.TargetWidth != TargetSize)
+            throw new ArgumentException(Heads.Count > 1
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} needs {TargetSize}, its heads' targets side by side ({HeadTargetText()})."
+                : Loss == Loss.SoftmaxCrossEntropy && LabelsPerSample > 1
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} classifies each of its {LabelsPerSample} positions and needs {LabelsPerSample} class indices per row (Dataset.ForSequenceClassification)."
+                : Loss == Loss.SoftmaxCrossEntropy
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one class index per row (Dataset.ForClassification)."
+                : Loss == Loss.Contrastive
+                ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one 0/1 similarity label per pair."
+                : $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs {TargetSize} (its output width).", name);
+        if (Heads.Count == 1 && Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > ClassWidth)
+            throw new ArgumentException(LabelsPerSample > 1
+                ? $"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {ClassWidth} outputs per label (classes 0…{ClassWidth - 1})."
+                : $"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {OutputSize} outputs (classes 0…{OutputSize - 1}).", name);
+    }
+}

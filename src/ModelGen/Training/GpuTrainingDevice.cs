@@ -1,0 +1,117 @@
+using System;
+using ModelGen.Cuda;
+
+namespace ModelGen;
+
+/// <summary>
+/// Fit's steps on a GPU: a <see cref="CudaGraph"/> for the micro-batch size holds the parameters, BatchNorm state,
+/// gradients and optimizer moments between steps; the model receives them after every epoch and when training ends.
+/// </summary>
+internal sealed class GpuTrainingDevice : TrainingDevice
+{
+    private readonly CudaGraph _gpu;
+    private bool _modelIsCurrent = true;   // false while the GPU holds parameters the model has not received yet
+
+    private GpuTrainingDevice(Model model, Optimizer optimizer, UpdateOptions update, int batch, CudaGraph gpu) : base(model, optimizer, update, batch) => _gpu = gpu;
+
+    /// <summary>
+    /// The GPU device for <paramref name="device"/> holding the model's parameters and state and the optimizer's moments,
+    /// or null for the CPU. <see cref="Device.Auto"/> takes the CPU, with one message, when CUDA is missing or cannot do
+    /// what was asked; an explicit CUDA device throws instead.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An explicit CUDA device on a machine without CUDA, or without that GPU.</exception>
+    /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there.</exception>
+    public static GpuTrainingDevice? TryOpen(Model model, Device? device, Optimizer optimizer, int batch, int accumulationSteps, UpdateOptions update)
+    {
+        if (device is null || device.Kind == DeviceKind.Cpu) return null;
+        string name = model.GetType().Name;
+        var fitGpu = FitGpu.Current;
+        var availability = fitGpu.Availability();
+        var plan = model.GetCudaPlan();
+        string? unsupported = UnsupportedReason(plan, optimizer, accumulationSteps);
+        if (device.Kind == DeviceKind.Auto)
+        {
+            device = device.Resolve(availability, fitGpu.Report);
+            if (device.Kind == DeviceKind.Cpu) return null;
+            if (unsupported is not null)
+            {
+                Device.ReportCpuFallback($"{name}.Fit {unsupported}.", fitGpu.Report);
+                return null;
+            }
+        }
+        else
+        {
+            if (!availability.IsAvailable)
+                throw new InvalidOperationException($"{name}.Fit cannot train on {device}: {availability.Message.TrimEnd('.')}. Pass device: Device.Auto to fall back to the CPU, or Device.Cpu.");
+            if (device.Ordinal >= availability.DeviceCount)
+                throw new InvalidOperationException($"{name}.Fit cannot train on {device}: this machine has {availability.DeviceCount} CUDA GPU{(availability.DeviceCount == 1 ? "" : "s")} (ordinals from 0).");
+            if (unsupported is not null)
+                throw new NotSupportedException($"{name}.Fit cannot train on {device}: it {unsupported}. Or train on the CPU (device: Device.Cpu or Device.Auto).");
+        }
+        var gpu = fitGpu.CreateGraph(plan!, batch, device);
+        try
+        {
+            gpu.CopyFrom(model);
+            gpu.ContinueOptimizer(optimizer);
+            return new GpuTrainingDevice(model, optimizer, update, batch, gpu);
+        }
+        catch
+        {
+            gpu.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>What keeps Fit off the GPU, phrased to follow "Fit" with what to do instead; null when it can train there.</summary>
+    private static string? UnsupportedReason(CudaModelPlan? plan, Optimizer optimizer, int accumulationSteps)
+    {
+        if (plan is null) return "has no CUDA plan (the model was built without one)";
+        if (!plan.IsSupported) return $"has no CUDA kernels for this model ({plan.UnsupportedReason})";
+        if (CudaGraph.UnsupportedReason(optimizer) is string reason) return $"cannot step {optimizer.GetType().Name} on the GPU: {reason}";
+        if (accumulationSteps > 1) return "accumulates gradients (accumulationSteps > 1) only on the CPU; on the GPU pass a batchSize of accumulationSteps × batchSize instead";
+        return null;
+    }
+
+    public override void SetRandomSeed(long seed) => _gpu.SetRandomSeed(seed);
+
+    public override float Step(Dataset train, ReadOnlySpan<int> rows, float learningRate)
+    {
+        Gather(train, rows);
+        float loss = _gpu.TrainStep(Inputs, Targets, rows.Length);
+        loss += _gpu.StepAt(Optimizer, learningRate, Update.ClipGradientNorm, Update.L1, Update.L2);
+        _modelIsCurrent = false;
+        return loss;
+    }
+
+    public override void UpdateModel()
+    {
+        CopyToModel();
+        _modelIsCurrent = true;
+    }
+
+    /// <summary>
+    /// The model receives the parameters of the last step when it has not yet (a step threw), and the optimizer its
+    /// moments, so it continues from them. After a failure the device may be what failed: then the model keeps the
+    /// last finished epoch and the original exception is the one reported.
+    /// </summary>
+    public override void Finish(bool completed)
+    {
+        try
+        {
+            if (!_modelIsCurrent) CopyToModel();
+            _gpu.ReturnOptimizer(Optimizer);
+        }
+        catch (Exception) when (!completed)
+        {
+        }
+    }
+
+    public override void Dispose() => _gpu.Dispose();
+
+    /// <summary>Gives the model the GPU's parameters, state and gradients.</summary>
+    private void CopyToModel()
+    {
+        _gpu.CopyTo(Model);
+        _gpu.DownloadGradients(Model.GradientBuffer);
+    }
+}

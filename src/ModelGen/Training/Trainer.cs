@@ -1,0 +1,128 @@
+using System;
+using System.Diagnostics;
+
+namespace ModelGen;
+
+/// <summary>The arguments of <see cref="Model.Fit"/>, as the caller passed them.</summary>
+internal sealed record FitSettings(
+    Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
+    Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
+    float L1, float L2, Device? Device);
+
+/// <summary>
+/// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
+/// optimizer steps (of micro-batches when accumulating), gives each step its scheduled learning rate, runs it on a
+/// <see cref="TrainingDevice"/> (CPU or GPU), validates, reports, and applies early stopping. What a later epoch depends
+/// on lives in <see cref="TrainingProgress"/>, next to the model's parameters and state and the optimizer's state.
+/// </summary>
+internal sealed class Trainer
+{
+    private readonly Model _model;
+    private readonly FitSettings _settings;
+    private readonly Optimizer _optimizer;
+    private readonly int _batch;      // rows per micro-batch
+    private readonly int _group;      // rows per optimizer step
+    private readonly float _baseRate; // what the schedule scales: the optimizer's rate when Fit started
+
+    private Trainer(Model model, FitSettings settings)
+    {
+        _model = model;
+        _settings = settings;
+        _optimizer = settings.Optimizer ?? new Adam(1e-3f);
+        _batch = Math.Min(settings.BatchSize, settings.Train.Count);
+        _group = (int)Math.Min((long)_batch * settings.AccumulationSteps, settings.Train.Count);
+        _baseRate = _optimizer.LearningRate;
+    }
+
+    /// <summary>Trains <paramref name="model"/> as <see cref="Model.Fit"/> documents.</summary>
+    public static TrainingHistory Fit(Model model, FitSettings settings)
+    {
+        Check(model, settings);
+        return new Trainer(model, settings).Run();
+    }
+
+    private static void Check(Model model, FitSettings s)
+    {
+        model.CheckData(s.Train, "train");
+        if (s.Validation is not null) model.CheckData(s.Validation, "validation");
+        if (s.Epochs < 0) throw new ArgumentOutOfRangeException("epochs", s.Epochs, "The number of epochs must be ≥ 0.");
+        if (s.BatchSize < 1) throw new ArgumentOutOfRangeException("batchSize", s.BatchSize, "The batch size must be ≥ 1.");
+        if (s.AccumulationSteps < 1) throw new ArgumentOutOfRangeException("accumulationSteps", s.AccumulationSteps, "The number of accumulation steps must be ≥ 1.");
+        GradientPenalty.Check(s.L1, s.L2);
+        if (s.Train.Count == 0) throw new ArgumentException("The training set has no rows.", "train");
+        if (s.EarlyStopping is { } stopping)
+        {
+            if (s.Validation is null)
+                throw new ArgumentException("Early stopping monitors the validation set after every epoch; pass 'validation' to Fit.", "earlyStopping");
+            if (stopping.Monitor == EarlyStopMetric.ValidationAccuracy && (model.Loss is Loss.MeanSquaredError or Loss.Contrastive || model.Heads.Count > 1))
+                throw new ArgumentException(model.Heads.Count > 1
+                    ? $"{model.GetType().Name} has {model.Heads.Count} heads, each with its own accuracy; monitor EarlyStopMetric.ValidationLoss (the weighted total)."
+                    : $"{model.GetType().Name} uses {model.Loss}, which has no accuracy; monitor EarlyStopMetric.ValidationLoss.", "earlyStopping");
+        }
+    }
+
+    private TrainingHistory Run()
+    {
+        var s = _settings;
+        _model.CheckBatchStatistics(s.Train.Count, _batch, _group);
+        // Everything is checked before training starts: an unsupported GPU option fails (or falls back) with the model untouched.
+        using var device = TrainingDevice.Open(_model, s.Device, _optimizer, _batch, s.AccumulationSteps, new UpdateOptions(s.ClipGradientNorm, s.L1, s.L2));
+        device.SetRandomSeed(s.Seed);
+        var progress = new TrainingProgress(s.Train.Count, s.Seed, s.EarlyStopping is null ? null : new EarlyStoppingProgress(s.EarlyStopping, _model));
+        _model.DiscardAccumulatedGradients();
+        bool completed = false;
+        try
+        {
+            while (progress.Epoch < s.Epochs && !progress.History.StoppedEarly) RunEpoch(device, progress);
+            progress.Stopping?.RestoreBest(progress.History, _model);
+            completed = true;
+        }
+        finally
+        {
+            _model.DiscardAccumulatedGradients();
+            device.Finish(completed);
+        }
+        return progress.History;
+    }
+
+    private void RunEpoch(TrainingDevice device, TrainingProgress progress)
+    {
+        var s = _settings;
+        int epoch = progress.Epoch + 1;
+        var clock = Stopwatch.StartNew();
+        var order = progress.Rows.Shuffle();
+        double lossSum = 0;
+        float rate = float.NaN;
+        for (int start = 0; start < order.Length; start += _group)
+        {
+            int rows = Math.Min(_group, order.Length - start);
+            rate = StepRate(progress.Step);
+            float loss = device.Step(s.Train, order.Slice(start, rows), rate);
+            progress.Step++;
+            if (!float.IsFinite(loss))
+                throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch} (step starting at shuffled row {start}); lower the learning rate or clip gradients (clipGradientNorm).");
+            lossSum += (double)loss * rows;
+        }
+        // The model holds each epoch's result: validation, onEpoch and early stopping's copies read it on the host.
+        device.UpdateModel();
+        Evaluation? valid = s.Validation is null ? null : _model.Evaluate(s.Validation);
+        var result = new EpochResult(epoch, (float)(lossSum / s.Train.Count), valid?.Loss, valid?.Accuracy, clock.Elapsed) { LearningRate = rate };
+        progress.Epoch = epoch;
+        progress.History.Add(result);
+        s.OnEpoch?.Invoke(result);
+        progress.Stopping?.Observe(result, s.Epochs, progress.History, _model);
+    }
+
+    /// <summary>
+    /// The learning rate of optimizer step <paramref name="step"/> (0-based, counted within this Fit): the schedule's rate
+    /// from the base rate Fit started with, or without a schedule the optimizer's <see cref="Optimizer.LearningRate"/> as it is now.
+    /// </summary>
+    private float StepRate(long step)
+    {
+        if (_settings.Schedule is not { } schedule) return _optimizer.LearningRate;
+        float rate = schedule.Rate(step, _baseRate);
+        if (!(rate >= 0) || float.IsInfinity(rate))
+            throw new InvalidOperationException($"The learning-rate schedule {schedule.GetType().Name} gave {rate} for step {step} (base rate {_baseRate}); a step's rate must be a finite number ≥ 0.");
+        return rate;
+    }
+}

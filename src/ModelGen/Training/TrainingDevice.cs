@@ -1,0 +1,122 @@
+using System;
+
+namespace ModelGen;
+
+/// <summary>What every optimizer step of a <see cref="Model.Fit"/> applies besides the gradient: the L1/L2 penalty, then clipping.</summary>
+/// <param name="ClipGradientNorm">When positive, the global gradient norm is clipped to it.</param>
+/// <param name="L1">L1 coefficient.</param>
+/// <param name="L2">L2 coefficient.</param>
+internal readonly record struct UpdateOptions(float ClipGradientNorm, float L1, float L2);
+
+/// <summary>
+/// Where <see cref="Model.Fit"/>'s optimizer steps run: the model's own buffers on the CPU, or a GPU
+/// (<see cref="GpuTrainingDevice"/>). A step computes the gradient of its rows into the flat gradient buffer and then
+/// applies one update at the rate it is given; a data-parallel device would average that buffer across processes
+/// between the two.
+/// </summary>
+internal abstract class TrainingDevice : IDisposable
+{
+    private readonly float[] _inputs, _targets;
+
+    protected TrainingDevice(Model model, Optimizer optimizer, UpdateOptions update, int batch)
+    {
+        Model = model;
+        Optimizer = optimizer;
+        Update = update;
+        _inputs = GC.AllocateArray<float>(batch * model.InputSize, pinned: true);
+        _targets = GC.AllocateArray<float>(batch * model.TargetSize, pinned: true);
+    }
+
+    /// <summary>The model trained.</summary>
+    protected Model Model { get; }
+
+    /// <summary>The optimizer stepped.</summary>
+    protected Optimizer Optimizer { get; }
+
+    /// <summary>Penalty and clipping of every step.</summary>
+    protected UpdateOptions Update { get; }
+
+    /// <summary>
+    /// The device <see cref="Model.Fit"/> trains on for <paramref name="device"/>: a GPU when asked for and able (see
+    /// <see cref="GpuTrainingDevice.TryOpen"/>), else the CPU. Throws before anything changes when an explicit GPU cannot do what was asked.
+    /// </summary>
+    public static TrainingDevice Open(Model model, Device? device, Optimizer optimizer, int batch, int accumulationSteps, UpdateOptions update) =>
+        (TrainingDevice?)GpuTrainingDevice.TryOpen(model, device, optimizer, batch, accumulationSteps, update)
+        ?? new CpuTrainingDevice(model, optimizer, update, batch, accumulationSteps);
+
+    /// <summary>Restarts the dropout stream from <paramref name="seed"/>.</summary>
+    public abstract void SetRandomSeed(long seed);
+
+    /// <summary>One optimizer step over <paramref name="rows"/> of <paramref name="train"/> at <paramref name="learningRate"/>; returns the mean loss plus the penalty.</summary>
+    public abstract float Step(Dataset train, ReadOnlySpan<int> rows, float learningRate);
+
+    /// <summary>Makes the model hold the device's parameters and state (after every epoch).</summary>
+    public virtual void UpdateModel()
+    {
+    }
+
+    /// <summary>End of training; <paramref name="completed"/> is false when it ends with an exception.</summary>
+    public virtual void Finish(bool completed)
+    {
+    }
+
+    /// <inheritdoc/>
+    public virtual void Dispose()
+    {
+    }
+
+    /// <summary>The staged inputs of the last <see cref="Gather"/>, row-major (longer than the rows gathered).</summary>
+    protected float[] Inputs => _inputs;
+
+    /// <summary>The staged targets of the last <see cref="Gather"/>.</summary>
+    protected float[] Targets => _targets;
+
+    /// <summary>Copies the features and targets of <paramref name="rows"/> into <see cref="Inputs"/> and <see cref="Targets"/>.</summary>
+    protected void Gather(Dataset data, ReadOnlySpan<int> rows)
+    {
+        int inSize = Model.InputSize, tSize = Model.TargetSize;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            data.Features.AsSpan(rows[i] * inSize, inSize).CopyTo(_inputs.AsSpan(i * inSize));
+            data.Targets.AsSpan(rows[i] * tSize, tSize).CopyTo(_targets.AsSpan(i * tSize));
+        }
+    }
+}
+
+/// <summary>Fit's steps on the CPU, through the model's generated graph; micro-batches of <c>batch</c> rows accumulate into one step.</summary>
+internal sealed class CpuTrainingDevice : TrainingDevice
+{
+    private readonly int _batch, _accumulationSteps;
+
+    public CpuTrainingDevice(Model model, Optimizer optimizer, UpdateOptions update, int batch, int accumulationSteps) : base(model, optimizer, update, batch)
+    {
+        _batch = batch;
+        _accumulationSteps = accumulationSteps;
+    }
+
+    public override void SetRandomSeed(long seed) => Model.GraphFor(_batch).SetRandomSeed(seed);
+
+    public override float Step(Dataset train, ReadOnlySpan<int> rows, float learningRate)
+    {
+        float loss;
+        if (_accumulationSteps == 1)
+        {
+            Gather(train, rows);
+            loss = Model.ComputeGradients(Inputs, Targets, rows.Length);
+        }
+        else
+        {
+            // Each micro-batch weighs by its share of the step's rows: the sum is the gradient of one batch of all of them.
+            double groupLoss = 0;
+            for (int offset = 0; offset < rows.Length; offset += _batch)
+            {
+                int n = Math.Min(_batch, rows.Length - offset);
+                Gather(train, rows.Slice(offset, n));
+                groupLoss += (double)Model.AccumulateGradients(Inputs, Targets, n, (float)n / rows.Length) * n;
+            }
+            Model.TakeAccumulatedGradients();
+            loss = (float)(groupLoss / rows.Length);
+        }
+        return loss + Model.ApplyUpdate(Optimizer, learningRate, Update.ClipGradientNorm, Update.L1, Update.L2);
+    }
+}

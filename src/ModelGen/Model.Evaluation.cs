@@ -133,6 +133,84 @@ public abstract partial class Model
         return classes;
     }
 
+    /// <summary>
+    /// Probabilities for every sample of <paramref name="data"/> (count × <see cref="OutputSize"/>): under
+    /// <see cref="Loss.SoftmaxCrossEntropy"/> a softmax over the classes of each sample (of each position for a
+    /// [sequence, classes] output; with variable-length sequences the positions past a sample's length are 0), under
+    /// <see cref="Loss.BinaryCrossEntropy"/> the sigmoid of each output. A model with several heads takes
+    /// <see cref="PredictProbabilities(Dataset, string)"/> per head.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The loss is a regression loss (the outputs are the predictions themselves: use <see cref="Predict(Dataset)"/>), the
+    /// model compares pairs (<see cref="Loss.Contrastive"/>), or it has several heads.
+    /// </exception>
+    public float[] PredictProbabilities(Dataset data)
+    {
+        if (Heads.Count > 1)
+            throw new InvalidOperationException($"{GetType().Name} has {Heads.Count} heads; take each head's probabilities with PredictProbabilities(data, \"{Heads[0].Name}\") and so on.");
+        return PredictProbabilities(data, Heads[0].Name);
+    }
+
+    /// <summary>
+    /// Probabilities of head <paramref name="head"/> for every sample of <paramref name="data"/> (count × the head's output
+    /// size), by the head's loss as <see cref="PredictProbabilities(Dataset)"/> describes.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model has no head of that name.</exception>
+    /// <exception cref="InvalidOperationException">The head's loss gives no probabilities (a regression loss, or contrastive pairs).</exception>
+    public float[] PredictProbabilities(Dataset data, string head)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(head);
+        ModelHead? h = null;
+        foreach (var candidate in Heads)
+            if (candidate.Name == head) h = candidate;
+        if (h is null)
+            throw new ArgumentException($"{GetType().Name} has no head '{head}'; its heads are {string.Join(", ", System.Linq.Enumerable.Select(Heads, x => x.Name))}.", nameof(head));
+        string which = Heads.Count > 1 ? $"head '{h.Name}' of {GetType().Name}" : GetType().Name;
+        if (h.Loss == Loss.Contrastive)
+            throw new InvalidOperationException($"{which} outputs pairs of embeddings (Loss.Contrastive), not scores; Predict gives both embeddings of each pair.");
+        if (h.Loss != Loss.SoftmaxCrossEntropy && h.Loss != Loss.BinaryCrossEntropy)
+            throw new InvalidOperationException($"{which} is trained with Loss.{h.Loss}, a regression loss: its outputs are the predicted values themselves, not scores of classes. Use Predict{(Heads.Count > 1 ? "Head" : "")}; probabilities come from SoftmaxCrossEntropy and BinaryCrossEntropy.");
+        float[] outputs = Heads.Count > 1 ? PredictHead(data, head) : Predict(data);
+        if (h.Loss == Loss.BinaryCrossEntropy)
+        {
+            for (int i = 0; i < outputs.Length; i++) outputs[i] = Sigmoid(outputs[i]);
+            return outputs;
+        }
+        int labels = LabelsOf(h), width = h.OutputSize / labels;
+        for (int r = 0; r < outputs.Length / width; r++) Softmax(outputs.AsSpan(r * width, width));
+        if (MasksLabels(h))
+            for (int r = 0; r < data.Count; r++)
+            {
+                int length = SampleLength(data.Features.AsSpan(r * InputSize, InputSize));
+                outputs.AsSpan((r * labels + length) * width, (labels - length) * width).Clear();
+            }
+        return outputs;
+    }
+
+    /// <summary>1 / (1 + e^−x), without overflow for large |x|.</summary>
+    private static float Sigmoid(float x)
+    {
+        if (x >= 0f) return 1f / (1f + MathF.Exp(-x));
+        float e = MathF.Exp(x);
+        return e / (1f + e);
+    }
+
+    /// <summary>In-place softmax of one row, shifted by its maximum so no exponential overflows.</summary>
+    private static void Softmax(Span<float> row)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in row) max = MathF.Max(max, v);
+        double sum = 0;
+        for (int j = 0; j < row.Length; j++)
+        {
+            row[j] = MathF.Exp(row[j] - max);
+            sum += row[j];
+        }
+        float scale = (float)(1.0 / sum);
+        for (int j = 0; j < row.Length; j++) row[j] *= scale;
+    }
+
     private static int PredictedClass(ReadOnlySpan<float> outputs)
     {
         if (outputs.Length == 1) return outputs[0] > 0f ? 1 : 0;

@@ -140,8 +140,12 @@ public abstract partial class Model
     }
 
     /// <summary>Forward, loss and backward on one batch: <see cref="Gradients"/> holds d(mean loss)/d(parameters) afterwards. Returns the loss.</summary>
-    internal float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch) =>
-        GraphFor(batch).TrainStep(_parameters, _gradients, inputs, targets, batch);
+    internal float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch)
+    {
+        float loss = GraphFor(batch).TrainStep(_parameters, _gradients, inputs, targets, batch);
+        CountTrainingForward();
+        return loss;
+    }
 
     /// <summary>
     /// Gradient accumulation, first half: forward, loss and backward on one micro-batch, adding

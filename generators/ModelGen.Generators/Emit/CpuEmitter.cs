@@ -9,7 +9,8 @@ namespace ModelGen.Generators.Emit;
 
 /// <summary>
 /// Emits the C# half of a model from its <see cref="ValuePlan"/>: parameters, initialisation, eager layer methods,
-/// Summary() (CpuEmitter.Layers.cs) and the fused Graph&lt;T&gt; (CpuEmitter.Workspace.cs, .Forward.cs, .Backward.cs).
+/// Summary() (CpuEmitter.Layers.cs), the model file's tensor table (CpuEmitter.Tensors.cs) and the fused Graph&lt;T&gt;
+/// (CpuEmitter.Workspace.cs, .Forward.cs, .Backward.cs).
 /// The layer families with several kernels each have a file of their own: .Recurrent.cs, .Sequence.cs, and .Graph.cs
 /// for several inputs, concatenation, several outputs and the losses.
 /// </summary>
@@ -26,6 +27,7 @@ internal static partial class CpuEmitter
         WriteInitialize(w, names);
         WriteLayerMethods(w, names);
         WriteSummary(w, names);
+        WriteFileLayout(w, names);
         WriteGraph(w, names);
         CloseTypes(w, spec);
         return w.ToString();
@@ -62,6 +64,7 @@ internal static partial class CpuEmitter
             using ModelGen;
             using ModelGen.Compute;
             using ModelGen.Cpu;
+            using ModelGen.Serialization;
 
             """);
         if (spec.Namespace is not null)

@@ -78,6 +78,7 @@ internal sealed class GpuTrainingDevice : TrainingDevice
     {
         Gather(train, rows);
         float loss = _gpu.TrainStep(Inputs, Targets, rows.Length);
+        Model.CountTrainingForward();
         loss += _gpu.StepAt(Optimizer, learningRate, Update.ClipGradientNorm, Update.L1, Update.L2);
         _modelIsCurrent = false;
         return loss;

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 partial class Outer
 {
@@ -99,6 +100,28 @@ partial class Outer
             "────────────────────────────────────────────\n" +
             "Total params: 513 (2 KiB as float32)\n" +
             "Loss: BinaryCrossEntropy";
+
+        /// <summary>
+        /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+        /// (the layer methods are its submodules), with the metadata Save writes.
+        /// </summary>
+        public override ModelFileLayout FileLayout => SavedTensors;
+
+        private static readonly ModelFileLayout SavedTensors = new(
+            model: "Outer.TumourClassifier",
+            architecture: "8c25955b9d3b520a",
+            inputShape: "[30]",
+            outputShape: "[1]",
+            batchNormCalls: Array.Empty<int>(),
+            tensors: new TensorSlot[]
+            {
+                // Hidden ↔ nn.Linear
+                new("Hidden", "weight", TensorSource.Parameters, 0, new[] { 16, 30 }, TensorTransform.Transposed2D),   // stored [30, 16]
+                new("Hidden", "bias", TensorSource.Parameters, 480, new[] { 16 }, TensorTransform.AsStored),
+                // Logit ↔ nn.Linear
+                new("Logit", "weight", TensorSource.Parameters, 496, new[] { 1, 16 }, TensorTransform.Transposed2D),   // stored [16, 1]
+                new("Logit", "bias", TensorSource.Parameters, 512, new[] { 1 }, TensorTransform.AsStored),
+            });
 
         /// <summary>
         /// The fused computation of TumourClassifier for element type <typeparamref name="T"/>: float for training,

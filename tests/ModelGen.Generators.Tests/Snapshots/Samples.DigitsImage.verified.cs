@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples;
 
@@ -105,6 +106,28 @@ partial class DigitsImage : global::ModelGen.Model
         "────────────────────────────────────────────────\n" +
         "Total params: 2,410 (9.41 KiB as float32)\n" +
         "Loss: SoftmaxCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.DigitsImage",
+        architecture: "0c62869e9993a8b5",
+        inputShape: "[1,8,8]",
+        outputShape: "[10]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Hidden ↔ nn.Linear
+            new("Hidden", "weight", TensorSource.Parameters, 0, new[] { 32, 64 }, TensorTransform.Transposed2D),   // stored [64, 32]
+            new("Hidden", "bias", TensorSource.Parameters, 2048, new[] { 32 }, TensorTransform.AsStored),
+            // Logits ↔ nn.Linear
+            new("Logits", "weight", TensorSource.Parameters, 2080, new[] { 10, 32 }, TensorTransform.Transposed2D),   // stored [32, 10]
+            new("Logits", "bias", TensorSource.Parameters, 2400, new[] { 10 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of DigitsImage for element type <typeparamref name="T"/>: float for training,

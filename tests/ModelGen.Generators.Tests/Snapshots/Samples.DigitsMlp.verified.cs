@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples;
 
@@ -114,6 +115,31 @@ partial class DigitsMlp : global::ModelGen.Model
         "─────────────────────────────────────────────\n" +
         "Total params: 17,226 (67.29 KiB as float32)\n" +
         "Loss: SoftmaxCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.DigitsMlp",
+        architecture: "5b1db4584ecafbf5",
+        inputShape: "[64]",
+        outputShape: "[10]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Hidden ↔ nn.Linear
+            new("Hidden", "weight", TensorSource.Parameters, 0, new[] { 128, 64 }, TensorTransform.Transposed2D),   // stored [64, 128]
+            new("Hidden", "bias", TensorSource.Parameters, 8192, new[] { 128 }, TensorTransform.AsStored),
+            // Hidden2 ↔ nn.Linear
+            new("Hidden2", "weight", TensorSource.Parameters, 8320, new[] { 64, 128 }, TensorTransform.Transposed2D),   // stored [128, 64]
+            new("Hidden2", "bias", TensorSource.Parameters, 16512, new[] { 64 }, TensorTransform.AsStored),
+            // Logits ↔ nn.Linear
+            new("Logits", "weight", TensorSource.Parameters, 16576, new[] { 10, 64 }, TensorTransform.Transposed2D),   // stored [64, 10]
+            new("Logits", "bias", TensorSource.Parameters, 17216, new[] { 10 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of DigitsMlp for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Graphs;
 
@@ -151,6 +152,34 @@ partial class ChurnAndSpend : global::ModelGen.Model
         "──────────────────────────────────────────────────────────────────\n" +
         "Total params: 1,074 (4.2 KiB as float32)\n" +
         "Loss: BinaryCrossEntropy(churn) + 0.5·MeanSquaredError(spend)";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Graphs.ChurnAndSpend",
+        architecture: "b851b78b97387d6b",
+        inputShape: "{\"profile\":[8],\"activity\":[12]}",
+        outputShape: "{\"churn\":[1],\"spend\":[1]}",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Activity ↔ nn.Linear
+            new("Activity", "weight", TensorSource.Parameters, 0, new[] { 16, 12 }, TensorTransform.Transposed2D),   // stored [12, 16]
+            new("Activity", "bias", TensorSource.Parameters, 192, new[] { 16 }, TensorTransform.AsStored),
+            // Trunk ↔ nn.Linear
+            new("Trunk", "weight", TensorSource.Parameters, 208, new[] { 32, 24 }, TensorTransform.Transposed2D),   // stored [24, 32]
+            new("Trunk", "bias", TensorSource.Parameters, 976, new[] { 32 }, TensorTransform.AsStored),
+            // Churn ↔ nn.Linear
+            new("Churn", "weight", TensorSource.Parameters, 1008, new[] { 1, 32 }, TensorTransform.Transposed2D),   // stored [32, 1]
+            new("Churn", "bias", TensorSource.Parameters, 1040, new[] { 1 }, TensorTransform.AsStored),
+            // Spend ↔ nn.Linear
+            new("Spend", "weight", TensorSource.Parameters, 1041, new[] { 1, 32 }, TensorTransform.Transposed2D),   // stored [32, 1]
+            new("Spend", "bias", TensorSource.Parameters, 1073, new[] { 1 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of ChurnAndSpend for element type <typeparamref name="T"/>: float for training,

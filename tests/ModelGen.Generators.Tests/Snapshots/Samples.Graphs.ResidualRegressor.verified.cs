@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Graphs;
 
@@ -132,6 +133,33 @@ partial class ResidualRegressor : global::ModelGen.Model
         "──────────────────────────────────────────────────────────────\n" +
         "Total params: 1,360 (5.31 KiB as float32)\n" +
         "Loss: MeanSquaredError";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Graphs.ResidualRegressor",
+        architecture: "964f17d1b886ca4c",
+        inputShape: "[16]",
+        outputShape: "[1]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Up ↔ nn.Linear
+            new("Up", "weight", TensorSource.Parameters, 0, new[] { 32, 16 }, TensorTransform.Transposed2D),   // stored [16, 32]
+            new("Up", "bias", TensorSource.Parameters, 512, new[] { 32 }, TensorTransform.AsStored),
+            // Down ↔ nn.Linear
+            new("Down", "weight", TensorSource.Parameters, 544, new[] { 16, 32 }, TensorTransform.Transposed2D),   // stored [32, 16]
+            new("Down", "bias", TensorSource.Parameters, 1056, new[] { 16 }, TensorTransform.AsStored),
+            // Gate ↔ nn.Linear
+            new("Gate", "weight", TensorSource.Parameters, 1072, new[] { 16, 16 }, TensorTransform.Transposed2D),   // stored [16, 16]
+            new("Gate", "bias", TensorSource.Parameters, 1328, new[] { 16 }, TensorTransform.AsStored),
+            // Head ↔ nn.Linear
+            new("Head", "weight", TensorSource.Parameters, 1344, new[] { 1, 16 }, TensorTransform.Transposed2D),   // stored [16, 1]
+        });
 
     /// <summary>
     /// The fused computation of ResidualRegressor for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Graphs;
 
@@ -114,6 +115,28 @@ partial class SiameseMatcher : global::ModelGen.Model
         "─────────────────────────────────────────────────────────────\n" +
         "Total params: 1,064 (4.16 KiB as float32)\n" +
         "Loss: Contrastive (margin 1.5) on query, candidate";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Graphs.SiameseMatcher",
+        architecture: "7418c157f8d09c48",
+        inputShape: "{\"query\":[24],\"candidate\":[24]}",
+        outputShape: "{\"query\":[8],\"candidate\":[8]}",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Hidden ↔ nn.Linear
+            new("Hidden", "weight", TensorSource.Parameters, 0, new[] { 32, 24 }, TensorTransform.Transposed2D),   // stored [24, 32]
+            new("Hidden", "bias", TensorSource.Parameters, 768, new[] { 32 }, TensorTransform.AsStored),
+            // Embed ↔ nn.Linear
+            new("Embed", "weight", TensorSource.Parameters, 800, new[] { 8, 32 }, TensorTransform.Transposed2D),   // stored [32, 8]
+            new("Embed", "bias", TensorSource.Parameters, 1056, new[] { 8 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of SiameseMatcher for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples;
 
@@ -115,6 +116,31 @@ partial class RegularisedMlp : global::ModelGen.Model
         "────────────────────────────────────────────\n" +
         "Total params: 2,177 (8.5 KiB as float32)\n" +
         "Loss: BinaryCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.RegularisedMlp",
+        architecture: "abe7e628e205a399",
+        inputShape: "[30]",
+        outputShape: "[1]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Hidden ↔ nn.Linear
+            new("Hidden", "weight", TensorSource.Parameters, 0, new[] { 64, 30 }, TensorTransform.Transposed2D),   // stored [30, 64]
+            new("Hidden", "bias", TensorSource.Parameters, 1920, new[] { 64 }, TensorTransform.AsStored),
+            // Norm ↔ nn.LayerNorm
+            new("Norm", "weight", TensorSource.Parameters, 1984, new[] { 64 }, TensorTransform.AsStored),
+            new("Norm", "bias", TensorSource.Parameters, 2048, new[] { 64 }, TensorTransform.AsStored),
+            // Logit ↔ nn.Linear
+            new("Logit", "weight", TensorSource.Parameters, 2112, new[] { 1, 64 }, TensorTransform.Transposed2D),   // stored [64, 1]
+            new("Logit", "bias", TensorSource.Parameters, 2176, new[] { 1 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of RegularisedMlp for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Sequences;
 
@@ -119,6 +120,39 @@ partial class SentimentLstm : global::ModelGen.Model
         "──────────────────────────────────────────────────────────────────────\n" +
         "Total params: 3,851 (15.04 KiB as float32)\n" +
         "Loss: SoftmaxCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Sequences.SentimentLstm",
+        architecture: "3631c3e745989f2c",
+        inputShape: "[32]",
+        outputShape: "[3]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Encoder ↔ nn.LSTM(batch_first=True)
+            new("Encoder", "weight_ih_l0", TensorSource.Parameters, 0, new[] { 64, 4 }, TensorTransform.Transposed2D),   // stored [4, 64]
+            new("Encoder", "weight_hh_l0", TensorSource.Parameters, 256, new[] { 64, 16 }, TensorTransform.Transposed2D),   // stored [16, 64]
+            new("Encoder", "bias_ih_l0", TensorSource.Parameters, 1280, new[] { 64 }, TensorTransform.AsStored),
+            new("Encoder", "bias_hh_l0", TensorSource.Parameters, 1344, new[] { 64 }, TensorTransform.AsStored),
+            new("Encoder", "weight_ih_l0_reverse", TensorSource.Parameters, 1408, new[] { 64, 4 }, TensorTransform.Transposed2D),   // stored [4, 64]
+            new("Encoder", "weight_hh_l0_reverse", TensorSource.Parameters, 1664, new[] { 64, 16 }, TensorTransform.Transposed2D),   // stored [16, 64]
+            new("Encoder", "bias_ih_l0_reverse", TensorSource.Parameters, 2688, new[] { 64 }, TensorTransform.AsStored),
+            new("Encoder", "bias_hh_l0_reverse", TensorSource.Parameters, 2752, new[] { 64 }, TensorTransform.AsStored),
+            // Summarise ↔ nn.GRU(batch_first=True)
+            new("Summarise", "weight_ih_l0", TensorSource.Parameters, 2816, new[] { 24, 32 }, TensorTransform.Transposed2D),   // stored [32, 24]
+            new("Summarise", "weight_hh_l0", TensorSource.Parameters, 3584, new[] { 24, 8 }, TensorTransform.Transposed2D),   // stored [8, 24]
+            new("Summarise", "bias_ih_l0", TensorSource.Parameters, 3776, new[] { 24 }, TensorTransform.AsStored),
+            new("Summarise", "bias_hh_l0", TensorSource.Parameters, 3800, new[] { 24 }, TensorTransform.AsStored),
+            // Logits ↔ nn.Linear
+            new("Logits", "weight", TensorSource.Parameters, 3824, new[] { 3, 8 }, TensorTransform.Transposed2D),   // stored [8, 3]
+            new("Logits", "bias", TensorSource.Parameters, 3848, new[] { 3 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of SentimentLstm for element type <typeparamref name="T"/>: float for training,

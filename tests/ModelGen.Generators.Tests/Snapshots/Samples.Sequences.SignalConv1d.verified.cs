@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Sequences;
 
@@ -131,6 +132,34 @@ partial class SignalConv1d : global::ModelGen.Model
         "────────────────────────────────────────────────────\n" +
         "Total params: 889 (3.47 KiB as float32)\n" +
         "Loss: BinaryCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Sequences.SignalConv1d",
+        architecture: "4d5853b776a6f858",
+        inputShape: "[2,64]",
+        outputShape: "[1]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // C1 ↔ nn.Conv1d
+            new("C1", "weight", TensorSource.Parameters, 0, new[] { 8, 2, 5 }, TensorTransform.AsStored),
+            new("C1", "bias", TensorSource.Parameters, 80, new[] { 8 }, TensorTransform.AsStored),
+            // Norm ↔ nn.GroupNorm
+            new("Norm", "weight", TensorSource.Parameters, 88, new[] { 8 }, TensorTransform.AsStored),
+            new("Norm", "bias", TensorSource.Parameters, 96, new[] { 8 }, TensorTransform.AsStored),
+            // C2 ↔ nn.Conv1d
+            new("C2", "weight", TensorSource.Parameters, 104, new[] { 16, 8, 2 }, TensorTransform.AsStored),
+            new("C2", "bias", TensorSource.Parameters, 360, new[] { 16 }, TensorTransform.AsStored),
+            // Logit ↔ nn.Linear
+            new("Logit", "weight", TensorSource.Parameters, 376, new[] { 1, 512 }, TensorTransform.Transposed2D),   // stored [512, 1]
+            new("Logit", "bias", TensorSource.Parameters, 888, new[] { 1 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of SignalConv1d for element type <typeparamref name="T"/>: float for training,

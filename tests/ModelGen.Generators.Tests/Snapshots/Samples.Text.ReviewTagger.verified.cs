@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Text;
 
@@ -148,6 +149,44 @@ partial class ReviewTagger : global::ModelGen.Model
         "───────────────────────────────────────────────────────────────────────────────────────────────\n" +
         "Total params: 6,069 (23.71 KiB as float32)\n" +
         "Loss: SoftmaxCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Text.ReviewTagger",
+        architecture: "fb924f912d6836fb",
+        inputShape: "[24]",
+        outputShape: "[24,5]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Words ↔ nn.Embedding
+            new("Words", "weight", TensorSource.Parameters, 0, new[] { 200, 16 }, TensorTransform.AsStored),
+            // Context ↔ nn.LSTM(batch_first=True)
+            new("Context", "weight_ih_l0", TensorSource.Parameters, 3200, new[] { 32, 16 }, TensorTransform.Transposed2D),   // stored [16, 32]
+            new("Context", "weight_hh_l0", TensorSource.Parameters, 3712, new[] { 32, 8 }, TensorTransform.Transposed2D),   // stored [8, 32]
+            new("Context", "bias_ih_l0", TensorSource.Parameters, 3968, new[] { 32 }, TensorTransform.AsStored),
+            new("Context", "bias_hh_l0", TensorSource.Parameters, 4000, new[] { 32 }, TensorTransform.AsStored),
+            new("Context", "weight_ih_l0_reverse", TensorSource.Parameters, 4032, new[] { 32, 16 }, TensorTransform.Transposed2D),   // stored [16, 32]
+            new("Context", "weight_hh_l0_reverse", TensorSource.Parameters, 4544, new[] { 32, 8 }, TensorTransform.Transposed2D),   // stored [8, 32]
+            new("Context", "bias_ih_l0_reverse", TensorSource.Parameters, 4800, new[] { 32 }, TensorTransform.AsStored),
+            new("Context", "bias_hh_l0_reverse", TensorSource.Parameters, 4832, new[] { 32 }, TensorTransform.AsStored),
+            // Attention ↔ nn.MultiheadAttention(batch_first=True)
+            new("Attention", "in_proj_weight", TensorSource.Parameters, 4864, new[] { 48, 16 }, TensorTransform.Transposed2D),   // stored [16, 48]
+            new("Attention", "in_proj_bias", TensorSource.Parameters, 5888, new[] { 48 }, TensorTransform.AsStored),
+            new("Attention", "out_proj.weight", TensorSource.Parameters, 5632, new[] { 16, 16 }, TensorTransform.Transposed2D),   // stored [16, 16]
+            new("Attention", "out_proj.bias", TensorSource.Parameters, 5936, new[] { 16 }, TensorTransform.AsStored),
+            // Norm ↔ nn.LayerNorm
+            new("Norm", "weight", TensorSource.Parameters, 5952, new[] { 16 }, TensorTransform.AsStored),
+            new("Norm", "bias", TensorSource.Parameters, 5968, new[] { 16 }, TensorTransform.AsStored),
+            // Tags ↔ nn.Linear
+            new("Tags", "weight", TensorSource.Parameters, 5984, new[] { 5, 16 }, TensorTransform.Transposed2D),   // stored [16, 5]
+            new("Tags", "bias", TensorSource.Parameters, 6064, new[] { 5 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of ReviewTagger for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Text;
 
@@ -194,6 +195,49 @@ partial class TinyLanguageModel : global::ModelGen.Model
         "────────────────────────────────────────────────────────────────────────────────────────────────\n" +
         "Total params: 4,624 (18.06 KiB as float32)\n" +
         "Loss: SoftmaxCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Text.TinyLanguageModel",
+        architecture: "233cd885ea6852a3",
+        inputShape: "[16]",
+        outputShape: "[16,32]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Tokens ↔ nn.Embedding
+            new("Tokens", "weight", TensorSource.Parameters, 0, new[] { 32, 16 }, TensorTransform.AsStored),
+            // Positions ↔ a submodule whose parameter 'weight' is the table
+            new("Positions", "weight", TensorSource.Parameters, 512, new[] { 16, 16 }, TensorTransform.AsStored),
+            // AttentionNorm ↔ nn.LayerNorm
+            new("AttentionNorm", "weight", TensorSource.Parameters, 768, new[] { 16 }, TensorTransform.AsStored),
+            new("AttentionNorm", "bias", TensorSource.Parameters, 784, new[] { 16 }, TensorTransform.AsStored),
+            // Attention ↔ nn.MultiheadAttention(batch_first=True)
+            new("Attention", "in_proj_weight", TensorSource.Parameters, 800, new[] { 48, 16 }, TensorTransform.Transposed2D),   // stored [16, 48]
+            new("Attention", "in_proj_bias", TensorSource.Parameters, 1824, new[] { 48 }, TensorTransform.AsStored),
+            new("Attention", "out_proj.weight", TensorSource.Parameters, 1568, new[] { 16, 16 }, TensorTransform.Transposed2D),   // stored [16, 16]
+            new("Attention", "out_proj.bias", TensorSource.Parameters, 1872, new[] { 16 }, TensorTransform.AsStored),
+            // MlpNorm ↔ nn.LayerNorm
+            new("MlpNorm", "weight", TensorSource.Parameters, 1888, new[] { 16 }, TensorTransform.AsStored),
+            new("MlpNorm", "bias", TensorSource.Parameters, 1904, new[] { 16 }, TensorTransform.AsStored),
+            // Up ↔ nn.Linear
+            new("Up", "weight", TensorSource.Parameters, 1920, new[] { 64, 16 }, TensorTransform.Transposed2D),   // stored [16, 64]
+            new("Up", "bias", TensorSource.Parameters, 2944, new[] { 64 }, TensorTransform.AsStored),
+            // Down ↔ nn.Linear
+            new("Down", "weight", TensorSource.Parameters, 3008, new[] { 16, 64 }, TensorTransform.Transposed2D),   // stored [64, 16]
+            new("Down", "bias", TensorSource.Parameters, 4032, new[] { 16 }, TensorTransform.AsStored),
+            // FinalNorm ↔ nn.LayerNorm
+            new("FinalNorm", "weight", TensorSource.Parameters, 4048, new[] { 16 }, TensorTransform.AsStored),
+            new("FinalNorm", "bias", TensorSource.Parameters, 4064, new[] { 16 }, TensorTransform.AsStored),
+            // Logits ↔ nn.Linear
+            new("Logits", "weight", TensorSource.Parameters, 4080, new[] { 32, 16 }, TensorTransform.Transposed2D),   // stored [16, 32]
+            new("Logits", "bias", TensorSource.Parameters, 4592, new[] { 32 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of TinyLanguageModel for element type <typeparamref name="T"/>: float for training,

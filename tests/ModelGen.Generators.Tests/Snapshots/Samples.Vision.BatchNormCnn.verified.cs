@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Vision;
 
@@ -123,6 +124,33 @@ partial class BatchNormCnn : global::ModelGen.Model
         "───────────────────────────────────────────────────\n" +
         "Total params: 634 (2.48 KiB as float32)\n" +
         "Loss: SoftmaxCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Vision.BatchNormCnn",
+        architecture: "26741febbb3af9c5",
+        inputShape: "[3,16,16]",
+        outputShape: "[10]",
+        batchNormCalls: new[] { 1 },   // per BatchNorm layer: calls per forward pass
+        tensors: new TensorSlot[]
+        {
+            // Conv ↔ nn.Conv2d
+            new("Conv", "weight", TensorSource.Parameters, 0, new[] { 16, 3, 3, 3 }, TensorTransform.AsStored),
+            // Norm ↔ nn.BatchNorm2d
+            new("Norm", "weight", TensorSource.Parameters, 432, new[] { 16 }, TensorTransform.AsStored),
+            new("Norm", "bias", TensorSource.Parameters, 448, new[] { 16 }, TensorTransform.AsStored),
+            new("Norm", "running_mean", TensorSource.State, 0, new[] { 16 }, TensorTransform.AsStored),
+            new("Norm", "running_var", TensorSource.State, 16, new[] { 16 }, TensorTransform.AsStored),
+            new("Norm", "num_batches_tracked", TensorSource.BatchCount, 0, Array.Empty<int>(), TensorTransform.AsStored),
+            // Logits ↔ nn.Linear
+            new("Logits", "weight", TensorSource.Parameters, 464, new[] { 10, 16 }, TensorTransform.Transposed2D),   // stored [16, 10]
+            new("Logits", "bias", TensorSource.Parameters, 624, new[] { 10 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of BatchNormCnn for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Vision;
 
@@ -162,6 +163,37 @@ partial class LeNet5 : global::ModelGen.Model
         "───────────────────────────────────────────────────────\n" +
         "Total params: 61,706 (241.04 KiB as float32)\n" +
         "Loss: SoftmaxCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Vision.LeNet5",
+        architecture: "b7de23b0763f92d9",
+        inputShape: "[1,28,28]",
+        outputShape: "[10]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // C1 ↔ nn.Conv2d
+            new("C1", "weight", TensorSource.Parameters, 0, new[] { 6, 1, 5, 5 }, TensorTransform.AsStored),
+            new("C1", "bias", TensorSource.Parameters, 150, new[] { 6 }, TensorTransform.AsStored),
+            // C2 ↔ nn.Conv2d
+            new("C2", "weight", TensorSource.Parameters, 156, new[] { 16, 6, 5, 5 }, TensorTransform.AsStored),
+            new("C2", "bias", TensorSource.Parameters, 2556, new[] { 16 }, TensorTransform.AsStored),
+            // Fc1 ↔ nn.Linear
+            new("Fc1", "weight", TensorSource.Parameters, 2572, new[] { 120, 400 }, TensorTransform.Transposed2D),   // stored [400, 120]
+            new("Fc1", "bias", TensorSource.Parameters, 50572, new[] { 120 }, TensorTransform.AsStored),
+            // Fc2 ↔ nn.Linear
+            new("Fc2", "weight", TensorSource.Parameters, 50692, new[] { 84, 120 }, TensorTransform.Transposed2D),   // stored [120, 84]
+            new("Fc2", "bias", TensorSource.Parameters, 60772, new[] { 84 }, TensorTransform.AsStored),
+            // Logits ↔ nn.Linear
+            new("Logits", "weight", TensorSource.Parameters, 60856, new[] { 10, 84 }, TensorTransform.Transposed2D),   // stored [84, 10]
+            new("Logits", "bias", TensorSource.Parameters, 61696, new[] { 10 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of LeNet5 for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Serialization;
 
 namespace Samples.Vision;
 
@@ -120,6 +121,31 @@ partial class SmallConvNet : global::ModelGen.Model
         "──────────────────────────────────────────────────────────\n" +
         "Total params: 3,818 (14.91 KiB as float32)\n" +
         "Loss: SoftmaxCrossEntropy";
+
+    /// <summary>
+    /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
+    /// (the layer methods are its submodules), with the metadata Save writes.
+    /// </summary>
+    public override ModelFileLayout FileLayout => SavedTensors;
+
+    private static readonly ModelFileLayout SavedTensors = new(
+        model: "Samples.Vision.SmallConvNet",
+        architecture: "a5951ede6c70565f",
+        inputShape: "[1,8,8]",
+        outputShape: "[10]",
+        batchNormCalls: Array.Empty<int>(),
+        tensors: new TensorSlot[]
+        {
+            // Features ↔ nn.Conv2d
+            new("Features", "weight", TensorSource.Parameters, 0, new[] { 8, 1, 3, 3 }, TensorTransform.AsStored),
+            new("Features", "bias", TensorSource.Parameters, 72, new[] { 8 }, TensorTransform.AsStored),
+            // Down ↔ nn.Conv2d
+            new("Down", "weight", TensorSource.Parameters, 80, new[] { 16, 8, 3, 3 }, TensorTransform.AsStored),
+            new("Down", "bias", TensorSource.Parameters, 1232, new[] { 16 }, TensorTransform.AsStored),
+            // Logits ↔ nn.Linear
+            new("Logits", "weight", TensorSource.Parameters, 1248, new[] { 10, 256 }, TensorTransform.Transposed2D),   // stored [256, 10]
+            new("Logits", "bias", TensorSource.Parameters, 3808, new[] { 10 }, TensorTransform.AsStored),
+        });
 
     /// <summary>
     /// The fused computation of SmallConvNet for element type <typeparamref name="T"/>: float for training,

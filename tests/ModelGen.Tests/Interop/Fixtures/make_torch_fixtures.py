@@ -36,7 +36,7 @@ parameter buffer (blocks in the declaration order of the layer methods; a layer 
   BatchNorm        nn.BatchNorm1d ([features] or [channels, length]) / nn.BatchNorm2d ([C, H, W]) in eval
                    mode: "weight" (γ), "bias" (β) are parameters; "running_mean", "running_var" are
                    ModelGen's Model.State (mean then variance, layers in declaration order);
-                   "num_batches_tracked" (I64 scalar) has no ModelGen counterpart.
+                   "num_batches_tracked" (I64 scalar) is ModelGen's Model.BatchesTracked.
   LayerNorm        nn.LayerNorm(last dim): "weight", "bias".   GroupNorm: nn.GroupNorm: "weight", "bias".
   Embedding        nn.Embedding(padding_idx = PaddingIndex): "weight" [vocabulary, dim] as stored. The
                    padding row is deliberately not zero here: both sides read it in the forward pass.

@@ -76,7 +76,8 @@ internal static partial class ModelParser
     {
         "InputSize", "OutputSize", "Loss", "TargetSize", "ParameterCount", "Parameters", "Gradients", "Summary",
         "CreateGraph", "TrainStep", "Fit", "Evaluate", "Predict", "PredictClasses",
-        "TotalParameters", "Initialize", "Graph", "SummaryText", "LabelsPerSample",
+        "TotalParameters", "Initialize", "Graph", "SummaryTable", "SummaryLoss", "LabelsPerSample",
+        "State", "Freeze", "Unfreeze", "FrozenLayers", "ParameterLayers", "ParameterLayerTable", "TrainableParameterCount", "TrainableParameterLines",
         "Inputs", "Heads", "PredictHead", "DeclaredInputs", "DeclaredHeads",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize",
     };
@@ -196,7 +197,8 @@ internal static partial class ModelParser
                         LayerKind.Flatten => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } flatten ? new FlattenLayer(flatten) : null,
                         LayerKind.GlobalAvgPool => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } pool ? new GlobalAvgPoolLayer(pool) : null,
                     };
-                    if (layer is not null) layers.Add(layer);
+                    // Trainable = false (on the attributes of layers with parameters): the model starts with the layer frozen.
+                    if (layer is not null) layers.Add(Named(attribute).TryGetValue("Trainable", out var trainable) && trainable.Value is false ? layer with { Trainable = false } : layer);
                 }
                 else if (attributeName == ForwardAttributeName)
                 {

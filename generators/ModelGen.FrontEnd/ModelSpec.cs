@@ -87,6 +87,9 @@ internal abstract record LayerSpec(LayerKind Kind, LayerMethod Method)
     public string ParameterName => Method.ParameterName;
 
     public bool IsEmittable => Method.IsEmittable;
+
+    /// <summary>False when the attribute says <c>Trainable = false</c>: the model starts with the layer frozen.</summary>
+    public bool Trainable { get; init; } = true;
 }
 
 /// <summary>[Dense(units, activation)]: <c>x·W + b</c> over the last axis.</summary>

@@ -32,6 +32,13 @@ public sealed class LSTMAttribute : Attribute
 
     /// <summary>Expected features per step; 0 (the default) means "infer them". A stated count that differs is a build error.</summary>
     public int In { get; set; }
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>
@@ -55,6 +62,13 @@ public sealed class GRUAttribute : Attribute
 
     /// <summary>Expected features per step; 0 (the default) means "infer them". A stated count that differs is a build error.</summary>
     public int In { get; set; }
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>
@@ -115,6 +129,13 @@ public sealed class Conv1dAttribute : Attribute
 
     /// <summary>Slope for negative inputs of <see cref="Activation.LeakyReLU"/> (default 0.01).</summary>
     public float NegativeSlope { get; set; } = 0.01f;
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>
@@ -133,6 +154,13 @@ public sealed class GroupNormAttribute : Attribute
 
     /// <summary>Added to the variance for numerical stability (default 1e-5).</summary>
     public float Epsilon { get; set; } = 1e-5f;
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>

@@ -108,6 +108,13 @@ public sealed class DenseAttribute : Attribute
 
     /// <summary>Slope for negative inputs of <see cref="Activation.LeakyReLU"/> (default 0.01, as PyTorch).</summary>
     public float NegativeSlope { get; set; } = 0.01f;
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>
@@ -167,6 +174,13 @@ public sealed class Conv2dAttribute : Attribute
 
     /// <summary>Slope for negative inputs of <see cref="Activation.LeakyReLU"/> (default 0.01).</summary>
     public float NegativeSlope { get; set; } = 0.01f;
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>Max pooling over [channels, height, width] samples with a square window.</summary>
@@ -219,6 +233,13 @@ public sealed class LayerNormAttribute : Attribute
 {
     /// <summary>Added to the variance for numerical stability (default 1e-5).</summary>
     public float Epsilon { get; set; } = 1e-5f;
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>
@@ -235,6 +256,13 @@ public sealed class BatchNormAttribute : Attribute
 
     /// <summary>Added to the variance for numerical stability (default 1e-5).</summary>
     public float Epsilon { get; set; } = 1e-5f;
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>
@@ -338,6 +366,13 @@ public sealed class EmbeddingAttribute : Attribute
     /// }
     /// </code></example>
     public bool MaskPadding { get; set; }
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>
@@ -353,6 +388,13 @@ public sealed class PositionalEmbeddingAttribute : Attribute
 
     /// <summary>Rows of the table: the longest sequence the layer takes.</summary>
     public int MaxLength { get; }
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }
 
 /// <summary>
@@ -380,4 +422,11 @@ public sealed class MultiHeadAttentionAttribute : Attribute
 
     /// <summary>Whether the input and output projections have biases (default true, as PyTorch).</summary>
     public bool Bias { get; set; } = true;
+
+    /// <summary>
+    /// Whether the layer's parameters train (default true). False starts every new model with the layer frozen
+    /// (<see cref="Model.Freeze"/>): its parameters keep their values, e.g. pretrained ones copied in for fine-tuning;
+    /// <see cref="Model.Unfreeze"/> lets them train again.
+    /// </summary>
+    public bool Trainable { get; set; } = true;
 }

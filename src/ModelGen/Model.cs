@@ -67,7 +67,7 @@ public abstract partial class Model
     /// <summary>Outputs per class label: the class count under softmax cross-entropy.</summary>
     private int ClassWidth => OutputSize / LabelsPerSample;
 
-    /// <summary>Number of trainable parameters.</summary>
+    /// <summary>Number of parameters, trainable and frozen (see <see cref="TrainableParameterCount"/>).</summary>
     public int ParameterCount => _parameters.Length;
 
     /// <summary>All parameters, one contiguous buffer (layer by layer: weights in×out row-major, then bias).</summary>
@@ -92,18 +92,31 @@ public abstract partial class Model
     protected abstract ModelGraph<float> CreateGraph(int maxBatch);
 
     /// <summary>
-    /// The graph for batches up to <paramref name="batch"/>, reused while large enough. A larger batch makes a new graph:
-    /// the BatchNorm state moves over, the dropout stream starts again from the new graph's default.
+    /// The graph for batches up to <paramref name="batch"/>, reused while large enough. A larger batch makes a new graph,
+    /// which continues the old one: the BatchNorm state, the dropout stream and the frozen layers move over.
     /// </summary>
     internal ModelGraph<float> GraphFor(int batch)
     {
         if (_graph is null || _graph.MaxBatch < batch)
         {
             var graph = CreateGraph(batch);
-            _graph?.State.CopyTo(graph.State);   // running statistics outlive the workspace
+            if (_graph is not null)
+            {
+                _graph.State.CopyTo(graph.State);   // running statistics outlive the workspace
+                // The masks go on from where they were: a validation set larger than the batch must not restart them.
+                graph.RandomState = _graph.RandomState;
+            }
+            graph.SetFrozenLayers(FrozenFlags);
             _graph = graph;
         }
         return _graph;
+    }
+
+    /// <summary>Where the CPU graph's dropout stream stands (a checkpoint saves and restores it).</summary>
+    internal Rng DropoutState
+    {
+        get => GraphFor(1).RandomState;
+        set => GraphFor(1).RandomState = value;
     }
 
     /// <summary>
@@ -121,14 +134,18 @@ public abstract partial class Model
     /// <param name="targets">batch × <see cref="TargetSize"/> targets.</param>
     /// <param name="batch">Number of samples.</param>
     /// <param name="optimizer">Updates the parameters.</param>
-    /// <param name="clipGradientNorm">When positive, the global gradient norm is clipped to it (after the penalty is added).</param>
+    /// <param name="clipGradientNorm">
+    /// When positive, the global gradient norm is clipped to it (after the penalty is added); the norm is over the
+    /// trainable parameters (frozen layers have no gradient).
+    /// </param>
     /// <param name="l1">
     /// L1 coefficient λ₁: adds λ₁·Σ|p| to the loss and λ₁·sign(p) to every gradient (sign(0) = 0).
-    /// It covers the whole flat buffer, biases included: the runtime does not know which elements are biases.
+    /// It covers every trainable parameter, biases included (the runtime does not tell biases apart); frozen layers
+    /// (<see cref="Freeze"/>) are left out.
     /// </param>
     /// <param name="l2">
-    /// L2 coefficient λ₂: adds ½·λ₂·Σp² to the loss and its derivative λ₂·p to every gradient (biases
-    /// included). With plain SGD this equals <c>Sgd</c>'s <c>weightDecay</c>; for decoupled decay use <see cref="AdamW"/>.
+    /// L2 coefficient λ₂: adds ½·λ₂·Σp² to the loss and its derivative λ₂·p to every trainable parameter's gradient
+    /// (biases included). With plain SGD this equals <c>Sgd</c>'s <c>weightDecay</c>; for decoupled decay use <see cref="AdamW"/>.
     /// </param>
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, Optimizer optimizer,
         float clipGradientNorm = 0f, float l1 = 0f, float l2 = 0f)
@@ -206,11 +223,18 @@ public abstract partial class Model
     /// </summary>
     internal float ApplyUpdate(Optimizer optimizer, float learningRate, float clipGradientNorm, float l1, float l2)
     {
-        float penalty = l1 != 0f || l2 != 0f ? GradientPenalty.Add(_parameters, _gradients, l1, l2) : 0f;
-        if (clipGradientNorm > 0f) GradientClipping.ClipByGlobalNorm(_gradients, clipGradientNorm);
-        optimizer.Step(_parameters, _gradients, learningRate);
+        var ranges = TrainableRanges;
+        if (!optimizer.IsBuiltIn && HasFrozenLayers) throw FrozenLayersNeedBuiltInOptimizer(optimizer);
+        float penalty = l1 != 0f || l2 != 0f ? GradientPenalty.Add(_parameters, _gradients, l1, l2, ranges) : 0f;
+        if (clipGradientNorm > 0f) GradientClipping.ClipByGlobalNorm(_gradients, clipGradientNorm, ranges);
+        optimizer.Step(_parameters, _gradients, learningRate, ranges);
         return penalty;
     }
+
+    /// <summary>Why <paramref name="optimizer"/> cannot train this model while layers are frozen: it is not one of ModelGen's.</summary>
+    internal NotSupportedException FrozenLayersNeedBuiltInOptimizer(Optimizer optimizer) => new(
+        $"{optimizer.GetType().Name} updates the whole parameter buffer, but {GetType().Name} has frozen layers ({string.Join(", ", FrozenLayers)}); " +
+        "only ModelGen's optimizers (Sgd, Adam, AdamW, RmsProp, Adagrad) step the trainable layers alone. Use one of them, or Unfreeze the layers.");
 
     /// <summary>target = w·source (overwrite) or target += w·source.</summary>
     private static void ScaledAdd(ReadOnlySpan<float> source, float weight, Span<float> target, bool overwrite)
@@ -235,10 +259,13 @@ public abstract partial class Model
     /// </summary>
     /// <param name="train">Training samples; their feature count must equal <see cref="InputSize"/>.</param>
     /// <param name="validation">Optional samples evaluated after every epoch (required by <paramref name="earlyStopping"/>).</param>
-    /// <param name="epochs">Number of passes over the training set (the most, with <paramref name="earlyStopping"/>).</param>
+    /// <param name="epochs">
+    /// Number of passes over the training set (the most, with <paramref name="earlyStopping"/>). A resumed Fit counts the
+    /// checkpoint's epochs too, as Keras's <c>initial_epoch</c>: resuming after epoch 10 with <c>epochs: 20</c> trains epochs 11 to 20.
+    /// </param>
     /// <param name="batchSize">Samples per micro-batch (the last one of an epoch may be smaller).</param>
     /// <param name="optimizer">Update rule; defaults to <c>new Adam(1e-3f)</c>.</param>
-    /// <param name="seed">Seed of the shuffling.</param>
+    /// <param name="seed">Seed of the shuffling and of the dropout masks.</param>
     /// <param name="clipGradientNorm">When positive, the global gradient norm is clipped to it each step.</param>
     /// <param name="onEpoch">Called after each epoch with its figures (e.g. to print progress).</param>
     /// <param name="schedule">
@@ -264,8 +291,22 @@ public abstract partial class Model
     /// <see cref="AdamW"/>, <see cref="RmsProp"/> (not centered and with momentum at once) and <see cref="Adagrad"/>, with
     /// <paramref name="clipGradientNorm"/>, <paramref name="l1"/> and <paramref name="l2"/>, but not
     /// <paramref name="accumulationSteps"/> &gt; 1; it sums in another order, so losses agree with the CPU's to float32
-    /// rounding, not bit for bit (and dropout draws other masks). <see cref="Device.Auto"/>: the GPU when CUDA is present and
+    /// rounding, not bit for bit (and dropout draws other masks). Frozen layers train there too: the update skips them (their
+    /// gradients are computed and dropped). <see cref="Device.Auto"/>: the GPU when CUDA is present and
     /// can do what was asked, else the CPU with one message saying why (see <see cref="Device.Resolve(Action{string})"/>).
+    /// </param>
+    /// <param name="checkpoints">
+    /// When given, a checkpoint is written after every <see cref="CheckpointOptions.EveryEpochs"/>-th epoch and after the
+    /// last one (atomically; the newest <see cref="CheckpointOptions.KeepLast"/> are kept). See <see cref="Checkpoint"/>.
+    /// </param>
+    /// <param name="resumeFrom">
+    /// A checkpoint to continue from (e.g. <see cref="Checkpoint.Latest"/>; null starts afresh): the parameters, BatchNorm state,
+    /// frozen layers, optimizer state, schedule position, shuffling and dropout streams, early stopping and history are
+    /// restored, and training goes on with the epoch after it; the returned history includes the checkpoint's epochs. The data,
+    /// optimizer (type and hyperparameters) and every other argument that decides the steps must be those of the run that
+    /// wrote it; only <paramref name="epochs"/>, <paramref name="onEpoch"/>, <paramref name="checkpoints"/> and
+    /// <paramref name="device"/> may change. On the CPU the result is bit for bit that of one uninterrupted Fit; on a GPU
+    /// within its float32 rounding (resume on the device that wrote the checkpoint: the dropout masks of the CPU and GPU differ).
     /// </param>
     /// <returns>Per-epoch losses and validation metrics, and where early stopping ended.</returns>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
@@ -273,13 +314,18 @@ public abstract partial class Model
     /// An explicit CUDA device on a machine without CUDA (the message says what is missing); the training loss became NaN or
     /// infinite; or the schedule gave a rate that is not a finite number ≥ 0.
     /// </exception>
+    /// <exception cref="Serialization.ModelFileException"><paramref name="resumeFrom"/> cannot be read, or is a checkpoint of another model.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="resumeFrom"/> was written by a run with other data, optimizer or settings (the message names each
+    /// difference); or the <paramref name="checkpoints"/> folder holds checkpoints of another run.
+    /// </exception>
     public TrainingHistory Fit(Dataset train, Dataset? validation = null, int epochs = 10, int batchSize = 32,
         Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
         LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
-        float l1 = 0f, float l2 = 0f, Device? device = null)
+        float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Trainer.Fit(this, new FitSettings(train, validation, epochs, batchSize, optimizer, seed, clipGradientNorm, onEpoch,
-            schedule, accumulationSteps, earlyStopping, l1, l2, device));
+            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom));
     }
 }

@@ -9,9 +9,19 @@ namespace ModelGen.Tests;
 public class ModelAllocationTests
 {
     [Fact]
-    public void TrainStepAndPredict_AllocateNothingAfterWarmUp()
+    public void TrainStepAndPredict_AllocateNothingAfterWarmUp() => AssertNoAllocations(new WideNet(seed: 1), l2: 0f);
+
+    [Fact]
+    public void TrainStepWithAFrozenLayer_AllocatesNothingAfterWarmUp()
     {
+        // The ranged update, penalty and clipping of the trainable layers, and the backward pass that skips the frozen one.
         var model = new WideNet(seed: 1);
+        model.Freeze("Hidden2");
+        AssertNoAllocations(model, l2: 1e-3f);
+    }
+
+    private static void AssertNoAllocations(WideNet model, float l2)
+    {
         var rng = new Rng(9);
         const int batch = 64;
         var x = new float[batch * 256];
@@ -20,7 +30,7 @@ public class ModelAllocationTests
         for (int i = 0; i < batch; i++) y[i] = rng.NextInt(10);
         var outputs = new float[batch * 10];
         var optimizer = new AdamW(1e-3f);
-        for (int i = 0; i < 50; i++) { model.TrainStep(x, y, batch, optimizer, clipGradientNorm: 5f); model.Predict(x, batch, outputs); }
+        for (int i = 0; i < 50; i++) { model.TrainStep(x, y, batch, optimizer, clipGradientNorm: 5f, l2: l2); model.Predict(x, batch, outputs); }
 
         // The test host's own threads allocate now and then, so the process-wide figure (kernel
         // worker threads included) is measured by the benchmark program, which prints it per step.
@@ -31,7 +41,7 @@ public class ModelAllocationTests
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 10; i++)
             {
-                model.TrainStep(x, y, batch, optimizer, clipGradientNorm: 5f);
+                model.TrainStep(x, y, batch, optimizer, clipGradientNorm: 5f, l2: l2);
                 model.Predict(x, batch, outputs);
             }
             windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using ModelGen.FrontEnd;
 
 namespace ModelGen.Generators.Emit;
@@ -17,11 +18,13 @@ internal static partial class CpuEmitter
             for (int n = 1; n < nodes.Count; n++)
                 if (shapes.Nodes[n].Live && shapes.Nodes[n].RequiresGradient && !names.IsView(n) && !IsOutputStorage(names.Spec, names, n))
                     w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, {names.Count(n)});");
+            WriteGradientFlow(w, names);
             for (int n = nodes.Count - 1; n >= 1; n--)
             {
                 if (!shapes.Nodes[n].Live || !shapes.Nodes[n].RequiresGradient || names.IsView(n)) continue;
                 var node = nodes[n];
                 w.Line();
+                using var _ = w.Block($"if ({Flows(names, n)})");
                 switch (node.Kind)
                 {
                     case NodeKind.Layer:
@@ -44,6 +47,81 @@ internal static partial class CpuEmitter
             }
         }
     }
+
+    /// <summary>
+    /// The locals that make the backward pass follow <c>Model.Freeze</c>: per layer with parameters whether it trains, and
+    /// per value whether its gradient is needed (a layer that trains lies before it, the value included).
+    /// </summary>
+    private static void WriteGradientFlow(IndentedWriter w, ValueNames names)
+    {
+        var spec = names.Spec;
+        var shapes = names.Shapes;
+        w.Line();
+        w.Line("// Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.");
+        int index = 0;
+        for (int l = 0; l < spec.Layers.Count; l++)
+            if (shapes.Layers[l].ParameterCount > 0)
+                w.Line($"bool {Trains(spec.Layers[l])} = !IsFrozen({Literals.Int(index++)});");
+        var nodes = names.Plan.Nodes;
+        for (int n = 1; n < nodes.Count; n++)
+        {
+            if (!shapes.Nodes[n].Live || !shapes.Nodes[n].RequiresGradient) continue;
+            var node = nodes[n];
+            var sources = new List<string>();
+            void From(int input)
+            {
+                if (shapes.Nodes[input].RequiresGradient) sources.Add(Flows(names, input));
+            }
+            switch (node.Kind)
+            {
+                case NodeKind.Layer:
+                    if (shapes.Layers[node.Layer].ParameterCount > 0) sources.Add(Trains(spec.Layers[node.Layer]));
+                    From(node.A);
+                    break;
+                case NodeKind.Concat:
+                    foreach (int part in node.Parts) From(part);
+                    break;
+                case NodeKind.Add:
+                case NodeKind.Multiply:
+                    From(node.A);
+                    From(node.B);
+                    break;
+                default:
+                    From(node.A);
+                    break;
+            }
+            w.Line($"bool {Flows(names, n)} = {(sources.Count == 0 ? "false" : string.Join(" || ", sources))};");
+        }
+    }
+
+    /// <summary>The local that says whether layer <paramref name="layer"/> trains: <c>c1Trains</c>.</summary>
+    private static string Trains(LayerSpec layer) => Local(layer.Name) + "Trains";
+
+    /// <summary>The local that says whether node <paramref name="n"/>'s gradient is needed: <c>c1Flows</c>.</summary>
+    private static string Flows(ValueNames names, int n) => Local(names.Label(n)) + "Flows";
+
+    /// <summary>
+    /// The input gradient of layer call <paramref name="n"/>: null when the input needs none, either always (the model input)
+    /// or while no layer before it trains.
+    /// </summary>
+    private static string InputGradient(ValueNames names, int n)
+    {
+        int input = names.Plan.Nodes[n].A;
+        return names.GradOf(input) is { } gradient ? $"{Flows(names, input)} ? {gradient} : null" : "null";
+    }
+
+    /// <summary>
+    /// A parameter gradient of layer call <paramref name="n"/> (<paramref name="pointer"/>, e.g. <c>g + C1Weights</c>): null while
+    /// the layer is frozen. A call without an input gradient runs only when its layer trains, so it takes the pointer as it is.
+    /// </summary>
+    private static string ParameterGradient(ValueNames names, int n, string pointer)
+    {
+        var node = names.Plan.Nodes[n];
+        return names.GradOf(node.A) is null ? pointer : $"{Trains(names.Spec.Layers[node.Layer])} ? {pointer} : null";
+    }
+
+    /// <summary>The bias gradient of layer call <paramref name="n"/>, or "null" for a layer without bias.</summary>
+    private static string BiasGradient(ValueNames names, int n, bool bias, string pointer) => bias ? ParameterGradient(names, n, pointer) : "null";
 
     /// <summary>The backward writer of a layer call of <paramref name="kind"/>.</summary>
     private static Action<IndentedWriter, ValueNames, int> LayerBackward(LayerKind kind) => kind switch
@@ -71,7 +149,7 @@ internal static partial class CpuEmitter
         w.Line($"// {names.Label(n)}: back through Dense({Literals.Int(layer.Units)}{ActivationText(layer.Activation)}) to {names.Label(node.A)}");
         if (layer.Activation != ActivationKind.None)
             w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {names.Count(n)}, {Slope(layer.Name, layer.Activation)});");
-        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, {Rows(names.Shapes.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
+        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {layer.Name}Weights")}, {BiasGradient(names, n, layer.Bias, $"g + {layer.Name}Bias")}, {Rows(names.Shapes.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
     }
 
     private static void WriteConv2dBackward(IndentedWriter w, ValueNames names, int n)
@@ -81,7 +159,7 @@ internal static partial class CpuEmitter
         w.Line($"// {names.Label(n)}: back through Conv2d({Literals.Int(layer.Filters)}@{Literals.Int(layer.Window.Kernel)}×{Literals.Int(layer.Window.Kernel)}{ActivationText(layer.Activation)}) to {names.Label(node.A)}");
         if (layer.Activation != ActivationKind.None)
             w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {names.Count(n)}, {Slope(layer.Name, layer.Activation)});");
-        w.Line($"ConvKernels.Backward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, _convWorkspace);");
+        w.Line($"ConvKernels.Backward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {layer.Name}Weights")}, {BiasGradient(names, n, layer.Bias, $"g + {layer.Name}Bias")}, _convWorkspace);");
     }
 
     /// <summary>MaxPool2d, AvgPool2d and GlobalAvgPool: only the input's gradient (nothing to learn).</summary>
@@ -106,7 +184,7 @@ internal static partial class CpuEmitter
         var layer = names.Spec.Layers[node.Layer];
         int features = names.Shapes.Layers[node.Layer].InFeatures;
         w.Line($"// {names.Label(n)}: back through LayerNorm to {names.Label(node.A)}");
-        w.Line($"LayerNormKernels.Backward({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch * {Literals.Int(names.Shapes.Nodes[n].Size / features)}, {Literals.Int(features)});");
+        w.Line($"LayerNormKernels.Backward({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {layer.Name}Gamma")}, {ParameterGradient(names, n, $"g + {layer.Name}Beta")}, batch * {Literals.Int(names.Shapes.Nodes[n].Size / features)}, {Literals.Int(features)});");
     }
 
     private static void WriteBatchNormBackward(IndentedWriter w, ValueNames names, int n)
@@ -115,7 +193,7 @@ internal static partial class CpuEmitter
         var layer = names.Spec.Layers[node.Layer];
         int channels = names.Shapes.Layers[node.Layer].InFeatures;
         w.Line($"// {names.Label(n)}: back through BatchNorm (batch statistics) to {names.Label(node.A)}");
-        w.Line($"BatchNormKernels.BackwardTrain({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch, {Literals.Int(channels)}, {Literals.Int(names.Shapes.Nodes[n].Size / channels)});");
+        w.Line($"BatchNormKernels.BackwardTrain({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {layer.Name}Gamma")}, {ParameterGradient(names, n, $"g + {layer.Name}Beta")}, batch, {Literals.Int(channels)}, {Literals.Int(names.Shapes.Nodes[n].Size / channels)});");
     }
 
     private static void WriteDropoutBackward(IndentedWriter w, ValueNames names, int n)

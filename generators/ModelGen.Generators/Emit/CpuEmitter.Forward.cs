@@ -127,7 +127,7 @@ internal static partial class CpuEmitter
         var layer = (DropoutLayer)names.Spec.Layers[node.Layer];
         string size = names.Count(n);
         w.Line($"// {names.Label(n)} = Dropout({Literals.FromFloat(layer.Rate)})({names.Label(node.A)}): masks while training, a copy otherwise");
-        w.Line($"if (training) DropoutKernels.Forward({names.Value(node.A)}, {names.Value(n)}, _{names.Label(n)}Mask, {size}, {Literals.FromFloat(layer.Rate)}, ref _dropoutRng);");
+        w.Line($"if (training) DropoutKernels.Forward({names.Value(node.A)}, {names.Value(n)}, _{names.Label(n)}Mask, {size}, {Literals.FromFloat(layer.Rate)}, ref DropoutRng);");
         w.Line($"else new ReadOnlySpan<T>({names.Value(node.A)}, (int)({size})).CopyTo(new Span<T>({names.Value(n)}, (int)({size})));");
     }
 

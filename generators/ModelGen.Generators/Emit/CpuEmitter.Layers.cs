@@ -289,29 +289,30 @@ internal static partial class CpuEmitter
         text.Append(new string('─', total)).Append('\n');
         double kib = plan.TotalParameters * 4 / 1024.0;
         text.Append($"Total params: {Literals.Grouped(plan.TotalParameters)} ({kib.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} KiB as float32)\n");
-        text.Append($"Loss: {LossText(spec)}");
+        string loss = $"Loss: {LossText(spec)}";
+        int frozen = Enumerable.Range(0, spec.Layers.Count).Where(l => !spec.Layers[l].Trainable).Sum(l => plan.Layers[l].ParameterCount);
+        string declaredCounts = $"Trainable params: {Literals.Grouped(plan.TotalParameters - frozen)}\nNon-trainable params: {Literals.Grouped(frozen)}\n";
 
         w.Lines("""
             /// <summary>
-            /// The layer table (computed at build time):
+            /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
             /// <code>
             """);
-        foreach (var line in text.ToString().Split('\n')) w.Line("/// " + line.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;"));
+        foreach (var line in (text + declaredCounts + loss).Split('\n')) w.Line("/// " + line.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;"));
         w.Lines("""
             /// </code>
             /// </summary>
-            public override string Summary() => SummaryText;
+            public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-            private const string SummaryText =
+            private const string SummaryTable =
             """);
         w.Indent();
-        var lines = text.ToString().Split('\n');
+        var lines = text.ToString().TrimEnd('\n').Split('\n');
         for (int i = 0; i < lines.Length; i++)
-        {
-            bool last = i == lines.Length - 1;
-            w.Line(Literals.String(lines[i] + (last ? "" : "\n")) + (last ? ";" : " +"));
-        }
+            w.Line(Literals.String(lines[i] + "\n") + (i == lines.Length - 1 ? ";" : " +"));
         w.Outdent();
+        w.Line();
+        w.Line($"private const string SummaryLoss = {Literals.String(loss)};");
         w.Line();
     }
 }

@@ -185,7 +185,7 @@ internal static partial class CpuEmitter
         var layer = (GroupNormLayer)names.Spec.Layers[node.Layer];
         int channels = names.Shapes.Layers[node.Layer].InFeatures;
         w.Line($"// {names.Label(n)}: back through GroupNorm to {names.Label(node.A)}");
-        w.Line($"GroupNormKernels.Backward({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Gamma, g + {layer.Name}Beta, batch, {Literals.Int(channels)}, {Literals.Int(names.Shapes.Nodes[n].Size / channels)}, {Literals.Int(layer.Groups)});");
+        w.Line($"GroupNormKernels.Backward({names.Value(node.A)}, p + {layer.Name}Gamma, _{names.Label(n)}Mean, _{names.Label(n)}InvStd, {names.Grad(n)}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {layer.Name}Gamma")}, {ParameterGradient(names, n, $"g + {layer.Name}Beta")}, batch, {Literals.Int(channels)}, {Literals.Int(names.Shapes.Nodes[n].Size / channels)}, {Literals.Int(layer.Groups)});");
     }
 
     private static void WriteConv1dBackward(IndentedWriter w, ValueNames names, int n)
@@ -196,7 +196,7 @@ internal static partial class CpuEmitter
         w.Line($"// {names.Label(n)}: back through {Conv1dLabel(layer)} to {names.Label(node.A)}");
         if (layer.Activation != ActivationKind.None)
             w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {dy}, {dy}, {names.Count(n)}, {Slope(layer.Name, layer.Activation)});");
-        w.Line($"ConvKernels.Backward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {dy}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Weights, {(layer.Bias ? $"g + {layer.Name}Bias" : "null")}, _convWorkspace);");
+        w.Line($"ConvKernels.Backward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Weights, {dy}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {layer.Name}Weights")}, {BiasGradient(names, n, layer.Bias, $"g + {layer.Name}Bias")}, _convWorkspace);");
     }
 
     private static void WriteRecurrentBackward(IndentedWriter w, ValueNames names, int n)
@@ -204,6 +204,6 @@ internal static partial class CpuEmitter
         var node = names.Plan.Nodes[n];
         var layer = (RecurrentLayer)names.Spec.Layers[node.Layer];
         w.Line($"// {names.Label(n)}: back through time in {LayerText.Recurrent(layer)} to {names.Label(node.A)}");
-        w.Line($"{Kernels(layer)}.Backward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Parameters, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {layer.Name}Parameters, _{names.Label(n)}Saved, _recurrentWorkspace{LengthsArgument(names, node.A)});");
+        w.Line($"{Kernels(layer)}.Backward({ShapeName(names, n)}(batch), {names.Value(node.A)}, p + {layer.Name}Parameters, {names.Grad(n)}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {layer.Name}Parameters")}, _{names.Label(n)}Saved, _recurrentWorkspace{LengthsArgument(names, node.A)});");
     }
 }

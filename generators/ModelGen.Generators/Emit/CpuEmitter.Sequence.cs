@@ -209,7 +209,7 @@ internal static partial class CpuEmitter
         var node = names.Plan.Nodes[n];
         var shape = names.Shapes.Nodes[n].Shape;
         w.Line($"// {names.Label(n)}: the gradient flows to {names.Label(node.A)} unchanged and, summed over the batch, to the position table");
-        w.Line($"EmbeddingKernels.AddPositionsBackward({names.Grad(n)}, {names.GradOf(node.A) ?? "null"}, g + {names.Spec.Layers[node.Layer].Name}Table, batch, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])});");
+        w.Line($"EmbeddingKernels.AddPositionsBackward({names.Grad(n)}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {names.Spec.Layers[node.Layer].Name}Table")}, batch, sequence: {Literals.Int(shape[0])}, dimension: {Literals.Int(shape[1])});");
     }
 
     private static void WriteAttentionBackward(IndentedWriter w, ValueNames names, int n)
@@ -218,8 +218,8 @@ internal static partial class CpuEmitter
         var layer = (AttentionLayer)names.Spec.Layers[node.Layer];
         string name = layer.Name;
         w.Line($"// {names.Label(n)}: back through MultiHeadAttention to {names.Label(node.A)}");
-        w.Line($"AttentionKernels.Backward({names.Value(node.A)}, p + {name}QkvWeights, p + {name}OutWeights, {names.Grad(n)}, {names.GradOf(node.A) ?? "null"},");
-        w.Indent().Line($"g + {name}QkvWeights, {(layer.Bias ? $"g + {name}QkvBias" : "null")}, g + {name}OutWeights, {(layer.Bias ? $"g + {name}OutBias" : "null")},");
+        w.Line($"AttentionKernels.Backward({names.Value(node.A)}, p + {name}QkvWeights, p + {name}OutWeights, {names.Grad(n)}, {InputGradient(names, n)},");
+        w.Indent().Line($"{ParameterGradient(names, n, $"g + {name}QkvWeights")}, {BiasGradient(names, n, layer.Bias, $"g + {name}QkvBias")}, {ParameterGradient(names, n, $"g + {name}OutWeights")}, {BiasGradient(names, n, layer.Bias, $"g + {name}OutBias")},");
         w.Line($"_{names.Label(n)}Saved, _attentionWorkspace, {AttentionSizes(names, n, "batch")}{LengthsArgument(names, node.A)});").Outdent();
     }
 

@@ -71,7 +71,7 @@ internal static partial class CpuEmitter
         w.Line($"private const int {layer.Name}Beta = {Literals.Int(lp.BiasOffset)};   // [{Literals.Int(lp.InFeatures)}]");
     }
 
-    /// <summary>State offsets, LeakyReLU slopes, norm epsilons and momenta, loss weights, the dropout stream.</summary>
+    /// <summary>State offsets, LeakyReLU slopes, norm epsilons and momenta, loss weights.</summary>
     private static void WriteConstants(IndentedWriter w, ValueNames names)
     {
         var spec = names.Spec;
@@ -97,15 +97,6 @@ internal static partial class CpuEmitter
                 w.Line($"private static readonly T {layer.Name}Momentum = T.CreateTruncating({Literals.FromFloat(layer.Momentum)});");
         }
         WriteLossConstants(w, spec);
-        if (names.Plan.HasDropout)
-        {
-            w.Lines("""
-
-                // Dropout masks: restarted from the seed Model.Fit passes, so training is reproducible.
-                private Rng _dropoutRng = new(0, stream: DropoutStream);
-                private const long DropoutStream = 0xD209;
-                """);
-        }
     }
 
     /// <summary>One static geometry function per convolution, pooling and recurrent call site.</summary>
@@ -215,6 +206,8 @@ internal static partial class CpuEmitter
             /// <inheritdoc/>
             public override int ParameterCount => TotalParameters;
             /// <inheritdoc/>
+            public override int ParameterLayerCount => {Literals.Int(ParameterLayerCount(names))};
+            /// <inheritdoc/>
             protected override T* OutputBuffer => {output};
 
             /// <inheritdoc/>
@@ -243,12 +236,6 @@ internal static partial class CpuEmitter
                 w.Line("RunForward(parameters, input, batch, training: true);");
                 WriteLoss(w, spec, plan, names, gradients: false, "return");
             }
-            w.Line();
-        }
-        if (names.Plan.HasDropout)
-        {
-            w.Line("/// <inheritdoc/>");
-            w.Line("public override void SetRandomSeed(long seed) => _dropoutRng = new Rng(seed, stream: DropoutStream);");
             w.Line();
         }
         w.Line("/// <inheritdoc/>");

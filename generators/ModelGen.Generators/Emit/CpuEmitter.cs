@@ -123,6 +123,7 @@ internal static partial class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line("protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);");
         w.Line();
+        WriteParameterLayers(w, names);
         if (spec.Layers.FirstOrDefault(l => l.Kind == LayerKind.BatchNorm) is { } batchNorm)
         {
             w.Line("/// <inheritdoc/>");
@@ -131,6 +132,37 @@ internal static partial class CpuEmitter
         }
         WriteInputsAndHeads(w, spec, plan);
     }
+
+    /// <summary>The layers with parameters, in buffer order: what Model.Freeze names, and where each one's parameters lie.</summary>
+    private static void WriteParameterLayers(IndentedWriter w, ValueNames names)
+    {
+        var spec = names.Spec;
+        var plan = names.Shapes;
+        w.Line("/// <inheritdoc/>");
+        w.Line("public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;");
+        w.Line();
+        var rows = Enumerable.Range(0, spec.Layers.Count).Where(l => plan.Layers[l].ParameterCount > 0).ToList();
+        if (rows.Count == 0)
+        {
+            w.Line("private static readonly ParameterLayer[] ParameterLayerTable = Array.Empty<ParameterLayer>();");
+            w.Line();
+            return;
+        }
+        w.Line("// Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.");
+        w.Line("private static readonly ParameterLayer[] ParameterLayerTable =");
+        w.OpenBrace();
+        foreach (int l in rows)
+        {
+            var lp = plan.Layers[l];
+            string frozen = spec.Layers[l].Trainable ? "" : ", DeclaredTrainable: false";
+            w.Line($"new({Literals.String(spec.Layers[l].Name)}, {Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.ParameterCount)}{frozen}),");
+        }
+        w.CloseBrace(";");
+        w.Line();
+    }
+
+    /// <summary>Layers with parameters: the entries of ParameterLayerTable and the graph's frozen flags.</summary>
+    private static int ParameterLayerCount(ValueNames names) => names.Shapes.Layers.Count(l => l.ParameterCount > 0);
 
     private static string SampleShape(EquatableArray<int> shape) => "[batch" + string.Concat(shape.Select(d => ", " + Literals.Int(d))) + "]";
 

@@ -13,8 +13,11 @@ namespace ModelGen.Compute;
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 public abstract unsafe partial class ModelGraph<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private const long DropoutStream = 0xD209;
     private readonly List<Array> _workspace = new();
     private T[] _state = Array.Empty<T>();
+    private Rng _dropoutRng = new(0, DropoutStream);
+    private bool[] _frozen = Array.Empty<bool>();
 
     /// <summary>Creates a graph whose workspace holds <paramref name="maxBatch"/> samples.</summary>
     protected ModelGraph(int maxBatch)
@@ -43,6 +46,30 @@ public abstract unsafe partial class ModelGraph<T> where T : unmanaged, IFloatin
     /// mean and variance): saved with the model, never touched by the optimizer. Empty for most models.
     /// </summary>
     public Span<T> State => _state;
+
+    /// <summary>
+    /// Number of layers with parameters, in the order of <see cref="Model.ParameterLayers"/>: the indices
+    /// <see cref="SetFrozenLayers"/> takes.
+    /// </summary>
+    public virtual int ParameterLayerCount => 0;
+
+    /// <summary>
+    /// Freezes the layers whose entry in <paramref name="frozen"/> is true (indexed as <see cref="Model.ParameterLayers"/>):
+    /// <see cref="TrainStep"/> then computes no weight gradient for them (their gradient elements stay exactly 0), and a
+    /// gradient flows back through a value only when a layer that trains lies before it. All layers train by default.
+    /// <see cref="Model.Freeze"/> sets this on the model's graph; gradient checks call it directly.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="frozen"/> does not have <see cref="ParameterLayerCount"/> entries.</exception>
+    public void SetFrozenLayers(ReadOnlySpan<bool> frozen)
+    {
+        if (frozen.Length != ParameterLayerCount)
+            throw new ArgumentException($"The model has {ParameterLayerCount} layers with parameters; {frozen.Length} flags were given.", nameof(frozen));
+        if (_frozen.Length != frozen.Length) _frozen = new bool[frozen.Length];
+        frozen.CopyTo(_frozen);
+    }
+
+    /// <summary>Whether layer <paramref name="layer"/> (an index of <see cref="Model.ParameterLayers"/>) is frozen; the generated backward pass asks.</summary>
+    protected bool IsFrozen(int layer) => (uint)layer < (uint)_frozen.Length && _frozen[layer];
 
     /// <summary>Allocates the pinned state buffer (once, from the generated constructor).</summary>
     protected T* AllocateState(int count)
@@ -91,11 +118,22 @@ public abstract unsafe partial class ModelGraph<T> where T : unmanaged, IFloatin
 
     /// <summary>
     /// Restarts the random stream of training-mode layers (dropout masks) from <paramref name="seed"/>;
-    /// <see cref="Model.Fit"/> calls it with its seed, so training is reproducible.
+    /// <see cref="Model.Fit"/> calls it with its seed, so training is reproducible. A new graph starts from seed 0.
     /// </summary>
-    public virtual void SetRandomSeed(long seed)
+    public void SetRandomSeed(long seed) => _dropoutRng = new Rng(seed, DropoutStream);
+
+    /// <summary>
+    /// Where the dropout stream stands: <see cref="Model"/> hands it on when it replaces this graph by a larger one,
+    /// and a checkpoint saves it, so the masks continue rather than restart.
+    /// </summary>
+    internal Rng RandomState
     {
+        get => _dropoutRng;
+        set => _dropoutRng = value;
     }
+
+    /// <summary>The random stream the generated dropout layers draw their masks from.</summary>
+    protected ref Rng DropoutRng => ref _dropoutRng;
 
     /// <summary>Generated training-mode forward pass plus loss; by default the same as <see cref="LossCore"/>.</summary>
     protected virtual T TrainingLossCore(T* parameters, T* input, T* targets, int batch) => LossCore(parameters, input, targets, batch);

@@ -20,6 +20,21 @@ public struct Rng
         _s3 = SplitMix(ref x);
     }
 
+    /// <summary>
+    /// The generator's four state words, so that a checkpoint can continue the stream exactly where it stopped
+    /// (<see cref="FromState"/> puts them back).
+    /// </summary>
+    internal readonly (ulong S0, ulong S1, ulong S2, ulong S3) State => (_s0, _s1, _s2, _s3);
+
+    /// <summary>A generator that continues from <paramref name="state"/>, as <see cref="State"/> read it.</summary>
+    /// <exception cref="ArgumentException">All four words are zero: xoshiro's one state that yields only zeros, never reached from a seed.</exception>
+    internal static Rng FromState((ulong S0, ulong S1, ulong S2, ulong S3) state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)
+            throw new ArgumentException("A generator state of four zero words is not one a seeded generator reaches.", nameof(state));
+        return new Rng { _s0 = state.S0, _s1 = state.S1, _s2 = state.S2, _s3 = state.S3 };
+    }
+
     private static ulong SplitMix(ref ulong x)
     {
         ulong z = unchecked(x += 0x9E3779B97F4A7C15UL);

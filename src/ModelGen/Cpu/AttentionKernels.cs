@@ -89,9 +89,9 @@ public static unsafe class AttentionKernels
     /// <param name="outWeights">Wo.</param>
     /// <param name="dy">Output gradient <c>[batch, sequence, dimension]</c>.</param>
     /// <param name="dx">Input gradient, added to; null when not needed.</param>
-    /// <param name="dQkvWeights">Wqkv gradient <c>[dimension, 3·dimension]</c>, added to.</param>
+    /// <param name="dQkvWeights">Wqkv gradient <c>[dimension, 3·dimension]</c>, added to; null when not needed (a frozen layer).</param>
     /// <param name="dQkvBias">bqkv gradient <c>[3·dimension]</c>, added to; or null.</param>
-    /// <param name="dOutWeights">Wo gradient <c>[dimension, dimension]</c>, added to.</param>
+    /// <param name="dOutWeights">Wo gradient <c>[dimension, dimension]</c>, added to; null when not needed (a frozen layer).</param>
     /// <param name="dOutBias">bo gradient <c>[dimension]</c>, added to; or null.</param>
     /// <param name="saved">The buffer forward filled.</param>
     /// <param name="workspace">Scratch, <see cref="WorkspaceSize"/> elements.</param>

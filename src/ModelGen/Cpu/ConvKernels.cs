@@ -238,8 +238,8 @@ public static unsafe class ConvKernels
     /// <param name="weights">Weights <c>[OC, C/G, KH, KW]</c>.</param>
     /// <param name="dy">Gradient of the output.</param>
     /// <param name="dx">Gradient of the input, or null when the input needs none (e.g. the first layer).</param>
-    /// <param name="dWeights">Gradient of the weights.</param>
-    /// <param name="dBias">Gradient of the bias, or null when there is no bias.</param>
+    /// <param name="dWeights">Gradient of the weights, or null when it is not needed (a frozen layer).</param>
+    /// <param name="dBias">Gradient of the bias, or null when there is no bias (or the layer is frozen).</param>
     /// <param name="workspace">Scratch of <see cref="WorkspaceSize"/> elements (contents from forward not needed).</param>
     public static void Backward<T>(in Conv2dShape shape, T* x, T* weights, T* dy, T* dx, T* dWeights, T* dBias, T* workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -273,9 +273,12 @@ public static unsafe class ConvKernels
                 T* src = dy + ((long)n * shape.OutChannels + g * groupOut + o) * pixels;
                 new ReadOnlySpan<T>(src, pixels).CopyTo(new Span<T>(stage + (long)o * columns + (long)n * pixels, pixels));
             }
-            Unfold(in shape, x, g, col);
             T* groupWeights = weights + (long)g * groupOut * rows;
-            Gemm.Multiply(false, true, groupOut, rows, columns, stage, col, dWeights + (long)g * groupOut * rows, accumulate: true);
+            if (dWeights != null)
+            {
+                Unfold(in shape, x, g, col);
+                Gemm.Multiply(false, true, groupOut, rows, columns, stage, col, dWeights + (long)g * groupOut * rows, accumulate: true);
+            }
             if (dx == null) continue;
             // The unfolded input is no longer needed: its buffer receives the unfolded input gradient.
             Gemm.Multiply(true, false, rows, columns, groupOut, groupWeights, stage, col, accumulate: false);

@@ -27,13 +27,13 @@ public static unsafe class DenseKernels
 
     /// <summary>
     /// Back-propagates through the affine part given <c>dz</c> (batch×out): adds <c>xᵀ·dz</c> to
-    /// <paramref name="dWeights"/>, the column sums of dz to <paramref name="dBias"/> (if not null),
-    /// and <c>dz·Wᵀ</c> to <paramref name="dx"/> (if not null). Every output accumulates.
+    /// <paramref name="dWeights"/> (if not null: null for a frozen layer), the column sums of dz to
+    /// <paramref name="dBias"/> (if not null), and <c>dz·Wᵀ</c> to <paramref name="dx"/> (if not null). Every output accumulates.
     /// </summary>
     public static void Backward<T>(T* x, T* weights, T* dz, T* dx, T* dWeights, T* dBias, int batch, int inFeatures, int outFeatures)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Gemm.Multiply(true, false, inFeatures, outFeatures, batch, x, dz, dWeights, accumulate: true);
+        if (dWeights != null) Gemm.Multiply(true, false, inFeatures, outFeatures, batch, x, dz, dWeights, accumulate: true);
         if (dBias != null) AddColumnSums(dz, dBias, batch, outFeatures);
         if (dx != null)
             Gemm.Multiply(false, true, batch, inFeatures, outFeatures, dz, weights, dx, accumulate: true);

@@ -132,7 +132,7 @@ public static unsafe class EmbeddingKernels
     /// </summary>
     /// <param name="dy">Output gradient <c>[batch, sequence, dimension]</c>.</param>
     /// <param name="dx">Input gradient, added to; null when not needed.</param>
-    /// <param name="dPositions">Position-table gradient <c>[sequence, dimension]</c>, added to.</param>
+    /// <param name="dPositions">Position-table gradient <c>[sequence, dimension]</c>, added to; null when not needed (a frozen table).</param>
     /// <param name="batch">Samples.</param>
     /// <param name="sequence">Positions per sample.</param>
     /// <param name="dimension">Features per position.</param>
@@ -141,6 +141,7 @@ public static unsafe class EmbeddingKernels
     {
         long block = (long)sequence * dimension;
         if (dx != null) ElementwiseKernels.AddInto(dy, dx, block * batch);
+        if (dPositions == null) return;
         for (int b = 0; b < batch; b++) ElementwiseKernels.AddInto(dy + b * block, dPositions, block);
     }
 

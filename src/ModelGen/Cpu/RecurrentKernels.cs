@@ -166,7 +166,7 @@ public static unsafe class LstmKernels
     /// <param name="parameters">The parameters.</param>
     /// <param name="dy">Output gradient.</param>
     /// <param name="dx">Input gradient <c>[B, S, InputSize]</c>, added to; null when not needed.</param>
-    /// <param name="dParameters">Parameter gradients, added to.</param>
+    /// <param name="dParameters">Parameter gradients, added to; null when not needed (a frozen layer).</param>
     /// <param name="saved">The buffer forward filled.</param>
     /// <param name="workspace">Scratch, <see cref="WorkspaceSize"/> elements.</param>
     /// <param name="lengths">The lengths forward used, or null.</param>
@@ -336,7 +336,7 @@ public static unsafe class GruKernels
     /// <param name="parameters">The parameters.</param>
     /// <param name="dy">Output gradient.</param>
     /// <param name="dx">Input gradient, added to; null when not needed.</param>
-    /// <param name="dParameters">Parameter gradients, added to.</param>
+    /// <param name="dParameters">Parameter gradients, added to; null when not needed (a frozen layer).</param>
     /// <param name="saved">The buffer forward filled.</param>
     /// <param name="workspace">Scratch, <see cref="WorkspaceSize"/> elements.</param>
     /// <param name="lengths">The lengths forward used, or null.</param>
@@ -412,6 +412,12 @@ internal static unsafe class Recurrent
     public static void Parameters<T>(T* parameters, in RecurrentShape shape, int gates, int direction, out T* wih, out T* whh, out T* bih, out T* bhh)
         where T : unmanaged
     {
+        if (parameters == null)
+        {
+            // No parameter gradient wanted (a frozen layer): every block pointer is null too.
+            wih = whh = bih = bhh = null;
+            return;
+        }
         long g = (long)gates * shape.HiddenSize;
         wih = parameters + direction * BlockSize(shape, gates);
         whh = wih + shape.InputSize * g;
@@ -506,6 +512,8 @@ internal static unsafe class Recurrent
     {
         int b = shape.Batch, s = shape.Sequence, h = shape.HiddenSize;
         int steps = s * b;
+        if (inputGradient) Gemm.Multiply(false, true, steps, shape.InputSize, g, dGi, wih, dxt, accumulate: direction > 0);
+        if (dWih == null) return;   // a frozen layer: the input gradient only
         if (s > 1)
         {
             // Forward direction: step t's previous state is H[t − 1]; reverse: H[t + 1]. Either way one product over all steps.
@@ -517,6 +525,5 @@ internal static unsafe class Recurrent
         DenseKernels.AddColumnSums(dGh, dBhh, steps, g);
         DenseKernels.AddColumnSums(dGi, dBih, steps, g);
         Gemm.Multiply(true, false, shape.InputSize, g, steps, xt, dGi, dWih, accumulate: true);
-        if (inputGradient) Gemm.Multiply(false, true, steps, shape.InputSize, g, dGi, wih, dxt, accumulate: direction > 0);
     }
 }

@@ -149,6 +149,20 @@ public sealed unsafe class CudaGraph : IDisposable
         _launchCounter = 0;
     }
 
+    /// <summary>
+    /// Where the dropout stream stands: its seed and the launches made since (every launch derives its masks' seed from
+    /// both). A checkpoint saves it; setting it continues the stream exactly.
+    /// </summary>
+    internal (long Seed, long Launches) DropoutPosition
+    {
+        get => (_seed, _launchCounter);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value.Launches);
+            (_seed, _launchCounter) = value;
+        }
+    }
+
     /// <summary>Forward pass in evaluation mode; writes batch × OutputSize values to <paramref name="output"/>.</summary>
     public void Forward(ReadOnlySpan<float> input, int batch, Span<float> output)
     {
@@ -217,6 +231,17 @@ public sealed unsafe class CudaGraph : IDisposable
     /// <summary><see cref="Step(Optimizer, float, float, float)"/> at <paramref name="learningRate"/> (a schedule's rate for this step).</summary>
     internal float StepAt(Optimizer optimizer, float learningRate, float clipGradientNorm, float l1, float l2)
     {
+        Span<ParameterRange> whole = [new ParameterRange(0, _plan.ParameterCount)];
+        return StepAt(optimizer, learningRate, clipGradientNorm, l1, l2, whole);
+    }
+
+    /// <summary>
+    /// <see cref="StepAt(Optimizer, float, float, float, float)"/> that changes only the parameters (and moments) in
+    /// <paramref name="ranges"/>, the trainable layers; the penalty covers them alone. The gradients outside the ranges
+    /// must be zero (<see cref="ClearGradients"/>), so that the clipping norm counts the trainable ones only.
+    /// </summary>
+    internal float StepAt(Optimizer optimizer, float learningRate, float clipGradientNorm, float l1, float l2, ReadOnlySpan<ParameterRange> ranges)
+    {
         if (UnsupportedReason(optimizer) is string reason) throw new NotSupportedException(reason + ".");
         Optimizer.CheckStepRate(learningRate, nameof(learningRate));
         Optimizer.CheckNonNegative(l1, nameof(l1));
@@ -225,8 +250,14 @@ public sealed unsafe class CudaGraph : IDisposable
         float penalty = 0f;
         if (l1 != 0f || l2 != 0f)
         {
-            Launch(new KernelCall("modelgen_penalty", l1, l2), CudaModelPlan.ReductionBlocks);
-            penalty = (float)SumOfPartials();
+            // One launch per range; their block sums are added in range order, so the total does not depend on scheduling.
+            double sum = 0;
+            foreach (var range in ranges)
+            {
+                Launch(new KernelCall("modelgen_penalty", l1, l2), CudaModelPlan.ReductionBlocks, range);
+                sum += SumOfPartials();
+            }
+            penalty = (float)sum;
         }
         if (clipGradientNorm > 0f)
         {
@@ -244,25 +275,52 @@ public sealed unsafe class CudaGraph : IDisposable
             if (optimizer.CudaMomentStart is KernelCall start) Launch(start, ParameterBlocks);
             _momentsOwner = optimizer;
         }
-        Launch(optimizer.CudaUpdate(learningRate, optimizer.AdvanceStepCount()), ParameterBlocks);
+        var update = optimizer.CudaUpdate(learningRate, optimizer.AdvanceStepCount());
+        foreach (var range in ranges) Launch(update, BlocksFor(range.Count), range);
         return penalty;
     }
 
-    /// <summary>Launches <paramref name="call"/> on <paramref name="blocks"/> blocks, each argument passed by a pointer to its bytes.</summary>
-    private void Launch(KernelCall call, uint blocks)
+    /// <summary>Zeroes the gradients in <paramref name="ranges"/> (frozen layers: their weight gradients are computed on the GPU, then dropped).</summary>
+    internal void ClearGradients(ReadOnlySpan<ParameterRange> ranges)
     {
-        uint* values = stackalloc uint[KernelCall.MaxArguments];
-        void** arguments = stackalloc void*[KernelCall.MaxArguments];
-        for (int i = 0; i < call.ArgumentCount; i++)
+        foreach (var range in ranges)
         {
-            values[i] = call[i];
-            arguments[i] = values + i;
+            if ((uint)range.Start > (uint)_plan.ParameterCount || (uint)range.Count > (uint)(_plan.ParameterCount - range.Start))
+                throw new ArgumentOutOfRangeException(nameof(ranges), $"The range [{range.Start}, {range.Start + range.Count}) lies outside the {_plan.ParameterCount} parameters.");
+            if (range.Count > 0) _device.Fill(_slots[CudaModelPlan.GradientsSlot] + (ulong)range.Start * sizeof(float), range.Count);
         }
-        _device.Launch(_functions[call.Kernel], blocks, CudaModelPlan.ThreadsPerBlock, call.ArgumentCount == 0 ? null : arguments);
+    }
+
+    /// <summary>Launches <paramref name="call"/> on <paramref name="blocks"/> blocks, each argument passed by a pointer to its bytes.</summary>
+    private void Launch(KernelCall call, uint blocks) => Launch(call, blocks, null);
+
+    /// <summary>
+    /// Launches a kernel that works on a range of the parameter buffer: the range's first element and count come before
+    /// <paramref name="call"/>'s own arguments.
+    /// </summary>
+    private void Launch(KernelCall call, uint blocks, ParameterRange range) => Launch(call, blocks, (ParameterRange?)range);
+
+    private void Launch(KernelCall call, uint blocks, ParameterRange? range)
+    {
+        const int most = KernelCall.MaxArguments + 2;
+        uint* values = stackalloc uint[most];
+        void** arguments = stackalloc void*[most];
+        int count = 0;
+        if (range is { } r)
+        {
+            values[count++] = unchecked((uint)r.Start);
+            values[count++] = unchecked((uint)r.Count);
+        }
+        for (int i = 0; i < call.ArgumentCount; i++) values[count++] = call[i];
+        for (int i = 0; i < count; i++) arguments[i] = values + i;
+        _device.Launch(_functions[call.Kernel], blocks, CudaModelPlan.ThreadsPerBlock, count == 0 ? null : arguments);
     }
 
     /// <summary>Blocks of a kernel with one thread per parameter (the update kernels).</summary>
-    private uint ParameterBlocks => (uint)Math.Clamp((_plan.ParameterCount + CudaModelPlan.ThreadsPerBlock - 1) / CudaModelPlan.ThreadsPerBlock, 1, CudaModelPlan.MaxBlocks);
+    private uint ParameterBlocks => BlocksFor(_plan.ParameterCount);
+
+    /// <summary>Blocks of a kernel with one thread per element of <paramref name="elements"/>.</summary>
+    private static uint BlocksFor(int elements) => (uint)Math.Clamp((elements + (long)CudaModelPlan.ThreadsPerBlock - 1) / CudaModelPlan.ThreadsPerBlock, 1, CudaModelPlan.MaxBlocks);
 
     /// <summary>The reduction slot's partial sums, added in block order (the same result for any scheduling).</summary>
     private double SumOfPartials()
@@ -274,7 +332,7 @@ public sealed unsafe class CudaGraph : IDisposable
     }
 
     /// <summary>
-    /// Makes <see cref="StepAt"/> continue <paramref name="optimizer"/> from the moments it holds on the host (its
+    /// Makes <see cref="StepAt(Optimizer, float, float, float, float)"/> continue <paramref name="optimizer"/> from the moments it holds on the host (its
     /// starting values where it has none), so training begun on the CPU or in an earlier graph goes on as it would there.
     /// </summary>
     internal void ContinueOptimizer(Optimizer optimizer)

@@ -53,6 +53,10 @@ public sealed class EarlyStopping
     /// <summary>Whether the best epoch's parameters are restored at the end.</summary>
     public bool RestoreBestWeights { get; }
 
+    /// <summary>The options as invariant text: a checkpoint records them and a resumed Fit must match them.</summary>
+    internal string Describe() =>
+        $"EarlyStopping(monitor: {Monitor}, patience: {Patience.ToString(System.Globalization.CultureInfo.InvariantCulture)}, minDelta: {Optimizer.Text(MinDelta)}, restoreBestWeights: {Optimizer.Text(RestoreBestWeights)})";
+
     /// <summary>The monitored value of <paramref name="result"/> (NaN when absent).</summary>
     internal float Value(EpochResult result) =>
         (Monitor == EarlyStopMetric.ValidationLoss ? result.ValidationLoss : result.ValidationAccuracy) ?? float.NaN;
@@ -116,6 +120,24 @@ internal sealed class EarlyStoppingProgress
         {
             history.StoppedEarly = true;
             history.StoppedEpoch = result.Epoch;
+        }
+    }
+
+    /// <summary>
+    /// Continues from a checkpoint: the best value and wait it recorded, and the best epoch's parameters and state (when
+    /// they are kept). When the last epoch did not improve and the wait already reached the patience, training stops
+    /// there if more epochs were asked for: what the epoch itself would have decided had it not been the last of its Fit.
+    /// </summary>
+    public void Restore(float best, int wait, ReadOnlySpan<float> bestParameters, ReadOnlySpan<float> bestState, int epoch, int epochs, TrainingHistory history)
+    {
+        Best = best;
+        Wait = wait;
+        if (BestParameters is not null) bestParameters.CopyTo(BestParameters);
+        if (BestState is not null) bestState.CopyTo(BestState);
+        if (!history.StoppedEarly && wait >= Math.Max(1, Options.Patience) && epoch < epochs)
+        {
+            history.StoppedEarly = true;
+            history.StoppedEpoch = epoch;
         }
     }
 

@@ -5,7 +5,9 @@ namespace ModelGen;
 
 /// <summary>
 /// Fit's steps on a GPU: a <see cref="CudaGraph"/> for the micro-batch size holds the parameters, BatchNorm state,
-/// gradients and optimizer moments between steps; the model receives them after every epoch and when training ends.
+/// gradients and optimizer moments between steps; the model receives them after every epoch and when training ends, the
+/// optimizer its moments before every checkpoint and when training ends. Frozen layers: the update kernels run over the
+/// trainable ranges only, and the frozen layers' gradients (computed with the others) are zeroed before it.
 /// </summary>
 internal sealed class GpuTrainingDevice : TrainingDevice
 {
@@ -79,9 +81,28 @@ internal sealed class GpuTrainingDevice : TrainingDevice
         Gather(train, rows);
         float loss = _gpu.TrainStep(Inputs, Targets, rows.Length);
         Model.CountTrainingForward();
-        loss += _gpu.StepAt(Optimizer, learningRate, Update.ClipGradientNorm, Update.L1, Update.L2);
+        // Frozen layers: their weight gradients are computed on the GPU and dropped here; the update leaves them out.
+        if (Model.HasFrozenLayers) _gpu.ClearGradients(Model.FrozenRanges);
+        loss += _gpu.StepAt(Optimizer, learningRate, Update.ClipGradientNorm, Update.L1, Update.L2, Model.TrainableRanges);
         _modelIsCurrent = false;
         return loss;
+    }
+
+    public override void UpdateOptimizer() => _gpu.ReturnOptimizer(Optimizer);
+
+    public override void Reload()
+    {
+        _gpu.CopyFrom(Model);
+        _gpu.ContinueOptimizer(Optimizer);
+    }
+
+    public override (long Seed, long Launches)? GpuDropout
+    {
+        get => _gpu.DropoutPosition;
+        set
+        {
+            if (value is { } position) _gpu.DropoutPosition = position;
+        }
     }
 
     public override void UpdateModel()

@@ -18,6 +18,12 @@ public abstract class LearningRateSchedule
     /// <param name="baseRate">The optimizer's learning rate when <c>Fit</c> started.</param>
     public abstract float Rate(long step, float baseRate);
 
+    /// <summary>
+    /// The schedule as invariant text, e.g. <c>CosineDecay(totalSteps: 1000, minRate: 0)</c>: a checkpoint records it and a
+    /// resumed Fit must match it. A schedule of another library is known by its type name only.
+    /// </summary>
+    internal virtual string Describe() => GetType().FullName ?? GetType().Name;
+
     /// <summary>Throws unless <paramref name="step"/> ≥ 0.</summary>
     protected static void CheckStep(long step)
     {
@@ -54,6 +60,8 @@ public sealed class StepDecay : LearningRateSchedule
         CheckStep(step);
         return (float)(baseRate * Math.Pow(Gamma, step / StepSize));
     }
+
+    internal override string Describe() => FormattableString.Invariant($"StepDecay(stepSize: {StepSize}, gamma: {Optimizer.Text(Gamma)})");
 }
 
 /// <summary>
@@ -87,6 +95,8 @@ public sealed class CosineDecay : LearningRateSchedule
         double progress = Math.Min(step, TotalSteps) / (double)TotalSteps;
         return (float)(MinRate + (baseRate - MinRate) * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
+
+    internal override string Describe() => FormattableString.Invariant($"CosineDecay(totalSteps: {TotalSteps}, minRate: {Optimizer.Text(MinRate)})");
 }
 
 /// <summary>
@@ -120,4 +130,6 @@ public sealed class LinearWarmup : LearningRateSchedule
         if (step < WarmupSteps) return (float)((double)baseRate * (step + 1) / WarmupSteps);
         return Then?.Rate(step - WarmupSteps, baseRate) ?? baseRate;
     }
+
+    internal override string Describe() => FormattableString.Invariant($"LinearWarmup(warmupSteps: {WarmupSteps}, then: {Then?.Describe() ?? "none"})");
 }

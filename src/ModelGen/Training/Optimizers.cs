@@ -56,6 +56,48 @@ public abstract class Optimizer
         Update(parameters, gradients, learningRate, StepCount);
     }
 
+    /// <summary>
+    /// One update that changes only the elements in <paramref name="ranges"/> (the trainable layers; the parameters and
+    /// optimizer state of the others stay exactly as they are). Counts one step, as <see cref="Step(Span{float}, ReadOnlySpan{float}, float)"/>.
+    /// Allocates nothing once the state exists.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The ranges leave parameters out and the optimizer is not one of ModelGen's (<see cref="IsBuiltIn"/>).</exception>
+    internal void Step(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, ReadOnlySpan<ParameterRange> ranges)
+    {
+        if (parameters.Length != gradients.Length)
+            throw new ArgumentException($"The parameter buffer has {parameters.Length} elements but the gradient buffer has {gradients.Length}.", nameof(gradients));
+        CheckStepRate(learningRate, nameof(learningRate));
+        bool whole = ranges.Length == 1 && ranges[0].Start == 0 && ranges[0].Count == parameters.Length;
+        if (!whole && !IsBuiltIn)
+            throw new NotSupportedException($"{GetType().Name} updates the whole parameter buffer and cannot leave frozen layers out; use Sgd, Adam, AdamW, RmsProp or Adagrad.");
+        StepCount++;
+        if (whole)
+        {
+            Update(parameters, gradients, learningRate, StepCount);
+            return;
+        }
+        foreach (var range in ranges)
+        {
+            if ((uint)range.Start > (uint)parameters.Length || (uint)range.Count > (uint)(parameters.Length - range.Start))
+                throw new ArgumentOutOfRangeException(nameof(ranges), $"The range [{range.Start}, {range.Start + range.Count}) lies outside the {parameters.Length} parameters.");
+            UpdateRange(parameters, gradients, learningRate, StepCount, range.Start, range.Count);
+        }
+    }
+
+    /// <summary>
+    /// Whether this is one of ModelGen's optimizers, whose updates can leave frozen layers out (<see cref="UpdateRange"/>) and
+    /// whose whole state a checkpoint can hold (<see cref="StateBuffers"/>); a subclass from another library may keep more.
+    /// </summary>
+    internal bool IsBuiltIn => GetType().Assembly == typeof(Optimizer).Assembly;
+
+    /// <summary>
+    /// The fused update of elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) at
+    /// <paramref name="learningRate"/>: the state buffers are sized to the whole parameter buffer, and the other elements
+    /// (and their state) are not touched. <paramref name="step"/> counts from 1.
+    /// </summary>
+    internal virtual void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step, int start, int count) =>
+        throw new NotSupportedException($"{GetType().Name} updates the whole parameter buffer only.");
+
     /// <summary>Counts a step that runs elsewhere (the fused CUDA update) and returns its number, from 1.</summary>
     internal long AdvanceStepCount() => ++StepCount;
 
@@ -87,6 +129,18 @@ public abstract class Optimizer
 
     /// <summary>The launch that puts the GPU's moments at a starting value other than zero (Adagrad's initial accumulator), else null.</summary>
     internal virtual KernelCall? CudaMomentStart => null;
+
+    /// <summary>
+    /// The hyperparameters that decide this optimizer's updates, named as the constructor's parameters, as invariant text:
+    /// a checkpoint records them and a resumed Fit must match them. Subclasses add theirs to the learning rate.
+    /// </summary>
+    internal virtual IEnumerable<(string Name, string Value)> Settings() => [("learningRate", Text(LearningRate))];
+
+    /// <summary>A float as its shortest round-trip invariant text.</summary>
+    internal static string Text(float value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A flag as in C#: true or false.</summary>
+    internal static string Text(bool value) => value ? "true" : "false";
 
     /// <summary>Returns <paramref name="state"/>, allocated (zeroed) to <paramref name="length"/> on first use.</summary>
     protected static float[] State(ref float[]? state, int length)
@@ -150,6 +204,9 @@ public sealed class Sgd : Optimizer
     internal override IReadOnlyList<OptimizerBuffer> StateBuffers(int parameterCount) =>
         Momentum == 0f ? Array.Empty<OptimizerBuffer>() : [new("momentum_buffer", State(ref _velocity, parameterCount))];
 
+    internal override IEnumerable<(string Name, string Value)> Settings() =>
+        [.. base.Settings(), ("momentum", Text(Momentum)), ("nesterov", Text(Nesterov)), ("weightDecay", Text(WeightDecay))];
+
     internal override (float[]? First, float[]? Second) Moments => (_velocity, null);
 
     internal override string? CudaUnsupportedReason => null;
@@ -158,17 +215,21 @@ public sealed class Sgd : Optimizer
         new("modelgen_sgd", learningRate, Momentum, Nesterov ? 1 : 0, WeightDecay);
 
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step) =>
+        UpdateRange(parameters, gradients, learningRate, step, 0, parameters.Length);
+
+    internal override unsafe void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step, int start, int count)
     {
         float lr = learningRate, mu = Momentum, wd = WeightDecay;
-        int n = parameters.Length, i = 0;
+        int n = count, i = 0;
         bool vectors = Vector.IsHardwareAccelerated;
         int w = Vector<float>.Count;
         if (mu == 0f)
         {
-            fixed (float* p = parameters)
-            fixed (float* g = gradients)
+            fixed (float* parameterBase = parameters)
+            fixed (float* gradientBase = gradients)
             {
+                float* p = parameterBase + start, g = gradientBase + start;
                 if (vectors)
                 {
                     for (; i <= n - w; i += w)
@@ -181,12 +242,13 @@ public sealed class Sgd : Optimizer
             }
             return;
         }
-        var velocity = State(ref _velocity, n);
+        var velocity = State(ref _velocity, parameters.Length);
         bool nesterov = Nesterov;
-        fixed (float* p = parameters)
-        fixed (float* g = gradients)
-        fixed (float* v = velocity)
+        fixed (float* parameterBase = parameters)
+        fixed (float* gradientBase = gradients)
+        fixed (float* velocityBase = velocity)
         {
+            float* p = parameterBase + start, g = gradientBase + start, v = velocityBase + start;
             if (vectors)
             {
                 for (; i <= n - w; i += w)
@@ -239,6 +301,9 @@ public class Adam : Optimizer
     internal override IReadOnlyList<OptimizerBuffer> StateBuffers(int parameterCount) =>
         [new("exp_avg", State(ref _m, parameterCount)), new("exp_avg_sq", State(ref _v, parameterCount))];
 
+    internal override IEnumerable<(string Name, string Value)> Settings() =>
+        [.. base.Settings(), ("beta1", Text(Beta1)), ("beta2", Text(Beta2)), ("epsilon", Text(Epsilon)), ("weightDecay", Text(WeightDecay))];
+
     internal override (float[]? First, float[]? Second) Moments => (_m, _v);
 
     internal override string? CudaUnsupportedReason => null;
@@ -260,19 +325,23 @@ public class Adam : Optimizer
         DecoupledWeightDecay ? 1f - learningRate * WeightDecay : 1f);
 
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step) =>
+        UpdateRange(parameters, gradients, learningRate, step, 0, parameters.Length);
+
+    internal override unsafe void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step, int start, int count)
     {
         var m = State(ref _m, parameters.Length);
         var v = State(ref _v, parameters.Length);
         float b1 = Beta1, b2 = Beta2, eps = Epsilon, lr = learningRate;
         var (c1, c2, coupled, decay) = StepScalars(learningRate, step);
         float ob1 = 1f - b1, ob2 = 1f - b2;
-        int n = parameters.Length, i = 0;
-        fixed (float* pp = parameters)
-        fixed (float* gp = gradients)
-        fixed (float* mp = m)
-        fixed (float* vp = v)
+        int n = count, i = 0;
+        fixed (float* parameterBase = parameters)
+        fixed (float* gradientBase = gradients)
+        fixed (float* mBase = m)
+        fixed (float* vBase = v)
         {
+            float* pp = parameterBase + start, gp = gradientBase + start, mp = mBase + start, vp = vBase + start;
             if (Vector.IsHardwareAccelerated)
             {
                 // The same operations in the same order as the scalar loop (no fused multiply-add),
@@ -365,6 +434,9 @@ public sealed class RmsProp : Optimizer
         return buffers;
     }
 
+    internal override IEnumerable<(string Name, string Value)> Settings() =>
+        [.. base.Settings(), ("alpha", Text(Alpha)), ("epsilon", Text(Epsilon)), ("weightDecay", Text(WeightDecay)), ("momentum", Text(Momentum)), ("centered", Text(Centered))];
+
     internal override string? CudaUnsupportedReason => Centered && Momentum > 0f
         ? "RmsProp with both Centered and Momentum needs three state buffers and the GPU keeps two; drop one of them or train on the CPU"
         : null;
@@ -373,21 +445,25 @@ public sealed class RmsProp : Optimizer
         new("modelgen_rmsprop", learningRate, Alpha, Epsilon, WeightDecay, Momentum, Centered ? 1 : 0);
 
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step) =>
+        UpdateRange(parameters, gradients, learningRate, step, 0, parameters.Length);
+
+    internal override unsafe void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step, int start, int count)
     {
-        int n = parameters.Length, i = 0;
-        var square = State(ref _square, n);
+        int n = count, i = 0, length = parameters.Length;
+        var square = State(ref _square, length);
         // Unused states point at the squares so the fixed statements below need no branches.
-        var mean = Centered ? State(ref _mean, n) : square;
-        var buffer = Momentum > 0 ? State(ref _buffer, n) : square;
+        var mean = Centered ? State(ref _mean, length) : square;
+        var buffer = Momentum > 0 ? State(ref _buffer, length) : square;
         float lr = learningRate, a = Alpha, oa = 1f - Alpha, eps = Epsilon, wd = WeightDecay, mu = Momentum;
         bool centered = Centered, momentum = Momentum > 0;
-        fixed (float* pp = parameters)
-        fixed (float* gp = gradients)
-        fixed (float* sp = square)
-        fixed (float* mp = mean)
-        fixed (float* bp = buffer)
+        fixed (float* parameterBase = parameters)
+        fixed (float* gradientBase = gradients)
+        fixed (float* squareBase = square)
+        fixed (float* meanBase = mean)
+        fixed (float* bufferBase = buffer)
         {
+            float* pp = parameterBase + start, gp = gradientBase + start, sp = squareBase + start, mp = meanBase + start, bp = bufferBase + start;
             if (Vector.IsHardwareAccelerated)
             {
                 // The scalar loop's operations in its order (no fused multiply-add): the same bits in body and tail.
@@ -481,6 +557,10 @@ public sealed class Adagrad : Optimizer
 
     internal override IReadOnlyList<OptimizerBuffer> StateBuffers(int parameterCount) => [new("sum", Sums(parameterCount))];
 
+    internal override IEnumerable<(string Name, string Value)> Settings() =>
+        [.. base.Settings(), ("learningRateDecay", Text(LearningRateDecay)), ("weightDecay", Text(WeightDecay)),
+         ("initialAccumulatorValue", Text(InitialAccumulatorValue)), ("epsilon", Text(Epsilon))];
+
     internal override string? CudaUnsupportedReason => null;
 
     internal override KernelCall CudaUpdate(float learningRate, long step) =>
@@ -503,15 +583,19 @@ public sealed class Adagrad : Optimizer
     }
 
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step) =>
+        UpdateRange(parameters, gradients, learningRate, step, 0, parameters.Length);
+
+    internal override unsafe void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step, int start, int count)
     {
-        int n = parameters.Length, i = 0;
-        var sums = Sums(n);
+        int n = count, i = 0;
+        var sums = Sums(parameters.Length);
         float lr = DecayedRate(learningRate, step), eps = Epsilon, wd = WeightDecay;
-        fixed (float* pp = parameters)
-        fixed (float* gp = gradients)
-        fixed (float* sp = sums)
+        fixed (float* parameterBase = parameters)
+        fixed (float* gradientBase = gradients)
+        fixed (float* sumBase = sums)
         {
+            float* pp = parameterBase + start, gp = gradientBase + start, sp = sumBase + start;
             if (Vector.IsHardwareAccelerated)
             {
                 int w = Vector<float>.Count;
@@ -550,19 +634,40 @@ public static class GradientClipping
         double sum = 0;
         foreach (float g in gradients) sum += (double)g * g;
         float norm = (float)Math.Sqrt(sum);
+        if (norm > maxNorm) Scale(gradients, ScaleFactor(norm, maxNorm));
+        return norm;
+    }
+
+    /// <summary>
+    /// <see cref="ClipByGlobalNorm(Span{float}, float)"/> over the elements in <paramref name="ranges"/> only (the trainable
+    /// layers): their norm decides, and only they are scaled.
+    /// </summary>
+    internal static float ClipByGlobalNorm(Span<float> gradients, float maxNorm, ReadOnlySpan<ParameterRange> ranges)
+    {
+        if (ranges.Length == 1 && ranges[0].Start == 0 && ranges[0].Count == gradients.Length) return ClipByGlobalNorm(gradients, maxNorm);
+        if (!(maxNorm > 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "The maximum norm must be positive.");
+        double sum = 0;
+        foreach (var range in ranges)
+            foreach (float g in gradients.Slice(range.Start, range.Count)) sum += (double)g * g;
+        float norm = (float)Math.Sqrt(sum);
         if (norm > maxNorm)
         {
             float scale = ScaleFactor(norm, maxNorm);
-            int i = 0;
-            if (Vector.IsHardwareAccelerated)
-            {
-                Span<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(gradients);
-                for (int v = 0; v < vectors.Length; v++) vectors[v] *= scale;
-                i = vectors.Length * Vector<float>.Count;
-            }
-            for (; i < gradients.Length; i++) gradients[i] *= scale;
+            foreach (var range in ranges) Scale(gradients.Slice(range.Start, range.Count), scale);
         }
         return norm;
+    }
+
+    private static void Scale(Span<float> values, float scale)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Span<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+            for (int v = 0; v < vectors.Length; v++) vectors[v] *= scale;
+            i = vectors.Length * Vector<float>.Count;
+        }
+        for (; i < values.Length; i++) values[i] *= scale;
     }
 
     /// <summary>The factor that brings a gradient of norm <paramref name="norm"/> (&gt; <paramref name="maxNorm"/>) down to <paramref name="maxNorm"/>; the GPU's clipping uses it too.</summary>
@@ -572,17 +677,20 @@ public static class GradientClipping
 /// <summary>The L1/L2 penalty of the CPU step (the GPU's <c>modelgen_penalty</c> kernel computes the same).</summary>
 internal static class GradientPenalty
 {
-    /// <summary>g += λ₁·sign(p) + λ₂·p; returns λ₁·Σ|p| + ½·λ₂·Σp².</summary>
-    public static float Add(ReadOnlySpan<float> parameters, Span<float> gradients, float l1, float l2)
+    /// <summary>g += λ₁·sign(p) + λ₂·p over the elements in <paramref name="ranges"/> (the trainable ones); returns λ₁·Σ|p| + ½·λ₂·Σp² over them.</summary>
+    public static float Add(ReadOnlySpan<float> parameters, Span<float> gradients, float l1, float l2, ReadOnlySpan<ParameterRange> ranges)
     {
         double abs = 0, squares = 0;
-        for (int i = 0; i < parameters.Length; i++)
+        foreach (var range in ranges)
         {
-            float p = parameters[i];
-            float sign = p > 0f ? 1f : p < 0f ? -1f : 0f;
-            gradients[i] += l1 * sign + l2 * p;
-            abs += Math.Abs(p);
-            squares += (double)p * p;
+            for (int i = range.Start; i < range.Start + range.Count; i++)
+            {
+                float p = parameters[i];
+                float sign = p > 0f ? 1f : p < 0f ? -1f : 0f;
+                gradients[i] += l1 * sign + l2 * p;
+                abs += Math.Abs(p);
+                squares += (double)p * p;
+            }
         }
         return (float)(l1 * abs + 0.5 * l2 * squares);
     }

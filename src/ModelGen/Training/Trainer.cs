@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 
 namespace ModelGen;
@@ -7,13 +8,14 @@ namespace ModelGen;
 internal sealed record FitSettings(
     Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
-    float L1, float L2, Device? Device);
+    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
 /// optimizer steps (of micro-batches when accumulating), gives each step its scheduled learning rate, runs it on a
 /// <see cref="TrainingDevice"/> (CPU or GPU), validates, reports, and applies early stopping. What a later epoch depends
-/// on lives in <see cref="TrainingProgress"/>, next to the model's parameters and state and the optimizer's state.
+/// on lives in <see cref="TrainingProgress"/>, next to the model's parameters and state and the optimizer's state; a
+/// checkpoint (<see cref="CheckpointFile"/>) saves all of it after an epoch, and a resumed Fit starts from one.
 /// </summary>
 internal sealed class Trainer
 {
@@ -41,6 +43,15 @@ internal sealed class Trainer
         return new Trainer(model, settings).Run();
     }
 
+    /// <summary>Refuses an optimizer whose updates or state ModelGen cannot handle: one of another library with frozen layers or checkpoints.</summary>
+    private void CheckOptimizer()
+    {
+        if (_optimizer.IsBuiltIn) return;
+        if (_settings.Checkpoints is not null || _settings.ResumeFrom is not null)
+            throw new NotSupportedException($"Checkpoints hold the state of ModelGen's optimizers (Sgd, Adam, AdamW, RmsProp, Adagrad); {_optimizer.GetType().Name} may keep state they cannot see. Use one of those, or train without checkpoints.");
+        if (_model.HasFrozenLayers) throw _model.FrozenLayersNeedBuiltInOptimizer(_optimizer);
+    }
+
     private static void Check(Model model, FitSettings s)
     {
         model.CheckData(s.Train, "train");
@@ -65,15 +76,27 @@ internal sealed class Trainer
     {
         var s = _settings;
         _model.CheckBatchStatistics(s.Train.Count, _batch, _group);
-        // Everything is checked before training starts: an unsupported GPU option fails (or falls back) with the model untouched.
+        CheckOptimizer();
+        // What the run is, as a checkpoint records it; a resumed Fit must be the same run.
+        var run = s.Checkpoints is null && s.ResumeFrom is null ? null : CheckpointFile.Describe(_model, s, _optimizer);
+        var resume = s.ResumeFrom is null ? null : CheckpointFile.Read(s.ResumeFrom);
+        resume?.Verify(_model, _optimizer, run!, s);
+        if (s.Checkpoints is { } checkpoints) Checkpoint.CheckDirectory(checkpoints, resume?.Epoch ?? 0);
+        // Everything is checked before training starts: an unsupported GPU option or a checkpoint of another run fails (or
+        // falls back) with the model untouched.
         using var device = TrainingDevice.Open(_model, s.Device, _optimizer, _batch, s.AccumulationSteps, new UpdateOptions(s.ClipGradientNorm, s.L1, s.L2));
-        device.SetRandomSeed(s.Seed);
-        var progress = new TrainingProgress(s.Train.Count, s.Seed, s.EarlyStopping is null ? null : new EarlyStoppingProgress(s.EarlyStopping, _model));
+        TrainingProgress progress;
+        if (resume is null)
+        {
+            device.SetRandomSeed(s.Seed);
+            progress = new TrainingProgress(s.Train.Count, s.Seed, s.EarlyStopping is null ? null : new EarlyStoppingProgress(s.EarlyStopping, _model));
+        }
+        else progress = resume.Restore(_model, _optimizer, device, s);
         _model.DiscardAccumulatedGradients();
         bool completed = false;
         try
         {
-            while (progress.Epoch < s.Epochs && !progress.History.StoppedEarly) RunEpoch(device, progress);
+            while (progress.Epoch < s.Epochs && !progress.History.StoppedEarly) RunEpoch(device, progress, run);
             progress.Stopping?.RestoreBest(progress.History, _model);
             completed = true;
         }
@@ -85,7 +108,7 @@ internal sealed class Trainer
         return progress.History;
     }
 
-    private void RunEpoch(TrainingDevice device, TrainingProgress progress)
+    private void RunEpoch(TrainingDevice device, TrainingProgress progress, IReadOnlyList<(string Key, string Value)>? run)
     {
         var s = _settings;
         int epoch = progress.Epoch + 1;
@@ -111,6 +134,14 @@ internal sealed class Trainer
         progress.History.Add(result);
         s.OnEpoch?.Invoke(result);
         progress.Stopping?.Observe(result, s.Epochs, progress.History, _model);
+        if (s.Checkpoints is { } checkpoints && (epoch % checkpoints.EveryEpochs == 0 || epoch == s.Epochs || progress.History.StoppedEarly))
+        {
+            // Written before early stopping restores its best weights, so that a resumed Fit goes on from this epoch's.
+            device.UpdateOptimizer();
+            System.IO.Directory.CreateDirectory(checkpoints.Directory);
+            CheckpointFile.Write(System.IO.Path.Combine(checkpoints.Directory, Checkpoint.FileName(epoch)), _model, _optimizer, run!, progress, device.GpuDropout);
+            Checkpoint.Prune(checkpoints);
+        }
     }
 
     /// <summary>

@@ -55,6 +55,23 @@ internal abstract class TrainingDevice : IDisposable
     {
     }
 
+    /// <summary>Makes the optimizer hold the device's moments (before a checkpoint is written; the CPU's are the optimizer's own).</summary>
+    public virtual void UpdateOptimizer()
+    {
+    }
+
+    /// <summary>Takes the model's parameters and state and the optimizer's moments again (a checkpoint was restored into them).</summary>
+    public virtual void Reload()
+    {
+    }
+
+    /// <summary>The GPU's dropout stream (its seed and launch count); null on the CPU, whose stream is the model graph's.</summary>
+    public virtual (long Seed, long Launches)? GpuDropout
+    {
+        get => null;
+        set { }
+    }
+
     /// <summary>End of training; <paramref name="completed"/> is false when it ends with an exception.</summary>
     public virtual void Finish(bool completed)
     {

@@ -5,21 +5,27 @@ namespace ModelGen;
 
 /// <summary>
 /// Where a <see cref="Model.Fit"/> stands between epochs: everything the next epoch depends on apart from the model
-/// (parameters, BatchNorm state, the dropout stream) and the optimizer (<see cref="Optimizer.StateBuffers"/> and
-/// <see cref="Optimizer.StepCount"/>). An exact-resume checkpoint saves these together with that model and optimizer state.
+/// (parameters, BatchNorm state, frozen layers, the dropout stream) and the optimizer (<see cref="Optimizer.StateBuffers"/>
+/// and <see cref="Optimizer.StepCount"/>). A checkpoint (<see cref="CheckpointFile"/>) saves these together with that model
+/// and optimizer state and the dropout stream (the CPU graph's <see cref="ModelGen.Compute.Rng"/>, or the GPU's seed and
+/// launch count).
 /// </summary>
-/// <remarks>
-/// The dropout stream is the one piece not reachable here yet: on the CPU it is a private field of the generated graph
-/// (restarted by <see cref="ModelGen.Compute.ModelGraph{T}.SetRandomSeed"/> at every Fit, and from the new graph's default
-/// whenever <c>Model.GraphFor</c> makes a larger graph, e.g. for a validation set larger than the batch); on the GPU it
-/// is <see cref="Cuda.CudaGraph"/>'s seed and launch counter.
-/// </remarks>
 internal sealed class TrainingProgress
 {
     public TrainingProgress(int rows, int seed, EarlyStoppingProgress? stopping)
     {
         Rows = new ShuffledRows(rows, seed);
         Stopping = stopping;
+    }
+
+    /// <summary>A Fit resumed after <paramref name="epoch"/> epochs and <paramref name="step"/> optimizer steps, with their history.</summary>
+    public TrainingProgress(int rows, int seed, EarlyStoppingProgress? stopping, int epoch, long step, TrainingHistory history)
+    {
+        Rows = ShuffledRows.Replay(rows, seed, epoch);
+        Stopping = stopping;
+        Epoch = epoch;
+        Step = step;
+        History = history;
     }
 
     /// <summary>Epochs completed.</summary>
@@ -34,7 +40,7 @@ internal sealed class TrainingProgress
     /// <summary>Early stopping's best value, patience count and best weights; null without early stopping.</summary>
     public EarlyStoppingProgress? Stopping { get; }
 
-    /// <summary>The epochs so far.</summary>
+    /// <summary>The epochs so far (a resumed Fit's include those before the checkpoint).</summary>
     public TrainingHistory History { get; } = new();
 }
 

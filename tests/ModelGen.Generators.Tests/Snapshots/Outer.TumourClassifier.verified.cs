@@ -35,6 +35,16 @@ partial class Outer
         /// <inheritdoc/>
         protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+        /// <inheritdoc/>
+        public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+        // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+        private static readonly ParameterLayer[] ParameterLayerTable =
+        {
+            new("Hidden", 0, 496),
+            new("Logit", 496, 17),
+        };
+
         /// <summary>
         /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
         /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -73,7 +83,7 @@ partial class Outer
             => EagerLayers.Dense(features, Parameters, weightOffset: 496, biasOffset: 512, inFeatures: 16, outFeatures: 1, Activation.None, 0.01f, "Logit");
 
         /// <summary>
-        /// The layer table (computed at build time):
+        /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
         /// <code>
         /// Model: TumourClassifier
         /// ────────────────────────────────────────────
@@ -84,12 +94,14 @@ partial class Outer
         /// Logit (Dense)          [batch, 1]         17
         /// ────────────────────────────────────────────
         /// Total params: 513 (2 KiB as float32)
+        /// Trainable params: 513
+        /// Non-trainable params: 0
         /// Loss: BinaryCrossEntropy
         /// </code>
         /// </summary>
-        public override string Summary() => SummaryText;
+        public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-        private const string SummaryText =
+        private const string SummaryTable =
             "Model: TumourClassifier\n" +
             "────────────────────────────────────────────\n" +
             "Layer (type)           Output shape   Params\n" +
@@ -98,8 +110,9 @@ partial class Outer
             "Hidden (Dense, Tanh)   [batch, 16]       496\n" +
             "Logit (Dense)          [batch, 1]         17\n" +
             "────────────────────────────────────────────\n" +
-            "Total params: 513 (2 KiB as float32)\n" +
-            "Loss: BinaryCrossEntropy";
+            "Total params: 513 (2 KiB as float32)\n";
+
+        private const string SummaryLoss = "Loss: BinaryCrossEntropy";
 
         /// <summary>
         /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -162,6 +175,8 @@ partial class Outer
             /// <inheritdoc/>
             public override int ParameterCount => TotalParameters;
             /// <inheritdoc/>
+            public override int ParameterLayerCount => 2;
+            /// <inheritdoc/>
             protected override T* OutputBuffer => _logit;
 
             /// <inheritdoc/>
@@ -201,12 +216,24 @@ partial class Outer
                 new Span<T>(g, TotalParameters).Clear();
                 ElementwiseKernels.Clear(_hiddenGrad, batch * 16L);
 
-                // logit: back through Dense(1) to hidden
-                DenseKernels.Backward(_hidden, p + LogitWeights, _logitGrad, _hiddenGrad, g + LogitWeights, g + LogitBias, batch, 16, 1);
+                // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+                bool hiddenTrains = !IsFrozen(0);
+                bool logitTrains = !IsFrozen(1);
+                bool hiddenFlows = hiddenTrains;
+                bool logitFlows = logitTrains || hiddenFlows;
 
-                // hidden: back through Dense(16, Tanh) to input
-                ActivationKernels.Backward(Activation.Tanh, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 16L, T.Zero);
-                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 30, 16);
+                if (logitFlows)
+                {
+                    // logit: back through Dense(1) to hidden
+                    DenseKernels.Backward(_hidden, p + LogitWeights, _logitGrad, hiddenFlows ? _hiddenGrad : null, logitTrains ? g + LogitWeights : null, logitTrains ? g + LogitBias : null, batch, 16, 1);
+                }
+
+                if (hiddenFlows)
+                {
+                    // hidden: back through Dense(16, Tanh) to input
+                    ActivationKernels.Backward(Activation.Tanh, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 16L, T.Zero);
+                    DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 30, 16);
+                }
             }
         }
     }

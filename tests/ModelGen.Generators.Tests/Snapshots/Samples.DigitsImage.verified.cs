@@ -35,6 +35,16 @@ partial class DigitsImage : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Hidden", 0, 2080),
+        new("Logits", 2080, 330),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -77,7 +87,7 @@ partial class DigitsImage : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 2080, biasOffset: 2400, inFeatures: 32, outFeatures: 10, Activation.None, 0.01f, "Logits");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: DigitsImage
     /// ────────────────────────────────────────────────
@@ -89,12 +99,14 @@ partial class DigitsImage : global::ModelGen.Model
     /// Logits (Dense)         [batch, 10]           330
     /// ────────────────────────────────────────────────
     /// Total params: 2,410 (9.41 KiB as float32)
+    /// Trainable params: 2,410
+    /// Non-trainable params: 0
     /// Loss: SoftmaxCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: DigitsImage\n" +
         "────────────────────────────────────────────────\n" +
         "Layer (type)           Output shape       Params\n" +
@@ -104,8 +116,9 @@ partial class DigitsImage : global::ModelGen.Model
         "Hidden (Dense, SiLU)   [batch, 32]         2,080\n" +
         "Logits (Dense)         [batch, 10]           330\n" +
         "────────────────────────────────────────────────\n" +
-        "Total params: 2,410 (9.41 KiB as float32)\n" +
-        "Loss: SoftmaxCrossEntropy";
+        "Total params: 2,410 (9.41 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: SoftmaxCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -168,6 +181,8 @@ partial class DigitsImage : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 2;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _logits;
 
         /// <inheritdoc/>
@@ -209,12 +224,24 @@ partial class DigitsImage : global::ModelGen.Model
             new Span<T>(g, TotalParameters).Clear();
             ElementwiseKernels.Clear(_hiddenGrad, batch * 32L);
 
-            // logits: back through Dense(10) to hidden
-            DenseKernels.Backward(_hidden, p + LogitsWeights, _logitsGrad, _hiddenGrad, g + LogitsWeights, g + LogitsBias, batch, 32, 10);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool hiddenTrains = !IsFrozen(0);
+            bool logitsTrains = !IsFrozen(1);
+            bool hiddenFlows = hiddenTrains;
+            bool logitsFlows = logitsTrains || hiddenFlows;
 
-            // hidden: back through Dense(32, SiLU) to pixels
-            ActivationKernels.Backward(Activation.SiLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 32L, T.Zero);
-            DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 64, 32);
+            if (logitsFlows)
+            {
+                // logits: back through Dense(10) to hidden
+                DenseKernels.Backward(_hidden, p + LogitsWeights, _logitsGrad, hiddenFlows ? _hiddenGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 32, 10);
+            }
+
+            if (hiddenFlows)
+            {
+                // hidden: back through Dense(32, SiLU) to pixels
+                ActivationKernels.Backward(Activation.SiLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 32L, T.Zero);
+                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 64, 32);
+            }
         }
     }
 }

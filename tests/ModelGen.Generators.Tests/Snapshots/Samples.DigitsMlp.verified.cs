@@ -35,6 +35,17 @@ partial class DigitsMlp : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Hidden", 0, 8320),
+        new("Hidden2", 8320, 8256),
+        new("Logits", 16576, 650),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -86,7 +97,7 @@ partial class DigitsMlp : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 16576, biasOffset: 17216, inFeatures: 64, outFeatures: 10, Activation.None, 0.01f, "Logits");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: DigitsMlp
     /// ─────────────────────────────────────────────
@@ -98,12 +109,14 @@ partial class DigitsMlp : global::ModelGen.Model
     /// Logits (Dense)          [batch, 10]       650
     /// ─────────────────────────────────────────────
     /// Total params: 17,226 (67.29 KiB as float32)
+    /// Trainable params: 17,226
+    /// Non-trainable params: 0
     /// Loss: SoftmaxCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: DigitsMlp\n" +
         "─────────────────────────────────────────────\n" +
         "Layer (type)            Output shape   Params\n" +
@@ -113,8 +126,9 @@ partial class DigitsMlp : global::ModelGen.Model
         "Hidden2 (Dense, ReLU)   [batch, 64]     8,256\n" +
         "Logits (Dense)          [batch, 10]       650\n" +
         "─────────────────────────────────────────────\n" +
-        "Total params: 17,226 (67.29 KiB as float32)\n" +
-        "Loss: SoftmaxCrossEntropy";
+        "Total params: 17,226 (67.29 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: SoftmaxCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -188,6 +202,8 @@ partial class DigitsMlp : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 3;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _logits;
 
         /// <inheritdoc/>
@@ -231,16 +247,33 @@ partial class DigitsMlp : global::ModelGen.Model
             ElementwiseKernels.Clear(_hiddenGrad, batch * 128L);
             ElementwiseKernels.Clear(_hidden2Grad, batch * 64L);
 
-            // logits: back through Dense(10) to hidden2
-            DenseKernels.Backward(_hidden2, p + LogitsWeights, _logitsGrad, _hidden2Grad, g + LogitsWeights, g + LogitsBias, batch, 64, 10);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool hiddenTrains = !IsFrozen(0);
+            bool hidden2Trains = !IsFrozen(1);
+            bool logitsTrains = !IsFrozen(2);
+            bool hiddenFlows = hiddenTrains;
+            bool hidden2Flows = hidden2Trains || hiddenFlows;
+            bool logitsFlows = logitsTrains || hidden2Flows;
 
-            // hidden2: back through Dense(64, ReLU) to hidden
-            ActivationKernels.Backward(Activation.ReLU, _hidden2Pre, _hidden2, _hidden2Grad, _hidden2Grad, batch * 64L, T.Zero);
-            DenseKernels.Backward(_hidden, p + Hidden2Weights, _hidden2Grad, _hiddenGrad, g + Hidden2Weights, g + Hidden2Bias, batch, 128, 64);
+            if (logitsFlows)
+            {
+                // logits: back through Dense(10) to hidden2
+                DenseKernels.Backward(_hidden2, p + LogitsWeights, _logitsGrad, hidden2Flows ? _hidden2Grad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 64, 10);
+            }
 
-            // hidden: back through Dense(128, ReLU) to input
-            ActivationKernels.Backward(Activation.ReLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 128L, T.Zero);
-            DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 64, 128);
+            if (hidden2Flows)
+            {
+                // hidden2: back through Dense(64, ReLU) to hidden
+                ActivationKernels.Backward(Activation.ReLU, _hidden2Pre, _hidden2, _hidden2Grad, _hidden2Grad, batch * 64L, T.Zero);
+                DenseKernels.Backward(_hidden, p + Hidden2Weights, _hidden2Grad, hiddenFlows ? _hiddenGrad : null, hidden2Trains ? g + Hidden2Weights : null, hidden2Trains ? g + Hidden2Bias : null, batch, 128, 64);
+            }
+
+            if (hiddenFlows)
+            {
+                // hidden: back through Dense(128, ReLU) to input
+                ActivationKernels.Backward(Activation.ReLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 128L, T.Zero);
+                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 64, 128);
+            }
         }
     }
 }

@@ -35,6 +35,18 @@ partial class ChurnAndSpend : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Activity", 0, 208),
+        new("Trunk", 208, 800),
+        new("Churn", 1008, 33),
+        new("Spend", 1041, 33),
+    };
+
     /// <summary>The inputs, side by side in each feature row of 20: profile [8], activity [12].</summary>
     public override global::System.Collections.Generic.IReadOnlyList<InputBlock> Inputs => DeclaredInputs;
 
@@ -117,7 +129,7 @@ partial class ChurnAndSpend : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 1041, biasOffset: 1073, inFeatures: 32, outFeatures: 1, Activation.None, 0.01f, "Spend");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: ChurnAndSpend
     /// ──────────────────────────────────────────────────────────────────
@@ -132,12 +144,14 @@ partial class ChurnAndSpend : global::ModelGen.Model
     /// Spend (Dense)            [batch, 1]         33   Trunk
     /// ──────────────────────────────────────────────────────────────────
     /// Total params: 1,074 (4.2 KiB as float32)
+    /// Trainable params: 1,074
+    /// Non-trainable params: 0
     /// Loss: BinaryCrossEntropy(churn) + 0.5·MeanSquaredError(spend)
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: ChurnAndSpend\n" +
         "──────────────────────────────────────────────────────────────────\n" +
         "Layer (type)             Output shape   Params   Connected to\n" +
@@ -150,8 +164,9 @@ partial class ChurnAndSpend : global::ModelGen.Model
         "Churn (Dense)            [batch, 1]         33   Trunk\n" +
         "Spend (Dense)            [batch, 1]         33   Trunk\n" +
         "──────────────────────────────────────────────────────────────────\n" +
-        "Total params: 1,074 (4.2 KiB as float32)\n" +
-        "Loss: BinaryCrossEntropy(churn) + 0.5·MeanSquaredError(spend)";
+        "Total params: 1,074 (4.2 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: BinaryCrossEntropy(churn) + 0.5·MeanSquaredError(spend)";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -250,6 +265,8 @@ partial class ChurnAndSpend : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 4;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _outputs;
 
         /// <inheritdoc/>
@@ -326,22 +343,48 @@ partial class ChurnAndSpend : global::ModelGen.Model
             ElementwiseKernels.Clear(_concat1Grad, batch * 24L);
             ElementwiseKernels.Clear(_trunkGrad, batch * 32L);
 
-            // spend: back through Dense(1) to trunk
-            DenseKernels.Backward(_trunk, p + SpendWeights, _spendGrad, _trunkGrad, g + SpendWeights, g + SpendBias, batch, 32, 1);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool activityTrains = !IsFrozen(0);
+            bool trunkTrains = !IsFrozen(1);
+            bool churnTrains = !IsFrozen(2);
+            bool spendTrains = !IsFrozen(3);
+            bool activityFlows = activityTrains;
+            bool concat1Flows = activityFlows;
+            bool trunkFlows = trunkTrains || concat1Flows;
+            bool churnFlows = churnTrains || trunkFlows;
+            bool spendFlows = spendTrains || trunkFlows;
 
-            // churn: back through Dense(1) to trunk
-            DenseKernels.Backward(_trunk, p + ChurnWeights, _churnGrad, _trunkGrad, g + ChurnWeights, g + ChurnBias, batch, 32, 1);
+            if (spendFlows)
+            {
+                // spend: back through Dense(1) to trunk
+                DenseKernels.Backward(_trunk, p + SpendWeights, _spendGrad, trunkFlows ? _trunkGrad : null, spendTrains ? g + SpendWeights : null, spendTrains ? g + SpendBias : null, batch, 32, 1);
+            }
 
-            // trunk: back through Dense(32, ReLU) to concat1
-            ActivationKernels.Backward(Activation.ReLU, _trunkPre, _trunk, _trunkGrad, _trunkGrad, batch * 32L, T.Zero);
-            DenseKernels.Backward(_concat1, p + TrunkWeights, _trunkGrad, _concat1Grad, g + TrunkWeights, g + TrunkBias, batch, 24, 32);
+            if (churnFlows)
+            {
+                // churn: back through Dense(1) to trunk
+                DenseKernels.Backward(_trunk, p + ChurnWeights, _churnGrad, trunkFlows ? _trunkGrad : null, churnTrains ? g + ChurnWeights : null, churnTrains ? g + ChurnBias : null, batch, 32, 1);
+            }
 
-            // concat1 = Tensor.Concat(profileInput, activity): each part gets its columns of the gradient
-            ConcatKernels.TakeAdd(_concat1Grad, 24, offset: 8, _activityGrad, 16, batch);
+            if (trunkFlows)
+            {
+                // trunk: back through Dense(32, ReLU) to concat1
+                ActivationKernels.Backward(Activation.ReLU, _trunkPre, _trunk, _trunkGrad, _trunkGrad, batch * 32L, T.Zero);
+                DenseKernels.Backward(_concat1, p + TrunkWeights, _trunkGrad, concat1Flows ? _concat1Grad : null, trunkTrains ? g + TrunkWeights : null, trunkTrains ? g + TrunkBias : null, batch, 24, 32);
+            }
 
-            // activity: back through Dense(16, ReLU) to activityInput
-            ActivationKernels.Backward(Activation.ReLU, _activityPre, _activity, _activityGrad, _activityGrad, batch * 16L, T.Zero);
-            DenseKernels.Backward(_activityInput, p + ActivityWeights, _activityGrad, null, g + ActivityWeights, g + ActivityBias, batch, 12, 16);
+            if (concat1Flows)
+            {
+                // concat1 = Tensor.Concat(profileInput, activity): each part gets its columns of the gradient
+                ConcatKernels.TakeAdd(_concat1Grad, 24, offset: 8, _activityGrad, 16, batch);
+            }
+
+            if (activityFlows)
+            {
+                // activity: back through Dense(16, ReLU) to activityInput
+                ActivationKernels.Backward(Activation.ReLU, _activityPre, _activity, _activityGrad, _activityGrad, batch * 16L, T.Zero);
+                DenseKernels.Backward(_activityInput, p + ActivityWeights, _activityGrad, null, g + ActivityWeights, g + ActivityBias, batch, 12, 16);
+            }
         }
     }
 }

@@ -35,6 +35,18 @@ partial class ResidualRegressor : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Up", 0, 544),
+        new("Down", 544, 528),
+        new("Gate", 1072, 272),
+        new("Head", 1344, 16),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -98,7 +110,7 @@ partial class ResidualRegressor : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 1344, biasOffset: -1, inFeatures: 16, outFeatures: 1, Activation.None, 0.01f, "Head");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: ResidualRegressor
     /// ──────────────────────────────────────────────────────────────
@@ -113,12 +125,14 @@ partial class ResidualRegressor : global::ModelGen.Model
     /// Head (Dense)              [batch, 1]         16   multiply_1
     /// ──────────────────────────────────────────────────────────────
     /// Total params: 1,360 (5.31 KiB as float32)
+    /// Trainable params: 1,360
+    /// Non-trainable params: 0
     /// Loss: MeanSquaredError
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: ResidualRegressor\n" +
         "──────────────────────────────────────────────────────────────\n" +
         "Layer (type)              Output shape   Params   Connected to\n" +
@@ -131,8 +145,9 @@ partial class ResidualRegressor : global::ModelGen.Model
         "multiply_1 (Multiply)     [batch, 16]         0   add_1, Gate\n" +
         "Head (Dense)              [batch, 1]         16   multiply_1\n" +
         "──────────────────────────────────────────────────────────────\n" +
-        "Total params: 1,360 (5.31 KiB as float32)\n" +
-        "Loss: MeanSquaredError";
+        "Total params: 1,360 (5.31 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: MeanSquaredError";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -225,6 +240,8 @@ partial class ResidualRegressor : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 4;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _head;
 
         /// <inheritdoc/>
@@ -280,27 +297,57 @@ partial class ResidualRegressor : global::ModelGen.Model
             ElementwiseKernels.Clear(_gateGrad, batch * 16L);
             ElementwiseKernels.Clear(_multiply1Grad, batch * 16L);
 
-            // head: back through Dense(1) to multiply1
-            DenseKernels.Backward(_multiply1, p + HeadWeights, _headGrad, _multiply1Grad, g + HeadWeights, null, batch, 16, 1);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool upTrains = !IsFrozen(0);
+            bool downTrains = !IsFrozen(1);
+            bool gateTrains = !IsFrozen(2);
+            bool headTrains = !IsFrozen(3);
+            bool upFlows = upTrains;
+            bool downFlows = downTrains || upFlows;
+            bool add1Flows = downFlows;
+            bool gateFlows = gateTrains || add1Flows;
+            bool multiply1Flows = add1Flows || gateFlows;
+            bool headFlows = headTrains || multiply1Flows;
 
-            // multiply1 = add1 * gate: each side gets the gradient times the other
-            ElementwiseKernels.MultiplyAddInto(_multiply1Grad, _gate, _add1Grad, batch * 16L);
-            ElementwiseKernels.MultiplyAddInto(_multiply1Grad, _add1, _gateGrad, batch * 16L);
+            if (headFlows)
+            {
+                // head: back through Dense(1) to multiply1
+                DenseKernels.Backward(_multiply1, p + HeadWeights, _headGrad, multiply1Flows ? _multiply1Grad : null, headTrains ? g + HeadWeights : null, null, batch, 16, 1);
+            }
 
-            // gate: back through Dense(16, Sigmoid) to add1
-            ActivationKernels.Backward(Activation.Sigmoid, _gatePre, _gate, _gateGrad, _gateGrad, batch * 16L, T.Zero);
-            DenseKernels.Backward(_add1, p + GateWeights, _gateGrad, _add1Grad, g + GateWeights, g + GateBias, batch, 16, 16);
+            if (multiply1Flows)
+            {
+                // multiply1 = add1 * gate: each side gets the gradient times the other
+                ElementwiseKernels.MultiplyAddInto(_multiply1Grad, _gate, _add1Grad, batch * 16L);
+                ElementwiseKernels.MultiplyAddInto(_multiply1Grad, _add1, _gateGrad, batch * 16L);
+            }
 
-            // add1 = input + down: the gradient flows to both
-            ElementwiseKernels.AddInto(_add1Grad, _downGrad, batch * 16L);
+            if (gateFlows)
+            {
+                // gate: back through Dense(16, Sigmoid) to add1
+                ActivationKernels.Backward(Activation.Sigmoid, _gatePre, _gate, _gateGrad, _gateGrad, batch * 16L, T.Zero);
+                DenseKernels.Backward(_add1, p + GateWeights, _gateGrad, add1Flows ? _add1Grad : null, gateTrains ? g + GateWeights : null, gateTrains ? g + GateBias : null, batch, 16, 16);
+            }
 
-            // down: back through Dense(16, LeakyReLU) to up
-            ActivationKernels.Backward(Activation.LeakyReLU, _downPre, _down, _downGrad, _downGrad, batch * 16L, DownSlope);
-            DenseKernels.Backward(_up, p + DownWeights, _downGrad, _upGrad, g + DownWeights, g + DownBias, batch, 32, 16);
+            if (add1Flows)
+            {
+                // add1 = input + down: the gradient flows to both
+                ElementwiseKernels.AddInto(_add1Grad, _downGrad, batch * 16L);
+            }
 
-            // up: back through Dense(32, GELU) to input
-            ActivationKernels.Backward(Activation.GELU, _upPre, _up, _upGrad, _upGrad, batch * 32L, T.Zero);
-            DenseKernels.Backward(input, p + UpWeights, _upGrad, null, g + UpWeights, g + UpBias, batch, 16, 32);
+            if (downFlows)
+            {
+                // down: back through Dense(16, LeakyReLU) to up
+                ActivationKernels.Backward(Activation.LeakyReLU, _downPre, _down, _downGrad, _downGrad, batch * 16L, DownSlope);
+                DenseKernels.Backward(_up, p + DownWeights, _downGrad, upFlows ? _upGrad : null, downTrains ? g + DownWeights : null, downTrains ? g + DownBias : null, batch, 32, 16);
+            }
+
+            if (upFlows)
+            {
+                // up: back through Dense(32, GELU) to input
+                ActivationKernels.Backward(Activation.GELU, _upPre, _up, _upGrad, _upGrad, batch * 32L, T.Zero);
+                DenseKernels.Backward(input, p + UpWeights, _upGrad, null, g + UpWeights, g + UpBias, batch, 16, 32);
+            }
         }
     }
 }

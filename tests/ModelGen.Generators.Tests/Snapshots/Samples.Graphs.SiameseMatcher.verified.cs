@@ -35,6 +35,16 @@ partial class SiameseMatcher : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Hidden", 0, 800),
+        new("Embed", 800, 264),
+    };
+
     /// <summary>The inputs, side by side in each feature row of 48: query [24], candidate [24].</summary>
     public override global::System.Collections.Generic.IReadOnlyList<InputBlock> Inputs => DeclaredInputs;
 
@@ -82,7 +92,7 @@ partial class SiameseMatcher : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 800, biasOffset: 1056, inFeatures: 32, outFeatures: 8, Activation.None, 0.01f, "Embed");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: SiameseMatcher
     /// ─────────────────────────────────────────────────────────────
@@ -96,12 +106,14 @@ partial class SiameseMatcher : global::ModelGen.Model
     /// Embed (Dense)          [batch, 8]     (shared)   Hidden
     /// ─────────────────────────────────────────────────────────────
     /// Total params: 1,064 (4.16 KiB as float32)
+    /// Trainable params: 1,064
+    /// Non-trainable params: 0
     /// Loss: Contrastive (margin 1.5) on query, candidate
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: SiameseMatcher\n" +
         "─────────────────────────────────────────────────────────────\n" +
         "Layer (type)           Output shape     Params   Connected to\n" +
@@ -113,8 +125,9 @@ partial class SiameseMatcher : global::ModelGen.Model
         "Hidden (Dense, Tanh)   [batch, 32]    (shared)   candidate\n" +
         "Embed (Dense)          [batch, 8]     (shared)   Hidden\n" +
         "─────────────────────────────────────────────────────────────\n" +
-        "Total params: 1,064 (4.16 KiB as float32)\n" +
-        "Loss: Contrastive (margin 1.5) on query, candidate";
+        "Total params: 1,064 (4.16 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: Contrastive (margin 1.5) on query, candidate";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -195,6 +208,8 @@ partial class SiameseMatcher : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 2;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _outputs;
 
         /// <inheritdoc/>
@@ -251,19 +266,39 @@ partial class SiameseMatcher : global::ModelGen.Model
             ElementwiseKernels.Clear(_hiddenGrad, batch * 32L);
             ElementwiseKernels.Clear(_hidden2Grad, batch * 32L);
 
-            // embed2: back through Dense(8) to hidden2
-            DenseKernels.Backward(_hidden2, p + EmbedWeights, _embed2Grad, _hidden2Grad, g + EmbedWeights, g + EmbedBias, batch, 32, 8);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool hiddenTrains = !IsFrozen(0);
+            bool embedTrains = !IsFrozen(1);
+            bool hiddenFlows = hiddenTrains;
+            bool embedFlows = embedTrains || hiddenFlows;
+            bool hidden2Flows = hiddenTrains;
+            bool embed2Flows = embedTrains || hidden2Flows;
 
-            // hidden2: back through Dense(32, Tanh) to candidateInput
-            ActivationKernels.Backward(Activation.Tanh, _hidden2Pre, _hidden2, _hidden2Grad, _hidden2Grad, batch * 32L, T.Zero);
-            DenseKernels.Backward(_candidateInput, p + HiddenWeights, _hidden2Grad, null, g + HiddenWeights, g + HiddenBias, batch, 24, 32);
+            if (embed2Flows)
+            {
+                // embed2: back through Dense(8) to hidden2
+                DenseKernels.Backward(_hidden2, p + EmbedWeights, _embed2Grad, hidden2Flows ? _hidden2Grad : null, embedTrains ? g + EmbedWeights : null, embedTrains ? g + EmbedBias : null, batch, 32, 8);
+            }
 
-            // embed: back through Dense(8) to hidden
-            DenseKernels.Backward(_hidden, p + EmbedWeights, _embedGrad, _hiddenGrad, g + EmbedWeights, g + EmbedBias, batch, 32, 8);
+            if (hidden2Flows)
+            {
+                // hidden2: back through Dense(32, Tanh) to candidateInput
+                ActivationKernels.Backward(Activation.Tanh, _hidden2Pre, _hidden2, _hidden2Grad, _hidden2Grad, batch * 32L, T.Zero);
+                DenseKernels.Backward(_candidateInput, p + HiddenWeights, _hidden2Grad, null, g + HiddenWeights, g + HiddenBias, batch, 24, 32);
+            }
 
-            // hidden: back through Dense(32, Tanh) to queryInput
-            ActivationKernels.Backward(Activation.Tanh, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 32L, T.Zero);
-            DenseKernels.Backward(_queryInput, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 24, 32);
+            if (embedFlows)
+            {
+                // embed: back through Dense(8) to hidden
+                DenseKernels.Backward(_hidden, p + EmbedWeights, _embedGrad, hiddenFlows ? _hiddenGrad : null, embedTrains ? g + EmbedWeights : null, embedTrains ? g + EmbedBias : null, batch, 32, 8);
+            }
+
+            if (hiddenFlows)
+            {
+                // hidden: back through Dense(32, Tanh) to queryInput
+                ActivationKernels.Backward(Activation.Tanh, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 32L, T.Zero);
+                DenseKernels.Backward(_queryInput, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 24, 32);
+            }
         }
     }
 }

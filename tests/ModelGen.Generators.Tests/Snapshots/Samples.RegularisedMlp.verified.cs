@@ -35,6 +35,17 @@ partial class RegularisedMlp : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Hidden", 0, 1984),
+        new("Norm", 1984, 128),
+        new("Logit", 2112, 65),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -85,7 +96,7 @@ partial class RegularisedMlp : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 2112, biasOffset: 2176, inFeatures: 64, outFeatures: 1, Activation.None, 0.01f, "Logit");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: RegularisedMlp
     /// ────────────────────────────────────────────
@@ -98,12 +109,14 @@ partial class RegularisedMlp : global::ModelGen.Model
     /// Logit (Dense)          [batch, 1]         65
     /// ────────────────────────────────────────────
     /// Total params: 2,177 (8.5 KiB as float32)
+    /// Trainable params: 2,177
+    /// Non-trainable params: 0
     /// Loss: BinaryCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: RegularisedMlp\n" +
         "────────────────────────────────────────────\n" +
         "Layer (type)           Output shape   Params\n" +
@@ -114,8 +127,9 @@ partial class RegularisedMlp : global::ModelGen.Model
         "Drop (Dropout 0.2)     [batch, 64]         0\n" +
         "Logit (Dense)          [batch, 1]         65\n" +
         "────────────────────────────────────────────\n" +
-        "Total params: 2,177 (8.5 KiB as float32)\n" +
-        "Loss: BinaryCrossEntropy";
+        "Total params: 2,177 (8.5 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: BinaryCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -159,10 +173,6 @@ partial class RegularisedMlp : global::ModelGen.Model
 
         private static readonly T NormEpsilon = T.CreateTruncating(1E-05);
 
-        // Dropout masks: restarted from the seed Model.Fit passes, so training is reproducible.
-        private Rng _dropoutRng = new(0, stream: DropoutStream);
-        private const long DropoutStream = 0xD209;
-
         // Workspace, MaxBatch rows each: values, pre-activations and gradients.
         private readonly T* _hidden;   // [batch, 64]
         private readonly T* _hiddenPre;
@@ -202,6 +212,8 @@ partial class RegularisedMlp : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 3;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _logit;
 
         /// <inheritdoc/>
@@ -226,9 +238,6 @@ partial class RegularisedMlp : global::ModelGen.Model
         }
 
         /// <inheritdoc/>
-        public override void SetRandomSeed(long seed) => _dropoutRng = new Rng(seed, stream: DropoutStream);
-
-        /// <inheritdoc/>
         protected override T TrainStepCore(T* parameters, T* gradients, T* input, T* targets, int batch)
         {
             RunForward(parameters, input, batch, training: true);
@@ -246,7 +255,7 @@ partial class RegularisedMlp : global::ModelGen.Model
             LayerNormKernels.Forward(_hidden, p + NormGamma, p + NormBeta, _norm, _normMean, _normInvStd, batch * 1, 64, NormEpsilon);
 
             // drop = Dropout(0.2)(norm): masks while training, a copy otherwise
-            if (training) DropoutKernels.Forward(_norm, _drop, _dropMask, batch * 64L, 0.2, ref _dropoutRng);
+            if (training) DropoutKernels.Forward(_norm, _drop, _dropMask, batch * 64L, 0.2, ref DropoutRng);
             else new ReadOnlySpan<T>(_norm, (int)(batch * 64L)).CopyTo(new Span<T>(_drop, (int)(batch * 64L)));
 
             // logit = Dense(1)(drop): [batch, 64] → [batch, 1]
@@ -260,18 +269,39 @@ partial class RegularisedMlp : global::ModelGen.Model
             ElementwiseKernels.Clear(_normGrad, batch * 64L);
             ElementwiseKernels.Clear(_dropGrad, batch * 64L);
 
-            // logit: back through Dense(1) to drop
-            DenseKernels.Backward(_drop, p + LogitWeights, _logitGrad, _dropGrad, g + LogitWeights, g + LogitBias, batch, 64, 1);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool hiddenTrains = !IsFrozen(0);
+            bool normTrains = !IsFrozen(1);
+            bool logitTrains = !IsFrozen(2);
+            bool hiddenFlows = hiddenTrains;
+            bool normFlows = normTrains || hiddenFlows;
+            bool dropFlows = normFlows;
+            bool logitFlows = logitTrains || dropFlows;
 
-            // drop: back through Dropout (the kept elements, scaled) to norm
-            DropoutKernels.Backward(_dropGrad, _dropMask, _normGrad, batch * 64L);
+            if (logitFlows)
+            {
+                // logit: back through Dense(1) to drop
+                DenseKernels.Backward(_drop, p + LogitWeights, _logitGrad, dropFlows ? _dropGrad : null, logitTrains ? g + LogitWeights : null, logitTrains ? g + LogitBias : null, batch, 64, 1);
+            }
 
-            // norm: back through LayerNorm to hidden
-            LayerNormKernels.Backward(_hidden, p + NormGamma, _normMean, _normInvStd, _normGrad, _hiddenGrad, g + NormGamma, g + NormBeta, batch * 1, 64);
+            if (dropFlows)
+            {
+                // drop: back through Dropout (the kept elements, scaled) to norm
+                DropoutKernels.Backward(_dropGrad, _dropMask, _normGrad, batch * 64L);
+            }
 
-            // hidden: back through Dense(64, SiLU) to input
-            ActivationKernels.Backward(Activation.SiLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 64L, T.Zero);
-            DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 30, 64);
+            if (normFlows)
+            {
+                // norm: back through LayerNorm to hidden
+                LayerNormKernels.Backward(_hidden, p + NormGamma, _normMean, _normInvStd, _normGrad, hiddenFlows ? _hiddenGrad : null, normTrains ? g + NormGamma : null, normTrains ? g + NormBeta : null, batch * 1, 64);
+            }
+
+            if (hiddenFlows)
+            {
+                // hidden: back through Dense(64, SiLU) to input
+                ActivationKernels.Backward(Activation.SiLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 64L, T.Zero);
+                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 30, 64);
+            }
         }
     }
 }

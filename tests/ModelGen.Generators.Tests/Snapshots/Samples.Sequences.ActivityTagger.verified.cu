@@ -179,30 +179,30 @@ extern "C" __global__ void __launch_bounds__(mg::kThreads) encoder_backward_bias
 // ---- Optimizers: one fused pass over the flat parameter buffer --------------------------------------------
 
 // Adam / AdamW (coupled L2 or decoupled decay), moments in moment1/moment2.
-extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_adam(float lr, float beta1, float beta2, float epsilon,
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_adam(int first, int count, float lr, float beta1, float beta2, float epsilon,
     float coupled, float decay, float c1, float c2)
 {
-    mg::adam_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment1), buffer(slot::moment2), offset::ParameterCount,
+    mg::adam_update(buffer(slot::parameters) + first, buffer(slot::gradients) + first, buffer(slot::moment1) + first, buffer(slot::moment2) + first, count,
         lr, beta1, beta2, epsilon, coupled, decay, c1, c2);
 }
 
 // SGD with momentum (velocity in moment1), Nesterov and L2 weight decay.
-extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_sgd(float lr, float momentum, int nesterov, float weight_decay)
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_sgd(int first, int count, float lr, float momentum, int nesterov, float weight_decay)
 {
-    mg::sgd_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment1), offset::ParameterCount, lr, momentum, nesterov, weight_decay);
+    mg::sgd_update(buffer(slot::parameters) + first, buffer(slot::gradients) + first, buffer(slot::moment1) + first, count, lr, momentum, nesterov, weight_decay);
 }
 
 // RMSProp: squares in moment2; the gradient mean (centered) or the momentum buffer in moment1.
-extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_rmsprop(float lr, float alpha, float epsilon, float weight_decay, float momentum, int centered)
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_rmsprop(int first, int count, float lr, float alpha, float epsilon, float weight_decay, float momentum, int centered)
 {
-    mg::rmsprop_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment2), centered ? buffer(slot::moment1) : nullptr,
-        momentum != 0.0f && !centered ? buffer(slot::moment1) : nullptr, offset::ParameterCount, lr, alpha, epsilon, weight_decay, momentum);
+    mg::rmsprop_update(buffer(slot::parameters) + first, buffer(slot::gradients) + first, buffer(slot::moment2) + first, centered ? buffer(slot::moment1) + first : nullptr,
+        momentum != 0.0f && !centered ? buffer(slot::moment1) + first : nullptr, count, lr, alpha, epsilon, weight_decay, momentum);
 }
 
 // Adagrad: squared-gradient sums in moment2, set to the initial accumulator value by modelgen_adagrad_start.
-extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad(float lr, float epsilon, float weight_decay)
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad(int first, int count, float lr, float epsilon, float weight_decay)
 {
-    mg::adagrad_update(buffer(slot::parameters), buffer(slot::gradients), buffer(slot::moment2), offset::ParameterCount, lr, epsilon, weight_decay);
+    mg::adagrad_update(buffer(slot::parameters) + first, buffer(slot::gradients) + first, buffer(slot::moment2) + first, count, lr, epsilon, weight_decay);
 }
 
 extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad_start(float initial)
@@ -211,9 +211,9 @@ extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_adagrad_star
 }
 
 // Before the update, on mg::kReductionBlocks blocks: the L1/L2 penalty and the squared gradient norm, one partial sum per block.
-extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_penalty(float l1, float l2)
+extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_penalty(int first, int count, float l1, float l2)
 {
-    mg::add_penalty(buffer(slot::parameters), buffer(slot::gradients), offset::ParameterCount, l1, l2, buffer(slot::reduction));
+    mg::add_penalty(buffer(slot::parameters) + first, buffer(slot::gradients) + first, count, l1, l2, buffer(slot::reduction));
 }
 
 extern "C" __global__ void __launch_bounds__(mg::kThreads) modelgen_squared_norm()

@@ -35,6 +35,17 @@ partial class SentimentLstm : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Encoder", 0, 2816),
+        new("Summarise", 2816, 1008),
+        new("Logits", 3824, 27),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -89,7 +100,7 @@ partial class SentimentLstm : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 3824, biasOffset: 3848, inFeatures: 8, outFeatures: 3, Activation.None, 0.01f, "Logits");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: SentimentLstm
     /// ──────────────────────────────────────────────────────────────────────
@@ -102,12 +113,14 @@ partial class SentimentLstm : global::ModelGen.Model
     /// Logits (Dense)                                 [batch, 3]           27
     /// ──────────────────────────────────────────────────────────────────────
     /// Total params: 3,851 (15.04 KiB as float32)
+    /// Trainable params: 3,851
+    /// Non-trainable params: 0
     /// Loss: SoftmaxCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: SentimentLstm\n" +
         "──────────────────────────────────────────────────────────────────────\n" +
         "Layer (type)                                   Output shape     Params\n" +
@@ -118,8 +131,9 @@ partial class SentimentLstm : global::ModelGen.Model
         "Summarise (GRU 8)                              [batch, 8]        1,008\n" +
         "Logits (Dense)                                 [batch, 3]           27\n" +
         "──────────────────────────────────────────────────────────────────────\n" +
-        "Total params: 3,851 (15.04 KiB as float32)\n" +
-        "Loss: SoftmaxCrossEntropy";
+        "Total params: 3,851 (15.04 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: SoftmaxCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -209,6 +223,8 @@ partial class SentimentLstm : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 3;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _logits;
 
         /// <inheritdoc/>
@@ -254,14 +270,31 @@ partial class SentimentLstm : global::ModelGen.Model
             ElementwiseKernels.Clear(_encoderGrad, batch * 256L);
             ElementwiseKernels.Clear(_summariseGrad, batch * 8L);
 
-            // logits: back through Dense(3) to summarise
-            DenseKernels.Backward(_summarise, p + LogitsWeights, _logitsGrad, _summariseGrad, g + LogitsWeights, g + LogitsBias, batch, 8, 3);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool encoderTrains = !IsFrozen(0);
+            bool summariseTrains = !IsFrozen(1);
+            bool logitsTrains = !IsFrozen(2);
+            bool encoderFlows = encoderTrains;
+            bool summariseFlows = summariseTrains || encoderFlows;
+            bool logitsFlows = logitsTrains || summariseFlows;
 
-            // summarise: back through time in GRU(8) to encoder
-            GruKernels.Backward(SummariseShape(batch), _encoder, p + SummariseParameters, _summariseGrad, _encoderGrad, g + SummariseParameters, _summariseSaved, _recurrentWorkspace);
+            if (logitsFlows)
+            {
+                // logits: back through Dense(3) to summarise
+                DenseKernels.Backward(_summarise, p + LogitsWeights, _logitsGrad, summariseFlows ? _summariseGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 8, 3);
+            }
 
-            // encoder: back through time in LSTM(16, bidirectional, sequences) to steps
-            LstmKernels.Backward(EncoderShape(batch), input, p + EncoderParameters, _encoderGrad, null, g + EncoderParameters, _encoderSaved, _recurrentWorkspace);
+            if (summariseFlows)
+            {
+                // summarise: back through time in GRU(8) to encoder
+                GruKernels.Backward(SummariseShape(batch), _encoder, p + SummariseParameters, _summariseGrad, encoderFlows ? _encoderGrad : null, summariseTrains ? g + SummariseParameters : null, _summariseSaved, _recurrentWorkspace);
+            }
+
+            if (encoderFlows)
+            {
+                // encoder: back through time in LSTM(16, bidirectional, sequences) to steps
+                LstmKernels.Backward(EncoderShape(batch), input, p + EncoderParameters, _encoderGrad, null, g + EncoderParameters, _encoderSaved, _recurrentWorkspace);
+            }
         }
     }
 }

@@ -35,6 +35,18 @@ partial class SignalConv1d : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("C1", 0, 88),
+        new("Norm", 88, 16),
+        new("C2", 104, 272),
+        new("Logit", 376, 513),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -99,7 +111,7 @@ partial class SignalConv1d : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 376, biasOffset: 888, inFeatures: 512, outFeatures: 1, Activation.None, 0.01f, "Logit");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: SignalConv1d
     /// ────────────────────────────────────────────────────
@@ -113,12 +125,14 @@ partial class SignalConv1d : global::ModelGen.Model
     /// Logit (Dense)               [batch, 1]           513
     /// ────────────────────────────────────────────────────
     /// Total params: 889 (3.47 KiB as float32)
+    /// Trainable params: 889
+    /// Non-trainable params: 0
     /// Loss: BinaryCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: SignalConv1d\n" +
         "────────────────────────────────────────────────────\n" +
         "Layer (type)                Output shape      Params\n" +
@@ -130,8 +144,9 @@ partial class SignalConv1d : global::ModelGen.Model
         "Flat (Flatten)              [batch, 512]           0\n" +
         "Logit (Dense)               [batch, 1]           513\n" +
         "────────────────────────────────────────────────────\n" +
-        "Total params: 889 (3.47 KiB as float32)\n" +
-        "Loss: BinaryCrossEntropy";
+        "Total params: 889 (3.47 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: BinaryCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -229,6 +244,8 @@ partial class SignalConv1d : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 4;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _logit;
 
         /// <inheritdoc/>
@@ -280,19 +297,42 @@ partial class SignalConv1d : global::ModelGen.Model
             ElementwiseKernels.Clear(_normGrad, batch * 512L);
             ElementwiseKernels.Clear(_c2Grad, batch * 512L);
 
-            // logit: back through Dense(1) to flat
-            DenseKernels.Backward(_c2, p + LogitWeights, _logitGrad, _c2Grad, g + LogitWeights, g + LogitBias, batch, 512, 1);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool c1Trains = !IsFrozen(0);
+            bool normTrains = !IsFrozen(1);
+            bool c2Trains = !IsFrozen(2);
+            bool logitTrains = !IsFrozen(3);
+            bool c1Flows = c1Trains;
+            bool normFlows = normTrains || c1Flows;
+            bool c2Flows = c2Trains || normFlows;
+            bool flatFlows = c2Flows;
+            bool logitFlows = logitTrains || flatFlows;
 
-            // c2: back through Conv1d(16@2, GELU) to norm
-            ActivationKernels.Backward(Activation.GELU, _c2Pre, _c2, _c2Grad, _c2Grad, batch * 512L, T.Zero);
-            ConvKernels.Backward(C2Shape(batch), _norm, p + C2Weights, _c2Grad, _normGrad, g + C2Weights, g + C2Bias, _convWorkspace);
+            if (logitFlows)
+            {
+                // logit: back through Dense(1) to flat
+                DenseKernels.Backward(_c2, p + LogitWeights, _logitGrad, flatFlows ? _c2Grad : null, logitTrains ? g + LogitWeights : null, logitTrains ? g + LogitBias : null, batch, 512, 1);
+            }
 
-            // norm: back through GroupNorm to c1
-            GroupNormKernels.Backward(_c1, p + NormGamma, _normMean, _normInvStd, _normGrad, _c1Grad, g + NormGamma, g + NormBeta, batch, 8, 64, 4);
+            if (c2Flows)
+            {
+                // c2: back through Conv1d(16@2, GELU) to norm
+                ActivationKernels.Backward(Activation.GELU, _c2Pre, _c2, _c2Grad, _c2Grad, batch * 512L, T.Zero);
+                ConvKernels.Backward(C2Shape(batch), _norm, p + C2Weights, _c2Grad, normFlows ? _normGrad : null, c2Trains ? g + C2Weights : null, c2Trains ? g + C2Bias : null, _convWorkspace);
+            }
 
-            // c1: back through Conv1d(8@5, ReLU) to input
-            ActivationKernels.Backward(Activation.ReLU, _c1Pre, _c1, _c1Grad, _c1Grad, batch * 512L, T.Zero);
-            ConvKernels.Backward(C1Shape(batch), input, p + C1Weights, _c1Grad, null, g + C1Weights, g + C1Bias, _convWorkspace);
+            if (normFlows)
+            {
+                // norm: back through GroupNorm to c1
+                GroupNormKernels.Backward(_c1, p + NormGamma, _normMean, _normInvStd, _normGrad, c1Flows ? _c1Grad : null, normTrains ? g + NormGamma : null, normTrains ? g + NormBeta : null, batch, 8, 64, 4);
+            }
+
+            if (c1Flows)
+            {
+                // c1: back through Conv1d(8@5, ReLU) to input
+                ActivationKernels.Backward(Activation.ReLU, _c1Pre, _c1, _c1Grad, _c1Grad, batch * 512L, T.Zero);
+                ConvKernels.Backward(C1Shape(batch), input, p + C1Weights, _c1Grad, null, g + C1Weights, g + C1Bias, _convWorkspace);
+            }
         }
     }
 }

@@ -41,6 +41,19 @@ partial class ReviewTagger : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Words", 0, 3200),
+        new("Context", 3200, 1664),
+        new("Attention", 4864, 1088),
+        new("Norm", 5952, 32),
+        new("Tags", 5984, 85),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -114,7 +127,7 @@ partial class ReviewTagger : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 5984, biasOffset: 6064, inFeatures: 16, outFeatures: 5, Activation.None, 0.01f, "Tags");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: ReviewTagger
     /// ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -129,12 +142,14 @@ partial class ReviewTagger : global::ModelGen.Model
     /// Tags (Dense)                                  [batch, seq≤24, 5]        85   Norm
     /// ───────────────────────────────────────────────────────────────────────────────────────────────
     /// Total params: 6,069 (23.71 KiB as float32)
+    /// Trainable params: 6,069
+    /// Non-trainable params: 0
     /// Loss: SoftmaxCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: ReviewTagger\n" +
         "───────────────────────────────────────────────────────────────────────────────────────────────\n" +
         "Layer (type)                                  Output shape          Params   Connected to\n" +
@@ -147,8 +162,9 @@ partial class ReviewTagger : global::ModelGen.Model
         "Norm (LayerNorm)                              [batch, seq≤24, 16]       32   add_1\n" +
         "Tags (Dense)                                  [batch, seq≤24, 5]        85   Norm\n" +
         "───────────────────────────────────────────────────────────────────────────────────────────────\n" +
-        "Total params: 6,069 (23.71 KiB as float32)\n" +
-        "Loss: SoftmaxCrossEntropy";
+        "Total params: 6,069 (23.71 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: SoftmaxCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -267,6 +283,8 @@ partial class ReviewTagger : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 5;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _tags;
 
         /// <inheritdoc/>
@@ -325,26 +343,57 @@ partial class ReviewTagger : global::ModelGen.Model
             ElementwiseKernels.Clear(_add1Grad, batch * 384L);
             ElementwiseKernels.Clear(_normGrad, batch * 384L);
 
-            // tags: back through Dense(5) to norm
-            DenseKernels.Backward(_norm, p + TagsWeights, _tagsGrad, _normGrad, g + TagsWeights, g + TagsBias, batch * 24, 16, 5);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool wordsTrains = !IsFrozen(0);
+            bool contextTrains = !IsFrozen(1);
+            bool attentionTrains = !IsFrozen(2);
+            bool normTrains = !IsFrozen(3);
+            bool tagsTrains = !IsFrozen(4);
+            bool wordsFlows = wordsTrains;
+            bool contextFlows = contextTrains || wordsFlows;
+            bool attentionFlows = attentionTrains || contextFlows;
+            bool add1Flows = contextFlows || attentionFlows;
+            bool normFlows = normTrains || add1Flows;
+            bool tagsFlows = tagsTrains || normFlows;
 
-            // norm: back through LayerNorm to add1
-            LayerNormKernels.Backward(_add1, p + NormGamma, _normMean, _normInvStd, _normGrad, _add1Grad, g + NormGamma, g + NormBeta, batch * 24, 16);
+            if (tagsFlows)
+            {
+                // tags: back through Dense(5) to norm
+                DenseKernels.Backward(_norm, p + TagsWeights, _tagsGrad, normFlows ? _normGrad : null, tagsTrains ? g + TagsWeights : null, tagsTrains ? g + TagsBias : null, batch * 24, 16, 5);
+            }
 
-            // add1 = context + attention: the gradient flows to both
-            ElementwiseKernels.AddInto(_add1Grad, _contextGrad, batch * 384L);
-            ElementwiseKernels.AddInto(_add1Grad, _attentionGrad, batch * 384L);
+            if (normFlows)
+            {
+                // norm: back through LayerNorm to add1
+                LayerNormKernels.Backward(_add1, p + NormGamma, _normMean, _normInvStd, _normGrad, add1Flows ? _add1Grad : null, normTrains ? g + NormGamma : null, normTrains ? g + NormBeta : null, batch * 24, 16);
+            }
 
-            // attention: back through MultiHeadAttention to context
-            AttentionKernels.Backward(_context, p + AttentionQkvWeights, p + AttentionOutWeights, _attentionGrad, _contextGrad,
-                g + AttentionQkvWeights, g + AttentionQkvBias, g + AttentionOutWeights, g + AttentionOutBias,
-                _attentionSaved, _attentionWorkspace, batch, sequence: 24, dimension: 16, heads: 2, causal: false, lengths: _lengths);
+            if (add1Flows)
+            {
+                // add1 = context + attention: the gradient flows to both
+                ElementwiseKernels.AddInto(_add1Grad, _contextGrad, batch * 384L);
+                ElementwiseKernels.AddInto(_add1Grad, _attentionGrad, batch * 384L);
+            }
 
-            // context: back through time in LSTM(8, bidirectional, sequences) to words
-            LstmKernels.Backward(ContextShape(batch), _words, p + ContextParameters, _contextGrad, _wordsGrad, g + ContextParameters, _contextSaved, _recurrentWorkspace, lengths: _lengths);
+            if (attentionFlows)
+            {
+                // attention: back through MultiHeadAttention to context
+                AttentionKernels.Backward(_context, p + AttentionQkvWeights, p + AttentionOutWeights, _attentionGrad, contextFlows ? _contextGrad : null,
+                    attentionTrains ? g + AttentionQkvWeights : null, attentionTrains ? g + AttentionQkvBias : null, attentionTrains ? g + AttentionOutWeights : null, attentionTrains ? g + AttentionOutBias : null,
+                    _attentionSaved, _attentionWorkspace, batch, sequence: 24, dimension: 16, heads: 2, causal: false, lengths: _lengths);
+            }
 
-            // words: back into the rows of WordsTable that the ids picked (ids get no gradient); the padding row 0 gets none
-            EmbeddingKernels.Backward(input, _wordsGrad, g + WordsTable, batch * 24, vocabulary: 200, dimension: 16, paddingIndex: 0);
+            if (contextFlows)
+            {
+                // context: back through time in LSTM(8, bidirectional, sequences) to words
+                LstmKernels.Backward(ContextShape(batch), _words, p + ContextParameters, _contextGrad, wordsFlows ? _wordsGrad : null, contextTrains ? g + ContextParameters : null, _contextSaved, _recurrentWorkspace, lengths: _lengths);
+            }
+
+            if (wordsFlows)
+            {
+                // words: back into the rows of WordsTable that the ids picked (ids get no gradient); the padding row 0 gets none
+                EmbeddingKernels.Backward(input, _wordsGrad, g + WordsTable, batch * 24, vocabulary: 200, dimension: 16, paddingIndex: 0);
+            }
         }
     }
 }

@@ -38,6 +38,23 @@ partial class TinyLanguageModel : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Tokens", 0, 512),
+        new("Positions", 512, 256),
+        new("AttentionNorm", 768, 32),
+        new("Attention", 800, 1088),
+        new("MlpNorm", 1888, 32),
+        new("Up", 1920, 1088),
+        new("Down", 3008, 1040),
+        new("FinalNorm", 4048, 32),
+        new("Logits", 4080, 544),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -150,7 +167,7 @@ partial class TinyLanguageModel : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 4080, biasOffset: 4592, inFeatures: 16, outFeatures: 32, Activation.None, 0.01f, "Logits");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: TinyLanguageModel
     /// ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -170,12 +187,14 @@ partial class TinyLanguageModel : global::ModelGen.Model
     /// Logits (Dense)                                   [batch, 16, 32]      544   FinalNorm
     /// ────────────────────────────────────────────────────────────────────────────────────────────────
     /// Total params: 4,624 (18.06 KiB as float32)
+    /// Trainable params: 4,624
+    /// Non-trainable params: 0
     /// Loss: SoftmaxCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: TinyLanguageModel\n" +
         "────────────────────────────────────────────────────────────────────────────────────────────────\n" +
         "Layer (type)                                     Output shape      Params   Connected to\n" +
@@ -193,8 +212,9 @@ partial class TinyLanguageModel : global::ModelGen.Model
         "FinalNorm (LayerNorm)                            [batch, 16, 16]       32   add_2\n" +
         "Logits (Dense)                                   [batch, 16, 32]      544   FinalNorm\n" +
         "────────────────────────────────────────────────────────────────────────────────────────────────\n" +
-        "Total params: 4,624 (18.06 KiB as float32)\n" +
-        "Loss: SoftmaxCrossEntropy";
+        "Total params: 4,624 (18.06 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: SoftmaxCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -345,6 +365,8 @@ partial class TinyLanguageModel : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 9;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _logits;
 
         /// <inheritdoc/>
@@ -421,43 +443,98 @@ partial class TinyLanguageModel : global::ModelGen.Model
             ElementwiseKernels.Clear(_add2Grad, batch * 256L);
             ElementwiseKernels.Clear(_finalNormGrad, batch * 256L);
 
-            // logits: back through Dense(32) to finalNorm
-            DenseKernels.Backward(_finalNorm, p + LogitsWeights, _logitsGrad, _finalNormGrad, g + LogitsWeights, g + LogitsBias, batch * 16, 16, 32);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool tokensTrains = !IsFrozen(0);
+            bool positionsTrains = !IsFrozen(1);
+            bool attentionNormTrains = !IsFrozen(2);
+            bool attentionTrains = !IsFrozen(3);
+            bool mlpNormTrains = !IsFrozen(4);
+            bool upTrains = !IsFrozen(5);
+            bool downTrains = !IsFrozen(6);
+            bool finalNormTrains = !IsFrozen(7);
+            bool logitsTrains = !IsFrozen(8);
+            bool tokensFlows = tokensTrains;
+            bool positionsFlows = positionsTrains || tokensFlows;
+            bool attentionNormFlows = attentionNormTrains || positionsFlows;
+            bool attentionFlows = attentionTrains || attentionNormFlows;
+            bool add1Flows = positionsFlows || attentionFlows;
+            bool mlpNormFlows = mlpNormTrains || add1Flows;
+            bool upFlows = upTrains || mlpNormFlows;
+            bool downFlows = downTrains || upFlows;
+            bool add2Flows = add1Flows || downFlows;
+            bool finalNormFlows = finalNormTrains || add2Flows;
+            bool logitsFlows = logitsTrains || finalNormFlows;
 
-            // finalNorm: back through LayerNorm to add2
-            LayerNormKernels.Backward(_add2, p + FinalNormGamma, _finalNormMean, _finalNormInvStd, _finalNormGrad, _add2Grad, g + FinalNormGamma, g + FinalNormBeta, batch * 16, 16);
+            if (logitsFlows)
+            {
+                // logits: back through Dense(32) to finalNorm
+                DenseKernels.Backward(_finalNorm, p + LogitsWeights, _logitsGrad, finalNormFlows ? _finalNormGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch * 16, 16, 32);
+            }
 
-            // add2 = add1 + down: the gradient flows to both
-            ElementwiseKernels.AddInto(_add2Grad, _add1Grad, batch * 256L);
-            ElementwiseKernels.AddInto(_add2Grad, _downGrad, batch * 256L);
+            if (finalNormFlows)
+            {
+                // finalNorm: back through LayerNorm to add2
+                LayerNormKernels.Backward(_add2, p + FinalNormGamma, _finalNormMean, _finalNormInvStd, _finalNormGrad, add2Flows ? _add2Grad : null, finalNormTrains ? g + FinalNormGamma : null, finalNormTrains ? g + FinalNormBeta : null, batch * 16, 16);
+            }
 
-            // down: back through Dense(16) to up
-            DenseKernels.Backward(_up, p + DownWeights, _downGrad, _upGrad, g + DownWeights, g + DownBias, batch * 16, 64, 16);
+            if (add2Flows)
+            {
+                // add2 = add1 + down: the gradient flows to both
+                ElementwiseKernels.AddInto(_add2Grad, _add1Grad, batch * 256L);
+                ElementwiseKernels.AddInto(_add2Grad, _downGrad, batch * 256L);
+            }
 
-            // up: back through Dense(64, GELU) to mlpNorm
-            ActivationKernels.Backward(Activation.GELU, _upPre, _up, _upGrad, _upGrad, batch * 1024L, T.Zero);
-            DenseKernels.Backward(_mlpNorm, p + UpWeights, _upGrad, _mlpNormGrad, g + UpWeights, g + UpBias, batch * 16, 16, 64);
+            if (downFlows)
+            {
+                // down: back through Dense(16) to up
+                DenseKernels.Backward(_up, p + DownWeights, _downGrad, upFlows ? _upGrad : null, downTrains ? g + DownWeights : null, downTrains ? g + DownBias : null, batch * 16, 64, 16);
+            }
 
-            // mlpNorm: back through LayerNorm to add1
-            LayerNormKernels.Backward(_add1, p + MlpNormGamma, _mlpNormMean, _mlpNormInvStd, _mlpNormGrad, _add1Grad, g + MlpNormGamma, g + MlpNormBeta, batch * 16, 16);
+            if (upFlows)
+            {
+                // up: back through Dense(64, GELU) to mlpNorm
+                ActivationKernels.Backward(Activation.GELU, _upPre, _up, _upGrad, _upGrad, batch * 1024L, T.Zero);
+                DenseKernels.Backward(_mlpNorm, p + UpWeights, _upGrad, mlpNormFlows ? _mlpNormGrad : null, upTrains ? g + UpWeights : null, upTrains ? g + UpBias : null, batch * 16, 16, 64);
+            }
 
-            // add1 = positions + attention: the gradient flows to both
-            ElementwiseKernels.AddInto(_add1Grad, _positionsGrad, batch * 256L);
-            ElementwiseKernels.AddInto(_add1Grad, _attentionGrad, batch * 256L);
+            if (mlpNormFlows)
+            {
+                // mlpNorm: back through LayerNorm to add1
+                LayerNormKernels.Backward(_add1, p + MlpNormGamma, _mlpNormMean, _mlpNormInvStd, _mlpNormGrad, add1Flows ? _add1Grad : null, mlpNormTrains ? g + MlpNormGamma : null, mlpNormTrains ? g + MlpNormBeta : null, batch * 16, 16);
+            }
 
-            // attention: back through MultiHeadAttention to attentionNorm
-            AttentionKernels.Backward(_attentionNorm, p + AttentionQkvWeights, p + AttentionOutWeights, _attentionGrad, _attentionNormGrad,
-                g + AttentionQkvWeights, g + AttentionQkvBias, g + AttentionOutWeights, g + AttentionOutBias,
-                _attentionSaved, _attentionWorkspace, batch, sequence: 16, dimension: 16, heads: 2, causal: true);
+            if (add1Flows)
+            {
+                // add1 = positions + attention: the gradient flows to both
+                ElementwiseKernels.AddInto(_add1Grad, _positionsGrad, batch * 256L);
+                ElementwiseKernels.AddInto(_add1Grad, _attentionGrad, batch * 256L);
+            }
 
-            // attentionNorm: back through LayerNorm to positions
-            LayerNormKernels.Backward(_positions, p + AttentionNormGamma, _attentionNormMean, _attentionNormInvStd, _attentionNormGrad, _positionsGrad, g + AttentionNormGamma, g + AttentionNormBeta, batch * 16, 16);
+            if (attentionFlows)
+            {
+                // attention: back through MultiHeadAttention to attentionNorm
+                AttentionKernels.Backward(_attentionNorm, p + AttentionQkvWeights, p + AttentionOutWeights, _attentionGrad, attentionNormFlows ? _attentionNormGrad : null,
+                    attentionTrains ? g + AttentionQkvWeights : null, attentionTrains ? g + AttentionQkvBias : null, attentionTrains ? g + AttentionOutWeights : null, attentionTrains ? g + AttentionOutBias : null,
+                    _attentionSaved, _attentionWorkspace, batch, sequence: 16, dimension: 16, heads: 2, causal: true);
+            }
 
-            // positions: the gradient flows to tokens unchanged and, summed over the batch, to the position table
-            EmbeddingKernels.AddPositionsBackward(_positionsGrad, _tokensGrad, g + PositionsTable, batch, sequence: 16, dimension: 16);
+            if (attentionNormFlows)
+            {
+                // attentionNorm: back through LayerNorm to positions
+                LayerNormKernels.Backward(_positions, p + AttentionNormGamma, _attentionNormMean, _attentionNormInvStd, _attentionNormGrad, positionsFlows ? _positionsGrad : null, attentionNormTrains ? g + AttentionNormGamma : null, attentionNormTrains ? g + AttentionNormBeta : null, batch * 16, 16);
+            }
 
-            // tokens: back into the rows of TokensTable that the ids picked (ids get no gradient); the padding row 0 gets none
-            EmbeddingKernels.Backward(input, _tokensGrad, g + TokensTable, batch * 16, vocabulary: 32, dimension: 16, paddingIndex: 0);
+            if (positionsFlows)
+            {
+                // positions: the gradient flows to tokens unchanged and, summed over the batch, to the position table
+                EmbeddingKernels.AddPositionsBackward(_positionsGrad, tokensFlows ? _tokensGrad : null, positionsTrains ? g + PositionsTable : null, batch, sequence: 16, dimension: 16);
+            }
+
+            if (tokensFlows)
+            {
+                // tokens: back into the rows of TokensTable that the ids picked (ids get no gradient); the padding row 0 gets none
+                EmbeddingKernels.Backward(input, _tokensGrad, g + TokensTable, batch * 16, vocabulary: 32, dimension: 16, paddingIndex: 0);
+            }
         }
     }
 }

@@ -36,6 +36,17 @@ partial class BatchNormCnn : global::ModelGen.Model
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
     /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Conv", 0, 432),
+        new("Norm", 432, 32),
+        new("Logits", 464, 170),
+    };
+
+    /// <inheritdoc/>
     protected override string? BatchStatisticsLayer => "Norm";
 
     /// <summary>
@@ -91,7 +102,7 @@ partial class BatchNormCnn : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 464, biasOffset: 624, inFeatures: 16, outFeatures: 10, Activation.None, 0.01f, "Logits");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: BatchNormCnn
     /// ───────────────────────────────────────────────────
@@ -105,12 +116,14 @@ partial class BatchNormCnn : global::ModelGen.Model
     /// Logits (Dense)         [batch, 10]              170
     /// ───────────────────────────────────────────────────
     /// Total params: 634 (2.48 KiB as float32)
+    /// Trainable params: 634
+    /// Non-trainable params: 0
     /// Loss: SoftmaxCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: BatchNormCnn\n" +
         "───────────────────────────────────────────────────\n" +
         "Layer (type)           Output shape          Params\n" +
@@ -122,8 +135,9 @@ partial class BatchNormCnn : global::ModelGen.Model
         "Gap (GlobalAvgPool)    [batch, 16]                0\n" +
         "Logits (Dense)         [batch, 10]              170\n" +
         "───────────────────────────────────────────────────\n" +
-        "Total params: 634 (2.48 KiB as float32)\n" +
-        "Loss: SoftmaxCrossEntropy";
+        "Total params: 634 (2.48 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: SoftmaxCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -230,6 +244,8 @@ partial class BatchNormCnn : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 3;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _logits;
 
         /// <inheritdoc/>
@@ -289,20 +305,45 @@ partial class BatchNormCnn : global::ModelGen.Model
             ElementwiseKernels.Clear(_poolGrad, batch * 1024L);
             ElementwiseKernels.Clear(_gapGrad, batch * 16L);
 
-            // logits: back through Dense(10) to gap
-            DenseKernels.Backward(_gap, p + LogitsWeights, _logitsGrad, _gapGrad, g + LogitsWeights, g + LogitsBias, batch, 16, 10);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool convTrains = !IsFrozen(0);
+            bool normTrains = !IsFrozen(1);
+            bool logitsTrains = !IsFrozen(2);
+            bool convFlows = convTrains;
+            bool normFlows = normTrains || convFlows;
+            bool poolFlows = normFlows;
+            bool gapFlows = poolFlows;
+            bool logitsFlows = logitsTrains || gapFlows;
 
-            // gap: back through GlobalAvgPool to pool
-            PoolingKernels.GlobalAvgBackward(_gapGrad, _poolGrad, batch, 16, 64);
+            if (logitsFlows)
+            {
+                // logits: back through Dense(10) to gap
+                DenseKernels.Backward(_gap, p + LogitsWeights, _logitsGrad, gapFlows ? _gapGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 16, 10);
+            }
 
-            // pool: back through AvgPool2d to norm
-            PoolingKernels.AvgBackward(PoolShape(batch), _poolGrad, _normGrad, countIncludePad: true);
+            if (gapFlows)
+            {
+                // gap: back through GlobalAvgPool to pool
+                PoolingKernels.GlobalAvgBackward(_gapGrad, _poolGrad, batch, 16, 64);
+            }
 
-            // norm: back through BatchNorm (batch statistics) to conv
-            BatchNormKernels.BackwardTrain(_conv, p + NormGamma, _normMean, _normInvStd, _normGrad, _convGrad, g + NormGamma, g + NormBeta, batch, 16, 256);
+            if (poolFlows)
+            {
+                // pool: back through AvgPool2d to norm
+                PoolingKernels.AvgBackward(PoolShape(batch), _poolGrad, _normGrad, countIncludePad: true);
+            }
 
-            // conv: back through Conv2d(16@3×3) to input
-            ConvKernels.Backward(ConvShape(batch), input, p + ConvWeights, _convGrad, null, g + ConvWeights, null, _convWorkspace);
+            if (normFlows)
+            {
+                // norm: back through BatchNorm (batch statistics) to conv
+                BatchNormKernels.BackwardTrain(_conv, p + NormGamma, _normMean, _normInvStd, _normGrad, convFlows ? _convGrad : null, normTrains ? g + NormGamma : null, normTrains ? g + NormBeta : null, batch, 16, 256);
+            }
+
+            if (convFlows)
+            {
+                // conv: back through Conv2d(16@3×3) to input
+                ConvKernels.Backward(ConvShape(batch), input, p + ConvWeights, _convGrad, null, g + ConvWeights, null, _convWorkspace);
+            }
         }
     }
 }

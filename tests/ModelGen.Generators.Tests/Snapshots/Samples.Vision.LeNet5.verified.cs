@@ -35,6 +35,19 @@ partial class LeNet5 : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("C1", 0, 156),
+        new("C2", 156, 2416),
+        new("Fc1", 2572, 48120),
+        new("Fc2", 50692, 10164),
+        new("Logits", 60856, 850),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -124,7 +137,7 @@ partial class LeNet5 : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 60856, biasOffset: 61696, inFeatures: 84, outFeatures: 10, Activation.None, 0.01f, "Logits");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: LeNet5
     /// ───────────────────────────────────────────────────────
@@ -141,12 +154,14 @@ partial class LeNet5 : global::ModelGen.Model
     /// Logits (Dense)             [batch, 10]              850
     /// ───────────────────────────────────────────────────────
     /// Total params: 61,706 (241.04 KiB as float32)
+    /// Trainable params: 61,706
+    /// Non-trainable params: 0
     /// Loss: SoftmaxCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: LeNet5\n" +
         "───────────────────────────────────────────────────────\n" +
         "Layer (type)               Output shape          Params\n" +
@@ -161,8 +176,9 @@ partial class LeNet5 : global::ModelGen.Model
         "Fc2 (Dense, ReLU)          [batch, 84]           10,164\n" +
         "Logits (Dense)             [batch, 10]              850\n" +
         "───────────────────────────────────────────────────────\n" +
-        "Total params: 61,706 (241.04 KiB as float32)\n" +
-        "Loss: SoftmaxCrossEntropy";
+        "Total params: 61,706 (241.04 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: SoftmaxCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -294,6 +310,8 @@ partial class LeNet5 : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 5;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _logits;
 
         /// <inheritdoc/>
@@ -357,30 +375,66 @@ partial class LeNet5 : global::ModelGen.Model
             ElementwiseKernels.Clear(_fc1Grad, batch * 120L);
             ElementwiseKernels.Clear(_fc2Grad, batch * 84L);
 
-            // logits: back through Dense(10) to fc2
-            DenseKernels.Backward(_fc2, p + LogitsWeights, _logitsGrad, _fc2Grad, g + LogitsWeights, g + LogitsBias, batch, 84, 10);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool c1Trains = !IsFrozen(0);
+            bool c2Trains = !IsFrozen(1);
+            bool fc1Trains = !IsFrozen(2);
+            bool fc2Trains = !IsFrozen(3);
+            bool logitsTrains = !IsFrozen(4);
+            bool c1Flows = c1Trains;
+            bool p1Flows = c1Flows;
+            bool c2Flows = c2Trains || p1Flows;
+            bool p2Flows = c2Flows;
+            bool flatFlows = p2Flows;
+            bool fc1Flows = fc1Trains || flatFlows;
+            bool fc2Flows = fc2Trains || fc1Flows;
+            bool logitsFlows = logitsTrains || fc2Flows;
 
-            // fc2: back through Dense(84, ReLU) to fc1
-            ActivationKernels.Backward(Activation.ReLU, _fc2Pre, _fc2, _fc2Grad, _fc2Grad, batch * 84L, T.Zero);
-            DenseKernels.Backward(_fc1, p + Fc2Weights, _fc2Grad, _fc1Grad, g + Fc2Weights, g + Fc2Bias, batch, 120, 84);
+            if (logitsFlows)
+            {
+                // logits: back through Dense(10) to fc2
+                DenseKernels.Backward(_fc2, p + LogitsWeights, _logitsGrad, fc2Flows ? _fc2Grad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 84, 10);
+            }
 
-            // fc1: back through Dense(120, ReLU) to flat
-            ActivationKernels.Backward(Activation.ReLU, _fc1Pre, _fc1, _fc1Grad, _fc1Grad, batch * 120L, T.Zero);
-            DenseKernels.Backward(_p2, p + Fc1Weights, _fc1Grad, _p2Grad, g + Fc1Weights, g + Fc1Bias, batch, 400, 120);
+            if (fc2Flows)
+            {
+                // fc2: back through Dense(84, ReLU) to fc1
+                ActivationKernels.Backward(Activation.ReLU, _fc2Pre, _fc2, _fc2Grad, _fc2Grad, batch * 84L, T.Zero);
+                DenseKernels.Backward(_fc1, p + Fc2Weights, _fc2Grad, fc1Flows ? _fc1Grad : null, fc2Trains ? g + Fc2Weights : null, fc2Trains ? g + Fc2Bias : null, batch, 120, 84);
+            }
 
-            // p2: back through MaxPool2d to c2
-            PoolingKernels.MaxBackward(P2Shape(batch), _p2Grad, _p2Winners, _c2Grad);
+            if (fc1Flows)
+            {
+                // fc1: back through Dense(120, ReLU) to flat
+                ActivationKernels.Backward(Activation.ReLU, _fc1Pre, _fc1, _fc1Grad, _fc1Grad, batch * 120L, T.Zero);
+                DenseKernels.Backward(_p2, p + Fc1Weights, _fc1Grad, flatFlows ? _p2Grad : null, fc1Trains ? g + Fc1Weights : null, fc1Trains ? g + Fc1Bias : null, batch, 400, 120);
+            }
 
-            // c2: back through Conv2d(16@5×5, ReLU) to p1
-            ActivationKernels.Backward(Activation.ReLU, _c2Pre, _c2, _c2Grad, _c2Grad, batch * 1600L, T.Zero);
-            ConvKernels.Backward(C2Shape(batch), _p1, p + C2Weights, _c2Grad, _p1Grad, g + C2Weights, g + C2Bias, _convWorkspace);
+            if (p2Flows)
+            {
+                // p2: back through MaxPool2d to c2
+                PoolingKernels.MaxBackward(P2Shape(batch), _p2Grad, _p2Winners, _c2Grad);
+            }
 
-            // p1: back through MaxPool2d to c1
-            PoolingKernels.MaxBackward(P1Shape(batch), _p1Grad, _p1Winners, _c1Grad);
+            if (c2Flows)
+            {
+                // c2: back through Conv2d(16@5×5, ReLU) to p1
+                ActivationKernels.Backward(Activation.ReLU, _c2Pre, _c2, _c2Grad, _c2Grad, batch * 1600L, T.Zero);
+                ConvKernels.Backward(C2Shape(batch), _p1, p + C2Weights, _c2Grad, p1Flows ? _p1Grad : null, c2Trains ? g + C2Weights : null, c2Trains ? g + C2Bias : null, _convWorkspace);
+            }
 
-            // c1: back through Conv2d(6@5×5, ReLU) to input
-            ActivationKernels.Backward(Activation.ReLU, _c1Pre, _c1, _c1Grad, _c1Grad, batch * 4704L, T.Zero);
-            ConvKernels.Backward(C1Shape(batch), input, p + C1Weights, _c1Grad, null, g + C1Weights, g + C1Bias, _convWorkspace);
+            if (p1Flows)
+            {
+                // p1: back through MaxPool2d to c1
+                PoolingKernels.MaxBackward(P1Shape(batch), _p1Grad, _p1Winners, _c1Grad);
+            }
+
+            if (c1Flows)
+            {
+                // c1: back through Conv2d(6@5×5, ReLU) to input
+                ActivationKernels.Backward(Activation.ReLU, _c1Pre, _c1, _c1Grad, _c1Grad, batch * 4704L, T.Zero);
+                ConvKernels.Backward(C1Shape(batch), input, p + C1Weights, _c1Grad, null, g + C1Weights, g + C1Bias, _convWorkspace);
+            }
         }
     }
 }

@@ -35,6 +35,17 @@ partial class SmallConvNet : global::ModelGen.Model
     /// <inheritdoc/>
     protected override ModelGraph<float> CreateGraph(int maxBatch) => new Graph<float>(maxBatch);
 
+    /// <inheritdoc/>
+    public override global::System.Collections.Generic.IReadOnlyList<ParameterLayer> ParameterLayers => ParameterLayerTable;
+
+    // Each layer with parameters: name, offset and count in the flat buffer; Trainable = false starts it frozen.
+    private static readonly ParameterLayer[] ParameterLayerTable =
+    {
+        new("Features", 0, 80),
+        new("Down", 80, 1168),
+        new("Logits", 1248, 2570),
+    };
+
     /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
@@ -90,7 +101,7 @@ partial class SmallConvNet : global::ModelGen.Model
         => EagerLayers.Dense(x, Parameters, weightOffset: 1248, biasOffset: 3808, inFeatures: 256, outFeatures: 10, Activation.None, 0.01f, "Logits");
 
     /// <summary>
-    /// The layer table (computed at build time):
+    /// The layer table (computed at build time; the trainable counts follow Freeze and Unfreeze, here as declared):
     /// <code>
     /// Model: SmallConvNet
     /// ──────────────────────────────────────────────────────────
@@ -103,12 +114,14 @@ partial class SmallConvNet : global::ModelGen.Model
     /// Logits (Dense)                  [batch, 10]          2,570
     /// ──────────────────────────────────────────────────────────
     /// Total params: 3,818 (14.91 KiB as float32)
+    /// Trainable params: 3,818
+    /// Non-trainable params: 0
     /// Loss: SoftmaxCrossEntropy
     /// </code>
     /// </summary>
-    public override string Summary() => SummaryText;
+    public override string Summary() => SummaryTable + TrainableParameterLines() + SummaryLoss;
 
-    private const string SummaryText =
+    private const string SummaryTable =
         "Model: SmallConvNet\n" +
         "──────────────────────────────────────────────────────────\n" +
         "Layer (type)                    Output shape        Params\n" +
@@ -119,8 +132,9 @@ partial class SmallConvNet : global::ModelGen.Model
         "Flat (Flatten)                  [batch, 256]             0\n" +
         "Logits (Dense)                  [batch, 10]          2,570\n" +
         "──────────────────────────────────────────────────────────\n" +
-        "Total params: 3,818 (14.91 KiB as float32)\n" +
-        "Loss: SoftmaxCrossEntropy";
+        "Total params: 3,818 (14.91 KiB as float32)\n";
+
+    private const string SummaryLoss = "Loss: SoftmaxCrossEntropy";
 
     /// <summary>
     /// The tensors Save writes and Load reads, named and laid out as the state_dict of the equivalent PyTorch module
@@ -208,6 +222,8 @@ partial class SmallConvNet : global::ModelGen.Model
         /// <inheritdoc/>
         public override int ParameterCount => TotalParameters;
         /// <inheritdoc/>
+        public override int ParameterLayerCount => 3;
+        /// <inheritdoc/>
         protected override T* OutputBuffer => _logits;
 
         /// <inheritdoc/>
@@ -255,16 +271,34 @@ partial class SmallConvNet : global::ModelGen.Model
             ElementwiseKernels.Clear(_featuresGrad, batch * 512L);
             ElementwiseKernels.Clear(_downGrad, batch * 256L);
 
-            // logits: back through Dense(10) to flat
-            DenseKernels.Backward(_down, p + LogitsWeights, _logitsGrad, _downGrad, g + LogitsWeights, g + LogitsBias, batch, 256, 10);
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            bool featuresTrains = !IsFrozen(0);
+            bool downTrains = !IsFrozen(1);
+            bool logitsTrains = !IsFrozen(2);
+            bool featuresFlows = featuresTrains;
+            bool downFlows = downTrains || featuresFlows;
+            bool flatFlows = downFlows;
+            bool logitsFlows = logitsTrains || flatFlows;
 
-            // down: back through Conv2d(16@3×3, ReLU) to features
-            ActivationKernels.Backward(Activation.ReLU, _downPre, _down, _downGrad, _downGrad, batch * 256L, T.Zero);
-            ConvKernels.Backward(DownShape(batch), _features, p + DownWeights, _downGrad, _featuresGrad, g + DownWeights, g + DownBias, _convWorkspace);
+            if (logitsFlows)
+            {
+                // logits: back through Dense(10) to flat
+                DenseKernels.Backward(_down, p + LogitsWeights, _logitsGrad, flatFlows ? _downGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 256, 10);
+            }
 
-            // features: back through Conv2d(8@3×3, ReLU) to input
-            ActivationKernels.Backward(Activation.ReLU, _featuresPre, _features, _featuresGrad, _featuresGrad, batch * 512L, T.Zero);
-            ConvKernels.Backward(FeaturesShape(batch), input, p + FeaturesWeights, _featuresGrad, null, g + FeaturesWeights, g + FeaturesBias, _convWorkspace);
+            if (downFlows)
+            {
+                // down: back through Conv2d(16@3×3, ReLU) to features
+                ActivationKernels.Backward(Activation.ReLU, _downPre, _down, _downGrad, _downGrad, batch * 256L, T.Zero);
+                ConvKernels.Backward(DownShape(batch), _features, p + DownWeights, _downGrad, featuresFlows ? _featuresGrad : null, downTrains ? g + DownWeights : null, downTrains ? g + DownBias : null, _convWorkspace);
+            }
+
+            if (featuresFlows)
+            {
+                // features: back through Conv2d(8@3×3, ReLU) to input
+                ActivationKernels.Backward(Activation.ReLU, _featuresPre, _features, _featuresGrad, _featuresGrad, batch * 512L, T.Zero);
+                ConvKernels.Backward(FeaturesShape(batch), input, p + FeaturesWeights, _featuresGrad, null, g + FeaturesWeights, g + FeaturesBias, _convWorkspace);
+            }
         }
     }
 }

@@ -61,6 +61,7 @@ public class TorchFixtureTests(ITestOutputHelper output)
         nameof(InteropGru) => [new Recurrent("Encoder"), new Recurrent("Summarise", Bidirectional: true), new Dense("Out")],
         nameof(InteropResidual) => [new Dense("Up"), new Dense("Down"), new Dense("Gate"), Affine("Norm"), new Dense("Head")],
         nameof(InteropTwoInputs) => [new Dense("Deep"), new BatchNorm("Norm"), new Dense("Logit")],
+        nameof(InteropGeluExact) => [Conv("C"), new Dense("Exact"), new Dense("Approx"), new Dense("Out")],
         _ => throw new ArgumentException($"No layout for '{model}'.", nameof(model)),
     };
 
@@ -149,7 +150,7 @@ public class TorchFixtureTests(ITestOutputHelper output)
     [
         nameof(InteropActivations), nameof(InteropConv2d), nameof(InteropPooling), nameof(InteropConv1d), nameof(InteropEmbedding),
         nameof(InteropAttention), nameof(InteropCausalAttention), nameof(InteropMaskedEncoder), nameof(InteropMaskedTagger),
-        nameof(InteropLstm), nameof(InteropGru), nameof(InteropResidual), nameof(InteropTwoInputs),
+        nameof(InteropLstm), nameof(InteropGru), nameof(InteropResidual), nameof(InteropTwoInputs), nameof(InteropGeluExact),
     ];
 
     private static (Model Model, ModelGraph<double> Graph64) Create(string model, int batch) => model switch
@@ -167,6 +168,7 @@ public class TorchFixtureTests(ITestOutputHelper output)
         nameof(InteropGru) => (new InteropGru(), new InteropGru.Graph<double>(batch)),
         nameof(InteropResidual) => (new InteropResidual(), new InteropResidual.Graph<double>(batch)),
         nameof(InteropTwoInputs) => (new InteropTwoInputs(), new InteropTwoInputs.Graph<double>(batch)),
+        nameof(InteropGeluExact) => (new InteropGeluExact(), new InteropGeluExact.Graph<double>(batch)),
         _ => throw new ArgumentException($"Unknown model '{model}'.", nameof(model)),
     };
 

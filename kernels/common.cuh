@@ -12,11 +12,14 @@ constexpr int kThreads = 256;
 constexpr int kWarp = 32;
 
 /// Mirrors ModelGen.Activation (same order).
-enum class Act : int { None = 0, ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh };
+enum class Act : int { None = 0, ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, GELUExact };
 
 /// √(2/π), the GELU tanh-approximation constant (the CPU kernels use the same form).
 constexpr float kGeluC = 0.7978845608028654f;
 constexpr float kGeluA = 0.044715f;
+/// 1/√2 and 1/√(2π), for the exact GELU x·Φ(x) with Φ(x) = ½·erfc(−x/√2) and Φ'(x) = e^(−x²/2)/√(2π).
+constexpr float kSqrtHalf = 0.70710678118654752f;
+constexpr float kInvSqrtTwoPi = 0.39894228040143268f;
 
 __device__ __forceinline__ float negative_infinity() { return __int_as_float(0xff800000); }
 
@@ -40,6 +43,8 @@ __device__ __forceinline__ float activate(float z, float slope)
         case Act::SiLU: return z * sigmoid(z);
         case Act::Sigmoid: return sigmoid(z);
         case Act::Tanh: return tanhf(z);
+        // erfc of −x/√2 rather than 1 + erf(x/√2): no cancellation for negative x, where Φ is small.
+        case Act::GELUExact: return z * (0.5f * erfcf(-z * kSqrtHalf));
         default: return z;
     }
 }
@@ -64,6 +69,7 @@ __device__ __forceinline__ float derivative(float z, float y, float slope)
         }
         case Act::Sigmoid: return y * (1.0f - y);
         case Act::Tanh: return 1.0f - y * y;
+        case Act::GELUExact: return 0.5f * erfcf(-z * kSqrtHalf) + z * kInvSqrtTwoPi * expf(-0.5f * z * z);
         default: return 1.0f;
     }
 }

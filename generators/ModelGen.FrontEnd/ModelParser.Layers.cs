@@ -51,7 +51,7 @@ internal static partial class ModelParser
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("units"), $"Dense '{method.Name}'", $"Dense needs at least 1 unit, but units = {units}"));
         }
-        if (activationValue < (int)ActivationKind.None || activationValue > (int)ActivationKind.Tanh)
+        if (!IsActivation(activationValue))
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("activation"), $"Dense '{method.Name}'", $"activation value {activationValue} is not a ModelGen.Activation"));
         }
@@ -75,6 +75,9 @@ internal static partial class ModelParser
         foreach (var pair in attribute.NamedArguments) named[pair.Key] = pair.Value;
         return named;
     }
+
+    /// <summary>Whether an attribute's activation argument is a member of ModelGen.Activation (a cast can pass any number).</summary>
+    private static bool IsActivation(int value) => Enum.IsDefined(typeof(ActivationKind), value);
 
     private static int NamedInt(Dictionary<string, TypedConstant> named, string name, int fallback) =>
         named.TryGetValue(name, out var value) && value.Value is int i ? i : fallback;
@@ -100,7 +103,7 @@ internal static partial class ModelParser
         }
         Check(outChannels >= 1, "outChannels", $"needs at least 1 output channel, but outChannels = {outChannels}");
         Check(kernel >= 1, "kernelSize", $"needs a kernel of at least 1, but kernelSize = {kernel}");
-        Check(activationValue >= (int)ActivationKind.None && activationValue <= (int)ActivationKind.Tanh, "activation", $"activation value {activationValue} is not a ModelGen.Activation");
+        Check(IsActivation(activationValue), "activation", $"activation value {activationValue} is not a ModelGen.Activation");
         Check(stride >= 1, "Stride", $"Stride = {stride} must be at least 1");
         Check(padding >= 0, "Padding", $"Padding = {padding} must be 0 or more");
         Check(dilation >= 1, "Dilation", $"Dilation = {dilation} must be at least 1");

@@ -51,7 +51,7 @@ internal static partial class ModelParser
         }
         Check(outChannels >= 1, "outChannels", $"needs at least 1 output channel, but outChannels = {outChannels}");
         Check(kernel >= 1, "kernelSize", $"needs a kernel of at least 1, but kernelSize = {kernel}");
-        Check(activationValue >= (int)ActivationKind.None && activationValue <= (int)ActivationKind.Tanh, "activation", $"activation value {activationValue} is not a ModelGen.Activation");
+        Check(IsActivation(activationValue), "activation", $"activation value {activationValue} is not a ModelGen.Activation");
         Check(stride >= 1, "Stride", $"Stride = {stride} must be at least 1");
         Check(padding >= 0, "Padding", $"Padding = {padding} must be 0 or more");
         Check(dilation >= 1, "Dilation", $"Dilation = {dilation} must be at least 1");

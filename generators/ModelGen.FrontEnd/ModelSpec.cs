@@ -39,7 +39,7 @@ internal sealed record ContainingType(string Keyword, string Name);
 internal enum LossKind { SoftmaxCrossEntropy = 0, MeanSquaredError = 1, BinaryCrossEntropy = 2, MeanAbsoluteError = 3, Huber = 4, Contrastive = 5 }
 
 /// <summary>Mirrors ModelGen.Activation.</summary>
-internal enum ActivationKind { None = 0, ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh }
+internal enum ActivationKind { None = 0, ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, GELUExact }
 
 /// <summary>
 /// The kinds of layer ModelGen knows, one per layer attribute (each named as its attribute, without "Attribute").

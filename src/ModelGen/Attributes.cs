@@ -11,7 +11,11 @@ public enum Activation
     ReLU,
     /// <summary>x for x ≥ 0, slope·x otherwise (slope from the layer's <c>NegativeSlope</c>, default 0.01).</summary>
     LeakyReLU,
-    /// <summary>Gaussian error linear unit, tanh approximation (as PyTorch's <c>approximate="tanh"</c>).</summary>
+    /// <summary>
+    /// Gaussian error linear unit, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). This is PyTorch's
+    /// <c>nn.GELU(approximate="tanh")</c>, not its default <c>nn.GELU()</c>, which is <see cref="GELUExact"/>; the two
+    /// differ by up to 4.7e-4. Cheaper than <see cref="GELUExact"/> on the CPU.
+    /// </summary>
     GELU,
     /// <summary>x·σ(x), also called swish.</summary>
     SiLU,
@@ -19,6 +23,13 @@ public enum Activation
     Sigmoid,
     /// <summary>Hyperbolic tangent.</summary>
     Tanh,
+    // Kept last: compiled code holds these members as numbers, so their values never change.
+    /// <summary>
+    /// Gaussian error linear unit, exact form: x·Φ(x) = 0.5·x·(1 + erf(x/√2)), Φ the standard normal distribution
+    /// function. This is PyTorch's default <c>nn.GELU()</c> (<c>approximate="none"</c>, <c>F.gelu</c>); use it for
+    /// weights trained with that module. <see cref="GELU"/> is the tanh approximation.
+    /// </summary>
+    GELUExact,
 }
 
 /// <summary>The training objective of a model; it also fixes what the targets of a dataset mean.</summary>

@@ -41,6 +41,7 @@ public class KernelLibraryTests
             mg::activation_backward<mg::Act::SiLU>(z, y, d, d, count, 0.0f);
             mg::activation_backward<mg::Act::Sigmoid>(z, y, d, d, count, 0.0f);
             mg::activation_backward<mg::Act::Tanh>(z, y, d, d, count, 0.0f);
+            mg::activation_backward<mg::Act::GELUExact>(z, y, d, d, count, 0.0f);
             mg::activation_forward<mg::Act::Tanh>(z, d, count, 0.0f);
         }
 

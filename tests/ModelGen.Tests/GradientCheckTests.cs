@@ -15,7 +15,7 @@ public class GradientCheckTests
 
     public static TheoryData<string> Models => new()
     {
-        nameof(ReluNet), nameof(LeakyReluNet), nameof(GeluNet), nameof(SiluNet), nameof(SigmoidNet), nameof(TanhNet),
+        nameof(ReluNet), nameof(LeakyReluNet), nameof(GeluNet), nameof(GeluExactNet), nameof(SiluNet), nameof(SigmoidNet), nameof(TanhNet),
         nameof(MseNet), nameof(BceNet), nameof(GraphNet), nameof(FlattenNet), nameof(FlattenGraphNet),
         nameof(ConvNet), nameof(ConvResidualNet), nameof(PoolNet), nameof(NormDropoutNet), nameof(MaeNet), nameof(HuberNet), nameof(BatchNormNet),
     };
@@ -29,6 +29,7 @@ public class GradientCheckTests
             nameof(ReluNet) => Create(new ReluNet.Graph<double>(4), ReluNet.TotalParameters, ReluNet.Initialize),
             nameof(LeakyReluNet) => Create(new LeakyReluNet.Graph<double>(4), LeakyReluNet.TotalParameters, LeakyReluNet.Initialize),
             nameof(GeluNet) => Create(new GeluNet.Graph<double>(4), GeluNet.TotalParameters, GeluNet.Initialize),
+            nameof(GeluExactNet) => Create(new GeluExactNet.Graph<double>(4), GeluExactNet.TotalParameters, GeluExactNet.Initialize),
             nameof(SiluNet) => Create(new SiluNet.Graph<double>(4), SiluNet.TotalParameters, SiluNet.Initialize),
             nameof(SigmoidNet) => Create(new SigmoidNet.Graph<double>(4), SigmoidNet.TotalParameters, SigmoidNet.Initialize),
             nameof(TanhNet) => Create(new TanhNet.Graph<double>(4), TanhNet.TotalParameters, TanhNet.Initialize),

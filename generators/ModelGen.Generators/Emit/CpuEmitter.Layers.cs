@@ -64,7 +64,11 @@ internal static partial class CpuEmitter
             ? (conv.Activation, conv.NegativeSlope, conv.Bias, conv.Window)
             : (((DenseLayer)layer).Activation, ((DenseLayer)layer).NegativeSlope, ((DenseLayer)layer).Bias, null);
         string rng = "rng" + layer.Name;
-        bool kaiming = activation is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU or ActivationKind.SiLU;
+        bool kaiming = activation switch   // no default arm: a new activation is a build error here until it gets a rule
+        {
+            ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.GELU or ActivationKind.GELUExact or ActivationKind.SiLU => true,
+            ActivationKind.None or ActivationKind.Sigmoid or ActivationKind.Tanh => false,
+        };
         string slope = activation == ActivationKind.LeakyReLU ? Literals.FromFloat(negativeSlope) : "0.0";
         // Fan-in and fan-out count the inputs and outputs one weight touches: a conv filter sees (C/groups)·k·k inputs.
         int receptive = window is null ? 1 : window.Kernel * window.Kernel;

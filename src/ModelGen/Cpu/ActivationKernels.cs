@@ -29,6 +29,7 @@ public static unsafe class ActivationKernels
             case Activation.SiLU: for (; i < count; i++) y[i] = Apply(Activation.SiLU, z[i], negativeSlope); break;
             case Activation.Sigmoid: for (; i < count; i++) y[i] = Sigmoid(z[i]); break;
             case Activation.Tanh: for (; i < count; i++) y[i] = T.Tanh(z[i]); break;
+            case Activation.GELUExact: for (; i < count; i++) y[i] = Apply(Activation.GELUExact, z[i], negativeSlope); break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
         }
     }
@@ -131,6 +132,7 @@ public static unsafe class ActivationKernels
             case Activation.SiLU: for (; i < count; i++) dz[i] = dy[i] * Derivative(Activation.SiLU, z[i], y[i], negativeSlope); break;
             case Activation.Sigmoid: for (; i < count; i++) dz[i] = dy[i] * (y[i] * (T.One - y[i])); break;
             case Activation.Tanh: for (; i < count; i++) dz[i] = dy[i] * (T.One - y[i] * y[i]); break;
+            case Activation.GELUExact: for (; i < count; i++) dz[i] = dy[i] * Derivative(Activation.GELUExact, z[i], y[i], negativeSlope); break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
         }
     }
@@ -152,6 +154,11 @@ public static unsafe class ActivationKernels
             case Activation.SiLU: return z * Sigmoid(z);
             case Activation.Sigmoid: return Sigmoid(z);
             case Activation.Tanh: return T.Tanh(z);
+            case Activation.GELUExact:
+            {
+                // Computed in float64 for every T: a float32 result is the float64 value rounded once, within about half an ulp.
+                return T.CreateTruncating(ErrorFunction.Gelu(double.CreateTruncating(z)));
+            }
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
         }
     }
@@ -179,6 +186,10 @@ public static unsafe class ActivationKernels
             }
             case Activation.Sigmoid: return y * (T.One - y);
             case Activation.Tanh: return T.One - y * y;
+            case Activation.GELUExact:
+            {
+                return T.CreateTruncating(ErrorFunction.GeluDerivative(double.CreateTruncating(z)));
+            }
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
         }
     }

@@ -79,6 +79,7 @@ public unsafe class ActivationKernelTests
     [Theory]
     [InlineData(Activation.ReLU)]
     [InlineData(Activation.Tanh)]
+    [InlineData(Activation.GELUExact)]
     public void InPlace_ForwardAndBackward(Activation kind)
     {
         float[] z = Inputs<float>(specials: false), y = new float[z.Length], inPlace = (float[])z.Clone();

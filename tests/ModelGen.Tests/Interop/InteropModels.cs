@@ -24,6 +24,27 @@ public partial class InteropActivations
         Head(Tensor.Concat(Relu(x), Leaky(x), Gelu(x), Silu(x), Sigmoid(x), Tanh(x), Linear(x)));
 }
 
+/// <summary>
+/// The exact GELU (PyTorch's default nn.GELU()) after a Conv1d and a Dense layer, next to the tanh form (nn.GELU(approximate="tanh"))
+/// on a second branch of the same features.
+/// </summary>
+[Model(Input = new[] { 3, 8 }, Loss = Loss.MeanSquaredError)]
+public partial class InteropGeluExact
+{
+    [Conv1d(4, 3, Activation.GELUExact, Padding = 1)] private partial Tensor C(Tensor x);   // [4, 8]
+    [Flatten] private partial Tensor Flat(Tensor x);                                        // [32]
+    [Dense(6, Activation.GELUExact)] private partial Tensor Exact(Tensor x);
+    [Dense(6, Activation.GELU)] private partial Tensor Approx(Tensor x);
+    [Dense(3)] private partial Tensor Out(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor x)
+    {
+        var features = Flat(C(x));
+        return Out(Tensor.Concat(Exact(features), Approx(features)));
+    }
+}
+
 /// <summary>Conv2d with groups, padding, dilation, 'same' padding, stride and no bias; BatchNorm2d; max and average pooling with padding.</summary>
 [Model(Input = new[] { 4, 9, 9 }, Loss = Loss.SoftmaxCrossEntropy)]
 public partial class InteropConv2d

@@ -29,7 +29,7 @@ public class TorchFixtureTests(ITestOutputHelper output)
     [
         nameof(InteropActivations), nameof(InteropConv2d), nameof(InteropPooling), nameof(InteropConv1d), nameof(InteropEmbedding),
         nameof(InteropAttention), nameof(InteropCausalAttention), nameof(InteropMaskedEncoder), nameof(InteropMaskedTagger),
-        nameof(InteropLstm), nameof(InteropGru), nameof(InteropResidual), nameof(InteropTwoInputs),
+        nameof(InteropLstm), nameof(InteropGru), nameof(InteropResidual), nameof(InteropTwoInputs), nameof(InteropGeluExact),
     ];
 
     public static TheoryData<string> Models => new(ModelNames);
@@ -49,6 +49,7 @@ public class TorchFixtureTests(ITestOutputHelper output)
         nameof(InteropGru) => new InteropGru(seed),
         nameof(InteropResidual) => new InteropResidual(seed),
         nameof(InteropTwoInputs) => new InteropTwoInputs(seed),
+        nameof(InteropGeluExact) => new InteropGeluExact(seed),
         _ => throw new ArgumentException($"Unknown model '{model}'.", nameof(model)),
     };
 
@@ -67,6 +68,7 @@ public class TorchFixtureTests(ITestOutputHelper output)
         nameof(InteropGru) => new InteropGru.Graph<double>(batch),
         nameof(InteropResidual) => new InteropResidual.Graph<double>(batch),
         nameof(InteropTwoInputs) => new InteropTwoInputs.Graph<double>(batch),
+        nameof(InteropGeluExact) => new InteropGeluExact.Graph<double>(batch),
         _ => throw new ArgumentException($"Unknown model '{model}'.", nameof(model)),
     };
 

@@ -26,6 +26,16 @@ public partial class GeluNet
     [Dense(3)] private partial Tensor B(Tensor x);
 }
 
+/// <summary>The exact GELU after a Conv1d and after a Dense layer (their two epilogues).</summary>
+[Model(Input = new[] { 2, 6 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class GeluExactNet
+{
+    [Conv1d(3, 3, Activation.GELUExact, Padding = 1)] private partial Tensor C(Tensor x);   // [3, 6]
+    [Flatten] private partial Tensor Flat(Tensor x);
+    [Dense(5, Activation.GELUExact)] private partial Tensor A(Tensor x);
+    [Dense(3)] private partial Tensor B(Tensor x);
+}
+
 [Model(Input = new[] { 5 }, Loss = Loss.SoftmaxCrossEntropy)]
 public partial class SiluNet
 {

@@ -61,7 +61,8 @@ parameter buffer (blocks in the declaration order of the layer methods; a layer 
                    so steps past a sample's end are 0 before the next layer.
   Activations      ReLU, LeakyReLU (NegativeSlope; ModelGen's double graph uses the decimal value, 0.2f
                    as 0.2, so the float64 twin does too), GELU with
-                   approximate="tanh" (ModelGen's GELU is the tanh form), SiLU, Sigmoid, Tanh.
+                   approximate="tanh" (ModelGen's GELU is the tanh form), GELUExact as nn.GELU() (PyTorch's
+                   default, approximate="none"), SiLU, Sigmoid, Tanh.
   [Forward] graphs '+' and '*' are element-wise; Tensor.Concat(a, b, …) is torch.cat on the last axis,
                    Tensor.Concat(0, …) on the first per-sample axis (dim 1 of the batch).
   Several inputs   one ModelGen row holds the [Input]s side by side in attribute declaration order.
@@ -167,6 +168,9 @@ def gelu(x):
     return F.gelu(x, approximate="tanh")
 
 
+exact_gelu = nn.GELU()   # PyTorch's default GELU, 0.5·x·(1 + erf(x/√2)): ModelGen's GELUExact
+
+
 class LearnedPositions(nn.Module):
     """ModelGen's PositionalEmbedding: adds the first L rows of a [maxLength, width] table."""
 
@@ -214,6 +218,21 @@ class InteropActivations(nn.Module):
         return self.Head(torch.cat([
             F.relu(self.Relu(x)), F.leaky_relu(self.Leaky(x), 0.2), gelu(self.Gelu(x)), F.silu(self.Silu(x)),
             torch.sigmoid(self.Sigmoid(x)), torch.tanh(self.Tanh(x)), self.Linear(x)], dim=-1))
+
+
+class InteropGeluExact(nn.Module):
+    input_shape = (3, 8)
+
+    def __init__(self):
+        super().__init__()
+        self.C = nn.Conv1d(3, 4, 3, padding=1)
+        self.Exact = nn.Linear(32, 6)
+        self.Approx = nn.Linear(32, 6)
+        self.Out = nn.Linear(12, 3)
+
+    def forward(self, x):
+        features = exact_gelu(self.C(x)).flatten(1)
+        return self.Out(torch.cat([exact_gelu(self.Exact(features)), gelu(self.Approx(features))], dim=-1))
 
 
 class InteropConv2d(nn.Module):
@@ -439,7 +458,7 @@ class InteropTwoInputs(nn.Module):
 
 MODELS = [InteropActivations, InteropConv2d, InteropPooling, InteropConv1d, InteropEmbedding, InteropAttention,
           InteropCausalAttention, InteropMaskedEncoder, InteropMaskedTagger, InteropLstm, InteropGru,
-          InteropResidual, InteropTwoInputs]
+          InteropResidual, InteropTwoInputs, InteropGeluExact]
 BATCH = 4
 
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 
 namespace ModelGen.FrontEnd;
 
@@ -42,37 +41,52 @@ internal readonly struct Dim : IEquatable<Dim>
     public static Dim Sequence(int maxLength) => new(DimKind.Sequence, maxLength);
 
     /// <summary>Whether some per-sample axis of <paramref name="shape"/> is a variable sequence length.</summary>
-    public static bool HasSequence(Dim[]? shape) => shape is not null && shape.Any(d => d.IsSequence);
+    public static bool HasSequence(Dim[]? shape)
+    {
+        if (shape is null) return false;
+        foreach (var d in shape)
+            if (d.IsSequence) return true;
+        return false;
+    }
 
     public static readonly Dim Unknown = new(DimKind.Unknown, 0);
 
     /// <summary>A shape whose rank is not known either.</summary>
-    public static readonly Dim[] UnknownRank = Array.Empty<Dim>();
+    public static readonly Dim[] UnknownRank = new Dim[0];
 
     /// <summary>[batch, d1, …] from a per-sample shape.</summary>
-    public static Dim[] Shape(IEnumerable<int> perSample) => new[] { Batch }.Concat(perSample.Select(Known)).ToArray();
+    public static Dim[] Shape(EquatableArray<int> perSample)
+    {
+        var shape = new Dim[perSample.Count + 1];
+        shape[0] = Batch;
+        for (int i = 0; i < perSample.Count; i++) shape[i + 1] = Known(perSample[i]);
+        return shape;
+    }
 
-    /// <summary>The product of some dimensions: known only when every factor is, and within int range.</summary>
-    public static Dim Product(IEnumerable<Dim> dims)
+    /// <summary>
+    /// The product of <paramref name="dims"/> from index <paramref name="from"/> on (1 for a sample's elements, past the
+    /// batch): known only when every factor is, and within int range.
+    /// </summary>
+    public static Dim Product(Dim[] dims, int from = 0)
     {
         long product = 1;
-        foreach (var d in dims)
+        for (int i = from; i < dims.Length; i++)
         {
-            if (!d.IsKnown) return Unknown;
-            product *= d.Value;
+            if (!dims[i].IsKnown) return Unknown;
+            product *= dims[i].Value;
             if (product > int.MaxValue) return Unknown;
         }
         return Known((int)product);
     }
 
-    /// <summary>The sum of some dimensions (a concat axis): known only when every term is, and within int range.</summary>
-    public static Dim Sum(IEnumerable<Dim> dims)
+    /// <summary>The sum of axis <paramref name="axis"/> over <paramref name="shapes"/> (a concat axis): known only when every term is, and within int range.</summary>
+    public static Dim Sum(List<Dim[]> shapes, int axis)
     {
         long sum = 0;
-        foreach (var d in dims)
+        foreach (var shape in shapes)
         {
-            if (!d.IsKnown) return Unknown;
-            sum += d.Value;
+            if (!shape[axis].IsKnown) return Unknown;
+            sum += shape[axis].Value;
             if (sum > int.MaxValue) return Unknown;
         }
         return Known((int)sum);
@@ -101,8 +115,19 @@ internal readonly struct Dim : IEquatable<Dim>
     /// The per-sample sizes the generator allocates for when all are known (a variable length at its
     /// bound: padded positions are computed and masked); empty otherwise (the generator needs them all).
     /// </summary>
-    public static int[] KnownSample(Dim[]? shape) =>
-        shape is { Length: > 1 } && shape.Skip(1).All(d => d.Bound > 0) ? shape.Skip(1).Select(d => d.Bound).ToArray() : Array.Empty<int>();
+    public static int[] KnownSample(Dim[]? shape)
+    {
+        if (shape is not { Length: > 1 }) return NoSizes;
+        var sizes = new int[shape.Length - 1];
+        for (int i = 1; i < shape.Length; i++)
+        {
+            if (shape[i].Bound <= 0) return NoSizes;
+            sizes[i - 1] = shape[i].Bound;
+        }
+        return sizes;
+    }
+
+    private static readonly int[] NoSizes = new int[0];
 
     public bool Equals(Dim other) => Kind == other.Kind && Value == other.Value;
 

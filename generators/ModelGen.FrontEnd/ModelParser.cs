@@ -47,27 +47,35 @@ internal static partial class ModelParser
 {
     public const string ModelAttributeName = "ModelGen.ModelAttribute";
     public const string ForwardAttributeName = "ModelGen.ForwardAttribute";
-    /// <summary>Layer attributes by metadata name, and the layer kind each declares (every kind has one: MirrorTests).</summary>
-    internal static readonly IReadOnlyDictionary<string, LayerKind> LayerKinds = new Dictionary<string, LayerKind>
+    /// <summary>
+    /// The layer kind a layer attribute declares, by the attribute's metadata name; false for other attributes (every
+    /// kind has one: MirrorTests). A switch rather than a dictionary: a Dictionary of this enum would be compiled at run
+    /// time in every compiler process (see <see cref="Sizes"/>).
+    /// </summary>
+    internal static bool TryGetLayerKind(string metadataName, out LayerKind kind)
     {
-        ["ModelGen.DenseAttribute"] = LayerKind.Dense,
-        ["ModelGen.FlattenAttribute"] = LayerKind.Flatten,
-        ["ModelGen.Conv2dAttribute"] = LayerKind.Conv2d,
-        ["ModelGen.MaxPool2dAttribute"] = LayerKind.MaxPool2d,
-        ["ModelGen.AvgPool2dAttribute"] = LayerKind.AvgPool2d,
-        ["ModelGen.GlobalAvgPoolAttribute"] = LayerKind.GlobalAvgPool,
-        ["ModelGen.LayerNormAttribute"] = LayerKind.LayerNorm,
-        ["ModelGen.BatchNormAttribute"] = LayerKind.BatchNorm,
-        ["ModelGen.DropoutAttribute"] = LayerKind.Dropout,
-        ["ModelGen.LSTMAttribute"] = LayerKind.LSTM,
-        ["ModelGen.GRUAttribute"] = LayerKind.GRU,
-        ["ModelGen.Conv1dAttribute"] = LayerKind.Conv1d,
-        ["ModelGen.GroupNormAttribute"] = LayerKind.GroupNorm,
-        ["ModelGen.ReshapeAttribute"] = LayerKind.Reshape,
-        ["ModelGen.EmbeddingAttribute"] = LayerKind.Embedding,
-        ["ModelGen.PositionalEmbeddingAttribute"] = LayerKind.PositionalEmbedding,
-        ["ModelGen.MultiHeadAttentionAttribute"] = LayerKind.MultiHeadAttention,
-    };
+        switch (metadataName)
+        {
+            case "ModelGen.DenseAttribute": kind = LayerKind.Dense; return true;
+            case "ModelGen.FlattenAttribute": kind = LayerKind.Flatten; return true;
+            case "ModelGen.Conv2dAttribute": kind = LayerKind.Conv2d; return true;
+            case "ModelGen.MaxPool2dAttribute": kind = LayerKind.MaxPool2d; return true;
+            case "ModelGen.AvgPool2dAttribute": kind = LayerKind.AvgPool2d; return true;
+            case "ModelGen.GlobalAvgPoolAttribute": kind = LayerKind.GlobalAvgPool; return true;
+            case "ModelGen.LayerNormAttribute": kind = LayerKind.LayerNorm; return true;
+            case "ModelGen.BatchNormAttribute": kind = LayerKind.BatchNorm; return true;
+            case "ModelGen.DropoutAttribute": kind = LayerKind.Dropout; return true;
+            case "ModelGen.LSTMAttribute": kind = LayerKind.LSTM; return true;
+            case "ModelGen.GRUAttribute": kind = LayerKind.GRU; return true;
+            case "ModelGen.Conv1dAttribute": kind = LayerKind.Conv1d; return true;
+            case "ModelGen.GroupNormAttribute": kind = LayerKind.GroupNorm; return true;
+            case "ModelGen.ReshapeAttribute": kind = LayerKind.Reshape; return true;
+            case "ModelGen.EmbeddingAttribute": kind = LayerKind.Embedding; return true;
+            case "ModelGen.PositionalEmbeddingAttribute": kind = LayerKind.PositionalEmbedding; return true;
+            case "ModelGen.MultiHeadAttentionAttribute": kind = LayerKind.MultiHeadAttention; return true;
+            default: kind = default; return false;
+        }
+    }
     private const string TensorTypeName = "ModelGen.Tensor";
     private const string ModelBaseName = "ModelGen.Model";
 
@@ -177,7 +185,7 @@ internal static partial class ModelParser
                 string? attributeName = attribute.AttributeClass?.ToDisplayString();
                 // A repeated layer attribute is the compiler's CS0579 (or a second kind on one method, which
                 // is ignored); a second layer of the same name would only add generated-code errors.
-                if (attributeName is not null && LayerKinds.TryGetValue(attributeName, out var kind) && !isLayer)
+                if (attributeName is not null && TryGetLayerKind(attributeName, out var kind) && !isLayer)
                 {
                     isLayer = true;
                     LayerSpec? layer = kind switch
@@ -336,17 +344,17 @@ internal static partial class ModelParser
         {
             // Iterative with a visited set: 'var y = x + x; var z = y + y; ...' shares operands, and plain recursion would be exponential.
             var seen = new bool[Nodes.Count];
-            var pending = new Stack<int>();
-            pending.Push(output);
+            var pending = new List<int> { output };   // a stack (List<int> has ReadyToRun code in the framework; Stack<int> does not)
             while (pending.Count > 0)
             {
-                int n = pending.Pop();
+                int n = pending[pending.Count - 1];
+                pending.RemoveAt(pending.Count - 1);
                 if (n < 0 || seen[n]) continue;
                 seen[n] = true;
                 if (Nodes[n].Kind == NodeKind.Layer) return true;
-                pending.Push(Nodes[n].A);
-                pending.Push(Nodes[n].B);
-                foreach (int part in Nodes[n].Parts) pending.Push(part);
+                pending.Add(Nodes[n].A);
+                pending.Add(Nodes[n].B);
+                foreach (int part in Nodes[n].Parts) pending.Add(part);
             }
             return false;
         }

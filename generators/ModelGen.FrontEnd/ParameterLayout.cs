@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-
 namespace ModelGen.FrontEnd;
 
 /// <summary>What one slice of a layer's parameters (or of its state) holds.</summary>
@@ -77,17 +75,29 @@ internal static class ParameterLayout
     }
 
     /// <summary>A layer's layout before placement: its parameter slices, its state slices, and its output features.</summary>
+    /// <remarks>Arrays, not lists: a List of this struct would be compiled at run time in every compiler process (see <see cref="Sizes"/>).</remarks>
     internal sealed class Layout
     {
+        private static readonly Part[] NoParts = new Part[0];
+
         public Layout(int outFeatures, params Part[] parameters)
+            : this(outFeatures, parameters, NoParts)
         {
-            OutFeatures = outFeatures;
-            Parameters = new List<Part>(parameters);
         }
 
-        public List<Part> Parameters { get; }
+        public Layout(int outFeatures, Part[] parameters, Part[] state)
+        {
+            OutFeatures = outFeatures;
+            Parameters = parameters;
+            State = state;
+        }
 
-        public List<Part> State { get; } = new();
+        /// <summary>A layer that learns nothing (an empty params array would be Array.Empty of this struct, compiled at run time).</summary>
+        public static Layout WithoutParameters(int outFeatures) => new(outFeatures, NoParts, NoParts);
+
+        public Part[] Parameters { get; }
+
+        public Part[] State { get; }
 
         /// <summary>Units, filters, the hidden size, an embedding's dimension, or the input width for the layers that keep it.</summary>
         public int OutFeatures { get; }
@@ -108,7 +118,7 @@ internal static class ParameterLayout
         LayerKind.Embedding => Embedding((EmbeddingLayer)layer),
         LayerKind.PositionalEmbedding => new Layout(inFeatures, new Part(SliceRole.Table, 0, System.Math.Max(((PositionalEmbeddingLayer)layer).MaxLength, 0), inFeatures)),
         LayerKind.MultiHeadAttention => Attention((AttentionLayer)layer, inFeatures),
-        LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => new Layout(inFeatures),
+        LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => Layout.WithoutParameters(inFeatures),
     };
 
     /// <summary>Weights [in, out] then bias [out].</summary>
@@ -128,27 +138,23 @@ internal static class ParameterLayout
     }
 
     /// <summary>γ and β per channel; the running mean and variance in the state buffer.</summary>
-    private static Layout BatchNorm(int channels)
-    {
-        var layout = new Layout(channels, new Part(SliceRole.Gamma, 0, channels), new Part(SliceRole.Beta, 0, channels));
-        layout.State.Add(new Part(SliceRole.RunningMean, 0, channels));
-        layout.State.Add(new Part(SliceRole.RunningVar, 0, channels));
-        return layout;
-    }
+    private static Layout BatchNorm(int channels) => new(channels,
+        new[] { new Part(SliceRole.Gamma, 0, channels), new Part(SliceRole.Beta, 0, channels) },
+        new[] { new Part(SliceRole.RunningMean, 0, channels), new Part(SliceRole.RunningVar, 0, channels) });
 
     /// <summary>Per direction, forward first: W_ih [in, G], W_hh [H, G], b_ih [G], b_hh [G] with G = gates·H (PyTorch's weight_ih_l0ᵀ, weight_hh_l0ᵀ, bias_ih_l0, bias_hh_l0).</summary>
     private static Layout Recurrent(RecurrentLayer recurrent, int inFeatures)
     {
         long hidden = recurrent.HiddenSize, gates = recurrent.Gates * hidden;
-        var layout = new Layout(recurrent.HiddenSize);
+        var parts = new Part[4 * recurrent.Directions];
         for (int direction = 0; direction < recurrent.Directions; direction++)
         {
-            layout.Parameters.Add(new Part(SliceRole.InputWeight, direction, inFeatures, gates));
-            layout.Parameters.Add(new Part(SliceRole.RecurrentWeight, direction, hidden, gates));
-            layout.Parameters.Add(new Part(SliceRole.InputBias, direction, gates));
-            layout.Parameters.Add(new Part(SliceRole.RecurrentBias, direction, gates));
+            parts[4 * direction] = new Part(SliceRole.InputWeight, direction, inFeatures, gates);
+            parts[4 * direction + 1] = new Part(SliceRole.RecurrentWeight, direction, hidden, gates);
+            parts[4 * direction + 2] = new Part(SliceRole.InputBias, direction, gates);
+            parts[4 * direction + 3] = new Part(SliceRole.RecurrentBias, direction, gates);
         }
-        return layout;
+        return new Layout(recurrent.HiddenSize, parts);
     }
 
     /// <summary>The table [vocabulary, dimension] (sizes below 1 count as 0, so no offset goes negative).</summary>
@@ -164,11 +170,11 @@ internal static class ParameterLayout
         : new Layout(d, new Part(SliceRole.QkvWeight, 0, d, 3L * d), new Part(SliceRole.OutWeight, 0, d, d));
 
     /// <summary>Places <paramref name="parts"/> one after another from <paramref name="offset"/>.</summary>
-    public static EquatableArray<BufferSlice> Place(List<Part> parts, long offset)
+    public static EquatableArray<BufferSlice> Place(Part[] parts, long offset)
     {
-        if (parts.Count == 0) return EquatableArray<BufferSlice>.Empty;
-        var slices = new BufferSlice[parts.Count];
-        for (int i = 0; i < parts.Count; i++)
+        if (parts.Length == 0) return EquatableArray<BufferSlice>.Empty;
+        var slices = new BufferSlice[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
         {
             var part = parts[i];
             var shape = new int[part.Shape.Length];
@@ -180,7 +186,7 @@ internal static class ParameterLayout
     }
 
     /// <summary>The sum of the parts' element counts.</summary>
-    public static long Total(List<Part> parts)
+    public static long Total(Part[] parts)
     {
         long total = 0;
         foreach (var part in parts) total += part.Count;

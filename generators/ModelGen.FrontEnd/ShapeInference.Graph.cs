@@ -13,7 +13,7 @@ internal static partial class ShapeInference
         for (int i = 0; i < spec.Inputs.Count; i++)
         {
             var shape = spec.Inputs[i].Shape;
-            if (shape.Count > 0 && shape.All(d => d > 0)) continue;
+            if (Sizes.AllPositive(shape)) continue;
             string why = shape.Count == 0
                 ? $"declare the per-sample shape of '{spec.Inputs[i].Name}', e.g. [Input(\"{spec.Inputs[i].Name}\", 16)]"
                 : "every dimension must be at least 1";
@@ -21,11 +21,17 @@ internal static partial class ShapeInference
         }
     }
 
-    private static bool IsValid(InputSpec input) => input.Shape.Count > 0 && input.Shape.All(d => d > 0);
-
     /// <summary>The row the runtime passes: every input's values side by side, [Σ sizes].</summary>
-    private static Dim[] PackedInputShape(ModelSpec spec) =>
-        spec.Inputs.All(IsValid) ? new[] { Dim.Batch, Dim.Known(spec.Inputs.Sum(i => i.Shape.Aggregate(1, (a, b) => a * b))) } : Dim.UnknownRank;
+    private static Dim[] PackedInputShape(ModelSpec spec)
+    {
+        int total = 0;
+        foreach (var input in spec.Inputs)
+        {
+            if (!Sizes.AllPositive(input.Shape)) return Dim.UnknownRank;
+            total += Sizes.Product(input.Shape);
+        }
+        return new[] { Dim.Batch, Dim.Known(total) };
+    }
 
     private static Dim[] InferGraphNode(ModelSpec spec, int n, Dim[][] shapes, List<ShapeProblem> problems)
     {
@@ -33,12 +39,16 @@ internal static partial class ShapeInference
         if (node.Kind == NodeKind.NamedInput)
         {
             var input = spec.Inputs[node.Layer];
-            return IsValid(input) ? Dim.Shape(input.Shape) : Dim.UnknownRank;
+            return Sizes.AllPositive(input.Shape) ? Dim.Shape(input.Shape) : Dim.UnknownRank;
         }
 
         // Concat: same rank, equal sizes on every axis but the joined one, which is the sum.
-        var parts = node.Parts.Select(p => shapes[p]).ToList();
-        if (parts.Any(p => p.Length == 0)) return Dim.UnknownRank;
+        var parts = new List<Dim[]>(node.Parts.Count);
+        foreach (int p in node.Parts)
+        {
+            if (shapes[p].Length == 0) return Dim.UnknownRank;
+            parts.Add(shapes[p]);
+        }
         int rank = parts[0].Length - 1;
         string Parts() => string.Join(" and ", node.Parts.Select(p => $"{Describe(spec, p, shapes)} is {SampleText(shapes[p])}"));
         void Report(string id, params string[] args) => problems.Add(new ShapeProblem(id, ProblemTarget.Node, n, "", args.ToEquatableArray()));
@@ -49,13 +59,13 @@ internal static partial class ShapeInference
             Report("MG0402", I(node.Axis), $"parts of shape {SampleText(parts[0])}", rank == 1 ? "0 (or −1)" : $"0…{I(rank - 1)} (or −{I(rank)}…−1 from the end)");
             return Dim.UnknownRank;
         }
-        if (parts.Any(p => p.Length != parts[0].Length))
+        if (!SameRank(parts))
         {
             Report("MG0401", I(node.Axis), $"{Parts()}; the parts must have the same number of axes");
             return Dim.UnknownRank;
         }
         var result = (Dim[])parts[0].Clone();
-        if (parts.Any(p => p[axis + 1].IsSequence))
+        if (AnySequence(parts, axis + 1))
         {
             Report("MG0208", $"Tensor.Concat along axis {I(node.Axis)}", Parts(),
                 "joining along the variable-length axis would put one part's padding before the next part's positions; join along the features instead");
@@ -64,25 +74,51 @@ internal static partial class ShapeInference
         for (int d = 1; d <= rank; d++)
         {
             if (d == axis + 1) continue;
-            if (parts.Any(p => p[d].IsSequence))
+            if (AnySequence(parts, d))
             {
-                if (parts.All(p => p[d].Equals(parts[0][d]))) continue;
+                if (AllEqual(parts, d)) continue;
                 Report("MG0208", $"Tensor.Concat along axis {I(node.Axis)}", Parts(), "every part needs the same variable length on the other axes");
                 return Dim.UnknownRank;
             }
-            var sizes = parts.Select(p => p[d]).ToList();
-            var known = sizes.Where(s => s.IsKnown).Select(s => s.Value).Distinct().ToList();
-            if (known.Count > 1)
+            // The known sizes must agree; unknown ones unify with them.
+            Dim size = Dim.Unknown;
+            foreach (var part in parts)
             {
-                string joined = string.Join(" + ", parts.Select(p => p[axis + 1].ToString()));
-                var sum = Dim.Sum(parts.Select(p => p[axis + 1]));
-                Report("MG0401", I(node.Axis), $"{Parts()}; they must agree on every axis but {I(axis)}, yet axis {I(d - 1)} is {string.Join(" vs ", sizes)} (axis {I(axis)} would be {joined} = {sum})");
-                return Dim.UnknownRank;
+                if (!part[d].IsKnown) continue;
+                if (size.IsKnown && size.Value != part[d].Value)
+                {
+                    string joined = string.Join(" + ", parts.Select(p => p[axis + 1].ToString()));
+                    var sum = Dim.Sum(parts, axis + 1);
+                    Report("MG0401", I(node.Axis), $"{Parts()}; they must agree on every axis but {I(axis)}, yet axis {I(d - 1)} is {string.Join(" vs ", parts.Select(p => p[d].ToString()))} (axis {I(axis)} would be {joined} = {sum})");
+                    return Dim.UnknownRank;
+                }
+                size = part[d];
             }
-            result[d] = known.Count == 1 ? Dim.Known(known[0]) : Dim.Unknown;
+            result[d] = size;
         }
-        result[axis + 1] = Dim.Sum(parts.Select(p => p[axis + 1]));
+        result[axis + 1] = Dim.Sum(parts, axis + 1);
         return result;
+    }
+
+    private static bool SameRank(List<Dim[]> parts)
+    {
+        foreach (var part in parts)
+            if (part.Length != parts[0].Length) return false;
+        return true;
+    }
+
+    private static bool AnySequence(List<Dim[]> parts, int axis)
+    {
+        foreach (var part in parts)
+            if (part[axis].IsSequence) return true;
+        return false;
+    }
+
+    private static bool AllEqual(List<Dim[]> parts, int axis)
+    {
+        foreach (var part in parts)
+            if (!part[axis].Equals(parts[0][axis])) return false;
+        return true;
     }
 
     /// <summary>Unused inputs (MG0405), each head's loss against its output (MG0009), and the contrastive pair (MG0408).</summary>
@@ -95,7 +131,7 @@ internal static partial class ShapeInference
             {
                 var input = spec.Inputs[nodes[n].Layer];
                 problems.Add(new ShapeProblem("MG0405", ProblemTarget.Input, nodes[n].Layer, "",
-                    new[] { input.Name, I(input.Shape.Aggregate(1, (a, b) => a * b)) }.ToEquatableArray()));
+                    new[] { input.Name, I(Sizes.Product(input.Shape)) }.ToEquatableArray()));
             }
 
         var outputs = spec.Graph.AllOutputs;
@@ -108,8 +144,8 @@ internal static partial class ShapeInference
                 problem = $"{Describe(spec, outputs[0], shapes)} is {SampleText(shapes[outputs[0]])} and {Describe(spec, outputs[1], shapes)} is {SampleText(shapes[outputs[1]])}";
             if (problem is not null)
                 problems.Add(new ShapeProblem("MG0408", ProblemTarget.Output, -1, "", new[] { problem }.ToEquatableArray()));
-            else if (outputs.Any(o => Dim.HasSequence(shapes[o])))
-                problems.Add(new ShapeProblem("MG0209", ProblemTarget.ModelLoss, -1, "", new[] { "Loss.Contrastive", SampleText(shapes[outputs.First(o => Dim.HasSequence(shapes[o]))]),
+            else if (Dim.HasSequence(shapes[outputs[0]]) || Dim.HasSequence(shapes[outputs[1]]))
+                problems.Add(new ShapeProblem("MG0209", ProblemTarget.ModelLoss, -1, "", new[] { "Loss.Contrastive", SampleText(shapes[Dim.HasSequence(shapes[outputs[0]]) ? outputs[0] : outputs[1]]),
                     "compare one vector per sample: end each tower in an LSTM or GRU (its last state)" }.ToEquatableArray()));
             return;
         }

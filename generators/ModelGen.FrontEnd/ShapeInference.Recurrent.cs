@@ -116,13 +116,24 @@ internal static partial class ShapeInference
         var input = call.Input;
         var where = call.Where;
         var target = layer.Target;
-        var result = new[] { Dim.Batch }.Concat(target.Select(d => d > 0 ? Dim.Known(d) : Dim.Unknown)).ToArray();
+        var result = new Dim[target.Count + 1];
+        result[0] = Dim.Batch;
+        long known = 1;
+        int inferred = 0;
+        bool invalid = target.Count == 0;
+        for (int i = 0; i < target.Count; i++)
+        {
+            int d = target[i];
+            result[i + 1] = d > 0 ? Dim.Known(d) : Dim.Unknown;
+            if (d > 0) known *= d;
+            else if (d == -1) inferred++;
+            else invalid = true;
+        }
         // Invalid targets are the parser's MG0004.
-        if (target.Count == 0 || target.Any(d => d == 0 || d < -1) || target.Count(d => d == -1) > 1) return result;
-        var total = input.Length == 0 ? Dim.Unknown : Dim.Product(input.Skip(1));
+        if (invalid || inferred > 1) return result;
+        var total = input.Length == 0 ? Dim.Unknown : Dim.Product(input, from: 1);
         if (!total.IsKnown) return result;
-        long known = target.Where(d => d > 0).Aggregate(1L, (a, b) => a * b);
-        bool infers = target.Contains(-1);
+        bool infers = inferred == 1;
         string inputText = input.Length == 2
             ? $"{SampleText(input)} holds {I(total.Value)}"
             : $"{SampleText(input)} holds {string.Join("·", input.Skip(1).Select(d => d.ToString()))} = {I(total.Value)}";

@@ -19,7 +19,7 @@ internal sealed record ShapeProblem(string Id, ProblemTarget Target, int Index, 
 internal sealed record NodePlan(EquatableArray<int> Shape, bool Live, bool RequiresGradient, bool Masked = false)
 {
     public bool IsKnown => Shape.Count > 0;
-    public int Size => IsKnown ? Shape.Aggregate(1, (a, b) => a * b) : 0;
+    public int Size => IsKnown ? Sizes.Product(Shape) : 0;
 }
 
 /// <summary>
@@ -53,7 +53,15 @@ internal sealed record ShapePlan(
     EquatableArray<ShapeProblem> Problems,
     int TotalState = 0)
 {
-    public bool HasErrors => Problems.Any(p => !ShapeInference.IsWarning(p.Id));
+    public bool HasErrors
+    {
+        get
+        {
+            foreach (var problem in Problems)
+                if (!ShapeInference.IsWarning(problem.Id)) return true;
+            return false;
+        }
+    }
 }
 
 /// <summary>
@@ -79,7 +87,7 @@ internal static partial class ShapeInference
         void Report(string id, ProblemTarget target, int index, string argument, params string[] args) =>
             problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray()));
 
-        bool inputValid = spec.InputShape.Count > 0 && spec.InputShape.All(d => d > 0);
+        bool inputValid = Sizes.AllPositive(spec.InputShape);
         if (spec.Inputs.Count > 0) CheckNamedInputs(spec, problems);
         else if (!inputValid)
         {
@@ -107,8 +115,8 @@ internal static partial class ShapeInference
                     var input = shapes[node.A];
                     if (Dim.HasSequence(input) && FixedLengthReason(layer.Kind) is { } needsFixed)
                     {
-                        var at = spec.Graph.FromForwardMethod ? (ProblemTarget.Node, n) : (ProblemTarget.LayerAttribute, node.Layer);
-                        Report("MG0208", at.Item1, at.Item2, "", $"{layer.Kind} '{layer.Name}'", $"{Describe(spec, node.A, shapes)} of shape {SampleText(input)}", needsFixed);
+                        var at = spec.Graph.FromForwardMethod ? new ProblemSite(ProblemTarget.Node, n) : new ProblemSite(ProblemTarget.LayerAttribute, node.Layer);
+                        Report("MG0208", at.Target, at.Index, "", $"{layer.Kind} '{layer.Name}'", $"{Describe(spec, node.A, shapes)} of shape {SampleText(input)}", needsFixed);
                         shapes[n] = Dim.UnknownRank;
                         break;
                     }
@@ -161,7 +169,7 @@ internal static partial class ShapeInference
             requiresGradient[n] = node.Kind switch
             {
                 NodeKind.Input or NodeKind.NamedInput => false,
-                NodeKind.Concat => node.Parts.Any(p => requiresGradient[p]),
+                NodeKind.Concat => AnyRequiresGradient(node.Parts, requiresGradient),
                 NodeKind.Layer => HasParameters(spec.Layers[node.Layer].Kind) || requiresGradient[node.A],
                 _ => requiresGradient[node.A] || requiresGradient[node.B],
             };
@@ -180,7 +188,7 @@ internal static partial class ShapeInference
             long count = ParameterLayout.Total(parts);
             var state = ParameterLayout.Place(layout.State, stateOffset);
             stateOffset += (int)ParameterLayout.Total(layout.State);
-            if (parts.Count > 0 && parts[0].Role == SliceRole.Gamma)
+            if (parts.Length > 0 && parts[0].Role == SliceRole.Gamma)
             {
                 // γ then β, one per normalised feature or channel.
                 var affine = ParameterLayout.Place(parts, offset);
@@ -188,7 +196,7 @@ internal static partial class ShapeInference
                 offset += count;
                 continue;
             }
-            if (parts.Count == 0)
+            if (parts.Length == 0)
             {
                 layerPlans.Add(new LayerPlan(inFeatures, inFeatures, -1, -1, 0, used[l], EquatableArray<BufferSlice>.Empty, state));
                 continue;
@@ -228,8 +236,15 @@ internal static partial class ShapeInference
 
         var nodePlans = new List<NodePlan>();
         for (int n = 0; n < nodes.Count; n++)
-            nodePlans.Add(new NodePlan(Dim.KnownSample(shapes[n]).ToEquatableArray(), live[n], requiresGradient[n], Dim.HasSequence(shapes[n])));
+            nodePlans.Add(new NodePlan(new EquatableArray<int>(Dim.KnownSample(shapes[n])), live[n], requiresGradient[n], Dim.HasSequence(shapes[n])));
         return new ShapePlan(nodePlans.ToEquatableArray(), layerPlans.ToEquatableArray(), (int)Math.Min(offset, int.MaxValue), problems.ToEquatableArray(), stateOffset);
+    }
+
+    private static bool AnyRequiresGradient(EquatableArray<int> parts, bool[] requiresGradient)
+    {
+        foreach (int part in parts)
+            if (requiresGradient[part]) return true;
+        return false;
     }
 
     /// <summary>Where the first bias-like slice starts (bias, β or the attention's input bias); -1 when there is none.</summary>
@@ -269,7 +284,7 @@ internal static partial class ShapeInference
         if (input.Length == 0) return result;
         if (input.Length > 3)
         {
-            var flat = Dim.Product(input.Skip(1));
+            var flat = Dim.Product(input, from: 1);
             call.Problems.Add(new ShapeProblem("MG0014", call.Where.Target, call.Where.Index, "", new[] { layer.Name, SampleText(input),
                 I(input.Length - 1), flat.ToString() }.ToEquatableArray(), flat.ToString()));
             return result;
@@ -289,7 +304,7 @@ internal static partial class ShapeInference
     /// <summary>[batch, d1, …, dk] → [batch, d1·…·dk]; one unknown factor makes the product unknown.</summary>
     private static Dim[] InferFlatten(LayerCall call)
     {
-        var flat = call.Input.Length == 0 ? Dim.Unknown : Dim.Product(call.Input.Skip(1));
+        var flat = call.Input.Length == 0 ? Dim.Unknown : Dim.Product(call.Input, from: 1);
         if (flat.IsKnown) call.Remember(flat.Value);
         return new[] { Dim.Batch, flat };
     }
@@ -382,6 +397,19 @@ internal static partial class ShapeInference
         return result;
     }
 
+    /// <summary>Where a problem is reported: a <see cref="ProblemTarget"/> and the index of the node, layer or input it names.</summary>
+    private readonly struct ProblemSite
+    {
+        public ProblemSite(ProblemTarget target, int index)
+        {
+            Target = target;
+            Index = index;
+        }
+
+        public ProblemTarget Target { get; }
+        public int Index { get; }
+    }
+
     /// <summary>
     /// One call of a layer while shapes are inferred: where it is, its input, where to report, and the input size the
     /// layer learns its parameters for (every call of a shared layer must agree on it).
@@ -414,7 +442,7 @@ internal static partial class ShapeInference
         public int Source => Spec.Graph.Nodes[Node].A;
 
         /// <summary>A problem of the call itself: on the call in [Forward], on the attribute in a sequential model.</summary>
-        public (ProblemTarget Target, int Index) Where => Spec.Graph.FromForwardMethod ? (ProblemTarget.Node, Node) : (ProblemTarget.LayerAttribute, Layer);
+        public ProblemSite Where => Spec.Graph.FromForwardMethod ? new ProblemSite(ProblemTarget.Node, Node) : new ProblemSite(ProblemTarget.LayerAttribute, Layer);
 
         public void Report(string id, ProblemTarget target, int index, string argument, params string[] args) =>
             Problems.Add(new ShapeProblem(id, target, index, argument, args.ToEquatableArray()));
@@ -464,7 +492,7 @@ internal static partial class ShapeInference
     {
         var n = spec.Graph.Nodes[node];
         if (n.Kind == NodeKind.Layer && spec.Layers[n.Layer].Kind == LayerKind.Flatten && shapes?[n.A] is { Length: > 2 } flattened)
-            return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {string.Join("·", flattened.Skip(1).Select(d => d.ToString()))} = {Dim.Product(flattened.Skip(1))})";
+            return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {string.Join("·", flattened.Skip(1).Select(d => d.ToString()))} = {Dim.Product(flattened, from: 1)})";
         if (n.Kind == NodeKind.Layer && DescribeRecurrent(spec.Layers[n.Layer], n.Label) is { } recurrent) return recurrent;
         return n.Kind switch
         {
@@ -475,7 +503,15 @@ internal static partial class ShapeInference
         };
     }
 
-    public static string Text(IEnumerable<int> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+    /// <summary>A per-sample shape as message text, e.g. "[1, 28, 28]".</summary>
+    public static string Text(EquatableArray<int> shape)
+    {
+        var text = new System.Text.StringBuilder("[");
+        for (int i = 0; i < shape.Count; i++) text.Append(i == 0 ? "" : ", ").Append(I(shape[i]));
+        return text.Append(']').ToString();
+    }
+
+    public static string Text(IEnumerable<int> shape) => Text(shape.ToEquatableArray());
 
     /// <summary>The per-sample part of a shape as text, e.g. "[1, 8, 8]" (the batch is implied in messages).</summary>
     internal static string SampleText(Dim[] shape) => "[" + string.Join(", ", shape.Skip(1).Select(d => d.ToString())) + "]";

@@ -1,5 +1,3 @@
-using System.Linq;
-
 namespace ModelGen.FrontEnd;
 
 /// <summary>
@@ -9,7 +7,12 @@ namespace ModelGen.FrontEnd;
 internal static class TargetLayout
 {
     /// <summary>Output values per sample: every output of the graph, side by side.</summary>
-    public static int OutputWidth(ModelSpec spec, ShapePlan plan) => spec.Graph.AllOutputs.Sum(o => plan.Nodes[o].Size);
+    public static int OutputWidth(ModelSpec spec, ShapePlan plan)
+    {
+        int width = 0;
+        foreach (int output in spec.Graph.AllOutputs) width += plan.Nodes[output].Size;
+        return width;
+    }
 
     /// <summary>Class labels per sample: the positions of a [sequence, classes] output under softmax cross-entropy, else 1.</summary>
     public static int LabelsPerSample(ModelSpec spec, ShapePlan plan)
@@ -27,7 +30,12 @@ internal static class TargetLayout
     public static int TargetWidth(ModelSpec spec, ShapePlan plan)
     {
         var outputs = spec.Graph.AllOutputs;
-        if (spec.Heads.Count > 0) return spec.Heads.Select((h, i) => HeadTargetSize(h.Loss, plan.Nodes[outputs[i]].Size)).Sum();
+        if (spec.Heads.Count > 0)
+        {
+            int width = 0;
+            for (int h = 0; h < spec.Heads.Count; h++) width += HeadTargetSize(spec.Heads[h].Loss, plan.Nodes[outputs[h]].Size);
+            return width;
+        }
         if (spec.Loss == LossKind.Contrastive) return 1;
         return spec.Loss == LossKind.SoftmaxCrossEntropy ? LabelsPerSample(spec, plan) : OutputWidth(spec, plan);
     }

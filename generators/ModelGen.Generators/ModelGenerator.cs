@@ -31,29 +31,28 @@ public sealed class ModelGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Generated code needs pointers; without unsafe blocks only stubs are emitted (MG0016 says why). The transform reads
+        // the option from its compilation (it runs again for each new one) rather than combining a bool provider with the
+        // plans: a pipeline node over (plan, bool) tuples is compiled at run time in every cold compiler process.
         var specs = context.SyntaxProvider.ForAttributeWithMetadataName(
                 ModelParser.ModelAttributeName,
                 predicate: static (node, _) => node is ClassDeclarationSyntax,
                 transform: static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type && ctx.Attributes.Length > 0 && !IsGeneric(type)
-                    ? ModelParser.Parse(type, ctx.Attributes[0], ct).Spec
+                    ? new DeclaredModel(ModelParser.Parse(type, ctx.Attributes[0], ct).Spec,
+                        ctx.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true })
                     : null)
-            .Where(static spec => spec is not null)
+            .Where(static declared => declared is not null)
             .WithTrackingName(Steps.Specs);
 
         var plans = specs
-            .Select(static (spec, _) => new ModelPlan(spec!, ShapeInference.Infer(spec!)))
+            .Select(static (declared, _) => new ModelPlan(declared!.Spec, ShapeInference.Infer(declared.Spec), declared.UnsafeAllowed))
             .WithTrackingName(Steps.Plans);
 
-        // Generated code needs pointers; without unsafe blocks only stubs are emitted (MG0016 says why).
-        var allowUnsafe = context.CompilationProvider
-            .Select(static (compilation, _) => compilation.Options is CSharpCompilationOptions { AllowUnsafe: true });
-
-        context.RegisterSourceOutput(plans.Combine(allowUnsafe), static (output, input) =>
+        context.RegisterSourceOutput(plans, static (output, plan) =>
         {
-            var (plan, unsafeAllowed) = input;
             var spec = plan.Spec;
             if (!spec.IsPartial) return;   // nothing can be added to a non-partial class; MG0001 says why
-            bool valid = unsafeAllowed && !spec.HasDeclarationErrors && !plan.Shapes.HasErrors && spec.Graph.Output >= 0;
+            bool valid = plan.UnsafeAllowed && !spec.HasDeclarationErrors && !plan.Shapes.HasErrors && spec.Graph.Output >= 0;
             if (!valid)
             {
                 output.AddSource(spec.FullName + ".g.cs", SourceText.From(CpuEmitter.EmitInvalid(spec), Encoding.UTF8));
@@ -78,5 +77,8 @@ public sealed class ModelGenerator : IIncrementalGenerator
         return false;
     }
 
-    private sealed record ModelPlan(ModelSpec Spec, ShapePlan Shapes);
+    /// <summary>A parsed model and whether its compilation allows unsafe code.</summary>
+    private sealed record DeclaredModel(ModelSpec Spec, bool UnsafeAllowed);
+
+    private sealed record ModelPlan(ModelSpec Spec, ShapePlan Shapes, bool UnsafeAllowed);
 }

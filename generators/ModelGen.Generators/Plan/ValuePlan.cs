@@ -95,8 +95,14 @@ internal sealed class ValuePlan
     };
 
     /// <summary>"[batch, 16, 32]"; a variable-length value shows its first axis as "seq≤16" (it is sized at the bound).</summary>
-    public string ShapeText(int n) =>
-        "[batch" + string.Concat(Shapes.Nodes[n].Shape.Select((d, i) => ", " + (i == 0 && Shapes.Nodes[n].Masked ? "seq≤" : "") + Emit.Literals.Int(d))) + "]";
+    public string ShapeText(int n)
+    {
+        var node = Shapes.Nodes[n];
+        var text = new System.Text.StringBuilder("[batch");
+        for (int i = 0; i < node.Shape.Count; i++)
+            text.Append(", ").Append(i == 0 && node.Masked ? "seq≤" : "").Append(Emit.Literals.Int(node.Shape[i]));
+        return text.Append(']').ToString();
+    }
 
     /// <summary>The Embedding whose padding defines each sample's length (MaskPadding), or null.</summary>
     public EmbeddingLayer? MaskingLayer { get; }
@@ -124,8 +130,9 @@ internal sealed class ValuePlan
         var node = Nodes[n];
         var shape = Shapes.Nodes[n].Shape;
         int axis = node.Axis < 0 ? shape.Count + node.Axis : node.Axis;
-        var partWidths = node.Parts.Select(p => Product(Shapes.Nodes[p].Shape.Skip(axis))).ToEquatableArray();
-        return new ConcatLayout(Product(shape.Take(axis)), Product(shape.Skip(axis)), partWidths);
+        var partWidths = new int[node.Parts.Count];
+        for (int i = 0; i < partWidths.Length; i++) partWidths[i] = Sizes.Product(Shapes.Nodes[node.Parts[i]].Shape, from: axis);
+        return new ConcatLayout(Sizes.Product(shape, to: axis), Sizes.Product(shape, from: axis), new EquatableArray<int>(partWidths));
     }
 
     /// <summary>What layer call <paramref name="n"/> saves for backward on every device (empty for the other nodes).</summary>
@@ -181,8 +188,6 @@ internal sealed class ValuePlan
 
     /// <summary>Class labels per sample (one per position of a [sequence, classes] output under softmax cross-entropy), else 1.</summary>
     public int LabelsPerSample => TargetLayout.LabelsPerSample(Spec, Shapes);
-
-    private static int Product(IEnumerable<int> dims) => dims.Aggregate(1, (a, b) => a * b);
 
     private static string Camel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using ModelGen.FrontEnd;
 
 namespace ModelGen.Generators.Emit;
@@ -61,7 +62,7 @@ internal static partial class CpuEmitter
         int index = 0;
         for (int l = 0; l < spec.Layers.Count; l++)
             if (shapes.Layers[l].ParameterCount > 0)
-                w.Line($"bool {Trains(spec.Layers[l])} = !IsFrozen({Literals.Int(index++)});");
+                w.Line($"bool {Trains(names, l)} = !IsFrozen({Literals.Int(index++)});");
         var nodes = names.Plan.Nodes;
         for (int n = 1; n < nodes.Count; n++)
         {
@@ -75,7 +76,7 @@ internal static partial class CpuEmitter
             switch (node.Kind)
             {
                 case NodeKind.Layer:
-                    if (shapes.Layers[node.Layer].ParameterCount > 0) sources.Add(Trains(spec.Layers[node.Layer]));
+                    if (shapes.Layers[node.Layer].ParameterCount > 0) sources.Add(Trains(names, node.Layer));
                     From(node.A);
                     break;
                 case NodeKind.Concat:
@@ -95,10 +96,28 @@ internal static partial class CpuEmitter
     }
 
     /// <summary>The local that says whether layer <paramref name="layer"/> trains: <c>c1Trains</c>.</summary>
-    private static string Trains(LayerSpec layer) => Local(layer.Name) + "Trains";
+    private static string Trains(ValueNames names, int layer)
+    {
+        var layers = names.Spec.Layers;
+        return DistinctLocal(layers[layer].Name, lowered => layers.Any(l => l.Name == lowered)) + "Trains";
+    }
 
     /// <summary>The local that says whether node <paramref name="n"/>'s gradient is needed: <c>c1Flows</c>.</summary>
-    private static string Flows(ValueNames names, int n) => Local(names.Label(n)) + "Flows";
+    private static string Flows(ValueNames names, int n)
+    {
+        int count = names.Plan.Nodes.Count;
+        return DistinctLocal(names.Label(n), lowered => Enumerable.Range(0, count).Any(m => names.Label(m) == lowered)) + "Flows";
+    }
+
+    /// <summary>
+    /// <paramref name="name"/> with a lower-case first letter, unless that is another name of the same set (layers 'A' and
+    /// 'a'): then the name as written, so the locals stay distinct.
+    /// </summary>
+    private static string DistinctLocal(string name, Func<string, bool> isAnotherName)
+    {
+        string lowered = Local(name);
+        return lowered != name && isAnotherName(lowered) ? name : lowered;
+    }
 
     /// <summary>
     /// The input gradient of layer call <paramref name="n"/>: null when the input needs none, either always (the model input)
@@ -117,7 +136,7 @@ internal static partial class CpuEmitter
     private static string ParameterGradient(ValueNames names, int n, string pointer)
     {
         var node = names.Plan.Nodes[n];
-        return names.GradOf(node.A) is null ? pointer : $"{Trains(names.Spec.Layers[node.Layer])} ? {pointer} : null";
+        return names.GradOf(node.A) is null ? pointer : $"{Trains(names, node.Layer)} ? {pointer} : null";
     }
 
     /// <summary>The bias gradient of layer call <paramref name="n"/>, or "null" for a layer without bias.</summary>

@@ -183,7 +183,10 @@ public sealed unsafe class CudaGraph : IDisposable
         return ReadLoss();
     }
 
-    /// <summary>Forward (training mode), loss and backward: the GPU's gradient buffer holds d(loss)/d(parameters) afterwards. Returns the mean loss.</summary>
+    /// <summary>
+    /// Forward (training mode), loss and backward: the GPU's gradient buffer holds d(loss)/d(parameters) afterwards, frozen
+    /// layers' included (unlike the CPU, which skips them; <c>Fit</c> drops them before the update). Returns the mean loss.
+    /// </summary>
     public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch)
     {
         UploadBatch(input, targets, batch);

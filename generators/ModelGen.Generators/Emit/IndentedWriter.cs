@@ -6,7 +6,8 @@ namespace ModelGen.Generators.Emit;
 /// <summary>Builds generated source with consistent four-space indentation (lines end in \n on every platform).</summary>
 internal sealed class IndentedWriter
 {
-    private readonly StringBuilder _text = new();
+    // One block large enough for a typical model's file: growing chunk by chunk cost a third of the emitters' time.
+    private readonly StringBuilder _text = new(32 * 1024);
     private int _depth;
 
     public IndentedWriter Line(string line = "")

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace ModelGen.Onnx.Tests;
 
@@ -13,7 +14,7 @@ namespace ModelGen.Onnx.Tests;
 /// Every exportable model is exported, loaded in ONNX Runtime and run on fixed inputs at a batch of several rows and of
 /// one row (the batch axis is symbolic); each named output must match Predict within 1e-5 of the output's scale.
 /// </summary>
-public sealed class OnnxExportTests
+public sealed class OnnxExportTests(ITestOutputHelper log)
 {
     private const double Tolerance = 1e-5;
 
@@ -51,6 +52,7 @@ public sealed class OnnxExportTests
                         scale = Math.Max(scale, Math.Abs(want));
                         difference = Math.Max(difference, Math.Abs(want - got));
                     }
+                log.WriteLine($"{name}, batch {batch}, '{output}': max |ONNX Runtime − Predict| = {difference:G3}, scale {scale:G3}, ratio {difference / scale:G3}");
                 Assert.True(scale > 0, $"{name}: output '{output}' is all zeros, which would check nothing.");
                 Assert.True(difference <= Tolerance * scale,
                     $"{name}, batch {batch}, output '{output}': ONNX Runtime differs from Predict by {difference:G3}, more than {Tolerance:G1} × the output scale {scale:G3}.");

@@ -25,6 +25,13 @@ public class MirrorTests
     }
 
     [Fact]
+    public void LayerKind_MirrorsTheRuntimeLayerType()
+    {
+        // The generated InferenceGraph writes LayerType.<kind name> for every layer.
+        Assert.Equal(Members(typeof(ModelGen.Export.LayerType)), Members(typeof(LayerKind)));
+    }
+
+    [Fact]
     public void LossKind_MirrorsTheRuntimeLoss()
     {
         Assert.Equal(Members(typeof(ModelGen.Loss)), Members(typeof(LossKind)));

@@ -28,6 +28,7 @@ internal static partial class CpuEmitter
         WriteLayerMethods(w, names);
         WriteSummary(w, names);
         WriteFileLayout(w, names);
+        WriteInferenceGraph(w, names);
         WriteGraph(w, names);
         CloseTypes(w, spec);
         return w.ToString();
@@ -64,6 +65,7 @@ internal static partial class CpuEmitter
             using ModelGen;
             using ModelGen.Compute;
             using ModelGen.Cpu;
+            using ModelGen.Export;
             using ModelGen.Serialization;
 
             """);

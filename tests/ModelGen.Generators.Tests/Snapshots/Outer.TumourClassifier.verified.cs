@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 partial class Outer
@@ -135,6 +136,27 @@ partial class Outer
                 new("Logit", "weight", TensorSource.Parameters, 496, new[] { 1, 16 }, TensorTransform.Transposed2D),   // stored [16, 1]
                 new("Logit", "bias", TensorSource.Parameters, 512, new[] { 1 }, TensorTransform.AsStored),
             });
+
+        /// <summary>
+        /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+        /// and the named outputs.
+        /// </summary>
+        public override InferenceGraph InferenceGraph => Inference;
+
+        private static readonly InferenceGraph Inference = new(
+            layers: new InferenceLayer[]
+            {
+                new("Hidden", LayerType.Dense) { Activation = Activation.Tanh },
+                new("Logit", LayerType.Dense),
+            },
+            nodes: new InferenceNode[]
+            {
+                new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 30 }),
+                new(InferenceOp.Layer, "hidden", 0, new[] { 0 }, new[] { 16 }),
+                new(InferenceOp.Layer, "logit", 1, new[] { 1 }, new[] { 1 }),
+            },
+            outputs: new[] { 2 },
+            outputNames: new[] { "output" });
 
         /// <summary>
         /// The fused computation of TumourClassifier for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples;
@@ -141,6 +142,29 @@ partial class DigitsImage : global::ModelGen.Model
             new("Logits", "weight", TensorSource.Parameters, 2080, new[] { 10, 32 }, TensorTransform.Transposed2D),   // stored [32, 10]
             new("Logits", "bias", TensorSource.Parameters, 2400, new[] { 10 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Pixels", LayerType.Flatten),
+            new("Hidden", LayerType.Dense) { Activation = Activation.SiLU },
+            new("Logits", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 1, 8, 8 }),
+            new(InferenceOp.Layer, "pixels", 0, new[] { 0 }, new[] { 64 }),
+            new(InferenceOp.Layer, "hidden", 1, new[] { 1 }, new[] { 32 }),
+            new(InferenceOp.Layer, "logits", 2, new[] { 2 }, new[] { 10 }),
+        },
+        outputs: new[] { 3 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of DigitsImage for element type <typeparamref name="T"/>: float for training,

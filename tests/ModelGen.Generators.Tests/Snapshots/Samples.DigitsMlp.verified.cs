@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples;
@@ -154,6 +155,29 @@ partial class DigitsMlp : global::ModelGen.Model
             new("Logits", "weight", TensorSource.Parameters, 16576, new[] { 10, 64 }, TensorTransform.Transposed2D),   // stored [64, 10]
             new("Logits", "bias", TensorSource.Parameters, 17216, new[] { 10 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Hidden", LayerType.Dense) { Activation = Activation.ReLU },
+            new("Hidden2", LayerType.Dense) { Activation = Activation.ReLU },
+            new("Logits", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 64 }),
+            new(InferenceOp.Layer, "hidden", 0, new[] { 0 }, new[] { 128 }),
+            new(InferenceOp.Layer, "hidden2", 1, new[] { 1 }, new[] { 64 }),
+            new(InferenceOp.Layer, "logits", 2, new[] { 2 }, new[] { 10 }),
+        },
+        outputs: new[] { 3 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of DigitsMlp for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Graphs;
@@ -195,6 +196,34 @@ partial class ChurnAndSpend : global::ModelGen.Model
             new("Spend", "weight", TensorSource.Parameters, 1041, new[] { 1, 32 }, TensorTransform.Transposed2D),   // stored [32, 1]
             new("Spend", "bias", TensorSource.Parameters, 1073, new[] { 1 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Activity", LayerType.Dense) { Activation = Activation.ReLU },
+            new("Trunk", LayerType.Dense) { Activation = Activation.ReLU },
+            new("Churn", LayerType.Dense),
+            new("Spend", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.PackedInputs, "input", -1, Array.Empty<int>(), new[] { 20 }),
+            new(InferenceOp.Input, "profile", -1, Array.Empty<int>(), new[] { 8 }),
+            new(InferenceOp.Input, "activity", -1, Array.Empty<int>(), new[] { 12 }),
+            new(InferenceOp.Layer, "activity", 0, new[] { 2 }, new[] { 16 }),
+            new(InferenceOp.Concat, "concat1", -1, new[] { 1, 3 }, new[] { 24 }) { Axis = 0 },
+            new(InferenceOp.Layer, "trunk", 1, new[] { 4 }, new[] { 32 }),
+            new(InferenceOp.Layer, "churn", 2, new[] { 5 }, new[] { 1 }),
+            new(InferenceOp.Layer, "spend", 3, new[] { 5 }, new[] { 1 }),
+        },
+        outputs: new[] { 6, 7 },
+        outputNames: new[] { "churn", "spend" });
 
     /// <summary>
     /// The fused computation of ChurnAndSpend for element type <typeparamref name="T"/>: float for training,

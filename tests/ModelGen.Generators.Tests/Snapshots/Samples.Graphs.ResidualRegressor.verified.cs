@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Graphs;
@@ -175,6 +176,33 @@ partial class ResidualRegressor : global::ModelGen.Model
             // Head ↔ nn.Linear
             new("Head", "weight", TensorSource.Parameters, 1344, new[] { 1, 16 }, TensorTransform.Transposed2D),   // stored [16, 1]
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Up", LayerType.Dense) { Activation = Activation.GELU },
+            new("Down", LayerType.Dense) { Activation = Activation.LeakyReLU, NegativeSlope = 0.1f },
+            new("Gate", LayerType.Dense) { Activation = Activation.Sigmoid },
+            new("Head", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 16 }),
+            new(InferenceOp.Layer, "up", 0, new[] { 0 }, new[] { 32 }),
+            new(InferenceOp.Layer, "down", 1, new[] { 1 }, new[] { 16 }),
+            new(InferenceOp.Add, "add1", -1, new[] { 0, 2 }, new[] { 16 }),
+            new(InferenceOp.Layer, "gate", 2, new[] { 3 }, new[] { 16 }),
+            new(InferenceOp.Multiply, "multiply1", -1, new[] { 3, 4 }, new[] { 16 }),
+            new(InferenceOp.Layer, "head", 3, new[] { 5 }, new[] { 1 }),
+        },
+        outputs: new[] { 6 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of ResidualRegressor for element type <typeparamref name="T"/>: float for training,

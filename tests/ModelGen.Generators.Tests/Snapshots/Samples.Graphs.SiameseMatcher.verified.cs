@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Graphs;
@@ -150,6 +151,31 @@ partial class SiameseMatcher : global::ModelGen.Model
             new("Embed", "weight", TensorSource.Parameters, 800, new[] { 8, 32 }, TensorTransform.Transposed2D),   // stored [32, 8]
             new("Embed", "bias", TensorSource.Parameters, 1056, new[] { 8 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Hidden", LayerType.Dense) { Activation = Activation.Tanh },
+            new("Embed", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.PackedInputs, "input", -1, Array.Empty<int>(), new[] { 48 }),
+            new(InferenceOp.Input, "query", -1, Array.Empty<int>(), new[] { 24 }),
+            new(InferenceOp.Input, "candidate", -1, Array.Empty<int>(), new[] { 24 }),
+            new(InferenceOp.Layer, "hidden", 0, new[] { 1 }, new[] { 32 }),
+            new(InferenceOp.Layer, "embed", 1, new[] { 3 }, new[] { 8 }),
+            new(InferenceOp.Layer, "hidden2", 0, new[] { 2 }, new[] { 32 }),
+            new(InferenceOp.Layer, "embed2", 1, new[] { 5 }, new[] { 8 }),
+        },
+        outputs: new[] { 4, 6 },
+        outputNames: new[] { "query", "candidate" });
 
     /// <summary>
     /// The fused computation of SiameseMatcher for element type <typeparamref name="T"/>: float for training,

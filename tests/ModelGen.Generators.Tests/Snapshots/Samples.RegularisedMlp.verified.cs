@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples;
@@ -155,6 +156,31 @@ partial class RegularisedMlp : global::ModelGen.Model
             new("Logit", "weight", TensorSource.Parameters, 2112, new[] { 1, 64 }, TensorTransform.Transposed2D),   // stored [64, 1]
             new("Logit", "bias", TensorSource.Parameters, 2176, new[] { 1 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Hidden", LayerType.Dense) { Activation = Activation.SiLU },
+            new("Norm", LayerType.LayerNorm) { Epsilon = 1E-05 },
+            new("Drop", LayerType.Dropout),
+            new("Logit", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 30 }),
+            new(InferenceOp.Layer, "hidden", 0, new[] { 0 }, new[] { 64 }),
+            new(InferenceOp.Layer, "norm", 1, new[] { 1 }, new[] { 64 }),
+            new(InferenceOp.Layer, "drop", 2, new[] { 2 }, new[] { 64 }),
+            new(InferenceOp.Layer, "logit", 3, new[] { 3 }, new[] { 1 }),
+        },
+        outputs: new[] { 4 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of RegularisedMlp for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Sequences;
@@ -167,6 +168,31 @@ partial class SentimentLstm : global::ModelGen.Model
             new("Logits", "weight", TensorSource.Parameters, 3824, new[] { 3, 8 }, TensorTransform.Transposed2D),   // stored [8, 3]
             new("Logits", "bias", TensorSource.Parameters, 3848, new[] { 3 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Steps", LayerType.Reshape),
+            new("Encoder", LayerType.LSTM) { ReturnSequences = true },
+            new("Summarise", LayerType.GRU),
+            new("Logits", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 32 }),
+            new(InferenceOp.Layer, "steps", 0, new[] { 0 }, new[] { 8, 4 }),
+            new(InferenceOp.Layer, "encoder", 1, new[] { 1 }, new[] { 8, 32 }),
+            new(InferenceOp.Layer, "summarise", 2, new[] { 2 }, new[] { 8 }),
+            new(InferenceOp.Layer, "logits", 3, new[] { 3 }, new[] { 3 }),
+        },
+        outputs: new[] { 4 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of SentimentLstm for element type <typeparamref name="T"/>: float for training,

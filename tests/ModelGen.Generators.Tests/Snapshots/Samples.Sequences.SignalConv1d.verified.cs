@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Sequences;
@@ -175,6 +176,33 @@ partial class SignalConv1d : global::ModelGen.Model
             new("Logit", "weight", TensorSource.Parameters, 376, new[] { 1, 512 }, TensorTransform.Transposed2D),   // stored [512, 1]
             new("Logit", "bias", TensorSource.Parameters, 888, new[] { 1 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("C1", LayerType.Conv1d) { Activation = Activation.ReLU, PaddingBefore = 2, PaddingAfter = 2 },
+            new("Norm", LayerType.GroupNorm) { Groups = 4, Epsilon = 1E-05 },
+            new("C2", LayerType.Conv1d) { Activation = Activation.GELU, Stride = 2, PaddingBefore = 1, PaddingAfter = 1, Dilation = 3 },
+            new("Flat", LayerType.Flatten),
+            new("Logit", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 2, 64 }),
+            new(InferenceOp.Layer, "c1", 0, new[] { 0 }, new[] { 8, 64 }),
+            new(InferenceOp.Layer, "norm", 1, new[] { 1 }, new[] { 8, 64 }),
+            new(InferenceOp.Layer, "c2", 2, new[] { 2 }, new[] { 16, 32 }),
+            new(InferenceOp.Layer, "flat", 3, new[] { 3 }, new[] { 512 }),
+            new(InferenceOp.Layer, "logit", 4, new[] { 4 }, new[] { 1 }),
+        },
+        outputs: new[] { 5 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of SignalConv1d for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Text;
@@ -203,6 +204,34 @@ partial class ReviewTagger : global::ModelGen.Model
             new("Tags", "weight", TensorSource.Parameters, 5984, new[] { 5, 16 }, TensorTransform.Transposed2D),   // stored [16, 5]
             new("Tags", "bias", TensorSource.Parameters, 6064, new[] { 5 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Words", LayerType.Embedding),
+            new("Context", LayerType.LSTM) { ReturnSequences = true },
+            new("Attention", LayerType.MultiHeadAttention) { Heads = 2 },
+            new("Norm", LayerType.LayerNorm) { Epsilon = 1E-05 },
+            new("Tags", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 24 }),
+            new(InferenceOp.Layer, "words", 0, new[] { 0 }, new[] { 24, 16 }) { VariableLength = true },
+            new(InferenceOp.Layer, "context", 1, new[] { 1 }, new[] { 24, 16 }) { VariableLength = true },
+            new(InferenceOp.Layer, "attention", 2, new[] { 2 }, new[] { 24, 16 }) { VariableLength = true },
+            new(InferenceOp.Add, "add1", -1, new[] { 2, 3 }, new[] { 24, 16 }) { VariableLength = true },
+            new(InferenceOp.Layer, "norm", 3, new[] { 4 }, new[] { 24, 16 }) { VariableLength = true },
+            new(InferenceOp.Layer, "tags", 4, new[] { 5 }, new[] { 24, 5 }) { VariableLength = true },
+        },
+        outputs: new[] { 6 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of ReviewTagger for element type <typeparamref name="T"/>: float for training,

@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Text;
@@ -258,6 +259,43 @@ partial class TinyLanguageModel : global::ModelGen.Model
             new("Logits", "weight", TensorSource.Parameters, 4080, new[] { 32, 16 }, TensorTransform.Transposed2D),   // stored [16, 32]
             new("Logits", "bias", TensorSource.Parameters, 4592, new[] { 32 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Tokens", LayerType.Embedding),
+            new("Positions", LayerType.PositionalEmbedding),
+            new("AttentionNorm", LayerType.LayerNorm) { Epsilon = 1E-05 },
+            new("Attention", LayerType.MultiHeadAttention) { Heads = 2, Causal = true },
+            new("MlpNorm", LayerType.LayerNorm) { Epsilon = 1E-05 },
+            new("Up", LayerType.Dense) { Activation = Activation.GELU },
+            new("Down", LayerType.Dense),
+            new("FinalNorm", LayerType.LayerNorm) { Epsilon = 1E-05 },
+            new("Logits", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 16 }),
+            new(InferenceOp.Layer, "tokens", 0, new[] { 0 }, new[] { 16, 16 }),
+            new(InferenceOp.Layer, "positions", 1, new[] { 1 }, new[] { 16, 16 }),
+            new(InferenceOp.Layer, "attentionNorm", 2, new[] { 2 }, new[] { 16, 16 }),
+            new(InferenceOp.Layer, "attention", 3, new[] { 3 }, new[] { 16, 16 }),
+            new(InferenceOp.Add, "add1", -1, new[] { 2, 4 }, new[] { 16, 16 }),
+            new(InferenceOp.Layer, "mlpNorm", 4, new[] { 5 }, new[] { 16, 16 }),
+            new(InferenceOp.Layer, "up", 5, new[] { 6 }, new[] { 16, 64 }),
+            new(InferenceOp.Layer, "down", 6, new[] { 7 }, new[] { 16, 16 }),
+            new(InferenceOp.Add, "add2", -1, new[] { 5, 8 }, new[] { 16, 16 }),
+            new(InferenceOp.Layer, "finalNorm", 7, new[] { 9 }, new[] { 16, 16 }),
+            new(InferenceOp.Layer, "logits", 8, new[] { 10 }, new[] { 16, 32 }),
+        },
+        outputs: new[] { 11 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of TinyLanguageModel for element type <typeparamref name="T"/>: float for training,

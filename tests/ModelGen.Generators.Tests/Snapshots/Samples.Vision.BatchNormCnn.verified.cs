@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Vision;
@@ -165,6 +166,33 @@ partial class BatchNormCnn : global::ModelGen.Model
             new("Logits", "weight", TensorSource.Parameters, 464, new[] { 10, 16 }, TensorTransform.Transposed2D),   // stored [16, 10]
             new("Logits", "bias", TensorSource.Parameters, 624, new[] { 10 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Conv", LayerType.Conv2d) { PaddingBefore = 1, PaddingAfter = 1 },
+            new("Norm", LayerType.BatchNorm) { Epsilon = 1E-05 },
+            new("Pool", LayerType.AvgPool2d) { Kernel = 2, Stride = 2 },
+            new("Gap", LayerType.GlobalAvgPool),
+            new("Logits", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 3, 16, 16 }),
+            new(InferenceOp.Layer, "conv", 0, new[] { 0 }, new[] { 16, 16, 16 }),
+            new(InferenceOp.Layer, "norm", 1, new[] { 1 }, new[] { 16, 16, 16 }),
+            new(InferenceOp.Layer, "pool", 2, new[] { 2 }, new[] { 16, 8, 8 }),
+            new(InferenceOp.Layer, "gap", 3, new[] { 3 }, new[] { 16 }),
+            new(InferenceOp.Layer, "logits", 4, new[] { 4 }, new[] { 10 }),
+        },
+        outputs: new[] { 5 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of BatchNormCnn for element type <typeparamref name="T"/>: float for training,

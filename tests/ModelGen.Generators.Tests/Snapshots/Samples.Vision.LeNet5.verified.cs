@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Vision;
@@ -210,6 +211,39 @@ partial class LeNet5 : global::ModelGen.Model
             new("Logits", "weight", TensorSource.Parameters, 60856, new[] { 10, 84 }, TensorTransform.Transposed2D),   // stored [84, 10]
             new("Logits", "bias", TensorSource.Parameters, 61696, new[] { 10 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("C1", LayerType.Conv2d) { Activation = Activation.ReLU, PaddingBefore = 2, PaddingAfter = 2 },
+            new("P1", LayerType.MaxPool2d) { Kernel = 2, Stride = 2 },
+            new("C2", LayerType.Conv2d) { Activation = Activation.ReLU },
+            new("P2", LayerType.MaxPool2d) { Kernel = 2, Stride = 2 },
+            new("Flat", LayerType.Flatten),
+            new("Fc1", LayerType.Dense) { Activation = Activation.ReLU },
+            new("Fc2", LayerType.Dense) { Activation = Activation.ReLU },
+            new("Logits", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 1, 28, 28 }),
+            new(InferenceOp.Layer, "c1", 0, new[] { 0 }, new[] { 6, 28, 28 }),
+            new(InferenceOp.Layer, "p1", 1, new[] { 1 }, new[] { 6, 14, 14 }),
+            new(InferenceOp.Layer, "c2", 2, new[] { 2 }, new[] { 16, 10, 10 }),
+            new(InferenceOp.Layer, "p2", 3, new[] { 3 }, new[] { 16, 5, 5 }),
+            new(InferenceOp.Layer, "flat", 4, new[] { 4 }, new[] { 400 }),
+            new(InferenceOp.Layer, "fc1", 5, new[] { 5 }, new[] { 120 }),
+            new(InferenceOp.Layer, "fc2", 6, new[] { 6 }, new[] { 84 }),
+            new(InferenceOp.Layer, "logits", 7, new[] { 7 }, new[] { 10 }),
+        },
+        outputs: new[] { 8 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of LeNet5 for element type <typeparamref name="T"/>: float for training,

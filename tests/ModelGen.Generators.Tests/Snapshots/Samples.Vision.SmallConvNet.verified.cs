@@ -7,6 +7,7 @@ using System.Numerics;
 using ModelGen;
 using ModelGen.Compute;
 using ModelGen.Cpu;
+using ModelGen.Export;
 using ModelGen.Serialization;
 
 namespace Samples.Vision;
@@ -160,6 +161,31 @@ partial class SmallConvNet : global::ModelGen.Model
             new("Logits", "weight", TensorSource.Parameters, 1248, new[] { 10, 256 }, TensorTransform.Transposed2D),   // stored [256, 10]
             new("Logits", "bias", TensorSource.Parameters, 3808, new[] { 10 }, TensorTransform.AsStored),
         });
+
+    /// <summary>
+    /// The inference computation ExportOnnx renders: the layers with their options, every value with its per-sample shape,
+    /// and the named outputs.
+    /// </summary>
+    public override InferenceGraph InferenceGraph => Inference;
+
+    private static readonly InferenceGraph Inference = new(
+        layers: new InferenceLayer[]
+        {
+            new("Features", LayerType.Conv2d) { Activation = Activation.ReLU, PaddingBefore = 1, PaddingAfter = 1 },
+            new("Down", LayerType.Conv2d) { Activation = Activation.ReLU, Stride = 2, PaddingBefore = 1, PaddingAfter = 1 },
+            new("Flat", LayerType.Flatten),
+            new("Logits", LayerType.Dense),
+        },
+        nodes: new InferenceNode[]
+        {
+            new(InferenceOp.Input, "input", -1, Array.Empty<int>(), new[] { 1, 8, 8 }),
+            new(InferenceOp.Layer, "features", 0, new[] { 0 }, new[] { 8, 8, 8 }),
+            new(InferenceOp.Layer, "down", 1, new[] { 1 }, new[] { 16, 4, 4 }),
+            new(InferenceOp.Layer, "flat", 2, new[] { 2 }, new[] { 256 }),
+            new(InferenceOp.Layer, "logits", 3, new[] { 3 }, new[] { 10 }),
+        },
+        outputs: new[] { 4 },
+        outputNames: new[] { "output" });
 
     /// <summary>
     /// The fused computation of SmallConvNet for element type <typeparamref name="T"/>: float for training,

@@ -33,6 +33,7 @@ internal static class DriftJson
             Number(w, "psiThreshold", monitor.Options.PsiThreshold);
             w.WriteNumber("psiBins", monitor.Options.PsiBins);
             Number(w, "psiEpsilon", monitor.Options.PsiEpsilon);
+            w.WriteNumber("ksExactSizeLimit", monitor.Options.KsExactSizeLimit);
             w.WriteEndObject();
             w.WriteStartArray("features");
             foreach (var f in monitor.References)
@@ -92,8 +93,9 @@ internal static class DriftJson
             PsiThreshold = r.Number(r.Field(optionsNode, "psiThreshold", "the PSI threshold")),
             PsiBins = r.Int(r.Field(optionsNode, "psiBins", "the number of PSI bins"), 2, "the number of PSI bins (a whole number from 2 to 1000)", 1000),
             PsiEpsilon = r.Number(r.Field(optionsNode, "psiEpsilon", "the empty-bin proportion")),
+            KsExactSizeLimit = r.Int(r.Field(optionsNode, "ksExactSizeLimit", "the largest sample size with an exact KS p-value"), 0, "the largest sample size with an exact KS p-value (a whole number ≥ 0)"),
         };
-        r.NoOtherFields(optionsNode, "alpha", "psiThreshold", "psiBins", "psiEpsilon");
+        r.NoOtherFields(optionsNode, "alpha", "psiThreshold", "psiBins", "psiEpsilon", "ksExactSizeLimit");
         try
         {
             options.Validate("options");

@@ -288,7 +288,7 @@ public sealed class DriftMonitor
     private FeatureDrift CompareNumeric(NumericReference reference, double[] window)
     {
         Array.Sort(window);
-        var ks = DriftStatistics.KolmogorovSmirnovSorted(reference.Sorted, window);
+        var ks = DriftStatistics.KolmogorovSmirnovSorted(reference.Sorted, window, Options.KsExactSizeLimit);
         double psi = DriftStatistics.PopulationStabilityIndex(reference.Proportions, NumericReference.BinProportions(window, reference.Edges), Options.PsiEpsilon);
         var reasons = DriftReasons.None;
         if (ks.PValue < Options.Alpha) reasons |= DriftReasons.PValue;

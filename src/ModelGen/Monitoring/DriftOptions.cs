@@ -31,6 +31,14 @@ public sealed record DriftOptions
     /// <summary>What an empty bin's proportion counts as in the population stability index, so that it stays finite. 1e-4 unless set.</summary>
     public double PsiEpsilon { get; init; } = DefaultPsiEpsilon;
 
+    /// <summary>
+    /// The largest sample size for which the Kolmogorov–Smirnov p-value is exact: when the training values or the window
+    /// have more, the asymptotic distribution is used. <see cref="DriftStatistics.ExactSizeLimit"/> (10 000, as SciPy's
+    /// default) unless set. The exact p-value costs up to n₁·n₂ steps when the shift is large; a lower limit
+    /// bounds a service's cost, 0 always uses the asymptotic one.
+    /// </summary>
+    public int KsExactSizeLimit { get; init; } = DriftStatistics.ExactSizeLimit;
+
     /// <summary>Throws when an option is out of range.</summary>
     internal void Validate(string parameter)
     {
@@ -40,6 +48,8 @@ public sealed record DriftOptions
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"DriftOptions.PsiThreshold is {PsiThreshold}; it must be > 0 (∞ turns the rule off)."), parameter);
         if (PsiBins < 2 || PsiBins > 1000)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"DriftOptions.PsiBins is {PsiBins}; it must be from 2 to 1000."), parameter);
+        if (KsExactSizeLimit < 0)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"DriftOptions.KsExactSizeLimit is {KsExactSizeLimit}; it must be ≥ 0 (0: always the asymptotic p-value)."), parameter);
         if (!(PsiEpsilon > 0 && PsiEpsilon < 1))
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"DriftOptions.PsiEpsilon is {PsiEpsilon}; it must be between 0 and 1 (exclusive)."), parameter);
     }

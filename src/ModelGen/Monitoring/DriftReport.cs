@@ -12,10 +12,10 @@ namespace ModelGen.Monitoring;
 /// <summary>Which test a <see cref="FeatureDrift"/> reports.</summary>
 public enum DriftTest
 {
-    /// <summary>Two-sample Kolmogorov–Smirnov with the exact p-value (a numeric feature, both samples ≤ <see cref="DriftStatistics.ExactSizeLimit"/> values).</summary>
+    /// <summary>Two-sample Kolmogorov–Smirnov with the exact p-value (a numeric feature, both samples within <see cref="DriftOptions.KsExactSizeLimit"/>).</summary>
     KolmogorovSmirnovExact = 0,
 
-    /// <summary>Two-sample Kolmogorov–Smirnov with the asymptotic p-value (a numeric feature, a sample above <see cref="DriftStatistics.ExactSizeLimit"/> values).</summary>
+    /// <summary>Two-sample Kolmogorov–Smirnov with the asymptotic p-value (a numeric feature, a sample above <see cref="DriftOptions.KsExactSizeLimit"/>).</summary>
     KolmogorovSmirnovAsymptotic,
 
     /// <summary>Pearson's chi-square goodness of fit of the window's level counts to the training proportions (a categorical feature).</summary>
@@ -191,8 +191,8 @@ public sealed class DriftReport
             {
                 // Names and the verdict read left to right; numbers line up on the right.
                 bool left = j is 0 or 1 or 5;
-                sb.Append(left ? r[j].PadRight(widths[j]) : r[j].PadLeft(widths[j]));
-                if (j < r.Length - 1) sb.Append("  ");
+                if (j == r.Length - 1) sb.Append(r[j]);
+                else sb.Append(left ? r[j].PadRight(widths[j]) : r[j].PadLeft(widths[j])).Append("  ");
             }
             sb.Append('\n');
         }

@@ -48,7 +48,7 @@ public static class DriftStatistics
     {
         var a = SortedFinite(sample1, nameof(sample1));
         var b = SortedFinite(sample2, nameof(sample2));
-        return KolmogorovSmirnovSorted(a, b);
+        return KolmogorovSmirnovSorted(a, b, ExactSizeLimit);
     }
 
     private static double[] SortedFinite(ReadOnlySpan<double> sample, string parameter)
@@ -62,8 +62,8 @@ public static class DriftStatistics
         return copy;
     }
 
-    /// <summary>The test on two samples already sorted ascending, finite and non-empty (not checked).</summary>
-    internal static KolmogorovSmirnovResult KolmogorovSmirnovSorted(ReadOnlySpan<double> sorted1, ReadOnlySpan<double> sorted2)
+    /// <summary>The test on two samples already sorted ascending, finite and non-empty (not checked); exact while both have at most <paramref name="exactSizeLimit"/> values.</summary>
+    internal static KolmogorovSmirnovResult KolmogorovSmirnovSorted(ReadOnlySpan<double> sorted1, ReadOnlySpan<double> sorted2, int exactSizeLimit)
     {
         int n1 = sorted1.Length, n2 = sorted2.Length;
         long g = Gcd(n1, n2);
@@ -86,7 +86,7 @@ public static class DriftStatistics
         }
         long h = best / g;                    // D = h / lcm(n1, n2)
         long lcm = n1 / g * n2;
-        if (Math.Max(n1, n2) <= ExactSizeLimit)
+        if (Math.Max(n1, n2) <= exactSizeLimit)
         {
             double d = (double)h / lcm;
             return new(d, h == 0 ? 1.0 : ExactTwoSidedPValue(n1, n2, best), KolmogorovSmirnovMethod.Exact);
@@ -116,30 +116,41 @@ public static class DriftStatistics
 
         var previous = new double[n2 + 1];
         var current = new double[n2 + 1];
-        long previousLow = 0, previousHigh = -1;
+        // The previous column's written range; a point outside it has probability 0.
+        long previousFirst = 0, previousLast = -1;
         double pValue = 0;
         for (long x = 0; x <= m; x++)
         {
             long low = Low(x), high = High(x);
             long nextLow = x < m ? Low(x + 1) : 0, nextHigh = x < m ? High(x + 1) : -1;
-            for (long y = low; y <= high; y++)
+            // Far from the diagonal the probabilities underflow to exactly 0; walking only where they are not keeps a
+            // large shift (a wide band) from costing the whole n1 × n2 grid, and changes no bit of the result.
+            long start = x == 0 ? low : Math.Max(low, previousFirst);
+            long first = -1, last = start - 1;
+            for (long y = start; y <= high; y++)
             {
                 double q = x == 0 && y == 0 ? 1 : 0;
                 long remainingBefore = total - x - y + 1;
-                if (x > 0 && y >= previousLow && y <= previousHigh)
+                if (x > 0 && y >= previousFirst && y <= previousLast)
                     q += previous[y] * (m - x + 1) * reciprocal[remainingBefore];
-                if (y > low)
+                if (y > start)
                     q += current[y - 1] * (n - y + 1) * reciprocal[remainingBefore];
+                // Above the previous column's range only the step up feeds a point; once that is 0, so is the rest.
+                if (q == 0 && y > previousLast) break;
                 current[y] = q;
+                last = y;
+                if (q == 0) continue;
+                if (first < 0) first = y;
                 long remaining = total - x - y;
                 if (remaining == 0) continue;
                 // A step right or up that leaves the band is where D first reaches the threshold.
                 if (x < m && (y < nextLow || y > nextHigh)) pValue += q * (m - x) * reciprocal[remaining];
                 if (y < n && y == high) pValue += q * (n - y) * reciprocal[remaining];
             }
+            if (first < 0) break;   // every path has left the band
             (previous, current) = (current, previous);
-            previousLow = low;
-            previousHigh = high;
+            previousFirst = first;
+            previousLast = last;
         }
         return Math.Clamp(pValue, 0, 1);
     }

@@ -72,6 +72,22 @@ public class DriftMonitorTests
     }
 
     [Fact]
+    public void ExactSizeLimitSwitchesToTheAsymptoticPValue()
+    {
+        var monitor = DriftMonitor.Create(Training(), ["x"], new DriftOptions { KsExactSizeLimit = 599 });
+        var x = monitor.Check(Window())["x"];
+        Assert.Equal(DriftTest.KolmogorovSmirnovAsymptotic, x.Test);
+        // n = round(600·150/750) = 120 observations of the one-sample distribution.
+        Assert.Equal(DriftStatistics.KolmogorovSurvival(120, x.Statistic), x.PValue);
+        var exact = DriftMonitor.Create(Training(), ["x"], new DriftOptions { KsExactSizeLimit = 600 }).Check(Window())["x"];
+        Assert.Equal(DriftTest.KolmogorovSmirnovExact, exact.Test);
+        Assert.Equal(exact.Statistic, x.Statistic, 1e-15);
+        Assert.NotEqual(exact.PValue, x.PValue);
+        var e = Assert.Throws<ArgumentException>(() => DriftMonitor.Create(Training(), new DriftOptions { KsExactSizeLimit = -1 }));
+        Assert.Contains("DriftOptions.KsExactSizeLimit is -1", e.Message);
+    }
+
+    [Fact]
     public void TrainingRowsAgainstThemselvesShowNoDrift()
     {
         var train = Training();

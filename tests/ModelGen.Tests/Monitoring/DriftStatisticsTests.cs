@@ -23,8 +23,8 @@ public class DriftStatisticsTests
             var expectedMethod = c.GetProperty("method").GetString() == "exact" ? KolmogorovSmirnovMethod.Exact : KolmogorovSmirnovMethod.Asymptotic;
             Assert.True(expectedMethod == r.Method, $"{name}: method {r.Method}, SciPy used {expectedMethod}");
             Close(c.GetProperty("statistic").GetDouble(), r.Statistic, 1e-14, name + " statistic");
-            // Exact p-values agree to rounding; the tails far below 1e-300 are not in the fixture.
-            Close(c.GetProperty("pvalue").GetDouble(), r.PValue, 1e-9, name + " p-value", 1e-300);
+            // Exact p-values agree to rounding (1.5e-15 seen); asymptotic ones to the summation order of their series (5e-14 seen).
+            Close(c.GetProperty("pvalue").GetDouble(), r.PValue, r.Method == KolmogorovSmirnovMethod.Exact ? 1e-12 : 1e-10, name + " p-value", 1e-300);
             // The test is symmetric in its samples.
             var swapped = DriftStatistics.KolmogorovSmirnov(b, a);
             Assert.Equal(r.Statistic, swapped.Statistic);

@@ -155,6 +155,13 @@ public class DriftMonitorTests
             Assert.Equal(direct.Features[j].PValue, fromWindow.Features[j].PValue);
             Assert.Equal(direct.Features[j].Psi, fromWindow.Features[j].Psi);
         }
+        // A window not yet full holds exactly the rows added so far.
+        window.Clear();
+        for (int r = 0; r < 30; r++) window.Add([live["x"][r], live["count"][r]]);
+        Assert.Equal(30, window.Count);
+        var firstThirty = monitor.Check(live.Rows(Enumerable.Range(0, 30).ToArray()));
+        Assert.Equal(firstThirty.Features[0].Statistic, window.Check().Features[0].Statistic);
+        Assert.Equal(firstThirty.Features[1].Psi, window.Check().Features[1].Psi);
         // A table of more rows than the capacity keeps its last rows.
         window.Clear();
         window.Add(live);

@@ -210,7 +210,7 @@ internal static class PreprocessingJsonWriter
     }
 
     /// <summary>A finite double as its shortest round-trip text (parsing it gives the same bits, −0 included); NaN and ±∞, which JSON numbers cannot hold, as strings.</summary>
-    private static string NumberText(double x) =>
+    internal static string NumberText(double x) =>
         double.IsNaN(x) ? "\"" + NaN + "\""
         : double.IsPositiveInfinity(x) ? "\"" + PositiveInfinity + "\""
         : double.IsNegativeInfinity(x) ? "\"" + NegativeInfinity + "\""

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
@@ -76,8 +75,10 @@ static int Predict(string[] args)
 static int Info()
 {
     // What decides the arithmetic: FMA (one rounding per multiply-add in the GEMM) and the vector widths.
+    // PublishAot turns RuntimeFeature.IsDynamicCodeSupported off in the JIT build too; only a JIT compiles IL.
+    bool jit = System.Runtime.JitInfo.GetCompiledILBytes() > 0;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{{\"runtime\": \"{(RuntimeFeature.IsDynamicCodeSupported ? "jit" : "nativeaot")}\", \"fma\": {Json(Fma.IsSupported)}, \"avx2\": {Json(Avx2.IsSupported)}, \"avx512f\": {Json(Avx512F.IsSupported)}, " +
+        $"{{\"runtime\": \"{(jit ? "jit" : "nativeaot")}\", \"fma\": {Json(Fma.IsSupported)}, \"avx2\": {Json(Avx2.IsSupported)}, \"avx512f\": {Json(Avx512F.IsSupported)}, " +
         $"\"vector128\": {Json(Vector128.IsHardwareAccelerated)}, \"vector256\": {Json(Vector256.IsHardwareAccelerated)}, \"vector512\": {Json(Vector512.IsHardwareAccelerated)}, \"vector_float_lanes\": {Vector<float>.Count}}}"));
     return 0;
 }

@@ -31,11 +31,12 @@ timing() {
     for _ in $(seq "$runs"); do wall_ms "$@"; done | sort -n | awk '{ t[NR] = $1 } END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2; printf "%.1f %.1f", m / 1000, t[1] / 1000 }'
 }
 
-jit_bytes=$(du -cb "$(dirname "$jit_dll")"/*.dll | tail -n 1 | cut -f1)
+jit_folder="$(dirname "$jit_dll")"
+jit_bytes=$(du -cb "$jit_folder/Predict.dll" "$jit_folder/TumourModel.dll" "$jit_folder/ModelGen.dll" | tail -n 1 | cut -f1)
 reference="$(dotnet "$jit_dll" predict "$work/model/tumour.safetensors" "$work/model/test-rows.csv")"
 for build in jit aot aot-native; do
     case "$build" in
-        jit) cmd=(dotnet "$jit_dll"); bytes=$jit_bytes; what="IL assemblies of the app and ModelGen (needs the shared .NET runtime)" ;;
+        jit) cmd=(dotnet "$jit_dll"); bytes=$jit_bytes; what="Predict.dll, TumourModel.dll and ModelGen.dll (IL), run by a .NET runtime" ;;
         aot) cmd=("$work/aot/Predict"); bytes=$(stat -c %s "$work/aot/Predict"); what="one self-contained native file" ;;
         aot-native) cmd=("$work/aot-native/Predict"); bytes=$(stat -c %s "$work/aot-native/Predict"); what="one self-contained native file, IlcInstructionSet=native" ;;
     esac

@@ -95,7 +95,8 @@ public static class ServingHost
     /// <exception cref="StartupException">The model file is missing, damaged, of another model, or lacks its preprocessing; or a setting is out of range.</exception>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // appsettings.json is read from beside the program, wherever it is started from; file paths stay relative to the working folder.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var options = ServingOptions.From(builder.Configuration);
         Predictor predictor;
         try

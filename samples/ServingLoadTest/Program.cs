@@ -24,7 +24,7 @@ int requests = IntOption("--requests", 20_000), clients = IntOption("--clients",
 int timeLimitSeconds = IntOption("--time-limit", 120), pool = IntOption("--pool", Environment.ProcessorCount);
 string? modelPath = Option("--model"), url = Option("--url");
 if (requests < 1 || clients < 1 || rowsPerRequest < 1 || timeLimitSeconds < 1 || pool < 1)
-    return Fail("--requests, --clients, --rows, --time-limit and --pool must be 1 or more");
+    return Fail("--requests, --clients, --rows, --time-limit and --pool take whole numbers of 1 or more");
 if (url is not null && !IsLoopback(url)) return Fail($"--url {url} is not a loopback address; this load test only targets this machine");
 
 string? temporary = null;
@@ -168,8 +168,12 @@ string? Option(string name)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
-int IntOption(string name, int fallback) =>
-    Option(name) is { } text ? int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture) : fallback;
+int IntOption(string name, int fallback)
+{
+    if (Option(name) is not { } text) return fallback;
+    // 0 is refused with the other out-of-range values above.
+    return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : 0;
+}
 
 static int Fail(string message)
 {

@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Threading.Tasks;
-using ModelGen.Serialization;
 using Serving;
 using TumourModel;
 using Xunit;
@@ -52,6 +51,16 @@ public class StartupTests(TrainedModel model) : IClassFixture<TrainedModel>
     }
 
     [Fact]
+    public void AModelFileOfAnotherArchitectureStopsTheStart()
+    {
+        string foreign = Path.Combine(model.Folder, "logistic.safetensors");
+        new LogisticTumourModel(seed: 1).Save(foreign, model.Trained.Preprocessing);
+        string message = StartupError("--model", foreign);
+        Assert.StartsWith($"'{foreign}': ", message);
+        Assert.Contains("LogisticTumourModel", message);
+    }
+
+    [Fact]
     public void SettingsOutOfRangeStopTheStart()
     {
         Assert.Equal("setting 'PoolSize' is '0'; expected a whole number from 1 to 1024.", StartupError("--model", model.ModelPath, "--PoolSize", "0"));
@@ -78,4 +87,11 @@ public class StartupTests(TrainedModel model) : IClassFixture<TrainedModel>
         Assert.DoesNotContain("   at ", output + error);
         Assert.DoesNotContain("\n", error.Trim());
     }
+}
+
+/// <summary>Logistic regression on the same 30 features: a model file the service (which serves TumourNet) must refuse.</summary>
+[Model(Input = new[] { 30 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class LogisticTumourModel
+{
+    [Dense(2)] private partial Tensor Logits(Tensor x);
 }

@@ -72,6 +72,10 @@ public abstract partial class Model
     private static int LabelsOf(ModelHead head) => head.Loss == Loss.SoftmaxCrossEntropy ? head.TargetSize : 1;
 
     /// <summary>Runs the model on <paramref name="count"/> samples and writes count × <see cref="OutputSize"/> raw outputs (logits for classification losses).</summary>
+    /// <remarks>
+    /// Prediction runs in buffers this instance owns (its graph for the batch size), so one instance must not predict on two
+    /// threads at once: a service gives each concurrent request its own instance (e.g. a pool of models loaded from one file).
+    /// </remarks>
     public void Predict(ReadOnlySpan<float> inputs, int count, Span<float> outputs)
     {
         if (inputs.Length != count * InputSize)
@@ -166,26 +170,57 @@ public abstract partial class Model
             if (candidate.Name == head) h = candidate;
         if (h is null)
             throw new ArgumentException($"{GetType().Name} has no head '{head}'; its heads are {string.Join(", ", System.Linq.Enumerable.Select(Heads, x => x.Name))}.", nameof(head));
+        CheckScores(h);
+        float[] outputs = Heads.Count > 1 ? PredictHead(data, head) : Predict(data);
+        ToProbabilities(h, outputs, data.Features, data.Count);
+        return outputs;
+    }
+
+    /// <summary>
+    /// Probabilities of <paramref name="count"/> samples into <paramref name="probabilities"/> (count × <see cref="OutputSize"/>),
+    /// as <see cref="PredictProbabilities(Dataset)"/> computes them; allocates nothing once the graph for the batch exists.
+    /// Like <see cref="Predict(ReadOnlySpan{float}, int, Span{float})"/>, it uses this instance's buffers: give each thread its own model.
+    /// </summary>
+    /// <param name="inputs">count × <see cref="InputSize"/> features, row-major.</param>
+    /// <param name="count">Number of samples.</param>
+    /// <param name="probabilities">Receives count × <see cref="OutputSize"/> values.</param>
+    /// <exception cref="ArgumentException">The spans do not hold <paramref name="count"/> samples.</exception>
+    /// <exception cref="InvalidOperationException">As for <see cref="PredictProbabilities(Dataset)"/>: several heads, a regression loss or contrastive pairs.</exception>
+    public void PredictProbabilities(ReadOnlySpan<float> inputs, int count, Span<float> probabilities)
+    {
+        if (Heads.Count > 1)
+            throw new InvalidOperationException($"{GetType().Name} has {Heads.Count} heads; take each head's probabilities with PredictProbabilities(data, \"{Heads[0].Name}\") and so on.");
+        CheckScores(Heads[0]);
+        Predict(inputs, count, probabilities);
+        ToProbabilities(Heads[0], probabilities[..(count * OutputSize)], inputs, count);
+    }
+
+    /// <summary>Refuses a head whose outputs are not scores of classes.</summary>
+    private void CheckScores(ModelHead h)
+    {
         string which = Heads.Count > 1 ? $"head '{h.Name}' of {GetType().Name}" : GetType().Name;
         if (h.Loss == Loss.Contrastive)
             throw new InvalidOperationException($"{which} outputs pairs of embeddings (Loss.Contrastive), not scores; Predict gives both embeddings of each pair.");
         if (h.Loss != Loss.SoftmaxCrossEntropy && h.Loss != Loss.BinaryCrossEntropy)
             throw new InvalidOperationException($"{which} is trained with Loss.{h.Loss}, a regression loss: its outputs are the predicted values themselves, not scores of classes. Use Predict{(Heads.Count > 1 ? "Head" : "")}; probabilities come from SoftmaxCrossEntropy and BinaryCrossEntropy.");
-        float[] outputs = Heads.Count > 1 ? PredictHead(data, head) : Predict(data);
+    }
+
+    /// <summary>Turns one head's outputs of <paramref name="count"/> samples into probabilities in place (sigmoid, or softmax per class group).</summary>
+    private void ToProbabilities(ModelHead h, Span<float> outputs, ReadOnlySpan<float> inputs, int count)
+    {
         if (h.Loss == Loss.BinaryCrossEntropy)
         {
             for (int i = 0; i < outputs.Length; i++) outputs[i] = Sigmoid(outputs[i]);
-            return outputs;
+            return;
         }
         int labels = LabelsOf(h), width = h.OutputSize / labels;
-        for (int r = 0; r < outputs.Length / width; r++) Softmax(outputs.AsSpan(r * width, width));
+        for (int r = 0; r < outputs.Length / width; r++) Softmax(outputs.Slice(r * width, width));
         if (MasksLabels(h))
-            for (int r = 0; r < data.Count; r++)
+            for (int r = 0; r < count; r++)
             {
-                int length = SampleLength(data.Features.AsSpan(r * InputSize, InputSize));
-                outputs.AsSpan((r * labels + length) * width, (labels - length) * width).Clear();
+                int length = SampleLength(inputs.Slice(r * InputSize, InputSize));
+                outputs.Slice((r * labels + length) * width, (labels - length) * width).Clear();
             }
-        return outputs;
     }
 
     /// <summary>1 / (1 + e^−x), without overflow for large |x|.</summary>

@@ -132,4 +132,33 @@ public class ModelPredictProbabilitiesTests
         Assert.Equal("MultiHeadNet has no head 'size'; its heads are kind, score, flag. (Parameter 'head')",
             Assert.Throws<ArgumentException>(() => model.PredictProbabilities(data, "size")).Message);
     }
+
+    [Fact]
+    public void TheSpanOverloadGivesTheSameProbabilitiesAsTheDatasetOne()
+    {
+        var softmax = new FeatureCnn(3);
+        var data = Rows(softmax, 7, 4);
+        var into = new float[7 * softmax.OutputSize + 3];   // a longer buffer keeps its tail
+        into.AsSpan(7 * softmax.OutputSize).Fill(-1f);
+        softmax.PredictProbabilities(data.Features, 7, into);
+        Assert.Equal(softmax.PredictProbabilities(data), into[..(7 * softmax.OutputSize)]);
+        Assert.All(into[(7 * softmax.OutputSize)..], v => Assert.Equal(-1f, v));
+
+        var masked = new MaskedTagger(4);
+        float[] ids = [1, 2, 3, 0, 0, 0, 0, 0, 5, 0, 6, 7, 8, 1, 2, 3];
+        var sequences = Dataset.ForSequenceClassification(ids, 8, new int[16], 8);
+        var maskedInto = new float[2 * masked.OutputSize];
+        masked.PredictProbabilities(ids, 2, maskedInto);
+        Assert.Equal(masked.PredictProbabilities(sequences), maskedInto);
+
+        var binary = new BceNet(2);
+        var binaryData = Rows(binary, 5, 3, scale: 60);
+        var binaryInto = new float[5 * binary.OutputSize];
+        binary.PredictProbabilities(binaryData.Features, 5, binaryInto);
+        Assert.Equal(binary.PredictProbabilities(binaryData), binaryInto);
+
+        var mse = new MseNet(1);
+        Assert.Throws<InvalidOperationException>(() => mse.PredictProbabilities(new float[mse.InputSize], 1, new float[mse.OutputSize]));
+        Assert.Throws<ArgumentException>(() => softmax.PredictProbabilities(data.Features, 7, new float[6 * softmax.OutputSize]));
+    }
 }

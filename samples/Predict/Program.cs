@@ -43,11 +43,13 @@ static int Train(string[] args)
     Directory.CreateDirectory(folder);
     var trained = TumourTraining.Train(data, seed);
     string modelPath = Path.Combine(folder, "tumour.safetensors"), rowsPath = Path.Combine(folder, "test-rows.csv");
+    string driftPath = Path.Combine(folder, "drift-reference.json");
     trained.Model.Save(modelPath, trained.Preprocessing);
+    trained.Drift.Save(driftPath);   // for the service's GET /drift (--Drift drift-reference.json)
     TumourTraining.WriteCsv(trained.TestRows, rowsPath);
     var test = trained.Preprocessing.ToDataset(trained.TestRows, TargetKind.ClassIndex);
     var evaluation = trained.Model.Evaluate(test);
-    Console.WriteLine($"wrote {modelPath} and {rowsPath} ({trained.TestRows.RowCount} held-out rows); test accuracy {evaluation.Accuracy.ToString("F4", CultureInfo.InvariantCulture)}");
+    Console.WriteLine($"wrote {modelPath}, {driftPath} and {rowsPath} ({trained.TestRows.RowCount} held-out rows); test accuracy {evaluation.Accuracy.ToString("F4", CultureInfo.InvariantCulture)}");
     return 0;
 }
 

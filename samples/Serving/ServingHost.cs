@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelGen.Monitoring;
+using ModelGen.Serialization;
 using TumourModel;
 
 namespace Serving;
@@ -22,7 +24,9 @@ public sealed class StartupException(string message, Exception? inner = null) : 
 /// <param name="PoolSize">Key <c>PoolSize</c>: how many requests predict at once (the processor count by default).</param>
 /// <param name="MaxBodyBytes">Key <c>MaxBodyBytes</c>: the largest request body accepted (1 MiB by default).</param>
 /// <param name="MaxRows">Key <c>MaxRows</c>: the most rows one request may hold (1,000 by default).</param>
-public sealed record ServingOptions(string ModelPath, string? PreprocessingPath, int PoolSize, int MaxBodyBytes, int MaxRows)
+/// <param name="DriftPath">Key <c>Drift</c>: a drift reference written by <c>DriftMonitor.Save</c>; turns on <c>GET /drift</c>.</param>
+/// <param name="DriftWindowRows">Key <c>DriftWindow</c>: how many of the latest live rows <c>GET /drift</c> compares with training (1,000 by default).</param>
+public sealed record ServingOptions(string ModelPath, string? PreprocessingPath, int PoolSize, int MaxBodyBytes, int MaxRows, string? DriftPath, int DriftWindowRows)
 {
     /// <summary>Reads and checks the settings.</summary>
     /// <exception cref="StartupException">The model path is missing or a number is out of range.</exception>
@@ -34,7 +38,9 @@ public sealed record ServingOptions(string ModelPath, string? PreprocessingPath,
         return new ServingOptions(model, configuration["Preprocessing"],
             Number(configuration, "PoolSize", Environment.ProcessorCount, 1, 1024),
             Number(configuration, "MaxBodyBytes", 1 << 20, 2, int.MaxValue / 2),
-            Number(configuration, "MaxRows", 1000, 1, 1_000_000));
+            Number(configuration, "MaxRows", 1000, 1, 1_000_000),
+            configuration["Drift"],
+            Number(configuration, "DriftWindow", 1000, 1, 10_000_000));
     }
 
     private static int Number(IConfiguration configuration, string key, int fallback, int min, int max)
@@ -112,12 +118,33 @@ public static class ServingHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new ModelPool(predictor, options.PoolSize));
         builder.Services.AddSingleton<PredictionEndpoint>();
+        DriftEndpoint? drift = options.DriftPath is null ? null : new DriftEndpoint(LoadDrift(options.DriftPath).CreateWindow(options.DriftWindowRows));
+        if (drift is not null) builder.Services.AddSingleton<IPredictionObserver>(drift);
         configure?.Invoke(builder);
         var app = builder.Build();
         app.MapGet("/health", (HttpContext context, PredictionEndpoint endpoint) => endpoint.HealthAsync(context));
         app.MapPost("/predict", (HttpContext context, PredictionEndpoint endpoint) => endpoint.PredictAsync(context));
+        if (drift is not null) app.MapGet("/drift", drift.DriftAsync);
+        else app.MapGet("/drift", (HttpContext context) => PredictionEndpoint.WriteJsonAsync(context, StatusCodes.Status404NotFound, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("error", "drift monitoring is off: start the service with --Drift path/to/drift-reference.json (written by DriftMonitor.Save)");
+            json.WriteEndObject();
+        }));
         app.Logger.LogInformation("Serving {Model} from {File} with {Pool} model instance(s); {Inputs} input columns; classes {Classes}",
             predictor.Model.GetType().Name, options.ModelPath, options.PoolSize, predictor.Inputs.Count, string.Join(", ", predictor.ClassNames));
         return app;
+    }
+
+    private static DriftMonitor LoadDrift(string path)
+    {
+        try
+        {
+            return DriftMonitor.Load(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ModelFileException)
+        {
+            throw new StartupException($"the drift reference '{path}' cannot be read: {e.Message}", e);
+        }
     }
 }

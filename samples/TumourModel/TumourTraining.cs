@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using ModelGen;
 using ModelGen.Data;
+using ModelGen.Monitoring;
 using ModelGen.Serialization;
 
 namespace TumourModel;
@@ -13,7 +14,8 @@ namespace TumourModel;
 /// <param name="Model">The trained model.</param>
 /// <param name="Preprocessing">The fitted preprocessing with the raw input columns and class names.</param>
 /// <param name="TestRows">The held-out rows, raw (before preprocessing), with their label.</param>
-public sealed record TrainedTumourModel(TumourNet Model, PreprocessingDocument Preprocessing, Table<Test> TestRows);
+/// <param name="Drift">The training rows' distribution per raw measurement, for watching live inputs (<c>GET /drift</c>).</param>
+public sealed record TrainedTumourModel(TumourNet Model, PreprocessingDocument Preprocessing, Table<Test> TestRows, DriftMonitor Drift);
 
 /// <summary>
 /// The training recipe behind the deployed model file: a stratified 80/20 split of the Wisconsin breast-cancer data,
@@ -50,7 +52,7 @@ public static class TumourTraining
         var model = new TumourNet(seed: seed);
         model.Fit(trainRows.ToDataset(trainRows.FeatureColumns, TargetKind.ClassIndex), epochs: 60, batchSize: 32, optimizer: new Adam(0.01f), seed: seed);
         var document = PreprocessingDocument.Create(train, fitted, trainRows.FeatureColumns);
-        return new TrainedTumourModel(model, document, test);
+        return new TrainedTumourModel(model, document, test, DriftMonitor.Create(train));
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ public sealed class ServingFixture : IAsyncLifetime
     public const int MaxRows = 50;
     public const int MaxBodyBytes = 64 * 1024;
     public const int PoolSize = 4;
+    public const int DriftWindowRows = 100;
 
     private WebApplication? _app;
 
@@ -29,7 +30,8 @@ public sealed class ServingFixture : IAsyncLifetime
     {
         _app = ServingHost.Build(["--model", Model.ModelPath, "--urls", "http://127.0.0.1:0",
             "--PoolSize", PoolSize.ToString(CultureInfo.InvariantCulture), "--MaxRows", MaxRows.ToString(CultureInfo.InvariantCulture),
-            "--MaxBodyBytes", MaxBodyBytes.ToString(CultureInfo.InvariantCulture), "--Logging:LogLevel:Default", "Warning"]);
+            "--MaxBodyBytes", MaxBodyBytes.ToString(CultureInfo.InvariantCulture), "--Drift", Model.DriftPath,
+            "--DriftWindow", DriftWindowRows.ToString(CultureInfo.InvariantCulture), "--Logging:LogLevel:Default", "Warning"]);
         await _app.StartAsync();
         Client = new HttpClient { BaseAddress = new Uri(_app.Urls.Single()) };
     }

@@ -87,6 +87,28 @@ public class StartupTests(TrainedModel model) : IClassFixture<TrainedModel>
         Assert.DoesNotContain("   at ", output + error);
         Assert.DoesNotContain("\n", error.Trim());
     }
+
+    [Fact]
+    public void AnUnreadableDriftReferenceStopsTheStartNamingTheFile()
+    {
+        string missing = Path.Combine(model.Folder, "no-drift.json");
+        Assert.StartsWith($"the drift reference '{missing}' cannot be read: ", StartupError("--model", model.ModelPath, "--Drift", missing));
+        string garbage = Path.Combine(model.Folder, "garbage-drift.json");
+        File.WriteAllText(garbage, "{\"not\": \"a drift reference\"}");
+        Assert.StartsWith($"the drift reference '{garbage}' cannot be read: ", StartupError("--model", model.ModelPath, "--Drift", garbage));
+    }
+
+    [Fact]
+    public async Task WithoutADriftReference_GetDriftIsA404SayingHowToTurnItOn()
+    {
+        await using var app = ServingHost.Build(["--model", model.ModelPath, "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "None"]);
+        await app.StartAsync();
+        using var client = new System.Net.Http.HttpClient { BaseAddress = new Uri(System.Linq.Enumerable.Single(app.Urls)) };
+        using var response = await client.GetAsync("/drift");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("--Drift", await response.Content.ReadAsStringAsync());
+        await app.StopAsync();
+    }
 }
 
 /// <summary>Logistic regression on the same 30 features: a model file the service (which serves TumourNet) must refuse.</summary>

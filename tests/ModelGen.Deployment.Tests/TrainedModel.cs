@@ -13,6 +13,8 @@ public sealed class TrainedModel : IDisposable
         Trained = TumourTraining.Train(TumourTraining.DefaultDataPath);
         ModelPath = Path.Combine(Folder, "tumour.safetensors");
         Trained.Model.Save(ModelPath, Trained.Preprocessing);
+        DriftPath = Path.Combine(Folder, "drift-reference.json");
+        Trained.Drift.Save(DriftPath);
         RowsPath = Path.Combine(Folder, "test-rows.csv");
         TumourTraining.WriteCsv(Trained.TestRows, RowsPath);
     }
@@ -24,6 +26,8 @@ public sealed class TrainedModel : IDisposable
     public string ModelPath { get; }
 
     public string RowsPath { get; }
+
+    public string DriftPath { get; }
 
     public Predictor LoadPredictor() => Predictor.Load(ModelPath, () => new TumourNet());
 

@@ -78,6 +78,7 @@ public static class ExportedModels
         ["sample FineTune LowDigits"] = () => new global::FineTune.LowDigits(6),
         ["sample FineTune HighDigits"] = () => new global::FineTune.HighDigits(6),
         ["sample WideDeep"] = () => new global::WideDeep.TumourWideDeep(6),
+        ["sample TumourModel (Serving, Predict)"] = () => new global::TumourModel.TumourNet(6),
     };
 
     /// <summary>Models with masked variable-length sequences and the layer the refusal must name.</summary>

@@ -468,6 +468,20 @@ public class LeakageTests
         """, "MG0022", "model.Fit(testData, epochs: 5)", "'model.Fit' trains on the test rows of 'Split.TrainTest'");
 
     [Fact]
+    public async Task MG0022_TestRowsWithClassNames_AreStillTheTestRows() => await AssertLeak("""
+        public static class Experiment
+        {
+            public static void Run(Table<Unsplit> data)
+            {
+                var (train, test) = Split.TrainTest(data, 0.2, SplitKind.Random, 1);
+                var testData = test.ToDataset(TargetKind.ClassIndex).WithClassNames(new[] { "no", "yes" });
+                var model = new Net(1);
+                model.Fit(testData, epochs: 5);
+            }
+        }
+        """, "MG0022", "model.Fit(testData, epochs: 5)", "'model.Fit' trains on the test rows of 'Split.TrainTest'");
+
+    [Fact]
     public async Task MG0022_ModelFittedOnAllRows_ThenEvaluatedOnTheTestPart_IsReported() => await AssertLeak("""
         public static class Experiment
         {

@@ -67,10 +67,8 @@ Train(model, trainRows.ToDataset(trainRows.FeatureColumns, Target));
 var testData = testRows.ToDataset(testRows.FeatureColumns, Target);
 var scores = ModelScores.Evaluate(model, testData);
 Console.WriteLine($"test:   {Line(scores)}  log-loss {scores.LogLoss:F4}");
-var probabilities = model.Predict(testData).Select(logit => 1 / (1 + Math.Exp(-logit))).ToArray();
-var actual = testData.Targets.Select(t => (int)t).ToArray();
-Console.WriteLine(ClassificationMetrics.Compute(actual, probabilities.Select(p => p > 0.5 ? 1 : 0).ToArray(), 2, ["malignant", "benign"]).ToString(4));
-Console.WriteLine(ProbabilityMetrics.Calibration(actual, probabilities, bins: 5));
+// The table's label levels travel with the rows, so the report and its confusion matrix say malignant and benign.
+Console.WriteLine(ClassifierReport.Compute(testData, model.PredictProbabilities(testData), calibrationBins: 5));
 Console.WriteLine();
 Console.WriteLine(LeakageAudit.Check(trainRows, testRows));
 Console.WriteLine(LeakageAudit.Check(fitted, test));

@@ -28,7 +28,8 @@ Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F2} s");
 
 // The test rows are used once, here, after training.
 var evaluation = model.Evaluate(test);
-var report = ClassificationMetrics.Compute(test.Targets.Select(t => (int)t).ToArray(), model.PredictClasses(test), 10, classNames);
+// The class names came with the file's rows; the report prints them in its tables and confusion matrix.
+var report = ClassifierReport.Compute(test, model.PredictProbabilities(test), topK: 3);
 Console.WriteLine();
 Console.WriteLine(report);
 Console.WriteLine($"test loss {evaluation.Loss:F4}");

@@ -101,6 +101,36 @@ public class LeakageTests
     }
 
     [Fact]
+    public async Task MG0019_ScalerFittedOnAnInferredCsvTable_ThenSplit_IsReported() => await AssertLeak("""
+        public static class Experiment
+        {
+            public static void Run()
+            {
+                var visits = CsvReader.ReadTable("visits.csv").WithRole("readmitted", ColumnRole.Label);
+                var scaler = new StandardScaler().Fit(visits.AsTrain());
+                var (train, test) = Split.TrainTest(visits, 0.2, SplitKind.Stratified, seed: 1);
+                Console.WriteLine(scaler.Transform(test));
+            }
+        }
+        """, "MG0019", "new StandardScaler().Fit(visits.AsTrain())",
+        "'StandardScaler.Fit' is fitted on every row of 'visits', which include the rows that 'Split.TrainTest' holds out for testing");
+
+    [Fact]
+    public async Task MG0019_ScalerFittedOnATokenSequenceTable_ThenSplit_IsReported() => await AssertLeak("""
+        public static class Experiment
+        {
+            public static void Run(int[][] ids, string[] sentiments)
+            {
+                var reviews = TokenSequences.ToTable("reviews", ids, 80, TableColumn.Categories("sentiment", sentiments));
+                var scaler = new StandardScaler().Fit(reviews.AsTrain());
+                var (train, test) = Split.TrainTest(reviews, 0.2, SplitKind.Stratified, seed: 1);
+                Console.WriteLine(scaler.Transform(test));
+            }
+        }
+        """, "MG0019", "new StandardScaler().Fit(reviews.AsTrain())",
+        "'StandardScaler.Fit' is fitted on every row of 'reviews', which include the rows that 'Split.TrainTest' holds out for testing");
+
+    [Fact]
     public async Task MG0019_Twin_ScalerFittedOnTheTrainingPart_IsClean() => await AssertClean("""
         public static class Experiment
         {
@@ -461,6 +491,20 @@ public class LeakageTests
             {
                 var (train, test) = Split.TrainTest(data, 0.2, SplitKind.Random, 1);
                 var testData = test.ToDataset(TargetKind.ClassIndex).WithInputs(("a", 2), ("b", 2));
+                var model = new Net(1);
+                model.Fit(testData, epochs: 5);
+            }
+        }
+        """, "MG0022", "model.Fit(testData, epochs: 5)", "'model.Fit' trains on the test rows of 'Split.TrainTest'");
+
+    [Fact]
+    public async Task MG0022_TestRowsWithClassNames_AreStillTheTestRows() => await AssertLeak("""
+        public static class Experiment
+        {
+            public static void Run(Table<Unsplit> data)
+            {
+                var (train, test) = Split.TrainTest(data, 0.2, SplitKind.Random, 1);
+                var testData = test.ToDataset(TargetKind.ClassIndex).WithClassNames(new[] { "no", "yes" });
                 var model = new Net(1);
                 model.Fit(testData, epochs: 5);
             }

@@ -720,8 +720,8 @@ internal sealed class Interpreter
             return TransformerFit(inv, def.Name, instance, args);
         if (def.Name == "Transform" && DataApi.DerivesFrom(type, _api.FittedTransformer) && method.Parameters.Length == 1)
             return Transform(inv, instance, args);
-        // Naming a dataset's input blocks keeps its rows, and so where they came from.
-        if (def.Name == "WithInputs" && instance is DatasetVal named) return named;
+        // Naming a dataset's input blocks or classes keeps its rows, and so where they came from.
+        if (def.Name is "WithInputs" or "WithClassNames" && instance is DatasetVal named) return named;
         if (DataApi.Is(type, _api.Model))
         {
             if (def.Name == "Fit") return ModelFit(inv, instance, args);

@@ -59,6 +59,7 @@ public sealed partial class CsvReader
         var s = GetField(index);
         bool parsed = double.TryParse(s, NumberStyle, CultureInfo.InvariantCulture, out double value);
         if (parsed && double.IsFinite(value)) return value;
+        // Keep in step with IsNumber, which decides whether an inferred column is numeric.
         if (IsMissingText(s) || (parsed && double.IsNaN(value)))
         {
             if (policy == MissingValues.NaN) return double.NaN;
@@ -75,14 +76,11 @@ public sealed partial class CsvReader
         string fieldsSource;
         if (_header is not null)
         {
+            CheckHeaderNames();
             specs = new ColumnSpec[_header.Length];
             for (int i = 0; i < _header.Length; i++)
             {
                 string name = _header[i];
-                int same = Array.IndexOf(_header, name, 0, i);
-                if (same >= 0)
-                    throw HeaderError(i, name, $"a column name other than those before it (column {same + 1} has the same)");
-                if (name.Length == 0) throw HeaderError(i, null, "a column name");
                 specs[i] = schema.Find(name)
                            ?? (schema.OtherColumns is ColumnType other
                                ? new ColumnSpec(name, other)
@@ -123,9 +121,7 @@ public sealed partial class CsvReader
         while (haveRow || ReadRecord())
         {
             haveRow = false;
-            if (_fieldCount != columns)
-                throw LineError(string.Create(CultureInfo.InvariantCulture,
-                    $"line {LineNumber} has {_fieldCount} field{(_fieldCount == 1 ? "" : "s")}; {fieldsSource}"), LineNumber);
+            if (_fieldCount != columns) throw FieldCountError(columns, fieldsSource, specs.Select(c => c.Name).ToArray());
             for (int j = 0; j < columns; j++)
             {
                 var spec = specs[j];
@@ -172,10 +168,24 @@ public sealed partial class CsvReader
             if (policy == MissingValues.NaN) return double.NaN;
             throw FieldError(index, columnName, "a date", TableMissingHint);
         }
-        if (DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date))
+        if (TryParseIsoDate(s, out var date)
+            || DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out date))
             return TableColumn.ToUnixSeconds(DateTime.SpecifyKind(date, DateTimeKind.Utc));
         throw FieldError(index, columnName, "a date (ISO 8601, e.g. 2024-03-15 or 2024-03-15T08:30:00Z)");
     }
 
     private CsvFormatException HeaderError(int index, string? name, string expected) => FieldError(index, name, expected);
+
+    /// <summary>Every header name is non-empty and unlike those before it; the current record must be the header.</summary>
+    private void CheckHeaderNames()
+    {
+        for (int i = 0; i < _header!.Length; i++)
+        {
+            string name = _header[i];
+            int same = Array.IndexOf(_header, name, 0, i);
+            if (same >= 0)
+                throw HeaderError(i, name, $"a column name other than those before it (column {same + 1} has the same)");
+            if (name.Length == 0) throw HeaderError(i, null, "a column name");
+        }
+    }
 }

@@ -202,6 +202,26 @@ public sealed partial class CsvReader : IDisposable
         return new CsvFormatException(message, SourceName, _fieldLines[index], index + 1, columnName, found.ToString());
     }
 
+    /// <summary>
+    /// A record with <see cref="FieldCount"/> fields where <paramref name="expected"/> were due: the message says how many
+    /// and why (<paramref name="reference"/>, e.g. "the header has 4"), and names the first missing column (with its
+    /// name from <paramref name="names"/>) or the first extra one (with its text), so a stray delimiter is easy to find.
+    /// </summary>
+    internal CsvFormatException FieldCountError(int expected, string reference, IReadOnlyList<string>? names)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string counted = string.Create(c, $"{SourceName}, line {LineNumber} has {_fieldCount} field{(_fieldCount == 1 ? "" : "s")}; {reference}");
+        if (_fieldCount < expected)
+        {
+            string? name = names is not null && _fieldCount < names.Count ? names[_fieldCount] : null;
+            string column = string.Create(c, $"column {_fieldCount + 1}") + (name is null ? "" : " ('" + name + "')");
+            return new CsvFormatException(counted + "; " + column + " is missing", SourceName, LineNumber, _fieldCount + 1, name, null);
+        }
+        var extra = GetField(expected);
+        return new CsvFormatException(counted + string.Create(c, $"; column {expected + 1} is extra (found {CsvFormatException.Describe(extra)})"),
+                                      SourceName, _fieldLines[expected], expected + 1, null, extra.ToString());
+    }
+
     internal CsvFormatException LineError(string problem, long line) =>
         new(SourceName + ", " + problem, SourceName, line, 0, null, null);
 
@@ -255,8 +275,7 @@ public sealed partial class CsvReader : IDisposable
                 string reference = _header is not null
                     ? string.Create(CultureInfo.InvariantCulture, $"the header has {columns}")
                     : string.Create(CultureInfo.InvariantCulture, $"the first row (line {firstLine}) has {columns}");
-                throw LineError(string.Create(CultureInfo.InvariantCulture,
-                    $"line {LineNumber} has {_fieldCount} field{(_fieldCount == 1 ? "" : "s")}; {reference}"), LineNumber);
+                throw FieldCountError(columns, reference, _header);
             }
             if (count + columns > values.Length) Array.Resize(ref values, checked(values.Length * 2));
             for (int i = 0; i < columns; i++) values[count + i] = ParseSingle(i, _header?[i]);

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 
 namespace ModelGen;
 
@@ -91,7 +93,7 @@ public sealed partial class Dataset
             throw new ArgumentOutOfRangeException(nameof(start), $"Rows {start}…{start + count - 1} are outside the {Count} rows of this set.");
         return new Dataset(
             Features.AsSpan(start * FeatureCount, count * FeatureCount).ToArray(), FeatureCount,
-            Targets.AsSpan(start * TargetWidth, count * TargetWidth).ToArray(), TargetWidth, ClassCount) { Inputs = Inputs };
+            Targets.AsSpan(start * TargetWidth, count * TargetWidth).ToArray(), TargetWidth, ClassCount) { Inputs = Inputs, ClassNames = ClassNames };
     }
 
     /// <summary>
@@ -117,7 +119,37 @@ public sealed partial class Dataset
         ArgumentNullException.ThrowIfNull(map);
         var features = new float[Features.Length];
         for (int i = 0; i < features.Length; i++) features[i] = map(Features[i]);
-        return new Dataset(features, FeatureCount, (float[])Targets.Clone(), TargetWidth, ClassCount) { Inputs = Inputs };
+        return new Dataset(features, FeatureCount, (float[])Targets.Clone(), TargetWidth, ClassCount) { Inputs = Inputs, ClassNames = ClassNames };
+    }
+
+    /// <summary>
+    /// The name of each class (index = class label) when the data carries them: a table's category label
+    /// (<see cref="Data.Table.ToDataset(Data.TargetKind)"/>), a labelled CSV file's class names, or
+    /// <see cref="WithClassNames"/>; null otherwise. Reports and confusion matrices print these instead of the indices.
+    /// </summary>
+    public IReadOnlyList<string>? ClassNames { get; private init; }
+
+    /// <summary>The same rows (not copied) with a name per class, for reports and confusion matrices.</summary>
+    /// <param name="classNames">
+    /// One name per class (<see cref="ClassCount"/> of them), or for a set of 0/1 targets (binary cross-entropy) two
+    /// names, for 0 and for 1; names must be unique and non-empty.
+    /// </param>
+    /// <exception cref="ArgumentException">The count is wrong, or a name is empty or repeated.</exception>
+    public Dataset WithClassNames(IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(classNames);
+        int expected = ClassCount > 0 ? ClassCount : 2;
+        if (classNames.Count != expected)
+            throw new ArgumentException(ClassCount > 0
+                ? $"{classNames.Count} class names were given for a set of {ClassCount} classes."
+                : $"{classNames.Count} class names were given for a set of real-valued targets; name the two classes of 0/1 targets, or none.", nameof(classNames));
+        for (int i = 0; i < classNames.Count; i++)
+        {
+            if (string.IsNullOrEmpty(classNames[i])) throw new ArgumentException($"Class name {i} is empty.", nameof(classNames));
+            for (int j = 0; j < i; j++)
+                if (classNames[j] == classNames[i]) throw new ArgumentException($"Classes {j} and {i} are both named '{classNames[i]}'.", nameof(classNames));
+        }
+        return new Dataset(Features, FeatureCount, Targets, TargetWidth, ClassCount) { Inputs = Inputs, ClassNames = classNames.ToArray() };
     }
 
     /// <summary>The class label of row <paramref name="row"/> (classification sets).</summary>

@@ -61,38 +61,62 @@ public static class Datasets
     }
 
     /// <summary>
-    /// Loads a labelled CSV file of the same format as <see cref="LoadLabeledCsv(string)"/> (first line
-    /// <c>rows,features,class name,…</c>) into a typed table: one numeric feature column per feature and a label column
-    /// of type <see cref="ColumnType.Category"/> with the role <see cref="ColumnRole.Label"/>, whose levels are the class names
-    /// (so level index = the file's class index). Row <c>i</c> has the provenance <c>source[i]</c>.
+    /// Loads a labelled CSV file into a typed table: one numeric feature column per feature and a label column of type
+    /// <see cref="ColumnType.Category"/> with the role <see cref="ColumnRole.Label"/>, whose levels are the class names (so
+    /// level index = the file's class index). The file is of the format of <see cref="LoadLabeledCsv(string)"/> (first line
+    /// <c>rows,features,class name,…</c>) or, when <paramref name="classNames"/> is given, of
+    /// <see cref="LoadLabeledCsv(string, IReadOnlyList{string})"/> (no header line; the first line sets the feature count),
+    /// as the digits images are. Row <c>i</c> has the provenance <c>source[i]</c>, so splits, transformers and the leakage
+    /// checks apply as to any table; <see cref="Table.ToDataset(TargetKind)"/> gives the model's rows with the class names.
     /// </summary>
     /// <param name="path">The file; errors name it as given here.</param>
     /// <param name="featureNames">A name per feature column; <c>f0</c>, <c>f1</c>, … when null.</param>
     /// <param name="labelName">The name of the label column.</param>
     /// <param name="sourceName">The source name of the rows' provenance; <paramref name="path"/> when null.</param>
-    /// <exception cref="CsvFormatException">As for <see cref="LoadLabeledCsv(string)"/>.</exception>
-    /// <exception cref="ArgumentException">The number of feature names differs from the header's feature count, or a name repeats or equals the label's.</exception>
-    public static Table<Unsplit> LoadLabeledTable(string path, IReadOnlyList<string>? featureNames = null, string labelName = LabelColumn, string? sourceName = null)
+    /// <param name="classNames">For a file without a header line, one name per class; null when the file's first line is the counted header.</param>
+    /// <exception cref="CsvFormatException">As for <see cref="LoadLabeledCsv(string)"/> or <see cref="LoadLabeledCsv(string, IReadOnlyList{string})"/>.</exception>
+    /// <exception cref="ArgumentException">The number of feature names differs from the file's feature count, a name repeats or equals the label's, or <paramref name="classNames"/> is empty.</exception>
+    public static Table<Unsplit> LoadLabeledTable(string path, IReadOnlyList<string>? featureNames = null, string labelName = LabelColumn, string? sourceName = null,
+                                                  IReadOnlyList<string>? classNames = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentException.ThrowIfNullOrEmpty(labelName);
+        if (classNames is { Count: 0 }) throw new ArgumentException("At least one class name is needed.", nameof(classNames));
         using var csv = CsvReader.Open(path, new CsvOptions { HasHeader = false });
-        var header = ReadCountedHeader(csv);
-        string[] names = featureNames?.ToArray()
-                         ?? Enumerable.Range(0, header.Features).Select(i => "f" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        if (names.Length != header.Features)
+        CountedHeader? header = null;
+        int features;
+        string fieldsSource;
+        string[] names;
+        if (classNames is null)
+        {
+            header = ReadCountedHeader(csv);
+            (features, fieldsSource, names) = (header.Features, header.FieldsSource, header.ClassNames);
+        }
+        else
+        {
+            csv.MissingValueHint = "";
+            if (!csv.ReadRecord())
+                throw csv.LineError("line 1: expected features and a label, found the end of the file", 1);
+            if (csv.FieldCount < 2)
+                throw csv.LineError(string.Create(CultureInfo.InvariantCulture,
+                    $"line {csv.LineNumber}: expected one feature or more and the label, found {Fields(csv.FieldCount)}"), csv.LineNumber);
+            (features, fieldsSource, names) = (csv.FieldCount - 1, string.Create(CultureInfo.InvariantCulture, $"the first line (line {csv.LineNumber}) has {csv.FieldCount}"), classNames.ToArray());
+        }
+        string[] columnNames = featureNames?.ToArray()
+                               ?? Enumerable.Range(0, features).Select(i => "f" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        if (columnNames.Length != features)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{names.Length} feature names were given, but {path} has {Count(header.Features, "feature")} (line {header.Line})."), nameof(featureNames));
-        var columns = new List<double>[header.Features];
-        for (int j = 0; j < columns.Length; j++) columns[j] = new List<double>(header.Rows);
-        var labels = ReadLabeledRows(csv, header.Features, header.FieldsSource, header.ClassNames, firstRowRead: false, row =>
+                $"{columnNames.Length} feature names were given, but {path} has {Count(features, "feature")} ({(header is null ? "its first line" : $"line {header.Line}")})."), nameof(featureNames));
+        var columns = new List<double>[features];
+        for (int j = 0; j < columns.Length; j++) columns[j] = new List<double>(header?.Rows ?? 256);
+        var labels = ReadLabeledRows(csv, features, fieldsSource, names, firstRowRead: header is null, row =>
         {
             for (int j = 0; j < columns.Length; j++) columns[j].Add(row.ParseDouble(j, null, MissingValues.Error, ""));
         });
-        CheckRowCount(csv, header, labels.Count);
-        var table = new TableColumn[header.Features + 1];
-        for (int j = 0; j < columns.Length; j++) table[j] = TableColumn.FromStorage(names[j], ColumnType.Number, ColumnRole.Feature, columns[j].ToArray());
-        table[^1] = TableColumn.FromStorage(labelName, ColumnType.Category, ColumnRole.Label, labels.Select(l => (double)l).ToArray(), header.ClassNames);
+        if (header is not null) CheckRowCount(csv, header, labels.Count);
+        var table = new TableColumn[features + 1];
+        for (int j = 0; j < columns.Length; j++) table[j] = TableColumn.FromStorage(columnNames[j], ColumnType.Number, ColumnRole.Feature, columns[j].ToArray());
+        table[^1] = TableColumn.FromStorage(labelName, ColumnType.Category, ColumnRole.Label, labels.Select(l => (double)l).ToArray(), names);
         return new Table<Unsplit>(table, Table.OriginalRows(sourceName ?? path, labels.Count));
     }
 
@@ -175,7 +199,7 @@ public static class Datasets
             count++;
         });
         Array.Resize(ref x, labels.Count * features);
-        return Dataset.ForClassification(x, features, labels.ToArray(), classNames.Length);
+        return Dataset.ForClassification(x, features, labels.ToArray(), classNames.Length).WithClassNames(classNames);
     }
 
     /// <summary>Walks the data lines: checks each line's field count and label, hands the features to <paramref name="readFeatures"/>, and returns the labels.</summary>

@@ -168,7 +168,8 @@ public abstract class Table
                         throw new ArgumentException($"Label '{label.Name}' of row {_provenance[r]} is {label.Format(r)}; {TargetKind.ClassIndex} needs a class index (a whole number ≥ 0) or a category.", nameof(target));
                     labels[r] = (int)y;
                 }
-                return Dataset.ForClassification(x, features.Count, labels, label.Type == ColumnType.Category ? label.Levels.Count : 0);
+                var classification = Dataset.ForClassification(x, features.Count, labels, label.Type == ColumnType.Category ? label.Levels.Count : 0);
+                return label.Type == ColumnType.Category && label.Levels.Count > 0 ? classification.WithClassNames(label.Levels) : classification;
             }
             case TargetKind.Value:
             {
@@ -180,7 +181,8 @@ public abstract class Table
                     if (double.IsNaN(v[r])) throw MissingLabel(label, r);
                     y[r] = (float)v[r];
                 }
-                return Dataset.ForRegression(x, features.Count, y);
+                var values = Dataset.ForRegression(x, features.Count, y);
+                return label.Type == ColumnType.Category ? values.WithClassNames(label.Levels) : values;
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(target), target, "Unknown target kind.");

@@ -185,6 +185,37 @@ public sealed class ClassificationMetrics
     public static ClassificationMetrics Compute(ReadOnlySpan<int> actual, ReadOnlySpan<int> predicted, int classCount, IReadOnlyList<string>? classNames = null) =>
         new(new ConfusionMatrix(actual, predicted, classCount, classNames));
 
+    /// <summary>
+    /// Counts <paramref name="predicted"/> against the labels of <paramref name="data"/> (a classification set, or a set of
+    /// 0/1 targets as two classes) and computes the metrics, under the data's <see cref="Dataset.ClassNames"/> when it has them.
+    /// </summary>
+    /// <param name="data">The rows the classes were predicted for.</param>
+    /// <param name="predicted">The predicted class of each row, e.g. <c>model.PredictClasses(data)</c>.</param>
+    /// <exception cref="ArgumentException">The data is not one class per row, or a prediction is out of range.</exception>
+    public static ClassificationMetrics Compute(Dataset data, ReadOnlySpan<int> predicted)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        int classes = data.ClassCount > 0 ? data.ClassCount : 2;
+        return Compute(Labels(data, classes, nameof(data)), predicted, classes, data.ClassNames);
+    }
+
+    /// <summary>The class index of each row of <paramref name="data"/>, checked to be one whole number in 0…classes − 1.</summary>
+    internal static int[] Labels(Dataset data, int classes, string parameter)
+    {
+        if (data.TargetWidth != 1)
+            throw new ArgumentException($"The data has {data.TargetWidth} targets per row; these metrics score one class per row.", parameter);
+        var labels = new int[data.Count];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            float t = data.Targets[i];
+            if (t != MathF.Floor(t) || t < 0 || t >= classes)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"The target of row {i} is {t}; {classes} classes need a class index in 0…{classes - 1}."), parameter);
+            labels[i] = (int)t;
+        }
+        return labels;
+    }
+
     /// <summary>The counts the metrics come from.</summary>
     public ConfusionMatrix Matrix { get; }
 

@@ -10,8 +10,9 @@ namespace ModelGen.Metrics;
 /// The scores of a trained <see cref="Model"/> on a <see cref="Dataset"/>, chosen by the model's loss; a score that does
 /// not apply is NaN. Binary cross-entropy with one output (probability = sigmoid of the logit, class 1 when above 0.5):
 /// accuracy, precision, recall and F1 of class 1, ROC-AUC, average precision, log-loss. Softmax cross-entropy
-/// (probabilities = softmax, class = arg-max): accuracy, macro precision, recall and F1, log-loss, and for two classes
-/// ROC-AUC and average precision of class 1. Mean squared error: MSE, MAE, R².
+/// (probabilities = softmax, class = arg-max): accuracy, macro precision, recall and F1, log-loss, and ROC-AUC and average
+/// precision — of class 1 for two classes, the one-vs-rest macro averages for more when every class occurs in the data.
+/// Mean squared error: MSE, MAE, R². <see cref="ClassifierReport"/> gives the per-class detail.
 /// </summary>
 public sealed record ModelScores
 {
@@ -30,10 +31,10 @@ public sealed record ModelScores
     /// <summary>F1 of class 1 (binary) or macro F1 (multi-class).</summary>
     public double F1 { get; init; } = double.NaN;
 
-    /// <summary>Area under the ROC curve of the class-1 probability (binary).</summary>
+    /// <summary>Area under the ROC curve of the class-1 probability (binary), or the one-vs-rest macro average (more classes).</summary>
     public double RocAuc { get; init; } = double.NaN;
 
-    /// <summary>Average precision (area under the precision-recall curve) of the class-1 probability (binary).</summary>
+    /// <summary>Average precision (area under the precision-recall curve) of the class-1 probability (binary), or the one-vs-rest macro average (more classes).</summary>
     public double AveragePrecision { get; init; } = double.NaN;
 
     /// <summary>Log-loss of the predicted probabilities.</summary>
@@ -106,6 +107,14 @@ public sealed record ModelScores
                 {
                     var p1 = Enumerable.Range(0, n).Select(i => probabilities[i * 2 + 1]).ToArray();
                     scores = scores with { RocAuc = RankingMetrics.RocAuc(actual, p1), AveragePrecision = RankingMetrics.AveragePrecision(actual, p1) };
+                }
+                else if (width > 2 && actual.Distinct().Count() == width)
+                {
+                    scores = scores with
+                    {
+                        RocAuc = RankingMetrics.RocAucOneVsRest(actual, probabilities, width).Macro,
+                        AveragePrecision = RankingMetrics.AveragePrecisionOneVsRest(actual, probabilities, width).Macro,
+                    };
                 }
                 return scores;
             }

@@ -11,7 +11,7 @@ namespace ModelGen.Metrics;
 /// (the area under the precision-recall curve as a step sum), and the ranking metrics precision@k and average
 /// precision@k. Actual labels are 0 (negative) or 1 (positive); a higher score means "more likely positive".
 /// </summary>
-public static class RankingMetrics
+public static partial class RankingMetrics
 {
     /// <summary>
     /// ROC-AUC: the probability that a random positive scores above a random negative, ties counting one half (equal to
@@ -138,7 +138,7 @@ public static class RankingMetrics
 }
 
 /// <summary>Metrics of predicted probabilities: log-loss and calibration, defined as in scikit-learn.</summary>
-public static class ProbabilityMetrics
+public static partial class ProbabilityMetrics
 {
     /// <summary>Probabilities are clipped to [ε, 1 − ε] with this ε (double-precision machine epsilon, scikit-learn's default) before taking logarithms.</summary>
     public const double Epsilon = 2.220446049250313e-16;
@@ -191,8 +191,8 @@ public static class ProbabilityMetrics
     /// <summary>
     /// Reliability of binary probabilities: the samples binned by predicted probability into <paramref name="bins"/> equal
     /// bins of [0, 1] (bin b holds (b/B, (b+1)/B], the first also 0, as scikit-learn's <c>calibration_curve</c> with
-    /// <c>strategy='uniform'</c>), with each bin's mean prediction and fraction of positives, and the expected calibration
-    /// error Σ (nᵦ / n)·|fraction positive − mean prediction|.
+    /// <c>strategy='uniform'</c>), with each bin's mean prediction and fraction of positives, the expected calibration
+    /// error Σ (nᵦ / n)·|fraction positive − mean prediction| and the Brier score mean((p − y)²).
     /// </summary>
     /// <param name="actual">0 or 1 per sample.</param>
     /// <param name="probability">The predicted probability of 1 per sample, in [0, 1].</param>
@@ -203,17 +203,27 @@ public static class ProbabilityMetrics
         if (bins < 1) throw new ArgumentOutOfRangeException(nameof(bins), bins, "At least one bin is needed.");
         RankingMetrics.CheckBinary(actual, probability, nameof(Calibration));
         CheckProbabilities(probability, nameof(probability));
+        return Reliability(actual, probability, bins, BrierScore(actual, probability));
+    }
+
+    /// <summary>
+    /// The reliability table of <paramref name="confidence"/> against the 0/1 outcomes <paramref name="hit"/>, binned as
+    /// scikit-learn's <c>calibration_curve(strategy='uniform')</c>: the inner edges are numpy's <c>linspace(0, 1, B + 1)</c>
+    /// (k·(1/B), bit for bit), and a value on an edge belongs to the bin below it (<c>searchsorted(side='left')</c>).
+    /// </summary>
+    private static CalibrationReport Reliability(ReadOnlySpan<int> hit, ReadOnlySpan<double> confidence, int bins, double brier)
+    {
         var count = new int[bins];
         var sumP = new double[bins];
         var positives = new int[bins];
-        for (int i = 0; i < actual.Length; i++)
+        double step = 1.0 / bins;
+        for (int i = 0; i < hit.Length; i++)
         {
-            // The number of inner edges b/B strictly below p: scikit-learn's searchsorted(bins[1:-1], p, side='left').
             int b = 0;
-            while (b < bins - 1 && (double)(b + 1) / bins < probability[i]) b++;
+            while (b < bins - 1 && (b + 1) * step < confidence[i]) b++;
             count[b]++;
-            sumP[b] += probability[i];
-            positives[b] += actual[i];
+            sumP[b] += confidence[i];
+            positives[b] += hit[i];
         }
         var result = new List<CalibrationBin>(bins);
         double ece = 0;
@@ -221,13 +231,13 @@ public static class ProbabilityMetrics
         {
             double meanP = count[b] == 0 ? double.NaN : sumP[b] / count[b];
             double fraction = count[b] == 0 ? double.NaN : (double)positives[b] / count[b];
-            result.Add(new CalibrationBin((double)b / bins, (double)(b + 1) / bins, count[b], meanP, fraction));
-            if (count[b] > 0) ece += (double)count[b] / actual.Length * Math.Abs(fraction - meanP);
+            result.Add(new CalibrationBin(b * step, b == bins - 1 ? 1 : (b + 1) * step, count[b], meanP, fraction));
+            if (count[b] > 0) ece += (double)count[b] / hit.Length * Math.Abs(fraction - meanP);
         }
-        return new CalibrationReport(result, ece);
+        return new CalibrationReport(result, ece, brier);
     }
 
-    private static void CheckProbabilities(ReadOnlySpan<double> p, string name)
+    internal static void CheckProbabilities(ReadOnlySpan<double> p, string name)
     {
         for (int i = 0; i < p.Length; i++)
             if (!(p[i] >= 0 && p[i] <= 1)) throw new ArgumentException($"{name}[{i}] is {p[i]}; expected a probability in [0, 1].", name);
@@ -242,10 +252,15 @@ public static class ProbabilityMetrics
 /// <param name="FractionPositive">The share of the bin's samples that are positive; NaN when empty.</param>
 public readonly record struct CalibrationBin(double Lower, double Upper, int Count, double MeanPredicted, double FractionPositive);
 
-/// <summary>A reliability diagram: the bins and the expected calibration error.</summary>
+/// <summary>A reliability diagram: the bins, the expected calibration error and the Brier score.</summary>
 /// <param name="Bins">Every bin, empty ones included.</param>
-/// <param name="ExpectedCalibrationError">Σ (nᵦ / n)·|fraction positive − mean prediction| over the non-empty bins.</param>
-public sealed record CalibrationReport(IReadOnlyList<CalibrationBin> Bins, double ExpectedCalibrationError)
+/// <param name="ExpectedCalibrationError">Σ (nᵦ / n)·|fraction positive − mean prediction| over the non-empty bins (n samples, nᵦ in bin b).</param>
+/// <param name="BrierScore">
+/// The Brier score of the probabilities the report was made from: mean((p − y)²) for binary probabilities
+/// (<see cref="ProbabilityMetrics.Calibration(ReadOnlySpan{int}, ReadOnlySpan{double}, int)"/>), the multi-class
+/// mean Σ_c (p_c − [y = c])² for <see cref="ProbabilityMetrics.TopLabelCalibration(ReadOnlySpan{int}, ReadOnlySpan{double}, int, int)"/>.
+/// </param>
+public sealed record CalibrationReport(IReadOnlyList<CalibrationBin> Bins, double ExpectedCalibrationError, double BrierScore)
 {
     /// <summary>The bins as a table and the expected calibration error.</summary>
     public override string ToString()
@@ -254,7 +269,7 @@ public sealed record CalibrationReport(IReadOnlyList<CalibrationBin> Bins, doubl
         var sb = new StringBuilder("bin           count  mean predicted  fraction positive\n");
         foreach (var b in Bins)
             sb.Append(c, $"{(b.Lower == 0 ? '[' : '(')}{b.Lower:F2}, {b.Upper:F2}]  {b.Count,5}  {(b.Count == 0 ? "" : b.MeanPredicted.ToString("F3", c)),14}  {(b.Count == 0 ? "" : b.FractionPositive.ToString("F3", c)),17}\n");
-        return sb.Append(c, $"expected calibration error {ExpectedCalibrationError:F4}").ToString();
+        return sb.Append(c, $"expected calibration error {ExpectedCalibrationError:F4}  Brier score {BrierScore:F4}").ToString();
     }
 }
 

@@ -178,23 +178,25 @@ public class CsvReaderTests
     public void ShortRowIsAnErrorNamingTheLine()
     {
         var e = Fails("a,b,c\n1,2,3\n4,5\n");
-        Assert.Equal("t.csv, line 3 has 2 fields; the header has 3", e.Message);
+        Assert.Equal("t.csv, line 3 has 2 fields; the header has 3; column 3 ('c') is missing", e.Message);
         Assert.Equal(3, e.LineNumber);
-        Assert.Equal(0, e.ColumnNumber);
+        Assert.Equal(3, e.ColumnNumber);
+        Assert.Equal("c", e.ColumnName);
     }
 
     [Fact]
     public void LongRowIsAnError()
     {
         var e = Fails("a,b\n1,2\n3,4,\n");
-        Assert.Equal("t.csv, line 3 has 3 fields; the header has 2", e.Message);
+        Assert.Equal("t.csv, line 3 has 3 fields; the header has 2; column 3 is extra (found an empty field)", e.Message);
+        Assert.Equal(3, e.ColumnNumber);
     }
 
     [Fact]
     public void BlankLineInsideTheDataIsReportedNotDropped()
     {
         var e = Fails("a,b\n1,2\n\n3,4\n");
-        Assert.Equal("t.csv, line 3 has 1 field; the header has 2", e.Message);
+        Assert.Equal("t.csv, line 3 has 1 field; the header has 2; column 2 ('b') is missing", e.Message);
     }
 
     [Fact]
@@ -215,7 +217,7 @@ public class CsvReaderTests
         var t = Read("1,2\n3,4\n", options);
         Assert.Equal(new[] { "c0", "c1" }, t.ColumnNames);
         Assert.Equal(2, t.RowCount);
-        Assert.Equal("t.csv, line 3 has 3 fields; the first row (line 1) has 2", Fails("1,2\n3,4\n5,6,7\n", options).Message);
+        Assert.Equal("t.csv, line 3 has 3 fields; the first row (line 1) has 2; column 3 is extra (found '7')", Fails("1,2\n3,4\n5,6,7\n", options).Message);
         Assert.Equal("t.csv, line 2, column 2: expected a number, found 'q'", Fails("1,2\n3,q\n", options).Message);
     }
 

@@ -162,6 +162,34 @@ public class LabeledCsvTests
     }
 
     [Fact]
+    public void DigitsLoadAsATypedTableThatSplitsAndGivesTheSameRows()
+    {
+        string path = TestFiles.SampleData("digits.csv.gz");
+        var plain = Datasets.LoadLabeledCsv(path, Digits).Data;
+        Assert.Equal(Digits, plain.ClassNames);
+        var table = Datasets.LoadLabeledTable(path, labelName: "digit", sourceName: "digits", classNames: Digits);
+        Assert.Equal(1797, table.RowCount);
+        Assert.Equal(65, table.ColumnCount);
+        Assert.Equal(Digits, table.Label!.Levels);
+        Assert.Equal("digits[1796]", table.Provenance[1796].ToString());
+        var all = table.ToDataset(TargetKind.ClassIndex);
+        Assert.Equal(plain.Features, all.Features);
+        Assert.Equal(plain.Targets, all.Targets);
+        Assert.Equal(Digits, all.ClassNames);
+        // A stratified split keeps every digit's share; pixels scale with a fixed map, as in the samples.
+        var split = Split.TrainTest(table, 0.2, SplitKind.Stratified, seed: 11);
+        var test = split.Test.ToDataset(TargetKind.ClassIndex).MapFeatures(p => p / 16f);
+        Assert.InRange(test.Count, 358, 361);
+        Assert.All(Enumerable.Range(0, 10), d => Assert.InRange(Enumerable.Range(0, test.Count).Count(r => test.Label(r) == d), 33, 38));
+        Assert.Equal(Digits, test.ClassNames);
+        using var dir = new TestFiles.TempDirectory();
+        string ragged = dir.Write("ragged.csv", "1,2,0\n3,1\n");
+        Assert.Equal($"{ragged}, line 2 has 2 fields; the first line (line 1) has 3",
+                     Assert.Throws<CsvFormatException>(() => Datasets.LoadLabeledTable(ragged, classNames: ["no", "yes"])).Message);
+        Assert.Throws<ArgumentException>(() => Datasets.LoadLabeledTable(path, classNames: []));
+    }
+
+    [Fact]
     public void LabeledDatasetChecksTheNameCount()
     {
         var data = Dataset.ForClassification(new float[] { 1, 2 }, 1, new[] { 0, 1 }, 2);

@@ -56,7 +56,7 @@ public class TableCsvTests
     public void WrongFieldCountNamesFileLineAndBothCounts()
     {
         var e = Fails("a,b,c\n1,2,3\n4,5\n", new TableSchema());
-        Assert.Equal("visits.csv, line 3 has 2 fields; the header has 3", e.Message);
+        Assert.Equal("visits.csv, line 3 has 2 fields; the header has 3; column 3 ('c') is missing", e.Message);
         Assert.Equal(3, e.LineNumber);
     }
 
@@ -109,7 +109,7 @@ public class TableCsvTests
         var schema = new TableSchema(new ColumnSpec("x"), new ColumnSpec("y", Role: ColumnRole.Label));
         var t = Read("1,0\n2,1\n", schema, new CsvOptions { HasHeader = false });
         Assert.Equal([1.0, 2.0], t["x"].Values.ToArray());
-        Assert.Equal("visits.csv, line 2 has 3 fields; the schema declares 2 (the file has no header line)",
+        Assert.Equal("visits.csv, line 2 has 3 fields; the schema declares 2 (the file has no header line); column 3 is extra (found '5')",
             Fails("1,0\n2,1,5\n", schema, new CsvOptions { HasHeader = false }).Message);
     }
 

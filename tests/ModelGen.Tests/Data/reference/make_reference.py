@@ -5,7 +5,8 @@ Run from anywhere:  /usr/bin/python3 tests/ModelGen.Tests/Data/reference/make_re
 It rewrites reference.json beside this script. The tests read that file (inputs and expected
 outputs both come from it), so they never need Python. Debian: apt-get install python3-sklearn.
 Metrics without a scikit-learn function (precision@k, average precision@k, expected calibration
-error, smoothed target encoding in scikit-learn < 1.3) are computed here by their definitions.
+error, the multi-class Brier score, smoothed target encoding in scikit-learn < 1.3) are computed here
+by their definitions.
 """
 import json
 import os
@@ -16,11 +17,11 @@ from sklearn.decomposition import PCA
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_selection import SelectKBest, VarianceThreshold, f_classif, f_regression
 from sklearn.impute import SimpleImputer
-from sklearn.metrics import (accuracy_score, average_precision_score, confusion_matrix, log_loss,
-                             mean_absolute_error, mean_squared_error, precision_recall_fscore_support,
-                             r2_score, roc_auc_score)
+from sklearn.metrics import (accuracy_score, average_precision_score, brier_score_loss, confusion_matrix,
+                             log_loss, mean_absolute_error, mean_squared_error, precision_recall_fscore_support,
+                             r2_score, roc_auc_score, top_k_accuracy_score)
 from sklearn.calibration import calibration_curve
-from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, PolynomialFeatures, StandardScaler
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, PolynomialFeatures, StandardScaler, label_binarize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
@@ -160,6 +161,42 @@ bs = StandardScaler().fit(bx)
 out["breast_cancer"] = {"rows": int(bx.shape[0]), "mean": L(bs.mean_), "scale": L(bs.scale_),
                         "class_counts": np.bincount(by).tolist(),
                         "single_feature_auc": L([roc_auc_score(by, bx[:, j]) for j in range(bx.shape[1])])}
+
+# --- Multi-class probability metrics ---------------------------------------------------------
+# A generator of its own, so that the sections above keep their numbers. The probabilities are float32 values
+# (as Model.PredictProbabilities returns them) held in float64, so both sides score exactly the same numbers;
+# the raw scores are rounded to one decimal before normalising, so rows hold ties (top-k) and columns too (AUC).
+mrng = np.random.RandomState(20261206)
+n_classes, n_samples = 4, 90
+ym = mrng.choice(n_classes, size=n_samples, p=[0.4, 0.3, 0.2, 0.1])
+raw = np.round(mrng.rand(n_samples, n_classes), 1) + 0.05
+raw[np.arange(n_samples), ym] += np.round(0.6 * mrng.rand(n_samples), 1)
+pm = (raw / raw.sum(axis=1, keepdims=True)).astype(np.float32).astype(np.float64)
+labels = list(range(n_classes))
+conf, pred = pm.max(axis=1), pm.argmax(axis=1)
+correct = (pred == ym).astype(int)
+onehot = np.eye(n_classes)[ym]
+mc = {"actual": ym.tolist(), "probabilities": L(pm.ravel()), "class_count": n_classes,
+      "roc_auc_per_class": [roc_auc_score((ym == c).astype(int), pm[:, c]) for c in labels],
+      "average_precision_per_class": [average_precision_score((ym == c).astype(int), pm[:, c]) for c in labels],
+      "support": np.bincount(ym, minlength=n_classes).tolist(),
+      "log_loss": log_loss(ym, pm, labels=labels),
+      "brier": float(np.mean(np.sum((pm - onehot) ** 2, axis=1))),
+      "top_k": {str(k): top_k_accuracy_score(ym, pm, k=k, labels=labels) for k in (1, 2, 3)},
+      "confusion": confusion_matrix(ym, pred, labels=labels).tolist(), "accuracy": accuracy_score(ym, pred)}
+for avg in ("macro", "weighted"):
+    mc["roc_auc_" + avg] = roc_auc_score(ym, pm, multi_class="ovr", average=avg, labels=labels)
+    # One-vs-rest through the indicator matrix, the form every scikit-learn version scores.
+    mc["average_precision_" + avg] = average_precision_score(label_binarize(ym, classes=labels), pm, average=avg)
+for bins in (5, 10):
+    frac, mean_pred = calibration_curve(correct, conf, n_bins=bins, strategy="uniform")
+    ids = np.searchsorted(np.linspace(0.0, 1.0, bins + 1)[1:-1], conf)
+    counts = np.bincount(ids, minlength=bins)
+    ece = float(np.sum(counts[counts > 0] / n_samples * np.abs(frac - mean_pred)))
+    mc["top_label_calibration_%d" % bins] = {"fraction_positive": L(frac), "mean_predicted": L(mean_pred),
+                                             "counts": counts.tolist(), "ece": ece}
+out["multiclass_probabilities"] = mc
+out["binary"]["brier"] = brier_score_loss(yb, prob)
 
 with open(os.path.join(HERE, "reference.json"), "w") as f:
     json.dump(out, f, indent=1)

@@ -308,6 +308,12 @@ public abstract partial class Model
     /// <paramref name="device"/> may change. On the CPU the result is bit for bit that of one uninterrupted Fit; on a GPU
     /// within its float32 rounding (resume on the device that wrote the checkpoint: the dropout masks of the CPU and GPU differ).
     /// </param>
+    /// <param name="classWeights">
+    /// One weight ≥ 0 per class for a softmax cross-entropy model (e.g. <see cref="ClassWeights.Balanced"/>): each step
+    /// minimises the weighted mean Σ w[yᵢ]·ℓᵢ / Σ w[yᵢ] over its rows, exactly PyTorch's <c>CrossEntropyLoss(weight=w)</c>
+    /// with <c>reduction='mean'</c>, and the reported training loss is that weighted mean; validation losses stay unweighted.
+    /// CPU only (with <see cref="Device.Auto"/> Fit falls back to the CPU).
+    /// </param>
     /// <returns>Per-epoch losses and validation metrics, and where early stopping ended.</returns>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
     /// <exception cref="InvalidOperationException">
@@ -322,10 +328,11 @@ public abstract partial class Model
     public TrainingHistory Fit(Dataset train, Dataset? validation = null, int epochs = 10, int batchSize = 32,
         Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
         LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
-        float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null)
+        float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null,
+        float[]? classWeights = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Trainer.Fit(this, new FitSettings(train, validation, epochs, batchSize, optimizer, seed, clipGradientNorm, onEpoch,
-            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom));
+            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, (float[]?)classWeights?.Clone()));
     }
 }

@@ -8,7 +8,7 @@ namespace ModelGen;
 internal sealed record FitSettings(
     Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
-    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null);
+    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null, float[]? ClassWeights = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
@@ -61,6 +61,7 @@ internal sealed class Trainer
         if (s.AccumulationSteps < 1) throw new ArgumentOutOfRangeException("accumulationSteps", s.AccumulationSteps, "The number of accumulation steps must be ≥ 1.");
         GradientPenalty.Check(s.L1, s.L2);
         if (s.Train.Count == 0) throw new ArgumentException("The training set has no rows.", "train");
+        if (s.ClassWeights is { } classWeights) ModelGen.ClassWeights.Check(model, classWeights);
         if (s.EarlyStopping is { } stopping)
         {
             if (s.Validation is null)
@@ -84,7 +85,7 @@ internal sealed class Trainer
         if (s.Checkpoints is { } checkpoints) Checkpoint.CheckDirectory(checkpoints, resume?.Epoch ?? 0);
         // Everything is checked before training starts: an unsupported GPU option or a checkpoint of another run fails (or
         // falls back) with the model untouched.
-        using var device = TrainingDevice.Open(_model, s.Device, _optimizer, _batch, s.AccumulationSteps, new UpdateOptions(s.ClipGradientNorm, s.L1, s.L2));
+        using var device = TrainingDevice.Open(_model, s.Device, _optimizer, _batch, s.AccumulationSteps, new UpdateOptions(s.ClipGradientNorm, s.L1, s.L2), s.ClassWeights);
         TrainingProgress progress;
         if (resume is null)
         {

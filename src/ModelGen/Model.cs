@@ -314,6 +314,10 @@ public abstract partial class Model
     /// with <c>reduction='mean'</c>, and the reported training loss is that weighted mean; validation losses stay unweighted.
     /// CPU only (with <see cref="Device.Auto"/> Fit falls back to the CPU).
     /// </param>
+    /// <param name="sampling">
+    /// When given, each epoch is <c>train.Count</c> rows drawn with replacement by class (e.g. <see cref="ClassSampling.Balanced"/>)
+    /// instead of a shuffle of every row once; the draws are seeded by <paramref name="seed"/> and the epoch.
+    /// </param>
     /// <returns>Per-epoch losses and validation metrics, and where early stopping ended.</returns>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
     /// <exception cref="InvalidOperationException">
@@ -329,10 +333,10 @@ public abstract partial class Model
         Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
         LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
         float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null,
-        float[]? classWeights = null)
+        float[]? classWeights = null, ClassSampling? sampling = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Trainer.Fit(this, new FitSettings(train, validation, epochs, batchSize, optimizer, seed, clipGradientNorm, onEpoch,
-            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, (float[]?)classWeights?.Clone()));
+            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, (float[]?)classWeights?.Clone(), sampling));
     }
 }

@@ -8,7 +8,7 @@ namespace ModelGen;
 internal sealed record FitSettings(
     Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
-    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null, float[]? ClassWeights = null);
+    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null, float[]? ClassWeights = null, ClassSampling? Sampling = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
@@ -25,6 +25,7 @@ internal sealed class Trainer
     private readonly int _batch;      // rows per micro-batch
     private readonly int _group;      // rows per optimizer step
     private readonly float _baseRate; // what the schedule scales: the optimizer's rate when Fit started
+    private readonly ClassSampler? _sampler; // draws each epoch's rows when Fit samples by class
 
     private Trainer(Model model, FitSettings settings)
     {
@@ -34,6 +35,7 @@ internal sealed class Trainer
         _batch = Math.Min(settings.BatchSize, settings.Train.Count);
         _group = (int)Math.Min((long)_batch * settings.AccumulationSteps, settings.Train.Count);
         _baseRate = _optimizer.LearningRate;
+        _sampler = settings.Sampling?.For(settings.Train);
     }
 
     /// <summary>Trains <paramref name="model"/> as <see cref="Model.Fit"/> documents.</summary>
@@ -114,7 +116,7 @@ internal sealed class Trainer
         var s = _settings;
         int epoch = progress.Epoch + 1;
         var clock = Stopwatch.StartNew();
-        var order = progress.Rows.Shuffle();
+        var order = _sampler is null ? progress.Rows.Shuffle() : _sampler.Draw(s.Seed, epoch);
         double lossSum = 0;
         float rate = float.NaN;
         for (int start = 0; start < order.Length; start += _group)

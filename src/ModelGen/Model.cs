@@ -318,6 +318,11 @@ public abstract partial class Model
     /// When given, each epoch is <c>train.Count</c> rows drawn with replacement by class (e.g. <see cref="ClassSampling.Balanced"/>)
     /// instead of a shuffle of every row once; the draws are seeded by <paramref name="seed"/> and the epoch.
     /// </param>
+    /// <param name="augment">
+    /// When given, every training row is augmented (flip, shift, noise; see <see cref="ImageAugmentation"/>) as it is staged
+    /// for a step, with draws seeded by <paramref name="seed"/>, the epoch and the row; <paramref name="train"/>'s features,
+    /// the validation rows and the reported validation figures are never augmented.
+    /// </param>
     /// <returns>Per-epoch losses and validation metrics, and where early stopping ended.</returns>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
     /// <exception cref="InvalidOperationException">
@@ -333,10 +338,10 @@ public abstract partial class Model
         Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
         LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
         float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null,
-        float[]? classWeights = null, ClassSampling? sampling = null)
+        float[]? classWeights = null, ClassSampling? sampling = null, ImageAugmentation? augment = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Trainer.Fit(this, new FitSettings(train, validation, epochs, batchSize, optimizer, seed, clipGradientNorm, onEpoch,
-            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, (float[]?)classWeights?.Clone(), sampling));
+            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, (float[]?)classWeights?.Clone(), sampling, augment));
     }
 }

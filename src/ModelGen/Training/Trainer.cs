@@ -8,7 +8,8 @@ namespace ModelGen;
 internal sealed record FitSettings(
     Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
-    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null, float[]? ClassWeights = null, ClassSampling? Sampling = null);
+    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null, float[]? ClassWeights = null, ClassSampling? Sampling = null,
+    ImageAugmentation? Augment = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
@@ -64,6 +65,7 @@ internal sealed class Trainer
         GradientPenalty.Check(s.L1, s.L2);
         if (s.Train.Count == 0) throw new ArgumentException("The training set has no rows.", "train");
         if (s.ClassWeights is { } classWeights) ModelGen.ClassWeights.Check(model, classWeights);
+        s.Augment?.Check(model);
         if (s.EarlyStopping is { } stopping)
         {
             if (s.Validation is null)
@@ -88,6 +90,7 @@ internal sealed class Trainer
         // Everything is checked before training starts: an unsupported GPU option or a checkpoint of another run fails (or
         // falls back) with the model untouched.
         using var device = TrainingDevice.Open(_model, s.Device, _optimizer, _batch, s.AccumulationSteps, new UpdateOptions(s.ClipGradientNorm, s.L1, s.L2), s.ClassWeights);
+        if (s.Augment is { } augment) device.Augmenter = new ImageAugmenter(augment, s.Seed);
         TrainingProgress progress;
         if (resume is null)
         {
@@ -116,6 +119,7 @@ internal sealed class Trainer
         var s = _settings;
         int epoch = progress.Epoch + 1;
         var clock = Stopwatch.StartNew();
+        if (device.Augmenter is { } augmenter) augmenter.Epoch = epoch;
         var order = _sampler is null ? progress.Rows.Shuffle() : _sampler.Draw(s.Seed, epoch);
         double lossSum = 0;
         float rate = float.NaN;

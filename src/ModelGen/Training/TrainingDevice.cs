@@ -82,6 +82,9 @@ internal abstract class TrainingDevice : IDisposable
     {
     }
 
+    /// <summary>Augments each training row as it is staged (null: none); validation never passes through <see cref="Gather"/>.</summary>
+    public ImageAugmenter? Augmenter { get; set; }
+
     /// <summary>The staged inputs of the last <see cref="Gather"/>, row-major (longer than the rows gathered).</summary>
     protected float[] Inputs => _inputs;
 
@@ -95,6 +98,7 @@ internal abstract class TrainingDevice : IDisposable
         for (int i = 0; i < rows.Length; i++)
         {
             data.Features.AsSpan(rows[i] * inSize, inSize).CopyTo(_inputs.AsSpan(i * inSize));
+            Augmenter?.Apply(_inputs.AsSpan(i * inSize, inSize), rows[i]);
             data.Targets.AsSpan(rows[i] * tSize, tSize).CopyTo(_targets.AsSpan(i * tSize));
         }
     }

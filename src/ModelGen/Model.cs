@@ -308,6 +308,21 @@ public abstract partial class Model
     /// <paramref name="device"/> may change. On the CPU the result is bit for bit that of one uninterrupted Fit; on a GPU
     /// within its float32 rounding (resume on the device that wrote the checkpoint: the dropout masks of the CPU and GPU differ).
     /// </param>
+    /// <param name="classWeights">
+    /// One weight ≥ 0 per class for a softmax cross-entropy model (e.g. <see cref="ClassWeights.Balanced"/>): each step
+    /// minimises the weighted mean Σ w[yᵢ]·ℓᵢ / Σ w[yᵢ] over its rows, exactly PyTorch's <c>CrossEntropyLoss(weight=w)</c>
+    /// with <c>reduction='mean'</c>, and the reported training loss is that weighted mean; validation losses stay unweighted.
+    /// CPU only (with <see cref="Device.Auto"/> Fit falls back to the CPU).
+    /// </param>
+    /// <param name="sampling">
+    /// When given, each epoch is <c>train.Count</c> rows drawn with replacement by class (e.g. <see cref="ClassSampling.Balanced"/>)
+    /// instead of a shuffle of every row once; the draws are seeded by <paramref name="seed"/> and the epoch.
+    /// </param>
+    /// <param name="augment">
+    /// When given, every training row is augmented (flip, shift, noise; see <see cref="ImageAugmentation"/>) as it is staged
+    /// for a step, with draws seeded by <paramref name="seed"/>, the epoch and the row; <paramref name="train"/>'s features,
+    /// the validation rows and the reported validation figures are never augmented.
+    /// </param>
     /// <returns>Per-epoch losses and validation metrics, and where early stopping ended.</returns>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
     /// <exception cref="InvalidOperationException">
@@ -322,10 +337,11 @@ public abstract partial class Model
     public TrainingHistory Fit(Dataset train, Dataset? validation = null, int epochs = 10, int batchSize = 32,
         Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
         LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
-        float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null)
+        float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null,
+        float[]? classWeights = null, ClassSampling? sampling = null, ImageAugmentation? augment = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Trainer.Fit(this, new FitSettings(train, validation, epochs, batchSize, optimizer, seed, clipGradientNorm, onEpoch,
-            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom));
+            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, (float[]?)classWeights?.Clone(), sampling, augment));
     }
 }

@@ -12,11 +12,15 @@ public static unsafe class LossKernels
     /// <summary>
     /// Softmax over each row of <paramref name="logits"/> fused with cross-entropy against class
     /// indices in <paramref name="labels"/> (one per row). Gradient: (softmax − one-hot) / batch.
+    /// While <see cref="ClassWeightScope"/> is active on the calling thread (a <see cref="Model.Fit"/> with class
+    /// weights), the loss is the weighted mean Σ wᵧ·ℓᵢ / Σ wᵧ and the gradient (softmax − one-hot)·wᵧ / Σ wᵧ, as PyTorch's
+    /// <c>CrossEntropyLoss(weight=w, reduction='mean')</c>; a batch whose weights sum to 0 gives loss and gradient 0.
     /// </summary>
     /// <exception cref="ArgumentException">A label is not an integer in 0…classes−1.</exception>
     public static T SoftmaxCrossEntropy<T>(T* logits, T* labels, T* dLogits, int batch, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (ClassWeightScope.Current is { } classWeights) return WeightedSoftmaxCrossEntropy(logits, labels, dLogits, batch, classes, classWeights);
         T total = T.Zero;
         T invBatch = T.One / T.CreateTruncating(batch);
         for (int r = 0; r < batch; r++)
@@ -55,6 +59,29 @@ public static unsafe class LossKernels
                 total += SoftmaxCrossEntropyRow(logits, labels, dLogits, b * sequence + t, classes, invCount);
         }
         return total * invCount;
+    }
+
+    // PyTorch's CrossEntropyLoss(weight=w, reduction='mean'): Σ w[yᵢ]·ℓᵢ / Σ w[yᵢ].
+    private static T WeightedSoftmaxCrossEntropy<T>(T* logits, T* labels, T* dLogits, int batch, int classes, float[] classWeights)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (classWeights.Length != classes)
+            throw new ArgumentException($"There are {classWeights.Length} class weights for a softmax over {classes} classes; give one weight per class.", nameof(classWeights));
+        T weightSum = T.Zero;
+        for (int r = 0; r < batch; r++) weightSum += T.CreateTruncating(classWeights[ClassIndex(labels[r], classes, r)]);
+        if (weightSum == T.Zero)
+        {
+            // Only rows of weight-0 classes: nothing to learn from this batch (PyTorch would give 0/0).
+            if (dLogits != null) new Span<T>(dLogits, checked(batch * classes)).Clear();
+            return T.Zero;
+        }
+        T total = T.Zero;
+        for (int r = 0; r < batch; r++)
+        {
+            T share = T.CreateTruncating(classWeights[ClassIndex(labels[r], classes, r)]) / weightSum;
+            total += share * SoftmaxCrossEntropyRow(logits, labels, dLogits, r, classes, share);
+        }
+        return total;
     }
 
     /// <summary>One row's cross-entropy (returned unscaled) and, when <paramref name="dLogits"/> is not null, its gradient times <paramref name="scale"/>.</summary>

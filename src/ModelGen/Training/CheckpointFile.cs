@@ -97,6 +97,9 @@ internal sealed class CheckpointFile
         run.Add(("clipGradientNorm", Optimizer.Text(s.ClipGradientNorm)));
         run.Add(("l1", Optimizer.Text(s.L1)));
         run.Add(("l2", Optimizer.Text(s.L2)));
+        if (s.Augment is { } augment) run.Add(("augment", augment.Describe()));
+        if (s.Sampling is { } sampling) run.Add(("sampling", sampling.Describe()));
+        if (s.ClassWeights is { } classWeights) run.Add(("classWeights", string.Join(",", Array.ConvertAll(classWeights, Optimizer.Text))));
         run.Add(("optimizer", optimizer.GetType().Name));
         foreach (var (name, value) in optimizer.Settings()) run.Add(("optimizer." + name, value));
         run.Add(("schedule", s.Schedule?.Describe() ?? "none"));

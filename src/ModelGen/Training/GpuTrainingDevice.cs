@@ -23,14 +23,14 @@ internal sealed class GpuTrainingDevice : TrainingDevice
     /// </summary>
     /// <exception cref="InvalidOperationException">An explicit CUDA device on a machine without CUDA, or without that GPU.</exception>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there.</exception>
-    public static GpuTrainingDevice? TryOpen(Model model, Device? device, Optimizer optimizer, int batch, int accumulationSteps, UpdateOptions update)
+    public static GpuTrainingDevice? TryOpen(Model model, Device? device, Optimizer optimizer, int batch, int accumulationSteps, UpdateOptions update, bool classWeighted = false)
     {
         if (device is null || device.Kind == DeviceKind.Cpu) return null;
         string name = model.GetType().Name;
         var fitGpu = FitGpu.Current;
         var availability = fitGpu.Availability();
         var plan = model.GetCudaPlan();
-        string? unsupported = UnsupportedReason(plan, optimizer, accumulationSteps);
+        string? unsupported = UnsupportedReason(plan, optimizer, accumulationSteps, classWeighted);
         if (device.Kind == DeviceKind.Auto)
         {
             device = device.Resolve(availability, fitGpu.Report);
@@ -65,8 +65,9 @@ internal sealed class GpuTrainingDevice : TrainingDevice
     }
 
     /// <summary>What keeps Fit off the GPU, phrased to follow "Fit" with what to do instead; null when it can train there.</summary>
-    private static string? UnsupportedReason(CudaModelPlan? plan, Optimizer optimizer, int accumulationSteps)
+    private static string? UnsupportedReason(CudaModelPlan? plan, Optimizer optimizer, int accumulationSteps, bool classWeighted)
     {
+        if (classWeighted) return "weighs the loss by class (classWeights) only on the CPU";
         if (plan is null) return "has no CUDA plan (the model was built without one)";
         if (!plan.IsSupported) return $"has no CUDA kernels for this model ({plan.UnsupportedReason})";
         if (CudaGraph.UnsupportedReason(optimizer) is string reason) return $"cannot step {optimizer.GetType().Name} on the GPU: {reason}";

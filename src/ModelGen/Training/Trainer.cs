@@ -8,7 +8,8 @@ namespace ModelGen;
 internal sealed record FitSettings(
     Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
-    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null);
+    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null, float[]? ClassWeights = null, ClassSampling? Sampling = null,
+    ImageAugmentation? Augment = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
@@ -25,6 +26,7 @@ internal sealed class Trainer
     private readonly int _batch;      // rows per micro-batch
     private readonly int _group;      // rows per optimizer step
     private readonly float _baseRate; // what the schedule scales: the optimizer's rate when Fit started
+    private readonly ClassSampler? _sampler; // draws each epoch's rows when Fit samples by class
 
     private Trainer(Model model, FitSettings settings)
     {
@@ -34,6 +36,7 @@ internal sealed class Trainer
         _batch = Math.Min(settings.BatchSize, settings.Train.Count);
         _group = (int)Math.Min((long)_batch * settings.AccumulationSteps, settings.Train.Count);
         _baseRate = _optimizer.LearningRate;
+        _sampler = settings.Sampling?.For(settings.Train);
     }
 
     /// <summary>Trains <paramref name="model"/> as <see cref="Model.Fit"/> documents.</summary>
@@ -61,6 +64,8 @@ internal sealed class Trainer
         if (s.AccumulationSteps < 1) throw new ArgumentOutOfRangeException("accumulationSteps", s.AccumulationSteps, "The number of accumulation steps must be ≥ 1.");
         GradientPenalty.Check(s.L1, s.L2);
         if (s.Train.Count == 0) throw new ArgumentException("The training set has no rows.", "train");
+        if (s.ClassWeights is { } classWeights) ModelGen.ClassWeights.Check(model, classWeights);
+        s.Augment?.Check(model);
         if (s.EarlyStopping is { } stopping)
         {
             if (s.Validation is null)
@@ -84,7 +89,8 @@ internal sealed class Trainer
         if (s.Checkpoints is { } checkpoints) Checkpoint.CheckDirectory(checkpoints, resume?.Epoch ?? 0);
         // Everything is checked before training starts: an unsupported GPU option or a checkpoint of another run fails (or
         // falls back) with the model untouched.
-        using var device = TrainingDevice.Open(_model, s.Device, _optimizer, _batch, s.AccumulationSteps, new UpdateOptions(s.ClipGradientNorm, s.L1, s.L2));
+        using var device = TrainingDevice.Open(_model, s.Device, _optimizer, _batch, s.AccumulationSteps, new UpdateOptions(s.ClipGradientNorm, s.L1, s.L2), s.ClassWeights);
+        if (s.Augment is { } augment) device.Augmenter = new ImageAugmenter(augment, s.Seed);
         TrainingProgress progress;
         if (resume is null)
         {
@@ -113,7 +119,8 @@ internal sealed class Trainer
         var s = _settings;
         int epoch = progress.Epoch + 1;
         var clock = Stopwatch.StartNew();
-        var order = progress.Rows.Shuffle();
+        if (device.Augmenter is { } augmenter) augmenter.Epoch = epoch;
+        var order = _sampler is null ? progress.Rows.Shuffle() : _sampler.Draw(s.Seed, epoch);
         double lossSum = 0;
         float rate = float.NaN;
         for (int start = 0; start < order.Length; start += _group)

@@ -40,9 +40,9 @@ internal abstract class TrainingDevice : IDisposable
     /// The device <see cref="Model.Fit"/> trains on for <paramref name="device"/>: a GPU when asked for and able (see
     /// <see cref="GpuTrainingDevice.TryOpen"/>), else the CPU. Throws before anything changes when an explicit GPU cannot do what was asked.
     /// </summary>
-    public static TrainingDevice Open(Model model, Device? device, Optimizer optimizer, int batch, int accumulationSteps, UpdateOptions update) =>
-        (TrainingDevice?)GpuTrainingDevice.TryOpen(model, device, optimizer, batch, accumulationSteps, update)
-        ?? new CpuTrainingDevice(model, optimizer, update, batch, accumulationSteps);
+    public static TrainingDevice Open(Model model, Device? device, Optimizer optimizer, int batch, int accumulationSteps, UpdateOptions update, float[]? classWeights = null) =>
+        (TrainingDevice?)GpuTrainingDevice.TryOpen(model, device, optimizer, batch, accumulationSteps, update, classWeights is not null)
+        ?? new CpuTrainingDevice(model, optimizer, update, batch, accumulationSteps, classWeights);
 
     /// <summary>Restarts the dropout stream from <paramref name="seed"/>.</summary>
     public abstract void SetRandomSeed(long seed);
@@ -82,6 +82,9 @@ internal abstract class TrainingDevice : IDisposable
     {
     }
 
+    /// <summary>Augments each training row as it is staged (null: none); validation never passes through <see cref="Gather"/>.</summary>
+    public ImageAugmenter? Augmenter { get; set; }
+
     /// <summary>The staged inputs of the last <see cref="Gather"/>, row-major (longer than the rows gathered).</summary>
     protected float[] Inputs => _inputs;
 
@@ -95,6 +98,7 @@ internal abstract class TrainingDevice : IDisposable
         for (int i = 0; i < rows.Length; i++)
         {
             data.Features.AsSpan(rows[i] * inSize, inSize).CopyTo(_inputs.AsSpan(i * inSize));
+            Augmenter?.Apply(_inputs.AsSpan(i * inSize, inSize), rows[i]);
             data.Targets.AsSpan(rows[i] * tSize, tSize).CopyTo(_targets.AsSpan(i * tSize));
         }
     }
@@ -104,11 +108,13 @@ internal abstract class TrainingDevice : IDisposable
 internal sealed class CpuTrainingDevice : TrainingDevice
 {
     private readonly int _batch, _accumulationSteps;
+    private readonly float[]? _classWeights;
 
-    public CpuTrainingDevice(Model model, Optimizer optimizer, UpdateOptions update, int batch, int accumulationSteps) : base(model, optimizer, update, batch)
+    public CpuTrainingDevice(Model model, Optimizer optimizer, UpdateOptions update, int batch, int accumulationSteps, float[]? classWeights = null) : base(model, optimizer, update, batch)
     {
         _batch = batch;
         _accumulationSteps = accumulationSteps;
+        _classWeights = classWeights;
     }
 
     public override void SetRandomSeed(long seed) => Model.GraphFor(_batch).SetRandomSeed(seed);
@@ -116,6 +122,7 @@ internal sealed class CpuTrainingDevice : TrainingDevice
     public override float Step(Dataset train, ReadOnlySpan<int> rows, float learningRate)
     {
         float loss;
+        using var weighting = new ClassWeightScope(_classWeights);
         if (_accumulationSteps == 1)
         {
             Gather(train, rows);
@@ -124,16 +131,32 @@ internal sealed class CpuTrainingDevice : TrainingDevice
         else
         {
             // Each micro-batch weighs by its share of the step's rows: the sum is the gradient of one batch of all of them.
+            // With class weights the share is of the rows' weights, the denominator of the weighted mean.
             double groupLoss = 0;
+            double groupWeight = _classWeights is null ? 0 : ClassWeightSum(train, rows);
             for (int offset = 0; offset < rows.Length; offset += _batch)
             {
                 int n = Math.Min(_batch, rows.Length - offset);
                 Gather(train, rows.Slice(offset, n));
-                groupLoss += (double)Model.AccumulateGradients(Inputs, Targets, n, (float)n / rows.Length) * n;
+                if (_classWeights is null)
+                    groupLoss += (double)Model.AccumulateGradients(Inputs, Targets, n, (float)n / rows.Length) * n;
+                else
+                {
+                    double share = ClassWeightSum(train, rows.Slice(offset, n)) / groupWeight;
+                    groupLoss += Model.AccumulateGradients(Inputs, Targets, n, (float)share) * share;
+                }
             }
             Model.TakeAccumulatedGradients();
-            loss = (float)(groupLoss / rows.Length);
+            loss = (float)(_classWeights is null ? groupLoss / rows.Length : groupLoss);
         }
         return loss + Model.ApplyUpdate(Optimizer, learningRate, Update.ClipGradientNorm, Update.L1, Update.L2);
+    }
+
+    /// <summary>The sum of the rows' class weights: the denominator of their weighted mean loss.</summary>
+    private double ClassWeightSum(Dataset train, ReadOnlySpan<int> rows)
+    {
+        double sum = 0;
+        foreach (int row in rows) sum += _classWeights![train.Label(row)];
+        return sum;
     }
 }

@@ -191,7 +191,8 @@ internal sealed class CheckpointFile
     {
         w.WriteStartObject("history");
         w.WriteBoolean("stoppedEarly", history.StoppedEarly);
-        WriteOptional(w, "stoppedEpoch", history.StoppedEpoch);
+        // A callback's stop ends one Fit, not the run: a resumed Fit goes on.
+        WriteOptional(w, "stoppedEpoch", history.StoppedEarly ? history.StoppedEpoch : null);
         WriteOptional(w, "bestEpoch", history.BestEpoch);
         if (history.BestValue is float best) WriteFloat(w, "bestValue", best);
         else w.WriteNull("bestValue");

@@ -8,7 +8,8 @@ namespace ModelGen;
 internal sealed record FitSettings(
     Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
-    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null);
+    float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null,
+    EpochCallback? OnEpochEnd = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
@@ -96,7 +97,7 @@ internal sealed class Trainer
         bool completed = false;
         try
         {
-            while (progress.Epoch < s.Epochs && !progress.History.StoppedEarly) RunEpoch(device, progress, run);
+            while (progress.Epoch < s.Epochs && !progress.History.StoppedEarly && !progress.History.StoppedByCallback) RunEpoch(device, progress, run);
             progress.Stopping?.RestoreBest(progress.History, _model);
             completed = true;
         }
@@ -134,7 +135,15 @@ internal sealed class Trainer
         progress.History.Add(result);
         s.OnEpoch?.Invoke(result);
         progress.Stopping?.Observe(result, s.Epochs, progress.History, _model);
-        if (s.Checkpoints is { } checkpoints && (epoch % checkpoints.EveryEpochs == 0 || epoch == s.Epochs || progress.History.StoppedEarly))
+        // The callback sees early stopping's verdict on this epoch; its stop ends this Fit only (a checkpoint does not record it).
+        if (s.OnEpochEnd is { } callback && callback(result, progress.History) == EpochDecision.Stop
+            && !progress.History.StoppedEarly && epoch < s.Epochs)
+        {
+            progress.History.StoppedByCallback = true;
+            progress.History.StoppedEpoch = epoch;
+        }
+        bool stopping = progress.History.StoppedEarly || progress.History.StoppedByCallback;
+        if (s.Checkpoints is { } checkpoints && (epoch % checkpoints.EveryEpochs == 0 || epoch == s.Epochs || stopping))
         {
             // Written before early stopping restores its best weights, so that a resumed Fit goes on from this epoch's.
             device.UpdateOptimizer();

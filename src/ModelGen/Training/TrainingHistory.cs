@@ -29,13 +29,35 @@ public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLo
     }
 }
 
+/// <summary>What an <see cref="EpochCallback"/> asks of <see cref="Model.Fit"/> after an epoch.</summary>
+public enum EpochDecision
+{
+    /// <summary>Go on with the next epoch (if any).</summary>
+    Continue,
+
+    /// <summary>End training after this epoch; the history records <see cref="TrainingHistory.StoppedByCallback"/> and the epoch.</summary>
+    Stop,
+}
+
+/// <summary>
+/// Called by <see cref="Model.Fit"/> after every epoch, once the epoch is in <paramref name="history"/> and early stopping has
+/// seen it (and before that epoch's checkpoint is written). Returning <see cref="EpochDecision.Stop"/> ends training there.
+/// </summary>
+/// <param name="result">The epoch just finished (the last entry of <paramref name="history"/>).</param>
+/// <param name="history">Every epoch so far, a resumed Fit's earlier ones included; read it, do not change it.</param>
+/// <returns>Whether to go on.</returns>
+public delegate EpochDecision EpochCallback(EpochResult result, TrainingHistory history);
+
 /// <summary>Per-epoch results of <see cref="Model.Fit"/>.</summary>
 public sealed class TrainingHistory : List<EpochResult>
 {
     /// <summary>Whether <see cref="EarlyStopping"/> ended training before the requested number of epochs.</summary>
     public bool StoppedEarly { get; internal set; }
 
-    /// <summary>The epoch after which early stopping ended training, or <c>null</c> when it did not.</summary>
+    /// <summary>Whether an <see cref="EpochCallback"/> returned <see cref="EpochDecision.Stop"/> before the requested number of epochs.</summary>
+    public bool StoppedByCallback { get; internal set; }
+
+    /// <summary>The epoch after which <see cref="EarlyStopping"/> or an <see cref="EpochCallback"/> ended training, or <c>null</c> when neither did.</summary>
     public int? StoppedEpoch { get; internal set; }
 
     /// <summary>With <see cref="EarlyStopping"/>: the epoch with the best monitored value (the first one on ties), or <c>null</c>.</summary>

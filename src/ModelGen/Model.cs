@@ -313,6 +313,11 @@ public abstract partial class Model
     /// <see cref="EpochDecision.Stop"/> ends training after that epoch (<see cref="TrainingHistory.StoppedByCallback"/>). The
     /// stop is not part of a checkpoint: a Fit resumed from that epoch's checkpoint goes on. May change between a run and its resume.
     /// </param>
+    /// <param name="metrics">
+    /// Figures of your own computed on <paramref name="validation"/> (required with them) after every epoch, recorded by name in
+    /// <see cref="EpochResult.Metrics"/> before <paramref name="onEpoch"/> and <paramref name="onEpochEnd"/> run. Names must be unique.
+    /// They do not change training, so they may differ between a run and its resume (earlier epochs keep what they recorded).
+    /// </param>
     /// <returns>Per-epoch losses and validation metrics, and where early stopping or <paramref name="onEpochEnd"/> ended.</returns>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
     /// <exception cref="InvalidOperationException">
@@ -328,10 +333,10 @@ public abstract partial class Model
         Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
         LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
         float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null,
-        EpochCallback? onEpochEnd = null)
+        EpochCallback? onEpochEnd = null, System.Collections.Generic.IReadOnlyList<EpochMetric>? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Trainer.Fit(this, new FitSettings(train, validation, epochs, batchSize, optimizer, seed, clipGradientNorm, onEpoch,
-            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, onEpochEnd));
+            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, onEpochEnd, metrics));
     }
 }

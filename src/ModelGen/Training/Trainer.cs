@@ -9,7 +9,7 @@ internal sealed record FitSettings(
     Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
     float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null,
-    EpochCallback? OnEpochEnd = null);
+    EpochCallback? OnEpochEnd = null, IReadOnlyList<EpochMetric>? Metrics = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
@@ -62,6 +62,16 @@ internal sealed class Trainer
         if (s.AccumulationSteps < 1) throw new ArgumentOutOfRangeException("accumulationSteps", s.AccumulationSteps, "The number of accumulation steps must be ≥ 1.");
         GradientPenalty.Check(s.L1, s.L2);
         if (s.Train.Count == 0) throw new ArgumentException("The training set has no rows.", "train");
+        if (s.Metrics is { Count: > 0 } metrics)
+        {
+            if (s.Validation is null) throw new ArgumentException("Metrics are computed on the validation set after every epoch; pass 'validation' to Fit.", "metrics");
+            var names = new HashSet<string>();
+            foreach (var metric in metrics)
+            {
+                if (metric is null) throw new ArgumentException("The metrics list holds a null entry.", "metrics");
+                if (!names.Add(metric.Name)) throw new ArgumentException($"Two metrics are named \"{metric.Name}\"; each name must be unique.", "metrics");
+            }
+        }
         if (s.EarlyStopping is { } stopping)
         {
             if (s.Validation is null)
@@ -130,7 +140,9 @@ internal sealed class Trainer
         // The model holds each epoch's result: validation, onEpoch and early stopping's copies read it on the host.
         device.UpdateModel();
         Evaluation? valid = s.Validation is null ? null : _model.Evaluate(s.Validation);
+        var metrics = ValidationMetrics();
         var result = new EpochResult(epoch, (float)(lossSum / s.Train.Count), valid?.Loss, valid?.Accuracy, clock.Elapsed) { LearningRate = rate };
+        if (metrics is not null) result = result with { Metrics = metrics };
         progress.Epoch = epoch;
         progress.History.Add(result);
         s.OnEpoch?.Invoke(result);
@@ -151,6 +163,17 @@ internal sealed class Trainer
             CheckpointFile.Write(System.IO.Path.Combine(checkpoints.Directory, Checkpoint.FileName(epoch)), _model, _optimizer, run!, progress, device.GpuDropout);
             Checkpoint.Prune(checkpoints);
         }
+    }
+
+    /// <summary>The user's metrics on the validation set, in the order given; null without metrics.</summary>
+    private Dictionary<string, float>? ValidationMetrics()
+    {
+        if (_settings.Metrics is not { Count: > 0 } metrics) return null;
+        var validation = _settings.Validation!;
+        var outputs = _model.Predict(validation);
+        var values = new Dictionary<string, float>(metrics.Count);
+        foreach (var metric in metrics) values.Add(metric.Name, metric.Compute(outputs, validation.Targets));
+        return values;
     }
 
     /// <summary>

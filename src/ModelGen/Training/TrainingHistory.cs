@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 
 namespace ModelGen;
@@ -16,6 +17,11 @@ public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLo
     /// <summary>Learning rate of the epoch's last optimizer step (after any schedule); NaN when unknown.</summary>
     public float LearningRate { get; init; } = float.NaN;
 
+    /// <summary>The <see cref="EpochMetric"/> values on the validation set after this epoch, by name in the order given to Fit (empty without metrics).</summary>
+    public IReadOnlyDictionary<string, float> Metrics { get; init; } = EmptyMetrics;
+
+    private static readonly IReadOnlyDictionary<string, float> EmptyMetrics = new Dictionary<string, float>();
+
     /// <inheritdoc/>
     public override string ToString()
     {
@@ -24,9 +30,39 @@ public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLo
         sb.Append(c, $"epoch {Epoch,3}  loss {TrainLoss:F4}");
         if (ValidationLoss is float vl) sb.Append(c, $"  val_loss {vl:F4}");
         if (ValidationAccuracy is float va && !float.IsNaN(va)) sb.Append(c, $"  val_acc {va:F4}");
+        foreach (var (name, value) in Metrics) sb.Append(c, $"  {name} {value:F4}");
         sb.Append(c, $"  ({Duration.TotalMilliseconds:F0} ms)");
         return sb.ToString();
     }
+}
+
+/// <summary>
+/// A figure of the user's own, computed after every epoch on the validation set and recorded under <see cref="Name"/> in
+/// <see cref="EpochResult.Metrics"/>.
+/// </summary>
+public sealed class EpochMetric
+{
+    /// <summary>A metric named <paramref name="name"/> computed by <paramref name="compute"/>.</summary>
+    /// <param name="name">Its name in the history and its exports: letters, digits, '_' or '-'.</param>
+    /// <param name="compute">
+    /// Takes the model's raw outputs on the validation set (count × <see cref="Model.OutputSize"/>, as <see cref="Model.Predict(Dataset)"/>)
+    /// and the validation set's <see cref="Dataset.Targets"/> (count × its target width); returns the figure.
+    /// </param>
+    public EpochMetric(string name, Func<float[], float[], float> compute)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(compute);
+        if (name.Length == 0 || !name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-'))
+            throw new ArgumentException($"A metric's name must be non-empty letters, digits, '_' or '-' (it names a CSV column); got \"{name}\".", nameof(name));
+        Name = name;
+        Compute = compute;
+    }
+
+    /// <summary>The metric's name.</summary>
+    public string Name { get; }
+
+    /// <summary>(outputs, targets) → value.</summary>
+    public Func<float[], float[], float> Compute { get; }
 }
 
 /// <summary>What an <see cref="EpochCallback"/> asks of <see cref="Model.Fit"/> after an epoch.</summary>

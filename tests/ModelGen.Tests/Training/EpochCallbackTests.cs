@@ -87,4 +87,67 @@ public class EpochCallbackTests
         Assert.Equal(1, bestEpochsSeen[0]);
         Assert.NotNull(bestEpochsSeen[1]);
     }
+
+    private static float Accuracy(float[] outputs, float[] targets)
+    {
+        int classes = outputs.Length / targets.Length, correct = 0;
+        for (int row = 0; row < targets.Length; row++)
+        {
+            var scores = outputs.AsSpan(row * classes, classes);
+            int best = 0;
+            for (int c = 1; c < classes; c++) if (scores[c] > scores[best]) best = c;
+            if (best == (int)targets[row]) correct++;
+        }
+        return (float)correct / targets.Length;
+    }
+
+    [Fact]
+    public void UserMetrics_AreComputedOnTheValidationSet_AfterEveryEpoch_ByName()
+    {
+        var validation = Blobs(25, 2);
+        var model = new Blobs(seed: 1);
+        var firstOutputs = new List<float>();
+        var history = model.Fit(Blobs(40, 1), validation, epochs: 4, batchSize: 8, optimizer: new Adam(1e-2f), seed: 3,
+            metrics: [new EpochMetric("acc", Accuracy), new EpochMetric("first_output", (outputs, _) => outputs[0])],
+            onEpoch: _ => firstOutputs.Add(model.Predict(validation)[0]));
+
+        Assert.Equal(4, history.Count);
+        for (int i = 0; i < history.Count; i++)
+        {
+            Assert.Equal(new[] { "acc", "first_output" }, history[i].Metrics.Keys);
+            // The built-in validation accuracy is the same figure computed by Evaluate.
+            Assert.Equal(history[i].ValidationAccuracy!.Value, history[i].Metrics["acc"], 6);
+            Assert.Equal(firstOutputs[i], history[i].Metrics["first_output"]);
+        }
+        Assert.NotEqual(history[0].Metrics["first_output"], history[^1].Metrics["first_output"]);
+        Assert.Contains("first_output", history[0].ToString());
+    }
+
+    [Fact]
+    public void UserMetrics_SurviveACheckpoint_AndAreCheckedBeforeTraining()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "modelgen-metrics-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var metric = new EpochMetric("first_output", (outputs, _) => outputs[0]);
+            var first = new Blobs(seed: 1).Fit(Blobs(40, 1), Blobs(20, 2), epochs: 2, batchSize: 8, seed: 3, metrics: [metric],
+                checkpoints: new CheckpointOptions(folder));
+            var resumed = new Blobs(seed: 5).Fit(Blobs(40, 1), Blobs(20, 2), epochs: 3, batchSize: 8, seed: 3, metrics: [metric],
+                resumeFrom: Checkpoint.Latest(folder));
+            Assert.Equal(first[0].Metrics["first_output"], resumed[0].Metrics["first_output"]);
+            Assert.Equal(first[1].Metrics["first_output"], resumed[1].Metrics["first_output"]);
+            Assert.True(resumed[2].Metrics.ContainsKey("first_output"));
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+
+        var noValidation = Assert.Throws<ArgumentException>(() => new Blobs().Fit(Blobs(10, 1), metrics: [new EpochMetric("m", (_, _) => 0)]));
+        Assert.Equal("metrics", noValidation.ParamName);
+        var twice = Assert.Throws<ArgumentException>(() => new Blobs().Fit(Blobs(10, 1), Blobs(10, 2),
+            metrics: [new EpochMetric("m", (_, _) => 0), new EpochMetric("m", (_, _) => 1)]));
+        Assert.Contains("\"m\"", twice.Message);
+        Assert.Throws<ArgumentException>(() => new EpochMetric("val loss", (_, _) => 0));
+    }
 }

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text;
+using System.Text.Json;
 
 namespace ModelGen;
 
@@ -107,6 +109,120 @@ public sealed class TrainingHistory : List<EpochResult>
 
     /// <inheritdoc/>
     public override string ToString() => string.Join(Environment.NewLine, this);
+
+    /// <summary>
+    /// Writes the history to <paramref name="path"/> as CSV (see <see cref="WriteCsv(TextWriter)"/>), replacing the file.
+    /// </summary>
+    public void ToCsv(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var writer = new StreamWriter(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        WriteCsv(writer);
+    }
+
+    /// <summary>
+    /// Writes one header line and one line per epoch, '\n'-separated, numbers in the invariant culture (shortest round-trip form):
+    /// <c>epoch,train_loss,val_loss,val_accuracy,learning_rate,duration_s</c>, then one column per user metric name (in the
+    /// order first seen). A figure an epoch lacks (no validation set, no accuracy, unknown rate) is an empty cell.
+    /// </summary>
+    public void WriteCsv(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var metrics = MetricNames();
+        writer.Write("epoch,train_loss,val_loss,val_accuracy,learning_rate,duration_s");
+        foreach (var name in metrics) { writer.Write(','); writer.Write(name); }
+        writer.Write('\n');
+        foreach (var e in this)
+        {
+            writer.Write(e.Epoch.ToString(CultureInfo.InvariantCulture));
+            Cell(writer, e.TrainLoss);
+            Cell(writer, e.ValidationLoss);
+            Cell(writer, e.ValidationAccuracy);
+            Cell(writer, e.LearningRate);
+            writer.Write(',');
+            writer.Write(e.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture));
+            foreach (var name in metrics) Cell(writer, e.Metrics.TryGetValue(name, out float value) ? value : null);
+            writer.Write('\n');
+        }
+    }
+
+    private static void Cell(TextWriter writer, float? value)
+    {
+        writer.Write(',');
+        if (value is float v && !float.IsNaN(v)) writer.Write(v.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Writes the history to <paramref name="path"/> as JSON (see <see cref="ToJson()"/>), replacing the file.</summary>
+    public void ToJson(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = File.Create(path);
+        WriteJson(stream);
+    }
+
+    /// <summary>
+    /// The history as an indented JSON object: <c>stoppedEarly</c>, <c>stoppedByCallback</c>, <c>stoppedEpoch</c>,
+    /// <c>bestEpoch</c>, <c>bestValue</c>, <c>restoredBestWeights</c> and <c>epochs</c>, an array of objects with
+    /// <c>epoch</c>, <c>trainLoss</c>, <c>validationLoss</c>, <c>validationAccuracy</c>, <c>learningRate</c>,
+    /// <c>durationSeconds</c> and <c>metrics</c> (name → value). A figure an epoch lacks, or NaN/∞, is <c>null</c>.
+    /// </summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        WriteJson(stream);
+        return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+
+    private void WriteJson(Stream stream)
+    {
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteBoolean("stoppedEarly", StoppedEarly);
+        w.WriteBoolean("stoppedByCallback", StoppedByCallback);
+        Number(w, "stoppedEpoch", StoppedEpoch);
+        Number(w, "bestEpoch", BestEpoch);
+        Number(w, "bestValue", BestValue);
+        w.WriteBoolean("restoredBestWeights", RestoredBestWeights);
+        w.WriteStartArray("epochs");
+        foreach (var e in this)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("epoch", e.Epoch);
+            Number(w, "trainLoss", e.TrainLoss);
+            Number(w, "validationLoss", e.ValidationLoss);
+            Number(w, "validationAccuracy", e.ValidationAccuracy);
+            Number(w, "learningRate", e.LearningRate);
+            w.WriteNumber("durationSeconds", e.Duration.TotalSeconds);
+            w.WriteStartObject("metrics");
+            foreach (var (name, value) in e.Metrics) Number(w, name, value);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, float? value)
+    {
+        if (value is float v && float.IsFinite(v)) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, int? value)
+    {
+        if (value is int v) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
+
+    /// <summary>The user metric names of all epochs, in the order first seen.</summary>
+    private List<string> MetricNames()
+    {
+        var names = new List<string>();
+        foreach (var e in this)
+            foreach (var name in e.Metrics.Keys)
+                if (!names.Contains(name)) names.Add(name);
+        return names;
+    }
 }
 
 /// <summary>Result of <see cref="Model.Evaluate"/>.</summary>

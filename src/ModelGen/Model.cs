@@ -318,6 +318,10 @@ public abstract partial class Model
     /// <see cref="EpochResult.Metrics"/> before <paramref name="onEpoch"/> and <paramref name="onEpochEnd"/> run. Names must be unique.
     /// They do not change training, so they may differ between a run and its resume (earlier epochs keep what they recorded).
     /// </param>
+    /// <param name="progress">
+    /// Receives the epoch's step progress, running loss, samples/s and time left (at most ten reports a second) and each
+    /// completed epoch; e.g. <see cref="ConsoleProgress.Default"/>. Null (the default): Fit reports nothing and writes nothing.
+    /// </param>
     /// <returns>Per-epoch losses and validation metrics, and where early stopping or <paramref name="onEpochEnd"/> ended.</returns>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
     /// <exception cref="InvalidOperationException">
@@ -333,10 +337,11 @@ public abstract partial class Model
         Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
         LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
         float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null,
-        EpochCallback? onEpochEnd = null, System.Collections.Generic.IReadOnlyList<EpochMetric>? metrics = null)
+        EpochCallback? onEpochEnd = null, System.Collections.Generic.IReadOnlyList<EpochMetric>? metrics = null,
+        IProgress<TrainingProgressReport>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Trainer.Fit(this, new FitSettings(train, validation, epochs, batchSize, optimizer, seed, clipGradientNorm, onEpoch,
-            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, onEpochEnd, metrics));
+            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, onEpochEnd, metrics, progress));
     }
 }

@@ -9,7 +9,7 @@ internal sealed record FitSettings(
     Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
     float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null,
-    EpochCallback? OnEpochEnd = null, IReadOnlyList<EpochMetric>? Metrics = null);
+    EpochCallback? OnEpochEnd = null, IReadOnlyList<EpochMetric>? Metrics = null, IProgress<TrainingProgressReport>? Progress = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
@@ -127,6 +127,8 @@ internal sealed class Trainer
         var order = progress.Rows.Shuffle();
         double lossSum = 0;
         float rate = float.NaN;
+        int steps = (order.Length + _group - 1) / _group, step = 0;
+        long lastReport = 0;
         for (int start = 0; start < order.Length; start += _group)
         {
             int rows = Math.Min(_group, order.Length - start);
@@ -136,7 +138,15 @@ internal sealed class Trainer
             if (!float.IsFinite(loss))
                 throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch} (step starting at shuffled row {start}); lower the learning rate or clip gradients (clipGradientNorm).");
             lossSum += (double)loss * rows;
+            step++;
+            // Throttled: at most ten reports a second, and the epoch's last step; nothing at all without a progress sink.
+            if (s.Progress is { } sink && (step == steps || clock.ElapsedMilliseconds - lastReport >= 100))
+            {
+                lastReport = clock.ElapsedMilliseconds;
+                sink.Report(Report(epoch, step, steps, start + rows, lossSum, clock.Elapsed, null));
+            }
         }
+        var trainingTime = clock.Elapsed;
         // The model holds each epoch's result: validation, onEpoch and early stopping's copies read it on the host.
         device.UpdateModel();
         Evaluation? valid = s.Validation is null ? null : _model.Evaluate(s.Validation);
@@ -145,6 +155,7 @@ internal sealed class Trainer
         if (metrics is not null) result = result with { Metrics = metrics };
         progress.Epoch = epoch;
         progress.History.Add(result);
+        s.Progress?.Report(Report(epoch, steps, steps, order.Length, lossSum, trainingTime, result));
         s.OnEpoch?.Invoke(result);
         progress.Stopping?.Observe(result, s.Epochs, progress.History, _model);
         // The callback sees early stopping's verdict on this epoch; its stop ends this Fit only (a checkpoint does not record it).
@@ -163,6 +174,14 @@ internal sealed class Trainer
             CheckpointFile.Write(System.IO.Path.Combine(checkpoints.Directory, Checkpoint.FileName(epoch)), _model, _optimizer, run!, progress, device.GpuDropout);
             Checkpoint.Prune(checkpoints);
         }
+    }
+
+    private TrainingProgressReport Report(int epoch, int step, int steps, int rowsDone, double lossSum, TimeSpan elapsed, EpochResult? completed)
+    {
+        double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
+        double perSecond = rowsDone / seconds;
+        var remaining = TimeSpan.FromSeconds((_settings.Train.Count - rowsDone) / perSecond);
+        return new TrainingProgressReport(epoch, _settings.Epochs, step, steps, (float)(lossSum / rowsDone), perSecond, remaining, completed);
     }
 
     /// <summary>The user's metrics on the validation set, in the order given; null without metrics.</summary>

@@ -304,7 +304,7 @@ public abstract partial class Model
     /// frozen layers, optimizer state, schedule position, shuffling and dropout streams, early stopping and history are
     /// restored, and training goes on with the epoch after it; the returned history includes the checkpoint's epochs. The data,
     /// optimizer (type and hyperparameters) and every other argument that decides the steps must be those of the run that
-    /// wrote it; only <paramref name="epochs"/>, <paramref name="onEpoch"/>, <paramref name="checkpoints"/> and
+    /// wrote it; only <paramref name="epochs"/>, <paramref name="onEpoch"/>, <paramref name="onEpochEnd"/>, <paramref name="checkpoints"/> and
     /// <paramref name="device"/> may change. On the CPU the result is bit for bit that of one uninterrupted Fit; on a GPU
     /// within its float32 rounding (resume on the device that wrote the checkpoint: the dropout masks of the CPU and GPU differ).
     /// </param>
@@ -323,7 +323,21 @@ public abstract partial class Model
     /// for a step, with draws seeded by <paramref name="seed"/>, the epoch and the row; <paramref name="train"/>'s features,
     /// the validation rows and the reported validation figures are never augmented.
     /// </param>
-    /// <returns>Per-epoch losses and validation metrics, and where early stopping ended.</returns>
+    /// <param name="onEpochEnd">
+    /// Called after each epoch with its figures and the history so far (after early stopping has seen the epoch); returning
+    /// <see cref="EpochDecision.Stop"/> ends training after that epoch (<see cref="TrainingHistory.StoppedByCallback"/>). The
+    /// stop is not part of a checkpoint: a Fit resumed from that epoch's checkpoint goes on. May change between a run and its resume.
+    /// </param>
+    /// <param name="metrics">
+    /// Figures of your own computed on <paramref name="validation"/> (required with them) after every epoch, recorded by name in
+    /// <see cref="EpochResult.Metrics"/> before <paramref name="onEpoch"/> and <paramref name="onEpochEnd"/> run. Names must be unique.
+    /// They do not change training, so they may differ between a run and its resume (earlier epochs keep what they recorded).
+    /// </param>
+    /// <param name="progress">
+    /// Receives the epoch's step progress, running loss, samples/s and time left (at most ten reports a second) and each
+    /// completed epoch; e.g. <see cref="ConsoleProgress.Default"/>. Null (the default): Fit reports nothing and writes nothing.
+    /// </param>
+    /// <returns>Per-epoch losses and validation metrics, and where early stopping or <paramref name="onEpochEnd"/> ended.</returns>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
     /// <exception cref="InvalidOperationException">
     /// An explicit CUDA device on a machine without CUDA (the message says what is missing); the training loss became NaN or
@@ -338,10 +352,13 @@ public abstract partial class Model
         Optimizer? optimizer = null, int seed = 0, float clipGradientNorm = 0f, Action<EpochResult>? onEpoch = null,
         LearningRateSchedule? schedule = null, int accumulationSteps = 1, EarlyStopping? earlyStopping = null,
         float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null,
-        float[]? classWeights = null, ClassSampling? sampling = null, ImageAugmentation? augment = null)
+        float[]? classWeights = null, ClassSampling? sampling = null, ImageAugmentation? augment = null,
+        EpochCallback? onEpochEnd = null, System.Collections.Generic.IReadOnlyList<EpochMetric>? metrics = null,
+        IProgress<TrainingProgressReport>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Trainer.Fit(this, new FitSettings(train, validation, epochs, batchSize, optimizer, seed, clipGradientNorm, onEpoch,
-            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, (float[]?)classWeights?.Clone(), sampling, augment));
+            schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, (float[]?)classWeights?.Clone(), sampling, augment,
+            onEpochEnd, metrics, progress));
     }
 }

@@ -194,7 +194,8 @@ internal sealed class CheckpointFile
     {
         w.WriteStartObject("history");
         w.WriteBoolean("stoppedEarly", history.StoppedEarly);
-        WriteOptional(w, "stoppedEpoch", history.StoppedEpoch);
+        // A callback's stop ends one Fit, not the run: a resumed Fit goes on.
+        WriteOptional(w, "stoppedEpoch", history.StoppedEarly ? history.StoppedEpoch : null);
         WriteOptional(w, "bestEpoch", history.BestEpoch);
         if (history.BestValue is float best) WriteFloat(w, "bestValue", best);
         else w.WriteNull("bestValue");
@@ -211,6 +212,12 @@ internal sealed class CheckpointFile
             else w.WriteNull("validationAccuracy");
             WriteFloat(w, "learningRate", e.LearningRate);
             w.WriteNumber("durationTicks", e.Duration.Ticks);
+            if (e.Metrics.Count > 0)
+            {
+                w.WriteStartObject("metrics");
+                foreach (var (name, value) in e.Metrics) WriteFloat(w, name, value);
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -342,6 +349,20 @@ internal sealed class CheckpointFile
             throw new ModelFileException(Source, $"{MetadataKey}.history.epochs: expected one entry per epoch ({Epoch}), found {History.Count}");
     }
 
+    /// <summary>An epoch's user metrics; the field is absent when the run had none.</summary>
+    private Dictionary<string, float> ReadMetrics(PreprocessingJsonTree epoch)
+    {
+        var values = new Dictionary<string, float>();
+        foreach (var (key, node) in epoch.Fields)
+        {
+            if (key != "metrics") continue;
+            if (node.Kind != JsonTokenType.StartObject) throw Error(node, "the metrics (an object of numbers)");
+            foreach (var (name, value) in node.Fields)
+                if (!values.TryAdd(name, Float(value, "a number or \"NaN\""))) throw Error(value, $"one value per metric name (\"{name}\" repeats)");
+        }
+        return values;
+    }
+
     private TrainingHistory ReadHistory(PreprocessingJsonTree node)
     {
         var history = new TrainingHistory
@@ -369,6 +390,7 @@ internal sealed class CheckpointFile
                 TimeSpan.FromTicks(Long(Field(e, "durationTicks", "the duration"), 0, "the duration in ticks (a whole number ≥ 0)")))
             {
                 LearningRate = Float(Field(e, "learningRate", "the learning rate"), "the learning rate (a number or \"NaN\")"),
+                Metrics = ReadMetrics(e),
             });
         }
         return history;

@@ -9,7 +9,8 @@ internal sealed record FitSettings(
     Dataset Train, Dataset? Validation, int Epochs, int BatchSize, Optimizer? Optimizer, int Seed, float ClipGradientNorm,
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
     float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null, float[]? ClassWeights = null, ClassSampling? Sampling = null,
-    ImageAugmentation? Augment = null);
+    ImageAugmentation? Augment = null, EpochCallback? OnEpochEnd = null, IReadOnlyList<EpochMetric>? Metrics = null,
+    IProgress<TrainingProgressReport>? Progress = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
@@ -66,6 +67,16 @@ internal sealed class Trainer
         if (s.Train.Count == 0) throw new ArgumentException("The training set has no rows.", "train");
         if (s.ClassWeights is { } classWeights) ModelGen.ClassWeights.Check(model, classWeights);
         s.Augment?.Check(model);
+        if (s.Metrics is { Count: > 0 } metrics)
+        {
+            if (s.Validation is null) throw new ArgumentException("Metrics are computed on the validation set after every epoch; pass 'validation' to Fit.", "metrics");
+            var names = new HashSet<string>();
+            foreach (var metric in metrics)
+            {
+                if (metric is null) throw new ArgumentException("The metrics list holds a null entry.", "metrics");
+                if (!names.Add(metric.Name)) throw new ArgumentException($"Two metrics are named \"{metric.Name}\"; each name must be unique.", "metrics");
+            }
+        }
         if (s.EarlyStopping is { } stopping)
         {
             if (s.Validation is null)
@@ -102,7 +113,7 @@ internal sealed class Trainer
         bool completed = false;
         try
         {
-            while (progress.Epoch < s.Epochs && !progress.History.StoppedEarly) RunEpoch(device, progress, run);
+            while (progress.Epoch < s.Epochs && !progress.History.StoppedEarly && !progress.History.StoppedByCallback) RunEpoch(device, progress, run);
             progress.Stopping?.RestoreBest(progress.History, _model);
             completed = true;
         }
@@ -123,6 +134,8 @@ internal sealed class Trainer
         var order = _sampler is null ? progress.Rows.Shuffle() : _sampler.Draw(s.Seed, epoch);
         double lossSum = 0;
         float rate = float.NaN;
+        int steps = (order.Length + _group - 1) / _group, step = 0;
+        long lastReport = 0;
         for (int start = 0; start < order.Length; start += _group)
         {
             int rows = Math.Min(_group, order.Length - start);
@@ -132,16 +145,35 @@ internal sealed class Trainer
             if (!float.IsFinite(loss))
                 throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch} (step starting at shuffled row {start}); lower the learning rate or clip gradients (clipGradientNorm).");
             lossSum += (double)loss * rows;
+            step++;
+            // Throttled: at most ten reports a second, and the epoch's last step; nothing at all without a progress sink.
+            if (s.Progress is { } sink && (step == steps || clock.ElapsedMilliseconds - lastReport >= 100))
+            {
+                lastReport = clock.ElapsedMilliseconds;
+                sink.Report(Report(epoch, step, steps, start + rows, lossSum, clock.Elapsed, null));
+            }
         }
+        var trainingTime = clock.Elapsed;
         // The model holds each epoch's result: validation, onEpoch and early stopping's copies read it on the host.
         device.UpdateModel();
         Evaluation? valid = s.Validation is null ? null : _model.Evaluate(s.Validation);
+        var metrics = ValidationMetrics();
         var result = new EpochResult(epoch, (float)(lossSum / s.Train.Count), valid?.Loss, valid?.Accuracy, clock.Elapsed) { LearningRate = rate };
+        if (metrics is not null) result = result with { Metrics = metrics };
         progress.Epoch = epoch;
         progress.History.Add(result);
+        s.Progress?.Report(Report(epoch, steps, steps, order.Length, lossSum, trainingTime, result));
         s.OnEpoch?.Invoke(result);
         progress.Stopping?.Observe(result, s.Epochs, progress.History, _model);
-        if (s.Checkpoints is { } checkpoints && (epoch % checkpoints.EveryEpochs == 0 || epoch == s.Epochs || progress.History.StoppedEarly))
+        // The callback sees early stopping's verdict on this epoch; its stop ends this Fit only (a checkpoint does not record it).
+        if (s.OnEpochEnd is { } callback && callback(result, progress.History) == EpochDecision.Stop
+            && !progress.History.StoppedEarly && epoch < s.Epochs)
+        {
+            progress.History.StoppedByCallback = true;
+            progress.History.StoppedEpoch = epoch;
+        }
+        bool stopping = progress.History.StoppedEarly || progress.History.StoppedByCallback;
+        if (s.Checkpoints is { } checkpoints && (epoch % checkpoints.EveryEpochs == 0 || epoch == s.Epochs || stopping))
         {
             // Written before early stopping restores its best weights, so that a resumed Fit goes on from this epoch's.
             device.UpdateOptimizer();
@@ -149,6 +181,25 @@ internal sealed class Trainer
             CheckpointFile.Write(System.IO.Path.Combine(checkpoints.Directory, Checkpoint.FileName(epoch)), _model, _optimizer, run!, progress, device.GpuDropout);
             Checkpoint.Prune(checkpoints);
         }
+    }
+
+    private TrainingProgressReport Report(int epoch, int step, int steps, int rowsDone, double lossSum, TimeSpan elapsed, EpochResult? completed)
+    {
+        double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
+        double perSecond = rowsDone / seconds;
+        var remaining = TimeSpan.FromSeconds((_settings.Train.Count - rowsDone) / perSecond);
+        return new TrainingProgressReport(epoch, _settings.Epochs, step, steps, (float)(lossSum / rowsDone), perSecond, remaining, completed);
+    }
+
+    /// <summary>The user's metrics on the validation set, in the order given; null without metrics.</summary>
+    private Dictionary<string, float>? ValidationMetrics()
+    {
+        if (_settings.Metrics is not { Count: > 0 } metrics) return null;
+        var validation = _settings.Validation!;
+        var outputs = _model.Predict(validation);
+        var values = new Dictionary<string, float>(metrics.Count);
+        foreach (var metric in metrics) values.Add(metric.Name, metric.Compute(outputs, validation.Targets));
+        return values;
     }
 
     /// <summary>

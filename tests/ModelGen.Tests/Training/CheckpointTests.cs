@@ -34,24 +34,7 @@ public sealed class CheckpointTests : IDisposable
     private static Dataset Blobs(int rows, int seed, double noise = 0.7) => FitFeatureTests.MakeBlobs(rows, seed, noise);
 
     /// <summary>BatchNormNet's 2×5×5 images with labels from a fixed linear rule.</summary>
-    private static Dataset Images(int rows, int seed)
-    {
-        const int features = 50;
-        var rng = new Rng(seed);
-        var x = new float[rows * features];
-        var labels = new int[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            double score = 0;
-            for (int j = 0; j < features; j++)
-            {
-                x[r * features + j] = (float)rng.NextGaussian();
-                score += (j % 3 - 1) * x[r * features + j];
-            }
-            labels[r] = score > 1 ? 2 : score < -1 ? 0 : 1;
-        }
-        return Dataset.ForClassification(x, features, labels, 3);
-    }
+    private static Dataset Images(int rows, int seed) => FitReproducibilityTests.Images(rows, features: 50, seed);
 
     public static readonly Dictionary<string, Scenario> Scenarios = new()
     {

@@ -25,7 +25,8 @@ public class FitReproducibilityTests
     private static Dataset Blobs(int rows, int seed) => FitFeatureTests.MakeBlobs(rows, seed);
 
     /// <summary>Random images with labels from a fixed linear rule (BatchNormNet's 2×5×5 input).</summary>
-    private static Dataset Images(int rows, int features, int seed)
+    /// <summary>Gaussian rows with three classes from a fixed linear rule (also CheckpointTests' data).</summary>
+    internal static Dataset Images(int rows, int features, int seed)
     {
         var rng = new Rng(seed);
         var x = new float[rows * features];

@@ -2,7 +2,7 @@ using Microsoft.CodeAnalysis;
 
 namespace ModelGen.FrontEnd;
 
-/// <summary>MG0019–MG0028: data-leakage mistakes on the typed data API, found by the leakage analyzer.</summary>
+/// <summary>MG0019–MG0031: data-leakage mistakes on the typed data API, found by the leakage analyzer.</summary>
 internal static partial class Diagnostics
 {
     public const string LeakageCategory = "ModelGen.Leakage";
@@ -57,10 +57,26 @@ internal static partial class Diagnostics
         "'{0}' uses {1} as model input with allowKnownAfterOutcome: true, but {2} known only after the outcome (ColumnRole.KnownAfterOutcome); leave it out of the features unless the model really runs after the outcome",
         LeakageCategory, DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor LabelAsInput = Rule("MG0029",
+        "A model input is the label or computed from it",
+        "'{0}' {1}, so the model is given the answer as an input, which it will not have when it predicts; compute features from inputs known before the outcome only",
+        LeakageCategory, DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor ShuffledBeforeOrderedCut = Rule("MG0030",
+        "Time-ordered rows are shuffled before a split by position",
+        "'{0}' puts the rows with the timestamp column '{1}' in a random order, which '{2}' then cuts by position, so the model trains on rows later than those it is scored on; keep the time order (or split with SplitKind.TimeOrdered)",
+        LeakageCategory, DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor TrainOnValidationRows = Rule("MG0031",
+        "The model is trained on its validation rows",
+        "'{0}' trains on {1}, which include the validation rows {2}{3}; the validation figures (early stopping, model choice) then measure memory, not generalisation. Train on the training part only",
+        LeakageCategory, DiagnosticSeverity.Warning);
+
     /// <summary>The rules of the leakage analyzer, MG0019 onwards.</summary>
     public static readonly DiagnosticDescriptor[] Leakage =
     {
         FitOnTestRows, StatisticBeforeSplit, OversampleBeforeSplit, TrainOnTestRows, TestForEarlyStopping,
         TestEvaluatedTwice, PreprocessingOutsideFolds, ShuffledTimeSplit, GroupsAcrossSplit, KnownAfterOutcomeInput,
+        LabelAsInput, ShuffledBeforeOrderedCut, TrainOnValidationRows,
     };
 }

@@ -140,6 +140,9 @@ internal sealed class Verdicts
         PreprocessingOutsideFolds(fitOnTest, resampled);
         SplitKinds();
         KnownAfterOutcome();
+        LabelInputs();
+        ShuffledBeforeCut();
+        TrainOnValidation();
         return _found.OrderBy(c => c.Location.SourceSpan.Start).ThenBy(c => c.Rule.Id, System.StringComparer.Ordinal).ToList();
     }
 
@@ -443,9 +446,15 @@ internal sealed class Verdicts
                 related = test.Site;
             }
             if (what is null) continue;
-            Add(Diagnostics.TrainOnTestRows, fit.Op, fit.Site, new object[] { CallName(fit.Op, fit.Site, $"{Receiver(fit.Op)}.Fit"), what }, related);
+            Add(Diagnostics.TrainOnTestRows, fit.Op, fit.Site, new object[] { CallName(fit.Op, fit.Site, $"{Receiver(fit.Op)}.Fit"), what + Enlarged(fit) }, related);
         }
     }
+
+    /// <summary>What Fit's augment or sampling does to the rows it trains on, for messages.</summary>
+    private static string Enlarged(ModelFitEvent fit) =>
+        fit.Augment is not null ? $", and augments them ({Short(fit.Augment.Syntax.ToString())}) every epoch"
+        : fit.Sampling is not null ? $", and oversamples them ({Short(fit.Sampling.Syntax.ToString())}) every epoch"
+        : "";
 
     /// <summary>MG0023: test data as Fit's validation set, or evaluated in its onEpoch callback.</summary>
     private void TestSteersTraining()
@@ -495,6 +504,19 @@ internal sealed class Verdicts
                 ? $"the same model evaluated on the test data again after more training (after '{first}')"
                 : $"a second model evaluated on the test data (after '{first}')";
             Add(Diagnostics.TestEvaluatedTwice, e.Op, e.Site, new object[] { name, what }, related: earlier.Site);
+        }
+
+        // Several test scores (one per model of a collection, or per pass of a loop) compared by Max, MaxBy, OrderBy, ...
+        var chosen = new HashSet<(IOperation, IOperation)>();
+        foreach (var choice in Ordered(_facts.Choices))
+        {
+            foreach (var score in choice.Scores)
+            {
+                if (!chosen.Add((score.Eval, score.Site))) continue;
+                string name = CallName(score.Eval, score.Site, $"{Receiver(score.Eval)}.{MethodName(score.Eval)}");
+                Add(Diagnostics.TestEvaluatedTwice, score.Eval, score.Site,
+                    new object[] { name, $"evaluated on the test data once per model, and '{choice.Method}' picks by those scores" }, related: choice.Site);
+            }
         }
     }
 
@@ -563,6 +585,56 @@ internal sealed class Verdicts
             string list = late.Count == 1 ? $"'{late[0]}'" : string.Join(", ", late.Take(late.Count - 1).Select(n => $"'{n}'")) + $" and '{late[late.Count - 1]}'";
             Add(Diagnostics.KnownAfterOutcomeInput, e.Op, e.Site,
                 new object[] { CallName(e.Op, e.Site, $"{Receiver(e.Op)}.{MethodName(e.Op)}"), list, late.Count == 1 ? "it is" : "they are" });
+        }
+    }
+
+    /// <summary>MG0029: a feature computed from label cells (WithColumn), or the label named among ToDataset's features.</summary>
+    private void LabelInputs()
+    {
+        foreach (var e in Ordered(_facts.LabelFeatures))
+        {
+            string column = e.Column is null ? "a feature" : $"the feature '{e.Column}'";
+            string label = e.Label.Column is null ? "the label" : $"the label '{e.Label.Column}'";
+            Add(Diagnostics.LabelAsInput, e.Op, e.Site,
+                new object[] { CallName(e.Op, e.Site, $"{Receiver(e.Op)}.WithColumn"), $"adds {column}, computed from {label} of each row" }, related: e.Label.Op);
+        }
+        foreach (var e in Ordered(_facts.ToDatasets))
+        {
+            if (e.Features is null || e.Table is null) continue;
+            var columns = e.Table.Columns;
+            var label = e.Features.Items.OfType<ConstVal>().Select(c => c.Value).OfType<string>().FirstOrDefault(n => columns.RoleOf(n) == _api.RoleLabel);
+            if (label is null) continue;
+            Add(Diagnostics.LabelAsInput, e.Op, e.Site,
+                new object[] { CallName(e.Op, e.Site, $"{Receiver(e.Op)}.{MethodName(e.Op)}"), $"lists the label '{label}' among the features" });
+        }
+    }
+
+    /// <summary>MG0030: rows of a table with a timestamp put in a random order, then cut by position.</summary>
+    private void ShuffledBeforeCut()
+    {
+        var done = new HashSet<(IOperation, IOperation)>();
+        foreach (var cut in Ordered(_facts.Cuts))
+        {
+            string? time = cut.Shuffle.Timestamp ?? cut.Timestamp;
+            if (time is null || !done.Add((cut.Shuffle.Op, cut.Shuffle.Site))) continue;
+            Add(Diagnostics.ShuffledBeforeOrderedCut, cut.Shuffle.Op, cut.Shuffle.Site,
+                new object[] { CallName(cut.Shuffle.Op, cut.Shuffle.Site, $"{Receiver(cut.Shuffle.Op)}.Rows"), time, CallName(cut.Op, cut.Site, $"{Receiver(cut.Op)}.{MethodName(cut.Op)}") },
+                related: cut.Site);
+        }
+    }
+
+    /// <summary>MG0031: Model.Fit on rows that include the rows of its own validation set.</summary>
+    private void TrainOnValidation()
+    {
+        foreach (var fit in Ordered(_facts.ModelFits))
+        {
+            if (fit.Train is not { } train || fit.Validation is not { } validation) continue;
+            if (train.Source.Role == Role.Test || validation.Source.Role == Role.Test) continue; // MG0022, MG0023
+            if (!Contains(train.Source.Rows, validation.Source.Rows)) continue;
+            string augmented = fit.Augment is not null ? ", and augments them, so augmented twins of every validation image are trained on"
+                : fit.Sampling is not null ? ", and oversamples them" : "";
+            Add(Diagnostics.TrainOnValidationRows, fit.Op, fit.Site,
+                new object[] { CallName(fit.Op, fit.Site, $"{Receiver(fit.Op)}.Fit"), Describe(train.Source.Rows), $"'{NameOf(validation.Source.Rows)}'", augmented });
         }
     }
 }

@@ -14,7 +14,7 @@ namespace ModelGen.Analyzers.Tests;
 /// helpers, local functions, method chains, reassignments, record access instead of deconstruction) keep the verdict.
 /// Every program here compiles.
 /// </summary>
-public class LeakageTests
+public partial class LeakageTests
 {
     private const string Prelude = """
         using System;

@@ -36,11 +36,19 @@ internal sealed class DataApi
         Enumerable = c.GetTypeByMetadataName("System.Linq.Enumerable");
         Array = c.GetTypeByMetadataName("System.Array");
         MemoryExtensions = c.GetTypeByMetadataName("System.MemoryExtensions");
+        Random = c.GetTypeByMetadataName("System.Random");
+        Guid = c.GetTypeByMetadataName("System.Guid");
+        MathType = c.GetTypeByMetadataName("System.Math");
+        TableRow = c.GetTypeByMetadataName("ModelGen.Data.TableRow");
+        ImageAugmentation = c.GetTypeByMetadataName("ModelGen.ImageAugmentation");
+        ClassSampling = c.GetTypeByMetadataName("ModelGen.ClassSampling");
         SplitKinds = EnumValues(SplitKind);
         ColumnRoles = EnumValues(ColumnRole);
         RoleTimestamp = Value(ColumnRoles, "Timestamp");
         RoleGroupKey = Value(ColumnRoles, "GroupKey");
         RoleKnownAfterOutcome = Value(ColumnRoles, "KnownAfterOutcome");
+        RoleLabel = Value(ColumnRoles, "Label");
+        RoleFeature = Value(ColumnRoles, "Feature");
         KindRandom = Value(SplitKinds, "Random");
         KindStratified = Value(SplitKinds, "Stratified");
         KindGroup = Value(SplitKinds, "Group");
@@ -83,12 +91,20 @@ internal sealed class DataApi
     public INamedTypeSymbol? Enumerable { get; }
     public INamedTypeSymbol? Array { get; }
     public INamedTypeSymbol? MemoryExtensions { get; }
+    public INamedTypeSymbol? Random { get; }
+    public INamedTypeSymbol? Guid { get; }
+    public INamedTypeSymbol? MathType { get; }
+    public INamedTypeSymbol? TableRow { get; }
+    public INamedTypeSymbol? ImageAugmentation { get; }
+    public INamedTypeSymbol? ClassSampling { get; }
 
     public IReadOnlyDictionary<string, int> SplitKinds { get; }
     public IReadOnlyDictionary<string, int> ColumnRoles { get; }
     public int RoleTimestamp { get; }
     public int RoleGroupKey { get; }
     public int RoleKnownAfterOutcome { get; }
+    public int RoleLabel { get; }
+    public int RoleFeature { get; }
     public int KindRandom { get; }
     public int KindStratified { get; }
     public int KindGroup { get; }

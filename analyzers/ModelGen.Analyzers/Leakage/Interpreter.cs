@@ -23,11 +23,23 @@ internal sealed record FitEvent(FitInfo Fit, TableVal? Input, string MethodName,
 /// <summary>A FittedTransformer.Transform.</summary>
 internal sealed record TransformEvent(IOperation Op, IOperation Site, FitInfo? Fit, TableVal? Input);
 
-/// <summary>A Model.Fit.</summary>
-internal sealed record ModelFitEvent(IOperation Op, IOperation Site, DatasetVal? Train, DatasetVal? Validation);
+/// <summary>A Model.Fit; <see cref="Augment"/> and <see cref="Sampling"/> are its augment and sampling arguments when given.</summary>
+internal sealed record ModelFitEvent(IOperation Op, IOperation Site, DatasetVal? Train, DatasetVal? Validation, IOperation? Augment, IOperation? Sampling);
 
 /// <summary>A Model.Evaluate or ModelScores.Evaluate; <see cref="Fits"/> is how often the model was trained before (−1 unknown).</summary>
 internal sealed record EvalEvent(IOperation Op, IOperation Site, object? ModelId, int Fits, DatasetVal? Data, IOperation? FitCallback, bool InLambda);
+
+/// <summary>A WithColumn adding the feature <see cref="Column"/> computed from label cells.</summary>
+internal sealed record LabelFeatureEvent(IOperation Op, IOperation Site, string? Column, LabelMark Label);
+
+/// <summary>A choice (Max, MaxBy, OrderBy, ...) over scores of several test-set evaluations.</summary>
+internal sealed record ChoiceEvent(IOperation Op, IOperation Site, string Method, EquatableArray<TestScoreMark> Scores);
+
+/// <summary>A table's rows put in a random order by <see cref="Op"/> (<c>Rows</c> of shuffled indices); <see cref="Timestamp"/>: the table's timestamp column then, when known.</summary>
+internal sealed record Shuffle(IOperation Op, IOperation Site, string? Timestamp);
+
+/// <summary>A cut by position (Rows of a range, Where on the row index, Dataset.Split or Slice) of rows that were shuffled.</summary>
+internal sealed record CutEvent(IOperation Op, IOperation Site, Shuffle Shuffle, string? Timestamp, string How);
 
 /// <summary>A ToDataset or ToFeatureMatrix.</summary>
 internal sealed record ToDatasetEvent(IOperation Op, IOperation Site, TableVal? Table, ListVal? Features, bool AllowKnownAfterOutcome);
@@ -42,6 +54,9 @@ internal sealed class Facts
     public readonly Dictionary<(IOperation, IOperation), ModelFitEvent> ModelFits = new();
     public readonly Dictionary<(IOperation, IOperation), EvalEvent> Evals = new();
     public readonly Dictionary<(IOperation, IOperation), ToDatasetEvent> ToDatasets = new();
+    public readonly Dictionary<(IOperation, IOperation), LabelFeatureEvent> LabelFeatures = new();
+    public readonly Dictionary<(IOperation, IOperation), ChoiceEvent> Choices = new();
+    public readonly Dictionary<(IOperation, IOperation), CutEvent> Cuts = new();
 
     /// <summary>Display names of row sets (the local or parameter that first held them).</summary>
     public readonly Dictionary<RowSet, string> Names = new();
@@ -79,6 +94,12 @@ internal sealed class Interpreter
     private static readonly HashSet<string> ElementPicks = new(StringComparer.Ordinal)
     {
         "ElementAt", "ElementAtOrDefault", "First", "FirstOrDefault", "Last", "LastOrDefault", "Single", "SingleOrDefault",
+    };
+
+    /// <summary>Enumerable methods that pick the best (or rank) of several values: applied to test scores, they choose by test score.</summary>
+    private static readonly HashSet<string> Choosers = new(StringComparer.Ordinal)
+    {
+        "Max", "Min", "MaxBy", "MinBy", "OrderBy", "OrderByDescending", "Order", "OrderDescending", "ThenBy", "ThenByDescending",
     };
 
     private readonly DataApi _api;
@@ -180,6 +201,8 @@ internal sealed class Interpreter
             ICollectionExpressionOperation ce => Collection(ce),
             ITupleOperation t => new TupleVal(t.Elements.Select(Eval).ToEquatableArray()),
             ICoalesceOperation c => FlowState.Join(Eval(c.Value), Eval(c.WhenNull)),
+            IBinaryOperation b => Binary(b),
+            IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } u => Eval(u.Operand) is ConstVal { Value: bool x } ? new ConstVal(!x) : Generic(u),
             _ => Generic(op),
         };
         v = TypeFallback(op, v);
@@ -198,6 +221,31 @@ internal sealed class Interpreter
         var taint = Taint.None;
         foreach (var child in op.ChildOperations) taint = taint.Union(Eval(child).Taint);
         return taint.IsEmpty ? UnknownVal.Instance : new UnknownVal { Taint = taint };
+    }
+
+    /// <summary>Comparisons and logic over known constants (a column's name or role in a filter); anything else only carries taint.</summary>
+    private Val Binary(IBinaryOperation b)
+    {
+        var left = Eval(b.LeftOperand);
+        var right = Eval(b.RightOperand);
+        object? l = (left as ConstVal)?.Value, r = (right as ConstVal)?.Value;
+        bool known = left is ConstVal && right is ConstVal;
+        switch (b.OperatorKind)
+        {
+            case BinaryOperatorKind.Equals when known:
+                return new ConstVal(Equals(l, r));
+            case BinaryOperatorKind.NotEquals when known:
+                return new ConstVal(!Equals(l, r));
+            case BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.And when l is false || r is false:
+                return new ConstVal(false);
+            case BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.And when l is true && r is true:
+                return new ConstVal(true);
+            case BinaryOperatorKind.ConditionalOr or BinaryOperatorKind.Or when l is true || r is true:
+                return new ConstVal(true);
+            case BinaryOperatorKind.ConditionalOr or BinaryOperatorKind.Or when l is false && r is false:
+                return new ConstVal(false);
+        }
+        return Tainted(left.Taint.Union(right.Taint));
     }
 
     /// <summary>A value the analysis does not follow still has a type: a table of unknown origin gets rows of its own.</summary>
@@ -688,6 +736,10 @@ internal sealed class Interpreter
         return null;
     }
 
+    /// <summary>The argument passed for <paramref name="name"/>, unless it is left out or null.</summary>
+    private static IOperation? Given(List<(IArgumentOperation Arg, Val Val)> args, string name) =>
+        ArgOp(args, name) is { ArgumentKind: not ArgumentKind.DefaultValue } arg && arg.Value.ConstantValue is not { HasValue: true, Value: null } ? arg.Value : null;
+
     private static Taint TaintOf(Val? instance, List<(IArgumentOperation Arg, Val Val)> args)
     {
         var taint = instance?.Taint ?? Taint.None;
@@ -720,8 +772,10 @@ internal sealed class Interpreter
             return TransformerFit(inv, def.Name, instance, args);
         if (def.Name == "Transform" && DataApi.DerivesFrom(type, _api.FittedTransformer) && method.Parameters.Length == 1)
             return Transform(inv, instance, args);
-        // Naming a dataset's input blocks or classes keeps its rows, and so where they came from.
-        if (def.Name is "WithInputs" or "WithClassNames" && instance is DatasetVal named) return named;
+        // Naming a dataset's input blocks or classes, or mapping its features, keeps its rows, and so where they came from.
+        if (def.Name is "WithInputs" or "WithClassNames" or "MapFeatures" && instance is DatasetVal named) return named;
+        if (def.Name is "Split" or "Slice" && DataApi.Is(type, _api.Dataset) && instance is DatasetVal { Source.ShuffledBy: { } shuffled } cutData)
+            Cut(inv, shuffled, cutData.Source, $"Dataset.{def.Name}");
         if (DataApi.Is(type, _api.Model))
         {
             if (def.Name == "Fit") return ModelFit(inv, instance, args);
@@ -734,6 +788,10 @@ internal sealed class Interpreter
         if (DataApi.Is(type, _api.Enumerable))
         {
             var first = args.Count > 0 ? args[0].Val : null;
+            if (first is ListVal list && ListCall(def.Name, list, args) is { } listed) return listed;
+            if (Choosers.Contains(def.Name)) NoteChoice(inv, def.Name, TaintOf(null, args));
+            if (def.Name is "OrderBy" or "OrderByDescending" && args.Count == 2 && RandomKey(args[1].Arg.Value))
+                return Tainted(TaintOf(null, args).Union(Taint.Of(new ShuffleMark(inv, Site(inv)))));
             if (Aggregates.Contains(def.Name))
             {
                 // Sorting the distinct values of a column (to number its levels) orders categories; it is not a statistic of the rows.
@@ -747,6 +805,13 @@ internal sealed class Interpreter
                 if (def.Name is "ToArray" or "ToList" or "AsEnumerable") return folds;
             }
         }
+        if (def.Name is "Max" or "Min" && DataApi.Is(type, _api.MathType)) NoteChoice(inv, "Math." + def.Name, TaintOf(null, args));
+        if (def.Name == "Shuffle" && DataApi.Is(type, _api.Random) && args.Count == 1)
+        {
+            TaintContainer(Unconverted(args[0].Arg.Value), Taint.Of(new ShuffleMark(inv, Site(inv))));
+            return UnknownVal.Instance;
+        }
+        if (def.Name == "Contains" && args.Count == 1 && instance is ListVal container && ListContains(container, args[0].Val) is { } contained) return contained;
         if (def.Name == "Sort" && (DataApi.Is(type, _api.Array) || DataApi.Is(type, _api.MemoryExtensions)) && args.Count > 0)
         {
             TaintContainer(args[0].Arg.Value is IConversionOperation c ? c.Operand : args[0].Arg.Value, TaintOf(null, args).WithStatistic("Sort", inv));
@@ -766,6 +831,109 @@ internal sealed class Interpreter
         if (inv.Instance is not null && args.Count > 0) TaintContainer(inv.Instance, TaintOf(null, args));
         return Tainted(taint);
     }
+
+    // ───────────── lists of names, choices, orders ─────────────
+
+    /// <summary>
+    /// LINQ over a list whose items are known (column names or columns of a table's schema): filters and projections are
+    /// applied to each item, so that "every column but X" keeps the names of the known columns it does not drop. An item
+    /// whose filter is not decided is left out and the list marked incomplete (positive facts only).
+    /// </summary>
+    private Val? ListCall(string name, ListVal list, List<(IArgumentOperation Arg, Val Val)> args)
+    {
+        switch (name)
+        {
+            case "ToArray" or "ToList" or "AsEnumerable" or "Distinct" when args.Count == 1:
+                return list;
+            case "Where" or "Select" when args.Count == 2 && Lambda1(args[1].Arg.Value) is { } f:
+            {
+                var items = new List<Val>();
+                bool complete = list.Complete;
+                foreach (var item in list.Items)
+                {
+                    var result = Apply(f, item);
+                    if (name == "Select") items.Add(result);
+                    else if (result is ConstVal { Value: true }) items.Add(item);
+                    else if (result is not ConstVal { Value: false }) complete = false;
+                }
+                return ListOf(items, complete);
+            }
+            case "Except" when args.Count == 2 && args[1].Val is ListVal { Complete: true } drop:
+                return ListOf(list.Items.Where(i => !drop.Items.Contains(i)).ToList(), list.Complete);
+            case "Concat" when args.Count == 2 && args[1].Val is ListVal more:
+                return ListOf(list.Items.Concat(more.Items).ToList(), list.Complete && more.Complete);
+            case "Append" when args.Count == 2:
+                return ListOf(list.Items.Append(args[1].Val).ToList(), list.Complete);
+            case "Contains" when args.Count == 2:
+                return ListContains(list, args[1].Val);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Whether a list holds a constant: decided when it is among the items, or absent from a complete list of constants.</summary>
+    private static Val? ListContains(ListVal list, Val value)
+    {
+        if (value is not ConstVal c) return null;
+        if (list.Items.Contains(c)) return new ConstVal(true);
+        return list.Complete && list.Items.All(i => i is ConstVal) ? new ConstVal(false) : null;
+    }
+
+    /// <summary>The one-parameter lambda an argument passes, if it passes one.</summary>
+    private static IAnonymousFunctionOperation? Lambda1(IOperation argument) =>
+        Unconverted(argument) switch
+        {
+            IDelegateCreationOperation { Target: IAnonymousFunctionOperation { Symbol.Parameters.Length: 1 } a } => a,
+            IAnonymousFunctionOperation { Symbol.Parameters.Length: 1 } a => a,
+            _ => null,
+        };
+
+    /// <summary>The value a lambda returns for one argument value (its effects on locals are dropped).</summary>
+    private Val Apply(IAnonymousFunctionOperation lambda, Val argument)
+    {
+        var saved = _s;
+        var savedReturns = _returns;
+        _returns = null;
+        _lambdaDepth++;
+        try
+        {
+            _s = _s.With(lambda.Symbol.Parameters[0], argument);
+            Eval(lambda.Body);
+            return _returns ?? UnknownVal.Instance;
+        }
+        finally
+        {
+            _lambdaDepth--;
+            _returns = savedReturns;
+            _s = saved;
+        }
+    }
+
+    /// <summary>A Max, MaxBy, OrderBy, Math.Max, ... over scores of several test evaluations.</summary>
+    private void NoteChoice(IInvocationOperation inv, string method, Taint taint)
+    {
+        var scores = taint.MarksOf<TestScoreMark>().OrderBy(m => m.Site.Syntax.SpanStart).ThenBy(m => m.Eval.Syntax.SpanStart).ToEquatableArray();
+        if (scores.Count > 0) _facts.Choices[(inv, Site(inv))] = new ChoiceEvent(inv, Site(inv), method, scores);
+    }
+
+    /// <summary>Whether a sort key (a lambda) is random: it calls a method of System.Random or Guid.NewGuid.</summary>
+    private bool RandomKey(IOperation argument)
+    {
+        if (Lambda1(argument) is not { } key) return false;
+        foreach (var op in key.Body.Descendants())
+            if (op is IInvocationOperation call
+                && (DataApi.Is(call.TargetMethod.ContainingType, _api.Random) || (call.TargetMethod.Name == "NewGuid" && DataApi.Is(call.TargetMethod.ContainingType, _api.Guid))))
+                return true;
+        return false;
+    }
+
+    /// <summary>Whether a row filter (a lambda) reads the row's index: a cut by position.</summary>
+    private bool UsesRowIndex(IOperation argument) =>
+        Lambda1(argument) is { } filter && filter.Body.Descendants().Any(op =>
+            op is IPropertyReferenceOperation { Property.Name: "Index" } p && DataApi.Is(p.Property.ContainingType, _api.TableRow));
+
+    private void Cut(IInvocationOperation inv, Shuffle shuffle, TableVal table, string how) =>
+        _facts.Cuts[(inv, Site(inv))] = new CutEvent(inv, Site(inv), shuffle, table.Columns.NameWithRole(_api.RoleTimestamp), how);
 
     private Val Source(IInvocationOperation inv, Columns? columns) =>
         new TableVal(new RootRows(inv, _site), _api.RoleOf(inv.Type) is var r && r != Role.None ? r : Role.Unsplit, columns ?? Columns.Empty,
@@ -809,12 +977,22 @@ internal sealed class Interpreter
     {
         switch (name)
         {
-            case "Where":
             case "Rows":
+            {
+                if (TaintOf(null, args).MarksOf<ShuffleMark>().Any())
+                    return table with { Rows = new FilteredRows(table.Rows, inv), ShuffledBy = new Shuffle(inv, Site(inv), table.Columns.NameWithRole(_api.RoleTimestamp)) };
+                if (table.ShuffledBy is { } shuffled) Cut(inv, shuffled, table, "Rows");
+                return table with { Rows = new FilteredRows(table.Rows, inv) };
+            }
+            case "Where":
+                if (table.ShuffledBy is { } reordered && args.Count == 1 && UsesRowIndex(args[0].Arg.Value)) Cut(inv, reordered, table, "Where");
                 return table with { Rows = new FilteredRows(table.Rows, inv) };
             case "WithColumn":
             {
                 var column = Arg(args, "column") ?? UnknownVal.Instance;
+                if (column is ColumnVal { Role: int role } added && role == _api.RoleFeature
+                    && column.Taint.MarksOf<LabelMark>().OrderBy(m => m.Op.Syntax.SpanStart).FirstOrDefault() is { } label)
+                    _facts.LabelFeatures[(inv, Site(inv))] = new LabelFeatureEvent(inv, Site(inv), added.Name, label);
                 var stats = table.StatColumns;
                 if (!column.Taint.Stat.IsEmpty)
                     stats = stats.Concat(column.Taint.Stat.OrderBy(s => s.Op.Syntax.SpanStart).Select(s => new StatColumn(inv, Site(inv), s))).ToEquatableArray();
@@ -915,7 +1093,8 @@ internal sealed class Interpreter
             int count = _s.Fits.TryGetValue(model.Id, out int c) ? c : 0;
             _s = _s.WithFits(_s.Fits.SetItem(model.Id, count < 0 ? -1 : count + 1));
         }
-        _facts.ModelFits[(inv, Site(inv))] = new ModelFitEvent(inv, Site(inv), Arg(args, "train") as DatasetVal, Arg(args, "validation") as DatasetVal);
+        _facts.ModelFits[(inv, Site(inv))] = new ModelFitEvent(inv, Site(inv), Arg(args, "train") as DatasetVal, Arg(args, "validation") as DatasetVal,
+            Given(args, "augment"), Given(args, "sampling"));
         return UnknownVal.Instance;
     }
 
@@ -924,7 +1103,11 @@ internal sealed class Interpreter
         object? id = (model as ModelVal)?.Id;
         int fits = id is null ? -1 : _s.Fits.TryGetValue(id, out int c) ? c : 0;
         _facts.Evals[(inv, Site(inv))] = new EvalEvent(inv, Site(inv), id, fits, data as DatasetVal, _fitCallback, _lambdaDepth > 0);
-        return UnknownVal.Instance;
+        // Once per item of a collection (a lambda) or per pass of a loop: one of several test scores, which a choice may compare.
+        bool repeated = _lambdaDepth > 0 || _loops.Count > 0;
+        return data is DatasetVal { Source.Role: Role.Test } && repeated && _fitCallback is null
+            ? Tainted(Taint.Of(new TestScoreMark(inv, Site(inv))))
+            : UnknownVal.Instance;
     }
 
     private Val ColumnCall(IMethodSymbol def, Val? instance, List<(IArgumentOperation Arg, Val Val)> args)
@@ -998,6 +1181,11 @@ internal sealed class Interpreter
                     "Test" when s.Site.Method != SplitMethod.TrainValidation => Part(s.Site, s.Input, Role.Test),
                     _ => UnknownVal.Instance,
                 };
+            case ColumnVal c when DataApi.Is(p.Property.ContainingType, _api.TableColumn) && name is "Name" or "Role":
+                // A column's name and role are schema, not row data.
+                return name == "Name"
+                    ? c.Name is null ? UnknownVal.Instance : new ConstVal(c.Name)
+                    : c.Role is null ? UnknownVal.Instance : new ConstVal(c.Role.Value);
             case FoldVal f:
                 return name switch
                 {
@@ -1007,9 +1195,21 @@ internal sealed class Interpreter
                 };
             case TableVal t when DataApi.DerivesFrom(p.Property.ContainingType, _api.Table):
                 if (name == "FeatureColumns") return new ListVal(EquatableArray<Val>.Empty, false);
+                // The columns as far as known (there may be others): filters over them decide for each known column.
+                if (name == "Columns") return new ListVal(t.Columns.Known.Select(c => (Val)new ColumnVal(c.Name, c.Role)).ToEquatableArray(), false);
+                if (name == "Label")
+                {
+                    string? label = t.Columns.NameWithRole(_api.RoleLabel);
+                    return new ColumnVal(label, _api.RoleLabel) { Taint = Taint.OfData(t.Rows).Union(Taint.Of(new LabelMark(t.Rows, label, p))) };
+                }
                 if (name is "RowCount" or "ColumnCount" or "Role") return UnknownVal.Instance;
                 if (p.Property.IsIndexer && args.Count == 1 && args[0].Val is ConstVal { Value: string column })
-                    return new ColumnVal(column, t.Columns.RoleOf(column)) { Taint = Taint.OfData(t.Rows) };
+                {
+                    var role = t.Columns.RoleOf(column);
+                    var cells = Taint.OfData(t.Rows);
+                    if (role == _api.RoleLabel) cells = cells.Union(Taint.Of(new LabelMark(t.Rows, column, p)));
+                    return new ColumnVal(column, role) { Taint = cells };
+                }
                 return Tainted(Taint.OfData(t.Rows).Union(TaintOf(null, args)));
         }
         return Tainted(TaintOf(instance, args));

@@ -56,15 +56,28 @@ internal sealed record SplitSite(IOperation Op, IOperation Site, SplitMethod Met
 /// <summary>A statistic (an aggregate such as Average, or an ordering) computed over the rows <see cref="Rows"/>.</summary>
 internal sealed record StatSource(RowSet Rows, string Method, IOperation Op);
 
-/// <summary>What a value was computed from: row data of tables, and statistics over their rows.</summary>
+/// <summary>Something a value carries besides row data and statistics: where it comes from in a way a rule asks about.</summary>
+internal abstract record Mark;
+
+/// <summary>Cells of the label column (<see cref="Column"/> when its name is known) of the rows <see cref="Rows"/>, read at <see cref="Op"/>.</summary>
+internal sealed record LabelMark(RowSet Rows, string? Column, IOperation Op) : Mark;
+
+/// <summary>A score of a test-set evaluation made once per item of a collection or pass of a loop (so one of several).</summary>
+internal sealed record TestScoreMark(IOperation Eval, IOperation Site) : Mark;
+
+/// <summary>A random order (indices sorted by random keys, or shuffled in place) made at <see cref="Op"/>.</summary>
+internal sealed record ShuffleMark(IOperation Op, IOperation Site) : Mark;
+
+/// <summary>What a value was computed from: row data of tables, statistics over their rows, and marks (label cells, test scores, random orders).</summary>
 internal sealed class Taint : IEquatable<Taint>
 {
-    public static readonly Taint None = new(ImmutableHashSet<RowSet>.Empty, ImmutableHashSet<StatSource>.Empty);
+    public static readonly Taint None = new(ImmutableHashSet<RowSet>.Empty, ImmutableHashSet<StatSource>.Empty, ImmutableHashSet<Mark>.Empty);
 
-    private Taint(ImmutableHashSet<RowSet> data, ImmutableHashSet<StatSource> stat)
+    private Taint(ImmutableHashSet<RowSet> data, ImmutableHashSet<StatSource> stat, ImmutableHashSet<Mark> marks)
     {
         Data = data;
         Stat = stat;
+        Marks = marks;
     }
 
     /// <summary>Row sets whose values (cells) this value is computed from.</summary>
@@ -73,26 +86,33 @@ internal sealed class Taint : IEquatable<Taint>
     /// <summary>Statistics over whole row sets this value is computed from.</summary>
     public ImmutableHashSet<StatSource> Stat { get; }
 
-    public bool IsEmpty => Data.IsEmpty && Stat.IsEmpty;
+    /// <summary>Label cells, test scores and random orders this value is computed from.</summary>
+    public ImmutableHashSet<Mark> Marks { get; }
 
-    public static Taint OfData(RowSet rows) => new(ImmutableHashSet.Create(rows), ImmutableHashSet<StatSource>.Empty);
+    public bool IsEmpty => Data.IsEmpty && Stat.IsEmpty && Marks.IsEmpty;
+
+    public static Taint OfData(RowSet rows) => new(ImmutableHashSet.Create(rows), ImmutableHashSet<StatSource>.Empty, ImmutableHashSet<Mark>.Empty);
+
+    public static Taint Of(Mark mark) => new(ImmutableHashSet<RowSet>.Empty, ImmutableHashSet<StatSource>.Empty, ImmutableHashSet.Create(mark));
 
     public Taint Union(Taint other)
     {
         if (other.IsEmpty || ReferenceEquals(other, this)) return this;
         if (IsEmpty) return other;
-        return new Taint(Data.Union(other.Data), Stat.Union(other.Stat));
+        return new Taint(Data.Union(other.Data), Stat.Union(other.Stat), Marks.Union(other.Marks));
     }
 
     /// <summary>This taint plus a statistic over every row set it has data of.</summary>
     public Taint WithStatistic(string method, IOperation op) =>
-        Data.IsEmpty ? this : new Taint(Data, Stat.Union(Data.Select(d => new StatSource(d, method, op))));
+        Data.IsEmpty ? this : new Taint(Data, Stat.Union(Data.Select(d => new StatSource(d, method, op))), Marks);
 
-    public bool Equals(Taint? other) => other is not null && (ReferenceEquals(this, other) || (Data.SetEquals(other.Data) && Stat.SetEquals(other.Stat)));
+    public IEnumerable<T> MarksOf<T>() where T : Mark => Marks.OfType<T>();
+
+    public bool Equals(Taint? other) => other is not null && (ReferenceEquals(this, other) || (Data.SetEquals(other.Data) && Stat.SetEquals(other.Stat) && Marks.SetEquals(other.Marks)));
 
     public override bool Equals(object? obj) => Equals(obj as Taint);
 
-    public override int GetHashCode() => Data.Count * 31 + Stat.Count;
+    public override int GetHashCode() => (Data.Count * 31 + Stat.Count) * 31 + Marks.Count;
 }
 
 /// <summary>What a transformer is known to do.</summary>
@@ -170,7 +190,11 @@ internal sealed record UnknownVal : Val
 }
 
 /// <summary>A <c>Table&lt;TRole&gt;</c>: its rows, role, known columns (positive facts only: what is not known is absent), the fitted transformers applied to it and the statistic columns added to it.</summary>
-internal sealed record TableVal(RowSet Rows, Role Role, Columns Columns, EquatableArray<FitInfo> Applied, EquatableArray<StatColumn> StatColumns) : Val;
+internal sealed record TableVal(RowSet Rows, Role Role, Columns Columns, EquatableArray<FitInfo> Applied, EquatableArray<StatColumn> StatColumns) : Val
+{
+    /// <summary>Where its rows were put in a random order (<c>Rows</c> of shuffled indices); null when they keep the order they came in.</summary>
+    public Shuffle? ShuffledBy { get; init; }
+}
 
 /// <summary>A <c>Dataset</c> made by <c>ToDataset</c> of a table.</summary>
 internal sealed record DatasetVal(TableVal Source) : Val;

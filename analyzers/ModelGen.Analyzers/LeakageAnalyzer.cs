@@ -137,6 +137,7 @@ internal sealed class Verdicts
         TrainOnTest();
         TestSteersTraining();
         TestEvaluatedTwice();
+        ChoiceByTestScores();
         PreprocessingOutsideFolds(fitOnTest, resampled);
         SplitKinds();
         KnownAfterOutcome();
@@ -505,14 +506,18 @@ internal sealed class Verdicts
                 : $"a second model evaluated on the test data (after '{first}')";
             Add(Diagnostics.TestEvaluatedTwice, e.Op, e.Site, new object[] { name, what }, related: earlier.Site);
         }
+    }
 
-        // Several test scores (one per model of a collection, or per pass of a loop) compared by Max, MaxBy, OrderBy, ...
+    /// <summary>MG0024: several test scores (one per model of a collection, or per pass of a loop) compared by Max, MaxBy, OrderBy, ...</summary>
+    private void ChoiceByTestScores()
+    {
         var chosen = new HashSet<(IOperation, IOperation)>();
         foreach (var choice in Ordered(_facts.Choices))
         {
             foreach (var score in choice.Scores)
             {
-                if (!chosen.Add((score.Eval, score.Site))) continue;
+                // Repeating one recipe with other seeds measures its spread (best and worst seed); it chooses no model.
+                if (Loops(score.Site).Any(RepeatsWithSeeds) || !chosen.Add((score.Eval, score.Site))) continue;
                 string name = CallName(score.Eval, score.Site, $"{Receiver(score.Eval)}.{MethodName(score.Eval)}");
                 Add(Diagnostics.TestEvaluatedTwice, score.Eval, score.Site,
                     new object[] { name, $"evaluated on the test data once per model, and '{choice.Method}' picks by those scores" }, related: choice.Site);
@@ -634,7 +639,7 @@ internal sealed class Verdicts
             string augmented = fit.Augment is not null ? ", and augments them, so augmented twins of every validation image are trained on"
                 : fit.Sampling is not null ? ", and oversamples them" : "";
             Add(Diagnostics.TrainOnValidationRows, fit.Op, fit.Site,
-                new object[] { CallName(fit.Op, fit.Site, $"{Receiver(fit.Op)}.Fit"), Describe(train.Source.Rows), $"'{NameOf(validation.Source.Rows)}'", augmented });
+                new object[] { CallName(fit.Op, fit.Site, $"{Receiver(fit.Op)}.Fit"), Describe(train.Source.Rows), Describe(validation.Source.Rows), augmented });
         }
     }
 }

@@ -30,7 +30,7 @@ internal sealed class DataApi
         ColumnRole = c.GetTypeByMetadataName("ModelGen.Data.ColumnRole");
         CsvReader = c.GetTypeByMetadataName("ModelGen.Data.CsvReader");
         IRowSchema = c.GetTypeByMetadataName("ModelGen.Data.IRowSchema");
-        Dataset = c.GetTypeByMetadataName("ModelGen.Data.Dataset");
+        Dataset = c.GetTypeByMetadataName("ModelGen.Dataset");
         Model = c.GetTypeByMetadataName("ModelGen.Model");
         ModelScores = c.GetTypeByMetadataName("ModelGen.Metrics.ModelScores");
         Enumerable = c.GetTypeByMetadataName("System.Linq.Enumerable");

@@ -472,14 +472,17 @@ internal sealed class Interpreter
 
     private Val Conditional(IConditionalOperation c)
     {
-        Eval(c.Condition);
+        var condition = Eval(c.Condition);
         var before = _s;
         var whenTrue = Eval(c.WhenTrue);
         var afterTrue = _s;
         _s = before;
         var whenFalse = c.WhenFalse is null ? null : Eval(c.WhenFalse);
         _s = afterTrue.Join(_s);
-        return whenFalse is null ? UnknownVal.Instance : FlowState.Join(whenTrue, whenFalse);
+        if (whenFalse is null) return UnknownVal.Instance;
+        var value = FlowState.Join(whenTrue, whenFalse);
+        // The value of `cell > 0 ? 1 : 0` is computed from the cell as much as from its arms.
+        return c.Type is null || condition.Taint.IsEmpty || value is not UnknownVal ? value : new UnknownVal { Taint = value.Taint.Union(condition.Taint) };
     }
 
     private Val Switch(ISwitchOperation sw)

@@ -14,11 +14,13 @@ using ModelGen.FrontEnd;
 namespace ModelGen.Analyzers;
 
 /// <summary>
-/// Reports data-leakage mistakes on ModelGen's typed data API (MG0019–MG0028) at the call at fault: preprocessing
+/// Reports data-leakage mistakes on ModelGen's typed data API (MG0019–MG0031) at the call at fault: preprocessing
 /// fitted on rows that include test rows, statistics of all rows computed before the split, oversampling before the
-/// split, training on test rows, the test set used for early stopping or model choice, preprocessing fitted outside
-/// the validation folds, shuffled splits of time-ordered or grouped rows, and columns known only after the outcome
-/// used as inputs. Each method body is interpreted over abstract values (which rows a table holds, which split made
+/// split, training on test rows, the test set used for early stopping or model choice (also by LINQ over several test
+/// scores), preprocessing fitted outside the validation folds, shuffled splits of time-ordered or grouped rows,
+/// columns known only after the outcome or the label used as inputs (also through lists computed from the schema),
+/// features computed from the label, time-ordered rows shuffled before a cut by position, and training (augmented
+/// or not) on the validation rows. Each method body is interpreted over abstract values (which rows a table holds, which split made
 /// it, what was fitted on what), following locals, reassignments, call chains, branches, loops and helper methods of
 /// the same file; a diagnostic is reported only when the flow is decided, never on what the analysis cannot follow.
 /// </summary>

@@ -459,6 +459,21 @@ internal sealed class Verdicts
         : fit.Sampling is not null ? $", and oversamples them ({Short(fit.Sampling.Syntax.ToString())}) every epoch"
         : "";
 
+    /// <summary>
+    /// Whether each pass of the loop or lambda around a test evaluation makes its own test rows (one split per region,
+    /// say): the best of those scores compares test sets, not models.
+    /// </summary>
+    private bool OwnTestRowsPerPass(TestScoreMark score)
+    {
+        if (!_facts.Evals.TryGetValue((score.Eval, score.Site), out var e) || e.Data is null) return false;
+        for (var p = score.Site.Parent; p is not null && p != _body; p = p.Parent)
+            if (p is ILoopOperation or IAnonymousFunctionOperation && MadeInside(e.Data.Source.Rows, p)) return true;
+        if (score.Eval == score.Site) return false;
+        for (var p = score.Eval.Parent; p is not null; p = p.Parent)
+            if (p is ILoopOperation or IAnonymousFunctionOperation && MadeInside(e.Data.Source.Rows, p)) return true;
+        return false;
+    }
+
     /// <summary>MG0023: test data as Fit's validation set, or evaluated in its onEpoch callback.</summary>
     private void TestSteersTraining()
     {
@@ -519,7 +534,7 @@ internal sealed class Verdicts
             foreach (var score in choice.Scores)
             {
                 // Repeating one recipe with other seeds measures its spread (best and worst seed); it chooses no model.
-                if (Loops(score.Site).Any(RepeatsWithSeeds) || !chosen.Add((score.Eval, score.Site))) continue;
+                if (Loops(score.Site).Any(RepeatsWithSeeds) || OwnTestRowsPerPass(score) || !chosen.Add((score.Eval, score.Site))) continue;
                 string name = CallName(score.Eval, score.Site, $"{Receiver(score.Eval)}.{MethodName(score.Eval)}");
                 Add(Diagnostics.TestEvaluatedTwice, score.Eval, score.Site,
                     new object[] { name, $"evaluated on the test data once per model, and '{choice.Method}' picks by those scores" }, related: choice.Site);

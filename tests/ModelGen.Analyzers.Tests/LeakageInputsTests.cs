@@ -214,6 +214,23 @@ public partial class LeakageTests
         """);
 
     [Fact]
+    public async Task MG0024_Twin_BestOfOneTestSetPerRegion_IsClean() => await AssertClean("""
+        public static class Experiment
+        {
+            public static float Run(Table<Unsplit>[] regions)
+            {
+                return regions.Select(region =>
+                {
+                    var (train, test) = Split.TrainTest(region, 0.2, SplitKind.Stratified, seed: 1);
+                    var model = new Net(seed: 1);
+                    model.Fit(train.ToDataset(TargetKind.ClassIndex), epochs: 5);
+                    return model.Evaluate(test.ToDataset(TargetKind.ClassIndex)).Accuracy;
+                }).Max();
+            }
+        }
+        """);
+
+    [Fact]
     public async Task MG0024_ScoresInALocal_ThenMax_KeepsTheVerdict() => await AssertLeak($$"""
         public static class Experiment
         {

@@ -202,7 +202,7 @@ internal sealed class Interpreter
             ITupleOperation t => new TupleVal(t.Elements.Select(Eval).ToEquatableArray()),
             ICoalesceOperation c => FlowState.Join(Eval(c.Value), Eval(c.WhenNull)),
             IBinaryOperation b => Binary(b),
-            IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } u => Eval(u.Operand) is ConstVal { Value: bool x } ? new ConstVal(!x) : Generic(u),
+            IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } u => Not(Eval(u.Operand)),
             _ => Generic(op),
         };
         v = TypeFallback(op, v);
@@ -247,6 +247,8 @@ internal sealed class Interpreter
         }
         return Tainted(left.Taint.Union(right.Taint));
     }
+
+    private static Val Not(Val operand) => operand is ConstVal { Value: bool x } ? new ConstVal(!x) : Tainted(operand.Taint);
 
     /// <summary>A value the analysis does not follow still has a type: a table of unknown origin gets rows of its own.</summary>
     private Val TypeFallback(IOperation op, Val v)

@@ -241,7 +241,8 @@ internal static partial class ModelParser
             huberDelta,
             inputs.ToEquatableArray(),
             heads.ToEquatableArray(),
-            margin);
+            margin,
+            diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToEquatableArray());
         return new ParsedModel(spec, diagnostics, locations);
     }
 

@@ -18,7 +18,8 @@ internal sealed record ModelSpec(
     double HuberDelta = 1,
     EquatableArray<InputSpec> Inputs = default,
     EquatableArray<HeadSpec> Heads = default,
-    double Margin = 1)
+    double Margin = 1,
+    EquatableArray<string> ErrorIds = default)
 {
     /// <summary>Fully qualified metadata-style name, used for hint names.</summary>
     public string FullName
@@ -72,7 +73,16 @@ internal enum LayerKind
 /// A layer method's declaration, <c>[Layer(...)] partial Tensor Name(Tensor x)</c>: its name, its modifiers without
 /// 'partial', its parameter's name, and whether its form lets the generator write a body for it.
 /// </summary>
-internal sealed record LayerMethod(string Name, string Modifiers, string ParameterName, bool IsEmittable);
+/// <remarks>
+/// A partial method of the wrong form (MG0002) still needs its other part, or the compiler adds CS8795 or CS0759 (a
+/// declaration error, which stops a command-line build before the analyzers run): <see cref="MissingPart"/> says which
+/// part the generator writes, <see cref="PartSignature"/> the user's signature in full.
+/// </remarks>
+internal sealed record LayerMethod(string Name, string Modifiers, string ParameterName, bool IsEmittable,
+    MissingPartialPart MissingPart = MissingPartialPart.None, string PartSignature = "");
+
+/// <summary>The part of a wrong-form partial layer method that the user did not write.</summary>
+internal enum MissingPartialPart { None, Definition, Implementation }
 
 /// <summary>
 /// One layer method. <see cref="Kind"/> says which attribute declared it; the derived record of its family holds the

@@ -120,8 +120,8 @@ internal static partial class Diagnostics
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor StrideDropsRows = Rule("MG0103",
-        "Stride skips the last rows or columns",
-        "{0} '{1}': {2}, but {3} is not a multiple of the stride {4}, so the last {5} of the padded input never reach the output",
+        "Windows never read the last rows or columns",
+        "{0} '{1}' never reads the last {2} of its input: {3}; pad the input, or choose a kernel and stride that fit it",
         ShapesCategory, DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor SamePaddingInvalid = Rule("MG0104",
@@ -157,8 +157,8 @@ internal static partial class Diagnostics
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor Conv1dStrideDropsPositions = Rule("MG0303",
-        "Conv1d stride skips the last positions",
-        "Conv1d '{0}': {1}, but {2} is not a multiple of the stride {3}, so the output never sees the last {4} of the padded input",
+        "Conv1d windows never read the last positions",
+        "Conv1d '{0}' never reads the last {1} of its input: {2}; pad the input, or choose a kernel and stride that fit it",
         ShapesCategory, DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor GroupsDoNotDivideChannels = Rule("MG0304",

@@ -87,10 +87,10 @@ internal static partial class ShapeInference
             call.Report("MG0302", where.Target, where.Index, "", layer.Name, formula);
             return unknown;
         }
-        int dropped = reach % s.Stride;
-        if (dropped != 0)
-            call.Report("MG0303", where.Target, where.Index, "", layer.Name, formula, $"{I(length)} + 2·{I(s.Padding)} − {I(span + 1)} = {I(reach)}", I(s.Stride),
-                dropped == 1 ? "position" : I(dropped) + " positions");
+        int unread = UnreadRows(length, s.Padding, span, s.Stride);
+        if (unread > 0)
+            call.Report("MG0303", where.Target, where.Index, "", layer.Name, unread == 1 ? "position" : I(unread) + " positions",
+                $"{formula}, and the windows reach {I(length - unread)} of the {I(length)} positions");
         return new[] { Dim.Batch, outChannels, Dim.Known(output) };
     }
 

@@ -376,6 +376,8 @@ internal static partial class ShapeInference
 
         var result = new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
         string[] axis = { "H", "W" };
+        string[] unreadParts = { "", "" };
+        string[] unreadArithmetic = { "", "" };
         for (int a = 0; a < 2; a++)
         {
             var size = input[2 + a];
@@ -388,13 +390,32 @@ internal static partial class ShapeInference
                 call.Report("MG0102", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, formula);
                 return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
             }
-            int dropped = reach % s.Stride;
-            if (dropped != 0)
-                call.Report("MG0103", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, formula, $"{I(size.Value)} + 2·{I(padding)} − {I(span + 1)} = {I(reach)}", I(s.Stride),
-                    dropped == 1 ? (a == 0 ? "row" : "column") : I(dropped) + (a == 0 ? " rows" : " columns"));
+            int unread = UnreadRows(size.Value, padding, span, s.Stride);
+            if (unread > 0)
+            {
+                unreadParts[a] = unread == 1 ? (a == 0 ? "row" : "column") : I(unread) + (a == 0 ? " rows" : " columns");
+                unreadArithmetic[a] = $"{formula}, and the windows reach {I(size.Value - unread)} of the {I(size.Value)} {(a == 0 ? "rows" : "columns")}";
+            }
             result[2 + a] = Dim.Known(output);
         }
+        // One warning for both axes.
+        if (unreadParts[0].Length > 0 || unreadParts[1].Length > 0)
+            call.Report("MG0103", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name,
+                string.Join(" and the last ", unreadParts.Where(p => p.Length > 0)), string.Join("; ", unreadArithmetic.Where(p => p.Length > 0)));
         return result;
+    }
+
+    /// <summary>
+    /// Real (non-padding) rows at the end of an axis that no window reads, when that is a mistake: the last window ends
+    /// <c>(L + 2p − span − 1) % stride</c> padded rows before the end, and the first <c>p</c> of those are padding. With an
+    /// effective kernel smaller than the stride, rows between windows go unread by design (a 1×1 stride-2 shortcut), so
+    /// the rows at the end are no surprise either: 0.
+    /// </summary>
+    internal static int UnreadRows(int length, int padding, int span, int stride)
+    {
+        int reach = length + 2 * padding - span - 1;
+        if (reach < 0 || span + 1 < stride) return 0;
+        return Math.Max(0, reach % stride - padding);
     }
 
     /// <summary>Where a problem is reported: a <see cref="ProblemTarget"/> and the index of the node, layer or input it names.</summary>

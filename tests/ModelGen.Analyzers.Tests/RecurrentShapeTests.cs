@@ -113,7 +113,16 @@ public class RecurrentShapeTests
         var d = await Single(Model("2, 10", "[Conv1d(4, 3, Stride = 2)]", "[Flatten]", "[Dense(3)]"), "MG0303");
         Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
         Assert.Equal("Conv1d(4, 3, Stride = 2)", Text(d));
-        Assert.Equal("Conv1d 'L0': L = ⌊(10 + 2·0 − 1·(3 − 1) − 1)/2⌋ + 1 = 4, but 10 + 2·0 − 3 = 7 is not a multiple of the stride 2, so the output never sees the last position of the padded input", d.GetMessage());
+        Assert.Equal("Conv1d 'L0' never reads the last position of its input: L = ⌊(10 + 2·0 − 1·(3 − 1) − 1)/2⌋ + 1 = 4, and the windows reach 9 of the 10 positions; "
+            + "pad the input, or choose a kernel and stride that fit it", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Conv1d(4, 3, Stride = 2, Padding = 1)]")]   // 10 + 2 − 3 = 9, 9 % 2 = 1: the position over is padding
+    [InlineData("[Conv1d(4, 1, Stride = 2)]")]               // a 1-wide kernel with stride 2 skips positions by design
+    public async Task MG0303_Twins_PaddingOrAKernelSmallerThanTheStride_AreClean(string conv)
+    {
+        Assert.Empty(await Harness.AnalyzeAsync(Model("2, 10", conv, "[Flatten]", "[Dense(3)]")));
     }
 
     [Fact]

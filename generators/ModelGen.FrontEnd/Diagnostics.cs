@@ -107,6 +107,11 @@ internal static partial class Diagnostics
         "'{0}' needs {1} parameters, but one model holds at most 2,147,483,647 (a single float32 buffer)",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor NormInputMismatch = Rule("MG0036",
+        "Normalization input size differs from the declared one",
+        "{1} '{0}' declares In = {2}, but its input has {3} {4} ({5})",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     // MG01xx: convolution and pooling.
 
     public static readonly DiagnosticDescriptor SpatialNeedsImage = Rule("MG0101",
@@ -280,7 +285,7 @@ internal static partial class Diagnostics
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
         NoLayers, DenseInputMismatch, ElementwiseShapeMismatch, LossOutputMismatch, BaseClassConflict,
         GenericModel, InvalidForwardMethod, LayerNotUsed, DenseNeedsFlatInput, SharedLayerWidthMismatch,
-        UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge,
+        UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge, NormInputMismatch,
         SpatialNeedsImage, WindowOutputEmpty, StrideDropsRows, SamePaddingInvalid, ChannelGroups, PoolPaddingTooLarge, ConvInChannelsMismatch,
         NeedsTwoDimensionalSample, Conv1dOutputEmpty, Conv1dStrideDropsPositions, GroupsDoNotDivideChannels, ReshapeElementCount, DeclaredInputMismatch,
         Conv1dSamePaddingStride,

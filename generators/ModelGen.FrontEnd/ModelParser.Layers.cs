@@ -122,6 +122,9 @@ internal static partial class ModelParser
         double epsilon = named.TryGetValue("Epsilon", out var e) && e.Value is float f ? f : 1e-5;
         double momentum = named.TryGetValue("Momentum", out var m) && m.Value is float mf ? mf : 0.1;
         string subject = $"{kind} '{method.Name}'";
+        int declaredIn = NamedInt(named, "In", 0);
+        if (declaredIn < 0)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("In"), subject, $"In = {declaredIn} must be positive (or 0 to infer it)"));
         if (!(epsilon > 0) || double.IsInfinity(epsilon))
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Epsilon"), subject,
                 $"Epsilon = {epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
@@ -129,7 +132,7 @@ internal static partial class ModelParser
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Momentum"), subject,
                 $"Momentum = {momentum.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be in [0, 1]"));
         return ParseLayerMethod(method, attribute, layerLocations, diagnostics, locations, cancellationToken) is { } declared
-            ? new NormLayer(kind, declared, epsilon, momentum)
+            ? new NormLayer(kind, declared, epsilon, momentum, Math.Max(declaredIn, 0))
             : null;
     }
 

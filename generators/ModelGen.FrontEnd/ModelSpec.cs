@@ -119,11 +119,14 @@ internal sealed record FlattenLayer(LayerMethod Method) : LayerSpec(LayerKind.Fl
 /// <summary>[GlobalAvgPool]: [channels, height, width] → [channels].</summary>
 internal sealed record GlobalAvgPoolLayer(LayerMethod Method) : LayerSpec(LayerKind.GlobalAvgPool, Method);
 
-/// <summary>[LayerNorm] (over the last dimension) and [BatchNorm] (per channel; <see cref="Momentum"/> moves its running statistics).</summary>
-internal sealed record NormLayer(LayerKind Kind, LayerMethod Method, double Epsilon, double Momentum) : LayerSpec(Kind, Method);
+/// <summary>
+/// [LayerNorm] (over the last dimension) and [BatchNorm] (per channel; <see cref="Momentum"/> moves its running statistics);
+/// <see cref="DeclaredIn"/>: the stated features or channels, 0 to infer them.
+/// </summary>
+internal sealed record NormLayer(LayerKind Kind, LayerMethod Method, double Epsilon, double Momentum, int DeclaredIn = 0) : LayerSpec(Kind, Method);
 
 /// <summary>[GroupNorm(groups)]: channels normalised in <see cref="Groups"/> groups, γ and β per channel.</summary>
-internal sealed record GroupNormLayer(LayerMethod Method, int Groups, double Epsilon) : LayerSpec(LayerKind.GroupNorm, Method);
+internal sealed record GroupNormLayer(LayerMethod Method, int Groups, double Epsilon, int DeclaredIn = 0) : LayerSpec(LayerKind.GroupNorm, Method);
 
 /// <summary>[Dropout(rate)]: training only.</summary>
 internal sealed record DropoutLayer(LayerMethod Method, double Rate) : LayerSpec(LayerKind.Dropout, Method);

@@ -29,6 +29,7 @@ internal static partial class ShapeInference
         var input = call.Input;
         if (input.Length < 2 || !input[1].IsKnown) return input;
         int channels = input[1].Value, groups = layer.Groups;
+        if (!DeclaredNormInput(call, layer, layer.DeclaredIn, channels, "channels")) return input;
         if (groups > 0 && channels % groups != 0)
         {
             var divisors = Enumerable.Range(1, channels).Where(d => channels % d == 0).Select(I);

@@ -314,9 +314,19 @@ internal static partial class ShapeInference
     {
         var input = call.Input;
         int axis = layer.Kind == LayerKind.BatchNorm ? 1 : input.Length - 1;
-        if (layer.Kind != LayerKind.Dropout && input.Length > 1 && input[axis].IsKnown)
+        if (layer is NormLayer norm && input.Length > 1 && input[axis].IsKnown
+            && DeclaredNormInput(call, layer, norm.DeclaredIn, input[axis].Value, layer.Kind == LayerKind.BatchNorm && input.Length > 2 ? "channels" : "features"))
             call.Learn(input[axis].Value, layer.Name);
         return input;
+    }
+
+    /// <summary>A norm's stated feature or channel count (In) against its input's (MG0036); true when they agree or none is stated.</summary>
+    private static bool DeclaredNormInput(LayerCall call, LayerSpec layer, int declaredIn, int size, string unit)
+    {
+        if (declaredIn <= 0 || declaredIn == size) return true;
+        call.Problems.Add(new ShapeProblem("MG0036", ProblemTarget.LayerArgument, call.Layer, "In",
+            new[] { layer.Name, layer.Kind.ToString(), I(declaredIn), I(size), unit, Describe(call.Spec, call.Source, null) }.ToEquatableArray(), I(size)));
+        return false;
     }
 
     /// <summary>Conv2d, MaxPool2d, AvgPool2d and GlobalAvgPool on [batch, C, H, W]: the arithmetic of PRODUCT.md's shape rules.</summary>

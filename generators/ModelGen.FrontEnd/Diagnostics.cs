@@ -136,7 +136,7 @@ internal static partial class Diagnostics
 
     public static readonly DiagnosticDescriptor ChannelGroups = Rule("MG0105",
         "Channels are not divisible by the groups",
-        "Conv2d '{0}': input channels {1} and output channels {2} must both be divisible by Groups = {3}",
+        "Conv2d '{0}': input channels {1} and output channels {2} must both be divisible by Groups = {3}, but {4}",
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor PoolPaddingTooLarge = Rule("MG0106",

@@ -189,8 +189,10 @@ internal enum NodeKind { Input, Layer, Add, Multiply, NamedInput, Concat }
 /// <summary>
 /// A graph node: the input, a layer call on node <see cref="A"/>, an element-wise op of <see cref="A"/> and <see cref="B"/>,
 /// a named input (input <see cref="Layer"/>, unpacked from node <see cref="A"/>), or a concat of <see cref="Parts"/> along per-sample <see cref="Axis"/>.
+/// <see cref="Label"/> names the value in generated code (<c>add_1</c>, <c>concat_1</c>); messages name an operation by
+/// <see cref="Text"/>, the expression as the user wrote it (spacing collapsed).
 /// </summary>
-internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label, EquatableArray<int> Parts = default, int Axis = -1);
+internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label, EquatableArray<int> Parts = default, int Axis = -1, string Text = "");
 
 /// <summary>One <c>[Input(name, shape)]</c> of a multi-input model.</summary>
 internal sealed record InputSpec(string Name, EquatableArray<int> Shape);

@@ -144,7 +144,7 @@ internal static partial class ShapeInference
                     var unified = Dim.Unify(a, b);
                     if (unified is null)
                     {
-                        Report("MG0008", ProblemTarget.Node, n, "", node.Kind == NodeKind.Add ? "+" : "*",
+                        Report("MG0008", ProblemTarget.Node, n, "", node.Text.Length > 0 ? node.Text : node.Kind == NodeKind.Add ? "+" : "*",
                             Describe(spec, node.A, shapes), SampleText(a), Describe(spec, node.B, shapes), SampleText(b));
                         shapes[n] = Dim.UnknownRank;
                         break;
@@ -359,7 +359,10 @@ internal static partial class ShapeInference
             }
             if (channels.Value % s.Groups != 0 || (conv.Filters > 0 && conv.Filters % s.Groups != 0))
             {
-                call.Report("MG0105", ProblemTarget.LayerArgument, layerIndex, "Groups", layer.Name, I(channels.Value), I(conv.Filters), I(s.Groups));
+                var remainders = new List<string>();
+                if (channels.Value % s.Groups != 0) remainders.Add($"{I(channels.Value)} % {I(s.Groups)} = {I(channels.Value % s.Groups)}");
+                if (conv.Filters > 0 && conv.Filters % s.Groups != 0) remainders.Add($"{I(conv.Filters)} % {I(s.Groups)} = {I(conv.Filters % s.Groups)}");
+                call.Report("MG0105", ProblemTarget.LayerArgument, layerIndex, "Groups", layer.Name, I(channels.Value), I(conv.Filters), I(s.Groups), string.Join(" and ", remainders));
                 return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
             }
             if (!call.Learn(channels.Value, layer.Name)) return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
@@ -518,20 +521,87 @@ internal static partial class ShapeInference
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => null,
     };
 
-    /// <summary>Names a value for a message: "the input 'x'", "'Up' (Dense 128)", "'add_1'".</summary>
+    /// <summary>
+    /// Names a value for a message as the user wrote it: "the input 'x'", "'Up' (Dense 128)", "'h + g'",
+    /// "'Tensor.Concat(a, b)' (32 + 16 = 48)", and a Flatten with where its size comes from.
+    /// </summary>
     internal static string Describe(ModelSpec spec, int node, Dim[][]? shapes)
     {
         var n = spec.Graph.Nodes[node];
         if (n.Kind == NodeKind.Layer && spec.Layers[n.Layer].Kind == LayerKind.Flatten && shapes?[n.A] is { Length: > 2 } flattened)
-            return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {string.Join("·", flattened.Skip(1).Select(d => d.ToString()))} = {Dim.Product(flattened, from: 1)})";
+            return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {FlatProduct(flattened)} = {Dim.Product(flattened, from: 1)}{SizeOrigin(spec, n.A, shapes)})";
         if (n.Kind == NodeKind.Layer && DescribeRecurrent(spec.Layers[n.Layer], n.Label) is { } recurrent) return recurrent;
         return n.Kind switch
         {
+            // A model without [Forward] has no name for its input.
+            NodeKind.Input when !spec.Graph.FromForwardMethod => "the model input",
             NodeKind.Input or NodeKind.NamedInput => $"the input '{n.Label}'",
             NodeKind.Layer when spec.Layers[n.Layer] is DenseLayer dense => $"'{n.Label}' (Dense {dense.Units})",
             NodeKind.Layer => $"'{n.Label}' ({spec.Layers[n.Layer].Kind})",
-            _ => $"'{n.Label}'",
+            NodeKind.Concat when shapes is not null && ConcatSum(n, shapes) is { } sum => $"'{Named(n)}' ({sum})",
+            _ => $"'{Named(n)}'",
         };
+    }
+
+    /// <summary>"16 channels × 5 × 5" for an image sample, "16 × 5" otherwise.</summary>
+    private static string FlatProduct(Dim[] shape) =>
+        (shape.Length == 4 ? shape[1] + " channels × " + string.Join(" × ", shape.Skip(2).Select(d => d.ToString())) : string.Join(" × ", shape.Skip(1).Select(d => d.ToString())));
+
+    /// <summary>
+    /// ", where 5 = (10 − 2)/2 + 1 from MaxPool2d 'P2'": how the convolution or pooling before a Flatten arrived at its
+    /// spatial sizes (one step back, the step that decides them); empty for other layers.
+    /// </summary>
+    private static string SizeOrigin(ModelSpec spec, int node, Dim[][] shapes)
+    {
+        var n = spec.Graph.Nodes[node];
+        if (n.Kind != NodeKind.Layer || n.A < 0) return "";
+        var layer = spec.Layers[n.Layer];
+        SpatialSpec? window = layer switch
+        {
+            ConvLayer conv => conv.Window,
+            PoolLayer pool => pool.Window,
+            _ => null,
+        };
+        var input = shapes[n.A];
+        var output = shapes[node];
+        if (window is null || input.Length != output.Length || input.Length < 3) return "";
+        int span = window.Dilation * (window.Kernel - 1);
+        int padding = window.Same && layer is ConvLayer ? span / 2 : window.Padding;
+        var sizes = new List<string>();
+        for (int a = 2; a < input.Length; a++)
+        {
+            if (!input[a].IsKnown || !output[a].IsKnown) return "";
+            string text = $"{output[a]} = {WindowArithmetic(input[a].Value, padding, span + 1, window.Stride)}";
+            if (!sizes.Contains(text)) sizes.Add(text);
+        }
+        return $", where {string.Join(" and ", sizes)} from {layer.Kind} '{layer.Name}'";
+    }
+
+    /// <summary>"(10 − 2)/2 + 1", "⌊(7 + 2·1 − 3)/2⌋ + 1", "12 − 3 + 1": a window count, the floor shown only where it cuts.</summary>
+    private static string WindowArithmetic(int size, int padding, int extent, int stride)
+    {
+        string inner = padding > 0 ? $"{I(size)} + 2·{I(padding)} − {I(extent)}" : $"{I(size)} − {I(extent)}";
+        if (stride == 1) return inner + " + 1";
+        return (size + 2 * padding - extent) % stride == 0 ? $"({inner})/{I(stride)} + 1" : $"⌊({inner})/{I(stride)}⌋ + 1";
+    }
+
+    /// <summary>What the user wrote for an operation ('h + g', 'Tensor.Concat(a, b)'); the generated-code label only when no text is known.</summary>
+    private static string Named(GraphNode node) => node.Text.Length > 0 ? node.Text : node.Label;
+
+    /// <summary>"32 + 16 = 48 along axis 0": a concat's size on its joined axis as the sum of its parts'; null when a part is unknown.</summary>
+    private static string? ConcatSum(GraphNode node, Dim[][] shapes)
+    {
+        var parts = new List<Dim[]>(node.Parts.Count);
+        foreach (int p in node.Parts)
+        {
+            if (shapes[p] is not { Length: > 1 } shape) return null;
+            parts.Add(shape);
+        }
+        int rank = parts[0].Length - 1;
+        int axis = node.Axis < 0 ? rank + node.Axis : node.Axis;
+        if (axis < 0 || axis >= rank || parts.Any(p => p.Length != parts[0].Length)) return null;
+        string sum = $"{string.Join(" + ", parts.Select(p => p[axis + 1].ToString()))} = {Dim.Sum(parts, axis + 1)}";
+        return rank == 1 ? sum : $"{sum} along axis {I(axis)}";
     }
 
     /// <summary>A per-sample shape as message text, e.g. "[1, 28, 28]".</summary>

@@ -43,10 +43,10 @@ public class ConvolutionShapeTests
     [Fact]
     public async Task FlattenWidthMismatch_ShowsTheProduct()
     {
-        // Without C1's padding: 28 → 24 → 12 → 8 → 4, so Flatten gives 16·4·4 = 256, not 400.
+        // Without C1's padding: 28 → 24 → 12 → 8 → 4, so Flatten gives 16·4·4 = 256, not 400; the message shows where the last 4 comes from.
         var d = await Single(LeNet(c1: "[Conv2d(6, 5, Activation.ReLU)]"), "MG0007");
         Assert.Equal("In = 400", Text(d));
-        Assert.Contains("Dense 'Fc1' declares In = 400, but its input is 256 wide ('Flat' (Flatten of [16, 4, 4]: 16·4·4 = 256))", d.GetMessage());
+        Assert.Equal("Dense 'Fc1' declares In = 400, but its input is 256 wide ('Flat' (Flatten of [16, 4, 4]: 16 channels × 4 × 4 = 256, where 4 = (8 − 2)/2 + 1 from MaxPool2d 'P2'))", d.GetMessage());
         Assert.Equal("256", d.Properties["ModelGen.FixValue"]);
     }
 
@@ -172,7 +172,7 @@ public class ConvolutionShapeTests
     {
         var d = await Single(LeNet(c2: "[Conv2d(16, 5, Activation.ReLU, Groups = 4)]"), "MG0105");
         Assert.Equal("Groups = 4", Text(d));
-        Assert.Equal("Conv2d 'C2': input channels 6 and output channels 16 must both be divisible by Groups = 4", d.GetMessage());
+        Assert.Equal("Conv2d 'C2': input channels 6 and output channels 16 must both be divisible by Groups = 4, but 6 % 4 = 2", d.GetMessage());
     }
 
     [Fact]

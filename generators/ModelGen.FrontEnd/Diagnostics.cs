@@ -107,6 +107,11 @@ internal static partial class Diagnostics
         "'{0}' needs {1} parameters, but one model holds at most 2,147,483,647 (a single float32 buffer)",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor NormInputMismatch = Rule("MG0036",
+        "Normalization input size differs from the declared one",
+        "{1} '{0}' declares In = {2}, but its input has {3} {4} ({5})",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     // MG01xx: convolution and pooling.
 
     public static readonly DiagnosticDescriptor SpatialNeedsImage = Rule("MG0101",
@@ -120,8 +125,8 @@ internal static partial class Diagnostics
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor StrideDropsRows = Rule("MG0103",
-        "Stride skips the last rows or columns",
-        "{0} '{1}': {2}, but {3} is not a multiple of the stride {4}, so the last {5} of the padded input never reach the output",
+        "Windows never read the last rows or columns",
+        "{0} '{1}' never reads the last {2} of its input: {3}; pad the input, or choose a kernel and stride that fit it",
         ShapesCategory, DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor SamePaddingInvalid = Rule("MG0104",
@@ -131,7 +136,7 @@ internal static partial class Diagnostics
 
     public static readonly DiagnosticDescriptor ChannelGroups = Rule("MG0105",
         "Channels are not divisible by the groups",
-        "Conv2d '{0}': input channels {1} and output channels {2} must both be divisible by Groups = {3}",
+        "Conv2d '{0}': input channels {1} and output channels {2} must both be divisible by Groups = {3}, but {4}",
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor PoolPaddingTooLarge = Rule("MG0106",
@@ -157,8 +162,8 @@ internal static partial class Diagnostics
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor Conv1dStrideDropsPositions = Rule("MG0303",
-        "Conv1d stride skips the last positions",
-        "Conv1d '{0}': {1}, but {2} is not a multiple of the stride {3}, so the output never sees the last {4} of the padded input",
+        "Conv1d windows never read the last positions",
+        "Conv1d '{0}' never reads the last {1} of its input: {2}; pad the input, or choose a kernel and stride that fit it",
         ShapesCategory, DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor GroupsDoNotDivideChannels = Rule("MG0304",
@@ -280,7 +285,7 @@ internal static partial class Diagnostics
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
         NoLayers, DenseInputMismatch, ElementwiseShapeMismatch, LossOutputMismatch, BaseClassConflict,
         GenericModel, InvalidForwardMethod, LayerNotUsed, DenseNeedsFlatInput, SharedLayerWidthMismatch,
-        UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge,
+        UnsafeBlocksDisabled, ReservedLayerName, ModelTooLarge, NormInputMismatch,
         SpatialNeedsImage, WindowOutputEmpty, StrideDropsRows, SamePaddingInvalid, ChannelGroups, PoolPaddingTooLarge, ConvInChannelsMismatch,
         NeedsTwoDimensionalSample, Conv1dOutputEmpty, Conv1dStrideDropsPositions, GroupsDoNotDivideChannels, ReshapeElementCount, DeclaredInputMismatch,
         Conv1dSamePaddingStride,

@@ -288,7 +288,7 @@ internal static partial class ModelParser
                 if (part < 0) return -1;
                 parts.Add(part);
             }
-            return Add(new GraphNode(NodeKind.Concat, -1, parts[0], -1, "concat_" + ++_concats, parts.ToEquatableArray(), axis), call.GetLocation());
+            return Add(new GraphNode(NodeKind.Concat, -1, parts[0], -1, "concat_" + ++_concats, parts.ToEquatableArray(), axis, Written(call)), call.GetLocation());
         }
 
         private static bool IsIntegerLiteral(ExpressionSyntax e) =>

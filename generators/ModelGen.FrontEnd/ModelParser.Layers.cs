@@ -122,6 +122,9 @@ internal static partial class ModelParser
         double epsilon = named.TryGetValue("Epsilon", out var e) && e.Value is float f ? f : 1e-5;
         double momentum = named.TryGetValue("Momentum", out var m) && m.Value is float mf ? mf : 0.1;
         string subject = $"{kind} '{method.Name}'";
+        int declaredIn = NamedInt(named, "In", 0);
+        if (declaredIn < 0)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("In"), subject, $"In = {declaredIn} must be positive (or 0 to infer it)"));
         if (!(epsilon > 0) || double.IsInfinity(epsilon))
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Epsilon"), subject,
                 $"Epsilon = {epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a positive finite number"));
@@ -129,7 +132,7 @@ internal static partial class ModelParser
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Momentum"), subject,
                 $"Momentum = {momentum.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be in [0, 1]"));
         return ParseLayerMethod(method, attribute, layerLocations, diagnostics, locations, cancellationToken) is { } declared
-            ? new NormLayer(kind, declared, epsilon, momentum)
+            ? new NormLayer(kind, declared, epsilon, momentum, Math.Max(declaredIn, 0))
             : null;
     }
 
@@ -174,9 +177,14 @@ internal static partial class ModelParser
         if (attribute.AttributeConstructor is null) return null;
 
         // The method must be a body-less partial declaration: Tensor Name(Tensor x).
-        var methodSyntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>()
+        // The part the attribute is written on is the user's (the other may be the generated one, which after generation
+        // is the definition of a user's wrong-form method with a body).
+        var methodSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<MethodDeclarationSyntax>()
+            ?? method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>()
             .FirstOrDefault(m => m.Body is null && m.ExpressionBody is null)
             ?? method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        // On the user's part: a diagnostic in the generated part would be hidden.
+        var methodLocation = methodSyntax?.Identifier.GetLocation() ?? method.Locations.FirstOrDefault() ?? layerLocations.Attribute;
         string? problem = null;
         if (methodSyntax is null || !methodSyntax.Modifiers.Any(SyntaxKind.PartialKeyword)) problem = "must be 'partial' with no body (ModelGen writes the body)";
         else if (methodSyntax.Body is not null || methodSyntax.ExpressionBody is not null) problem = "must not have a body (ModelGen writes it)";
@@ -187,17 +195,49 @@ internal static partial class ModelParser
         else if (method.ReturnType.ToDisplayString() != TensorTypeName) problem = "must return Tensor";
         if (problem is not null)
         {
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerMethod, method.Locations.FirstOrDefault() ?? layerLocations.Attribute, method.Name, problem));
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerMethod, methodLocation, method.Name, problem));
             emittable = false;
         }
 
         if (ReservedNames.Contains(method.Name))
-            diagnostics.Add(Diagnostic.Create(Diagnostics.ReservedLayerName, method.Locations.FirstOrDefault() ?? layerLocations.Attribute, method.Name,
+            diagnostics.Add(Diagnostic.Create(Diagnostics.ReservedLayerName, methodLocation, method.Name,
                 "has the name of a member every model gets (from ModelGen.Model or the generated code)"));
 
         string modifiers = methodSyntax is null ? "private" : string.Join(" ", methodSyntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
         string parameterName = method.Parameters.Length == 1 ? method.Parameters[0].Name : "x";
         locations.Layers.Add(layerLocations);
-        return new LayerMethod(method.Name, modifiers, parameterName, emittable);
+        var missing = emittable || methodSyntax is null ? MissingPartialPart.None : MissingPart(method, methodSyntax);
+        return new LayerMethod(method.Name, modifiers, parameterName, emittable, missing,
+            missing == MissingPartialPart.None ? "" : PartSignature(method, modifiers));
     }
+
+    /// <summary>Which part of a wrong-form partial method is missing (None: not partial, both parts written, or a part the generator cannot repeat).</summary>
+    private static MissingPartialPart MissingPart(IMethodSymbol method, MethodDeclarationSyntax syntax)
+    {
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword)) return MissingPartialPart.None;
+        // Only signatures that repeat exactly: no ref returns, params, default values, constraints or unknown types.
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly || method.ReturnType.TypeKind == TypeKind.Error
+            || method.TypeParameters.Any(t => t.ConstraintTypes.Length > 0 || t.HasReferenceTypeConstraint || t.HasValueTypeConstraint
+                || t.HasUnmanagedTypeConstraint || t.HasNotNullConstraint || t.HasConstructorConstraint)
+            || method.Parameters.Any(p => p.IsParams || p.HasExplicitDefaultValue || p.Type.TypeKind == TypeKind.Error || p.RefKind == RefKind.Out))
+            return MissingPartialPart.None;
+        bool hasBody = syntax.Body is not null || syntax.ExpressionBody is not null;
+        if (hasBody) return method.PartialDefinitionPart is null && !method.IsPartialDefinition ? MissingPartialPart.Definition : MissingPartialPart.None;
+        return method.PartialImplementationPart is null ? MissingPartialPart.Implementation : MissingPartialPart.None;
+    }
+
+    private static readonly SymbolDisplayFormat PartTypeFormat =
+        SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>"private static partial global::ModelGen.Tensor Out(global::ModelGen.Tensor x)": the user's signature with full type names.</summary>
+    private static string PartSignature(IMethodSymbol method, string modifiers)
+    {
+        string typeParameters = method.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", method.TypeParameters.Select(t => t.Name)) + ">";
+        string parameters = string.Join(", ", method.Parameters.Select(p =>
+            (p.RefKind switch { RefKind.Ref => "ref ", RefKind.In => "in ", _ => "" }) + p.Type.ToDisplayString(PartTypeFormat) + " " + EscapedName(p.Name)));
+        string returnType = method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(PartTypeFormat);
+        return $"{modifiers} partial {returnType} {EscapedName(method.Name)}{typeParameters}({parameters})";
+    }
+
+    private static string EscapedName(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 }

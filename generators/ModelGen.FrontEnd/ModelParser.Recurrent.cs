@@ -73,13 +73,16 @@ internal static partial class ModelParser
         var named = Named(attribute);
         double epsilon = named.TryGetValue("Epsilon", out var e) && e.Value is float f ? f : 1e-5;
         string subject = $"GroupNorm '{method.Name}'";
+        int declaredIn = NamedInt(named, "In", 0);
+        if (declaredIn < 0)
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("In"), subject, $"In = {declaredIn} must be positive (or 0 to infer it)"));
         if (groups < 1)
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("groups"), subject, $"needs at least 1 group, but groups = {groups}"));
         if (!(epsilon > 0) || double.IsInfinity(epsilon))
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidLayerArgument, layerLocations.ArgumentOrAttribute("Epsilon"), subject,
                 $"Epsilon = {epsilon.ToString(CultureInfo.InvariantCulture)} must be a positive finite number"));
         return ParseLayerMethod(method, attribute, layerLocations, diagnostics, locations, cancellationToken) is { } declared
-            ? new GroupNormLayer(declared, groups, epsilon)
+            ? new GroupNormLayer(declared, groups, epsilon, Math.Max(declaredIn, 0))
             : null;
     }
 

@@ -241,7 +241,8 @@ internal static partial class ModelParser
             huberDelta,
             inputs.ToEquatableArray(),
             heads.ToEquatableArray(),
-            margin);
+            margin,
+            diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToEquatableArray());
         return new ParsedModel(spec, diagnostics, locations);
     }
 
@@ -437,12 +438,30 @@ internal static partial class ModelParser
                     if (a < 0 || b < 0) return -1;
                     bool add = binary.IsKind(SyntaxKind.AddExpression);
                     string label = add ? "add_" + ++_adds : "multiply_" + ++_multiplies;
-                    return Add(new GraphNode(add ? NodeKind.Add : NodeKind.Multiply, -1, a, b, label), binary.GetLocation());
+                    return Add(new GraphNode(add ? NodeKind.Add : NodeKind.Multiply, -1, a, b, label, Text: Written(binary)), binary.GetLocation());
                 }
                 default:
                     Unsupported(expression, $"'{Short(expression)}'");
                     return -1;
             }
+        }
+
+        /// <summary>
+        /// An expression as written, for messages: its tokens with any run of spaces, line breaks or comments between
+        /// them as one space, so re-indenting [Forward] changes no message (and no spec); shortened as <see cref="Short"/>.
+        /// </summary>
+        public static string Written(SyntaxNode node)
+        {
+            var text = new System.Text.StringBuilder();
+            SyntaxToken previous = default;
+            foreach (var token in node.DescendantTokens())
+            {
+                if (text.Length > 0 && (previous.HasTrailingTrivia || token.HasLeadingTrivia)) text.Append(' ');
+                text.Append(token.Text);
+                previous = token;
+                if (text.Length > 60) break;
+            }
+            return text.Length <= 60 ? text.ToString() : text.ToString(0, 57) + "...";
         }
 
         public static string Short(SyntaxNode node)

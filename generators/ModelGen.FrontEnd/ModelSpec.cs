@@ -18,7 +18,8 @@ internal sealed record ModelSpec(
     double HuberDelta = 1,
     EquatableArray<InputSpec> Inputs = default,
     EquatableArray<HeadSpec> Heads = default,
-    double Margin = 1)
+    double Margin = 1,
+    EquatableArray<string> ErrorIds = default)
 {
     /// <summary>Fully qualified metadata-style name, used for hint names.</summary>
     public string FullName
@@ -72,7 +73,16 @@ internal enum LayerKind
 /// A layer method's declaration, <c>[Layer(...)] partial Tensor Name(Tensor x)</c>: its name, its modifiers without
 /// 'partial', its parameter's name, and whether its form lets the generator write a body for it.
 /// </summary>
-internal sealed record LayerMethod(string Name, string Modifiers, string ParameterName, bool IsEmittable);
+/// <remarks>
+/// A partial method of the wrong form (MG0002) still needs its other part, or the compiler adds CS8795 or CS0759 (a
+/// declaration error, which stops a command-line build before the analyzers run): <see cref="MissingPart"/> says which
+/// part the generator writes, <see cref="PartSignature"/> the user's signature in full.
+/// </remarks>
+internal sealed record LayerMethod(string Name, string Modifiers, string ParameterName, bool IsEmittable,
+    MissingPartialPart MissingPart = MissingPartialPart.None, string PartSignature = "");
+
+/// <summary>The part of a wrong-form partial layer method that the user did not write.</summary>
+internal enum MissingPartialPart { None, Definition, Implementation }
 
 /// <summary>
 /// One layer method. <see cref="Kind"/> says which attribute declared it; the derived record of its family holds the
@@ -109,11 +119,14 @@ internal sealed record FlattenLayer(LayerMethod Method) : LayerSpec(LayerKind.Fl
 /// <summary>[GlobalAvgPool]: [channels, height, width] → [channels].</summary>
 internal sealed record GlobalAvgPoolLayer(LayerMethod Method) : LayerSpec(LayerKind.GlobalAvgPool, Method);
 
-/// <summary>[LayerNorm] (over the last dimension) and [BatchNorm] (per channel; <see cref="Momentum"/> moves its running statistics).</summary>
-internal sealed record NormLayer(LayerKind Kind, LayerMethod Method, double Epsilon, double Momentum) : LayerSpec(Kind, Method);
+/// <summary>
+/// [LayerNorm] (over the last dimension) and [BatchNorm] (per channel; <see cref="Momentum"/> moves its running statistics);
+/// <see cref="DeclaredIn"/>: the stated features or channels, 0 to infer them.
+/// </summary>
+internal sealed record NormLayer(LayerKind Kind, LayerMethod Method, double Epsilon, double Momentum, int DeclaredIn = 0) : LayerSpec(Kind, Method);
 
 /// <summary>[GroupNorm(groups)]: channels normalised in <see cref="Groups"/> groups, γ and β per channel.</summary>
-internal sealed record GroupNormLayer(LayerMethod Method, int Groups, double Epsilon) : LayerSpec(LayerKind.GroupNorm, Method);
+internal sealed record GroupNormLayer(LayerMethod Method, int Groups, double Epsilon, int DeclaredIn = 0) : LayerSpec(LayerKind.GroupNorm, Method);
 
 /// <summary>[Dropout(rate)]: training only.</summary>
 internal sealed record DropoutLayer(LayerMethod Method, double Rate) : LayerSpec(LayerKind.Dropout, Method);
@@ -176,8 +189,10 @@ internal enum NodeKind { Input, Layer, Add, Multiply, NamedInput, Concat }
 /// <summary>
 /// A graph node: the input, a layer call on node <see cref="A"/>, an element-wise op of <see cref="A"/> and <see cref="B"/>,
 /// a named input (input <see cref="Layer"/>, unpacked from node <see cref="A"/>), or a concat of <see cref="Parts"/> along per-sample <see cref="Axis"/>.
+/// <see cref="Label"/> names the value in generated code (<c>add_1</c>, <c>concat_1</c>); messages name an operation by
+/// <see cref="Text"/>, the expression as the user wrote it (spacing collapsed).
 /// </summary>
-internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label, EquatableArray<int> Parts = default, int Axis = -1);
+internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label, EquatableArray<int> Parts = default, int Axis = -1, string Text = "");
 
 /// <summary>One <c>[Input(name, shape)]</c> of a multi-input model.</summary>
 internal sealed record InputSpec(string Name, EquatableArray<int> Shape);

@@ -29,11 +29,12 @@ internal static partial class ShapeInference
         var input = call.Input;
         if (input.Length < 2 || !input[1].IsKnown) return input;
         int channels = input[1].Value, groups = layer.Groups;
+        if (!DeclaredNormInput(call, layer, layer.DeclaredIn, channels, "channels")) return input;
         if (groups > 0 && channels % groups != 0)
         {
             var divisors = Enumerable.Range(1, channels).Where(d => channels % d == 0).Select(I);
             call.Report("MG0304", ProblemTarget.LayerArgument, call.Layer, "groups", "GroupNorm", layer.Name,
-                $"{I(channels)} channels are not divisible by {I(groups)} groups ({I(channels)} = {I(groups)}·{I(channels / groups)} + {I(channels % groups)}); the divisors of {I(channels)} are {string.Join(", ", divisors)}");
+                $"{I(channels)} channels are not divisible by {I(groups)} groups ({I(channels)} % {I(groups)} = {I(channels % groups)}); the divisors of {I(channels)} are {string.Join(", ", divisors)}");
             return input;
         }
         Accept(call, layer, 0, input[1], "channels");
@@ -62,8 +63,8 @@ internal static partial class ShapeInference
             if (c % s.Groups != 0 || (filters > 0 && filters % s.Groups != 0))
             {
                 var parts = new List<string>();
-                if (c % s.Groups != 0) parts.Add($"input channels {I(c)} = {I(s.Groups)}·{I(c / s.Groups)} + {I(c % s.Groups)}");
-                if (filters > 0 && filters % s.Groups != 0) parts.Add($"output channels {I(filters)} = {I(s.Groups)}·{I(filters / s.Groups)} + {I(filters % s.Groups)}");
+                if (c % s.Groups != 0) parts.Add($"input channels {I(c)} % {I(s.Groups)} = {I(c % s.Groups)}");
+                if (filters > 0 && filters % s.Groups != 0) parts.Add($"output channels {I(filters)} % {I(s.Groups)} = {I(filters % s.Groups)}");
                 call.Report("MG0304", ProblemTarget.LayerArgument, call.Layer, "Groups", "Conv1d", layer.Name,
                     $"input and output channels must both be divisible by Groups = {I(s.Groups)}, but {string.Join(" and ", parts)}");
                 return unknown;
@@ -87,10 +88,10 @@ internal static partial class ShapeInference
             call.Report("MG0302", where.Target, where.Index, "", layer.Name, formula);
             return unknown;
         }
-        int dropped = reach % s.Stride;
-        if (dropped != 0)
-            call.Report("MG0303", where.Target, where.Index, "", layer.Name, formula, $"{I(length)} + 2·{I(s.Padding)} − {I(span + 1)} = {I(reach)}", I(s.Stride),
-                dropped == 1 ? "position" : I(dropped) + " positions");
+        int unread = UnreadRows(length, s.Padding, span, s.Stride);
+        if (unread > 0)
+            call.Report("MG0303", where.Target, where.Index, "", layer.Name, unread == 1 ? "position" : I(unread) + " positions",
+                $"{formula}, and the windows reach {I(length - unread)} of the {I(length)} positions");
         return new[] { Dim.Batch, outChannels, Dim.Known(output) };
     }
 
@@ -144,6 +145,7 @@ internal static partial class ShapeInference
                 : target.Count == 1
                     ? $"{Text(target)} holds {known.ToString(CultureInfo.InvariantCulture)} elements"
                     : $"{Text(target)} holds {string.Join("·", target.Select(I))} = {known.ToString(CultureInfo.InvariantCulture)} elements";
+            if (infers) inputText += $" ({I(total.Value)} % {known.ToString(CultureInfo.InvariantCulture)} = {(total.Value % known).ToString(CultureInfo.InvariantCulture)})";
             call.Problems.Add(new ShapeProblem("MG0305", where.Target, where.Index, "", new[] { layer.Name, targetText, inputText }.ToEquatableArray()));
             return result;
         }

@@ -144,7 +144,7 @@ internal static partial class ShapeInference
                     var unified = Dim.Unify(a, b);
                     if (unified is null)
                     {
-                        Report("MG0008", ProblemTarget.Node, n, "", node.Kind == NodeKind.Add ? "+" : "*",
+                        Report("MG0008", ProblemTarget.Node, n, "", node.Text.Length > 0 ? node.Text : node.Kind == NodeKind.Add ? "+" : "*",
                             Describe(spec, node.A, shapes), SampleText(a), Describe(spec, node.B, shapes), SampleText(b));
                         shapes[n] = Dim.UnknownRank;
                         break;
@@ -314,9 +314,19 @@ internal static partial class ShapeInference
     {
         var input = call.Input;
         int axis = layer.Kind == LayerKind.BatchNorm ? 1 : input.Length - 1;
-        if (layer.Kind != LayerKind.Dropout && input.Length > 1 && input[axis].IsKnown)
+        if (layer is NormLayer norm && input.Length > 1 && input[axis].IsKnown
+            && DeclaredNormInput(call, layer, norm.DeclaredIn, input[axis].Value, layer.Kind == LayerKind.BatchNorm && input.Length > 2 ? "channels" : "features"))
             call.Learn(input[axis].Value, layer.Name);
         return input;
+    }
+
+    /// <summary>A norm's stated feature or channel count (In) against its input's (MG0036); true when they agree or none is stated.</summary>
+    private static bool DeclaredNormInput(LayerCall call, LayerSpec layer, int declaredIn, int size, string unit)
+    {
+        if (declaredIn <= 0 || declaredIn == size) return true;
+        call.Problems.Add(new ShapeProblem("MG0036", ProblemTarget.LayerArgument, call.Layer, "In",
+            new[] { layer.Name, layer.Kind.ToString(), I(declaredIn), I(size), unit, Describe(call.Spec, call.Source, null) }.ToEquatableArray(), I(size)));
+        return false;
     }
 
     /// <summary>Conv2d, MaxPool2d, AvgPool2d and GlobalAvgPool on [batch, C, H, W]: the arithmetic of PRODUCT.md's shape rules.</summary>
@@ -349,7 +359,10 @@ internal static partial class ShapeInference
             }
             if (channels.Value % s.Groups != 0 || (conv.Filters > 0 && conv.Filters % s.Groups != 0))
             {
-                call.Report("MG0105", ProblemTarget.LayerArgument, layerIndex, "Groups", layer.Name, I(channels.Value), I(conv.Filters), I(s.Groups));
+                var remainders = new List<string>();
+                if (channels.Value % s.Groups != 0) remainders.Add($"{I(channels.Value)} % {I(s.Groups)} = {I(channels.Value % s.Groups)}");
+                if (conv.Filters > 0 && conv.Filters % s.Groups != 0) remainders.Add($"{I(conv.Filters)} % {I(s.Groups)} = {I(conv.Filters % s.Groups)}");
+                call.Report("MG0105", ProblemTarget.LayerArgument, layerIndex, "Groups", layer.Name, I(channels.Value), I(conv.Filters), I(s.Groups), string.Join(" and ", remainders));
                 return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
             }
             if (!call.Learn(channels.Value, layer.Name)) return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
@@ -376,6 +389,8 @@ internal static partial class ShapeInference
 
         var result = new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
         string[] axis = { "H", "W" };
+        string[] unreadParts = { "", "" };
+        string[] unreadArithmetic = { "", "" };
         for (int a = 0; a < 2; a++)
         {
             var size = input[2 + a];
@@ -388,13 +403,32 @@ internal static partial class ShapeInference
                 call.Report("MG0102", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, formula);
                 return new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
             }
-            int dropped = reach % s.Stride;
-            if (dropped != 0)
-                call.Report("MG0103", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name, formula, $"{I(size.Value)} + 2·{I(padding)} − {I(span + 1)} = {I(reach)}", I(s.Stride),
-                    dropped == 1 ? (a == 0 ? "row" : "column") : I(dropped) + (a == 0 ? " rows" : " columns"));
+            int unread = UnreadRows(size.Value, padding, span, s.Stride);
+            if (unread > 0)
+            {
+                unreadParts[a] = unread == 1 ? (a == 0 ? "row" : "column") : I(unread) + (a == 0 ? " rows" : " columns");
+                unreadArithmetic[a] = $"{formula}, and the windows reach {I(size.Value - unread)} of the {I(size.Value)} {(a == 0 ? "rows" : "columns")}";
+            }
             result[2 + a] = Dim.Known(output);
         }
+        // One warning for both axes.
+        if (unreadParts[0].Length > 0 || unreadParts[1].Length > 0)
+            call.Report("MG0103", where.Target, where.Index, "", layer.Kind.ToString(), layer.Name,
+                string.Join(" and the last ", unreadParts.Where(p => p.Length > 0)), string.Join("; ", unreadArithmetic.Where(p => p.Length > 0)));
         return result;
+    }
+
+    /// <summary>
+    /// Real (non-padding) rows at the end of an axis that no window reads, when that is a mistake: the last window ends
+    /// <c>(L + 2p − span − 1) % stride</c> padded rows before the end, and the first <c>p</c> of those are padding. With an
+    /// effective kernel smaller than the stride, rows between windows go unread by design (a 1×1 stride-2 shortcut), so
+    /// the rows at the end are no surprise either: 0.
+    /// </summary>
+    internal static int UnreadRows(int length, int padding, int span, int stride)
+    {
+        int reach = length + 2 * padding - span - 1;
+        if (reach < 0 || span + 1 < stride) return 0;
+        return Math.Max(0, reach % stride - padding);
     }
 
     /// <summary>Where a problem is reported: a <see cref="ProblemTarget"/> and the index of the node, layer or input it names.</summary>
@@ -487,20 +521,87 @@ internal static partial class ShapeInference
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => null,
     };
 
-    /// <summary>Names a value for a message: "the input 'x'", "'Up' (Dense 128)", "'add_1'".</summary>
+    /// <summary>
+    /// Names a value for a message as the user wrote it: "the input 'x'", "'Up' (Dense 128)", "'h + g'",
+    /// "'Tensor.Concat(a, b)' (32 + 16 = 48)", and a Flatten with where its size comes from.
+    /// </summary>
     internal static string Describe(ModelSpec spec, int node, Dim[][]? shapes)
     {
         var n = spec.Graph.Nodes[node];
         if (n.Kind == NodeKind.Layer && spec.Layers[n.Layer].Kind == LayerKind.Flatten && shapes?[n.A] is { Length: > 2 } flattened)
-            return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {string.Join("·", flattened.Skip(1).Select(d => d.ToString()))} = {Dim.Product(flattened, from: 1)})";
+            return $"'{n.Label}' (Flatten of {SampleText(flattened)}: {FlatProduct(flattened)} = {Dim.Product(flattened, from: 1)}{SizeOrigin(spec, n.A, shapes)})";
         if (n.Kind == NodeKind.Layer && DescribeRecurrent(spec.Layers[n.Layer], n.Label) is { } recurrent) return recurrent;
         return n.Kind switch
         {
+            // A model without [Forward] has no name for its input.
+            NodeKind.Input when !spec.Graph.FromForwardMethod => "the model input",
             NodeKind.Input or NodeKind.NamedInput => $"the input '{n.Label}'",
             NodeKind.Layer when spec.Layers[n.Layer] is DenseLayer dense => $"'{n.Label}' (Dense {dense.Units})",
             NodeKind.Layer => $"'{n.Label}' ({spec.Layers[n.Layer].Kind})",
-            _ => $"'{n.Label}'",
+            NodeKind.Concat when shapes is not null && ConcatSum(n, shapes) is { } sum => $"'{Named(n)}' ({sum})",
+            _ => $"'{Named(n)}'",
         };
+    }
+
+    /// <summary>"16 channels × 5 × 5" for an image sample, "16 × 5" otherwise.</summary>
+    private static string FlatProduct(Dim[] shape) =>
+        (shape.Length == 4 ? shape[1] + " channels × " + string.Join(" × ", shape.Skip(2).Select(d => d.ToString())) : string.Join(" × ", shape.Skip(1).Select(d => d.ToString())));
+
+    /// <summary>
+    /// ", where 5 = (10 − 2)/2 + 1 from MaxPool2d 'P2'": how the convolution or pooling before a Flatten arrived at its
+    /// spatial sizes (one step back, the step that decides them); empty for other layers.
+    /// </summary>
+    private static string SizeOrigin(ModelSpec spec, int node, Dim[][] shapes)
+    {
+        var n = spec.Graph.Nodes[node];
+        if (n.Kind != NodeKind.Layer || n.A < 0) return "";
+        var layer = spec.Layers[n.Layer];
+        SpatialSpec? window = layer switch
+        {
+            ConvLayer conv => conv.Window,
+            PoolLayer pool => pool.Window,
+            _ => null,
+        };
+        var input = shapes[n.A];
+        var output = shapes[node];
+        if (window is null || input.Length != output.Length || input.Length < 3) return "";
+        int span = window.Dilation * (window.Kernel - 1);
+        int padding = window.Same && layer is ConvLayer ? span / 2 : window.Padding;
+        var sizes = new List<string>();
+        for (int a = 2; a < input.Length; a++)
+        {
+            if (!input[a].IsKnown || !output[a].IsKnown) return "";
+            string text = $"{output[a]} = {WindowArithmetic(input[a].Value, padding, span + 1, window.Stride)}";
+            if (!sizes.Contains(text)) sizes.Add(text);
+        }
+        return $", where {string.Join(" and ", sizes)} from {layer.Kind} '{layer.Name}'";
+    }
+
+    /// <summary>"(10 − 2)/2 + 1", "⌊(7 + 2·1 − 3)/2⌋ + 1", "12 − 3 + 1": a window count, the floor shown only where it cuts.</summary>
+    private static string WindowArithmetic(int size, int padding, int extent, int stride)
+    {
+        string inner = padding > 0 ? $"{I(size)} + 2·{I(padding)} − {I(extent)}" : $"{I(size)} − {I(extent)}";
+        if (stride == 1) return inner + " + 1";
+        return (size + 2 * padding - extent) % stride == 0 ? $"({inner})/{I(stride)} + 1" : $"⌊({inner})/{I(stride)}⌋ + 1";
+    }
+
+    /// <summary>What the user wrote for an operation ('h + g', 'Tensor.Concat(a, b)'); the generated-code label only when no text is known.</summary>
+    private static string Named(GraphNode node) => node.Text.Length > 0 ? node.Text : node.Label;
+
+    /// <summary>"32 + 16 = 48 along axis 0": a concat's size on its joined axis as the sum of its parts'; null when a part is unknown.</summary>
+    private static string? ConcatSum(GraphNode node, Dim[][] shapes)
+    {
+        var parts = new List<Dim[]>(node.Parts.Count);
+        foreach (int p in node.Parts)
+        {
+            if (shapes[p] is not { Length: > 1 } shape) return null;
+            parts.Add(shape);
+        }
+        int rank = parts[0].Length - 1;
+        int axis = node.Axis < 0 ? rank + node.Axis : node.Axis;
+        if (axis < 0 || axis >= rank || parts.Any(p => p.Length != parts[0].Length)) return null;
+        string sum = $"{string.Join(" + ", parts.Select(p => p[axis + 1].ToString()))} = {Dim.Sum(parts, axis + 1)}";
+        return rank == 1 ? sum : $"{sum} along axis {I(axis)}";
     }
 
     /// <summary>A per-sample shape as message text, e.g. "[1, 28, 28]".</summary>

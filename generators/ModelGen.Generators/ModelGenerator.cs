@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -14,7 +16,8 @@ namespace ModelGen.Generators;
 /// <see cref="ModelParser"/> (equatable <see cref="ModelSpec"/>) → <see cref="ShapeInference"/> (equatable
 /// <see cref="ShapePlan"/>) → in the output step, one <see cref="ValuePlan"/> rendered by <see cref="CpuEmitter"/>
 /// and <see cref="CudaEmitter"/> (a second file per model, <c>*.Cuda.g.cs</c>). docs/architecture.md follows a layer
-/// through it. Diagnostics are the analyzers' job; a model with errors gets only stub bodies.
+/// through it. Diagnostics are the analyzers' job; a model with errors keeps its public surface, whose members throw
+/// (<see cref="CpuEmitter.EmitInvalid"/>).
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ModelGenerator : IIncrementalGenerator
@@ -51,11 +54,12 @@ public sealed class ModelGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(plans, static (output, plan) =>
         {
             var spec = plan.Spec;
-            if (!spec.IsPartial) return;   // nothing can be added to a non-partial class; MG0001 says why
-            bool valid = plan.UnsafeAllowed && !spec.HasDeclarationErrors && !plan.Shapes.HasErrors && spec.Graph.Output >= 0;
+            // A class that is not partial (MG0001) gets its part too: the compiler then reports the one CS0260 on the class
+            // ("missing partial modifier") instead of CS0751 and CS8795 on every layer method and CS1061 on every use.
+            bool valid = spec.IsPartial && plan.UnsafeAllowed && !spec.HasDeclarationErrors && !plan.Shapes.HasErrors && spec.Graph.Output >= 0;
             if (!valid)
             {
-                output.AddSource(spec.FullName + ".g.cs", SourceText.From(CpuEmitter.EmitInvalid(spec), Encoding.UTF8));
+                output.AddSource(spec.FullName + ".g.cs", SourceText.From(CpuEmitter.EmitInvalid(spec, ErrorIds(plan)), Encoding.UTF8));
                 return;
             }
             // One plan of the model's values and buffers, rendered in C# and (beside working CPU code, whose base class
@@ -64,6 +68,16 @@ public sealed class ModelGenerator : IIncrementalGenerator
             output.AddSource(spec.FullName + ".g.cs", SourceText.From(CpuEmitter.Emit(values), Encoding.UTF8));
             output.AddSource(spec.FullName + ".Cuda.g.cs", SourceText.From(CudaEmitter.Emit(values), Encoding.UTF8));
         });
+    }
+
+    /// <summary>"MG0002, MG0007": the errors that keep a model from being generated, as its stub's exception names them.</summary>
+    private static string ErrorIds(ModelPlan plan)
+    {
+        var ids = new SortedSet<string>(plan.Spec.ErrorIds, StringComparer.Ordinal);
+        foreach (var problem in plan.Shapes.Problems)
+            if (!ShapeInference.IsWarning(problem.Id)) ids.Add(problem.Id);
+        if (!plan.UnsafeAllowed) ids.Add("MG0016");
+        return string.Join(", ", ids);
     }
 
     /// <summary>

@@ -152,6 +152,9 @@ public sealed class GroupNormAttribute : Attribute
     /// <summary>Number of channel groups.</summary>
     public int Groups { get; }
 
+    /// <summary>Expected channels (the first dimension of each sample); 0 (the default) means "infer them". A stated count that differs from the inferred one is a build error (MG0036).</summary>
+    public int In { get; set; }
+
     /// <summary>Added to the variance for numerical stability (default 1e-5).</summary>
     public float Epsilon { get; set; } = 1e-5f;
 

@@ -242,6 +242,9 @@ public sealed class GlobalAvgPoolAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
 public sealed class LayerNormAttribute : Attribute
 {
+    /// <summary>Expected features (the last dimension of each sample); 0 (the default) means "infer them". A stated count that differs from the inferred one is a build error (MG0036).</summary>
+    public int In { get; set; }
+
     /// <summary>Added to the variance for numerical stability (default 1e-5).</summary>
     public float Epsilon { get; set; } = 1e-5f;
 
@@ -262,6 +265,9 @@ public sealed class LayerNormAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = false)]
 public sealed class BatchNormAttribute : Attribute
 {
+    /// <summary>Expected channels (the first dimension of each sample); 0 (the default) means "infer them". A stated count that differs from the inferred one is a build error (MG0036).</summary>
+    public int In { get; set; }
+
     /// <summary>Weight of the newest batch in the running statistics (default 0.1, as PyTorch).</summary>
     public float Momentum { get; set; } = 0.1f;
 

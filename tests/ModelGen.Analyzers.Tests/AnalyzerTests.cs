@@ -404,7 +404,7 @@ public class AnalyzerTests
                 [Dense(10, Activation.ReLU, In = 64)] private partial Tensor First(Tensor x);
             }
             """;
-        await AssertSingle(source, "MG0007", "In = 64", "Dense 'First' declares In = 64, but its input is 32 wide (the input 'input')");
+        await AssertSingle(source, "MG0007", "In = 64", "Dense 'First' declares In = 64, but its input is 32 wide (the model input)");
     }
 
     [Fact]
@@ -456,7 +456,7 @@ public class AnalyzerTests
     {
         string source = Residual(32, "=> x + Down(Up(x));");
         await AssertSingle(source, "MG0008", "x + Down(Up(x))",
-            "'+' needs operands of equal shape, but the input 'x' is [64] and 'Down' (Dense 32) is [32]", "never broadcasts");
+            "'x + Down(Up(x))' needs operands of equal shape, but the input 'x' is [64] and 'Down' (Dense 32) is [32]", "never broadcasts");
         AssertNoCompilerErrors(source);
     }
 
@@ -464,7 +464,7 @@ public class AnalyzerTests
     public async Task MG0008_MultiplyOfLocals_IsReportedOnTheMultiplyExpression()
     {
         await AssertSingle(Residual(64, "{ var h = Up(x); var r = h * x; return Down(r); }"), "MG0008", "h * x",
-            "'*' needs operands of equal shape, but 'Up' (Dense 128) is [128] and the input 'x' is [64]");
+            "'h * x' needs operands of equal shape, but 'Up' (Dense 128) is [128] and the input 'x' is [64]");
     }
 
     [Fact]

@@ -289,6 +289,68 @@ public class CodeFixTests
         Assert.Empty(actions);
     }
 
+    [Theory]
+    [InlineData("public class M", "public partial class M")]
+    [InlineData("public sealed class M", "public sealed partial class M")]
+    [InlineData("class M", "partial class M")]
+    public async Task MG0001_AddsPartialToTheModelClass(string declaration, string fixedDeclaration)
+    {
+        string before = $$"""
+            using ModelGen;
+            [Model(Input = new[] { 64 })]
+            {{declaration}}
+            {
+                [Dense(10)] private partial Tensor Out(Tensor x);
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new MakePartialCodeFix(), before, "MG0001");
+        Assert.Equal("Make 'M' partial", title);
+        Assert.Equal(before.Replace(declaration, fixedDeclaration), after);
+        await AssertFixedCodeIsClean(after);
+    }
+
+    [Fact]
+    public async Task MG0001_OnTheContainingType_AddsPartialThere()
+    {
+        const string before = """
+            using ModelGen;
+            /// <summary>Models of the shop.</summary>
+            internal static class Shop
+            {
+                [Model(Input = new[] { 64 })]
+                public partial class M
+                {
+                    [Dense(10)] private partial Tensor Out(Tensor x);
+                }
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new MakePartialCodeFix(), before, "MG0001");
+        Assert.Equal("Make 'Shop' partial", title);
+        Assert.Equal(before.Replace("internal static class Shop", "internal static partial class Shop"), after);
+        await AssertFixedCodeIsClean(after, "Shop+M");
+    }
+
+    [Fact]
+    public async Task CS0260_OfAModelClass_GetsTheSameFix()
+    {
+        // A command-line build stops at the compiler's CS0260 before the analyzers run, so the fix answers it too.
+        const string before = """
+            using ModelGen;
+            [Model(Input = new[] { 64 })]
+            public class M
+            {
+                [Dense(10)] private partial Tensor Out(Tensor x);
+            }
+            """;
+        var document = CreateDocument(before);
+        var (_, output) = Harness.Generate((CSharpCompilation)(await document.Project.GetCompilationAsync())!);
+        var diagnostic = Assert.Single(output.GetDiagnostics(), d => d.Id == "CS0260");
+        var actions = new List<CodeAction>();
+        await new MakePartialCodeFix().RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (a, _) => actions.Add(a), CancellationToken.None));
+        var after = await Apply(document, Assert.Single(actions));
+        Assert.Equal(before.Replace("public class M", "public partial class M"), after);
+    }
+
     internal static async Task<string> FixAll(CodeFixProvider fix, string source, string id, string equivalenceKey)
     {
         var document = CreateDocument(source);

@@ -101,7 +101,7 @@ public class GraphShapeTests
             }
             """;
         var d = await Single(source, "MG0401", "Tensor.Concat(Flat(x), x)");
-        Assert.Equal("Tensor.Concat along axis -1: 'Flat' (Flatten of [2, 3]: 2·3 = 6) is [6] and the input 'x' is [2, 3]; the parts must have the same number of axes", d.GetMessage());
+        Assert.Equal("Tensor.Concat along axis -1: 'Flat' (Flatten of [2, 3]: 2 × 3 = 6) is [6] and the input 'x' is [2, 3]; the parts must have the same number of axes", d.GetMessage());
         await Clean(source.Replace("Tensor.Concat(Flat(x), x)", "Tensor.Concat(Flat(x), Flat(x))"));
     }
 

@@ -113,7 +113,16 @@ public class RecurrentShapeTests
         var d = await Single(Model("2, 10", "[Conv1d(4, 3, Stride = 2)]", "[Flatten]", "[Dense(3)]"), "MG0303");
         Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
         Assert.Equal("Conv1d(4, 3, Stride = 2)", Text(d));
-        Assert.Equal("Conv1d 'L0': L = ⌊(10 + 2·0 − 1·(3 − 1) − 1)/2⌋ + 1 = 4, but 10 + 2·0 − 3 = 7 is not a multiple of the stride 2, so the output never sees the last position of the padded input", d.GetMessage());
+        Assert.Equal("Conv1d 'L0' never reads the last position of its input: L = ⌊(10 + 2·0 − 1·(3 − 1) − 1)/2⌋ + 1 = 4, and the windows reach 9 of the 10 positions; "
+            + "pad the input, or choose a kernel and stride that fit it", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Conv1d(4, 3, Stride = 2, Padding = 1)]")]   // 10 + 2 − 3 = 9, 9 % 2 = 1: the position over is padding
+    [InlineData("[Conv1d(4, 1, Stride = 2)]")]               // a 1-wide kernel with stride 2 skips positions by design
+    public async Task MG0303_Twins_PaddingOrAKernelSmallerThanTheStride_AreClean(string conv)
+    {
+        Assert.Empty(await Harness.AnalyzeAsync(Model("2, 10", conv, "[Flatten]", "[Dense(3)]")));
     }
 
     [Fact]
@@ -148,7 +157,7 @@ public class RecurrentShapeTests
     {
         var d = await Single(Model("12, 8", "[GroupNorm(5)]", "[Flatten]", "[Dense(3)]"), "MG0304");
         Assert.Equal("5", Text(d));
-        Assert.Equal("GroupNorm 'L0': 12 channels are not divisible by 5 groups (12 = 5·2 + 2); the divisors of 12 are 1, 2, 3, 4, 6, 12", d.GetMessage());
+        Assert.Equal("GroupNorm 'L0': 12 channels are not divisible by 5 groups (12 % 5 = 2); the divisors of 12 are 1, 2, 3, 4, 6, 12", d.GetMessage());
     }
 
     [Fact]
@@ -163,7 +172,7 @@ public class RecurrentShapeTests
     {
         var d = await Single(Model("4, 10", "[Conv1d(8, 3, Groups = 3)]", "[Flatten]", "[Dense(3)]"), "MG0304");
         Assert.Equal("Groups = 3", Text(d));
-        Assert.Equal("Conv1d 'L0': input and output channels must both be divisible by Groups = 3, but input channels 4 = 3·1 + 1 and output channels 8 = 3·2 + 2", d.GetMessage());
+        Assert.Equal("Conv1d 'L0': input and output channels must both be divisible by Groups = 3, but input channels 4 % 3 = 1 and output channels 8 % 3 = 2", d.GetMessage());
         Assert.Empty(await Harness.AnalyzeAsync(Model("4, 10", "[Conv1d(8, 3, Groups = 4)]", "[Flatten]", "[Dense(3)]")));
     }
 
@@ -179,7 +188,7 @@ public class RecurrentShapeTests
     public async Task MG0305_InferredDimensionThatDoesNotDivide()
     {
         var d = await Single(Model("24", "[Reshape(-1, 5)]", "[LSTM(4)]", "[Dense(3)]"), "MG0305");
-        Assert.Equal("Reshape 'L0': [-1, 5] needs a multiple of 5 elements, but its input [24] holds 24", d.GetMessage());
+        Assert.Equal("Reshape 'L0': [-1, 5] needs a multiple of 5 elements, but its input [24] holds 24 (24 % 5 = 4)", d.GetMessage());
     }
 
     [Fact]
@@ -202,7 +211,7 @@ public class RecurrentShapeTests
     {
         var d = await Single(Model("10, 4", "[LSTM(8, In = 3)]", "[Dense(2)]"), "MG0306");
         Assert.Equal("In = 3", Text(d));
-        Assert.Equal("LSTM 'L0' declares In = 3, but its input has 4 features per step (the input 'input')", d.GetMessage());
+        Assert.Equal("LSTM 'L0' declares In = 3, but its input has 4 features per step (the model input)", d.GetMessage());
         Assert.Equal("4", d.Properties["ModelGen.FixValue"]);
     }
 

@@ -150,8 +150,51 @@ public class RobustnessTests
         }
         """;
 
+    /// <summary>
+    /// Invalid models with user code around them (their stubs), declared norm sizes, a stride that leaves rows unread,
+    /// a class without 'partial' and operations inside operations (messages naming expressions).
+    /// </summary>
+    private const string InvalidModelsInUse = """
+        using ModelGen;
+        using ModelGen.Data;
+
+        [Model(Input = new[] { 1, 12, 13 })]
+        public partial class Normed
+        {
+            [Conv2d(16, 3, Activation.ReLU, Padding = 1, Stride = 2)] private partial Tensor C1(Tensor x);
+            [BatchNorm(In = 16)] private partial Tensor Bn(Tensor x);
+            [GroupNorm(4, In = 8)] private partial Tensor Gn(Tensor x);
+            [MaxPool2d(2)] private partial Tensor P(Tensor x);
+            [Flatten] private partial Tensor Flat(Tensor x);
+            [Dense(32, In = 100)] private partial Tensor Hidden(Tensor x);
+            [LayerNorm(In = 32)] private partial Tensor Ln(Tensor x);
+            [Dense(10)] private partial Tensor Out(Tensor x) => x;
+            [Dense(10)] private static partial Tensor Extra(Tensor x);
+        }
+
+        [Model(Input = new[] { 64 })]
+        public class Joined
+        {
+            [Dense(32)] private partial Tensor A(Tensor x);
+            [Dense(16)] private partial Tensor B(Tensor x);
+            [Dense(10, In = 40)] private partial Tensor Out(Tensor x);
+            [Forward] private Tensor F(Tensor x) { var c = Tensor.Concat(A(x), B(x)); return Out(c * c + c); }
+        }
+
+        public static class Use
+        {
+            public static void Run(Dataset d)
+            {
+                var m = new Normed(seed: 1);
+                m.Fit(d, d, epochs: 1);
+                System.Console.WriteLine(new Joined().Evaluate(d) + m.Summary() + Normed.TotalParameters);
+            }
+        }
+        """;
+
     private static string Source(string name) => name switch
     {
+        nameof(InvalidModelsInUse) => InvalidModelsInUse,
         nameof(SequentialMlp) => SequentialMlp,
         nameof(ResidualGraph) => ResidualGraph,
         nameof(LeakyExperiment) => LeakyExperiment,
@@ -165,6 +208,7 @@ public class RobustnessTests
     [InlineData(nameof(WithMistakes))]
     [InlineData(nameof(LeakyExperiment))]
     [InlineData(nameof(MultiInputGraph))]
+    [InlineData(nameof(InvalidModelsInUse))]
     public async Task EveryTokenPrefix_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         string source = Source(name);
@@ -181,6 +225,7 @@ public class RobustnessTests
     [InlineData(nameof(WithMistakes))]
     [InlineData(nameof(LeakyExperiment))]
     [InlineData(nameof(MultiInputGraph))]
+    [InlineData(nameof(InvalidModelsInUse))]
     public async Task EveryTokenDeleted_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         // Prefixes never close the class; a single missing token in the middle (a ')' or a '=>') leaves the rest intact.
@@ -196,6 +241,16 @@ public class RobustnessTests
         // The full file is the last prefix above; here its diagnostics are pinned so the sample keeps exercising the rules.
         var ids = (await Harness.AnalyzeAsync(WithMistakes)).Select(d => d.Id).Distinct().OrderBy(id => id).ToArray();
         Assert.Equal(new[] { "MG0001", "MG0002", "MG0004", "MG0005", "MG0010", "MG0011", "MG0012" }, ids);
+    }
+
+    [Fact]
+    public async Task TheInvalidModelsInUse_AreDiagnosedAndTheirUsesBind()
+    {
+        var found = (await Harness.AnalyzeAsync(InvalidModelsInUse)).Select(d => d.Id).Distinct().OrderBy(id => id).ToArray();
+        Assert.Equal(new[] { "MG0001", "MG0002", "MG0007", "MG0036", "MG0103" }, found);
+        // Only the compiler's CS0260 on the class without 'partial': the uses of both models bind to their stubs.
+        var (_, output) = Harness.Generate(Harness.Compile(InvalidModelsInUse));
+        Assert.Equal(new[] { "CS0260" }, Harness.Errors(output).Select(e => e.Id).ToArray());
     }
 
     [Fact]

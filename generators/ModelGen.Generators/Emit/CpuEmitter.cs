@@ -34,24 +34,78 @@ internal static partial class CpuEmitter
         return w.ToString();
     }
 
-    /// <summary>For a model with declaration errors: only bodies for the layer methods, so the build shows ModelGen's diagnostics instead of CS8795 for every method.</summary>
-    public static string EmitInvalid(ModelSpec spec)
+    /// <summary>
+    /// For a model with build errors: its public surface without its code. The class still derives from ModelGen.Model
+    /// and keeps the seeded constructor, <c>TotalParameters</c>, <c>Initialize</c> and every member the base class leaves
+    /// abstract, so the user's calls (new M(seed: 1), Fit, Evaluate, Save, …) bind and the build shows only the MG
+    /// diagnostics; each member throws, naming the model and the diagnostics, should the code run anyway. Layer methods
+    /// get their missing partial part, so no CS8795 or CS0759 buries the MG0002 that explains them.
+    /// </summary>
+    /// <param name="spec">The model.</param>
+    /// <param name="errorIds">The IDs of the errors, e.g. "MG0002, MG0007"; empty when unknown.</param>
+    public static string EmitInvalid(ModelSpec spec, string errorIds)
     {
         var w = new IndentedWriter();
         WriteHeader(w, spec);
-        OpenTypes(w, spec, baseClass: "");
-        string message = Literals.String($"'{spec.TypeName}' has ModelGen declaration errors (MG diagnostics); its code is generated once they are fixed.");
-        bool first = true;
-        foreach (var layer in spec.Layers.Where(l => l.IsEmittable))
+        // A member named like a layer would be a second error (MG0017 reports the layer); with an abstract member's name
+        // taken, deriving from Model would leave it unimplemented (CS0534), so the class stays as the user wrote it.
+        var taken = new HashSet<string>(spec.Layers.Select(l => l.Name), StringComparer.Ordinal);
+        bool derives = spec.CanAddBaseClass && !AbstractModelMembers.Any(taken.Contains);
+        OpenTypes(w, spec, baseClass: derives ? " : global::ModelGen.Model" : "");
+        string errors = errorIds.Length == 0 ? "" : $" ({errorIds})";
+        string message = Literals.String($"The model '{spec.TypeName}' has build errors{errors}; fix them to generate its code.");
+        string thrown = $"throw new global::System.InvalidOperationException({message})";
+        string summary = $"/// <summary>Not generated: '{spec.TypeName}' has build errors{errors}. Throws <see cref=\"global::System.InvalidOperationException\"/>.</summary>";
+        void Member(string name, string declaration)
         {
-            if (!first) w.Line();
-            first = false;
-            w.Line($"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})");
-            w.Indent().Line($"=> throw new global::System.InvalidOperationException({message});").Outdent();
+            if (taken.Contains(name)) return;
+            w.Line(summary);
+            w.Line(declaration);
+            w.Indent().Line($"=> {thrown};").Outdent();
+            w.Line();
         }
+        w.Line("// Only the public surface: the model's code is generated once its ModelGen diagnostics are fixed.");
+        Member("TotalParameters", "public static int TotalParameters");
+        if (derives)
+        {
+            w.Line(summary);
+            w.Line("/// <param name=\"seed\">Seed of the initialisation.</param>");
+            w.Line($"public {spec.TypeName}(int seed = 0) : base(0)");
+            w.Indent().Line($"=> {thrown};").Outdent();
+            w.Line();
+            Member("InputSize", "public override int InputSize");
+            Member("OutputSize", "public override int OutputSize");
+            Member("Loss", "public override Loss Loss");
+            Member("Summary", "public override string Summary()");
+            Member("FileLayout", "public override ModelFileLayout FileLayout");
+            Member("InferenceGraph", "public override InferenceGraph InferenceGraph");
+            Member("CreateGraph", "protected override ModelGraph<float> CreateGraph(int maxBatch)");
+        }
+        if (!taken.Contains("Initialize"))
+        {
+            w.Line(summary);
+            w.Line("public static void Initialize<T>(Span<T> parameters, int seed)");
+            w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Line($"=> {thrown};").Outdent();
+            w.Line();
+        }
+        foreach (var layer in spec.Layers)
+        {
+            if (layer.IsEmittable)
+                w.Line(Signature(layer)).Indent().Line($"=> {thrown};").Outdent();
+            else if (layer.Method.MissingPart == MissingPartialPart.Definition)
+                w.Line(layer.Method.PartSignature + ";");
+            else if (layer.Method.MissingPart == MissingPartialPart.Implementation)
+                w.Line(layer.Method.PartSignature).Indent().Line($"=> {thrown};").Outdent();
+            else
+                continue;
+            w.Line();
+        }
+        w.TrimTrailingBlankLine();
         CloseTypes(w, spec);
         return w.ToString();
     }
+
+    private static readonly string[] AbstractModelMembers = { "InputSize", "OutputSize", "Loss", "Summary", "FileLayout", "InferenceGraph", "CreateGraph" };
 
     private static void WriteHeader(IndentedWriter w, ModelSpec spec)
     {

@@ -61,6 +61,13 @@ internal sealed class IndentedWriter
 
     public IndentedWriter Outdent() { _depth--; return this; }
 
+    /// <summary>Removes the last line when it is blank (after a list of members each followed by one).</summary>
+    public IndentedWriter TrimTrailingBlankLine()
+    {
+        if (_text.Length >= 2 && _text[_text.Length - 1] == '\n' && _text[_text.Length - 2] == '\n') _text.Length--;
+        return this;
+    }
+
     public override string ToString() => _text.ToString();
 
     private sealed class Closer : IDisposable

@@ -164,6 +164,9 @@ public abstract partial class Model
         return loss;
     }
 
+    /// <summary>The outputs of the last training forward pass (<see cref="ComputeGradients"/>), batch × <see cref="OutputSize"/>.</summary>
+    internal ReadOnlySpan<float> LastTrainingOutputs(int batch) => _graph!.LastOutput(batch);
+
     /// <summary>
     /// Gradient accumulation, first half: forward, loss and backward on one micro-batch, adding
     /// <paramref name="weight"/> × its mean-loss gradient to an accumulation buffer (allocated once, on

@@ -114,8 +114,15 @@ public static class TrainingCurves
             plot.Title(Title);
             plot.XLabel("epoch");
             plot.YLabel(YLabel);
-            // Train and validation are told apart by the legend, also where only one of them was recorded.
-            if (Legend) plot.ShowLegend(Alignment.UpperRight);
+            // Train and validation are told apart by the legend, also where only one of them was recorded; it goes in the
+            // corner away from where the curves end (a falling loss ends low, a rising accuracy high).
+            if (Legend) plot.ShowLegend(EndsHigh() ? Alignment.LowerRight : Alignment.UpperRight);
+        }
+
+        private bool EndsHigh()
+        {
+            double min = Series.Min(s => s.Values.Min()), max = Series.Max(s => s.Values.Max());
+            return Series.Average(s => s.Values[^1]) > (min + max) / 2;
         }
     }
 

@@ -5,17 +5,19 @@ using BreastCancer;
 using ModelGen;
 using ModelGen.Data;
 using ModelGen.Metrics;
+using ModelGen.Plots;
 
 // Logistic regression on the Wisconsin breast cancer data (569 tumours, 30 measurements, malignant / benign), done the
 // leakage-safe way: split first; preprocessing fitted inside each cross-validation fold; the test rows used once.
-//   dotnet run -c Release --project samples/BreastCancer [-- path/to/breast_cancer.csv]
+//   dotnet run -c Release --project samples/BreastCancer [-- path/to/breast_cancer_headed.csv]
 
-string path = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "breast_cancer.csv");
-string[] measurements = ["radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity", "concave points", "symmetry", "fractal dimension"];
-string[] features = [.. measurements.Select(m => "mean " + m), .. measurements.Select(m => m + " error"), .. measurements.Select(m => "worst " + m)];
+string path = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "data", "breast_cancer_headed.csv");
 
-// A typed table: 30 numeric features and the label 'diagnosis', a category (malignant, benign); every row knows its source line.
-Table<Unsplit> tumours = Datasets.LoadLabeledTable(path, features, labelName: "diagnosis", sourceName: "breast_cancer.csv");
+// An ordinary CSV with a header line: the column types are inferred (number, category or date) and reported with the
+// missing cells; the label is marked afterwards. Every row knows its source line.
+var inferred = CsvReader.InferSchema(path);
+Console.WriteLine(inferred);
+Table<Unsplit> tumours = CsvReader.ReadTable(path, inferred.Schema, sourceName: "breast_cancer_headed.csv").WithRole("diagnosis", ColumnRole.Label);
 Console.WriteLine(tumours);
 
 // Training target: 1 = benign (the level index of the two-level label); F1 below is that of class 1, as scikit-learn's default.
@@ -58,12 +60,27 @@ foreach (var fold in folds)
 Console.WriteLine("fold audits: " + (folds.All(f => LeakageAudit.Check(f).IsClean) ? "all clean" : "findings above"));
 Console.WriteLine();
 
-// 4. The chosen recipe, fitted on all training rows; the test rows are used once, here.
+// 4. Watching the recipe learn: fold 1's pipeline and model, with its validation rows scored after every epoch (they choose
+// nothing). Live progress in a terminal, one line per epoch when redirected; the curves go to a PNG.
+Console.WriteLine("== Learning curves: fold 1, its validation rows scored after every epoch ==");
+var (foldFitted, foldTrain) = recipe.FitTransform(folds[0].Train);
+var foldValidation = foldFitted.Transform(folds[0].Validation);
+var watched = new TumourClassifier(seed: 0).Fit(foldTrain.ToDataset(foldTrain.FeatureColumns, Target), foldValidation.ToDataset(foldValidation.FeatureColumns, Target),
+    epochs: 60, batchSize: 32, optimizer: new Adam(0.01f), seed: 1, progress: ConsoleProgress.Default,
+    metrics: [new EpochMetric("f1", BenignF1) { OnTrainingSet = true }]);
+string output = Path.Combine(AppContext.BaseDirectory, "output");
+Directory.CreateDirectory(output);
+string curves = Path.Combine(output, "breast-cancer-curves.png");
+watched.SaveCurves(curves);
+Console.WriteLine($"curves: {curves}");
+Console.WriteLine();
+
+// 5. The chosen recipe, fitted on all training rows; the test rows are used once, here.
 Console.WriteLine("== Final model: pipeline and model fitted on the 455 training rows, evaluated once on the 114 test rows ==");
 var (fitted, trainRows) = recipe.FitTransform(train);
 var testRows = fitted.Transform(test);
 var model = new TumourClassifier(seed: 7);
-Train(model, trainRows.ToDataset(trainRows.FeatureColumns, Target));
+model.Fit(trainRows.ToDataset(trainRows.FeatureColumns, Target), epochs: 60, batchSize: 32, optimizer: new Adam(0.01f), seed: 1, progress: ConsoleProgress.Default);
 var testData = testRows.ToDataset(testRows.FeatureColumns, Target);
 var scores = ModelScores.Evaluate(model, testData);
 Console.WriteLine($"test:   {Line(scores)}  log-loss {scores.LogLoss:F4}");
@@ -74,3 +91,17 @@ Console.WriteLine(LeakageAudit.Check(trainRows, testRows));
 Console.WriteLine(LeakageAudit.Check(fitted, test));
 
 static double Share(Table t) => t["diagnosis"].Values.ToArray().Average();
+
+// F1 of class 1 (benign) from the model's logits (> 0: benign), as scikit-learn's f1_score.
+static float BenignF1(float[] logits, float[] targets)
+{
+    int truePositive = 0, falsePositive = 0, falseNegative = 0;
+    for (int i = 0; i < logits.Length; i++)
+    {
+        bool predicted = logits[i] > 0, actual = targets[i] > 0.5f;
+        if (predicted && actual) truePositive++;
+        else if (predicted) falsePositive++;
+        else if (actual) falseNegative++;
+    }
+    return truePositive == 0 ? 0f : 2f * truePositive / (2 * truePositive + falsePositive + falseNegative);
+}

@@ -42,19 +42,7 @@ public abstract partial class Model
             if (heads.Count > 1)
                 for (int h = 0; h < heads.Count; h++) headLossSums[h] += (double)graph.HeadLosses[h] * n;
             var outputs = graph.LastOutput(n);
-            for (int h = 0; h < heads.Count; h++)
-            {
-                // A softmax head may label every position of a [sequence, classes] output; each label is judged.
-                var head = heads[h];
-                int labels = LabelsOf(head), width = head.OutputSize / labels, targetWidth = head.TargetSize / labels;
-                for (int r = 0; r < n; r++)
-                {
-                    int judged = masked ? SampleLength(x.Slice(r * InputSize, InputSize)) : labels;
-                    for (int l = 0; l < judged; l++)
-                        if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset + l * width, width), y.Slice(r * TargetSize + head.TargetOffset + l * targetWidth, targetWidth)))
-                            correct[h]++;
-                }
-            }
+            for (int h = 0; h < heads.Count; h++) correct[h] += CountCorrect(heads[h], masked, x, outputs, y, n).Correct;
         }
         float Accuracy(ModelHead head, int right) =>
             !HasAccuracy(head.Loss) ? float.NaN : masked ? (weightSum == 0 ? float.NaN : (float)right / weightSum) : (float)right / ((long)data.Count * LabelsOf(head));
@@ -67,6 +55,36 @@ public abstract partial class Model
     }
 
     private static bool HasAccuracy(Loss loss) => loss is Loss.SoftmaxCrossEntropy or Loss.BinaryCrossEntropy;
+
+    /// <summary>Whether Fit reports a training accuracy: one head, with a classification loss (as <see cref="Evaluate"/> has one).</summary>
+    internal bool HasSingleAccuracy => Heads.Count == 1 && HasAccuracy(Heads[0].Loss);
+
+    /// <summary>
+    /// The labels of a batch's outputs that <see cref="Evaluate"/> judges, and how many of them are right, for a model with
+    /// <see cref="HasSingleAccuracy"/>: <paramref name="outputs"/> are n × <see cref="OutputSize"/>, <paramref name="inputs"/>
+    /// and <paramref name="targets"/> the batch's rows. Allocates nothing.
+    /// </summary>
+    internal (int Correct, int Judged) CountCorrect(ReadOnlySpan<float> inputs, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int n)
+    {
+        var head = Heads[0];
+        return CountCorrect(head, MasksLabels(head), inputs, outputs, targets, n);
+    }
+
+    private (int Correct, int Judged) CountCorrect(ModelHead head, bool masked, ReadOnlySpan<float> x, ReadOnlySpan<float> outputs, ReadOnlySpan<float> y, int n)
+    {
+        // A softmax head may label every position of a [sequence, classes] output; each label is judged.
+        int labels = LabelsOf(head), width = head.OutputSize / labels, targetWidth = head.TargetSize / labels;
+        int correct = 0, judgedTotal = 0;
+        for (int r = 0; r < n; r++)
+        {
+            int judged = masked ? SampleLength(x.Slice(r * InputSize, InputSize)) : labels;
+            judgedTotal += judged;
+            for (int l = 0; l < judged; l++)
+                if (IsCorrect(head.Loss, outputs.Slice(r * OutputSize + head.OutputOffset + l * width, width), y.Slice(r * TargetSize + head.TargetOffset + l * targetWidth, targetWidth)))
+                    correct++;
+        }
+        return (correct, judgedTotal);
+    }
 
     /// <summary>Labels a head's target holds per sample: one per position for softmax cross-entropy, else one.</summary>
     private static int LabelsOf(ModelHead head) => head.Loss == Loss.SoftmaxCrossEntropy ? head.TargetSize : 1;

@@ -164,6 +164,9 @@ public abstract partial class Model
         return loss;
     }
 
+    /// <summary>The outputs of the last training forward pass (<see cref="ComputeGradients"/>), batch × <see cref="OutputSize"/>.</summary>
+    internal ReadOnlySpan<float> LastTrainingOutputs(int batch) => _graph!.LastOutput(batch);
+
     /// <summary>
     /// Gradient accumulation, first half: forward, loss and backward on one micro-batch, adding
     /// <paramref name="weight"/> × its mean-loss gradient to an accumulation buffer (allocated once, on
@@ -330,7 +333,9 @@ public abstract partial class Model
     /// </param>
     /// <param name="metrics">
     /// Figures of your own computed on <paramref name="validation"/> (required with them) after every epoch, recorded by name in
-    /// <see cref="EpochResult.Metrics"/> before <paramref name="onEpoch"/> and <paramref name="onEpochEnd"/> run. Names must be unique.
+    /// <see cref="EpochResult.Metrics"/> before <paramref name="onEpoch"/> and <paramref name="onEpochEnd"/> run; those with
+    /// <see cref="EpochMetric.OnTrainingSet"/> also on <paramref name="train"/>, in <see cref="EpochResult.TrainMetrics"/>
+    /// (<see cref="EpochMetric.OnValidationSet"/> false: there only, and no validation set is needed). Names must be unique.
     /// They do not change training, so they may differ between a run and its resume (earlier epochs keep what they recorded).
     /// </param>
     /// <param name="progress">

@@ -79,6 +79,26 @@ public class EmulatedFitTests
     }
 
     [EmulatorFact]
+    public void TrainingAccuracy_OnTheGpu_JudgesTheStepsOutputs_AsTheCpuDoes()
+    {
+        // One step per epoch: epoch e's accuracy is that of the parameters after epoch e − 1. The loss kernel writes its
+        // gradient over the logits, so outputs read after the step (not between forward and loss) would be judged wrongly.
+        var data = Gaussian(rows: 48, features: 5, classes: 3, seed: 6);
+        var cpu = new Blobs(seed: 5);
+        var gpu = new Blobs(seed: 5);
+        var cpuHistory = cpu.Fit(data, epochs: 4, batchSize: 48, optimizer: new Sgd(0.5f), seed: 2);
+        var before = new List<float> { gpu.Evaluate(data).Accuracy };
+        TrainingHistory gpuHistory;
+        using (FitGpu.Use(Emulated()))
+            gpuHistory = gpu.Fit(data, epochs: 4, batchSize: 48, optimizer: new Sgd(0.5f), seed: 2, device: Device.Cuda(),
+                onEpoch: _ => before.Add(gpu.Evaluate(data).Accuracy));
+
+        for (int e = 0; e < 4; e++) Assert.Equal(before[e], gpuHistory[e].TrainAccuracy, 6);
+        Assert.Equal(cpuHistory.Select(e => e.TrainAccuracy), gpuHistory.Select(e => e.TrainAccuracy));
+        Assert.Contains(Enumerable.Range(0, 4), e => before[e] != before[e + 1]);
+    }
+
+    [EmulatorFact]
     public void ValidationAndEarlyStopping_RestoreTheBestEpoch_OnTheGpu()
     {
         // Labels unrelated to the features: the validation loss gets worse once the model memorises the training rows.

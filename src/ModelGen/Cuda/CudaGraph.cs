@@ -121,7 +121,7 @@ public sealed unsafe class CudaGraph : IDisposable
         _device.Download(parameters, _slots[CudaModelPlan.ParametersSlot]);
     }
 
-    /// <summary>Copies the gradients of the last <see cref="TrainStep"/> to the host.</summary>
+    /// <summary>Copies the gradients of the last <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> to the host.</summary>
     public void DownloadGradients(Span<float> gradients)
     {
         CheckLength(gradients.Length, _plan.ParameterCount, nameof(gradients));
@@ -187,10 +187,22 @@ public sealed unsafe class CudaGraph : IDisposable
     /// Forward (training mode), loss and backward: the GPU's gradient buffer holds d(loss)/d(parameters) afterwards, frozen
     /// layers' included (unlike the CPU, which skips them; <c>Fit</c> drops them before the update). Returns the mean loss.
     /// </summary>
-    public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch)
+    public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch) => TrainStep(input, targets, batch, default);
+
+    /// <summary>
+    /// <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> that also copies the training-mode outputs
+    /// (batch × OutputSize) to <paramref name="trainingOutputs"/> unless it is empty: they are read between the forward pass
+    /// and the loss, which may write its gradient over them.
+    /// </summary>
+    internal float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch, Span<float> trainingOutputs)
     {
         UploadBatch(input, targets, batch);
         Run(_plan.TrainingForward, batch, training: true);
+        if (!trainingOutputs.IsEmpty)
+        {
+            CheckLength(trainingOutputs.Length, batch * _plan.OutputSize, nameof(trainingOutputs), atLeast: true);
+            _device.Download(trainingOutputs.Slice(0, batch * _plan.OutputSize), _slots[_plan.OutputSlot]);
+        }
         Run(_plan.Loss, batch, training: true);
         // Indexed loops: a foreach over the plan's IReadOnlyList would allocate an enumerator every step.
         for (int i = 0; i < _plan.ClearBeforeBackward.Count; i++)

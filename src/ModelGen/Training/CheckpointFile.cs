@@ -206,6 +206,7 @@ internal sealed class CheckpointFile
             w.WriteStartObject();
             w.WriteNumber("epoch", e.Epoch);
             WriteFloat(w, "trainLoss", e.TrainLoss);
+            WriteFloat(w, "trainAccuracy", e.TrainAccuracy);
             if (e.ValidationLoss is float loss) WriteFloat(w, "validationLoss", loss);
             else w.WriteNull("validationLoss");
             if (e.ValidationAccuracy is float accuracy) WriteFloat(w, "validationAccuracy", accuracy);
@@ -216,6 +217,12 @@ internal sealed class CheckpointFile
             {
                 w.WriteStartObject("metrics");
                 foreach (var (name, value) in e.Metrics) WriteFloat(w, name, value);
+                w.WriteEndObject();
+            }
+            if (e.TrainMetrics.Count > 0)
+            {
+                w.WriteStartObject("trainMetrics");
+                foreach (var (name, value) in e.TrainMetrics) WriteFloat(w, name, value);
                 w.WriteEndObject();
             }
             w.WriteEndObject();
@@ -275,6 +282,13 @@ internal sealed class CheckpointFile
     }
 
     private int? OptionalInt(PreprocessingJsonTree node, int min, string expected) => node.Kind == JsonTokenType.Null ? null : Int(node, min, expected + " or null");
+
+    /// <summary>A float field that checkpoints of older versions lack: NaN when absent.</summary>
+    private float OptionalFloat(PreprocessingJsonTree obj, string name)
+    {
+        foreach (var (key, value) in obj.Fields) if (key == name) return Float(value, "a number or \"NaN\"");
+        return float.NaN;
+    }
 
     private float Float(PreprocessingJsonTree node, string expected)
     {
@@ -349,13 +363,13 @@ internal sealed class CheckpointFile
             throw new ModelFileException(Source, $"{MetadataKey}.history.epochs: expected one entry per epoch ({Epoch}), found {History.Count}");
     }
 
-    /// <summary>An epoch's user metrics; the field is absent when the run had none.</summary>
-    private Dictionary<string, float> ReadMetrics(PreprocessingJsonTree epoch)
+    /// <summary>An epoch's user metrics (<paramref name="field"/>: "metrics" or "trainMetrics"); the field is absent when the run had none.</summary>
+    private Dictionary<string, float> ReadMetrics(PreprocessingJsonTree epoch, string field = "metrics")
     {
         var values = new Dictionary<string, float>();
         foreach (var (key, node) in epoch.Fields)
         {
-            if (key != "metrics") continue;
+            if (key != field) continue;
             if (node.Kind != JsonTokenType.StartObject) throw Error(node, "the metrics (an object of numbers)");
             foreach (var (name, value) in node.Fields)
                 if (!values.TryAdd(name, Float(value, "a number or \"NaN\""))) throw Error(value, $"one value per metric name (\"{name}\" repeats)");
@@ -391,6 +405,8 @@ internal sealed class CheckpointFile
             {
                 LearningRate = Float(Field(e, "learningRate", "the learning rate"), "the learning rate (a number or \"NaN\")"),
                 Metrics = ReadMetrics(e),
+                TrainMetrics = ReadMetrics(e, "trainMetrics"),
+                TrainAccuracy = OptionalFloat(e, "trainAccuracy"),
             });
         }
         return history;

@@ -14,7 +14,14 @@ internal sealed class GpuTrainingDevice : TrainingDevice
     private readonly CudaGraph _gpu;
     private bool _modelIsCurrent = true;   // false while the GPU holds parameters the model has not received yet
 
-    private GpuTrainingDevice(Model model, Optimizer optimizer, UpdateOptions update, int batch, CudaGraph gpu) : base(model, optimizer, update, batch) => _gpu = gpu;
+    // The training-mode outputs of a step, copied back for the training accuracy (null for models without one).
+    private readonly float[]? _outputs;
+
+    private GpuTrainingDevice(Model model, Optimizer optimizer, UpdateOptions update, int batch, CudaGraph gpu) : base(model, optimizer, update, batch)
+    {
+        _gpu = gpu;
+        if (CountsAccuracy) _outputs = GC.AllocateArray<float>(batch * model.OutputSize, pinned: true);
+    }
 
     /// <summary>
     /// The GPU device for <paramref name="device"/> holding the model's parameters and state and the optimizer's moments,
@@ -80,7 +87,9 @@ internal sealed class GpuTrainingDevice : TrainingDevice
     public override float Step(Dataset train, ReadOnlySpan<int> rows, float learningRate)
     {
         Gather(train, rows);
-        float loss = _gpu.TrainStep(Inputs, Targets, rows.Length);
+        // With an accuracy, the step copies its outputs back (batch × OutputSize floats) and the host judges them as on the CPU.
+        float loss = _gpu.TrainStep(Inputs, Targets, rows.Length, _outputs);
+        if (_outputs is not null) CountCorrect(_outputs, rows.Length);
         Model.CountTrainingForward();
         // Frozen layers: their weight gradients are computed on the GPU and dropped here; the update leaves them out.
         if (Model.HasFrozenLayers) _gpu.ClearGradients(Model.FrozenRanges);

@@ -18,7 +18,11 @@ namespace ModelGen;
 /// <param name="Remaining">Estimated time left in this epoch's training steps (validation not included).</param>
 /// <param name="Completed">The epoch's figures once it is complete (validation and metrics included); null during the epoch.</param>
 public sealed record TrainingProgressReport(int Epoch, int Epochs, int Step, int Steps, float RunningLoss, double SamplesPerSecond,
-    TimeSpan Remaining, EpochResult? Completed);
+    TimeSpan Remaining, EpochResult? Completed)
+{
+    /// <summary>Training accuracy over this epoch's steps so far (see <see cref="EpochResult.TrainAccuracy"/>); NaN for models without one.</summary>
+    public float RunningAccuracy { get; init; } = float.NaN;
+}
 
 /// <summary>
 /// Shows <see cref="Model.Fit"/>'s progress as text. Fit writes nothing unless one is passed as its <c>progress</c> argument.
@@ -56,8 +60,11 @@ public sealed class ConsoleProgress : IProgress<TrainingProgressReport>
             _writer.Write('\n');
             _lastLineLength = 0;
         }
-        else if (Live) Overwrite(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {value.Epoch}/{value.Epochs}  step {value.Step}/{value.Steps}  loss {value.RunningLoss:F4}  {value.SamplesPerSecond:F0} samples/s  ETA {value.Remaining.TotalSeconds:F1}s"));
+        else if (Live) Overwrite(float.IsNaN(value.RunningAccuracy)
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"epoch {value.Epoch}/{value.Epochs}  step {value.Step}/{value.Steps}  loss {value.RunningLoss:F4}  {value.SamplesPerSecond:F0} samples/s  ETA {value.Remaining.TotalSeconds:F1}s")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"epoch {value.Epoch}/{value.Epochs}  step {value.Step}/{value.Steps}  loss {value.RunningLoss:F4}  acc {value.RunningAccuracy:F4}  {value.SamplesPerSecond:F0} samples/s  ETA {value.Remaining.TotalSeconds:F1}s"));
         _writer.Flush();
     }
 
@@ -78,6 +85,8 @@ public sealed class ConsoleProgress : IProgress<TrainingProgressReport>
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(c, $"epoch {epoch.Epoch}/{report.Epochs}  loss {epoch.TrainLoss:F4}");
+        if (!float.IsNaN(epoch.TrainAccuracy)) sb.Append(c, $"  acc {epoch.TrainAccuracy:F4}");
+        foreach (var (name, value) in epoch.TrainMetrics) sb.Append(c, $"  train_{name} {value:F4}");
         if (epoch.ValidationLoss is float vl) sb.Append(c, $"  val_loss {vl:F4}");
         if (epoch.ValidationAccuracy is float va && !float.IsNaN(va)) sb.Append(c, $"  val_acc {va:F4}");
         foreach (var (name, value) in epoch.Metrics) sb.Append(c, $"  {name} {value:F4}");

@@ -69,12 +69,15 @@ internal sealed class Trainer
         s.Augment?.Check(model);
         if (s.Metrics is { Count: > 0 } metrics)
         {
-            if (s.Validation is null) throw new ArgumentException("Metrics are computed on the validation set after every epoch; pass 'validation' to Fit.", "metrics");
             var names = new HashSet<string>();
             foreach (var metric in metrics)
             {
                 if (metric is null) throw new ArgumentException("The metrics list holds a null entry.", "metrics");
                 if (!names.Add(metric.Name)) throw new ArgumentException($"Two metrics are named \"{metric.Name}\"; each name must be unique.", "metrics");
+                if (!metric.OnValidationSet && !metric.OnTrainingSet)
+                    throw new ArgumentException($"Metric \"{metric.Name}\" is computed on neither set; set OnValidationSet or OnTrainingSet.", "metrics");
+                if (metric.OnValidationSet && s.Validation is null)
+                    throw new ArgumentException($"Metric \"{metric.Name}\" is computed on the validation set after every epoch; pass 'validation' to Fit, or set OnValidationSet = false and OnTrainingSet = true.", "metrics");
             }
         }
         if (s.EarlyStopping is { } stopping)
@@ -133,6 +136,7 @@ internal sealed class Trainer
         if (device.Augmenter is { } augmenter) augmenter.Epoch = epoch;
         var order = _sampler is null ? progress.Rows.Shuffle() : _sampler.Draw(s.Seed, epoch);
         double lossSum = 0;
+        device.ResetAccuracy();
         float rate = float.NaN;
         int steps = (order.Length + _group - 1) / _group, step = 0;
         long lastReport = 0;
@@ -150,19 +154,25 @@ internal sealed class Trainer
             if (s.Progress is { } sink && (step == steps || clock.ElapsedMilliseconds - lastReport >= 100))
             {
                 lastReport = clock.ElapsedMilliseconds;
-                sink.Report(Report(epoch, step, steps, start + rows, lossSum, clock.Elapsed, null));
+                sink.Report(Report(epoch, step, steps, start + rows, lossSum, device.Accuracy, clock.Elapsed, null));
             }
         }
         var trainingTime = clock.Elapsed;
         // The model holds each epoch's result: validation, onEpoch and early stopping's copies read it on the host.
         device.UpdateModel();
         Evaluation? valid = s.Validation is null ? null : _model.Evaluate(s.Validation);
-        var metrics = ValidationMetrics();
-        var result = new EpochResult(epoch, (float)(lossSum / s.Train.Count), valid?.Loss, valid?.Accuracy, clock.Elapsed) { LearningRate = rate };
+        var metrics = UserMetrics(s.Validation, training: false);
+        var trainMetrics = UserMetrics(s.Train, training: true);
+        var result = new EpochResult(epoch, (float)(lossSum / s.Train.Count), valid?.Loss, valid?.Accuracy, clock.Elapsed)
+        {
+            LearningRate = rate,
+            TrainAccuracy = device.Accuracy,
+        };
         if (metrics is not null) result = result with { Metrics = metrics };
+        if (trainMetrics is not null) result = result with { TrainMetrics = trainMetrics };
         progress.Epoch = epoch;
         progress.History.Add(result);
-        s.Progress?.Report(Report(epoch, steps, steps, order.Length, lossSum, trainingTime, result));
+        s.Progress?.Report(Report(epoch, steps, steps, order.Length, lossSum, device.Accuracy, trainingTime, result));
         s.OnEpoch?.Invoke(result);
         progress.Stopping?.Observe(result, s.Epochs, progress.History, _model);
         // The callback sees early stopping's verdict on this epoch; its stop ends this Fit only (a checkpoint does not record it).
@@ -183,22 +193,33 @@ internal sealed class Trainer
         }
     }
 
-    private TrainingProgressReport Report(int epoch, int step, int steps, int rowsDone, double lossSum, TimeSpan elapsed, EpochResult? completed)
+    private TrainingProgressReport Report(int epoch, int step, int steps, int rowsDone, double lossSum, float accuracy, TimeSpan elapsed, EpochResult? completed)
     {
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
         double perSecond = rowsDone / seconds;
         var remaining = TimeSpan.FromSeconds((_settings.Train.Count - rowsDone) / perSecond);
-        return new TrainingProgressReport(epoch, _settings.Epochs, step, steps, (float)(lossSum / rowsDone), perSecond, remaining, completed);
+        return new TrainingProgressReport(epoch, _settings.Epochs, step, steps, (float)(lossSum / rowsDone), perSecond, remaining, completed)
+        {
+            RunningAccuracy = accuracy,
+        };
     }
 
-    /// <summary>The user's metrics on the validation set, in the order given; null without metrics.</summary>
-    private Dictionary<string, float>? ValidationMetrics()
+    /// <summary>
+    /// The user's metrics on <paramref name="data"/> (the validation set, or with <paramref name="training"/> the training set),
+    /// in the order given; null when none is computed there.
+    /// </summary>
+    private Dictionary<string, float>? UserMetrics(Dataset? data, bool training)
     {
-        if (_settings.Metrics is not { Count: > 0 } metrics) return null;
-        var validation = _settings.Validation!;
-        var outputs = _model.Predict(validation);
-        var values = new Dictionary<string, float>(metrics.Count);
-        foreach (var metric in metrics) values.Add(metric.Name, metric.Compute(outputs, validation.Targets));
+        if (_settings.Metrics is not { Count: > 0 } metrics || data is null) return null;
+        Dictionary<string, float>? values = null;
+        float[]? outputs = null;
+        foreach (var metric in metrics)
+        {
+            if (!(training ? metric.OnTrainingSet : metric.OnValidationSet)) continue;
+            outputs ??= _model.Predict(data);
+            values ??= new Dictionary<string, float>(metrics.Count);
+            values.Add(metric.Name, metric.Compute(outputs, data.Targets));
+        }
         return values;
     }
 

@@ -25,6 +25,30 @@ internal abstract class TrainingDevice : IDisposable
         Update = update;
         _inputs = GC.AllocateArray<float>(batch * model.InputSize, pinned: true);
         _targets = GC.AllocateArray<float>(batch * model.TargetSize, pinned: true);
+        CountsAccuracy = model.HasSingleAccuracy;
+    }
+
+    /// <summary>Whether steps count their right labels (<see cref="CorrectLabels"/>): one head with a classification loss.</summary>
+    public bool CountsAccuracy { get; }
+
+    /// <summary>Labels judged right in the training-mode outputs of the steps since <see cref="ResetAccuracy"/>.</summary>
+    public long CorrectLabels { get; private set; }
+
+    /// <summary>Labels judged in those steps (rows, or positions of sequence outputs).</summary>
+    public long JudgedLabels { get; private set; }
+
+    /// <summary>The share of right labels since <see cref="ResetAccuracy"/>; NaN when none was judged or the model has no accuracy.</summary>
+    public float Accuracy => JudgedLabels == 0 ? float.NaN : (float)((double)CorrectLabels / JudgedLabels);
+
+    /// <summary>Starts counting afresh (every epoch).</summary>
+    public void ResetAccuracy() => (CorrectLabels, JudgedLabels) = (0, 0);
+
+    /// <summary>Counts the right labels of the staged batch's <paramref name="rows"/> rows from their training-mode <paramref name="outputs"/>.</summary>
+    protected void CountCorrect(ReadOnlySpan<float> outputs, int rows)
+    {
+        var (correct, judged) = Model.CountCorrect(_inputs.AsSpan(0, rows * Model.InputSize), outputs, _targets.AsSpan(0, rows * Model.TargetSize), rows);
+        CorrectLabels += correct;
+        JudgedLabels += judged;
     }
 
     /// <summary>The model trained.</summary>
@@ -127,6 +151,7 @@ internal sealed class CpuTrainingDevice : TrainingDevice
         {
             Gather(train, rows);
             loss = Model.ComputeGradients(Inputs, Targets, rows.Length);
+            if (CountsAccuracy) CountCorrect(Model.LastTrainingOutputs(rows.Length), rows.Length);
         }
         else
         {
@@ -145,6 +170,7 @@ internal sealed class CpuTrainingDevice : TrainingDevice
                     double share = ClassWeightSum(train, rows.Slice(offset, n)) / groupWeight;
                     groupLoss += Model.AccumulateGradients(Inputs, Targets, n, (float)share) * share;
                 }
+                if (CountsAccuracy) CountCorrect(Model.LastTrainingOutputs(n), n);
             }
             Model.TakeAccumulatedGradients();
             loss = (float)(_classWeights is null ? groupLoss / rows.Length : groupLoss);

@@ -16,11 +16,26 @@ namespace ModelGen;
 /// <param name="Duration">Wall time of the epoch, validation included.</param>
 public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLoss, float? ValidationAccuracy, TimeSpan Duration)
 {
+    /// <summary>
+    /// Training accuracy of the epoch, as Keras reports it: the share of right labels in the outputs of the epoch's own training
+    /// steps (training mode, so with dropout, and with parameters that change during the epoch; augmented rows as augmented),
+    /// counted as each step runs, with no extra forward pass. Labels are judged as <see cref="Model.Evaluate"/> judges them.
+    /// NaN for models without one accuracy (regression, contrastive pairs, several heads).
+    /// </summary>
+    public float TrainAccuracy { get; init; } = float.NaN;
+
     /// <summary>Learning rate of the epoch's last optimizer step (after any schedule); NaN when unknown.</summary>
     public float LearningRate { get; init; } = float.NaN;
 
     /// <summary>The <see cref="EpochMetric"/> values on the validation set after this epoch, by name in the order given to Fit (empty without metrics).</summary>
     public IReadOnlyDictionary<string, float> Metrics { get; init; } = EmptyMetrics;
+
+    /// <summary>
+    /// The values of the <see cref="EpochMetric"/>s with <see cref="EpochMetric.OnTrainingSet"/> on the training rows after
+    /// this epoch, by name (empty when none asks for it). Unlike <see cref="TrainAccuracy"/>, they come from one inference-mode
+    /// pass over the unaugmented training rows with the epoch's final parameters.
+    /// </summary>
+    public IReadOnlyDictionary<string, float> TrainMetrics { get; init; } = EmptyMetrics;
 
     private static readonly IReadOnlyDictionary<string, float> EmptyMetrics = new Dictionary<string, float>();
 
@@ -30,6 +45,8 @@ public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLo
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(c, $"epoch {Epoch,3}  loss {TrainLoss:F4}");
+        if (!float.IsNaN(TrainAccuracy)) sb.Append(c, $"  acc {TrainAccuracy:F4}");
+        foreach (var (name, value) in TrainMetrics) sb.Append(c, $"  train_{name} {value:F4}");
         if (ValidationLoss is float vl) sb.Append(c, $"  val_loss {vl:F4}");
         if (ValidationAccuracy is float va && !float.IsNaN(va)) sb.Append(c, $"  val_acc {va:F4}");
         foreach (var (name, value) in Metrics) sb.Append(c, $"  {name} {value:F4}");
@@ -65,6 +82,17 @@ public sealed class EpochMetric
 
     /// <summary>(outputs, targets) → value.</summary>
     public Func<float[], float[], float> Compute { get; }
+
+    /// <summary>
+    /// Also compute the metric on the training set after every epoch, recorded in <see cref="EpochResult.TrainMetrics"/>
+    /// (CSV column <c>train_</c>name). It costs one inference pass over the training rows per epoch: their raw outputs with the
+    /// epoch's final parameters (no dropout, no augmentation) and <c>train.Targets</c> are what <see cref="Compute"/> receives.
+    /// With every metric on the training set, Fit needs no validation set.
+    /// </summary>
+    public bool OnTrainingSet { get; init; }
+
+    /// <summary>Also compute the metric on the validation set (the default); false with <see cref="OnTrainingSet"/> computes it on the training set only.</summary>
+    public bool OnValidationSet { get; init; } = true;
 }
 
 /// <summary>What an <see cref="EpochCallback"/> asks of <see cref="Model.Fit"/> after an epoch.</summary>
@@ -122,26 +150,31 @@ public sealed class TrainingHistory : List<EpochResult>
 
     /// <summary>
     /// Writes one header line and one line per epoch, '\n'-separated, numbers in the invariant culture (shortest round-trip form):
-    /// <c>epoch,train_loss,val_loss,val_accuracy,learning_rate,duration_s</c>, then one column per user metric name (in the
-    /// order first seen). A figure an epoch lacks (no validation set, no accuracy, unknown rate) is an empty cell.
+    /// <c>epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,duration_s</c>, then one column per user metric
+    /// name on the validation set (in the order first seen), then <c>train_</c>name for those on the training set. A figure an
+    /// epoch lacks (no validation set, no accuracy, unknown rate) is an empty cell.
     /// </summary>
     public void WriteCsv(TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var metrics = MetricNames();
-        writer.Write("epoch,train_loss,val_loss,val_accuracy,learning_rate,duration_s");
+        var metrics = MetricNames(e => e.Metrics);
+        var trainMetrics = MetricNames(e => e.TrainMetrics);
+        writer.Write("epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,duration_s");
         foreach (var name in metrics) { writer.Write(','); writer.Write(name); }
+        foreach (var name in trainMetrics) { writer.Write(",train_"); writer.Write(name); }
         writer.Write('\n');
         foreach (var e in this)
         {
             writer.Write(e.Epoch.ToString(CultureInfo.InvariantCulture));
             Cell(writer, e.TrainLoss);
+            Cell(writer, e.TrainAccuracy);
             Cell(writer, e.ValidationLoss);
             Cell(writer, e.ValidationAccuracy);
             Cell(writer, e.LearningRate);
             writer.Write(',');
             writer.Write(e.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture));
             foreach (var name in metrics) Cell(writer, e.Metrics.TryGetValue(name, out float value) ? value : null);
+            foreach (var name in trainMetrics) Cell(writer, e.TrainMetrics.TryGetValue(name, out float value) ? value : null);
             writer.Write('\n');
         }
     }
@@ -163,8 +196,8 @@ public sealed class TrainingHistory : List<EpochResult>
     /// <summary>
     /// The history as an indented JSON object: <c>stoppedEarly</c>, <c>stoppedByCallback</c>, <c>stoppedEpoch</c>,
     /// <c>bestEpoch</c>, <c>bestValue</c>, <c>restoredBestWeights</c> and <c>epochs</c>, an array of objects with
-    /// <c>epoch</c>, <c>trainLoss</c>, <c>validationLoss</c>, <c>validationAccuracy</c>, <c>learningRate</c>,
-    /// <c>durationSeconds</c> and <c>metrics</c> (name → value). A figure an epoch lacks, or NaN/∞, is <c>null</c>.
+    /// <c>epoch</c>, <c>trainLoss</c>, <c>trainAccuracy</c>, <c>validationLoss</c>, <c>validationAccuracy</c>, <c>learningRate</c>,
+    /// <c>durationSeconds</c>, <c>metrics</c> and <c>trainMetrics</c> (name → value). A figure an epoch lacks, or NaN/∞, is <c>null</c>.
     /// </summary>
     public string ToJson()
     {
@@ -189,12 +222,16 @@ public sealed class TrainingHistory : List<EpochResult>
             w.WriteStartObject();
             w.WriteNumber("epoch", e.Epoch);
             Number(w, "trainLoss", e.TrainLoss);
+            Number(w, "trainAccuracy", e.TrainAccuracy);
             Number(w, "validationLoss", e.ValidationLoss);
             Number(w, "validationAccuracy", e.ValidationAccuracy);
             Number(w, "learningRate", e.LearningRate);
             w.WriteNumber("durationSeconds", e.Duration.TotalSeconds);
             w.WriteStartObject("metrics");
             foreach (var (name, value) in e.Metrics) Number(w, name, value);
+            w.WriteEndObject();
+            w.WriteStartObject("trainMetrics");
+            foreach (var (name, value) in e.TrainMetrics) Number(w, name, value);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -215,11 +252,11 @@ public sealed class TrainingHistory : List<EpochResult>
     }
 
     /// <summary>The user metric names of all epochs, in the order first seen.</summary>
-    private List<string> MetricNames()
+    private List<string> MetricNames(Func<EpochResult, IReadOnlyDictionary<string, float>> metrics)
     {
         var names = new List<string>();
         foreach (var e in this)
-            foreach (var name in e.Metrics.Keys)
+            foreach (var name in metrics(e).Keys)
                 if (!names.Contains(name)) names.Add(name);
         return names;
     }

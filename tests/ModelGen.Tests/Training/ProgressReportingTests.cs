@@ -63,7 +63,7 @@ public class ProgressReportingTests
         {
             var e = history[i];
             string expected = string.Create(CultureInfo.InvariantCulture,
-                $"epoch {i + 1}/3  loss {e.TrainLoss:F4}  val_loss {e.ValidationLoss:F4}  val_acc {e.ValidationAccuracy:F4}  first {e.Metrics["first"]:F4}  ");
+                $"epoch {i + 1}/3  loss {e.TrainLoss:F4}  acc {e.TrainAccuracy:F4}  val_loss {e.ValidationLoss:F4}  val_acc {e.ValidationAccuracy:F4}  first {e.Metrics["first"]:F4}  ");
             Assert.StartsWith(expected, lines[i]);
             Assert.Matches(@"  \d+ samples/s  \d+\.\ds$", lines[i]);
         }
@@ -80,7 +80,7 @@ public class ProgressReportingTests
         {
             var parts = lines[i].Split('\r');
             Assert.Equal("", parts[0]);
-            Assert.Contains(parts[1..^1], p => p.StartsWith($"epoch {i + 1}/2  step ", StringComparison.Ordinal) && p.Contains(" ETA "));
+            Assert.Contains(parts[1..^1], p => p.StartsWith($"epoch {i + 1}/2  step ", StringComparison.Ordinal) && p.Contains("  acc ") && p.Contains(" ETA "));
             Assert.StartsWith($"epoch {i + 1}/2  loss ", parts[^1]);
         }
     }

@@ -212,8 +212,11 @@ internal sealed class Trainer
         string cause = _settings.Train.AllowsNonFinite && _settings.Train.FirstNonFinite() is { } value
             ? $"the training set was made with allowNonFinite: true and holds non-finite values ({value}), which reached the gradients"
             : "the training diverged; lower the learning rate or clip gradients (clipGradientNorm)";
+        string where = $"parameter {at} of {_model.GetType().Name}'s {parameters.Length}";
+        foreach (var layer in _model.ParameterLayers)
+            if (at >= layer.Offset && at < layer.Offset + layer.Count) where = $"parameter {at - layer.Offset} of layer '{layer.Name}' ({at} of {_model.GetType().Name}'s {parameters.Length})";
         throw new InvalidOperationException(
-            $"After epoch {epoch}, parameter {at} of {_model.GetType().Name}'s {parameters.Length} is {NonFiniteValues.Describe(parameters[at])}, though the loss stayed finite: {cause}.");
+            $"After epoch {epoch}, {where} is {NonFiniteValues.Describe(parameters[at])}, though the loss stayed finite: {cause}.");
     }
 
     private TrainingProgressReport Report(int epoch, int step, int steps, int rowsDone, double lossSum, TimeSpan elapsed, EpochResult? completed)

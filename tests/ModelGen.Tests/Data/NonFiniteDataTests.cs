@@ -58,6 +58,19 @@ public class NonFiniteDataTests
     }
 
     [Fact]
+    public void ANaNTargetAllowedOnPurpose_MakesTheLossNaN_AndTheMessageNamesTheTarget()
+    {
+        var x = new float[20 * 3];
+        var y = new float[20];
+        for (int i = 0; i < x.Length; i++) x[i] = i % 7 * 0.1f;
+        y[5] = float.NaN;
+        var data = Dataset.ForRegression(x, 3, y, allowNonFinite: true);
+        var error = Assert.Throws<InvalidOperationException>(() => new Linear(seed: 1).Fit(data, epochs: 2, batchSize: 5, optimizer: new Sgd(0.01f), seed: 1));
+        Assert.Matches(@"^The training loss became NaN in epoch 1, step [1-4] of 4 \(learning rate 0\.01\): the training set was made with allowNonFinite: true " +
+                       @"and holds non-finite values \(target row 5, column 0 is NaN\), which reach the loss\.", error.Message);
+    }
+
+    [Fact]
     public void ADivergingFit_OnCheckedData_NamesEpochStepAndRate_AndSuggestsALowerRate()
     {
         var rng = new Rng(3);

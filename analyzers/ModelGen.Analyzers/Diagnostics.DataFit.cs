@@ -25,9 +25,20 @@ internal static partial class Diagnostics
         "'{0}' has BatchNorm layer '{1}', which needs at least 2 rows per training batch, but {2}; Fit refuses it",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor TokenIdOutsideVocabulary = Rule("MG0605",
+        "Token id is outside the embedding's vocabulary",
+        "'{0}' looks its input up in Embedding '{1}' of {2} rows (ids 0…{3}), but {4} holds the id {5} ({6})",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor LabelOutsideClassRange = Rule("MG0606",
+        "Class label is not a class index",
+        "Label {0} ({1}) is not a class index: {2}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     /// <summary>The rules of the data-fit analyzer, MG0601 onwards.</summary>
     public static readonly DiagnosticDescriptor[] DataFit =
     {
-        DataFeatureMismatch, DataTargetMismatch, DataClassCountMismatch, BatchNormSingleRowBatch,
+        DataFeatureMismatch, DataTargetMismatch, DataClassCountMismatch, BatchNormSingleRowBatch, TokenIdOutsideVocabulary,
+        LabelOutsideClassRange,
     };
 }

@@ -16,7 +16,9 @@ namespace ModelGen.Analyzers;
 /// <c>PredictClasses</c> against the model's declared shapes and loss, where the method body shows the
 /// data's sizes (a <c>Dataset.ForClassification</c>/<c>ForRegression</c> call with constant sizes, followed
 /// through locals, <c>Slice</c>, <c>MapFeatures</c> and <c>Split</c>). Data whose sizes are only known at run
-/// time (read from a file) is left to the run-time checks, which say the same thing.
+/// time (read from a file) is left to the run-time checks, which say the same thing. Where the features or labels are
+/// constants written in the body (an array initializer, directly or through a local used only by Dataset factories), it
+/// also checks token ids against an input embedding's vocabulary and labels against the class range.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class FitDataAnalyzer : DiagnosticAnalyzer
@@ -50,6 +52,13 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
                     IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
                     _ => null,
                 };
+                if (name is "ForClassification" or "ForSequenceClassification")
+                {
+                    if (node.SemanticModel.GetOperation(invocation, node.CancellationToken) is IInvocationOperation factory
+                        && SymbolEqualityComparer.Default.Equals(factory.TargetMethod.ContainingType, symbols.Dataset))
+                        CheckLabels(factory, node.ReportDiagnostic);
+                    return;
+                }
                 if (name is not ("Fit" or "Evaluate" or "Predict" or "PredictClasses")) return;
                 if (node.SemanticModel.GetOperation(invocation, node.CancellationToken) is IInvocationOperation call)
                     AnalyzeCall(call, node.ReportDiagnostic, symbols, models, node.CancellationToken);
@@ -60,11 +69,14 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
     private sealed record Symbols(INamedTypeSymbol ModelAttribute, INamedTypeSymbol ModelBase, INamedTypeSymbol Dataset);
 
     /// <summary>What the data checks need to know of a model, from the generator's parser and shape engine.</summary>
-    private sealed record ModelFacts(string Name, int InputSize, string InputShape, int OutputSize, LossKind Loss, int? TargetWidth, string? BatchNormLayer);
+    /// <remarks><see cref="Embedding"/> is the embedding that reads the model input, whose values are then token ids.</remarks>
+    private sealed record ModelFacts(string Name, int InputSize, string InputShape, int OutputSize, LossKind Loss, int? TargetWidth, string? BatchNormLayer,
+        EmbeddingLayer? Embedding);
 
     /// <summary>What the method body shows about a Dataset value; null members are unknown.</summary>
+    /// <remarks><see cref="FeatureValues"/> is the features' array initializer when the body writes the values as constants.</remarks>
     private sealed record DataFacts(Location Origin, string Factory, int? Features, string FeaturesText, int? TargetWidth, string TargetText,
-        bool Classification, int? MaxLabel, string LabelText, int? Rows)
+        bool Classification, int? MaxLabel, string LabelText, int? Rows, IArrayInitializerOperation? FeatureValues = null)
     {
         public static readonly DataFacts Unknown = new(Location.None, "", null, "", null, "", false, null, "", null);
     }
@@ -95,6 +107,8 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
                     Int(model.InputSize), model.InputShape, name, Int(features), data.FeaturesText));
                 continue;
             }
+            if (model.Embedding is { } embedding && data.FeatureValues is { } ids && CheckTokenIds(report, at, model, embedding, name, ids))
+                continue;
             // Predict only reads features; the targets matter for the methods that compute a loss.
             if (method.Name is "Predict" or "PredictClasses") continue;
             if (data.TargetWidth is int width && model.TargetWidth is int expected && width != expected)
@@ -115,6 +129,89 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
             if (method.Name == "Fit" && argument.Parameter.Name == "train" && model.BatchNormLayer is { } layer)
                 CheckBatchStatistics(report, call, model, layer, data);
         }
+    }
+
+    /// <summary>
+    /// The first constant id that an input embedding cannot look up (negative, fractional, or at or beyond its vocabulary),
+    /// reported on the model call's argument with the id itself as second location. Returns whether one was reported.
+    /// </summary>
+    private static bool CheckTokenIds(System.Action<Diagnostic> report, Location at, ModelFacts model, EmbeddingLayer embedding, string name,
+        IArrayInitializerOperation ids)
+    {
+        var values = ids.ElementValues;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (Number(values[i]) is not double id) continue;
+            if (id >= 0 && id < embedding.Vocabulary && id == System.Math.Floor(id)) continue;
+            var element = values[i].Syntax;
+            string where = $"element {Int(i)} of the features, row {Int(i / model.InputSize)}, at line {Int(element.GetLocation().GetLineSpan().StartLinePosition.Line + 1)}";
+            report(Diagnostic.Create(Diagnostics.TokenIdOutsideVocabulary, at, new[] { element.GetLocation() }, model.Name, embedding.Method.Name,
+                Int(embedding.Vocabulary), Int(embedding.Vocabulary - 1), name, id.ToString("R", CultureInfo.InvariantCulture), where));
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>A constant element's value as a number (ids are written as ints or floats), or null.</summary>
+    private static double? Number(IOperation element) => element.ConstantValue is { HasValue: true, Value: { } value } ? value switch
+    {
+        int i => i,
+        float f => f,
+        double d => d,
+        long l => l,
+        _ => null,
+    } : null;
+
+    /// <summary>
+    /// A constant label that Dataset.ForClassification or ForSequenceClassification refuses at run time: negative, or not
+    /// below a constant classCount. Reported on the label itself, whichever model the data goes to.
+    /// </summary>
+    private static void CheckLabels(IInvocationOperation factory, System.Action<Diagnostic> report)
+    {
+        IArgumentOperation? Argument(string name) => factory.Arguments.FirstOrDefault(a => a.Parameter?.Name == name);
+        if (ConstantArray(Argument("labels")?.Value) is not { } labels) return;
+        int? classCount = Argument("classCount")?.Value.ConstantValue is { HasValue: true, Value: int c } && c > 0 ? c : null;
+        int perRow = factory.TargetMethod.Name == "ForSequenceClassification"
+            ? (Argument("labelsPerRow")?.Value.ConstantValue is { HasValue: true, Value: int p } && p > 0 ? p : 0)
+            : 1;
+        var values = labels.ElementValues;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i].ConstantValue is not { HasValue: true, Value: int label }) continue;
+            string? why = label < 0
+                ? (classCount is int known
+                    ? $"classCount: {Int(known)} gives the indices 0…{Int(known - 1)}, never negative"
+                    : "class labels are indices 0…classes − 1, never negative; map them to 0, 1, 2, … (e.g. −1/1 to 0/1) first")
+                : classCount is int count && label >= count ? $"classCount: {Int(count)} gives the indices 0…{Int(count - 1)}" : null;
+            if (why is null) continue;
+            string where = perRow == 1 ? $"row {Int(i)}" : perRow > 1 ? $"label {Int(i % perRow)} of row {Int(i / perRow)}" : $"element {Int(i)}";
+            report(Diagnostic.Create(Diagnostics.LabelOutsideClassRange, values[i].Syntax.GetLocation(),
+                Int(label), $"{where} of the labels in Dataset.{factory.TargetMethod.Name}", why));
+            return;
+        }
+    }
+
+    /// <summary>
+    /// The initializer of an array written as constants: an array creation, or a local initialised with one and otherwise
+    /// only handed to Dataset factories (anything else might change its elements).
+    /// </summary>
+    private static IArrayInitializerOperation? ConstantArray(IOperation? value, int depth = 0)
+    {
+        while (value is IConversionOperation conversion) value = conversion.Operand;
+        if (value is IArrayCreationOperation { Initializer: { } initializer }) return initializer;
+        if (value is not ILocalReferenceOperation reference || depth > 0) return null;
+        var root = value;
+        while (root.Parent is not null) root = root.Parent;
+        IOperation? initial = null;
+        foreach (var node in root.Descendants())
+        {
+            if (node is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local))
+                initial = declarator.GetVariableInitializer()?.Value;
+            else if (node is ILocalReferenceOperation use && SymbolEqualityComparer.Default.Equals(use.Local, reference.Local)
+                     && use.Parent is not IArgumentOperation { Parent: IInvocationOperation { TargetMethod.ContainingType.Name: "Dataset" } })
+                return null;
+        }
+        return ConstantArray(initial, depth + 1);
     }
 
     /// <summary>The same arithmetic as Model.Fit's run-time check: which micro-batch would hold a single row.</summary>
@@ -158,7 +255,12 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
         // Under softmax cross-entropy a label indexes the outputs of one position (the class count).
         int outputSize = TargetLayout.OutputWidth(parsed.Spec, plan) / TargetLayout.LabelsPerSample(parsed.Spec, plan);
         string? batchNorm = parsed.Spec.Layers.FirstOrDefault(l => l.Kind == LayerKind.BatchNorm)?.Name;
-        return new ModelFacts(type.Name, plan.Nodes[0].Size, ShapeInference.Text(plan.Nodes[0].Shape), outputSize, parsed.Spec.Loss, targetWidth, batchNorm);
+        // An embedding applied to the model input itself (not to a named input or a later value) reads every input value as an id.
+        var embedding = parsed.Spec.Inputs.Count > 0 ? null : parsed.Spec.Graph.Nodes
+            .Where(n => n.Kind == NodeKind.Layer && n.A == 0 && n.Layer >= 0 && n.Layer < parsed.Spec.Layers.Count)
+            .Select(n => parsed.Spec.Layers[n.Layer]).OfType<EmbeddingLayer>().FirstOrDefault();
+        return new ModelFacts(type.Name, plan.Nodes[0].Size, ShapeInference.Text(plan.Nodes[0].Shape), outputSize, parsed.Spec.Loss, targetWidth, batchNorm,
+            embedding is { Vocabulary: > 0 } ? embedding : null);
     }
 
     /// <summary>Follows a Dataset-valued expression back to the factory call that made it, inside one method body.</summary>
@@ -174,7 +276,7 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
             case IInvocationOperation call when SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, symbols.Dataset):
                 return call.TargetMethod.Name switch
                 {
-                    "ForClassification" => FromFactory(call, classification: true),
+                    "ForClassification" or "ForSequenceClassification" => FromFactory(call, classification: true),
                     "ForRegression" => FromFactory(call, classification: false),
                     // Same columns, other rows: the widths carry over, the row count does not.
                     "Slice" or "MapFeatures" => Resolve(call.Instance, symbols, depth + 1) with { Rows = null },
@@ -238,7 +340,8 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
             + $" in Dataset.{call.TargetMethod.Name} at line {Int(call.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1)}";
 
         int? features = Constant(Argument("featureCount"));
-        int? width = classification ? 1 : Constant(Argument("targetWidth"));
+        bool perPosition = call.TargetMethod.Name == "ForSequenceClassification";
+        int? width = !classification ? Constant(Argument("targetWidth")) : perPosition ? Constant(Argument("labelsPerRow")) : 1;
         int? rows = RowCount(Argument(classification ? "labels" : "targets")?.Value, width);
         if (rows is null && features is int f && f > 0 && ArrayLength(Argument("features")?.Value) is int length && length % f == 0) rows = length / f;
 
@@ -261,8 +364,8 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
         }
         return new DataFacts(call.Syntax.GetLocation(), call.TargetMethod.Name,
             features, features is int fc ? Describe("featureCount", fc) : "",
-            width, width is int w ? (classification ? $"Dataset.{call.TargetMethod.Name} gives one label per row" : Describe("targetWidth", w)) : "",
-            classification, maxLabel, labelText, rows);
+            width, width is int w ? (classification && !perPosition ? $"Dataset.{call.TargetMethod.Name} gives one label per row" : Describe(perPosition ? "labelsPerRow" : "targetWidth", w)) : "",
+            classification, maxLabel, labelText, rows, ConstantArray(Argument("features")?.Value));
     }
 
     /// <summary>Rows of a dataset from the length of its label or target array, where that length is a constant.</summary>

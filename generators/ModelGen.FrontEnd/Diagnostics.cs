@@ -12,10 +12,23 @@ internal static partial class Diagnostics
     public const string DeclarationCategory = "ModelGen.Declaration";
     public const string ShapesCategory = "ModelGen.Shapes";
 
-    /// <summary>A rule with ModelGen's defaults: enabled, its help page under docs/diagnostics.</summary>
+    /// <summary>
+    /// Where every rule's help page is read online: this address followed by the rule's ID and <c>.md</c>. The pages are
+    /// docs/diagnostics in the repository and in the package (docs/diagnostics/MGxxxx.md). The address is the repository's
+    /// planned public home, not yet published: change it here, the one place it is written, when the project has one.
+    /// </summary>
+    public const string HelpLinkBase = "https://github.com/modelgen/modelgen/blob/main/docs/diagnostics/";
+
+    /// <summary>The help page address of rule <paramref name="id"/>.</summary>
+    public static string HelpLink(string id) => HelpLinkBase + id + ".md";
+
+    /// <summary>
+    /// A rule with ModelGen's defaults: enabled, its help page's address, and that page's explanation ("What it means") as
+    /// its description, so the IDE shows the whole explanation even where the link cannot be followed.
+    /// </summary>
     internal static DiagnosticDescriptor Rule(string id, string title, string message, string category, DiagnosticSeverity severity) =>
         new(id, title, message, category, severity, isEnabledByDefault: true,
-            helpLinkUri: "docs/diagnostics/" + id + ".md");
+            description: HelpPageExplanation(id), helpLinkUri: HelpLink(id));
 
     public static readonly DiagnosticDescriptor ModelNotPartial = Rule("MG0001",
         "Model class must be partial",

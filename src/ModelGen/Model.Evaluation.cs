@@ -12,10 +12,20 @@ public abstract partial class Model
     /// heads reports the weighted total loss, NaN accuracy, and each head's own loss and accuracy in
     /// <see cref="Evaluation.Heads"/>.
     /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The data does not fit the model (inputs, widths, class range), has no rows, or holds NaN or ±∞ and was not made with
+    /// <c>allowNonFinite: true</c> (the message names the row and column).
+    /// </exception>
     public Evaluation Evaluate(Dataset data, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckData(data, nameof(data));
+        return EvaluateChecked(data, batchSize);
+    }
+
+    /// <summary>Evaluate on data already checked against the model (Fit checks its validation set once, before the first epoch).</summary>
+    internal Evaluation EvaluateChecked(Dataset data, int batchSize = 256)
+    {
         if (data.Count == 0) throw new ArgumentException("The evaluation set has no rows.", nameof(data));
         int batch = Math.Min(batchSize, data.Count);
         var graph = GraphFor(batch);
@@ -94,12 +104,32 @@ public abstract partial class Model
     /// Prediction runs in buffers this instance owns (its graph for the batch size), so one instance must not predict on two
     /// threads at once: a service gives each concurrent request its own instance (e.g. a pool of models loaded from one file).
     /// </remarks>
-    public void Predict(ReadOnlySpan<float> inputs, int count, Span<float> outputs)
+    /// <param name="inputs">count × <see cref="InputSize"/> features, row-major.</param>
+    /// <param name="count">Number of samples.</param>
+    /// <param name="outputs">Receives count × <see cref="OutputSize"/> values.</param>
+    /// <param name="allowNonFinite">
+    /// Pass NaN and ±∞ inputs to the model; without it they are an error naming the sample and column (checked in one
+    /// vectorised pass, without allocating).
+    /// </param>
+    /// <exception cref="ArgumentException">The spans do not hold <paramref name="count"/> samples, or an input is NaN or ±∞.</exception>
+    public void Predict(ReadOnlySpan<float> inputs, int count, Span<float> outputs, bool allowNonFinite = false)
+    {
+        CheckPredictSpans(inputs, count, outputs.Length);
+        if (!allowNonFinite) CheckFiniteInputs(inputs, nameof(inputs));
+        PredictChecked(inputs, count, outputs);
+    }
+
+    private void CheckPredictSpans(ReadOnlySpan<float> inputs, int count, int outputLength)
     {
         if (inputs.Length != count * InputSize)
             throw new ArgumentException($"The inputs have {inputs.Length} elements; {count} samples of {InputSize} need {count * InputSize}.", nameof(inputs));
-        if (outputs.Length < count * OutputSize)
-            throw new ArgumentException($"The output buffer has {outputs.Length} elements; {count} samples need {count * OutputSize}.", nameof(outputs));
+        if (outputLength < count * OutputSize)
+            throw new ArgumentException($"The output buffer has {outputLength} elements; {count} samples need {count * OutputSize}.", "outputs");
+    }
+
+    /// <summary>Forward passes on inputs already checked (sizes and values).</summary>
+    private void PredictChecked(ReadOnlySpan<float> inputs, int count, Span<float> outputs)
+    {
         if (count == 0) return;
         const int chunk = 256;
         var graph = GraphFor(Math.Min(count, chunk));
@@ -112,20 +142,33 @@ public abstract partial class Model
     }
 
     /// <summary>Raw outputs for every sample of <paramref name="data"/> (count × <see cref="OutputSize"/>).</summary>
+    /// <exception cref="ArgumentException">
+    /// The rows do not fit the model's inputs, or a feature is NaN or ±∞ and the set was not made with <c>allowNonFinite: true</c>.
+    /// </exception>
     public float[] Predict(Dataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckFeatures(data, nameof(data));
+        data.CheckFinite("features", null, nameof(data), Inputs);
+        return PredictChecked(data);
+    }
+
+    /// <summary>Predict on a set already checked against the model.</summary>
+    internal float[] PredictChecked(Dataset data)
+    {
         var outputs = new float[data.Count * OutputSize];
-        Predict(data.Features, data.Count, outputs);
+        PredictChecked(data.Features, data.Count, outputs);
         return outputs;
     }
 
     /// <summary>Raw outputs for one sample.</summary>
-    public float[] Predict(ReadOnlySpan<float> sample)
+    /// <param name="sample"><see cref="InputSize"/> features.</param>
+    /// <param name="allowNonFinite">Pass NaN and ±∞ inputs to the model; without it they are an error naming the column.</param>
+    /// <exception cref="ArgumentException">The sample is not <see cref="InputSize"/> wide, or a value is NaN or ±∞.</exception>
+    public float[] Predict(ReadOnlySpan<float> sample, bool allowNonFinite = false)
     {
         var outputs = new float[OutputSize];
-        Predict(sample, 1, outputs);
+        Predict(sample, 1, outputs, allowNonFinite);
         return outputs;
     }
 
@@ -197,19 +240,20 @@ public abstract partial class Model
     /// <summary>
     /// Probabilities of <paramref name="count"/> samples into <paramref name="probabilities"/> (count × <see cref="OutputSize"/>),
     /// as <see cref="PredictProbabilities(Dataset)"/> computes them; allocates nothing once the graph for the batch exists.
-    /// Like <see cref="Predict(ReadOnlySpan{float}, int, Span{float})"/>, it uses this instance's buffers: give each thread its own model.
+    /// Like <see cref="Predict(ReadOnlySpan{float}, int, Span{float}, bool)"/>, it uses this instance's buffers: give each thread its own model.
     /// </summary>
     /// <param name="inputs">count × <see cref="InputSize"/> features, row-major.</param>
     /// <param name="count">Number of samples.</param>
     /// <param name="probabilities">Receives count × <see cref="OutputSize"/> values.</param>
-    /// <exception cref="ArgumentException">The spans do not hold <paramref name="count"/> samples.</exception>
+    /// <param name="allowNonFinite">Pass NaN and ±∞ inputs to the model, as for <see cref="Predict(ReadOnlySpan{float}, int, Span{float}, bool)"/>.</param>
+    /// <exception cref="ArgumentException">The spans do not hold <paramref name="count"/> samples, or an input is NaN or ±∞.</exception>
     /// <exception cref="InvalidOperationException">As for <see cref="PredictProbabilities(Dataset)"/>: several heads, a regression loss or contrastive pairs.</exception>
-    public void PredictProbabilities(ReadOnlySpan<float> inputs, int count, Span<float> probabilities)
+    public void PredictProbabilities(ReadOnlySpan<float> inputs, int count, Span<float> probabilities, bool allowNonFinite = false)
     {
         if (Heads.Count > 1)
             throw new InvalidOperationException($"{GetType().Name} has {Heads.Count} heads; take each head's probabilities with PredictProbabilities(data, \"{Heads[0].Name}\") and so on.");
         CheckScores(Heads[0]);
-        Predict(inputs, count, probabilities);
+        Predict(inputs, count, probabilities, allowNonFinite);
         ToProbabilities(Heads[0], probabilities[..(count * OutputSize)], inputs, count);
     }
 

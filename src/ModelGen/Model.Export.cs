@@ -15,7 +15,7 @@ public abstract partial class Model
     public abstract InferenceGraph InferenceGraph { get; }
 
     /// <summary>
-    /// Writes the model's inference graph as an ONNX file (opset 17, IR version 8) that computes what <see cref="Predict(ReadOnlySpan{float}, int, Span{float})"/>
+    /// Writes the model's inference graph as an ONNX file (opset 17, IR version 8) that computes what <see cref="Predict(ReadOnlySpan{float}, int, Span{float}, bool)"/>
     /// computes: the first axis of every input and output is a symbolic batch; a model with <c>[Input]</c>s has one input
     /// per declared input, named as declared, and one declared by <c>[Model(Input = …)]</c> has one named "input"; the outputs are
     /// named as <see cref="Heads"/> names them ("output" for a single output). The trained tensors are initializers under

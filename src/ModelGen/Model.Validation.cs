@@ -32,6 +32,18 @@ public abstract partial class Model
             throw new ArgumentException($"'{name}' has {data.FeatureCount} features per row, but {GetType().Name} takes inputs of {InputSize}.", name);
     }
 
+    /// <summary>
+    /// Refuses NaN and ±∞ in the samples handed to Predict as a span (one vectorised pass, no allocation);
+    /// the message names the sample, the column and, for a model of several inputs, the input.
+    /// </summary>
+    private void CheckFiniteInputs(ReadOnlySpan<float> inputs, string name)
+    {
+        if (NonFiniteValues.IndexOf(inputs) is not (int at and >= 0)) return;
+        throw new ArgumentException(
+            $"'{name}' holds {NonFiniteValues.Describe(inputs[at])} at {NonFiniteValues.Locate(at, InputSize, Inputs, "sample")}; " +
+            $"{GetType().Name} would compute a meaningless output from it. Fill missing values first, or pass allowNonFinite: true if the model is meant to see such values.", name);
+    }
+
     /// <summary>Refuses a training micro-batch of one row when a layer needs batch statistics.</summary>
     internal void CheckBatchStatistics(int rows, int batch, int group)
     {
@@ -47,10 +59,12 @@ public abstract partial class Model
             "choose a batch size that does not leave a single row, or drop or add rows.", "batchSize");
     }
 
-    /// <summary>Features and targets of <paramref name="data"/> fit this model (inputs, widths, class range).</summary>
+    /// <summary>Features and targets of <paramref name="data"/> fit this model (inputs, widths, class range, finite values).</summary>
     internal void CheckData(Dataset data, string name)
     {
         CheckFeatures(data, name);
+        // The arrays are the caller's and may have changed since the set was made: one pass over them, before any step.
+        data.CheckFinite("features", "targets", name, Inputs);
         if (data.TargetWidth != TargetSize)
             throw new ArgumentException(Heads.Count > 1
                 ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} needs {TargetSize}, its heads' targets side by side ({HeadTargetText()})."

@@ -41,7 +41,8 @@ public class DiagnosticCatalogTests
         }
         foreach (var rule in Rules)
         {
-            Assert.Equal($"docs/diagnostics/{rule.Id}.md", rule.HelpLinkUri);
+            Assert.Equal($"{FrontEnd.Diagnostics.HelpLinkBase}{rule.Id}.md", rule.HelpLinkUri);
+            Assert.StartsWith("https://", rule.HelpLinkUri, StringComparison.Ordinal);
             Assert.True(rule.Category is "ModelGen.Declaration" or "ModelGen.Shapes" or "ModelGen.Leakage", rule.Id + ": " + rule.Category);
             Assert.True(rule.IsEnabledByDefault);
         }
@@ -69,7 +70,7 @@ public class DiagnosticCatalogTests
     {
         foreach (var rule in Rules)
         {
-            string path = Path.Combine(Root, rule.HelpLinkUri);
+            string path = Path.Combine(Root, "docs/diagnostics", rule.Id + ".md");
             Assert.True(File.Exists(path), path + " is missing");
             string page = File.ReadAllText(path);
             Assert.StartsWith($"# {rule.Id}: {rule.Title}", page);
@@ -78,6 +79,57 @@ public class DiagnosticCatalogTests
             Assert.True(Regex.Matches(page, "```csharp").Count >= 2, rule.Id + ": needs a wrong and a right example");
             Assert.Contains($"#pragma warning disable {rule.Id}", page);
             Assert.Contains($"dotnet_diagnostic.{rule.Id}.severity = none", page);
+        }
+    }
+
+    /// <summary>The text under a page's "## What it means" heading, up to the next heading.</summary>
+    private static string Explanation(string page)
+    {
+        var lines = page.Replace("\r\n", "\n").Split('\n');
+        int start = Array.IndexOf(lines, "## What it means");
+        Assert.True(start >= 0, "no ## What it means");
+        int end = start + 1;
+        while (end < lines.Length && !lines[end].StartsWith("## ", StringComparison.Ordinal)) end++;
+        return string.Join("\n", lines[(start + 1)..end]).Trim();
+    }
+
+    /// <summary>The C# file that holds every page's explanation, as <see cref="Explanation"/> reads the pages today.</summary>
+    private static string ExplanationsSource()
+    {
+        static string Escape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
+        var source = new System.Text.StringBuilder();
+        source.Append("""
+            // Written from the "What it means" section of each page in docs/diagnostics by DiagnosticCatalogTests
+            // (MODELGEN_ACCEPT=1 dotnet test tests/ModelGen.Analyzers.Tests); edit the pages, then rewrite this file.
+            namespace ModelGen.FrontEnd;
+
+            internal static partial class Diagnostics
+            {
+                /// <summary>The explanation on the help page of rule <paramref name="id"/>: the description the IDE shows.</summary>
+                private static string HelpPageExplanation(string id) => id switch
+                {
+
+            """.Replace("\r\n", "\n"));
+        foreach (var page in Directory.GetFiles(Path.Combine(Root, "docs/diagnostics"), "MG*.md").OrderBy(p => p, StringComparer.Ordinal))
+            source.Append($"        \"{Path.GetFileNameWithoutExtension(page)}\" => \"{Escape(Explanation(File.ReadAllText(page)))}\",\n");
+        source.Append("        _ => \"\",\n    };\n}\n");
+        return source.ToString();
+    }
+
+    [Fact]
+    public void Descriptions_AreTheHelpPagesExplanations_SoThePackageCarriesThemIntoTheIde()
+    {
+        string path = Path.Combine(Root, "generators/ModelGen.FrontEnd/Diagnostics.Explanations.cs");
+        string expected = ExplanationsSource();
+        if (Environment.GetEnvironmentVariable("MODELGEN_ACCEPT") == "1") File.WriteAllText(path, expected);
+        Assert.True(expected == File.ReadAllText(path).Replace("\r\n", "\n"),
+            "Diagnostics.Explanations.cs is older than the help pages; rewrite it with MODELGEN_ACCEPT=1 dotnet test tests/ModelGen.Analyzers.Tests.");
+        foreach (var rule in Rules)
+        {
+            string description = rule.Description.ToString(CultureInfo.InvariantCulture);
+            Assert.True(description.Length > 80, rule.Id + ": the description should be the page's explanation, not a stub");
+            Assert.Equal(Explanation(File.ReadAllText(Path.Combine(Root, "docs/diagnostics", rule.Id + ".md"))), description);
+            Assert.Contains(rule.Id, rule.HelpLinkUri);
         }
     }
 

@@ -129,14 +129,15 @@ public class EmulatedFitTests
     [EmulatorFact]
     public void ANonFiniteLoss_StopsLikeTheCpu_AndTheModelHoldsTheFailedStep()
     {
-        // One row with a NaN feature: the step whose batch holds it gives a NaN loss on both devices, mid-epoch.
+        // One row with a NaN feature, let in on purpose: the step whose batch holds it gives a NaN loss on both devices, mid-epoch.
         var rng = new Rng(8);
         var x = new float[40 * 3];
         var y = new float[40];
         for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
         for (int i = 0; i < y.Length; i++) y[i] = (float)rng.NextGaussian();
         x[17 * 3 + 1] = float.NaN;
-        var data = Dataset.ForRegression(x, 3, y);
+        Assert.Throws<ArgumentException>(() => Dataset.ForRegression(x, 3, y));
+        var data = Dataset.ForRegression(x, 3, y, allowNonFinite: true);
         var cpu = new Linear(seed: 1);
         var gpu = new Linear(seed: 1);
         var cpuSgd = new Sgd(0.05f);
@@ -148,10 +149,44 @@ public class EmulatedFitTests
 
         Assert.Equal(cpuError.Message, gpuError.Message);
         Assert.Contains("became NaN in epoch 1", gpuError.Message);
+        Assert.Contains("allowNonFinite: true and holds non-finite values (feature row 17, column 1 is NaN)", gpuError.Message);
         Assert.Equal(cpuSgd.StepCount, gpuSgd.StepCount);
         // The failed step's update reached the model, as on the CPU (not only the last finished epoch's parameters).
         Assert.Equal(cpu.Parameters.ToArray().Select(float.IsNaN), gpu.Parameters.ToArray().Select(float.IsNaN));
         Assert.Contains(gpu.Parameters.ToArray(), float.IsNaN);
+    }
+
+    [EmulatorFact]
+    public void ADivergingFit_SaysSoOnTheGpu_AsOnTheCpu()
+    {
+        // Finite data and a rate far too high: both devices stop at the same step with the same message.
+        var rng = new Rng(3);
+        var x = new float[64 * 3];
+        var y = new float[64];
+        for (int i = 0; i < x.Length; i++) x[i] = 100f * (float)rng.NextGaussian();
+        for (int i = 0; i < y.Length; i++) y[i] = 1000f * (float)rng.NextGaussian();
+        var data = Dataset.ForRegression(x, 3, y);
+        var cpuError = Assert.Throws<InvalidOperationException>(() => new Linear(seed: 1).Fit(data, epochs: 50, batchSize: 16, optimizer: new Sgd(10f), seed: 1));
+        InvalidOperationException gpuError;
+        using (FitGpu.Use(Emulated()))
+            gpuError = Assert.Throws<InvalidOperationException>(() => new Linear(seed: 1).Fit(data, epochs: 50, batchSize: 16, optimizer: new Sgd(10f), seed: 1, device: Device.Cuda()));
+        Assert.Equal(cpuError.Message, gpuError.Message);
+        Assert.Contains("the data is finite (checked before training), so the training diverged", gpuError.Message);
+    }
+
+    [EmulatorFact]
+    public void NonFiniteData_IsRefusedBeforeTheGpuIsOpened()
+    {
+        var x = new float[8 * 3];
+        var y = new float[8];
+        var data = Dataset.ForRegression(x, 3, y);
+        x[5] = float.NaN;
+        var messages = new List<string>();
+        ArgumentException error;
+        using (FitGpu.Use(Emulated(messages)))
+            error = Assert.Throws<ArgumentException>(() => new Linear(seed: 1).Fit(data, epochs: 1, device: Device.Cuda()));
+        Assert.StartsWith("Feature row 1, column 2 of 'train' is NaN", error.Message);
+        Assert.Empty(messages);
     }
 
     [EmulatorFact]

@@ -72,6 +72,10 @@ public class PackageTests
                 Assert.Contains("analyzers/dotnet/cs/ModelGen.Analyzers.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/ModelGen.CodeFixes.dll", entries);
                 Assert.Contains("buildTransitive/ModelGen.props", entries);
+                // Every diagnostic's help page travels with the package (the descriptors' links point to the same pages online).
+                var pages = Directory.GetFiles(Path.Combine(root, "docs", "diagnostics"), "*.md").Select(p => "docs/diagnostics/" + Path.GetFileName(p)).ToList();
+                Assert.Contains("docs/diagnostics/MG0001.md", pages);
+                Assert.All(pages, page => Assert.Contains(page, entries));
             }
 
             string app = CreateProject(work, "App", feed, ModelSource);

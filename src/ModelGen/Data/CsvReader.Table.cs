@@ -54,7 +54,12 @@ public sealed partial class CsvReader
         ReadTable(path, TRow.Schema, options, sourceName);
 
     /// <summary>Field <paramref name="index"/> as a double; missing texts follow <paramref name="policy"/>.</summary>
-    internal double ParseDouble(int index, string? columnName, MissingValues policy, string missingHint)
+    /// <param name="index">The field.</param>
+    /// <param name="columnName">The column's name, for the message.</param>
+    /// <param name="policy">What a missing text becomes.</param>
+    /// <param name="missingHint">Appended to the error for a missing text the policy refuses.</param>
+    /// <param name="undeclared">The column is not in the schema and was read as <see cref="TableSchema.OtherColumns"/>.</param>
+    internal double ParseDouble(int index, string? columnName, MissingValues policy, string missingHint, bool undeclared = false)
     {
         var s = GetField(index);
         bool parsed = double.TryParse(s, NumberStyle, CultureInfo.InvariantCulture, out double value);
@@ -66,21 +71,37 @@ public sealed partial class CsvReader
             throw FieldError(index, columnName, "a number", missingHint);
         }
         if (parsed) throw FieldError(index, columnName, "a finite number");
-        throw FieldError(index, columnName, "a number");
+        throw FieldError(index, columnName, "a number", columnName is null ? "" : CategoryHint(columnName, s, undeclared));
+    }
+
+    /// <summary>
+    /// A word in a number column is often a category the schema did not declare: say how to declare it (text with a digit
+    /// in it reads as a mistyped number and gets no hint).
+    /// </summary>
+    private static string CategoryHint(string columnName, ReadOnlySpan<char> text, bool undeclared)
+    {
+        if (text.IndexOfAnyInRange('0', '9') >= 0) return "";
+        string declare = $"new ColumnSpec(\"{columnName}\", ColumnType.Category)";
+        return undeclared
+            ? $"; '{columnName}' is not declared in the schema, so it was read as TableSchema.OtherColumns ({ColumnType.Number}). If it holds categories, declare it: {declare}"
+            : $"; if '{columnName}' holds categories, declare it so: {declare}";
     }
 
     private Table<Unsplit> ReadTableRest(TableSchema schema, string provenanceSource)
     {
         ColumnSpec[] specs;
+        bool[]? undeclared = null;
         bool haveRow = false;
         string fieldsSource;
         if (_header is not null)
         {
             CheckHeaderNames();
             specs = new ColumnSpec[_header.Length];
+            undeclared = new bool[_header.Length];
             for (int i = 0; i < _header.Length; i++)
             {
                 string name = _header[i];
+                undeclared[i] = schema.Find(name) is null;
                 specs[i] = schema.Find(name)
                            ?? (schema.OtherColumns is ColumnType other
                                ? new ColumnSpec(name, other)
@@ -127,7 +148,7 @@ public sealed partial class CsvReader
                 var spec = specs[j];
                 values[j].Add(spec.Type switch
                 {
-                    ColumnType.Number => ParseDouble(j, spec.Name, policy[j], TableMissingHint),
+                    ColumnType.Number => ParseDouble(j, spec.Name, policy[j], TableMissingHint, undeclared?[j] ?? false),
                     ColumnType.Category => ParseLevel(j, spec, policy[j], levels[j]!, levelIndex[j]!),
                     ColumnType.Date => ParseDate(j, spec.Name, policy[j]),
                     _ => throw new ArgumentOutOfRangeException(nameof(schema), spec.Type, $"Column '{spec.Name}' has an unknown type."),

@@ -41,7 +41,7 @@ public sealed partial class Dataset
         }
         if (offset != FeatureCount)
             throw new ArgumentException($"The inputs {InputText(blocks)} add up to {offset} values per row, but the rows have {FeatureCount}.", nameof(inputs));
-        return new Dataset(Features, FeatureCount, Targets, TargetWidth, ClassCount) { Inputs = blocks, ClassNames = ClassNames };
+        return new Dataset(Features, FeatureCount, Targets, TargetWidth, ClassCount, AllowsNonFinite) { Inputs = blocks, ClassNames = ClassNames };
     }
 
     /// <summary>

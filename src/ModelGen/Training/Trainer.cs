@@ -146,8 +146,7 @@ internal sealed class Trainer
             rate = StepRate(progress.Step);
             float loss = device.Step(s.Train, order.Slice(start, rows), rate);
             progress.Step++;
-            if (!float.IsFinite(loss))
-                throw new InvalidOperationException($"The training loss became {loss} in epoch {epoch} (step starting at shuffled row {start}); lower the learning rate or clip gradients (clipGradientNorm).");
+            if (!float.IsFinite(loss)) throw NonFiniteLoss(loss, epoch, step + 1, steps, rate);
             lossSum += (double)loss * rows;
             step++;
             // Throttled: at most ten reports a second, and the epoch's last step; nothing at all without a progress sink.
@@ -160,7 +159,8 @@ internal sealed class Trainer
         var trainingTime = clock.Elapsed;
         // The model holds each epoch's result: validation, onEpoch and early stopping's copies read it on the host.
         device.UpdateModel();
-        Evaluation? valid = s.Validation is null ? null : _model.Evaluate(s.Validation);
+        CheckParameters(epoch);
+        Evaluation? valid = s.Validation is null ? null : _model.EvaluateChecked(s.Validation);
         var metrics = UserMetrics(s.Validation, training: false);
         var trainMetrics = UserMetrics(s.Train, training: true);
         var result = new EpochResult(epoch, (float)(lossSum / s.Train.Count), valid?.Loss, valid?.Accuracy, clock.Elapsed)
@@ -193,7 +193,44 @@ internal sealed class Trainer
         }
     }
 
+    /// <summary>
+    /// Why the loss of step <paramref name="step"/> is NaN or ±∞. Fit refuses non-finite data unless the set was made with
+    /// allowNonFinite, so with checked data the cause is divergence; with unchecked data that holds such values, the data.
+    /// </summary>
+    private InvalidOperationException NonFiniteLoss(float loss, int epoch, int step, int steps, float rate)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        string when = string.Create(c, $"The training loss became {NonFiniteValues.Describe(loss)} in epoch {epoch}, step {step} of {steps} (learning rate {rate:G4})");
+        if (_settings.Train.AllowsNonFinite && _settings.Train.FirstNonFinite() is { } value)
+            return new InvalidOperationException(
+                $"{when}: the training set was made with allowNonFinite: true and holds non-finite values ({value}), which reach the loss. " +
+                "Fill or drop them (Imputer), or make the set without allowNonFinite to have each one named.");
+        string clip = _settings.ClipGradientNorm > 0f ? string.Create(c, $"a smaller clipGradientNorm than {_settings.ClipGradientNorm:G4}") : "clipGradientNorm: 1f";
+        return new InvalidOperationException(string.Create(c,
+            $"{when}: the data is finite (checked before training), so the training diverged. " +
+            $"Lower the learning rate (e.g. {rate / 10f:G4}), clip gradients ({clip}), or scale the features to a similar range."));
+    }
+
+    /// <summary>
+    /// Parameters that became NaN or ±∞ while the loss stayed finite (a ReLU can hide NaN inputs from the loss) stop Fit at the
+    /// end of the epoch: one vectorised pass over the host copy, which the devices bring up to date once per epoch anyway.
+    /// </summary>
+    private void CheckParameters(int epoch)
+    {
+        var parameters = _model.Parameters;
+        if (NonFiniteValues.IndexOf(parameters) is not (int at and >= 0)) return;
+        string cause = _settings.Train.AllowsNonFinite && _settings.Train.FirstNonFinite() is { } value
+            ? $"the training set was made with allowNonFinite: true and holds non-finite values ({value}), which reached the gradients"
+            : "the training diverged; lower the learning rate or clip gradients (clipGradientNorm)";
+        string where = $"parameter {at} of {_model.GetType().Name}'s {parameters.Length}";
+        foreach (var layer in _model.ParameterLayers)
+            if (at >= layer.Offset && at < layer.Offset + layer.Count) where = $"parameter {at - layer.Offset} of layer '{layer.Name}' ({at} of {_model.GetType().Name}'s {parameters.Length})";
+        throw new InvalidOperationException(
+            $"After epoch {epoch}, {where} is {NonFiniteValues.Describe(parameters[at])}, though the loss stayed finite: {cause}.");
+    }
+
     private TrainingProgressReport Report(int epoch, int step, int steps, int rowsDone, double lossSum, float accuracy, TimeSpan elapsed, EpochResult? completed)
+
     {
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
         double perSecond = rowsDone / seconds;
@@ -216,7 +253,7 @@ internal sealed class Trainer
         foreach (var metric in metrics)
         {
             if (!(training ? metric.OnTrainingSet : metric.OnValidationSet)) continue;
-            outputs ??= _model.Predict(data);
+            outputs ??= _model.PredictChecked(data);
             values ??= new Dictionary<string, float>(metrics.Count);
             values.Add(metric.Name, metric.Compute(outputs, data.Targets));
         }

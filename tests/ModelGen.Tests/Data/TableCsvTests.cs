@@ -70,6 +70,21 @@ public class TableCsvTests
     }
 
     [Fact]
+    public void AWordInANumberColumn_SuggestsDeclaringTheColumnAsACategory()
+    {
+        // Not in the schema: OtherColumns read it as numbers.
+        var undeclared = Fails("a,colour\n1,red\n", new TableSchema(new ColumnSpec("a")));
+        Assert.Equal("visits.csv, line 2, column 2 ('colour'): expected a number, found 'red'; 'colour' is not declared in the schema, so it was read as " +
+                     "TableSchema.OtherColumns (Number). If it holds categories, declare it: new ColumnSpec(\"colour\", ColumnType.Category)", undeclared.Message);
+        // Declared a number: the same advice, shorter.
+        var declared = Fails("a,colour\n1,red\n", new TableSchema(new ColumnSpec("a"), new ColumnSpec("colour")));
+        Assert.EndsWith("found 'red'; if 'colour' holds categories, declare it so: new ColumnSpec(\"colour\", ColumnType.Category)", declared.Message);
+        // Declared a category, the file reads.
+        var table = CsvReader.ReadTable(new System.IO.StringReader("a,colour\n1,red\n2,blue\n"), new TableSchema(new ColumnSpec("a"), new ColumnSpec("colour", ColumnType.Category)));
+        Assert.Equal(2, table.RowCount);
+    }
+
+    [Fact]
     public void MissingValuesAreAnErrorByDefaultAndNaNByOption()
     {
         var e = Fails("a,b\n1,\n", new TableSchema());

@@ -53,6 +53,7 @@ internal static class NativeLibraries
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
+        if (name == Distributed.MpiNative.Library) return Distributed.MpiNative.LoadedHandle;   // loaded (or refused) before any MPI call
         if (name != Nvrtc && name != Driver) return IntPtr.Zero;   // not ours: the default rules apply
         foreach (string candidate in Candidates(name))
             if (NativeLibrary.TryLoad(candidate, assembly, searchPath, out IntPtr handle)) return handle;

@@ -99,6 +99,21 @@ public sealed class DataParallelFitTests(ReferenceRuns runs) : IClassFixture<Ref
         Assert.Equal(RankFiles.Read(runs.TwoRanks, 0).Hashes, rank0.Hashes);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("--rank-order")]
+    public void AStepAllocatesNothing(string reduction)
+    {
+        string folder = MpiJob.NewFolder("alloc");
+        MpiJob.Run(2, $"--out {folder} --epochs 3 --mode alloc {reduction}");
+        for (int rank = 0; rank < 2; rank++)
+        {
+            var bytes = File.ReadAllLines(Path.Combine(folder, $"rank{rank}.alloc")).Select(long.Parse).ToArray();
+            Assert.Equal(2 * (ReferenceRuns.StepsPerEpoch - 1), bytes.Length);   // epochs 2 and 3, less their first steps
+            Assert.All(bytes, b => Assert.Equal(0, b));
+        }
+    }
+
     [Fact]
     public void RootsCallbackStopsEveryRankAfterTheSameEpoch()
     {

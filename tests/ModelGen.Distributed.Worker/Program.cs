@@ -13,7 +13,9 @@ using ModelGen.Distributed;
 //   rank{r}.params   the final parameters, little-endian float32
 //   rank{r}.history  epoch count, stop flags and each epoch's training loss
 //   rank{r}.pid      this process's id, written before training (the kill test reads it)
-// Modes: train (default); stop (rank 0's onEpochEnd stops after epoch 2); throw (rank 1's schedule throws at step 5).
+//   rank{r}.alloc    (mode alloc) bytes this thread allocated between consecutive steps of an epoch, epochs 2 on
+// Modes: train (default); stop (rank 0's onEpochEnd stops after epoch 2); throw (rank 1's schedule throws at step 5);
+// alloc (the schedule records allocations instead of hashes).
 
 var options = WorkerOptions.Parse(args);
 using var mpi = options.Alone ? null : Mpi.FromEnvironment();
@@ -29,7 +31,9 @@ var model = new ParityMlp(seed: 3);
 var hashes = new List<string>();
 var shards = new List<string>();
 if (mpi is not null) mpi.ObserveShard = rows => shards.Add(string.Join(',', rows.ToArray()));
-var schedule = new ObservingSchedule(model, hashes, options.Mode == "throw" && rank == 1 ? 5 : -1);
+var allocations = options.Mode == "alloc" ? new long[options.Epochs * 7] : null;
+var schedule = new ObservingSchedule(model, hashes, options.Mode == "throw" && rank == 1 ? 5 : -1, allocations);
+if (allocations is not null) mpi!.ObserveShard = null;   // the test hook's strings would count as the step's allocations
 
 var history = model.Fit(train, validation, epochs: options.Epochs, batchSize: 32, optimizer: new Adam(1e-2f), seed: 11,
     clipGradientNorm: 0.5f, schedule: schedule,
@@ -47,14 +51,31 @@ System.IO.File.WriteAllBytes(File("params"), bytes);
 var lines = new List<string> { $"epochs {history.Count}", $"stoppedByCallback {history.StoppedByCallback}" };
 foreach (var epoch in history) lines.Add(epoch.TrainLoss.ToString("R", CultureInfo.InvariantCulture));
 System.IO.File.WriteAllLines(File("history"), lines);
+if (allocations is not null)
+{
+    // Step s's figure is what was allocated since step s − 1 began: one whole step. The first step of an epoch also carries the
+    // previous epoch's end (history, validation), and epoch 1 builds the graph and the optimizer state.
+    var steps = new List<string>();
+    for (int step = 8; step < allocations.Length; step++)
+        if (step % 7 != 0) steps.Add(allocations[step].ToString(CultureInfo.InvariantCulture));
+    System.IO.File.WriteAllLines(File("alloc"), steps);
+}
 
 /// <summary>A constant learning rate that records a hash of the parameters before every step, and can fail on purpose.</summary>
-sealed class ObservingSchedule(Model model, List<string> hashes, long failAt) : LearningRateSchedule
+sealed class ObservingSchedule(Model model, List<string> hashes, long failAt, long[]? allocations) : LearningRateSchedule
 {
+    private long _allocatedBefore;
+
     public override float Rate(long step, float baseRate)
     {
         if (step == failAt) throw new InvalidOperationException($"injected failure at step {step}");
-        hashes.Add(Hash(model.Parameters));
+        if (allocations is not null)
+        {
+            long now = GC.GetAllocatedBytesForCurrentThread();
+            allocations[step] = now - _allocatedBefore;
+            _allocatedBefore = now;
+        }
+        else hashes.Add(Hash(model.Parameters));
         return baseRate;
     }
 

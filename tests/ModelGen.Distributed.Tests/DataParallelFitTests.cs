@@ -99,6 +99,22 @@ public sealed class DataParallelFitTests(ReferenceRuns runs) : IClassFixture<Ref
         Assert.Equal(RankFiles.Read(runs.TwoRanks, 0).Hashes, rank0.Hashes);
     }
 
+    [Fact]
+    public void EvaluateSharedOverTheRanksEqualsOneProcesssEvaluation()
+    {
+        string[] Read(int rank) => File.ReadAllLines(Path.Combine(runs.TwoRanks, $"rank{rank}.evaluate"));
+        var (rank0, rank1) = (Read(0), Read(1));
+        // Every rank returns the same evaluation of all 60 rows.
+        Assert.Equal(rank0[0], rank1[0]);
+        var shared = rank0[0].Split(' ');
+        var alone = rank0[1].Split(' ');
+        Assert.Equal("60", shared[2]);
+        Assert.Equal(alone[1], shared[1]);   // accuracy: exact counts
+        float sharedLoss = float.Parse(shared[0], System.Globalization.CultureInfo.InvariantCulture);
+        float aloneLoss = float.Parse(alone[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(aloneLoss, sharedLoss, 1e-6f);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("--rank-order")]

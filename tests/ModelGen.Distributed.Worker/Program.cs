@@ -12,6 +12,7 @@ using ModelGen.Distributed;
 //   rank{r}.shards   the rows this rank trained on, one step per line
 //   rank{r}.params   the final parameters, little-endian float32
 //   rank{r}.history  epoch count, stop flags and each epoch's training loss
+//   rank{r}.evaluate the validation set's evaluation shared over the ranks, then this rank's evaluation of all of it alone
 //   rank{r}.pid      this process's id, written before training (the kill test reads it)
 //   rank{r}.alloc    (mode alloc) bytes this thread allocated between consecutive steps of an epoch, epochs 2 on
 // Modes: train (default); stop (rank 0's onEpochEnd stops after epoch 2); throw (rank 1's schedule throws at step 5);
@@ -51,6 +52,11 @@ System.IO.File.WriteAllBytes(File("params"), bytes);
 var lines = new List<string> { $"epochs {history.Count}", $"stoppedByCallback {history.StoppedByCallback}" };
 foreach (var epoch in history) lines.Add(epoch.TrainLoss.ToString("R", CultureInfo.InvariantCulture));
 System.IO.File.WriteAllLines(File("history"), lines);
+if (options.Mode == "train")
+{
+    string Line(Evaluation e) => string.Create(CultureInfo.InvariantCulture, $"{e.Loss:R} {e.Accuracy:R} {e.Count}");
+    System.IO.File.WriteAllLines(File("evaluate"), new[] { Line(model.Evaluate(validation, batchSize: 16, distributed: mpi)), Line(model.Evaluate(validation, batchSize: 16)) });
+}
 if (allocations is not null)
 {
     // Step s's figure is what was allocated since step s − 1 began: one whole step. The first step of an epoch also carries the

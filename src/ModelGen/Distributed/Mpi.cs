@@ -38,14 +38,15 @@ public sealed unsafe class Mpi : IDisposable
     private static Mpi? s_current;
     private static bool s_finalized;
 
-    private readonly nint _world, _float, _sum;
+    private readonly nint _world, _float, _double, _sum;
     private readonly bool _ownsInitialization;
     private int _disposed;
 
-    private Mpi(nint world, nint floatType, nint sum, int rank, int size, bool ownsInitialization)
+    private Mpi(nint world, nint floatType, nint doubleType, nint sum, int rank, int size, bool ownsInitialization)
     {
         _world = world;
         _float = floatType;
+        _double = doubleType;
         _sum = sum;
         Rank = rank;
         Size = size;
@@ -108,7 +109,7 @@ public sealed unsafe class Mpi : IDisposable
             nint world = MpiNative.Handle("ompi_mpi_comm_world");
             Check(MpiNative.CommRank(world, out int rank), "MPI_Comm_rank");
             Check(MpiNative.CommSize(world, out int size), "MPI_Comm_size");
-            s_current = new Mpi(world, MpiNative.Handle("ompi_mpi_float"), MpiNative.Handle("ompi_mpi_op_sum"), rank, size, owns);
+            s_current = new Mpi(world, MpiNative.Handle("ompi_mpi_float"), MpiNative.Handle("ompi_mpi_double"), MpiNative.Handle("ompi_mpi_op_sum"), rank, size, owns);
             return s_current;
         }
     }
@@ -129,6 +130,13 @@ public sealed unsafe class Mpi : IDisposable
     {
         if (values.IsEmpty) return;
         fixed (float* p = values) Check(MpiNative.Allreduce(MpiNative.InPlace, p, values.Length, _float, _sum, _world), "MPI_Allreduce");
+    }
+
+    /// <summary>Replaces <paramref name="values"/> on every rank with their element-wise sum over the ranks (in place), in double precision.</summary>
+    public void SumAcrossRanks(Span<double> values)
+    {
+        if (values.IsEmpty) return;
+        fixed (double* p = values) Check(MpiNative.Allreduce(MpiNative.InPlace, p, values.Length, _double, _sum, _world), "MPI_Allreduce");
     }
 
     /// <summary>

@@ -50,6 +50,7 @@ internal sealed class Trainer
     {
         Check(model, settings);
         var trainer = new Trainer(model, settings);
+        trainer.CheckRun();
         if (settings.Distributed is not { AbortOnError: true } mpi) return trainer.Run();
         try
         {
@@ -61,6 +62,14 @@ internal sealed class Trainer
             mpi.Abort($"Fit failed, aborting all {mpi.Size} ranks: {e}");
             throw;
         }
+    }
+
+    /// <summary>The checks that need the run's batch sizes and optimizer: every rank makes them alike, before anything is aborted.</summary>
+    private void CheckRun()
+    {
+        if (_mpi is null) _model.CheckBatchStatistics(_settings.Train.Count, _batch, _group);
+        else CheckRankBatchStatistics();
+        CheckOptimizer();
     }
 
     /// <summary>Refuses an optimizer whose updates or state ModelGen cannot handle: one of another library with frozen layers or checkpoints.</summary>
@@ -113,9 +122,6 @@ internal sealed class Trainer
     private TrainingHistory Run()
     {
         var s = _settings;
-        if (_mpi is null) _model.CheckBatchStatistics(s.Train.Count, _batch, _group);
-        else CheckRankBatchStatistics();
-        CheckOptimizer();
         // What the run is, as a checkpoint records it; a resumed Fit must be the same run.
         var run = s.Checkpoints is null && s.ResumeFrom is null ? null : CheckpointFile.Describe(_model, s, _optimizer);
         var resume = s.ResumeFrom is null ? null : CheckpointFile.Read(s.ResumeFrom);

@@ -58,7 +58,7 @@ internal static unsafe partial class MpiNative
                 if (!NativeLibrary.TryLoad(candidate, typeof(MpiNative).Assembly, null, out nint handle)) continue;
                 if (!NativeLibrary.TryGetExport(handle, "ompi_mpi_comm_world", out _))
                     throw new InvalidOperationException(
-                        $"'{candidate}' is an MPI library but not Open MPI (it has no ompi_mpi_comm_world); ModelGen's MPI bindings use Open MPI's " +
+                        $"'{candidate}' was loaded but is not Open MPI (it exports no ompi_mpi_comm_world); ModelGen's MPI bindings use Open MPI's " +
                         "pointer handles. MPICH and its derivatives use integer handles (see docs/distributed.md); install Open MPI or point " +
                         $"{PathVariable} at its libmpi.so.40.");
                 s_handle = handle;

@@ -115,6 +115,22 @@ public sealed class DataParallelFitTests(ReferenceRuns runs) : IClassFixture<Ref
         Assert.Equal(aloneLoss, sharedLoss, 1e-6f);
     }
 
+    [Fact]
+    public void WithBatchNormAndDropoutTheRanksStillAgreeOnParametersAndState()
+    {
+        string folder = MpiJob.NewFolder("batchnorm");
+        MpiJob.Run(2, $"--out {folder} --epochs 2 --mode batchnorm");
+        var rank0 = RankFiles.Read(folder, 0);
+        var rank1 = RankFiles.Read(folder, 1);
+        // Each rank normalises its own rows and draws its own masks, yet the averaged gradients keep the parameters equal,
+        // and the running statistics are averaged after every epoch.
+        // A hash per step, the state at epoch 2's start, the final parameters and state.
+        Assert.Equal(2 * ReferenceRuns.StepsPerEpoch + 3, rank0.Hashes.Length);
+        Assert.StartsWith("epoch state ", rank0.Hashes[ReferenceRuns.StepsPerEpoch + 1]);
+        Assert.StartsWith("state ", rank0.Hashes[^1]);
+        Assert.Equal(rank0.Hashes, rank1.Hashes);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("--rank-order")]

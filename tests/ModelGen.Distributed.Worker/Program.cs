@@ -16,7 +16,8 @@ using ModelGen.Distributed;
 //   rank{r}.pid      this process's id, written before training (the kill test reads it)
 //   rank{r}.alloc    (mode alloc) bytes this thread allocated between consecutive steps of an epoch, epochs 2 on
 // Modes: train (default); stop (rank 0's onEpochEnd stops after epoch 2); throw (rank 1's schedule throws at step 5);
-// alloc (the schedule records allocations instead of hashes).
+// alloc (the schedule records allocations instead of hashes); batchnorm (a model with BatchNorm and dropout, whose
+// final BatchNorm state's hash is appended to rank{r}.hashes).
 
 var options = WorkerOptions.Parse(args);
 using var mpi = options.Alone ? null : Mpi.FromEnvironment();
@@ -28,12 +29,12 @@ string File(string kind) => Path.Combine(options.Out, $"rank{rank}.{kind}");
 System.IO.File.WriteAllText(File("pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
 
 var (train, validation) = ParityData.Create();
-var model = new ParityMlp(seed: 3);
+Model model = options.Mode == "batchnorm" ? new NormalisedMlp(seed: 3) : new ParityMlp(seed: 3);
 var hashes = new List<string>();
 var shards = new List<string>();
 if (mpi is not null) mpi.ObserveShard = rows => shards.Add(string.Join(',', rows.ToArray()));
 var allocations = options.Mode == "alloc" ? new long[options.Epochs * 7] : null;
-var schedule = new ObservingSchedule(model, hashes, options.Mode == "throw" && rank == 1 ? 5 : -1, allocations);
+var schedule = new ObservingSchedule(model, hashes, options.Mode == "throw" && rank == 1 ? 5 : -1, allocations, options.Mode == "batchnorm");
 if (allocations is not null) mpi!.ObserveShard = null;   // the test hook's strings would count as the step's allocations
 
 var history = model.Fit(train, validation, epochs: options.Epochs, batchSize: 32, optimizer: new Adam(1e-2f), seed: 11,
@@ -44,6 +45,7 @@ var history = model.Fit(train, validation, epochs: options.Epochs, batchSize: 32
     distributed: mpi);
 
 hashes.Add(ObservingSchedule.Hash(model.Parameters));
+if (options.Mode == "batchnorm") hashes.Add("state " + ObservingSchedule.Hash(model.State));
 System.IO.File.WriteAllLines(File("hashes"), hashes);
 System.IO.File.WriteAllLines(File("shards"), shards);
 var bytes = new byte[model.ParameterCount * sizeof(float)];
@@ -68,7 +70,7 @@ if (allocations is not null)
 }
 
 /// <summary>A constant learning rate that records a hash of the parameters before every step, and can fail on purpose.</summary>
-sealed class ObservingSchedule(Model model, List<string> hashes, long failAt, long[]? allocations) : LearningRateSchedule
+sealed class ObservingSchedule(Model model, List<string> hashes, long failAt, long[]? allocations, bool epochState) : LearningRateSchedule
 {
     private long _allocatedBefore;
 
@@ -82,6 +84,8 @@ sealed class ObservingSchedule(Model model, List<string> hashes, long failAt, lo
             _allocatedBefore = now;
         }
         else hashes.Add(Hash(model.Parameters));
+        // At an epoch's first step the BatchNorm state is the previous epoch's end (within an epoch each rank's own rows move it).
+        if (epochState && step > 0 && step % 7 == 0) hashes.Add("epoch state " + Hash(model.State));
         return baseRate;
     }
 
@@ -122,6 +126,15 @@ static class ParityData
 public partial class ParityMlp
 {
     [Dense(32, Activation.Tanh)] private partial Tensor Hidden(Tensor x);
+    [Dense(3)] private partial Tensor Logits(Tensor x);
+}
+
+[Model(Input = new[] { 8 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class NormalisedMlp
+{
+    [Dense(32)] private partial Tensor Hidden(Tensor x);
+    [BatchNorm] private partial Tensor Norm(Tensor x);
+    [Dropout(0.2f)] private partial Tensor Drop(Tensor x);
     [Dense(3)] private partial Tensor Logits(Tensor x);
 }
 

@@ -14,5 +14,6 @@ echo "# machine: $cpu, $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB
 echo "# load before: $(uptime | sed 's/.*load average: //')"
 dotnet "$bench" --threads 1 "$@"
 dotnet "$bench" --threads 2 "$@"
-mpirun --oversubscribe -np 2 --mca btl self,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo dotnet "$bench" --threads 1 "$@" </dev/null
+mpirun --oversubscribe -np 2 --mca btl self,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo dotnet "$bench" --threads 1 "$@" </dev/null |
+    sed 's/\x1b\[?1h\x1b=//g'   # .NET writes a terminal-mode sequence on the pseudo-terminal mpirun gives its ranks
 echo "# load after: $(uptime | sed 's/.*load average: //')"

@@ -7,7 +7,7 @@ using Xunit;
 namespace ModelGen.Distributed.Tests;
 
 /// <summary>The single-process reference and a 2-rank run of the same training, each launched once for the tests that compare them.</summary>
-public sealed class ReferenceRuns
+public sealed class ReferenceRuns : IDisposable
 {
     public ReferenceRuns()
     {
@@ -25,6 +25,12 @@ public sealed class ReferenceRuns
     public string Alone { get; }
 
     public string TwoRanks { get; }
+
+    /// <summary>Removes every job's files once the class's tests are done.</summary>
+    public void Dispose()
+    {
+        if (Directory.Exists(MpiJob.Root)) Directory.Delete(MpiJob.Root, recursive: true);
+    }
 }
 
 /// <summary>

@@ -41,10 +41,13 @@ internal static class MpiJob
 
     private static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
+    /// <summary>This test process's folder of job files (deleted when the tests end).</summary>
+    public static string Root { get; } = Path.Combine(Path.GetTempPath(), "modelgen-mpi-tests", Environment.ProcessId.ToString());
+
     /// <summary>A fresh, empty folder for one job's files.</summary>
     public static string NewFolder(string name)
     {
-        string path = Path.Combine(Path.GetTempPath(), "modelgen-mpi-tests", $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        string path = Path.Combine(Root, $"{name}-{Guid.NewGuid():N}"[..24]);
         Directory.CreateDirectory(path);
         return path;
     }

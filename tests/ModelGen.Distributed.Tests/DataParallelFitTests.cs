@@ -94,6 +94,21 @@ public sealed class DataParallelFitTests(ReferenceRuns runs) : IClassFixture<Ref
     }
 
     [Fact]
+    public void ClassWeightsAndAccumulationTrainAsOneProcess()
+    {
+        string alone = MpiJob.NewFolder("weighted-alone"), distributed = MpiJob.NewFolder("weighted-two");
+        MpiJob.RunAlone($"--out {alone} --epochs 2 --weighted-accumulated");
+        MpiJob.Run(2, $"--out {distributed} --epochs 2 --weighted-accumulated");
+        var rank0 = RankFiles.Read(distributed, 0);
+        Assert.Equal(rank0.Hashes, RankFiles.Read(distributed, 1).Hashes);
+        // Each rank's share of a step is its rows' class weight over the step's, not its row count.
+        float worst = MaxDifference(RankFiles.Read(alone, 0).Parameters, rank0.Parameters);
+        Assert.True(worst <= Tolerance, $"With class weights and accumulation the 2-rank parameters differ from one process's by up to {worst:G3}.");
+        // Different from the unweighted run: the option reached both.
+        Assert.NotEqual(RankFiles.Read(runs.TwoRanks, 0).Hashes[ReferenceRuns.StepsPerEpoch], rank0.Hashes[ReferenceRuns.StepsPerEpoch]);
+    }
+
+    [Fact]
     public void RankOrderReductionGivesEveryRankTheSameBitsAsTheAllreduce()
     {
         string folder = MpiJob.NewFolder("rank-order");

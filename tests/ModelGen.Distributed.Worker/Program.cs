@@ -37,8 +37,9 @@ var allocations = options.Mode == "alloc" ? new long[options.Epochs * 7] : null;
 var schedule = new ObservingSchedule(model, hashes, options.Mode == "throw" && rank == 1 ? 5 : -1, allocations, options.Mode == "batchnorm");
 if (allocations is not null) mpi!.ObserveShard = null;   // the test hook's strings would count as the step's allocations
 
-var history = model.Fit(train, validation, epochs: options.Epochs, batchSize: 32, optimizer: new Adam(1e-2f), seed: 11,
+var history = model.Fit(train, validation, epochs: options.Epochs, batchSize: options.Weighted ? 16 : 32, optimizer: new Adam(1e-2f), seed: 11,
     clipGradientNorm: 0.5f, schedule: schedule,
+    accumulationSteps: options.Weighted ? 2 : 1, classWeights: options.Weighted ? new[] { 1f, 2f, 0.5f } : null,
     checkpoints: options.Checkpoints is null ? null : new CheckpointOptions(options.Checkpoints),
     resumeFrom: options.Resume is null ? null : Checkpoint.Latest(options.Resume),
     onEpochEnd: options.Mode == "stop" ? (result, _) => result.Epoch >= 2 ? EpochDecision.Stop : EpochDecision.Continue : null,
@@ -138,7 +139,7 @@ public partial class NormalisedMlp
     [Dense(3)] private partial Tensor Logits(Tensor x);
 }
 
-sealed record WorkerOptions(string Out, string Mode, int Epochs, string? Checkpoints, string? Resume, bool Alone, bool RankOrder)
+sealed record WorkerOptions(string Out, string Mode, int Epochs, string? Checkpoints, string? Resume, bool Alone, bool RankOrder, bool Weighted = false)
 {
     public static WorkerOptions Parse(string[] args)
     {
@@ -155,6 +156,8 @@ sealed record WorkerOptions(string Out, string Mode, int Epochs, string? Checkpo
                 "--resume" => o with { Resume = Value() },
                 "--alone" => o with { Alone = true },
                 "--rank-order" => o with { RankOrder = true },
+                // Class weights, and steps of 32 rows as two accumulated micro-batches of 16.
+                "--weighted-accumulated" => o with { Weighted = true },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }

@@ -16,29 +16,54 @@ public abstract partial class Model
     /// The data does not fit the model (inputs, widths, class range), has no rows, or holds NaN or ±∞ and was not made with
     /// <c>allowNonFinite: true</c> (the message names the row and column).
     /// </exception>
-    public Evaluation Evaluate(Dataset data, int batchSize = 256)
+    /// <param name="data">The rows to evaluate.</param>
+    /// <param name="batchSize">Rows per forward pass.</param>
+    /// <param name="distributed">
+    /// When given, every rank calls Evaluate with the same <paramref name="data"/>; each evaluates its contiguous block of the rows
+    /// and the sums (losses, correct counts) are added over the ranks, so every rank returns the evaluation of all rows: counts and
+    /// accuracy exactly those of one process, the loss to float32 rounding (the batches start at other rows).
+    /// </param>
+    public Evaluation Evaluate(Dataset data, int batchSize = 256, Distributed.Mpi? distributed = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckData(data, nameof(data));
-        return EvaluateChecked(data, batchSize);
+        return EvaluateChecked(data, batchSize, distributed);
     }
 
     /// <summary>Evaluate on data already checked against the model (Fit checks its validation set once, before the first epoch).</summary>
-    internal Evaluation EvaluateChecked(Dataset data, int batchSize = 256)
+    internal Evaluation EvaluateChecked(Dataset data, int batchSize = 256, Distributed.Mpi? distributed = null)
     {
         if (data.Count == 0) throw new ArgumentException("The evaluation set has no rows.", nameof(data));
-        int batch = Math.Min(batchSize, data.Count);
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be ≥ 1.");
+        var heads = Heads;
+        // [loss sum, loss weight, each head's loss sum, each head's correct count]
+        var sums = new double[2 + 2 * heads.Count];
+        var (start, end) = distributed is null ? (0, data.Count) : Distributed.DataParallelStep.Block(data.Count, distributed.Rank, distributed.Size);
+        if (end > start) EvaluationSums(data, start, end, Math.Min(batchSize, end - start), sums);
+        distributed?.SumAcrossRanks(sums);
+        bool masked = heads.Count == 1 && MasksLabels(heads[0]);
+        double lossSum = sums[0], weightSum = sums[1];
+        // Float divisions of exact counts, as one process has always computed them.
+        float Accuracy(int h) =>
+            !HasAccuracy(heads[h].Loss) ? float.NaN : masked ? (weightSum == 0 ? float.NaN : (float)sums[2 + heads.Count + h] / (long)weightSum) : (float)sums[2 + heads.Count + h] / ((long)data.Count * LabelsOf(heads[h]));
+        if (heads.Count == 1)
+            return new Evaluation(masked ? (weightSum == 0 ? 0f : (float)(lossSum / weightSum)) : (float)(lossSum / data.Count), Accuracy(0), data.Count);
+        var perHead = new HeadEvaluation[heads.Count];
+        for (int h = 0; h < heads.Count; h++)
+            perHead[h] = new HeadEvaluation(heads[h].Name, heads[h].Loss, (float)(sums[2 + h] / data.Count), Accuracy(h));
+        return new Evaluation((float)(lossSum / data.Count), float.NaN, data.Count) { Heads = perHead };
+    }
+
+    /// <summary>Adds the loss and correct-count sums of rows [<paramref name="first"/>, <paramref name="end"/>) to <paramref name="sums"/> (layout: see <see cref="Evaluate"/>).</summary>
+    private void EvaluationSums(Dataset data, int first, int end, int batch, double[] sums)
+    {
         var graph = GraphFor(batch);
         var heads = Heads;
-        double lossSum = 0;
-        var headLossSums = new double[heads.Count];
-        var correct = new int[heads.Count];
         // Variable-length sequences: the loss is a mean over real positions, so batches weigh by those, not by rows.
         bool masked = heads.Count == 1 && MasksLabels(heads[0]);
-        long weightSum = 0;
-        for (int start = 0; start < data.Count; start += batch)
+        for (int start = first; start < end; start += batch)
         {
-            int n = Math.Min(batch, data.Count - start);
+            int n = Math.Min(batch, end - start);
             var x = data.Features.AsSpan(start * InputSize, n * InputSize);
             var y = data.Targets.AsSpan(start * TargetSize, n * TargetSize);
             long weight = n;
@@ -47,21 +72,13 @@ public abstract partial class Model
                 weight = 0;
                 for (int r = 0; r < n; r++) weight += SampleLength(x.Slice(r * InputSize, InputSize));
             }
-            lossSum += (double)graph.Loss(_parameters, x, y, n) * weight;
-            weightSum += weight;
+            sums[0] += (double)graph.Loss(_parameters, x, y, n) * weight;
+            sums[1] += weight;
             if (heads.Count > 1)
-                for (int h = 0; h < heads.Count; h++) headLossSums[h] += (double)graph.HeadLosses[h] * n;
+                for (int h = 0; h < heads.Count; h++) sums[2 + h] += (double)graph.HeadLosses[h] * n;
             var outputs = graph.LastOutput(n);
-            for (int h = 0; h < heads.Count; h++) correct[h] += CountCorrect(heads[h], masked, x, outputs, y, n).Correct;
+            for (int h = 0; h < heads.Count; h++) sums[2 + heads.Count + h] += CountCorrect(heads[h], masked, x, outputs, y, n).Correct;
         }
-        float Accuracy(ModelHead head, int right) =>
-            !HasAccuracy(head.Loss) ? float.NaN : masked ? (weightSum == 0 ? float.NaN : (float)right / weightSum) : (float)right / ((long)data.Count * LabelsOf(head));
-        if (heads.Count == 1)
-            return new Evaluation(masked ? (weightSum == 0 ? 0f : (float)(lossSum / weightSum)) : (float)(lossSum / data.Count), Accuracy(heads[0], correct[0]), data.Count);
-        var perHead = new HeadEvaluation[heads.Count];
-        for (int h = 0; h < heads.Count; h++)
-            perHead[h] = new HeadEvaluation(heads[h].Name, heads[h].Loss, (float)(headLossSums[h] / data.Count), Accuracy(heads[h], correct[h]));
-        return new Evaluation((float)(lossSum / data.Count), float.NaN, data.Count) { Heads = perHead };
     }
 
     private static bool HasAccuracy(Loss loss) => loss is Loss.SoftmaxCrossEntropy or Loss.BinaryCrossEntropy;

@@ -45,6 +45,9 @@ public abstract partial class Model
     }
 
     /// <summary>Refuses a training micro-batch of one row when a layer needs batch statistics.</summary>
+    /// <summary>The first BatchNorm layer's name, or null (see <see cref="BatchStatisticsLayer"/>).</summary>
+    internal string? BatchStatisticsLayerName => BatchStatisticsLayer;
+
     internal void CheckBatchStatistics(int rows, int batch, int group)
     {
         if (BatchStatisticsLayer is not { } layer) return;

@@ -342,6 +342,17 @@ public abstract partial class Model
     /// Receives the epoch's step progress, running loss, samples/s and time left (at most ten reports a second) and each
     /// completed epoch; e.g. <see cref="ConsoleProgress.Default"/>. Null (the default): Fit reports nothing and writes nothing.
     /// </param>
+    /// <param name="distributed">
+    /// The MPI world to train in, data-parallel (e.g. <see cref="Distributed.Mpi.FromEnvironment"/>, null when the program runs
+    /// alone): every rank runs the same Fit on the same data; each optimizer step's rows (the same seeded shuffle on every rank)
+    /// are split into one contiguous block per rank, each rank computes its block's gradient, and one all-reduce over the flat
+    /// gradient buffer averages them, so every rank applies the same update and holds the same parameters after every step. The
+    /// result is that of one process with the same <paramref name="batchSize"/> to float32 rounding (see docs/distributed.md).
+    /// Rank 0 alone validates, reports (<paramref name="onEpoch"/>, <paramref name="onEpochEnd"/>, <paramref name="progress"/>,
+    /// <paramref name="metrics"/>), decides early stopping and writes checkpoints; the other ranks receive its decisions and
+    /// validation figures. BatchNorm normalises with each rank's own rows, and the running statistics are averaged over the ranks
+    /// after every epoch; dropout masks are drawn per rank. CPU only. A checkpoint resumes on any number of ranks, or alone.
+    /// </param>
     /// <returns>Per-epoch losses and validation metrics, and where early stopping or <paramref name="onEpochEnd"/> ended.</returns>
     /// <exception cref="NotSupportedException">An explicit CUDA device, and the model or an option cannot train there (the message says what to use instead).</exception>
     /// <exception cref="InvalidOperationException">
@@ -359,11 +370,11 @@ public abstract partial class Model
         float l1 = 0f, float l2 = 0f, Device? device = null, CheckpointOptions? checkpoints = null, string? resumeFrom = null,
         float[]? classWeights = null, ClassSampling? sampling = null, ImageAugmentation? augment = null,
         EpochCallback? onEpochEnd = null, System.Collections.Generic.IReadOnlyList<EpochMetric>? metrics = null,
-        IProgress<TrainingProgressReport>? progress = null)
+        IProgress<TrainingProgressReport>? progress = null, Distributed.Mpi? distributed = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         return Trainer.Fit(this, new FitSettings(train, validation, epochs, batchSize, optimizer, seed, clipGradientNorm, onEpoch,
             schedule, accumulationSteps, earlyStopping, l1, l2, device, checkpoints, resumeFrom, (float[]?)classWeights?.Clone(), sampling, augment,
-            onEpochEnd, metrics, progress));
+            onEpochEnd, metrics, progress, distributed));
     }
 }

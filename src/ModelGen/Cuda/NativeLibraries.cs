@@ -8,7 +8,9 @@ namespace ModelGen.Cuda;
 /// <summary>
 /// Finds the CUDA driver and NVRTC by probing the names that CUDA 13, 12 and 11.x install, so one
 /// build runs against whichever toolkit or driver a machine has. The bindings import the logical
-/// names <see cref="Nvrtc"/> and <see cref="Driver"/>; this resolver maps them to real files.
+/// names <see cref="Nvrtc"/> and <see cref="Driver"/>; this resolver maps them to real files. It is the assembly's one
+/// import resolver, so it also answers for Open MPI (<see cref="Distributed.MpiNative.Library"/>) with the handle that
+/// <see cref="Distributed.MpiNative.Load"/> found.
 /// </summary>
 internal static class NativeLibraries
 {
@@ -53,6 +55,7 @@ internal static class NativeLibraries
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
+        if (name == Distributed.MpiNative.Library) return Distributed.MpiNative.LoadedHandle;   // loaded (or refused) before any MPI call
         if (name != Nvrtc && name != Driver) return IntPtr.Zero;   // not ours: the default rules apply
         foreach (string candidate in Candidates(name))
             if (NativeLibrary.TryLoad(candidate, assembly, searchPath, out IntPtr handle)) return handle;

@@ -10,7 +10,7 @@ internal sealed record FitSettings(
     Action<EpochResult>? OnEpoch, LearningRateSchedule? Schedule, int AccumulationSteps, EarlyStopping? EarlyStopping,
     float L1, float L2, Device? Device, CheckpointOptions? Checkpoints = null, string? ResumeFrom = null, float[]? ClassWeights = null, ClassSampling? Sampling = null,
     ImageAugmentation? Augment = null, EpochCallback? OnEpochEnd = null, IReadOnlyList<EpochMetric>? Metrics = null,
-    IProgress<TrainingProgressReport>? Progress = null);
+    IProgress<TrainingProgressReport>? Progress = null, Distributed.Mpi? Distributed = null);
 
 /// <summary>
 /// <see cref="Model.Fit"/>'s loop. It checks the arguments, then, epoch by epoch, shuffles the rows, cuts them into
@@ -28,6 +28,9 @@ internal sealed class Trainer
     private readonly int _group;      // rows per optimizer step
     private readonly float _baseRate; // what the schedule scales: the optimizer's rate when Fit started
     private readonly ClassSampler? _sampler; // draws each epoch's rows when Fit samples by class
+    private readonly Distributed.Mpi? _mpi;  // the ranks training together; null: this process alone
+    private readonly bool _root;             // this process logs, evaluates and writes checkpoints
+    private Distributed.DataParallelStep? _dataParallel;
 
     private Trainer(Model model, FitSettings settings)
     {
@@ -38,13 +41,35 @@ internal sealed class Trainer
         _group = (int)Math.Min((long)_batch * settings.AccumulationSteps, settings.Train.Count);
         _baseRate = _optimizer.LearningRate;
         _sampler = settings.Sampling?.For(settings.Train);
+        _mpi = settings.Distributed;
+        _root = _mpi is null || _mpi.IsRoot;
     }
 
     /// <summary>Trains <paramref name="model"/> as <see cref="Model.Fit"/> documents.</summary>
     public static TrainingHistory Fit(Model model, FitSettings settings)
     {
         Check(model, settings);
-        return new Trainer(model, settings).Run();
+        var trainer = new Trainer(model, settings);
+        trainer.CheckRun();
+        if (settings.Distributed is not { AbortOnError: true } mpi) return trainer.Run();
+        try
+        {
+            return trainer.Run();
+        }
+        catch (Exception e)
+        {
+            // The other ranks wait for this one in their next collective call: end them all, saying why.
+            mpi.Abort($"Fit failed, aborting all {mpi.Size} ranks: {e}");
+            throw;
+        }
+    }
+
+    /// <summary>The checks that need the run's batch sizes and optimizer: every rank makes them alike, before anything is aborted.</summary>
+    private void CheckRun()
+    {
+        if (_mpi is null) _model.CheckBatchStatistics(_settings.Train.Count, _batch, _group);
+        else CheckRankBatchStatistics();
+        CheckOptimizer();
     }
 
     /// <summary>Refuses an optimizer whose updates or state ModelGen cannot handle: one of another library with frozen layers or checkpoints.</summary>
@@ -65,6 +90,12 @@ internal sealed class Trainer
         if (s.AccumulationSteps < 1) throw new ArgumentOutOfRangeException("accumulationSteps", s.AccumulationSteps, "The number of accumulation steps must be ≥ 1.");
         GradientPenalty.Check(s.L1, s.L2);
         if (s.Train.Count == 0) throw new ArgumentException("The training set has no rows.", "train");
+        if (s.Distributed is { } mpi)
+        {
+            mpi.CheckAlive();
+            if (s.Device is { Kind: not DeviceKind.Cpu } device)
+                throw new NotSupportedException($"Data-parallel training (distributed) runs on the CPU; device {device} was asked for. Pass device: null or Device.Cpu (the GPU path over NCCL is a design in docs/distributed.md, not built yet).");
+        }
         if (s.ClassWeights is { } classWeights) ModelGen.ClassWeights.Check(model, classWeights);
         s.Augment?.Check(model);
         if (s.Metrics is { Count: > 0 } metrics)
@@ -94,16 +125,18 @@ internal sealed class Trainer
     private TrainingHistory Run()
     {
         var s = _settings;
-        _model.CheckBatchStatistics(s.Train.Count, _batch, _group);
-        CheckOptimizer();
         // What the run is, as a checkpoint records it; a resumed Fit must be the same run.
         var run = s.Checkpoints is null && s.ResumeFrom is null ? null : CheckpointFile.Describe(_model, s, _optimizer);
         var resume = s.ResumeFrom is null ? null : CheckpointFile.Read(s.ResumeFrom);
         resume?.Verify(_model, _optimizer, run!, s);
-        if (s.Checkpoints is { } checkpoints) Checkpoint.CheckDirectory(checkpoints, resume?.Epoch ?? 0);
+        if (s.Checkpoints is { } checkpoints && _root) Checkpoint.CheckDirectory(checkpoints, resume?.Epoch ?? 0);
         // Everything is checked before training starts: an unsupported GPU option or a checkpoint of another run fails (or
         // falls back) with the model untouched.
-        using var device = TrainingDevice.Open(_model, s.Device, _optimizer, _batch, s.AccumulationSteps, new UpdateOptions(s.ClipGradientNorm, s.L1, s.L2), s.ClassWeights);
+        var update = new UpdateOptions(s.ClipGradientNorm, s.L1, s.L2);
+        if (_mpi is not null) _dataParallel = new Distributed.DataParallelStep(_mpi, _model.ParameterCount);
+        using var device = _dataParallel is null
+            ? TrainingDevice.Open(_model, s.Device, _optimizer, _batch, s.AccumulationSteps, update, s.ClassWeights)
+            : new CpuTrainingDevice(_model, _optimizer, update, _batch, s.AccumulationSteps, s.ClassWeights, _dataParallel);
         if (s.Augment is { } augment) device.Augmenter = new ImageAugmenter(augment, s.Seed);
         TrainingProgress progress;
         if (resume is null)
@@ -112,12 +145,20 @@ internal sealed class Trainer
             progress = new TrainingProgress(s.Train.Count, s.Seed, s.EarlyStopping is null ? null : new EarlyStoppingProgress(s.EarlyStopping, _model));
         }
         else progress = resume.Restore(_model, _optimizer, device, s);
+        // Every rank starts from rank 0's parameters and state (a fresh model's may differ by seed; a checkpoint's are equal).
+        if (_mpi is not null) ShareRootModel(_mpi);
         _model.DiscardAccumulatedGradients();
         bool completed = false;
         try
         {
             while (progress.Epoch < s.Epochs && !progress.History.StoppedEarly && !progress.History.StoppedByCallback) RunEpoch(device, progress, run);
-            progress.Stopping?.RestoreBest(progress.History, _model);
+            // Only the root observed validation (and copied the best weights); it hands its model to the others.
+            if (_root) progress.Stopping?.RestoreBest(progress.History, _model);
+            if (_mpi is not null)
+            {
+                ShareRootModel(_mpi);
+                if (!_root && progress.Stopping is { BestParameters: not null } && progress.History.BestEpoch is not null) progress.History.RestoredBestWeights = true;
+            }
             completed = true;
         }
         finally
@@ -134,6 +175,8 @@ internal sealed class Trainer
         int epoch = progress.Epoch + 1;
         var clock = Stopwatch.StartNew();
         if (device.Augmenter is { } augmenter) augmenter.Epoch = epoch;
+        // Each rank draws its own dropout masks, from a stream of (seed, rank, epoch): a resumed run draws the same ones.
+        if (_mpi is not null) device.SetRandomSeed(RankDropoutSeed(s.Seed, _mpi.Rank, epoch));
         var order = _sampler is null ? progress.Rows.Shuffle() : _sampler.Draw(s.Seed, epoch);
         double lossSum = 0;
         device.ResetAccuracy();
@@ -150,7 +193,7 @@ internal sealed class Trainer
             lossSum += (double)loss * rows;
             step++;
             // Throttled: at most ten reports a second, and the epoch's last step; nothing at all without a progress sink.
-            if (s.Progress is { } sink && (step == steps || clock.ElapsedMilliseconds - lastReport >= 100))
+            if (_root && s.Progress is { } sink && (step == steps || clock.ElapsedMilliseconds - lastReport >= 100))
             {
                 lastReport = clock.ElapsedMilliseconds;
                 sink.Report(Report(epoch, step, steps, start + rows, lossSum, device.Accuracy, clock.Elapsed, null));
@@ -159,7 +202,14 @@ internal sealed class Trainer
         var trainingTime = clock.Elapsed;
         // The model holds each epoch's result: validation, onEpoch and early stopping's copies read it on the host.
         device.UpdateModel();
+        _dataParallel?.AverageState(_model.State);
+        if (_mpi is not null) device.SumAccuracyAcrossRanks(_mpi);
         CheckParameters(epoch);
+        if (!_root)
+        {
+            FollowRoot(epoch, (float)(lossSum / s.Train.Count), device.Accuracy, rate, clock, progress);
+            return;
+        }
         Evaluation? valid = s.Validation is null ? null : _model.EvaluateChecked(s.Validation);
         var metrics = UserMetrics(s.Validation, training: false);
         var trainMetrics = UserMetrics(s.Train, training: true);
@@ -183,6 +233,7 @@ internal sealed class Trainer
             progress.History.StoppedEpoch = epoch;
         }
         bool stopping = progress.History.StoppedEarly || progress.History.StoppedByCallback;
+        if (_mpi is not null) ShareOutcome(_mpi, result, progress.History);
         if (s.Checkpoints is { } checkpoints && (epoch % checkpoints.EveryEpochs == 0 || epoch == s.Epochs || stopping))
         {
             // Written before early stopping restores its best weights, so that a resumed Fit goes on from this epoch's.
@@ -229,8 +280,80 @@ internal sealed class Trainer
             $"After epoch {epoch}, {where} is {NonFiniteValues.Describe(parameters[at])}, though the loss stayed finite: {cause}.");
     }
 
-    private TrainingProgressReport Report(int epoch, int step, int steps, int rowsDone, double lossSum, float accuracy, TimeSpan elapsed, EpochResult? completed)
+    /// <summary>
+    /// What the root decided after an epoch, for the other ranks: the validation figures, whether training stops (early
+    /// stopping or a callback) and the best epoch. One broadcast of a few floats; every rank leaves the loop together.
+    /// </summary>
+    private readonly float[] _outcome = new float[6];
 
+    private void ShareOutcome(Distributed.Mpi mpi, EpochResult result, TrainingHistory history)
+    {
+        _outcome[0] = result.ValidationLoss ?? float.NaN;
+        _outcome[1] = result.ValidationAccuracy ?? float.NaN;
+        _outcome[2] = history.StoppedEarly ? 1 : 0;
+        _outcome[3] = history.StoppedByCallback ? 1 : 0;
+        _outcome[4] = history.BestEpoch ?? -1;
+        _outcome[5] = history.BestValue ?? float.NaN;
+        mpi.Broadcast(_outcome);
+    }
+
+    /// <summary>A non-root rank's end of an epoch: the root's validation figures and stopping decision, received.</summary>
+    private void FollowRoot(int epoch, float trainLoss, float trainAccuracy, float rate, Stopwatch clock, TrainingProgress progress)
+    {
+        _mpi!.Broadcast(_outcome);
+        var history = progress.History;
+        float? validationLoss = _settings.Validation is null ? null : _outcome[0];
+        float? validationAccuracy = _settings.Validation is null ? null : _outcome[1];
+        progress.Epoch = epoch;
+        history.Add(new EpochResult(epoch, trainLoss, validationLoss, validationAccuracy, clock.Elapsed) { LearningRate = rate, TrainAccuracy = trainAccuracy });
+        if (_outcome[4] >= 0)
+        {
+            history.BestEpoch = (int)_outcome[4];
+            history.BestValue = _outcome[5];
+        }
+        if (_outcome[2] != 0 && !history.StoppedEarly) { history.StoppedEarly = true; history.StoppedEpoch = epoch; }
+        if (_outcome[3] != 0 && !history.StoppedByCallback) { history.StoppedByCallback = true; history.StoppedEpoch = epoch; }
+    }
+
+    /// <summary>Gives every rank rank 0's parameters and BatchNorm state.</summary>
+    private void ShareRootModel(Distributed.Mpi mpi)
+    {
+        mpi.Broadcast(_model.Parameters);
+        mpi.Broadcast(_model.State);
+    }
+
+    /// <summary>The dropout seed of <paramref name="rank"/> in <paramref name="epoch"/>: a SplitMix64 mix, so nearby inputs give unrelated streams.</summary>
+    internal static long RankDropoutSeed(int seed, int rank, int epoch)
+    {
+        ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ ((ulong)(uint)rank << 32 | (uint)epoch);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (long)(z ^ (z >> 31));
+    }
+
+    /// <summary>
+    /// A BatchNorm model under MPI: every rank's micro-batches (its block of each step, cut into batches) must hold 0 or at least
+    /// 2 rows, for the full steps and the last, shorter one of an epoch.
+    /// </summary>
+    private void CheckRankBatchStatistics()
+    {
+        if (_model.BatchStatisticsLayerName is not { } layer) return;
+        int rows = _settings.Train.Count, size = _mpi!.Size;
+        int lastGroup = rows % _group == 0 ? _group : rows % _group;
+        foreach (int group in new[] { _group, lastGroup })
+            for (int rank = 0; rank < size; rank++)
+            {
+                var (start, end) = Distributed.DataParallelStep.Block(group, rank, size);
+                int mine = end - start, last = mine % _batch == 0 ? Math.Min(mine, _batch) : mine % _batch;
+                if (last == 1)
+                    throw new ArgumentException(
+                        $"{_model.GetType().Name}.{layer} is a BatchNorm layer and needs at least 2 rows per training batch, but with {size} ranks rank {rank} " +
+                        $"gets a batch of 1 row from a step of {group} rows (each rank takes a block of ⌊{group}/{size}⌋ or ⌈{group}/{size}⌉ rows); " +
+                        "choose a batch size (or rank count) that leaves every rank 0 or at least 2 rows.", "batchSize");
+            }
+    }
+
+    private TrainingProgressReport Report(int epoch, int step, int steps, int rowsDone, double lossSum, float accuracy, TimeSpan elapsed, EpochResult? completed)
     {
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
         double perSecond = rowsDone / seconds;

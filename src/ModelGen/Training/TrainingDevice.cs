@@ -11,8 +11,7 @@ internal readonly record struct UpdateOptions(float ClipGradientNorm, float L1, 
 /// <summary>
 /// Where <see cref="Model.Fit"/>'s optimizer steps run: the model's own buffers on the CPU, or a GPU
 /// (<see cref="GpuTrainingDevice"/>). A step computes the gradient of its rows into the flat gradient buffer and then
-/// applies one update at the rate it is given; a data-parallel device would average that buffer across processes
-/// between the two.
+/// applies one update at the rate it is given; under MPI the CPU device averages that buffer across the ranks between the two.
 /// </summary>
 internal abstract class TrainingDevice : IDisposable
 {
@@ -42,6 +41,20 @@ internal abstract class TrainingDevice : IDisposable
 
     /// <summary>Starts counting afresh (every epoch).</summary>
     public void ResetAccuracy() => (CorrectLabels, JudgedLabels) = (0, 0);
+
+    private readonly double[] _rankCounts = new double[2];
+
+    /// <summary>
+    /// Under MPI each rank counted its own block of every step; after an epoch the counts are summed over the ranks (one small
+    /// all-reduce), so the epoch's training accuracy is that of all its rows, as in one process. Every rank must call it.
+    /// </summary>
+    public void SumAccuracyAcrossRanks(Distributed.Mpi mpi)
+    {
+        _rankCounts[0] = CorrectLabels;
+        _rankCounts[1] = JudgedLabels;
+        mpi.SumAcrossRanks(_rankCounts);
+        (CorrectLabels, JudgedLabels) = ((long)_rankCounts[0], (long)_rankCounts[1]);
+    }
 
     /// <summary>Counts the right labels of the staged batch's <paramref name="rows"/> rows from their training-mode <paramref name="outputs"/>.</summary>
     protected void CountCorrect(ReadOnlySpan<float> outputs, int rows)
@@ -128,17 +141,24 @@ internal abstract class TrainingDevice : IDisposable
     }
 }
 
-/// <summary>Fit's steps on the CPU, through the model's generated graph; micro-batches of <c>batch</c> rows accumulate into one step.</summary>
+/// <summary>
+/// Fit's steps on the CPU, through the model's generated graph; micro-batches of <c>batch</c> rows accumulate into one step.
+/// With a <see cref="Distributed.DataParallelStep"/> each rank computes the gradient of its block of the step's rows and the
+/// ranks' gradients are averaged before the update.
+/// </summary>
 internal sealed class CpuTrainingDevice : TrainingDevice
 {
     private readonly int _batch, _accumulationSteps;
     private readonly float[]? _classWeights;
+    private readonly Distributed.DataParallelStep? _dataParallel;
 
-    public CpuTrainingDevice(Model model, Optimizer optimizer, UpdateOptions update, int batch, int accumulationSteps, float[]? classWeights = null) : base(model, optimizer, update, batch)
+    public CpuTrainingDevice(Model model, Optimizer optimizer, UpdateOptions update, int batch, int accumulationSteps, float[]? classWeights = null,
+        Distributed.DataParallelStep? dataParallel = null) : base(model, optimizer, update, batch)
     {
         _batch = batch;
         _accumulationSteps = accumulationSteps;
         _classWeights = classWeights;
+        _dataParallel = dataParallel;
     }
 
     public override void SetRandomSeed(long seed) => Model.GraphFor(_batch).SetRandomSeed(seed);
@@ -147,35 +167,48 @@ internal sealed class CpuTrainingDevice : TrainingDevice
     {
         float loss;
         using var weighting = new ClassWeightScope(_classWeights);
+        if (_dataParallel is { } dataParallel)
+        {
+            var mine = dataParallel.Shard(rows);
+            double share = _classWeights is null ? (double)mine.Length / rows.Length : ClassWeightSum(train, mine) / ClassWeightSum(train, rows);
+            float local = 0f;
+            if (share > 0) local = Gradient(train, mine);
+            else Model.GradientBuffer.Clear();   // no rows (a step shorter than the ranks) or no weight: this rank adds nothing
+            loss = dataParallel.Average(Model.GradientBuffer, local, (float)share);
+        }
+        else loss = Gradient(train, rows);
+        return loss + Model.ApplyUpdate(Optimizer, learningRate, Update.ClipGradientNorm, Update.L1, Update.L2);
+    }
+
+    /// <summary>Fills the gradient buffer with the gradient of the mean loss over <paramref name="rows"/>; returns that loss.</summary>
+    private float Gradient(Dataset train, ReadOnlySpan<int> rows)
+    {
         if (_accumulationSteps == 1)
         {
             Gather(train, rows);
-            loss = Model.ComputeGradients(Inputs, Targets, rows.Length);
+            float loss = Model.ComputeGradients(Inputs, Targets, rows.Length);
             if (CountsAccuracy) CountCorrect(Model.LastTrainingOutputs(rows.Length), rows.Length);
+            return loss;
         }
-        else
+        // Each micro-batch weighs by its share of the step's rows: the sum is the gradient of one batch of all of them.
+        // With class weights the share is of the rows' weights, the denominator of the weighted mean.
+        double groupLoss = 0;
+        double groupWeight = _classWeights is null ? 0 : ClassWeightSum(train, rows);
+        for (int offset = 0; offset < rows.Length; offset += _batch)
         {
-            // Each micro-batch weighs by its share of the step's rows: the sum is the gradient of one batch of all of them.
-            // With class weights the share is of the rows' weights, the denominator of the weighted mean.
-            double groupLoss = 0;
-            double groupWeight = _classWeights is null ? 0 : ClassWeightSum(train, rows);
-            for (int offset = 0; offset < rows.Length; offset += _batch)
+            int n = Math.Min(_batch, rows.Length - offset);
+            Gather(train, rows.Slice(offset, n));
+            if (_classWeights is null)
+                groupLoss += (double)Model.AccumulateGradients(Inputs, Targets, n, (float)n / rows.Length) * n;
+            else
             {
-                int n = Math.Min(_batch, rows.Length - offset);
-                Gather(train, rows.Slice(offset, n));
-                if (_classWeights is null)
-                    groupLoss += (double)Model.AccumulateGradients(Inputs, Targets, n, (float)n / rows.Length) * n;
-                else
-                {
-                    double share = ClassWeightSum(train, rows.Slice(offset, n)) / groupWeight;
-                    groupLoss += Model.AccumulateGradients(Inputs, Targets, n, (float)share) * share;
-                }
-                if (CountsAccuracy) CountCorrect(Model.LastTrainingOutputs(n), n);
+                double share = ClassWeightSum(train, rows.Slice(offset, n)) / groupWeight;
+                groupLoss += Model.AccumulateGradients(Inputs, Targets, n, (float)share) * share;
             }
-            Model.TakeAccumulatedGradients();
-            loss = (float)(_classWeights is null ? groupLoss / rows.Length : groupLoss);
+            if (CountsAccuracy) CountCorrect(Model.LastTrainingOutputs(n), n);
         }
-        return loss + Model.ApplyUpdate(Optimizer, learningRate, Update.ClipGradientNorm, Update.L1, Update.L2);
+        Model.TakeAccumulatedGradients();
+        return (float)(_classWeights is null ? groupLoss / rows.Length : groupLoss);
     }
 
     /// <summary>The sum of the rows' class weights: the denominator of their weighted mean loss.</summary>

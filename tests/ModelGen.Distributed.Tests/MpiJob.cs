@@ -150,5 +150,8 @@ internal sealed record RankFiles(string[] Hashes, int[][] Shards, float[] Parame
 
     public int Epochs => int.Parse(History[0].Split(' ')[1]);
 
-    public float[] TrainLosses => History.Skip(2).Select(s => float.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    public float[] TrainLosses => History.Skip(2).Select(s => float.Parse(s.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>Each epoch's training accuracy (the ranks' counts summed).</summary>
+    public float[] TrainAccuracies => History.Skip(2).Select(s => float.Parse(s.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 }

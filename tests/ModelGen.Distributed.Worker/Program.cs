@@ -11,7 +11,7 @@ using ModelGen.Distributed;
 //   rank{r}.hashes   SHA-256 of the parameters before every step (as the schedule sees them) and after Fit
 //   rank{r}.shards   the rows this rank trained on, one step per line
 //   rank{r}.params   the final parameters, little-endian float32
-//   rank{r}.history  epoch count, stop flags and each epoch's training loss
+//   rank{r}.history  epoch count, stop flags and each epoch's training loss and training accuracy
 //   rank{r}.evaluate the validation set's evaluation shared over the ranks, then this rank's evaluation of all of it alone
 //   rank{r}.pid      this process's id, written before training (the kill test reads it)
 //   rank{r}.alloc    (mode alloc) bytes this thread allocated between consecutive steps of an epoch, epochs 2 on
@@ -53,7 +53,7 @@ var bytes = new byte[model.ParameterCount * sizeof(float)];
 System.Runtime.InteropServices.MemoryMarshal.AsBytes(model.Parameters).CopyTo(bytes);
 System.IO.File.WriteAllBytes(File("params"), bytes);
 var lines = new List<string> { $"epochs {history.Count}", $"stoppedByCallback {history.StoppedByCallback}" };
-foreach (var epoch in history) lines.Add(epoch.TrainLoss.ToString("R", CultureInfo.InvariantCulture));
+foreach (var epoch in history) lines.Add(string.Create(CultureInfo.InvariantCulture, $"{epoch.TrainLoss:R} {epoch.TrainAccuracy:R}"));
 System.IO.File.WriteAllLines(File("history"), lines);
 if (options.Mode == "train")
 {

@@ -29,8 +29,11 @@ for (int i = 0; i < args.Length; i++)
     else path = args[i];
 }
 string[] classNames = Enumerable.Range(0, 10).Select(d => d.ToString()).ToArray();
-var digits = Datasets.LoadLabeledCsv(path, classNames);
-var (train, test) = digits.Data.MapFeatures(pixel => pixel / 16f).Split(1437);
+var digits = Datasets.LoadLabeledTable(path, classNames: classNames);
+// The rows come in blocks by writer, so the published split keeps their order: a shuffled one would test on writers seen in training.
+var (trainRows, testRows) = Split.TrainTest(digits, testFraction: 360.0 / digits.RowCount, SplitKind.InOrder, seed: 0);
+// 64 pixels per row, which the model reads as one 8×8 channel; scaled by the images' fixed range, 0..16 → 0..1.
+var (train, test) = (Pixels(trainRows), Pixels(testRows));
 Console.WriteLine(new DigitsLeNet(seed).Summary());
 Console.WriteLine();
 var clock = Stopwatch.StartNew();
@@ -118,3 +121,5 @@ static (double First, double Ensemble) Accuracies(DigitsLeNet[] models, Dataset 
 static Dataset Concat(Dataset a, Dataset b) => Dataset.ForClassification(
     a.Features.Concat(b.Features).ToArray(), a.FeatureCount,
     Enumerable.Range(0, a.Count).Select(a.Label).Concat(Enumerable.Range(0, b.Count).Select(b.Label)).ToArray(), a.ClassCount);
+
+static Dataset Pixels(Table rows) => rows.ToDataset(TargetKind.ClassIndex).MapFeatures(pixel => pixel / 16f);

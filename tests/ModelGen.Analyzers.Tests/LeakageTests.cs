@@ -931,6 +931,20 @@ public partial class LeakageTests
         """);
 
     [Fact]
+    public async Task MG0026_Twin_InOrderSplitAndFolds_KeepTheTableOrder_AndAreClean() => await AssertClean($$"""
+        public static class Experiment
+        {
+            public static void Run()
+            {
+                var visits = CsvReader.ReadTable("visits.csv", {{VisitsSchema}});
+                var (train, test) = Split.TrainTest(visits, 0.2, SplitKind.InOrder, 1);
+                var (fit, validation) = Split.TrainValidation(train, 0.1, SplitKind.InOrder, 1);
+                var folds = Split.KFold(train, 4, SplitKind.InOrder, 1);
+            }
+        }
+        """);
+
+    [Fact]
     public async Task MG0026_RoleGivenInAChain_TableCreateWithDates_AndStratifiedFolds_KeepTheVerdict() => await AssertLeaks("""
         public static class Experiment
         {
@@ -973,6 +987,19 @@ public partial class LeakageTests
         }
         """, "MG0027", "SplitKind.Stratified",
         "'Split.TrainValidationTest' splits rows with the group key 'patient' by SplitKind.Stratified, so rows of one group land on both sides; use SplitKind.Group");
+
+    [Fact]
+    public async Task MG0027_InOrderSplitOfATableWithAGroupKey_IsReportedOnTheKind() => await AssertLeak("""
+        public static class Experiment
+        {
+            public static void Run()
+            {
+                var visits = CsvReader.ReadTable("visits.csv", new TableSchema(new ColumnSpec("patient", ColumnType.Category, ColumnRole.GroupKey)));
+                var split = Split.TrainTest(visits, 0.2, SplitKind.InOrder, 1);
+            }
+        }
+        """, "MG0027", "SplitKind.InOrder",
+        "'Split.TrainTest' splits rows with the group key 'patient' by SplitKind.InOrder, so rows of one group land on both sides; use SplitKind.Group");
 
     [Fact]
     public async Task MG0027_RowTypeSchema_ReassignedTable_AndTimeOrderedSplit_KeepTheVerdict() => await AssertLeaks("""

@@ -27,6 +27,15 @@ public enum SplitKind
     /// folds: expanding-window time-series folds (fold i trains on everything before its validation block).
     /// </summary>
     TimeOrdered,
+
+    /// <summary>
+    /// Rows keep table order: the first rows form the training part, the next ones validation, the last the test part.
+    /// Nothing is shuffled, and the seed is not used. For rows already in time order, or whose groups (e.g. writers) come
+    /// in contiguous blocks, without a <see cref="ColumnRole.Timestamp"/> or <see cref="ColumnRole.GroupKey"/> column,
+    /// and for published positional splits. For folds: k contiguous blocks in table order (the first n mod k one row
+    /// longer); fold i validates on block i and trains on all the other rows.
+    /// </summary>
+    InOrder,
 }
 
 /// <summary>A table split into training and test rows.</summary>
@@ -54,8 +63,9 @@ public sealed record Fold(int Index, Table<Train> Train, Table<Validation> Valid
 /// <summary>
 /// Seeded splits that return distinct types for training, validation and test rows (<see cref="Table{TRole}"/> of
 /// <see cref="Train"/>, <see cref="Validation"/>, <see cref="Test"/>): random, stratified, group and time-ordered
-/// (<see cref="SplitKind"/>), as one split or as k folds. The same table, kind and seed always give the same split;
-/// within each part, rows keep table order (time order for <see cref="SplitKind.TimeOrdered"/>).
+/// (<see cref="SplitKind"/>), or by table order (<see cref="SplitKind.InOrder"/>), as one split or as k folds. The same
+/// table, kind and seed always give the same split; within each part, rows keep table order (time order for
+/// <see cref="SplitKind.TimeOrdered"/>).
 /// </summary>
 public static class Split
 {
@@ -63,7 +73,7 @@ public static class Split
     /// <param name="table">The rows to split.</param>
     /// <param name="testFraction">The share of rows held out for testing, in (0, 1); the test part has ⌈fraction · rows⌉ rows (approximately, for <see cref="SplitKind.Group"/>).</param>
     /// <param name="kind">How rows are assigned.</param>
-    /// <param name="seed">Seed of the shuffle (unused by <see cref="SplitKind.TimeOrdered"/>).</param>
+    /// <param name="seed">Seed of the shuffle (unused by <see cref="SplitKind.TimeOrdered"/> and <see cref="SplitKind.InOrder"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">The fraction leaves a part empty.</exception>
     /// <exception cref="InvalidOperationException">The kind needs a column role (Label, GroupKey, Timestamp) the table lacks.</exception>
     /// <exception cref="ArgumentException">The column the kind uses has a missing value, or there are too few groups.</exception>
@@ -80,7 +90,7 @@ public static class Split
     /// <param name="validationFraction">The share of rows for validation, in (0, 1).</param>
     /// <param name="testFraction">The share of rows held out for testing, in (0, 1); the two shares must leave training rows.</param>
     /// <param name="kind">How rows are assigned.</param>
-    /// <param name="seed">Seed of the shuffle (unused by <see cref="SplitKind.TimeOrdered"/>).</param>
+    /// <param name="seed">Seed of the shuffle (unused by <see cref="SplitKind.TimeOrdered"/> and <see cref="SplitKind.InOrder"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">The fractions leave a part empty.</exception>
     /// <exception cref="InvalidOperationException">The kind needs a column role (Label, GroupKey, Timestamp) the table lacks.</exception>
     /// <exception cref="ArgumentException">The column the kind uses has a missing value, or there are too few groups.</exception>
@@ -96,7 +106,7 @@ public static class Split
     /// <param name="table">The training rows.</param>
     /// <param name="validationFraction">The share of rows for validation, in (0, 1).</param>
     /// <param name="kind">How rows are assigned.</param>
-    /// <param name="seed">Seed of the shuffle (unused by <see cref="SplitKind.TimeOrdered"/>).</param>
+    /// <param name="seed">Seed of the shuffle (unused by <see cref="SplitKind.TimeOrdered"/> and <see cref="SplitKind.InOrder"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">The fraction leaves a part empty.</exception>
     /// <exception cref="InvalidOperationException">The kind needs a column role (Label, GroupKey, Timestamp) the table lacks.</exception>
     /// <exception cref="ArgumentException">The column the kind uses has a missing value, or there are too few groups.</exception>
@@ -110,15 +120,15 @@ public static class Split
 
     /// <summary>
     /// Cross-validation folds of training rows: <see cref="SplitKind.Random"/> (k-fold), <see cref="SplitKind.Stratified"/>
-    /// (stratified k-fold), <see cref="SplitKind.Group"/> (group k-fold) — every row is in exactly one fold's validation
-    /// part — or <see cref="SplitKind.TimeOrdered"/> (expanding-window time-series folds: the rows sorted by time are cut
+    /// (stratified k-fold), <see cref="SplitKind.Group"/> (group k-fold), <see cref="SplitKind.InOrder"/> (contiguous
+    /// blocks in table order) — every row is in exactly one fold's validation part — or <see cref="SplitKind.TimeOrdered"/> (expanding-window time-series folds: the rows sorted by time are cut
     /// into k + 1 blocks of ⌊rows / (k + 1)⌋, the remainder going to the first; fold i validates on block i + 1 and trains
     /// on all blocks before it).
     /// </summary>
     /// <param name="table">The training rows (the training part of a split, or <see cref="TableRoles.AsTrain"/> of all rows when there is no test set).</param>
     /// <param name="k">Number of folds, at least 2.</param>
     /// <param name="kind">How rows are assigned.</param>
-    /// <param name="seed">Seed of the shuffle (unused by <see cref="SplitKind.TimeOrdered"/>).</param>
+    /// <param name="seed">Seed of the shuffle (unused by <see cref="SplitKind.TimeOrdered"/> and <see cref="SplitKind.InOrder"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 2 or leaves a fold empty.</exception>
     /// <exception cref="InvalidOperationException">The kind needs a column role (Label, GroupKey, Timestamp) the table lacks.</exception>
     /// <exception cref="ArgumentException">The column the kind uses has a missing value, or there are fewer groups than folds.</exception>
@@ -236,6 +246,14 @@ public static class Split
                 int at = 0;
                 for (int j = 0; j < counts.Length; j++)
                     for (int c = 0; c < counts[j]; c++) part[order[at++]] = j;
+                return part;
+            }
+            case SplitKind.InOrder:
+            {
+                var part = new int[n];
+                int at = 0;
+                for (int j = 0; j < counts.Length; j++)
+                    for (int c = 0; c < counts[j]; c++) part[at++] = j;
                 return part;
             }
             default:

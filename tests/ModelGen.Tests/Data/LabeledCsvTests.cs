@@ -41,6 +41,32 @@ public class LabeledCsvTests
     }
 
     [Fact]
+    public void DigitsSampleRecipe_TheTableInOrderSplitGivesTheSameRowsAsThePositionalSplit()
+    {
+        string path = TestFiles.SampleData("digits.csv.gz");
+        var (old, oldTest) = Datasets.LoadLabeledCsv(path, Digits).Data.MapFeatures(p => p / 16f).Split(1437);
+        var (oldFit, oldValidation) = old.Split(1293);
+
+        // As the Digits and DigitsCnn samples load, split and scale.
+        var digits = Datasets.LoadLabeledTable(path, classNames: Digits);
+        var (trainRows, testRows) = Split.TrainTest(digits, 360.0 / digits.RowCount, SplitKind.InOrder, seed: 0);
+        var (fitRows, validationRows) = Split.TrainValidation(trainRows, 144.0 / trainRows.RowCount, SplitKind.InOrder, seed: 0);
+        static Dataset Pixels(Table rows) => rows.ToDataset(TargetKind.ClassIndex).MapFeatures(p => p / 16f);
+
+        foreach (var (expected, actual) in new[] { (old, Pixels(trainRows)), (oldTest, Pixels(testRows)), (oldFit, Pixels(fitRows)), (oldValidation, Pixels(validationRows)) })
+        {
+            Assert.Equal(expected.Count, actual.Count);
+            Assert.Equal(64, actual.FeatureCount);
+            Assert.Equal(10, actual.ClassCount);
+            Assert.Equal(expected.Features, actual.Features);
+            Assert.Equal(expected.Targets, actual.Targets);
+            Assert.Equal(Digits, actual.ClassNames);
+        }
+        Assert.Equal([1437, 360, 1293, 144], new[] { trainRows.RowCount, testRows.RowCount, fitRows.RowCount, validationRows.RowCount });
+        Assert.Equal(Enumerable.Range(1437, 360), testRows.Provenance.Select(p => p.Id.Row));
+    }
+
+    [Fact]
     public void DigitsWithoutClassNamesExplainsTheMissingHeader()
     {
         string path = TestFiles.SampleData("digits.csv.gz");

@@ -48,6 +48,7 @@ public class SplitTests
     [InlineData(SplitKind.Stratified)]
     [InlineData(SplitKind.Group)]
     [InlineData(SplitKind.TimeOrdered)]
+    [InlineData(SplitKind.InOrder)]
     public void TrainTestIsAPartitionOfTheRowsAndDeterministic(SplitKind kind)
     {
         var table = Rows();
@@ -62,7 +63,7 @@ public class SplitTests
         var again = Split.TrainTest(table, 0.25, kind, seed: 11);
         Assert.Equal(Ids(split.Test), Ids(again.Test));
         var other = Split.TrainTest(table, 0.25, kind, seed: 12);
-        if (kind == SplitKind.TimeOrdered) Assert.Equal(Ids(split.Test), Ids(other.Test));   // no randomness at all
+        if (kind is SplitKind.TimeOrdered or SplitKind.InOrder) Assert.Equal(Ids(split.Test), Ids(other.Test));   // no randomness at all
         else Assert.NotEqual(Ids(split.Test), Ids(other.Test));
     }
 
@@ -108,6 +109,7 @@ public class SplitTests
     [InlineData(SplitKind.Random)]
     [InlineData(SplitKind.Stratified)]
     [InlineData(SplitKind.Group)]
+    [InlineData(SplitKind.InOrder)]
     public void TrainValidationTestHasThreeDisjointParts(SplitKind kind)
     {
         var table = Rows();
@@ -130,6 +132,7 @@ public class SplitTests
     [InlineData(SplitKind.Stratified, 5)]
     [InlineData(SplitKind.Group, 4)]
     [InlineData(SplitKind.Random, 2)]
+    [InlineData(SplitKind.InOrder, 5)]
     public void KFoldValidationPartsCoverEveryRowOnce(SplitKind kind, int k)
     {
         var train = Rows().AsTrain();
@@ -191,6 +194,44 @@ public class SplitTests
         // The validation blocks are the last four fifths, in time order, without overlap.
         var validated = folds.SelectMany(f => Ids(f.Validation)).ToArray();
         Assert.Equal(validated.Length, validated.Distinct().Count());
+    }
+
+    [Fact]
+    public void InOrderSplitCutsTheTableInOrderWithoutUsingAnyRole()
+    {
+        // No label, group or time column is needed: the parts are consecutive runs of the table, in table order.
+        var plain = Table.Create("p", TableColumn.Numbers("x", Enumerable.Range(0, 10).Select(i => (double)(i * i)).ToArray()));
+        var (train, test) = Split.TrainTest(plain, 0.3, SplitKind.InOrder, seed: 1);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6], Ids(train));
+        Assert.Equal([7, 8, 9], Ids(test));
+        Assert.Equal([49.0, 64, 81], test["x"].Values.ToArray());
+
+        var three = Split.TrainValidationTest(Rows(), 0.15, 0.2, SplitKind.InOrder, seed: 0);
+        Assert.Equal(Enumerable.Range(0, 131), Ids(three.Train));                 // 203 − ⌈0.15 · 203⌉ − ⌈0.2 · 203⌉
+        Assert.Equal(Enumerable.Range(131, 31), Ids(three.Validation));
+        Assert.Equal(Enumerable.Range(162, 41), Ids(three.Test));
+        var (fit, validation) = Split.TrainValidation(three.Train, 0.25, SplitKind.InOrder, seed: 0);
+        Assert.Equal(Enumerable.Range(0, 98), Ids(fit));
+        Assert.Equal(Enumerable.Range(98, 33), Ids(validation));
+
+        // Folds: contiguous blocks, the first n mod k one row longer; each fold trains on every other row, in table order.
+        var folds = Split.KFold(plain.AsTrain(), 3, SplitKind.InOrder, seed: 0);
+        Assert.Equal([[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]], folds.Select(f => Ids(f.Validation)));
+        Assert.Equal([0, 1, 2, 3, 7, 8, 9], Ids(folds[1].Train));
+    }
+
+    [Fact]
+    public void InOrderSplitRejectsFractionsThatLeaveAPartEmpty()
+    {
+        var plain = Table.Create("p", TableColumn.Numbers("x", [1, 2, 3, 4]));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Split.TrainTest(plain, 0, SplitKind.InOrder, 1));
+        Assert.Equal("testFraction", e.ParamName);
+        Assert.StartsWith("The test fraction must be between 0 and 1 (exclusive).", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => Split.TrainValidationTest(plain, 0.5, 0.5, SplitKind.InOrder, 1));
+        Assert.StartsWith("The held-out fractions take all 4 rows; nothing is left for training.", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => Split.KFold(plain.AsTrain(), 5, SplitKind.InOrder, 1));
+        Assert.StartsWith("5 folds need at least 5 rows; the train table has 4.", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Split.TrainTest(plain, 0.5, (SplitKind)99, 1));
     }
 
     [Fact]

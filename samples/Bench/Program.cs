@@ -18,7 +18,7 @@ if (args is ["--data-check"])
     return;
 }
 
-var options = Options.Parse(args);
+var options = BenchOptions.ParseOrExit(args, new BenchOptions(new[] { "digits-mlp", "mnist-mlp", "lenet5", "tiny-transformer", "wide-deep" }, 2, 30, 5));
 ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
 
 foreach (string id in options.Models)
@@ -27,7 +27,7 @@ foreach (string id in options.Models)
     foreach (var line in Measure(id, model, batch, classes, options)) Console.WriteLine(line);
 }
 
-static IEnumerable<string> Measure(string id, Model model, int batch, int classes, Options options)
+static IEnumerable<string> Measure(string id, Model model, int batch, int classes, BenchOptions options)
 {
     var (inputs, labels) = BenchmarkModels.SyntheticBatch(model, batch, classes);
     var optimizer = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
@@ -75,7 +75,7 @@ static string DataCheck()
 
 // Samples per second: median over repeats of `steps` timed calls after warm-up; also the bytes
 // allocated per call (all threads) during the timed calls.
-static (double Rate, double AllocatedPerStep) Rate(Action step, int batch, int warmup, Options options)
+static (double Rate, double AllocatedPerStep) Rate(Action step, int batch, int warmup, BenchOptions options)
 {
     for (int i = 0; i < warmup; i++) step();
     // Nothing here allocates between the two counter reads but the step itself.
@@ -94,32 +94,6 @@ static (double Rate, double AllocatedPerStep) Rate(Action step, int batch, int w
     return (rates[rates.Length / 2], (double)allocated / (options.Repeats * options.Steps));
 }
 
-static string Json(string id, string mode, int batch, Options options, double rate, double allocatedPerStep) =>
+static string Json(string id, string mode, int batch, BenchOptions options, double rate, double allocatedPerStep) =>
     string.Create(CultureInfo.InvariantCulture,
         $"{{\"model\": \"{id}\", \"mode\": \"{mode}\", \"batch\": {batch}, \"threads\": {options.Threads}, \"device\": \"cpu\", \"samples_per_s\": {rate:F1}, \"steps\": {options.Steps}, \"alloc_bytes_per_step\": {allocatedPerStep:G4}, \"peer\": \"modelgen\"}}");
-
-sealed record Options(string[] Models, int Threads, int Steps, int Repeats)
-{
-    public static Options Parse(string[] args)
-    {
-        var o = new Options(new[] { "digits-mlp", "mnist-mlp", "lenet5", "tiny-transformer", "wide-deep" }, 2, 30, 5);
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"'{args[i]}' needs a value.");
-            int Int(string name)
-            {
-                string v = Value();
-                return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer, not '{v}'.");
-            }
-            o = args[i] switch
-            {
-                "--models" => o with { Models = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                "--threads" => o with { Threads = Int("--threads") },
-                "--steps" => o with { Steps = Int("--steps") },
-                "--repeats" => o with { Repeats = Int("--repeats") },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --models, --threads, --steps, --repeats."),
-            };
-        }
-        return o;
-    }
-}

@@ -11,7 +11,7 @@ using ModelGen.Distributed;
 //   mpirun --oversubscribe -np 2 dotnet samples/DistributedBench/bin/Release/net10.0/DistributedBench.dll --threads 1   (2 × 1)
 // samples/DistributedBench/run.sh runs both (and 1 × 1) and keeps the output under results/.
 
-var options = Options.Parse(args);
+var options = BenchOptions.ParseOrExit(args, new BenchOptions(new[] { "mnist-mlp", "lenet5" }, 1, 30, 5));
 ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
 using var mpi = Mpi.FromEnvironment();
 int processes = mpi?.Size ?? 1;
@@ -45,30 +45,4 @@ foreach (string id in options.Models)
     if (mpi is null || mpi.IsRoot)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"model\": \"{id}\", \"mode\": \"train\", \"batch\": {batch}, \"threads\": {options.Threads}, \"processes\": {processes}, \"device\": \"cpu\", \"samples_per_s\": {rates[rates.Length / 2]:F1}, \"steps\": {options.Steps}, \"peer\": \"modelgen-fit\"}}"));
-}
-
-sealed record Options(string[] Models, int Threads, int Steps, int Repeats)
-{
-    public static Options Parse(string[] args)
-    {
-        var o = new Options(new[] { "mnist-mlp", "lenet5" }, 1, 30, 5);
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"'{args[i]}' needs a value.");
-            int Int(string name)
-            {
-                string v = Value();
-                return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new ArgumentException($"{name} must be a positive integer, not '{v}'.");
-            }
-            o = args[i] switch
-            {
-                "--models" => o with { Models = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                "--threads" => o with { Threads = Int("--threads") },
-                "--steps" => o with { Steps = Int("--steps") },
-                "--repeats" => o with { Repeats = Int("--repeats") },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'; expected --models, --threads, --steps or --repeats."),
-            };
-        }
-        return o;
-    }
 }

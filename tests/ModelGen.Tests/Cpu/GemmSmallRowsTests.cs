@@ -11,6 +11,7 @@ namespace ModelGen.Tests.Cpu;
 /// for every row count around its groups of four, widths that are not a multiple of the vector, depths across a
 /// k-block, with and without accumulation, on each vector width.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public unsafe class GemmSmallRowsTests
 {
     public static IEnumerable<object[]> Shapes()
@@ -80,6 +81,34 @@ public unsafe class GemmSmallRowsTests
             fixed (T* pa = a, pb = b, pc = c) Gemm.Multiply(false, false, m, n, k, pa, pb, pc, accumulate);
         });
         return c;
+    }
+
+    [Theory]
+    [InlineData(1, 300, 64, Activation.ReLU)]
+    [InlineData(7, 1030, 33, Activation.GELU)]
+    [InlineData(5, 257, 300, Activation.Sigmoid)]
+    public void SplitAcrossThreads_GivesThePackedPathsBits(int rows, int inFeatures, int outFeatures, Activation activation)
+    {
+        int saved = CpuParallel.ThreadCount;
+        try
+        {
+            GemmCore.ParallelThresholdOverride = 1;
+            CpuParallel.ThreadCount = 1;
+            var (z, y) = DenseForward(rows, inFeatures, outFeatures, activation, withBias: true, width: 0, smallRows: false);
+            foreach (int threads in new[] { 2, 3 })
+            {
+                CpuParallel.ThreadCount = threads;
+                CpuParallel.ResetStallBackoff();
+                var (z2, y2) = DenseForward(rows, inFeatures, outFeatures, activation, withBias: true, width: 0, smallRows: true);
+                TestData.AssertBitwiseEqual(z, z2, $"{threads} threads, pre-activation");
+                TestData.AssertBitwiseEqual(y, y2, $"{threads} threads, output");
+            }
+        }
+        finally
+        {
+            GemmCore.ParallelThresholdOverride = 0;
+            CpuParallel.ThreadCount = saved;
+        }
     }
 
     private static int Seed(int m, int n, int k) => m * 7919 + n * 31 + k;

@@ -68,19 +68,20 @@ internal static unsafe class GemmSmallRows
         where TVector : unmanaged
         where TLanes : ILanes<T, TVector>
     {
+        var problem = new SmallRowsProblem<T> { M = m, N = n, K = k, A = a, B = b, C = c, Accumulate = accumulate, Epilogue = epilogue, EpilogueColumns = epilogueColumns };
         int threads = CpuParallel.ThreadCount;
         long threshold = GemmCore.ParallelThresholdOverride;
+        // A few parts per thread, as in the driver: a worker that wakes late still takes a share.
         int parts = System.Math.Min(threads * 4, (n + ColumnsPerPart - 1) / ColumnsPerPart);
         if (threads > 1 && parts > 1 && (long)m * n * k >= (threshold > 0 ? threshold : GemmCore.ParallelThreshold))
         {
             var job = SmallRowsJob<T, TVector, TLanes>.ForThisThread();
-            job.Problem = new SmallRowsProblem<T> { M = m, N = n, K = k, A = a, B = b, C = c, Accumulate = accumulate, Epilogue = epilogue, EpilogueColumns = epilogueColumns };
+            job.Problem = problem;
             job.Parts = parts;
             CpuParallel.Run(job, parts);
             job.Problem = default;
             return;
         }
-        var problem = new SmallRowsProblem<T> { M = m, N = n, K = k, A = a, B = b, C = c, Accumulate = accumulate, Epilogue = epilogue, EpilogueColumns = epilogueColumns };
         Columns<T, TVector, TLanes>(in problem, 0, n);
     }
 

@@ -9,8 +9,19 @@ using ModelGen.Compute;
 
 // Prints one JSON line per (model, mode, batch) in the format of MODELS.md, so a run of this
 // program and of the PyTorch peer on the same machine can be compared as ratios.
-//   dotnet run -c Release --project samples/Bench -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep] [--threads 2] [--steps 30] [--repeats 5]
+//   dotnet run -c Release --project samples/Bench -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep,gemm] [--threads 2] [--steps 30] [--repeats 5]
+// "gemm" is not a model: it prints the GEMM's rate at 1024³ on one thread next to this machine's register-only FMA peak.
+//   dotnet run -c Release --project samples/Bench -- --profile [--models digits-mlp] [--threads 2]   (a dense model's step, whole and in parts)
 //   dotnet run -c Release --project samples/Bench -- --data-check   (the NaN/±∞ check of a Dataset, against copying the same bytes)
+
+if (args.Length > 0 && args[0] == "--profile")
+{
+    var profileOptions = BenchOptions.ParseOrExit(args[1..], new BenchOptions(Profile.Models.ToArray(), 2, 30, 5));
+    ModelGen.Cpu.CpuParallel.ThreadCount = profileOptions.Threads;
+    foreach (string id in profileOptions.Models)
+        foreach (var line in Profile.Run(id, profileOptions.Threads)) Console.WriteLine(line);
+    return;
+}
 
 if (args is ["--data-check"])
 {
@@ -18,11 +29,16 @@ if (args is ["--data-check"])
     return;
 }
 
-var options = BenchOptions.ParseOrExit(args, new BenchOptions(new[] { "digits-mlp", "mnist-mlp", "lenet5", "tiny-transformer", "wide-deep" }, 2, 30, 5));
+var options = BenchOptions.ParseOrExit(args, new BenchOptions(new[] { "digits-mlp", "mnist-mlp", "lenet5", "tiny-transformer", "wide-deep", "gemm" }, 2, 30, 5));
 ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
 
 foreach (string id in options.Models)
 {
+    if (id == "gemm")
+    {
+        Console.WriteLine(Peak.Line());
+        continue;
+    }
     var (model, batch, classes) = BenchmarkModels.Create(id);
     foreach (var line in Measure(id, model, batch, classes, options)) Console.WriteLine(line);
 }

@@ -1,31 +1,74 @@
 #!/usr/bin/env bash
-# Runs ModelGen's benchmark and the PyTorch peer on this machine, in one run, and prints the
-# ratio ModelGen / PyTorch for each (model, mode, batch). PyTorch runs twice, as installed and with
-# OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS thread pool competes with PyTorch's OpenMP threads on
-# small machines), and the better of its two figures is used for each line.
-#   [MODELS=tiny-transformer] samples/Bench/compare.sh [PEER_SCRIPT] [extra args for both, e.g. --threads 2]
-# PEER_SCRIPT defaults to ../shared/bench/torch_peer.py (needs Debian's python3-torch).
+# Runs ModelGen's benchmark and both peers on this machine, in one run, and prints for each (model, mode, batch)
+# ModelGen's samples/s, each peer's, the ratio to each and to the better peer (> 1: ModelGen is faster).
+#   PyTorch (../shared/bench/torch_peer.py, Debian's python3-torch) runs twice, as installed and with
+#   OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS thread pool competes with PyTorch's OpenMP threads on small
+#   machines); the better of its two figures counts.
+#   TorchSharp (../shared/bench/torchsharp/run.sh, libtorch through .NET) builds in $TMPDIR from the NuGet mirror.
+# A peer that fails is reported with its error on stderr and shown as "-"; the others still compare.
+# ModelGen's run ends with the "gemm" line: the GEMM at 1024³ on one thread next to the register-only FMA peak.
+#   [MODELS=digits-mlp,wide-deep] [OUT=samples/Bench/results/x.txt] samples/Bench/compare.sh [extra args for all, e.g. --threads 2]
+# The first line is the machine and its load (uptime): figures taken while other work runs are noisy.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-peer=${1:-$root/../shared/bench/torch_peer.py}
-shift || true
+shared=${SHARED_BENCH:-$root/../shared/bench}
 models=${MODELS:-digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+machine() { echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); uptime:$(uptime | sed 's/.*up/ up/')"; }
+
 dotnet build -c Release "$root/samples/Bench" >/dev/null
-ours=$(dotnet "$root/samples/Bench/bin/Release/net10.0/Bench.dll" --models $models "$@")
-theirs=$(/usr/bin/python3 "$peer" --models $models "$@"; OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$peer" --models $models "$@" | sed 's/"peer": "\([^"]*\)"/"peer": "\1+openblas1"/')
-echo "$ours"
-echo "$theirs"
-/usr/bin/python3 - "$ours" "$theirs" <<'PY'
+machine | tee "$log" >&2
+ours=$(dotnet "$root/samples/Bench/bin/Release/net10.0/Bench.dll" --models "$models,gemm" "$@")
+pytorch=""
+if ! pytorch=$(/usr/bin/python3 "$shared/torch_peer.py" --models "$models" "$@" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$shared/torch_peer.py" --models "$models" "$@" | sed 's/"peer": "\([^"]*\)"/"peer": "\1+openblas1"/'); then
+    echo "PyTorch peer failed (see above); its column is empty." >&2
+fi
+torchsharp=""
+if ! torchsharp=$(bash "$shared/torchsharp/run.sh" --models "$models" "$@" 2>"$log.ts"); then
+    echo "TorchSharp peer failed:" >&2; tail -n 20 "$log.ts" >&2
+    torchsharp=""
+fi
+rm -f "$log.ts"
+machine >> "$log"
+{
+    cat "$log"
+    echo "$ours"
+    echo "$pytorch"
+    echo "$torchsharp"
+} | grep -v '^$' | tee ${OUT:+"$OUT"}
+/usr/bin/python3 - "$ours" "$pytorch" "$torchsharp" <<'PY' | tee ${OUT:+-a "$OUT"}
 import json, sys
-ours = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
-theirs = {}
-for t in map(json.loads, filter(str.strip, sys.argv[2].splitlines())):
-    key = (t["model"], t["mode"], t["batch"])
-    if key not in theirs or t["samples_per_s"] > theirs[key]["samples_per_s"]:
-        theirs[key] = t
-print(f'{"model":<16} {"mode":<6} {"batch":>5} {"modelgen/s":>12} {"pytorch/s":>12} {"ratio":>7}')
+
+def lines(text):
+    return [json.loads(l) for l in text.splitlines() if l.strip().startswith("{")]
+
+def best(text):
+    out = {}
+    for t in lines(text):
+        key = (t["model"], t["mode"], t["batch"])
+        if key not in out or t["samples_per_s"] > out[key]["samples_per_s"]:
+            out[key] = t
+    return out
+
+ours = lines(sys.argv[1])
+pytorch, torchsharp = best(sys.argv[2]), best(sys.argv[3])
+fmt = "{:<16} {:<5} {:>5} {:>11} {:>11} {:>11} {:>8} {:>8} {:>8}"
+print(fmt.format("model", "mode", "batch", "modelgen/s", "pytorch/s", "torchsh/s", "/pytorch", "/torchsh", "/better"))
 for o in ours:
-    t = theirs.get((o["model"], o["mode"], o["batch"]))
-    if t:
-        print(f'{o["model"]:<16} {o["mode"]:<6} {o["batch"]:>5} {o["samples_per_s"]:>12.0f} {t["samples_per_s"]:>12.0f} {o["samples_per_s"]/t["samples_per_s"]:>7.2f}')
+    if "model" not in o:
+        continue
+    key = (o["model"], o["mode"], o["batch"])
+    mine = o["samples_per_s"]
+    peers = [p[key]["samples_per_s"] if key in p else None for p in (pytorch, torchsharp)]
+    cell = lambda v: "-" if v is None else f"{v:.0f}"
+    ratio = lambda v: "-" if v is None else f"{mine / v:.2f}"
+    known = [v for v in peers if v is not None]
+    print(fmt.format(o["model"], o["mode"], o["batch"], f"{mine:.0f}", cell(peers[0]), cell(peers[1]),
+                     ratio(peers[0]), ratio(peers[1]), ratio(max(known)) if known else "-"))
+for o in ours:
+    if o.get("mode") == "gemm":
+        print(f'GEMM 1024³ on 1 thread: {o["gflop_per_s"]:.1f} GFLOP/s = {100 * o["fraction_of_1t_peak"]:.0f}% of the register-only FMA peak '
+              f'({o["fma_peak_1t_gflop_per_s"]:.1f} GFLOP/s on 1 thread, {o["fma_peak_2t_gflop_per_s"]:.1f} on 2, {o["vector_bits"]}-bit vectors)')
 PY

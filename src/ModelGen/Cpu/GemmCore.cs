@@ -48,6 +48,9 @@ internal static unsafe class GemmCore
     /// </summary>
     [ThreadStatic] internal static int ForcedWidth;
 
+    /// <summary>Sends products with few rows through the packed path too, for products started on this thread; tests compare the two paths.</summary>
+    [ThreadStatic] internal static bool SmallRowsDisabled;
+
     private const int PartsPerThread = 4;
 
     /// <summary>Largest MR and NR of any kernel, for sizing scratch.</summary>
@@ -87,6 +90,22 @@ internal static unsafe class GemmCore
         if (width == 512 && n <= Kernel512Narrow<T>.NR) width = Narrow512;
         int mr = width switch { 512 => Kernel512<T>.MR, Narrow512 => Kernel512Narrow<T>.MR, 256 => Kernel256<T>.MR, 128 => Kernel128<T>.MR, _ => KernelScalar<T>.MR };
         int nr = width switch { 512 => Kernel512<T>.NR, Narrow512 => Kernel512Narrow<T>.NR, 256 => Kernel256<T>.NR, 128 => Kernel128<T>.NR, _ => KernelScalar<T>.NR };
+
+        // A few rows of row-major A and B (a single request, a small batch): read B in place on this thread.
+        // Packing B would copy all of it to read it once or twice, and a worker's hand-off would outlast the work.
+        if (m <= GemmSmallRows.RowLimit && !transA && !transB && k > 0 && !SmallRowsDisabled)
+        {
+            if (width is 512 or Narrow512)
+            {
+                GemmSmallRows.Run<T, Vector512<T>, Lanes512<T>>(m, n, k, a, b, c, accumulate, in epilogue, nr);
+                return;
+            }
+            if (width == 256)
+            {
+                GemmSmallRows.Run<T, Vector256<T>, Lanes256<T>>(m, n, k, a, b, c, accumulate, in epilogue, nr);
+                return;
+            }
+        }
 
         int threads = CpuParallel.ThreadCount;
         long threshold = ParallelThresholdOverride;

@@ -19,6 +19,9 @@ public unsafe class DeterminismTests
     [InlineData(false, false, 300, 10, 64)]
     [InlineData(false, true, 200, 20, 600)]
     [InlineData(true, false, 150, 7, 300)]
+    [InlineData(false, false, 1, 300, 64)]      // few rows: weights read in place, split by columns
+    [InlineData(false, false, 7, 1030, 33)]
+    [InlineData(false, false, 4, 257, 300)]
     public void Gemm_SameBitsForAnyThreadCount_AndRunToRun(bool transA, bool transB, int m, int n, int k)
     {
         int saved = CpuParallel.ThreadCount;

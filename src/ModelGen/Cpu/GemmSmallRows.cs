@@ -1,0 +1,268 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace ModelGen.Cpu;
+
+/// <summary>
+/// The vector operations the small-row product needs, for one vector width, so that one body of code
+/// serves 512-bit and 256-bit machines (the struct type arguments make the JIT specialise it per width).
+/// </summary>
+internal unsafe interface ILanes<T, TVector> where T : unmanaged, IFloatingPointIeee754<T> where TVector : unmanaged
+{
+    static abstract int Count { get; }
+    static abstract TVector Load(T* source);
+    static abstract void Store(TVector value, T* destination);
+    static abstract TVector Broadcast(T value);
+    static abstract TVector MulAdd(TVector a, TVector b, TVector c);
+    static abstract TVector Add(TVector a, TVector b);
+}
+
+internal readonly unsafe struct Lanes512<T> : ILanes<T, Vector512<T>> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector512<T>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(T* source) => Vector512.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, T* destination) => Vector512.Store(value, destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> MulAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c) => ModelGen.Cpu.MulAdd.Of(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+}
+
+internal readonly unsafe struct Lanes256<T> : ILanes<T, Vector256<T>> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector256<T>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(T* source) => Vector256.Load(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, T* destination) => Vector256.Store(value, destination);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> MulAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c) => ModelGen.Cpu.MulAdd.Of(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+}
+
+/// <summary>
+/// <c>C (+)= A·B</c> for a few rows of A (a single request, a small batch), reading B where it lies: no packing,
+/// no worker threads. With one row, packing B would copy the whole weight matrix to read it once; here every
+/// element of B is read once per group of four rows, straight from the layer's weights.
+/// </summary>
+/// <remarks>
+/// Each element of C is the same multiply-add chain as in the blocked driver (<see cref="GemmCore"/>): ascending k,
+/// restarted every <see cref="GemmCore.KBlock"/> values and added to C at each restart, fused exactly when the
+/// driver's kernels fuse. The results are therefore bit-identical to the packed path, and the epilogue runs on the
+/// same column chunks as the driver's tiles.
+/// </remarks>
+internal static unsafe class GemmSmallRows
+{
+    /// <summary>Products with at most this many rows take this path (row-major A and B, k &gt; 0).</summary>
+    public const int RowLimit = 8;
+
+    /// <summary>Columns per part when a product is split across threads: a multiple of every kernel's tile width.</summary>
+    internal const int ColumnsPerPart = 128;
+
+    /// <summary>
+    /// Computes C for <paramref name="m"/> ≤ <see cref="RowLimit"/> rows; A is m×k and B k×n, both row-major.
+    /// <paramref name="epilogueColumns"/> is the tile width of the kernel the driver would use, so the bias and
+    /// activation see the same column chunks. A product with large weights (a single request to a wide layer reads
+    /// megabytes of them) is split by columns across <see cref="CpuParallel"/>'s threads, each reading its share.
+    /// </summary>
+    public static void Run<T, TVector, TLanes>(int m, int n, int k, T* a, T* b, T* c, bool accumulate, in GemmEpilogue<T> epilogue, int epilogueColumns)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : unmanaged
+        where TLanes : ILanes<T, TVector>
+    {
+        var problem = new SmallRowsProblem<T> { M = m, N = n, K = k, A = a, B = b, C = c, Accumulate = accumulate, Epilogue = epilogue, EpilogueColumns = epilogueColumns };
+        int threads = CpuParallel.ThreadCount;
+        long threshold = GemmCore.ParallelThresholdOverride;
+        // A few parts per thread, as in the driver: a worker that wakes late still takes a share.
+        int parts = System.Math.Min(threads * 4, (n + ColumnsPerPart - 1) / ColumnsPerPart);
+        if (threads > 1 && parts > 1 && (long)m * n * k >= (threshold > 0 ? threshold : GemmCore.ParallelThreshold))
+        {
+            var job = SmallRowsJob<T, TVector, TLanes>.ForThisThread();
+            job.Problem = problem;
+            job.Parts = parts;
+            CpuParallel.Run(job, parts);
+            job.Problem = default;
+            return;
+        }
+        Columns<T, TVector, TLanes>(in problem, 0, n);
+    }
+
+    /// <summary>Columns j0…j1−1 of C (j0 a multiple of the epilogue's chunk width).</summary>
+    internal static void Columns<T, TVector, TLanes>(in SmallRowsProblem<T> g, int j0, int j1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : unmanaged
+        where TLanes : ILanes<T, TVector>
+    {
+        int m = g.M, n = g.N, k = g.K, cols = j1 - j0;
+        for (int pc = 0; pc < k; pc += GemmCore.KBlock)
+        {
+            int kc = System.Math.Min(GemmCore.KBlock, k - pc);
+            bool overwrite = pc == 0 && !g.Accumulate;
+            T* bBlock = g.B + (nint)pc * n + j0;
+            int i = 0;
+            for (; i + 4 <= m; i += 4)
+                FourRows<T, TVector, TLanes>(cols, n, k, kc, g.A + (nint)i * k + pc, bBlock, g.C + (nint)i * n + j0, overwrite);
+            for (; i < m; i++)
+                OneRow<T, TVector, TLanes>(cols, n, kc, g.A + (nint)i * k + pc, bBlock, g.C + (nint)i * n + j0, overwrite);
+        }
+        if (!g.Epilogue.IsActive) return;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = j0; j < j1; j += g.EpilogueColumns)
+            {
+                int chunk = System.Math.Min(g.EpilogueColumns, j1 - j);
+                T* bias = g.Epilogue.Bias == null ? null : g.Epilogue.Bias + j;
+                ActivationKernels.BiasForward(g.Epilogue.Activation, g.C + (nint)i * n + j, g.Epilogue.Y + (nint)i * n + j, bias, chunk, g.Epilogue.NegativeSlope);
+            }
+        }
+    }
+
+    /// <summary>One row of C over one block of k: eight vectors of columns at a time, eight independent chains in flight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OneRow<T, TVector, TLanes>(int n, nint ldb, int kc, T* a, T* b, T* c, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : unmanaged
+        where TLanes : ILanes<T, TVector>
+    {
+        int w = TLanes.Count, j = 0;
+        for (; j + 8 * w <= n; j += 8 * w)
+        {
+            TVector s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+            T* bp = b + j;
+            for (int p = 0; p < kc; p++, bp += ldb)
+            {
+                TVector x = TLanes.Broadcast(a[p]);
+                s0 = TLanes.MulAdd(x, TLanes.Load(bp), s0);
+                s1 = TLanes.MulAdd(x, TLanes.Load(bp + w), s1);
+                s2 = TLanes.MulAdd(x, TLanes.Load(bp + 2 * w), s2);
+                s3 = TLanes.MulAdd(x, TLanes.Load(bp + 3 * w), s3);
+                s4 = TLanes.MulAdd(x, TLanes.Load(bp + 4 * w), s4);
+                s5 = TLanes.MulAdd(x, TLanes.Load(bp + 5 * w), s5);
+                s6 = TLanes.MulAdd(x, TLanes.Load(bp + 6 * w), s6);
+                s7 = TLanes.MulAdd(x, TLanes.Load(bp + 7 * w), s7);
+            }
+            T* cj = c + j;
+            Put<T, TVector, TLanes>(cj, s0, overwrite); Put<T, TVector, TLanes>(cj + w, s1, overwrite);
+            Put<T, TVector, TLanes>(cj + 2 * w, s2, overwrite); Put<T, TVector, TLanes>(cj + 3 * w, s3, overwrite);
+            Put<T, TVector, TLanes>(cj + 4 * w, s4, overwrite); Put<T, TVector, TLanes>(cj + 5 * w, s5, overwrite);
+            Put<T, TVector, TLanes>(cj + 6 * w, s6, overwrite); Put<T, TVector, TLanes>(cj + 7 * w, s7, overwrite);
+        }
+        for (; j + w <= n; j += w)
+        {
+            TVector s0 = default;
+            T* bp = b + j;
+            for (int p = 0; p < kc; p++, bp += ldb) s0 = TLanes.MulAdd(TLanes.Broadcast(a[p]), TLanes.Load(bp), s0);
+            Put<T, TVector, TLanes>(c + j, s0, overwrite);
+        }
+        for (; j < n; j++) c[j] = Tail(kc, a, 1, b + j, ldb, overwrite ? T.Zero : c[j], overwrite);
+    }
+
+    /// <summary>Four rows of C (row stride <paramref name="ldb"/>, as B's) over one block of k: two vectors of columns at a time, so eight accumulators fit even AVX2's registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FourRows<T, TVector, TLanes>(int n, nint ldb, int lda, int kc, T* a, T* b, T* c, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : unmanaged
+        where TLanes : ILanes<T, TVector>
+    {
+        int w = TLanes.Count, j = 0;
+        nint ldc = ldb;
+        T* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (; j + 2 * w <= n; j += 2 * w)
+        {
+            TVector s00 = default, s01 = default, s10 = default, s11 = default;
+            TVector s20 = default, s21 = default, s30 = default, s31 = default;
+            T* bp = b + j;
+            for (int p = 0; p < kc; p++, bp += ldb)
+            {
+                TVector b0 = TLanes.Load(bp), b1 = TLanes.Load(bp + w);
+                TVector x = TLanes.Broadcast(a[p]);
+                s00 = TLanes.MulAdd(x, b0, s00); s01 = TLanes.MulAdd(x, b1, s01);
+                x = TLanes.Broadcast(a1[p]);
+                s10 = TLanes.MulAdd(x, b0, s10); s11 = TLanes.MulAdd(x, b1, s11);
+                x = TLanes.Broadcast(a2[p]);
+                s20 = TLanes.MulAdd(x, b0, s20); s21 = TLanes.MulAdd(x, b1, s21);
+                x = TLanes.Broadcast(a3[p]);
+                s30 = TLanes.MulAdd(x, b0, s30); s31 = TLanes.MulAdd(x, b1, s31);
+            }
+            T* cj = c + j;
+            Put<T, TVector, TLanes>(cj, s00, overwrite); Put<T, TVector, TLanes>(cj + w, s01, overwrite); cj += ldc;
+            Put<T, TVector, TLanes>(cj, s10, overwrite); Put<T, TVector, TLanes>(cj + w, s11, overwrite); cj += ldc;
+            Put<T, TVector, TLanes>(cj, s20, overwrite); Put<T, TVector, TLanes>(cj + w, s21, overwrite); cj += ldc;
+            Put<T, TVector, TLanes>(cj, s30, overwrite); Put<T, TVector, TLanes>(cj + w, s31, overwrite);
+        }
+        for (; j + w <= n; j += w)
+        {
+            TVector s0 = default, s1 = default, s2 = default, s3 = default;
+            T* bp = b + j;
+            for (int p = 0; p < kc; p++, bp += ldb)
+            {
+                TVector b0 = TLanes.Load(bp);
+                s0 = TLanes.MulAdd(TLanes.Broadcast(a[p]), b0, s0);
+                s1 = TLanes.MulAdd(TLanes.Broadcast(a1[p]), b0, s1);
+                s2 = TLanes.MulAdd(TLanes.Broadcast(a2[p]), b0, s2);
+                s3 = TLanes.MulAdd(TLanes.Broadcast(a3[p]), b0, s3);
+            }
+            T* cj = c + j;
+            Put<T, TVector, TLanes>(cj, s0, overwrite); cj += ldc;
+            Put<T, TVector, TLanes>(cj, s1, overwrite); cj += ldc;
+            Put<T, TVector, TLanes>(cj, s2, overwrite); cj += ldc;
+            Put<T, TVector, TLanes>(cj, s3, overwrite);
+        }
+        for (; j < n; j++)
+        {
+            T* cj = c + j;
+            for (int r = 0; r < 4; r++, cj += ldc)
+                *cj = Tail(kc, a + r * (nint)lda, 1, b + j, ldb, overwrite ? T.Zero : *cj, overwrite);
+        }
+    }
+
+    /// <summary>Stores a block's sums, or adds them to what C holds (the driver's single rounding per block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put<T, TVector, TLanes>(T* c, TVector sums, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : unmanaged
+        where TLanes : ILanes<T, TVector>
+        => TLanes.Store(overwrite ? sums : TLanes.Add(sums, TLanes.Load(c)), c);
+
+    /// <summary>A column past the last whole vector: the same chain in scalar arithmetic, then the same single store or add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Tail<T>(int kc, T* a, nint aStride, T* b, nint bStride, T c, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T s = T.Zero;
+        for (int p = 0; p < kc; p++) s = ModelGen.Cpu.MulAdd.Scalar(a[p * aStride], b[p * bStride], s);
+        return overwrite ? s : c + s;
+    }
+}
+
+/// <summary>A small-row product as its parts see it.</summary>
+internal unsafe struct SmallRowsProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public int M, N, K;
+    public T* A, B, C;
+    public bool Accumulate;
+    public GemmEpilogue<T> Epilogue;
+    public int EpilogueColumns;
+}
+
+/// <summary>A small-row product split by blocks of columns, one contiguous range per part.</summary>
+internal sealed unsafe class SmallRowsJob<T, TVector, TLanes> : CpuParallel.Work
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TVector : unmanaged
+    where TLanes : ILanes<T, TVector>
+{
+    [System.ThreadStatic] private static SmallRowsJob<T, TVector, TLanes>? t_job;
+
+    public SmallRowsProblem<T> Problem;
+    public int Parts;
+
+    /// <summary>Each calling thread owns one job, so two threads' products never share one.</summary>
+    public static SmallRowsJob<T, TVector, TLanes> ForThisThread() => t_job ??= new SmallRowsJob<T, TVector, TLanes>();
+
+    public override void Execute(int part)
+    {
+        const int unit = GemmSmallRows.ColumnsPerPart;
+        int units = (Problem.N + unit - 1) / unit;
+        int j0 = (int)((long)units * part / Parts) * unit;
+        int j1 = System.Math.Min(Problem.N, (int)((long)units * (part + 1) / Parts) * unit);
+        if (j1 > j0) GemmSmallRows.Columns<T, TVector, TLanes>(in Problem, j0, j1);
+    }
+}

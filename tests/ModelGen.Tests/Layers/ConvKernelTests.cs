@@ -245,6 +245,7 @@ public unsafe class ConvKernelTests
             ConvKernels.Backward(s, px, pw, pr, pdx, pdw, pdb, pws);
         GradCheck.AssertClose(dx, Array.ConvertAll(one[1], v => (double)v), 2e-5 * (taps + 1), "dx (float)");
         GradCheck.AssertClose(dw, Array.ConvertAll(one[2], v => (double)v), 2e-5 * (s.Batch * s.OutHeight * s.OutWidth + 1), "dW (float)");
+        GradCheck.AssertClose(ReferenceWeightGradient(s, xd, rd), dw, 1e-9 * (s.Batch * s.OutHeight * s.OutWidth + 1), "dW (double) against its definition");
         GradCheck.AssertClose(db, Array.ConvertAll(one[3], v => (double)v), 2e-5 * (s.Batch * s.OutHeight * s.OutWidth + 1), "dBias (float)");
     }
 
@@ -255,6 +256,29 @@ public unsafe class ConvKernelTests
         fixed (double* px = x, pw = w, pb = b, py = y, pws = ws)
             ConvKernels.Forward(s, px, pw, pb, py, pws);
         return y;
+    }
+
+    /// <summary>dW[o, c, p, q] = Σ over samples and output pixels of dy·xpad, straight from the definition.</summary>
+    private static double[] ReferenceWeightGradient(in Conv2dShape s, double[] x, double[] dy)
+    {
+        var dw = new double[s.WeightCount];
+        int cg = s.InChannelsPerGroup, og = s.OutChannelsPerGroup;
+        for (int n = 0; n < s.Batch; n++)
+        for (int o = 0; o < s.OutChannels; o++)
+        for (int i = 0; i < s.OutHeight; i++)
+        for (int j = 0; j < s.OutWidth; j++)
+        for (int c = 0; c < cg; c++)
+        for (int p = 0; p < s.KernelHeight; p++)
+        for (int q = 0; q < s.KernelWidth; q++)
+        {
+            int r = i * s.StrideHeight + p * s.DilationHeight - s.PadTop;
+            int col = j * s.StrideWidth + q * s.DilationWidth - s.PadLeft;
+            if (r < 0 || r >= s.InHeight || col < 0 || col >= s.InWidth) continue;
+            int channel = o / og * cg + c;
+            dw[((o * cg + c) * s.KernelHeight + p) * s.KernelWidth + q] +=
+                dy[((n * s.OutChannels + o) * s.OutHeight + i) * s.OutWidth + j] * x[((n * s.InChannels + channel) * s.InHeight + r) * s.InWidth + col];
+        }
+        return dw;
     }
 
     private static double[] Reference(in Conv2dShape s, double[] x, double[] w, double[]? b)

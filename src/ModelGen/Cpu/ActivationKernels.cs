@@ -10,6 +10,9 @@ public static unsafe class ActivationKernels
     /// <summary>√(2/π), the GELU tanh-approximation constant.</summary>
     private const double GeluC = 0.7978845608028654;
 
+    /// <summary>The cubic coefficient of the GELU tanh approximation.</summary>
+    private const double GeluA = 0.044715;
+
     /// <summary>Applies <paramref name="kind"/> element-wise: <c>y[i] = f(z[i])</c> (z and y may alias).</summary>
     public static void Forward<T>(Activation kind, T* z, T* y, long count, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -19,6 +22,11 @@ public static unsafe class ActivationKernels
         {
             i = ForwardVector(kind, z, y, count, negativeSlope);
             if (i == count) return;
+        }
+        if (kind == Activation.GELU && HasVectorExp<T>())
+        {
+            GeluForwardVector(z, y, count);
+            return;
         }
         switch (kind)
         {
@@ -123,6 +131,11 @@ public static unsafe class ActivationKernels
             }
             if (i == count) return;
         }
+        if (kind == Activation.GELU && HasVectorExp<T>())
+        {
+            GeluBackwardVector(z, dy, dz, count);
+            return;
+        }
         switch (kind)
         {
             case Activation.None: for (; i < count; i++) dz[i] = dy[i] * T.One; break;
@@ -137,6 +150,105 @@ public static unsafe class ActivationKernels
         }
     }
 
+    /// <summary>Whether <see cref="Vector"/> has an exponential for T (float and double), which the vector GELU needs.</summary>
+    private static bool HasVectorExp<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> ExpVector<T>(Vector<T> v) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return Vector.As<float, T>(Vector.Exp(Vector.As<T, float>(v)));
+        return Vector.As<double, T>(Vector.Exp(Vector.As<T, double>(v)));
+    }
+
+    /// <summary>
+    /// <c>values[j] = exp(values[j] − shift)</c> for j &lt; count, returning their sum taken in index
+    /// order: a softmax's numerators. Vectorised where T has a vector exponential, with the tail
+    /// through the same vector code, so an element's bits do not depend on its position.
+    /// </summary>
+    internal static T ExpShiftedInPlace<T>(T* values, int count, T shift) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j = 0;
+        if (HasVectorExp<T>())
+        {
+            int w = Vector<T>.Count;
+            var offset = new Vector<T>(shift);
+            for (; j <= count - w; j += w) Vector.Store(ExpVector(Vector.Load(values + j) - offset), values + j);
+            if (j < count)
+            {
+                int rest = count - j;
+                T* pad = stackalloc T[w];
+                new Span<T>(pad, w).Clear();
+                new ReadOnlySpan<T>(values + j, rest).CopyTo(new Span<T>(pad, w));
+                Vector.Store(ExpVector(Vector.Load(pad) - offset), pad);
+                new ReadOnlySpan<T>(pad, rest).CopyTo(new Span<T>(values + j, rest));
+            }
+        }
+        else
+        {
+            for (; j < count; j++) values[j] = T.Exp(values[j] - shift);
+        }
+        T sum = T.Zero;
+        for (int t = 0; t < count; t++) sum += values[t];
+        return sum;
+    }
+
+    /// <summary>σ(2u) for the GELU tanh approximation, <c>u = c·(z + a·z³)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> GeluGate<T>(Vector<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var twoU = new Vector<T>(T.CreateTruncating(2 * GeluC)) * (z + new Vector<T>(T.CreateTruncating(GeluA)) * z * z * z);
+        return Vector<T>.One / (Vector<T>.One + ExpVector(-twoU));
+    }
+
+    /// <summary>
+    /// GELU (tanh approximation) as <c>z·σ(2u)</c> a vector at a time. The tail goes through the same
+    /// vector code on a zero-padded copy, so an element's result does not depend on where a buffer
+    /// (or a GEMM tile calling this per row) starts or ends.
+    /// </summary>
+    private static void GeluForwardVector<T>(T* z, T* y, long count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        long i = 0;
+        for (; i <= count - w; i += w)
+        {
+            var v = Vector.Load(z + i);
+            Vector.Store(v * GeluGate(v), y + i);
+        }
+        if (i == count) return;
+        int rest = (int)(count - i);
+        T* pad = stackalloc T[w];
+        new Span<T>(pad, w).Clear();
+        new ReadOnlySpan<T>(z + i, rest).CopyTo(new Span<T>(pad, w));
+        var last = Vector.Load(pad);
+        Vector.Store(last * GeluGate(last), pad);
+        new ReadOnlySpan<T>(pad, rest).CopyTo(new Span<T>(y + i, rest));
+    }
+
+    /// <summary><c>dz = dy·f'(z)</c> for GELU with <c>f' = s + z·s·(1 − s)·2c·(1 + 3a·z²)</c>, s = σ(2u); the tail as in <see cref="GeluForwardVector"/>.</summary>
+    private static void GeluBackwardVector<T>(T* z, T* dy, T* dz, long count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        long i = 0;
+        for (; i <= count - w; i += w) Vector.Store(Vector.Load(dy + i) * GeluSlope(Vector.Load(z + i)), dz + i);
+        if (i == count) return;
+        int rest = (int)(count - i);
+        T* pad = stackalloc T[2 * w];
+        new Span<T>(pad, 2 * w).Clear();
+        new ReadOnlySpan<T>(z + i, rest).CopyTo(new Span<T>(pad, w));
+        new ReadOnlySpan<T>(dy + i, rest).CopyTo(new Span<T>(pad + w, w));
+        Vector.Store(Vector.Load(pad + w) * GeluSlope(Vector.Load(pad)), pad);
+        new ReadOnlySpan<T>(pad, rest).CopyTo(new Span<T>(dz + i, rest));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> GeluSlope<T>(Vector<T> z) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var s = GeluGate(z);
+        var chain = new Vector<T>(T.CreateTruncating(2 * GeluC)) * (Vector<T>.One + new Vector<T>(T.CreateTruncating(3 * GeluA)) * z * z);
+        return s + z * s * (Vector<T>.One - s) * chain;
+    }
+
     /// <summary>f(z) for one element.</summary>
     public static T Apply<T>(Activation kind, T z, T negativeSlope) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -147,9 +259,15 @@ public static unsafe class ActivationKernels
             case Activation.LeakyReLU: return z > T.Zero ? z : z * negativeSlope;
             case Activation.GELU:
             {
-                T half = T.CreateTruncating(0.5);
-                T inner = T.CreateTruncating(GeluC) * (z + T.CreateTruncating(0.044715) * z * z * z);
-                return half * z * (T.One + T.Tanh(inner));
+                // The kernels' vector formula where there is one, so a single element gets the same bits as in a buffer.
+                if (HasVectorExp<T>())
+                {
+                    var v = new Vector<T>(z);
+                    return (v * GeluGate(v))[0];
+                }
+                // ½·z·(1 + tanh u) = z·σ(2u): no cancellation in 1 + tanh u where u is negative.
+                T twoU = T.CreateTruncating(2 * GeluC) * (z + T.CreateTruncating(GeluA) * z * z * z);
+                return z / (T.One + T.Exp(-twoU));
             }
             case Activation.SiLU: return z * Sigmoid(z);
             case Activation.Sigmoid: return Sigmoid(z);
@@ -173,11 +291,11 @@ public static unsafe class ActivationKernels
             case Activation.LeakyReLU: return z > T.Zero ? T.One : negativeSlope;
             case Activation.GELU:
             {
-                T half = T.CreateTruncating(0.5);
-                T a = T.CreateTruncating(0.044715);
-                T c = T.CreateTruncating(GeluC);
-                T t = T.Tanh(c * (z + a * z * z * z));
-                return half * (T.One + t) + half * z * (T.One - t * t) * c * (T.One + T.CreateTruncating(3) * a * z * z);
+                // With s = σ(2u) = (1 + tanh u)/2: f' = s + z·s·(1 − s)·2c·(1 + 3a·z²).
+                if (HasVectorExp<T>()) return GeluSlope(new Vector<T>(z))[0];
+                T twoU = T.CreateTruncating(2 * GeluC) * (z + T.CreateTruncating(GeluA) * z * z * z);
+                T s = T.One / (T.One + T.Exp(-twoU));
+                return s + z * s * (T.One - s) * (T.CreateTruncating(2 * GeluC) * (T.One + T.CreateTruncating(3 * GeluA) * z * z));
             }
             case Activation.SiLU:
             {

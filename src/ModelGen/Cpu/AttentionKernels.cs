@@ -219,13 +219,7 @@ public static unsafe class AttentionKernels
                     row[j] *= _scale;
                     if (row[j] > max) max = row[j];
                 }
-                T sum = T.Zero;
-                for (int j = 0; j < valid; j++)
-                {
-                    T e = T.Exp(row[j] - max);
-                    row[j] = e;
-                    sum += e;
-                }
+                T sum = ActivationKernels.ExpShiftedInPlace(row, valid, max);
                 for (int j = 0; j < valid; j++) row[j] /= sum;
                 for (int j = valid; j < s; j++) row[j] = T.Zero;
             }

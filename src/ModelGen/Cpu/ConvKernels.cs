@@ -172,23 +172,33 @@ public readonly struct Conv2dShape
 /// <see cref="DenseKernels.Backward{T}"/>.
 /// </summary>
 /// <remarks>
-/// Each group is one GEMM over the whole batch (output pixels of all samples side by side as the
-/// columns), so the product is large enough for the GEMM to split across threads even for small
-/// images, and results are bit-identical for any thread count. The scratch buffer of
-/// <see cref="WorkspaceSize"/> elements is passed in by the caller; its contents need not survive
-/// from forward to backward (backward unfolds the input again), so one buffer can serve every
-/// convolution of a model. No call allocates.
+/// Samples are independent, so the batch is split across <see cref="CpuParallel"/>'s threads by
+/// sample: each sample is unfolded into its own block of the workspace and multiplied by the
+/// weights straight into its NCHW output (a sample's <c>[OC, OH·OW]</c> block is exactly the
+/// product's layout), so unfolding, folding and the products all run in parallel and nothing is
+/// restaged. The weight gradient is summed per sample into the workspace and those partial sums
+/// are added to it in sample order, so results are bit-identical for any thread count. The
+/// scratch buffer of <see cref="WorkspaceSize"/> elements is passed in by the caller; its contents
+/// need not survive from forward to backward (backward unfolds the input again), so one buffer
+/// can serve every convolution of a model. No call allocates once each thread has run one.
 /// </remarks>
 public static unsafe class ConvKernels
 {
     /// <summary>
     /// Elements of the scratch buffer that <see cref="Forward{T}"/> and <see cref="Backward{T}"/>
-    /// need: the unfolded input of one group, <c>(C/G)·KH·KW × N·OH·OW</c>, plus one group's output
-    /// channels over the batch, <c>OC/G × N·OH·OW</c>.
+    /// need: every sample's unfolded input for one group, <c>N·(C/G)·KH·KW·OH·OW</c>, plus every
+    /// sample's share of the weight gradient, <c>N·OC·(C/G)·KH·KW</c>.
     /// </summary>
     public static long WorkspaceSize(in Conv2dShape shape)
-        => ((long)shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth + shape.OutChannelsPerGroup)
-           * shape.Batch * shape.OutHeight * shape.OutWidth;
+        => (long)shape.Batch * shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth
+           * ((long)shape.OutHeight * shape.OutWidth + shape.OutChannels);
+
+    /// <summary>Where sample <paramref name="sample"/>'s share of the weight gradient (<c>[OC, C/G, KH, KW]</c>) lies in the workspace.</summary>
+    private static T* PartialSums<T>(in Conv2dShape s, T* workspace, int sample) where T : unmanaged
+    {
+        long unfolded = (long)s.Batch * s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth * s.OutHeight * s.OutWidth;
+        return workspace + unfolded + (long)sample * s.WeightCount;
+    }
 
     /// <summary>
     /// <c>y[n, o, i, j] = bias[o] + Σ weights[o, c, p, q] · xpad[n, g·C/G + c, i·sh + p·dh, j·sw + q·dw]</c>
@@ -203,28 +213,10 @@ public static unsafe class ConvKernels
     public static void Forward<T>(in Conv2dShape shape, T* x, T* weights, T* bias, T* y, T* workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int pixels = shape.OutHeight * shape.OutWidth;
-        int columns = shape.Batch * pixels;
-        int rows = shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
-        int groupOut = shape.OutChannelsPerGroup;
-        T* col = workspace;
-        T* stage = workspace + (long)rows * columns;
-        for (int g = 0; g < shape.Groups; g++)
-        {
-            Unfold(in shape, x, g, col);
-            Gemm.Multiply(false, false, groupOut, columns, rows, weights + (long)g * groupOut * rows, col, stage, accumulate: false);
-            // The GEMM leaves channel-major [OC/G, N·OH·OW]; NCHW wants the batch outermost.
-            for (int n = 0; n < shape.Batch; n++)
-            for (int o = 0; o < groupOut; o++)
-            {
-                int channel = g * groupOut + o;
-                T* src = stage + (long)o * columns + (long)n * pixels;
-                T* dst = y + ((long)n * shape.OutChannels + channel) * pixels;
-                T b = bias == null ? T.Zero : bias[channel];
-                if (bias == null) new ReadOnlySpan<T>(src, pixels).CopyTo(new Span<T>(dst, pixels));
-                else for (int p = 0; p < pixels; p++) dst[p] = src[p] + b;
-            }
-        }
+        var job = ConvJob<T>.ForThisThread();
+        job.Set(in shape, x, weights, bias, y, null, null, null, workspace, backward: false);
+        CpuParallel.Run(job, shape.Batch);
+        job.Clear();
     }
 
     /// <summary>
@@ -245,12 +237,6 @@ public static unsafe class ConvKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int pixels = shape.OutHeight * shape.OutWidth;
-        int columns = shape.Batch * pixels;
-        int rows = shape.InChannelsPerGroup * shape.KernelHeight * shape.KernelWidth;
-        int groupOut = shape.OutChannelsPerGroup;
-        T* col = workspace;
-        T* stage = workspace + (long)rows * columns;
-
         if (dBias != null)
         {
             for (int o = 0; o < shape.OutChannels; o++)
@@ -264,52 +250,103 @@ public static unsafe class ConvKernels
                 dBias[o] += sum;
             }
         }
+        if (dWeights == null && dx == null) return;
 
-        for (int g = 0; g < shape.Groups; g++)
+        var job = ConvJob<T>.ForThisThread();
+        job.Set(in shape, x, weights, null, null, dy, dx, dWeights, workspace, backward: true);
+        CpuParallel.Run(job, shape.Batch);
+        job.Clear();
+        // The samples' shares are added in sample order, whichever thread computed each.
+        if (dWeights != null)
+            for (int n = 0; n < shape.Batch; n++) ElementwiseKernels.AddInto(PartialSums(in shape, workspace, n), dWeights, shape.WeightCount);
+    }
+
+    /// <summary>One sample of a convolution's forward or backward per part, every group in turn; each calling thread owns one, filled per call.</summary>
+    private sealed class ConvJob<T> : CpuParallel.Work where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] private static ConvJob<T>? t_job;
+
+        public static ConvJob<T> ForThisThread() => t_job ??= new ConvJob<T>();
+
+        private Conv2dShape _shape;
+        private T* _x, _weights, _bias, _y, _dy, _dx, _dWeights, _workspace;
+        private bool _backward;
+
+        public void Set(in Conv2dShape shape, T* x, T* weights, T* bias, T* y, T* dy, T* dx, T* dWeights, T* workspace, bool backward)
         {
-            for (int n = 0; n < shape.Batch; n++)
-            for (int o = 0; o < groupOut; o++)
+            _shape = shape;
+            _x = x; _weights = weights; _bias = bias; _y = y; _dy = dy; _dx = dx; _dWeights = dWeights; _workspace = workspace;
+            _backward = backward;
+        }
+
+        /// <summary>Drops the pointers so a stale job cannot touch a buffer the caller freed.</summary>
+        public void Clear() => _x = _weights = _bias = _y = _dy = _dx = _dWeights = _workspace = null;
+
+        public override void Execute(int part)
+        {
+            ref readonly Conv2dShape s = ref _shape;
+            int pixels = s.OutHeight * s.OutWidth;
+            int rows = s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth;
+            int groupOut = s.OutChannelsPerGroup;
+            T* col = _workspace + (long)part * rows * pixels;
+            T* partials = PartialSums(in s, _workspace, part);
+            for (int g = 0; g < s.Groups; g++)
             {
-                T* src = dy + ((long)n * shape.OutChannels + g * groupOut + o) * pixels;
-                new ReadOnlySpan<T>(src, pixels).CopyTo(new Span<T>(stage + (long)o * columns + (long)n * pixels, pixels));
+                T* groupWeights = _weights + (long)g * groupOut * rows;
+                long outBlock = ((long)part * s.OutChannels + g * groupOut) * pixels;
+                Unfold(in s, _x, part, g, col);
+                if (!_backward)
+                {
+                    Gemm.Multiply(false, false, groupOut, pixels, rows, groupWeights, col, _y + outBlock, accumulate: false);
+                    if (_bias != null)
+                        for (int o = 0; o < groupOut; o++) AddConstant(_y + outBlock + (long)o * pixels, _bias[g * groupOut + o], pixels);
+                    continue;
+                }
+                if (_dWeights != null)
+                    Gemm.Multiply(false, true, groupOut, rows, pixels, _dy + outBlock, col, partials + (long)g * groupOut * rows, accumulate: false);
+                if (_dx != null)
+                {
+                    // The unfolded input is no longer needed: its block receives the unfolded input gradient.
+                    Gemm.Multiply(true, false, rows, pixels, groupOut, groupWeights, _dy + outBlock, col, accumulate: false);
+                    FoldAdd(in s, col, part, g, _dx);
+                }
             }
-            T* groupWeights = weights + (long)g * groupOut * rows;
-            if (dWeights != null)
+        }
+
+        private static void AddConstant(T* row, T value, int count)
+        {
+            int j = 0;
+            if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
             {
-                Unfold(in shape, x, g, col);
-                Gemm.Multiply(false, true, groupOut, rows, columns, stage, col, dWeights + (long)g * groupOut * rows, accumulate: true);
+                var v = new Vector<T>(value);
+                for (; j <= count - Vector<T>.Count; j += Vector<T>.Count) Vector.Store(Vector.Load(row + j) + v, row + j);
             }
-            if (dx == null) continue;
-            // The unfolded input is no longer needed: its buffer receives the unfolded input gradient.
-            Gemm.Multiply(true, false, rows, columns, groupOut, groupWeights, stage, col, accumulate: false);
-            FoldAdd(in shape, col, g, dx);
+            for (; j < count; j++) row[j] += value;
         }
     }
 
     /// <summary>
-    /// im2col for group <paramref name="group"/>: row (c, p, q) of <paramref name="col"/>, column
-    /// n·OH·OW + i·OW + j, holds xpad[n, g·C/G + c, i·sh + p·dh, j·sw + q·dw].
+    /// im2col of one sample and group: row (c, p, q) of <paramref name="col"/> (<c>[(C/G)·KH·KW, OH·OW]</c>),
+    /// column i·OW + j, holds xpad[n, g·C/G + c, i·sh + p·dh, j·sw + q·dw].
     /// </summary>
-    private static void Unfold<T>(in Conv2dShape s, T* x, int group, T* col)
+    private static void Unfold<T>(in Conv2dShape s, T* x, int sample, int group, T* col)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = s.OutHeight, ow = s.OutWidth, h = s.InHeight, w = s.InWidth;
         long plane = (long)h * w;
         int pixels = oh * ow;
-        long columns = (long)s.Batch * pixels;
         int channels = s.InChannelsPerGroup;
         T* dst = col;
         for (int c = 0; c < channels; c++)
-        for (int p = 0; p < s.KernelHeight; p++)
-        for (int q = 0; q < s.KernelWidth; q++, dst += columns)
         {
-            int rowOffset = p * s.DilationHeight - s.PadTop;
-            int colOffset = q * s.DilationWidth - s.PadLeft;
-            ValidRange(colOffset, s.StrideWidth, w, ow, out int j0, out int j1);
-            for (int n = 0; n < s.Batch; n++)
+            T* src = x + ((long)sample * s.InChannels + group * channels + c) * plane;
+            for (int p = 0; p < s.KernelHeight; p++)
+            for (int q = 0; q < s.KernelWidth; q++, dst += pixels)
             {
-                T* src = x + ((long)n * s.InChannels + group * channels + c) * plane;
-                T* d = dst + (long)n * pixels;
+                int rowOffset = p * s.DilationHeight - s.PadTop;
+                int colOffset = q * s.DilationWidth - s.PadLeft;
+                ValidRange(colOffset, s.StrideWidth, w, ow, out int j0, out int j1);
+                T* d = dst;
                 for (int i = 0; i < oh; i++, d += ow)
                 {
                     int r = i * s.StrideHeight + rowOffset;
@@ -328,34 +365,33 @@ public static unsafe class ConvKernels
         }
     }
 
-    /// <summary>col2im, adding: the transpose of <see cref="Unfold"/>, with taps on the padding dropped.</summary>
-    private static void FoldAdd<T>(in Conv2dShape s, T* col, int group, T* dx)
+    /// <summary>col2im of one sample and group, adding: the transpose of <see cref="Unfold"/>, with taps on the padding dropped.</summary>
+    private static void FoldAdd<T>(in Conv2dShape s, T* col, int sample, int group, T* dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = s.OutHeight, ow = s.OutWidth, h = s.InHeight, w = s.InWidth;
         long plane = (long)h * w;
         int pixels = oh * ow;
-        long columns = (long)s.Batch * pixels;
         int channels = s.InChannelsPerGroup;
         T* src = col;
         for (int c = 0; c < channels; c++)
-        for (int p = 0; p < s.KernelHeight; p++)
-        for (int q = 0; q < s.KernelWidth; q++, src += columns)
         {
-            int rowOffset = p * s.DilationHeight - s.PadTop;
-            int colOffset = q * s.DilationWidth - s.PadLeft;
-            ValidRange(colOffset, s.StrideWidth, w, ow, out int j0, out int j1);
-            if (j0 >= j1) continue;
-            for (int n = 0; n < s.Batch; n++)
+            T* dst = dx + ((long)sample * s.InChannels + group * channels + c) * plane;
+            for (int p = 0; p < s.KernelHeight; p++)
+            for (int q = 0; q < s.KernelWidth; q++, src += pixels)
             {
-                T* dst = dx + ((long)n * s.InChannels + group * channels + c) * plane;
-                T* d = src + (long)n * pixels;
+                int rowOffset = p * s.DilationHeight - s.PadTop;
+                int colOffset = q * s.DilationWidth - s.PadLeft;
+                ValidRange(colOffset, s.StrideWidth, w, ow, out int j0, out int j1);
+                if (j0 >= j1) continue;
+                T* d = src;
                 for (int i = 0; i < oh; i++, d += ow)
                 {
                     int r = i * s.StrideHeight + rowOffset;
                     if ((uint)r >= (uint)h) continue;
                     T* line = dst + (long)r * w + colOffset;
-                    for (int j = j0; j < j1; j++) line[(long)j * s.StrideWidth] += d[j];
+                    if (s.StrideWidth == 1) ElementwiseKernels.AddInto(d + j0, line + j0, j1 - j0);
+                    else for (int j = j0; j < j1; j++) line[(long)j * s.StrideWidth] += d[j];
                 }
             }
         }

@@ -117,9 +117,37 @@ public static unsafe class PoolingKernels
     public static void MaxForward<T>(in Pool2dShape shape, T* x, T* y, int* argmax)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int h = shape.InHeight, w = shape.InWidth, oh = shape.OutHeight, ow = shape.OutWidth;
         long planes = (long)shape.Batch * shape.Channels;
-        for (long plane = 0; plane < planes; plane++)
+        int parts = Parts(planes, shape.InputElements);
+        if (parts == 1)
+        {
+            MaxForwardPlanes(in shape, x, y, argmax, 0, planes);
+            return;
+        }
+        var job = MaxPoolJob<T>.ForThisThread();
+        job.Set(in shape, x, y, argmax, null, backward: false, parts);
+        CpuParallel.Run(job, parts);
+        job.Clear();
+    }
+
+    /// <summary>
+    /// How many parts to split <paramref name="planes"/> planes into: a few per thread once the
+    /// input is large enough to repay waking the workers, else one. Each plane is computed whole by
+    /// one thread, so the split never changes results.
+    /// </summary>
+    private static int Parts(long planes, long elements)
+    {
+        const long ParallelElements = 1L << 15;
+        int threads = CpuParallel.ThreadCount;
+        if (threads == 1 || elements < ParallelElements) return 1;
+        return (int)Math.Min(planes, 4L * threads);
+    }
+
+    private static void MaxForwardPlanes<T>(in Pool2dShape shape, T* x, T* y, int* argmax, long firstPlane, long endPlane)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int h = shape.InHeight, w = shape.InWidth, oh = shape.OutHeight, ow = shape.OutWidth;
+        for (long plane = firstPlane; plane < endPlane; plane++)
         {
             T* src = x + plane * h * w;
             long outBase = plane * oh * ow;
@@ -193,10 +221,25 @@ public static unsafe class PoolingKernels
     public static void MaxBackward<T>(in Pool2dShape shape, T* dy, int* argmax, T* dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        long planes = (long)shape.Batch * shape.Channels;
+        int parts = Parts(planes, shape.InputElements);
+        if (parts == 1)
+        {
+            MaxBackwardPlanes(in shape, dy, argmax, dx, 0, planes);
+            return;
+        }
+        var job = MaxPoolJob<T>.ForThisThread();
+        job.Set(in shape, dy, null, argmax, dx, backward: true, parts);
+        CpuParallel.Run(job, parts);
+        job.Clear();
+    }
+
+    private static void MaxBackwardPlanes<T>(in Pool2dShape shape, T* dy, int* argmax, T* dx, long firstPlane, long endPlane)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         long planeIn = (long)shape.InHeight * shape.InWidth;
         int planeOut = shape.OutHeight * shape.OutWidth;
-        long planes = (long)shape.Batch * shape.Channels;
-        for (long plane = 0; plane < planes; plane++)
+        for (long plane = firstPlane; plane < endPlane; plane++)
         {
             T* d = dx + plane * planeIn;
             long o = plane * planeOut;
@@ -318,5 +361,43 @@ public static unsafe class PoolingKernels
         int start = index * stride - pad;
         lo = Math.Max(start, 0);
         hi = Math.Min(start + kernel, size);
+    }
+
+    /// <summary>A range of planes of max pooling's forward or backward per part; each calling thread owns one, filled per call.</summary>
+    private sealed class MaxPoolJob<T> : CpuParallel.Work where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] private static MaxPoolJob<T>? t_job;
+
+        public static MaxPoolJob<T> ForThisThread() => t_job ??= new MaxPoolJob<T>();
+
+        private Pool2dShape _shape;
+        private T* _source, _y, _dx;
+        private int* _argmax;
+        private bool _backward;
+        private int _parts;
+
+        /// <summary>Forward reads <paramref name="source"/> = x and writes y; backward reads source = dy and adds into dx.</summary>
+        public void Set(in Pool2dShape shape, T* source, T* y, int* argmax, T* dx, bool backward, int parts)
+        {
+            _shape = shape;
+            _source = source; _y = y; _argmax = argmax; _dx = dx;
+            _backward = backward;
+            _parts = parts;
+        }
+
+        /// <summary>Drops the pointers so a stale job cannot touch a buffer the caller freed.</summary>
+        public void Clear()
+        {
+            _source = _y = _dx = null;
+            _argmax = null;
+        }
+
+        public override void Execute(int part)
+        {
+            long planes = (long)_shape.Batch * _shape.Channels;
+            long first = planes * part / _parts, end = planes * (part + 1) / _parts;
+            if (_backward) MaxBackwardPlanes(in _shape, _source, _argmax, _dx, first, end);
+            else MaxForwardPlanes(in _shape, _source, _y, _argmax, first, end);
+        }
     }
 }

@@ -95,6 +95,62 @@ public unsafe class ActivationKernelTests
         TestData.AssertBitwiseEqual(dz, dyInPlace, "backward in place");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(33)]
+    [InlineData(1000)]
+    public void Gelu_VectorPath_MatchesTheScalarFormulaOnOddSizes(int count)
+    {
+        CheckGeluAgainstScalar<float>(count, 4e-7);
+        CheckGeluAgainstScalar<double>(count, 1e-15);
+    }
+
+    [Fact]
+    public void Gelu_ElementResultDoesNotDependOnWhereTheBufferIsCut()
+    {
+        // The dense epilogue calls the activation once per tile row, with tile widths that depend on the
+        // thread count: an element must get the same bits whether it falls in a vector or in a tail.
+        float[] z = TestData.Random<float>(101, 12), dy = TestData.Random<float>(101, 13);
+        for (int i = 0; i < z.Length; i++) z[i] *= 5;
+        float[] whole = new float[z.Length], pieces = new float[z.Length], dzWhole = new float[z.Length], dzPieces = new float[z.Length];
+        fixed (float* pz = z, pdy = dy, pw = whole, pp = pieces, pdw = dzWhole, pdp = dzPieces)
+        {
+            ActivationKernels.Forward(Activation.GELU, pz, pw, z.Length, 0f);
+            ActivationKernels.Backward(Activation.GELU, pz, pw, pdy, pdw, z.Length, 0f);
+            int[] cuts = { 0, 3, 4, 21, 22, 57, 90, 101 };
+            for (int c = 0; c + 1 < cuts.Length; c++)
+            {
+                int start = cuts[c], length = cuts[c + 1] - start;
+                ActivationKernels.Forward(Activation.GELU, pz + start, pp + start, length, 0f);
+                ActivationKernels.Backward(Activation.GELU, pz + start, pp + start, pdy + start, pdp + start, length, 0f);
+            }
+        }
+        TestData.AssertBitwiseEqual(whole, pieces, "GELU forward cut into pieces");
+        TestData.AssertBitwiseEqual(dzWhole, dzPieces, "GELU backward cut into pieces");
+    }
+
+    private static void CheckGeluAgainstScalar<T>(int count, double relative) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] z = TestData.Random<T>(count, count), dy = TestData.Random<T>(count, count + 1);
+        for (int i = 0; i < count; i++) z[i] *= T.CreateTruncating(7);
+        T[] y = new T[count], dz = new T[count];
+        fixed (T* pz = z, py = y, pdy = dy, pdz = dz)
+        {
+            ActivationKernels.Forward(Activation.GELU, pz, py, count, T.Zero);
+            ActivationKernels.Backward(Activation.GELU, pz, py, pdy, pdz, count, T.Zero);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            double expected = double.CreateTruncating(ActivationKernels.Apply(Activation.GELU, z[i], T.Zero));
+            double expectedGrad = double.CreateTruncating(dy[i] * ActivationKernels.Derivative(Activation.GELU, z[i], y[i], T.Zero));
+            double scale = Math.Max(1, Math.Abs(double.CreateTruncating(z[i])));
+            Assert.True(Math.Abs(double.CreateTruncating(y[i]) - expected) <= relative * scale, $"{typeof(T).Name} GELU({z[i]}) = {y[i]}, scalar {expected:R}");
+            Assert.True(Math.Abs(double.CreateTruncating(dz[i]) - expectedGrad) <= relative * scale * scale * scale,
+                $"{typeof(T).Name} GELU'({z[i]})·dy = {dz[i]}, scalar {expectedGrad:R}");
+        }
+    }
+
     private static void CheckPiecewiseForward<T>(Activation kind) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T slope = T.CreateTruncating(0.01);

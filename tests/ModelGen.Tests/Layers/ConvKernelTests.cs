@@ -67,7 +67,7 @@ public unsafe class ConvKernelTests
         var lenet = new Conv2dShape(128, 1, 28, 28, 6, 5, 5, padTop: 2, padBottom: 2, padLeft: 2, padRight: 2);
         Assert.Equal((28, 28), (lenet.OutHeight, lenet.OutWidth));
         Assert.Equal(150, lenet.WeightCount);
-        Assert.Equal((25L + 6) * 128 * 28 * 28, ConvKernels.WorkspaceSize(lenet));
+        Assert.Equal(128L * 25 * (28 * 28 + 6), ConvKernels.WorkspaceSize(lenet));
     }
 
     [Theory]
@@ -194,6 +194,61 @@ public unsafe class ConvKernelTests
         for (int i = 0; i < one.Length; i++) TestData.AssertBitwiseEqual(one[i], two[i], $"output {i}");
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(33, 1)]
+    [InlineData(7, 3)]
+    public void PerSampleSplit_MatchesTheReferenceAndGivesTheSameBitsForAnyThreadCount(int batch, int groups)
+    {
+        // Odd batches and channel counts that are no multiple of a vector (3 and 9 inputs, 6 outputs), padding
+        // and stride: every sample is one part of the parallel split, the weight gradient sums them in order.
+        var s = new Conv2dShape(batch, 3 * groups, 11, 9, 6 * groups, 3, 3, 1, 2, 1, 1, 2, 0, groups: groups);
+        double[] xd = GradCheck.Normal((int)s.InputElements, 11), wd = GradCheck.Normal((int)s.WeightCount, 12), bd = GradCheck.Normal(s.OutChannels, 13);
+        double[] rd = GradCheck.Normal((int)s.OutputElements, 14);
+        float[] x = GradCheck.ToFloat(xd), w = GradCheck.ToFloat(wd), b = GradCheck.ToFloat(bd), r = GradCheck.ToFloat(rd);
+        float[][] Run(int threads)
+        {
+            int saved = CpuParallel.ThreadCount;
+            try
+            {
+                CpuParallel.ThreadCount = threads;
+                CpuParallel.ResetStallBackoff();
+                float[] y = new float[s.OutputElements], dx = new float[x.Length], dw = new float[w.Length], db = new float[b.Length];
+                var ws = new float[ConvKernels.WorkspaceSize(s)];
+                fixed (float* px = x, pw = w, pb = b, py = y, pr = r, pdx = dx, pdw = dw, pdb = db, pws = ws)
+                {
+                    ConvKernels.Forward(s, px, pw, pb, py, pws);
+                    ConvKernels.Backward(s, px, pw, pr, pdx, pdw, pdb, pws);
+                }
+                return new[] { y, dx, dw, db };
+            }
+            finally
+            {
+                CpuParallel.ThreadCount = saved;
+            }
+        }
+        float[][] one = Run(1), two = Run(2), three = Run(3);
+        for (int i = 0; i < one.Length; i++)
+        {
+            TestData.AssertBitwiseEqual(one[i], two[i], $"output {i}, 2 threads");
+            TestData.AssertBitwiseEqual(one[i], three[i], $"output {i}, 3 threads");
+        }
+
+        double[] expected = Reference(s, xd, wd, bd);
+        int taps = s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth;
+        GradCheck.AssertClose(expected, Array.ConvertAll(one[0], v => (double)v), 2e-5 * (taps + 1), "y (float)");
+        // The float gradients against the double kernel, whose gradients the central-difference tests vouch for.
+        double[] dx = new double[xd.Length], dw = new double[wd.Length], db = new double[bd.Length];
+        var wsd = new double[ConvKernels.WorkspaceSize(s)];
+        fixed (double* px = xd, pw = wd, pr = rd, pdx = dx, pdw = dw, pdb = db, pws = wsd)
+            ConvKernels.Backward(s, px, pw, pr, pdx, pdw, pdb, pws);
+        GradCheck.AssertClose(dx, Array.ConvertAll(one[1], v => (double)v), 2e-5 * (taps + 1), "dx (float)");
+        GradCheck.AssertClose(dw, Array.ConvertAll(one[2], v => (double)v), 2e-5 * (s.Batch * s.OutHeight * s.OutWidth + 1), "dW (float)");
+        GradCheck.AssertClose(ReferenceWeightGradient(s, xd, rd), dw, 1e-9 * (s.Batch * s.OutHeight * s.OutWidth + 1), "dW (double) against its definition");
+        GradCheck.AssertClose(db, Array.ConvertAll(one[3], v => (double)v), 2e-5 * (s.Batch * s.OutHeight * s.OutWidth + 1), "dBias (float)");
+    }
+
     internal static double[] Forward(in Conv2dShape s, double[] x, double[] w, double[]? b)
     {
         var y = new double[s.OutputElements];
@@ -201,6 +256,29 @@ public unsafe class ConvKernelTests
         fixed (double* px = x, pw = w, pb = b, py = y, pws = ws)
             ConvKernels.Forward(s, px, pw, pb, py, pws);
         return y;
+    }
+
+    /// <summary>dW[o, c, p, q] = Σ over samples and output pixels of dy·xpad, straight from the definition.</summary>
+    private static double[] ReferenceWeightGradient(in Conv2dShape s, double[] x, double[] dy)
+    {
+        var dw = new double[s.WeightCount];
+        int cg = s.InChannelsPerGroup, og = s.OutChannelsPerGroup;
+        for (int n = 0; n < s.Batch; n++)
+        for (int o = 0; o < s.OutChannels; o++)
+        for (int i = 0; i < s.OutHeight; i++)
+        for (int j = 0; j < s.OutWidth; j++)
+        for (int c = 0; c < cg; c++)
+        for (int p = 0; p < s.KernelHeight; p++)
+        for (int q = 0; q < s.KernelWidth; q++)
+        {
+            int r = i * s.StrideHeight + p * s.DilationHeight - s.PadTop;
+            int col = j * s.StrideWidth + q * s.DilationWidth - s.PadLeft;
+            if (r < 0 || r >= s.InHeight || col < 0 || col >= s.InWidth) continue;
+            int channel = o / og * cg + c;
+            dw[((o * cg + c) * s.KernelHeight + p) * s.KernelWidth + q] +=
+                dy[((n * s.OutChannels + o) * s.OutHeight + i) * s.OutWidth + j] * x[((n * s.InChannels + channel) * s.InHeight + r) * s.InWidth + col];
+        }
+        return dw;
     }
 
     private static double[] Reference(in Conv2dShape s, double[] x, double[] w, double[]? b)

@@ -129,6 +129,43 @@ public unsafe class PoolingKernelTests
         GradCheck.Check("dx", x, dx, () => GradCheck.Dot(Forward(), r));
     }
 
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(7, 3)]
+    [InlineData(33, 3)]
+    public void MaxPool_SplitAcrossThreads_MatchesTheReferenceForAnyThreadCount(int batch, int channels)
+    {
+        // 33·3 planes of 21×19 pass the size at which planes are split across threads; odd sizes and
+        // a 3×3/2 padded window leave partial windows at the edges.
+        var s = new Pool2dShape(batch, channels, 21, 19, 3, 3, 2, 2, 1, 1, 1, 0);
+        double[] x = GradCheck.Normal((int)s.InputElements, batch), r = GradCheck.Normal((int)s.OutputElements, batch + 1);
+        var (expected, expectedIndex) = MaxReference(s, x);
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            int saved = CpuParallel.ThreadCount;
+            try
+            {
+                CpuParallel.ThreadCount = threads;
+                CpuParallel.ResetStallBackoff();
+                var (y, argmax) = MaxForward(s, x);
+                Assert.Equal(expected, y);
+                Assert.Equal(expectedIndex, argmax);
+                double[] dx = new double[x.Length];
+                fixed (double* pr = r, pdx = dx)
+                fixed (int* pa = argmax)
+                    PoolingKernels.MaxBackward(s, pr, pa, pdx);
+                var expectedDx = new double[x.Length];
+                long plane = (long)s.InHeight * s.InWidth, outPlane = (long)s.OutHeight * s.OutWidth;
+                for (long o = 0; o < r.Length; o++) expectedDx[o / outPlane * plane + expectedIndex[o]] += r[o];
+                Assert.Equal(expectedDx, dx);
+            }
+            finally
+            {
+                CpuParallel.ThreadCount = saved;
+            }
+        }
+    }
+
     private static (double[] Y, int[] Argmax) MaxForward(in Pool2dShape s, double[] x)
     {
         var y = new double[s.OutputElements];

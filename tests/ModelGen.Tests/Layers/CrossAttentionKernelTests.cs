@@ -109,7 +109,8 @@ public unsafe class CrossAttentionKernelTests
         var weights = GradCheck.Normal(b * sq * d, 7);
         var (dQuery, dMemory, dWqkv, dBqkv, dWo, dBo) = layer.Backward(weights);
         double Loss() => GradCheck.Dot(layer.Forward(), weights);
-        GradCheck.Check("dQuery", layer.Query, dQuery, Loss);
+        // With one key, softmax is 1 whatever the query: the query's gradient is 0 there.
+        GradCheck.Check("dQuery", layer.Query, dQuery, Loss, requireNonZero: sk > 1);
         GradCheck.Check("dMemory", layer.Memory, dMemory, Loss);
         GradCheck.Check("dWqkv", layer.Wqkv, dWqkv, Loss);
         GradCheck.Check("dWo", layer.Wo, dWo, Loss);

@@ -139,7 +139,9 @@ public class LayerKindCoverageTests
         string cpu = Harness.CpuSource(run.Results.Single());
         var (_, shapes, values, _, node) = Plan(Samples[kind]);
 
-        Assert.Contains("private partial global::ModelGen.Tensor Probe(global::ModelGen.Tensor x)", cpu);
+        Assert.Contains(kind == LayerKind.CrossAttention
+            ? "private partial global::ModelGen.Tensor Probe(global::ModelGen.Tensor query, global::ModelGen.Tensor memory)"   // the queries and the memory
+            : "private partial global::ModelGen.Tensor Probe(global::ModelGen.Tensor x)", cpu);
         string forward = Between(cpu, "private void RunForward(", "private void RunBackward(");
         Assert.Contains("// probe = ", forward);
         string backward = Between(cpu, "private void RunBackward(", "\n    }\n}");

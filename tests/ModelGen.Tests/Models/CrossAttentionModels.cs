@@ -54,3 +54,37 @@ public partial class MaskedCrossNet
         return Tags(Cross(Query(memory), memory));
     }
 }
+
+/// <summary>
+/// Reverses 6 digits (ids 3…12) teacher-forced: the decoder reads the start id 1 and the reversed digits so far,
+/// and predicts the next reversed digit, then the end id 2, at each of its 7 positions.
+/// </summary>
+[Model(Loss = Loss.SoftmaxCrossEntropy)]
+[Input("source", 6)]
+[Input("target", 7)]
+public partial class DigitReverser
+{
+    [Embedding(13, 32)] private partial Tensor SourceTokens(Tensor ids);
+    [Embedding(13, 32)] private partial Tensor TargetTokens(Tensor ids);
+    [PositionalEmbedding(8)] private partial Tensor SourcePositions(Tensor x);
+    [PositionalEmbedding(8)] private partial Tensor TargetPositions(Tensor x);
+    [LayerNorm] private partial Tensor EncoderNorm(Tensor x);
+    [MultiHeadAttention(4)] private partial Tensor Encoder(Tensor x);
+    [LayerNorm] private partial Tensor SelfNorm(Tensor x);
+    [MultiHeadAttention(4, Causal = true)] private partial Tensor SelfAttention(Tensor x);
+    [LayerNorm] private partial Tensor CrossNorm(Tensor x);
+    [CrossAttention(4)] private partial Tensor Cross(Tensor query, Tensor memory);
+    [LayerNorm] private partial Tensor FinalNorm(Tensor x);
+    [Dense(13)] private partial Tensor Logits(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor source, Tensor target)
+    {
+        var s = SourcePositions(SourceTokens(source));
+        var memory = s + Encoder(EncoderNorm(s));
+        var x = TargetPositions(TargetTokens(target));
+        x = x + SelfAttention(SelfNorm(x));
+        x = x + Cross(CrossNorm(x), memory);
+        return Logits(FinalNorm(x));
+    }
+}

@@ -88,3 +88,20 @@ public partial class DigitReverser
         return Logits(FinalNorm(x));
     }
 }
+
+/// <summary><see cref="MaskedCrossNet"/> without the mask, at 3 positions (the same parameter layout).</summary>
+[Model(Input = new[] { 3 }, Loss = Loss.SoftmaxCrossEntropy)]
+public partial class CrossNetAtThree
+{
+    [Embedding(9, 6, PaddingIndex = 0)] private partial Tensor Tokens(Tensor ids);
+    [Dense(6, Activation.Tanh)] private partial Tensor Query(Tensor x);
+    [CrossAttention(3, Bias = false)] private partial Tensor Cross(Tensor query, Tensor memory);
+    [Dense(4)] private partial Tensor Tags(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor ids)
+    {
+        var memory = Tokens(ids);
+        return Tags(Cross(Query(memory), memory));
+    }
+}

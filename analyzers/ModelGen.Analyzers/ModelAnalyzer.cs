@@ -65,7 +65,7 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
                 ? ImmutableDictionary<string, string?>.Empty
                 : ImmutableDictionary<string, string?>.Empty.Add(FixProperties.Value, problem.Fix).Add(FixProperties.Layer, problem.MessageArgs[0]);
             // MG0201's fix names the width its head counts divide.
-            if (problem.Id == "MG0201") properties = properties.Add(FixProperties.Width, problem.MessageArgs[1]);
+            if (problem.Id is "MG0201" or "MG0211") properties = properties.Add(FixProperties.Width, problem.MessageArgs[1]);
             context.ReportDiagnostic(Diagnostic.Create(descriptor, location, properties, problem.MessageArgs.Cast<object>().ToArray()));
         }
     }

@@ -13,7 +13,7 @@ using ModelGen.Analyzers;
 namespace ModelGen.CodeFixes;
 
 /// <summary>
-/// MG0201: changes a MultiHeadAttention's head count to the nearest divisor of its width, offering the
+/// MG0201 and MG0211: changes a MultiHeadAttention's or CrossAttention's head count to the nearest divisor of its width, offering the
 /// nearest smaller one (fewer heads) and the nearest larger one (more heads) where there is one. Fix All
 /// applies the same choice (fewer or more) to every layer.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class AttentionHeadsCodeFix : CodeFixProvider
     public const string MoreHeads = "MG0201.MoreHeads";
 
     /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("MG0201");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("MG0201", "MG0211");
 
     /// <inheritdoc/>
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;

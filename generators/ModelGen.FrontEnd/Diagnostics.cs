@@ -246,6 +246,21 @@ internal static partial class Diagnostics
         "{0}: the output {1} has a variable length (MaskPadding), and only Loss.SoftmaxCrossEntropy of a single output skips padded positions; {2}",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor CrossAttentionWidths = Rule("MG0210",
+        "Cross-attention queries and memory differ in width",
+        "CrossAttention '{0}': the queries {1} are {2}, {3} wide, but the memory {4} is {5}, {6} wide ({3} ≠ {6}); one d × 3d projection serves both, so the widths must be equal; project the memory to {3} first (e.g. [Dense({3})])",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor CrossAttentionHeadsNotDivisor = Rule("MG0211",
+        "Cross-attention width is not divisible by the heads",
+        "CrossAttention '{0}': the width {1} is not divisible by {2} heads ({1} % {2} = {3}); each head takes width / heads columns, so use a divisor of {1}, e.g. {4}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor CrossAttentionNeedsForward = Rule("MG0212",
+        "Cross-attention needs a [Forward] method",
+        "CrossAttention '{0}' reads two sequences, the queries and the memory, but a model without [Forward] chains its layers with one input each; call it in a [Forward] method as {0}(query, memory)",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
     // MG04xx: graphs of several inputs and outputs, concat, heads and contrastive pairs.
 
     public static readonly DiagnosticDescriptor ConcatShapeMismatch = Rule("MG0401",
@@ -304,6 +319,7 @@ internal static partial class Diagnostics
         Conv1dSamePaddingStride,
         AttentionHeadsNotDivisor, PaddingIndexOutOfRange, EmbeddingNeedsIds, SequenceLayerNeedsSequence, PositionsTooShort,
         MaskNeedsPaddingIndex, MaskNeedsModelInput, NeedsFixedLength, MaskedOutputLoss,
+        CrossAttentionWidths, CrossAttentionHeadsNotDivisor, CrossAttentionNeedsForward,
         ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
     };

@@ -171,7 +171,7 @@ internal static partial class ModelParser
 
     /// <summary>Checks the form shared by every layer method and records where the layer is written; null when the attribute did not bind.</summary>
     private static LayerMethod? ParseLayerMethod(IMethodSymbol method, AttributeData attribute,
-        LayerLocations layerLocations, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+        LayerLocations layerLocations, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken, int tensors = 1)
     {
         bool emittable = true;
         if (attribute.AttributeConstructor is null) return null;
@@ -190,8 +190,8 @@ internal static partial class ModelParser
         else if (methodSyntax.Body is not null || methodSyntax.ExpressionBody is not null) problem = "must not have a body (ModelGen writes it)";
         else if (method.IsStatic) problem = "must not be static";
         else if (method.IsGenericMethod) problem = "must not be generic";
-        else if (method.Parameters.Length != 1 || method.Parameters[0].Type.ToDisplayString() != TensorTypeName || method.Parameters[0].RefKind != RefKind.None)
-            problem = "must take exactly one parameter of type Tensor";
+        else if (method.Parameters.Length != tensors || method.Parameters.Any(p => p.Type.ToDisplayString() != TensorTypeName || p.RefKind != RefKind.None))
+            problem = tensors == 1 ? "must take exactly one parameter of type Tensor" : "must take exactly two parameters of type Tensor (the queries and the memory)";
         else if (method.ReturnType.ToDisplayString() != TensorTypeName) problem = "must return Tensor";
         if (problem is not null)
         {
@@ -204,11 +204,12 @@ internal static partial class ModelParser
                 "has the name of a member every model gets (from ModelGen.Model or the generated code)"));
 
         string modifiers = methodSyntax is null ? "private" : string.Join(" ", methodSyntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
-        string parameterName = method.Parameters.Length == 1 ? method.Parameters[0].Name : "x";
+        string parameterName = method.Parameters.Length == tensors ? method.Parameters[0].Name : tensors == 1 ? "x" : "query";
+        string memoryName = tensors == 1 ? "" : method.Parameters.Length == tensors ? method.Parameters[1].Name : "memory";
         locations.Layers.Add(layerLocations);
         var missing = emittable || methodSyntax is null ? MissingPartialPart.None : MissingPart(method, methodSyntax);
         return new LayerMethod(method.Name, modifiers, parameterName, emittable, missing,
-            missing == MissingPartialPart.None ? "" : PartSignature(method, modifiers));
+            missing == MissingPartialPart.None ? "" : PartSignature(method, modifiers), memoryName);
     }
 
     /// <summary>Which part of a wrong-form partial method is missing (None: not partial, both parts written, or a part the generator cannot repeat).</summary>

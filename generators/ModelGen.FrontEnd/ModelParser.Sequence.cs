@@ -53,6 +53,18 @@ internal static partial class ModelParser
             : null;
     }
 
+    private static LayerSpec? ParseCrossAttention(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
+    {
+        var layerLocations = NewLayerLocations(method, attribute, cancellationToken, "heads");
+        if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length < 1) return null;
+        int heads = IntArgument(attribute, 0);
+        bool bias = !(Named(attribute).TryGetValue("Bias", out var b) && b.Value is false);
+        ArgumentCheck(LayerKind.CrossAttention, method, layerLocations, diagnostics)(heads >= 1, "heads", $"needs at least 1 head, but heads = {heads}");
+        return ParseLayerMethod(method, attribute, layerLocations, diagnostics, locations, cancellationToken, tensors: 2) is { } declared
+            ? new CrossAttentionLayer(declared, heads, bias)
+            : null;
+    }
+
     /// <summary>The attribute's constructor argument <paramref name="index"/> as an int; 0 when it is not one (the compiler reports that).</summary>
     private static int IntArgument(AttributeData attribute, int index) => attribute.ConstructorArguments[index].Value is int v ? v : 0;
 

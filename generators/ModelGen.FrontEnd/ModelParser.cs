@@ -73,6 +73,7 @@ internal static partial class ModelParser
             case "ModelGen.EmbeddingAttribute": kind = LayerKind.Embedding; return true;
             case "ModelGen.PositionalEmbeddingAttribute": kind = LayerKind.PositionalEmbedding; return true;
             case "ModelGen.MultiHeadAttentionAttribute": kind = LayerKind.MultiHeadAttention; return true;
+            case "ModelGen.CrossAttentionAttribute": kind = LayerKind.CrossAttention; return true;
             default: kind = default; return false;
         }
     }
@@ -202,6 +203,7 @@ internal static partial class ModelParser
                         LayerKind.Embedding => ParseEmbedding(method, attribute, diagnostics, locations, cancellationToken),
                         LayerKind.PositionalEmbedding => ParsePositionalEmbedding(method, attribute, diagnostics, locations, cancellationToken),
                         LayerKind.MultiHeadAttention => ParseAttention(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.CrossAttention => ParseCrossAttention(method, attribute, diagnostics, locations, cancellationToken),
                         LayerKind.Flatten => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } flatten ? new FlattenLayer(flatten) : null,
                         LayerKind.GlobalAvgPool => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } pool ? new GlobalAvgPoolLayer(pool) : null,
                     };
@@ -422,14 +424,20 @@ internal static partial class ModelParser
                         Unsupported(call, $"the call '{Short(call)}', which is not a call of one of its layer methods");
                         return -1;
                     }
-                    if (call.ArgumentList.Arguments.Count != 1)
+                    // CrossAttention takes the queries and the memory; every other layer one tensor.
+                    int arity = _layers[layer].Kind == LayerKind.CrossAttention ? 2 : 1;
+                    if (call.ArgumentList.Arguments.Count != arity)
                     {
-                        Unsupported(call, $"the call '{Short(call)}' with {call.ArgumentList.Arguments.Count} arguments (a layer takes one tensor)");
+                        Unsupported(call, arity == 1
+                            ? $"the call '{Short(call)}' with {call.ArgumentList.Arguments.Count} arguments (a layer takes one tensor)"
+                            : $"the call '{Short(call)}' with {call.ArgumentList.Arguments.Count} argument{(call.ArgumentList.Arguments.Count == 1 ? "" : "s")} (CrossAttention takes two tensors: the queries and the memory)");
                         return -1;
                     }
                     int input = Expression(call.ArgumentList.Arguments[0].Expression);
                     if (input < 0) return -1;
-                    return Add(new GraphNode(NodeKind.Layer, layer, input, -1, name!), call.GetLocation());
+                    int memory = -1;
+                    if (arity == 2 && (memory = Expression(call.ArgumentList.Arguments[1].Expression)) < 0) return -1;
+                    return Add(new GraphNode(NodeKind.Layer, layer, input, memory, name!, Text: arity == 2 ? Written(call) : ""), call.GetLocation());
                 }
                 case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.AddExpression) || binary.IsKind(SyntaxKind.MultiplyExpression):
                 {

@@ -67,6 +67,7 @@ internal enum LayerKind
     Embedding,
     PositionalEmbedding,
     MultiHeadAttention,
+    CrossAttention,
 }
 
 /// <summary>
@@ -78,8 +79,9 @@ internal enum LayerKind
 /// declaration error, which stops a command-line build before the analyzers run): <see cref="MissingPart"/> says which
 /// part the generator writes, <see cref="PartSignature"/> the user's signature in full.
 /// </remarks>
+/// <remarks><see cref="MemoryParameterName"/>: the second parameter of a two-tensor layer (CrossAttention); "" for the others.</remarks>
 internal sealed record LayerMethod(string Name, string Modifiers, string ParameterName, bool IsEmittable,
-    MissingPartialPart MissingPart = MissingPartialPart.None, string PartSignature = "");
+    MissingPartialPart MissingPart = MissingPartialPart.None, string PartSignature = "", string MemoryParameterName = "");
 
 /// <summary>The part of a wrong-form partial layer method that the user did not write.</summary>
 internal enum MissingPartialPart { None, Definition, Implementation }
@@ -157,6 +159,9 @@ internal sealed record PositionalEmbeddingLayer(LayerMethod Method, int MaxLengt
 /// <summary>[MultiHeadAttention(heads)]: self-attention over [sequence, features], optionally causal.</summary>
 internal sealed record AttentionLayer(LayerMethod Method, int Heads, bool Causal, bool Bias) : LayerSpec(LayerKind.MultiHeadAttention, Method);
 
+/// <summary>[CrossAttention(heads)]: queries [Sq, d] attend to a memory [Sk, d]; the graph node's B is the memory.</summary>
+internal sealed record CrossAttentionLayer(LayerMethod Method, int Heads, bool Bias) : LayerSpec(LayerKind.CrossAttention, Method);
+
 /// <summary>Window options of convolution and pooling layers (square kernels).</summary>
 internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Same)
 {
@@ -187,7 +192,7 @@ internal sealed record GraphSpec(EquatableArray<GraphNode> Nodes, int Output, bo
 internal enum NodeKind { Input, Layer, Add, Multiply, NamedInput, Concat }
 
 /// <summary>
-/// A graph node: the input, a layer call on node <see cref="A"/>, an element-wise op of <see cref="A"/> and <see cref="B"/>,
+/// A graph node: the input, a layer call on node <see cref="A"/> (a CrossAttention call: queries <see cref="A"/>, memory <see cref="B"/>), an element-wise op of <see cref="A"/> and <see cref="B"/>,
 /// a named input (input <see cref="Layer"/>, unpacked from node <see cref="A"/>), or a concat of <see cref="Parts"/> along per-sample <see cref="Axis"/>.
 /// <see cref="Label"/> names the value in generated code (<c>add_1</c>, <c>concat_1</c>); messages name an operation by
 /// <see cref="Text"/>, the expression as the user wrote it (spacing collapsed).

@@ -117,7 +117,8 @@ internal static class ParameterLayout
         LayerKind.LSTM or LayerKind.GRU => Recurrent((RecurrentLayer)layer, inFeatures),
         LayerKind.Embedding => Embedding((EmbeddingLayer)layer),
         LayerKind.PositionalEmbedding => new Layout(inFeatures, new Part(SliceRole.Table, 0, System.Math.Max(((PositionalEmbeddingLayer)layer).MaxLength, 0), inFeatures)),
-        LayerKind.MultiHeadAttention => Attention((AttentionLayer)layer, inFeatures),
+        LayerKind.MultiHeadAttention => Attention(((AttentionLayer)layer).Bias, inFeatures),
+        LayerKind.CrossAttention => Attention(((CrossAttentionLayer)layer).Bias, inFeatures),
         LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => Layout.WithoutParameters(inFeatures),
     };
 
@@ -164,8 +165,8 @@ internal static class ParameterLayout
         return new Layout(dimension, new Part(SliceRole.Table, 0, System.Math.Max(embedding.Vocabulary, 0), dimension));
     }
 
-    /// <summary>Wqkv [d, 3d], Wo [d, d], then bqkv [3d] and bo [d].</summary>
-    private static Layout Attention(AttentionLayer attention, int d) => attention.Bias
+    /// <summary>Wqkv [d, 3d], Wo [d, d], then bqkv [3d] and bo [d]; CrossAttention applies Wqkv's Q block to the queries, its K and V blocks to the memory.</summary>
+    private static Layout Attention(bool bias, int d) => bias
         ? new Layout(d, new Part(SliceRole.QkvWeight, 0, d, 3L * d), new Part(SliceRole.OutWeight, 0, d, d), new Part(SliceRole.QkvBias, 0, 3L * d), new Part(SliceRole.OutBias, 0, d))
         : new Layout(d, new Part(SliceRole.QkvWeight, 0, d, 3L * d), new Part(SliceRole.OutWeight, 0, d, d));
 

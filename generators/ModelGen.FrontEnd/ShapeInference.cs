@@ -133,6 +133,7 @@ internal static partial class ShapeInference
                         LayerKind.Reshape => InferReshape(call, (ReshapeLayer)layer),
                         LayerKind.Embedding => InferEmbedding(call, (EmbeddingLayer)layer),
                         LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => InferSequenceWidth(call, layer),
+                        LayerKind.CrossAttention => InferCrossAttention(call, (CrossAttentionLayer)layer, node.B),
                     };
                     break;
                 }
@@ -170,7 +171,7 @@ internal static partial class ShapeInference
             {
                 NodeKind.Input or NodeKind.NamedInput => false,
                 NodeKind.Concat => AnyRequiresGradient(node.Parts, requiresGradient),
-                NodeKind.Layer => HasParameters(spec.Layers[node.Layer].Kind) || requiresGradient[node.A],
+                NodeKind.Layer => HasParameters(spec.Layers[node.Layer].Kind) || requiresGradient[node.A] || (node.B >= 0 && requiresGradient[node.B]),
                 _ => requiresGradient[node.A] || requiresGradient[node.B],
             };
         }
@@ -260,7 +261,7 @@ internal static partial class ShapeInference
     {
         LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.LSTM or LayerKind.GRU => true,
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm => true,
-        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => true,
+        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention or LayerKind.CrossAttention => true,
         LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => false,
     };
 
@@ -518,7 +519,7 @@ internal static partial class ShapeInference
         LayerKind.GroupNorm or LayerKind.BatchNorm => "its statistics would include padded positions; LayerNorm normalises each position on its own",
         LayerKind.Conv2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => "it takes images [channels, height, width]",
         LayerKind.Dense or LayerKind.LayerNorm or LayerKind.Dropout or LayerKind.LSTM or LayerKind.GRU => null,
-        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => null,
+        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention or LayerKind.CrossAttention => null,
     };
 
     /// <summary>

@@ -40,6 +40,8 @@ public class LayerKindCoverageTests
         [LayerKind.Embedding] = Model("Input = new[] { 5 }", "[Embedding(10, 4, PaddingIndex = 0)] private partial Tensor Probe(Tensor x);", "[LSTM(3)] private partial Tensor Steps(Tensor x);", "[Dense(2)] private partial Tensor Out(Tensor x);"),
         [LayerKind.PositionalEmbedding] = Model("Input = new[] { 5 }", "[Embedding(10, 4)] private partial Tensor Tokens(Tensor x);", "[PositionalEmbedding(6)] private partial Tensor Probe(Tensor x);", "[LSTM(3)] private partial Tensor Steps(Tensor x);", "[Dense(2)] private partial Tensor Out(Tensor x);"),
         [LayerKind.MultiHeadAttention] = Model("Input = new[] { 5 }", "[Embedding(10, 4)] private partial Tensor Tokens(Tensor x);", "[MultiHeadAttention(2, Causal = true)] private partial Tensor Probe(Tensor x);", "[LSTM(3)] private partial Tensor Steps(Tensor x);", "[Dense(2)] private partial Tensor Out(Tensor x);"),
+        [LayerKind.CrossAttention] = Model("Input = new[] { 5 }", "[Embedding(10, 4)] private partial Tensor Tokens(Tensor x);", "[Dense(4)] private partial Tensor Query(Tensor x);", "[CrossAttention(2)] private partial Tensor Probe(Tensor query, Tensor memory);", "[LSTM(3)] private partial Tensor Steps(Tensor x);", "[Dense(2)] private partial Tensor Out(Tensor x);",
+            "[Forward] private Tensor Forward(Tensor x) { var memory = Tokens(x); return Out(Steps(Probe(Query(memory), memory))); }"),
     };
 
     private const string Lift = "[Dense(4)] private partial Tensor Lift(Tensor x);";
@@ -137,7 +139,9 @@ public class LayerKindCoverageTests
         string cpu = Harness.CpuSource(run.Results.Single());
         var (_, shapes, values, _, node) = Plan(Samples[kind]);
 
-        Assert.Contains("private partial global::ModelGen.Tensor Probe(global::ModelGen.Tensor x)", cpu);
+        Assert.Contains(kind == LayerKind.CrossAttention
+            ? "private partial global::ModelGen.Tensor Probe(global::ModelGen.Tensor query, global::ModelGen.Tensor memory)"   // the queries and the memory
+            : "private partial global::ModelGen.Tensor Probe(global::ModelGen.Tensor x)", cpu);
         string forward = Between(cpu, "private void RunForward(", "private void RunBackward(");
         Assert.Contains("// probe = ", forward);
         string backward = Between(cpu, "private void RunBackward(", "\n    }\n}");

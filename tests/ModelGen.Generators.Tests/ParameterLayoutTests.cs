@@ -109,6 +109,25 @@ public class ParameterLayoutTests
     }
 
     [Fact]
+    public void CrossAttention_HasMultiHeadAttentionsSlices_SizedByTheQueryWidth()
+    {
+        var plan = Plan("5",
+            "[Embedding(10, 4)] private partial Tensor E(Tensor x);",
+            "[CrossAttention(2)] private partial Tensor C(Tensor query, Tensor memory);",
+            "[CrossAttention(1, Bias = false)] private partial Tensor D(Tensor query, Tensor memory);",
+            "[Forward] private Tensor Forward(Tensor x) { var m = E(x); return D(C(m, m), m); }");
+        Assert.Equal(new[]
+        {
+            (SliceRole.QkvWeight, 0, 40, 48, new[] { 4, 12 }),
+            (SliceRole.OutWeight, 0, 88, 16, new[] { 4, 4 }),
+            (SliceRole.QkvBias, 0, 104, 12, new[] { 12 }),
+            (SliceRole.OutBias, 0, 116, 4, new[] { 4 }),
+        }, plan.Layers[1].Parameters.Select(Row));
+        Assert.Equal(new[] { (SliceRole.QkvWeight, 0, 120, 48, new[] { 4, 12 }), (SliceRole.OutWeight, 0, 168, 16, new[] { 4, 4 }) }, plan.Layers[2].Parameters.Select(Row));
+        Assert.Equal(184, plan.TotalParameters);
+    }
+
+    [Fact]
     public void Norms_GammaThenBeta_BatchNormStateInItsOwnBuffer()
     {
         var plan = Plan("3, 4",

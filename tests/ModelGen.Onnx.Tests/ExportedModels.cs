@@ -154,3 +154,18 @@ public static class ExportedModels
         return 0;
     }
 }
+
+/// <summary>An encoder–decoder with CrossAttention, which this version does not export.</summary>
+[Model(Loss = Loss.SoftmaxCrossEntropy)]
+[Input("source", 5)]
+[Input("target", 4)]
+public partial class ExportCrossAttention
+{
+    [Embedding(9, 8)] private partial Tensor SourceTokens(Tensor ids);
+    [Embedding(9, 8)] private partial Tensor TargetTokens(Tensor ids);
+    [CrossAttention(2)] private partial Tensor Cross(Tensor query, Tensor memory);
+    [Dense(9)] private partial Tensor Logits(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor source, Tensor target) => Logits(Cross(TargetTokens(target), SourceTokens(source)));
+}

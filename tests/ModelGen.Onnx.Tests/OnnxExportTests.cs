@@ -122,6 +122,18 @@ public sealed class OnnxExportTests(ITestOutputHelper log)
         Assert.Equal(new[] { -1, 10 }, session.OutputMetadata["output"].Dimensions);
     }
 
+    [Fact]
+    public void CrossAttention_IsRefused_NamingTheLayer_AndNothingIsWritten()
+    {
+        var model = new ExportCrossAttention(seed: 1);
+        using var stream = new MemoryStream();
+        var error = Assert.Throws<NotSupportedException>(() => model.ExportOnnx(stream));
+        Assert.Contains("layer 'Cross' (CrossAttention)", error.Message);
+        Assert.Contains("docs/export.md", error.Message);
+        Assert.Equal(0, stream.Length);
+    }
+
+
     [Theory]
     [MemberData(nameof(ExportedModels.RefusedNames), MemberType = typeof(ExportedModels))]
     public void MaskedVariableLengthSequences_AreRefused_NamingTheLayer_AndNoFileIsWritten(string name)

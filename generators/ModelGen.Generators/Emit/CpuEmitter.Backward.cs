@@ -78,6 +78,7 @@ internal static partial class CpuEmitter
                 case NodeKind.Layer:
                     if (shapes.Layers[node.Layer].ParameterCount > 0) sources.Add(Trains(names, node.Layer));
                     From(node.A);
+                    if (node.B >= 0) From(node.B);
                     break;
                 case NodeKind.Concat:
                     foreach (int part in node.Parts) From(part);
@@ -158,6 +159,7 @@ internal static partial class CpuEmitter
         LayerKind.Embedding => WriteEmbeddingBackward,
         LayerKind.PositionalEmbedding => WritePositionalEmbeddingBackward,
         LayerKind.MultiHeadAttention => WriteAttentionBackward,
+        LayerKind.CrossAttention => WriteCrossAttentionBackward,
     };
 
     private static void WriteDenseBackward(IndentedWriter w, ValueNames names, int n)

@@ -59,6 +59,7 @@ internal static partial class CpuEmitter
         LayerKind.Embedding => WriteEmbeddingForward,
         LayerKind.PositionalEmbedding => WritePositionalEmbeddingForward,
         LayerKind.MultiHeadAttention => WriteAttentionForward,
+        LayerKind.CrossAttention => WriteCrossAttentionForward,
     };
 
     private static void WriteDenseForward(IndentedWriter w, ValueNames names, int n)

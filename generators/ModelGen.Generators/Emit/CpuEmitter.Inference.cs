@@ -51,7 +51,7 @@ internal static partial class CpuEmitter
                 case NodeKind.Layer:
                     op = "Layer";
                     layer = Literals.Int(node.Layer);
-                    inputs = new[] { node.A };
+                    inputs = node.B >= 0 ? new[] { node.A, node.B } : new[] { node.A };
                     break;
                 case NodeKind.Add:
                 case NodeKind.Multiply:
@@ -103,6 +103,7 @@ internal static partial class CpuEmitter
         LayerKind.MultiHeadAttention => ((AttentionLayer)layer).Causal
             ? new List<string> { $"Heads = {Literals.Int(((AttentionLayer)layer).Heads)}", "Causal = true" }
             : new List<string> { $"Heads = {Literals.Int(((AttentionLayer)layer).Heads)}" },
+        LayerKind.CrossAttention => new List<string> { $"Heads = {Literals.Int(((CrossAttentionLayer)layer).Heads)}" },
         // Sizes come from the tensors (Embedding, PositionalEmbedding) or the value shapes (Reshape); Dropout passes its input on.
         LayerKind.Flatten or LayerKind.GlobalAvgPool or LayerKind.Dropout or LayerKind.Reshape or LayerKind.Embedding or LayerKind.PositionalEmbedding
             => new List<string>(),

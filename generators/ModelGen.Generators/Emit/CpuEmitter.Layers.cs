@@ -44,6 +44,7 @@ internal static partial class CpuEmitter
                 LayerKind.Embedding => WriteEmbeddingInitialize,
                 LayerKind.PositionalEmbedding => WritePositionalEmbeddingInitialize,
                 LayerKind.MultiHeadAttention => WriteAttentionInitialize,
+                LayerKind.CrossAttention => WriteCrossAttentionInitialize,
                 LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => NoParameters,
             };
             initialize(w, layer, lp, l);
@@ -107,6 +108,7 @@ internal static partial class CpuEmitter
                 LayerKind.Dropout => WriteDropoutMethod,
                 LayerKind.Conv1d or LayerKind.GroupNorm or LayerKind.Reshape or LayerKind.LSTM or LayerKind.GRU => WriteRecurrentFamilyMethod,
                 LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => WriteSequenceMethod,
+                LayerKind.CrossAttention => WriteCrossAttentionMethod,
             };
             write(w, names, l);
             w.Line();
@@ -222,6 +224,7 @@ internal static partial class CpuEmitter
         LayerKind.GroupNorm => $"GroupNorm {Literals.Int(((GroupNormLayer)layer).Groups)} groups",
         LayerKind.LSTM or LayerKind.GRU => RecurrentSummaryType((RecurrentLayer)layer),
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => SequenceSummaryType(layer),
+        LayerKind.CrossAttention => CrossAttentionSummaryType((CrossAttentionLayer)layer),
     };
 
     private static void WriteSummary(IndentedWriter w, ValueNames names)
@@ -238,6 +241,7 @@ internal static partial class CpuEmitter
             string connected = node.Kind switch
             {
                 NodeKind.Input => "",
+                NodeKind.Layer when node.B >= 0 => spec.Graph.Nodes[node.A].Label + ", " + spec.Graph.Nodes[node.B].Label,
                 NodeKind.Layer => spec.Graph.Nodes[node.A].Label,
                 NodeKind.NamedInput => "",
                 NodeKind.Concat => string.Join(", ", node.Parts.Select(p => spec.Graph.Nodes[p].Label)),

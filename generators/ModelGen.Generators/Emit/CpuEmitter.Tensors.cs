@@ -93,6 +93,7 @@ internal static partial class CpuEmitter
             LayerKind.Embedding => "nn.Embedding",
             LayerKind.PositionalEmbedding => "a submodule whose parameter 'weight' is the table",
             LayerKind.MultiHeadAttention => "nn.MultiheadAttention(batch_first=True)",
+            LayerKind.CrossAttention => "nn.MultiheadAttention(batch_first=True), called as (query, memory, memory)",
             LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => null,
         };
     }
@@ -132,7 +133,7 @@ internal static partial class CpuEmitter
     /// nn.MultiheadAttention registers each projection's bias right after its weight.
     /// </summary>
     private static IEnumerable<BufferSlice> StateDictOrder(LayerSpec layer, EquatableArray<BufferSlice> slices) =>
-        layer.Kind == LayerKind.MultiHeadAttention
+        layer.Kind is LayerKind.MultiHeadAttention or LayerKind.CrossAttention
             ? slices.OrderBy(s => s.Role switch { SliceRole.QkvWeight => 0, SliceRole.QkvBias => 1, SliceRole.OutWeight => 2, _ => 3 })
             : (IEnumerable<BufferSlice>)slices;
 
@@ -193,6 +194,7 @@ internal static partial class CpuEmitter
             var node = spec.Graph.Nodes[n];
             text.Append("node ").Append(Literals.Int(n)).Append(' ').Append(node.Kind switch
             {
+                NodeKind.Layer when node.B >= 0 => $"{spec.Layers[node.Layer].Name}({Literals.Int(node.A)},{Literals.Int(node.B)})",
                 NodeKind.Layer => $"{spec.Layers[node.Layer].Name}({Literals.Int(node.A)})",
                 NodeKind.Add or NodeKind.Multiply => $"{node.Kind}({Literals.Int(node.A)},{Literals.Int(node.B)})",
                 NodeKind.NamedInput => $"input {JsonString(spec.Inputs[node.Layer].Name)}({Literals.Int(node.A)})",
@@ -223,6 +225,7 @@ internal static partial class CpuEmitter
         LayerKind.Embedding => Options((EmbeddingLayer)layer),
         LayerKind.PositionalEmbedding => $" maxLength={Literals.Int(((PositionalEmbeddingLayer)layer).MaxLength)}",
         LayerKind.MultiHeadAttention => Options((AttentionLayer)layer),
+        LayerKind.CrossAttention => $" heads={Literals.Int(((CrossAttentionLayer)layer).Heads)} bias={B(((CrossAttentionLayer)layer).Bias)}",
         LayerKind.Flatten or LayerKind.GlobalAvgPool => "",
     };
 

@@ -52,6 +52,7 @@ internal static partial class CpuEmitter
                 LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm => WriteGammaBetaOffsets,
                 LayerKind.LSTM or LayerKind.GRU => WriteRecurrentOffsets,
                 LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => WriteSequenceOffsets,
+                LayerKind.CrossAttention => WriteCrossAttentionOffsets,
                 LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => (_, _, _) => { },
             };
             write(w, layer, names.Shapes.Layers[l]);
@@ -135,6 +136,7 @@ internal static partial class CpuEmitter
         foreach (int n in plan.CallSites(l => l.Kind == LayerKind.MaxPool2d)) w.Line($"private readonly int* _{names.Label(n)}Winners;   // which input won each window, for backward");
         WriteRecurrentFamilyFields(w, names);
         WriteSequenceFields(w, names);
+        WriteCrossAttentionFields(w, names);
         if (plan.MaskingLayer is not null) w.Line("private readonly int* _lengths;   // each sample's length: one past its last non-padding id");
         WriteOutputFields(w, names.Spec, names.Shapes, names);
     }
@@ -167,6 +169,7 @@ internal static partial class CpuEmitter
             }
             WriteRecurrentFamilyAllocations(w, names);
             WriteSequenceAllocations(w, names);
+            WriteCrossAttentionAllocations(w, names);
             if (plan.MaskingLayer is not null) w.Line("_lengths = AllocateIndices(maxBatch);");
             var convolutions = ConvolutionSites(names);
             if (convolutions.Count > 0)

@@ -260,7 +260,8 @@ internal static partial class CpuEmitter
 
     /// <summary>The eager method's declaration: <c>private partial global::ModelGen.Tensor Name(global::ModelGen.Tensor x)</c>.</summary>
     private static string Signature(LayerSpec layer) =>
-        $"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)})";
+        $"{layer.MethodModifiers} partial global::ModelGen.Tensor {Identifier(layer.Name)}(global::ModelGen.Tensor {Identifier(layer.ParameterName)}"
+        + (layer.Method.MemoryParameterName.Length > 0 ? $", global::ModelGen.Tensor {Identifier(layer.Method.MemoryParameterName)})" : ")");
 
     /// <summary>The per-sample shapes around a layer's first call: its input and output.</summary>
     private static (EquatableArray<int> Input, EquatableArray<int> Output) FirstCallShapes(ValueNames names, int layer)

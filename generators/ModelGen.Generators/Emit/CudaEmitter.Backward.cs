@@ -54,6 +54,7 @@ internal sealed partial class CudaEmitter
         LayerKind.Embedding => AddEmbeddingBackward,
         LayerKind.PositionalEmbedding => AddPositionalEmbeddingBackward,
         LayerKind.MultiHeadAttention => AddAttentionBackward,
+        LayerKind.CrossAttention => throw NoKernels(kind),
     };
 
     /// <summary>Dense and convolutions: the activation's derivative, applied to the output gradient in place.</summary>

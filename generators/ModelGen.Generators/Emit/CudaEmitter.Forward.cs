@@ -49,6 +49,7 @@ internal sealed partial class CudaEmitter
         LayerKind.Embedding => AddEmbeddingForward,
         LayerKind.PositionalEmbedding => AddPositionalEmbeddingForward,
         LayerKind.MultiHeadAttention => AddAttentionForward,
+        LayerKind.CrossAttention => throw NoKernels(kind),
     };
 
     /// <summary>"hidden): [batch, 64] → [batch, 128]": the end of a forward kernel's title.</summary>

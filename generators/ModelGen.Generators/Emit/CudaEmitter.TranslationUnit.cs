@@ -59,6 +59,7 @@ internal sealed partial class CudaEmitter
                 LayerKind.LSTM or LayerKind.GRU => (w, layer, lp) => w.Line($"constexpr long long {Ascii(layer.Name)}Parameters = {I(lp.WeightOffset)};   // {LayerText.RecurrentBlocks(lp)}"),
                 LayerKind.Embedding or LayerKind.PositionalEmbedding => (w, layer, lp) => w.Line($"constexpr long long {Ascii(layer.Name)}Table = {I(lp.WeightOffset)};   // {ShapeInference.Text(lp.Slice(SliceRole.Table)!.Shape)}"),
                 LayerKind.MultiHeadAttention => WriteAttentionOffsets,
+                LayerKind.CrossAttention => throw NoKernels(layer.Kind),
                 LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => (_, _, _) => { },
             };
             write(w, layer, lp);

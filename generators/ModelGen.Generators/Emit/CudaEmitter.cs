@@ -49,7 +49,15 @@ internal sealed partial class CudaEmitter
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm => null,
         LayerKind.LSTM or LayerKind.GRU => null,
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => null,
+        LayerKind.CrossAttention => "cross-attention has CPU kernels only in this version (no CUDA template reads a second sequence yet); the model trains and predicts on the CPU",
     };
+
+    /// <summary>
+    /// The kernel writers' arm for a kind <see cref="UnsupportedLayer"/> keeps on the CPU: never reached, because a model
+    /// with such a layer gets no <see cref="CudaEmitter"/> instance.
+    /// </summary>
+    private static System.InvalidOperationException NoKernels(LayerKind kind) =>
+        new($"{kind} has no CUDA kernels; UnsupportedLayer keeps its models on the CPU, so no CUDA program is built for them.");
 
     /// <summary>The C# part: <c>CudaSource</c>, <c>CudaPlan</c> and the <c>GetCudaPlan</c> override.</summary>
     public static string Emit(ValuePlan plan)
@@ -270,6 +278,7 @@ internal sealed partial class CudaEmitter
         LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => (_, _) => { },
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm or LayerKind.Dropout => (_, _) => { },
         LayerKind.Flatten or LayerKind.Reshape or LayerKind.PositionalEmbedding => (_, _) => { },
+        LayerKind.CrossAttention => throw NoKernels(kind),
     };
 
     private void AddBuffer(string name, int perSample, int fixedSize, bool isInt = false)

@@ -77,7 +77,7 @@ internal sealed class ValuePlan
         LayerKind.Flatten or LayerKind.Reshape => true,
         LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => false,
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm or LayerKind.Dropout or LayerKind.LSTM or LayerKind.GRU => false,
-        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => false,
+        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention or LayerKind.CrossAttention => false,
     };
 
     /// <summary>The node whose buffers hold node <paramref name="n"/>'s value and gradient.</summary>
@@ -150,7 +150,7 @@ internal sealed class ValuePlan
             LayerKind.GroupNorm => new[] { new SavedBuffer("Mean", ((GroupNormLayer)layer).Groups, 0), new SavedBuffer("InvStd", ((GroupNormLayer)layer).Groups, 0) },
             // What the recurrent and attention kernels keep depends on the device's kernels: each emitter sizes its own.
             LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Flatten or LayerKind.Reshape => Array.Empty<SavedBuffer>(),
-            LayerKind.LSTM or LayerKind.GRU or LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => Array.Empty<SavedBuffer>(),
+            LayerKind.LSTM or LayerKind.GRU or LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention or LayerKind.CrossAttention => Array.Empty<SavedBuffer>(),
         };
     }
 

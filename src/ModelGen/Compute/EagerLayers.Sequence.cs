@@ -62,4 +62,35 @@ public static unsafe partial class EagerLayers
         }
         return output;
     }
+
+    /// <summary>
+    /// Multi-head cross-attention: a [batch, queries, features] tensor attends to a [batch, keys, features] memory,
+    /// parameters at the given offsets (a bias offset of −1: no bias).
+    /// </summary>
+    /// <exception cref="ArgumentException">The query or memory is not [batch, sequence, features], or their batches differ.</exception>
+    public static Tensor CrossAttention(Tensor query, Tensor memory, ReadOnlySpan<float> parameters, int qkvWeightOffset, int outWeightOffset,
+        int qkvBiasOffset, int outBiasOffset, int features, int heads, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(memory);
+        if (query.Shape.Length != 3 || query.Shape[2] != features)
+            throw new ArgumentException($"Layer '{layer}' takes queries [batch, sequence, {features}] but got {query.ShapeText}.", nameof(query));
+        if (memory.Shape.Length != 3 || memory.Shape[2] != features || memory.Shape[0] != query.Shape[0])
+            throw new ArgumentException($"Layer '{layer}' takes a memory [{query.Shape[0]}, sequence, {features}] but got {memory.ShapeText}.", nameof(memory));
+        int batch = query.Shape[0], queries = query.Shape[1], keys = memory.Shape[1];
+        var output = Tensor.Zeros(query.Shape);
+        var saved = new float[CrossAttentionKernels.SavedSize(batch, queries, keys, features, heads)];
+        var workspace = new float[CrossAttentionKernels.WorkspaceSize(batch, queries, keys, features, heads)];
+        fixed (float* p = parameters)
+        fixed (float* x = query.Data)
+        fixed (float* m = memory.Data)
+        fixed (float* y = output.Data)
+        fixed (float* s = saved)
+        fixed (float* w = workspace)
+        {
+            CrossAttentionKernels.Forward(x, m, p + qkvWeightOffset, qkvBiasOffset < 0 ? null : p + qkvBiasOffset, p + outWeightOffset, outBiasOffset < 0 ? null : p + outBiasOffset,
+                y, s, w, batch, queries, keys, features, heads);
+        }
+        return output;
+    }
 }

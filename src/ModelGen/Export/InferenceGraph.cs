@@ -40,6 +40,8 @@ public enum LayerType
     PositionalEmbedding,
     /// <summary><see cref="MultiHeadAttentionAttribute"/>.</summary>
     MultiHeadAttention,
+    /// <summary><see cref="CrossAttentionAttribute"/>.</summary>
+    CrossAttention,
 }
 
 /// <summary>What a step of the <see cref="InferenceGraph"/> does.</summary>

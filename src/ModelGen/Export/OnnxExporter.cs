@@ -151,6 +151,9 @@ internal sealed class OnnxExporter
             LayerType.PositionalEmbedding => _onnx.Node("Add", hint, new[] { x, _onnx.Node("Slice", hint + "/positions",
                 new[] { Weight(layer.Name, "weight"), _onnx.Int64s(0), _onnx.Int64s(inShape[0]), _onnx.Int64s(0) }) }),
             LayerType.MultiHeadAttention => Attention(x, inShape, layer, hint),
+            LayerType.CrossAttention => throw new NotSupportedException(
+                $"{ModelName} cannot be exported to ONNX: layer '{layer.Name}' (CrossAttention) reads two sequences (queries and a memory), " +
+                "and this version has no ONNX translation of a two-input layer yet (docs/export.md); serve the model with Predict or Generate."),
             _ => throw new NotSupportedException($"{ModelName}: layer '{layer.Name}' is of a family ({layer.Type}) this version cannot export."),
         };
     }

@@ -52,7 +52,7 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
         {
             if (block is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
             if (block.SemanticModel is not { } model || !Relevant(api, block)) continue;
-            var reported = new HashSet<(string, TextSpan)>();
+            HashSet<(string, TextSpan)>? reported = null;
             foreach (var candidate in Candidates(api, model, block, context.CancellationToken))
             {
                 // A finding inside a helper that the helper's own analysis already reports is reported there, once.
@@ -61,7 +61,7 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
                     && HelperFindings(api, model, call.TargetMethod.OriginalDefinition, helpers, context.CancellationToken)
                         .Contains((candidate.Rule.Id, candidate.Primary.Syntax.SyntaxTree, candidate.Primary.Syntax.Span)))
                     continue;
-                if (!reported.Add((candidate.Rule.Id, candidate.Location.SourceSpan))) continue;
+                if (!(reported ??= new HashSet<(string, TextSpan)>()).Add((candidate.Rule.Id, candidate.Location.SourceSpan))) continue;
                 context.ReportDiagnostic(Diagnostic.Create(candidate.Rule, candidate.Location, candidate.Additional, candidate.Properties, candidate.Args));
             }
         }
@@ -109,13 +109,16 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
 internal sealed record Candidate(DiagnosticDescriptor Rule, IOperation Primary, IOperation Site, Location Location, object[] Args,
     IEnumerable<Location> Additional, ImmutableDictionary<string, string?> Properties);
 
+/// <summary>Where test rows come from: a split's test part or an AsTest call, named for messages.</summary>
+internal sealed record TestSource(RowSet Rows, string Origin, IOperation Site);
+
 /// <summary>Turns the facts of one body into diagnostics; every rule asks only questions the facts decide.</summary>
 internal sealed class Verdicts
 {
     private readonly DataApi _api;
     private readonly Facts _facts;
     private readonly IOperation _body;
-    private readonly List<(RowSet Rows, string Origin, IOperation Site)> _testSources;
+    private readonly List<TestSource> _testSources;
     private readonly List<Candidate> _found = new();
 
     public Verdicts(DataApi api, Facts facts, IOperation body)
@@ -123,12 +126,14 @@ internal sealed class Verdicts
         _api = api;
         _facts = facts;
         _body = body;
-        _testSources = facts.Splits.Values
-            .Where(s => s.Split.Method is SplitMethod.TrainTest or SplitMethod.TrainValidationTest)
-            .Select(s => ((RowSet)new PartRows(s.Split, Role.Test), SplitName(s.Split), s.Split.Site))
-            .Concat(facts.AsTests.Values.Select(a => (a.Input, "AsTest", a.Site)))
-            .OrderBy(t => t.Item3.Syntax.SpanStart)
-            .ToList();
+        // Loops, not LINQ, over the event tables: a first build would JIT-compile each LINQ operator for their value-tuple
+        // elements (samples/AnalyzerBench/build-cost.sh).
+        _testSources = new List<TestSource>();
+        foreach (var s in facts.Splits.Values)
+            if (s.Split.Method is SplitMethod.TrainTest or SplitMethod.TrainValidationTest)
+                _testSources.Add(new TestSource(new PartRows(s.Split, Role.Test), SplitName(s.Split), s.Split.Site));
+        foreach (var a in facts.AsTests.Values) _testSources.Add(new TestSource(a.Input, "AsTest", a.Site));
+        if (_testSources.Count > 1) SortStable(_testSources, (a, b) => a.Site.Syntax.SpanStart.CompareTo(b.Site.Syntax.SpanStart));
     }
 
     public List<Candidate> Decide()
@@ -146,11 +151,57 @@ internal sealed class Verdicts
         LabelInputs();
         ShuffledBeforeCut();
         TrainOnValidation();
-        return _found.OrderBy(c => c.Location.SourceSpan.Start).ThenBy(c => c.Rule.Id, System.StringComparer.Ordinal).ToList();
+        if (_found.Count > 1)
+            SortStable(_found, (a, b) => a.Location.SourceSpan.Start != b.Location.SourceSpan.Start
+                ? a.Location.SourceSpan.Start.CompareTo(b.Location.SourceSpan.Start)
+                : System.StringComparer.Ordinal.Compare(a.Rule.Id, b.Rule.Id));
+        return _found;
     }
 
-    private static IEnumerable<T> Ordered<T>(Dictionary<(IOperation, IOperation), T> events) =>
-        events.OrderBy(kv => kv.Key.Item2.Syntax.SpanStart).ThenBy(kv => kv.Key.Item1.Syntax.SpanStart).Select(kv => kv.Value);
+    /// <summary>The events in source order: by site, then by the operation's start.</summary>
+    private static List<T> Ordered<T>(Dictionary<(IOperation, IOperation), T> events)
+    {
+        var ordered = new List<T>(events.Count);
+        if (events.Count == 0) return ordered;
+        var keys = new List<long>(events.Count);
+        foreach (var kv in events)
+        {
+            ordered.Add(kv.Value);
+            keys.Add(((long)kv.Key.Item2.Syntax.SpanStart << 32) | (uint)kv.Key.Item1.Syntax.SpanStart);
+        }
+        if (ordered.Count > 1) SortStable(ordered, keys);
+        return ordered;
+    }
+
+    /// <summary>An insertion sort (the lists are short) that keeps equal items in their order, as OrderBy does.</summary>
+    private static void SortStable<T>(List<T> items, System.Comparison<T> compare)
+    {
+        for (int i = 1; i < items.Count; i++)
+        {
+            var item = items[i];
+            int j = i - 1;
+            for (; j >= 0 && compare(items[j], item) > 0; j--) items[j + 1] = items[j];
+            items[j + 1] = item;
+        }
+    }
+
+    /// <summary>The same sort, by keys kept beside the items.</summary>
+    private static void SortStable<T>(List<T> items, List<long> keys)
+    {
+        for (int i = 1; i < items.Count; i++)
+        {
+            var item = items[i];
+            long key = keys[i];
+            int j = i - 1;
+            for (; j >= 0 && keys[j] > key; j--)
+            {
+                items[j + 1] = items[j];
+                keys[j + 1] = keys[j];
+            }
+            items[j + 1] = item;
+            keys[j + 1] = key;
+        }
+    }
 
     private void Add(DiagnosticDescriptor rule, IOperation primary, IOperation site, object[] args, IOperation? related = null,
         Location? location = null, ImmutableDictionary<string, string?>? properties = null)
@@ -185,7 +236,7 @@ internal sealed class Verdicts
     }
 
     /// <summary>The first split or AsTest whose test rows are all among <paramref name="rows"/>.</summary>
-    private (RowSet Rows, string Origin, IOperation Site)? TestRowsIn(RowSet rows)
+    private TestSource? TestRowsIn(RowSet rows)
     {
         foreach (var source in _testSources)
             if (Contains(rows, source.Rows)) return source;

@@ -85,14 +85,19 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
     /// <summary>Whether a body touches the data API (tables, splits, transformers, datasets): a cheap filter before the interpretation.</summary>
     private static bool Relevant(DataApi api, IOperation body)
     {
-        foreach (var op in body.Descendants())
+        // An explicit stack rather than IOperation.Descendants(), whose value-type iterator state a first build JIT-compiles.
+        var pending = new Stack<IOperation>();
+        pending.Push(body);
+        while (pending.Count > 0)
         {
+            var op = pending.Pop();
             switch (op)
             {
                 case IInvocationOperation i when api.IsDataType(i.TargetMethod.ContainingType) || api.IsDataType(i.Type):
                 case IObjectCreationOperation or ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation when api.IsDataType(op.Type):
                     return true;
             }
+            foreach (var child in op.ChildOperations) pending.Push(child);
         }
         return false;
     }
@@ -454,12 +459,13 @@ internal sealed class Verdicts
     /// <summary>MG0020: WithColumn of a statistic over rows that a later split divides.</summary>
     private void StatisticsBeforeSplit()
     {
-        var done = new HashSet<(IOperation, IOperation)>();
+        // Sets of value tuples are made only when needed: a first build JIT-compiles their code.
+        HashSet<(IOperation, IOperation)>? done = null;
         foreach (var split in Ordered(_facts.Splits))
         {
             foreach (var column in split.Input.StatColumns)
             {
-                if (!Contains(column.Source.Rows, split.Input.Rows) || !done.Add((column.Op, column.Site))) continue;
+                if (!Contains(column.Source.Rows, split.Input.Rows) || !(done ??= new()).Add((column.Op, column.Site))) continue;
                 string statistic = column.Source.Method.StartsWith("a ", System.StringComparison.Ordinal) ? column.Source.Method : $"'{column.Source.Method}'";
                 Add(Diagnostics.StatisticBeforeSplit, column.Op, column.Site,
                     new object[] { CallName(column.Op, column.Site, $"{Receiver(column.Op)}.WithColumn"), statistic, Describe(column.Source.Rows), SplitName(split.Split) },
@@ -559,6 +565,7 @@ internal sealed class Verdicts
             else if (e.ModelId is not null && e.Fits >= 0)
                 pairs.Add(e);
         }
+        if (pairs.Count < 2) return;
         var seen = new HashSet<(object, int)>();
         for (int i = 0; i < pairs.Count; i++)
         {
@@ -579,6 +586,7 @@ internal sealed class Verdicts
     /// <summary>MG0024: several test scores (one per model of a collection, or per pass of a loop) compared by Max, MaxBy, OrderBy, ...</summary>
     private void ChoiceByTestScores()
     {
+        if (_facts.Choices.Count == 0) return;
         var chosen = new HashSet<(IOperation, IOperation)>();
         foreach (var choice in Ordered(_facts.Choices))
         {
@@ -685,6 +693,7 @@ internal sealed class Verdicts
     /// <summary>MG0030: rows of a table with a timestamp put in a random order, then cut by position.</summary>
     private void ShuffledBeforeCut()
     {
+        if (_facts.Cuts.Count == 0) return;
         var done = new HashSet<(IOperation, IOperation)>();
         foreach (var cut in Ordered(_facts.Cuts))
         {

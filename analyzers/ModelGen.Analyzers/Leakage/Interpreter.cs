@@ -1224,9 +1224,15 @@ internal sealed class Interpreter
 
     private void CollectLocalFunctions(IOperation body)
     {
-        foreach (var d in body.Descendants())
+        var pending = new Stack<IOperation>();
+        foreach (var child in body.ChildOperations) pending.Push(child);
+        while (pending.Count > 0)
+        {
+            var d = pending.Pop();
             if (d is ILocalFunctionOperation f && (f.Body ?? f.IgnoredBody) is { } b && !_localFunctions.ContainsKey(f.Symbol))
                 _localFunctions[f.Symbol] = b;
+            foreach (var child in d.ChildOperations) pending.Push(child);
+        }
     }
 
     /// <summary>The body of a method declared in the analysed file that is not virtual (so the call is to this body), or null.</summary>

@@ -52,7 +52,7 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
         {
             if (block is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)) continue;
             if (block.SemanticModel is not { } model || !Relevant(api, block)) continue;
-            var reported = new HashSet<(string, TextSpan)>();
+            HashSet<(string, TextSpan)>? reported = null;
             foreach (var candidate in Candidates(api, model, block, context.CancellationToken))
             {
                 // A finding inside a helper that the helper's own analysis already reports is reported there, once.
@@ -61,7 +61,7 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
                     && HelperFindings(api, model, call.TargetMethod.OriginalDefinition, helpers, context.CancellationToken)
                         .Contains((candidate.Rule.Id, candidate.Primary.Syntax.SyntaxTree, candidate.Primary.Syntax.Span)))
                     continue;
-                if (!reported.Add((candidate.Rule.Id, candidate.Location.SourceSpan))) continue;
+                if (!(reported ??= new HashSet<(string, TextSpan)>()).Add((candidate.Rule.Id, candidate.Location.SourceSpan))) continue;
                 context.ReportDiagnostic(Diagnostic.Create(candidate.Rule, candidate.Location, candidate.Additional, candidate.Properties, candidate.Args));
             }
         }
@@ -85,14 +85,19 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
     /// <summary>Whether a body touches the data API (tables, splits, transformers, datasets): a cheap filter before the interpretation.</summary>
     private static bool Relevant(DataApi api, IOperation body)
     {
-        foreach (var op in body.Descendants())
+        // An explicit stack rather than IOperation.Descendants(), whose value-type iterator state a first build JIT-compiles.
+        var pending = new Stack<IOperation>();
+        pending.Push(body);
+        while (pending.Count > 0)
         {
+            var op = pending.Pop();
             switch (op)
             {
                 case IInvocationOperation i when api.IsDataType(i.TargetMethod.ContainingType) || api.IsDataType(i.Type):
                 case IObjectCreationOperation or ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation when api.IsDataType(op.Type):
                     return true;
             }
+            foreach (var child in op.ChildOperations) pending.Push(child);
         }
         return false;
     }
@@ -109,13 +114,16 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
 internal sealed record Candidate(DiagnosticDescriptor Rule, IOperation Primary, IOperation Site, Location Location, object[] Args,
     IEnumerable<Location> Additional, ImmutableDictionary<string, string?> Properties);
 
+/// <summary>Where test rows come from: a split's test part or an AsTest call, named for messages.</summary>
+internal sealed record TestSource(RowSet Rows, string Origin, IOperation Site);
+
 /// <summary>Turns the facts of one body into diagnostics; every rule asks only questions the facts decide.</summary>
 internal sealed class Verdicts
 {
     private readonly DataApi _api;
     private readonly Facts _facts;
     private readonly IOperation _body;
-    private readonly List<(RowSet Rows, string Origin, IOperation Site)> _testSources;
+    private readonly List<TestSource> _testSources;
     private readonly List<Candidate> _found = new();
 
     public Verdicts(DataApi api, Facts facts, IOperation body)
@@ -123,12 +131,14 @@ internal sealed class Verdicts
         _api = api;
         _facts = facts;
         _body = body;
-        _testSources = facts.Splits.Values
-            .Where(s => s.Split.Method is SplitMethod.TrainTest or SplitMethod.TrainValidationTest)
-            .Select(s => ((RowSet)new PartRows(s.Split, Role.Test), SplitName(s.Split), s.Split.Site))
-            .Concat(facts.AsTests.Values.Select(a => (a.Input, "AsTest", a.Site)))
-            .OrderBy(t => t.Item3.Syntax.SpanStart)
-            .ToList();
+        // Loops, not LINQ, over the event tables: a first build would JIT-compile each LINQ operator for their value-tuple
+        // elements (samples/AnalyzerBench/build-cost.sh).
+        _testSources = new List<TestSource>();
+        foreach (var s in facts.Splits.Values)
+            if (s.Split.Method is SplitMethod.TrainTest or SplitMethod.TrainValidationTest)
+                _testSources.Add(new TestSource(new PartRows(s.Split, Role.Test), SplitName(s.Split), s.Split.Site));
+        foreach (var a in facts.AsTests.Values) _testSources.Add(new TestSource(a.Input, "AsTest", a.Site));
+        if (_testSources.Count > 1) SortStable(_testSources, (a, b) => a.Site.Syntax.SpanStart.CompareTo(b.Site.Syntax.SpanStart));
     }
 
     public List<Candidate> Decide()
@@ -146,11 +156,57 @@ internal sealed class Verdicts
         LabelInputs();
         ShuffledBeforeCut();
         TrainOnValidation();
-        return _found.OrderBy(c => c.Location.SourceSpan.Start).ThenBy(c => c.Rule.Id, System.StringComparer.Ordinal).ToList();
+        if (_found.Count > 1)
+            SortStable(_found, (a, b) => a.Location.SourceSpan.Start != b.Location.SourceSpan.Start
+                ? a.Location.SourceSpan.Start.CompareTo(b.Location.SourceSpan.Start)
+                : System.StringComparer.Ordinal.Compare(a.Rule.Id, b.Rule.Id));
+        return _found;
     }
 
-    private static IEnumerable<T> Ordered<T>(Dictionary<(IOperation, IOperation), T> events) =>
-        events.OrderBy(kv => kv.Key.Item2.Syntax.SpanStart).ThenBy(kv => kv.Key.Item1.Syntax.SpanStart).Select(kv => kv.Value);
+    /// <summary>The events in source order: by site, then by the operation's start.</summary>
+    private static List<T> Ordered<T>(Dictionary<(IOperation, IOperation), T> events)
+    {
+        var ordered = new List<T>(events.Count);
+        if (events.Count == 0) return ordered;
+        var keys = new List<long>(events.Count);
+        foreach (var kv in events)
+        {
+            ordered.Add(kv.Value);
+            keys.Add(((long)kv.Key.Item2.Syntax.SpanStart << 32) | (uint)kv.Key.Item1.Syntax.SpanStart);
+        }
+        if (ordered.Count > 1) SortStable(ordered, keys);
+        return ordered;
+    }
+
+    /// <summary>An insertion sort (the lists are short) that keeps equal items in their order, as OrderBy does.</summary>
+    private static void SortStable<T>(List<T> items, System.Comparison<T> compare)
+    {
+        for (int i = 1; i < items.Count; i++)
+        {
+            var item = items[i];
+            int j = i - 1;
+            for (; j >= 0 && compare(items[j], item) > 0; j--) items[j + 1] = items[j];
+            items[j + 1] = item;
+        }
+    }
+
+    /// <summary>The same sort, by keys kept beside the items.</summary>
+    private static void SortStable<T>(List<T> items, List<long> keys)
+    {
+        for (int i = 1; i < items.Count; i++)
+        {
+            var item = items[i];
+            long key = keys[i];
+            int j = i - 1;
+            for (; j >= 0 && keys[j] > key; j--)
+            {
+                items[j + 1] = items[j];
+                keys[j + 1] = keys[j];
+            }
+            items[j + 1] = item;
+            keys[j + 1] = key;
+        }
+    }
 
     private void Add(DiagnosticDescriptor rule, IOperation primary, IOperation site, object[] args, IOperation? related = null,
         Location? location = null, ImmutableDictionary<string, string?>? properties = null)
@@ -185,7 +241,7 @@ internal sealed class Verdicts
     }
 
     /// <summary>The first split or AsTest whose test rows are all among <paramref name="rows"/>.</summary>
-    private (RowSet Rows, string Origin, IOperation Site)? TestRowsIn(RowSet rows)
+    private TestSource? TestRowsIn(RowSet rows)
     {
         foreach (var source in _testSources)
             if (Contains(rows, source.Rows)) return source;
@@ -403,12 +459,13 @@ internal sealed class Verdicts
     /// <summary>MG0020: WithColumn of a statistic over rows that a later split divides.</summary>
     private void StatisticsBeforeSplit()
     {
-        var done = new HashSet<(IOperation, IOperation)>();
+        // Sets of value tuples are made only when needed: a first build JIT-compiles their code.
+        HashSet<(IOperation, IOperation)>? done = null;
         foreach (var split in Ordered(_facts.Splits))
         {
             foreach (var column in split.Input.StatColumns)
             {
-                if (!Contains(column.Source.Rows, split.Input.Rows) || !done.Add((column.Op, column.Site))) continue;
+                if (!Contains(column.Source.Rows, split.Input.Rows) || !(done ??= new()).Add((column.Op, column.Site))) continue;
                 string statistic = column.Source.Method.StartsWith("a ", System.StringComparison.Ordinal) ? column.Source.Method : $"'{column.Source.Method}'";
                 Add(Diagnostics.StatisticBeforeSplit, column.Op, column.Site,
                     new object[] { CallName(column.Op, column.Site, $"{Receiver(column.Op)}.WithColumn"), statistic, Describe(column.Source.Rows), SplitName(split.Split) },
@@ -508,6 +565,7 @@ internal sealed class Verdicts
             else if (e.ModelId is not null && e.Fits >= 0)
                 pairs.Add(e);
         }
+        if (pairs.Count < 2) return;
         var seen = new HashSet<(object, int)>();
         for (int i = 0; i < pairs.Count; i++)
         {
@@ -528,6 +586,7 @@ internal sealed class Verdicts
     /// <summary>MG0024: several test scores (one per model of a collection, or per pass of a loop) compared by Max, MaxBy, OrderBy, ...</summary>
     private void ChoiceByTestScores()
     {
+        if (_facts.Choices.Count == 0) return;
         var chosen = new HashSet<(IOperation, IOperation)>();
         foreach (var choice in Ordered(_facts.Choices))
         {
@@ -634,6 +693,7 @@ internal sealed class Verdicts
     /// <summary>MG0030: rows of a table with a timestamp put in a random order, then cut by position.</summary>
     private void ShuffledBeforeCut()
     {
+        if (_facts.Cuts.Count == 0) return;
         var done = new HashSet<(IOperation, IOperation)>();
         foreach (var cut in Ordered(_facts.Cuts))
         {

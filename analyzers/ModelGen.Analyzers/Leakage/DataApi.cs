@@ -6,42 +6,39 @@ namespace ModelGen.Analyzers.Leakage;
 /// <summary>The symbols of ModelGen's data API the leakage analysis recognises, resolved by metadata name once per compilation.</summary>
 internal sealed class DataApi
 {
-    private DataApi(Compilation c, INamedTypeSymbol split)
+    private DataApi(INamedTypeSymbol split)
     {
+        // Every type below lives in ModelGen's own assembly: looking it up there reads one assembly, where a
+        // compilation-wide lookup searches every reference (a first build pays for loading their namespaces).
+        var a = split.ContainingAssembly;
         Split = split;
-        Table = c.GetTypeByMetadataName("ModelGen.Data.Table");
-        TableOf = c.GetTypeByMetadataName("ModelGen.Data.Table`1");
-        Unsplit = c.GetTypeByMetadataName("ModelGen.Data.Unsplit");
-        Train = c.GetTypeByMetadataName("ModelGen.Data.Train");
-        Validation = c.GetTypeByMetadataName("ModelGen.Data.Validation");
-        Test = c.GetTypeByMetadataName("ModelGen.Data.Test");
-        TableRoles = c.GetTypeByMetadataName("ModelGen.Data.TableRoles");
-        SplitKind = c.GetTypeByMetadataName("ModelGen.Data.SplitKind");
-        Fold = c.GetTypeByMetadataName("ModelGen.Data.Fold");
-        Transformer = c.GetTypeByMetadataName("ModelGen.Data.Transformer");
-        FittedTransformer = c.GetTypeByMetadataName("ModelGen.Data.FittedTransformer");
-        Sampler = c.GetTypeByMetadataName("ModelGen.Data.Sampler");
-        Pipeline = c.GetTypeByMetadataName("ModelGen.Data.Pipeline");
-        PolynomialFeatures = c.GetTypeByMetadataName("ModelGen.Data.PolynomialFeatures");
-        FeatureHasher = c.GetTypeByMetadataName("ModelGen.Data.FeatureHasher");
-        ColumnSpec = c.GetTypeByMetadataName("ModelGen.Data.ColumnSpec");
-        TableSchema = c.GetTypeByMetadataName("ModelGen.Data.TableSchema");
-        TableColumn = c.GetTypeByMetadataName("ModelGen.Data.TableColumn");
-        ColumnRole = c.GetTypeByMetadataName("ModelGen.Data.ColumnRole");
-        CsvReader = c.GetTypeByMetadataName("ModelGen.Data.CsvReader");
-        IRowSchema = c.GetTypeByMetadataName("ModelGen.Data.IRowSchema");
-        Dataset = c.GetTypeByMetadataName("ModelGen.Dataset");
-        Model = c.GetTypeByMetadataName("ModelGen.Model");
-        ModelScores = c.GetTypeByMetadataName("ModelGen.Metrics.ModelScores");
-        Enumerable = c.GetTypeByMetadataName("System.Linq.Enumerable");
-        Array = c.GetTypeByMetadataName("System.Array");
-        MemoryExtensions = c.GetTypeByMetadataName("System.MemoryExtensions");
-        Random = c.GetTypeByMetadataName("System.Random");
-        Guid = c.GetTypeByMetadataName("System.Guid");
-        MathType = c.GetTypeByMetadataName("System.Math");
-        TableRow = c.GetTypeByMetadataName("ModelGen.Data.TableRow");
-        ImageAugmentation = c.GetTypeByMetadataName("ModelGen.ImageAugmentation");
-        ClassSampling = c.GetTypeByMetadataName("ModelGen.ClassSampling");
+        Table = a.GetTypeByMetadataName("ModelGen.Data.Table");
+        TableOf = a.GetTypeByMetadataName("ModelGen.Data.Table`1");
+        Unsplit = a.GetTypeByMetadataName("ModelGen.Data.Unsplit");
+        Train = a.GetTypeByMetadataName("ModelGen.Data.Train");
+        Validation = a.GetTypeByMetadataName("ModelGen.Data.Validation");
+        Test = a.GetTypeByMetadataName("ModelGen.Data.Test");
+        TableRoles = a.GetTypeByMetadataName("ModelGen.Data.TableRoles");
+        SplitKind = a.GetTypeByMetadataName("ModelGen.Data.SplitKind");
+        Fold = a.GetTypeByMetadataName("ModelGen.Data.Fold");
+        Transformer = a.GetTypeByMetadataName("ModelGen.Data.Transformer");
+        FittedTransformer = a.GetTypeByMetadataName("ModelGen.Data.FittedTransformer");
+        Sampler = a.GetTypeByMetadataName("ModelGen.Data.Sampler");
+        Pipeline = a.GetTypeByMetadataName("ModelGen.Data.Pipeline");
+        PolynomialFeatures = a.GetTypeByMetadataName("ModelGen.Data.PolynomialFeatures");
+        FeatureHasher = a.GetTypeByMetadataName("ModelGen.Data.FeatureHasher");
+        ColumnSpec = a.GetTypeByMetadataName("ModelGen.Data.ColumnSpec");
+        TableSchema = a.GetTypeByMetadataName("ModelGen.Data.TableSchema");
+        TableColumn = a.GetTypeByMetadataName("ModelGen.Data.TableColumn");
+        ColumnRole = a.GetTypeByMetadataName("ModelGen.Data.ColumnRole");
+        CsvReader = a.GetTypeByMetadataName("ModelGen.Data.CsvReader");
+        IRowSchema = a.GetTypeByMetadataName("ModelGen.Data.IRowSchema");
+        Dataset = a.GetTypeByMetadataName("ModelGen.Dataset");
+        Model = a.GetTypeByMetadataName("ModelGen.Model");
+        ModelScores = a.GetTypeByMetadataName("ModelGen.Metrics.ModelScores");
+        TableRow = a.GetTypeByMetadataName("ModelGen.Data.TableRow");
+        ImageAugmentation = a.GetTypeByMetadataName("ModelGen.ImageAugmentation");
+        ClassSampling = a.GetTypeByMetadataName("ModelGen.ClassSampling");
         SplitKinds = EnumValues(SplitKind);
         ColumnRoles = EnumValues(ColumnRole);
         RoleTimestamp = Value(ColumnRoles, "Timestamp");
@@ -59,7 +56,7 @@ internal sealed class DataApi
     {
         var split = compilation.GetTypeByMetadataName("ModelGen.Data.Split");
         if (split is null) return null;
-        var api = new DataApi(compilation, split);
+        var api = new DataApi(split);
         return api.TableOf is null || api.Table is null || api.TableRoles is null || api.Transformer is null || api.FittedTransformer is null ? null : api;
     }
 
@@ -88,12 +85,6 @@ internal sealed class DataApi
     public INamedTypeSymbol? Dataset { get; }
     public INamedTypeSymbol? Model { get; }
     public INamedTypeSymbol? ModelScores { get; }
-    public INamedTypeSymbol? Enumerable { get; }
-    public INamedTypeSymbol? Array { get; }
-    public INamedTypeSymbol? MemoryExtensions { get; }
-    public INamedTypeSymbol? Random { get; }
-    public INamedTypeSymbol? Guid { get; }
-    public INamedTypeSymbol? MathType { get; }
     public INamedTypeSymbol? TableRow { get; }
     public INamedTypeSymbol? ImageAugmentation { get; }
     public INamedTypeSymbol? ClassSampling { get; }
@@ -125,6 +116,16 @@ internal sealed class DataApi
     }
 
     private static int Value(IReadOnlyDictionary<string, int> values, string name) => values.TryGetValue(name, out int v) ? v : int.MinValue;
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is the top-level type <c>System.Name</c> or <c>System.Linq.Name</c> (Enumerable, Math,
+    /// Random, Guid, Array, MemoryExtensions), by name: resolving these by metadata name would search every referenced assembly.
+    /// </summary>
+    public static bool IsSystemType(ITypeSymbol? type, string name, bool linq = false) =>
+        type is { ContainingType: null } && type.Name == name
+        && type.ContainingNamespace is { } ns
+        && (linq ? ns is { Name: "Linq", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } }
+                 : ns is { Name: "System", ContainingNamespace.IsGlobalNamespace: true });
 
     public static bool Is(ITypeSymbol? type, INamedTypeSymbol? expected) =>
         type is not null && expected is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, expected);

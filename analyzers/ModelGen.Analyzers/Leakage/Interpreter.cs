@@ -790,7 +790,7 @@ internal sealed class Interpreter
         if (DataApi.Is(type, _api.CsvReader) && def.Name == "ReadTable")
             return Source(inv, method.TypeArguments.Length == 1 ? SchemaOf(method.TypeArguments[0]) : (Arg(args, "schema") as SchemaVal)?.Columns);
         if (DataApi.Is(type, _api.TableColumn)) return ColumnCall(def, instance, args);
-        if (DataApi.Is(type, _api.Enumerable))
+        if (DataApi.IsSystemType(type, "Enumerable", linq: true))
         {
             var first = args.Count > 0 ? args[0].Val : null;
             if (first is ListVal list && ListCall(def.Name, list, args) is { } listed) return listed;
@@ -810,14 +810,14 @@ internal sealed class Interpreter
                 if (def.Name is "ToArray" or "ToList" or "AsEnumerable") return folds;
             }
         }
-        if (def.Name is "Max" or "Min" && DataApi.Is(type, _api.MathType)) NoteChoice(inv, "Math." + def.Name, TaintOf(null, args));
-        if (def.Name == "Shuffle" && DataApi.Is(type, _api.Random) && args.Count == 1)
+        if (def.Name is "Max" or "Min" && DataApi.IsSystemType(type, "Math")) NoteChoice(inv, "Math." + def.Name, TaintOf(null, args));
+        if (def.Name == "Shuffle" && DataApi.IsSystemType(type, "Random") && args.Count == 1)
         {
             TaintContainer(Unconverted(args[0].Arg.Value), Taint.Of(new ShuffleMark(inv, Site(inv))));
             return UnknownVal.Instance;
         }
         if (def.Name == "Contains" && args.Count == 1 && instance is ListVal container && ListContains(container, args[0].Val) is { } contained) return contained;
-        if (def.Name == "Sort" && (DataApi.Is(type, _api.Array) || DataApi.Is(type, _api.MemoryExtensions)) && args.Count > 0)
+        if (def.Name == "Sort" && (DataApi.IsSystemType(type, "Array") || DataApi.IsSystemType(type, "MemoryExtensions")) && args.Count > 0)
         {
             TaintContainer(args[0].Arg.Value is IConversionOperation c ? c.Operand : args[0].Arg.Value, TaintOf(null, args).WithStatistic("Sort", inv));
             return UnknownVal.Instance;
@@ -927,7 +927,7 @@ internal sealed class Interpreter
         if (Lambda1(argument) is not { } key) return false;
         foreach (var op in key.Body.Descendants())
             if (op is IInvocationOperation call
-                && (DataApi.Is(call.TargetMethod.ContainingType, _api.Random) || (call.TargetMethod.Name == "NewGuid" && DataApi.Is(call.TargetMethod.ContainingType, _api.Guid))))
+                && (DataApi.IsSystemType(call.TargetMethod.ContainingType, "Random") || (call.TargetMethod.Name == "NewGuid" && DataApi.IsSystemType(call.TargetMethod.ContainingType, "Guid"))))
                 return true;
         return false;
     }
@@ -1224,9 +1224,15 @@ internal sealed class Interpreter
 
     private void CollectLocalFunctions(IOperation body)
     {
-        foreach (var d in body.Descendants())
+        var pending = new Stack<IOperation>();
+        foreach (var child in body.ChildOperations) pending.Push(child);
+        while (pending.Count > 0)
+        {
+            var d = pending.Pop();
             if (d is ILocalFunctionOperation f && (f.Body ?? f.IgnoredBody) is { } b && !_localFunctions.ContainsKey(f.Symbol))
                 _localFunctions[f.Symbol] = b;
+            foreach (var child in d.ChildOperations) pending.Push(child);
+        }
     }
 
     /// <summary>The body of a method declared in the analysed file that is not virtual (so the call is to this body), or null.</summary>

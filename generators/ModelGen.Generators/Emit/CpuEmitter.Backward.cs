@@ -13,16 +13,18 @@ internal static partial class CpuEmitter
     {
         var nodes = names.Plan.Nodes;
         var shapes = names.Shapes;
-        using (w.Block("private void RunBackward(T* p, T* g, T* input, int batch)"))
+        using (w.Block("private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)"))
         {
             w.Line("new Span<T>(g, TotalParameters).Clear();");
+            if (names.InputGradientBlocker is null)
+                w.Line($"if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, {names.Count(0)});");
             for (int n = 1; n < nodes.Count; n++)
-                if (shapes.Nodes[n].Live && shapes.Nodes[n].RequiresGradient && !names.IsView(n) && !IsOutputStorage(names.Spec, names, n))
+                if (shapes.Nodes[n].Live && names.NeedsGradient(n) && !names.IsView(n) && !IsOutputStorage(names.Spec, names, n))
                     w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, {names.Count(n)});");
             WriteGradientFlow(w, names);
             for (int n = nodes.Count - 1; n >= 1; n--)
             {
-                if (!shapes.Nodes[n].Live || !shapes.Nodes[n].RequiresGradient || names.IsView(n)) continue;
+                if (!shapes.Nodes[n].Live || !names.NeedsGradient(n) || names.IsView(n)) continue;
                 var node = nodes[n];
                 w.Line();
                 using var _ = w.Block($"if ({Flows(names, n)})");
@@ -44,6 +46,9 @@ internal static partial class CpuEmitter
                     case NodeKind.Concat:
                         WriteConcatBackward(w, names, n);
                         break;
+                    case NodeKind.NamedInput:
+                        WriteNamedInputBackward(w, names, n);
+                        break;
                 }
             }
         }
@@ -58,23 +63,29 @@ internal static partial class CpuEmitter
         var spec = names.Spec;
         var shapes = names.Shapes;
         w.Line();
-        w.Line("// Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.");
+        w.Line(names.InputGradientBlocker is null
+            ? "// Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for."
+            : "// Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.");
         int index = 0;
         for (int l = 0; l < spec.Layers.Count; l++)
             if (shapes.Layers[l].ParameterCount > 0)
                 w.Line($"bool {Trains(names, l)} = !IsFrozen({Literals.Int(index++)});");
         var nodes = names.Plan.Nodes;
+        if (names.InputGradientBlocker is null) w.Line($"bool {Flows(names, 0)} = inputGrad != null;");
         for (int n = 1; n < nodes.Count; n++)
         {
-            if (!shapes.Nodes[n].Live || !shapes.Nodes[n].RequiresGradient) continue;
+            if (!shapes.Nodes[n].Live || !names.NeedsGradient(n)) continue;
             var node = nodes[n];
             var sources = new List<string>();
             void From(int input)
             {
-                if (shapes.Nodes[input].RequiresGradient) sources.Add(Flows(names, input));
+                if (names.NeedsGradient(input)) sources.Add(Flows(names, input));
             }
             switch (node.Kind)
             {
+                case NodeKind.NamedInput:
+                    From(0);
+                    break;
                 case NodeKind.Layer:
                     if (shapes.Layers[node.Layer].ParameterCount > 0) sources.Add(Trains(names, node.Layer));
                     From(node.A);

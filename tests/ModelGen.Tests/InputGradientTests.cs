@@ -162,13 +162,19 @@ public class InputGradientTests
         Assert.Contains("needs 3 × 98 = 294", Assert.Throws<ArgumentException>(() => model.ScoreGradient(x, batch, 0, new float[10])).Message);
     }
 
+    /// <summary>Targets per head: class indices for softmax cross-entropy, 0/1 for binary cross-entropy, normal values otherwise.</summary>
     internal static double[] Targets(Model model, ModelGraph<double> graph, int batch, Rng rng)
     {
         var targets = new double[batch * graph.TargetSize];
-        bool binary = model.Heads.All(h => h.Loss == Loss.BinaryCrossEntropy);
-        for (int i = 0; i < targets.Length; i++)
-            targets[i] = model.Loss == Loss.SoftmaxCrossEntropy && model.Heads.Count == 1 ? rng.NextInt(graph.OutputSize / model.LabelsPerSample)
-                : binary ? rng.NextInt(2) : rng.NextGaussian();
+        for (int r = 0; r < batch; r++)
+            foreach (var head in model.Heads)
+                for (int j = 0; j < head.TargetSize; j++)
+                    targets[r * graph.TargetSize + head.TargetOffset + j] = head.Loss switch
+                    {
+                        Loss.SoftmaxCrossEntropy => rng.NextInt(head.OutputSize / head.TargetSize),
+                        Loss.BinaryCrossEntropy => rng.NextInt(2),
+                        _ => rng.NextGaussian(),
+                    };
         return targets;
     }
 

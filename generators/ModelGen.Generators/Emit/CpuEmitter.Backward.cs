@@ -35,13 +35,13 @@ internal static partial class CpuEmitter
                         break;
                     case NodeKind.Add:
                         w.Line($"// {names.Label(n)} = {names.Label(node.A)} + {names.Label(node.B)}: the gradient flows to both");
-                        if (names.GradOf(node.A) is { } ga) w.Line($"ElementwiseKernels.AddInto({names.Grad(n)}, {ga}, {names.Count(n)});");
-                        if (names.GradOf(node.B) is { } gb) w.Line($"ElementwiseKernels.AddInto({names.Grad(n)}, {gb}, {names.Count(n)});");
+                        if (names.GradOf(node.A) is { } ga) w.Line($"{InputGuard(names, node.A)}ElementwiseKernels.AddInto({names.Grad(n)}, {ga}, {names.Count(n)});");
+                        if (names.GradOf(node.B) is { } gb) w.Line($"{InputGuard(names, node.B)}ElementwiseKernels.AddInto({names.Grad(n)}, {gb}, {names.Count(n)});");
                         break;
                     case NodeKind.Multiply:
                         w.Line($"// {names.Label(n)} = {names.Label(node.A)} * {names.Label(node.B)}: each side gets the gradient times the other");
-                        if (names.GradOf(node.A) is { } ma) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.B)}, {ma}, {names.Count(n)});");
-                        if (names.GradOf(node.B) is { } mb) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.A)}, {mb}, {names.Count(n)});");
+                        if (names.GradOf(node.A) is { } ma) w.Line($"{InputGuard(names, node.A)}ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.B)}, {ma}, {names.Count(n)});");
+                        if (names.GradOf(node.B) is { } mb) w.Line($"{InputGuard(names, node.B)}ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.A)}, {mb}, {names.Count(n)});");
                         break;
                     case NodeKind.Concat:
                         WriteConcatBackward(w, names, n);
@@ -139,6 +139,12 @@ internal static partial class CpuEmitter
         int input = names.Plan.Nodes[n].A;
         return names.GradOf(input) is { } gradient ? $"{Flows(names, input)} ? {gradient} : null" : "null";
     }
+
+    /// <summary>
+    /// "if (inputFlows) " before a statement that adds to the model input's gradient, which exists only when asked for; the
+    /// node around it may run for a layer that trains on its other side. Empty for every other value (its buffer always exists).
+    /// </summary>
+    private static string InputGuard(ValueNames names, int operand) => names.Storage(operand) == 0 ? $"if ({Flows(names, operand)}) " : "";
 
     /// <summary>
     /// A parameter gradient of layer call <paramref name="n"/> (<paramref name="pointer"/>, e.g. <c>g + C1Weights</c>): null while

@@ -194,7 +194,7 @@ internal static partial class CpuEmitter
         {
             int part = node.Parts[i];
             if (names.NeedsGradient(part))
-                w.Line($"ConcatKernels.TakeAdd({names.Grad(n)}, {Literals.Int(wide)}, offset: {Literals.Int(at)}, {names.Grad(part)}, {Literals.Int(partWidths[i])}, {rows});");
+                w.Line($"{InputGuard(names, part)}ConcatKernels.TakeAdd({names.Grad(n)}, {Literals.Int(wide)}, offset: {Literals.Int(at)}, {names.Grad(part)}, {Literals.Int(partWidths[i])}, {rows});");
             at += partWidths[i];
         }
     }

@@ -151,6 +151,10 @@ public class InputGradientTests
         Assert.Equal(expected, saliency);
         Assert.Contains(saliency, g => g != 0);
 
+        // Asked again into the same buffer: overwritten, not added to.
+        model.ScoreGradient(x, batch, output: 2, saliency);
+        Assert.Equal(expected, saliency);
+
         // Sample 1's map does not depend on the other samples.
         var alone = new float[model.InputSize];
         model.ScoreGradient(x.AsSpan(model.InputSize, model.InputSize), 1, 2, alone);

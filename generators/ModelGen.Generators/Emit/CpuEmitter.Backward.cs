@@ -16,10 +16,22 @@ internal static partial class CpuEmitter
         using (w.Block("private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)"))
         {
             w.Line("new Span<T>(g, TotalParameters).Clear();");
+            bool Cleared(int n) => shapes.Nodes[n].Live && names.NeedsGradient(n) && !names.IsView(n) && !IsOutputStorage(names.Spec, names, n);
             if (names.InputGradientBlocker is null)
-                w.Line($"if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, {names.Count(0)});");
+            {
+                // The values whose gradients exist for the input's sake are cleared only when it is asked for.
+                var inputOnly = Enumerable.Range(1, nodes.Count - 1).Where(n => Cleared(n) && names.GradientOnlyForInput(n)).ToList();
+                if (inputOnly.Count == 0)
+                    w.Line($"if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, {names.Count(0)});");
+                else
+                    using (w.Block("if (inputGrad != null)"))
+                    {
+                        w.Line($"ElementwiseKernels.Clear(inputGrad, {names.Count(0)});");
+                        foreach (int n in inputOnly) w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, {names.Count(n)});");
+                    }
+            }
             for (int n = 1; n < nodes.Count; n++)
-                if (shapes.Nodes[n].Live && names.NeedsGradient(n) && !names.IsView(n) && !IsOutputStorage(names.Spec, names, n))
+                if (Cleared(n) && !names.GradientOnlyForInput(n))
                     w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, {names.Count(n)});");
             WriteGradientFlow(w, names);
             for (int n = nodes.Count - 1; n >= 1; n--)
@@ -141,10 +153,12 @@ internal static partial class CpuEmitter
     }
 
     /// <summary>
-    /// "if (inputFlows) " before a statement that adds to the model input's gradient, which exists only when asked for; the
-    /// node around it may run for a layer that trains on its other side. Empty for every other value (its buffer always exists).
+    /// "if (inputFlows) " before a statement that adds to the gradient of the model input (which exists only when asked for)
+    /// or of a value computed from it before any layer that learns (needed only then): the node around it may run for a
+    /// layer that trains on its other side. Empty for every other value.
     /// </summary>
-    private static string InputGuard(ValueNames names, int operand) => names.Storage(operand) == 0 ? $"if ({Flows(names, operand)}) " : "";
+    private static string InputGuard(ValueNames names, int operand) =>
+        names.Storage(operand) == 0 || names.GradientOnlyForInput(operand) ? $"if ({Flows(names, operand)}) " : "";
 
     /// <summary>
     /// A parameter gradient of layer call <paramref name="n"/> (<paramref name="pointer"/>, e.g. <c>g + C1Weights</c>): null while

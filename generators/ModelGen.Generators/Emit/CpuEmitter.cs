@@ -354,6 +354,9 @@ internal static partial class CpuEmitter
         /// </summary>
         public bool NeedsGradient(int n) => Shapes.Nodes[n].RequiresGradient || _fromInput[n];
 
+        /// <summary>Whether node <paramref name="n"/> has a gradient only for the input's sake: no layer before it learns.</summary>
+        public bool GradientOnlyForInput(int n) => _fromInput[n] && !Shapes.Nodes[n].RequiresGradient;
+
         /// <summary>The gradient of node <paramref name="n"/>, or null when nothing needs it.</summary>
         public string? GradOf(int n) => NeedsGradient(n) ? Grad(n) : null;
 

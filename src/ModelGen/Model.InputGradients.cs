@@ -13,9 +13,9 @@ public abstract partial class Model
     /// d(loss)/d(inputs): the gradient of the batch's mean loss (the loss <see cref="TrainStep"/> minimises) with respect to
     /// every input element, written to <paramref name="inputGradient"/> (batch × <see cref="InputSize"/>). Returns the loss.
     /// The pass runs in training mode (dropout active, BatchNorm on batch statistics), the one whose backward the model
-    /// has; for models without Dropout or BatchNorm that is the function <see cref="Predict(Dataset)"/> computes. The
-    /// parameters and <see cref="Gradients"/> do not change. Runs on the CPU; allocates nothing after the first call for a
-    /// batch size.
+    /// has; for models without Dropout or BatchNorm that is the function <see cref="Predict(Dataset)"/> computes (BatchNorm's
+    /// running statistics in <see cref="State"/> follow the batch, as in a training step). The parameters and
+    /// <see cref="Gradients"/> do not change. Runs on the CPU; allocates nothing after the first call for a batch size.
     /// </summary>
     /// <param name="inputs">batch × <see cref="InputSize"/> features, row-major.</param>
     /// <param name="targets">batch × <see cref="TargetSize"/> targets.</param>

@@ -97,6 +97,7 @@ public abstract partial class Model
     /// </summary>
     internal ModelGraph<float> GraphFor(int batch)
     {
+        _forwardBatch = 0;   // any other pass overwrites what the step API's Backward would go back through
         if (_graph is null || _graph.MaxBatch < batch)
         {
             var graph = CreateGraph(batch);
@@ -226,8 +227,13 @@ public abstract partial class Model
     /// </summary>
     internal float ApplyUpdate(Optimizer optimizer, float learningRate, float clipGradientNorm, float l1, float l2)
     {
-        var ranges = TrainableRanges;
         if (!optimizer.IsBuiltIn && HasFrozenLayers) throw FrozenLayersNeedBuiltInOptimizer(optimizer);
+        return ApplyUpdate(optimizer, learningRate, clipGradientNorm, l1, l2, TrainableRanges);
+    }
+
+    /// <summary>The update of <see cref="ApplyUpdate(Optimizer, float, float, float, float)"/> on the elements in <paramref name="ranges"/> only.</summary>
+    private float ApplyUpdate(Optimizer optimizer, float learningRate, float clipGradientNorm, float l1, float l2, ReadOnlySpan<ParameterRange> ranges)
+    {
         float penalty = l1 != 0f || l2 != 0f ? GradientPenalty.Add(_parameters, _gradients, l1, l2, ranges) : 0f;
         if (clipGradientNorm > 0f) GradientClipping.ClipByGlobalNorm(_gradients, clipGradientNorm, ranges);
         optimizer.Step(_parameters, _gradients, learningRate, ranges);

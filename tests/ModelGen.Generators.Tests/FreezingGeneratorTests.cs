@@ -61,8 +61,10 @@ public class FreezingGeneratorTests
         Assert.Contains("bool bFlows = bTrains || dFlows;", code);
         Assert.Contains("if (bFlows)", code);
         Assert.Contains("dFlows ? _dGrad : null, bTrains ? g + BWeights : null, bTrains ? g + BBias : null", code);
-        // A is the first layer: it runs only when it trains, so its gradients need no condition.
-        Assert.Contains("null, g + AWeights, g + ABias", code);
+        // A is the first layer: its input gradient is the model input's, computed only when asked for (Model.InputGradient),
+        // so it runs when it trains or when that is asked for, and its own gradients take the condition.
+        Assert.Contains("bool aFlows = aTrains || inputFlows;", code);
+        Assert.Contains("inputFlows ? inputGrad : null, aTrains ? g + AWeights : null, aTrains ? g + ABias : null", code);
         Assert.Contains("ref DropoutRng", code);
         Assert.DoesNotContain("_dropoutRng", code);
     }

@@ -13,16 +13,30 @@ internal static partial class CpuEmitter
     {
         var nodes = names.Plan.Nodes;
         var shapes = names.Shapes;
-        using (w.Block("private void RunBackward(T* p, T* g, T* input, int batch)"))
+        using (w.Block("private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)"))
         {
             w.Line("new Span<T>(g, TotalParameters).Clear();");
+            bool Cleared(int n) => shapes.Nodes[n].Live && names.NeedsGradient(n) && !names.IsView(n) && !IsOutputStorage(names.Spec, names, n);
+            if (names.InputGradientBlocker is null)
+            {
+                // The values whose gradients exist for the input's sake are cleared only when it is asked for.
+                var inputOnly = Enumerable.Range(1, nodes.Count - 1).Where(n => Cleared(n) && names.GradientOnlyForInput(n)).ToList();
+                if (inputOnly.Count == 0)
+                    w.Line($"if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, {names.Count(0)});");
+                else
+                    using (w.Block("if (inputGrad != null)"))
+                    {
+                        w.Line($"ElementwiseKernels.Clear(inputGrad, {names.Count(0)});");
+                        foreach (int n in inputOnly) w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, {names.Count(n)});");
+                    }
+            }
             for (int n = 1; n < nodes.Count; n++)
-                if (shapes.Nodes[n].Live && shapes.Nodes[n].RequiresGradient && !names.IsView(n) && !IsOutputStorage(names.Spec, names, n))
+                if (Cleared(n) && !names.GradientOnlyForInput(n))
                     w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, {names.Count(n)});");
             WriteGradientFlow(w, names);
             for (int n = nodes.Count - 1; n >= 1; n--)
             {
-                if (!shapes.Nodes[n].Live || !shapes.Nodes[n].RequiresGradient || names.IsView(n)) continue;
+                if (!shapes.Nodes[n].Live || !names.NeedsGradient(n) || names.IsView(n)) continue;
                 var node = nodes[n];
                 w.Line();
                 using var _ = w.Block($"if ({Flows(names, n)})");
@@ -33,16 +47,19 @@ internal static partial class CpuEmitter
                         break;
                     case NodeKind.Add:
                         w.Line($"// {names.Label(n)} = {names.Label(node.A)} + {names.Label(node.B)}: the gradient flows to both");
-                        if (names.GradOf(node.A) is { } ga) w.Line($"ElementwiseKernels.AddInto({names.Grad(n)}, {ga}, {names.Count(n)});");
-                        if (names.GradOf(node.B) is { } gb) w.Line($"ElementwiseKernels.AddInto({names.Grad(n)}, {gb}, {names.Count(n)});");
+                        if (names.GradOf(node.A) is { } ga) w.Line($"{InputGuard(names, node.A)}ElementwiseKernels.AddInto({names.Grad(n)}, {ga}, {names.Count(n)});");
+                        if (names.GradOf(node.B) is { } gb) w.Line($"{InputGuard(names, node.B)}ElementwiseKernels.AddInto({names.Grad(n)}, {gb}, {names.Count(n)});");
                         break;
                     case NodeKind.Multiply:
                         w.Line($"// {names.Label(n)} = {names.Label(node.A)} * {names.Label(node.B)}: each side gets the gradient times the other");
-                        if (names.GradOf(node.A) is { } ma) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.B)}, {ma}, {names.Count(n)});");
-                        if (names.GradOf(node.B) is { } mb) w.Line($"ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.A)}, {mb}, {names.Count(n)});");
+                        if (names.GradOf(node.A) is { } ma) w.Line($"{InputGuard(names, node.A)}ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.B)}, {ma}, {names.Count(n)});");
+                        if (names.GradOf(node.B) is { } mb) w.Line($"{InputGuard(names, node.B)}ElementwiseKernels.MultiplyAddInto({names.Grad(n)}, {names.Value(node.A)}, {mb}, {names.Count(n)});");
                         break;
                     case NodeKind.Concat:
                         WriteConcatBackward(w, names, n);
+                        break;
+                    case NodeKind.NamedInput:
+                        WriteNamedInputBackward(w, names, n);
                         break;
                 }
             }
@@ -58,23 +75,29 @@ internal static partial class CpuEmitter
         var spec = names.Spec;
         var shapes = names.Shapes;
         w.Line();
-        w.Line("// Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.");
+        w.Line(names.InputGradientBlocker is null
+            ? "// Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for."
+            : "// Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.");
         int index = 0;
         for (int l = 0; l < spec.Layers.Count; l++)
             if (shapes.Layers[l].ParameterCount > 0)
                 w.Line($"bool {Trains(names, l)} = !IsFrozen({Literals.Int(index++)});");
         var nodes = names.Plan.Nodes;
+        if (names.InputGradientBlocker is null) w.Line($"bool {Flows(names, 0)} = inputGrad != null;");
         for (int n = 1; n < nodes.Count; n++)
         {
-            if (!shapes.Nodes[n].Live || !shapes.Nodes[n].RequiresGradient) continue;
+            if (!shapes.Nodes[n].Live || !names.NeedsGradient(n)) continue;
             var node = nodes[n];
             var sources = new List<string>();
             void From(int input)
             {
-                if (shapes.Nodes[input].RequiresGradient) sources.Add(Flows(names, input));
+                if (names.NeedsGradient(input)) sources.Add(Flows(names, input));
             }
             switch (node.Kind)
             {
+                case NodeKind.NamedInput:
+                    From(0);
+                    break;
                 case NodeKind.Layer:
                     if (shapes.Layers[node.Layer].ParameterCount > 0) sources.Add(Trains(names, node.Layer));
                     From(node.A);
@@ -129,6 +152,14 @@ internal static partial class CpuEmitter
         int input = names.Plan.Nodes[n].A;
         return names.GradOf(input) is { } gradient ? $"{Flows(names, input)} ? {gradient} : null" : "null";
     }
+
+    /// <summary>
+    /// "if (inputFlows) " before a statement that adds to the gradient of the model input (which exists only when asked for)
+    /// or of a value computed from it before any layer that learns (needed only then): the node around it may run for a
+    /// layer that trains on its other side. Empty for every other value.
+    /// </summary>
+    private static string InputGuard(ValueNames names, int operand) =>
+        names.Storage(operand) == 0 || names.GradientOnlyForInput(operand) ? $"if ({Flows(names, operand)}) " : "";
 
     /// <summary>
     /// A parameter gradient of layer call <paramref name="n"/> (<paramref name="pointer"/>, e.g. <c>g + C1Weights</c>): null while

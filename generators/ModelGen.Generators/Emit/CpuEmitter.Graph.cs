@@ -114,7 +114,7 @@ internal static partial class CpuEmitter
     private static void WriteLoss(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names, bool gradients, string result)
     {
         var outputs = spec.Graph.AllOutputs;
-        string GradientOf(int node) => gradients && plan.Nodes[node].RequiresGradient ? names.Grad(node) : "null";
+        string GradientOf(int node) => gradients && names.NeedsGradient(node) ? names.Grad(node) : "null";
         if (IsContrastive(spec))
         {
             int first = outputs[0], second = outputs[1];
@@ -193,10 +193,20 @@ internal static partial class CpuEmitter
         for (int i = 0; i < node.Parts.Count; i++)
         {
             int part = node.Parts[i];
-            if (plan.Nodes[part].RequiresGradient)
-                w.Line($"ConcatKernels.TakeAdd({names.Grad(n)}, {Literals.Int(wide)}, offset: {Literals.Int(at)}, {names.Grad(part)}, {Literals.Int(partWidths[i])}, {rows});");
+            if (names.NeedsGradient(part))
+                w.Line($"{InputGuard(names, part)}ConcatKernels.TakeAdd({names.Grad(n)}, {Literals.Int(wide)}, offset: {Literals.Int(at)}, {names.Grad(part)}, {Literals.Int(partWidths[i])}, {rows});");
             at += partWidths[i];
         }
+    }
+
+    /// <summary>A named input's gradient goes to its columns of the input gradient rows (the inputs' columns do not overlap).</summary>
+    private static void WriteNamedInputBackward(IndentedWriter w, ValueNames names, int n)
+    {
+        var spec = names.Spec;
+        var node = spec.Graph.Nodes[n];
+        int offset = spec.Inputs.Take(node.Layer).Sum(i => Product(i.Shape));
+        w.Line($"// {names.Label(n)}: its gradient goes to its columns of the input gradient");
+        w.Line($"ConcatKernels.Place({names.Grad(n)}, {Literals.Int(names.Shapes.Nodes[n].Size)}, inputGrad, {Literals.Int(names.Shapes.Nodes[0].Size)}, offset: {Literals.Int(offset)}, batch);");
     }
 
     /// <summary>Several outputs: copied side by side into the output rows that Predict and Evaluate read.</summary>

@@ -126,7 +126,7 @@ internal static partial class CpuEmitter
             if (!plan.OwnsBuffers(n)) continue;
             w.Line($"private readonly T* {names.Value(n)};   // {names.Shape(n)}");
             if (names.HasPre(n)) w.Line($"private readonly T* {names.Pre(n)};");
-            if (names.Shapes.Nodes[n].RequiresGradient) w.Line($"private readonly T* {names.Grad(n)};");
+            if (names.NeedsGradient(n)) w.Line($"private readonly T* {names.Grad(n)};");
         }
         if (ConvolutionSites(names).Count > 0) w.Line("private readonly T* _convWorkspace;   // unfolded patches, shared by every convolution");
         foreach (int n in plan.CallSites(l => l.Kind == LayerKind.LayerNorm)) w.Line($"private readonly T* _{names.Label(n)}Mean, _{names.Label(n)}InvStd;   // per row, for backward");
@@ -154,7 +154,7 @@ internal static partial class CpuEmitter
                 string size = $"maxBatch * {Literals.Int(names.Shapes.Nodes[n].Size)}";
                 w.Line($"{names.Value(n)} = Allocate({size});");
                 if (names.HasPre(n)) w.Line($"{names.Pre(n)} = Allocate({size});");
-                if (names.Shapes.Nodes[n].RequiresGradient) w.Line($"{names.Grad(n)} = Allocate({size});");
+                if (names.NeedsGradient(n)) w.Line($"{names.Grad(n)} = Allocate({size});");
             }
             WriteSavedAllocations(w, names, plan.CallSites(l => l.Kind == LayerKind.MaxPool2d));
             WriteSavedAllocations(w, names, plan.CallSites(l => l.Kind == LayerKind.LayerNorm));
@@ -246,8 +246,62 @@ internal static partial class CpuEmitter
         {
             w.Line($"RunForward(parameters, input, batch{train});");
             WriteLoss(w, spec, plan, names, gradients: true, "T loss =");
-            w.Line("RunBackward(parameters, gradients, input, batch);");
+            w.Line("RunBackward(parameters, gradients, input, null, batch);");
             w.Line("return loss;");
+        }
+        w.Line();
+        WriteStepOverrides(w, names, train);
+    }
+
+    /// <summary>
+    /// The entry points of the step API (Model.ForwardTraining, OutputLoss, Backward): a training pass cut into its forward,
+    /// its loss on the last outputs, and its backward from the loss's or a given output gradient.
+    /// </summary>
+    private static void WriteStepOverrides(IndentedWriter w, ValueNames names, string train)
+    {
+        var spec = names.Spec;
+        var plan = names.Shapes;
+        if (names.InputGradientBlocker is { } blocker)
+        {
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public override string? InputGradientBlocker => {Literals.String(blocker)};");
+            w.Line();
+        }
+        w.Line("/// <inheritdoc/>");
+        using (w.Block("protected override T* TrainingForwardCore(T* parameters, T* input, int batch)"))
+        {
+            w.Line($"RunForward(parameters, input, batch{train});");
+            w.Line($"return {OutputValue(spec, names)};");
+        }
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        using (w.Block("protected override T OutputLossCore(T* targets, int batch)"))
+            WriteLoss(w, spec, plan, names, gradients: true, "return");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        using (w.Block("protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)"))
+        {
+            var outputs = spec.Graph.Outputs;
+            using (w.Block("if (outputGrad != null)"))
+            {
+                if (outputs.Count == 0)
+                {
+                    int output = spec.Graph.Output;
+                    if (names.NeedsGradient(output))
+                        w.Line($"new ReadOnlySpan<T>(outputGrad, batch * {Literals.Int(plan.Nodes[output].Size)}).CopyTo(new Span<T>({names.Grad(output)}, batch * {Literals.Int(plan.Nodes[output].Size)}));");
+                }
+                else
+                {
+                    int width = OutputWidth(spec, plan), at = 0;
+                    foreach (int o in outputs)
+                    {
+                        if (names.NeedsGradient(o))
+                            w.Line($"ConcatKernels.Take(outputGrad, {Literals.Int(width)}, offset: {Literals.Int(at)}, {names.Grad(o)}, {Literals.Int(plan.Nodes[o].Size)}, batch);");
+                        at += plan.Nodes[o].Size;
+                    }
+                }
+            }
+            w.Line(names.InputGradientBlocker is null ? "RunBackward(parameters, gradients, input, inputGrad, batch);" : "RunBackward(parameters, gradients, input, null, batch);");
         }
         w.Line();
     }

@@ -298,7 +298,27 @@ internal static partial class CpuEmitter
     /// <summary>The C# names of the plan's values: fields _hidden, _hiddenPre, _hiddenGrad, _add1 …; the model input is 'input'.</summary>
     internal sealed class ValueNames
     {
-        public ValueNames(ValuePlan plan) => Plan = plan;
+        private readonly bool[] _fromInput;
+
+        public ValueNames(ValuePlan plan)
+        {
+            Plan = plan;
+            var nodes = plan.Nodes;
+            _fromInput = new bool[nodes.Count];
+            InputGradientBlocker = plan.Spec.Layers.OfType<EmbeddingLayer>().FirstOrDefault()?.Name;
+            if (InputGradientBlocker is not null) return;
+            for (int n = 0; n < nodes.Count; n++)
+            {
+                var node = nodes[n];
+                _fromInput[n] = node.Kind switch
+                {
+                    NodeKind.Input or NodeKind.NamedInput => true,
+                    NodeKind.Concat => node.Parts.Any(part => _fromInput[part]),
+                    NodeKind.Add or NodeKind.Multiply => _fromInput[node.A] || _fromInput[node.B],
+                    _ => _fromInput[node.A],
+                };
+            }
+        }
 
         public ValuePlan Plan { get; }
 
@@ -320,10 +340,26 @@ internal static partial class CpuEmitter
 
         public string Pre(int n) => "_" + Label(n) + "Pre";
 
-        public string Grad(int n) => "_" + Label(Storage(n)) + "Grad";
+        /// <summary>The gradient buffer of node <paramref name="n"/>; the model input's is <c>inputGrad</c>, given to RunBackward (null unless asked for).</summary>
+        public string Grad(int n) => Storage(n) == 0 ? "inputGrad" : "_" + Label(Storage(n)) + "Grad";
+
+        /// <summary>
+        /// The first Embedding layer when there is one: its inputs are token ids, so the model has no input gradient. Null
+        /// when every value computed from the input can carry a gradient back to it (Model.InputGradient).
+        /// </summary>
+        public string? InputGradientBlocker { get; }
+
+        /// <summary>
+        /// Whether node <paramref name="n"/> has a gradient buffer: a layer with parameters lies before it, or it is computed
+        /// from the model input, whose gradient RunBackward computes on request.
+        /// </summary>
+        public bool NeedsGradient(int n) => Shapes.Nodes[n].RequiresGradient || _fromInput[n];
+
+        /// <summary>Whether node <paramref name="n"/> has a gradient only for the input's sake: no layer before it learns.</summary>
+        public bool GradientOnlyForInput(int n) => _fromInput[n] && !Shapes.Nodes[n].RequiresGradient;
 
         /// <summary>The gradient of node <paramref name="n"/>, or null when nothing needs it.</summary>
-        public string? GradOf(int n) => Shapes.Nodes[n].RequiresGradient ? Grad(n) : null;
+        public string? GradOf(int n) => NeedsGradient(n) ? Grad(n) : null;
 
         /// <summary>"batch * 64L": the elements of node <paramref name="n"/> over the batch.</summary>
         public string Count(int n) => $"batch * {Literals.Int(Shapes.Nodes[n].Size)}L";

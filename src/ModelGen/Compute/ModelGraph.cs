@@ -68,8 +68,11 @@ public abstract unsafe partial class ModelGraph<T> where T : unmanaged, IFloatin
         frozen.CopyTo(_frozen);
     }
 
-    /// <summary>Whether layer <paramref name="layer"/> (an index of <see cref="Model.ParameterLayers"/>) is frozen; the generated backward pass asks.</summary>
-    protected bool IsFrozen(int layer) => (uint)layer < (uint)_frozen.Length && _frozen[layer];
+    /// <summary>
+    /// Whether layer <paramref name="layer"/> (an index of <see cref="Model.ParameterLayers"/>) is frozen, or every layer is for the
+    /// backward pass under way (<see cref="Backward"/> without parameter gradients); the generated backward pass asks.
+    /// </summary>
+    protected bool IsFrozen(int layer) => _skipParameterGradients || ((uint)layer < (uint)_frozen.Length && _frozen[layer]);
 
     /// <summary>Allocates the pinned state buffer (once, from the generated constructor).</summary>
     protected T* AllocateState(int count)

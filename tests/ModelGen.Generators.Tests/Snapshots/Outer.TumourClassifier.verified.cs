@@ -220,8 +220,31 @@ partial class Outer
             {
                 RunForward(parameters, input, batch);
                 T loss = LossKernels.BinaryCrossEntropyWithLogits(_logit, targets, _logitGrad, batch * 1L, T.CreateTruncating(1.5));
-                RunBackward(parameters, gradients, input, batch);
+                RunBackward(parameters, gradients, input, null, batch);
                 return loss;
+            }
+
+            /// <inheritdoc/>
+            protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+            {
+                RunForward(parameters, input, batch);
+                return _logit;
+            }
+
+            /// <inheritdoc/>
+            protected override T OutputLossCore(T* targets, int batch)
+            {
+                return LossKernels.BinaryCrossEntropyWithLogits(_logit, targets, _logitGrad, batch * 1L, T.CreateTruncating(1.5));
+            }
+
+            /// <inheritdoc/>
+            protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+            {
+                if (outputGrad != null)
+                {
+                    new ReadOnlySpan<T>(outputGrad, batch * 1).CopyTo(new Span<T>(_logitGrad, batch * 1));
+                }
+                RunBackward(parameters, gradients, input, inputGrad, batch);
             }
 
             private void RunForward(T* p, T* input, int batch)
@@ -233,15 +256,17 @@ partial class Outer
                 DenseKernels.Forward(_hidden, p + LogitWeights, p + LogitBias, _logit, _logit, batch, 16, 1, Activation.None, T.Zero);
             }
 
-            private void RunBackward(T* p, T* g, T* input, int batch)
+            private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
             {
                 new Span<T>(g, TotalParameters).Clear();
+                if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 30L);
                 ElementwiseKernels.Clear(_hiddenGrad, batch * 16L);
 
-                // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+                // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
                 bool hiddenTrains = !IsFrozen(0);
                 bool logitTrains = !IsFrozen(1);
-                bool hiddenFlows = hiddenTrains;
+                bool inputFlows = inputGrad != null;
+                bool hiddenFlows = hiddenTrains || inputFlows;
                 bool logitFlows = logitTrains || hiddenFlows;
 
                 if (logitFlows)
@@ -254,7 +279,7 @@ partial class Outer
                 {
                     // hidden: back through Dense(16, Tanh) to input
                     ActivationKernels.Backward(Activation.Tanh, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 16L, T.Zero);
-                    DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 30, 16);
+                    DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, inputFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 30, 16);
                 }
             }
         }

@@ -249,8 +249,31 @@ partial class DigitsMlp : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 10);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _logits;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 10);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 10).CopyTo(new Span<T>(_logitsGrad, batch * 10));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -265,17 +288,19 @@ partial class DigitsMlp : global::ModelGen.Model
             DenseKernels.Forward(_hidden2, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 64, 10, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 64L);
             ElementwiseKernels.Clear(_hiddenGrad, batch * 128L);
             ElementwiseKernels.Clear(_hidden2Grad, batch * 64L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool hiddenTrains = !IsFrozen(0);
             bool hidden2Trains = !IsFrozen(1);
             bool logitsTrains = !IsFrozen(2);
-            bool hiddenFlows = hiddenTrains;
+            bool inputFlows = inputGrad != null;
+            bool hiddenFlows = hiddenTrains || inputFlows;
             bool hidden2Flows = hidden2Trains || hiddenFlows;
             bool logitsFlows = logitsTrains || hidden2Flows;
 
@@ -296,7 +321,7 @@ partial class DigitsMlp : global::ModelGen.Model
             {
                 // hidden: back through Dense(128, ReLU) to input
                 ActivationKernels.Backward(Activation.ReLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 128L, T.Zero);
-                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 64, 128);
+                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, inputFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 64, 128);
             }
         }
     }

@@ -246,7 +246,9 @@ partial class ChurnAndSpend : global::ModelGen.Model
 
         // Workspace, MaxBatch rows each: values, pre-activations and gradients.
         private readonly T* _profileInput;   // [batch, 8]
+        private readonly T* _profileInputGrad;
         private readonly T* _activityInput;   // [batch, 12]
+        private readonly T* _activityInputGrad;
         private readonly T* _activity;   // [batch, 16]
         private readonly T* _activityPre;
         private readonly T* _activityGrad;
@@ -267,7 +269,9 @@ partial class ChurnAndSpend : global::ModelGen.Model
         public Graph(int maxBatch) : base(maxBatch)
         {
             _profileInput = Allocate(maxBatch * 8);
+            _profileInputGrad = Allocate(maxBatch * 8);
             _activityInput = Allocate(maxBatch * 12);
+            _activityInputGrad = Allocate(maxBatch * 12);
             _activity = Allocate(maxBatch * 16);
             _activityPre = Allocate(maxBatch * 16);
             _activityGrad = Allocate(maxBatch * 16);
@@ -332,8 +336,40 @@ partial class ChurnAndSpend : global::ModelGen.Model
             RecordHeadLoss(0, churnLoss);
             RecordHeadLoss(1, spendLoss);
             T loss = churnLoss + SpendWeight * spendLoss;
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _outputs;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            // Each head's targets, from the target rows [batch, 2]; the loss is BinaryCrossEntropy(churn) + 0.5·MeanSquaredError(spend).
+            ConcatKernels.Take(targets, 2, offset: 0, _churnTargets, 1, batch);
+            ConcatKernels.Take(targets, 2, offset: 1, _spendTargets, 1, batch);
+            T churnLoss = LossKernels.BinaryCrossEntropyWithLogits(_churn, _churnTargets, _churnGrad, batch * 1L, T.CreateTruncating(2.0));
+            T spendLoss = LossKernels.MeanSquaredError(_spend, _spendTargets, _spendGrad, batch * 1L);
+            ElementwiseKernels.Scale(_spendGrad, SpendWeight, batch * 1L);   // d(weight·loss) = weight·d(loss)
+            RecordHeadLoss(0, churnLoss);
+            RecordHeadLoss(1, spendLoss);
+            return churnLoss + SpendWeight * spendLoss;
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                ConcatKernels.Take(outputGrad, 2, offset: 0, _churnGrad, 1, batch);
+                ConcatKernels.Take(outputGrad, 2, offset: 1, _spendGrad, 1, batch);
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -365,20 +401,29 @@ partial class ChurnAndSpend : global::ModelGen.Model
             ConcatKernels.Place(_spend, 1, _outputs, 2, offset: 1, batch);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null)
+            {
+                ElementwiseKernels.Clear(inputGrad, batch * 20L);
+                ElementwiseKernels.Clear(_profileInputGrad, batch * 8L);
+                ElementwiseKernels.Clear(_activityInputGrad, batch * 12L);
+            }
             ElementwiseKernels.Clear(_activityGrad, batch * 16L);
             ElementwiseKernels.Clear(_concat1Grad, batch * 24L);
             ElementwiseKernels.Clear(_trunkGrad, batch * 32L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool activityTrains = !IsFrozen(0);
             bool trunkTrains = !IsFrozen(1);
             bool churnTrains = !IsFrozen(2);
             bool spendTrains = !IsFrozen(3);
-            bool activityFlows = activityTrains;
-            bool concat1Flows = activityFlows;
+            bool inputFlows = inputGrad != null;
+            bool profileInputFlows = inputFlows;
+            bool activityInputFlows = inputFlows;
+            bool activityFlows = activityTrains || activityInputFlows;
+            bool concat1Flows = profileInputFlows || activityFlows;
             bool trunkFlows = trunkTrains || concat1Flows;
             bool churnFlows = churnTrains || trunkFlows;
             bool spendFlows = spendTrains || trunkFlows;
@@ -405,6 +450,7 @@ partial class ChurnAndSpend : global::ModelGen.Model
             if (concat1Flows)
             {
                 // concat1 = Tensor.Concat(profileInput, activity): each part gets its columns of the gradient
+                if (profileInputFlows) ConcatKernels.TakeAdd(_concat1Grad, 24, offset: 0, _profileInputGrad, 8, batch);
                 ConcatKernels.TakeAdd(_concat1Grad, 24, offset: 8, _activityGrad, 16, batch);
             }
 
@@ -412,7 +458,19 @@ partial class ChurnAndSpend : global::ModelGen.Model
             {
                 // activity: back through Dense(16, ReLU) to activityInput
                 ActivationKernels.Backward(Activation.ReLU, _activityPre, _activity, _activityGrad, _activityGrad, batch * 16L, T.Zero);
-                DenseKernels.Backward(_activityInput, p + ActivityWeights, _activityGrad, null, g + ActivityWeights, g + ActivityBias, batch, 12, 16);
+                DenseKernels.Backward(_activityInput, p + ActivityWeights, _activityGrad, activityInputFlows ? _activityInputGrad : null, activityTrains ? g + ActivityWeights : null, activityTrains ? g + ActivityBias : null, batch, 12, 16);
+            }
+
+            if (activityInputFlows)
+            {
+                // activityInput: its gradient goes to its columns of the input gradient
+                ConcatKernels.Place(_activityInputGrad, 12, inputGrad, 20, offset: 8, batch);
+            }
+
+            if (profileInputFlows)
+            {
+                // profileInput: its gradient goes to its columns of the input gradient
+                ConcatKernels.Place(_profileInputGrad, 8, inputGrad, 20, offset: 0, batch);
             }
         }
     }

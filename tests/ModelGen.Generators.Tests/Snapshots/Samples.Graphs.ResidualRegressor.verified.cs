@@ -291,8 +291,31 @@ partial class ResidualRegressor : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.MeanSquaredError(_head, targets, _headGrad, batch * 1L);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _head;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.MeanSquaredError(_head, targets, _headGrad, batch * 1L);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 1).CopyTo(new Span<T>(_headGrad, batch * 1));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -316,23 +339,25 @@ partial class ResidualRegressor : global::ModelGen.Model
             DenseKernels.Forward(_multiply1, p + HeadWeights, null, _head, _head, batch, 16, 1, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 16L);
             ElementwiseKernels.Clear(_upGrad, batch * 32L);
             ElementwiseKernels.Clear(_downGrad, batch * 16L);
             ElementwiseKernels.Clear(_add1Grad, batch * 16L);
             ElementwiseKernels.Clear(_gateGrad, batch * 16L);
             ElementwiseKernels.Clear(_multiply1Grad, batch * 16L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool upTrains = !IsFrozen(0);
             bool downTrains = !IsFrozen(1);
             bool gateTrains = !IsFrozen(2);
             bool headTrains = !IsFrozen(3);
-            bool upFlows = upTrains;
+            bool inputFlows = inputGrad != null;
+            bool upFlows = upTrains || inputFlows;
             bool downFlows = downTrains || upFlows;
-            bool add1Flows = downFlows;
+            bool add1Flows = inputFlows || downFlows;
             bool gateFlows = gateTrains || add1Flows;
             bool multiply1Flows = add1Flows || gateFlows;
             bool headFlows = headTrains || multiply1Flows;
@@ -360,6 +385,7 @@ partial class ResidualRegressor : global::ModelGen.Model
             if (add1Flows)
             {
                 // add1 = input + down: the gradient flows to both
+                if (inputFlows) ElementwiseKernels.AddInto(_add1Grad, inputGrad, batch * 16L);
                 ElementwiseKernels.AddInto(_add1Grad, _downGrad, batch * 16L);
             }
 
@@ -374,7 +400,7 @@ partial class ResidualRegressor : global::ModelGen.Model
             {
                 // up: back through Dense(32, GELU) to input
                 ActivationKernels.Backward(Activation.GELU, _upPre, _up, _upGrad, _upGrad, batch * 32L, T.Zero);
-                DenseKernels.Backward(input, p + UpWeights, _upGrad, null, g + UpWeights, g + UpBias, batch, 16, 32);
+                DenseKernels.Backward(input, p + UpWeights, _upGrad, inputFlows ? inputGrad : null, upTrains ? g + UpWeights : null, upTrains ? g + UpBias : null, batch, 16, 32);
             }
         }
     }

@@ -194,7 +194,9 @@ partial class SiameseMatcher : global::ModelGen.Model
 
         // Workspace, MaxBatch rows each: values, pre-activations and gradients.
         private readonly T* _queryInput;   // [batch, 24]
+        private readonly T* _queryInputGrad;
         private readonly T* _candidateInput;   // [batch, 24]
+        private readonly T* _candidateInputGrad;
         private readonly T* _hidden;   // [batch, 32]
         private readonly T* _hiddenPre;
         private readonly T* _hiddenGrad;
@@ -211,7 +213,9 @@ partial class SiameseMatcher : global::ModelGen.Model
         public Graph(int maxBatch) : base(maxBatch)
         {
             _queryInput = Allocate(maxBatch * 24);
+            _queryInputGrad = Allocate(maxBatch * 24);
             _candidateInput = Allocate(maxBatch * 24);
+            _candidateInputGrad = Allocate(maxBatch * 24);
             _hidden = Allocate(maxBatch * 32);
             _hiddenPre = Allocate(maxBatch * 32);
             _hiddenGrad = Allocate(maxBatch * 32);
@@ -257,8 +261,32 @@ partial class SiameseMatcher : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.Contrastive(_embed, _embed2, targets, _embedGrad, _embed2Grad, batch, 8, Margin);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _outputs;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.Contrastive(_embed, _embed2, targets, _embedGrad, _embed2Grad, batch, 8, Margin);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                ConcatKernels.Take(outputGrad, 16, offset: 0, _embedGrad, 8, batch);
+                ConcatKernels.Take(outputGrad, 16, offset: 8, _embed2Grad, 8, batch);
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -286,18 +314,27 @@ partial class SiameseMatcher : global::ModelGen.Model
             ConcatKernels.Place(_embed2, 8, _outputs, 16, offset: 8, batch);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null)
+            {
+                ElementwiseKernels.Clear(inputGrad, batch * 48L);
+                ElementwiseKernels.Clear(_queryInputGrad, batch * 24L);
+                ElementwiseKernels.Clear(_candidateInputGrad, batch * 24L);
+            }
             ElementwiseKernels.Clear(_hiddenGrad, batch * 32L);
             ElementwiseKernels.Clear(_hidden2Grad, batch * 32L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool hiddenTrains = !IsFrozen(0);
             bool embedTrains = !IsFrozen(1);
-            bool hiddenFlows = hiddenTrains;
+            bool inputFlows = inputGrad != null;
+            bool queryInputFlows = inputFlows;
+            bool candidateInputFlows = inputFlows;
+            bool hiddenFlows = hiddenTrains || queryInputFlows;
             bool embedFlows = embedTrains || hiddenFlows;
-            bool hidden2Flows = hiddenTrains;
+            bool hidden2Flows = hiddenTrains || candidateInputFlows;
             bool embed2Flows = embedTrains || hidden2Flows;
 
             if (embed2Flows)
@@ -310,7 +347,7 @@ partial class SiameseMatcher : global::ModelGen.Model
             {
                 // hidden2: back through Dense(32, Tanh) to candidateInput
                 ActivationKernels.Backward(Activation.Tanh, _hidden2Pre, _hidden2, _hidden2Grad, _hidden2Grad, batch * 32L, T.Zero);
-                DenseKernels.Backward(_candidateInput, p + HiddenWeights, _hidden2Grad, null, g + HiddenWeights, g + HiddenBias, batch, 24, 32);
+                DenseKernels.Backward(_candidateInput, p + HiddenWeights, _hidden2Grad, candidateInputFlows ? _candidateInputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 24, 32);
             }
 
             if (embedFlows)
@@ -323,7 +360,19 @@ partial class SiameseMatcher : global::ModelGen.Model
             {
                 // hidden: back through Dense(32, Tanh) to queryInput
                 ActivationKernels.Backward(Activation.Tanh, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 32L, T.Zero);
-                DenseKernels.Backward(_queryInput, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 24, 32);
+                DenseKernels.Backward(_queryInput, p + HiddenWeights, _hiddenGrad, queryInputFlows ? _queryInputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 24, 32);
+            }
+
+            if (candidateInputFlows)
+            {
+                // candidateInput: its gradient goes to its columns of the input gradient
+                ConcatKernels.Place(_candidateInputGrad, 24, inputGrad, 48, offset: 24, batch);
+            }
+
+            if (queryInputFlows)
+            {
+                // queryInput: its gradient goes to its columns of the input gradient
+                ConcatKernels.Place(_queryInputGrad, 24, inputGrad, 48, offset: 0, batch);
             }
         }
     }

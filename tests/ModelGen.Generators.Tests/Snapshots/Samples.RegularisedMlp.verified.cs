@@ -268,8 +268,31 @@ partial class RegularisedMlp : global::ModelGen.Model
         {
             RunForward(parameters, input, batch, training: true);
             T loss = LossKernels.BinaryCrossEntropyWithLogits(_logit, targets, _logitGrad, batch * 1L, T.CreateTruncating(1.0));
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch, training: true);
+            return _logit;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.BinaryCrossEntropyWithLogits(_logit, targets, _logitGrad, batch * 1L, T.CreateTruncating(1.0));
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 1).CopyTo(new Span<T>(_logitGrad, batch * 1));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch, bool training)
@@ -288,18 +311,20 @@ partial class RegularisedMlp : global::ModelGen.Model
             DenseKernels.Forward(_drop, p + LogitWeights, p + LogitBias, _logit, _logit, batch, 64, 1, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 30L);
             ElementwiseKernels.Clear(_hiddenGrad, batch * 64L);
             ElementwiseKernels.Clear(_normGrad, batch * 64L);
             ElementwiseKernels.Clear(_dropGrad, batch * 64L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool hiddenTrains = !IsFrozen(0);
             bool normTrains = !IsFrozen(1);
             bool logitTrains = !IsFrozen(2);
-            bool hiddenFlows = hiddenTrains;
+            bool inputFlows = inputGrad != null;
+            bool hiddenFlows = hiddenTrains || inputFlows;
             bool normFlows = normTrains || hiddenFlows;
             bool dropFlows = normFlows;
             bool logitFlows = logitTrains || dropFlows;
@@ -326,7 +351,7 @@ partial class RegularisedMlp : global::ModelGen.Model
             {
                 // hidden: back through Dense(64, SiLU) to input
                 ActivationKernels.Backward(Activation.SiLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 64L, T.Zero);
-                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, null, g + HiddenWeights, g + HiddenBias, batch, 30, 64);
+                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, inputFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 30, 64);
             }
         }
     }

@@ -272,8 +272,31 @@ partial class SentimentLstm : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 3);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _logits;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 3);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 3).CopyTo(new Span<T>(_logitsGrad, batch * 3));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -290,17 +313,20 @@ partial class SentimentLstm : global::ModelGen.Model
             DenseKernels.Forward(_summarise, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 8, 3, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 32L);
             ElementwiseKernels.Clear(_encoderGrad, batch * 256L);
             ElementwiseKernels.Clear(_summariseGrad, batch * 8L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool encoderTrains = !IsFrozen(0);
             bool summariseTrains = !IsFrozen(1);
             bool logitsTrains = !IsFrozen(2);
-            bool encoderFlows = encoderTrains;
+            bool inputFlows = inputGrad != null;
+            bool stepsFlows = inputFlows;
+            bool encoderFlows = encoderTrains || stepsFlows;
             bool summariseFlows = summariseTrains || encoderFlows;
             bool logitsFlows = logitsTrains || summariseFlows;
 
@@ -319,7 +345,7 @@ partial class SentimentLstm : global::ModelGen.Model
             if (encoderFlows)
             {
                 // encoder: back through time in LSTM(16, bidirectional, sequences) to steps
-                LstmKernels.Backward(EncoderShape(batch), input, p + EncoderParameters, _encoderGrad, null, g + EncoderParameters, _encoderSaved, _recurrentWorkspace);
+                LstmKernels.Backward(EncoderShape(batch), input, p + EncoderParameters, _encoderGrad, stepsFlows ? inputGrad : null, encoderTrains ? g + EncoderParameters : null, _encoderSaved, _recurrentWorkspace);
             }
         }
     }

@@ -295,8 +295,31 @@ partial class SignalConv1d : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.BinaryCrossEntropyWithLogits(_logit, targets, _logitGrad, batch * 1L, T.CreateTruncating(1.0));
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _logit;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.BinaryCrossEntropyWithLogits(_logit, targets, _logitGrad, batch * 1L, T.CreateTruncating(1.0));
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 1).CopyTo(new Span<T>(_logitGrad, batch * 1));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -318,19 +341,21 @@ partial class SignalConv1d : global::ModelGen.Model
             DenseKernels.Forward(_c2, p + LogitWeights, p + LogitBias, _logit, _logit, batch, 512, 1, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 128L);
             ElementwiseKernels.Clear(_c1Grad, batch * 512L);
             ElementwiseKernels.Clear(_normGrad, batch * 512L);
             ElementwiseKernels.Clear(_c2Grad, batch * 512L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool c1Trains = !IsFrozen(0);
             bool normTrains = !IsFrozen(1);
             bool c2Trains = !IsFrozen(2);
             bool logitTrains = !IsFrozen(3);
-            bool c1Flows = c1Trains;
+            bool inputFlows = inputGrad != null;
+            bool c1Flows = c1Trains || inputFlows;
             bool normFlows = normTrains || c1Flows;
             bool c2Flows = c2Trains || normFlows;
             bool flatFlows = c2Flows;
@@ -359,7 +384,7 @@ partial class SignalConv1d : global::ModelGen.Model
             {
                 // c1: back through Conv1d(8@5, ReLU) to input
                 ActivationKernels.Backward(Activation.ReLU, _c1Pre, _c1, _c1Grad, _c1Grad, batch * 512L, T.Zero);
-                ConvKernels.Backward(C1Shape(batch), input, p + C1Weights, _c1Grad, null, g + C1Weights, g + C1Bias, _convWorkspace);
+                ConvKernels.Backward(C1Shape(batch), input, p + C1Weights, _c1Grad, inputFlows ? inputGrad : null, c1Trains ? g + C1Weights : null, c1Trains ? g + C1Bias : null, _convWorkspace);
             }
         }
     }

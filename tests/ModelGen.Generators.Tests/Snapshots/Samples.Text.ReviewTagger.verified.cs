@@ -335,8 +335,34 @@ partial class ReviewTagger : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.SoftmaxCrossEntropy(_tags, targets, _tagsGrad, batch, sequence: 24, classes: 5, lengths: _lengths);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        public override string? InputGradientBlocker => "Words";
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _tags;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.SoftmaxCrossEntropy(_tags, targets, _tagsGrad, batch, sequence: 24, classes: 5, lengths: _lengths);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 120).CopyTo(new Span<T>(_tagsGrad, batch * 120));
+            }
+            RunBackward(parameters, gradients, input, null, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -363,7 +389,7 @@ partial class ReviewTagger : global::ModelGen.Model
             DenseKernels.Forward(_norm, p + TagsWeights, p + TagsBias, _tags, _tags, batch * 24, 16, 5, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
             ElementwiseKernels.Clear(_wordsGrad, batch * 384L);

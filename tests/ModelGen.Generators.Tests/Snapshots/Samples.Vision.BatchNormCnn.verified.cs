@@ -302,8 +302,31 @@ partial class BatchNormCnn : global::ModelGen.Model
         {
             RunForward(parameters, input, batch, training: true);
             T loss = LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 10);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch, training: true);
+            return _logits;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 10);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 10).CopyTo(new Span<T>(_logitsGrad, batch * 10));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch, bool training)
@@ -325,19 +348,21 @@ partial class BatchNormCnn : global::ModelGen.Model
             DenseKernels.Forward(_gap, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 16, 10, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 768L);
             ElementwiseKernels.Clear(_convGrad, batch * 4096L);
             ElementwiseKernels.Clear(_normGrad, batch * 4096L);
             ElementwiseKernels.Clear(_poolGrad, batch * 1024L);
             ElementwiseKernels.Clear(_gapGrad, batch * 16L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool convTrains = !IsFrozen(0);
             bool normTrains = !IsFrozen(1);
             bool logitsTrains = !IsFrozen(2);
-            bool convFlows = convTrains;
+            bool inputFlows = inputGrad != null;
+            bool convFlows = convTrains || inputFlows;
             bool normFlows = normTrains || convFlows;
             bool poolFlows = normFlows;
             bool gapFlows = poolFlows;
@@ -370,7 +395,7 @@ partial class BatchNormCnn : global::ModelGen.Model
             if (convFlows)
             {
                 // conv: back through Conv2d(16@3×3) to input
-                ConvKernels.Backward(ConvShape(batch), input, p + ConvWeights, _convGrad, null, g + ConvWeights, null, _convWorkspace);
+                ConvKernels.Backward(ConvShape(batch), input, p + ConvWeights, _convGrad, inputFlows ? inputGrad : null, convTrains ? g + ConvWeights : null, null, _convWorkspace);
             }
         }
     }

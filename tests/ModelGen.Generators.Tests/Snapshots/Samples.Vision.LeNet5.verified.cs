@@ -367,8 +367,31 @@ partial class LeNet5 : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 10);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _logits;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 10);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 10).CopyTo(new Span<T>(_logitsGrad, batch * 10));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -399,9 +422,10 @@ partial class LeNet5 : global::ModelGen.Model
             DenseKernels.Forward(_fc2, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 84, 10, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 784L);
             ElementwiseKernels.Clear(_c1Grad, batch * 4704L);
             ElementwiseKernels.Clear(_p1Grad, batch * 1176L);
             ElementwiseKernels.Clear(_c2Grad, batch * 1600L);
@@ -409,13 +433,14 @@ partial class LeNet5 : global::ModelGen.Model
             ElementwiseKernels.Clear(_fc1Grad, batch * 120L);
             ElementwiseKernels.Clear(_fc2Grad, batch * 84L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool c1Trains = !IsFrozen(0);
             bool c2Trains = !IsFrozen(1);
             bool fc1Trains = !IsFrozen(2);
             bool fc2Trains = !IsFrozen(3);
             bool logitsTrains = !IsFrozen(4);
-            bool c1Flows = c1Trains;
+            bool inputFlows = inputGrad != null;
+            bool c1Flows = c1Trains || inputFlows;
             bool p1Flows = c1Flows;
             bool c2Flows = c2Trains || p1Flows;
             bool p2Flows = c2Flows;
@@ -467,7 +492,7 @@ partial class LeNet5 : global::ModelGen.Model
             {
                 // c1: back through Conv2d(6@5×5, ReLU) to input
                 ActivationKernels.Backward(Activation.ReLU, _c1Pre, _c1, _c1Grad, _c1Grad, batch * 4704L, T.Zero);
-                ConvKernels.Backward(C1Shape(batch), input, p + C1Weights, _c1Grad, null, g + C1Weights, g + C1Bias, _convWorkspace);
+                ConvKernels.Backward(C1Shape(batch), input, p + C1Weights, _c1Grad, inputFlows ? inputGrad : null, c1Trains ? g + C1Weights : null, c1Trains ? g + C1Bias : null, _convWorkspace);
             }
         }
     }

@@ -271,8 +271,31 @@ partial class SmallConvNet : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 10);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _logits;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch, 10);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 10).CopyTo(new Span<T>(_logitsGrad, batch * 10));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -291,17 +314,19 @@ partial class SmallConvNet : global::ModelGen.Model
             DenseKernels.Forward(_down, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 256, 10, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 64L);
             ElementwiseKernels.Clear(_featuresGrad, batch * 512L);
             ElementwiseKernels.Clear(_downGrad, batch * 256L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool featuresTrains = !IsFrozen(0);
             bool downTrains = !IsFrozen(1);
             bool logitsTrains = !IsFrozen(2);
-            bool featuresFlows = featuresTrains;
+            bool inputFlows = inputGrad != null;
+            bool featuresFlows = featuresTrains || inputFlows;
             bool downFlows = downTrains || featuresFlows;
             bool flatFlows = downFlows;
             bool logitsFlows = logitsTrains || flatFlows;
@@ -323,7 +348,7 @@ partial class SmallConvNet : global::ModelGen.Model
             {
                 // features: back through Conv2d(8@3×3, ReLU) to input
                 ActivationKernels.Backward(Activation.ReLU, _featuresPre, _features, _featuresGrad, _featuresGrad, batch * 512L, T.Zero);
-                ConvKernels.Backward(FeaturesShape(batch), input, p + FeaturesWeights, _featuresGrad, null, g + FeaturesWeights, g + FeaturesBias, _convWorkspace);
+                ConvKernels.Backward(FeaturesShape(batch), input, p + FeaturesWeights, _featuresGrad, inputFlows ? inputGrad : null, featuresTrains ? g + FeaturesWeights : null, featuresTrains ? g + FeaturesBias : null, _convWorkspace);
             }
         }
     }

@@ -429,8 +429,34 @@ partial class DigitReverser : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch * 7, 13);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        public override string? InputGradientBlocker => "SourceTokens";
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _logits;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.SoftmaxCrossEntropy(_logits, targets, _logitsGrad, batch * 7, 13);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 91).CopyTo(new Span<T>(_logitsGrad, batch * 91));
+            }
+            RunBackward(parameters, gradients, input, null, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -478,7 +504,7 @@ partial class DigitReverser : global::ModelGen.Model
             DenseKernels.Forward(_add3, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch * 7, 16, 13, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
             ElementwiseKernels.Clear(_sourceTokensGrad, batch * 96L);

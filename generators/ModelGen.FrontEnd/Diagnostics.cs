@@ -52,7 +52,7 @@ internal static partial class Diagnostics
 
     public static readonly DiagnosticDescriptor UnsupportedForwardConstruct = Rule("MG0005",
         "Unsupported construct in [Forward]",
-        "[Forward] of '{0}' cannot use {1}; it supports calls of layer methods, '+', '*', locals, Tensor.Concat and one final 'return'",
+        "[Forward] of '{0}' cannot use {1}; it supports calls of layer methods, arithmetic of tensors and float constants, the Tensor functions, locals and one final 'return'",
         DeclarationCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor NoLayers = Rule("MG0006",

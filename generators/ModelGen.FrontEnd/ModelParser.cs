@@ -408,6 +408,15 @@ internal static partial class ModelParser
                     return -1;
                 case InvocationExpressionSyntax call when IsTensorConcat(call):
                     return Concat(call);
+                case InvocationExpressionSyntax call when TensorMethod(call) is { } method:
+                    return TensorFunction(call, method);
+                case PrefixUnaryExpressionSyntax unary:
+                    return Unary(unary);
+                case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } literal:
+                    Unsupported(literal, $"the constant '{Short(literal)}' where a tensor is expected");
+                    return -1;
+                case BinaryExpressionSyntax arithmetic when Arithmetic(arithmetic) is { } result:
+                    return result;
                 case InvocationExpressionSyntax call:
                 {
                     string? name = call.Expression switch

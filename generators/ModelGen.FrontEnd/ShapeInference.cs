@@ -136,15 +136,19 @@ internal static partial class ShapeInference
                     };
                     break;
                 }
+                case NodeKind.Map:
+                    shapes[n] = shapes[node.A];   // element-wise: the shape of its one input
+                    break;
                 case NodeKind.Add:
                 case NodeKind.Multiply:
+                case NodeKind.Subtract:
                 {
                     var a = shapes[node.A];
                     var b = shapes[node.B];
                     var unified = Dim.Unify(a, b);
                     if (unified is null)
                     {
-                        Report("MG0008", ProblemTarget.Node, n, "", node.Text.Length > 0 ? node.Text : node.Kind == NodeKind.Add ? "+" : "*",
+                        Report("MG0008", ProblemTarget.Node, n, "", node.Text.Length > 0 ? node.Text : node.Kind == NodeKind.Add ? "+" : node.Kind == NodeKind.Subtract ? "-" : "*",
                             Describe(spec, node.A, shapes), SampleText(a), Describe(spec, node.B, shapes), SampleText(b));
                         shapes[n] = Dim.UnknownRank;
                         break;
@@ -171,6 +175,7 @@ internal static partial class ShapeInference
                 NodeKind.Input or NodeKind.NamedInput => false,
                 NodeKind.Concat => AnyRequiresGradient(node.Parts, requiresGradient),
                 NodeKind.Layer => HasParameters(spec.Layers[node.Layer].Kind) || requiresGradient[node.A],
+                NodeKind.Map => requiresGradient[node.A],
                 _ => requiresGradient[node.A] || requiresGradient[node.B],
             };
         }

@@ -44,6 +44,10 @@ internal static partial class CpuEmitter
                     case NodeKind.Concat:
                         WriteConcatBackward(w, names, n);
                         break;
+                    case NodeKind.Subtract:
+                    case NodeKind.Map:
+                        WriteArithmeticBackward(w, names, n);
+                        break;
                 }
             }
         }
@@ -84,6 +88,7 @@ internal static partial class CpuEmitter
                     break;
                 case NodeKind.Add:
                 case NodeKind.Multiply:
+                case NodeKind.Subtract:
                     From(node.A);
                     From(node.B);
                     break;

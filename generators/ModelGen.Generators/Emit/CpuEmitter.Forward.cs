@@ -36,6 +36,10 @@ internal static partial class CpuEmitter
                     case NodeKind.Concat:
                         WriteGraphNodeForward(w, names, n);
                         break;
+                    case NodeKind.Subtract:
+                    case NodeKind.Map:
+                        WriteArithmeticForward(w, names, n);
+                        break;
                 }
             }
             WritePackOutputs(w, names.Spec, names.Shapes, names);

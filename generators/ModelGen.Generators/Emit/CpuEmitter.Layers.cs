@@ -241,6 +241,7 @@ internal static partial class CpuEmitter
                 NodeKind.Layer => spec.Graph.Nodes[node.A].Label,
                 NodeKind.NamedInput => "",
                 NodeKind.Concat => string.Join(", ", node.Parts.Select(p => spec.Graph.Nodes[p].Label)),
+                NodeKind.Map => spec.Graph.Nodes[node.A].Label,
                 _ => spec.Graph.Nodes[node.A].Label + ", " + spec.Graph.Nodes[node.B].Label,
             };
             switch (node.Kind)
@@ -258,6 +259,9 @@ internal static partial class CpuEmitter
                     rows.Add(new[] { $"{layer.Name} ({SummaryType(layer)})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
                     break;
                 }
+                case NodeKind.Map:
+                    rows.Add(new[] { $"{node.Label} ({node.Function})", shape, "0", connected });
+                    break;
                 default:
                     rows.Add(new[] { $"{node.Label} ({node.Kind})", shape, "0", connected });
                     break;

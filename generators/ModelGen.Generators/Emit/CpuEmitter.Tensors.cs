@@ -194,7 +194,8 @@ internal static partial class CpuEmitter
             text.Append("node ").Append(Literals.Int(n)).Append(' ').Append(node.Kind switch
             {
                 NodeKind.Layer => $"{spec.Layers[node.Layer].Name}({Literals.Int(node.A)})",
-                NodeKind.Add or NodeKind.Multiply => $"{node.Kind}({Literals.Int(node.A)},{Literals.Int(node.B)})",
+                NodeKind.Add or NodeKind.Multiply or NodeKind.Subtract => $"{node.Kind}({Literals.Int(node.A)},{Literals.Int(node.B)})",
+                NodeKind.Map => $"{node.Function}({Literals.Int(node.A)};{R(node.First)},{R(node.Second)})",
                 NodeKind.NamedInput => $"input {JsonString(spec.Inputs[node.Layer].Name)}({Literals.Int(node.A)})",
                 NodeKind.Concat => $"Concat(axis={Literals.Int(node.Axis)};{string.Join(",", node.Parts.Select(Literals.Int))})",
                 NodeKind.Input => "input",

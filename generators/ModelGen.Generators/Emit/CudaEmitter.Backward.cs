@@ -32,6 +32,10 @@ internal sealed partial class CudaEmitter
             case NodeKind.Concat:
                 AddConcatBackward(n);
                 return;
+            case NodeKind.Subtract:
+            case NodeKind.Map:
+                AddArithmeticBackward(n);
+                return;
             case NodeKind.Layer:
                 LayerBackward(_spec.Layers[node.Layer].Kind)(n);
                 return;

@@ -26,6 +26,10 @@ internal sealed partial class CudaEmitter
             case NodeKind.Concat:
                 AddConcatForward(n);
                 return;
+            case NodeKind.Subtract:
+            case NodeKind.Map:
+                AddArithmeticForward(n);
+                return;
             case NodeKind.Layer:
                 LayerForward(_spec.Layers[node.Layer].Kind)(n);
                 return;

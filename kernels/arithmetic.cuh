@@ -82,4 +82,23 @@ __device__ __forceinline__ void subtract_from(const float* __restrict__ dy, floa
     for (long long i = global_thread(); i < count; i += grid_threads()) dx[i] -= dy[i];
 }
 
+/// Tensor.Sum and Tensor.Mean: y[b] = scale · Σ x[b, i] over the Size elements of sample b, added in order by one thread.
+template <int Size>
+__device__ __forceinline__ void sum_per_sample(const float* __restrict__ x, float* __restrict__ y, long long batch, float scale)
+{
+    for (long long b = global_thread(); b < batch; b += grid_threads())
+    {
+        float sum = 0.0f;
+        for (int i = 0; i < Size; i++) sum += x[b * Size + i];
+        y[b] = scale * sum;
+    }
+}
+
+/// dx[b, i] += scale · dy[b].
+template <int Size>
+__device__ __forceinline__ void sum_per_sample_backward(const float* __restrict__ dy, float* __restrict__ dx, long long batch, float scale)
+{
+    for (long long i = global_thread(); i < batch * Size; i += grid_threads()) dx[i] += scale * dy[i / Size];
+}
+
 }  // namespace mg

@@ -293,6 +293,16 @@ internal static partial class Diagnostics
         "{0}; declare the losses in one place: [Model] Loss for one output or a contrastive pair, [Head] attributes for several heads",
         DeclarationCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor InvalidLossTerm = Rule("MG0037",
+        "Invalid loss term",
+        "Loss term {0} {1}",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor LossTermNotPerSample = Rule("MG0038",
+        "Loss term is not one value per sample",
+        "Loss term \"{0}\" needs one value per sample ([1]), but {1} is {2}; reduce each sample with Tensor.Sum(x) or Tensor.Mean(x)",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
@@ -306,5 +316,6 @@ internal static partial class Diagnostics
         MaskNeedsPaddingIndex, MaskNeedsModelInput, NeedsFixedLength, MaskedOutputLoss,
         ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
+        InvalidLossTerm, LossTermNotPerSample,
     };
 }

@@ -15,6 +15,18 @@ internal static partial class ModelParser
     {
         private readonly Dictionary<string, int> _labelCounts = new();
 
+        /// <summary>Locals that hold a float constant (<c>var beta = 0.5f;</c>, <c>const float Low = -1f;</c>), by name.</summary>
+        private readonly Dictionary<string, double> _constants = new();
+
+        /// <summary>Reads <c>var name = constant;</c> as a named constant; false when the initializer is not a float constant.</summary>
+        private bool TryDeclareConstant(string name, ExpressionSyntax initializer)
+        {
+            if (!TryFloatConstant(initializer, out double value)) return false;
+            _constants[name] = value;
+            _values.Remove(name);
+            return true;
+        }
+
         /// <summary>"exp_1", "exp_2", …: a label per operation kind, numbered in order.</summary>
         private string NextLabel(string kind)
         {
@@ -24,13 +36,15 @@ internal static partial class ModelParser
         }
 
         /// <summary>
-        /// A float constant as written: a numeric literal, possibly signed or parenthesised. Named constants are not
-        /// read (the graph is read from syntax alone), so their use is reported as unsupported.
+        /// A float constant as written: a numeric literal or a local declared with one, possibly signed or parenthesised.
+        /// Fields and other named constants are not read (the graph is read from syntax alone).
         /// </summary>
-        private static bool TryFloatConstant(ExpressionSyntax e, out double value)
+        private bool TryFloatConstant(ExpressionSyntax e, out double value)
         {
             switch (e)
             {
+                case IdentifierNameSyntax id when _constants.TryGetValue(id.Identifier.ValueText, out value):
+                    return true;
                 case ParenthesizedExpressionSyntax p:
                     return TryFloatConstant(p.Expression, out value);
                 case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } literal:
@@ -157,8 +171,10 @@ internal static partial class ModelParser
         /// <summary><c>Tensor.Exp(x)</c>, <c>Tensor.Clamp(x, lo, hi)</c>, <c>Tensor.LeakyReLU(x, slope)</c>, …; -1 after a diagnostic.</summary>
         private int TensorFunction(InvocationExpressionSyntax call, string method)
         {
+            if (method == "RandomNormal") return RandomNormal(call);
+            if (method is "Sum" or "Mean") return Reduction(call, method);
             if (!TensorFunctions.TryGetValue(method, out var function))
-                return UnsupportedResult(call, $"'Tensor.{method}', which is not one of its Tensor functions (Exp, Log, Sqrt, Square, Abs, Clamp, Concat and the activations)");
+                return UnsupportedResult(call, $"'Tensor.{method}', which is not one of its Tensor functions (Exp, Log, Sqrt, Square, Abs, Clamp, Sum, Mean, RandomNormal, Concat and the activations)");
             var arguments = call.ArgumentList.Arguments;
             int optional = function.Function == ElementFunction.LeakyReLU ? 1 : 0;
             if (arguments.Count < 1 + function.Constants - optional || arguments.Count > 1 + function.Constants)
@@ -175,6 +191,21 @@ internal static partial class ModelParser
             if (a < 0) return -1;
             return Add(new GraphNode(NodeKind.Map, -1, a, -1, NextLabel(method.ToLowerInvariant()), Text: Written(call),
                 Function: function.Function, First: constants[0], Second: constants[1]), call.GetLocation());
+        }
+
+        /// <summary><c>Tensor.RandomNormal(like: value)</c>: noise of the value's shape (its seed is Fit's, not written here).</summary>
+        private int RandomNormal(InvocationExpressionSyntax call)
+        {
+            var arguments = call.ArgumentList.Arguments;
+            if (arguments.Count == 2)
+                return UnsupportedResult(arguments[1], $"a seed for '{Short(call)}': while training the noise is drawn from the seed given to Fit, and at inference it is zero; write Tensor.RandomNormal(like: value)");
+            if (arguments.Count != 1)
+                return UnsupportedResult(call, $"'{Short(call)}' with {arguments.Count} arguments (Tensor.RandomNormal takes the value whose shape the noise has: Tensor.RandomNormal(like: value))");
+            if (TryFloatConstant(arguments[0].Expression, out _))
+                return UnsupportedResult(arguments[0], $"Tensor.RandomNormal like the constant '{Short(arguments[0].Expression)}'; it takes the value whose shape the noise has");
+            int like = Expression(arguments[0].Expression);
+            if (like < 0) return -1;
+            return Add(new GraphNode(NodeKind.RandomNormal, -1, like, -1, NextLabel("noise"), Text: Written(call)), call.GetLocation());
         }
 
         private static string TensorFunctionForm(string method, int constants) => method switch

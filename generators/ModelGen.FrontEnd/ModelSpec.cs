@@ -178,6 +178,9 @@ internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dila
 internal sealed record GraphSpec(EquatableArray<GraphNode> Nodes, int Output, bool FromForwardMethod,
     EquatableArray<int> Outputs = default, EquatableArray<string> OutputNames = default)
 {
+    /// <summary>The extra terms [Forward] adds to the loss with <c>AddLoss</c>, in the order written.</summary>
+    public EquatableArray<LossTermSpec> LossTerms { get; init; }
+
     public static readonly GraphSpec Empty = new(EquatableArray<GraphNode>.Empty, -1, false);
 
     /// <summary>Every returned value: the tuple's elements in order, or the one output.</summary>
@@ -191,6 +194,15 @@ internal enum NodeKind
     Subtract,
     /// <summary>An element-wise function of node A alone (<see cref="ElementFunction"/>, with its constants).</summary>
     Map,
+    /// <summary><c>Tensor.Sum(x)</c>: each sample's elements added, one value per sample.</summary>
+    Sum,
+    /// <summary><c>Tensor.Mean(x)</c>: each sample's elements averaged, one value per sample.</summary>
+    Mean,
+    /// <summary>
+    /// <c>Tensor.RandomNormal(like: a)</c>: standard normal noise of node A's shape, drawn while training from the seed
+    /// given to Fit, zero (the mean) at inference. A gives only the shape: no gradient flows to it.
+    /// </summary>
+    RandomNormal,
 }
 
 /// <summary>
@@ -209,6 +221,12 @@ internal enum ElementFunction { Affine = 0, Exp, Log, Sqrt, Square, Abs, Clamp, 
 /// </summary>
 internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label, EquatableArray<int> Parts = default, int Axis = -1, string Text = "",
     ElementFunction Function = ElementFunction.Affine, double First = 0, double Second = 0);
+
+/// <summary>
+/// <c>AddLoss("name", term, weight)</c> in [Forward]: the loss gains <see cref="Weight"/> × the batch mean of node
+/// <see cref="Node"/>, one value per sample.
+/// </summary>
+internal sealed record LossTermSpec(string Name, int Node, double Weight);
 
 /// <summary>One <c>[Input(name, shape)]</c> of a multi-input model.</summary>
 internal sealed record InputSpec(string Name, EquatableArray<int> Shape);

@@ -79,6 +79,52 @@ public sealed partial class Tensor
     /// <summary>The hyperbolic tangent of every element.</summary>
     public static Tensor Tanh(Tensor x) => Map(x, ElementwiseFunction.Tanh);
 
+    /// <summary>
+    /// Standard normal noise with the shape of <paramref name="like"/>. In a <c>[Forward]</c> method the generated code
+    /// draws it while training from the seed given to <see cref="Model.Fit"/> (the same seed gives the same noise, for any
+    /// thread count) and takes its mean, zero, at inference (<c>Predict</c>, <c>Evaluate</c>, export). Called eagerly, as
+    /// here, it is that inference value: zeros. <paramref name="like"/> only gives the shape; no gradient flows to it.
+    /// </summary>
+    /// <example><code>var z = mu + Tensor.Exp(0.5f * logVar) * Tensor.RandomNormal(like: logVar);   // the reparameterisation trick</code></example>
+    public static Tensor RandomNormal(Tensor like)
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        return new Tensor(new float[like.Data.Length], like.Shape);
+    }
+
+    /// <summary>
+    /// Standard normal noise with the shape of <paramref name="like"/>, drawn from <paramref name="seed"/> (for code outside
+    /// <c>[Forward]</c>, e.g. latent codes to decode; a <c>[Forward]</c> method takes its seed from Fit and cannot pass one).
+    /// </summary>
+    public static Tensor RandomNormal(Tensor like, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        var rng = new Compute.Rng(seed);
+        var data = new float[like.Data.Length];
+        for (int i = 0; i < data.Length; i++) data[i] = (float)rng.NextGaussian();
+        return new Tensor(data, like.Shape);
+    }
+
+    /// <summary>Each sample's elements added: shape [batch, 1] (a loss term for <see cref="Model.AddLoss"/>, e.g. a KL divergence).</summary>
+    public static Tensor Sum(Tensor x) => PerSample(x, 1f);
+
+    /// <summary>Each sample's elements averaged: shape [batch, 1].</summary>
+    public static Tensor Mean(Tensor x) => PerSample(x, 1f / Math.Max(1, x?.SampleSize ?? 1));
+
+    private static Tensor PerSample(Tensor x, float scale)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int batch = x.Batch, size = x.SampleSize;
+        var result = new float[batch];
+        for (int b = 0; b < batch; b++)
+        {
+            float sum = 0f;
+            for (int i = 0; i < size; i++) sum += x.Data[b * size + i];
+            result[b] = scale * sum;
+        }
+        return new Tensor(result, batch, 1);
+    }
+
     private static Tensor Map(Tensor x, ElementwiseFunction function, float first = 0f, float second = 0f)
     {
         ArgumentNullException.ThrowIfNull(x);

@@ -323,13 +323,6 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public async Task MG0005_Subtraction_IsReportedOnTheWholeExpression()
-    {
-        // Tensor has no '-' (CS0019 as well); the analyzer still names the construct.
-        await AssertSingle(ForwardModel(" => x - A(x);"), "MG0005", "x - A(x)", "cannot use 'x - A(x)'");
-    }
-
-    [Fact]
     public async Task MG0005_LocalFromAnUnsupportedCall_IsReportedOnce()
     {
         // 'h' holds a value that already failed; its later uses are not reported a second time.

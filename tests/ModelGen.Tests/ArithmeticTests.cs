@@ -16,12 +16,16 @@ public class ArithmeticTests
     [Theory]
     [InlineData(nameof(ArithmeticNet))]
     [InlineData(nameof(SelfDifferenceNet))]
+    [InlineData(nameof(ReparameterizedNet))]
+    [InlineData(nameof(LossTermNet))]
     public void AnalyticGradientsMatchCentralDifferences(string model)
     {
         (ModelGraph<double> graph, double[] parameters) = model switch
         {
             nameof(ArithmeticNet) => GradientCheckTests.Create(new ArithmeticNet.Graph<double>(Batch), ArithmeticNet.TotalParameters, ArithmeticNet.Initialize),
             nameof(SelfDifferenceNet) => GradientCheckTests.Create(new SelfDifferenceNet.Graph<double>(Batch), SelfDifferenceNet.TotalParameters, SelfDifferenceNet.Initialize),
+            nameof(ReparameterizedNet) => GradientCheckTests.Create(new ReparameterizedNet.Graph<double>(Batch), ReparameterizedNet.TotalParameters, ReparameterizedNet.Initialize),
+            nameof(LossTermNet) => GradientCheckTests.Create(new LossTermNet.Graph<double>(Batch), LossTermNet.TotalParameters, LossTermNet.Initialize),
             _ => throw new ArgumentException(model),
         };
         var rng = new Rng(17);
@@ -74,5 +78,121 @@ public class ArithmeticTests
         Assert.Equal([2, 2], Tensor.GELU(x).Shape);
         Assert.Throws<ArgumentException>(() => Tensor.Clamp(x, 1f, -1f));
         Assert.Throws<ArgumentException>(() => x - new Tensor([1f, 2f], 2, 1));
+    }
+
+    [Fact]
+    public void Noise_IsDrawnFromTheSeedWhileTraining_AndZeroAtInference()
+    {
+        var (graph, parameters) = GradientCheckTests.Create(new ReparameterizedNet.Graph<double>(Batch), ReparameterizedNet.TotalParameters, ReparameterizedNet.Initialize);
+        var rng = new Rng(4);
+        var input = new double[Batch * 6];
+        for (int i = 0; i < input.Length; i++) input[i] = rng.NextGaussian();
+        var targets = new double[Batch * 6];
+        double Loss(long seed)
+        {
+            graph.SetRandomSeed(seed);
+            return graph.TrainingLoss(parameters, input, targets, Batch);
+        }
+        Assert.Equal(Loss(1), Loss(1));
+        Assert.NotEqual(Loss(1), Loss(2));
+        // Each training step draws new noise from the stream: two steps in a row differ.
+        graph.SetRandomSeed(1);
+        double first = graph.TrainingLoss(parameters, input, targets, Batch);
+        double second = graph.TrainingLoss(parameters, input, targets, Batch);
+        Assert.NotEqual(first, second);
+        // Inference takes the mean: the loss is that of z = μ, the same for every seed, and below no training loss in general.
+        graph.SetRandomSeed(1);
+        double inference = graph.Loss(parameters, input, targets, Batch);
+        graph.SetRandomSeed(2);
+        Assert.Equal(inference, graph.Loss(parameters, input, targets, Batch));
+        Assert.NotEqual(inference, first);
+    }
+
+    [Fact]
+    public void Noise_EagerForwardIsTheInferenceValue()
+    {
+        var model = new ReparameterizedNet(seed: 2);
+        var x = new float[3 * 6];
+        var rng = new Rng(3);
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
+        var fused = new float[3 * 6];
+        model.Predict(x, 3, fused);
+        var eager = model.Forward(new Tensor(x, 3, 6));
+        for (int i = 0; i < fused.Length; i++) Assert.Equal(eager.Data[i], fused[i], 5);
+        Assert.All(Tensor.RandomNormal(new Tensor(x, 3, 6)).Data, v => Assert.Equal(0f, v));
+        var drawn = Tensor.RandomNormal(new Tensor(x, 3, 6), seed: 9);
+        Assert.Equal(drawn.Data, Tensor.RandomNormal(new Tensor(x, 3, 6), seed: 9).Data);
+        Assert.Contains(drawn.Data, v => v != 0);
+    }
+
+    [Fact]
+    public void Fit_WithNoise_IsDeterministic_ForAnyThreadCount()
+    {
+        var rng = new Rng(6);
+        var x = new float[40 * 6];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
+        var data = Dataset.ForRegression(x, 6, x, 6);
+        float[] Train(int threads)
+        {
+            int before = ModelGen.Cpu.CpuParallel.ThreadCount;
+            ModelGen.Cpu.CpuParallel.ThreadCount = threads;
+            try
+            {
+                var model = new ReparameterizedNet(seed: 1);
+                model.Fit(data, epochs: 3, batchSize: 8, seed: 11);
+                return model.Parameters.ToArray();
+            }
+            finally { ModelGen.Cpu.CpuParallel.ThreadCount = before; }
+        }
+        var one = Train(1);
+        Assert.Equal(one, Train(4));
+        Assert.Equal(one, Train(1));
+    }
+
+    [Fact]
+    public void LossTerms_AreAddedWithTheirWeights()
+    {
+        var (graph, parameters) = GradientCheckTests.Create(new LossTermNet.Graph<double>(Batch), LossTermNet.TotalParameters, LossTermNet.Initialize);
+        var rng = new Rng(12);
+        for (int i = 0; i < parameters.Length; i++) parameters[i] += 0.1 * rng.NextGaussian();
+        var input = new double[Batch * 6];
+        var targets = new double[Batch * 6];
+        for (int i = 0; i < input.Length; i++) (input[i], targets[i]) = (rng.NextGaussian(), rng.NextGaussian());
+        double total = graph.Loss(parameters, input, targets, Batch);
+        double kl = graph.LossTermValues[0], l1 = graph.LossTermValues[1];
+        var output = graph.Forward(parameters, input, Batch).ToArray();
+        double mse = 0;
+        for (int i = 0; i < output.Length; i++) mse += (output[i] - targets[i]) * (output[i] - targets[i]);
+        mse /= output.Length;
+        Assert.Equal(2, graph.LossTermValues.Length);
+        Assert.True(kl > 0 && l1 > 0, $"kl {kl}, l1 {l1}");
+        Assert.Equal(mse + 0.5 * kl + l1, total, 12);
+    }
+
+    [Fact]
+    public void LossTerms_AreReportedPerEpoch_InTheHistoryAndItsExports()
+    {
+        var model = new LossTermNet(seed: 4);
+        Assert.Equal(["kl", "l1"], model.LossTerms);
+        var rng = new Rng(2);
+        var x = new float[16 * 6];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
+        // One step per epoch over all 16 rows: the first epoch's KL is that of these rows under the initial parameters.
+        var (mu, logVar) = model.Encode(new Tensor(x, 16, 6));
+        var history = model.Fit(Dataset.ForRegression(x, 6, x, 6), epochs: 2, batchSize: 16, optimizer: new Sgd(0.01f), seed: 1);
+        double expected = 0;
+        for (int i = 0; i < mu.Data.Length; i++)
+            expected += -0.5 * (1 + logVar.Data[i] - mu.Data[i] * mu.Data[i] - Math.Exp(logVar.Data[i]));
+        expected /= 16;
+        Assert.Equal(expected, history[0].LossTerms["kl"], 4);
+        Assert.True(history[0].LossTerms["l1"] > 0);
+        Assert.Contains("  kl ", history[0].ToString());
+        var csv = new System.IO.StringWriter();
+        history.WriteCsv(csv);
+        var lines = csv.ToString().Split('\n');
+        Assert.EndsWith(",loss_kl,loss_l1", lines[0]);
+        Assert.Equal(lines[0].Split(',').Length, lines[1].Split(',').Length);
+        Assert.Contains("\"lossTerms\"", history.ToJson());
+        Assert.Contains("\"kl\"", history.ToJson());
     }
 }

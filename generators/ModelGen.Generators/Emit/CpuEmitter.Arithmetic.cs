@@ -38,6 +38,14 @@ internal static partial class CpuEmitter
     private static void WriteArithmeticForward(IndentedWriter w, ValueNames names, int n)
     {
         var node = names.Plan.Nodes[n];
+        if (node.Kind == NodeKind.RandomNormal)
+        {
+            // The training stream is the one dropout draws from: Fit seeds it, a checkpoint saves it.
+            w.Line($"// {names.Label(n)} = Tensor.RandomNormal(like: {names.Label(node.A)}): {names.Shape(n)}, standard normal while training (Fit's seed), zero (the mean) otherwise");
+            w.Line($"if (training) ElementwiseMathKernels.StandardNormal({names.Value(n)}, {names.Count(n)}, ref DropoutRng);");
+            w.Line($"else ElementwiseKernels.Clear({names.Value(n)}, {names.Count(n)});");
+            return;
+        }
         if (node.Kind == NodeKind.Subtract)
         {
             w.Line($"// {names.Label(n)} = {names.Label(node.A)} − {names.Label(node.B)}: {names.Shape(n)}");

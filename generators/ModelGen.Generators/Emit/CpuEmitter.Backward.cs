@@ -48,6 +48,10 @@ internal static partial class CpuEmitter
                     case NodeKind.Map:
                         WriteArithmeticBackward(w, names, n);
                         break;
+                    case NodeKind.Sum:
+                    case NodeKind.Mean:
+                        WriteReductionBackward(w, names, n);
+                        break;
                 }
             }
         }

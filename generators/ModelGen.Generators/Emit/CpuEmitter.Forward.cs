@@ -38,7 +38,12 @@ internal static partial class CpuEmitter
                         break;
                     case NodeKind.Subtract:
                     case NodeKind.Map:
+                    case NodeKind.RandomNormal:
                         WriteArithmeticForward(w, names, n);
+                        break;
+                    case NodeKind.Sum:
+                    case NodeKind.Mean:
+                        WriteReductionForward(w, names, n);
                         break;
                 }
             }

@@ -63,6 +63,15 @@ internal static partial class CpuEmitter
                     op = "Elementwise";
                     inputs = new[] { node.A };
                     break;
+                case NodeKind.RandomNormal:
+                    op = "ZerosLike";   // inference takes the noise's mean
+                    inputs = new[] { node.A };
+                    break;
+                case NodeKind.Sum:
+                case NodeKind.Mean:
+                    op = node.Kind.ToString();
+                    inputs = new[] { node.A };
+                    break;
                 default:
                     op = "Concat";
                     inputs = node.Parts.ToArray();

@@ -241,7 +241,7 @@ internal static partial class CpuEmitter
                 NodeKind.Layer => spec.Graph.Nodes[node.A].Label,
                 NodeKind.NamedInput => "",
                 NodeKind.Concat => string.Join(", ", node.Parts.Select(p => spec.Graph.Nodes[p].Label)),
-                NodeKind.Map => spec.Graph.Nodes[node.A].Label,
+                NodeKind.Map or NodeKind.RandomNormal or NodeKind.Sum or NodeKind.Mean => spec.Graph.Nodes[node.A].Label,
                 _ => spec.Graph.Nodes[node.A].Label + ", " + spec.Graph.Nodes[node.B].Label,
             };
             switch (node.Kind)
@@ -261,6 +261,9 @@ internal static partial class CpuEmitter
                 }
                 case NodeKind.Map:
                     rows.Add(new[] { $"{node.Label} ({node.Function})", shape, "0", connected });
+                    break;
+                case NodeKind.RandomNormal:
+                    rows.Add(new[] { $"{node.Label} (RandomNormal)", shape, "0", connected });
                     break;
                 default:
                     rows.Add(new[] { $"{node.Label} ({node.Kind})", shape, "0", connected });

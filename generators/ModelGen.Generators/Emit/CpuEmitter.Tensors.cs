@@ -195,6 +195,7 @@ internal static partial class CpuEmitter
             {
                 NodeKind.Layer => $"{spec.Layers[node.Layer].Name}({Literals.Int(node.A)})",
                 NodeKind.Add or NodeKind.Multiply or NodeKind.Subtract => $"{node.Kind}({Literals.Int(node.A)},{Literals.Int(node.B)})",
+                NodeKind.RandomNormal or NodeKind.Sum or NodeKind.Mean => $"{node.Kind}({Literals.Int(node.A)})",
                 NodeKind.Map => $"{node.Function}({Literals.Int(node.A)};{R(node.First)},{R(node.Second)})",
                 NodeKind.NamedInput => $"input {JsonString(spec.Inputs[node.Layer].Name)}({Literals.Int(node.A)})",
                 NodeKind.Concat => $"Concat(axis={Literals.Int(node.Axis)};{string.Join(",", node.Parts.Select(Literals.Int))})",
@@ -207,6 +208,8 @@ internal static partial class CpuEmitter
         text.Append($"loss {spec.Loss} posWeight={R(spec.PosWeight)} huberDelta={R(spec.HuberDelta)} margin={R(spec.Margin)}\n");
         foreach (var head in spec.Heads)
             text.Append($"head {JsonString(head.Name)} {head.Loss} weight={R(head.Weight)} posWeight={R(head.PosWeight)} huberDelta={R(head.HuberDelta)}\n");
+        foreach (var term in spec.Graph.LossTerms)
+            text.Append($"lossTerm {JsonString(term.Name)} node={Literals.Int(term.Node)} weight={R(term.Weight)}\n");
         return text.ToString();
     }
 

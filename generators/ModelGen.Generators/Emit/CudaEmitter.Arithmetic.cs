@@ -41,4 +41,24 @@ internal sealed partial class CudaEmitter
         }
         if (body.Count > 0) Add(Backward, new Kernel(KernelName(n, "backward"), comment, body.ToArray(), Size(n), 0, Elements));
     }
+
+    /// <summary>Tensor.Sum and Tensor.Mean: one thread per sample adds its elements in order.</summary>
+    private void AddReductionForward(int n)
+    {
+        var node = _spec.Graph.Nodes[n];
+        int size = Size(node.A);
+        AddBoth(new Kernel(KernelName(n, "forward"), $"{Label(n)} = Tensor.{node.Kind}({Label(node.A)}): {Shape(node.A)} → {Shape(n)}",
+            new[] { $"mg::sum_per_sample<{I(size)}>({Value(node.A)}, {Value(n)}, batch, {ReductionScale(node, size)});" }, 1, 0, Elements));
+    }
+
+    private void AddReductionBackward(int n)
+    {
+        var node = _spec.Graph.Nodes[n];
+        if (GradOf(node.A) is not { } gx) return;
+        int size = Size(node.A);
+        Add(Backward, new Kernel(KernelName(n, "backward"), $"{Label(n)} = Tensor.{node.Kind}({Label(node.A)}): every element of a sample gets its value's gradient",
+            new[] { $"mg::sum_per_sample_backward<{I(size)}>({Grad(n)}, {gx}, batch, {ReductionScale(node, size)});" }, size, 0, Elements));
+    }
+
+    private static string ReductionScale(GraphNode node, int size) => node.Kind == NodeKind.Mean ? $"1.0f / {I(size)}.0f" : "1.0f";
 }

@@ -30,6 +30,12 @@ internal sealed partial class CudaEmitter
             case NodeKind.Map:
                 AddArithmeticForward(n);
                 return;
+            case NodeKind.RandomNormal:
+                return;   // UnsupportedReason keeps such models on the CPU
+            case NodeKind.Sum:
+            case NodeKind.Mean:
+                AddReductionForward(n);
+                return;
             case NodeKind.Layer:
                 LayerForward(_spec.Layers[node.Layer].Kind)(n);
                 return;

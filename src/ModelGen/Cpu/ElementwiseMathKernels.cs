@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using ModelGen.Compute;
 
 namespace ModelGen.Cpu;
 
@@ -22,6 +23,58 @@ public static unsafe class ElementwiseMathKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (long i = 0; i < count; i++) dx[i] += dy[i] * Derivative(function, x[i], y[i], first, second);
+    }
+
+    /// <summary>
+    /// Standard normal noise: <paramref name="count"/> draws from <paramref name="rng"/> in order, so the same generator state
+    /// gives the same noise on every machine and for any thread count.
+    /// </summary>
+    public static void StandardNormal<T>(T* y, long count, ref Rng rng) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (long i = 0; i < count; i++) y[i] = T.CreateTruncating(rng.NextGaussian());
+    }
+
+    /// <summary><c>y[b] = scale · Σᵢ x[b, i]</c> over the <paramref name="size"/> elements of each sample, added in order.</summary>
+    public static void SumPerSample<T>(T* x, T* y, int batch, int size, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            T sum = T.Zero;
+            T* row = x + (long)b * size;
+            for (int i = 0; i < size; i++) sum += row[i];
+            y[b] = scale * sum;
+        }
+    }
+
+    /// <summary><c>dx[b, i] += scale · dy[b]</c>.</summary>
+    public static void SumPerSampleBackward<T>(T* dy, T* dx, int batch, int size, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            T g = scale * dy[b];
+            T* row = dx + (long)b * size;
+            for (int i = 0; i < size; i++) row[i] += g;
+        }
+    }
+
+    /// <summary>The mean of <paramref name="batch"/> per-sample values, added in order.</summary>
+    public static T BatchMean<T>(T* values, int batch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        for (int b = 0; b < batch; b++) sum += values[b];
+        return sum / T.CreateTruncating(batch);
+    }
+
+    /// <summary><c>destination[i] = value</c>.</summary>
+    public static void Fill<T>(T* destination, T value, long count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (long i = 0; i < count; i++) destination[i] = value;
+    }
+
+    /// <summary><c>destination[i] += value</c>.</summary>
+    public static void AddConstant<T>(T* destination, T value, long count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (long i = 0; i < count; i++) destination[i] += value;
     }
 
     /// <summary><c>y = a − b</c>.</summary>

@@ -74,6 +74,17 @@ public enum InferenceOp
     /// and <see cref="InferenceNode.Second"/>): <c>0.5f * x</c>, <c>Tensor.Exp(x)</c>, … in <c>[Forward]</c>.
     /// </summary>
     Elementwise,
+
+    /// <summary>
+    /// Zeros of the shape of its one input: <c>Tensor.RandomNormal(like: value)</c> at inference, which takes the noise's mean.
+    /// </summary>
+    ZerosLike,
+
+    /// <summary><c>Tensor.Sum(x)</c>: each sample's elements added, per-sample shape [1].</summary>
+    Sum,
+
+    /// <summary><c>Tensor.Mean(x)</c>: each sample's elements averaged, per-sample shape [1].</summary>
+    Mean,
 }
 
 /// <summary>

@@ -5,6 +5,15 @@ namespace ModelGen.Export;
 // The element-wise functions of [Forward] as ONNX operators (opset 17).
 internal sealed partial class OnnxExporter
 {
+    /// <summary>Tensor.Sum and Tensor.Mean: [batch, …] flattened to [batch, n], reduced over the second axis to [batch, 1].</summary>
+    private string PerSampleReduction(InferenceNode node)
+    {
+        string flat = _onnx.Node("Flatten", node.Name + "/flat", new[] { Value(node, 0) }, OnnxAttribute.Of("axis", 1L));
+        return node.Op == InferenceOp.Sum
+            ? _onnx.Node("ReduceSum", node.Name, new[] { flat, _onnx.Int64s(1) }, OnnxAttribute.Of("keepdims", 1L))
+            : _onnx.Node("ReduceMean", node.Name, new[] { flat }, OnnxAttribute.Of("axes", new[] { 1L }), OnnxAttribute.Of("keepdims", 1L));
+    }
+
     private string Elementwise(InferenceNode node)
     {
         string x = Value(node, 0), hint = node.Name;

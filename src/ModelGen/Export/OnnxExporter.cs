@@ -71,6 +71,8 @@ internal sealed partial class OnnxExporter
                 InferenceOp.Multiply => _onnx.Node("Mul", node.Name, new[] { Value(node, 0), Value(node, 1) }),
                 InferenceOp.Subtract => _onnx.Node("Sub", node.Name, new[] { Value(node, 0), Value(node, 1) }),
                 InferenceOp.Elementwise => Elementwise(node),
+                InferenceOp.Sum or InferenceOp.Mean => PerSampleReduction(node),
+                InferenceOp.ZerosLike => _onnx.Node("Expand", node.Name, new[] { _onnx.Scalar(0f), _onnx.Node("Shape", node.Name + "/shape", new[] { Value(node, 0) }) }),
                 InferenceOp.Concat => _onnx.Node("Concat", node.Name, node.Inputs.Select(i => _values[i]).ToArray(), OnnxAttribute.Of("axis", node.Axis + 1L)),
                 InferenceOp.Layer => Layer(node, _graph.Layers[node.Layer]),
                 _ => throw new NotSupportedException($"{ModelName}: node '{node.Name}' has an operation ({node.Op}) this version cannot export."),

@@ -42,3 +42,44 @@ public partial class SelfDifferenceNet
         return Head(Tensor.Square(Tensor.Exp(-a)) + zero + 2f * a);
     }
 }
+
+/// <summary>The reparameterisation trick: z = μ + exp(½·log σ²)·ε with ε ~ N(0, I) while training, ε = 0 at inference.</summary>
+[Model(Input = new[] { 6 }, Loss = Loss.MeanSquaredError)]
+public partial class ReparameterizedNet
+{
+    [Dense(4)] private partial Tensor Mu(Tensor x);
+    [Dense(4)] private partial Tensor LogVar(Tensor x);
+    [Dense(6)] private partial Tensor Decode(Tensor z);
+
+    [Forward]
+    public Tensor Forward(Tensor x)
+    {
+        var mu = Mu(x);
+        var logVar = LogVar(x);
+        var z = mu + Tensor.Exp(0.5f * logVar) * Tensor.RandomNormal(like: logVar);
+        return Decode(z);
+    }
+}
+
+/// <summary>A VAE's loss: the reconstruction, a weighted KL term of (μ, log σ²) to N(0, I), and an L1 penalty on z.</summary>
+[Model(Input = new[] { 6 }, Loss = Loss.MeanSquaredError)]
+public partial class LossTermNet
+{
+    [Dense(4)] private partial Tensor Mu(Tensor x);
+    [Dense(4)] private partial Tensor LogVar(Tensor x);
+    [Dense(6)] private partial Tensor Decode(Tensor z);
+
+    [Forward]
+    public Tensor Forward(Tensor x)
+    {
+        var mu = Mu(x);
+        var logVar = LogVar(x);
+        var z = mu + Tensor.Exp(0.5f * logVar) * Tensor.RandomNormal(like: logVar);
+        AddLoss("kl", -0.5f * Tensor.Sum(1f + logVar - Tensor.Square(mu) - Tensor.Exp(logVar)), weight: 0.5f);
+        AddLoss("l1", Tensor.Mean(Tensor.Abs(z)));
+        return Decode(z);
+    }
+
+    /// <summary>μ and log σ², eagerly (for checking the KL term).</summary>
+    public (Tensor Mu, Tensor LogVar) Encode(Tensor x) => (Mu(x), LogVar(x));
+}

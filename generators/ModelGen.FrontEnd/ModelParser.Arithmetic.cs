@@ -55,6 +55,17 @@ internal static partial class ModelParser
                     return true;
                 case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.UnaryPlusExpression } plus:
                     return TryFloatConstant(plus.Operand, out value);
+                // Arithmetic of constants folds (weight: 1f / 64).
+                case BinaryExpressionSyntax binary when TryFloatConstant(binary.Left, out double l) && TryFloatConstant(binary.Right, out double r):
+                    value = binary.Kind() switch
+                    {
+                        SyntaxKind.AddExpression => l + r,
+                        SyntaxKind.SubtractExpression => l - r,
+                        SyntaxKind.MultiplyExpression => l * r,
+                        SyntaxKind.DivideExpression when r != 0 => l / r,
+                        _ => double.NaN,
+                    };
+                    return !double.IsNaN(value);
                 default:
                     value = 0;
                     return false;

@@ -72,13 +72,13 @@ internal static partial class ModelParser
                 }
                 if (!(weight > 0) || double.IsInfinity(weight))
                 {
-                    Report(Diagnostics.InvalidLossTerm, weightArgument, $"\"{name}\"", $"has weight {weight.ToString(CultureInfo.InvariantCulture)}; a weight must be a positive finite number (leave out a term you do not want)");
+                    Report(Diagnostics.InvalidLossTerm, weightArgument, $"\"{name}\"", $"has weight {((float)weight).ToString("R", CultureInfo.InvariantCulture)}; a weight must be a positive finite number (leave out a term you do not want)");
                     return;
                 }
             }
             int term = Expression(termArgument.Expression);
             if (term < 0) return;
-            LossTerms.Add(new LossTermSpec(name, term, weight));
+            LossTerms.Add(new LossTermSpec(name, term, weight, Written(termArgument.Expression)));
             _locations.LossTerms.Terms.Add((call.GetLocation(), termArgument.GetLocation()));
         }
 

@@ -226,7 +226,8 @@ internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string 
 /// <c>AddLoss("name", term, weight)</c> in [Forward]: the loss gains <see cref="Weight"/> × the batch mean of node
 /// <see cref="Node"/>, one value per sample.
 /// </summary>
-internal sealed record LossTermSpec(string Name, int Node, double Weight);
+/// <see cref="Text"/>: the term as written, for messages.
+internal sealed record LossTermSpec(string Name, int Node, double Weight, string Text = "");
 
 /// <summary>One <c>[Input(name, shape)]</c> of a multi-input model.</summary>
 internal sealed record InputSpec(string Name, EquatableArray<int> Shape);

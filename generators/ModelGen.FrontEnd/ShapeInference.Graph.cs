@@ -171,7 +171,7 @@ internal static partial class ShapeInference
             var shape = shapes[term.Node];
             if (shape.Length == 0 || shape.Length == 2 && shape[1].IsKnown && shape[1].Value == 1) continue;
             problems.Add(new ShapeProblem("MG0038", ProblemTarget.LossTerm, t, "",
-                new[] { term.Name, Describe(spec, term.Node, shapes), SampleText(shape) }.ToEquatableArray()));
+                new[] { term.Name, term.Text.Length > 0 ? $"'{term.Text}'" : Describe(spec, term.Node, shapes), SampleText(shape) }.ToEquatableArray()));
         }
     }
 }

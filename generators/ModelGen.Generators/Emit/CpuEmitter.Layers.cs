@@ -300,7 +300,7 @@ internal static partial class CpuEmitter
         text.Append(new string('─', total)).Append('\n');
         double kib = plan.TotalParameters * 4 / 1024.0;
         text.Append($"Total params: {Literals.Grouped(plan.TotalParameters)} ({kib.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} KiB as float32)\n");
-        string loss = $"Loss: {LossText(spec)}";
+        string loss = $"Loss: {LossText(spec)}" + (spec.Graph.LossTerms.Count == 0 ? "" : " + " + LossTermsText(spec));
         int frozen = Enumerable.Range(0, spec.Layers.Count).Where(l => !spec.Layers[l].Trainable).Sum(l => plan.Layers[l].ParameterCount);
         string declaredCounts = $"Trainable params: {Literals.Grouped(plan.TotalParameters - frozen)}\nNon-trainable params: {Literals.Grouped(frozen)}\n";
 

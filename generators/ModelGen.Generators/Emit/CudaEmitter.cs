@@ -34,7 +34,7 @@ internal sealed partial class CudaEmitter
             return $"not supported on CUDA: the loss terms of [Forward] ({string.Join(", ", spec.Graph.LossTerms.Select(t => Ascii(t.Name)))}) are computed on the CPU only for now";
         foreach (var node in spec.Graph.Nodes)
             if (node.Kind == NodeKind.RandomNormal)
-                return $"not supported on CUDA: '{Ascii(node.Text)}' draws its noise on the CPU only for now";
+                return $"not supported on CUDA: Tensor.RandomNormal ('{Ascii(node.Label)}') draws its noise on the CPU only for now";
         // Several outputs are heads (a loss each) or a contrastive pair; anything else is a declaration error reported on its own.
         var outputs = spec.Graph.AllOutputs;
         bool pair = spec.Heads.Count == 0 && spec.Loss == LossKind.Contrastive;

@@ -3,6 +3,7 @@
 #include "common.cuh"
 #include "gemm.cuh"
 #include "elementwise.cuh"
+#include "arithmetic.cuh"
 #include "loss.cuh"
 #include "norm.cuh"
 #include "conv.cuh"

@@ -58,6 +58,7 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
                 ProblemTarget.Input => parsed.Locations.Graph.Inputs[problem.Index].Attribute,
                 ProblemTarget.Head => parsed.Locations.Graph.MatchedHeads[problem.Index],
                 ProblemTarget.Output => parsed.Locations.Graph.Return ?? parsed.Locations.Model,
+                ProblemTarget.LossTerm => parsed.Locations.LossTerms.Terms[problem.Index].Term,
                 _ => parsed.Locations.Model,
             };
             // Code fixes read what to write from the properties: the inferred value and the layer at fault.

@@ -52,7 +52,7 @@ internal static partial class Diagnostics
 
     public static readonly DiagnosticDescriptor UnsupportedForwardConstruct = Rule("MG0005",
         "Unsupported construct in [Forward]",
-        "[Forward] of '{0}' cannot use {1}; it supports calls of layer methods, '+', '*', locals, Tensor.Concat and one final 'return'",
+        "[Forward] of '{0}' cannot use {1}; it supports calls of layer methods, arithmetic of tensors and float constants, the Tensor functions, locals and one final 'return'",
         DeclarationCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor NoLayers = Rule("MG0006",
@@ -308,6 +308,16 @@ internal static partial class Diagnostics
         "{0}; declare the losses in one place: [Model] Loss for one output or a contrastive pair, [Head] attributes for several heads",
         DeclarationCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor InvalidLossTerm = Rule("MG0037",
+        "Invalid loss term",
+        "Loss term {0} {1}",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor LossTermNotPerSample = Rule("MG0038",
+        "Loss term is not one value per sample",
+        "Loss term \"{0}\" needs one value per sample ([1]), but {1} is {2}; reduce each sample with Tensor.Sum(x) or Tensor.Mean(x)",
+        ShapesCategory, DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
@@ -322,5 +332,6 @@ internal static partial class Diagnostics
         CrossAttentionWidths, CrossAttentionHeadsNotDivisor, CrossAttentionNeedsForward,
         ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
+        InvalidLossTerm, LossTermNotPerSample,
     };
 }

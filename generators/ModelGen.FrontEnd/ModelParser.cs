@@ -17,6 +17,7 @@ internal sealed class ModelLocations
     public readonly List<LayerLocations> Layers = new();
     public readonly List<Location> Nodes = new();
     public readonly GraphLocations Graph = new();
+    public readonly LossTermLocations LossTerms = new();
 }
 
 internal sealed class LayerLocations
@@ -317,9 +318,10 @@ internal static partial class ModelParser
                 $"returns '{GraphBuilder.Short(element)}', which no layer computes; return the result of a layer call"));
             return GraphSpec.Empty;
         }
-        return builder.Outputs.Count == 1
+        var graph = builder.Outputs.Count == 1
             ? new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true)
             : new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true, builder.Outputs.ToEquatableArray(), OutputNames(forward)!.ToEquatableArray());
+        return graph with { LossTerms = builder.LossTerms.ToEquatableArray() };
     }
 
     private sealed partial class GraphBuilder
@@ -382,6 +384,7 @@ internal static partial class ModelParser
                 case LocalDeclarationStatementSyntax local when local.Declaration.Variables.All(v => v.Initializer is not null):
                     foreach (var variable in local.Declaration.Variables)
                     {
+                        if (TryDeclareConstant(variable.Identifier.ValueText, variable.Initializer!.Value)) continue;
                         // Stored even when -1: a use of a local whose initializer was already reported is not a second mistake.
                         _values[variable.Identifier.ValueText] = Expression(variable.Initializer!.Value);
                     }
@@ -392,6 +395,9 @@ internal static partial class ModelParser
                     _values[target.Identifier.ValueText] = Expression(assignment.Right);
                     break;
                 }
+                case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call } when IsAddLoss(call):
+                    AddLossTerm(call);
+                    break;
                 default:
                     Unsupported(statement, $"the statement '{Short(statement)}'");
                     break;
@@ -406,10 +412,24 @@ internal static partial class ModelParser
                     return Expression(p.Expression);
                 case IdentifierNameSyntax id:
                     if (_values.TryGetValue(id.Identifier.ValueText, out int v)) return v;
+                    if (_constants.ContainsKey(id.Identifier.ValueText))
+                    {
+                        Unsupported(id, $"the constant '{id.Identifier.ValueText}' where a tensor is expected");
+                        return -1;
+                    }
                     Unsupported(id, $"'{id.Identifier.ValueText}', which is neither the input nor a local holding a layer's result");
                     return -1;
                 case InvocationExpressionSyntax call when IsTensorConcat(call):
                     return Concat(call);
+                case InvocationExpressionSyntax call when TensorMethod(call) is { } method:
+                    return TensorFunction(call, method);
+                case PrefixUnaryExpressionSyntax unary:
+                    return Unary(unary);
+                case LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } literal:
+                    Unsupported(literal, $"the constant '{Short(literal)}' where a tensor is expected");
+                    return -1;
+                case BinaryExpressionSyntax arithmetic when Arithmetic(arithmetic) is { } result:
+                    return result;
                 case InvocationExpressionSyntax call:
                 {
                     string? name = call.Expression switch

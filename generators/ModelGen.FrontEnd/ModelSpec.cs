@@ -183,21 +183,56 @@ internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dila
 internal sealed record GraphSpec(EquatableArray<GraphNode> Nodes, int Output, bool FromForwardMethod,
     EquatableArray<int> Outputs = default, EquatableArray<string> OutputNames = default)
 {
+    /// <summary>The extra terms [Forward] adds to the loss with <c>AddLoss</c>, in the order written.</summary>
+    public EquatableArray<LossTermSpec> LossTerms { get; init; }
+
     public static readonly GraphSpec Empty = new(EquatableArray<GraphNode>.Empty, -1, false);
 
     /// <summary>Every returned value: the tuple's elements in order, or the one output.</summary>
     public int[] AllOutputs => Outputs.Count > 0 ? Outputs.ToArray() : Output >= 0 ? new[] { Output } : new int[0];
 }
 
-internal enum NodeKind { Input, Layer, Add, Multiply, NamedInput, Concat }
+internal enum NodeKind
+{
+    Input, Layer, Add, Multiply, NamedInput, Concat,
+    /// <summary><c>a - b</c> of equal shapes.</summary>
+    Subtract,
+    /// <summary>An element-wise function of node A alone (<see cref="ElementFunction"/>, with its constants).</summary>
+    Map,
+    /// <summary><c>Tensor.Sum(x)</c>: each sample's elements added, one value per sample.</summary>
+    Sum,
+    /// <summary><c>Tensor.Mean(x)</c>: each sample's elements averaged, one value per sample.</summary>
+    Mean,
+    /// <summary>
+    /// <c>Tensor.RandomNormal(like: a)</c>: standard normal noise of node A's shape, drawn while training from the seed
+    /// given to Fit, zero (the mean) at inference. A gives only the shape: no gradient flows to it.
+    /// </summary>
+    RandomNormal,
+}
+
+/// <summary>
+/// The element-wise functions of one value in [Forward] (mirrors ModelGen.ElementwiseFunction). <see cref="Affine"/> is
+/// every scalar operation with float constants (<c>0.5f * x</c>, <c>x - 1f</c>, <c>-x</c>, <c>x / 2f</c>): scale·x + shift.
+/// </summary>
+internal enum ElementFunction { Affine = 0, Exp, Log, Sqrt, Square, Abs, Clamp, ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, GELUExact }
 
 /// <summary>
 /// A graph node: the input, a layer call on node <see cref="A"/> (a CrossAttention call: queries <see cref="A"/>, memory <see cref="B"/>), an element-wise op of <see cref="A"/> and <see cref="B"/>,
 /// a named input (input <see cref="Layer"/>, unpacked from node <see cref="A"/>), or a concat of <see cref="Parts"/> along per-sample <see cref="Axis"/>.
 /// <see cref="Label"/> names the value in generated code (<c>add_1</c>, <c>concat_1</c>); messages name an operation by
-/// <see cref="Text"/>, the expression as the user wrote it (spacing collapsed).
+/// <see cref="Text"/>, the expression as the user wrote it (spacing collapsed). A <see cref="NodeKind.Map"/> node applies
+/// <see cref="Function"/> to <see cref="A"/> with its constants <see cref="First"/> and <see cref="Second"/> (Affine: scale and
+/// shift; Clamp: low and high; LeakyReLU: the slope); B is −1.
 /// </summary>
-internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label, EquatableArray<int> Parts = default, int Axis = -1, string Text = "");
+internal sealed record GraphNode(NodeKind Kind, int Layer, int A, int B, string Label, EquatableArray<int> Parts = default, int Axis = -1, string Text = "",
+    ElementFunction Function = ElementFunction.Affine, double First = 0, double Second = 0);
+
+/// <summary>
+/// <c>AddLoss("name", term, weight)</c> in [Forward]: the loss gains <see cref="Weight"/> × the batch mean of node
+/// <see cref="Node"/>, one value per sample.
+/// </summary>
+/// <see cref="Text"/>: the term as written, for messages.
+internal sealed record LossTermSpec(string Name, int Node, double Weight, string Text = "");
 
 /// <summary>One <c>[Input(name, shape)]</c> of a multi-input model.</summary>
 internal sealed record InputSpec(string Name, EquatableArray<int> Shape);

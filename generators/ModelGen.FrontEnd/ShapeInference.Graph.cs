@@ -161,4 +161,17 @@ internal static partial class ShapeInference
                     $"head '{head.Name}': softmax over a single output is always 1, so the loss is always 0; use Loss.BinaryCrossEntropy for a binary label" }.ToEquatableArray()));
         }
     }
+
+    /// <summary>Each AddLoss term is one value per sample (MG0038, on the term).</summary>
+    private static void CheckLossTerms(ModelSpec spec, Dim[][] shapes, List<ShapeProblem> problems)
+    {
+        for (int t = 0; t < spec.Graph.LossTerms.Count; t++)
+        {
+            var term = spec.Graph.LossTerms[t];
+            var shape = shapes[term.Node];
+            if (shape.Length == 0 || shape.Length == 2 && shape[1].IsKnown && shape[1].Value == 1) continue;
+            problems.Add(new ShapeProblem("MG0038", ProblemTarget.LossTerm, t, "",
+                new[] { term.Name, term.Text.Length > 0 ? $"'{term.Text}'" : Describe(spec, term.Node, shapes), SampleText(shape) }.ToEquatableArray()));
+        }
+    }
 }

@@ -6,7 +6,7 @@ using System.Linq;
 namespace ModelGen.FrontEnd;
 
 /// <summary>What a shape problem points at, so the analyzer can put the squiggle on the exact argument or expression.</summary>
-internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, LayerArgument, Node, Input, Head, Output }
+internal enum ProblemTarget { Model, ModelInput, ModelLoss, LayerAttribute, LayerArgument, Node, Input, Head, Output, LossTerm }
 
 /// <summary>
 /// A shape rule that a model breaks: the rule's ID, where, the message arguments, and for rules with
@@ -137,15 +137,32 @@ internal static partial class ShapeInference
                     };
                     break;
                 }
+                case NodeKind.Map:
+                case NodeKind.RandomNormal:
+                    shapes[n] = shapes[node.A];   // element-wise, or noise shaped like its argument
+                    break;
+                case NodeKind.Sum:
+                case NodeKind.Mean:
+                    // One value per sample; a variable-length input would mix padding into it.
+                    if (Dim.HasSequence(shapes[node.A]))
+                    {
+                        Report("MG0208", ProblemTarget.Node, n, "", $"Tensor.{node.Kind}", $"{Describe(spec, node.A, shapes)} of shape {SampleText(shapes[node.A])}",
+                            "the padded positions would count; summarise the sequence with an LSTM or GRU (its last state) first");
+                        shapes[n] = Dim.UnknownRank;
+                        break;
+                    }
+                    shapes[n] = shapes[node.A].Length == 0 ? Dim.UnknownRank : new[] { Dim.Batch, Dim.Known(1) };
+                    break;
                 case NodeKind.Add:
                 case NodeKind.Multiply:
+                case NodeKind.Subtract:
                 {
                     var a = shapes[node.A];
                     var b = shapes[node.B];
                     var unified = Dim.Unify(a, b);
                     if (unified is null)
                     {
-                        Report("MG0008", ProblemTarget.Node, n, "", node.Text.Length > 0 ? node.Text : node.Kind == NodeKind.Add ? "+" : "*",
+                        Report("MG0008", ProblemTarget.Node, n, "", node.Text.Length > 0 ? node.Text : node.Kind == NodeKind.Add ? "+" : node.Kind == NodeKind.Subtract ? "-" : "*",
                             Describe(spec, node.A, shapes), SampleText(a), Describe(spec, node.B, shapes), SampleText(b));
                         shapes[n] = Dim.UnknownRank;
                         break;
@@ -159,6 +176,8 @@ internal static partial class ShapeInference
         // Values that reach the output; the rest is dead code whose layers never train.
         var live = new bool[nodes.Count];
         foreach (int returned in spec.Graph.AllOutputs) MarkLive(nodes, returned, live);
+        foreach (var term in spec.Graph.LossTerms) MarkLive(nodes, term.Node, live);
+        CheckLossTerms(spec, shapes, problems);
         var used = new bool[spec.Layers.Count];
         for (int n = 0; n < nodes.Count; n++)
             if (live[n] && nodes[n].Kind == NodeKind.Layer) used[nodes[n].Layer] = true;
@@ -172,6 +191,8 @@ internal static partial class ShapeInference
                 NodeKind.Input or NodeKind.NamedInput => false,
                 NodeKind.Concat => AnyRequiresGradient(node.Parts, requiresGradient),
                 NodeKind.Layer => HasParameters(spec.Layers[node.Layer].Kind) || requiresGradient[node.A] || (node.B >= 0 && requiresGradient[node.B]),
+                NodeKind.Map or NodeKind.Sum or NodeKind.Mean => requiresGradient[node.A],
+                NodeKind.RandomNormal => false,   // its argument gives only the shape
                 _ => requiresGradient[node.A] || requiresGradient[node.B],
             };
         }

@@ -38,6 +38,20 @@ public class MirrorTests
     }
 
     [Fact]
+    public void ElementFunction_MirrorsTheRuntimeElementwiseFunction()
+    {
+        // Generated code writes ElementwiseFunction.<name> for every element-wise function of [Forward].
+        Assert.Equal(Members(typeof(ModelGen.ElementwiseFunction)), Members(typeof(ElementFunction)));
+    }
+
+    [Fact]
+    public void CudaFn_MirrorsTheRuntimeElementwiseFunction()
+    {
+        // kernels/arithmetic.cuh: enum class Fn : int { Affine = 0, Exp, ... }; the CUDA emitter writes mg::Fn::<name>.
+        Assert.Equal(Members(typeof(ModelGen.ElementwiseFunction)), CudaEnum("arithmetic.cuh", "Fn"));
+    }
+
+    [Fact]
     public void CudaAct_MirrorsTheRuntimeActivation()
     {
         // kernels/common.cuh: enum class Act : int { None = 0, ReLU, ... }; the CUDA emitter writes mg::Act::<name>.

@@ -26,6 +26,8 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.SignalConv1d), "Samples.Sequences.SignalConv1d")]
     [InlineData(nameof(SampleModels.ChurnAndSpend), "Samples.Graphs.ChurnAndSpend")]
     [InlineData(nameof(SampleModels.SiameseMatcher), "Samples.Graphs.SiameseMatcher")]
+    [InlineData(nameof(SampleModels.DigitsVae), "Samples.Generative.DigitsVae")]
+    [InlineData(nameof(SampleModels.GatedDifference), "Samples.Graphs.GatedDifference")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;
@@ -49,6 +51,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.PaddedTagger), "Samples.Sequences.PaddedTagger")]
     [InlineData(nameof(SampleModels.ChurnAndSpend), "Samples.Graphs.ChurnAndSpend")]
     [InlineData(nameof(SampleModels.SiameseMatcher), "Samples.Graphs.SiameseMatcher")]
+    [InlineData(nameof(SampleModels.GatedDifference), "Samples.Graphs.GatedDifference")]
     public void GeneratedCudaMatchesSnapshot(string model, string fullName)
     {
         VerifyCuda((string)typeof(SampleModels).GetField(model)!.GetValue(null)!, fullName);

@@ -34,6 +34,11 @@ public static class ExportedModels
         ["ContrastiveNet"] = () => new ContrastiveNet(2),
         ["EmbeddingConcatNet"] = () => new EmbeddingConcatNet(2),
         ["ImageAndMetaNet"] = () => new ImageAndMetaNet(2),
+        // Arithmetic in [Forward]: every element-wise function, subtraction, scalar constants; noise (zero at inference); sums, means and loss terms.
+        ["ArithmeticNet"] = () => new ArithmeticNet(2),
+        ["SelfDifferenceNet"] = () => new SelfDifferenceNet(2),
+        ["ReparameterizedNet"] = () => new ReparameterizedNet(2),
+        ["LossTermNet"] = () => new LossTermNet(2),
         // Sequences and recurrent layers of the runtime tests (shared recurrent layers, Conv1d into an LSTM, reshapes).
         ["EmbeddingNet"] = () => new EmbeddingNet(3),
         ["PaddedEmbeddingNet"] = () => new PaddedEmbeddingNet(3),

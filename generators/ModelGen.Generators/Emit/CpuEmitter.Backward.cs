@@ -61,6 +61,14 @@ internal static partial class CpuEmitter
                     case NodeKind.NamedInput:
                         WriteNamedInputBackward(w, names, n);
                         break;
+                    case NodeKind.Subtract:
+                    case NodeKind.Map:
+                        WriteArithmeticBackward(w, names, n);
+                        break;
+                    case NodeKind.Sum:
+                    case NodeKind.Mean:
+                        WriteReductionBackward(w, names, n);
+                        break;
                 }
             }
         }
@@ -108,6 +116,7 @@ internal static partial class CpuEmitter
                     break;
                 case NodeKind.Add:
                 case NodeKind.Multiply:
+                case NodeKind.Subtract:
                     From(node.A);
                     From(node.B);
                     break;

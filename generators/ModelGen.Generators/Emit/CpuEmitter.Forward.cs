@@ -36,6 +36,15 @@ internal static partial class CpuEmitter
                     case NodeKind.Concat:
                         WriteGraphNodeForward(w, names, n);
                         break;
+                    case NodeKind.Subtract:
+                    case NodeKind.Map:
+                    case NodeKind.RandomNormal:
+                        WriteArithmeticForward(w, names, n);
+                        break;
+                    case NodeKind.Sum:
+                    case NodeKind.Mean:
+                        WriteReductionForward(w, names, n);
+                        break;
                 }
             }
             WritePackOutputs(w, names.Spec, names.Shapes, names);

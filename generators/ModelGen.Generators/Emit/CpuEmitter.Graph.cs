@@ -108,10 +108,11 @@ internal static partial class CpuEmitter
     private static string OutputValue(ModelSpec spec, ValueNames names) => spec.Graph.Outputs.Count > 0 ? "_outputs" : names.Value(spec.Graph.Output);
 
     /// <summary>An output's gradient is written by the loss, so backward must not clear it.</summary>
-    private static bool IsOutputStorage(ModelSpec spec, ValueNames names, int n) => spec.Graph.AllOutputs.Any(o => names.Storage(o) == n);
+    private static bool IsOutputStorage(ModelSpec spec, ValueNames names, int n) =>
+        spec.Graph.AllOutputs.Any(o => names.Storage(o) == n) || spec.Graph.LossTerms.Any(t => names.Storage(t.Node) == n);
 
-    /// <summary>The loss statements, ending in '<paramref name="result"/> total;'.</summary>
-    private static void WriteLoss(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names, bool gradients, string result)
+    /// <summary>The loss of the outputs, ending in '<paramref name="result"/> total;' (WriteLoss adds the [Forward] loss terms).</summary>
+    private static void WriteOutputLoss(IndentedWriter w, ModelSpec spec, ShapePlan plan, ValueNames names, bool gradients, string result)
     {
         var outputs = spec.Graph.AllOutputs;
         string GradientOf(int node) => gradients && names.NeedsGradient(node) ? names.Grad(node) : "null";

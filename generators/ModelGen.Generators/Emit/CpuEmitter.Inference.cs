@@ -55,8 +55,22 @@ internal static partial class CpuEmitter
                     break;
                 case NodeKind.Add:
                 case NodeKind.Multiply:
+                case NodeKind.Subtract:
                     op = node.Kind.ToString();
                     inputs = new[] { node.A, node.B };
+                    break;
+                case NodeKind.Map:
+                    op = "Elementwise";
+                    inputs = new[] { node.A };
+                    break;
+                case NodeKind.RandomNormal:
+                    op = "ZerosLike";   // inference takes the noise's mean
+                    inputs = new[] { node.A };
+                    break;
+                case NodeKind.Sum:
+                case NodeKind.Mean:
+                    op = node.Kind.ToString();
+                    inputs = new[] { node.A };
                     break;
                 default:
                     op = "Concat";
@@ -66,6 +80,12 @@ internal static partial class CpuEmitter
             var extras = new List<string>();
             if (node.Kind == NodeKind.Concat) extras.Add($"Axis = {Literals.Int(node.Axis < 0 ? shape.Count + node.Axis : node.Axis)}");
             if (plan.Nodes[n].Masked) extras.Add("VariableLength = true");
+            if (node.Kind == NodeKind.Map)
+            {
+                extras.Add($"Function = ElementwiseFunction.{node.Function}");
+                if (node.First != 0) extras.Add($"First = {Literals.Float(node.First)}");
+                if (node.Second != 0) extras.Add($"Second = {Literals.Float(node.Second)}");
+            }
             w.Line($"new(InferenceOp.{op}, {name}, {layer}, {IntArray(inputs)}, {IntArray(shape)}){(extras.Count == 0 ? "" : " { " + string.Join(", ", extras) + " }")},");
         }
         w.CloseBrace(",");

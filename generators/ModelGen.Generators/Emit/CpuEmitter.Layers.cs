@@ -245,6 +245,7 @@ internal static partial class CpuEmitter
                 NodeKind.Layer => spec.Graph.Nodes[node.A].Label,
                 NodeKind.NamedInput => "",
                 NodeKind.Concat => string.Join(", ", node.Parts.Select(p => spec.Graph.Nodes[p].Label)),
+                NodeKind.Map or NodeKind.RandomNormal or NodeKind.Sum or NodeKind.Mean => spec.Graph.Nodes[node.A].Label,
                 _ => spec.Graph.Nodes[node.A].Label + ", " + spec.Graph.Nodes[node.B].Label,
             };
             switch (node.Kind)
@@ -262,6 +263,12 @@ internal static partial class CpuEmitter
                     rows.Add(new[] { $"{layer.Name} ({SummaryType(layer)})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
                     break;
                 }
+                case NodeKind.Map:
+                    rows.Add(new[] { $"{node.Label} ({node.Function})", shape, "0", connected });
+                    break;
+                case NodeKind.RandomNormal:
+                    rows.Add(new[] { $"{node.Label} (RandomNormal)", shape, "0", connected });
+                    break;
                 default:
                     rows.Add(new[] { $"{node.Label} ({node.Kind})", shape, "0", connected });
                     break;
@@ -297,7 +304,7 @@ internal static partial class CpuEmitter
         text.Append(new string('─', total)).Append('\n');
         double kib = plan.TotalParameters * 4 / 1024.0;
         text.Append($"Total params: {Literals.Grouped(plan.TotalParameters)} ({kib.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} KiB as float32)\n");
-        string loss = $"Loss: {LossText(spec)}";
+        string loss = $"Loss: {LossText(spec)}" + (spec.Graph.LossTerms.Count == 0 ? "" : " + " + LossTermsText(spec));
         int frozen = Enumerable.Range(0, spec.Layers.Count).Where(l => !spec.Layers[l].Trainable).Sum(l => plan.Layers[l].ParameterCount);
         string declaredCounts = $"Trainable params: {Literals.Grouped(plan.TotalParameters - frozen)}\nNon-trainable params: {Literals.Grouped(frozen)}\n";
 

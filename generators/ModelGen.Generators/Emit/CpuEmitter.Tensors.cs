@@ -196,7 +196,9 @@ internal static partial class CpuEmitter
             {
                 NodeKind.Layer when node.B >= 0 => $"{spec.Layers[node.Layer].Name}({Literals.Int(node.A)},{Literals.Int(node.B)})",
                 NodeKind.Layer => $"{spec.Layers[node.Layer].Name}({Literals.Int(node.A)})",
-                NodeKind.Add or NodeKind.Multiply => $"{node.Kind}({Literals.Int(node.A)},{Literals.Int(node.B)})",
+                NodeKind.Add or NodeKind.Multiply or NodeKind.Subtract => $"{node.Kind}({Literals.Int(node.A)},{Literals.Int(node.B)})",
+                NodeKind.RandomNormal or NodeKind.Sum or NodeKind.Mean => $"{node.Kind}({Literals.Int(node.A)})",
+                NodeKind.Map => $"{node.Function}({Literals.Int(node.A)};{R(node.First)},{R(node.Second)})",
                 NodeKind.NamedInput => $"input {JsonString(spec.Inputs[node.Layer].Name)}({Literals.Int(node.A)})",
                 NodeKind.Concat => $"Concat(axis={Literals.Int(node.Axis)};{string.Join(",", node.Parts.Select(Literals.Int))})",
                 NodeKind.Input => "input",
@@ -208,6 +210,8 @@ internal static partial class CpuEmitter
         text.Append($"loss {spec.Loss} posWeight={R(spec.PosWeight)} huberDelta={R(spec.HuberDelta)} margin={R(spec.Margin)}\n");
         foreach (var head in spec.Heads)
             text.Append($"head {JsonString(head.Name)} {head.Loss} weight={R(head.Weight)} posWeight={R(head.PosWeight)} huberDelta={R(head.HuberDelta)}\n");
+        foreach (var term in spec.Graph.LossTerms)
+            text.Append($"lossTerm {JsonString(term.Name)} node={Literals.Int(term.Node)} weight={R(term.Weight)}\n");
         return text.ToString();
     }
 

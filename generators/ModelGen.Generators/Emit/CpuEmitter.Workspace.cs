@@ -98,6 +98,7 @@ internal static partial class CpuEmitter
                 w.Line($"private static readonly T {layer.Name}Momentum = T.CreateTruncating({Literals.FromFloat(layer.Momentum)});");
         }
         WriteLossConstants(w, spec);
+        WriteLossTermConstants(w, spec);
     }
 
     /// <summary>One static geometry function per convolution, pooling and recurrent call site.</summary>

@@ -187,6 +187,7 @@ internal static partial class CpuEmitter
             w.Line();
         }
         WriteInputsAndHeads(w, spec, plan);
+        WriteLossTermNames(w, spec);
     }
 
     /// <summary>The layers with parameters, in buffer order: what Model.Freeze names, and where each one's parameters lie.</summary>

@@ -32,6 +32,16 @@ internal sealed partial class CudaEmitter
             case NodeKind.Concat:
                 AddConcatBackward(n);
                 return;
+            case NodeKind.Subtract:
+            case NodeKind.Map:
+                AddArithmeticBackward(n);
+                return;
+            case NodeKind.RandomNormal:
+                return;
+            case NodeKind.Sum:
+            case NodeKind.Mean:
+                AddReductionBackward(n);
+                return;
             case NodeKind.Layer:
                 LayerBackward(_spec.Layers[node.Layer].Kind)(n);
                 return;

@@ -26,6 +26,16 @@ internal sealed partial class CudaEmitter
             case NodeKind.Concat:
                 AddConcatForward(n);
                 return;
+            case NodeKind.Subtract:
+            case NodeKind.Map:
+                AddArithmeticForward(n);
+                return;
+            case NodeKind.RandomNormal:
+                return;   // UnsupportedReason keeps such models on the CPU
+            case NodeKind.Sum:
+            case NodeKind.Mean:
+                AddReductionForward(n);
+                return;
             case NodeKind.Layer:
                 LayerForward(_spec.Layers[node.Layer].Kind)(n);
                 return;

@@ -30,6 +30,11 @@ internal sealed partial class CudaEmitter
         foreach (var layer in spec.Layers)
             if (UnsupportedLayer(layer.Kind) is { } why)
                 return $"not supported on CUDA: layer '{Ascii(layer.Name)}' ({layer.Kind}): {why}";
+        if (spec.Graph.LossTerms.Count > 0)
+            return $"not supported on CUDA: the loss terms of [Forward] ({string.Join(", ", spec.Graph.LossTerms.Select(t => Ascii(t.Name)))}) are computed on the CPU only for now";
+        foreach (var node in spec.Graph.Nodes)
+            if (node.Kind == NodeKind.RandomNormal)
+                return $"not supported on CUDA: Tensor.RandomNormal ('{Ascii(node.Label)}') draws its noise on the CPU only for now";
         // Several outputs are heads (a loss each) or a contrastive pair; anything else is a declaration error reported on its own.
         var outputs = spec.Graph.AllOutputs;
         bool pair = spec.Heads.Count == 0 && spec.Loss == LossKind.Contrastive;

@@ -175,7 +175,10 @@ internal sealed class ValuePlan
     }
 
     /// <summary>Whether training and inference run differently (dropout masks, batch statistics).</summary>
-    public bool HasTrainingMode => Spec.Layers.Any(l => l.Kind is LayerKind.Dropout or LayerKind.BatchNorm);
+    public bool HasTrainingMode => Spec.Layers.Any(l => l.Kind is LayerKind.Dropout or LayerKind.BatchNorm) || HasNoise;
+
+    /// <summary>Whether [Forward] draws noise (Tensor.RandomNormal): from the seed Fit passes while training, zero otherwise.</summary>
+    public bool HasNoise => Nodes.Any(n => n.Kind == NodeKind.RandomNormal);
 
     /// <summary>Whether a dropout layer draws masks (from the seed Fit passes).</summary>
     public bool HasDropout => Spec.Layers.Any(l => l.Kind == LayerKind.Dropout);

@@ -67,6 +67,26 @@ public enum InferenceOp
 
     /// <summary><c>Tensor.Concat</c> of several values along one per-sample axis.</summary>
     Concat,
+
+    /// <summary>Element-wise difference of two values of the same shape (<c>a - b</c> in <c>[Forward]</c>).</summary>
+    Subtract,
+
+    /// <summary>
+    /// An element-wise function of one value (<see cref="InferenceNode.Function"/> with its constants <see cref="InferenceNode.First"/>
+    /// and <see cref="InferenceNode.Second"/>): <c>0.5f * x</c>, <c>Tensor.Exp(x)</c>, … in <c>[Forward]</c>.
+    /// </summary>
+    Elementwise,
+
+    /// <summary>
+    /// Zeros of the shape of its one input: <c>Tensor.RandomNormal(like: value)</c> at inference, which takes the noise's mean.
+    /// </summary>
+    ZerosLike,
+
+    /// <summary><c>Tensor.Sum(x)</c>: each sample's elements added, per-sample shape [1].</summary>
+    Sum,
+
+    /// <summary><c>Tensor.Mean(x)</c>: each sample's elements averaged, per-sample shape [1].</summary>
+    Mean,
 }
 
 /// <summary>
@@ -175,6 +195,15 @@ public sealed class InferenceNode
 
     /// <summary>The per-sample axis of a <see cref="InferenceOp.Concat"/>, counted from 0.</summary>
     public int Axis { get; init; }
+
+    /// <summary>The function of an <see cref="InferenceOp.Elementwise"/> node.</summary>
+    public ElementwiseFunction Function { get; init; }
+
+    /// <summary>The function's first constant (the scale of <see cref="ElementwiseFunction.Affine"/>, the lower bound of a clamp, a slope).</summary>
+    public float First { get; init; }
+
+    /// <summary>The function's second constant (the shift of <see cref="ElementwiseFunction.Affine"/>, the upper bound of a clamp).</summary>
+    public float Second { get; init; }
 
     /// <summary>
     /// Whether the value is a sequence whose length varies per sample (ids after an Embedding with

@@ -11,7 +11,7 @@ namespace ModelGen.Export;
 /// operators that compute it, with the model's tensors as initializers under their <see cref="Model.FileLayout"/> names
 /// and PyTorch layouts. Everything is decided before anything is written, so a model that cannot be exported leaves no file.
 /// </summary>
-internal sealed class OnnxExporter
+internal sealed partial class OnnxExporter
 {
     private readonly Model _model;
     private readonly InferenceGraph _graph;
@@ -69,6 +69,10 @@ internal sealed class OnnxExporter
                     $"{ModelName}: a value reads the packed row of all [Input]s; only the named inputs can be exported."),
                 InferenceOp.Add => _onnx.Node("Add", node.Name, new[] { Value(node, 0), Value(node, 1) }),
                 InferenceOp.Multiply => _onnx.Node("Mul", node.Name, new[] { Value(node, 0), Value(node, 1) }),
+                InferenceOp.Subtract => _onnx.Node("Sub", node.Name, new[] { Value(node, 0), Value(node, 1) }),
+                InferenceOp.Elementwise => Elementwise(node),
+                InferenceOp.Sum or InferenceOp.Mean => PerSampleReduction(node),
+                InferenceOp.ZerosLike => _onnx.Node("Expand", node.Name, new[] { _onnx.Scalar(0f), _onnx.Node("Shape", node.Name + "/shape", new[] { Value(node, 0) }) }),
                 InferenceOp.Concat => _onnx.Node("Concat", node.Name, node.Inputs.Select(i => _values[i]).ToArray(), OnnxAttribute.Of("axis", node.Axis + 1L)),
                 InferenceOp.Layer => Layer(node, _graph.Layers[node.Layer]),
                 _ => throw new NotSupportedException($"{ModelName}: node '{node.Name}' has an operation ({node.Op}) this version cannot export."),

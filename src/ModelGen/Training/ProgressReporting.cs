@@ -85,6 +85,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgressReport>
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(c, $"epoch {epoch.Epoch}/{report.Epochs}  loss {epoch.TrainLoss:F4}");
+        foreach (var (name, value) in epoch.LossTerms) sb.Append(c, $"  {name} {value:F4}");
         if (!float.IsNaN(epoch.TrainAccuracy)) sb.Append(c, $"  acc {epoch.TrainAccuracy:F4}");
         foreach (var (name, value) in epoch.TrainMetrics) sb.Append(c, $"  train_{name} {value:F4}");
         if (epoch.ValidationLoss is float vl) sb.Append(c, $"  val_loss {vl:F4}");

@@ -219,6 +219,7 @@ internal sealed class Trainer
             TrainAccuracy = device.Accuracy,
         };
         if (metrics is not null) result = result with { Metrics = metrics };
+        if (device.LossTermMeans() is { } terms) result = result with { LossTerms = terms };
         if (trainMetrics is not null) result = result with { TrainMetrics = trainMetrics };
         progress.Epoch = epoch;
         progress.History.Add(result);

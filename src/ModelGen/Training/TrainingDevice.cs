@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace ModelGen;
 
@@ -40,7 +41,35 @@ internal abstract class TrainingDevice : IDisposable
     public float Accuracy => JudgedLabels == 0 ? float.NaN : (float)((double)CorrectLabels / JudgedLabels);
 
     /// <summary>Starts counting afresh (every epoch).</summary>
-    public void ResetAccuracy() => (CorrectLabels, JudgedLabels) = (0, 0);
+    public void ResetAccuracy()
+    {
+        (CorrectLabels, JudgedLabels) = (0, 0);
+        Array.Clear(_lossTermSums);
+        _lossTermRows = 0;
+    }
+
+    private double[] _lossTermSums = Array.Empty<double>();
+    private long _lossTermRows;
+
+    /// <summary>Adds the loss terms of the last training step on <paramref name="rows"/> rows (each its batch mean) to the epoch's sums.</summary>
+    protected void CountLossTerms(int rows)
+    {
+        var values = Model.LastLossTerms;
+        if (values.Length == 0) return;
+        if (_lossTermSums.Length < values.Length) Array.Resize(ref _lossTermSums, values.Length);
+        for (int t = 0; t < values.Length; t++) _lossTermSums[t] += (double)values[t] * rows;
+        _lossTermRows += rows;
+    }
+
+    /// <summary>Each loss term's mean over the rows since <see cref="ResetAccuracy"/>, by name; null when the model has none or nothing was counted.</summary>
+    public IReadOnlyDictionary<string, float>? LossTermMeans()
+    {
+        var names = Model.LossTerms;
+        if (names.Count == 0 || _lossTermRows == 0) return null;
+        var means = new Dictionary<string, float>(names.Count);
+        for (int t = 0; t < names.Count && t < _lossTermSums.Length; t++) means[names[t]] = (float)(_lossTermSums[t] / _lossTermRows);
+        return means;
+    }
 
     private readonly double[] _rankCounts = new double[2];
 
@@ -188,6 +217,7 @@ internal sealed class CpuTrainingDevice : TrainingDevice
             Gather(train, rows);
             float loss = Model.ComputeGradients(Inputs, Targets, rows.Length);
             if (CountsAccuracy) CountCorrect(Model.LastTrainingOutputs(rows.Length), rows.Length);
+            CountLossTerms(rows.Length);
             return loss;
         }
         // Each micro-batch weighs by its share of the step's rows: the sum is the gradient of one batch of all of them.
@@ -206,6 +236,7 @@ internal sealed class CpuTrainingDevice : TrainingDevice
                 groupLoss += Model.AccumulateGradients(Inputs, Targets, n, (float)share) * share;
             }
             if (CountsAccuracy) CountCorrect(Model.LastTrainingOutputs(n), n);
+            CountLossTerms(n);
         }
         Model.TakeAccumulatedGradients();
         return (float)(_classWeights is null ? groupLoss / rows.Length : groupLoss);

@@ -37,6 +37,13 @@ public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLo
     /// </summary>
     public IReadOnlyDictionary<string, float> TrainMetrics { get; init; } = EmptyMetrics;
 
+    /// <summary>
+    /// Each loss term of the model's <c>[Forward]</c> method (<see cref="Model.AddLoss"/>), unweighted: its mean over the epoch's
+    /// training rows, as the training steps computed it (training mode), by name in the order written (empty without terms).
+    /// <see cref="TrainLoss"/> includes them, weighted.
+    /// </summary>
+    public IReadOnlyDictionary<string, float> LossTerms { get; init; } = EmptyMetrics;
+
     private static readonly IReadOnlyDictionary<string, float> EmptyMetrics = new Dictionary<string, float>();
 
     /// <inheritdoc/>
@@ -45,6 +52,7 @@ public sealed record EpochResult(int Epoch, float TrainLoss, float? ValidationLo
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(c, $"epoch {Epoch,3}  loss {TrainLoss:F4}");
+        foreach (var (name, value) in LossTerms) sb.Append(c, $"  {name} {value:F4}");
         if (!float.IsNaN(TrainAccuracy)) sb.Append(c, $"  acc {TrainAccuracy:F4}");
         foreach (var (name, value) in TrainMetrics) sb.Append(c, $"  train_{name} {value:F4}");
         if (ValidationLoss is float vl) sb.Append(c, $"  val_loss {vl:F4}");
@@ -151,7 +159,8 @@ public sealed class TrainingHistory : List<EpochResult>
     /// <summary>
     /// Writes one header line and one line per epoch, '\n'-separated, numbers in the invariant culture (shortest round-trip form):
     /// <c>epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,duration_s</c>, then one column per user metric
-    /// name on the validation set (in the order first seen), then <c>train_</c>name for those on the training set. A figure an
+    /// name on the validation set (in the order first seen), then <c>train_</c>name for those on the training set, then
+    /// <c>loss_</c>name for each loss term of the model (<see cref="EpochResult.LossTerms"/>). A figure an
     /// epoch lacks (no validation set, no accuracy, unknown rate) is an empty cell.
     /// </summary>
     public void WriteCsv(TextWriter writer)
@@ -159,9 +168,11 @@ public sealed class TrainingHistory : List<EpochResult>
         ArgumentNullException.ThrowIfNull(writer);
         var metrics = MetricNames(e => e.Metrics);
         var trainMetrics = MetricNames(e => e.TrainMetrics);
+        var lossTerms = MetricNames(e => e.LossTerms);
         writer.Write("epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,duration_s");
         foreach (var name in metrics) { writer.Write(','); writer.Write(name); }
         foreach (var name in trainMetrics) { writer.Write(",train_"); writer.Write(name); }
+        foreach (var name in lossTerms) { writer.Write(",loss_"); writer.Write(name); }
         writer.Write('\n');
         foreach (var e in this)
         {
@@ -175,6 +186,7 @@ public sealed class TrainingHistory : List<EpochResult>
             writer.Write(e.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture));
             foreach (var name in metrics) Cell(writer, e.Metrics.TryGetValue(name, out float value) ? value : null);
             foreach (var name in trainMetrics) Cell(writer, e.TrainMetrics.TryGetValue(name, out float value) ? value : null);
+            foreach (var name in lossTerms) Cell(writer, e.LossTerms.TryGetValue(name, out float value) ? value : null);
             writer.Write('\n');
         }
     }
@@ -197,7 +209,7 @@ public sealed class TrainingHistory : List<EpochResult>
     /// The history as an indented JSON object: <c>stoppedEarly</c>, <c>stoppedByCallback</c>, <c>stoppedEpoch</c>,
     /// <c>bestEpoch</c>, <c>bestValue</c>, <c>restoredBestWeights</c> and <c>epochs</c>, an array of objects with
     /// <c>epoch</c>, <c>trainLoss</c>, <c>trainAccuracy</c>, <c>validationLoss</c>, <c>validationAccuracy</c>, <c>learningRate</c>,
-    /// <c>durationSeconds</c>, <c>metrics</c> and <c>trainMetrics</c> (name → value). A figure an epoch lacks, or NaN/∞, is <c>null</c>.
+    /// <c>durationSeconds</c>, <c>metrics</c>, <c>trainMetrics</c> and <c>lossTerms</c> (name → value). A figure an epoch lacks, or NaN/∞, is <c>null</c>.
     /// </summary>
     public string ToJson()
     {
@@ -232,6 +244,9 @@ public sealed class TrainingHistory : List<EpochResult>
             w.WriteEndObject();
             w.WriteStartObject("trainMetrics");
             foreach (var (name, value) in e.TrainMetrics) Number(w, name, value);
+            w.WriteEndObject();
+            w.WriteStartObject("lossTerms");
+            foreach (var (name, value) in e.LossTerms) Number(w, name, value);
             w.WriteEndObject();
             w.WriteEndObject();
         }

@@ -158,6 +158,8 @@ internal static partial class CpuEmitter
         LayerKind.Embedding => WriteEmbeddingBackward,
         LayerKind.PositionalEmbedding => WritePositionalEmbeddingBackward,
         LayerKind.MultiHeadAttention => WriteAttentionBackward,
+        LayerKind.ConvTranspose2d => WriteConvTransposeBackward,
+        LayerKind.Upsample => WriteUpsampleBackward,
     };
 
     private static void WriteDenseBackward(IndentedWriter w, ValueNames names, int n)

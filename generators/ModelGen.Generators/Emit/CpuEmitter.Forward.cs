@@ -59,6 +59,8 @@ internal static partial class CpuEmitter
         LayerKind.Embedding => WriteEmbeddingForward,
         LayerKind.PositionalEmbedding => WritePositionalEmbeddingForward,
         LayerKind.MultiHeadAttention => WriteAttentionForward,
+        LayerKind.ConvTranspose2d => WriteConvTransposeForward,
+        LayerKind.Upsample => WriteUpsampleForward,
     };
 
     private static void WriteDenseForward(IndentedWriter w, ValueNames names, int n)

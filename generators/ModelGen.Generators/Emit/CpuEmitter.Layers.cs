@@ -44,7 +44,9 @@ internal static partial class CpuEmitter
                 LayerKind.Embedding => WriteEmbeddingInitialize,
                 LayerKind.PositionalEmbedding => WritePositionalEmbeddingInitialize,
                 LayerKind.MultiHeadAttention => WriteAttentionInitialize,
+                LayerKind.ConvTranspose2d => WriteConvTransposeInitialize,
                 LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => NoParameters,
+                LayerKind.Upsample => NoParameters,
             };
             initialize(w, layer, lp, l);
         }
@@ -107,6 +109,7 @@ internal static partial class CpuEmitter
                 LayerKind.Dropout => WriteDropoutMethod,
                 LayerKind.Conv1d or LayerKind.GroupNorm or LayerKind.Reshape or LayerKind.LSTM or LayerKind.GRU => WriteRecurrentFamilyMethod,
                 LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => WriteSequenceMethod,
+                LayerKind.ConvTranspose2d or LayerKind.Upsample => WriteUpsamplingMethod,
             };
             write(w, names, l);
             w.Line();
@@ -222,6 +225,7 @@ internal static partial class CpuEmitter
         LayerKind.GroupNorm => $"GroupNorm {Literals.Int(((GroupNormLayer)layer).Groups)} groups",
         LayerKind.LSTM or LayerKind.GRU => RecurrentSummaryType((RecurrentLayer)layer),
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => SequenceSummaryType(layer),
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => UpsamplingSummaryType(layer),
     };
 
     private static void WriteSummary(IndentedWriter w, ValueNames names)

@@ -60,6 +60,7 @@ internal sealed partial class CudaEmitter
                 LayerKind.Embedding or LayerKind.PositionalEmbedding => (w, layer, lp) => w.Line($"constexpr long long {Ascii(layer.Name)}Table = {I(lp.WeightOffset)};   // {ShapeInference.Text(lp.Slice(SliceRole.Table)!.Shape)}"),
                 LayerKind.MultiHeadAttention => WriteAttentionOffsets,
                 LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => (_, _, _) => { },
+                LayerKind.ConvTranspose2d or LayerKind.Upsample => (_, _, _) => throw new InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
             };
             write(w, layer, lp);
         }

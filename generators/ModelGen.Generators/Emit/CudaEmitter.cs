@@ -49,6 +49,8 @@ internal sealed partial class CudaEmitter
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm => null,
         LayerKind.LSTM or LayerKind.GRU => null,
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => null,
+        LayerKind.ConvTranspose2d => "transposed convolution has CPU kernels only for now",
+        LayerKind.Upsample => "upsampling has CPU kernels only for now",
     };
 
     /// <summary>The C# part: <c>CudaSource</c>, <c>CudaPlan</c> and the <c>GetCudaPlan</c> override.</summary>
@@ -270,6 +272,7 @@ internal sealed partial class CudaEmitter
         LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => (_, _) => { },
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm or LayerKind.Dropout => (_, _) => { },
         LayerKind.Flatten or LayerKind.Reshape or LayerKind.PositionalEmbedding => (_, _) => { },
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => (_, _) => throw new System.InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
     };
 
     private void AddBuffer(string name, int perSample, int fixedSize, bool isInt = false)

@@ -40,6 +40,10 @@ public enum LayerType
     PositionalEmbedding,
     /// <summary><see cref="MultiHeadAttentionAttribute"/>.</summary>
     MultiHeadAttention,
+    /// <summary><see cref="ConvTranspose2dAttribute"/>.</summary>
+    ConvTranspose2d,
+    /// <summary><see cref="UpsampleAttribute"/>.</summary>
+    Upsample,
 }
 
 /// <summary>What a step of the <see cref="InferenceGraph"/> does.</summary>
@@ -125,6 +129,21 @@ public sealed class InferenceLayer
 
     /// <summary>Whether an attention layer lets each position see only itself and earlier positions.</summary>
     public bool Causal { get; init; }
+
+    /// <summary>Rows and columns a transposed convolution adds after the bottom and right edges.</summary>
+    public int OutputPadding { get; init; }
+
+    /// <summary>Factor of the height of an <see cref="LayerType.Upsample"/> layer.</summary>
+    public int ScaleHeight { get; init; } = 1;
+
+    /// <summary>Factor of the width of an <see cref="LayerType.Upsample"/> layer.</summary>
+    public int ScaleWidth { get; init; } = 1;
+
+    /// <summary>Interpolation of an <see cref="LayerType.Upsample"/> layer.</summary>
+    public UpsampleMode Mode { get; init; }
+
+    /// <summary>Whether a bilinear <see cref="LayerType.Upsample"/> layer aligns the corner pixels.</summary>
+    public bool AlignCorners { get; init; }
 }
 
 /// <summary>

@@ -151,6 +151,8 @@ internal sealed class OnnxExporter
             LayerType.PositionalEmbedding => _onnx.Node("Add", hint, new[] { x, _onnx.Node("Slice", hint + "/positions",
                 new[] { Weight(layer.Name, "weight"), _onnx.Int64s(0), _onnx.Int64s(inShape[0]), _onnx.Int64s(0) }) }),
             LayerType.MultiHeadAttention => Attention(x, inShape, layer, hint),
+            LayerType.ConvTranspose2d => Activate(TransposedConvolution(x, layer, affine), layer, hint),
+            LayerType.Upsample => Upsample(x, layer, hint),
             _ => throw new NotSupportedException($"{ModelName}: layer '{layer.Name}' is of a family ({layer.Type}) this version cannot export."),
         };
     }
@@ -180,6 +182,36 @@ internal sealed class OnnxExporter
             OnnxAttribute.Of("pads", Repeat(layer.PaddingBefore, spatial).Concat(Repeat(layer.PaddingAfter, spatial)).ToArray()),
             OnnxAttribute.Of("dilations", Repeat(layer.Dilation, spatial)),
             OnnxAttribute.Of("group", (long)layer.Groups));
+    }
+
+    /// <summary>ConvTranspose with PyTorch's weight layout [in, out/groups, k, k], which is also ONNX's.</summary>
+    private string TransposedConvolution(string x, InferenceLayer layer, string hint)
+    {
+        int kernel = Slot(layer.Name, "weight").FileShape[2];
+        string? bias = OptionalWeight(layer.Name, "bias");
+        string weight = Weight(layer.Name, "weight");
+        return _onnx.Node("ConvTranspose", hint, bias is null ? new[] { x, weight } : new[] { x, weight, bias },
+            OnnxAttribute.Of("kernel_shape", Repeat(kernel, 2)),
+            OnnxAttribute.Of("strides", Repeat(layer.Stride, 2)),
+            OnnxAttribute.Of("pads", Repeat(layer.PaddingBefore, 2).Concat(Repeat(layer.PaddingAfter, 2)).ToArray()),
+            OnnxAttribute.Of("output_padding", Repeat(layer.OutputPadding, 2)),
+            OnnxAttribute.Of("dilations", Repeat(layer.Dilation, 2)),
+            OnnxAttribute.Of("group", (long)layer.Groups));
+    }
+
+    /// <summary>
+    /// Resize by constant scales [1, 1, sh, sw]: nearest as PyTorch ('asymmetric' coordinates, rounded down), bilinear with
+    /// 'align_corners' or 'pytorch_half_pixel' coordinates.
+    /// </summary>
+    private string Upsample(string x, InferenceLayer layer, string hint)
+    {
+        string scales = _onnx.Floats(1, 1, layer.ScaleHeight, layer.ScaleWidth);
+        var inputs = new[] { x, "", scales };   // no region of interest
+        return layer.Mode == UpsampleMode.Bilinear
+            ? _onnx.Node("Resize", hint, inputs, OnnxAttribute.Of("mode", "linear"),
+                OnnxAttribute.Of("coordinate_transformation_mode", layer.AlignCorners ? "align_corners" : "pytorch_half_pixel"))
+            : _onnx.Node("Resize", hint, inputs, OnnxAttribute.Of("mode", "nearest"),
+                OnnxAttribute.Of("coordinate_transformation_mode", "asymmetric"), OnnxAttribute.Of("nearest_mode", "floor"));
     }
 
     private static OnnxAttribute[] Window(InferenceLayer layer, int spatial) => new[]

@@ -40,7 +40,8 @@ internal static partial class ShapeInference
             }
             if (!call.Learn(channels.Value, layer.Name)) return unknown;
         }
-        if (s.Kernel < 1) return unknown;
+        // Kernel below 1 is MG0004 and output padding the stride and dilation do not allow MG0108: no sizes from them.
+        if (s.Kernel < 1 || (layer.OutputPadding >= s.Stride && layer.OutputPadding >= s.Dilation)) return unknown;
 
         var result = new[] { Dim.Batch, outChannels, Dim.Unknown, Dim.Unknown };
         string[] axis = { "H", "W" };

@@ -26,6 +26,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.SignalConv1d), "Samples.Sequences.SignalConv1d")]
     [InlineData(nameof(SampleModels.ChurnAndSpend), "Samples.Graphs.ChurnAndSpend")]
     [InlineData(nameof(SampleModels.SiameseMatcher), "Samples.Graphs.SiameseMatcher")]
+    [InlineData(nameof(SampleModels.DigitsAutoencoder), "Samples.Vision.DigitsAutoencoder")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

@@ -74,11 +74,17 @@ public class GeneratedCudaCompileTests
     }
 
     [Fact]
-    public void EveryModel_HasCudaKernels()
+    public void EveryModel_HasCudaKernels_ExceptThoseWithTheCpuOnlyUpsamplingLayers()
     {
-        // Every layer kind, several heads and the contrastive loss run on CUDA: no generated model is left with a refused plan.
-        var refused = GeneratedModels.All.Where(m => !m.Plan.IsSupported).Select(m => $"{m.Name}: {m.Plan.UnsupportedReason}").ToList();
-        Assert.True(refused.Count == 0, string.Join("\n", refused));
+        // Every other layer kind, several heads and the contrastive loss run on CUDA. ConvTranspose2d and Upsample have
+        // CPU kernels only for now: their models' plans must say so, naming the layer, and nothing else may be refused.
+        var refused = GeneratedModels.All.Where(m => !m.Plan.IsSupported).ToList();
+        var unexplained = refused.Where(m => !Regex.IsMatch(m.Plan.UnsupportedReason!,
+                @"^not supported on CUDA: layer '\w+' \((ConvTranspose2d\): transposed convolution|Upsample\): upsampling) has CPU kernels only for now$"))
+            .Select(m => $"{m.Name}: {m.Plan.UnsupportedReason}").ToList();
+        Assert.True(unexplained.Count == 0, string.Join("\n", unexplained));
+        Assert.Contains(refused, m => m.Name == "ModelGen.Tests.Models.ConvTransposeNet");
+        Assert.Contains(refused, m => m.Name == "ModelGen.Tests.Models.UpsampleNet");
         foreach (var name in new[] { "ModelGen.Tests.Models.MultiHeadNet", "ModelGen.Tests.Models.ImageAndMetaNet", "ModelGen.Tests.Models.ContrastiveNet" })
         {
             var plan = GeneratedModels.Plan(name);

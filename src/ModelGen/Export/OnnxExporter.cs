@@ -184,19 +184,32 @@ internal sealed class OnnxExporter
             OnnxAttribute.Of("group", (long)layer.Groups));
     }
 
-    /// <summary>ConvTranspose with PyTorch's weight layout [in, out/groups, k, k], which is also ONNX's.</summary>
+    /// <summary>
+    /// ConvTranspose with PyTorch's weight layout [in, out/groups, k, k], which is also ONNX's. The output padding is
+    /// written as a smaller padding after (p − outputPadding), not as output_padding, which ONNX Runtime refuses when it
+    /// is not below the stride (PyTorch also allows it below the dilation). When it exceeds the padding, the rows past
+    /// the full output hold only the bias: they are added with Pad and the bias after the convolution.
+    /// </summary>
     private string TransposedConvolution(string x, InferenceLayer layer, string hint)
     {
         int kernel = Slot(layer.Name, "weight").FileShape[2];
         string? bias = OptionalWeight(layer.Name, "bias");
         string weight = Weight(layer.Name, "weight");
-        return _onnx.Node("ConvTranspose", hint, bias is null ? new[] { x, weight } : new[] { x, weight, bias },
+        int before = layer.PaddingBefore, extra = layer.OutputPadding - layer.PaddingAfter;
+        OnnxAttribute[] Attributes(int after) => new[]
+        {
             OnnxAttribute.Of("kernel_shape", Repeat(kernel, 2)),
             OnnxAttribute.Of("strides", Repeat(layer.Stride, 2)),
-            OnnxAttribute.Of("pads", Repeat(layer.PaddingBefore, 2).Concat(Repeat(layer.PaddingAfter, 2)).ToArray()),
-            OnnxAttribute.Of("output_padding", Repeat(layer.OutputPadding, 2)),
+            OnnxAttribute.Of("pads", Repeat(before, 2).Concat(Repeat(after, 2)).ToArray()),
             OnnxAttribute.Of("dilations", Repeat(layer.Dilation, 2)),
-            OnnxAttribute.Of("group", (long)layer.Groups));
+            OnnxAttribute.Of("group", (long)layer.Groups),
+        };
+        if (extra <= 0)
+            return _onnx.Node("ConvTranspose", hint, bias is null ? new[] { x, weight } : new[] { x, weight, bias }, Attributes(-extra));
+        string full = _onnx.Node("ConvTranspose", hint + "/full", new[] { x, weight }, Attributes(0));
+        string padded = _onnx.Node("Pad", bias is null ? hint : hint + "/padded", new[] { full, _onnx.Int64s(0, 0, 0, 0, 0, 0, extra, extra) });
+        if (bias is null) return padded;
+        return _onnx.Node("Add", hint, new[] { padded, _onnx.Node("Unsqueeze", hint + "/bias", new[] { bias, _onnx.Int64s(1, 2) }) });
     }
 
     /// <summary>

@@ -12,12 +12,12 @@ using ModelGen.Analyzers;
 
 namespace ModelGen.CodeFixes;
 
-/// <summary>MG0007, MG0107, MG0306 and MG0036: sets a Dense, Conv2d, Conv1d, LSTM, GRU or norm layer's stated <c>In</c> to what its input really has.</summary>
+/// <summary>MG0007, MG0107, MG0111, MG0306 and MG0036: sets a Dense, Conv2d, ConvTranspose2d, Conv1d, LSTM, GRU or norm layer's stated <c>In</c> to what its input really has.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DenseInWidthCodeFix)), Shared]
 public sealed class DenseInWidthCodeFix : CodeFixProvider
 {
     /// <inheritdoc/>
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("MG0007", "MG0107", "MG0306", "MG0036");
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("MG0007", "MG0107", "MG0111", "MG0306", "MG0036");
 
     /// <inheritdoc/>
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -37,7 +37,7 @@ public sealed class DenseInWidthCodeFix : CodeFixProvider
                 CodeAction.Create(
                     diagnostic.Id switch
                     {
-                        "MG0107" => $"Set In to {width} (the inferred channels)",
+                        "MG0107" or "MG0111" => $"Set In to {width} (the inferred channels)",
                         "MG0306" or "MG0036" => $"Set In to {width} (the inferred size)",
                         _ => $"Set In to {width} (the inferred width)",
                     },

@@ -316,6 +316,27 @@ internal static partial class Diagnostics
     public static readonly DiagnosticDescriptor LossTermNotPerSample = Rule("MG0038",
         "Loss term is not one value per sample",
         "Loss term \"{0}\" needs one value per sample ([1]), but {1} is {2}; reduce each sample with Tensor.Sum(x) or Tensor.Mean(x)",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    // ConvTranspose2d (declared before All: static fields initialise in text order).
+    public static readonly DiagnosticDescriptor OutputPaddingTooLarge = Rule("MG0108",
+        "Transposed convolution output padding is too large",
+        "ConvTranspose2d '{0}': OutputPadding = {1} must be smaller than Stride = {2} or Dilation = {3}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TransposedOutputEmpty = Rule("MG0109",
+        "Transposed convolution output would be empty",
+        "ConvTranspose2d '{0}': {1}; the output would be empty",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TransposedChannelGroups = Rule("MG0110",
+        "Transposed convolution channels are not divisible by the groups",
+        "ConvTranspose2d '{0}': input channels {1} and output channels {2} must both be divisible by Groups = {3}, but {4}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor TransposedInChannelsMismatch = Rule("MG0111",
+        "Transposed convolution input channels differ from the declared ones",
+        "ConvTranspose2d '{0}' declares In = {1}, but its input has {2} channels ({3})",
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor[] All =
@@ -333,5 +354,6 @@ internal static partial class Diagnostics
         ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
         InvalidLossTerm, LossTermNotPerSample,
+        OutputPaddingTooLarge, TransposedOutputEmpty, TransposedChannelGroups, TransposedInChannelsMismatch,
     };
 }

@@ -75,6 +75,8 @@ internal static partial class ModelParser
             case "ModelGen.PositionalEmbeddingAttribute": kind = LayerKind.PositionalEmbedding; return true;
             case "ModelGen.MultiHeadAttentionAttribute": kind = LayerKind.MultiHeadAttention; return true;
             case "ModelGen.CrossAttentionAttribute": kind = LayerKind.CrossAttention; return true;
+            case "ModelGen.ConvTranspose2dAttribute": kind = LayerKind.ConvTranspose2d; return true;
+            case "ModelGen.UpsampleAttribute": kind = LayerKind.Upsample; return true;
             default: kind = default; return false;
         }
     }
@@ -205,6 +207,8 @@ internal static partial class ModelParser
                         LayerKind.PositionalEmbedding => ParsePositionalEmbedding(method, attribute, diagnostics, locations, cancellationToken),
                         LayerKind.MultiHeadAttention => ParseAttention(method, attribute, diagnostics, locations, cancellationToken),
                         LayerKind.CrossAttention => ParseCrossAttention(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.ConvTranspose2d => ParseConvTranspose2d(method, attribute, diagnostics, locations, cancellationToken),
+                        LayerKind.Upsample => ParseUpsample(method, attribute, diagnostics, locations, cancellationToken),
                         LayerKind.Flatten => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } flatten ? new FlattenLayer(flatten) : null,
                         LayerKind.GlobalAvgPool => ParseLayerMethod(method, attribute, NewLayerLocations(method, attribute, cancellationToken), diagnostics, locations, cancellationToken) is { } pool ? new GlobalAvgPoolLayer(pool) : null,
                     };

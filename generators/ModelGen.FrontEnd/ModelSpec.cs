@@ -68,6 +68,8 @@ internal enum LayerKind
     PositionalEmbedding,
     MultiHeadAttention,
     CrossAttention,
+    ConvTranspose2d,
+    Upsample,
 }
 
 /// <summary>
@@ -161,6 +163,20 @@ internal sealed record AttentionLayer(LayerMethod Method, int Heads, bool Causal
 
 /// <summary>[CrossAttention(heads)]: queries [Sq, d] attend to a memory [Sk, d]; the graph node's B is the memory.</summary>
 internal sealed record CrossAttentionLayer(LayerMethod Method, int Heads, bool Bias) : LayerSpec(LayerKind.CrossAttention, Method);
+
+/// <summary>
+/// [ConvTranspose2d(filters, kernel, activation)]: <see cref="Filters"/> output channels; <see cref="Window"/>'s padding
+/// is removed from the full output, <see cref="OutputPadding"/> added after it (stride, dilation and groups as a convolution's).
+/// </summary>
+internal sealed record ConvTransposeLayer(LayerMethod Method, int Filters, SpatialSpec Window, int OutputPadding, ActivationKind Activation, double NegativeSlope, int DeclaredIn, bool Bias)
+    : LayerSpec(LayerKind.ConvTranspose2d, Method);
+
+/// <summary>Mirrors ModelGen.UpsampleMode.</summary>
+internal enum UpsampleModeKind { Nearest = 0, Bilinear = 1 }
+
+/// <summary>[Upsample(scale)]: [C, H, W] → [C, H·<see cref="ScaleHeight"/>, W·<see cref="ScaleWidth"/>], no parameters.</summary>
+internal sealed record UpsampleLayer(LayerMethod Method, int ScaleHeight, int ScaleWidth, UpsampleModeKind Mode, bool AlignCorners)
+    : LayerSpec(LayerKind.Upsample, Method);
 
 /// <summary>Window options of convolution and pooling layers (square kernels).</summary>
 internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Same)

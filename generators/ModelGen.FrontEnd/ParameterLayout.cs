@@ -3,7 +3,7 @@ namespace ModelGen.FrontEnd;
 /// <summary>What one slice of a layer's parameters (or of its state) holds.</summary>
 internal enum SliceRole
 {
-    /// <summary>Dense weights [in, out]; Conv2d weights [out, in/groups, k, k]; Conv1d weights [out, in/groups, k].</summary>
+    /// <summary>Dense weights [in, out]; Conv2d weights [out, in/groups, k, k]; Conv1d weights [out, in/groups, k]; ConvTranspose2d weights [in, out/groups, k, k].</summary>
     Weight,
     /// <summary>Dense and convolution bias [out].</summary>
     Bias,
@@ -119,7 +119,9 @@ internal static class ParameterLayout
         LayerKind.PositionalEmbedding => new Layout(inFeatures, new Part(SliceRole.Table, 0, System.Math.Max(((PositionalEmbeddingLayer)layer).MaxLength, 0), inFeatures)),
         LayerKind.MultiHeadAttention => Attention(((AttentionLayer)layer).Bias, inFeatures),
         LayerKind.CrossAttention => Attention(((CrossAttentionLayer)layer).Bias, inFeatures),
+        LayerKind.ConvTranspose2d => TransposedConvolution((ConvTransposeLayer)layer, inFeatures),
         LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => Layout.WithoutParameters(inFeatures),
+        LayerKind.Upsample => Layout.WithoutParameters(inFeatures),
     };
 
     /// <summary>Weights [in, out] then bias [out].</summary>
@@ -135,6 +137,15 @@ internal static class ParameterLayout
         var weights = conv.Kind == LayerKind.Conv2d
             ? new Part(SliceRole.Weight, 0, conv.Filters, perGroup, s.Kernel, s.Kernel)
             : new Part(SliceRole.Weight, 0, conv.Filters, perGroup, s.Kernel);
+        return conv.Bias ? new Layout(conv.Filters, weights, new Part(SliceRole.Bias, 0, conv.Filters)) : new Layout(conv.Filters, weights);
+    }
+
+    /// <summary>Weights [in, out/groups, k, k] as PyTorch's ConvTranspose2d stores them, then bias [out].</summary>
+    private static Layout TransposedConvolution(ConvTransposeLayer conv, int inFeatures)
+    {
+        var s = conv.Window;
+        long perGroup = s.Groups > 0 && conv.Filters % s.Groups == 0 ? conv.Filters / s.Groups : 0;
+        var weights = new Part(SliceRole.Weight, 0, inFeatures, perGroup, s.Kernel, s.Kernel);
         return conv.Bias ? new Layout(conv.Filters, weights, new Part(SliceRole.Bias, 0, conv.Filters)) : new Layout(conv.Filters, weights);
     }
 

@@ -134,6 +134,8 @@ internal static partial class ShapeInference
                         LayerKind.Embedding => InferEmbedding(call, (EmbeddingLayer)layer),
                         LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => InferSequenceWidth(call, layer),
                         LayerKind.CrossAttention => InferCrossAttention(call, (CrossAttentionLayer)layer, node.B),
+                        LayerKind.ConvTranspose2d => InferConvTranspose2d(call, (ConvTransposeLayer)layer),
+                        LayerKind.Upsample => InferUpsample(call, (UpsampleLayer)layer),
                     };
                     break;
                 }
@@ -282,7 +284,8 @@ internal static partial class ShapeInference
     {
         LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.LSTM or LayerKind.GRU => true,
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm => true,
-        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention or LayerKind.CrossAttention => true,
+        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention or LayerKind.CrossAttention or LayerKind.ConvTranspose2d => true,
+        LayerKind.Upsample => false,
         LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => false,
     };
 
@@ -291,6 +294,7 @@ internal static partial class ShapeInference
     {
         DenseLayer dense => dense.DeclaredIn,
         ConvLayer conv => conv.DeclaredIn,
+        ConvTransposeLayer transposed => transposed.DeclaredIn,
         RecurrentLayer recurrent => recurrent.DeclaredIn,
         EmbeddingLayer embedding => Math.Max(embedding.Vocabulary, 0),
         _ => 0,
@@ -539,6 +543,7 @@ internal static partial class ShapeInference
         LayerKind.Conv1d => "a convolution over padded positions would mix padding into real ones; Conv1d needs a fixed length (no MaskPadding)",
         LayerKind.GroupNorm or LayerKind.BatchNorm => "its statistics would include padded positions; LayerNorm normalises each position on its own",
         LayerKind.Conv2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => "it takes images [channels, height, width]",
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => "it takes images [channels, height, width]",
         LayerKind.Dense or LayerKind.LayerNorm or LayerKind.Dropout or LayerKind.LSTM or LayerKind.GRU => null,
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention or LayerKind.CrossAttention => null,
     };

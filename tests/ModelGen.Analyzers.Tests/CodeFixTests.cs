@@ -55,6 +55,24 @@ public class CodeFixTests
     }
 
     [Fact]
+    public async Task MG0111_SetsATransposedConvolutionsInToTheInputChannels()
+    {
+        const string before = """
+            using ModelGen;
+            [Model(Input = new[] { 16, 2, 2 }, Loss = Loss.MeanSquaredError)]
+            public partial class M
+            {
+                [ConvTranspose2d(8, 3, Stride = 2, Padding = 1, OutputPadding = 1, In = 32)] private partial Tensor Up(Tensor x);
+                [Flatten] private partial Tensor Flat(Tensor x);
+            }
+            """;
+        var (after, title) = await ApplyFirstFix(new DenseInWidthCodeFix(), before, "MG0111");
+        Assert.Equal("Set In to 16 (the inferred channels)", title);
+        Assert.Equal(before.Replace("In = 32", "In = 16"), after);
+        await AssertFixedCodeIsClean(after);
+    }
+
+    [Fact]
     public async Task MG0014_InSequentialModel_InsertsFlattenBeforeTheDense()
     {
         const string before = """

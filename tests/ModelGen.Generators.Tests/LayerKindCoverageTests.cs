@@ -42,6 +42,8 @@ public class LayerKindCoverageTests
         [LayerKind.MultiHeadAttention] = Model("Input = new[] { 5 }", "[Embedding(10, 4)] private partial Tensor Tokens(Tensor x);", "[MultiHeadAttention(2, Causal = true)] private partial Tensor Probe(Tensor x);", "[LSTM(3)] private partial Tensor Steps(Tensor x);", "[Dense(2)] private partial Tensor Out(Tensor x);"),
         [LayerKind.CrossAttention] = Model("Input = new[] { 5 }", "[Embedding(10, 4)] private partial Tensor Tokens(Tensor x);", "[Dense(4)] private partial Tensor Query(Tensor x);", "[CrossAttention(2)] private partial Tensor Probe(Tensor query, Tensor memory);", "[LSTM(3)] private partial Tensor Steps(Tensor x);", "[Dense(2)] private partial Tensor Out(Tensor x);",
             "[Forward] private Tensor Forward(Tensor x) { var memory = Tokens(x); return Out(Steps(Probe(Query(memory), memory))); }"),
+        [LayerKind.ConvTranspose2d] = Model("Input = new[] { 2, 3, 3 }", "[ConvTranspose2d(2, 3, Activation.ReLU, Stride = 2, Padding = 1, OutputPadding = 1, Groups = 2)] private partial Tensor Probe(Tensor x);", Flat, "[Dense(2)] private partial Tensor Out(Tensor x);"),
+        [LayerKind.Upsample] = Model("Input = new[] { 1, 3, 3 }", Lift2d, "[Upsample(2, Mode = UpsampleMode.Bilinear)] private partial Tensor Probe(Tensor x);", Flat, "[Dense(2)] private partial Tensor Out(Tensor x);"),
     };
 
     private const string Lift = "[Dense(4)] private partial Tensor Lift(Tensor x);";

@@ -60,6 +60,22 @@ public class ParameterLayoutTests
     }
 
     [Fact]
+    public void TransposedConvolution_InByOutPerGroupByKernel_ThenBias_AndUpsampleHasNone()
+    {
+        // PyTorch's ConvTranspose2d weight is [in, out/groups, k, k]: 4 · (6/2) · 3 · 3 = 108, then the bias [6].
+        var plan = Plan("4, 3, 5",
+            "[ConvTranspose2d(6, 3, Stride = 2, Groups = 2)] private partial Tensor T(Tensor x);",
+            "[Upsample(2)] private partial Tensor U(Tensor x);",
+            "[ConvTranspose2d(2, 2, Bias = false)] private partial Tensor V(Tensor x);",
+            "[Flatten] private partial Tensor F(Tensor x);");
+        Assert.Equal(new[] { (SliceRole.Weight, 0, 0, 108, new[] { 4, 3, 3, 3 }), (SliceRole.Bias, 0, 108, 6, new[] { 6 }) }, plan.Layers[0].Parameters.Select(Row));
+        Assert.Empty(plan.Layers[1].Parameters);
+        Assert.Equal(new[] { (SliceRole.Weight, 0, 114, 48, new[] { 6, 2, 2, 2 }) }, plan.Layers[2].Parameters.Select(Row));
+        Assert.Equal(-1, plan.Layers[2].BiasOffset);
+        Assert.Equal(162, plan.TotalParameters);
+    }
+
+    [Fact]
     public void BidirectionalLstm_OneBlockPerDirection_ForwardFirst()
     {
         // G = 4 gates · 5 hidden = 20 per direction: W_ih [3, 20], W_hh [5, 20], b_ih [20], b_hh [20] = 200.

@@ -28,6 +28,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.SiameseMatcher), "Samples.Graphs.SiameseMatcher")]
     [InlineData(nameof(SampleModels.DigitsVae), "Samples.Generative.DigitsVae")]
     [InlineData(nameof(SampleModels.GatedDifference), "Samples.Graphs.GatedDifference")]
+    [InlineData(nameof(SampleModels.DigitsAutoencoder), "Samples.Vision.DigitsAutoencoder")]
     public void GeneratedSourceMatchesSnapshot(string model, string fullName)
     {
         string source = (string)typeof(SampleModels).GetField(model)!.GetValue(null)!;

@@ -25,6 +25,8 @@ public static class ExportedModels
         ["InteropGru"] = () => new InteropGru(1),
         ["InteropResidual"] = () => new InteropResidual(1),
         ["InteropTwoInputs"] = () => new InteropTwoInputs(1),
+        ["InteropConvTranspose"] = () => new InteropConvTranspose(1),
+        ["InteropUpsample"] = () => new InteropUpsample(1),
         // Several inputs, heads, contrastive pairs, concat axes, ids through several embeddings.
         ["TwoInputNet"] = () => new TwoInputNet(2),
         ["ConcatOrderNet"] = () => new ConcatOrderNet(2),

@@ -200,6 +200,8 @@ internal static partial class CpuEmitter
         LayerKind.PositionalEmbedding => WritePositionalEmbeddingBackward,
         LayerKind.MultiHeadAttention => WriteAttentionBackward,
         LayerKind.CrossAttention => WriteCrossAttentionBackward,
+        LayerKind.ConvTranspose2d => WriteConvTransposeBackward,
+        LayerKind.Upsample => WriteUpsampleBackward,
     };
 
     private static void WriteDenseBackward(IndentedWriter w, ValueNames names, int n)

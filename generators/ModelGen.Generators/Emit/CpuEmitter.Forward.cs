@@ -69,6 +69,8 @@ internal static partial class CpuEmitter
         LayerKind.PositionalEmbedding => WritePositionalEmbeddingForward,
         LayerKind.MultiHeadAttention => WriteAttentionForward,
         LayerKind.CrossAttention => WriteCrossAttentionForward,
+        LayerKind.ConvTranspose2d => WriteConvTransposeForward,
+        LayerKind.Upsample => WriteUpsampleForward,
     };
 
     private static void WriteDenseForward(IndentedWriter w, ValueNames names, int n)

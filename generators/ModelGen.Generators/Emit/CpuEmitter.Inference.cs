@@ -127,6 +127,7 @@ internal static partial class CpuEmitter
         // Sizes come from the tensors (Embedding, PositionalEmbedding) or the value shapes (Reshape); Dropout passes its input on.
         LayerKind.Flatten or LayerKind.GlobalAvgPool or LayerKind.Dropout or LayerKind.Reshape or LayerKind.Embedding or LayerKind.PositionalEmbedding
             => new List<string>(),
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => UpsamplingInferenceOptions(layer),
     };
 
     private static List<string> ActivationOptions(ActivationKind activation, double slope)

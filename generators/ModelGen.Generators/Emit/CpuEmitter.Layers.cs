@@ -45,7 +45,9 @@ internal static partial class CpuEmitter
                 LayerKind.PositionalEmbedding => WritePositionalEmbeddingInitialize,
                 LayerKind.MultiHeadAttention => WriteAttentionInitialize,
                 LayerKind.CrossAttention => WriteCrossAttentionInitialize,
+                LayerKind.ConvTranspose2d => WriteConvTransposeInitialize,
                 LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => NoParameters,
+                LayerKind.Upsample => NoParameters,
             };
             initialize(w, layer, lp, l);
         }
@@ -109,6 +111,7 @@ internal static partial class CpuEmitter
                 LayerKind.Conv1d or LayerKind.GroupNorm or LayerKind.Reshape or LayerKind.LSTM or LayerKind.GRU => WriteRecurrentFamilyMethod,
                 LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => WriteSequenceMethod,
                 LayerKind.CrossAttention => WriteCrossAttentionMethod,
+                LayerKind.ConvTranspose2d or LayerKind.Upsample => WriteUpsamplingMethod,
             };
             write(w, names, l);
             w.Line();
@@ -225,6 +228,7 @@ internal static partial class CpuEmitter
         LayerKind.LSTM or LayerKind.GRU => RecurrentSummaryType((RecurrentLayer)layer),
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => SequenceSummaryType(layer),
         LayerKind.CrossAttention => CrossAttentionSummaryType((CrossAttentionLayer)layer),
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => UpsamplingSummaryType(layer),
     };
 
     private static void WriteSummary(IndentedWriter w, ValueNames names)

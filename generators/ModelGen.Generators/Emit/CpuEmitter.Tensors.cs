@@ -85,6 +85,7 @@ internal static partial class CpuEmitter
             LayerKind.Dense => "nn.Linear",
             LayerKind.Conv2d => "nn.Conv2d",
             LayerKind.Conv1d => "nn.Conv1d",
+            LayerKind.ConvTranspose2d => "nn.ConvTranspose2d",
             LayerKind.BatchNorm => names.Plan.FirstCall(l) >= 0 && FirstCallShapes(names, l).Input.Count == 3 ? "nn.BatchNorm2d" : "nn.BatchNorm1d",
             LayerKind.LayerNorm => "nn.LayerNorm",
             LayerKind.GroupNorm => "nn.GroupNorm",
@@ -95,6 +96,7 @@ internal static partial class CpuEmitter
             LayerKind.MultiHeadAttention => "nn.MultiheadAttention(batch_first=True)",
             LayerKind.CrossAttention => "nn.MultiheadAttention(batch_first=True), called as (query, memory, memory)",
             LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => null,
+            LayerKind.Upsample => null,
         };
     }
 
@@ -231,6 +233,7 @@ internal static partial class CpuEmitter
         LayerKind.MultiHeadAttention => Options((AttentionLayer)layer),
         LayerKind.CrossAttention => $" heads={Literals.Int(((CrossAttentionLayer)layer).Heads)} bias={B(((CrossAttentionLayer)layer).Bias)}",
         LayerKind.Flatten or LayerKind.GlobalAvgPool => "",
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => UpsamplingOptions(layer),
     };
 
     private static string Options(DenseLayer d) => $" units={Literals.Int(d.Units)} activation={d.Activation} slope={R(d.NegativeSlope)} bias={B(d.Bias)}";

@@ -54,6 +54,9 @@ internal static partial class CpuEmitter
                 LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => WriteSequenceOffsets,
                 LayerKind.CrossAttention => WriteCrossAttentionOffsets,
                 LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => (_, _, _) => { },
+                // Like Conv1d: without parameters it is never called.
+                LayerKind.ConvTranspose2d => (w, layer, lp) => { if (lp.ParameterCount > 0) WriteWeightOffsets(w, layer, lp); },
+                LayerKind.Upsample => (_, _, _) => { },
             };
             write(w, layer, names.Shapes.Layers[l]);
         }
@@ -91,7 +94,7 @@ internal static partial class CpuEmitter
         {
             w.Line();
             foreach (var layer in slopes)
-                w.Line($"private static readonly T {layer.Name}Slope = T.CreateTruncating({Literals.FromFloat(layer is ConvLayer conv ? conv.NegativeSlope : ((DenseLayer)layer).NegativeSlope)});");
+                w.Line($"private static readonly T {layer.Name}Slope = T.CreateTruncating({Literals.FromFloat(layer switch { ConvLayer conv => conv.NegativeSlope, ConvTransposeLayer transposed => transposed.NegativeSlope, _ => ((DenseLayer)layer).NegativeSlope })});");
             foreach (var (name, epsilon) in epsilons)
                 w.Line($"private static readonly T {name}Epsilon = T.CreateTruncating({Literals.FromFloat(epsilon)});");
             foreach (var layer in spec.Layers.OfType<NormLayer>().Where(l => l.Kind == LayerKind.BatchNorm))
@@ -112,11 +115,13 @@ internal static partial class CpuEmitter
             names.Plan.CallSites(l => l is PoolLayer),
             n => PoolGeometry((PoolLayer)names.Plan.LayerAt(n)!, names.Shapes.Nodes[nodes[n].A].Shape, "batch", "\n"), names);
         WriteRecurrentFamilyShapeFunctions(w, names);
+        WriteUpsamplingShapeFunctions(w, names);
     }
 
     /// <summary>Call sites of the convolutions, which share one workspace of unfolded patches.</summary>
     private static List<int> ConvolutionSites(ValueNames names) =>
-        names.Plan.CallSites(l => l.Kind == LayerKind.Conv2d).Concat(names.Plan.CallSites(l => l.Kind == LayerKind.Conv1d)).ToList();
+        names.Plan.CallSites(l => l.Kind == LayerKind.Conv2d).Concat(names.Plan.CallSites(l => l.Kind == LayerKind.Conv1d))
+            .Concat(names.Plan.CallSites(l => l.Kind == LayerKind.ConvTranspose2d)).ToList();
 
     private static void WriteFields(IndentedWriter w, ValueNames names)
     {
@@ -175,7 +180,7 @@ internal static partial class CpuEmitter
             var convolutions = ConvolutionSites(names);
             if (convolutions.Count > 0)
             {
-                string largest = convolutions.Select(n => $"ConvKernels.WorkspaceSize({ShapeName(names, n)}(maxBatch))")
+                string largest = convolutions.Select(n => ConvolutionWorkspace(names, n))
                     .Aggregate((a, b) => $"Math.Max({a}, {b})");
                 w.Line($"_convWorkspace = Allocate(checked((int){largest}));");
             }

@@ -250,6 +250,7 @@ internal static partial class CpuEmitter
     {
         DenseLayer dense => dense.Activation,
         ConvLayer conv => conv.Activation,
+        ConvTransposeLayer transposed => transposed.Activation,
         _ => ActivationKind.None,
     };
 

@@ -65,6 +65,7 @@ internal sealed partial class CudaEmitter
         LayerKind.PositionalEmbedding => AddPositionalEmbeddingBackward,
         LayerKind.MultiHeadAttention => AddAttentionBackward,
         LayerKind.CrossAttention => throw NoKernels(kind),
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => _ => throw new InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
     };
 
     /// <summary>Dense and convolutions: the activation's derivative, applied to the output gradient in place.</summary>

@@ -60,6 +60,7 @@ internal sealed partial class CudaEmitter
         LayerKind.PositionalEmbedding => AddPositionalEmbeddingForward,
         LayerKind.MultiHeadAttention => AddAttentionForward,
         LayerKind.CrossAttention => throw NoKernels(kind),
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => _ => throw new InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
     };
 
     /// <summary>"hidden): [batch, 64] → [batch, 128]": the end of a forward kernel's title.</summary>

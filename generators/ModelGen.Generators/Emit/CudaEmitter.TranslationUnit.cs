@@ -61,6 +61,7 @@ internal sealed partial class CudaEmitter
                 LayerKind.MultiHeadAttention => WriteAttentionOffsets,
                 LayerKind.CrossAttention => throw NoKernels(layer.Kind),
                 LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => (_, _, _) => { },
+                LayerKind.ConvTranspose2d or LayerKind.Upsample => (_, _, _) => throw new InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
             };
             write(w, layer, lp);
         }

@@ -55,6 +55,8 @@ internal sealed partial class CudaEmitter
         LayerKind.LSTM or LayerKind.GRU => null,
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => null,
         LayerKind.CrossAttention => "cross-attention has CPU kernels only in this version (no CUDA template reads a second sequence yet); the model trains and predicts on the CPU",
+        LayerKind.ConvTranspose2d => "transposed convolution has CPU kernels only for now",
+        LayerKind.Upsample => "upsampling has CPU kernels only for now",
     };
 
     /// <summary>
@@ -284,6 +286,7 @@ internal sealed partial class CudaEmitter
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm or LayerKind.Dropout => (_, _) => { },
         LayerKind.Flatten or LayerKind.Reshape or LayerKind.PositionalEmbedding => (_, _) => { },
         LayerKind.CrossAttention => throw NoKernels(kind),
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => (_, _) => throw new System.InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
     };
 
     private void AddBuffer(string name, int perSample, int fixedSize, bool isInt = false)

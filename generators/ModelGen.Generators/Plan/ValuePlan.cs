@@ -78,6 +78,7 @@ internal sealed class ValuePlan
         LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => false,
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm or LayerKind.Dropout or LayerKind.LSTM or LayerKind.GRU => false,
         LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention or LayerKind.CrossAttention => false,
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => false,
     };
 
     /// <summary>The node whose buffers hold node <paramref name="n"/>'s value and gradient.</summary>
@@ -91,6 +92,7 @@ internal sealed class ValuePlan
     {
         DenseLayer dense => dense.Activation != ActivationKind.None,
         ConvLayer conv => conv.Activation != ActivationKind.None,
+        ConvTransposeLayer transposed => transposed.Activation != ActivationKind.None,
         _ => false,
     };
 
@@ -151,6 +153,7 @@ internal sealed class ValuePlan
             // What the recurrent and attention kernels keep depends on the device's kernels: each emitter sizes its own.
             LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Flatten or LayerKind.Reshape => Array.Empty<SavedBuffer>(),
             LayerKind.LSTM or LayerKind.GRU or LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention or LayerKind.CrossAttention => Array.Empty<SavedBuffer>(),
+            LayerKind.ConvTranspose2d or LayerKind.Upsample => Array.Empty<SavedBuffer>(),
         };
     }
 

@@ -42,6 +42,10 @@ public enum LayerType
     MultiHeadAttention,
     /// <summary><see cref="CrossAttentionAttribute"/>.</summary>
     CrossAttention,
+    /// <summary><see cref="ConvTranspose2dAttribute"/>.</summary>
+    ConvTranspose2d,
+    /// <summary><see cref="UpsampleAttribute"/>.</summary>
+    Upsample,
 }
 
 /// <summary>What a step of the <see cref="InferenceGraph"/> does.</summary>
@@ -147,6 +151,21 @@ public sealed class InferenceLayer
 
     /// <summary>Whether an attention layer lets each position see only itself and earlier positions.</summary>
     public bool Causal { get; init; }
+
+    /// <summary>Rows and columns a transposed convolution adds after the bottom and right edges.</summary>
+    public int OutputPadding { get; init; }
+
+    /// <summary>Factor of the height of an <see cref="LayerType.Upsample"/> layer.</summary>
+    public int ScaleHeight { get; init; } = 1;
+
+    /// <summary>Factor of the width of an <see cref="LayerType.Upsample"/> layer.</summary>
+    public int ScaleWidth { get; init; } = 1;
+
+    /// <summary>Interpolation of an <see cref="LayerType.Upsample"/> layer.</summary>
+    public UpsampleMode Mode { get; init; }
+
+    /// <summary>Whether a bilinear <see cref="LayerType.Upsample"/> layer aligns the corner pixels.</summary>
+    public bool AlignCorners { get; init; }
 }
 
 /// <summary>

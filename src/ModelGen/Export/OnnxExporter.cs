@@ -158,6 +158,8 @@ internal sealed partial class OnnxExporter
             LayerType.CrossAttention => throw new NotSupportedException(
                 $"{ModelName} cannot be exported to ONNX: layer '{layer.Name}' (CrossAttention) reads two sequences (queries and a memory), " +
                 "and this version has no ONNX translation of a two-input layer yet (docs/export.md); serve the model with Predict or Generate."),
+            LayerType.ConvTranspose2d => Activate(TransposedConvolution(x, layer, affine), layer, hint),
+            LayerType.Upsample => Upsample(x, layer, hint),
             _ => throw new NotSupportedException($"{ModelName}: layer '{layer.Name}' is of a family ({layer.Type}) this version cannot export."),
         };
     }
@@ -187,6 +189,49 @@ internal sealed partial class OnnxExporter
             OnnxAttribute.Of("pads", Repeat(layer.PaddingBefore, spatial).Concat(Repeat(layer.PaddingAfter, spatial)).ToArray()),
             OnnxAttribute.Of("dilations", Repeat(layer.Dilation, spatial)),
             OnnxAttribute.Of("group", (long)layer.Groups));
+    }
+
+    /// <summary>
+    /// ConvTranspose with PyTorch's weight layout [in, out/groups, k, k], which is also ONNX's. The output padding is
+    /// written as a smaller padding after (p − outputPadding), not as output_padding, which ONNX Runtime refuses when it
+    /// is not below the stride (PyTorch also allows it below the dilation). When it exceeds the padding, the rows past
+    /// the full output hold only the bias: they are added with Pad and the bias after the convolution.
+    /// </summary>
+    private string TransposedConvolution(string x, InferenceLayer layer, string hint)
+    {
+        int kernel = Slot(layer.Name, "weight").FileShape[2];
+        string? bias = OptionalWeight(layer.Name, "bias");
+        string weight = Weight(layer.Name, "weight");
+        int before = layer.PaddingBefore, extra = layer.OutputPadding - layer.PaddingAfter;
+        OnnxAttribute[] Attributes(int after) => new[]
+        {
+            OnnxAttribute.Of("kernel_shape", Repeat(kernel, 2)),
+            OnnxAttribute.Of("strides", Repeat(layer.Stride, 2)),
+            OnnxAttribute.Of("pads", Repeat(before, 2).Concat(Repeat(after, 2)).ToArray()),
+            OnnxAttribute.Of("dilations", Repeat(layer.Dilation, 2)),
+            OnnxAttribute.Of("group", (long)layer.Groups),
+        };
+        if (extra <= 0)
+            return _onnx.Node("ConvTranspose", hint, bias is null ? new[] { x, weight } : new[] { x, weight, bias }, Attributes(-extra));
+        string full = _onnx.Node("ConvTranspose", hint + "/full", new[] { x, weight }, Attributes(0));
+        string padded = _onnx.Node("Pad", bias is null ? hint : hint + "/padded", new[] { full, _onnx.Int64s(0, 0, 0, 0, 0, 0, extra, extra) });
+        if (bias is null) return padded;
+        return _onnx.Node("Add", hint, new[] { padded, _onnx.Node("Unsqueeze", hint + "/bias", new[] { bias, _onnx.Int64s(1, 2) }) });
+    }
+
+    /// <summary>
+    /// Resize by constant scales [1, 1, sh, sw]: nearest as PyTorch ('asymmetric' coordinates, rounded down), bilinear with
+    /// 'align_corners' or 'pytorch_half_pixel' coordinates.
+    /// </summary>
+    private string Upsample(string x, InferenceLayer layer, string hint)
+    {
+        string scales = _onnx.Floats(1, 1, layer.ScaleHeight, layer.ScaleWidth);
+        var inputs = new[] { x, "", scales };   // no region of interest
+        return layer.Mode == UpsampleMode.Bilinear
+            ? _onnx.Node("Resize", hint, inputs, OnnxAttribute.Of("mode", "linear"),
+                OnnxAttribute.Of("coordinate_transformation_mode", layer.AlignCorners ? "align_corners" : "pytorch_half_pixel"))
+            : _onnx.Node("Resize", hint, inputs, OnnxAttribute.Of("mode", "nearest"),
+                OnnxAttribute.Of("coordinate_transformation_mode", "asymmetric"), OnnxAttribute.Of("nearest_mode", "floor"));
     }
 
     private static OnnxAttribute[] Window(InferenceLayer layer, int spatial) => new[]

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 
 namespace ModelGen.Export;
 
@@ -98,6 +99,18 @@ internal sealed class OnnxGraphBuilder
         var bytes = new byte[values.Length * 8];
         for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), values[i]);
         _initializers.Add(Tensor(name, new long[] { values.Length }, Int64Type, bytes));
+        return _constants[key] = name;
+    }
+
+    /// <summary>A float32 vector constant (Resize scales), shared by every node that needs the same values.</summary>
+    public string Floats(params float[] values)
+    {
+        string key = "f32v:" + string.Join(",", values.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8", CultureInfo.InvariantCulture)));
+        if (_constants.TryGetValue(key, out var existing)) return existing;
+        string name = Unique("const_f32_" + string.Join("_", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Replace("-", "m"));
+        var bytes = new byte[values.Length * 4];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
+        _initializers.Add(Tensor(name, new long[] { values.Length }, FloatType, bytes));
         return _constants[key] = name;
     }
 

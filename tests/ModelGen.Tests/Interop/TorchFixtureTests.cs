@@ -30,6 +30,7 @@ public class TorchFixtureTests(ITestOutputHelper output)
         nameof(InteropActivations), nameof(InteropConv2d), nameof(InteropPooling), nameof(InteropConv1d), nameof(InteropEmbedding),
         nameof(InteropAttention), nameof(InteropCausalAttention), nameof(InteropMaskedEncoder), nameof(InteropMaskedTagger),
         nameof(InteropLstm), nameof(InteropGru), nameof(InteropResidual), nameof(InteropTwoInputs), nameof(InteropGeluExact),
+        nameof(InteropConvTranspose), nameof(InteropUpsample),
     ];
 
     public static TheoryData<string> Models => new(ModelNames);
@@ -50,6 +51,8 @@ public class TorchFixtureTests(ITestOutputHelper output)
         nameof(InteropResidual) => new InteropResidual(seed),
         nameof(InteropTwoInputs) => new InteropTwoInputs(seed),
         nameof(InteropGeluExact) => new InteropGeluExact(seed),
+        nameof(InteropConvTranspose) => new InteropConvTranspose(seed),
+        nameof(InteropUpsample) => new InteropUpsample(seed),
         _ => throw new ArgumentException($"Unknown model '{model}'.", nameof(model)),
     };
 
@@ -69,6 +72,8 @@ public class TorchFixtureTests(ITestOutputHelper output)
         nameof(InteropResidual) => new InteropResidual.Graph<double>(batch),
         nameof(InteropTwoInputs) => new InteropTwoInputs.Graph<double>(batch),
         nameof(InteropGeluExact) => new InteropGeluExact.Graph<double>(batch),
+        nameof(InteropConvTranspose) => new InteropConvTranspose.Graph<double>(batch),
+        nameof(InteropUpsample) => new InteropUpsample.Graph<double>(batch),
         _ => throw new ArgumentException($"Unknown model '{model}'.", nameof(model)),
     };
 

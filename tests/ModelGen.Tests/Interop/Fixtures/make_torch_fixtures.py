@@ -37,6 +37,9 @@ parameter buffer (blocks in the declaration order of the layer methods; a layer 
                    mode: "weight" (γ), "bias" (β) are parameters; "running_mean", "running_var" are
                    ModelGen's Model.State (mean then variance, layers in declaration order);
                    "num_batches_tracked" (I64 scalar) is ModelGen's Model.BatchesTracked.
+  ConvTranspose2d  nn.ConvTranspose2d: "weight" [in, out/groups, k, k] as stored; then "bias" [out].
+  Upsample         nn.Upsample(scale_factor=(sh, sw)): mode "nearest", or "bilinear" with align_corners as
+                   AlignCorners. No tensors.
   LayerNorm        nn.LayerNorm(last dim): "weight", "bias".   GroupNorm: nn.GroupNorm: "weight", "bias".
   Embedding        nn.Embedding(padding_idx = PaddingIndex): "weight" [vocabulary, dim] as stored. The
                    padding row is deliberately not zero here: both sides read it in the forward pass.
@@ -456,9 +459,39 @@ class InteropTwoInputs(nn.Module):
         return self.Logit(torch.cat([wide, self.Drop(self.Norm(F.relu(self.Deep(deep))))], dim=-1))
 
 
+class InteropConvTranspose(nn.Module):
+    input_shape = (4, 3, 5)
+
+    def __init__(self):
+        super().__init__()
+        self.Up1 = nn.ConvTranspose2d(4, 6, 3, stride=3, padding=1, output_padding=2, groups=2)
+        self.Up2 = nn.ConvTranspose2d(6, 4, 2, dilation=2, output_padding=1, bias=False)
+        self.Up3 = nn.ConvTranspose2d(4, 2, 3, padding=2)
+
+    def forward(self, x):
+        return self.Up3(torch.tanh(self.Up2(F.relu(self.Up1(x)))))
+
+
+class InteropUpsample(nn.Module):
+    input_shape = (3, 4, 5)
+
+    def __init__(self):
+        super().__init__()
+        self.Near = nn.Upsample(scale_factor=(3, 2), mode="nearest")
+        self.C1 = nn.Conv2d(3, 4, 3, padding=1)
+        self.Corners = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
+        self.P1 = nn.MaxPool2d(4)
+        self.Smooth = nn.Upsample(scale_factor=(2, 3), mode="bilinear", align_corners=False)
+        self.Logits = nn.Linear(4 * 12 * 15, 3)
+
+    def forward(self, x):
+        x = self.Smooth(self.P1(self.Corners(self.C1(self.Near(x)))))
+        return self.Logits(x.flatten(1))
+
+
 MODELS = [InteropActivations, InteropConv2d, InteropPooling, InteropConv1d, InteropEmbedding, InteropAttention,
           InteropCausalAttention, InteropMaskedEncoder, InteropMaskedTagger, InteropLstm, InteropGru,
-          InteropResidual, InteropTwoInputs, InteropGeluExact]
+          InteropResidual, InteropTwoInputs, InteropGeluExact, InteropConvTranspose, InteropUpsample]
 BATCH = 4
 
 

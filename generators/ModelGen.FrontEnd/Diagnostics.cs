@@ -316,7 +316,7 @@ internal static partial class Diagnostics
     public static readonly DiagnosticDescriptor LossTermNotPerSample = Rule("MG0038",
         "Loss term is not one value per sample",
         "Loss term \"{0}\" needs one value per sample ([1]), but {1} is {2}; reduce each sample with Tensor.Sum(x) or Tensor.Mean(x)",
-        DeclarationCategory, DiagnosticSeverity.Error);
+        ShapesCategory, DiagnosticSeverity.Error);
 
     // ConvTranspose2d (declared before All: static fields initialise in text order).
     public static readonly DiagnosticDescriptor OutputPaddingTooLarge = Rule("MG0108",

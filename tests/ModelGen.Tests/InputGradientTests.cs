@@ -20,6 +20,8 @@ public class InputGradientTests
         nameof(ReluNet), nameof(BceNet), nameof(GraphNet), nameof(FlattenNet), nameof(FlattenGraphNet), nameof(ConvNet),
         nameof(ConvResidualNet), nameof(PoolNet), nameof(NormDropoutNet), nameof(TwoInputNet), nameof(MultiHeadNet),
         nameof(ReshapeNet), nameof(LstmBidirectionalSequenceNet), nameof(PoolFirstNet),
+        nameof(ArithmeticNet), nameof(SelfDifferenceNet), nameof(ReparameterizedNet), nameof(LossTermNet), nameof(InputArithmeticNet),
+        nameof(ConvTransposeNet), nameof(UpsampleNet),
     };
 
     [Theory]
@@ -198,6 +200,13 @@ public class InputGradientTests
         nameof(ReshapeNet) => (new ReshapeNet(), new ReshapeNet.Graph<double>(4), ReshapeNet.Initialize),
         nameof(LstmBidirectionalSequenceNet) => (new LstmBidirectionalSequenceNet(), new LstmBidirectionalSequenceNet.Graph<double>(4), LstmBidirectionalSequenceNet.Initialize),
         nameof(PoolFirstNet) => (new PoolFirstNet(), new PoolFirstNet.Graph<double>(4), PoolFirstNet.Initialize),
+        nameof(ArithmeticNet) => (new ArithmeticNet(), new ArithmeticNet.Graph<double>(4), ArithmeticNet.Initialize),
+        nameof(SelfDifferenceNet) => (new SelfDifferenceNet(), new SelfDifferenceNet.Graph<double>(4), SelfDifferenceNet.Initialize),
+        nameof(ReparameterizedNet) => (new ReparameterizedNet(), new ReparameterizedNet.Graph<double>(4), ReparameterizedNet.Initialize),
+        nameof(LossTermNet) => (new LossTermNet(), new LossTermNet.Graph<double>(4), LossTermNet.Initialize),
+        nameof(InputArithmeticNet) => (new InputArithmeticNet(), new InputArithmeticNet.Graph<double>(4), InputArithmeticNet.Initialize),
+        nameof(ConvTransposeNet) => (new ConvTransposeNet(), new ConvTransposeNet.Graph<double>(4), ConvTransposeNet.Initialize),
+        nameof(UpsampleNet) => (new UpsampleNet(), new UpsampleNet.Graph<double>(4), UpsampleNet.Initialize),
         _ => throw new ArgumentException(name),
     };
 }

@@ -316,7 +316,9 @@ internal static partial class CpuEmitter
                 {
                     NodeKind.Input or NodeKind.NamedInput => true,
                     NodeKind.Concat => node.Parts.Any(part => _fromInput[part]),
-                    NodeKind.Add or NodeKind.Multiply => _fromInput[node.A] || _fromInput[node.B],
+                    NodeKind.Add or NodeKind.Multiply or NodeKind.Subtract => _fromInput[node.A] || _fromInput[node.B],
+                    NodeKind.Layer => _fromInput[node.A] || (node.B >= 0 && _fromInput[node.B]),   // B: a cross-attention's memory
+                    NodeKind.RandomNormal => false,   // its argument gives only the shape
                     _ => _fromInput[node.A],
                 };
             }

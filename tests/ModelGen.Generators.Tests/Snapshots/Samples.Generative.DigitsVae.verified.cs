@@ -409,8 +409,36 @@ partial class DigitsVae : global::ModelGen.Model
             RecordLossTerm(0, klTerm);
             ElementwiseMathKernels.Fill(_scale2Grad, KlTermWeight / T.CreateTruncating(batch), batch);
             T loss = outputLoss + KlTermWeight * klTerm;
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch, training: true);
+            return _pixelLogits;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            T outputLoss = LossKernels.BinaryCrossEntropyWithLogits(_pixelLogits, targets, _pixelLogitsGrad, batch * 64L, T.CreateTruncating(1.0));
+            // The loss terms of [Forward]: 0.015625·kl, each the mean over the batch of one value per sample
+            T klTerm = ElementwiseMathKernels.BatchMean(_scale2, batch);
+            RecordLossTerm(0, klTerm);
+            ElementwiseMathKernels.Fill(_scale2Grad, KlTermWeight / T.CreateTruncating(batch), batch);
+            return outputLoss + KlTermWeight * klTerm;
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 64).CopyTo(new Span<T>(_pixelLogitsGrad, batch * 64));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch, bool training)
@@ -468,9 +496,10 @@ partial class DigitsVae : global::ModelGen.Model
             DenseKernels.Forward(_decoder, p + PixelLogitsWeights, p + PixelLogitsBias, _pixelLogits, _pixelLogits, batch, 32, 64, Activation.None, T.Zero);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 64L);
             ElementwiseKernels.Clear(_encoderGrad, batch * 32L);
             ElementwiseKernels.Clear(_muGrad, batch * 4L);
             ElementwiseKernels.Clear(_logVarGrad, batch * 4L);
@@ -486,13 +515,14 @@ partial class DigitsVae : global::ModelGen.Model
             ElementwiseKernels.Clear(_sum1Grad, batch * 1L);
             ElementwiseKernels.Clear(_decoderGrad, batch * 32L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool encoderTrains = !IsFrozen(0);
             bool muTrains = !IsFrozen(1);
             bool logVarTrains = !IsFrozen(2);
             bool decoderTrains = !IsFrozen(3);
             bool pixelLogitsTrains = !IsFrozen(4);
-            bool encoderFlows = encoderTrains;
+            bool inputFlows = inputGrad != null;
+            bool encoderFlows = encoderTrains || inputFlows;
             bool muFlows = muTrains || encoderFlows;
             bool logVarFlows = logVarTrains || encoderFlows;
             bool scale1Flows = logVarFlows;
@@ -607,7 +637,7 @@ partial class DigitsVae : global::ModelGen.Model
             {
                 // encoder: back through Dense(32, ReLU) to input
                 ActivationKernels.Backward(Activation.ReLU, _encoderPre, _encoder, _encoderGrad, _encoderGrad, batch * 32L, T.Zero);
-                DenseKernels.Backward(input, p + EncoderWeights, _encoderGrad, null, g + EncoderWeights, g + EncoderBias, batch, 64, 32);
+                DenseKernels.Backward(input, p + EncoderWeights, _encoderGrad, inputFlows ? inputGrad : null, encoderTrains ? g + EncoderWeights : null, encoderTrains ? g + EncoderBias : null, batch, 64, 32);
             }
         }
     }

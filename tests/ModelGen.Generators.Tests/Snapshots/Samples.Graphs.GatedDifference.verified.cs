@@ -329,8 +329,31 @@ partial class GatedDifference : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.MeanSquaredError(_add1, targets, _add1Grad, batch * 1L);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _add1;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.MeanSquaredError(_add1, targets, _add1Grad, batch * 1L);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 1).CopyTo(new Span<T>(_add1Grad, batch * 1));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -381,9 +404,10 @@ partial class GatedDifference : global::ModelGen.Model
             ElementwiseKernels.Add(_head, _mean1, _add1, batch * 1L);
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 12L);
             ElementwiseKernels.Clear(_leftGrad, batch * 8L);
             ElementwiseKernels.Clear(_rightGrad, batch * 8L);
             ElementwiseKernels.Clear(_subtract1Grad, batch * 8L);
@@ -399,12 +423,13 @@ partial class GatedDifference : global::ModelGen.Model
             ElementwiseKernels.Clear(_abs1Grad, batch * 8L);
             ElementwiseKernels.Clear(_mean1Grad, batch * 1L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool leftTrains = !IsFrozen(0);
             bool rightTrains = !IsFrozen(1);
             bool headTrains = !IsFrozen(2);
-            bool leftFlows = leftTrains;
-            bool rightFlows = rightTrains;
+            bool inputFlows = inputGrad != null;
+            bool leftFlows = leftTrains || inputFlows;
+            bool rightFlows = rightTrains || inputFlows;
             bool subtract1Flows = leftFlows || rightFlows;
             bool scale1Flows = subtract1Flows;
             bool sigmoid1Flows = scale1Flows;
@@ -504,13 +529,13 @@ partial class GatedDifference : global::ModelGen.Model
             if (rightFlows)
             {
                 // right: back through Dense(8) to input
-                DenseKernels.Backward(input, p + RightWeights, _rightGrad, null, g + RightWeights, g + RightBias, batch, 12, 8);
+                DenseKernels.Backward(input, p + RightWeights, _rightGrad, inputFlows ? inputGrad : null, rightTrains ? g + RightWeights : null, rightTrains ? g + RightBias : null, batch, 12, 8);
             }
 
             if (leftFlows)
             {
                 // left: back through Dense(8) to input
-                DenseKernels.Backward(input, p + LeftWeights, _leftGrad, null, g + LeftWeights, g + LeftBias, batch, 12, 8);
+                DenseKernels.Backward(input, p + LeftWeights, _leftGrad, inputFlows ? inputGrad : null, leftTrains ? g + LeftWeights : null, leftTrains ? g + LeftBias : null, batch, 12, 8);
             }
         }
     }

@@ -326,8 +326,31 @@ partial class DigitsAutoencoder : global::ModelGen.Model
         {
             RunForward(parameters, input, batch);
             T loss = LossKernels.MeanSquaredError(_pixels, targets, _pixelsGrad, batch * 64L);
-            RunBackward(parameters, gradients, input, batch);
+            RunBackward(parameters, gradients, input, null, batch);
             return loss;
+        }
+
+        /// <inheritdoc/>
+        protected override T* TrainingForwardCore(T* parameters, T* input, int batch)
+        {
+            RunForward(parameters, input, batch);
+            return _pixels;
+        }
+
+        /// <inheritdoc/>
+        protected override T OutputLossCore(T* targets, int batch)
+        {
+            return LossKernels.MeanSquaredError(_pixels, targets, _pixelsGrad, batch * 64L);
+        }
+
+        /// <inheritdoc/>
+        protected override void BackwardCore(T* parameters, T* gradients, T* input, T* inputGrad, T* outputGrad, int batch)
+        {
+            if (outputGrad != null)
+            {
+                new ReadOnlySpan<T>(outputGrad, batch * 64).CopyTo(new Span<T>(_pixelsGrad, batch * 64));
+            }
+            RunBackward(parameters, gradients, input, inputGrad, batch);
         }
 
         private void RunForward(T* p, T* input, int batch)
@@ -354,20 +377,22 @@ partial class DigitsAutoencoder : global::ModelGen.Model
             // flat = Flatten(pixels): [batch, 1, 8, 8] → [batch, 64], a view of the same memory
         }
 
-        private void RunBackward(T* p, T* g, T* input, int batch)
+        private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             new Span<T>(g, TotalParameters).Clear();
+            if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 64L);
             ElementwiseKernels.Clear(_down1Grad, batch * 128L);
             ElementwiseKernels.Clear(_down2Grad, batch * 64L);
             ElementwiseKernels.Clear(_up1Grad, batch * 128L);
             ElementwiseKernels.Clear(_up2Grad, batch * 512L);
 
-            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it.
+            // Frozen layers (Model.Freeze) get no weight gradient; a value's gradient is computed only when a layer that trains lies before it, or the input's gradient is asked for.
             bool down1Trains = !IsFrozen(0);
             bool down2Trains = !IsFrozen(1);
             bool up1Trains = !IsFrozen(2);
             bool pixelsTrains = !IsFrozen(3);
-            bool down1Flows = down1Trains;
+            bool inputFlows = inputGrad != null;
+            bool down1Flows = down1Trains || inputFlows;
             bool down2Flows = down2Trains || down1Flows;
             bool up1Flows = up1Trains || down2Flows;
             bool up2Flows = up1Flows;
@@ -405,7 +430,7 @@ partial class DigitsAutoencoder : global::ModelGen.Model
             {
                 // down1: back through Conv2d(8@3×3, ReLU) to input
                 ActivationKernels.Backward(Activation.ReLU, _down1Pre, _down1, _down1Grad, _down1Grad, batch * 128L, T.Zero);
-                ConvKernels.Backward(Down1Shape(batch), input, p + Down1Weights, _down1Grad, null, g + Down1Weights, g + Down1Bias, _convWorkspace);
+                ConvKernels.Backward(Down1Shape(batch), input, p + Down1Weights, _down1Grad, inputFlows ? inputGrad : null, down1Trains ? g + Down1Weights : null, down1Trains ? g + Down1Bias : null, _convWorkspace);
             }
         }
     }

@@ -83,3 +83,18 @@ public partial class LossTermNet
     /// <summary>μ and log σ², eagerly (for checking the KL term).</summary>
     public (Tensor Mu, Tensor LogVar) Encode(Tensor x) => (Mu(x), LogVar(x));
 }
+
+/// <summary>Arithmetic on the input itself, before any layer: the input's gradient flows through subtraction, a function and noise.</summary>
+[Model(Input = new[] { 5 }, Loss = Loss.MeanSquaredError)]
+public partial class InputArithmeticNet
+{
+    [Dense(3)] private partial Tensor Head(Tensor x);
+
+    [Forward]
+    public Tensor Forward(Tensor x)
+    {
+        var shifted = 1f - Tensor.Tanh(x) * 0.5f;
+        var noisy = shifted + 0.1f * Tensor.RandomNormal(like: x);
+        return Head(noisy - Tensor.Square(x) / 4f);
+    }
+}

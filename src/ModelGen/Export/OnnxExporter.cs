@@ -157,7 +157,7 @@ internal sealed partial class OnnxExporter
             LayerType.MultiHeadAttention => Attention(x, inShape, layer, hint),
             LayerType.CrossAttention => throw new NotSupportedException(
                 $"{ModelName} cannot be exported to ONNX: layer '{layer.Name}' (CrossAttention) reads two sequences (queries and a memory), " +
-                "and this version has no ONNX translation of a two-input layer yet (docs/export.md); serve the model with Predict or Generate."),
+                "and this version has no ONNX translation of a two-input layer yet (docs/export.md); serve the model with Predict."),
             LayerType.ConvTranspose2d => Activate(TransposedConvolution(x, layer, affine), layer, hint),
             LayerType.Upsample => Upsample(x, layer, hint),
             _ => throw new NotSupportedException($"{ModelName}: layer '{layer.Name}' is of a family ({layer.Type}) this version cannot export."),

@@ -15,7 +15,7 @@ using ModelGen.Plots;
 
 string path = Path.Combine(AppContext.BaseDirectory, "data", "digits.csv.gz");
 int steps = 6000, seed = 7;
-string outFolder = ".";
+string outFolder = Path.Combine(AppContext.BaseDirectory, "output");   // beside the binary, as the other samples; --out picks another
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--steps" && i + 1 < args.Length) steps = int.Parse(args[++i]);
@@ -78,6 +78,7 @@ var fixedZ = new float[batch * latent];
 Latent(fixedZ, ref sampleRng);
 var samples = new float[batch * 64];
 generator.Predict(fixedZ, batch, samples);
+Directory.CreateDirectory(outFolder);
 string png = Path.Combine(outFolder, "gan-samples.png");
 var (width, height) = ImageGrid.SavePng(png, samples, batch, 8, 8, new ImageGridOptions { Columns = 8, Scale = 8, Min = 0, Max = 1 });
 Console.WriteLine($"wrote {png} ({width}×{height}): 64 generated digits");

@@ -13,7 +13,7 @@ using Saliency;
 
 string path = Path.Combine(AppContext.BaseDirectory, "data", "digits.csv.gz");
 int epochs = 30, seed = 42;
-string outFolder = ".";
+string outFolder = Path.Combine(AppContext.BaseDirectory, "output");   // beside the binary, as the other samples; --out picks another
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--epochs" && i + 1 < args.Length) epochs = int.Parse(args[++i]);
@@ -62,6 +62,7 @@ for (int start = 0; start < batch; start += columns)
     for (int i = start; i < start + columns; i++) Normalised(images.AsSpan(i * pixels, pixels)).CopyTo(grid.AsSpan(at++ * pixels));
     for (int i = start; i < start + columns; i++) Normalised(saliency.AsSpan(i * pixels, pixels)).CopyTo(grid.AsSpan(at++ * pixels));
 }
+Directory.CreateDirectory(outFolder);
 string png = Path.Combine(outFolder, "saliency.png");
 var (width, height) = ImageGrid.SavePng(png, grid, 2 * batch, 8, 8, new ImageGridOptions { Columns = columns, Scale = 8, Colormap = ImageColormap.Heat, Min = 0, Max = 1 });
 Console.WriteLine($"wrote {png} ({width}×{height}): rows of digits, each followed by |d score/d pixel| of the predicted class, each map scaled to its own maximum");

@@ -73,6 +73,24 @@ public static class DigitSorting
     }
 
     /// <summary>
+    /// The sample's recipe: teacher-forced <see cref="Model.Fit"/> with Adam at <paramref name="learningRate"/>, a linear warm-up over
+    /// the first tenth of the steps (at most 500), then a cosine decay to a fiftieth of the rate; gradients clipped to norm 1.
+    /// </summary>
+    public static TrainingHistory Train(Model model, Dataset train, int epochs, int batchSize, float learningRate, int seed,
+        IProgress<TrainingProgressReport>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Train at least one epoch.");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be ≥ 1.");
+        long steps = (long)epochs * ((train.Count + batchSize - 1) / batchSize);
+        long warmup = Math.Max(1, Math.Min(500, steps / 10));
+        var schedule = new LinearWarmup(warmup, then: new CosineDecay(Math.Max(1, steps - warmup), minRate: learningRate / 50));
+        return model.Fit(train, epochs: epochs, batchSize: batchSize, optimizer: new Adam(learningRate), seed: seed,
+            schedule: schedule, clipGradientNorm: 1f, progress: progress);
+    }
+
+    /// <summary>
     /// Greedy decoding: the decoder input starts as the start id, and each step runs the model once on every row and
     /// writes the arg-max at the step's position into the next decoder position. The causal self-attention keeps the
     /// not-yet-decoded positions (held at 0) from reaching the positions before them. Returns count × <see cref="TargetLength"/> ids.

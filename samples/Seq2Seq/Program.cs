@@ -42,13 +42,8 @@ Model model = size == "small" ? new SmallDigitSorter(seed) : new DigitSorter(see
 Console.WriteLine(model.Summary());
 Console.WriteLine();
 
-// Adam with a short warm-up, then a cosine decay over the remaining steps.
-long steps = (long)epochs * ((train.Count + batch - 1) / batch);
-long warmup = Math.Min(500, steps / 10);
-var schedule = new LinearWarmup(warmup, then: new CosineDecay(steps - warmup, minRate: learningRate / 50));
 var clock = Stopwatch.StartNew();
-var history = model.Fit(train, epochs: epochs, batchSize: batch, optimizer: new Adam(learningRate), seed: seed,
-    schedule: schedule, clipGradientNorm: 1f, progress: ConsoleProgress.Default);
+var history = DigitSorting.Train(model, train, epochs, batch, learningRate, seed, ConsoleProgress.Default);
 clock.Stop();
 Console.WriteLine($"training: {clock.Elapsed.TotalSeconds:F1} s ({epochs} epochs of {train.Count} pairs, batch {batch}, lr {learningRate.ToString(CultureInfo.InvariantCulture)})");
 

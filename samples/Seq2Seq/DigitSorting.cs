@@ -36,8 +36,13 @@ public static class DigitSorting
     /// A training set and a held-out set of distinct sources that are not in the training set (so never trained on),
     /// drawn with <paramref name="seed"/>: digits uniform in 0…9, independently.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count is below 1, or together they exceed 10⁷ (a tenth of the possible sources, so that unseen ones stay quick to find).</exception>
     public static (Dataset Train, Dataset HeldOut) Draw(int trainCount, int heldOutCount, int seed)
     {
+        if (trainCount < 1) throw new ArgumentOutOfRangeException(nameof(trainCount), trainCount, "Draw at least one training pair.");
+        if (heldOutCount < 1) throw new ArgumentOutOfRangeException(nameof(heldOutCount), heldOutCount, "Draw at least one held-out pair.");
+        if ((long)trainCount + heldOutCount > 10_000_000)
+            throw new ArgumentOutOfRangeException(nameof(heldOutCount), heldOutCount, $"{trainCount} training and {heldOutCount} held-out pairs exceed 10,000,000, a tenth of the 10^{Length} sources.");
         var trained = new HashSet<long>();
         var train = Pairs(trainCount, new Rng(seed, stream: 1), key => { trained.Add(key); return true; });
         var heldOut = new HashSet<long>();

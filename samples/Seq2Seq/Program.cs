@@ -14,29 +14,38 @@ using Seq2Seq;
 // few examples; writes the history and every held-out prediction as CSV.
 //   dotnet run -c Release --project samples/Seq2Seq [-- --train N] [--held-out N] [--epochs N] [--batch N] [--lr R] [--seed S] [--model base|small] [--out folder]
 
-int trainCount = 50_000, heldOutCount = 1_000, epochs = 30, batch = 64, seed = 42;
+int trainCount = 20_000, heldOutCount = 1_000, epochs = 5, batch = 64, seed = 42;
 float learningRate = 1e-3f;
 string size = "base";
 string outFolder = Path.Combine(AppContext.BaseDirectory, "output");   // beside the binary, as the other samples; --out picks another
-for (int i = 0; i < args.Length; i++)
+Dataset train, heldOut;
+try
 {
-    string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"'{args[i]}' needs a value.");
-    switch (args[i])
+    for (int i = 0; i < args.Length; i++)
     {
-        case "--train": trainCount = int.Parse(value, CultureInfo.InvariantCulture); break;
-        case "--held-out": heldOutCount = int.Parse(value, CultureInfo.InvariantCulture); break;
-        case "--epochs": epochs = int.Parse(value, CultureInfo.InvariantCulture); break;
-        case "--batch": batch = int.Parse(value, CultureInfo.InvariantCulture); break;
-        case "--lr": learningRate = float.Parse(value, CultureInfo.InvariantCulture); break;
-        case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
-        case "--model": size = value is "base" or "small" ? value : throw new ArgumentException($"--model is 'base' or 'small', not '{value}'."); break;
-        case "--out": outFolder = value; break;
-        default: throw new ArgumentException($"Unknown option '{args[i]}'; see the comment at the top of Program.cs.");
+        string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"'{args[i]}' needs a value.");
+        switch (args[i])
+        {
+            case "--train": trainCount = Count(args[i], value); break;
+            case "--held-out": heldOutCount = Count(args[i], value); break;
+            case "--epochs": epochs = Count(args[i], value); break;
+            case "--batch": batch = Count(args[i], value); break;
+            case "--lr": learningRate = float.TryParse(value, CultureInfo.InvariantCulture, out float r) && r > 0 && float.IsFinite(r) ? r : throw new ArgumentException($"--lr takes a positive number, not '{value}'."); break;
+            case "--seed": seed = int.TryParse(value, CultureInfo.InvariantCulture, out int s) ? s : throw new ArgumentException($"--seed takes an integer, not '{value}'."); break;
+            case "--model": size = value is "base" or "small" ? value : throw new ArgumentException($"--model is 'base' or 'small', not '{value}'."); break;
+            case "--out": outFolder = value; break;
+            default: throw new ArgumentException($"Unknown option '{args[i]}'; see the comment at the top of Program.cs.");
+        }
+        i++;
     }
-    i++;
-}
 
-var (train, heldOut) = DigitSorting.Draw(trainCount, heldOutCount, seed);
+    (train, heldOut) = DigitSorting.Draw(trainCount, heldOutCount, seed);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
 Console.WriteLine($"sorting {DigitSorting.Length} digits: {train.Count} training pairs, {heldOut.Count} held-out pairs (sources not in the training set), seed {seed}");
 Model model = size == "small" ? new SmallDigitSorter(seed) : new DigitSorter(seed);
 Console.WriteLine(model.Summary());
@@ -45,7 +54,7 @@ Console.WriteLine();
 var clock = Stopwatch.StartNew();
 var history = DigitSorting.Train(model, train, epochs, batch, learningRate, seed, ConsoleProgress.Default);
 clock.Stop();
-Console.WriteLine($"training: {clock.Elapsed.TotalSeconds:F1} s ({epochs} epochs of {train.Count} pairs, batch {batch}, lr {learningRate.ToString(CultureInfo.InvariantCulture)})");
+Console.WriteLine($"training: {clock.Elapsed.TotalSeconds:F1} s ({epochs} epoch{(epochs == 1 ? "" : "s")} of {train.Count} pairs, batch {batch}, lr {learningRate.ToString(CultureInfo.InvariantCulture)})");
 
 var teacherForced = model.Evaluate(heldOut);
 Console.WriteLine($"held-out, teacher-forced: loss {teacherForced.Loss:F4}, token accuracy {teacherForced.Accuracy:P2}");
@@ -56,7 +65,7 @@ clock.Stop();
 var labels = heldOut.Targets.Select(t => (int)t).ToArray();   // class indices held as floats
 var (exact, rightAt) = DigitSorting.Score(decoded, labels);
 Console.WriteLine($"held-out, greedy decoding: {exact} of {heldOut.Count} sorted exactly ({(double)exact / heldOut.Count:P2}) in {clock.Elapsed.TotalMilliseconds:F0} ms");
-Console.WriteLine("accuracy per output position (8 digits, then the end id '$'): "
+Console.WriteLine($"accuracy per output position ({DigitSorting.Length} digits, then the end id '$'): "
     + string.Join("  ", rightAt.Select((r, p) => $"{p + 1}:{(double)r / heldOut.Count:P1}")));
 
 const int width = DigitSorting.TargetLength;
@@ -65,7 +74,8 @@ string Source(int i) => DigitSorting.Format(heldOut.Features.AsSpan(i * DigitSor
 Console.WriteLine();
 Console.WriteLine("source     prediction  truth");
 var wrong = Enumerable.Range(0, heldOut.Count).Where(i => !decoded.AsSpan(i * width, width).SequenceEqual(labels.AsSpan(i * width, width))).ToArray();
-foreach (int i in Enumerable.Range(0, 5).Concat(wrong.Take(5)))
+Console.WriteLine(wrong.Length == 0 ? "(the first five; every held-out source was sorted exactly)" : $"(the first five, then up to five more of the {wrong.Length} wrong ones)");
+foreach (int i in Enumerable.Range(0, Math.Min(5, heldOut.Count)).Concat(wrong.Where(w => w >= 5).Take(5)))
     Console.WriteLine($"{Source(i)}   {DigitSorting.Format(decoded.AsSpan(i * width, width))}   {DigitSorting.Format(labels.AsSpan(i * width, width))}"
         + (wrong.Contains(i) ? "   wrong" : ""));
 
@@ -83,3 +93,7 @@ File.WriteAllText(predictionsPath, csv.ToString());
 Console.WriteLine();
 Console.WriteLine($"history: {historyPath}");
 Console.WriteLine($"held-out predictions: {predictionsPath}");
+return 0;
+
+static int Count(string option, string value) =>
+    int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n >= 1 ? n : throw new ArgumentException($"{option} takes a whole number ≥ 1, not '{value}'.");

@@ -57,7 +57,7 @@ public static unsafe class Peak
     }
 
     /// <summary>Total GFLOP/s of <paramref name="threads"/> threads each running the register-only loop at once; median of 5 runs.</summary>
-    private static double FmaPeak(int threads)
+    public static double FmaPeak(int threads)
     {
         const long iterations = 4_000_000;
         var rates = new double[5];

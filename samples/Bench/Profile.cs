@@ -66,6 +66,8 @@ public static unsafe class Profile
             string shape = $"{batch}x{layers[i].In}x{layers[i].Out}";
             yield return Line(id, batch, threads, $"dense-forward {shape}", DenseForward(layer, batch), flop);
             yield return Line(id, batch, threads, $"dense-backward {shape}", DenseBackward(layer, batch), 2 * flop);
+            yield return Line(id, batch, threads, $"weight-gradient xT.dz {shape}", Product(true, false, layers[i].In, layers[i].Out, batch), flop);
+            yield return Line(id, batch, threads, $"input-gradient dz.WT {shape}", Product(false, true, batch, layers[i].In, layers[i].Out), flop);
         }
         var parameters = new float[model.ParameterCount];
         var gradients = new float[model.ParameterCount];
@@ -118,6 +120,16 @@ public static unsafe class Profile
             sum = (sum.Min + part.Min, sum.Median + part.Median);
         }
         return sum;
+    }
+
+    /// <summary>One accumulating product C += op(A)·op(B) of m×n×k alone, as the backward pass runs it.</summary>
+    private static (double, double) Product(bool transA, bool transB, int m, int n, int k)
+    {
+        var a = Filled(m * k); var b = Filled(k * n); var c = Filled(m * n);
+        return Micros(() =>
+        {
+            fixed (float* pa = a, pb = b, pc = c) Gemm.Multiply(transA, transB, m, n, k, pa, pb, pc, accumulate: true);
+        });
     }
 
     private static float[] Filled(int count)

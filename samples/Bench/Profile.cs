@@ -25,6 +25,20 @@ public static unsafe class Profile
     /// <summary>The models this breakdown knows.</summary>
     public static IEnumerable<string> Models => s_layers.Keys;
 
+    /// <summary>
+    /// Floating-point operations (a multiply-add counts two) of one sample's training step for a model that is a plain stack
+    /// of Dense layers on its input: the forward product, the weight gradient, and the input gradient of every layer but the
+    /// first (nothing needs the input's). Null for the other models (wide-deep's embeddings take the first layer's input gradient).
+    /// </summary>
+    public static double? TrainingFlopPerSample(string id)
+    {
+        if (id is not ("digits-mlp" or "mnist-mlp")) return null;
+        double flop = 0;
+        var layers = s_layers[id];
+        for (int i = 0; i < layers.Length; i++) flop += 2.0 * layers[i].In * layers[i].Out * (i == 0 ? 2 : 3);
+        return flop;
+    }
+
     /// <summary>One JSON line per (model, part) for batch 1 inference and for a training step at the benchmark batch.</summary>
     public static IEnumerable<string> Run(string id, int threads)
     {
@@ -38,10 +52,23 @@ public static unsafe class Profile
         yield return Line(id, 1, threads, "predict", Micros(() => model.Predict(one.Span, 1, outputs)));
         yield return Line(id, 1, threads, "predict-unchecked", Micros(() => model.Predict(one.Span, 1, outputs, allowNonFinite: true)));
         yield return Line(id, 1, threads, "dense-forward-sum", DenseForward(layers, 1));
-        yield return Line(id, batch, threads, "train-step", Micros(() => model.TrainStep(inputs, labels, batch, adam)));
-        yield return Line(id, batch, threads, "predict", Micros(() => model.Predict(inputs, batch, outputs)));
-        yield return Line(id, batch, threads, "dense-forward-sum", DenseForward(layers, batch));
+        double forwardFlop = 0;
+        foreach (var layer in layers) forwardFlop += 2.0 * batch * layer.In * layer.Out;
+        yield return Line(id, batch, threads, "train-step", Micros(() => model.TrainStep(inputs, labels, batch, adam)), batch * (TrainingFlopPerSample(id) ?? 0));
+        yield return Line(id, batch, threads, "predict", Micros(() => model.Predict(inputs, batch, outputs)), forwardFlop);
+        yield return Line(id, batch, threads, "dense-forward-sum", DenseForward(layers, batch), forwardFlop);
         yield return Line(id, batch, threads, "dense-backward-sum", DenseBackward(layers, batch));
+        // Each layer alone, with its rate: which products run near the peak and which are too small to.
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var layer = new[] { layers[i] };
+            double flop = 2.0 * batch * layers[i].In * layers[i].Out;
+            string shape = $"{batch}x{layers[i].In}x{layers[i].Out}";
+            yield return Line(id, batch, threads, $"dense-forward {shape}", DenseForward(layer, batch), flop);
+            yield return Line(id, batch, threads, $"dense-backward {shape}", DenseBackward(layer, batch), 2 * flop);
+            yield return Line(id, batch, threads, $"weight-gradient xT.dz {shape}", Product(true, false, layers[i].In, layers[i].Out, batch), flop);
+            yield return Line(id, batch, threads, $"input-gradient dz.WT {shape}", Product(false, true, batch, layers[i].In, layers[i].Out), flop);
+        }
         var parameters = new float[model.ParameterCount];
         var gradients = new float[model.ParameterCount];
         gradients.AsSpan().Fill(1e-3f);
@@ -95,6 +122,16 @@ public static unsafe class Profile
         return sum;
     }
 
+    /// <summary>One accumulating product C += op(A)·op(B) of m×n×k alone, as the backward pass runs it.</summary>
+    private static (double, double) Product(bool transA, bool transB, int m, int n, int k)
+    {
+        var a = Filled(m * k); var b = Filled(k * n); var c = Filled(m * n);
+        return Micros(() =>
+        {
+            fixed (float* pa = a, pb = b, pc = c) Gemm.Multiply(transA, transB, m, n, k, pa, pb, pc, accumulate: true);
+        });
+    }
+
     private static float[] Filled(int count)
     {
         var array = GC.AllocateArray<float>(count, pinned: true);
@@ -103,11 +140,13 @@ public static unsafe class Profile
     }
 
     /// <summary>
-    /// Microseconds per call over 15 runs of enough calls to last about 2 ms each, after a warm-up: the fastest run
+    /// Microseconds per call over 15 runs of enough calls to last about 2 ms each, after a warm-up (until the JIT has
+    /// settled, see <see cref="WarmUp"/>): the fastest run
     /// and the median. On a busy machine the fastest run is the better estimate of the cost itself.
     /// </summary>
     private static (double Min, double Median) Micros(Action action)
     {
+        WarmUp.Run(action, 3);
         long warm = Stopwatch.GetTimestamp();
         int calls = 0;
         while (Stopwatch.GetTimestamp() - warm < Stopwatch.Frequency / 50) { action(); calls++; }
@@ -123,7 +162,9 @@ public static unsafe class Profile
         return (runs[0], runs[runs.Length / 2]);
     }
 
-    private static string Line(string id, int batch, int threads, string part, (double Min, double Median) micros) =>
+    /// <summary>One part's line; with <paramref name="flop"/>, also its rate at the fastest run.</summary>
+    private static string Line(string id, int batch, int threads, string part, (double Min, double Median) micros, double flop = 0) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{{\"model\": \"{id}\", \"batch\": {batch}, \"threads\": {threads}, \"part\": \"{part}\", \"us_min\": {micros.Min:F2}, \"us_median\": {micros.Median:F2}}}");
+            $"{{\"model\": \"{id}\", \"batch\": {batch}, \"threads\": {threads}, \"part\": \"{part}\", \"us_min\": {micros.Min:F2}, \"us_median\": {micros.Median:F2}")
+        + (flop > 0 ? string.Create(CultureInfo.InvariantCulture, $", \"gflop_per_s\": {flop / micros.Min / 1e3:F1}}}") : "}");
 }

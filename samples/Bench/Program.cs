@@ -51,7 +51,16 @@ static IEnumerable<string> Measure(string id, Model model, int batch, int classe
 
     int warmup = Math.Max(3, options.Steps / 5);
     var (trainRate, trainAlloc) = Rate(() => model.TrainStep(inputs, labels, batch, optimizer), batch, warmup, options);
-    yield return Json(id, "train", batch, options, trainRate, trainAlloc);
+    string train = Json(id, "train", batch, options, trainRate, trainAlloc);
+    // For a plain stack of Dense layers the multiply-adds per sample follow from the layer sizes: this line also gives
+    // the rate in GFLOP/s and its fraction of the two-thread FMA peak, measured now, in the same run and load.
+    if (Profile.TrainingFlopPerSample(id) is double flop)
+    {
+        double gflops = trainRate * flop / 1e9, peak = Peak.FmaPeak(2);
+        train = train[..^1] + string.Create(CultureInfo.InvariantCulture,
+            $", \"flop_per_sample\": {flop:F0}, \"gflop_per_s\": {gflops:F1}, \"fma_peak_2t_gflop_per_s\": {peak:F1}, \"fraction_of_2t_peak\": {gflops / peak:F3}}}");
+    }
+    yield return train;
     var (inferRate, inferAlloc) = Rate(() => model.Predict(inputs, batch, outputs), batch, warmup, options);
     yield return Json(id, "infer", batch, options, inferRate, inferAlloc);
     var one = inputs.AsMemory(0, model.InputSize);
@@ -89,11 +98,12 @@ static string DataCheck()
         $"{{\"mode\": \"data-check\", \"bytes\": {bytes:F0}, \"check_ms\": {check * 1e3:F2}, \"check_gb_per_s\": {bytes / check / 1e9:F2}, \"copy_ms\": {copying * 1e3:F2}, \"copy_gb_per_s\": {features.Length * 4.0 / copying / 1e9:F2}, \"vector_floats\": {System.Numerics.Vector<float>.Count}}}");
 }
 
-// Samples per second: median over repeats of `steps` timed calls after warm-up; also the bytes
+// Samples per second: median over repeats of `steps` timed calls after warm-up (at least `warmup` calls, then until the
+// JIT has settled: see WarmUp); also the bytes
 // allocated per call (all threads) during the timed calls.
 static (double Rate, double AllocatedPerStep) Rate(Action step, int batch, int warmup, BenchOptions options)
 {
-    for (int i = 0; i < warmup; i++) step();
+    WarmUp.Run(step, warmup);
     // Nothing here allocates between the two counter reads but the step itself.
     var rates = new double[options.Repeats];
     long allocated = 0;

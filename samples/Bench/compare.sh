@@ -6,7 +6,8 @@
 #   machines); the better of its two figures counts.
 #   TorchSharp (../shared/bench/torchsharp/run.sh, libtorch through .NET) builds in $TMPDIR from the NuGet mirror.
 # A peer that fails is reported with its error on stderr and shown as "-"; the others still compare.
-# ModelGen's run ends with the "gemm" line: the GEMM at 1024³ on one thread next to the register-only FMA peak.
+# ModelGen's run ends with the "gemm" line: the GEMM at 1024³ on one thread next to the register-only FMA peak; the
+# training lines of digits-mlp and mnist-mlp carry their GFLOP/s and fraction of the two-thread peak, printed at the end.
 #   [MODELS=digits-mlp,wide-deep] [OUT=samples/Bench/results/x.txt] samples/Bench/compare.sh [extra args for all, e.g. --threads 2]
 # The first line is the machine and its load (uptime): figures taken while other work runs are noisy.
 set -euo pipefail
@@ -67,6 +68,10 @@ for o in ours:
     known = [v for v in peers if v is not None]
     print(fmt.format(o["model"], o["mode"], o["batch"], f"{mine:.0f}", cell(peers[0]), cell(peers[1]),
                      ratio(peers[0]), ratio(peers[1]), ratio(max(known)) if known else "-"))
+for o in ours:
+    if "fraction_of_2t_peak" in o:
+        print(f'{o["model"]} training: {o["gflop_per_s"]:.1f} GFLOP/s ({o["flop_per_sample"] / 1e6:.2f} MFLOP per sample) = '
+              f'{100 * o["fraction_of_2t_peak"]:.0f}% of the two-thread FMA peak measured after it ({o["fma_peak_2t_gflop_per_s"]:.1f} GFLOP/s)')
 for o in ours:
     if o.get("mode") == "gemm":
         print(f'GEMM 1024³ on 1 thread: {o["gflop_per_s"]:.1f} GFLOP/s = {100 * o["fraction_of_1t_peak"]:.0f}% of the register-only FMA peak '

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using ModelGen.Cpu;
 using ModelGen.Cuda;
 
 namespace ModelGen;
@@ -51,6 +52,11 @@ public abstract class Optimizer
     {
         if (parameters.Length != gradients.Length)
             throw new ArgumentException($"The parameter buffer has {parameters.Length} elements but the gradient buffer has {gradients.Length}.", nameof(gradients));
+        if (IsBuiltIn)
+        {
+            Step(parameters, gradients, learningRate, [new ParameterRange(0, parameters.Length)]);
+            return;
+        }
         CheckStepRate(learningRate, nameof(learningRate));
         StepCount++;
         Update(parameters, gradients, learningRate, StepCount);
@@ -71,7 +77,7 @@ public abstract class Optimizer
         if (!whole && !IsBuiltIn)
             throw new NotSupportedException($"{GetType().Name} updates the whole parameter buffer and cannot leave frozen layers out; use Sgd, Adam, AdamW, RmsProp or Adagrad.");
         StepCount++;
-        if (whole)
+        if (whole && !IsBuiltIn)
         {
             Update(parameters, gradients, learningRate, StepCount);
             return;
@@ -80,7 +86,73 @@ public abstract class Optimizer
         {
             if ((uint)range.Start > (uint)parameters.Length || (uint)range.Count > (uint)(parameters.Length - range.Start))
                 throw new ArgumentOutOfRangeException(nameof(ranges), $"The range [{range.Start}, {range.Start + range.Count}) lies outside the {parameters.Length} parameters.");
-            UpdateRange(parameters, gradients, learningRate, StepCount, range.Start, range.Count);
+        }
+        // The state buffers are sized (allocated) by the first update at a length; only later ones may run on several threads.
+        bool split = _sizedFor == parameters.Length && CpuParallel.ThreadCount > 1;
+        foreach (var range in ranges)
+        {
+            if (split && range.Count >= (ParallelThresholdOverride > 0 ? ParallelThresholdOverride : ParallelThreshold))
+                UpdateInParallel(parameters, gradients, learningRate, StepCount, range.Start, range.Count);
+            else
+                UpdateRange(parameters, gradients, learningRate, StepCount, range.Start, range.Count);
+        }
+        _sizedFor = parameters.Length;
+    }
+
+    /// <summary>
+    /// Parameters per update above which a built-in optimizer splits its pass across <see cref="CpuParallel"/>'s threads. The
+    /// pass is bound by memory traffic (parameters, gradients and state buffers stream through once), which two cores move
+    /// faster than one. Each element's update is independent of the others, so the split never changes a bit.
+    /// </summary>
+    internal const int ParallelThreshold = 1 << 16;
+
+    /// <summary>Replaces <see cref="ParallelThreshold"/> for updates started on this thread (0: use it); tests split small buffers.</summary>
+    [ThreadStatic] internal static int ParallelThresholdOverride;
+
+    /// <summary>Elements per part of a split update are a multiple of this, so every part but the last is whole vectors and the last ends where the range ends.</summary>
+    private const int PartAlignment = 64;
+
+    /// <summary>The parameter count of the last update: its state buffers exist at that size, so parts can run at once without allocating.</summary>
+    private int _sizedFor = -1;
+
+    private UpdateJob? _updateJob;
+
+    /// <summary><see cref="UpdateRange"/> on [start, start + count), in parts spread over <see cref="CpuParallel"/>'s threads.</summary>
+    private unsafe void UpdateInParallel(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step, int start, int count)
+    {
+        int parts = Math.Min(CpuParallel.ThreadCount * 2, (count + PartAlignment - 1) / PartAlignment);
+        var job = _updateJob ??= new UpdateJob(this);
+        fixed (float* p = parameters)
+        fixed (float* g = gradients)
+        {
+            job.Set(p, g, parameters.Length, learningRate, step, start, count, parts);
+            CpuParallel.Run(job, parts);
+            job.Set(null, null, 0, 0f, 0, 0, 0, 0);
+        }
+    }
+
+    /// <summary>One split update; preallocated per optimizer so that a step allocates nothing.</summary>
+    private sealed unsafe class UpdateJob(Optimizer owner) : CpuParallel.Work
+    {
+        private float* _parameters, _gradients;
+        private int _length, _start, _count, _parts;
+        private float _learningRate;
+        private long _step;
+
+        public void Set(float* parameters, float* gradients, int length, float learningRate, long step, int start, int count, int parts)
+        {
+            _parameters = parameters; _gradients = gradients; _length = length;
+            _learningRate = learningRate; _step = step; _start = start; _count = count; _parts = parts;
+        }
+
+        private int Boundary(int part) =>
+            part == _parts ? _count : (int)((long)_count * part / _parts / PartAlignment * PartAlignment);
+
+        public override void Execute(int part)
+        {
+            int first = Boundary(part), end = Boundary(part + 1);
+            if (end > first)
+                owner.UpdateRange(new Span<float>(_parameters, _length), new ReadOnlySpan<float>(_gradients, _length), _learningRate, _step, _start + first, end - first);
         }
     }
 

@@ -53,7 +53,8 @@ public abstract partial class Model
     /// <summary>
     /// The padding id of a model with variable-length sequences (an <c>[Embedding]</c> with
     /// <see cref="EmbeddingAttribute.MaskPadding"/>): each sample's length is one past its last other id, and
-    /// positions after it do not count (loss, <see cref="Evaluate"/>'s accuracy, <see cref="PredictClasses"/>). −1 for other models.
+    /// positions after it do not count (loss, <see cref="Evaluate"/>'s accuracy, <see cref="PredictClasses"/>). −1 for other models,
+    /// and for a model with several inputs, whose masked input (e.g. an encoder's source) does not reach the output.
     /// </summary>
     public virtual int MaskPaddingIndex => -1;
 

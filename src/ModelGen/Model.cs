@@ -114,6 +114,12 @@ public abstract partial class Model
         return _graph;
     }
 
+    /// <summary>
+    /// The CPU graph that generated members running one sample at a time use (an encoder–decoder model's
+    /// <c>Generate</c>): the current graph, which serves any batch up to its size.
+    /// </summary>
+    protected ModelGraph<float> SingleSampleGraph => GraphFor(1);
+
     /// <summary>Where the CPU graph's dropout stream stands (a checkpoint saves and restores it).</summary>
     internal Rng DropoutState
     {

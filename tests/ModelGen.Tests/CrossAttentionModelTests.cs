@@ -204,8 +204,10 @@ public class CrossAttentionModelTests
 
         // Greedy decoding of held-out sources: the decoder input grows by the argmax of the last filled position.
         var (testRows, testLabels) = Pairs(100, seed: 2);
-        int exact = 0;
+        int exact = 0, generatedExact = 0;
         var output = new float[7 * 13];
+        var options = new GenerationOptions { StartId = start, EndId = end };
+        var naiveIds = new int[7];
         for (int i = 0; i < 100; i++)
         {
             var row = testRows.AsSpan(i * 13, 13).ToArray();
@@ -218,10 +220,18 @@ public class CrossAttentionModelTests
                 int next = 0;
                 for (int c = 1; c < 13; c++) if (logits[c] > logits[next]) next = c;
                 right &= next == testLabels[i * 7 + step];
+                naiveIds[step] = next;
                 if (step < length) row[length + 1 + step] = next;
             }
             if (right) exact++;
+            // The cached decoder gives the same ids, up to the end id where the naive decode went on.
+            var source = testRows.AsSpan(i * 13, length).ToArray().Select(v => (int)v).ToArray();
+            var generated = model.Generate(source, maxLength: 7, options);
+            int stop = Array.IndexOf(naiveIds, end);
+            Assert.Equal(naiveIds.Take(stop < 0 ? 7 : stop + 1), generated);
+            if (generated.SequenceEqual(Enumerable.Range(0, 7).Select(s => testLabels[i * 7 + s]))) generatedExact++;
         }
         Assert.True(exact >= 95, $"{exact} of 100 held-out sequences reversed exactly");
+        Assert.Equal(exact, generatedExact);
     }
 }

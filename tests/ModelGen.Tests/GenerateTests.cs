@@ -100,8 +100,9 @@ public class GenerateTests
             var step = graph.Decode(parameters, decoderIds[position]).ToArray();
             for (int c = 0; c < 9; c++) Assert.Equal(full[position * 9 + c], step[c], 10);
         }
-        var past = Assert.Throws<ArgumentOutOfRangeException>(() => graph.Decode(parameters, 1));
-        Assert.Contains("5 positions", past.Message);
+        var past = Assert.Throws<InvalidOperationException>(() => graph.Decode(parameters, 1));
+        Assert.Equal("All 5 positions of 'target' are decoded; Encode a source to start again.", past.Message);
+        Assert.Equal("Encode a source before decoding.", Assert.Throws<InvalidOperationException>(() => new TinySeq2Seq.Graph<double>(1).Decode(parameters, 1)).Message);
     }
 
     [Fact]

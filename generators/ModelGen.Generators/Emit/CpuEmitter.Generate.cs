@@ -208,8 +208,8 @@ internal static partial class CpuEmitter
         }
         string sourceName = spec.Inputs[plan.Source].Name, targetName = spec.Inputs[plan.Target].Name;
         string sourceText = plan.SourceMask is { } mask
-            ? $"up to {Literals.Int(plan.SourceLength)} ids of '{sourceName}' (shorter ones are padded with id {Literals.Int(mask.PaddingIndex)}, which the encoder and cross-attention skip)"
-            : $"the {Literals.Int(plan.SourceLength)} ids of '{sourceName}'";
+            ? $"Up to {Literals.Int(plan.SourceLength)} ids of '{sourceName}' (shorter ones are padded with id {Literals.Int(mask.PaddingIndex)}, which the encoder and cross-attention skip)"
+            : $"The {Literals.Int(plan.SourceLength)} ids of '{sourceName}'";
         w.Lines($$"""
             /// <summary>
             /// Generates ids autoregressively: the encoder reads <paramref name="source"/> once, then the decoder runs one
@@ -324,7 +324,7 @@ internal static partial class CpuEmitter
             {
                 CheckParameters(parameters);
                 if (_decodedPositions < 0) AllocateGenerationBuffers();
-                DecodingKernels.WriteSource(source, new Span<T>(_generationInput + {{Literals.Int(sourceOffset)}}, {{S}}), vocabulary: {{Literals.Int(sourceEmbedding.Vocabulary)}}, paddingIndex: {{Literals.Int(padding)}}, {{Literals.String(sourceName)}});
+                DecodingKernels.WriteSource(source, new Span<T>({{(sourceOffset == 0 ? "_generationInput" : $"_generationInput + {Literals.Int(sourceOffset)}")}}, {{S}}), vocabulary: {{Literals.Int(sourceEmbedding.Vocabulary)}}, paddingIndex: {{Literals.Int(padding)}}, {{Literals.String(sourceName)}});
                 fixed (T* p = parameters)
                 {
                     RunEncoder(p, _generationInput, batch: 1);
@@ -348,13 +348,13 @@ internal static partial class CpuEmitter
             /// <param name="parameters">The model's parameters.</param>
             /// <param name="token">The id the decoder reads at this position.</param>
             /// <returns>The {{V}} logits of this position.</returns>
-            /// <exception cref="InvalidOperationException">No source was encoded, or all {{T}} positions are decoded.</exception>
+            /// <exception cref="InvalidOperationException">No source was encoded, or all {{T}} positions of '{{targetName}}' are decoded.</exception>
             /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
             public ReadOnlySpan<T> Decode(ReadOnlySpan<T> parameters, int token)
             {
                 CheckParameters(parameters);
                 if (_decodedPositions < 0) throw new InvalidOperationException("Encode a source before decoding.");
-                DecodingKernels.CheckLength(_decodedPositions + 1, {{T}}, {{Literals.String(targetName)}}, "position");
+                if (_decodedPositions == {{T}}) throw new InvalidOperationException("All {{T}} positions of '{{targetName}}' are decoded; Encode a source to start again.");
                 DecodingKernels.CheckToken(token, {{Literals.Int(plan.StartVocabulary)}}, nameof(token));
                 fixed (T* p = parameters)
                     return new ReadOnlySpan<T>(DecodeStep(p, _decodedPositions++, token), {{V}});

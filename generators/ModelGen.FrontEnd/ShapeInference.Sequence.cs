@@ -46,7 +46,8 @@ internal static partial class ShapeInference
     /// </summary>
     private static void CheckMaskedOutputOfSeveralInputs(ModelSpec spec, Dim[][] shapes, List<ShapeProblem> problems)
     {
-        if (spec.Inputs.Count == 0) return;
+        // A second masking layer is MG0207 already.
+        if (spec.Inputs.Count == 0 || spec.Layers.Count(l => l is EmbeddingLayer { MaskPadding: true }) != 1) return;
         var nodes = spec.Graph.Nodes;
         int masking = -1;
         for (int n = 0; n < nodes.Count && masking < 0; n++)

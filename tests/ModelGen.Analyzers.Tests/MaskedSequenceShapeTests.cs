@@ -105,7 +105,7 @@ public class MaskedSequenceShapeTests
     {
         string cpu = await AssertCleanAndCompiles(TwoInputs.Replace("{0}", ", MaskPadding = true"));
         // The lengths are read from the words' own buffer, not from the packed input rows.
-        Assert.Contains("EmbeddingKernels.Lengths(_words, _lengths, batch, sequence: 24, paddingIndex: 0);", cpu);
+        Assert.Contains("EmbeddingKernels.Lengths(_wordsInput, _lengths, batch, sequence: 24, paddingIndex: 0);", cpu);
         // The output has one row per sample, so no label is masked.
         Assert.DoesNotContain("MaskPaddingIndex", cpu);
         await AssertCleanAndCompiles(TwoInputs.Replace("{0}", ""));
@@ -132,7 +132,7 @@ public class MaskedSequenceShapeTests
     {
         var d = await Single(QueriesFromTheMaskedInput.Replace("{0}", "Cross(Words(words), Topic(topic))"), "MG0213");
         Assert.Equal("Words(words)", Text(d));
-        Assert.Equal("Embedding 'Words' with MaskPadding = true masks the input 'words', one of several [Input]s, but its variable length reaches the output: 'Tags' (Dense) is [seq≤24, 5]; with several inputs the padded positions may end in a CrossAttention's memory (its output has the queries' length) or an LSTM or GRU's last state, because labels and metrics are judged on the output's own positions", d.GetMessage());
+        Assert.Equal("Embedding 'Words' with MaskPadding = true masks the input 'words', one of several [Input]s, but its variable length reaches the output: 'Tags' (Dense 5) is [seq≤24, 5]; with several inputs the padded positions may end in a CrossAttention's memory (its output has the queries' length) or an LSTM or GRU's last state, because labels and metrics are judged on the output's own positions", d.GetMessage());
         // Twin: the masked words as the memory, the topic's 8 positions as the queries.
         string cpu = await AssertCleanAndCompiles(QueriesFromTheMaskedInput.Replace("{0}", "Cross(Topic(topic), Words(words))"));
         Assert.Contains("memoryLengths: _lengths", cpu);

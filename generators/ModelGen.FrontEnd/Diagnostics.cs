@@ -232,8 +232,8 @@ internal static partial class Diagnostics
         DeclarationCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor MaskNeedsModelInput = Rule("MG0207",
-        "Masked embedding must read the model's only input",
-        "Embedding '{0}' with MaskPadding = true: {1}; each sample's length is read from the ids of the model's one input, so declare one masking Embedding applied to that input",
+        "One masking embedding per model",
+        "Embedding '{0}' with MaskPadding = true: {1}; each sample's length is read from the ids of one input by one masking Embedding, so declare MaskPadding on one Embedding only",
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor NeedsFixedLength = Rule("MG0208",
@@ -254,6 +254,11 @@ internal static partial class Diagnostics
     public static readonly DiagnosticDescriptor CrossAttentionHeadsNotDivisor = Rule("MG0211",
         "Cross-attention width is not divisible by the heads",
         "CrossAttention '{0}': the width {1} is not divisible by {2} heads ({1} % {2} = {3}); each head takes width / heads columns, so use a divisor of {1}, e.g. {4}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor MaskedInputReachesOutput = Rule("MG0213",
+        "Padding mask of one of several inputs reaches the output",
+        "Embedding '{0}' with MaskPadding = true masks the input '{1}', one of several [Input]s, but its variable length reaches the output: {2} is {3}; with several inputs the padded positions may end in a CrossAttention's memory (its output has the queries' length) or an LSTM or GRU's last state, because labels and metrics are judged on the output's own positions",
         ShapesCategory, DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor CrossAttentionNeedsForward = Rule("MG0212",
@@ -350,7 +355,7 @@ internal static partial class Diagnostics
         Conv1dSamePaddingStride,
         AttentionHeadsNotDivisor, PaddingIndexOutOfRange, EmbeddingNeedsIds, SequenceLayerNeedsSequence, PositionsTooShort,
         MaskNeedsPaddingIndex, MaskNeedsModelInput, NeedsFixedLength, MaskedOutputLoss,
-        CrossAttentionWidths, CrossAttentionHeadsNotDivisor, CrossAttentionNeedsForward,
+        CrossAttentionWidths, CrossAttentionHeadsNotDivisor, CrossAttentionNeedsForward, MaskedInputReachesOutput,
         ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
         InvalidLossTerm, LossTermNotPerSample,

@@ -27,19 +27,39 @@ internal static partial class ShapeInference
             return new[] { Dim.Batch, input[1], dimension };
         }
         if (!layer.MaskPadding) return new[] { Dim.Batch, input[1], dimension };
-        // Lengths come from the ids of the one model input; two masks could disagree, so one masking layer reads it.
+        // Lengths come from the ids of one input (the model's, or one of its [Input]s, e.g. an encoder's source);
+        // two masks could disagree, so one masking layer reads them.
         int firstMask = -1;
         for (int l = 0; l < spec.Layers.Count && firstMask < 0; l++)
             if (spec.Layers[l] is EmbeddingLayer { MaskPadding: true }) firstMask = l;
-        if (spec.Graph.Nodes[source].Kind != NodeKind.Input || spec.Inputs.Count > 0)
-        {
-            call.Report("MG0207", where.Target, where.Index, "", layer.Name, $"it reads the input '{spec.Graph.Nodes[source].Label}', one of several [Input]s");
-            return new[] { Dim.Batch, input[1], dimension };
-        }
         // A second masking layer is reported once; its value still has the first one's lengths, so nothing cascades.
         if (firstMask != call.Layer)
-            call.Report("MG0207", ProblemTarget.LayerAttribute, call.Layer, "", layer.Name, $"'{spec.Layers[firstMask].Name}' masks the input already");
+            call.Report("MG0207", ProblemTarget.LayerAttribute, call.Layer, "", layer.Name,
+                spec.Inputs.Count > 0 ? $"'{spec.Layers[firstMask].Name}' masks an input already" : $"'{spec.Layers[firstMask].Name}' masks the input already");
         return new[] { Dim.Batch, input[1].IsKnown ? Dim.Sequence(input[1].Value) : input[1], dimension };
+    }
+
+    /// <summary>
+    /// A model with several [Input]s may mask one of them (a source whose padding an encoder and a CrossAttention's
+    /// memory skip), but its padded positions must not reach an output: labels and metrics are judged per position
+    /// of the output, and the lengths belong to another input's positions.
+    /// </summary>
+    private static void CheckMaskedOutputOfSeveralInputs(ModelSpec spec, Dim[][] shapes, List<ShapeProblem> problems)
+    {
+        // A second masking layer is MG0207 already.
+        if (spec.Inputs.Count == 0 || spec.Layers.Count(l => l is EmbeddingLayer { MaskPadding: true }) != 1) return;
+        var nodes = spec.Graph.Nodes;
+        int masking = -1;
+        for (int n = 0; n < nodes.Count && masking < 0; n++)
+            if (nodes[n].Kind == NodeKind.Layer && spec.Layers[nodes[n].Layer] is EmbeddingLayer { MaskPadding: true } && Dim.HasSequence(shapes[n])) masking = n;
+        if (masking < 0) return;
+        foreach (int output in spec.Graph.AllOutputs.Distinct())
+        {
+            if (!Dim.HasSequence(shapes[output])) continue;
+            problems.Add(new ShapeProblem("MG0213", ProblemTarget.Node, masking, "",
+                new[] { spec.Layers[nodes[masking].Layer].Name, nodes[nodes[masking].A].Label, Describe(spec, output, shapes), SampleText(shapes[output]) }.ToEquatableArray()));
+            return;
+        }
     }
 
     /// <summary>

@@ -244,6 +244,7 @@ internal static partial class ShapeInference
         // The loss against the output.
         // A model without layers (MG0006) returns its input, which is no output to judge the loss by.
         CheckOutputs(spec, shapes, live, problems);
+        CheckMaskedOutputOfSeveralInputs(spec, shapes, problems);
         if (spec.Graph.Outputs.Count == 0 && spec.Loss != LossKind.Contrastive
             && spec.Graph.Output >= 0 && nodes[spec.Graph.Output].Kind != NodeKind.Input && shapes[spec.Graph.Output] is { Length: > 0 } output)
         {

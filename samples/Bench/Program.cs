@@ -12,6 +12,7 @@ using ModelGen.Compute;
 //   dotnet run -c Release --project samples/Bench -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep,gemm] [--threads 2] [--steps 30] [--repeats 5]
 // "gemm" is not a model: it prints the GEMM's rate at 1024³ on one thread next to this machine's register-only FMA peak.
 //   dotnet run -c Release --project samples/Bench -- --profile [--models digits-mlp] [--threads 2]   (a dense model's step, whole and in parts)
+//   dotnet run -c Release --project samples/Bench -- --generate [--threads 2] [--steps 5] [--repeats 5]   (cached Generate against the naive re-run decode, per id)
 //   dotnet run -c Release --project samples/Bench -- --data-check   (the NaN/±∞ check of a Dataset, against copying the same bytes)
 
 if (args.Length > 0 && args[0] == "--profile")
@@ -20,6 +21,14 @@ if (args.Length > 0 && args[0] == "--profile")
     ModelGen.Cpu.CpuParallel.ThreadCount = profileOptions.Threads;
     foreach (string id in profileOptions.Models)
         foreach (var line in Profile.Run(id, profileOptions.Threads)) Console.WriteLine(line);
+    return;
+}
+
+if (args.Length > 0 && args[0] == "--generate")
+{
+    var generateOptions = BenchOptions.ParseOrExit(args[1..], new BenchOptions(new[] { "seq2seq-generate" }, 2, 5, 5));
+    ModelGen.Cpu.CpuParallel.ThreadCount = generateOptions.Threads;
+    foreach (var line in GenerateBench.Run(generateOptions)) Console.WriteLine(line);
     return;
 }
 

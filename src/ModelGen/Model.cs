@@ -53,7 +53,8 @@ public abstract partial class Model
     /// <summary>
     /// The padding id of a model with variable-length sequences (an <c>[Embedding]</c> with
     /// <see cref="EmbeddingAttribute.MaskPadding"/>): each sample's length is one past its last other id, and
-    /// positions after it do not count (loss, <see cref="Evaluate"/>'s accuracy, <see cref="PredictClasses"/>). −1 for other models.
+    /// positions after it do not count (loss, <see cref="Evaluate"/>'s accuracy, <see cref="PredictClasses"/>). −1 for other models,
+    /// and for a model with several inputs, whose masked input (e.g. an encoder's source) does not reach the output.
     /// </summary>
     public virtual int MaskPaddingIndex => -1;
 
@@ -112,6 +113,12 @@ public abstract partial class Model
         }
         return _graph;
     }
+
+    /// <summary>
+    /// The CPU graph that generated members running one sample at a time use (an encoder–decoder model's
+    /// <c>Generate</c>): the current graph, which serves any batch up to its size.
+    /// </summary>
+    protected ModelGraph<float> SingleSampleGraph => GraphFor(1);
 
     /// <summary>Where the CPU graph's dropout stream stands (a checkpoint saves and restores it).</summary>
     internal Rng DropoutState

@@ -101,12 +101,51 @@ public class MaskedSequenceShapeTests
         """;
 
     [Fact]
-    public async Task MG0207_MaskOnOneOfSeveralInputs_IsReportedOnTheCall()
+    public async Task AMaskOnOneOfSeveralInputs_EndingInARecurrentState_IsClean()
     {
-        var d = await Single(TwoInputs.Replace("{0}", ", MaskPadding = true"), "MG0207");
-        Assert.Equal("Words(words)", Text(d));
-        Assert.Equal("Embedding 'Words' with MaskPadding = true: it reads the input 'words', one of several [Input]s; each sample's length is read from the ids of the model's one input, so declare one masking Embedding applied to that input", d.GetMessage());
+        string cpu = await AssertCleanAndCompiles(TwoInputs.Replace("{0}", ", MaskPadding = true"));
+        // The lengths are read from the words' own buffer, not from the packed input rows.
+        Assert.Contains("EmbeddingKernels.Lengths(_wordsInput, _lengths, batch, sequence: 24, paddingIndex: 0);", cpu);
+        // The output has one row per sample, so no label is masked.
+        Assert.DoesNotContain("MaskPaddingIndex", cpu);
         await AssertCleanAndCompiles(TwoInputs.Replace("{0}", ""));
+    }
+
+    private const string QueriesFromTheMaskedInput = """
+        using ModelGen;
+        [Model(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input("words", 24)]
+        [Input("topic", 8)]
+        public partial class Tagger
+        {
+            [Embedding(300, 16, PaddingIndex = 0, MaskPadding = true)] private partial Tensor Words(Tensor ids);
+            [Embedding(50, 16)] private partial Tensor Topic(Tensor ids);
+            [CrossAttention(4)] private partial Tensor Cross(Tensor query, Tensor memory);
+            [Dense(5)] private partial Tensor Tags(Tensor x);
+
+            [Forward] private Tensor Forward(Tensor words, Tensor topic) => Tags({0});
+        }
+        """;
+
+    [Fact]
+    public async Task MG0213_AMaskedInputOfSeveral_ReachingTheOutput_IsReportedOnTheMaskingCall()
+    {
+        var d = await Single(QueriesFromTheMaskedInput.Replace("{0}", "Cross(Words(words), Topic(topic))"), "MG0213");
+        Assert.Equal("Words(words)", Text(d));
+        Assert.Equal("Embedding 'Words' with MaskPadding = true masks the input 'words', one of several [Input]s, but its variable length reaches the output: 'Tags' (Dense 5) is [seq≤24, 5]; with several inputs the padded positions may end in a CrossAttention's memory (its output has the queries' length) or an LSTM or GRU's last state, because labels and metrics are judged on the output's own positions", d.GetMessage());
+        // Twin: the masked words as the memory, the topic's 8 positions as the queries.
+        string cpu = await AssertCleanAndCompiles(QueriesFromTheMaskedInput.Replace("{0}", "Cross(Topic(topic), Words(words))"));
+        Assert.Contains("memoryLengths: _lengths", cpu);
+    }
+
+    [Fact]
+    public async Task MG0207_ASecondMaskOnAnotherInput_IsReportedOnItsAttribute()
+    {
+        string source = QueriesFromTheMaskedInput.Replace("[Embedding(50, 16)]", "[Embedding(50, 16, PaddingIndex = 0, MaskPadding = true)]")
+            .Replace("{0}", "Cross(Topic(topic), Words(words))");
+        var d = await Single(source, "MG0207");
+        Assert.Equal("Embedding(50, 16, PaddingIndex = 0, MaskPadding = true)", Text(d));
+        Assert.Equal("Embedding 'Topic' with MaskPadding = true: 'Words' masks an input already; each sample's length is read from the ids of one input by one masking Embedding, so declare MaskPadding on one Embedding only", d.GetMessage());
     }
 
     [Fact]

@@ -66,6 +66,92 @@ public class CrossAttentionModelTests
         for (int i = 0; i < 3 * 4; i++) Assert.Equal(twin[i], masked[i], 12);
     }
 
+    // MaskedSeq2Seq's parameters, layer by layer: SourceTokens [9, 6], TargetTokens [9, 6], SourcePositions [8, 6], ...
+    private const int SourcePositionRows = 2 * 9 * 6;
+
+    /// <summary>Two samples' rows: sources 4 and 7 long (padded to 7 with id 0), then 5 decoder ids each.</summary>
+    private static double[] PaddedSeq2SeqRows(out double[] fourLongTwin)
+    {
+        double[] sources = { 3, 5, 2, 7, 0, 0, 0, /**/ 4, 8, 1, 6, 6, 2, 5 };
+        double[] targets = { 1, 4, 4, 8, 2, /**/ 1, 3, 7, 5, 6 };
+        var rows = new double[2 * 12];
+        for (int b = 0; b < 2; b++)
+        {
+            sources.AsSpan(b * 7, 7).CopyTo(rows.AsSpan(b * 12));
+            targets.AsSpan(b * 5, 5).CopyTo(rows.AsSpan(b * 12 + 7));
+        }
+        fourLongTwin = rows.AsSpan(0, 4).ToArray().Concat(targets.AsSpan(0, 5).ToArray()).ToArray();
+        return rows;
+    }
+
+    [Fact]
+    public void MaskedSeq2Seq_APaddedSource_GivesWhatItsUnpaddedTwinGives()
+    {
+        // Source 0 has 4 ids and 3 padding positions: the decoder's logits equal those of the same model reading just
+        // the 4 ids (an unmasked cross-attention or encoder would attend to the 3 padded keys and differ).
+        Assert.Equal(MaskedSeq2Seq.TotalParameters, Seq2SeqWithFourSourceIds.TotalParameters);
+        var parameters = new double[MaskedSeq2Seq.TotalParameters];
+        MaskedSeq2Seq.Initialize<double>(parameters, 4);
+        var rng = new Rng(8);
+        for (int i = 0; i < parameters.Length; i++) parameters[i] += 0.2 * rng.NextGaussian();
+        var rows = PaddedSeq2SeqRows(out var twinRow);
+        var masked = new MaskedSeq2Seq.Graph<double>(2).Forward(parameters, rows, 2).ToArray();
+        var twin = new Seq2SeqWithFourSourceIds.Graph<double>(1).Forward(parameters, twinRow, 1).ToArray();
+        Assert.Equal(5 * 9, twin.Length);
+        for (int i = 0; i < twin.Length; i++) Assert.Equal(twin[i], masked[i], 12);
+    }
+
+    [Fact]
+    public void MaskedSeq2Seq_WhatSitsAtPaddedSourcePositions_DoesNotChangeTheOutput()
+    {
+        var parameters = new double[MaskedSeq2Seq.TotalParameters];
+        MaskedSeq2Seq.Initialize<double>(parameters, 5);
+        var rows = PaddedSeq2SeqRows(out _);
+        var graph = new MaskedSeq2Seq.Graph<double>(2);
+        var before = graph.Forward(parameters, rows, 2).ToArray();
+        // The positional rows 4…6 are added at source 0's padded positions (and at real positions of source 1):
+        // changing them moves only sample 1.
+        for (int i = SourcePositionRows + 4 * 6; i < SourcePositionRows + 7 * 6; i++) parameters[i] += 1.5;
+        var after = graph.Forward(parameters, rows, 2).ToArray();
+        for (int i = 0; i < 5 * 9; i++) Assert.Equal(before[i], after[i], 12);
+        Assert.True(Enumerable.Range(5 * 9, 5 * 9).Max(i => Math.Abs(before[i] - after[i])) > 1e-3, "the positional rows matter to the full-length source");
+        // The padding id's embedding row likewise.
+        for (int i = 0; i < 6; i++) parameters[i] = 3.0 + i;
+        var padding = graph.Forward(parameters, rows, 2).ToArray();
+        for (int i = 0; i < 5 * 9; i++) Assert.Equal(before[i], padding[i], 12);
+    }
+
+    [Fact]
+    public void MaskedSeq2Seq_AnalyticGradientsMatchCentralDifferences_WithPaddedSources()
+    {
+        const int batch = 3;
+        var graph = new MaskedSeq2Seq.Graph<double>(batch);
+        var parameters = new double[MaskedSeq2Seq.TotalParameters];
+        MaskedSeq2Seq.Initialize<double>(parameters, 6);
+        var rng = new Rng(21);
+        int[] lengths = { 7, 2, 5 };
+        var rows = new double[batch * 12];
+        for (int b = 0; b < batch; b++)
+        {
+            for (int s = 0; s < lengths[b]; s++) rows[b * 12 + s] = 1 + rng.NextInt(8);
+            for (int s = 0; s < 5; s++) rows[b * 12 + 7 + s] = rng.NextInt(9);
+        }
+        var targets = new double[batch * 5];
+        for (int i = 0; i < targets.Length; i++) targets[i] = rng.NextInt(9);
+        for (int i = 0; i < parameters.Length; i++) parameters[i] += 0.1 * rng.NextGaussian();
+        // The source's padding row (id 0) never learns.
+        GradientCheckTests.Check(nameof(MaskedSeq2Seq), graph, parameters, rows, targets, batch, noGradient: i => i < 6);
+    }
+
+    [Fact]
+    public void MaskedSeq2Seq_KeepsEveryDecoderLabel()
+    {
+        // The mask ends in the memory: the decoder's 5 labels per sample all count, whatever the source's length.
+        var model = new MaskedSeq2Seq(seed: 1);
+        Assert.Equal(-1, model.MaskPaddingIndex);
+        Assert.Equal(5, model.LabelsPerSample);
+    }
+
     [Fact]
     public void TinySeq2Seq_EagerForwardEqualsPredict()
     {
@@ -118,8 +204,10 @@ public class CrossAttentionModelTests
 
         // Greedy decoding of held-out sources: the decoder input grows by the argmax of the last filled position.
         var (testRows, testLabels) = Pairs(100, seed: 2);
-        int exact = 0;
+        int exact = 0, generatedExact = 0;
         var output = new float[7 * 13];
+        var options = new GenerationOptions { StartId = start, EndId = end };
+        var naiveIds = new int[7];
         for (int i = 0; i < 100; i++)
         {
             var row = testRows.AsSpan(i * 13, 13).ToArray();
@@ -132,10 +220,18 @@ public class CrossAttentionModelTests
                 int next = 0;
                 for (int c = 1; c < 13; c++) if (logits[c] > logits[next]) next = c;
                 right &= next == testLabels[i * 7 + step];
+                naiveIds[step] = next;
                 if (step < length) row[length + 1 + step] = next;
             }
             if (right) exact++;
+            // The cached decoder gives the same ids, up to the end id where the naive decode went on.
+            var source = testRows.AsSpan(i * 13, length).ToArray().Select(v => (int)v).ToArray();
+            var generated = model.Generate(source, maxLength: 7, options);
+            int stop = Array.IndexOf(naiveIds, end);
+            Assert.Equal(naiveIds.Take(stop < 0 ? 7 : stop + 1), generated);
+            if (generated.SequenceEqual(Enumerable.Range(0, 7).Select(s => testLabels[i * 7 + s]))) generatedExact++;
         }
         Assert.True(exact >= 95, $"{exact} of 100 held-out sequences reversed exactly");
+        Assert.Equal(exact, generatedExact);
     }
 }

@@ -19,7 +19,8 @@ internal static partial class CpuEmitter
     {
         var spec = names.Spec;
         var plan = names.Shapes;
-        if (names.Plan.MaskingLayer is EmbeddingLayer masking)
+        // With several inputs the mask ends before the output (MG0213), so the output's labels keep every position.
+        if (names.Plan.MaskingLayer is EmbeddingLayer masking && spec.Inputs.Count == 0)
         {
             w.Line($"/// <summary>Sequences are padded with id {Literals.Int(masking.PaddingIndex)} after their last real id ('{masking.Name}' masks them).</summary>");
             w.Line($"public override int MaskPaddingIndex => {Literals.Int(masking.PaddingIndex)};");

@@ -35,6 +35,7 @@ internal static partial class CpuEmitter
         WriteForward(w, names);
         w.Line();
         WriteBackward(w, names);
+        WriteGeneration(w, names);
         w.CloseBrace();
     }
 

@@ -188,6 +188,7 @@ internal static partial class CpuEmitter
         }
         WriteInputsAndHeads(w, spec, plan);
         WriteLossTermNames(w, spec);
+        WriteGenerateMembers(w, names);
     }
 
     /// <summary>The layers with parameters, in buffer order: what Model.Freeze names, and where each one's parameters lie.</summary>

@@ -65,6 +65,39 @@ partial class DigitReverser : global::ModelGen.Model
     };
 
     /// <summary>
+    /// Generates ids autoregressively: the encoder reads <paramref name="source"/> once, then the decoder runs one
+    /// position per step, from <see cref="GenerationOptions.StartId"/>, each step reading the id chosen at the step
+    /// before (greedy, or sampled at <see cref="GenerationOptions.Temperature"/>), with its attention keys and values
+    /// cached, until <see cref="GenerationOptions.EndId"/> (included) or <paramref name="maxLength"/> ids. Runs on the CPU.
+    /// </summary>
+    /// <param name="source">The 6 ids of 'source'.</param>
+    /// <param name="maxLength">The most ids to generate: 1 … 7, the positions of 'target'.</param>
+    /// <param name="options">Start and end ids, temperature and seed; null: greedy from id 0.</param>
+    /// <returns>The generated ids, the end id last if it was generated.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> is outside 1 … 7, or an id is outside its vocabulary.</exception>
+    /// <exception cref="ArgumentException"><paramref name="source"/> has the wrong length.</exception>
+    public int[] Generate(ReadOnlySpan<int> source, int maxLength, GenerationOptions? options = null)
+    {
+        DecodingKernels.CheckLength(maxLength, 7, "target", nameof(maxLength));
+        var tokens = new int[maxLength];
+        int count = Generate(source, tokens, options);
+        return count == maxLength ? tokens : tokens.AsSpan(0, count).ToArray();
+    }
+
+    /// <summary>
+    /// <see cref="Generate(ReadOnlySpan{int}, int, GenerationOptions?)"/> into <paramref name="tokens"/>, whose length is
+    /// the most ids to generate; allocates nothing once the first call has set up the decoder's caches.
+    /// </summary>
+    /// <param name="source">The 6 ids of 'source'.</param>
+    /// <param name="tokens">Receives the generated ids: 1 … 7 of them.</param>
+    /// <param name="options">Start and end ids, temperature and seed; null: greedy from id 0.</param>
+    /// <returns>How many ids were written.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tokens"/> is empty or longer than 7, or an id is outside its vocabulary.</exception>
+    /// <exception cref="ArgumentException"><paramref name="source"/> has the wrong length.</exception>
+    public int Generate(ReadOnlySpan<int> source, Span<int> tokens, GenerationOptions? options = null)
+        => ((Graph<float>)SingleSampleGraph).Generate(Parameters, source, tokens, options);
+
+    /// <summary>
     /// Initialises a parameter buffer by each layer's rule: Kaiming-normal weights after ReLU-family
     /// activations, Xavier-uniform otherwise, zero biases. Each layer draws from its own stream of the seed.
     /// Embedding tables start N(0, 1) (a padding row at zero), position tables at zero.
@@ -613,6 +646,169 @@ partial class DigitReverser : global::ModelGen.Model
                 // sourceTokens: back into the rows of SourceTokensTable that the ids picked (ids get no gradient)
                 EmbeddingKernels.Backward(_sourceInput, _sourceTokensGrad, g + SourceTokensTable, batch * 6, vocabulary: 13, dimension: 16, paddingIndex: -1);
             }
+        }
+
+        // Generation: the encoder runs once per source (RunEncoder: RunForward's lines for the values computed from
+        // 'source' alone), then the decoder one position per step (DecodeStep) on one row per value, its
+        // attention keys and values cached. Buffers are allocated by the first Encode.
+        private T* _generationInput;   // one input row: the source ids (the decoder's columns unused)
+        private T* _targetInputStep;   // [1] of targetInput at the current position
+        private T* _targetTokensStep;   // [16] of targetTokens at the current position
+        private T* _targetPositionsStep;   // [16] of targetPositions at the current position
+        private T* _selfAttentionStep;   // [16] of selfAttention at the current position
+        private T* _add2Step;   // [16] of add2 at the current position
+        private T* _crossStep;   // [16] of cross at the current position
+        private T* _add3Step;   // [16] of add3 at the current position
+        private T* _logitsStep;   // [13] of logits at the current position
+        private T* _selfAttentionKeys, _selfAttentionValues;   // [7, 16] each: the decoder positions so far
+        private T* _crossKeys, _crossValues;   // [6, 16] each: the memory add1 projected once per source
+        private T* _stepWorkspace;   // attention scores and projections of one step; LayerNorm's statistics
+        private int _decodedPositions = -1;   // positions in the caches; -1 before the first Encode
+
+        private void AllocateGenerationBuffers()
+        {
+            _generationInput = Allocate(13);
+            _targetInputStep = Allocate(1);
+            _targetTokensStep = Allocate(16);
+            _targetPositionsStep = Allocate(16);
+            _selfAttentionStep = Allocate(16);
+            _add2Step = Allocate(16);
+            _crossStep = Allocate(16);
+            _add3Step = Allocate(16);
+            _logitsStep = Allocate(13);
+            _selfAttentionKeys = Allocate(112);
+            _selfAttentionValues = Allocate(112);
+            _crossKeys = Allocate(96);
+            _crossValues = Allocate(96);
+            _stepWorkspace = Allocate(DecodingKernels.StepWorkspaceSize(positions: 7, dimension: 16));
+        }
+
+        /// <summary>RunForward's lines for the values computed from 'source' alone (the encoder).</summary>
+        private void RunEncoder(T* p, T* input, int batch)
+        {
+            // sourceInput = columns 0…5 of the input rows: [batch, 6]
+            ConcatKernels.Take(input, 13, offset: 0, _sourceInput, 6, batch);
+
+            // sourceTokens = Embedding(13×16)(sourceInput): ids [batch, 6] → [batch, 6, 16]
+            EmbeddingKernels.Forward(_sourceInput, p + SourceTokensTable, _sourceTokens, batch * 6, vocabulary: 13, dimension: 16);
+
+            // sourcePositions = sourceTokens + the first 6 rows of the position table: [batch, 6, 16]
+            EmbeddingKernels.AddPositions(_sourceTokens, p + SourcePositionsTable, _sourcePositions, batch, sequence: 6, dimension: 16);
+
+            // encoder = MultiHeadAttention(2 heads)(sourcePositions): [batch, 6, 16]
+            AttentionKernels.Forward(_sourcePositions, p + EncoderQkvWeights, p + EncoderQkvBias, p + EncoderOutWeights, p + EncoderOutBias, _encoder,
+                _encoderSaved, _attentionWorkspace, batch, sequence: 6, dimension: 16, heads: 2, causal: false);
+
+            // add1 = sourcePositions + encoder: [batch, 6, 16]
+            ElementwiseKernels.Add(_sourcePositions, _encoder, _add1, batch * 96L);
+        }
+
+        /// <summary>
+        /// Runs the encoder on one source and projects each cross-attention's memory to its keys and values; decoding
+        /// (<see cref="Decode"/>) starts again at position 0.
+        /// </summary>
+        /// <param name="parameters">The model's parameters.</param>
+        /// <param name="source">The 6 ids of 'source'.</param>
+        /// <exception cref="ArgumentException">A size or an id is wrong; the message names it.</exception>
+        public void Encode(ReadOnlySpan<T> parameters, ReadOnlySpan<int> source)
+        {
+            CheckParameters(parameters);
+            if (_decodedPositions < 0) AllocateGenerationBuffers();
+            DecodingKernels.WriteSource(source, new Span<T>(_generationInput, 6), vocabulary: 13, paddingIndex: -1, "source");
+            fixed (T* p = parameters)
+            {
+                RunEncoder(p, _generationInput, batch: 1);
+                DecodingKernels.ProjectMemory(_add1, p + CrossQkvWeights, p + CrossQkvBias, _crossKeys, _crossValues, count: 6, dimension: 16);
+            }
+            _decodedPositions = 0;
+        }
+
+        /// <summary>
+        /// The decoder at its next position (0 after <see cref="Encode"/>, then 1, 2, …) reading <paramref name="token"/>:
+        /// the logits of the id that follows, equal to the full forward's row at that position when the decoder's ids so
+        /// far are the ones given. The span is valid until the next call.
+        /// </summary>
+        /// <param name="parameters">The model's parameters.</param>
+        /// <param name="token">The id the decoder reads at this position.</param>
+        /// <returns>The 13 logits of this position.</returns>
+        /// <exception cref="InvalidOperationException">No source was encoded, or all 7 positions of 'target' are decoded.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
+        public ReadOnlySpan<T> Decode(ReadOnlySpan<T> parameters, int token)
+        {
+            CheckParameters(parameters);
+            if (_decodedPositions < 0) throw new InvalidOperationException("Encode a source before decoding.");
+            if (_decodedPositions == 7) throw new InvalidOperationException("All 7 positions of 'target' are decoded; Encode a source to start again.");
+            DecodingKernels.CheckToken(token, 13, nameof(token));
+            fixed (T* p = parameters)
+                return new ReadOnlySpan<T>(DecodeStep(p, _decodedPositions++, token), 13);
+        }
+
+        /// <summary>
+        /// Encodes <paramref name="source"/> and generates up to <paramref name="tokens"/>.Length ids (see the model's
+        /// Generate); allocates nothing once the buffers exist.
+        /// </summary>
+        /// <param name="parameters">The model's parameters.</param>
+        /// <param name="source">The source ids.</param>
+        /// <param name="tokens">Receives the generated ids: 1 … 7 of them.</param>
+        /// <param name="options">Start and end ids, temperature and seed; null: greedy from id 0.</param>
+        /// <returns>How many ids were written (fewer than asked when the end id came).</returns>
+        public int Generate(ReadOnlySpan<T> parameters, ReadOnlySpan<int> source, Span<int> tokens, GenerationOptions? options = null)
+        {
+            options ??= GenerationOptions.Greedy;
+            DecodingKernels.CheckLength(tokens.Length, 7, "target", nameof(tokens));
+            DecodingKernels.CheckToken(options.StartId, 13, "options.StartId");
+            Encode(parameters, source);
+            var rng = new Rng(options.Seed);
+            int token = options.StartId;
+            fixed (T* p = parameters)
+            {
+                for (int position = 0; position < tokens.Length; position++)
+                {
+                    T* logits = DecodeStep(p, position, token);
+                    _decodedPositions = position + 1;
+                    token = DecodingKernels.ChooseToken(logits, 13, options.Temperature, ref rng);
+                    tokens[position] = token;
+                    if (token == options.EndId) return position + 1;
+                }
+            }
+            return tokens.Length;
+        }
+
+        private static void CheckParameters(ReadOnlySpan<T> parameters)
+        {
+            if (parameters.Length != TotalParameters)
+                throw new ArgumentException($"Expected {TotalParameters} parameters, got {parameters.Length}.", nameof(parameters));
+        }
+
+        /// <summary>The decoder's values at <paramref name="position"/> reading <paramref name="token"/>, one row each; returns the logits row.</summary>
+        private T* DecodeStep(T* p, int position, int token)
+        {
+            // targetInput: the id read at this position
+            _targetInputStep[0] = T.CreateTruncating(token);
+
+            // targetTokens = Embedding(13×16)(targetInput)
+            EmbeddingKernels.Forward(_targetInputStep, p + TargetTokensTable, _targetTokensStep, 1, vocabulary: 13, dimension: 16);
+
+            // targetPositions = targetTokens + the position table's row at this position
+            ElementwiseKernels.Add(_targetTokensStep, p + TargetPositionsTable + position * 16, _targetPositionsStep, 16);
+
+            // selfAttention = MultiHeadAttention(2 heads, causal)(targetPositions): this position's keys and values join the cache, the query attends to positions 0 … position
+            DecodingKernels.SelfAttentionStep(_targetPositionsStep, p + SelfAttentionQkvWeights, p + SelfAttentionQkvBias, p + SelfAttentionOutWeights, p + SelfAttentionOutBias, _selfAttentionStep,
+                _selfAttentionKeys, _selfAttentionValues, position, dimension: 16, heads: 2, _stepWorkspace);
+
+            // add2 = targetPositions + selfAttention
+            ElementwiseKernels.Add(_targetPositionsStep, _selfAttentionStep, _add2Step, 16);
+
+            // cross = CrossAttention(2 heads)(add2 attending to add1): the memory's keys and values were projected by Encode
+            DecodingKernels.CrossAttentionStep(_add2Step, p + CrossQkvWeights, p + CrossQkvBias, p + CrossOutWeights, p + CrossOutBias, _crossStep,
+                _crossKeys, _crossValues, validKeys: 6, dimension: 16, heads: 2, _stepWorkspace);
+
+            // add3 = add2 + cross
+            ElementwiseKernels.Add(_add2Step, _crossStep, _add3Step, 16);
+
+            // logits = Dense(13)(add3)
+            DenseKernels.Forward(_add3Step, p + LogitsWeights, p + LogitsBias, _logitsStep, _logitsStep, 1, 16, 13, Activation.None, T.Zero);
+            return _logitsStep;
         }
     }
 }

@@ -105,3 +105,62 @@ public partial class CrossNetAtThree
         return Tags(Cross(Query(memory), memory));
     }
 }
+
+/// <summary>
+/// <see cref="TinySeq2Seq"/> with a padded source (id 0 pads, MaskPadding): the encoder's attention and the decoder's
+/// cross-attention skip each source's padding.
+/// </summary>
+[Model(Loss = Loss.SoftmaxCrossEntropy)]
+[Input("source", 7)]
+[Input("target", 5)]
+public partial class MaskedSeq2Seq
+{
+    [Embedding(9, 6, PaddingIndex = 0, MaskPadding = true)] private partial Tensor SourceTokens(Tensor ids);
+    [Embedding(9, 6)] private partial Tensor TargetTokens(Tensor ids);
+    [PositionalEmbedding(8)] private partial Tensor SourcePositions(Tensor x);
+    [PositionalEmbedding(8)] private partial Tensor TargetPositions(Tensor x);
+    [MultiHeadAttention(2)] private partial Tensor Encoder(Tensor x);
+    [MultiHeadAttention(2, Causal = true)] private partial Tensor SelfAttention(Tensor x);
+    [LayerNorm] private partial Tensor Norm(Tensor x);
+    [CrossAttention(2)] private partial Tensor Cross(Tensor query, Tensor memory);
+    [Dense(9)] private partial Tensor Logits(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor source, Tensor target)
+    {
+        var s = SourcePositions(SourceTokens(source));
+        var memory = s + Encoder(s);
+        var x = TargetPositions(TargetTokens(target));
+        x = x + SelfAttention(x);
+        x = x + Cross(Norm(x), memory);
+        return Logits(x);
+    }
+}
+
+/// <summary><see cref="MaskedSeq2Seq"/> without the mask and with 4 source positions (the same parameter layout).</summary>
+[Model(Loss = Loss.SoftmaxCrossEntropy)]
+[Input("source", 4)]
+[Input("target", 5)]
+public partial class Seq2SeqWithFourSourceIds
+{
+    [Embedding(9, 6, PaddingIndex = 0)] private partial Tensor SourceTokens(Tensor ids);
+    [Embedding(9, 6)] private partial Tensor TargetTokens(Tensor ids);
+    [PositionalEmbedding(8)] private partial Tensor SourcePositions(Tensor x);
+    [PositionalEmbedding(8)] private partial Tensor TargetPositions(Tensor x);
+    [MultiHeadAttention(2)] private partial Tensor Encoder(Tensor x);
+    [MultiHeadAttention(2, Causal = true)] private partial Tensor SelfAttention(Tensor x);
+    [LayerNorm] private partial Tensor Norm(Tensor x);
+    [CrossAttention(2)] private partial Tensor Cross(Tensor query, Tensor memory);
+    [Dense(9)] private partial Tensor Logits(Tensor x);
+
+    [Forward]
+    private Tensor Forward(Tensor source, Tensor target)
+    {
+        var s = SourcePositions(SourceTokens(source));
+        var memory = s + Encoder(s);
+        var x = TargetPositions(TargetTokens(target));
+        x = x + SelfAttention(x);
+        x = x + Cross(Norm(x), memory);
+        return Logits(x);
+    }
+}

@@ -96,11 +96,38 @@ public static class DigitSorting
     }
 
     /// <summary>
-    /// Greedy decoding: the decoder input starts as the start id, and each step runs the model once on every row and
-    /// writes the arg-max at the step's position into the next decoder position. The causal self-attention keeps the
-    /// not-yet-decoded positions (held at 0) from reaching the positions before them. Returns count × <see cref="TargetLength"/> ids.
+    /// Greedy decoding with the model's generated <c>Generate</c>: the encoder runs once per source, then the decoder
+    /// one position per id, reusing its cached keys and values. All <see cref="TargetLength"/> positions are decoded
+    /// (no early stop at the end id), so the result lines up with the labels. Returns count × <see cref="TargetLength"/> ids.
     /// </summary>
     public static int[] DecodeGreedily(Model model, Dataset data)
+    {
+        var options = new GenerationOptions { StartId = StartId };
+        var source = new int[Length];
+        var decoded = new int[data.Count * TargetLength];
+        for (int i = 0; i < data.Count; i++)
+        {
+            var row = data.Features.AsSpan(i * RowWidth, Length);
+            for (int p = 0; p < Length; p++) source[p] = (int)row[p];
+            var ids = decoded.AsSpan(i * TargetLength, TargetLength);
+            int count = model switch
+            {
+                DigitSorter sorter => sorter.Generate(source, ids, options),
+                SmallDigitSorter sorter => sorter.Generate(source, ids, options),
+                _ => throw new ArgumentException($"{model.GetType().Name} is not one of the sample's sorters.", nameof(model)),
+            };
+            if (count != TargetLength) throw new InvalidOperationException($"Generate returned {count} ids for row {i}, not {TargetLength}.");
+        }
+        return decoded;
+    }
+
+    /// <summary>
+    /// Greedy decoding without the cache, as a cross-check of <see cref="DecodeGreedily"/>: the decoder input starts as
+    /// the start id, and each step runs the whole model once on every row and writes the arg-max at the step's position
+    /// into the next decoder position (the causal self-attention keeps the not-yet-decoded positions, held at 0, from
+    /// reaching the positions before them). Returns count × <see cref="TargetLength"/> ids.
+    /// </summary>
+    public static int[] DecodeByRerunning(Model model, Dataset data)
     {
         int count = data.Count;
         var rows = new float[count * RowWidth];

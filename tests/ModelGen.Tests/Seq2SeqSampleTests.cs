@@ -76,6 +76,8 @@ public class Seq2SeqSampleTests
         var (exact, right) = DigitSorting.Score(decoded, labels);
         Assert.True(exact >= 160, $"{exact} of {heldOut.Count} held-out sources sorted exactly");
         Assert.True(right.All(r => r >= 180), $"right per position: {string.Join(", ", right)}");
+        // Generate's cached decoding gives the ids of re-running the whole model once per position.
+        Assert.Equal(DigitSorting.DecodeByRerunning(model, heldOut), decoded);
 
         // The decoder never reads the truth: garbage in the target columns changes nothing.
         var garbled = (float[])heldOut.Features.Clone();

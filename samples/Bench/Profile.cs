@@ -61,7 +61,7 @@ public static unsafe class Profile
         });
     }
 
-    private static (double, double) DenseForward((int In, int Out, Activation Activation)[] layers, int rows)
+    internal static (double, double) DenseForward((int In, int Out, Activation Activation)[] layers, int rows)
     {
         (double Min, double Median) sum = (0, 0);
         foreach (var (inputs, outputs, activation) in layers)
@@ -78,7 +78,7 @@ public static unsafe class Profile
         return sum;
     }
 
-    private static (double, double) DenseBackward((int In, int Out, Activation Activation)[] layers, int rows)
+    internal static (double, double) DenseBackward((int In, int Out, Activation Activation)[] layers, int rows)
     {
         (double Min, double Median) sum = (0, 0);
         foreach (var (inputs, outputs, _) in layers)
@@ -95,7 +95,7 @@ public static unsafe class Profile
         return sum;
     }
 
-    private static float[] Filled(int count)
+    internal static float[] Filled(int count)
     {
         var array = GC.AllocateArray<float>(count, pinned: true);
         for (int i = 0; i < count; i++) array[i] = (i % 17 - 8) * 0.01f;
@@ -106,7 +106,7 @@ public static unsafe class Profile
     /// Microseconds per call over 15 runs of enough calls to last about 2 ms each, after a warm-up: the fastest run
     /// and the median. On a busy machine the fastest run is the better estimate of the cost itself.
     /// </summary>
-    private static (double Min, double Median) Micros(Action action)
+    internal static (double Min, double Median) Micros(Action action)
     {
         long warm = Stopwatch.GetTimestamp();
         int calls = 0;
@@ -123,7 +123,7 @@ public static unsafe class Profile
         return (runs[0], runs[runs.Length / 2]);
     }
 
-    private static string Line(string id, int batch, int threads, string part, (double Min, double Median) micros) =>
+    internal static string Line(string id, int batch, int threads, string part, (double Min, double Median) micros) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{{\"model\": \"{id}\", \"batch\": {batch}, \"threads\": {threads}, \"part\": \"{part}\", \"us_min\": {micros.Min:F2}, \"us_median\": {micros.Median:F2}}}");
 }

@@ -242,11 +242,7 @@ public static unsafe class ConvKernels
             for (int o = 0; o < shape.OutChannels; o++)
             {
                 T sum = T.Zero;
-                for (int n = 0; n < shape.Batch; n++)
-                {
-                    T* src = dy + ((long)n * shape.OutChannels + o) * pixels;
-                    for (int p = 0; p < pixels; p++) sum += src[p];
-                }
+                for (int n = 0; n < shape.Batch; n++) sum += ElementwiseKernels.Sum(dy + ((long)n * shape.OutChannels + o) * pixels, pixels);
                 dBias[o] += sum;
             }
         }

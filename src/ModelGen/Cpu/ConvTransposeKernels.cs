@@ -214,11 +214,7 @@ public static unsafe class ConvTransposeKernels
             for (int o = 0; o < shape.OutChannels; o++)
             {
                 T sum = T.Zero;
-                for (int n = 0; n < shape.Batch; n++)
-                {
-                    T* src = dy + ((long)n * shape.OutChannels + o) * plane;
-                    for (long p = 0; p < plane; p++) sum += src[p];
-                }
+                for (int n = 0; n < shape.Batch; n++) sum += ElementwiseKernels.Sum(dy + ((long)n * shape.OutChannels + o) * plane, plane);
                 dBias[o] += sum;
             }
         }

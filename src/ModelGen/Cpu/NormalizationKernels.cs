@@ -268,7 +268,7 @@ public static unsafe class LayerNormKernels
         {
             T* xs = x + (long)r * features;
             T* ys = y + (long)r * features;
-            T mean = RowSum(xs, features) / count;
+            T mean = ElementwiseKernels.Sum(xs, features) / count;
             T invStd = T.One / T.Sqrt(RowSquaredDeviations(xs, features, mean) / count + epsilon);
             if (saveMean != null) saveMean[r] = mean;
             if (saveInvStd != null) saveInvStd[r] = invStd;
@@ -292,21 +292,6 @@ public static unsafe class LayerNormKernels
                 ys[j] = v;
             }
         }
-    }
-
-    /// <summary>Σ values, in vector lanes then across them: the row statistics of both passes.</summary>
-    private static T RowSum<T>(T* values, int count) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int j = 0;
-        T sum = T.Zero;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && count >= Vector<T>.Count)
-        {
-            var lanes = Vector<T>.Zero;
-            for (; j + Vector<T>.Count <= count; j += Vector<T>.Count) lanes += Vector.Load(values + j);
-            sum = Vector.Sum(lanes);
-        }
-        for (; j < count; j++) sum += values[j];
-        return sum;
     }
 
     private static T RowSquaredDeviations<T>(T* values, int count, T mean) where T : unmanaged, IFloatingPointIeee754<T>

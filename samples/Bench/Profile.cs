@@ -88,7 +88,7 @@ public static unsafe class Profile
         });
     }
 
-    private static (double, double) DenseForward((int In, int Out, Activation Activation)[] layers, int rows)
+    internal static (double, double) DenseForward((int In, int Out, Activation Activation)[] layers, int rows)
     {
         (double Min, double Median) sum = (0, 0);
         foreach (var (inputs, outputs, activation) in layers)
@@ -105,7 +105,7 @@ public static unsafe class Profile
         return sum;
     }
 
-    private static (double, double) DenseBackward((int In, int Out, Activation Activation)[] layers, int rows)
+    internal static (double, double) DenseBackward((int In, int Out, Activation Activation)[] layers, int rows)
     {
         (double Min, double Median) sum = (0, 0);
         foreach (var (inputs, outputs, _) in layers)
@@ -132,7 +132,7 @@ public static unsafe class Profile
         });
     }
 
-    private static float[] Filled(int count)
+    internal static float[] Filled(int count)
     {
         var array = GC.AllocateArray<float>(count, pinned: true);
         for (int i = 0; i < count; i++) array[i] = (i % 17 - 8) * 0.01f;
@@ -144,7 +144,7 @@ public static unsafe class Profile
     /// settled, see <see cref="WarmUp"/>): the fastest run
     /// and the median. On a busy machine the fastest run is the better estimate of the cost itself.
     /// </summary>
-    private static (double Min, double Median) Micros(Action action)
+    internal static (double Min, double Median) Micros(Action action)
     {
         WarmUp.Run(action, 3);
         long warm = Stopwatch.GetTimestamp();
@@ -163,7 +163,7 @@ public static unsafe class Profile
     }
 
     /// <summary>One part's line; with <paramref name="flop"/>, also its rate at the fastest run.</summary>
-    private static string Line(string id, int batch, int threads, string part, (double Min, double Median) micros, double flop = 0) =>
+    internal static string Line(string id, int batch, int threads, string part, (double Min, double Median) micros, double flop = 0) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{{\"model\": \"{id}\", \"batch\": {batch}, \"threads\": {threads}, \"part\": \"{part}\", \"us_min\": {micros.Min:F2}, \"us_median\": {micros.Median:F2}")
         + (flop > 0 ? string.Create(CultureInfo.InvariantCulture, $", \"gflop_per_s\": {flop / micros.Min / 1e3:F1}}}") : "}");

@@ -13,14 +13,16 @@ using ModelGen.Compute;
 // "gemm" is not a model: it prints the GEMM's rate at 1024³ on one thread next to this machine's register-only FMA peak.
 //   dotnet run -c Release --project samples/Bench -- --profile [--models digits-mlp] [--threads 2]   (a dense model's step, whole and in parts)
 //   dotnet run -c Release --project samples/Bench -- --generate [--threads 2] [--steps 5] [--repeats 5]   (cached Generate against the naive re-run decode, per id)
+//   dotnet run -c Release --project samples/Bench -- --profile --models tiny-transformer,lenet5   (the same for the attention and convolution models)
 //   dotnet run -c Release --project samples/Bench -- --data-check   (the NaN/±∞ check of a Dataset, against copying the same bytes)
 
 if (args.Length > 0 && args[0] == "--profile")
 {
-    var profileOptions = BenchOptions.ParseOrExit(args[1..], new BenchOptions(Profile.Models.ToArray(), 2, 30, 5));
+    var profileOptions = BenchOptions.ParseOrExit(args[1..], new BenchOptions(Profile.Models.Concat(ProfileLayers.Models).ToArray(), 2, 30, 5));
     ModelGen.Cpu.CpuParallel.ThreadCount = profileOptions.Threads;
     foreach (string id in profileOptions.Models)
-        foreach (var line in Profile.Run(id, profileOptions.Threads)) Console.WriteLine(line);
+        foreach (var line in ProfileLayers.Models.Contains(id) ? ProfileLayers.Run(id, profileOptions.Threads) : Profile.Run(id, profileOptions.Threads))
+            Console.WriteLine(line);
     return;
 }
 

@@ -113,7 +113,7 @@ public static unsafe class AttentionKernels
         var job = HeadJob<T>.ForThisThread();
         job.Set(saved, workspace, batch, sequence, dimension, heads, causal, lengths, backward: true);
         DenseKernels.Backward(job.Context, outWeights, dy, null, dOutWeights, dOutBias, rows, dimension, dimension);
-        // The gradient of the concatenated head outputs goes to the head-major dO buffer's raw twin first.
+        // The gradient of the concatenated head outputs, as [B·S, d] rows the heads read in place.
         Gemm.Multiply(false, true, rows, dimension, dimension, dy, outWeights, job.Raw, accumulate: false);
         CpuParallel.Run(job, batch * heads);
         // Heads wrote dQ, dK, dV head-major; the input projection's backward wants them as [B·S, 3d] rows.
@@ -152,7 +152,7 @@ public static unsafe class AttentionKernels
         private bool _causal, _backward;
         private T _scale;
         private T* _q, _k, _v, _probs;
-        private T* _headOut, _dScores;
+        private T* _transposed, _dScores;   // a head's Kᵀ (forward) or Vᵀ (backward), [d/H, S] per head; dScores per head
         private int* _lengths;
 
         /// <summary>Workspace: [B·S, 3d] rows (projection output in forward; dCtx, then dQKV rows, in backward).</summary>
@@ -174,15 +174,15 @@ public static unsafe class AttentionKernels
             _probs = saved + 3 * bsd;
             Context = _probs + (long)batch * heads * sequence * sequence;
             Raw = workspace;
-            _headOut = workspace + 3 * bsd;
-            HeadGrads = _headOut + bsd;
+            _transposed = workspace + 3 * bsd;
+            HeadGrads = _transposed + bsd;
             _dScores = HeadGrads + 3 * bsd;
         }
 
         /// <summary>Drops the pointers so a stale job cannot touch a buffer the caller freed.</summary>
         public void Clear()
         {
-            _q = _k = _v = _probs = _headOut = _dScores = null;
+            _q = _k = _v = _probs = _transposed = _dScores = null;
             _lengths = null;
             Raw = Context = HeadGrads = null;
         }
@@ -197,7 +197,7 @@ public static unsafe class AttentionKernels
         {
             int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension;
             long head = (long)part * s * dh;
-            T* q = _q + head, k = _k + head, v = _v + head, o = _headOut + head;
+            T* q = _q + head, k = _k + head, v = _v + head, kT = _transposed + head;
             T* p = _probs + (long)part * s * s;
             for (int i = 0; i < s; i++)
             {
@@ -206,13 +206,14 @@ public static unsafe class AttentionKernels
                 Copy(row + d, k + (long)i * dh, dh);
                 Copy(row + 2 * d, v + (long)i * dh, dh);
             }
-            Gemm.Multiply(false, true, s, s, dh, q, k, p, accumulate: false);
             int keys = _lengths == null ? s : _lengths[b];
+            AttentionHeadKernels.Transpose(k, kT, s, dh);
+            AttentionHeadKernels.Scores(q, dh, kT, p, s, dh, keys, _causal);
             for (int i = 0; i < s; i++)
             {
                 T* row = p + (long)i * s;
                 // No valid key (a sample of length 0) leaves the row all 0, so its output is 0, not NaN.
-                int valid = Math.Min(_causal ? i + 1 : s, keys);
+                int valid = AttentionHeadKernels.ValidKeys(i, keys, _causal);
                 T max = T.NegativeInfinity;
                 for (int j = 0; j < valid; j++)
                 {
@@ -220,35 +221,37 @@ public static unsafe class AttentionKernels
                     if (row[j] > max) max = row[j];
                 }
                 T sum = ActivationKernels.ExpShiftedInPlace(row, valid, max);
-                for (int j = 0; j < valid; j++) row[j] /= sum;
+                AttentionHeadKernels.Divide(row, valid, sum);
                 for (int j = valid; j < s; j++) row[j] = T.Zero;
             }
-            Gemm.Multiply(false, false, s, dh, s, p, v, o, accumulate: false);
-            for (int i = 0; i < s; i++) Copy(o + (long)i * dh, Context + ((long)b * s + i) * d + h * dh, dh);
+            // O = P·V straight into this head's columns of the concatenated outputs.
+            AttentionHeadKernels.Mix(p, s, 1, v, dh, Context + (long)b * s * d + h * dh, d, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
         }
 
         private void Backward(int part)
         {
             int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension;
             long head = (long)part * s * dh, bsd = (long)_batch * s * d;
-            T* q = _q + head, k = _k + head, v = _v + head, dO = _headOut + head;
+            T* q = _q + head, k = _k + head, v = _v + head, vT = _transposed + head;
             T* p = _probs + (long)part * s * s, dS = _dScores + (long)part * s * s;
             T* dQ = HeadGrads + head, dK = HeadGrads + bsd + head, dV = HeadGrads + 2 * bsd + head;
-            // Raw holds dCtx as [B·S, d] rows here.
-            for (int i = 0; i < s; i++) Copy(Raw + ((long)b * s + i) * d + h * dh, dO + (long)i * dh, dh);
-            Gemm.Multiply(true, false, s, dh, s, p, dO, dV, accumulate: false);
-            Gemm.Multiply(false, true, s, s, dh, dO, v, dS, accumulate: false);
+            // Raw holds dCtx as [B·S, d] rows here: this head's dO is read in place, d apart.
+            T* dO = Raw + (long)b * s * d + h * dh;
+            int keys = _lengths == null ? s : _lengths[b];
+            // dV = Pᵀ·dO: masked entries of P are 0, so only the rows of P that can reach key j are summed.
+            AttentionHeadKernels.Mix(p, 1, s, dO, d, dV, dh, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
+            AttentionHeadKernels.Transpose(v, vT, s, dh);
+            AttentionHeadKernels.Scores(dO, d, vT, dS, s, dh, keys, _causal);
             // Softmax backward, with the 1/√dh of the scores folded in: dScore = scale·P⊙(dP − Σ P⊙dP).
             // Masked entries have P = 0, so they get exactly 0.
             for (int i = 0; i < s; i++)
             {
-                T* pr = p + (long)i * s, gr = dS + (long)i * s;
-                T dot = T.Zero;
-                for (int j = 0; j < s; j++) dot += pr[j] * gr[j];
-                for (int j = 0; j < s; j++) gr[j] = _scale * (pr[j] * (gr[j] - dot));
+                int valid = AttentionHeadKernels.ValidKeys(i, keys, _causal);
+                AttentionHeadKernels.SoftmaxBackward(p + (long)i * s, dS + (long)i * s, valid, _scale);
+                for (int j = valid; j < s; j++) dS[(long)i * s + j] = T.Zero;
             }
-            Gemm.Multiply(false, false, s, dh, s, dS, k, dQ, accumulate: false);
-            Gemm.Multiply(true, false, s, dh, s, dS, q, dK, accumulate: false);
+            AttentionHeadKernels.Mix(dS, s, 1, k, dh, dQ, dh, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
+            AttentionHeadKernels.Mix(dS, 1, s, q, dh, dK, dh, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
         }
 
         private static void Copy(T* source, T* destination, int count)

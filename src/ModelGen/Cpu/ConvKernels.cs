@@ -242,11 +242,7 @@ public static unsafe class ConvKernels
             for (int o = 0; o < shape.OutChannels; o++)
             {
                 T sum = T.Zero;
-                for (int n = 0; n < shape.Batch; n++)
-                {
-                    T* src = dy + ((long)n * shape.OutChannels + o) * pixels;
-                    for (int p = 0; p < pixels; p++) sum += src[p];
-                }
+                for (int n = 0; n < shape.Batch; n++) sum += ElementwiseKernels.Sum(dy + ((long)n * shape.OutChannels + o) * pixels, pixels);
                 dBias[o] += sum;
             }
         }
@@ -294,7 +290,9 @@ public static unsafe class ConvKernels
             {
                 T* groupWeights = _weights + (long)g * groupOut * rows;
                 long outBlock = ((long)part * s.OutChannels + g * groupOut) * pixels;
-                Unfold(in s, _x, part, g, col);
+                var unfolding = Unfolding.Of(in s);
+                long image = ((long)part * s.InChannels + g * s.InChannelsPerGroup) * s.InHeight * s.InWidth;
+                unfolding.Unfold(_x + image, col, pixels);
                 if (!_backward)
                 {
                     Gemm.Multiply(false, false, groupOut, pixels, rows, groupWeights, col, _y + outBlock, accumulate: false);
@@ -308,7 +306,7 @@ public static unsafe class ConvKernels
                 {
                     // The unfolded input is no longer needed: its block receives the unfolded input gradient.
                     Gemm.Multiply(true, false, rows, pixels, groupOut, groupWeights, _dy + outBlock, col, accumulate: false);
-                    FoldAdd(in s, col, part, g, _dx);
+                    unfolding.FoldAdd(col, pixels, _dx + image);
                 }
             }
         }
@@ -324,32 +322,69 @@ public static unsafe class ConvKernels
             for (; j < count; j++) row[j] += value;
         }
     }
+}
 
-    /// <summary>
-    /// im2col of one sample and group: row (c, p, q) of <paramref name="col"/> (<c>[(C/G)·KH·KW, OH·OW]</c>),
-    /// column i·OW + j, holds xpad[n, g·C/G + c, i·sh + p·dh, j·sw + q·dw].
-    /// </summary>
-    private static void Unfold<T>(in Conv2dShape s, T* x, int sample, int group, T* col)
-        where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>
+/// The im2col geometry shared by convolution and transposed convolution: <see cref="Channels"/> planes of
+/// <see cref="Height"/>×<see cref="Width"/> (contiguous, one after another) seen through a kernel that visits
+/// <see cref="OutHeight"/>×<see cref="OutWidth"/> positions. Row (c, p, q) of the columns holds, at position i·OutWidth + j,
+/// plane c's element (i·StrideHeight + p·DilationHeight − PadTop, j·StrideWidth + q·DilationWidth − PadLeft), or 0 off the plane.
+/// A convolution unfolds its input and folds its input gradient; a transposed convolution folds its output and unfolds
+/// its output gradient, being the transpose of the convolution that maps its output back to its input.
+/// </summary>
+internal readonly struct Unfolding
+{
+    public int Channels { get; init; }
+    public int Height { get; init; }
+    public int Width { get; init; }
+    public int KernelHeight { get; init; }
+    public int KernelWidth { get; init; }
+    public int StrideHeight { get; init; }
+    public int StrideWidth { get; init; }
+    public int PadTop { get; init; }
+    public int PadLeft { get; init; }
+    public int DilationHeight { get; init; }
+    public int DilationWidth { get; init; }
+    public int OutHeight { get; init; }
+    public int OutWidth { get; init; }
+
+    /// <summary>A convolution's input (one group's channels) unfolded over its output positions.</summary>
+    public static Unfolding Of(in Conv2dShape s) => new()
     {
-        int oh = s.OutHeight, ow = s.OutWidth, h = s.InHeight, w = s.InWidth;
+        Channels = s.InChannelsPerGroup, Height = s.InHeight, Width = s.InWidth,
+        KernelHeight = s.KernelHeight, KernelWidth = s.KernelWidth, StrideHeight = s.StrideHeight, StrideWidth = s.StrideWidth,
+        PadTop = s.PadTop, PadLeft = s.PadLeft, DilationHeight = s.DilationHeight, DilationWidth = s.DilationWidth,
+        OutHeight = s.OutHeight, OutWidth = s.OutWidth,
+    };
+
+    /// <summary>A transposed convolution's output (one group's channels) unfolded over its input positions.</summary>
+    public static Unfolding Of(in ConvTranspose2dShape s) => new()
+    {
+        Channels = s.OutChannelsPerGroup, Height = s.OutHeight, Width = s.OutWidth,
+        KernelHeight = s.KernelHeight, KernelWidth = s.KernelWidth, StrideHeight = s.StrideHeight, StrideWidth = s.StrideWidth,
+        PadTop = s.PadHeight, PadLeft = s.PadWidth, DilationHeight = s.DilationHeight, DilationWidth = s.DilationWidth,
+        OutHeight = s.InHeight, OutWidth = s.InWidth,
+    };
+
+    /// <summary>im2col: writes the <c>Channels·KH·KW</c> rows of <paramref name="image"/>'s columns, row r at <c>col + r·pitch</c>.</summary>
+    public unsafe void Unfold<T>(T* image, T* col, long pitch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = OutHeight, ow = OutWidth, h = Height, w = Width;
         long plane = (long)h * w;
-        int pixels = oh * ow;
-        int channels = s.InChannelsPerGroup;
         T* dst = col;
-        for (int c = 0; c < channels; c++)
+        for (int c = 0; c < Channels; c++)
         {
-            T* src = x + ((long)sample * s.InChannels + group * channels + c) * plane;
-            for (int p = 0; p < s.KernelHeight; p++)
-            for (int q = 0; q < s.KernelWidth; q++, dst += pixels)
+            T* src = image + c * plane;
+            for (int p = 0; p < KernelHeight; p++)
+            for (int q = 0; q < KernelWidth; q++, dst += pitch)
             {
-                int rowOffset = p * s.DilationHeight - s.PadTop;
-                int colOffset = q * s.DilationWidth - s.PadLeft;
-                ValidRange(colOffset, s.StrideWidth, w, ow, out int j0, out int j1);
+                int rowOffset = p * DilationHeight - PadTop;
+                int colOffset = q * DilationWidth - PadLeft;
+                ValidRange(colOffset, StrideWidth, w, ow, out int j0, out int j1);
                 T* d = dst;
                 for (int i = 0; i < oh; i++, d += ow)
                 {
-                    int r = i * s.StrideHeight + rowOffset;
+                    int r = i * StrideHeight + rowOffset;
                     if ((uint)r >= (uint)h || j0 >= j1)
                     {
                         new Span<T>(d, ow).Clear();
@@ -357,52 +392,49 @@ public static unsafe class ConvKernels
                     }
                     for (int j = 0; j < j0; j++) d[j] = T.Zero;
                     T* line = src + (long)r * w + colOffset;
-                    if (s.StrideWidth == 1) new ReadOnlySpan<T>(line + j0, j1 - j0).CopyTo(new Span<T>(d + j0, j1 - j0));
-                    else for (int j = j0; j < j1; j++) d[j] = line[(long)j * s.StrideWidth];
+                    if (StrideWidth == 1) new ReadOnlySpan<T>(line + j0, j1 - j0).CopyTo(new Span<T>(d + j0, j1 - j0));
+                    else for (int j = j0; j < j1; j++) d[j] = line[(long)j * StrideWidth];
                     for (int j = j1; j < ow; j++) d[j] = T.Zero;
                 }
             }
         }
     }
 
-    /// <summary>col2im of one sample and group, adding: the transpose of <see cref="Unfold"/>, with taps on the padding dropped.</summary>
-    private static void FoldAdd<T>(in Conv2dShape s, T* col, int sample, int group, T* dx)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>col2im, adding into <paramref name="image"/>: the transpose of <see cref="Unfold"/>, with taps off the plane dropped.</summary>
+    public unsafe void FoldAdd<T>(T* col, long pitch, T* image) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int oh = s.OutHeight, ow = s.OutWidth, h = s.InHeight, w = s.InWidth;
+        int oh = OutHeight, ow = OutWidth, h = Height, w = Width;
         long plane = (long)h * w;
-        int pixels = oh * ow;
-        int channels = s.InChannelsPerGroup;
         T* src = col;
-        for (int c = 0; c < channels; c++)
+        for (int c = 0; c < Channels; c++)
         {
-            T* dst = dx + ((long)sample * s.InChannels + group * channels + c) * plane;
-            for (int p = 0; p < s.KernelHeight; p++)
-            for (int q = 0; q < s.KernelWidth; q++, src += pixels)
+            T* dst = image + c * plane;
+            for (int p = 0; p < KernelHeight; p++)
+            for (int q = 0; q < KernelWidth; q++, src += pitch)
             {
-                int rowOffset = p * s.DilationHeight - s.PadTop;
-                int colOffset = q * s.DilationWidth - s.PadLeft;
-                ValidRange(colOffset, s.StrideWidth, w, ow, out int j0, out int j1);
+                int rowOffset = p * DilationHeight - PadTop;
+                int colOffset = q * DilationWidth - PadLeft;
+                ValidRange(colOffset, StrideWidth, w, ow, out int j0, out int j1);
                 if (j0 >= j1) continue;
                 T* d = src;
                 for (int i = 0; i < oh; i++, d += ow)
                 {
-                    int r = i * s.StrideHeight + rowOffset;
+                    int r = i * StrideHeight + rowOffset;
                     if ((uint)r >= (uint)h) continue;
                     T* line = dst + (long)r * w + colOffset;
-                    if (s.StrideWidth == 1) ElementwiseKernels.AddInto(d + j0, line + j0, j1 - j0);
-                    else for (int j = j0; j < j1; j++) line[(long)j * s.StrideWidth] += d[j];
+                    if (StrideWidth == 1) ElementwiseKernels.AddInto(d + j0, line + j0, j1 - j0);
+                    else for (int j = j0; j < j1; j++) line[(long)j * StrideWidth] += d[j];
                 }
             }
         }
     }
 
-    /// <summary>The output columns j0 ≤ j &lt; j1 whose tap j·stride + offset falls inside 0 … size − 1.</summary>
-    private static void ValidRange(int offset, int stride, int size, int outputs, out int j0, out int j1)
+    /// <summary>The kernel positions j0 ≤ j &lt; j1 whose tap j·stride + offset falls inside 0 … size − 1.</summary>
+    private static void ValidRange(int offset, int stride, int size, int positions, out int j0, out int j1)
     {
         j0 = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
         long last = (long)size - 1 - offset;
-        j1 = last < 0 ? 0 : (int)Math.Min(outputs, last / stride + 1);
+        j1 = last < 0 ? 0 : (int)Math.Min(positions, last / stride + 1);
         if (j0 > j1) j0 = j1;
     }
 }

@@ -182,7 +182,7 @@ public static unsafe class ConvTransposeKernels
             Gather(in shape, x, g, stage);
             // Weights of the group are [C/G, (OC/G)·KH·KW]: their transpose times the input gives one column per input pixel.
             Gemm.Multiply(true, false, rows, columns, groupIn, weights + (long)g * groupIn * rows, stage, col, accumulate: false);
-            FoldAdd(in shape, col, g, y);
+            FoldAdd(in shape, col, columns, g, y);
         }
     }
 
@@ -214,11 +214,7 @@ public static unsafe class ConvTransposeKernels
             for (int o = 0; o < shape.OutChannels; o++)
             {
                 T sum = T.Zero;
-                for (int n = 0; n < shape.Batch; n++)
-                {
-                    T* src = dy + ((long)n * shape.OutChannels + o) * plane;
-                    for (long p = 0; p < plane; p++) sum += src[p];
-                }
+                for (int n = 0; n < shape.Batch; n++) sum += ElementwiseKernels.Sum(dy + ((long)n * shape.OutChannels + o) * plane, plane);
                 dBias[o] += sum;
             }
         }
@@ -226,7 +222,9 @@ public static unsafe class ConvTransposeKernels
 
         for (int g = 0; g < shape.Groups; g++)
         {
-            Unfold(in shape, dy, g, col);
+            var unfolding = Unfolding.Of(in shape);
+            for (int n = 0; n < shape.Batch; n++)
+                unfolding.Unfold(dy + ((long)n * shape.OutChannels + g * shape.OutChannelsPerGroup) * plane, col + (long)n * shape.InHeight * shape.InWidth, columns);
             T* groupWeights = weights + (long)g * groupIn * rows;
             if (dWeights != null)
             {
@@ -272,82 +270,12 @@ public static unsafe class ConvTransposeKernels
     /// col2im, adding: row (o, p, q) of <paramref name="col"/>, column n·H·W + i·W + j, goes to
     /// y[n, g·OC/G + o, i·sh − ph + p·dh, j·sw − pw + q·dw] when that lies inside the output.
     /// </summary>
-    private static void FoldAdd<T>(in ConvTranspose2dShape s, T* col, int group, T* y)
+    private static void FoldAdd<T>(in ConvTranspose2dShape s, T* col, int columns, int group, T* y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int h = s.InHeight, w = s.InWidth, oh = s.OutHeight, ow = s.OutWidth;
-        long plane = (long)oh * ow;
-        int pixels = h * w;
-        long columns = (long)s.Batch * pixels;
-        int channels = s.OutChannelsPerGroup;
-        T* src = col;
-        for (int o = 0; o < channels; o++)
-        for (int p = 0; p < s.KernelHeight; p++)
-        for (int q = 0; q < s.KernelWidth; q++, src += columns)
-        {
-            int rowOffset = p * s.DilationHeight - s.PadHeight;
-            int colOffset = q * s.DilationWidth - s.PadWidth;
-            InsideRange(colOffset, s.StrideWidth, ow, w, out int j0, out int j1);
-            if (j0 >= j1) continue;
-            for (int n = 0; n < s.Batch; n++)
-            {
-                T* dst = y + ((long)n * s.OutChannels + group * channels + o) * plane;
-                T* d = src + (long)n * pixels;
-                for (int i = 0; i < h; i++, d += w)
-                {
-                    int r = i * s.StrideHeight + rowOffset;
-                    if ((uint)r >= (uint)oh) continue;
-                    T* line = dst + (long)r * ow + colOffset;
-                    for (int j = j0; j < j1; j++) line[(long)j * s.StrideWidth] += d[j];
-                }
-            }
-        }
-    }
-
-    /// <summary>im2col of the output gradient: the transpose of <see cref="FoldAdd"/> (taps outside the output read zero).</summary>
-    private static void Unfold<T>(in ConvTranspose2dShape s, T* dy, int group, T* col)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int h = s.InHeight, w = s.InWidth, oh = s.OutHeight, ow = s.OutWidth;
-        long plane = (long)oh * ow;
-        int pixels = h * w;
-        long columns = (long)s.Batch * pixels;
-        int channels = s.OutChannelsPerGroup;
-        T* dst = col;
-        for (int o = 0; o < channels; o++)
-        for (int p = 0; p < s.KernelHeight; p++)
-        for (int q = 0; q < s.KernelWidth; q++, dst += columns)
-        {
-            int rowOffset = p * s.DilationHeight - s.PadHeight;
-            int colOffset = q * s.DilationWidth - s.PadWidth;
-            InsideRange(colOffset, s.StrideWidth, ow, w, out int j0, out int j1);
-            for (int n = 0; n < s.Batch; n++)
-            {
-                T* src = dy + ((long)n * s.OutChannels + group * channels + o) * plane;
-                T* d = dst + (long)n * pixels;
-                for (int i = 0; i < h; i++, d += w)
-                {
-                    int r = i * s.StrideHeight + rowOffset;
-                    if ((uint)r >= (uint)oh || j0 >= j1)
-                    {
-                        new Span<T>(d, w).Clear();
-                        continue;
-                    }
-                    for (int j = 0; j < j0; j++) d[j] = T.Zero;
-                    T* line = src + (long)r * ow + colOffset;
-                    for (int j = j0; j < j1; j++) d[j] = line[(long)j * s.StrideWidth];
-                    for (int j = j1; j < w; j++) d[j] = T.Zero;
-                }
-            }
-        }
-    }
-
-    /// <summary>The input columns j0 ≤ j &lt; j1 whose output column j·stride + offset falls inside 0 … size − 1.</summary>
-    private static void InsideRange(int offset, int stride, int size, int inputs, out int j0, out int j1)
-    {
-        j0 = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-        long last = (long)size - 1 - offset;
-        j1 = last < 0 ? 0 : (int)Math.Min(inputs, last / stride + 1);
-        if (j0 > j1) j0 = j1;
+        var unfolding = Unfolding.Of(in s);
+        long plane = (long)s.OutHeight * s.OutWidth;
+        for (int n = 0; n < s.Batch; n++)
+            unfolding.FoldAdd(col + (long)n * s.InHeight * s.InWidth, columns, y + ((long)n * s.OutChannels + group * s.OutChannelsPerGroup) * plane);
     }
 }

@@ -6,7 +6,9 @@ namespace ModelGen.Cpu;
 /// <summary>Element-wise graph operations (residual add, product) and buffer helpers.</summary>
 /// <remarks>
 /// Vectorised where the hardware allows; each element gets exactly the scalar formula's operations
-/// (no fused multiply-add), so results do not depend on the vector width.
+/// (no fused multiply-add), so results do not depend on the vector width. The one reduction,
+/// <see cref="Sum"/>, adds in <c>Vector&lt;T&gt;</c> lanes, so its rounding follows that width
+/// (32 bytes on both AVX2 and AVX-512 machines), never the thread count.
 /// </remarks>
 public static unsafe class ElementwiseKernels
 {
@@ -32,6 +34,32 @@ public static unsafe class ElementwiseKernels
             for (; i <= count - w; i += w) Vector.Store(Vector.Load(a + i) * Vector.Load(b + i), y + i);
         }
         for (; i < count; i++) y[i] = a[i] * b[i];
+    }
+
+    /// <summary>Σ values: lane-wise over whole vectors, then across the lanes, then the tail in order.</summary>
+    internal static T Sum<T>(T* values, long count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long i = 0;
+        T sum = T.Zero;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && count >= Vector<T>.Count)
+        {
+            int w = Vector<T>.Count;
+            Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero;
+            // Two chains of additions, so each waits half as long on the one before.
+            for (; i <= count - 2 * w; i += 2 * w)
+            {
+                s0 += Vector.Load(values + i);
+                s1 += Vector.Load(values + i + w);
+            }
+            if (i <= count - w)
+            {
+                s0 += Vector.Load(values + i);
+                i += w;
+            }
+            sum = Vector.Sum(s0 + s1);
+        }
+        for (; i < count; i++) sum += values[i];
+        return sum;
     }
 
     /// <summary><c>destination += source</c>.</summary>

@@ -224,6 +224,11 @@ public static unsafe class BatchNormKernels
 /// biased variance: <c>y = γ·(x − μ)/√(σ² + ε) + β</c>, γ and β <c>[features]</c> (PyTorch's
 /// <c>LayerNorm(normalized_shape)</c> with elementwise affine).
 /// </summary>
+/// <remarks>
+/// Forward splits large calls across <see cref="CpuParallel"/>'s threads by row, each row computed whole by one
+/// thread; backward runs on the calling thread, since its γ and β gradients sum over the rows in order. Results are
+/// bit-identical for any thread count.
+/// </remarks>
 public static unsafe class LayerNormKernels
 {
     /// <summary>Normalises each row; overwrites <paramref name="y"/> and the saved statistics.</summary>
@@ -239,22 +244,105 @@ public static unsafe class LayerNormKernels
     public static void Forward<T>(T* x, T* gamma, T* beta, T* y, T* saveMean, T* saveInvStd, int rows, int features, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Rows are independent: a large call splits them across the threads, each row computed whole by one.
+        const long ParallelElements = 1L << 15;
+        int threads = CpuParallel.ThreadCount;
+        if (threads == 1 || (long)rows * features < ParallelElements)
+        {
+            ForwardRows(x, gamma, beta, y, saveMean, saveInvStd, 0, rows, features, epsilon);
+            return;
+        }
+        var job = ForwardJob<T>.ForThisThread();
+        job.Set(x, gamma, beta, y, saveMean, saveInvStd, rows, features, epsilon, Math.Min(rows, 4 * threads));
+        CpuParallel.Run(job, job.Parts);
+        job.Clear();
+    }
+
+    private static void ForwardRows<T>(T* x, T* gamma, T* beta, T* y, T* saveMean, T* saveInvStd, int first, int end, int features, T epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         T count = T.CreateTruncating(features);
-        for (int r = 0; r < rows; r++)
+        bool vectors = Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
+        int w = Vector<T>.Count;
+        for (int r = first; r < end; r++)
         {
             T* xs = x + (long)r * features;
             T* ys = y + (long)r * features;
-            T mean = BatchNormKernels.Sum(xs, features) / count;
-            T invStd = T.One / T.Sqrt(BatchNormKernels.SquaredDeviations(xs, features, mean) / count + epsilon);
+            T mean = ElementwiseKernels.Sum(xs, features) / count;
+            T invStd = T.One / T.Sqrt(RowSquaredDeviations(xs, features, mean) / count + epsilon);
             if (saveMean != null) saveMean[r] = mean;
             if (saveInvStd != null) saveInvStd[r] = invStd;
-            for (int j = 0; j < features; j++)
+            int j = 0;
+            if (vectors)
+            {
+                Vector<T> m = new(mean), s = new(invStd);
+                for (; j + w <= features; j += w)
+                {
+                    var v = (Vector.Load(xs + j) - m) * s;
+                    if (gamma != null) v *= Vector.Load(gamma + j);
+                    if (beta != null) v += Vector.Load(beta + j);
+                    Vector.Store(v, ys + j);
+                }
+            }
+            for (; j < features; j++)
             {
                 T v = (xs[j] - mean) * invStd;
                 if (gamma != null) v *= gamma[j];
                 if (beta != null) v += beta[j];
                 ys[j] = v;
             }
+        }
+    }
+
+    private static T RowSquaredDeviations<T>(T* values, int count, T mean) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j = 0;
+        T sum = T.Zero;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && count >= Vector<T>.Count)
+        {
+            var lanes = Vector<T>.Zero;
+            var m = new Vector<T>(mean);
+            for (; j + Vector<T>.Count <= count; j += Vector<T>.Count)
+            {
+                var d = Vector.Load(values + j) - m;
+                lanes += d * d;
+            }
+            sum = Vector.Sum(lanes);
+        }
+        for (; j < count; j++)
+        {
+            T d = values[j] - mean;
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /// <summary>A share of the rows of one forward call per part; each calling thread owns one, filled per call.</summary>
+    private sealed class ForwardJob<T> : CpuParallel.Work where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] private static ForwardJob<T>? t_job;
+
+        public static ForwardJob<T> ForThisThread() => t_job ??= new ForwardJob<T>();
+
+        private T* _x, _gamma, _beta, _y, _mean, _invStd;
+        private int _rows, _features;
+        private T _epsilon;
+
+        public int Parts { get; private set; }
+
+        public void Set(T* x, T* gamma, T* beta, T* y, T* mean, T* invStd, int rows, int features, T epsilon, int parts)
+        {
+            _x = x; _gamma = gamma; _beta = beta; _y = y; _mean = mean; _invStd = invStd;
+            _rows = rows; _features = features; _epsilon = epsilon; Parts = parts;
+        }
+
+        /// <summary>Drops the pointers so a stale job cannot touch a buffer the caller freed.</summary>
+        public void Clear() => _x = _gamma = _beta = _y = _mean = _invStd = null;
+
+        public override void Execute(int part)
+        {
+            int first = (int)((long)_rows * part / Parts), end = (int)((long)_rows * (part + 1) / Parts);
+            ForwardRows(_x, _gamma, _beta, _y, _mean, _invStd, first, end, _features, _epsilon);
         }
     }
 
@@ -277,13 +365,33 @@ public static unsafe class LayerNormKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T count = T.CreateTruncating(features);
+        bool vectors = Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
+        int w = Vector<T>.Count;
         for (int r = 0; r < rows; r++)
         {
             T* xs = x + (long)r * features;
             T* gs = dy + (long)r * features;
             T mean = saveMean[r], invStd = saveInvStd[r];
             T sumG = T.Zero, sumGXhat = T.Zero;
-            for (int j = 0; j < features; j++)
+            int j = 0;
+            // dγ and dβ gather each column over the rows in row order, as the scalar loop does.
+            if (vectors && features >= w)
+            {
+                Vector<T> m = new(mean), s = new(invStd), lanesG = Vector<T>.Zero, lanesGXhat = Vector<T>.Zero;
+                for (; j + w <= features; j += w)
+                {
+                    var xhat = (Vector.Load(xs + j) - m) * s;
+                    var dyj = Vector.Load(gs + j);
+                    var g = gamma == null ? dyj : dyj * Vector.Load(gamma + j);
+                    lanesG += g;
+                    lanesGXhat += g * xhat;
+                    if (dGamma != null) Vector.Store(Vector.Load(dGamma + j) + dyj * xhat, dGamma + j);
+                    if (dBeta != null) Vector.Store(Vector.Load(dBeta + j) + dyj, dBeta + j);
+                }
+                sumG = Vector.Sum(lanesG);
+                sumGXhat = Vector.Sum(lanesGXhat);
+            }
+            for (; j < features; j++)
             {
                 T xhat = (xs[j] - mean) * invStd;
                 T g = gamma == null ? gs[j] : gs[j] * gamma[j];
@@ -295,7 +403,18 @@ public static unsafe class LayerNormKernels
             if (dx == null) continue;
             T* ds = dx + (long)r * features;
             T meanG = sumG / count, meanGXhat = sumGXhat / count;
-            for (int j = 0; j < features; j++)
+            j = 0;
+            if (vectors)
+            {
+                Vector<T> m = new(mean), s = new(invStd), mg = new(meanG), mgx = new(meanGXhat);
+                for (; j + w <= features; j += w)
+                {
+                    var xhat = (Vector.Load(xs + j) - m) * s;
+                    var g = gamma == null ? Vector.Load(gs + j) : Vector.Load(gs + j) * Vector.Load(gamma + j);
+                    Vector.Store(Vector.Load(ds + j) + s * (g - mg - xhat * mgx), ds + j);
+                }
+            }
+            for (; j < features; j++)
             {
                 T xhat = (xs[j] - mean) * invStd;
                 T g = gamma == null ? gs[j] : gs[j] * gamma[j];

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ModelGen.Cpu;
@@ -146,6 +147,11 @@ public static unsafe class PoolingKernels
     private static void MaxForwardPlanes<T>(in Pool2dShape shape, T* x, T* y, int* argmax, long firstPlane, long endPlane)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (IsPairwise(in shape) && Vector128<T>.IsSupported)
+        {
+            MaxForwardPairs(in shape, x, y, argmax, firstPlane, endPlane);
+            return;
+        }
         int h = shape.InHeight, w = shape.InWidth, oh = shape.OutHeight, ow = shape.OutWidth;
         for (long plane = firstPlane; plane < endPlane; plane++)
         {
@@ -164,6 +170,54 @@ public static unsafe class PoolingKernels
                 }
             }
         }
+    }
+
+    /// <summary>2×2 windows at stride 2 without padding (LeNet's and most CNNs' pooling): every window lies inside the input.</summary>
+    private static bool IsPairwise(in Pool2dShape s)
+        => s.KernelHeight == 2 && s.KernelWidth == 2 && s.StrideHeight == 2 && s.StrideWidth == 2
+           && s.PadTop == 0 && s.PadBottom == 0 && s.PadLeft == 0 && s.PadRight == 0;
+
+    /// <summary>
+    /// <see cref="MaxForwardPlanes"/> for <see cref="IsPairwise"/> windows, the four candidates taken in row-major order
+    /// with the rule of <see cref="MaxVector"/>, without the general window's bounds and loops.
+    /// </summary>
+    private static void MaxForwardPairs<T>(in Pool2dShape shape, T* x, T* y, int* argmax, long firstPlane, long endPlane)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int h = shape.InHeight, w = shape.InWidth, oh = shape.OutHeight, ow = shape.OutWidth;
+        for (long plane = firstPlane; plane < endPlane; plane++)
+        {
+            T* src = x + plane * h * w;
+            long outBase = plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+            {
+                int top = 2 * i * w;
+                T* r0 = src + top, r1 = r0 + w;
+                T* yRow = y + outBase + (long)i * ow;
+                int* aRow = argmax == null ? null : argmax + outBase + (long)i * ow;
+                for (int j = 0; j < ow; j++)
+                {
+                    int k = 2 * j;
+                    var max = Vector128.CreateScalarUnsafe(r0[k]);
+                    int at = top + k;
+                    Take(ref max, ref at, r0[k + 1], top + k + 1);
+                    Take(ref max, ref at, r1[k], top + w + k);
+                    Take(ref max, ref at, r1[k + 1], top + w + k + 1);
+                    yRow[j] = max.ToScalar();
+                    if (aRow != null) aRow[j] = at;
+                }
+            }
+        }
+    }
+
+    /// <summary>One step of <see cref="MaxVector"/>: <paramref name="value"/> at <paramref name="position"/> wins if greater, or NaN while the maximum is not.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take<T>(ref Vector128<T> max, ref int at, T value, int position) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var v = Vector128.CreateScalarUnsafe(value);
+        var take = Vector128.GreaterThan(v, max) | (Vector128.Equals(max, max) & ~Vector128.Equals(v, v));
+        at ^= (at ^ position) & take.AsInt32().ToScalar();
+        max = Vector128.ConditionalSelect(take, v, max);
     }
 
     /// <summary>

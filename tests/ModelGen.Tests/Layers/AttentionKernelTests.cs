@@ -89,6 +89,10 @@ public unsafe class AttentionKernelTests
     [InlineData(1, 5, 4, 1, true, false)]
     [InlineData(3, 3, 4, 4, false, true)]
     [InlineData(2, 1, 4, 2, true, true)]    // one position: causal and not are the same
+    [InlineData(1, 7, 20, 4, true, true)]   // heads of 5: a vector and a tail, or a tail only
+    [InlineData(2, 33, 36, 2, true, false)] // a sequence past whole blocks of queries and vectors of keys
+    [InlineData(1, 33, 20, 4, false, true)]
+    [InlineData(3, 7, 10, 5, false, true)]  // heads of 2, narrower than any vector
     public void Forward_MatchesReference(int b, int s, int d, int h, bool causal, bool biases)
     {
         var layer = Layer.Create(b, s, d, h, causal, biases, 1);
@@ -114,6 +118,8 @@ public unsafe class AttentionKernelTests
     [InlineData(2, 3, 4, 2, true, true)]
     [InlineData(1, 4, 6, 3, true, false)]
     [InlineData(2, 3, 4, 1, false, false)]
+    [InlineData(1, 7, 10, 2, true, true)]   // heads of 5, a sequence of one block of four and three rows more
+    [InlineData(1, 9, 18, 2, false, true)]
     public void Backward_MatchesCentralDifferences(int b, int s, int d, int h, bool causal, bool biases)
     {
         var layer = Layer.Create(b, s, d, h, causal, biases, 11);
@@ -141,6 +147,23 @@ public unsafe class AttentionKernelTests
             Assert.All(db, v => Assert.Equal(GradCheck.Prefill, v));
             Assert.All(dbo, v => Assert.Equal(GradCheck.Prefill, v));
         }
+    }
+
+    [Theory]
+    [InlineData(2, 33, 40, 4, true)]   // heads of 10: a float vector and a tail (AVX2), or a tail only (AVX-512)
+    [InlineData(1, 7, 24, 3, false)]
+    public void Forward_InFloat_MatchesReference(int b, int s, int d, int h, bool causal)
+    {
+        var layer = Layer.Create(b, s, d, h, causal, biases: true, 31);
+        double[] expected = layer.Reference();
+        float[] F(double[] values) => Array.ConvertAll(values, v => (float)v);
+        float[] x = F(layer.X), w = F(layer.Wqkv), bq = F(layer.Bqkv), wo = F(layer.Wo), bo = F(layer.Bo), y = new float[x.Length];
+        var saved = new float[AttentionKernels.SavedSize(b, s, d, h)];
+        var ws = new float[AttentionKernels.WorkspaceSize(b, s, d, h)];
+        fixed (float* px = x, pw = w, pb = bq, pwo = wo, pbo = bo, py = y, psv = saved, pws = ws)
+            AttentionKernels.Forward(px, pw, pb, pwo, pbo, py, psv, pws, b, s, d, h, causal);
+        for (int i = 0; i < y.Length; i++)
+            Assert.True(Math.Abs(expected[i] - y[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"y[{i}] = {y[i]}, expected {expected[i]}");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System;
 using ModelGen.Cpu;
+using ModelGen.Tests.Cpu;
 using Xunit;
 
 namespace ModelGen.Tests.Layers;
@@ -125,6 +126,9 @@ public unsafe class NormalizationKernelTests
     [Theory]
     [InlineData(4, 6, true)]
     [InlineData(3, 5, false)]
+    [InlineData(1, 7, true)]     // shorter than a vector of doubles and floats… with AVX-512, or longer with AVX2: tails both ways
+    [InlineData(7, 33, true)]    // whole vectors and a tail of one
+    [InlineData(33, 9, false)]
     public void LayerNorm_MatchesReferenceAndCentralDifferences(int rows, int features, bool affine)
     {
         double[] x = GradCheck.Normal(rows * features, 20, 3.0), gamma = GradCheck.Normal(features, 21), beta = GradCheck.Normal(features, 22);
@@ -159,6 +163,49 @@ public unsafe class NormalizationKernelTests
         {
             GradCheck.Check("dGamma", gamma, dg, Loss);
             GradCheck.Check("dBeta", beta, db, Loss);
+        }
+    }
+
+    [Theory]
+    [InlineData(300, 130)]   // past the size where forward splits rows across threads, width not a multiple of the vector
+    [InlineData(1000, 33)]
+    public void LayerNorm_SameBitsForAnyThreadCount(int rows, int features)
+    {
+        float[] x = TestData.Random<float>(rows * features, 40), gamma = TestData.Random<float>(features, 41), beta = TestData.Random<float>(features, 42);
+        float[] dy = TestData.Random<float>(rows * features, 43);
+        float[][] Run(int threads)
+        {
+            int saved = CpuParallel.ThreadCount;
+            try
+            {
+                CpuParallel.ThreadCount = threads;
+                float[] y = new float[x.Length], mean = new float[rows], invStd = new float[rows], dx = new float[x.Length], dg = new float[features], db = new float[features];
+                fixed (float* px = x, pg = gamma, pb = beta, py = y, pm = mean, ps = invStd, pdy = dy, pdx = dx, pdg = dg, pdb = db)
+                {
+                    LayerNormKernels.Forward(px, pg, pb, py, pm, ps, rows, features, 1e-5f);
+                    LayerNormKernels.Backward(px, pg, pm, ps, pdy, pdx, pdg, pdb, rows, features);
+                }
+                return new[] { y, mean, invStd, dx, dg, db };
+            }
+            finally
+            {
+                CpuParallel.ThreadCount = saved;
+            }
+        }
+        float[][] one = Run(1);
+        foreach (int threads in new[] { 2, 3 })
+        {
+            float[][] other = Run(threads);
+            for (int i = 0; i < one.Length; i++) TestData.AssertBitwiseEqual(one[i], other[i], $"output {i}, {threads} threads");
+        }
+        // Each row normalised: mean 0 and variance 1 before the affine part, checked on the first and last row.
+        foreach (int r in new[] { 0, rows - 1 })
+        {
+            double mean = 0, square = 0;
+            for (int j = 0; j < features; j++) mean += (one[0][r * features + j] - beta[j]) / gamma[j];
+            for (int j = 0; j < features; j++) square += Math.Pow((one[0][r * features + j] - beta[j]) / gamma[j], 2);
+            Assert.Equal(0, mean / features, 3);
+            Assert.Equal(1, square / features, 2);
         }
     }
 

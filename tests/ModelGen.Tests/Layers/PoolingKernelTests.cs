@@ -10,6 +10,8 @@ public unsafe class PoolingKernelTests
     public static TheoryData<int[]> Geometries => new()
     {
         new[] { 2, 3, 6, 6, 2, 2, 2, 2, 0, 0, 0, 0 },   // LeNet's 2×2/2
+        new[] { 1, 1, 7, 7, 2, 2, 2, 2, 0, 0, 0, 0 },   // 2×2/2 on odd sizes: the last row and column fall in no window
+        new[] { 7, 2, 3, 33, 2, 2, 2, 2, 0, 0, 0, 0 },
         new[] { 1, 2, 7, 5, 3, 3, 2, 2, 1, 1, 1, 1 },   // 3×3/2 padded
         new[] { 2, 1, 5, 6, 3, 2, 1, 1, 0, 2, 1, 0 },   // overlapping windows, asymmetric padding
         new[] { 1, 2, 6, 7, 2, 3, 3, 2, 1, 0, 0, 2 },   // stride larger than the window along H
@@ -58,6 +60,48 @@ public unsafe class PoolingKernelTests
         Assert.Equal(1, argmax[0]);          // row 0 col 1 before row 1 col 0
         Assert.True(double.IsNaN(y[1]));
         Assert.Equal(3, argmax[1]);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 2, 2)]
+    [InlineData(7, 3, 9, 7)]
+    [InlineData(2, 33, 5, 33)]
+    public void MaxPool_PairwiseWindows_TiesAndNaNFollowTheRule(int batch, int channels, int height, int width)
+    {
+        // 2×2/2 windows take their own path; many ties, NaNs and infinities check it keeps the general rule.
+        var s = new Pool2dShape(batch, channels, height, width, 2, 2, 2, 2);
+        double[] x = GradCheck.Normal((int)s.InputElements, height);
+        for (int i = 0; i < x.Length; i++) x[i] = Math.Round(x[i]);
+        for (int i = 3; i < x.Length; i += 11) x[i] = double.NaN;
+        for (int i = 5; i < x.Length; i += 13) x[i] = double.PositiveInfinity;
+        // The documented rule, written out: the window's first element starts; a later one wins if greater, or NaN while the maximum is not.
+        var expected = new double[s.OutputElements];
+        var expectedIndex = new int[expected.Length];
+        int plane = s.InHeight * s.InWidth, k = 0;
+        for (int n = 0; n < s.Batch * s.Channels; n++)
+        for (int i = 0; i < s.OutHeight; i++)
+        for (int j = 0; j < s.OutWidth; j++, k++)
+        {
+            int at = 2 * i * s.InWidth + 2 * j;
+            foreach (int candidate in new[] { at + 1, at + s.InWidth, at + s.InWidth + 1 })
+            {
+                double v = x[n * plane + candidate], best = x[n * plane + at];
+                if (v > best || (double.IsNaN(v) && !double.IsNaN(best))) at = candidate;
+            }
+            expected[k] = x[n * plane + at];
+            expectedIndex[k] = at;
+        }
+        Assert.Contains(expected, double.IsNaN);
+        var (y, argmax) = MaxForward(s, x);
+        Assert.Equal(expected, y);
+        Assert.Equal(expectedIndex, argmax);
+        float[] xf = Array.ConvertAll(x, v => (float)v), yf = new float[y.Length];
+        var af = new int[y.Length];
+        fixed (float* px = xf, py = yf)
+        fixed (int* pa = af)
+            PoolingKernels.MaxForward(s, px, py, pa);
+        Assert.Equal(expectedIndex, af);
+        Assert.Equal(Array.ConvertAll(expected, v => (float)v), yf);
     }
 
     [Fact]

@@ -1,0 +1,233 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace ModelGen.Cpu;
+
+/// <summary>Which keys a query reaches: the first <see cref="Keys"/> positions, and with a causal mask none after the query itself.</summary>
+internal readonly struct KeyRange
+{
+    public KeyRange(int keys, bool causal, bool transposed)
+    {
+        Keys = keys;
+        Causal = causal;
+        Transposed = transposed;
+    }
+
+    /// <summary>Valid key positions of the sample (its length, or the whole sequence).</summary>
+    public int Keys { get; }
+    /// <summary>Query i reaches keys 0 … i only.</summary>
+    public bool Causal { get; }
+    /// <summary>The rows being computed are keys (a product with Pᵀ) rather than queries.</summary>
+    public bool Transposed { get; }
+
+    /// <summary>
+    /// The summed index range t0 ≤ t &lt; t1 for output rows r0 … r1 − 1: for query rows the keys the last of them
+    /// reaches; for key rows the queries that can reach the first of them. Entries outside a row's own range are 0.
+    /// </summary>
+    public void Span(int r0, int r1, int sequence, out int t0, out int t1)
+    {
+        if (!Transposed)
+        {
+            t0 = 0;
+            t1 = Causal ? Math.Min(r1, Keys) : Keys;
+            return;
+        }
+        t0 = Causal ? r0 : 0;
+        t1 = r0 < Keys ? sequence : t0;
+    }
+}
+
+/// <summary>
+/// The per-head products of attention on one thread, vectorised over the wide dimension of each: scores
+/// <c>A·Bᵀ</c> over a transposed copy of B, and row mixes <c>W·M</c> (or <c>Wᵀ·M</c>) that sum only the keys a
+/// query can reach. Each output element is summed in a fixed order, so results do not depend on the thread count.
+/// </summary>
+internal static unsafe class AttentionHeadKernels
+{
+    /// <summary>Keys query <paramref name="query"/> attends to: the first <c>min(query + 1, keys)</c> with a causal mask, else <paramref name="keys"/>.</summary>
+    public static int ValidKeys(int query, int keys, bool causal) => causal ? Math.Min(query + 1, keys) : keys;
+
+    /// <summary>The <see cref="ModelGen.Cpu.KeyRange"/> of a head's products.</summary>
+    public static KeyRange Range(int keys, bool causal, bool transposed) => new(keys, causal, transposed);
+
+    /// <summary><c>destination[c, r] = source[r, c]</c> for a <c>[rows, columns]</c> source.</summary>
+    public static void Transpose<T>(T* source, T* destination, int rows, int columns) where T : unmanaged
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            T* row = source + (long)r * columns;
+            for (int c = 0; c < columns; c++) destination[(long)c * rows + r] = row[c];
+        }
+    }
+
+    /// <summary>
+    /// <c>scores[i, j] = Σ_c a[i·lda + c]·bT[c·sequence + j]</c> for every query i and at least its valid keys j
+    /// (<see cref="ValidKeys"/>); entries past them may be written too and are the caller's to overwrite.
+    /// </summary>
+    public static void Scores<T>(T* a, int lda, T* bT, T* scores, int sequence, int depth, int keys, bool causal)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        bool vectors = Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
+        int i = 0;
+        for (; i + 4 <= sequence; i += 4)
+        {
+            int n = ValidKeys(i + 3, keys, causal);
+            T* a0 = a + (long)i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            T* c0 = scores + (long)i * sequence, c1 = c0 + sequence, c2 = c1 + sequence, c3 = c2 + sequence;
+            int j = 0;
+            if (vectors)
+            {
+                // Whole vectors up to the last reachable key, running past it while the row has room.
+                for (; j < n && j + w <= sequence; j += w)
+                {
+                    Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, s2 = Vector<T>.Zero, s3 = Vector<T>.Zero;
+                    T* b = bT + j;
+                    for (int c = 0; c < depth; c++, b += sequence)
+                    {
+                        var v = Vector.Load(b);
+                        s0 = new Vector<T>(a0[c]) * v + s0;
+                        s1 = new Vector<T>(a1[c]) * v + s1;
+                        s2 = new Vector<T>(a2[c]) * v + s2;
+                        s3 = new Vector<T>(a3[c]) * v + s3;
+                    }
+                    Vector.Store(s0, c0 + j);
+                    Vector.Store(s1, c1 + j);
+                    Vector.Store(s2, c2 + j);
+                    Vector.Store(s3, c3 + j);
+                }
+            }
+            for (; j < n; j++)
+            {
+                c0[j] = Dot(a0, bT + j, sequence, depth);
+                c1[j] = Dot(a1, bT + j, sequence, depth);
+                c2[j] = Dot(a2, bT + j, sequence, depth);
+                c3[j] = Dot(a3, bT + j, sequence, depth);
+            }
+        }
+        for (; i < sequence; i++)
+        {
+            int n = ValidKeys(i, keys, causal);
+            T* a0 = a + (long)i * lda, c0 = scores + (long)i * sequence;
+            int j = 0;
+            if (vectors)
+            {
+                for (; j < n && j + w <= sequence; j += w)
+                {
+                    Vector<T> s0 = Vector<T>.Zero;
+                    T* b = bT + j;
+                    for (int c = 0; c < depth; c++, b += sequence) s0 = new Vector<T>(a0[c]) * Vector.Load(b) + s0;
+                    Vector.Store(s0, c0 + j);
+                }
+            }
+            for (; j < n; j++) c0[j] = Dot(a0, bT + j, sequence, depth);
+        }
+    }
+
+    /// <summary>Σ_c a[c]·b[c·stride], multiplying then adding as the vector lanes do, so a key gets the same bits in a vector or in the tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Dot<T>(T* a, T* b, int stride, int depth) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        for (int c = 0; c < depth; c++) sum = a[c] * b[(long)c * stride] + sum;
+        return sum;
+    }
+
+    /// <summary>
+    /// <c>c[r·ldc + k] = Σ_t w[r·rowStride + t·columnStride]·m[t·ldm + k]</c> for r &lt; rows, k &lt; columns, t over
+    /// <paramref name="range"/>'s span for r's block of four rows (weights outside a row's own keys must be 0).
+    /// Overwrites c. With (rowStride, columnStride) = (sequence, 1) this is W·M; with (1, sequence) it is Wᵀ·M.
+    /// </summary>
+    public static void Mix<T>(T* weights, int rowStride, int columnStride, T* m, int ldm, T* c, int ldc, int rows, int columns, KeyRange range)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        bool vectors = Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
+        for (int r0 = 0; r0 < rows; r0 += 4)
+        {
+            int block = Math.Min(4, rows - r0);
+            range.Span(r0, r0 + block, rows, out int t0, out int t1);
+            // Rows past the end of a short last block reuse its last row: computed twice, stored once.
+            T* w0 = weights + (long)r0 * rowStride;
+            T* w1 = weights + (long)(r0 + Math.Min(1, block - 1)) * rowStride;
+            T* w2 = weights + (long)(r0 + Math.Min(2, block - 1)) * rowStride;
+            T* w3 = weights + (long)(r0 + Math.Min(3, block - 1)) * rowStride;
+            T* out0 = c + (long)r0 * ldc;
+            int k = 0;
+            if (vectors)
+            {
+                for (; k + w <= columns; k += w)
+                {
+                    Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, s2 = Vector<T>.Zero, s3 = Vector<T>.Zero;
+                    for (int t = t0; t < t1; t++)
+                    {
+                        var v = Vector.Load(m + (long)t * ldm + k);
+                        long at = (long)t * columnStride;
+                        s0 = new Vector<T>(w0[at]) * v + s0;
+                        s1 = new Vector<T>(w1[at]) * v + s1;
+                        s2 = new Vector<T>(w2[at]) * v + s2;
+                        s3 = new Vector<T>(w3[at]) * v + s3;
+                    }
+                    Vector.Store(s0, out0 + k);
+                    if (block > 1) Vector.Store(s1, out0 + ldc + k);
+                    if (block > 2) Vector.Store(s2, out0 + 2L * ldc + k);
+                    if (block > 3) Vector.Store(s3, out0 + 3L * ldc + k);
+                }
+            }
+            for (; k < columns; k++)
+            {
+                T s0 = T.Zero, s1 = T.Zero, s2 = T.Zero, s3 = T.Zero;
+                for (int t = t0; t < t1; t++)
+                {
+                    T v = m[(long)t * ldm + k];
+                    long at = (long)t * columnStride;
+                    s0 = w0[at] * v + s0;
+                    s1 = w1[at] * v + s1;
+                    s2 = w2[at] * v + s2;
+                    s3 = w3[at] * v + s3;
+                }
+                out0[k] = s0;
+                if (block > 1) out0[ldc + k] = s1;
+                if (block > 2) out0[2L * ldc + k] = s2;
+                if (block > 3) out0[3L * ldc + k] = s3;
+            }
+        }
+    }
+
+    /// <summary><c>row[j] /= divisor</c> for j &lt; count (a division, as the scalar formula, not a multiplication by the reciprocal).</summary>
+    public static void Divide<T>(T* row, int count, T divisor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var d = new Vector<T>(divisor);
+            for (; j + Vector<T>.Count <= count; j += Vector<T>.Count) Vector.Store(Vector.Load(row + j) / d, row + j);
+        }
+        for (; j < count; j++) row[j] /= divisor;
+    }
+
+    /// <summary>Softmax backward on one row of <paramref name="count"/> entries: <c>g[j] = scale·p[j]·(g[j] − Σ p⊙g)</c>.</summary>
+    public static void SoftmaxBackward<T>(T* p, T* g, int count, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j = 0;
+        T dot = T.Zero;
+        bool vectors = Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
+        int w = Vector<T>.Count;
+        if (vectors)
+        {
+            var sum = Vector<T>.Zero;
+            for (; j + w <= count; j += w) sum = Vector.Load(p + j) * Vector.Load(g + j) + sum;
+            dot = Vector.Sum(sum);
+        }
+        for (; j < count; j++) dot += p[j] * g[j];
+        j = 0;
+        if (vectors)
+        {
+            var d = new Vector<T>(dot);
+            var s = new Vector<T>(scale);
+            for (; j + w <= count; j += w) Vector.Store(s * (Vector.Load(p + j) * (Vector.Load(g + j) - d)), g + j);
+        }
+        for (; j < count; j++) g[j] = scale * (p[j] * (g[j] - dot));
+    }
+}

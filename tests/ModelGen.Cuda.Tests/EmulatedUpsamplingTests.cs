@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using ModelGen.Cpu;
 using ModelGen.Cuda.Tests.Emulation;
@@ -25,12 +26,12 @@ public unsafe class EmulatedUpsamplingTests
     private const int Batch = 3;
 
     /// <summary>(in channels, height, width, out channels, kernel, stride, padding, output padding, dilation, groups, bias).</summary>
-    public static TheoryData<int, int, int, int, int, int, int, int, int, int, bool> TransposedGeometries() => new()
+    public static IEnumerable<object[]> TransposedGeometries() => new[]
     {
-        { 4, 3, 5, 6, 3, 2, 1, 1, 1, 2, true },    // stride 2, output padding 1, two groups
-        { 3, 4, 2, 2, 2, 3, 0, 2, 2, 1, false },   // stride 3, dilation 2, output padding 2, no bias
-        { 6, 2, 3, 3, 3, 1, 2, 1, 2, 3, true },    // stride 1: output padding 1 below the dilation 2; padding trims; three groups
-        { 2, 1, 1, 4, 4, 2, 1, 0, 1, 1, true },    // a 1×1 input
+        new object[] { 4, 3, 5, 6, 3, 2, 1, 1, 1, 2, true },    // stride 2, output padding 1, two groups
+        new object[] { 3, 4, 2, 2, 2, 3, 0, 2, 2, 1, false },   // stride 3, dilation 2, output padding 2, no bias
+        new object[] { 6, 2, 3, 3, 3, 1, 2, 1, 2, 3, true },    // stride 1: output padding 1 below the dilation 2; padding trims; three groups
+        new object[] { 2, 1, 1, 4, 4, 2, 1, 0, 1, 1, true },    // a 1×1 input
     };
 
     private static readonly (int C, int H, int W, int K, int S, int P, int OP, int D, int G, int OC)[] Transposed =

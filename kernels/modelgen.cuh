@@ -9,6 +9,8 @@
 #include "conv.cuh"
 #include "conv1d.cuh"
 #include "pool.cuh"
+#include "conv_transpose.cuh"
+#include "upsample.cuh"
 #include "embedding.cuh"
 #include "attention.cuh"
 #include "recurrent.cuh"

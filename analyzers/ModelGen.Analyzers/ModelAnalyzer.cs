@@ -38,9 +38,15 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
         if (attribute is null) return;
 
         var parsed = ModelParser.Parse(type, attribute, context.CancellationToken);
-        foreach (var diagnostic in parsed.Diagnostics) context.ReportDiagnostic(diagnostic);
+        bool errors = false;
+        void Report(Diagnostic diagnostic)
+        {
+            errors |= diagnostic.Severity == DiagnosticSeverity.Error;
+            context.ReportDiagnostic(diagnostic);
+        }
+        foreach (var diagnostic in parsed.Diagnostics) Report(diagnostic);
         if (!unsafeAllowed)
-            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.UnsafeBlocksDisabled, parsed.Locations.Model, type.Name));
+            Report(Diagnostic.Create(Diagnostics.UnsafeBlocksDisabled, parsed.Locations.Model, type.Name));
 
         // Shapes are checked only on a graph that parsed; otherwise the declaration errors come first.
         if (parsed.Spec.Graph.Output < 0) return;
@@ -67,7 +73,20 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
                 : ImmutableDictionary<string, string?>.Empty.Add(FixProperties.Value, problem.Fix).Add(FixProperties.Layer, problem.MessageArgs[0]);
             // MG0201's fix names the width its head counts divide.
             if (problem.Id is "MG0201" or "MG0211") properties = properties.Add(FixProperties.Width, problem.MessageArgs[1]);
-            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, properties, problem.MessageArgs.Cast<object>().ToArray()));
+            Report(Diagnostic.Create(descriptor, location, properties, problem.MessageArgs.Cast<object>().ToArray()));
+        }
+
+        // Where the model builds, each construct that keeps it on the CPU says so once (a model with errors gets no code to run).
+        if (errors) return;
+        foreach (var construct in CudaCoverage.CpuOnlyConstructs(parsed.Spec))
+        {
+            var location = construct.Target switch
+            {
+                CpuOnlyTarget.LayerAttribute => parsed.Locations.Layers[construct.Index].Attribute,
+                CpuOnlyTarget.Node => parsed.Locations.Nodes[construct.Index],
+                _ => parsed.Locations.LossTerms.Terms[construct.Index].Call,
+            };
+            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.CpuOnlyConstruct, location, construct.What, type.Name));
         }
     }
 }

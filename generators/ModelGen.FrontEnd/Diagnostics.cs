@@ -11,6 +11,7 @@ internal static partial class Diagnostics
 {
     public const string DeclarationCategory = "ModelGen.Declaration";
     public const string ShapesCategory = "ModelGen.Shapes";
+    public const string CudaCategory = "ModelGen.Cuda";
 
     /// <summary>
     /// Where every rule's help page is read online: this address followed by the rule's ID and <c>.md</c>. The pages are
@@ -323,6 +324,11 @@ internal static partial class Diagnostics
         "Loss term \"{0}\" needs one value per sample ([1]), but {1} is {2}; reduce each sample with Tensor.Sum(x) or Tensor.Mean(x)",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor CpuOnlyConstruct = Rule("MG0039",
+        "Construct runs on the CPU only",
+        "{0} has CPU kernels only for now, so '{1}' trains and predicts on the CPU: Fit with Device.Auto falls back to the CPU (and says why), Fit with Device.Cuda throws NotSupportedException",
+        CudaCategory, DiagnosticSeverity.Info);
+
     // ConvTranspose2d (declared before All: static fields initialise in text order).
     public static readonly DiagnosticDescriptor OutputPaddingTooLarge = Rule("MG0108",
         "Transposed convolution output padding is too large",
@@ -358,7 +364,7 @@ internal static partial class Diagnostics
         CrossAttentionWidths, CrossAttentionHeadsNotDivisor, CrossAttentionNeedsForward, MaskedInputReachesOutput,
         ConcatShapeMismatch, ConcatAxisOutOfRange, InputDoesNotMatchForward, ParameterWithoutInput, InputNotUsed,
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
-        InvalidLossTerm, LossTermNotPerSample,
+        InvalidLossTerm, LossTermNotPerSample, CpuOnlyConstruct,
         OutputPaddingTooLarge, TransposedOutputEmpty, TransposedChannelGroups, TransposedInChannelsMismatch,
     };
 }

@@ -43,7 +43,7 @@ public class DiagnosticCatalogTests
         {
             Assert.Equal($"{FrontEnd.Diagnostics.HelpLinkBase}{rule.Id}.md", rule.HelpLinkUri);
             Assert.StartsWith("https://", rule.HelpLinkUri, StringComparison.Ordinal);
-            Assert.True(rule.Category is "ModelGen.Declaration" or "ModelGen.Shapes" or "ModelGen.Leakage", rule.Id + ": " + rule.Category);
+            Assert.True(rule.Category is "ModelGen.Declaration" or "ModelGen.Shapes" or "ModelGen.Leakage" or "ModelGen.Cuda", rule.Id + ": " + rule.Category);
             Assert.True(rule.IsEnabledByDefault);
         }
     }
@@ -162,8 +162,10 @@ public class DiagnosticCatalogTests
             Assert.Contains(shown, page);
         }
 
+        // The right examples of the noise, loss-term and cross-attention rules keep those constructs, and MG0039 notes
+        // (as information) that such a model runs on the CPU only; MG0039's own right example has none.
         string right = Example(page, "Right");
-        Assert.Empty(await Harness.AnalyzeAsync(right));
+        Assert.Empty((await Harness.AnalyzeAsync(right)).Where(d => id == "MG0039" || d.Id != "MG0039"));
         var (_, output) = Harness.Generate(Harness.Compile(right));
         Assert.Empty(Harness.Errors(output));
     }

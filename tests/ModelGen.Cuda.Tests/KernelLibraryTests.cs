@@ -14,7 +14,7 @@ public class KernelLibraryTests
     public void TheHeadersAreEmbedded()
     {
         var names = KernelHeaders.All.Select(h => h.Key).ToList();
-        foreach (var expected in new[] { "modelgen.cuh", "common.cuh", "gemm.cuh", "elementwise.cuh", "loss.cuh", "norm.cuh", "conv.cuh", "conv1d.cuh", "recurrent.cuh", "pool.cuh", "embedding.cuh", "attention.cuh", "optimizer.cuh" })
+        foreach (var expected in new[] { "modelgen.cuh", "common.cuh", "gemm.cuh", "elementwise.cuh", "loss.cuh", "norm.cuh", "conv.cuh", "conv1d.cuh", "conv_transpose.cuh", "upsample.cuh", "recurrent.cuh", "pool.cuh", "embedding.cuh", "attention.cuh", "optimizer.cuh" })
             Assert.Contains(expected, names);
         Assert.Contains("template <bool TransA, bool TransB, class Epilogue>", KernelHeaders.Get("gemm.cuh"));
         Assert.DoesNotContain('\r', KernelHeaders.Get("common.cuh"));
@@ -79,6 +79,23 @@ public class KernelLibraryTests
             mg::avg_pool_backward<Pool>(y, dx, batch);
             mg::global_avg_pool_forward<6, 143>(x, y, batch);
             mg::global_avg_pool_backward<6, 143>(y, dx, batch);
+        }
+
+        using Transposed = mg::ConvTransposeShape<4, 5, 7, 6, 3, 2, 1, 1, 2, 2>;
+        using Nearest = mg::UpsampleShape<3, 5, 7, 2, 3, false>;
+        using Aligned = mg::UpsampleShape<3, 1, 7, 3, 2, true>;
+
+        extern "C" __global__ void upsampling(const float* x, const float* w, const float* bias, float* pre, float* y, float* dx, float* dw, int batch)
+        {
+            mg::conv_transpose2d_forward<Transposed, mg::Act::LeakyReLU>(x, w, bias, pre, y, batch, 0.01f);
+            mg::conv_transpose2d_backward_data<Transposed>(w, y, dx, batch);
+            mg::conv_transpose2d_backward_parameters<Transposed>(x, y, dw, dw, batch);
+            mg::upsample_nearest_forward<Nearest>(x, y, batch);
+            mg::upsample_nearest_backward<Nearest>(y, dx, batch);
+            mg::upsample_bilinear_forward<Nearest>(x, y, batch);
+            mg::upsample_bilinear_backward<Nearest>(y, dx, batch);
+            mg::upsample_bilinear_forward<Aligned>(x, y, batch);
+            mg::upsample_bilinear_backward<Aligned>(y, dx, batch);
         }
 
         extern "C" __global__ void sequences(const float* ids, const float* table, float* y, float* dtable, float* qkv, float* p, float* ds, float* dqkv, int batch, unsigned long long seed)

@@ -53,6 +53,7 @@ public class SnapshotTests
     [InlineData(nameof(SampleModels.ChurnAndSpend), "Samples.Graphs.ChurnAndSpend")]
     [InlineData(nameof(SampleModels.SiameseMatcher), "Samples.Graphs.SiameseMatcher")]
     [InlineData(nameof(SampleModels.GatedDifference), "Samples.Graphs.GatedDifference")]
+    [InlineData(nameof(SampleModels.DigitsAutoencoder), "Samples.Vision.DigitsAutoencoder")]
     public void GeneratedCudaMatchesSnapshot(string model, string fullName)
     {
         VerifyCuda((string)typeof(SampleModels).GetField(model)!.GetValue(null)!, fullName);

@@ -64,8 +64,9 @@ internal sealed partial class CudaEmitter
         LayerKind.Embedding => AddEmbeddingBackward,
         LayerKind.PositionalEmbedding => AddPositionalEmbeddingBackward,
         LayerKind.MultiHeadAttention => AddAttentionBackward,
+        LayerKind.ConvTranspose2d => AddConvTransposeBackward,
+        LayerKind.Upsample => AddUpsampleBackward,
         LayerKind.CrossAttention => throw NoKernels(kind),
-        LayerKind.ConvTranspose2d or LayerKind.Upsample => _ => throw new InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
     };
 
     /// <summary>Dense and convolutions: the activation's derivative, applied to the output gradient in place.</summary>

@@ -59,8 +59,9 @@ internal sealed partial class CudaEmitter
         LayerKind.Embedding => AddEmbeddingForward,
         LayerKind.PositionalEmbedding => AddPositionalEmbeddingForward,
         LayerKind.MultiHeadAttention => AddAttentionForward,
+        LayerKind.ConvTranspose2d => AddConvTransposeForward,
+        LayerKind.Upsample => AddUpsampleForward,
         LayerKind.CrossAttention => throw NoKernels(kind),
-        LayerKind.ConvTranspose2d or LayerKind.Upsample => _ => throw new InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
     };
 
     /// <summary>"hidden): [batch, 64] → [batch, 128]": the end of a forward kernel's title.</summary>

@@ -54,14 +54,14 @@ internal sealed partial class CudaEmitter
             Action<IndentedWriter, LayerSpec, LayerPlan> write = layer.Kind switch
             {
                 LayerKind.Dense or LayerKind.Conv2d => WriteWeightOffsets,
-                LayerKind.Conv1d => WriteConv1dOffsets,
+                LayerKind.Conv1d or LayerKind.ConvTranspose2d => WriteShapedWeightOffsets,
                 LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm => WriteNormOffsets,
                 LayerKind.LSTM or LayerKind.GRU => (w, layer, lp) => w.Line($"constexpr long long {Ascii(layer.Name)}Parameters = {I(lp.WeightOffset)};   // {LayerText.RecurrentBlocks(lp)}"),
                 LayerKind.Embedding or LayerKind.PositionalEmbedding => (w, layer, lp) => w.Line($"constexpr long long {Ascii(layer.Name)}Table = {I(lp.WeightOffset)};   // {ShapeInference.Text(lp.Slice(SliceRole.Table)!.Shape)}"),
                 LayerKind.MultiHeadAttention => WriteAttentionOffsets,
                 LayerKind.CrossAttention => throw NoKernels(layer.Kind),
                 LayerKind.Flatten or LayerKind.Reshape or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Dropout => (_, _, _) => { },
-                LayerKind.ConvTranspose2d or LayerKind.Upsample => (_, _, _) => throw new InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
+                LayerKind.Upsample => (_, _, _) => { },
             };
             write(w, layer, lp);
         }
@@ -120,8 +120,8 @@ internal sealed partial class CudaEmitter
         if (lp.Slice(SliceRole.Bias) is { } bias) w.Line($"constexpr long long {Ascii(layer.Name)}Bias = {I(bias.Offset)};   // {ShapeInference.Text(bias.Shape)}");
     }
 
-    /// <summary>Conv1d: weights [out, in/groups, k], then the bias.</summary>
-    private static void WriteConv1dOffsets(IndentedWriter w, LayerSpec layer, LayerPlan lp)
+    /// <summary>Conv1d (weights [out, in/groups, k]) and ConvTranspose2d (weights [in, out/groups, k, k]): the weights with their shape, then the bias.</summary>
+    private static void WriteShapedWeightOffsets(IndentedWriter w, LayerSpec layer, LayerPlan lp)
     {
         w.Line($"constexpr long long {Ascii(layer.Name)}Weights = {I(lp.WeightOffset)};   // {ShapeInference.Text(lp.Slice(SliceRole.Weight)!.Shape)}");
         if (lp.Slice(SliceRole.Bias) is { } bias) w.Line($"constexpr long long {Ascii(layer.Name)}Bias = {I(bias.Offset)};   // {ShapeInference.Text(bias.Shape)}");

@@ -28,7 +28,7 @@ internal sealed partial class CudaEmitter
     {
         var spec = plan.Spec;
         foreach (var layer in spec.Layers)
-            if (UnsupportedLayer(layer.Kind) is { } why)
+            if (CudaCoverage.LayerReason(layer.Kind) is { } why)
                 return $"not supported on CUDA: layer '{Ascii(layer.Name)}' ({layer.Kind}): {why}";
         if (spec.Graph.LossTerms.Count > 0)
             return $"not supported on CUDA: the loss terms of [Forward] ({string.Join(", ", spec.Graph.LossTerms.Select(t => Ascii(t.Name)))}) are computed on the CPU only for now";
@@ -44,27 +44,11 @@ internal sealed partial class CudaEmitter
     }
 
     /// <summary>
-    /// Null for a kind with CUDA kernels; for a kind without, why (the model's CUDA plan states it after "layer 'Name'
-    /// (Kind): "), so such a model still builds and runs on the CPU. Every kind must say which.
-    /// </summary>
-    private static string? UnsupportedLayer(LayerKind kind) => kind switch
-    {
-        LayerKind.Dense or LayerKind.Flatten or LayerKind.Reshape or LayerKind.Dropout => null,
-        LayerKind.Conv2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool or LayerKind.Conv1d => null,
-        LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm => null,
-        LayerKind.LSTM or LayerKind.GRU => null,
-        LayerKind.Embedding or LayerKind.PositionalEmbedding or LayerKind.MultiHeadAttention => null,
-        LayerKind.CrossAttention => "cross-attention has CPU kernels only in this version (no CUDA template reads a second sequence yet); the model trains and predicts on the CPU",
-        LayerKind.ConvTranspose2d => "transposed convolution has CPU kernels only for now",
-        LayerKind.Upsample => "upsampling has CPU kernels only for now",
-    };
-
-    /// <summary>
-    /// The kernel writers' arm for a kind <see cref="UnsupportedLayer"/> keeps on the CPU: never reached, because a model
+    /// The kernel writers' arm for a kind <see cref="CudaCoverage.LayerReason"/> keeps on the CPU: never reached, because a model
     /// with such a layer gets no <see cref="CudaEmitter"/> instance.
     /// </summary>
     private static System.InvalidOperationException NoKernels(LayerKind kind) =>
-        new($"{kind} has no CUDA kernels; UnsupportedLayer keeps its models on the CPU, so no CUDA program is built for them.");
+        new($"{kind} has no CUDA kernels; CudaCoverage.LayerReason keeps its models on the CPU, so no CUDA program is built for them.");
 
     /// <summary>The C# part: <c>CudaSource</c>, <c>CudaPlan</c> and the <c>GetCudaPlan</c> override.</summary>
     public static string Emit(ValuePlan plan)
@@ -285,8 +269,8 @@ internal sealed partial class CudaEmitter
         LayerKind.Dense or LayerKind.Conv2d or LayerKind.Conv1d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.GlobalAvgPool => (_, _) => { },
         LayerKind.LayerNorm or LayerKind.BatchNorm or LayerKind.GroupNorm or LayerKind.Dropout => (_, _) => { },
         LayerKind.Flatten or LayerKind.Reshape or LayerKind.PositionalEmbedding => (_, _) => { },
+        LayerKind.ConvTranspose2d or LayerKind.Upsample => (_, _) => { },
         LayerKind.CrossAttention => throw NoKernels(kind),
-        LayerKind.ConvTranspose2d or LayerKind.Upsample => (_, _) => throw new System.InvalidOperationException("unreachable: UnsupportedLayer keeps this kind off CUDA"),
     };
 
     private void AddBuffer(string name, int perSample, int fixedSize, bool isInt = false)

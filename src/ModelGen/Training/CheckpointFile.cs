@@ -225,6 +225,12 @@ internal sealed class CheckpointFile
                 foreach (var (name, value) in e.TrainMetrics) WriteFloat(w, name, value);
                 w.WriteEndObject();
             }
+            if (e.LossTerms.Count > 0)
+            {
+                w.WriteStartObject("lossTerms");
+                foreach (var (name, value) in e.LossTerms) WriteFloat(w, name, value);
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -363,7 +369,10 @@ internal sealed class CheckpointFile
             throw new ModelFileException(Source, $"{MetadataKey}.history.epochs: expected one entry per epoch ({Epoch}), found {History.Count}");
     }
 
-    /// <summary>An epoch's user metrics (<paramref name="field"/>: "metrics" or "trainMetrics"); the field is absent when the run had none.</summary>
+    /// <summary>
+    /// An epoch's user metrics or loss-term means (<paramref name="field"/>: "metrics", "trainMetrics" or "lossTerms"); the
+    /// field is absent when the run had none.
+    /// </summary>
     private Dictionary<string, float> ReadMetrics(PreprocessingJsonTree epoch, string field = "metrics")
     {
         var values = new Dictionary<string, float>();
@@ -406,6 +415,7 @@ internal sealed class CheckpointFile
                 LearningRate = Float(Field(e, "learningRate", "the learning rate"), "the learning rate (a number or \"NaN\")"),
                 Metrics = ReadMetrics(e),
                 TrainMetrics = ReadMetrics(e, "trainMetrics"),
+                LossTerms = ReadMetrics(e, "lossTerms"),
                 TrainAccuracy = OptionalFloat(e, "trainAccuracy"),
             });
         }

@@ -277,7 +277,7 @@ public class CsvReaderTests
     public void LongFoundTextIsShortened()
     {
         var e = Fails("a\n" + new string('z', 100) + "\n");
-        Assert.EndsWith("found '" + new string('z', 40) + "…'", e.Message);
+        Assert.Contains("found '" + new string('z', 40) + "…'; ReadNumeric reads numbers only.", e.Message);
         Assert.Equal(new string('z', 100), e.Found);
     }
 
@@ -322,7 +322,7 @@ public class CsvReaderTests
         Assert.Equal("Smith, J", csv.GetString(0));
         Assert.Equal(1.5f, csv.GetSingle(1));
         var e = Assert.Throws<CsvFormatException>(() => csv.GetSingle(0));
-        Assert.Equal("<stream>, line 2, column 1 ('name'): expected a number, found 'Smith, J'; ReadNumeric reads numbers only. If 'name' holds categories, read the file with CsvReader.ReadTable, which makes a column of words a category, or declare it in a schema: new ColumnSpec(\"name\", ColumnType.Category)", e.Message);
+        Assert.Equal("<stream>, line 2, column 1 ('name'): expected a number, found 'Smith, J'", e.Message);
         Assert.True(csv.ReadRecord());
         Assert.True(float.IsNaN(csv.GetSingle(1)));
         Assert.Equal(2, csv.FieldCount);

@@ -199,7 +199,7 @@ internal static partial class ModelParser
             emittable = false;
         }
 
-        if (ReservedNames.Contains(method.Name))
+        if (ReservedNames.Contains(method.Name) || IsModelMember(attribute, method.Name))
             diagnostics.Add(Diagnostic.Create(Diagnostics.ReservedLayerName, methodLocation, method.Name,
                 "has the name of a member every model gets (from ModelGen.Model or the generated code)"));
 

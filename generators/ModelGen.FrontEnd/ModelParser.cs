@@ -91,8 +91,17 @@ internal static partial class ModelParser
         "TotalParameters", "Initialize", "Graph", "SummaryTable", "SummaryLoss", "LabelsPerSample",
         "State", "Freeze", "Unfreeze", "FrozenLayers", "ParameterLayers", "ParameterLayerTable", "TrainableParameterCount", "TrainableParameterLines",
         "Inputs", "Heads", "PredictHead", "DeclaredInputs", "DeclaredHeads",
+        "Inference", "SavedTensors", "CudaPlan", "CudaSource",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize",
     };
+
+    /// <summary>
+    /// Whether ModelGen.Model (found beside the layer attribute) has a member of this name that a class deriving from it
+    /// can see; the list above holds the generated part's own names, and Model's follow the library as it is.
+    /// </summary>
+    private static bool IsModelMember(AttributeData attribute, string name) =>
+        attribute.AttributeClass?.ContainingNamespace.GetTypeMembers("Model").FirstOrDefault(t => t.Arity == 0) is { } model
+        && model.GetMembers(name).Any(m => m.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal && !m.IsImplicitlyDeclared);
 
     public static ParsedModel Parse(INamedTypeSymbol type, AttributeData modelAttribute, CancellationToken cancellationToken)
     {
@@ -116,7 +125,7 @@ internal static partial class ModelParser
                 diagnostics.Add(Diagnostic.Create(Diagnostics.ModelNotPartial, outer.Locations.FirstOrDefault() ?? locations.Model, outer.Name, $" (it contains the model '{type.Name}')"));
                 isPartial = false;
             }
-            containing.Insert(0, new ContainingType(outerSyntax is null ? "class" : Keyword(outerSyntax), outer.Name));
+            containing.Insert(0, new ContainingType(outerSyntax is null ? "class" : Keyword(outerSyntax), outer.Name, TypeParameterList(outer)));
         }
         if (generic)
             diagnostics.Add(Diagnostic.Create(Diagnostics.GenericModel, locations.Model, type.Name));
@@ -233,6 +242,13 @@ internal static partial class ModelParser
         heads = CheckGraphDeclarations(type.Name, forward, graph, inputs, heads, loss, diagnostics, locations);
 
         bool hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || layers.Any(l => !l.IsEmittable);
+        // A class that cannot derive from Model still gets Model's members (they throw, as every member of an invalid model does).
+        var modelBase = modelAttribute.AttributeClass?.ContainingNamespace.GetTypeMembers("Model").FirstOrDefault(t => t.Arity == 0);
+        var layerNames = new HashSet<string>(layers.Select(l => l.Name), StringComparer.Ordinal);
+        bool copySurface = hasErrors && type.TypeKind == TypeKind.Class && modelBase is not null && NeedsCopiedSurface(canAddBase, modelBase, layerNames);
+        bool inheritsModel = false;
+        for (var b = type.BaseType; b is not null; b = b.BaseType)
+            inheritsModel |= SymbolEqualityComparer.Default.Equals(b, modelBase);
         var spec = new ModelSpec(
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             type.Name,
@@ -249,7 +265,11 @@ internal static partial class ModelParser
             inputs.ToEquatableArray(),
             heads.ToEquatableArray(),
             margin,
-            diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToEquatableArray());
+            diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToEquatableArray(),
+            TypeParameterList(type),
+            copySurface && !inheritsModel ? CopiedSurface(modelBase!, layerNames).ToEquatableArray() : default,
+            copySurface && !canAddBase ? BaseConstructorArguments(type) : "",
+            copySurface && !inheritsModel);
         return new ParsedModel(spec, diagnostics, locations);
     }
 

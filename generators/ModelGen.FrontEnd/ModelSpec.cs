@@ -19,22 +19,35 @@ internal sealed record ModelSpec(
     EquatableArray<InputSpec> Inputs = default,
     EquatableArray<HeadSpec> Heads = default,
     double Margin = 1,
-    EquatableArray<string> ErrorIds = default)
+    EquatableArray<string> ErrorIds = default,
+    string TypeParameters = "",
+    EquatableArray<string> CopiedSurface = default,
+    string? BaseConstructorArguments = "",
+    bool ConvertsToModel = false)
 {
-    /// <summary>Fully qualified metadata-style name, used for hint names.</summary>
+    /// <summary>Fully qualified metadata-style name (with the arity of generic types, as in <c>Outer`1.M</c>), used for hint names.</summary>
     public string FullName
     {
         get
         {
             var prefix = Namespace is null ? "" : Namespace + ".";
-            foreach (var t in ContainingTypes) prefix += t.Name + ".";
-            return prefix + TypeName;
+            foreach (var t in ContainingTypes) prefix += t.Name + Arity(t.TypeParameters) + ".";
+            return prefix + TypeName + Arity(TypeParameters);
         }
     }
+
+    private static string Arity(string typeParameters) =>
+        typeParameters.Length == 0 ? "" : "`" + (typeParameters.Count(c => c == ',') + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Whether the generated part cannot derive from ModelGen.Model and declares <see cref="CopiedSurface"/> instead: the class
+    /// keeps another base class (MG0010), or a layer takes the name of one of Model's abstract properties (MG0017).
+    /// </summary>
+    public bool HasCopiedSurface => CopiedSurface.Count > 0;
 }
 
-/// <summary>A type enclosing the model class (the generated part must repeat it).</summary>
-internal sealed record ContainingType(string Keyword, string Name);
+/// <summary>A type enclosing the model class (the generated part must repeat it, with its type parameters).</summary>
+internal sealed record ContainingType(string Keyword, string Name, string TypeParameters = "");
 
 /// <summary>Mirrors ModelGen.Loss (the generator cannot reference the runtime).</summary>
 internal enum LossKind { SoftmaxCrossEntropy = 0, MeanSquaredError = 1, BinaryCrossEntropy = 2, MeanAbsoluteError = 3, Huber = 4, Contrastive = 5 }

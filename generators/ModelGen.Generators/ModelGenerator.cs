@@ -40,7 +40,7 @@ public sealed class ModelGenerator : IIncrementalGenerator
         var specs = context.SyntaxProvider.ForAttributeWithMetadataName(
                 ModelParser.ModelAttributeName,
                 predicate: static (node, _) => node is ClassDeclarationSyntax,
-                transform: static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type && ctx.Attributes.Length > 0 && !IsGeneric(type)
+                transform: static (ctx, ct) => ctx.TargetSymbol is INamedTypeSymbol type && ctx.Attributes.Length > 0
                     ? new DeclaredModel(ModelParser.Parse(type, ctx.Attributes[0], ct).Spec,
                         ctx.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true })
                     : null)
@@ -78,17 +78,6 @@ public sealed class ModelGenerator : IIncrementalGenerator
             if (!ShapeInference.IsWarning(problem.Id)) ids.Add(problem.Id);
         if (!plan.UnsafeAllowed) ids.Add("MG0016");
         return string.Join(", ", ids);
-    }
-
-    /// <summary>
-    /// A generic model (MG0011) gets no code at all: a part written without the type parameters would
-    /// declare a second, non-generic type, and every stub on it would be an error of its own (CS0759).
-    /// </summary>
-    private static bool IsGeneric(INamedTypeSymbol type)
-    {
-        for (var t = type; t is not null; t = t.ContainingType)
-            if (t.IsGenericType) return true;
-        return false;
     }
 
     /// <summary>A parsed model and whether its compilation allows unsafe code.</summary>

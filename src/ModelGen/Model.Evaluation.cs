@@ -133,6 +133,7 @@ public abstract partial class Model
     {
         CheckPredictSpans(inputs, count, outputs.Length);
         if (!allowNonFinite) CheckFiniteInputs(inputs, nameof(inputs));
+        CheckTokenIds(inputs, count, nameof(inputs), "sample");
         PredictChecked(inputs, count, outputs);
     }
 
@@ -167,6 +168,7 @@ public abstract partial class Model
         ArgumentNullException.ThrowIfNull(data);
         CheckFeatures(data, nameof(data));
         data.CheckFinite("features", null, nameof(data), Inputs);
+        CheckTokenIds(data.Features, data.Count, nameof(data), "row");
         return PredictChecked(data);
     }
 

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using ModelGen.Export;
 
 namespace ModelGen;
 
@@ -78,9 +80,68 @@ public abstract partial class Model
                 : Loss == Loss.Contrastive
                 ? $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs one 0/1 similarity label per pair."
                 : $"'{name}' has {data.TargetWidth} targets per row; {GetType().Name} uses {Loss} and needs {TargetSize} (its output width).", name);
+        CheckTokenIds(data.Features, data.Count, name, "row");
         if (Heads.Count == 1 && Loss == Loss.SoftmaxCrossEntropy && data.ClassCount > ClassWidth)
             throw new ArgumentException(LabelsPerSample > 1
                 ? $"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {ClassWidth} outputs per label (classes 0…{ClassWidth - 1})."
                 : $"'{name}' has labels up to {data.ClassCount - 1}, but {GetType().Name} has {OutputSize} outputs (classes 0…{OutputSize - 1}).", name);
+    }
+
+    /// <summary>An Embedding that reads a model input directly: its ids lie in columns [Offset, Offset + Width) of each row.</summary>
+    private sealed record TokenColumns(string Layer, string Input, int Offset, int Width, int Vocabulary);
+
+    private TokenColumns[]? _tokenColumns;
+
+    /// <summary>The embeddings fed straight from the data (from the inference graph and the tables' sizes); empty for most models.</summary>
+    private TokenColumns[] TokenInputs => _tokenColumns ??= FindTokenInputs();
+
+    private TokenColumns[] FindTokenInputs()
+    {
+        var graph = InferenceGraph;
+        var inputs = Inputs;
+        var found = new List<TokenColumns>();
+        foreach (var node in graph.Nodes)
+        {
+            if (node.Op != InferenceOp.Layer || graph.Layers[node.Layer].Type != LayerType.Embedding || node.Inputs.Count != 1) continue;
+            var source = graph.Nodes[node.Inputs[0]];
+            if (source.Op != InferenceOp.Input) continue;
+            var block = inputs.Count == 1 ? inputs[0] : inputs.FirstOrDefault(b => b.Name == source.Name);
+            string layer = graph.Layers[node.Layer].Name;
+            var table = FileLayout.Tensors.FirstOrDefault(t => t.Layer == layer && t.FileShape.Count == 2);
+            if (block is null || table is null) continue;
+            found.Add(new TokenColumns(layer, block.Name, block.Offset, block.Width, table.FileShape[0]));
+        }
+        return found.ToArray();
+    }
+
+    /// <summary>
+    /// Refuses token ids that an embedding cannot look up (negative, fractional, or at or beyond its vocabulary) before the
+    /// first step: the embedding kernel would otherwise stop training in the middle of an epoch, naming only a row of its batch.
+    /// The message names the row, the column, the id, the layer and its vocabulary size.
+    /// </summary>
+    private void CheckTokenIds(ReadOnlySpan<float> features, int rows, string name, string rowWord)
+    {
+        var tokens = TokenInputs;
+        if (tokens.Length == 0) return;
+        int width = InputSize;
+        foreach (var t in tokens)
+            for (int r = 0; r < rows; r++)
+            {
+                var ids = features.Slice(r * width + t.Offset, t.Width);
+                for (int i = 0; i < ids.Length; i++)
+                {
+                    float id = ids[i];
+                    // NaN is the finite-value check's to report (or let in, with allowNonFinite).
+                    if (float.IsNaN(id) || (id >= 0 && id < t.Vocabulary && id == MathF.Floor(id))) continue;
+                    string where = Inputs.Count > 1 ? $" (position {i} of input '{t.Input}')" : "";
+                    string why = id < 0 || id != MathF.Floor(id) || float.IsInfinity(id)
+                        ? "token ids are whole numbers from 0"
+                        : "the id is at or beyond the vocabulary: build the Vocabulary with maxSize: " + t.Vocabulary.ToString(System.Globalization.CultureInfo.InvariantCulture) +
+                          " (it counts the padding and unknown ids), or declare the embedding with the vocabulary's Count";
+                    throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"'{name}' holds the token id {id} at {rowWord} {r}, column {t.Offset + i}{where}, but Embedding '{t.Layer}' of {GetType().Name} " +
+                        $"has a vocabulary of {t.Vocabulary} (ids 0…{t.Vocabulary - 1}); {why}."), name);
+                }
+            }
     }
 }

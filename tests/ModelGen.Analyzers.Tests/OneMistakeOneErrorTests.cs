@@ -83,6 +83,84 @@ public class OneMistakeOneErrorTests
         new object[] { "helper call in forward", Model(Flat, "    [Dense(10)] private partial Tensor Out(Tensor x);\n    [Forward] private Tensor F(Tensor x) => Out(Helper(x));\n    private static Tensor Helper(Tensor x) => x;"), "MG0005", "Helper(x)" },
     };
 
+    /// <summary>Mistakes in the declaration of the class itself, each with the user code that names the model as it is declared.</summary>
+    public static IEnumerable<object[]> ClassMistakes() => new[]
+    {
+        new object[] { "another base class", "using ModelGen;\npublic class Service { }\n[Model(Input = new[] { 64 })]\npublic partial class M : Service\n{\n    [Dense(10)] private partial Tensor Out(Tensor x);\n}\n", "M", "MG0010", "M" },
+        new object[] { "another base class without a parameterless constructor", "using ModelGen;\npublic abstract class Service { protected Service(string name, int port) { } }\n[Model(Input = new[] { 64 })]\npublic partial class M : Service\n{\n    [Dense(10)] private partial Tensor Out(Tensor x);\n}\n", "M", "MG0010", "M" },
+        new object[] { "generic model", "using ModelGen;\n[Model(Input = new[] { 64 })]\npublic partial class M<TLabel>\n{\n    [Dense(10)] private partial Tensor Out(Tensor x);\n}\n", "M<int>", "MG0011", "M" },
+        new object[] { "generic model with a constraint", "using ModelGen;\n[Model(Input = new[] { 64 })]\npublic partial class M<TLabel, TScore> where TLabel : struct\n{\n    [Dense(10)] private partial Tensor Out(Tensor x);\n}\n", "M<int, float>", "MG0011", "M" },
+        new object[] { "model nested in a generic type", "using ModelGen;\npublic partial class Outer<T>\n{\n    [Model(Input = new[] { 64 })]\n    public partial class M\n    {\n        [Dense(10)] private partial Tensor Out(Tensor x);\n    }\n}\n", "Outer<int>.M", "MG0011", "M" },
+        new object[] { "layer named like an abstract property", "using ModelGen;\n[Model(Input = new[] { 64 })]\npublic partial class M\n{\n    [Dense(10)] private partial Tensor InferenceGraph(Tensor x);\n}\n", "M", "MG0017", "InferenceGraph" },
+        new object[] { "layer named like an abstract method", "using ModelGen;\n[Model(Input = new[] { 64 })]\npublic partial class M\n{\n    [Dense(10)] private partial Tensor CreateGraph(Tensor x);\n}\n", "M", "MG0017", "CreateGraph" },
+        new object[] { "layer named like a generated member", "using ModelGen;\n[Model(Input = new[] { 64 })]\npublic partial class M\n{\n    [Dense(10)] private partial Tensor Initialize(Tensor x);\n}\n", "M", "MG0017", "Initialize" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ClassMistakes))]
+    public async Task EachClassMistake_GivesExactlyItsDiagnostic_AndNoCompilerError(string mistake, string model, string typeName, string id, string span)
+    {
+        string user = UserCode.Replace("new M(", $"new {typeName}(").Replace("M.TotalParameters", $"{typeName}.TotalParameters");
+        var compilation = Harness.Compile(model, user);
+        var mg = await Harness.AnalyzeAsync(compilation);
+        var (_, output) = Harness.Generate(compilation);
+        var errors = Harness.Errors(output);
+        string all = string.Join("\n", mg.Concat(errors).Select(d => $"{d.Id} '{Span(d)}': {d.GetMessage(CultureInfo.InvariantCulture)}"));
+
+        Assert.True(mg.Count(x => x.Severity != DiagnosticSeverity.Hidden) == 1, $"{mistake}: expected only {id}, got:\n{all}");
+        var d = mg.Single(x => x.Severity != DiagnosticSeverity.Hidden);
+        Assert.True(d.Id == id && Span(d) == span, $"{mistake}: expected {id} on '{span}', got:\n{all}");
+        Assert.True(errors.Count == 0, $"{mistake}: compiler errors beside {id}:\n{all}");
+    }
+
+    /// <summary>
+    /// Every help page's "Wrong" model (the model-declaration and shape errors, MG0002–MG0409) with the user code around it:
+    /// the build shows the page's diagnostic and no compiler error. MG0001 keeps the compiler's CS0260 (see below), MG0016
+    /// is about the project setting, and MG0601–MG0606 are about the data, not the model.
+    /// </summary>
+    public static IEnumerable<object[]> HelpPageMistakes()
+    {
+        foreach (var page in System.IO.Directory.GetFiles(System.IO.Path.Combine(Root, "docs/diagnostics"), "MG*.md").OrderBy(p => p, StringComparer.Ordinal))
+        {
+            string id = System.IO.Path.GetFileNameWithoutExtension(page);
+            string text = System.IO.File.ReadAllText(page).Replace("\r\n", "\n");
+            if (!text.Contains("| Severity | Error |") || text.Contains("| Category | ModelGen.Leakage |")
+                || id is "MG0001" or "MG0016" || string.CompareOrdinal(id, "MG0600") > 0) continue;
+            yield return new object[] { id };
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(HelpPageMistakes))]
+    public async Task EachHelpPagesWrongModel_WithUserCode_GivesOnlyItsDiagnostic(string id)
+    {
+        string page = System.IO.File.ReadAllText(System.IO.Path.Combine(Root, "docs/diagnostics", id + ".md")).Replace("\r\n", "\n");
+        int at = page.IndexOf("## Wrong", StringComparison.Ordinal);
+        int start = page.IndexOf("```csharp\n", at, StringComparison.Ordinal) + "```csharp\n".Length;
+        string model = page.Substring(start, page.IndexOf("\n```", start, StringComparison.Ordinal) - start);
+        var declared = System.Text.RegularExpressions.Regex.Match(model, @"\[Model[^\n]*\n(?:\[[^\n]*\n)*\s*public (?:partial )?class (\w+)(<[^>]*>)?");
+        Assert.True(declared.Success, id);
+        string typeName = declared.Groups[1].Value + (declared.Groups[2].Success ? "<" + string.Join(", ", declared.Groups[2].Value.Split(',').Select(_ => "int")) + ">" : "");
+        string user = UserCode.Replace("new M(", $"new {typeName}(").Replace("M.TotalParameters", $"{typeName}.TotalParameters");
+
+        var compilation = Harness.Compile(model, user);
+        var mg = await Harness.AnalyzeAsync(compilation);
+        var (_, output) = Harness.Generate(compilation);
+        var errors = Harness.Errors(output);
+        string all = string.Join("\n", mg.Concat(errors).Select(d => $"{d.Id} '{Span(d)}': {d.GetMessage(CultureInfo.InvariantCulture)}"));
+        Assert.True(mg.Any() && mg.All(d => d.Id == id), $"{id}: expected only {id}, got:\n{all}");
+        Assert.True(errors.Count == 0, $"{id}: compiler errors beside {id}:\n{all}");
+    }
+
+    private static readonly string Root = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var dir = new System.IO.DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "ModelGen.sln"))) return dir.FullName;
+        throw new InvalidOperationException("ModelGen.sln not found above " + AppContext.BaseDirectory);
+    }
+
     [Theory]
     [MemberData(nameof(Mistakes))]
     public async Task EachMistake_GivesExactlyItsDiagnostic_AndNoCompilerError(string mistake, string model, string id, string span)

@@ -192,8 +192,53 @@ public class RobustnessTests
         }
         """;
 
+    /// <summary>
+    /// Models that cannot derive from ModelGen.Model or are generic, in use: their parts copy Model's surface or repeat
+    /// type parameters, and a leakage body with several findings whose order and named sources the analyzer sorts.
+    /// </summary>
+    private const string ClassMistakesInUse = """
+        using System;
+        using ModelGen;
+        using ModelGen.Data;
+
+        public abstract class Service { protected Service(string name, int port) { } }
+
+        [Model(Input = new[] { 4 })]
+        public partial class Hosted : Service
+        {
+            [Dense(2)] private partial Tensor Out(Tensor x);
+        }
+
+        [Model(Input = new[] { 4 })]
+        public partial class Labelled<TLabel, TScore> where TLabel : struct
+        {
+            [Dense(2)] private partial Tensor Out(Tensor x);
+        }
+
+        public partial class Outer<T>
+        {
+            [Model(Input = new[] { 4 })]
+            public partial class Inner { [Dense(2)] private partial Tensor InferenceGraph(Tensor x); }
+        }
+
+        public static class Use
+        {
+            public static void Run(Table<Unsplit> data, Dataset d)
+            {
+                var scaler = new StandardScaler().Fit(data.AsTrain());
+                var (train, test) = Split.TrainTest(data, 0.2, SplitKind.Stratified, 1);
+                var parts = Split.TrainValidationTest(data, 0.2, 0.2, SplitKind.Stratified, 2);
+                var hosted = new Hosted(seed: 1);
+                hosted.Fit(d, d, epochs: 1);
+                Model asModel = new Labelled<int, float>(seed: 2);
+                Console.WriteLine(hosted.Evaluate(d) + asModel.Summary() + new Outer<int>.Inner().Predict(d).Length + scaler.Transform(parts.Test));
+            }
+        }
+        """;
+
     private static string Source(string name) => name switch
     {
+        nameof(ClassMistakesInUse) => ClassMistakesInUse,
         nameof(InvalidModelsInUse) => InvalidModelsInUse,
         nameof(SequentialMlp) => SequentialMlp,
         nameof(ResidualGraph) => ResidualGraph,
@@ -209,6 +254,7 @@ public class RobustnessTests
     [InlineData(nameof(LeakyExperiment))]
     [InlineData(nameof(MultiInputGraph))]
     [InlineData(nameof(InvalidModelsInUse))]
+    [InlineData(nameof(ClassMistakesInUse))]
     public async Task EveryTokenPrefix_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         string source = Source(name);
@@ -226,6 +272,7 @@ public class RobustnessTests
     [InlineData(nameof(LeakyExperiment))]
     [InlineData(nameof(MultiInputGraph))]
     [InlineData(nameof(InvalidModelsInUse))]
+    [InlineData(nameof(ClassMistakesInUse))]
     public async Task EveryTokenDeleted_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         // Prefixes never close the class; a single missing token in the middle (a ')' or a '=>') leaves the rest intact.
@@ -258,5 +305,14 @@ public class RobustnessTests
     {
         var found = (await Harness.AnalyzeAsync(LeakyExperiment)).Select(d => d.Id).ToArray();
         Assert.Equal(new[] { "MG0019", "MG0026", "MG0023", "MG0024" }, found);
+    }
+
+    [Fact]
+    public async Task TheClassMistakesInUse_AreDiagnosedAndTheirUsesBind()
+    {
+        var found = (await Harness.AnalyzeAsync(ClassMistakesInUse)).Select(d => d.Id).ToArray();
+        Assert.Equal(new[] { "MG0010", "MG0011", "MG0011", "MG0017", "MG0019" }, found);
+        var (_, output) = Harness.Generate(Harness.Compile(ClassMistakesInUse));
+        Assert.Empty(Harness.Errors(output));
     }
 }

@@ -39,7 +39,9 @@ internal static partial class CpuEmitter
     /// and keeps the seeded constructor, <c>TotalParameters</c>, <c>Initialize</c> and every member the base class leaves
     /// abstract, so the user's calls (new M(seed: 1), Fit, Evaluate, Save, …) bind and the build shows only the MG
     /// diagnostics; each member throws, naming the model and the diagnostics, should the code run anyway. Layer methods
-    /// get their missing partial part, so no CS8795 or CS0759 buries the MG0002 that explains them.
+    /// get their missing partial part, so no CS8795 or CS0759 buries the MG0002 that explains them. A class that cannot
+    /// derive from Model (MG0010, or MG0017 on an abstract property's name) declares Model's public members itself
+    /// (<see cref="ModelSpec.CopiedSurface"/>) and converts to Model; a generic one (MG0011) repeats its type parameters.
     /// </summary>
     /// <param name="spec">The model.</param>
     /// <param name="errorIds">The IDs of the errors, e.g. "MG0002, MG0007"; empty when unknown.</param>
@@ -47,10 +49,11 @@ internal static partial class CpuEmitter
     {
         var w = new IndentedWriter();
         WriteHeader(w, spec);
-        // A member named like a layer would be a second error (MG0017 reports the layer); with an abstract member's name
-        // taken, deriving from Model would leave it unimplemented (CS0534), so the class stays as the user wrote it.
+        // A member named like a layer would be a second error (MG0017 reports the layer). With the name of one of Model's
+        // abstract properties taken, deriving from Model would leave it unimplemented (CS0534); a class with another base
+        // class (MG0010) cannot derive from Model either. Both get Model's public members copied instead (CopiedSurface).
         var taken = new HashSet<string>(spec.Layers.Select(l => l.Name), StringComparer.Ordinal);
-        bool derives = spec.CanAddBaseClass && !AbstractModelMembers.Any(taken.Contains);
+        bool derives = spec.CanAddBaseClass && !spec.HasCopiedSurface && !AbstractModelProperties.Any(taken.Contains);
         OpenTypes(w, spec, baseClass: derives ? " : global::ModelGen.Model" : "");
         string errors = errorIds.Length == 0 ? "" : $" ({errorIds})";
         string message = Literals.String($"The model '{spec.TypeName}' has build errors{errors}; fix them to generate its code.");
@@ -64,22 +67,51 @@ internal static partial class CpuEmitter
             w.Indent().Line($"=> {thrown};").Outdent();
             w.Line();
         }
+        void Constructor(string? baseArguments)
+        {
+            if (baseArguments is null) return;
+            w.Line(summary);
+            w.Line("/// <param name=\"seed\">Seed of the initialisation.</param>");
+            w.Line($"public {spec.TypeName}(int seed = 0){(baseArguments.Length == 0 ? "" : $" : base({baseArguments})")}");
+            w.Indent().Line($"=> {thrown};").Outdent();
+            w.Line();
+        }
         w.Line("// Only the public surface: the model's code is generated once its ModelGen diagnostics are fixed.");
         Member("TotalParameters", "public static int TotalParameters");
         if (derives)
         {
-            w.Line(summary);
-            w.Line("/// <param name=\"seed\">Seed of the initialisation.</param>");
-            w.Line($"public {spec.TypeName}(int seed = 0) : base(0)");
-            w.Indent().Line($"=> {thrown};").Outdent();
-            w.Line();
+            Constructor("0");
             Member("InputSize", "public override int InputSize");
             Member("OutputSize", "public override int OutputSize");
             Member("Loss", "public override Loss Loss");
+            // Methods overload a layer method of the same name (which takes a Tensor) rather than clash with it.
+            taken.Remove("Summary");
+            taken.Remove("CreateGraph");
             Member("Summary", "public override string Summary()");
             Member("FileLayout", "public override ModelFileLayout FileLayout");
             Member("InferenceGraph", "public override InferenceGraph InferenceGraph");
             Member("CreateGraph", "protected override ModelGraph<float> CreateGraph(int maxBatch)");
+        }
+        else if (spec.HasCopiedSurface)
+        {
+            // Model's public members as the class's own, so the user's code binds as it would to a model.
+            Constructor(spec.BaseConstructorArguments);
+            foreach (string member in spec.CopiedSurface)
+            {
+                w.Line(summary);
+                if (member.StartsWith("P ", StringComparison.Ordinal))
+                    w.Line($"{member.Substring(2)} {{ get => {thrown}; set => {thrown}; }}");
+                else
+                    w.Line(member.Substring(2)).Indent().Line($"=> {thrown};").Outdent();
+                w.Line();
+            }
+            if (spec.ConvertsToModel)
+            {
+                w.Line(summary);
+                w.Line($"public static implicit operator global::ModelGen.Model({spec.TypeName}{spec.TypeParameters} model)");
+                w.Indent().Line($"=> {thrown};").Outdent();
+                w.Line();
+            }
         }
         if (!taken.Contains("Initialize"))
         {
@@ -105,7 +137,7 @@ internal static partial class CpuEmitter
         return w.ToString();
     }
 
-    private static readonly string[] AbstractModelMembers = { "InputSize", "OutputSize", "Loss", "Summary", "FileLayout", "InferenceGraph", "CreateGraph" };
+    private static readonly string[] AbstractModelProperties = { "InputSize", "OutputSize", "Loss", "FileLayout", "InferenceGraph" };
 
     private static void WriteHeader(IndentedWriter w, ModelSpec spec)
     {
@@ -134,10 +166,10 @@ internal static partial class CpuEmitter
     {
         foreach (var outer in spec.ContainingTypes)
         {
-            w.Line($"partial {outer.Keyword} {outer.Name}");
+            w.Line($"partial {outer.Keyword} {outer.Name}{outer.TypeParameters}");
             w.OpenBrace();
         }
-        w.Line($"partial class {spec.TypeName}{(spec.CanAddBaseClass ? baseClass : "")}");
+        w.Line($"partial class {spec.TypeName}{spec.TypeParameters}{(spec.CanAddBaseClass ? baseClass : "")}");
         w.OpenBrace();
     }
 

@@ -171,7 +171,10 @@ public sealed partial class CsvReader : IDisposable
         if (!_leaveOpen) _reader.Dispose();
     }
 
-    internal float ParseSingle(int index, string? columnName)
+    /// <param name="index">The field.</param>
+    /// <param name="columnName">Its header name, or null.</param>
+    /// <param name="wholeFile">The caller reads a whole file as numbers (ReadNumeric): a word suggests a category column and the reader that takes one.</param>
+    internal float ParseSingle(int index, string? columnName, bool wholeFile = false)
     {
         var s = GetField(index);
         if (TryParseSmallInteger(s, out float small)) return small;
@@ -184,8 +187,32 @@ public sealed partial class CsvReader : IDisposable
         }
         // Infinity, written out or overflowing single precision, is never a usable feature value.
         if (parsed) throw FieldError(index, columnName, "a finite number (single precision reaches about ±3.4e38)");
-        throw FieldError(index, columnName, "a number");
+        throw FieldError(index, columnName, "a number", wholeFile ? NumbersOnlyHint(columnName, s) : "");
     }
+
+    /// <summary>
+    /// A word where ReadNumeric expects a number is usually a category column: say which reader takes one (text with a digit
+    /// in it reads as a mistyped number and gets no hint).
+    /// </summary>
+    private static string NumbersOnlyHint(string? columnName, ReadOnlySpan<char> text)
+    {
+        // Digits make a mistyped number; "N/A", "null" and the like are missing values, not categories.
+        if (text.IndexOfAnyInRange('0', '9') >= 0 || !ContainsLetter(text) || IsMissingWord(text)) return "";
+        return columnName is null
+            ? "; ReadNumeric reads numbers only. If this column holds categories, read the file with CsvReader.ReadTable, which makes a column of words a category"
+            : $"; ReadNumeric reads numbers only. If '{columnName}' holds categories, read the file with CsvReader.ReadTable, which makes a column of words a category, " +
+              $"or declare it in a schema: new ColumnSpec(\"{columnName}\", ColumnType.Category)";
+    }
+
+    private static bool ContainsLetter(ReadOnlySpan<char> text)
+    {
+        foreach (char c in text) if (char.IsLetter(c)) return true;
+        return false;
+    }
+
+    private static bool IsMissingWord(ReadOnlySpan<char> text) =>
+        text.Equals("N/A", StringComparison.OrdinalIgnoreCase) || text.Equals("null", StringComparison.OrdinalIgnoreCase)
+        || text.Equals("none", StringComparison.OrdinalIgnoreCase) || text.Equals("missing", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>An empty field, <c>NA</c> or <c>NaN</c> (any letter case): the texts every reader takes for a missing value.</summary>
     internal static bool IsMissingText(ReadOnlySpan<char> s) =>
@@ -278,7 +305,7 @@ public sealed partial class CsvReader : IDisposable
                 throw FieldCountError(columns, reference, _header);
             }
             if (count + columns > values.Length) Array.Resize(ref values, checked(values.Length * 2));
-            for (int i = 0; i < columns; i++) values[count + i] = ParseSingle(i, _header?[i]);
+            for (int i = 0; i < columns; i++) values[count + i] = ParseSingle(i, _header?[i], wholeFile: true);
             count += columns;
         }
         return new NumericTable(names, values.AsSpan(0, count).ToArray());

@@ -58,7 +58,7 @@ public class CsvReaderTests
     public void LineNumbersCountLineBreaksInsideQuotes()
     {
         var e = Fails("\"a\nb\",c\n1,2\n3,x\n");
-        Assert.Equal("t.csv, line 4, column 2 ('c'): expected a number, found 'x'", e.Message);
+        Assert.Equal("t.csv, line 4, column 2 ('c'): expected a number, found 'x'; ReadNumeric reads numbers only. If 'c' holds categories, read the file with CsvReader.ReadTable, which makes a column of words a category, or declare it in a schema: new ColumnSpec(\"c\", ColumnType.Category)", e.Message);
         Assert.Equal(4, e.LineNumber);
     }
 
@@ -104,7 +104,7 @@ public class CsvReaderTests
         using var dir = new TestFiles.TempDirectory();
         string path = dir.WriteGzip("bad.csv.gz", "a,b\n1,2\n3,oops\n");
         var e = Assert.Throws<CsvFormatException>(() => CsvReader.ReadNumeric(path));
-        Assert.Equal($"{path}, line 3, column 2 ('b'): expected a number, found 'oops'", e.Message);
+        Assert.Equal($"{path}, line 3, column 2 ('b'): expected a number, found 'oops'; ReadNumeric reads numbers only. If 'b' holds categories, read the file with CsvReader.ReadTable, which makes a column of words a category, or declare it in a schema: new ColumnSpec(\"b\", ColumnType.Category)", e.Message);
         Assert.Equal(path, e.SourceName);
     }
 
@@ -139,7 +139,7 @@ public class CsvReaderTests
     public void StreamsAreNamedStreamInErrors()
     {
         var e = Assert.Throws<CsvFormatException>(() => CsvReader.ReadNumeric(new StringReader("a\n1\nz")));
-        Assert.Equal("<stream>, line 3, column 1 ('a'): expected a number, found 'z'", e.Message);
+        Assert.Equal("<stream>, line 3, column 1 ('a'): expected a number, found 'z'; ReadNumeric reads numbers only. If 'a' holds categories, read the file with CsvReader.ReadTable, which makes a column of words a category, or declare it in a schema: new ColumnSpec(\"a\", ColumnType.Category)", e.Message);
     }
 
     [Theory]
@@ -218,7 +218,7 @@ public class CsvReaderTests
         Assert.Equal(new[] { "c0", "c1" }, t.ColumnNames);
         Assert.Equal(2, t.RowCount);
         Assert.Equal("t.csv, line 3 has 3 fields; the first row (line 1) has 2; column 3 is extra (found '7')", Fails("1,2\n3,4\n5,6,7\n", options).Message);
-        Assert.Equal("t.csv, line 2, column 2: expected a number, found 'q'", Fails("1,2\n3,q\n", options).Message);
+        Assert.Equal("t.csv, line 2, column 2: expected a number, found 'q'; ReadNumeric reads numbers only. If this column holds categories, read the file with CsvReader.ReadTable, which makes a column of words a category", Fails("1,2\n3,q\n", options).Message);
     }
 
     [Fact]
@@ -277,7 +277,7 @@ public class CsvReaderTests
     public void LongFoundTextIsShortened()
     {
         var e = Fails("a\n" + new string('z', 100) + "\n");
-        Assert.EndsWith("found '" + new string('z', 40) + "…'", e.Message);
+        Assert.Contains("found '" + new string('z', 40) + "…'; ReadNumeric reads numbers only.", e.Message);
         Assert.Equal(new string('z', 100), e.Found);
     }
 
@@ -379,5 +379,20 @@ public class CsvReaderTests
         Assert.Equal(1797, t.RowCount);
         Assert.Equal(65, t.ColumnCount);
         Assert.InRange(t.Values.AsSpan().IndexOfAnyExceptInRange(0f, 16f), -1, -1);
+    }
+
+    [Fact]
+    public void AWordInANumberColumn_PointsToTheReaderThatTakesCategories_AndTheTwinReads()
+    {
+        var e = Fails("size,colour\n1,red\n");
+        Assert.Equal("t.csv, line 2, column 2 ('colour'): expected a number, found 'red'; ReadNumeric reads numbers only. If 'colour' holds categories, " +
+                     "read the file with CsvReader.ReadTable, which makes a column of words a category, or declare it in a schema: " +
+                     "new ColumnSpec(\"colour\", ColumnType.Category)", e.Message);
+        // A missing-value word is not a category, and text with a digit is a mistyped number: neither gets the advice.
+        Assert.EndsWith("found 'N/A'", Fails("size,colour\n1,N/A\n").Message);
+        Assert.EndsWith("found '3,5'", Fails("size;colour\n1;3,5\n", new CsvOptions { Delimiter = ';' }).Message);
+        // The advice works: ReadTable infers the word column as a category.
+        var table = CsvReader.ReadTable(new StringReader("size,colour\n1,red\n2,blue\n"));
+        Assert.Equal(ColumnType.Category, table["colour"].Type);
     }
 }

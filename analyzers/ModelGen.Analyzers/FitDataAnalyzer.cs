@@ -40,7 +40,7 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
             var dataset = start.Compilation.GetTypeByMetadataName("ModelGen.Dataset");
             if (modelAttribute is null || modelBase is null || dataset is null) return;
             var models = new ConcurrentDictionary<INamedTypeSymbol, ModelFacts?>(SymbolEqualityComparer.Default);
-            var symbols = new Symbols(modelAttribute, modelBase, dataset);
+            var symbols = new Symbols(modelAttribute, modelBase, dataset, ModelAnalyses.Of(start.Compilation));
             // A syntax filter first: only calls named like a model method get an operation tree, which keeps
             // the analyzer from paying for every other invocation of the compilation.
             start.RegisterSyntaxNodeAction(node =>
@@ -66,7 +66,7 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private sealed record Symbols(INamedTypeSymbol ModelAttribute, INamedTypeSymbol ModelBase, INamedTypeSymbol Dataset);
+    private sealed record Symbols(INamedTypeSymbol ModelAttribute, INamedTypeSymbol ModelBase, INamedTypeSymbol Dataset, ModelAnalyses Models);
 
     /// <summary>What the data checks need to know of a model, from the generator's parser and shape engine.</summary>
     /// <remarks><see cref="Embedding"/> is the embedding that reads the model input, whose values are then token ids.</remarks>
@@ -88,7 +88,7 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
         if (method.Name is not ("Fit" or "Evaluate" or "Predict" or "PredictClasses")) return;
         if (!SymbolEqualityComparer.Default.Equals(method.ContainingType?.OriginalDefinition, symbols.ModelBase)) return;
         if (call.Instance?.Type is not INamedTypeSymbol modelType) return;
-        var model = models.GetOrAdd(modelType, t => Describe(t, symbols.ModelAttribute, cancellationToken));
+        var model = models.GetOrAdd(modelType, t => Describe(t, symbols, cancellationToken));
         if (model is null) return;
 
         foreach (var argument in call.Arguments)
@@ -239,14 +239,15 @@ public sealed class FitDataAnalyzer : DiagnosticAnalyzer
             report(Diagnostic.Create(Diagnostics.BatchNormSingleRowBatch, at, model.Name, layer, why));
     }
 
-    private static ModelFacts? Describe(INamedTypeSymbol type, INamedTypeSymbol modelAttribute, System.Threading.CancellationToken cancellationToken)
+    private static ModelFacts? Describe(INamedTypeSymbol type, Symbols symbols, System.Threading.CancellationToken cancellationToken)
     {
-        var attribute = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, modelAttribute));
+        var attribute = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, symbols.ModelAttribute));
         if (attribute is null) return null;
-        var parsed = ModelParser.Parse(type, attribute, cancellationToken);
+        // The declaration checks parse the same model: the parse and the shapes are made once (ModelAnalyses).
+        var analysis = symbols.Models.Get(type, attribute, cancellationToken);
+        var parsed = analysis.Parsed;
         // A model with declaration or shape errors has those reported first; its data cannot be judged.
-        if (parsed.Spec.HasDeclarationErrors || parsed.Spec.Graph.Output < 0) return null;
-        var plan = ShapeInference.Infer(parsed.Spec);
+        if (parsed.Spec.HasDeclarationErrors || analysis.Plan is not { } plan) return null;
         if (plan.HasErrors || !plan.Nodes[0].IsKnown || !plan.Nodes[parsed.Spec.Graph.Output].IsKnown) return null;
 
         // Several heads or a contrastive pair pack their targets differently; the run-time check judges those.

@@ -82,9 +82,17 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
         return cache.GetOrAdd(helper, found);
     }
 
-    /// <summary>Whether a body touches the data API (tables, splits, transformers, datasets): a cheap filter before the interpretation.</summary>
+    /// <summary>
+    /// Whether a body can hold a finding: a cheap filter before the interpretation. Every finding is about rows the
+    /// interpreter follows, which come only from the table API (tables, splits, transformers of ModelGen.Data); a Dataset
+    /// is followed only when ToDataset made it from a table. So a body whose only data type is Dataset (a model trained on
+    /// Dataset.ForClassification data) needs interpreting only when it calls a helper of the same file or a local function,
+    /// whose interpretation may return a Dataset made from a table.
+    /// </summary>
     private static bool Relevant(DataApi api, IOperation body)
     {
+        var tree = body.Syntax.SyntaxTree;
+        bool datasets = false, followsCalls = false;
         // An explicit stack rather than IOperation.Descendants(), whose value-type iterator state a first build JIT-compiles.
         var pending = new Stack<IOperation>();
         pending.Push(body);
@@ -93,10 +101,17 @@ public sealed class LeakageAnalyzer : DiagnosticAnalyzer
             var op = pending.Pop();
             switch (op)
             {
-                case IInvocationOperation i when api.IsDataType(i.TargetMethod.ContainingType) || api.IsDataType(i.Type):
-                case IObjectCreationOperation or ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation when api.IsDataType(op.Type):
-                    return true;
+                case IInvocationOperation i:
+                    if (DataApi.IsTableApiType(i.TargetMethod.ContainingType) || DataApi.IsTableApiType(i.Type)) return true;
+                    datasets |= DataApi.Is(i.TargetMethod.ContainingType, api.Dataset) || DataApi.Is(i.Type, api.Dataset);
+                    followsCalls |= Interpreter.Follows(i.TargetMethod.OriginalDefinition, tree);
+                    break;
+                case IObjectCreationOperation or ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation:
+                    if (DataApi.IsTableApiType(op.Type)) return true;
+                    datasets |= DataApi.Is(op.Type, api.Dataset);
+                    break;
             }
+            if (datasets && followsCalls) return true;
             foreach (var child in op.ChildOperations) pending.Push(child);
         }
         return false;

@@ -27,17 +27,19 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
             var modelAttribute = start.Compilation.GetTypeByMetadataName(ModelParser.ModelAttributeName);
             if (modelAttribute is null) return;
             bool unsafeAllowed = start.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
-            start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, modelAttribute, unsafeAllowed), SymbolKind.NamedType);
+            var models = ModelAnalyses.Of(start.Compilation);
+            start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, modelAttribute, unsafeAllowed, models), SymbolKind.NamedType);
         });
     }
 
-    private static void AnalyzeType(SymbolAnalysisContext context, INamedTypeSymbol modelAttribute, bool unsafeAllowed)
+    private static void AnalyzeType(SymbolAnalysisContext context, INamedTypeSymbol modelAttribute, bool unsafeAllowed, ModelAnalyses models)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         var attribute = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, modelAttribute));
         if (attribute is null) return;
 
-        var parsed = ModelParser.Parse(type, attribute, context.CancellationToken);
+        var analysis = models.Get(type, attribute, context.CancellationToken);
+        var parsed = analysis.Parsed;
         bool errors = false;
         void Report(Diagnostic diagnostic)
         {
@@ -49,8 +51,7 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
             Report(Diagnostic.Create(Diagnostics.UnsafeBlocksDisabled, parsed.Locations.Model, type.Name));
 
         // Shapes are checked only on a graph that parsed; otherwise the declaration errors come first.
-        if (parsed.Spec.Graph.Output < 0) return;
-        var plan = ShapeInference.Infer(parsed.Spec);
+        if (analysis.Plan is not { } plan) return;
         foreach (var problem in plan.Problems)
         {
             var descriptor = Diagnostics.All.First(d => d.Id == problem.Id);

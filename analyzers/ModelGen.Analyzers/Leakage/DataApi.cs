@@ -166,11 +166,10 @@ internal sealed class DataApi
         return new TransformerInfo(name, !stateless, resamples, known && !explicitColumns, !resamples || oversamples);
     }
 
-    /// <summary>Whether a type is part of the data API: a type of ModelGen.Data (Table&lt;T&gt;, Split, Fold, transformers, ...), a collection of them, or a Dataset.</summary>
-    public bool IsDataType(ITypeSymbol? type)
+    /// <summary>Whether a type is part of the table API: a type of ModelGen.Data (Table&lt;T&gt;, Split, Fold, transformers, ...) or a collection of them.</summary>
+    public static bool IsTableApiType(ITypeSymbol? type)
     {
         if (type is null) return false;
-        if (Is(type, Dataset)) return true;
         if (type.ContainingNamespace is { Name: "Data", ContainingNamespace: { Name: "ModelGen", ContainingNamespace.IsGlobalNamespace: true } }) return true;
         if (type is INamedTypeSymbol { TypeArguments.Length: > 0 } named)
             foreach (var a in named.TypeArguments)

@@ -1235,14 +1235,22 @@ internal sealed class Interpreter
         }
     }
 
+    /// <summary>
+    /// Whether a call of <paramref name="def"/> from a body of <paramref name="tree"/> is interpreted in place: a local function,
+    /// or a method declared in that file that is not virtual (so the call is to this body).
+    /// </summary>
+    public static bool Follows(IMethodSymbol def, SyntaxTree tree) =>
+        def.MethodKind == MethodKind.LocalFunction
+        || (def.MethodKind == MethodKind.Ordinary && !def.IsAbstract && !def.IsVirtual && !def.IsOverride && !def.IsExtern && !def.IsPartialDefinition
+            && def.DeclaringSyntaxReferences.Length == 1 && def.DeclaringSyntaxReferences[0].SyntaxTree == tree);
+
     /// <summary>The body of a method declared in the analysed file that is not virtual (so the call is to this body), or null.</summary>
     private IOperation? BodyOf(IMethodSymbol def)
     {
         if (def.MethodKind == MethodKind.LocalFunction) return _localFunctions.TryGetValue(def, out var local) ? local : null;
         if (_bodies.TryGetValue(def, out var cached)) return cached;
         IOperation? body = null;
-        if (def.MethodKind == MethodKind.Ordinary && !def.IsAbstract && !def.IsVirtual && !def.IsOverride && !def.IsExtern && !def.IsPartialDefinition
-            && def.DeclaringSyntaxReferences.Length == 1 && def.DeclaringSyntaxReferences[0].SyntaxTree == _model.SyntaxTree)
+        if (Follows(def, _model.SyntaxTree))
         {
             var syntax = def.DeclaringSyntaxReferences[0].GetSyntax(_ct);
             if (syntax is MethodDeclarationSyntax && _model.GetOperation(syntax, _ct) is IMethodBodyOperation m)

@@ -88,7 +88,7 @@ internal static partial class CpuEmitter
             w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Line($"=> {thrown};").Outdent();
             w.Line();
         }
-        foreach (var layer in spec.Layers)
+        foreach (var layer in spec.Layers.Where(l => !l.IsInlined).Concat(spec.Submodels.Select(SubmodelLayerStub)))
         {
             if (layer.IsEmittable)
                 w.Line(Signature(layer)).Indent().Line($"=> {thrown};").Outdent();
@@ -163,9 +163,13 @@ internal static partial class CpuEmitter
         w.Line();
         w.Line($"/// <summary>Creates a {spec.TypeName} whose parameters are initialised from <paramref name=\"seed\"/> (the same seed gives the same model).</summary>");
         w.Line("/// <param name=\"seed\">Seed of the initialisation.</param>");
-        using (w.Block($"public {spec.TypeName}(int seed = 0) : base(TotalParameters)"))
-            w.Line("Initialize<float>(Parameters, seed);");
-        w.Line();
+        if (spec.Submodels.Count == 0)
+        {
+            using (w.Block($"public {spec.TypeName}(int seed = 0) : base(TotalParameters)"))
+                w.Line("Initialize<float>(Parameters, seed);");
+            w.Line();
+        }
+        else WriteCompositeMembers(w, names);
         w.Line($"/// <summary>Per-sample input: {InputText(spec, plan)}.</summary>");
         w.Line($"public override int InputSize => {Literals.Int(inputSize)};");
         w.Line();
@@ -212,7 +216,7 @@ internal static partial class CpuEmitter
         {
             var lp = plan.Layers[l];
             string frozen = spec.Layers[l].Trainable ? "" : ", DeclaredTrainable: false";
-            w.Line($"new({Literals.String(spec.Layers[l].Name)}, {Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.ParameterCount)}{frozen}),");
+            w.Line($"new({Literals.String(spec.Layers[l].DisplayName)}, {Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.ParameterCount)}{frozen}),");
         }
         w.CloseBrace(";");
         w.Line();

@@ -13,16 +13,22 @@ namespace ModelGen.FrontEnd;
 /// </summary>
 internal sealed class SubmodelInfo
 {
-    public SubmodelInfo(string name, SubmodelSpec? spec, GraphSpec graph)
+    public SubmodelInfo(string name, SubmodelSpec? spec, GraphSpec graph, bool usable)
     {
         Name = name;
         Spec = spec;
         Graph = graph;
+        Usable = usable;
     }
 
     public string Name { get; }
+
+    /// <summary>The spec (null when the attribute names no type); an unusable one keeps the type for the composite's stub.</summary>
     public SubmodelSpec? Spec { get; }
     public GraphSpec Graph { get; }
+
+    /// <summary>Whether the sub-model's layers were inlined (false after a diagnostic, here or on the sub-model).</summary>
+    public bool Usable { get; }
 }
 
 // Composition: [Submodel(typeof(M))] inlines M's layers into this model (one block of the parameter buffer, in M's order, so
@@ -44,30 +50,33 @@ internal static partial class ModelParser
         var typeLocation = layerLocations.ArgumentOrAttribute("model");
         string subject = $"[Submodel] '{method.Name}'";
 
-        if (attribute.ConstructorArguments[0].Value is not INamedTypeSymbol target || target.TypeKind == TypeKind.Error)
+        if (attribute.ConstructorArguments[0].Value is not ITypeSymbol named || named.TypeKind == TypeKind.Error)
+            return new SubmodelInfo(method.Name, null, GraphSpec.Empty, usable: false);   // typeof(Missing) is the compiler's CS0246
+        // Unusable sub-models keep their type: the composite's stub has the constructor the user's code calls.
+        var stub = new SubmodelSpec(declared, named.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), named.Name, -1, 0, EquatableArray<int>.Empty);
+        SubmodelInfo Unusable() => new(method.Name, stub, GraphSpec.Empty, usable: false);
+        if (named is not INamedTypeSymbol target)
         {
-            // typeof(Missing) is the compiler's CS0246; typeof(int[]) and the like are not models.
-            if (attribute.ConstructorArguments[0].Value is ITypeSymbol { TypeKind: not TypeKind.Error } other)
-                diagnostics.Add(Diagnostic.Create(Diagnostics.SubmodelNotAModel, typeLocation, subject, other.ToDisplayString(), "it is not a class"));
-            return new SubmodelInfo(method.Name, null, GraphSpec.Empty);
+            diagnostics.Add(Diagnostic.Create(Diagnostics.SubmodelNotAModel, typeLocation, subject, named.ToDisplayString(), "it is not a class"));
+            return Unusable();
         }
         var modelAttribute = target.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ModelAttributeName);
         if (modelAttribute is null || target.TypeKind != TypeKind.Class)
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.SubmodelNotAModel, typeLocation, subject, target.ToDisplayString(),
                 target.TypeKind != TypeKind.Class ? "it is not a class" : "it has no [Model] attribute; a sub-model is a partial class with [Model] and layer methods"));
-            return new SubmodelInfo(method.Name, null, GraphSpec.Empty);
+            return Unusable();
         }
         if (target.IsGenericType)
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.SubmodelNotAModel, typeLocation, subject, target.ToDisplayString(), "it is generic (MG0011), so no code is generated for it"));
-            return new SubmodelInfo(method.Name, null, GraphSpec.Empty);
+            return Unusable();
         }
         if (PathBack(target, type, cancellationToken) is { } cycle)
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.SubmodelCycle, typeLocation, type.Name,
                 string.Join(" → ", new[] { type.Name }.Concat(cycle))));
-            return new SubmodelInfo(method.Name, null, GraphSpec.Empty);
+            return Unusable();
         }
 
         var parsed = Parse(target, modelAttribute, cancellationToken);
@@ -78,7 +87,7 @@ internal static partial class ModelParser
         {
             inheritedErrors.AddRange(sub.ErrorIds.Count > 0 ? sub.ErrorIds : ShapeInference.Infer(sub).Problems.Where(p => !ShapeInference.IsWarning(p.Id)).Select(p => p.Id));
             if (inheritedErrors.Count == 0) inheritedErrors.Add("MG0410");
-            return new SubmodelInfo(method.Name, null, GraphSpec.Empty);
+            return Unusable();
         }
         string? unsupported =
             sub.Inputs.Count > 0 ? $"declares its inputs with [Input] ({string.Join(", ", sub.Inputs.Select(i => i.Name))}); a sub-model takes one tensor, declared with [Model(Input = …)]"
@@ -89,7 +98,7 @@ internal static partial class ModelParser
         if (unsupported is not null)
         {
             diagnostics.Add(Diagnostic.Create(Diagnostics.SubmodelNotSupported, typeLocation, subModel, unsupported));
-            return new SubmodelInfo(method.Name, null, GraphSpec.Empty);
+            return Unusable();
         }
 
         int first = layers.Count;
@@ -113,7 +122,7 @@ internal static partial class ModelParser
         }
         string typeName = target.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         var spec = new SubmodelSpec(declared, typeName, target.Name, first, sub.Layers.Count, sub.InputShape);
-        return new SubmodelInfo(method.Name, spec, sub.Graph);
+        return new SubmodelInfo(method.Name, spec, sub.Graph, usable: true);
     }
 
     /// <summary>
@@ -176,7 +185,8 @@ internal static partial class ModelParser
             nodeLocations.Add(location);
             map[n] = nodes.Count - 1;
         }
-        calls.Add(new SubmodelCall(index, argument, first, nodes.Count - 1));
+        // Its index among the specs the model keeps (a [Submodel] whose type did not bind has none).
+        calls.Add(new SubmodelCall(submodels.Take(index).Count(s => s.Spec is not null), argument, first, nodes.Count - 1));
         return map[graph.Output];
     }
 
@@ -192,7 +202,7 @@ internal static partial class ModelParser
             }
             int input = Expression(call.ArgumentList.Arguments[0].Expression);
             if (input < 0) return -1;
-            if (Submodels[submodel].Spec is null)
+            if (!Submodels[submodel].Usable)
             {
                 Failed = true;   // its [Submodel] attribute has the diagnostic
                 return -1;

@@ -232,7 +232,7 @@ internal static partial class ModelParser
                 }
             }
         }
-        if (layers.Count == 0)
+        if (layers.Count == 0 && submodels.Count == 0)
             diagnostics.Add(Diagnostic.Create(Diagnostics.NoLayers, locations.Model, type.Name));
 
         var graph = forward is null
@@ -241,7 +241,7 @@ internal static partial class ModelParser
         heads = CheckGraphDeclarations(type.Name, forward, graph, inputs, heads, loss, diagnostics, locations);
 
         bool hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || layers.Any(l => !l.IsEmittable)
-            || submodels.Any(s => s.Spec is null || !s.Spec.Method.IsEmittable) || inheritedErrors.Count > 0;
+            || submodels.Any(s => !s.Usable || !s.Spec!.Method.IsEmittable) || inheritedErrors.Count > 0;
         var spec = new ModelSpec(
             type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             type.Name,
@@ -266,14 +266,14 @@ internal static partial class ModelParser
 
     private static GraphSpec SequentialGraph(List<LayerSpec> layers, List<SubmodelInfo> submodels, ModelLocations locations)
     {
-        if (submodels.Any(s => s.Spec is null)) return GraphSpec.Empty;   // its [Submodel] attribute has the diagnostic
+        if (submodels.Any(s => !s.Usable)) return GraphSpec.Empty;   // its [Submodel] attribute has the diagnostic
         var nodes = new List<GraphNode> { new(NodeKind.Input, -1, -1, -1, "input") };
         var calls = new List<SubmodelCall>();
         locations.Nodes.Add(locations.InputArgument ?? locations.Model);
         for (int i = 0; i < layers.Count; i++)
         {
             // A sub-model's layers form its own graph (a chain or its [Forward]): spliced in as a whole.
-            int sub = submodels.FindIndex(s => s.Spec is { } spec && spec.FirstLayer == i);
+            int sub = submodels.FindIndex(s => s.Usable && s.Spec!.FirstLayer == i);
             if (sub >= 0)
             {
                 SpliceSubmodel(submodels, sub, nodes.Count - 1, locations.Layers[i].Attribute, layers, nodes, locations.Nodes, calls);

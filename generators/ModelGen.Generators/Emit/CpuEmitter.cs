@@ -73,6 +73,16 @@ internal static partial class CpuEmitter
             w.Line($"public {spec.TypeName}(int seed = 0) : base(0)");
             w.Indent().Line($"=> {thrown};").Outdent();
             w.Line();
+            if (spec.Submodels.Count > 0)
+            {
+                w.Line(summary);
+                foreach (var sub in spec.Submodels) w.Line($"/// <param name=\"{Local(sub.Name)}\">The model that [Submodel] '{sub.Name}' runs.</param>");
+                w.Line("/// <param name=\"seed\">Seed of the initialisation.</param>");
+                w.Line($"public {spec.TypeName}({string.Join(", ", spec.Submodels.Select(s => $"{s.TypeName} {Identifier(Local(s.Name))}"))}, int seed = 0) : base(0)");
+                w.Indent().Line($"=> {thrown};").Outdent();
+                w.Line();
+                foreach (var sub in spec.Submodels) Member(SubmodelProperty(sub), $"public {sub.TypeName} {SubmodelProperty(sub)}");
+            }
             Member("InputSize", "public override int InputSize");
             Member("OutputSize", "public override int OutputSize");
             Member("Loss", "public override Loss Loss");

@@ -350,6 +350,27 @@ internal static partial class Diagnostics
         "ConvTranspose2d '{0}' declares In = {1}, but its input has {2} channels ({3})",
         ShapesCategory, DiagnosticSeverity.Error);
 
+    // Composition: [Submodel(typeof(M))].
+    public static readonly DiagnosticDescriptor SubmodelNotAModel = Rule("MG0410",
+        "[Submodel] names a type that is not a ModelGen model",
+        "{0} names '{1}', which is not a ModelGen model: {2}",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor SubmodelCycle = Rule("MG0411",
+        "Model contains itself",
+        "'{0}' would contain itself through its sub-models: {1}",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor SubmodelInputMismatch = Rule("MG0412",
+        "Sub-model input shape differs from the value it is given",
+        "[Submodel] '{0}' runs {1}, whose Input = {2} takes {3} per sample, but it is given {4} of shape {5} ({6}){7}",
+        ShapesCategory, DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor SubmodelNotSupported = Rule("MG0413",
+        "Sub-model uses what composition does not support",
+        "{0} {1}",
+        DeclarationCategory, DiagnosticSeverity.Error);
+
     public static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, InvalidLayerMethod, InvalidInputShape, InvalidLayerArgument, UnsupportedForwardConstruct,
@@ -366,5 +387,6 @@ internal static partial class Diagnostics
         HeadDoesNotMatchOutput, OutputWithoutLoss, ContrastivePairMismatch, LossOnModelAndHeads,
         InvalidLossTerm, LossTermNotPerSample, CpuOnlyConstruct,
         OutputPaddingTooLarge, TransposedOutputEmpty, TransposedChannelGroups, TransposedInChannelsMismatch,
+        SubmodelNotAModel, SubmodelCycle, SubmodelInputMismatch, SubmodelNotSupported,
     };
 }

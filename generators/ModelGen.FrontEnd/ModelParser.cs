@@ -90,7 +90,7 @@ internal static partial class ModelParser
         "CreateGraph", "TrainStep", "Fit", "Evaluate", "Predict", "PredictClasses",
         "TotalParameters", "Initialize", "Graph", "SummaryTable", "SummaryLoss", "LabelsPerSample",
         "State", "Freeze", "Unfreeze", "FrozenLayers", "ParameterLayers", "ParameterLayerTable", "TrainableParameterCount", "TrainableParameterLines",
-        "Inputs", "Heads", "PredictHead", "DeclaredInputs", "DeclaredHeads",
+        "Inputs", "Heads", "PredictHead", "DeclaredInputs", "DeclaredHeads", "Submodels", "Composite", "AttachSubmodel",
         "Inference", "SavedTensors", "CudaPlan", "CudaSource",
         "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "Finalize",
     };
@@ -187,6 +187,8 @@ internal static partial class ModelParser
 
         // Layer methods, in declaration order.
         var layers = new List<LayerSpec>();
+        var submodels = new List<SubmodelInfo>();
+        var inheritedErrors = new List<string>();
         IMethodSymbol? forward = null;
         foreach (var member in type.GetMembers())
         {
@@ -224,6 +226,12 @@ internal static partial class ModelParser
                     // Trainable = false (on the attributes of layers with parameters): the model starts with the layer frozen.
                     if (layer is not null) layers.Add(Named(attribute).TryGetValue("Trainable", out var trainable) && trainable.Value is false ? layer with { Trainable = false } : layer);
                 }
+                else if (attributeName == SubmodelAttributeName && !isLayer)
+                {
+                    isLayer = true;
+                    var sub = ParseSubmodel(type, method, attribute, layers, diagnostics, locations, inheritedErrors, cancellationToken);
+                    if (sub is not null) submodels.Add(sub);
+                }
                 else if (attributeName == ForwardAttributeName)
                 {
                     if (forward is not null)
@@ -233,15 +241,16 @@ internal static partial class ModelParser
                 }
             }
         }
-        if (layers.Count == 0)
+        if (layers.Count == 0 && submodels.Count == 0)
             diagnostics.Add(Diagnostic.Create(Diagnostics.NoLayers, locations.Model, type.Name));
 
         var graph = forward is null
-            ? SequentialGraph(layers, locations)
-            : ForwardGraph(type.Name, forward, layers, inputs, diagnostics, locations, cancellationToken);
+            ? SequentialGraph(layers, submodels, locations)
+            : ForwardGraph(type.Name, forward, layers, submodels, inputs, diagnostics, locations, cancellationToken);
         heads = CheckGraphDeclarations(type.Name, forward, graph, inputs, heads, loss, diagnostics, locations);
 
-        bool hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || layers.Any(l => !l.IsEmittable);
+        bool hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || layers.Any(l => !l.IsEmittable)
+            || submodels.Any(s => !s.Usable || !s.Spec!.Method.IsEmittable) || inheritedErrors.Count > 0;
         // A class that cannot derive from Model still gets Model's members (they throw, as every member of an invalid model does).
         var modelBase = modelAttribute.AttributeClass?.ContainingNamespace.GetTypeMembers("Model").FirstOrDefault(t => t.Arity == 0);
         var layerNames = new HashSet<string>(layers.Select(l => l.Name), StringComparer.Ordinal);
@@ -265,27 +274,39 @@ internal static partial class ModelParser
             inputs.ToEquatableArray(),
             heads.ToEquatableArray(),
             margin,
-            diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToEquatableArray(),
+            diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Concat(inheritedErrors)
+                .Distinct().OrderBy(id => id, StringComparer.Ordinal).ToEquatableArray(),
             TypeParameterList(type),
             copySurface && !inheritsModel ? CopiedSurface(modelBase!, layerNames).ToEquatableArray() : default,
             copySurface && !canAddBase ? BaseConstructorArguments(type) : "",
-            copySurface && !inheritsModel);
+            copySurface && !inheritsModel,
+            submodels.Where(s => s.Spec is not null).Select(s => s.Spec!).ToEquatableArray());
         return new ParsedModel(spec, diagnostics, locations);
     }
 
-    private static GraphSpec SequentialGraph(List<LayerSpec> layers, ModelLocations locations)
+    private static GraphSpec SequentialGraph(List<LayerSpec> layers, List<SubmodelInfo> submodels, ModelLocations locations)
     {
+        if (submodels.Any(s => !s.Usable)) return GraphSpec.Empty;   // its [Submodel] attribute has the diagnostic
         var nodes = new List<GraphNode> { new(NodeKind.Input, -1, -1, -1, "input") };
+        var calls = new List<SubmodelCall>();
         locations.Nodes.Add(locations.InputArgument ?? locations.Model);
         for (int i = 0; i < layers.Count; i++)
         {
+            // A sub-model's layers form its own graph (a chain or its [Forward]): spliced in as a whole.
+            int sub = submodels.FindIndex(s => s.Usable && s.Spec!.FirstLayer == i);
+            if (sub >= 0)
+            {
+                SpliceSubmodel(submodels, sub, nodes.Count - 1, locations.Layers[i].Attribute, layers, nodes, locations.Nodes, calls);
+                i += submodels[sub].Spec!.LayerCount - 1;
+                continue;
+            }
             nodes.Add(new GraphNode(NodeKind.Layer, i, nodes.Count - 1, -1, layers[i].Name));
             locations.Nodes.Add(locations.Layers[i].Attribute);
         }
-        return new GraphSpec(nodes.ToEquatableArray(), nodes.Count - 1, FromForwardMethod: false);
+        return new GraphSpec(nodes.ToEquatableArray(), nodes.Count - 1, FromForwardMethod: false) { SubmodelCalls = calls.ToEquatableArray() };
     }
 
-    private static GraphSpec ForwardGraph(string modelName, IMethodSymbol forward, List<LayerSpec> layers, List<InputSpec> inputs,
+    private static GraphSpec ForwardGraph(string modelName, IMethodSymbol forward, List<LayerSpec> layers, List<SubmodelInfo> submodels, List<InputSpec> inputs,
         List<Diagnostic> diagnostics, ModelLocations locations, CancellationToken cancellationToken)
     {
         // A partial [Forward] has its body in the implementation part.
@@ -303,7 +324,7 @@ internal static partial class ModelParser
             diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidForwardMethod, methodLocation, forward.Name, "has no body; write the graph in it, e.g. '=> Output(x);'"));
             return GraphSpec.Empty;
         }
-        var builder = new GraphBuilder(modelName, forward.Parameters[0].Name, layers, diagnostics, locations);
+        var builder = new GraphBuilder(modelName, forward.Parameters[0].Name, layers, diagnostics, locations) { Submodels = submodels };
         if (inputs.Count > 0 || forward.Parameters.Length > 1)
             builder.BindNamedInputs(forward, inputs);
         if (builder.Failed) return GraphSpec.Empty;
@@ -345,7 +366,7 @@ internal static partial class ModelParser
         var graph = builder.Outputs.Count == 1
             ? new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true)
             : new GraphSpec(builder.Nodes.ToEquatableArray(), output, FromForwardMethod: true, builder.Outputs.ToEquatableArray(), OutputNames(forward)!.ToEquatableArray());
-        return graph with { LossTerms = builder.LossTerms.ToEquatableArray() };
+        return graph with { LossTerms = builder.LossTerms.ToEquatableArray(), SubmodelCalls = builder.SubmodelCalls.ToEquatableArray() };
     }
 
     private sealed partial class GraphBuilder
@@ -368,6 +389,10 @@ internal static partial class ModelParser
 
         public readonly List<GraphNode> Nodes = new();
         public bool Failed { get; private set; }
+
+        /// <summary>The [Submodel] methods (their calls splice the sub-model's graph in), and the calls made so far.</summary>
+        public List<SubmodelInfo> Submodels { get; init; } = new();
+        public readonly List<SubmodelCall> SubmodelCalls = new();
 
         public bool DependsOnLayer(int output)
         {
@@ -462,7 +487,10 @@ internal static partial class ModelParser
                         MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax n } => n.Identifier.ValueText,
                         _ => null,
                     };
-                    int layer = name is null ? -1 : _layers.FindIndex(l => l.Name == name);
+                    int submodel = name is null ? -1 : Submodels.FindIndex(s => s.Name == name);
+                    if (submodel >= 0) return CallSubmodel(call, submodel);
+                    // An inlined layer is the sub-model's, not a method of this class.
+                    int layer = name is null ? -1 : _layers.FindIndex(l => l.Name == name && !l.IsInlined);
                     if (layer < 0)
                     {
                         Unsupported(call, $"the call '{Short(call)}', which is not a call of one of its layer methods");

@@ -23,7 +23,8 @@ internal sealed record ModelSpec(
     string TypeParameters = "",
     EquatableArray<string> CopiedSurface = default,
     string? BaseConstructorArguments = "",
-    bool ConvertsToModel = false)
+    bool ConvertsToModel = false,
+    EquatableArray<SubmodelSpec> Submodels = default)
 {
     /// <summary>Fully qualified metadata-style name (with the arity of generic types, as in <c>Outer`1.M</c>), used for hint names.</summary>
     public string FullName
@@ -95,8 +96,14 @@ internal enum LayerKind
 /// part the generator writes, <see cref="PartSignature"/> the user's signature in full.
 /// </remarks>
 /// <remarks><see cref="MemoryParameterName"/>: the second parameter of a two-tensor layer (CrossAttention); "" for the others.</remarks>
+/// <remarks>
+/// A layer of a sub-model inlined into a composite (<see cref="SubmodelSpec"/>) has no method of its own: <see cref="Submodel"/>
+/// names the composite's <c>[Submodel]</c> method it came from, <see cref="Name"/> is an identifier ("Judge_Hidden") and
+/// <see cref="DisplayName"/> the name users see ("Judge.Hidden"); both are "" for the composite's own layers.
+/// </remarks>
 internal sealed record LayerMethod(string Name, string Modifiers, string ParameterName, bool IsEmittable,
-    MissingPartialPart MissingPart = MissingPartialPart.None, string PartSignature = "", string MemoryParameterName = "");
+    MissingPartialPart MissingPart = MissingPartialPart.None, string PartSignature = "", string MemoryParameterName = "",
+    string Submodel = "", string DisplayName = "");
 
 /// <summary>The part of a wrong-form partial layer method that the user did not write.</summary>
 internal enum MissingPartialPart { None, Definition, Implementation }
@@ -114,6 +121,12 @@ internal abstract record LayerSpec(LayerKind Kind, LayerMethod Method)
     public string ParameterName => Method.ParameterName;
 
     public bool IsEmittable => Method.IsEmittable;
+
+    /// <summary>The name users see (ParameterLayers, Summary, the model file): "Judge.Hidden" for a sub-model's layer.</summary>
+    public string DisplayName => Method.DisplayName.Length > 0 ? Method.DisplayName : Method.Name;
+
+    /// <summary>Whether the layer came from a sub-model (it has no layer method of its own).</summary>
+    public bool IsInlined => Method.Submodel.Length > 0;
 
     /// <summary>False when the attribute says <c>Trainable = false</c>: the model starts with the layer frozen.</summary>
     public bool Trainable { get; init; } = true;
@@ -208,12 +221,31 @@ internal sealed record SpatialSpec(int Kernel, int Stride, int Padding, int Dila
     }
 }
 
+/// <summary>
+/// A <c>[Submodel(typeof(M))]</c> method: the model <see cref="TypeName"/> (fully qualified, <c>global::</c>) whose layers are
+/// <see cref="LayerCount"/> layers of the composite from <see cref="FirstLayer"/> on (one block of its parameter buffer, laid out
+/// as M's own), and whose per-sample input shape is <see cref="InputShape"/>.
+/// </summary>
+internal sealed record SubmodelSpec(LayerMethod Method, string TypeName, string ShortTypeName, int FirstLayer, int LayerCount, EquatableArray<int> InputShape)
+{
+    public string Name => Method.Name;
+}
+
+/// <summary>
+/// One call of <see cref="SubmodelSpec"/> number <see cref="Submodel"/> in the graph: its nodes are <see cref="FirstNode"/> to
+/// <see cref="LastNode"/> (the sub-model's graph, spliced in), and its argument is node <see cref="Argument"/>.
+/// </summary>
+internal sealed record SubmodelCall(int Submodel, int Argument, int FirstNode, int LastNode);
+
 /// <summary>The dataflow graph of the forward pass; node 0 is the model input.</summary>
 internal sealed record GraphSpec(EquatableArray<GraphNode> Nodes, int Output, bool FromForwardMethod,
     EquatableArray<int> Outputs = default, EquatableArray<string> OutputNames = default)
 {
     /// <summary>The extra terms [Forward] adds to the loss with <c>AddLoss</c>, in the order written.</summary>
     public EquatableArray<LossTermSpec> LossTerms { get; init; }
+
+    /// <summary>The calls of sub-models, whose graphs are spliced in (<see cref="SubmodelCall"/>).</summary>
+    public EquatableArray<SubmodelCall> SubmodelCalls { get; init; }
 
     public static readonly GraphSpec Empty = new(EquatableArray<GraphNode>.Empty, -1, false);
 

@@ -99,6 +99,13 @@ internal static partial class ShapeInference
 
         for (int n = 0; n < nodes.Count; n++)
         {
+            // A sub-model's graph starts here: its input must have the shape it declares, or its layers are not checked further.
+            if (SubmodelCallAt(spec, n) is { } submodelCall && !CheckSubmodelInput(spec, submodelCall, shapes, problems))
+            {
+                for (int k = submodelCall.FirstNode; k <= submodelCall.LastNode; k++) shapes[k] = Dim.UnknownRank;
+                n = submodelCall.LastNode;
+                continue;
+            }
             var node = nodes[n];
             switch (node.Kind)
             {

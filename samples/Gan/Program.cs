@@ -7,10 +7,11 @@ using ModelGen.Compute;
 using ModelGen.Data;
 using ModelGen.Plots;
 
-// A GAN on the 8×8 digits with ModelGen's step API. Each step trains the discriminator D on real images (target 1) and on
-// the generator G's images (target 0), then trains G to make D say 1: G's images go through D, D's backward pass gives
-// d(D's loss)/d(image) without touching D's parameters, and that gradient is G's output gradient. The two models keep their
-// own parameter buffers; nothing is copied between them. Writes gan-samples.png (a fixed set of 64 latent vectors).
+// A GAN on the 8×8 digits with a composite model. DigitGan is Discriminator(Generator(z)): its two sub-models share their
+// parameters with it. Each step trains the discriminator D on its own, on real images (target 1) and the generator G's
+// images (target 0), then trains G through the composite with D's layers frozen: the composite's loss against target 1 is
+// G's loss, and its backward pass goes through D into G. Nothing is copied between the models. Writes gan-samples.png (a
+// fixed set of 64 latent vectors).
 //   dotnet run -c Release --project samples/Gan [-- path/to/digits.csv.gz] [--steps N] [--seed S] [--out folder]
 
 string path = Path.Combine(AppContext.BaseDirectory, "data", "digits.csv.gz");
@@ -30,6 +31,8 @@ Console.WriteLine($"{rows} real images");
 
 var generator = new DigitGenerator(seed);
 var discriminator = new DigitDiscriminator(seed + 1);
+var gan = new DigitGan(generator, discriminator);   // D(G(z)), sharing both models' parameters
+gan.Freeze("Judge");                                // the composite's steps train the generator only
 var optimizerG = new Adam(2e-4f, beta1: 0.5f);
 var optimizerD = new Adam(2e-4f, beta1: 0.5f);
 const int batch = 64, latent = 16;
@@ -40,13 +43,12 @@ var z = new float[batch * latent];
 var both = new float[2 * batch * 64];                                     // D's batch: real rows, then generated ones
 var bothTargets = Enumerable.Range(0, 2 * batch).Select(r => r < batch ? 1f : 0f).ToArray();
 var ones = Enumerable.Repeat(1f, batch).ToArray();
-var imageGradient = new float[batch * 64];
 var order = Enumerable.Range(0, rows).ToArray();
 int next = rows;
 
 for (int step = 1; step <= steps; step++)
 {
-    // D: one batch of real rows (reshuffled every pass) and one of G's images.
+    // D on its own: one batch of real rows (reshuffled every pass) and one of G's images.
     for (int r = 0; r < batch; r++)
     {
         if (next == rows) { Shuffle(order, ref rng); next = 0; }
@@ -54,19 +56,11 @@ for (int step = 1; step <= steps; step++)
     }
     Latent(z, ref rng);
     generator.ForwardTraining(z, batch).CopyTo(both.AsSpan(batch * 64));
-    discriminator.ForwardTraining(both, 2 * batch);
-    float lossD = discriminator.OutputLoss(bothTargets, 2 * batch);
-    discriminator.Backward(both, 2 * batch);
-    discriminator.Step(optimizerD);
+    float lossD = discriminator.TrainStep(both, bothTargets, 2 * batch, optimizerD);
 
-    // G: new latent vectors; D judges G's images against target 1 and hands back the gradient for each pixel.
+    // G through the composite: new latent vectors, judged by the frozen D against target 1.
     Latent(z, ref rng);
-    var fake = generator.ForwardTraining(z, batch);
-    discriminator.ForwardTraining(fake, batch);
-    float lossG = discriminator.OutputLoss(ones, batch);
-    discriminator.Backward(fake, batch, inputGradient: imageGradient, parameterGradients: false);
-    generator.Backward(z, batch, outputGradient: imageGradient);
-    generator.Step(optimizerG);
+    float lossG = gan.TrainStep(z, ones, batch, optimizerG);
 
     if (step % 500 == 0 || step == 1)
         Console.WriteLine($"step {step,5}: D loss {lossD:F4} (real and generated, mean), G loss {lossG:F4}");

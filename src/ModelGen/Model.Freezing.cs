@@ -58,7 +58,7 @@ public abstract partial class Model
     }
 
     /// <summary>
-    /// Freezes the named layers: <see cref="Fit"/> and <see cref="TrainStep"/> leave their parameters exactly as they are
+    /// Freezes the named layers (a sub-model's name, see <see cref="Submodels"/>, names all of its layers): <see cref="Fit"/> and <see cref="TrainStep"/> leave their parameters exactly as they are
     /// (no gradient step, no weight decay, no L1/L2 penalty, no momentum), and compute no weight gradient for them (their
     /// <see cref="Gradients"/> are 0). A gradient still flows back through a frozen layer when a layer before it trains.
     /// Clipping's global norm and the L1/L2 penalty count the trainable parameters only. BatchNorm's running statistics
@@ -69,7 +69,7 @@ public abstract partial class Model
     /// <exception cref="ArgumentException">No name was given, or a name is not a layer with parameters (the message lists them).</exception>
     public void Freeze(params string[] layers) => SetFrozen(layers, frozen: true, nameof(layers));
 
-    /// <summary>Lets the named layers train again (the opposite of <see cref="Freeze"/>; also for layers declared with <c>Trainable = false</c>).</summary>
+    /// <summary>Lets the named layers (or sub-models) train again (the opposite of <see cref="Freeze"/>; also for layers declared with <c>Trainable = false</c>).</summary>
     /// <param name="layers">Names of layers with parameters (<see cref="ParameterLayers"/>).</param>
     /// <exception cref="ArgumentException">No name was given, or a name is not a layer with parameters (the message lists them).</exception>
     public void Unfreeze(params string[] layers) => SetFrozen(layers, frozen: false, nameof(layers));
@@ -138,16 +138,16 @@ public abstract partial class Model
         if (layers.Length == 0)
             throw new ArgumentException($"Name at least one layer to {(frozen ? "freeze" : "unfreeze")}; {GetType().Name}'s layers with parameters are {LayerList(known)}.", argument);
         var flags = FrozenFlagsCopy();
+        var named = new bool[known.Count];
         foreach (string name in layers)
         {
-            int index = -1;
-            for (int l = 0; l < known.Count; l++) if (known[l].Name == name) index = l;
-            if (index < 0)
+            MarkLayers(known, name, named, out bool found);
+            if (!found)
                 throw new ArgumentException(known.Count == 0
                     ? $"{GetType().Name} has no layers with parameters, so there is no layer '{name}' to {(frozen ? "freeze" : "unfreeze")}."
                     : $"{GetType().Name} has no layer with parameters named '{name}'; its layers with parameters are {LayerList(known)}.", argument);
-            flags[index] = frozen;
         }
+        for (int l = 0; l < named.Length; l++) if (named[l]) flags[l] = frozen;
         ApplyFrozen(flags);
     }
 
@@ -162,7 +162,7 @@ public abstract partial class Model
         var ranges = new List<ParameterRange>();
         if (layers.Count == 0)
         {
-            if (_parameters.Length > 0) ranges.Add(new ParameterRange(0, _parameters.Length));
+            if (_parameters.Count > 0) ranges.Add(new ParameterRange(0, _parameters.Count));
         }
         else
         {
@@ -182,7 +182,7 @@ public abstract partial class Model
             if (range.Start > next) gaps.Add(new ParameterRange(next, range.Start - next));
             next = range.Start + range.Count;
         }
-        if (next < _parameters.Length) gaps.Add(new ParameterRange(next, _parameters.Length - next));
+        if (next < _parameters.Count) gaps.Add(new ParameterRange(next, _parameters.Count - next));
         _frozenRanges = gaps.ToArray();
         _graph?.SetFrozenLayers(frozen);
     }

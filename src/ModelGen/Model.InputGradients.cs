@@ -88,7 +88,7 @@ public abstract partial class Model
     /// <summary>A parameter-sized buffer the input-gradient passes write instead of <see cref="Gradients"/> (allocated once).</summary>
     private float[] ScratchGradients()
     {
-        if (_scratchGradients.Length != _parameters.Length) _scratchGradients = GC.AllocateArray<float>(_parameters.Length, pinned: true);
+        if (_scratchGradients.Length != _parameters.Count) _scratchGradients = GC.AllocateArray<float>(_parameters.Count, pinned: true);
         return _scratchGradients;
     }
 }

@@ -15,7 +15,8 @@ namespace ModelGen;
 /// </summary>
 public abstract partial class Model
 {
-    private readonly float[] _parameters;
+    // A segment: a sub-model of a composite (Model.Composition.cs) reads and writes its parameters in the composite's buffer.
+    private ArraySegment<float> _parameters;
     private readonly float[] _gradients;
     private ModelGraph<float>? _graph;
     private float[] _accumulated = Array.Empty<float>();
@@ -69,7 +70,7 @@ public abstract partial class Model
     private int ClassWidth => OutputSize / LabelsPerSample;
 
     /// <summary>Number of parameters, trainable and frozen (see <see cref="TrainableParameterCount"/>).</summary>
-    public int ParameterCount => _parameters.Length;
+    public int ParameterCount => _parameters.Count;
 
     /// <summary>All parameters, one contiguous buffer (layer by layer: weights in×out row-major, then bias).</summary>
     public Span<float> Parameters => _parameters;

@@ -76,7 +76,8 @@ public class MirrorTests
     {
         // Every attribute on layer methods (AttributeTargets.Method, except [Forward]) is a layer kind of the same name.
         var attributes = typeof(ModelGen.Model).Assembly.GetTypes()
-            .Where(t => t.Namespace == "ModelGen" && t.IsPublic && typeof(Attribute).IsAssignableFrom(t) && t != typeof(ModelGen.ForwardAttribute))
+            // [Forward] is the graph, and [Submodel] inlines another model's layers: neither is a layer kind.
+            .Where(t => t.Namespace == "ModelGen" && t.IsPublic && typeof(Attribute).IsAssignableFrom(t) && t != typeof(ModelGen.ForwardAttribute) && t != typeof(ModelGen.SubmodelAttribute))
             .Where(t => t.GetCustomAttribute<AttributeUsageAttribute>() is { } usage && usage.ValidOn.HasFlag(AttributeTargets.Method))
             .Select(t => t.Name.Substring(0, t.Name.Length - "Attribute".Length))
             .OrderBy(n => n, StringComparer.Ordinal);
@@ -89,6 +90,7 @@ public class MirrorTests
         }
         Assert.False(ModelParser.TryGetLayerKind(ModelParser.ForwardAttributeName, out _));
         Assert.False(ModelParser.TryGetLayerKind(ModelParser.ModelAttributeName, out _));
+        Assert.False(ModelParser.TryGetLayerKind(ModelParser.SubmodelAttributeName, out _));
     }
 
     /// <summary>The members of <c>enum class <paramref name="name"/></c> in kernels/<paramref name="header"/>, with their values (C rules: implicit ones count up).</summary>

@@ -154,6 +154,37 @@ public class RobustnessTests
     /// Invalid models with user code around them (their stubs), declared norm sizes, a stride that leaves rows unread,
     /// a class without 'partial' and operations inside operations (messages naming expressions).
     /// </summary>
+    private const string Composition = """
+        using ModelGen;
+
+        [Model(Input = new[] { 16 }, Loss = Loss.MeanSquaredError)]
+        public partial class Generator
+        {
+            [Dense(32, Activation.ReLU)] private partial Tensor Hidden(Tensor z);
+            [Dense(64, Activation.Sigmoid)] private partial Tensor Pixels(Tensor x);
+        }
+
+        [Model(Input = new[] { 64 }, Loss = Loss.BinaryCrossEntropy)]
+        public partial class Discriminator
+        {
+            [Dense(32, Activation.LeakyReLU)] private partial Tensor Hidden(Tensor x);
+            [Dense(1)] private partial Tensor Real(Tensor x);
+        }
+
+        [Model(Input = new[] { 16 }, Loss = Loss.BinaryCrossEntropy)]
+        public partial class Gan
+        {
+            [Submodel(typeof(Generator))] private partial Tensor Generate(Tensor z);
+            [Submodel(typeof(Discriminator))] private partial Tensor Judge(Tensor image);
+            [Forward] private Tensor Forward(Tensor z) => Judge(Generate(z));
+        }
+
+        public static class Training
+        {
+            public static Gan Make() => new Gan(new Generator(1), new Discriminator(2));
+        }
+        """;
+
     private const string InvalidModelsInUse = """
         using ModelGen;
         using ModelGen.Data;
@@ -244,6 +275,7 @@ public class RobustnessTests
         nameof(ResidualGraph) => ResidualGraph,
         nameof(LeakyExperiment) => LeakyExperiment,
         nameof(MultiInputGraph) => MultiInputGraph,
+        nameof(Composition) => Composition,
         _ => WithMistakes,
     };
 
@@ -255,6 +287,7 @@ public class RobustnessTests
     [InlineData(nameof(MultiInputGraph))]
     [InlineData(nameof(InvalidModelsInUse))]
     [InlineData(nameof(ClassMistakesInUse))]
+    [InlineData(nameof(Composition))]
     public async Task EveryTokenPrefix_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         string source = Source(name);
@@ -273,6 +306,7 @@ public class RobustnessTests
     [InlineData(nameof(MultiInputGraph))]
     [InlineData(nameof(InvalidModelsInUse))]
     [InlineData(nameof(ClassMistakesInUse))]
+    [InlineData(nameof(Composition))]
     public async Task EveryTokenDeleted_NeitherGeneratorNorAnalyzerThrows(string name)
     {
         // Prefixes never close the class; a single missing token in the middle (a ')' or a '=>') leaves the rest intact.

@@ -41,6 +41,10 @@ public static class ExportedModels
         ["SelfDifferenceNet"] = () => new SelfDifferenceNet(2),
         ["ReparameterizedNet"] = () => new ReparameterizedNet(2),
         ["LossTermNet"] = () => new LossTermNet(2),
+        // Composites: sub-models inlined, a [Forward] sub-model called twice, a composite of a composite.
+        ["TinyGan"] = () => new TinyGan(2),
+        ["StackedNet"] = () => new StackedNet(2),
+        ["NestedGan"] = () => new NestedGan(2),
         // Sequences and recurrent layers of the runtime tests (shared recurrent layers, Conv1d into an LSTM, reshapes).
         ["EmbeddingNet"] = () => new EmbeddingNet(3),
         ["PaddedEmbeddingNet"] = () => new PaddedEmbeddingNet(3),

@@ -26,7 +26,7 @@ internal static partial class CpuEmitter
         foreach (var layer in spec.Layers)
         {
             var options = InferenceOptions(layer);
-            w.Line($"new({Literals.String(layer.Name)}, LayerType.{layer.Kind}){(options.Count == 0 ? "" : " { " + string.Join(", ", options) + " }")},");
+            w.Line($"new({Literals.String(layer.DisplayName)}, LayerType.{layer.Kind}){(options.Count == 0 ? "" : " { " + string.Join(", ", options) + " }")},");
         }
         w.CloseBrace(",");
         w.Line("nodes: new InferenceNode[]");

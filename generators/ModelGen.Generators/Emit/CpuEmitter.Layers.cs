@@ -99,6 +99,7 @@ internal static partial class CpuEmitter
     {
         for (int l = 0; l < names.Spec.Layers.Count; l++)
         {
+            if (names.Spec.Layers[l].IsInlined) continue;   // a sub-model's layer: its [Submodel] method runs it
             Action<IndentedWriter, ValueNames, int> write = names.Spec.Layers[l].Kind switch
             {
                 LayerKind.Dense => WriteDenseMethod,
@@ -116,6 +117,7 @@ internal static partial class CpuEmitter
             write(w, names, l);
             w.Line();
         }
+        WriteSubmodelMethods(w, names);
     }
 
     private const string RunsEagerly = "Runs eagerly on a tensor (for debugging); training and inference use the fused <see cref=\"Graph{T}\"/>.";
@@ -264,7 +266,7 @@ internal static partial class CpuEmitter
                 {
                     var layer = spec.Layers[node.Layer];
                     bool firstUse = Enumerable.Range(0, n).All(m => !(spec.Graph.Nodes[m].Kind == NodeKind.Layer && spec.Graph.Nodes[m].Layer == node.Layer && plan.Nodes[m].Live));
-                    rows.Add(new[] { $"{layer.Name} ({SummaryType(layer)})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
+                    rows.Add(new[] { $"{layer.DisplayName} ({SummaryType(layer)})", shape, firstUse ? Literals.Grouped(plan.Layers[node.Layer].ParameterCount) : "(shared)", connected });
                     break;
                 }
                 case NodeKind.Map:
@@ -280,7 +282,7 @@ internal static partial class CpuEmitter
         }
         for (int l = 0; l < spec.Layers.Count; l++)
             if (!plan.Layers[l].Used)
-                rows.Add(new[] { $"{spec.Layers[l].Name} ({spec.Layers[l].Kind}, unused)", "-", Literals.Grouped(plan.Layers[l].ParameterCount), "" });
+                rows.Add(new[] { $"{spec.Layers[l].DisplayName} ({spec.Layers[l].Kind}, unused)", "-", Literals.Grouped(plan.Layers[l].ParameterCount), "" });
 
         string[] header = graph ? new[] { "Layer (type)", "Output shape", "Params", "Connected to" } : new[] { "Layer (type)", "Output shape", "Params" };
         int columns = header.Length;

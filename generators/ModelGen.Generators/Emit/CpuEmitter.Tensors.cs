@@ -44,13 +44,13 @@ internal static partial class CpuEmitter
             var lp = plan.Layers[l];
             string? module = PyTorchModule(names, l);
             if (module is null) continue;
-            w.Line($"// {layer.Name} ↔ {module}");
+            w.Line($"// {layer.DisplayName} ↔ {module}");
             foreach (var slice in StateDictOrder(layer, lp.Parameters))
                 WriteSlot(w, layer, slice, "TensorSource.Parameters");
             foreach (var slice in lp.State)
                 WriteSlot(w, layer, slice, "TensorSource.State");
             if (layer.Kind == LayerKind.BatchNorm)
-                w.Line($"new({Literals.String(layer.Name)}, \"num_batches_tracked\", TensorSource.BatchCount, {Literals.Int(batchNorms.IndexOf(l))}, Array.Empty<int>(), TensorTransform.AsStored),");
+                w.Line($"new({Literals.String(layer.DisplayName)}, \"num_batches_tracked\", TensorSource.BatchCount, {Literals.Int(batchNorms.IndexOf(l))}, Array.Empty<int>(), TensorTransform.AsStored),");
         }
         w.CloseBrace(");");
         w.Outdent();
@@ -63,7 +63,7 @@ internal static partial class CpuEmitter
         var shape = transposed ? new[] { slice.Shape[1], slice.Shape[0] } : slice.Shape.ToArray();
         string transform = transposed ? "TensorTransform.Transposed2D" : "TensorTransform.AsStored";
         string stored = transposed ? $"   // stored {FlatShape(slice.Shape)}" : "";
-        w.Line($"new({Literals.String(layer.Name)}, {Literals.String(PyTorchKey(slice))}, {source}, {Literals.Int(slice.Offset)}, " +
+        w.Line($"new({Literals.String(layer.DisplayName)}, {Literals.String(PyTorchKey(slice))}, {source}, {Literals.Int(slice.Offset)}, " +
                $"new[] {{ {string.Join(", ", shape.Select(Literals.Int))} }}, {transform}),{stored}");
     }
 

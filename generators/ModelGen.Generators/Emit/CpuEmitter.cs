@@ -76,11 +76,25 @@ internal static partial class CpuEmitter
             w.Indent().Line($"=> {thrown};").Outdent();
             w.Line();
         }
+        // A composite keeps its constructor taking the sub-model instances, so the user's call binds too.
+        void SubmodelConstructor(string? baseArguments)
+        {
+            if (baseArguments is null || spec.Submodels.Count == 0) return;
+            w.Line(summary);
+            foreach (var sub in spec.Submodels) w.Line($"/// <param name=\"{Local(sub.Name)}\">The model that [Submodel] '{sub.Name}' runs.</param>");
+            w.Line("/// <param name=\"seed\">Seed of the initialisation.</param>");
+            string parameters = string.Join(", ", spec.Submodels.Select(s => $"{s.TypeName} {Identifier(Local(s.Name))}"));
+            w.Line($"public {spec.TypeName}({parameters}, int seed = 0){(baseArguments.Length == 0 ? "" : $" : base({baseArguments})")}");
+            w.Indent().Line($"=> {thrown};").Outdent();
+            w.Line();
+            foreach (var sub in spec.Submodels) Member(SubmodelProperty(sub), $"public {sub.TypeName} {SubmodelProperty(sub)}");
+        }
         w.Line("// Only the public surface: the model's code is generated once its ModelGen diagnostics are fixed.");
         Member("TotalParameters", "public static int TotalParameters");
         if (derives)
         {
             Constructor("0");
+            SubmodelConstructor("0");
             Member("InputSize", "public override int InputSize");
             Member("OutputSize", "public override int OutputSize");
             Member("Loss", "public override Loss Loss");
@@ -96,6 +110,7 @@ internal static partial class CpuEmitter
         {
             // Model's public members as the class's own, so the user's code binds as it would to a model.
             Constructor(spec.BaseConstructorArguments);
+            SubmodelConstructor(spec.BaseConstructorArguments);
             foreach (string member in spec.CopiedSurface)
             {
                 w.Line(summary);
@@ -120,7 +135,7 @@ internal static partial class CpuEmitter
             w.Indent().Line("where T : unmanaged, IFloatingPointIeee754<T>").Line($"=> {thrown};").Outdent();
             w.Line();
         }
-        foreach (var layer in spec.Layers)
+        foreach (var layer in spec.Layers.Where(l => !l.IsInlined).Concat(spec.Submodels.Select(SubmodelLayerStub)))
         {
             if (layer.IsEmittable)
                 w.Line(Signature(layer)).Indent().Line($"=> {thrown};").Outdent();
@@ -195,9 +210,13 @@ internal static partial class CpuEmitter
         w.Line();
         w.Line($"/// <summary>Creates a {spec.TypeName} whose parameters are initialised from <paramref name=\"seed\"/> (the same seed gives the same model).</summary>");
         w.Line("/// <param name=\"seed\">Seed of the initialisation.</param>");
-        using (w.Block($"public {spec.TypeName}(int seed = 0) : base(TotalParameters)"))
-            w.Line("Initialize<float>(Parameters, seed);");
-        w.Line();
+        if (spec.Submodels.Count == 0)
+        {
+            using (w.Block($"public {spec.TypeName}(int seed = 0) : base(TotalParameters)"))
+                w.Line("Initialize<float>(Parameters, seed);");
+            w.Line();
+        }
+        else WriteCompositeMembers(w, names);
         w.Line($"/// <summary>Per-sample input: {InputText(spec, plan)}.</summary>");
         w.Line($"public override int InputSize => {Literals.Int(inputSize)};");
         w.Line();
@@ -245,7 +264,7 @@ internal static partial class CpuEmitter
         {
             var lp = plan.Layers[l];
             string frozen = spec.Layers[l].Trainable ? "" : ", DeclaredTrainable: false";
-            w.Line($"new({Literals.String(spec.Layers[l].Name)}, {Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.ParameterCount)}{frozen}),");
+            w.Line($"new({Literals.String(spec.Layers[l].DisplayName)}, {Literals.Int(lp.WeightOffset)}, {Literals.Int(lp.ParameterCount)}{frozen}),");
         }
         w.CloseBrace(";");
         w.Line();

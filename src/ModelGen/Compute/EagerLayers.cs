@@ -153,4 +153,23 @@ public static unsafe partial class EagerLayers
         }
         return output;
     }
+
+    /// <summary>
+    /// Runs a sub-model (a <c>[Submodel]</c> method) on <paramref name="input"/> in inference mode, as its
+    /// <see cref="Model.Predict(ReadOnlySpan{float}, int, Span{float}, bool)"/> does: [batch, …input] → [batch, …<paramref name="sampleShape"/>].
+    /// </summary>
+    /// <exception cref="ArgumentException">A sample of the input does not hold the sub-model's <see cref="Model.InputSize"/> values.</exception>
+    public static Tensor Submodel(Model model, Tensor input, int[] sampleShape, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Shape.Length < 2 || input.SampleSize != model.InputSize)
+            throw new ArgumentException($"Submodel '{layer}' ({model.GetType().Name}) takes [batch, …] with {model.InputSize} values per sample but got {input.ShapeText}.", nameof(input));
+        var shape = new int[sampleShape.Length + 1];
+        shape[0] = input.Batch;
+        sampleShape.CopyTo(shape, 1);
+        var output = Tensor.Zeros(shape);
+        model.Predict(input.Data, input.Batch, output.Data);
+        return output;
+    }
 }

@@ -147,7 +147,7 @@ public abstract partial class Model
     /// The named layers, for <see cref="Step(Optimizer, ParameterSubset, float, float, float)"/>: made once, used for every
     /// step. A layer that is frozen when a step runs is left out of that step.
     /// </summary>
-    /// <param name="layers">Names of layers with parameters (<see cref="ParameterLayers"/>).</param>
+    /// <param name="layers">Names of layers with parameters (<see cref="ParameterLayers"/>), or of sub-models (<see cref="Submodels"/>: all of their layers).</param>
     /// <exception cref="ArgumentException">No name was given, or a name is not a layer with parameters (the message lists them).</exception>
     public ParameterSubset SelectLayers(params string[] layers)
     {
@@ -158,13 +158,11 @@ public abstract partial class Model
         var selected = new bool[known.Count];
         foreach (string name in layers)
         {
-            int index = -1;
-            for (int l = 0; l < known.Count; l++) if (known[l].Name == name) index = l;
-            if (index < 0)
+            MarkLayers(known, name, selected, out bool found);
+            if (!found)
                 throw new ArgumentException(known.Count == 0
                     ? $"{GetType().Name} has no layers with parameters, so there is no layer '{name}' to select."
                     : $"{GetType().Name} has no layer with parameters named '{name}'; its layers with parameters are {LayerList(known)}.", nameof(layers));
-            selected[index] = true;
         }
         return new ParameterSubset(this, selected, known.Where((_, l) => selected[l]).Select(l => l.Name).ToArray());
     }

@@ -26,7 +26,8 @@ public class MaskedSequenceShapeTests
 
     private static async Task<string> AssertCleanAndCompiles(string source)
     {
-        Assert.Empty(await Harness.AnalyzeAsync(source));
+        // Clean but for MG0039, the note that a cross-attention keeps the model on the CPU.
+        Assert.Empty((await Harness.AnalyzeAsync(source)).Where(d => d.Id != "MG0039"));
         var (run, output) = Harness.Generate(Harness.Compile(source));
         Assert.Empty(Harness.Errors(output));
         string cpu = Harness.CpuSource(run.Results.Single());

@@ -116,7 +116,8 @@ public class OneMistakeOneErrorTests
     /// <summary>
     /// Every help page's "Wrong" model (the model-declaration and shape errors, MG0002–MG0409) with the user code around it:
     /// the build shows the page's diagnostic and no compiler error. MG0001 keeps the compiler's CS0260 (see below), MG0016
-    /// is about the project setting, and MG0601–MG0606 are about the data, not the model.
+    /// is about the project setting, MG0214 is an error at a call of Generate (reported by the compiler through the generated
+    /// member's [Obsolete]; the model itself is valid), and MG0601–MG0606 are about the data, not the model.
     /// </summary>
     public static IEnumerable<object[]> HelpPageMistakes()
     {
@@ -125,7 +126,7 @@ public class OneMistakeOneErrorTests
             string id = System.IO.Path.GetFileNameWithoutExtension(page);
             string text = System.IO.File.ReadAllText(page).Replace("\r\n", "\n");
             if (!text.Contains("| Severity | Error |") || text.Contains("| Category | ModelGen.Leakage |")
-                || id is "MG0001" or "MG0016" || string.CompareOrdinal(id, "MG0600") > 0) continue;
+                || id is "MG0001" or "MG0016" or "MG0214" || string.CompareOrdinal(id, "MG0600") > 0) continue;
             yield return new object[] { id };
         }
     }

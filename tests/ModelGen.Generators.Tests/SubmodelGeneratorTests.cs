@@ -42,6 +42,15 @@ public class SubmodelGeneratorTests
     private static string GanSource(GeneratorRunResult result) =>
         result.GeneratedSources.Single(s => s.HintName == "Gan.g.cs").SourceText.ToString();
 
+    /// <summary>The composite's whole generated part, sub-model layers inlined, against its committed snapshot.</summary>
+    [Fact]
+    public void TheCompositesGeneratedSource_MatchesItsSnapshot()
+    {
+        var (run, output) = Harness.Generate(Harness.Compile(Parts, Composite));
+        Assert.Empty(Harness.Errors(output));
+        SnapshotTests.Verify(GanSource(run.Results.Single()), "Samples.Composite.Gan");
+    }
+
     [Fact]
     public void TheComposite_HasTheInstanceConstructorAndTheSubmodelProperties()
     {

@@ -68,18 +68,23 @@ public static unsafe class Peak
         {
             var workers = new Thread[threads];
             var flops = new double[threads];
-            using var start = new Barrier(threads);
+            // The clock starts once every worker is waiting and before any is released, so no work runs outside it.
+            using var ready = new CountdownEvent(threads);
+            using var go = new ManualResetEventSlim(false);
             for (int t = 0; t < threads; t++)
             {
                 int index = t;
                 workers[t] = new Thread(() =>
                 {
-                    start.SignalAndWait();
+                    ready.Signal();
+                    go.Wait();
                     flops[index] = Vector512.IsHardwareAccelerated ? Loop512(iterations) : Loop256(iterations);
                 });
                 workers[t].Start();
             }
+            ready.Wait();
             long begin = Stopwatch.GetTimestamp();
+            go.Set();
             foreach (var w in workers) w.Join();
             double elapsed = (Stopwatch.GetTimestamp() - begin) / (double)Stopwatch.Frequency;
             double total = 0;

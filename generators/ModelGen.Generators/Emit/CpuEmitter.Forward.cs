@@ -18,36 +18,42 @@ internal static partial class CpuEmitter
                 if (!names.Shapes.Nodes[n].Live) continue;
                 if (!first) w.Line();
                 first = false;
-                var node = nodes[n];
-                switch (node.Kind)
-                {
-                    case NodeKind.Layer:
-                        LayerForward(names.Spec.Layers[node.Layer].Kind)(w, names, n);
-                        break;
-                    case NodeKind.Add:
-                        w.Line($"// {names.Label(n)} = {names.Label(node.A)} + {names.Label(node.B)}: {names.Shape(n)}");
-                        w.Line($"ElementwiseKernels.Add({names.Value(node.A)}, {names.Value(node.B)}, {names.Value(n)}, {names.Count(n)});");
-                        break;
-                    case NodeKind.Multiply:
-                        w.Line($"// {names.Label(n)} = {names.Label(node.A)} * {names.Label(node.B)}: {names.Shape(n)}");
-                        w.Line($"ElementwiseKernels.Multiply({names.Value(node.A)}, {names.Value(node.B)}, {names.Value(n)}, {names.Count(n)});");
-                        break;
-                    case NodeKind.NamedInput:
-                    case NodeKind.Concat:
-                        WriteGraphNodeForward(w, names, n);
-                        break;
-                    case NodeKind.Subtract:
-                    case NodeKind.Map:
-                    case NodeKind.RandomNormal:
-                        WriteArithmeticForward(w, names, n);
-                        break;
-                    case NodeKind.Sum:
-                    case NodeKind.Mean:
-                        WriteReductionForward(w, names, n);
-                        break;
-                }
+                WriteForwardNode(w, names, n);
             }
             WritePackOutputs(w, names.Spec, names.Shapes, names);
+        }
+    }
+
+    /// <summary>One node of RunForward (WriteForward and the encoder pass of Generate both write it).</summary>
+    private static void WriteForwardNode(IndentedWriter w, ValueNames names, int n)
+    {
+        var node = names.Plan.Nodes[n];
+        switch (node.Kind)
+        {
+            case NodeKind.Layer:
+                LayerForward(names.Spec.Layers[node.Layer].Kind)(w, names, n);
+                break;
+            case NodeKind.Add:
+                w.Line($"// {names.Label(n)} = {names.Label(node.A)} + {names.Label(node.B)}: {names.Shape(n)}");
+                w.Line($"ElementwiseKernels.Add({names.Value(node.A)}, {names.Value(node.B)}, {names.Value(n)}, {names.Count(n)});");
+                break;
+            case NodeKind.Multiply:
+                w.Line($"// {names.Label(n)} = {names.Label(node.A)} * {names.Label(node.B)}: {names.Shape(n)}");
+                w.Line($"ElementwiseKernels.Multiply({names.Value(node.A)}, {names.Value(node.B)}, {names.Value(n)}, {names.Count(n)});");
+                break;
+            case NodeKind.NamedInput:
+            case NodeKind.Concat:
+                WriteGraphNodeForward(w, names, n);
+                break;
+            case NodeKind.Subtract:
+            case NodeKind.Map:
+            case NodeKind.RandomNormal:
+                WriteArithmeticForward(w, names, n);
+                break;
+            case NodeKind.Sum:
+            case NodeKind.Mean:
+                WriteReductionForward(w, names, n);
+                break;
         }
     }
 

@@ -78,6 +78,15 @@ __device__ __forceinline__ float derivative(float z, float y, float slope)
 __device__ __forceinline__ long long global_thread() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ long long grid_threads() { return (long long)gridDim.x * blockDim.x; }
 
+/// Σ dy over the batch and every position of channel c of an NCHW tensor, in index order: a per-channel bias gradient.
+__device__ __forceinline__ float channel_sum(const float* __restrict__ dy, int c, int channels, int positions, int batch)
+{
+    float s = 0.0f;
+    for (long long n = 0; n < batch; n++)
+        for (int p = 0; p < positions; p++) s += dy[(n * channels + c) * positions + p];
+    return s;
+}
+
 /// First index and stride of a grid-stride loop over warps (one row per warp).
 __device__ __forceinline__ long long global_warp() { return global_thread() / kWarp; }
 __device__ __forceinline__ long long grid_warps() { return grid_threads() / kWarp; }

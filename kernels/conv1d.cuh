@@ -91,10 +91,7 @@ __device__ __forceinline__ void conv1d_backward_parameters(const float* __restri
         if (i >= weights)
         {
             const int oc = (int)(i - weights);
-            float s = 0.0f;
-            for (long long n = 0; n < batch; n++)
-                for (int t = 0; t < S::kOutL; t++) s += dy[(n * S::kOutC + oc) * S::kOutL + t];
-            db[oc] += s;
+            db[oc] += channel_sum(dy, oc, S::kOutC, S::kOutL, batch);
             continue;
         }
         const int k = (int)(i % S::kK);

@@ -112,10 +112,7 @@ __device__ __forceinline__ void conv_transpose2d_backward_parameters(const float
         if (i >= weights)
         {
             const int oc = (int)(i - weights);
-            float s = 0.0f;
-            for (long long n = 0; n < batch; n++)
-                for (int p = 0; p < S::kOutH * S::kOutW; p++) s += dy[(n * S::kOutC + oc) * S::kOutH * S::kOutW + p];
-            db[oc] += s;
+            db[oc] += channel_sum(dy, oc, S::kOutC, S::kOutH * S::kOutW, batch);
             continue;
         }
         const int kx = (int)(i % S::kK), ky = (int)((i / S::kK) % S::kK);

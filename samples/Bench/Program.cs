@@ -11,6 +11,7 @@ using ModelGen.Compute;
 // program and of the PyTorch peer on the same machine can be compared as ratios.
 //   dotnet run -c Release --project samples/Bench -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep,gemm] [--threads 2] [--steps 30] [--repeats 5]
 // "gemm" is not a model: it prints the GEMM's rate at 1024³ on one thread next to this machine's register-only FMA peak.
+// "gemm-steadiness" (asked for by name only) prints that product's spread for several placements of its matrices in memory.
 //   dotnet run -c Release --project samples/Bench -- --profile [--models digits-mlp] [--threads 2]   (a dense model's step, whole and in parts)
 //   dotnet run -c Release --project samples/Bench -- --generate [--threads 2] [--steps 5] [--repeats 5]   (cached Generate against the naive re-run decode, per id)
 //   dotnet run -c Release --project samples/Bench -- --profile --models tiny-transformer,lenet5   (the same for the attention and convolution models)
@@ -45,6 +46,11 @@ ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
 
 foreach (string id in options.Models)
 {
+    if (id == "gemm-steadiness")
+    {
+        foreach (var line in Peak.Steadiness(rounds: 4 * options.Repeats)) Console.WriteLine(line);
+        continue;
+    }
     if (id == "gemm")
     {
         Console.WriteLine(Peak.Line());

@@ -104,6 +104,67 @@ public static unsafe class Peak
         return lines;
     }
 
+    /// <summary>
+    /// One thread, fastest of <paramref name="rounds"/> on the thread's CPU clock, for the products the benchmark models
+    /// run and for one thread's share of them: the column parts the two-thread split gives mnist-mlp's layers, and the
+    /// tiny-transformer's dense layers at 64 and 128 rows. The same k and n at 64 and 128 rows pack the same B, so
+    /// <c>2·t(64) − t(128)</c> estimates what packing B costs there.
+    /// </summary>
+    public static List<string> Shapes(int rounds)
+    {
+        var lines = new List<string>();
+        int saved = CpuParallel.ThreadCount;
+        CpuParallel.ThreadCount = 1;
+        try
+        {
+            foreach (var (m, n, k, transB, what) in new (int, int, int, bool, string)[]
+            {
+                (256, 128, 784, false, "mnist-mlp layer 1, an eighth of the columns"),
+                (256, 512, 784, false, "mnist-mlp layer 1, half the columns"),
+                (256, 1024, 784, false, "mnist-mlp layer 1"),
+                (256, 128, 1024, false, "mnist-mlp layer 2, an eighth of the columns"),
+                (256, 512, 1024, false, "mnist-mlp layer 2, half the columns"),
+                (256, 98, 1024, true, "mnist-mlp dz·Wᵀ layer 2, an eighth of the columns"),
+                (256, 392, 1024, true, "mnist-mlp dz·Wᵀ layer 2, half the columns"),
+                (64, 384, 128, false, "transformer qkv, 1 sample"),
+                (128, 384, 128, false, "transformer qkv, 2 samples"),
+                (64, 512, 128, false, "transformer up, 1 sample"),
+                (128, 512, 128, false, "transformer up, 2 samples"),
+                (64, 128, 512, false, "transformer down, 1 sample"),
+                (128, 128, 512, false, "transformer down, 2 samples"),
+                (64, 128, 512, true, "transformer down dz·Wᵀ, 1 sample"),
+                (128, 128, 512, true, "transformer down dz·Wᵀ, 2 samples"),
+                (2048, 512, 128, false, "transformer up, batch 32"),
+                (2048, 128, 512, false, "transformer down, batch 32"),
+                (2048, 32, 512, false, "transformer down, batch 32, a quarter of the columns"),
+            })
+            {
+                var a = GC.AllocateArray<float>(m * k, pinned: true);
+                var b = GC.AllocateArray<float>(k * n, pinned: true);
+                var c = GC.AllocateArray<float>(m * n, pinned: true);
+                Fill(a, b);
+                double best = double.MaxValue;
+                fixed (float* pa = a, pb = b, pc = c)
+                {
+                    Gemm.Multiply(false, transB, m, n, k, pa, pb, pc, accumulate: false);
+                    for (int r = 0; r < rounds; r++)
+                    {
+                        double start = ThreadClock.Seconds();
+                        Gemm.Multiply(false, transB, m, n, k, pa, pb, pc, accumulate: false);
+                        best = Math.Min(best, ThreadClock.Seconds() - start);
+                    }
+                }
+                lines.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"mode\": \"gemm-shape\", \"m\": {m}, \"n\": {n}, \"k\": {k}, \"trans_b\": {(transB ? "true" : "false")}, \"threads\": 1, \"us_min\": {best * 1e6:F2}, \"gflop_per_s\": {2.0 * m * n * k / best / 1e9:F1}, \"what\": \"{what}\"}}"));
+            }
+        }
+        finally
+        {
+            CpuParallel.ThreadCount = saved;
+        }
+        return lines;
+    }
+
     private static void WithMatrices(int size, int offsetA, int offsetB, int offsetC, bool gcArrays, Action<nint, nint, nint> run)
     {
         int elements = 1024 * size;

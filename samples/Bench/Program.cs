@@ -11,6 +11,8 @@ using ModelGen.Compute;
 // program and of the PyTorch peer on the same machine can be compared as ratios.
 //   dotnet run -c Release --project samples/Bench -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep,gemm] [--threads 2] [--steps 30] [--repeats 5]
 // "gemm" is not a model: it prints the GEMM's rate at 1024³ on one thread next to this machine's register-only FMA peak.
+// "gemm-steadiness" (asked for by name only) prints that product's spread for several placements of its matrices in memory;
+// "gemm-shapes" the one-thread rate of the models' products and of one thread's share of them.
 //   dotnet run -c Release --project samples/Bench -- --profile [--models digits-mlp] [--threads 2]   (a dense model's step, whole and in parts)
 //   dotnet run -c Release --project samples/Bench -- --generate [--threads 2] [--steps 5] [--repeats 5]   (cached Generate against the naive re-run decode, per id)
 //   dotnet run -c Release --project samples/Bench -- --profile --models tiny-transformer,lenet5   (the same for the attention and convolution models)
@@ -45,6 +47,16 @@ ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
 
 foreach (string id in options.Models)
 {
+    if (id == "gemm-shapes")
+    {
+        foreach (var line in Peak.Shapes(rounds: 10 * options.Repeats)) Console.WriteLine(line);
+        continue;
+    }
+    if (id == "gemm-steadiness")
+    {
+        foreach (var line in Peak.Steadiness(rounds: 4 * options.Repeats)) Console.WriteLine(line);
+        continue;
+    }
     if (id == "gemm")
     {
         Console.WriteLine(Peak.Line());
@@ -61,8 +73,16 @@ static IEnumerable<string> Measure(string id, Model model, int batch, int classe
     var outputs = new float[batch * model.OutputSize];
 
     int warmup = Math.Max(3, options.Steps / 5);
+    long jobsBefore = ModelGen.Cpu.CpuParallel.SplittableJobs, serialBefore = ModelGen.Cpu.CpuParallel.SerialJobsAfterStall;
+    long stallsBefore = ModelGen.Cpu.CpuParallel.Stalls;
     var (trainRate, trainAlloc) = Rate(() => model.TrainStep(inputs, labels, batch, optimizer), batch, warmup, options);
     string train = Json(id, "train", batch, options, trainRate, trainAlloc);
+    // How much of the training ran on one thread because a worker had been preempted shortly before (another process on
+    // the cores): a two-thread figure with many such jobs measured the load as much as the code.
+    long jobs = ModelGen.Cpu.CpuParallel.SplittableJobs - jobsBefore;
+    if (options.Threads > 1 && jobs > 0)
+        train = train[..^1] + string.Create(CultureInfo.InvariantCulture,
+            $", \"stalls\": {ModelGen.Cpu.CpuParallel.Stalls - stallsBefore}, \"serial_after_stall\": {(double)(ModelGen.Cpu.CpuParallel.SerialJobsAfterStall - serialBefore) / jobs:F3}}}");
     // For a plain stack of Dense layers the multiply-adds per sample follow from the layer sizes: this line also gives
     // the rate in GFLOP/s and its fraction of the two-thread FMA peak, measured now, in the same run and load.
     if (Profile.TrainingFlopPerSample(id) is double flop)

@@ -77,6 +77,21 @@ public static class CpuParallel
     private static long s_backoffTicks = s_minBackoffTicks;
     private static long s_lastStall;
     private static long s_serialUntil;
+    private static long s_splitJobs;
+    private static long s_stalls;
+    private static long s_serialAfterStall;
+
+    /// <summary>
+    /// Jobs so far that could use more than one thread (several parts and <see cref="ThreadCount"/> above 1), whether
+    /// they were split or not. With <see cref="SerialJobsAfterStall"/> it tells how much of a run went parallel.
+    /// </summary>
+    public static long SplittableJobs => Interlocked.Read(ref s_splitJobs);
+
+    /// <summary>Waits so far on a worker that took far longer than the caller's own share: a worker preempted by another process.</summary>
+    public static long Stalls => Interlocked.Read(ref s_stalls);
+
+    /// <summary>Of <see cref="SplittableJobs"/>, those run on the calling thread alone because a stall had happened shortly before.</summary>
+    public static long SerialJobsAfterStall => Interlocked.Read(ref s_serialAfterStall);
 
     /// <summary>
     /// Runs <paramref name="parts"/> parts of <paramref name="work"/>, on the calling thread and up
@@ -88,7 +103,17 @@ public static class CpuParallel
     internal static void Run(Work work, int parts)
     {
         int helpers = Math.Min(parts, ThreadCount) - 1;
-        if (helpers <= 0 || Stopwatch.GetTimestamp() < Volatile.Read(ref s_serialUntil) || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        bool serial = helpers <= 0;
+        if (!serial)
+        {
+            Interlocked.Increment(ref s_splitJobs);
+            if (Stopwatch.GetTimestamp() < Volatile.Read(ref s_serialUntil))
+            {
+                Interlocked.Increment(ref s_serialAfterStall);
+                serial = true;
+            }
+        }
+        if (serial || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             for (int p = 0; p < parts; p++) work.Execute(p);
             return;
@@ -111,6 +136,7 @@ public static class CpuParallel
         // A healthy wait is at most about one part; a stall is far longer than the caller's whole share.
         if (end - ownDone > 2 * (ownDone - start) + s_stallSlackTicks)
         {
+            Interlocked.Increment(ref s_stalls);
             if (end - s_lastStall > s_backoffResetTicks) s_backoffTicks = s_minBackoffTicks;
             s_lastStall = end;
             Volatile.Write(ref s_serialUntil, end + s_backoffTicks);

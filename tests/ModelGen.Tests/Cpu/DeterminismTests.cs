@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using ModelGen.Cpu;
@@ -106,6 +107,84 @@ public unsafe class DeterminismTests
         finally
         {
             CpuParallel.ThreadCount = saved;
+        }
+    }
+
+    [Fact]
+    public void Counters_CountSplittableJobs_Stalls_AndSerialJobsAfterAStall()
+    {
+        int saved = CpuParallel.ThreadCount;
+        try
+        {
+            CpuParallel.ThreadCount = 2;
+            var counting = new CountingWork(4);
+            long jobs = CpuParallel.SplittableJobs;
+            CpuParallel.Run(counting, 1);
+            Assert.Equal(jobs, CpuParallel.SplittableJobs);   // one part: nothing to split
+            for (int i = 0; i < 5; i++)
+            {
+                CpuParallel.ResetStallBackoff();
+                CpuParallel.Run(counting, 4);
+            }
+            Assert.True(CpuParallel.SplittableJobs >= jobs + 5, $"{CpuParallel.SplittableJobs - jobs} splittable jobs counted, 5 run.");
+
+            // A worker that holds its part far longer than the caller's own share is a stall; the caller then runs the
+            // next jobs alone for at least a millisecond. An attempt tells only when the worker took its part promptly
+            // (otherwise the caller's share was long too) and this thread kept its core up to the next job.
+            var slow = new SlowWorkerWork();
+            int conclusive = 0, serialSeen = 0;
+            for (int attempt = 0; attempt < 10 && conclusive < 3; attempt++)
+            {
+                CpuParallel.ResetStallBackoff();
+                long stalls = CpuParallel.Stalls;
+                slow.Reset();
+                CpuParallel.Run(slow, 2);
+                long serial = CpuParallel.SerialJobsAfterStall;
+                long before = Stopwatch.GetTimestamp();
+                CpuParallel.Run(counting, 4);
+                bool prompt = Stopwatch.GetTimestamp() - before < Stopwatch.Frequency / 1000;   // so it began within the shortest serial period
+                if (!slow.WorkerTookPart || slow.CallerWaitTicks > Stopwatch.Frequency / 50 || !prompt) continue;
+                conclusive++;
+                Assert.True(CpuParallel.Stalls > stalls, "a 200 ms wait on the worker was not counted as a stall.");
+                if (CpuParallel.SerialJobsAfterStall == serial + 1) serialSeen++;
+            }
+            Assert.Equal(conclusive, serialSeen);
+            Assert.True(CpuParallel.SerialJobsAfterStall <= CpuParallel.SplittableJobs);
+        }
+        finally
+        {
+            CpuParallel.ResetStallBackoff();
+            CpuParallel.ThreadCount = saved;
+        }
+    }
+
+    /// <summary>Two parts: the calling thread's returns once a worker has started the other, which then takes 200 ms.</summary>
+    private sealed class SlowWorkerWork : CpuParallel.Work
+    {
+        private readonly int _caller = Environment.CurrentManagedThreadId;
+        private volatile bool _workerStarted;
+        public volatile bool WorkerTookPart;
+
+        public long CallerWaitTicks;
+
+        public void Reset()
+        {
+            _workerStarted = WorkerTookPart = false;
+            CallerWaitTicks = 0;
+        }
+
+        public override void Execute(int part)
+        {
+            if (Environment.CurrentManagedThreadId == _caller)
+            {
+                long start = Stopwatch.GetTimestamp();
+                while (!_workerStarted && Stopwatch.GetTimestamp() - start < Stopwatch.Frequency) Thread.SpinWait(50);
+                CallerWaitTicks += Stopwatch.GetTimestamp() - start;
+                return;
+            }
+            WorkerTookPart = true;
+            _workerStarted = true;
+            Thread.Sleep(200);
         }
     }
 

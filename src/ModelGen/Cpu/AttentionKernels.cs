@@ -220,7 +220,7 @@ public static unsafe class AttentionKernels
                     row[j] *= _scale;
                     if (row[j] > max) max = row[j];
                 }
-                T sum = ActivationKernels.ExpShiftedInPlace(row, valid, max);
+                T sum = VectorExp.ExpShiftedInPlace(row, valid, max);
                 AttentionHeadKernels.Divide(row, valid, sum);
                 for (int j = valid; j < s; j++) row[j] = T.Zero;
             }

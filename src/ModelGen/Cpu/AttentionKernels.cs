@@ -208,7 +208,7 @@ public static unsafe class AttentionKernels
             }
             int keys = _lengths == null ? s : _lengths[b];
             AttentionHeadKernels.Transpose(k, kT, s, dh);
-            AttentionHeadKernels.Scores(q, dh, kT, p, s, dh, keys, _causal);
+            AttentionHeadKernels.Scores(q, dh, kT, p, s, dh, keys, _causal, _scale);
             for (int i = 0; i < s; i++)
             {
                 T* row = p + (long)i * s;
@@ -216,10 +216,7 @@ public static unsafe class AttentionKernels
                 int valid = AttentionHeadKernels.ValidKeys(i, keys, _causal);
                 T max = T.NegativeInfinity;
                 for (int j = 0; j < valid; j++)
-                {
-                    row[j] *= _scale;
                     if (row[j] > max) max = row[j];
-                }
                 T sum = VectorExp.ExpShiftedInPlace(row, valid, max);
                 AttentionHeadKernels.Divide(row, valid, sum);
                 for (int j = valid; j < s; j++) row[j] = T.Zero;
@@ -241,7 +238,7 @@ public static unsafe class AttentionKernels
             // dV = Pᵀ·dO: masked entries of P are 0, so only the rows of P that can reach key j are summed.
             AttentionHeadKernels.Mix(p, 1, s, dO, d, dV, dh, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
             AttentionHeadKernels.Transpose(v, vT, s, dh);
-            AttentionHeadKernels.Scores(dO, d, vT, dS, s, dh, keys, _causal);
+            AttentionHeadKernels.Scores(dO, d, vT, dS, s, dh, keys, _causal, T.One);
             // Softmax backward, with the 1/√dh of the scores folded in: dScore = scale·P⊙(dP − Σ P⊙dP).
             // Masked entries have P = 0, so they get exactly 0.
             for (int i = 0; i < s; i++)

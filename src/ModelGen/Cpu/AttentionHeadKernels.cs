@@ -388,6 +388,89 @@ internal static unsafe class AttentionHeadKernels
         }
     }
 
+    /// <summary>
+    /// Softmax over the first <paramref name="valid"/> entries of a row of <paramref name="sequence"/>, in place; the
+    /// entries after them become 0 (all of them when none is valid, so a query with no key gets output 0, not NaN).
+    /// </summary>
+    public static void Softmax<T>(T* row, int valid, int sequence) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            SoftmaxFloat((float*)row, valid, sequence);
+            return;
+        }
+        T max = T.NegativeInfinity;
+        for (int j = 0; j < valid; j++)
+            if (row[j] > max) max = row[j];
+        T sum = VectorExp.ExpShiftedInPlace(row, valid, max);
+        Divide(row, valid, sum);
+        for (int j = valid; j < sequence; j++) row[j] = T.Zero;
+    }
+
+    /// <summary>
+    /// The float softmax row on 256-bit vectors (the same on 512-bit machines). The vector that holds the last valid
+    /// entry is computed whole with the entries past it set to −∞ (exponential 0), when it fits in the row; otherwise
+    /// through a padded copy. The sum runs lane-wise then across the lanes: a fixed order for a given valid count.
+    /// </summary>
+    private static void SoftmaxFloat(float* row, int valid, int sequence)
+    {
+        if (valid == 0)
+        {
+            new Span<float>(row, sequence).Clear();
+            return;
+        }
+        var negativeInfinity = Vector256.Create(float.NegativeInfinity);
+        int whole = valid & ~7, rest = valid - whole;
+        // The last, partial vector: in place when the row has room for all of it, else in a padded copy.
+        float* last = row + whole;
+        float* pad = stackalloc float[8];
+        if (rest > 0 && whole + 8 > sequence)
+        {
+            for (int l = 0; l < 8; l++) pad[l] = l < rest ? last[l] : float.NegativeInfinity;
+            last = pad;
+        }
+        var keep = Vector256.LessThan(Vector256.Create(0f, 1, 2, 3, 4, 5, 6, 7), Vector256.Create((float)rest));
+        var tail = rest > 0 ? Vector256.ConditionalSelect(keep, Vector256.Load(last), negativeInfinity) : negativeInfinity;
+
+        // A NaN entry may be dropped from the maximum; its own exponential is NaN, so the row is NaN all the same.
+        var maxes = tail;
+        for (int j = 0; j < whole; j += 8) maxes = Vector256.MaxNative(maxes, Vector256.Load(row + j));
+        var halves = Vector128.MaxNative(maxes.GetLower(), maxes.GetUpper());
+        halves = Vector128.MaxNative(halves, Vector128.Shuffle(halves, Vector128.Create(2, 3, 0, 1)));
+        halves = Vector128.MaxNative(halves, Vector128.Shuffle(halves, Vector128.Create(1, 0, 3, 2)));
+        float max = halves.ToScalar();
+
+        var shift = Vector256.Create(max);
+        var sums = Vector256<float>.Zero;
+        for (int j = 0; j < whole; j += 8)
+        {
+            var e = VectorExp.Exp(Vector256.Load(row + j) - shift);
+            Vector256.Store(e, row + j);
+            sums += e;
+        }
+        var tailExp = VectorExp.Exp(tail - shift);
+        sums += tailExp;
+        var total = Vector256.Create(Vector256.Sum(sums));
+        for (int j = 0; j < whole; j += 8) Vector256.Store(Vector256.Load(row + j) / total, row + j);
+        int written = whole;
+        if (rest > 0)
+        {
+            var probabilities = tailExp / total;
+            if (last == pad)
+            {
+                Vector256.Store(probabilities, pad);
+                for (int l = 0; l < rest; l++) row[whole + l] = pad[l];
+                written = valid;
+            }
+            else
+            {
+                Vector256.Store(probabilities, last);   // the lanes past the valid entries hold exp(−∞)/total = 0
+                written = whole + 8;
+            }
+        }
+        if (written < sequence) new Span<float>(row + written, sequence - written).Clear();
+    }
+
     /// <summary><c>row[j] /= divisor</c> for j &lt; count (a division, as the scalar formula, not a multiplication by the reciprocal).</summary>
     public static void Divide<T>(T* row, int count, T divisor) where T : unmanaged, IFloatingPointIeee754<T>
     {

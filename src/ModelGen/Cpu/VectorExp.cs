@@ -98,8 +98,8 @@ internal static class VectorExp
     }
 
     /// <summary>
-    /// <c>values[j] = exp(values[j] − shift)</c> for j &lt; count in place, returning their sum taken in index order:
-    /// a softmax's numerators. Every element goes through the vector code (the tail on a padded copy), so its bits
+    /// <c>values[j] = exp(values[j] − shift)</c> for j &lt; count in place, returning their sum (float: in lanes, see
+    /// below; double: in index order): a softmax's numerators. Every element goes through the vector code (the tail on a padded copy), so its bits
     /// do not depend on its position.
     /// </summary>
     public static unsafe T ExpShiftedInPlace<T>(T* values, int count, T shift) where T : unmanaged, IFloatingPointIeee754<T>
@@ -130,27 +130,42 @@ internal static class VectorExp
         return sum;
     }
 
+    // The float sum runs in eight lanes (a 512-bit vector adds its two halves in turn, as two 256-bit steps would),
+    // then across them: a fixed order for a given count, the same on 512-bit and 256-bit machines.
     private static unsafe float ExpShiftedInPlace(float* values, int count, float shift)
     {
         int j = 0;
+        var sums = Vector256<float>.Zero;
         if (Vector512.IsHardwareAccelerated)
         {
             var offset = Vector512.Create(shift);
-            for (; j <= count - 16; j += 16) Vector512.Store(Exp(Vector512.Load(values + j) - offset), values + j);
+            for (; j <= count - 16; j += 16)
+            {
+                var e = Exp(Vector512.Load(values + j) - offset);
+                Vector512.Store(e, values + j);
+                sums += e.GetLower();
+                sums += e.GetUpper();
+            }
         }
         var offset256 = Vector256.Create(shift);
-        for (; j <= count - 8; j += 8) Vector256.Store(Exp(Vector256.Load(values + j) - offset256), values + j);
+        for (; j <= count - 8; j += 8)
+        {
+            var e = Exp(Vector256.Load(values + j) - offset256);
+            Vector256.Store(e, values + j);
+            sums += e;
+        }
         if (j < count)
         {
+            // Padded with −∞, whose exponentials are 0 and add nothing.
             int rest = count - j;
             float* pad = stackalloc float[8];
-            new Span<float>(pad, 8).Clear();
+            new Span<float>(pad, 8).Fill(float.NegativeInfinity);
             new ReadOnlySpan<float>(values + j, rest).CopyTo(new Span<float>(pad, 8));
-            Vector256.Store(Exp(Vector256.Load(pad) - offset256), pad);
+            var e = Exp(Vector256.Load(pad) - offset256);
+            sums += e;
+            Vector256.Store(e, pad);
             new ReadOnlySpan<float>(pad, rest).CopyTo(new Span<float>(values + j, rest));
         }
-        float sum = 0f;
-        for (int t = 0; t < count; t++) sum += values[t];
-        return sum;
+        return Vector256.Sum(sums);
     }
 }

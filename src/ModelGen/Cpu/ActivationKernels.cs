@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace ModelGen.Cpu;
 
@@ -22,6 +23,11 @@ public static unsafe class ActivationKernels
         {
             i = ForwardVector(kind, z, y, count, negativeSlope);
             if (i == count) return;
+        }
+        if (kind == Activation.GELU && typeof(T) == typeof(float) && VectorExp.IsAccelerated)
+        {
+            GeluJob.Run((float*)z, (float*)y, null, null, count, backward: false);
+            return;
         }
         if (kind == Activation.GELU && HasVectorExp<T>())
         {
@@ -49,6 +55,11 @@ public static unsafe class ActivationKernels
     internal static void BiasForward<T>(Activation kind, T* z, T* y, T* bias, int count, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (kind == Activation.GELU && typeof(T) == typeof(float) && VectorExp.IsAccelerated)
+        {
+            GeluForwardFloat((float*)z, (float*)y, (float*)bias, count);
+            return;
+        }
         bool vectors = Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
         if (!vectors || kind is not (Activation.None or Activation.ReLU or Activation.LeakyReLU))
         {
@@ -131,6 +142,11 @@ public static unsafe class ActivationKernels
             }
             if (i == count) return;
         }
+        if (kind == Activation.GELU && typeof(T) == typeof(float) && VectorExp.IsAccelerated)
+        {
+            GeluJob.Run((float*)z, null, (float*)dy, (float*)dz, count, backward: true);
+            return;
+        }
         if (kind == Activation.GELU && HasVectorExp<T>())
         {
             GeluBackwardVector(z, dy, dz, count);
@@ -154,51 +170,12 @@ public static unsafe class ActivationKernels
     private static bool HasVectorExp<T>() where T : unmanaged, IFloatingPointIeee754<T>
         => Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> ExpVector<T>(Vector<T> v) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) return Vector.As<float, T>(Vector.Exp(Vector.As<T, float>(v)));
-        return Vector.As<double, T>(Vector.Exp(Vector.As<T, double>(v)));
-    }
-
-    /// <summary>
-    /// <c>values[j] = exp(values[j] − shift)</c> for j &lt; count, returning their sum taken in index
-    /// order: a softmax's numerators. Vectorised where T has a vector exponential, with the tail
-    /// through the same vector code, so an element's bits do not depend on its position.
-    /// </summary>
-    internal static T ExpShiftedInPlace<T>(T* values, int count, T shift) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int j = 0;
-        if (HasVectorExp<T>())
-        {
-            int w = Vector<T>.Count;
-            var offset = new Vector<T>(shift);
-            for (; j <= count - w; j += w) Vector.Store(ExpVector(Vector.Load(values + j) - offset), values + j);
-            if (j < count)
-            {
-                int rest = count - j;
-                T* pad = stackalloc T[w];
-                new Span<T>(pad, w).Clear();
-                new ReadOnlySpan<T>(values + j, rest).CopyTo(new Span<T>(pad, w));
-                Vector.Store(ExpVector(Vector.Load(pad) - offset), pad);
-                new ReadOnlySpan<T>(pad, rest).CopyTo(new Span<T>(values + j, rest));
-            }
-        }
-        else
-        {
-            for (; j < count; j++) values[j] = T.Exp(values[j] - shift);
-        }
-        T sum = T.Zero;
-        for (int t = 0; t < count; t++) sum += values[t];
-        return sum;
-    }
-
     /// <summary>σ(2u) for the GELU tanh approximation, <c>u = c·(z + a·z³)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> GeluGate<T>(Vector<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var twoU = new Vector<T>(T.CreateTruncating(2 * GeluC)) * (z + new Vector<T>(T.CreateTruncating(GeluA)) * z * z * z);
-        return Vector<T>.One / (Vector<T>.One + ExpVector(-twoU));
+        return Vector<T>.One / (Vector<T>.One + VectorExp.Exp(-twoU));
     }
 
     /// <summary>
@@ -249,6 +226,138 @@ public static unsafe class ActivationKernels
         return s + z * s * (Vector<T>.One - s) * chain;
     }
 
+    // float GELU on the widest hardware vector. The 512-bit and 256-bit forms run the same operations lane by lane,
+    // so an element gets the same bits in the body, in the padded 256-bit tail, and in Apply/Derivative.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> GeluGate(Vector512<float> z)
+    {
+        var twoU = Vector512.Create((float)(2 * GeluC)) * Vector512.FusedMultiplyAdd(Vector512.Create((float)GeluA) * z * z, z, z);
+        return Vector512<float>.One / (Vector512<float>.One + VectorExp.Exp(-twoU));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> GeluGate(Vector256<float> z)
+    {
+        var twoU = Vector256.Create((float)(2 * GeluC)) * Vector256.FusedMultiplyAdd(Vector256.Create((float)GeluA) * z * z, z, z);
+        return Vector256<float>.One / (Vector256<float>.One + VectorExp.Exp(-twoU));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> GeluSlope(Vector512<float> z)
+    {
+        var s = GeluGate(z);
+        var chain = Vector512.Create((float)(2 * GeluC)) * Vector512.FusedMultiplyAdd(Vector512.Create((float)(3 * GeluA)) * z, z, Vector512<float>.One);
+        return Vector512.FusedMultiplyAdd(z * s * (Vector512<float>.One - s), chain, s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> GeluSlope(Vector256<float> z)
+    {
+        var s = GeluGate(z);
+        var chain = Vector256.Create((float)(2 * GeluC)) * Vector256.FusedMultiplyAdd(Vector256.Create((float)(3 * GeluA)) * z, z, Vector256<float>.One);
+        return Vector256.FusedMultiplyAdd(z * s * (Vector256<float>.One - s), chain, s);
+    }
+
+    /// <summary><c>z[j] += bias[j]</c> (bias may be null), <c>y[j] = GELU(z[j])</c>; the tail through a padded 256-bit vector.</summary>
+    private static void GeluForwardFloat(float* z, float* y, float* bias, long count)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= count - 16; i += 16)
+            {
+                var v = Vector512.Load(z + i);
+                if (bias != null)
+                {
+                    v += Vector512.Load(bias + i);
+                    Vector512.Store(v, z + i);
+                }
+                Vector512.Store(v * GeluGate(v), y + i);
+            }
+        }
+        for (; i <= count - 8; i += 8)
+        {
+            var v = Vector256.Load(z + i);
+            if (bias != null)
+            {
+                v += Vector256.Load(bias + i);
+                Vector256.Store(v, z + i);
+            }
+            Vector256.Store(v * GeluGate(v), y + i);
+        }
+        if (i == count) return;
+        int rest = (int)(count - i);
+        float* pad = stackalloc float[16];
+        new Span<float>(pad, 16).Clear();
+        new ReadOnlySpan<float>(z + i, rest).CopyTo(new Span<float>(pad, 8));
+        if (bias != null) new ReadOnlySpan<float>(bias + i, rest).CopyTo(new Span<float>(pad + 8, 8));
+        var last = Vector256.Load(pad);
+        if (bias != null)
+        {
+            last += Vector256.Load(pad + 8);
+            Vector256.Store(last, pad + 8);
+            new ReadOnlySpan<float>(pad + 8, rest).CopyTo(new Span<float>(z + i, rest));
+        }
+        Vector256.Store(last * GeluGate(last), pad);
+        new ReadOnlySpan<float>(pad, rest).CopyTo(new Span<float>(y + i, rest));
+    }
+
+    /// <summary><c>dz[j] = dy[j]·GELU'(z[j])</c> (dy and dz may alias); the tail through a padded 256-bit vector.</summary>
+    private static void GeluBackwardFloat(float* z, float* dy, float* dz, long count)
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= count - 16; i += 16) Vector512.Store(Vector512.Load(dy + i) * GeluSlope(Vector512.Load(z + i)), dz + i);
+        }
+        for (; i <= count - 8; i += 8) Vector256.Store(Vector256.Load(dy + i) * GeluSlope(Vector256.Load(z + i)), dz + i);
+        if (i == count) return;
+        int rest = (int)(count - i);
+        float* pad = stackalloc float[16];
+        new Span<float>(pad, 16).Clear();
+        new ReadOnlySpan<float>(z + i, rest).CopyTo(new Span<float>(pad, 8));
+        new ReadOnlySpan<float>(dy + i, rest).CopyTo(new Span<float>(pad + 8, 8));
+        Vector256.Store(Vector256.Load(pad + 8) * GeluSlope(Vector256.Load(pad)), pad);
+        new ReadOnlySpan<float>(pad, rest).CopyTo(new Span<float>(dz + i, rest));
+    }
+
+    /// <summary>
+    /// A whole buffer's float GELU (forward or backward) split into fixed chunks across <see cref="CpuParallel"/>'s threads
+    /// when it is large enough; each element is computed alone, so the split never changes a bit.
+    /// </summary>
+    private sealed class GeluJob : CpuParallel.Work
+    {
+        // 64 KiB of floats per part: large enough to repay a hand-off, a multiple of every vector width.
+        private const long Chunk = 16384;
+        [ThreadStatic] private static GeluJob? t_job;
+
+        private float* _z, _y, _dy, _dz;
+        private long _count;
+        private bool _backward;
+
+        public static void Run(float* z, float* y, float* dy, float* dz, long count, bool backward)
+        {
+            if (count < 2 * Chunk || CpuParallel.ThreadCount == 1)
+            {
+                if (backward) GeluBackwardFloat(z, dy, dz, count);
+                else GeluForwardFloat(z, y, null, count);
+                return;
+            }
+            var job = t_job ??= new GeluJob();
+            job._z = z; job._y = y; job._dy = dy; job._dz = dz; job._count = count; job._backward = backward;
+            CpuParallel.Run(job, (int)((count + Chunk - 1) / Chunk));
+            job._z = job._y = job._dy = job._dz = null;
+        }
+
+        public override void Execute(int part)
+        {
+            long start = part * Chunk, length = Math.Min(Chunk, _count - start);
+            if (_backward) GeluBackwardFloat(_z + start, _dy + start, _dz + start, length);
+            else GeluForwardFloat(_z + start, _y + start, null, length);
+        }
+    }
+
     /// <summary>f(z) for one element.</summary>
     public static T Apply<T>(Activation kind, T z, T negativeSlope) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -260,6 +369,11 @@ public static unsafe class ActivationKernels
             case Activation.GELU:
             {
                 // The kernels' vector formula where there is one, so a single element gets the same bits as in a buffer.
+                if (typeof(T) == typeof(float) && VectorExp.IsAccelerated)
+                {
+                    var one = Vector256.Create(float.CreateTruncating(z));
+                    return T.CreateTruncating((one * GeluGate(one)).ToScalar());
+                }
                 if (HasVectorExp<T>())
                 {
                     var v = new Vector<T>(z);
@@ -292,6 +406,7 @@ public static unsafe class ActivationKernels
             case Activation.GELU:
             {
                 // With s = σ(2u) = (1 + tanh u)/2: f' = s + z·s·(1 − s)·2c·(1 + 3a·z²).
+                if (typeof(T) == typeof(float) && VectorExp.IsAccelerated) return T.CreateTruncating(GeluSlope(Vector256.Create(float.CreateTruncating(z))).ToScalar());
                 if (HasVectorExp<T>()) return GeluSlope(new Vector<T>(z))[0];
                 T twoU = T.CreateTruncating(2 * GeluC) * (z + T.CreateTruncating(GeluA) * z * z * z);
                 T s = T.One / (T.One + T.Exp(-twoU));

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace ModelGen.Cpu;
 
@@ -62,10 +63,33 @@ internal static unsafe class AttentionHeadKernels
     }
 
     /// <summary>
-    /// <c>scores[i, j] = Σ_c a[i·lda + c]·bT[c·sequence + j]</c> for every query i and at least its valid keys j
+    /// <c>scores[i, j] = scale·Σ_c a[i·lda + c]·bT[c·sequence + j]</c> for every query i and at least its valid keys j
     /// (<see cref="ValidKeys"/>); entries past them may be written too and are the caller's to overwrite.
     /// </summary>
-    public static void Scores<T>(T* a, int lda, T* bT, T* scores, int sequence, int depth, int keys, bool causal)
+    public static void Scores<T>(T* a, int lda, T* bT, T* scores, int sequence, int depth, int keys, bool causal, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+        {
+            ScoresFloat<Lanes512, Vector512<float>>((float*)a, lda, (float*)bT, (float*)scores, sequence, depth, keys, causal, float.CreateTruncating(scale));
+            return;
+        }
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            ScoresFloat<Lanes256, Vector256<float>>((float*)a, lda, (float*)bT, (float*)scores, sequence, depth, keys, causal, float.CreateTruncating(scale));
+            return;
+        }
+        ScoresVector(a, lda, bT, scores, sequence, depth, keys, causal);
+        if (scale == T.One) return;
+        for (int i = 0; i < sequence; i++)
+        {
+            T* row = scores + (long)i * sequence;
+            int n = ValidKeys(i, keys, causal);
+            for (int j = 0; j < n; j++) row[j] *= scale;
+        }
+    }
+
+    private static void ScoresVector<T>(T* a, int lda, T* bT, T* scores, int sequence, int depth, int keys, bool causal)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector<T>.Count;
@@ -142,6 +166,16 @@ internal static unsafe class AttentionHeadKernels
     public static void Mix<T>(T* weights, int rowStride, int columnStride, T* m, int ldm, T* c, int ldc, int rows, int columns, KeyRange range)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+        {
+            MixFloat<Lanes512, Vector512<float>>((float*)weights, rowStride, columnStride, (float*)m, ldm, (float*)c, ldc, rows, columns, range);
+            return;
+        }
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            MixFloat<Lanes256, Vector256<float>>((float*)weights, rowStride, columnStride, (float*)m, ldm, (float*)c, ldc, rows, columns, range);
+            return;
+        }
         int w = Vector<T>.Count;
         bool vectors = Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
         for (int r0 = 0; r0 < rows; r0 += 4)
@@ -193,6 +227,248 @@ internal static unsafe class AttentionHeadKernels
                 if (block > 3) out0[3L * ldc + k] = s3;
             }
         }
+    }
+
+    // float: fused multiply-adds on the widest hardware vector, blocks of 4 rows × 2 vectors (8 accumulators keep both
+    // FMA pipes busy). Every element is summed over the same index order with one rounding per step whichever loop (or
+    // the scalar tail, which uses MathF.FusedMultiplyAdd) computes it, so its bits do not depend on where it falls.
+
+    private static void ScoresFloat<TL, TV>(float* a, int lda, float* bT, float* scores, int sequence, int depth, int keys, bool causal, float scale)
+        where TL : struct, IFloatLanes<TV> where TV : unmanaged
+    {
+        int w = TL.Count;
+        var factor = TL.Broadcast(scale);
+        for (int i = 0; i < sequence; i += 4)
+        {
+            int block = Math.Min(4, sequence - i);
+            int n = ValidKeys(i + block - 1, keys, causal);
+            // Rows past the end of a short last block reuse its last row: computed twice, stored once.
+            float* a0 = a + (long)i * lda;
+            float* a1 = a + (long)(i + Math.Min(1, block - 1)) * lda;
+            float* a2 = a + (long)(i + Math.Min(2, block - 1)) * lda;
+            float* a3 = a + (long)(i + Math.Min(3, block - 1)) * lda;
+            float* c0 = scores + (long)i * sequence;
+            int j = 0;
+            for (; j + w < n && j + 2 * w <= sequence; j += 2 * w)
+            {
+                TV s00 = TL.Zero, s01 = TL.Zero, s10 = TL.Zero, s11 = TL.Zero, s20 = TL.Zero, s21 = TL.Zero, s30 = TL.Zero, s31 = TL.Zero;
+                float* b = bT + j;
+                for (int c = 0; c < depth; c++, b += sequence)
+                {
+                    TV v0 = TL.Load(b), v1 = TL.Load(b + w);
+                    TV x0 = TL.Broadcast(a0[c]), x1 = TL.Broadcast(a1[c]), x2 = TL.Broadcast(a2[c]), x3 = TL.Broadcast(a3[c]);
+                    s00 = TL.MultiplyAdd(x0, v0, s00); s01 = TL.MultiplyAdd(x0, v1, s01);
+                    s10 = TL.MultiplyAdd(x1, v0, s10); s11 = TL.MultiplyAdd(x1, v1, s11);
+                    s20 = TL.MultiplyAdd(x2, v0, s20); s21 = TL.MultiplyAdd(x2, v1, s21);
+                    s30 = TL.MultiplyAdd(x3, v0, s30); s31 = TL.MultiplyAdd(x3, v1, s31);
+                }
+                StoreScaled<TL, TV>(s00, s01, factor, c0 + j, w);
+                if (block > 1) StoreScaled<TL, TV>(s10, s11, factor, c0 + sequence + j, w);
+                if (block > 2) StoreScaled<TL, TV>(s20, s21, factor, c0 + 2L * sequence + j, w);
+                if (block > 3) StoreScaled<TL, TV>(s30, s31, factor, c0 + 3L * sequence + j, w);
+            }
+            for (; j < n && j + w <= sequence; j += w)
+            {
+                TV s0 = TL.Zero, s1 = TL.Zero, s2 = TL.Zero, s3 = TL.Zero;
+                float* b = bT + j;
+                for (int c = 0; c < depth; c++, b += sequence)
+                {
+                    TV v = TL.Load(b);
+                    s0 = TL.MultiplyAdd(TL.Broadcast(a0[c]), v, s0);
+                    s1 = TL.MultiplyAdd(TL.Broadcast(a1[c]), v, s1);
+                    s2 = TL.MultiplyAdd(TL.Broadcast(a2[c]), v, s2);
+                    s3 = TL.MultiplyAdd(TL.Broadcast(a3[c]), v, s3);
+                }
+                TL.Store(Multiply<TV>(s0, factor), c0 + j);
+                if (block > 1) TL.Store(Multiply<TV>(s1, factor), c0 + sequence + j);
+                if (block > 2) TL.Store(Multiply<TV>(s2, factor), c0 + 2L * sequence + j);
+                if (block > 3) TL.Store(Multiply<TV>(s3, factor), c0 + 3L * sequence + j);
+            }
+            for (; j < n; j++)
+            {
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int c = 0; c < depth; c++)
+                {
+                    float v = bT[(long)c * sequence + j];
+                    s0 = MathF.FusedMultiplyAdd(a0[c], v, s0);
+                    s1 = MathF.FusedMultiplyAdd(a1[c], v, s1);
+                    s2 = MathF.FusedMultiplyAdd(a2[c], v, s2);
+                    s3 = MathF.FusedMultiplyAdd(a3[c], v, s3);
+                }
+                c0[j] = s0 * scale;
+                if (block > 1) c0[sequence + j] = s1 * scale;
+                if (block > 2) c0[2L * sequence + j] = s2 * scale;
+                if (block > 3) c0[3L * sequence + j] = s3 * scale;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Multiply<TV>(TV a, TV b) where TV : unmanaged
+    {
+        if (typeof(TV) == typeof(Vector512<float>)) return (TV)(object)((Vector512<float>)(object)a * (Vector512<float>)(object)b);
+        return (TV)(object)((Vector256<float>)(object)a * (Vector256<float>)(object)b);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreScaled<TL, TV>(TV low, TV high, TV factor, float* destination, int w)
+        where TL : struct, IFloatLanes<TV> where TV : unmanaged
+    {
+        TL.Store(Multiply(low, factor), destination);
+        TL.Store(Multiply(high, factor), destination + w);
+    }
+
+    private static void MixFloat<TL, TV>(float* weights, int rowStride, int columnStride, float* m, int ldm, float* c, int ldc, int rows, int columns, KeyRange range)
+        where TL : struct, IFloatLanes<TV> where TV : unmanaged
+    {
+        int w = TL.Count;
+        for (int r0 = 0; r0 < rows; r0 += 4)
+        {
+            int block = Math.Min(4, rows - r0);
+            range.Span(r0, r0 + block, rows, out int t0, out int t1);
+            float* w0 = weights + (long)r0 * rowStride;
+            float* w1 = weights + (long)(r0 + Math.Min(1, block - 1)) * rowStride;
+            float* w2 = weights + (long)(r0 + Math.Min(2, block - 1)) * rowStride;
+            float* w3 = weights + (long)(r0 + Math.Min(3, block - 1)) * rowStride;
+            float* out0 = c + (long)r0 * ldc;
+            int k = 0;
+            for (; k + 2 * w <= columns; k += 2 * w)
+            {
+                TV s00 = TL.Zero, s01 = TL.Zero, s10 = TL.Zero, s11 = TL.Zero, s20 = TL.Zero, s21 = TL.Zero, s30 = TL.Zero, s31 = TL.Zero;
+                for (int t = t0; t < t1; t++)
+                {
+                    float* row = m + (long)t * ldm + k;
+                    TV v0 = TL.Load(row), v1 = TL.Load(row + w);
+                    long at = (long)t * columnStride;
+                    TV x0 = TL.Broadcast(w0[at]), x1 = TL.Broadcast(w1[at]), x2 = TL.Broadcast(w2[at]), x3 = TL.Broadcast(w3[at]);
+                    s00 = TL.MultiplyAdd(x0, v0, s00); s01 = TL.MultiplyAdd(x0, v1, s01);
+                    s10 = TL.MultiplyAdd(x1, v0, s10); s11 = TL.MultiplyAdd(x1, v1, s11);
+                    s20 = TL.MultiplyAdd(x2, v0, s20); s21 = TL.MultiplyAdd(x2, v1, s21);
+                    s30 = TL.MultiplyAdd(x3, v0, s30); s31 = TL.MultiplyAdd(x3, v1, s31);
+                }
+                TL.Store(s00, out0 + k); TL.Store(s01, out0 + k + w);
+                if (block > 1) { TL.Store(s10, out0 + ldc + k); TL.Store(s11, out0 + ldc + k + w); }
+                if (block > 2) { TL.Store(s20, out0 + 2L * ldc + k); TL.Store(s21, out0 + 2L * ldc + k + w); }
+                if (block > 3) { TL.Store(s30, out0 + 3L * ldc + k); TL.Store(s31, out0 + 3L * ldc + k + w); }
+            }
+            for (; k + w <= columns; k += w)
+            {
+                TV s0 = TL.Zero, s1 = TL.Zero, s2 = TL.Zero, s3 = TL.Zero;
+                for (int t = t0; t < t1; t++)
+                {
+                    TV v = TL.Load(m + (long)t * ldm + k);
+                    long at = (long)t * columnStride;
+                    s0 = TL.MultiplyAdd(TL.Broadcast(w0[at]), v, s0);
+                    s1 = TL.MultiplyAdd(TL.Broadcast(w1[at]), v, s1);
+                    s2 = TL.MultiplyAdd(TL.Broadcast(w2[at]), v, s2);
+                    s3 = TL.MultiplyAdd(TL.Broadcast(w3[at]), v, s3);
+                }
+                TL.Store(s0, out0 + k);
+                if (block > 1) TL.Store(s1, out0 + ldc + k);
+                if (block > 2) TL.Store(s2, out0 + 2L * ldc + k);
+                if (block > 3) TL.Store(s3, out0 + 3L * ldc + k);
+            }
+            for (; k < columns; k++)
+            {
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int t = t0; t < t1; t++)
+                {
+                    float v = m[(long)t * ldm + k];
+                    long at = (long)t * columnStride;
+                    s0 = MathF.FusedMultiplyAdd(w0[at], v, s0);
+                    s1 = MathF.FusedMultiplyAdd(w1[at], v, s1);
+                    s2 = MathF.FusedMultiplyAdd(w2[at], v, s2);
+                    s3 = MathF.FusedMultiplyAdd(w3[at], v, s3);
+                }
+                out0[k] = s0;
+                if (block > 1) out0[ldc + k] = s1;
+                if (block > 2) out0[2L * ldc + k] = s2;
+                if (block > 3) out0[3L * ldc + k] = s3;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Softmax over the first <paramref name="valid"/> entries of a row of <paramref name="sequence"/>, in place; the
+    /// entries after them become 0 (all of them when none is valid, so a query with no key gets output 0, not NaN).
+    /// </summary>
+    public static void Softmax<T>(T* row, int valid, int sequence) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            SoftmaxFloat((float*)row, valid, sequence);
+            return;
+        }
+        T max = T.NegativeInfinity;
+        for (int j = 0; j < valid; j++)
+            if (row[j] > max) max = row[j];
+        T sum = VectorExp.ExpShiftedInPlace(row, valid, max);
+        Divide(row, valid, sum);
+        for (int j = valid; j < sequence; j++) row[j] = T.Zero;
+    }
+
+    /// <summary>
+    /// The float softmax row on 256-bit vectors (the same on 512-bit machines). The vector that holds the last valid
+    /// entry is computed whole with the entries past it set to −∞ (exponential 0), when it fits in the row; otherwise
+    /// through a padded copy. The sum runs lane-wise then across the lanes: a fixed order for a given valid count.
+    /// </summary>
+    private static void SoftmaxFloat(float* row, int valid, int sequence)
+    {
+        if (valid == 0)
+        {
+            new Span<float>(row, sequence).Clear();
+            return;
+        }
+        var negativeInfinity = Vector256.Create(float.NegativeInfinity);
+        int whole = valid & ~7, rest = valid - whole;
+        // The last, partial vector: in place when the row has room for all of it, else in a padded copy.
+        float* last = row + whole;
+        float* pad = stackalloc float[8];
+        if (rest > 0 && whole + 8 > sequence)
+        {
+            for (int l = 0; l < 8; l++) pad[l] = l < rest ? last[l] : float.NegativeInfinity;
+            last = pad;
+        }
+        var keep = Vector256.LessThan(Vector256.Create(0f, 1, 2, 3, 4, 5, 6, 7), Vector256.Create((float)rest));
+        var tail = rest > 0 ? Vector256.ConditionalSelect(keep, Vector256.Load(last), negativeInfinity) : negativeInfinity;
+
+        // A NaN entry may be dropped from the maximum; its own exponential is NaN, so the row is NaN all the same.
+        var maxes = tail;
+        for (int j = 0; j < whole; j += 8) maxes = Vector256.MaxNative(maxes, Vector256.Load(row + j));
+        var halves = Vector128.MaxNative(maxes.GetLower(), maxes.GetUpper());
+        halves = Vector128.MaxNative(halves, Vector128.Shuffle(halves, Vector128.Create(2, 3, 0, 1)));
+        halves = Vector128.MaxNative(halves, Vector128.Shuffle(halves, Vector128.Create(1, 0, 3, 2)));
+        float max = halves.ToScalar();
+
+        var shift = Vector256.Create(max);
+        var sums = Vector256<float>.Zero;
+        for (int j = 0; j < whole; j += 8)
+        {
+            var e = VectorExp.Exp(Vector256.Load(row + j) - shift);
+            Vector256.Store(e, row + j);
+            sums += e;
+        }
+        var tailExp = VectorExp.Exp(tail - shift);
+        sums += tailExp;
+        var total = Vector256.Create(Vector256.Sum(sums));
+        for (int j = 0; j < whole; j += 8) Vector256.Store(Vector256.Load(row + j) / total, row + j);
+        int written = whole;
+        if (rest > 0)
+        {
+            var probabilities = tailExp / total;
+            if (last == pad)
+            {
+                Vector256.Store(probabilities, pad);
+                for (int l = 0; l < rest; l++) row[whole + l] = pad[l];
+                written = valid;
+            }
+            else
+            {
+                Vector256.Store(probabilities, last);   // the lanes past the valid entries hold exp(−∞)/total = 0
+                written = whole + 8;
+            }
+        }
+        if (written < sequence) new Span<float>(row + written, sequence - written).Clear();
     }
 
     /// <summary><c>row[j] /= divisor</c> for j &lt; count (a division, as the scalar formula, not a multiplication by the reciprocal).</summary>

@@ -116,18 +116,8 @@ public static unsafe class AttentionKernels
         // The gradient of the concatenated head outputs, as [B·S, d] rows the heads read in place.
         Gemm.Multiply(false, true, rows, dimension, dimension, dy, outWeights, job.Raw, accumulate: false);
         CpuParallel.Run(job, batch * heads);
-        // Heads wrote dQ, dK, dV head-major; the input projection's backward wants them as [B·S, 3d] rows.
-        int dh = dimension / heads;
-        long headBlock = (long)sequence * dh, part = (long)rows * dimension;
-        for (int which = 0; which < 3; which++)
-        for (int b = 0; b < batch; b++)
-        for (int h = 0; h < heads; h++)
-        {
-            T* src = job.HeadGrads + which * part + ((long)b * heads + h) * headBlock;
-            for (int s = 0; s < sequence; s++)
-                new ReadOnlySpan<T>(src + (long)s * dh, dh).CopyTo(new Span<T>(job.Raw + ((long)b * sequence + s) * 3 * dimension + which * dimension + h * dh, dh));
-        }
-        DenseKernels.Backward(x, qkvWeights, job.Raw, dx, dQkvWeights, dQkvBias, rows, dimension, 3 * dimension);
+        // The heads wrote dQ, dK, dV straight into their columns of [B·S, 3d] rows, as the input projection's backward reads them.
+        DenseKernels.Backward(x, qkvWeights, job.HeadGrads, dx, dQkvWeights, dQkvBias, rows, dimension, 3 * dimension);
         job.Clear();
     }
 
@@ -159,7 +149,7 @@ public static unsafe class AttentionKernels
         public T* Raw;
         /// <summary>Saved: concatenated head outputs [B·S, d].</summary>
         public T* Context;
-        /// <summary>Workspace: dQ, dK, dV head-major.</summary>
+        /// <summary>Workspace: dQ, dK, dV as [B·S, 3d] rows (backward).</summary>
         public T* HeadGrads;
 
         public void Set(T* saved, T* workspace, int batch, int sequence, int dimension, int heads, bool causal, int* lengths, bool backward)
@@ -208,21 +198,12 @@ public static unsafe class AttentionKernels
             }
             int keys = _lengths == null ? s : _lengths[b];
             AttentionHeadKernels.Transpose(k, kT, s, dh);
-            AttentionHeadKernels.Scores(q, dh, kT, p, s, dh, keys, _causal);
+            AttentionHeadKernels.Scores(q, dh, kT, p, s, dh, keys, _causal, _scale);
             for (int i = 0; i < s; i++)
             {
                 T* row = p + (long)i * s;
                 // No valid key (a sample of length 0) leaves the row all 0, so its output is 0, not NaN.
-                int valid = AttentionHeadKernels.ValidKeys(i, keys, _causal);
-                T max = T.NegativeInfinity;
-                for (int j = 0; j < valid; j++)
-                {
-                    row[j] *= _scale;
-                    if (row[j] > max) max = row[j];
-                }
-                T sum = ActivationKernels.ExpShiftedInPlace(row, valid, max);
-                AttentionHeadKernels.Divide(row, valid, sum);
-                for (int j = valid; j < s; j++) row[j] = T.Zero;
+                AttentionHeadKernels.Softmax(row, AttentionHeadKernels.ValidKeys(i, keys, _causal), s);
             }
             // O = P·V straight into this head's columns of the concatenated outputs.
             AttentionHeadKernels.Mix(p, s, 1, v, dh, Context + (long)b * s * d + h * dh, d, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
@@ -231,17 +212,19 @@ public static unsafe class AttentionKernels
         private void Backward(int part)
         {
             int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension;
-            long head = (long)part * s * dh, bsd = (long)_batch * s * d;
+            long head = (long)part * s * dh;
             T* q = _q + head, k = _k + head, v = _v + head, vT = _transposed + head;
             T* p = _probs + (long)part * s * s, dS = _dScores + (long)part * s * s;
-            T* dQ = HeadGrads + head, dK = HeadGrads + bsd + head, dV = HeadGrads + 2 * bsd + head;
+            // dQ, dK, dV of this head: its columns of the [B·S, 3d] gradient rows, 3d apart.
+            int ld = 3 * d;
+            T* dQ = HeadGrads + (long)b * s * ld + h * dh, dK = dQ + d, dV = dQ + 2 * d;
             // Raw holds dCtx as [B·S, d] rows here: this head's dO is read in place, d apart.
             T* dO = Raw + (long)b * s * d + h * dh;
             int keys = _lengths == null ? s : _lengths[b];
             // dV = Pᵀ·dO: masked entries of P are 0, so only the rows of P that can reach key j are summed.
-            AttentionHeadKernels.Mix(p, 1, s, dO, d, dV, dh, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
+            AttentionHeadKernels.Mix(p, 1, s, dO, d, dV, ld, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
             AttentionHeadKernels.Transpose(v, vT, s, dh);
-            AttentionHeadKernels.Scores(dO, d, vT, dS, s, dh, keys, _causal);
+            AttentionHeadKernels.Scores(dO, d, vT, dS, s, dh, keys, _causal, T.One);
             // Softmax backward, with the 1/√dh of the scores folded in: dScore = scale·P⊙(dP − Σ P⊙dP).
             // Masked entries have P = 0, so they get exactly 0.
             for (int i = 0; i < s; i++)
@@ -250,8 +233,8 @@ public static unsafe class AttentionKernels
                 AttentionHeadKernels.SoftmaxBackward(p + (long)i * s, dS + (long)i * s, valid, _scale);
                 for (int j = valid; j < s; j++) dS[(long)i * s + j] = T.Zero;
             }
-            AttentionHeadKernels.Mix(dS, s, 1, k, dh, dQ, dh, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
-            AttentionHeadKernels.Mix(dS, 1, s, q, dh, dK, dh, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
+            AttentionHeadKernels.Mix(dS, s, 1, k, dh, dQ, ld, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
+            AttentionHeadKernels.Mix(dS, 1, s, q, dh, dK, ld, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
         }
 
         private static void Copy(T* source, T* destination, int count)

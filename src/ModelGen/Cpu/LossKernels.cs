@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace ModelGen.Cpu;
 
@@ -90,6 +91,8 @@ public static unsafe class LossKernels
     {
         T* row = logits + (long)r * classes;
         int label = ClassIndex(labels[r], classes, r);
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+            return T.CreateTruncating(SoftmaxCrossEntropyRow((float*)row, dLogits == null ? null : (float*)dLogits + (long)r * classes, label, classes, float.CreateTruncating(scale)));
         T max = row[0];
         for (int j = 1; j < classes; j++) if (row[j] > max) max = row[j];
         T sum = T.Zero;
@@ -103,6 +106,46 @@ public static unsafe class LossKernels
                 T p = T.Exp(row[j] - logSum);
                 grad[j] = (j == label ? p - T.One : p) * scale;
             }
+        }
+        return logSum - row[label];
+    }
+
+    /// <summary>
+    /// The float row on 256-bit vectors with <see cref="VectorExp"/>: the same formulas, the sum of the exponentials
+    /// taken lane-wise then across the lanes (a fixed order for a given row length). The tail goes through a vector
+    /// padded with −∞, whose exponentials are 0.
+    /// </summary>
+    private static float SoftmaxCrossEntropyRow(float* row, float* grad, int label, int classes, float scale)
+    {
+        int j = 0;
+        var maxes = Vector256.Create(float.NegativeInfinity);
+        for (; j + 8 <= classes; j += 8) maxes = Vector256.Max(maxes, Vector256.Load(row + j));
+        float max = float.NegativeInfinity;
+        for (int l = 0; l < 8; l++) max = MathF.Max(max, maxes[l]);
+        for (; j < classes; j++) max = MathF.Max(max, row[j]);
+        float* pad = stackalloc float[8];
+        int whole = classes & ~7, rest = classes - whole;
+        if (rest > 0)
+        {
+            new Span<float>(pad, 8).Fill(float.NegativeInfinity);
+            new ReadOnlySpan<float>(row + whole, rest).CopyTo(new Span<float>(pad, 8));
+        }
+        var shift = Vector256.Create(max);
+        var sums = Vector256<float>.Zero;
+        for (j = 0; j < whole; j += 8) sums += VectorExp.Exp(Vector256.Load(row + j) - shift);
+        if (rest > 0) sums += VectorExp.Exp(Vector256.Load(pad) - shift);
+        float logSum = MathF.Log(Vector256.Sum(sums)) + max;
+        if (grad != null)
+        {
+            var logShift = Vector256.Create(logSum);
+            var factor = Vector256.Create(scale);
+            for (j = 0; j < whole; j += 8) Vector256.Store(VectorExp.Exp(Vector256.Load(row + j) - logShift) * factor, grad + j);
+            if (rest > 0)
+            {
+                Vector256.Store(VectorExp.Exp(Vector256.Load(pad) - logShift) * factor, pad);
+                new ReadOnlySpan<float>(pad, rest).CopyTo(new Span<float>(grad + whole, rest));
+            }
+            grad[label] = (VectorExp.Exp(row[label] - logSum) - 1f) * scale;
         }
         return logSum - row[label];
     }

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace ModelGen.Tests.Layers;
 
+[Collection(SerialCollection.Name)]
 public unsafe class AttentionKernelTests
 {
     private sealed class Layer
@@ -164,6 +165,73 @@ public unsafe class AttentionKernelTests
             AttentionKernels.Forward(px, pw, pb, pwo, pbo, py, psv, pws, b, s, d, h, causal);
         for (int i = 0; i < y.Length; i++)
             Assert.True(Math.Abs(expected[i] - y[i]) <= 1e-4 * (1 + Math.Abs(expected[i])), $"y[{i}] = {y[i]}, expected {expected[i]}");
+    }
+
+    [Theory]
+    [InlineData(2, 33, 40, 4, true)]    // heads of 10: narrower than a 16-float vector
+    [InlineData(1, 7, 24, 3, false)]
+    [InlineData(3, 1, 8, 2, true)]      // one position
+    [InlineData(2, 64, 128, 4, true)]   // the tiny transformer's heads of 32: whole vectors only
+    [InlineData(1, 33, 72, 2, true)]    // heads of 36: two 16-float vectors and a tail of 4
+    [InlineData(2, 19, 108, 3, false)]
+    public void ForwardAndBackward_InFloat_MatchTheDoublePath(int b, int s, int d, int h, bool causal)
+    {
+        // The double path is checked against central differences above; the float kernels (fused multiply-adds on the
+        // widest vector, the float exponential) must agree with it to float accuracy on every output and gradient.
+        var layer = Layer.Create(b, s, d, h, causal, biases: true, 41);
+        double[] dyD = GradCheck.Normal(b * s * d, 47);
+        double[][] expected = Run(layer.X, layer.Wqkv, layer.Bqkv, layer.Wo, layer.Bo, dyD, b, s, d, h, causal);
+        float[] F(double[] values) => Array.ConvertAll(values, v => (float)v);
+        float[][] actual = Run(F(layer.X), F(layer.Wqkv), F(layer.Bqkv), F(layer.Wo), F(layer.Bo), F(dyD), b, s, d, h, causal);
+        string[] names = { "y", "dx", "dWqkv", "dbqkv", "dWo", "dbo" };
+        for (int o = 0; o < expected.Length; o++)
+        {
+            double scale = 0;
+            foreach (double v in expected[o]) scale = Math.Max(scale, Math.Abs(v));
+            for (int i = 0; i < expected[o].Length; i++)
+                Assert.True(Math.Abs(expected[o][i] - actual[o][i]) <= 2e-5 * (scale + Math.Abs(expected[o][i])),
+                    $"{names[o]}[{i}] = {actual[o][i]}, double path {expected[o][i]} (largest {scale})");
+        }
+    }
+
+    [Fact]
+    public void ForwardAndBackward_InFloat_SameBitsForThreadCounts1_2_3_7()
+    {
+        const int b = 3, s = 33, d = 72, h = 2;
+        float[] x = TestData.Random<float>(b * s * d, 11), w = TestData.Random<float>(d * 3 * d, 12), bq = TestData.Random<float>(3 * d, 13);
+        float[] wo = TestData.Random<float>(d * d, 14), bo = TestData.Random<float>(d, 15), dy = TestData.Random<float>(b * s * d, 16);
+        int savedThreads = CpuParallel.ThreadCount;
+        try
+        {
+            float[][]? expected = null;
+            foreach (int threads in new[] { 1, 2, 3, 7 })
+            {
+                CpuParallel.ThreadCount = threads;
+                CpuParallel.ResetStallBackoff();
+                float[][] actual = Run(x, w, bq, wo, bo, dy, b, s, d, h, causal: true);
+                expected ??= actual;
+                for (int i = 0; i < actual.Length; i++) TestData.AssertBitwiseEqual(expected[i], actual[i], $"output {i}, {threads} threads");
+            }
+        }
+        finally
+        {
+            CpuParallel.ThreadCount = savedThreads;
+        }
+    }
+
+    /// <summary>Forward then backward; returns y, dx, dWqkv, dbqkv, dWo, dbo.</summary>
+    private static T[][] Run<T>(T[] x, T[] w, T[] bq, T[] wo, T[] bo, T[] dy, int b, int s, int d, int h, bool causal)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        T[] y = new T[x.Length], dx = new T[x.Length], dw = new T[w.Length], dbq = new T[bq.Length], dwo = new T[wo.Length], dbo = new T[d];
+        var saved = new T[AttentionKernels.SavedSize(b, s, d, h)];
+        var ws = new T[AttentionKernels.WorkspaceSize(b, s, d, h)];
+        fixed (T* px = x, pw = w, pb = bq, pwo = wo, pbo = bo, py = y, pdy = dy, pdx = dx, pdw = dw, pdb = dbq, pdwo = dwo, pdbo = dbo, psv = saved, pws = ws)
+        {
+            AttentionKernels.Forward(px, pw, pb, pwo, pbo, py, psv, pws, b, s, d, h, causal);
+            AttentionKernels.Backward(px, pw, pwo, pdy, pdx, pdw, pdb, pdwo, pdbo, psv, pws, b, s, d, h, causal);
+        }
+        return new[] { y, dx, dw, dbq, dwo, dbo };
     }
 
     [Fact]

@@ -7,6 +7,39 @@ namespace ModelGen.Tests.Layers;
 
 public unsafe class LayerLossTests
 {
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(33)]
+    [InlineData(96)]
+    public void SoftmaxCrossEntropy_Float_MatchesTheDoubleDefinition(int classes)
+    {
+        // Vector body, padded tail, logits spread wide enough that some exponentials underflow to 0.
+        const int rows = 6;
+        float[] logits = TestData.Random<float>(rows * classes, classes), labels = new float[rows], grad = new float[rows * classes];
+        for (int i = 0; i < logits.Length; i++) logits[i] *= i % 5 == 0 ? 90 : 4;
+        for (int r = 0; r < rows; r++) labels[r] = (r * 7) % classes;
+        float loss;
+        fixed (float* pl = logits, pt = labels, pg = grad) loss = LossKernels.SoftmaxCrossEntropy(pl, pt, pg, rows, classes);
+        double expectedLoss = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double max = double.NegativeInfinity, sum = 0;
+            for (int j = 0; j < classes; j++) max = Math.Max(max, logits[r * classes + j]);
+            for (int j = 0; j < classes; j++) sum += Math.Exp(logits[r * classes + j] - max);
+            double logSum = Math.Log(sum) + max;
+            expectedLoss += (logSum - logits[r * classes + (int)labels[r]]) / rows;
+            for (int j = 0; j < classes; j++)
+            {
+                double p = Math.Exp(logits[r * classes + j] - logSum);
+                double expected = ((j == (int)labels[r] ? p - 1 : p)) / rows;
+                Assert.True(Math.Abs(grad[r * classes + j] - expected) <= 2e-6 * (Math.Abs(logSum) + 1) / rows,
+                    $"row {r} class {j}: gradient {grad[r * classes + j]:R}, definition {expected:R}");
+            }
+        }
+        Assert.True(Math.Abs(loss - expectedLoss) <= 1e-5 * (1 + Math.Abs(expectedLoss)), $"loss {loss:R}, definition {expectedLoss:R}");
+    }
+
     [Fact]
     public void MeanAbsoluteError_ValueAndGradient()
     {

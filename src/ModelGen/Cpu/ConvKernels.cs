@@ -279,7 +279,7 @@ public static unsafe class ConvKernels
             _x = x; _weights = weights; _bias = bias; _y = y; _dy = dy; _dx = dx; _dWeights = dWeights; _workspace = workspace;
             _backward = backward;
             // Read on the calling thread: the switches are per thread, and the parts run on workers too.
-            _directWidth = DirectConv.Width<T>(in shape);
+            _directWidth = DirectConv.Width<T>(in shape, backward);
         }
 
         /// <summary>Drops the pointers so a stale job cannot touch a buffer the caller freed.</summary>
@@ -546,8 +546,17 @@ internal static unsafe class DirectConv
 
     [ThreadStatic] private static byte[]? t_scratch;
 
-    /// <summary>The vector width in bits for a convolution started on this thread, or 0 when it takes im2col and the GEMM.</summary>
-    public static int Width<T>(in Conv2dShape s) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Vectors of output positions below which the weight gradient goes through im2col and the GEMM: each of its
+    /// dot products ends in a horizontal sum, which a short plane (LeNet's 10×10) does not repay.
+    /// </summary>
+    private const int MinGradientVectors = 24;
+
+    /// <summary>Takes the direct weight gradient whatever the plane's length, for backward passes started on this thread; tests use it on small planes.</summary>
+    [ThreadStatic] internal static bool GradientOnAnyPlane;
+
+    /// <summary>The vector width in bits for a convolution's forward or backward pass started on this thread, or 0 when it takes im2col and the GEMM.</summary>
+    public static int Width<T>(in Conv2dShape s, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Disabled || s.StrideHeight != 1 || s.StrideWidth != 1 || s.OutChannelsPerGroup > MaxOutChannels) return 0;
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double)) return 0;
@@ -556,6 +565,7 @@ internal static unsafe class DirectConv
             : (forced == 0 || forced == 512 || forced == 256) && Vector256.IsHardwareAccelerated ? 256 : 0;
         if (width == 0) return 0;
         var planes = Planes.Of(in s, width / 8 / sizeof(T));
+        if (backward && !GradientOnAnyPlane && planes.Length < MinGradientVectors * planes.Lanes) return 0;
         return planes.ScratchElements(s.OutChannelsPerGroup, s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth) <= MaxScratch ? width : 0;
     }
 

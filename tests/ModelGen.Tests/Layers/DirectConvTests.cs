@@ -32,11 +32,12 @@ public unsafe class DirectConvTests
     private static T[][] Run<T>(in Conv2dShape s, T[] x, T[] w, T[] b, T[] r, bool direct, int width, int threads, bool inputGradient = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool savedDisabled = DirectConv.Disabled;
+        bool savedDisabled = DirectConv.Disabled, savedAnyPlane = DirectConv.GradientOnAnyPlane;
         int savedWidth = GemmCore.ForcedWidth, savedThreads = CpuParallel.ThreadCount;
         try
         {
             DirectConv.Disabled = !direct;
+            DirectConv.GradientOnAnyPlane = direct;
             GemmCore.ForcedWidth = width;
             CpuParallel.ThreadCount = threads;
             CpuParallel.ResetStallBackoff();
@@ -53,6 +54,7 @@ public unsafe class DirectConvTests
         finally
         {
             DirectConv.Disabled = savedDisabled;
+            DirectConv.GradientOnAnyPlane = savedAnyPlane;
             GemmCore.ForcedWidth = savedWidth;
             CpuParallel.ThreadCount = savedThreads;
         }
@@ -63,7 +65,7 @@ public unsafe class DirectConvTests
     public void Float_MatchesTheIm2colPath(int[] geometry)
     {
         var s = Shape(geometry);
-        Assert.NotEqual(0, DirectConv.Width<float>(in s));
+        Assert.NotEqual(0, DirectConv.Width<float>(in s, backward: false));
         float[] x = TestData.Random<float>((int)s.InputElements, 1), w = TestData.Random<float>((int)s.WeightCount, 2);
         float[] b = TestData.Random<float>(s.OutChannels, 3), r = TestData.Random<float>((int)s.OutputElements, 4);
         float[][] reference = Run(in s, x, w, b, r, direct: false, width: 0, threads: 1);
@@ -125,9 +127,13 @@ public unsafe class DirectConvTests
     }
 
     [Fact]
-    public void StridedConvolutions_TakeTheIm2colPath()
+    public void Im2colPathRemainsFor_StridesWideLayersAndShortGradientPlanes()
     {
-        Assert.Equal(0, DirectConv.Width<float>(new Conv2dShape(1, 3, 9, 9, 4, 3, 3, strideHeight: 1, strideWidth: 2)));
-        Assert.Equal(0, DirectConv.Width<float>(new Conv2dShape(1, 3, 9, 9, 65, 3, 3)));
+        Assert.Equal(0, DirectConv.Width<float>(new Conv2dShape(1, 3, 9, 9, 4, 3, 3, strideHeight: 1, strideWidth: 2), backward: false));
+        Assert.Equal(0, DirectConv.Width<float>(new Conv2dShape(1, 3, 9, 9, 65, 3, 3), backward: false));
+        // LeNet's second convolution: direct forward, but its 10×10 plane is too short for the direct weight gradient.
+        var lenet2 = new Conv2dShape(1, 6, 14, 14, 16, 5, 5);
+        Assert.NotEqual(0, DirectConv.Width<float>(in lenet2, backward: false));
+        Assert.Equal(0, DirectConv.Width<float>(in lenet2, backward: true));
     }
 }

@@ -272,6 +272,7 @@ public static unsafe class ConvKernels
         private bool _backward;
 
         private int _directWidth;
+        private bool _gradientOnAnyPlane;
 
         public void Set(in Conv2dShape shape, T* x, T* weights, T* bias, T* y, T* dy, T* dx, T* dWeights, T* workspace, bool backward)
         {
@@ -280,6 +281,7 @@ public static unsafe class ConvKernels
             _backward = backward;
             // Read on the calling thread: the switches are per thread, and the parts run on workers too.
             _directWidth = DirectConv.Width<T>(in shape, backward);
+            _gradientOnAnyPlane = DirectConv.GradientOnAnyPlane;
         }
 
         /// <summary>Drops the pointers so a stale job cannot touch a buffer the caller freed.</summary>
@@ -347,10 +349,15 @@ public static unsafe class ConvKernels
                 planes.Crop(rowsBuffer, s.OutChannelsPerGroup, groupBias, _y + outBlock);
                 return;
             }
-            if (groupPartials != null)
+            if (groupPartials != null && (planes.LongEnoughForPositions || _gradientOnAnyPlane))
             {
                 planes.Extend(_dy + outBlock, s.OutChannelsPerGroup, rowsBuffer);
                 DirectConv.WeightGradient<T, TVector, TLanes>(in planes, padded, offsets, rowsBuffer, s.OutChannelsPerGroup, groupPartials);
+            }
+            else if (groupPartials != null)
+            {
+                planes.Transpose(_dy + outBlock, s.OutChannelsPerGroup, rowsBuffer);
+                DirectConv.WeightGradientByChannel<T, TVector, TLanes>(in planes, padded, offsets, rowsBuffer, s.OutChannelsPerGroup, groupPartials);
             }
             if (_dx != null)
             {
@@ -565,7 +572,7 @@ internal static unsafe class DirectConv
             : (forced == 0 || forced == 512 || forced == 256) && Vector256.IsHardwareAccelerated ? 256 : 0;
         if (width == 0) return 0;
         var planes = Planes.Of(in s, width / 8 / sizeof(T));
-        if (backward && !GradientOnAnyPlane && planes.Length < MinGradientVectors * planes.Lanes) return 0;
+        if (backward && !GradientOnAnyPlane && !planes.LongEnoughForPositions && s.OutChannelsPerGroup % planes.Lanes != 0) return 0;
         return planes.ScratchElements(s.OutChannelsPerGroup, s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth) <= MaxScratch ? width : 0;
     }
 
@@ -607,6 +614,9 @@ internal static unsafe class DirectConv
         public int Lanes { get; init; }
 
         public int Taps => Channels * KernelHeight * KernelWidth;
+
+        /// <summary>Whether the weight gradient's dot products over positions are long enough to repay their horizontal sums.</summary>
+        public bool LongEnoughForPositions => Length >= MinGradientVectors * Lanes;
 
         /// <summary>Padded planes plus the slack that the last tile reads past them (its results are dropped).</summary>
         public long PaddedElements => (long)Channels * PlaneStride + RowLength - Length + Lanes;
@@ -667,6 +677,17 @@ internal static unsafe class DirectConv
                     if (bias == null) new ReadOnlySpan<T>(src, OutWidth).CopyTo(new Span<T>(dst, OutWidth));
                     else AddConstant(src, add, dst, OutWidth);
                 }
+            }
+        }
+
+        /// <summary>NCHW output gradient <c>[OC, OH·OW]</c> to <c>[OH·OW, OC]</c>: one vector of channels per position.</summary>
+        public void Transpose<T>(T* dy, int outChannels, T* transposed) where T : unmanaged
+        {
+            int pixels = OutHeight * OutWidth;
+            for (int o = 0; o < outChannels; o++)
+            {
+                T* src = dy + (long)o * pixels;
+                for (int t = 0; t < pixels; t++) transposed[(long)t * outChannels + o] = src[t];
             }
         }
 
@@ -795,6 +816,67 @@ internal static unsafe class DirectConv
                 p2[k] = TLanes.Sum(a20); p2[k1] = TLanes.Sum(a21); p2[k2] = TLanes.Sum(a22);
                 p3[k] = TLanes.Sum(a30); p3[k1] = TLanes.Sum(a31); p3[k2] = TLanes.Sum(a32);
             }
+        }
+    }
+
+    /// <summary>
+    /// The weight gradient of <see cref="WeightGradient"/> with the output channels in the vector lanes, for planes
+    /// too short for dot products over positions (LeNet's 10×10) and channel counts that fill whole vectors:
+    /// <c>partials[o, k] = Σ_(i, j) dy[o, i, j] · padded[offsets[k] + i·Wp + j]</c>, one multiply-add chain per
+    /// (o, k) over the positions in order. <paramref name="transposed"/> holds the output gradient as
+    /// <c>[OH·OW, OC]</c>. Tiles of one vector of channels by eight taps; a partial tile repeats its last tap.
+    /// </summary>
+    public static void WeightGradientByChannel<T, TVector, TLanes>(in Planes planes, T* padded, int* offsets, T* transposed, int outChannels, T* partials)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : unmanaged
+        where TLanes : IConvLanes<T, TVector>
+    {
+        int taps = planes.Taps, v = TLanes.Count, oh = planes.OutHeight, ow = planes.OutWidth, wp = planes.PaddedWidth;
+        T* lanes = stackalloc T[TLanes.Count];
+        for (int o = 0; o < outChannels; o += v)
+        {
+            for (int k = 0; k < taps; k += 8)
+            {
+                T* s0 = padded + offsets[k], s1 = padded + offsets[Math.Min(k + 1, taps - 1)], s2 = padded + offsets[Math.Min(k + 2, taps - 1)];
+                T* s3 = padded + offsets[Math.Min(k + 3, taps - 1)], s4 = padded + offsets[Math.Min(k + 4, taps - 1)];
+                T* s5 = padded + offsets[Math.Min(k + 5, taps - 1)], s6 = padded + offsets[Math.Min(k + 6, taps - 1)];
+                T* s7 = padded + offsets[Math.Min(k + 7, taps - 1)];
+                TVector zero = TLanes.Broadcast(T.Zero);
+                TVector a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+                T* g = transposed + o;
+                for (int i = 0; i < oh; i++)
+                {
+                    int row = i * wp;
+                    for (int j = 0; j < ow; j++, g += outChannels)
+                    {
+                        int t = row + j;
+                        TVector d = TLanes.Load(g);
+                        a0 = TLanes.MulAdd(d, TLanes.Broadcast(s0[t]), a0);
+                        a1 = TLanes.MulAdd(d, TLanes.Broadcast(s1[t]), a1);
+                        a2 = TLanes.MulAdd(d, TLanes.Broadcast(s2[t]), a2);
+                        a3 = TLanes.MulAdd(d, TLanes.Broadcast(s3[t]), a3);
+                        a4 = TLanes.MulAdd(d, TLanes.Broadcast(s4[t]), a4);
+                        a5 = TLanes.MulAdd(d, TLanes.Broadcast(s5[t]), a5);
+                        a6 = TLanes.MulAdd(d, TLanes.Broadcast(s6[t]), a6);
+                        a7 = TLanes.MulAdd(d, TLanes.Broadcast(s7[t]), a7);
+                    }
+                }
+                int count = Math.Min(8, taps - k);
+                Scatter(a0, lanes, partials, o, k, taps, v);
+                if (count > 1) Scatter(a1, lanes, partials, o, k + 1, taps, v);
+                if (count > 2) Scatter(a2, lanes, partials, o, k + 2, taps, v);
+                if (count > 3) Scatter(a3, lanes, partials, o, k + 3, taps, v);
+                if (count > 4) Scatter(a4, lanes, partials, o, k + 4, taps, v);
+                if (count > 5) Scatter(a5, lanes, partials, o, k + 5, taps, v);
+                if (count > 6) Scatter(a6, lanes, partials, o, k + 6, taps, v);
+                if (count > 7) Scatter(a7, lanes, partials, o, k + 7, taps, v);
+            }
+        }
+
+        static void Scatter(TVector sums, T* lanes, T* partials, int o, int k, int taps, int v)
+        {
+            TLanes.Store(sums, lanes);
+            for (int l = 0; l < v; l++) partials[(long)(o + l) * taps + k] = lanes[l];
         }
     }
 }

@@ -170,7 +170,8 @@ public readonly struct Conv2dShape
 }
 
 /// <summary>
-/// 2-D (and 1-D) convolution by im2col and <see cref="Gemm.Multiply{T}"/>. Layouts and sizes are
+/// 2-D (and 1-D) convolution by im2col and <see cref="Gemm.Multiply{T}"/>, or, at stride 1 with few output
+/// channels, directly on zero-padded planes (<see cref="DirectConv"/>; the forward pass gives the same bits). Layouts and sizes are
 /// those of <see cref="Conv2dShape"/>; backward adds into every gradient, like
 /// <see cref="DenseKernels.Backward{T}"/>.
 /// </summary>

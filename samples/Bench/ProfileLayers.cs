@@ -287,6 +287,15 @@ public static unsafe class ProfileLayers
         {
             fixed (float* x = pool1, w = w2, dy = dC2, dx = dPool1, dw = dw2, db = db2, ws = workspace) ConvKernels.Backward(c2, x, w, dy, dx, dw, db, ws);
         })));
+        // Its two halves, to see which one the time goes to (not part of the step).
+        parts.Add(("conv2-backward-weights-only", Profile.Micros(() =>
+        {
+            fixed (float* x = pool1, w = w2, dy = dC2, dw = dw2, db = db2, ws = workspace) ConvKernels.Backward(c2, x, w, dy, null, dw, db, ws);
+        })));
+        parts.Add(("conv2-backward-input-only", Profile.Micros(() =>
+        {
+            fixed (float* x = pool1, w = w2, dy = dC2, dx = dPool1, ws = workspace) ConvKernels.Backward(c2, x, w, dy, dx, null, null, ws);
+        })));
         parts.Add(("pool1-backward", Profile.Micros(() =>
         {
             fixed (float* dy = dPool1, dx = dC1) fixed (int* a = winners1) PoolingKernels.MaxBackward(p1, dy, a, dx);

@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ModelGen.Cpu;
 
@@ -184,6 +185,11 @@ public static unsafe class PoolingKernels
     private static void MaxForwardPairs<T>(in Pool2dShape shape, T* x, T* y, int* argmax, long firstPlane, long endPlane)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && Avx2.IsSupported)
+        {
+            MaxForwardPairs8(in shape, (float*)x, (float*)y, argmax, firstPlane, endPlane);
+            return;
+        }
         int h = shape.InHeight, w = shape.InWidth, oh = shape.OutHeight, ow = shape.OutWidth;
         for (long plane = firstPlane; plane < endPlane; plane++)
         {
@@ -208,6 +214,93 @@ public static unsafe class PoolingKernels
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="MaxForwardPairs"/> for floats, eight windows of a row at once: two rows of sixteen inputs are split
+    /// into their even and odd columns, and the four candidates are taken in the same order with the same rule, so
+    /// the maxima and positions are those of the one-window code. A last partial group computes all eight lanes
+    /// and stores its own; a group whose loads would pass the end of the input takes the one-window code.
+    /// </summary>
+    private static void MaxForwardPairs8(in Pool2dShape shape, float* x, float* y, int* argmax, long firstPlane, long endPlane)
+    {
+        int h = shape.InHeight, w = shape.InWidth, oh = shape.OutHeight, ow = shape.OutWidth;
+        float* limit = x + shape.InputElements;
+        var evenColumns = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        float* maxLanes = stackalloc float[8];
+        int* atLanes = stackalloc int[8];
+        for (long plane = firstPlane; plane < endPlane; plane++)
+        {
+            float* src = x + plane * h * w;
+            long outBase = plane * oh * ow;
+            for (int i = 0; i < oh; i++)
+            {
+                int top = 2 * i * w;
+                float* r0 = src + top, r1 = r0 + w;
+                float* yRow = y + outBase + (long)i * ow;
+                int* aRow = argmax == null ? null : argmax + outBase + (long)i * ow;
+                for (int j = 0; j < ow; j += 8)
+                {
+                    int k = 2 * j;
+                    if (r1 + k + 16 > limit)
+                    {
+                        for (; j < ow; j++, k += 2)
+                        {
+                            var one = Vector128.CreateScalarUnsafe(r0[k]);
+                            int best = top + k;
+                            Take(ref one, ref best, r0[k + 1], top + k + 1);
+                            Take(ref one, ref best, r1[k], top + w + k);
+                            Take(ref one, ref best, r1[k + 1], top + w + k + 1);
+                            yRow[j] = one.ToScalar();
+                            if (aRow != null) aRow[j] = best;
+                        }
+                        break;
+                    }
+                    Split(r0 + k, out var even0, out var odd0);
+                    Split(r1 + k, out var even1, out var odd1);
+                    var position = Vector256.Create(top + k) + evenColumns;
+                    var max = even0;
+                    var at = position;
+                    Take8(ref max, ref at, odd0, position + Vector256<int>.One);
+                    Take8(ref max, ref at, even1, position + Vector256.Create(w));
+                    Take8(ref max, ref at, odd1, position + Vector256.Create(w + 1));
+                    int count = Math.Min(8, ow - j);
+                    if (count == 8)
+                    {
+                        max.Store(yRow + j);
+                        if (aRow != null) at.Store(aRow + j);
+                        continue;
+                    }
+                    max.Store(maxLanes);
+                    at.Store(atLanes);
+                    for (int l = 0; l < count; l++)
+                    {
+                        yRow[j + l] = maxLanes[l];
+                        if (aRow != null) aRow[j + l] = atLanes[l];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Sixteen consecutive floats as their eight even-indexed and eight odd-indexed ones, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Split(float* source, out Vector256<float> even, out Vector256<float> odd)
+    {
+        var a = Avx.LoadVector256(source);
+        var b = Avx.LoadVector256(source + 8);
+        // Within 128-bit lanes: a0 a2 b0 b2 | a4 a6 b4 b6; the 64-bit permute restores the order.
+        even = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        odd = Avx2.Permute4x64(Avx.Shuffle(a, b, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+    }
+
+    /// <summary><see cref="Take{T}"/> on eight windows at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take8(ref Vector256<float> max, ref Vector256<int> at, Vector256<float> value, Vector256<int> position)
+    {
+        var take = Vector256.GreaterThan(value, max) | (Vector256.Equals(max, max) & ~Vector256.Equals(value, value));
+        at = Vector256.ConditionalSelect(take.AsInt32(), position, at);
+        max = Vector256.ConditionalSelect(take, value, max);
     }
 
     /// <summary>One step of <see cref="MaxVector"/>: <paramref name="value"/> at <paramref name="position"/> wins if greater, or NaN while the maximum is not.</summary>

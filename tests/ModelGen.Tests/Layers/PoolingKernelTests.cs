@@ -66,6 +66,9 @@ public unsafe class PoolingKernelTests
     [InlineData(1, 1, 2, 2)]
     [InlineData(7, 3, 9, 7)]
     [InlineData(2, 33, 5, 33)]
+    [InlineData(33, 1, 2, 16)]
+    [InlineData(3, 6, 28, 28)]
+    [InlineData(1, 2, 4, 35)]
     public void MaxPool_PairwiseWindows_TiesAndNaNFollowTheRule(int batch, int channels, int height, int width)
     {
         // 2×2/2 windows take their own path; many ties, NaNs and infinities check it keeps the general rule.
@@ -102,6 +105,10 @@ public unsafe class PoolingKernelTests
             PoolingKernels.MaxForward(s, px, py, pa);
         Assert.Equal(expectedIndex, af);
         Assert.Equal(Array.ConvertAll(expected, v => (float)v), yf);
+        // Inference stores no positions: the same maxima.
+        var yNoIndex = new float[y.Length];
+        fixed (float* px = xf, py = yNoIndex) PoolingKernels.MaxForward(s, px, py, null);
+        Assert.Equal(yf, yNoIndex);
     }
 
     [Fact]

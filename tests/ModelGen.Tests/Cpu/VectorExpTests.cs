@@ -81,7 +81,6 @@ public unsafe class VectorExpTests
 
     [Theory]
     [InlineData(0f, 1f)]
-    [InlineData(-0f, 1f)]
     [InlineData(float.PositiveInfinity, float.PositiveInfinity)]
     [InlineData(float.NegativeInfinity, 0f)]
     [InlineData(88.8f, float.PositiveInfinity)]
@@ -99,6 +98,7 @@ public unsafe class VectorExpTests
     [Fact]
     public void Exp_NaNStaysNaN_AndTheLargestFiniteResultsAreFinite()
     {
+        Assert.Equal(1f, VectorExp.Exp(-0f)); // xUnit treats −0 and 0 as one InlineData case, so −0 is checked here
         Assert.True(float.IsNaN(VectorExp.Exp(float.NaN)));
         Assert.True(float.IsNaN(VectorExp.Exp(-float.NaN)));
         float top = MathF.BitDecrement(MathF.Log(float.MaxValue));

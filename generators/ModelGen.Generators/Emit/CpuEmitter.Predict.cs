@@ -11,6 +11,7 @@ internal static partial class CpuEmitter
     private static void WriteInference(IndentedWriter w, ValueNames names)
     {
         var nodes = names.Plan.Nodes;
+        w.Line("// Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.");
         using (w.Block("private void RunInference(T* p, T* input, int batch)"))
         {
             bool first = true;

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace ModelGen.Cpu;
 
@@ -64,15 +63,6 @@ internal static unsafe class GemmSmallRows
     /// </summary>
     internal const long ParallelWeightElements = 1L << 18;
 
-    /// <summary>Weights (k·n elements) from which the rows of B a few steps of k ahead are prefetched.</summary>
-    internal const long PrefetchWeightElements = 1L << 16;
-
-    /// <summary>Rows of B ahead of the one being read that the one-row kernel prefetches.</summary>
-    private const int PrefetchRows = 8;
-
-    /// <summary>Turns the prefetch off for products started on this thread (measurements compare the two).</summary>
-    [System.ThreadStatic] internal static bool PrefetchDisabled;
-
     /// <summary>
     /// Computes C for <paramref name="m"/> ≤ <see cref="RowLimit"/> rows; A is m×k and B k×n, both row-major.
     /// <paramref name="epilogueColumns"/> is the tile width of the kernel the driver would use, so the bias and
@@ -85,11 +75,7 @@ internal static unsafe class GemmSmallRows
         where TLanes : ILanes<T, TVector>
     {
         long weights = (long)k * n;
-        var problem = new SmallRowsProblem<T>
-        {
-            M = m, N = n, K = k, A = a, B = b, C = c, Accumulate = accumulate, Epilogue = epilogue, EpilogueColumns = epilogueColumns,
-            Prefetch = weights >= PrefetchWeightElements && Sse.IsSupported && !PrefetchDisabled,
-        };
+        var problem = new SmallRowsProblem<T> { M = m, N = n, K = k, A = a, B = b, C = c, Accumulate = accumulate, Epilogue = epilogue, EpilogueColumns = epilogueColumns };
         int threads = CpuParallel.ThreadCount;
         long threshold = GemmCore.ParallelThresholdOverride;
         // A few parts per thread, as in the driver: a worker that wakes late still takes a share.
@@ -125,7 +111,7 @@ internal static unsafe class GemmSmallRows
             for (; i + 4 <= m; i += 4)
                 FourRows<T, TVector, TLanes>(cols, n, k, kc, g.A + (nint)i * k + pc, bBlock, g.C + (nint)i * n + j0, overwrite);
             for (; i < m; i++)
-                OneRow<T, TVector, TLanes>(cols, n, kc, g.A + (nint)i * k + pc, bBlock, g.C + (nint)i * n + j0, overwrite, g.Prefetch);
+                OneRow<T, TVector, TLanes>(cols, n, kc, g.A + (nint)i * k + pc, bBlock, g.C + (nint)i * n + j0, overwrite);
         }
         if (!g.Epilogue.IsActive) return;
         for (int i = 0; i < m; i++)
@@ -139,32 +125,20 @@ internal static unsafe class GemmSmallRows
         }
     }
 
-    /// <summary>
-    /// One row of C over one block of k: eight vectors of columns at a time, eight independent chains in flight. With
-    /// <paramref name="prefetch"/>, the strip of B <see cref="PrefetchRows"/> rows ahead is requested while this one is
-    /// read: each row of a strip lies on its own 4 KiB page of a wide matrix, where the hardware's stream prefetch stops.
-    /// </summary>
+    /// <summary>One row of C over one block of k: eight vectors of columns at a time, eight independent chains in flight.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OneRow<T, TVector, TLanes>(int n, nint ldb, int kc, T* a, T* b, T* c, bool overwrite, bool prefetch)
+    private static void OneRow<T, TVector, TLanes>(int n, nint ldb, int kc, T* a, T* b, T* c, bool overwrite)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : unmanaged
         where TLanes : ILanes<T, TVector>
     {
         int w = TLanes.Count, j = 0;
-        // Elements per cache line; the strip of eight vectors spans 8·w / line lines.
-        int line = 64 / sizeof(T), stripLines = System.Math.Max(1, 8 * w / line);
         for (; j + 8 * w <= n; j += 8 * w)
         {
             TVector s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
             T* bp = b + j;
             for (int p = 0; p < kc; p++, bp += ldb)
             {
-                if (prefetch)
-                {
-                    // A prefetch never faults, so rows past the end of B need no check.
-                    T* ahead = bp + PrefetchRows * ldb;
-                    for (int l = 0; l < stripLines; l++) Sse.Prefetch0(ahead + l * line);
-                }
                 TVector x = TLanes.Broadcast(a[p]);
                 s0 = TLanes.MulAdd(x, TLanes.Load(bp), s0);
                 s1 = TLanes.MulAdd(x, TLanes.Load(bp + w), s1);
@@ -277,8 +251,6 @@ internal unsafe struct SmallRowsProblem<T> where T : unmanaged, IFloatingPointIe
     public bool Accumulate;
     public GemmEpilogue<T> Epilogue;
     public int EpilogueColumns;
-    /// <summary>Whether the one-row kernel prefetches B ahead (large weights only).</summary>
-    public bool Prefetch;
 }
 
 /// <summary>A small-row product split by blocks of columns, one contiguous range per part.</summary>

@@ -72,13 +72,20 @@ public class InferencePassTests
             foreach (int batch in new[] { 1, 7, 33 })
             {
                 var x = Inputs(model, batch, value, idColumns, vocabulary, seed: 100 + batch);
+                var other = Inputs(model, batch, value, idColumns, vocabulary, seed: 200 + batch);
+                var targets = new float[batch * model.TargetSize];
                 CpuParallel.ThreadCount = 1;
                 var graph = model.GraphFor(batch);
-                graph.Loss(model.Parameters, x, new float[batch * model.TargetSize], batch);
+                graph.Loss(model.Parameters, x, targets, batch);
                 float[] expected = graph.LastOutput(batch).ToArray();
                 Assert.Contains(expected, v => v != 0f);
                 foreach (int threads in new[] { 1, 2, 3, 7 })
                 {
+                    // The buffers Predict shares with the training forward first hold another input's values, so a
+                    // value Predict failed to write shows as a difference.
+                    CpuParallel.ThreadCount = 1;
+                    GemmCore.ParallelThresholdOverride = 0;
+                    graph.Loss(model.Parameters, other, targets, batch);
                     CpuParallel.ThreadCount = threads;
                     CpuParallel.ResetStallBackoff();
                     // Split even small products, so every partition of the in-place epilogues is exercised.

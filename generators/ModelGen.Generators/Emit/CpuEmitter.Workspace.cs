@@ -34,6 +34,8 @@ internal static partial class CpuEmitter
         WriteOverrides(w, names);
         WriteForward(w, names);
         w.Line();
+        WriteInference(w, names);
+        w.Line();
         WriteBackward(w, names);
         WriteGeneration(w, names);
         w.CloseBrace();
@@ -227,7 +229,7 @@ internal static partial class CpuEmitter
         string train = modes ? ", training: true" : "";
         using (w.Block("protected override T* ForwardCore(T* parameters, T* input, int batch)"))
         {
-            w.Line($"RunForward(parameters, input, batch{eval});");
+            w.Line("RunInference(parameters, input, batch);");
             w.Line($"return {output};");
         }
         w.Line();

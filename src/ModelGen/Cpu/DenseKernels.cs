@@ -26,6 +26,14 @@ public static unsafe class DenseKernels
     }
 
     /// <summary>
+    /// <c>y = f(x·W + b)</c> for inference: the same products and the same bits as <see cref="Forward{T}"/>, with the
+    /// activation written over the affine part in place, so no pre-activation is stored. <paramref name="bias"/> may be null.
+    /// </summary>
+    public static void Infer<T>(T* x, T* weights, T* bias, T* y, int batch, int inFeatures, int outFeatures, Activation activation, T negativeSlope)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Forward(x, weights, bias, y, y, batch, inFeatures, outFeatures, activation, negativeSlope);
+
+    /// <summary>
     /// Back-propagates through the affine part given <c>dz</c> (batch×out): adds <c>xᵀ·dz</c> to
     /// <paramref name="dWeights"/> (if not null: null for a frozen layer), the column sums of dz to
     /// <paramref name="dBias"/> (if not null), and <c>dz·Wᵀ</c> to <paramref name="dx"/> (if not null). Every output accumulates.

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.Intrinsics;
 using System.Numerics;
 
 namespace ModelGen.Cpu;
@@ -39,10 +40,13 @@ public static unsafe class EmbeddingKernels
     public static void Forward<T>(T* ids, int idStride, T* table, T* y, int yStride, int count, int vocabulary, int dimension)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Rows of an embedding are short (16 values in wide-deep): whole-vector copies beat a block copy per row.
+        bool vectors = Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && dimension >= Vector256<T>.Count;
         for (int i = 0; i < count; i++)
         {
             int id = Row(ids[(long)i * idStride], vocabulary, i);
-            new ReadOnlySpan<T>(table + (long)id * dimension, dimension).CopyTo(new Span<T>(y + (long)i * yStride, dimension));
+            if (vectors) ConcatKernels.CopyRow(table + (long)id * dimension, y + (long)i * yStride, dimension);
+            else new ReadOnlySpan<T>(table + (long)id * dimension, dimension).CopyTo(new Span<T>(y + (long)i * yStride, dimension));
         }
     }
 

@@ -58,6 +58,12 @@ internal static unsafe class GemmSmallRows
     internal const int ColumnsPerPart = 128;
 
     /// <summary>
+    /// Weights (k·n elements, 1 MiB of float) from which a product is split across threads: reading them takes tens of
+    /// microseconds, more than a worker's hand-off (about 10–15 µs); smaller ones stay on the calling thread.
+    /// </summary>
+    internal const long ParallelWeightElements = 1L << 18;
+
+    /// <summary>
     /// Computes C for <paramref name="m"/> ≤ <see cref="RowLimit"/> rows; A is m×k and B k×n, both row-major.
     /// <paramref name="epilogueColumns"/> is the tile width of the kernel the driver would use, so the bias and
     /// activation see the same column chunks. A product with large weights (a single request to a wide layer reads
@@ -68,12 +74,16 @@ internal static unsafe class GemmSmallRows
         where TVector : unmanaged
         where TLanes : ILanes<T, TVector>
     {
+        long weights = (long)k * n;
         var problem = new SmallRowsProblem<T> { M = m, N = n, K = k, A = a, B = b, C = c, Accumulate = accumulate, Epilogue = epilogue, EpilogueColumns = epilogueColumns };
         int threads = CpuParallel.ThreadCount;
         long threshold = GemmCore.ParallelThresholdOverride;
         // A few parts per thread, as in the driver: a worker that wakes late still takes a share.
         int parts = System.Math.Min(threads * 4, (n + ColumnsPerPart - 1) / ColumnsPerPart);
-        if (threads > 1 && parts > 1 && (long)m * n * k >= (threshold > 0 ? threshold : GemmCore.ParallelThreshold))
+        // Reading B dominates (each element is used by at most RowLimit rows), so its size decides whether another core's
+        // bandwidth is worth a worker's hand-off.
+        bool large = threshold > 0 ? (long)m * n * k >= threshold : weights >= ParallelWeightElements;
+        if (threads > 1 && parts > 1 && large)
         {
             var job = SmallRowsJob<T, TVector, TLanes>.ForThisThread();
             job.Problem = problem;

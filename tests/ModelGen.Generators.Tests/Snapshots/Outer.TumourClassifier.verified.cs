@@ -204,7 +204,7 @@ partial class Outer
             /// <inheritdoc/>
             protected override T* ForwardCore(T* parameters, T* input, int batch)
             {
-                RunForward(parameters, input, batch);
+                RunInference(parameters, input, batch);
                 return _logit;
             }
 
@@ -254,6 +254,16 @@ partial class Outer
 
                 // logit = Dense(1)(hidden): [batch, 16] → [batch, 1]
                 DenseKernels.Forward(_hidden, p + LogitWeights, p + LogitBias, _logit, _logit, batch, 16, 1, Activation.None, T.Zero);
+            }
+
+            // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+            private void RunInference(T* p, T* input, int batch)
+            {
+                // hidden = Dense(16, Tanh)(input): [batch, 30] → [batch, 16]
+                DenseKernels.Infer(input, p + HiddenWeights, p + HiddenBias, _hidden, batch, 30, 16, Activation.Tanh, T.Zero);
+
+                // logit = Dense(1)(hidden): [batch, 16] → [batch, 1]
+                DenseKernels.Infer(_hidden, p + LogitWeights, p + LogitBias, _logit, batch, 16, 1, Activation.None, T.Zero);
             }
 
             private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

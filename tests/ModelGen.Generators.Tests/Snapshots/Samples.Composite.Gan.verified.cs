@@ -261,7 +261,7 @@ partial class Gan : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _judgeReal;
         }
 
@@ -317,6 +317,22 @@ partial class Gan : global::ModelGen.Model
 
             // judgeReal = Dense(1)(judgeHidden): [batch, 32] → [batch, 1]
             DenseKernels.Forward(_judgeHidden, p + Judge_RealWeights, p + Judge_RealBias, _judgeReal, _judgeReal, batch, 32, 1, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // generateHidden = Dense(32, ReLU)(input): [batch, 16] → [batch, 32]
+            DenseKernels.Infer(input, p + Generate_HiddenWeights, p + Generate_HiddenBias, _generateHidden, batch, 16, 32, Activation.ReLU, T.Zero);
+
+            // generatePixels = Dense(64, Sigmoid)(generateHidden): [batch, 32] → [batch, 64]
+            DenseKernels.Infer(_generateHidden, p + Generate_PixelsWeights, p + Generate_PixelsBias, _generatePixels, batch, 32, 64, Activation.Sigmoid, T.Zero);
+
+            // judgeHidden = Dense(32, LeakyReLU)(generatePixels): [batch, 64] → [batch, 32]
+            DenseKernels.Infer(_generatePixels, p + Judge_HiddenWeights, p + Judge_HiddenBias, _judgeHidden, batch, 64, 32, Activation.LeakyReLU, Judge_HiddenSlope);
+
+            // judgeReal = Dense(1)(judgeHidden): [batch, 32] → [batch, 1]
+            DenseKernels.Infer(_judgeHidden, p + Judge_RealWeights, p + Judge_RealBias, _judgeReal, batch, 32, 1, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

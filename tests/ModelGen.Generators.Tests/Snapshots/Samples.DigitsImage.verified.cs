@@ -212,7 +212,7 @@ partial class DigitsImage : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _logits;
         }
 
@@ -264,6 +264,18 @@ partial class DigitsImage : global::ModelGen.Model
 
             // logits = Dense(10)(hidden): [batch, 32] → [batch, 10]
             DenseKernels.Forward(_hidden, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 32, 10, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // pixels = Flatten(input): [batch, 1, 8, 8] → [batch, 64], a view of the same memory
+
+            // hidden = Dense(32, SiLU)(pixels): [batch, 64] → [batch, 32]
+            DenseKernels.Infer(input, p + HiddenWeights, p + HiddenBias, _hidden, batch, 64, 32, Activation.SiLU, T.Zero);
+
+            // logits = Dense(10)(hidden): [batch, 32] → [batch, 10]
+            DenseKernels.Infer(_hidden, p + LogitsWeights, p + LogitsBias, _logits, batch, 32, 10, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

@@ -233,7 +233,7 @@ partial class DigitsMlp : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _logits;
         }
 
@@ -286,6 +286,19 @@ partial class DigitsMlp : global::ModelGen.Model
 
             // logits = Dense(10)(hidden2): [batch, 64] → [batch, 10]
             DenseKernels.Forward(_hidden2, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 64, 10, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // hidden = Dense(128, ReLU)(input): [batch, 64] → [batch, 128]
+            DenseKernels.Infer(input, p + HiddenWeights, p + HiddenBias, _hidden, batch, 64, 128, Activation.ReLU, T.Zero);
+
+            // hidden2 = Dense(64, ReLU)(hidden): [batch, 128] → [batch, 64]
+            DenseKernels.Infer(_hidden, p + Hidden2Weights, p + Hidden2Bias, _hidden2, batch, 128, 64, Activation.ReLU, T.Zero);
+
+            // logits = Dense(10)(hidden2): [batch, 64] → [batch, 10]
+            DenseKernels.Infer(_hidden2, p + LogitsWeights, p + LogitsBias, _logits, batch, 64, 10, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

@@ -373,7 +373,7 @@ partial class DigitsVae : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch, training: false);
+            RunInference(parameters, input, batch);
             return _pixelLogits;
         }
 
@@ -494,6 +494,61 @@ partial class DigitsVae : global::ModelGen.Model
 
             // pixelLogits = Dense(64)(decoder): [batch, 32] → [batch, 64]
             DenseKernels.Forward(_decoder, p + PixelLogitsWeights, p + PixelLogitsBias, _pixelLogits, _pixelLogits, batch, 32, 64, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // encoder = Dense(32, ReLU)(input): [batch, 64] → [batch, 32]
+            DenseKernels.Infer(input, p + EncoderWeights, p + EncoderBias, _encoder, batch, 64, 32, Activation.ReLU, T.Zero);
+
+            // mu = Dense(4)(encoder): [batch, 32] → [batch, 4]
+            DenseKernels.Infer(_encoder, p + MuWeights, p + MuBias, _mu, batch, 32, 4, Activation.None, T.Zero);
+
+            // logVar = Dense(4)(encoder): [batch, 32] → [batch, 4]
+            DenseKernels.Infer(_encoder, p + LogVarWeights, p + LogVarBias, _logVar, batch, 32, 4, Activation.None, T.Zero);
+
+            // scale1 = 0.5·logVar: [batch, 4]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Affine, _logVar, _scale1, batch * 4L, T.CreateTruncating(0.5));
+
+            // exp1 = Exp(scale1): [batch, 4]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Exp, _scale1, _exp1, batch * 4L);
+
+            // noise1 = Tensor.RandomNormal(like: logVar): [batch, 4], zero (the mean) at inference
+            ElementwiseKernels.Clear(_noise1, batch * 4L);
+
+            // multiply1 = exp1 * noise1: [batch, 4]
+            ElementwiseKernels.Multiply(_exp1, _noise1, _multiply1, batch * 4L);
+
+            // add1 = mu + multiply1: [batch, 4]
+            ElementwiseKernels.Add(_mu, _multiply1, _add1, batch * 4L);
+
+            // shift1 = logVar + 1: [batch, 4]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Affine, _logVar, _shift1, batch * 4L, T.One, T.One);
+
+            // square1 = Square(mu): [batch, 4]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Square, _mu, _square1, batch * 4L);
+
+            // subtract1 = shift1 − square1: [batch, 4]
+            ElementwiseMathKernels.Subtract(_shift1, _square1, _subtract1, batch * 4L);
+
+            // exp2 = Exp(logVar): [batch, 4]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Exp, _logVar, _exp2, batch * 4L);
+
+            // subtract2 = subtract1 − exp2: [batch, 4]
+            ElementwiseMathKernels.Subtract(_subtract1, _exp2, _subtract2, batch * 4L);
+
+            // sum1 = Tensor.Sum(subtract2): [batch, 4] → [batch, 1], one value per sample
+            ElementwiseMathKernels.SumPerSample(_subtract2, _sum1, batch, 4, T.One);
+
+            // scale2 = -0.5·sum1: [batch, 1]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Affine, _sum1, _scale2, batch * 1L, T.CreateTruncating(-0.5));
+
+            // decoder = Dense(32, ReLU)(add1): [batch, 4] → [batch, 32]
+            DenseKernels.Infer(_add1, p + DecoderWeights, p + DecoderBias, _decoder, batch, 4, 32, Activation.ReLU, T.Zero);
+
+            // pixelLogits = Dense(64)(decoder): [batch, 32] → [batch, 64]
+            DenseKernels.Infer(_decoder, p + PixelLogitsWeights, p + PixelLogitsBias, _pixelLogits, batch, 32, 64, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

@@ -305,7 +305,7 @@ partial class ChurnAndSpend : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _outputs;
         }
 
@@ -395,6 +395,36 @@ partial class ChurnAndSpend : global::ModelGen.Model
 
             // spend = Dense(1)(trunk): [batch, 32] → [batch, 1]
             DenseKernels.Forward(_trunk, p + SpendWeights, p + SpendBias, _spend, _spend, batch, 32, 1, Activation.None, T.Zero);
+
+            // The outputs side by side in one row per sample: churn [1], spend [1], side by side ([2])
+            ConcatKernels.Place(_churn, 1, _outputs, 2, offset: 0, batch);
+            ConcatKernels.Place(_spend, 1, _outputs, 2, offset: 1, batch);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // profileInput = columns 0…7 of the input rows: [batch, 8]
+            ConcatKernels.Take(input, 20, offset: 0, _profileInput, 8, batch);
+
+            // activityInput = columns 8…19 of the input rows: [batch, 12]
+            ConcatKernels.Take(input, 20, offset: 8, _activityInput, 12, batch);
+
+            // activity = Dense(16, ReLU)(activityInput): [batch, 12] → [batch, 16]
+            DenseKernels.Infer(_activityInput, p + ActivityWeights, p + ActivityBias, _activity, batch, 12, 16, Activation.ReLU, T.Zero);
+
+            // concat1 = Tensor.Concat(profileInput, activity): [batch, 8] + [batch, 16] → [batch, 24]
+            ConcatKernels.Place(_profileInput, 8, _concat1, 24, offset: 0, batch);
+            ConcatKernels.Place(_activity, 16, _concat1, 24, offset: 8, batch);
+
+            // trunk = Dense(32, ReLU)(concat1): [batch, 24] → [batch, 32]
+            DenseKernels.Infer(_concat1, p + TrunkWeights, p + TrunkBias, _trunk, batch, 24, 32, Activation.ReLU, T.Zero);
+
+            // churn = Dense(1)(trunk): [batch, 32] → [batch, 1]
+            DenseKernels.Infer(_trunk, p + ChurnWeights, p + ChurnBias, _churn, batch, 32, 1, Activation.None, T.Zero);
+
+            // spend = Dense(1)(trunk): [batch, 32] → [batch, 1]
+            DenseKernels.Infer(_trunk, p + SpendWeights, p + SpendBias, _spend, batch, 32, 1, Activation.None, T.Zero);
 
             // The outputs side by side in one row per sample: churn [1], spend [1], side by side ([2])
             ConcatKernels.Place(_churn, 1, _outputs, 2, offset: 0, batch);

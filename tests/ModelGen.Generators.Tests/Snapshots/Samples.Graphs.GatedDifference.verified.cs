@@ -313,7 +313,7 @@ partial class GatedDifference : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _add1;
         }
 
@@ -393,6 +393,55 @@ partial class GatedDifference : global::ModelGen.Model
 
             // head = Dense(1)(subtract2): [batch, 8] → [batch, 1]
             DenseKernels.Forward(_subtract2, p + HeadWeights, p + HeadBias, _head, _head, batch, 8, 1, Activation.None, T.Zero);
+
+            // abs1 = Abs(subtract1): [batch, 8]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Abs, _subtract1, _abs1, batch * 8L);
+
+            // mean1 = Tensor.Mean(abs1): [batch, 8] → [batch, 1], one value per sample
+            ElementwiseMathKernels.SumPerSample(_abs1, _mean1, batch, 8, T.One / T.CreateTruncating(8));
+
+            // add1 = head + mean1: [batch, 1]
+            ElementwiseKernels.Add(_head, _mean1, _add1, batch * 1L);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // left = Dense(8)(input): [batch, 12] → [batch, 8]
+            DenseKernels.Infer(input, p + LeftWeights, p + LeftBias, _left, batch, 12, 8, Activation.None, T.Zero);
+
+            // right = Dense(8)(input): [batch, 12] → [batch, 8]
+            DenseKernels.Infer(input, p + RightWeights, p + RightBias, _right, batch, 12, 8, Activation.None, T.Zero);
+
+            // subtract1 = left − right: [batch, 8]
+            ElementwiseMathKernels.Subtract(_left, _right, _subtract1, batch * 8L);
+
+            // scale1 = 2·subtract1: [batch, 8]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Affine, _subtract1, _scale1, batch * 8L, T.CreateTruncating(2.0));
+
+            // sigmoid1 = Sigmoid(scale1): [batch, 8]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Sigmoid, _scale1, _sigmoid1, batch * 8L);
+
+            // clamp1 = Clamp(subtract1, -1, 1): [batch, 8]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Clamp, _subtract1, _clamp1, batch * 8L, T.CreateTruncating(-1.0), T.One);
+
+            // multiply1 = sigmoid1 * clamp1: [batch, 8]
+            ElementwiseKernels.Multiply(_sigmoid1, _clamp1, _multiply1, batch * 8L);
+
+            // square1 = Square(subtract1): [batch, 8]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Square, _subtract1, _square1, batch * 8L);
+
+            // shift1 = square1 + 1: [batch, 8]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Affine, _square1, _shift1, batch * 8L, T.One, T.One);
+
+            // log1 = Log(shift1): [batch, 8]
+            ElementwiseMathKernels.Forward(ElementwiseFunction.Log, _shift1, _log1, batch * 8L);
+
+            // subtract2 = log1 − multiply1: [batch, 8]
+            ElementwiseMathKernels.Subtract(_log1, _multiply1, _subtract2, batch * 8L);
+
+            // head = Dense(1)(subtract2): [batch, 8] → [batch, 1]
+            DenseKernels.Infer(_subtract2, p + HeadWeights, p + HeadBias, _head, batch, 8, 1, Activation.None, T.Zero);
 
             // abs1 = Abs(subtract1): [batch, 8]
             ElementwiseMathKernels.Forward(ElementwiseFunction.Abs, _subtract1, _abs1, batch * 8L);

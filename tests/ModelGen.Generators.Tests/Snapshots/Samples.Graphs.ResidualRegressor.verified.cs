@@ -275,7 +275,7 @@ partial class ResidualRegressor : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _head;
         }
 
@@ -337,6 +337,28 @@ partial class ResidualRegressor : global::ModelGen.Model
 
             // head = Dense(1)(multiply1): [batch, 16] → [batch, 1]
             DenseKernels.Forward(_multiply1, p + HeadWeights, null, _head, _head, batch, 16, 1, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // up = Dense(32, GELU)(input): [batch, 16] → [batch, 32]
+            DenseKernels.Infer(input, p + UpWeights, p + UpBias, _up, batch, 16, 32, Activation.GELU, T.Zero);
+
+            // down = Dense(16, LeakyReLU)(up): [batch, 32] → [batch, 16]
+            DenseKernels.Infer(_up, p + DownWeights, p + DownBias, _down, batch, 32, 16, Activation.LeakyReLU, DownSlope);
+
+            // add1 = input + down: [batch, 16]
+            ElementwiseKernels.Add(input, _down, _add1, batch * 16L);
+
+            // gate = Dense(16, Sigmoid)(add1): [batch, 16] → [batch, 16]
+            DenseKernels.Infer(_add1, p + GateWeights, p + GateBias, _gate, batch, 16, 16, Activation.Sigmoid, T.Zero);
+
+            // multiply1 = add1 * gate: [batch, 16]
+            ElementwiseKernels.Multiply(_add1, _gate, _multiply1, batch * 16L);
+
+            // head = Dense(1)(multiply1): [batch, 16] → [batch, 1]
+            DenseKernels.Infer(_multiply1, p + HeadWeights, null, _head, batch, 16, 1, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

@@ -245,7 +245,7 @@ partial class SiameseMatcher : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _outputs;
         }
 
@@ -308,6 +308,32 @@ partial class SiameseMatcher : global::ModelGen.Model
 
             // embed2 = Dense(8)(hidden2): [batch, 32] → [batch, 8]
             DenseKernels.Forward(_hidden2, p + EmbedWeights, p + EmbedBias, _embed2, _embed2, batch, 32, 8, Activation.None, T.Zero);
+
+            // The outputs side by side in one row per sample: query [8], candidate [8], side by side ([16])
+            ConcatKernels.Place(_embed, 8, _outputs, 16, offset: 0, batch);
+            ConcatKernels.Place(_embed2, 8, _outputs, 16, offset: 8, batch);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // queryInput = columns 0…23 of the input rows: [batch, 24]
+            ConcatKernels.Take(input, 48, offset: 0, _queryInput, 24, batch);
+
+            // candidateInput = columns 24…47 of the input rows: [batch, 24]
+            ConcatKernels.Take(input, 48, offset: 24, _candidateInput, 24, batch);
+
+            // hidden = Dense(32, Tanh)(queryInput): [batch, 24] → [batch, 32]
+            DenseKernels.Infer(_queryInput, p + HiddenWeights, p + HiddenBias, _hidden, batch, 24, 32, Activation.Tanh, T.Zero);
+
+            // embed = Dense(8)(hidden): [batch, 32] → [batch, 8]
+            DenseKernels.Infer(_hidden, p + EmbedWeights, p + EmbedBias, _embed, batch, 32, 8, Activation.None, T.Zero);
+
+            // hidden2 = Dense(32, Tanh)(candidateInput): [batch, 24] → [batch, 32]
+            DenseKernels.Infer(_candidateInput, p + HiddenWeights, p + HiddenBias, _hidden2, batch, 24, 32, Activation.Tanh, T.Zero);
+
+            // embed2 = Dense(8)(hidden2): [batch, 32] → [batch, 8]
+            DenseKernels.Infer(_hidden2, p + EmbedWeights, p + EmbedBias, _embed2, batch, 32, 8, Activation.None, T.Zero);
 
             // The outputs side by side in one row per sample: query [8], candidate [8], side by side ([16])
             ConcatKernels.Place(_embed, 8, _outputs, 16, offset: 0, batch);

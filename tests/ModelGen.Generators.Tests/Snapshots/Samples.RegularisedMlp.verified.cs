@@ -245,7 +245,7 @@ partial class RegularisedMlp : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch, training: false);
+            RunInference(parameters, input, batch);
             return _logit;
         }
 
@@ -309,6 +309,22 @@ partial class RegularisedMlp : global::ModelGen.Model
 
             // logit = Dense(1)(drop): [batch, 64] → [batch, 1]
             DenseKernels.Forward(_drop, p + LogitWeights, p + LogitBias, _logit, _logit, batch, 64, 1, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // hidden = Dense(64, SiLU)(input): [batch, 30] → [batch, 64]
+            DenseKernels.Infer(input, p + HiddenWeights, p + HiddenBias, _hidden, batch, 30, 64, Activation.SiLU, T.Zero);
+
+            // norm = LayerNorm(hidden) over the last 64: [batch, 64]
+            LayerNormKernels.Forward(_hidden, p + NormGamma, p + NormBeta, _norm, _normMean, _normInvStd, batch * 1, 64, NormEpsilon);
+
+            // drop = Dropout(0.2)(norm): a copy at inference
+            new ReadOnlySpan<T>(_norm, (int)(batch * 64L)).CopyTo(new Span<T>(_drop, (int)(batch * 64L)));
+
+            // logit = Dense(1)(drop): [batch, 64] → [batch, 1]
+            DenseKernels.Infer(_drop, p + LogitWeights, p + LogitBias, _logit, batch, 64, 1, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

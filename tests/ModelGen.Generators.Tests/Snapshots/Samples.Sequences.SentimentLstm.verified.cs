@@ -256,7 +256,7 @@ partial class SentimentLstm : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _logits;
         }
 
@@ -311,6 +311,21 @@ partial class SentimentLstm : global::ModelGen.Model
 
             // logits = Dense(3)(summarise): [batch, 8] → [batch, 3]
             DenseKernels.Forward(_summarise, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 8, 3, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // steps = Reshape(input): [batch, 32] → [batch, 8, 4], a view of the same memory
+
+            // encoder = LSTM(16, bidirectional, sequences)(steps): [batch, 8, 4] → [batch, 8, 32], every step
+            LstmKernels.Forward(EncoderShape(batch), input, p + EncoderParameters, _encoder, _encoderSaved, _recurrentWorkspace);
+
+            // summarise = GRU(8)(encoder): [batch, 8, 32] → [batch, 8], the last state
+            GruKernels.Forward(SummariseShape(batch), _encoder, p + SummariseParameters, _summarise, _summariseSaved, _recurrentWorkspace);
+
+            // logits = Dense(3)(summarise): [batch, 8] → [batch, 3]
+            DenseKernels.Infer(_summarise, p + LogitsWeights, p + LogitsBias, _logits, batch, 8, 3, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

@@ -279,7 +279,7 @@ partial class SignalConv1d : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _logit;
         }
 
@@ -339,6 +339,26 @@ partial class SignalConv1d : global::ModelGen.Model
 
             // logit = Dense(1)(flat): [batch, 512] → [batch, 1]
             DenseKernels.Forward(_c2, p + LogitWeights, p + LogitBias, _logit, _logit, batch, 512, 1, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // c1 = Conv1d(8@5, ReLU)(input): [batch, 2, 64] → [batch, 8, 64]
+            ConvKernels.Forward(C1Shape(batch), input, p + C1Weights, p + C1Bias, _c1Pre, _convWorkspace);
+            ActivationKernels.Forward(Activation.ReLU, _c1Pre, _c1, batch * 512L, T.Zero);
+
+            // norm = GroupNorm(4 groups)(c1) over 8 channels: [batch, 8, 64]
+            GroupNormKernels.Forward(_c1, p + NormGamma, p + NormBeta, _norm, _normMean, _normInvStd, batch, 8, 64, 4, NormEpsilon);
+
+            // c2 = Conv1d(16@2, GELU)(norm): [batch, 8, 64] → [batch, 16, 32]
+            ConvKernels.Forward(C2Shape(batch), _norm, p + C2Weights, p + C2Bias, _c2Pre, _convWorkspace);
+            ActivationKernels.Forward(Activation.GELU, _c2Pre, _c2, batch * 512L, T.Zero);
+
+            // flat = Flatten(c2): [batch, 16, 32] → [batch, 512], a view of the same memory
+
+            // logit = Dense(1)(flat): [batch, 512] → [batch, 1]
+            DenseKernels.Infer(_c2, p + LogitWeights, p + LogitBias, _logit, batch, 512, 1, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

@@ -446,7 +446,7 @@ partial class DigitReverser : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _logits;
         }
 
@@ -535,6 +535,52 @@ partial class DigitReverser : global::ModelGen.Model
 
             // logits = Dense(13)(add3): [batch, 7, 16] → [batch, 7, 13]
             DenseKernels.Forward(_add3, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch * 7, 16, 13, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // sourceInput = columns 0…5 of the input rows: [batch, 6]
+            ConcatKernels.Take(input, 13, offset: 0, _sourceInput, 6, batch);
+
+            // targetInput = columns 6…12 of the input rows: [batch, 7]
+            ConcatKernels.Take(input, 13, offset: 6, _targetInput, 7, batch);
+
+            // sourceTokens = Embedding(13×16)(sourceInput): ids [batch, 6] → [batch, 6, 16]
+            EmbeddingKernels.Forward(_sourceInput, p + SourceTokensTable, _sourceTokens, batch * 6, vocabulary: 13, dimension: 16);
+
+            // sourcePositions = sourceTokens + the first 6 rows of the position table: [batch, 6, 16]
+            EmbeddingKernels.AddPositions(_sourceTokens, p + SourcePositionsTable, _sourcePositions, batch, sequence: 6, dimension: 16);
+
+            // encoder = MultiHeadAttention(2 heads)(sourcePositions): [batch, 6, 16]
+            AttentionKernels.Forward(_sourcePositions, p + EncoderQkvWeights, p + EncoderQkvBias, p + EncoderOutWeights, p + EncoderOutBias, _encoder,
+                _encoderSaved, _attentionWorkspace, batch, sequence: 6, dimension: 16, heads: 2, causal: false);
+
+            // add1 = sourcePositions + encoder: [batch, 6, 16]
+            ElementwiseKernels.Add(_sourcePositions, _encoder, _add1, batch * 96L);
+
+            // targetTokens = Embedding(13×16)(targetInput): ids [batch, 7] → [batch, 7, 16]
+            EmbeddingKernels.Forward(_targetInput, p + TargetTokensTable, _targetTokens, batch * 7, vocabulary: 13, dimension: 16);
+
+            // targetPositions = targetTokens + the first 7 rows of the position table: [batch, 7, 16]
+            EmbeddingKernels.AddPositions(_targetTokens, p + TargetPositionsTable, _targetPositions, batch, sequence: 7, dimension: 16);
+
+            // selfAttention = MultiHeadAttention(2 heads, causal)(targetPositions): [batch, 7, 16]
+            AttentionKernels.Forward(_targetPositions, p + SelfAttentionQkvWeights, p + SelfAttentionQkvBias, p + SelfAttentionOutWeights, p + SelfAttentionOutBias, _selfAttention,
+                _selfAttentionSaved, _attentionWorkspace, batch, sequence: 7, dimension: 16, heads: 2, causal: true);
+
+            // add2 = targetPositions + selfAttention: [batch, 7, 16]
+            ElementwiseKernels.Add(_targetPositions, _selfAttention, _add2, batch * 112L);
+
+            // cross = CrossAttention(2 heads)(add2 attending to add1): [batch, 7, 16]
+            CrossAttentionKernels.Forward(_add2, _add1, p + CrossQkvWeights, p + CrossQkvBias, p + CrossOutWeights, p + CrossOutBias, _cross,
+                _crossSaved, _crossAttentionWorkspace, batch, queries: 7, keys: 6, dimension: 16, heads: 2);
+
+            // add3 = add2 + cross: [batch, 7, 16]
+            ElementwiseKernels.Add(_add2, _cross, _add3, batch * 112L);
+
+            // logits = Dense(13)(add3): [batch, 7, 16] → [batch, 7, 13]
+            DenseKernels.Infer(_add3, p + LogitsWeights, p + LogitsBias, _logits, batch * 7, 16, 13, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

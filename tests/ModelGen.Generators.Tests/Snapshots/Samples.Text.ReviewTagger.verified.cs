@@ -319,7 +319,7 @@ partial class ReviewTagger : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _tags;
         }
 
@@ -387,6 +387,31 @@ partial class ReviewTagger : global::ModelGen.Model
 
             // tags = Dense(5)(norm): [batch, seq≤24, 16] → [batch, seq≤24, 5]
             DenseKernels.Forward(_norm, p + TagsWeights, p + TagsBias, _tags, _tags, batch * 24, 16, 5, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // words = Embedding(200×16)(input): ids [batch, 24] → [batch, seq≤24, 16]
+            EmbeddingKernels.Forward(input, p + WordsTable, _words, batch * 24, vocabulary: 200, dimension: 16);
+            // each sample's length (MaskPadding): the layers after Words skip the padding id 0 after its last real id
+            EmbeddingKernels.Lengths(input, _lengths, batch, sequence: 24, paddingIndex: 0);
+
+            // context = LSTM(8, bidirectional, sequences)(words): [batch, seq≤24, 16] → [batch, seq≤24, 16], every step
+            LstmKernels.Forward(ContextShape(batch), _words, p + ContextParameters, _context, _contextSaved, _recurrentWorkspace, lengths: _lengths);
+
+            // attention = MultiHeadAttention(2 heads)(context): [batch, seq≤24, 16]
+            AttentionKernels.Forward(_context, p + AttentionQkvWeights, p + AttentionQkvBias, p + AttentionOutWeights, p + AttentionOutBias, _attention,
+                _attentionSaved, _attentionWorkspace, batch, sequence: 24, dimension: 16, heads: 2, causal: false, lengths: _lengths);
+
+            // add1 = context + attention: [batch, seq≤24, 16]
+            ElementwiseKernels.Add(_context, _attention, _add1, batch * 384L);
+
+            // norm = LayerNorm(add1) over the last 16: [batch, seq≤24, 16]
+            LayerNormKernels.Forward(_add1, p + NormGamma, p + NormBeta, _norm, _normMean, _normInvStd, batch * 24, 16, NormEpsilon);
+
+            // tags = Dense(5)(norm): [batch, seq≤24, 16] → [batch, seq≤24, 5]
+            DenseKernels.Infer(_norm, p + TagsWeights, p + TagsBias, _tags, batch * 24, 16, 5, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

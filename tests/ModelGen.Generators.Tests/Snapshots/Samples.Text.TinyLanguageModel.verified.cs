@@ -410,7 +410,7 @@ partial class TinyLanguageModel : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _logits;
         }
 
@@ -491,6 +491,44 @@ partial class TinyLanguageModel : global::ModelGen.Model
 
             // logits = Dense(32)(finalNorm): [batch, 16, 16] → [batch, 16, 32]
             DenseKernels.Forward(_finalNorm, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch * 16, 16, 32, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // tokens = Embedding(32×16)(input): ids [batch, 16] → [batch, 16, 16]
+            EmbeddingKernels.Forward(input, p + TokensTable, _tokens, batch * 16, vocabulary: 32, dimension: 16);
+
+            // positions = tokens + the first 16 rows of the position table: [batch, 16, 16]
+            EmbeddingKernels.AddPositions(_tokens, p + PositionsTable, _positions, batch, sequence: 16, dimension: 16);
+
+            // attentionNorm = LayerNorm(positions) over the last 16: [batch, 16, 16]
+            LayerNormKernels.Forward(_positions, p + AttentionNormGamma, p + AttentionNormBeta, _attentionNorm, _attentionNormMean, _attentionNormInvStd, batch * 16, 16, AttentionNormEpsilon);
+
+            // attention = MultiHeadAttention(2 heads, causal)(attentionNorm): [batch, 16, 16]
+            AttentionKernels.Forward(_attentionNorm, p + AttentionQkvWeights, p + AttentionQkvBias, p + AttentionOutWeights, p + AttentionOutBias, _attention,
+                _attentionSaved, _attentionWorkspace, batch, sequence: 16, dimension: 16, heads: 2, causal: true);
+
+            // add1 = positions + attention: [batch, 16, 16]
+            ElementwiseKernels.Add(_positions, _attention, _add1, batch * 256L);
+
+            // mlpNorm = LayerNorm(add1) over the last 16: [batch, 16, 16]
+            LayerNormKernels.Forward(_add1, p + MlpNormGamma, p + MlpNormBeta, _mlpNorm, _mlpNormMean, _mlpNormInvStd, batch * 16, 16, MlpNormEpsilon);
+
+            // up = Dense(64, GELU)(mlpNorm): [batch, 16, 16] → [batch, 16, 64]
+            DenseKernels.Infer(_mlpNorm, p + UpWeights, p + UpBias, _up, batch * 16, 16, 64, Activation.GELU, T.Zero);
+
+            // down = Dense(16)(up): [batch, 16, 64] → [batch, 16, 16]
+            DenseKernels.Infer(_up, p + DownWeights, p + DownBias, _down, batch * 16, 64, 16, Activation.None, T.Zero);
+
+            // add2 = add1 + down: [batch, 16, 16]
+            ElementwiseKernels.Add(_add1, _down, _add2, batch * 256L);
+
+            // finalNorm = LayerNorm(add2) over the last 16: [batch, 16, 16]
+            LayerNormKernels.Forward(_add2, p + FinalNormGamma, p + FinalNormBeta, _finalNorm, _finalNormMean, _finalNormInvStd, batch * 16, 16, FinalNormEpsilon);
+
+            // logits = Dense(32)(finalNorm): [batch, 16, 16] → [batch, 16, 32]
+            DenseKernels.Infer(_finalNorm, p + LogitsWeights, p + LogitsBias, _logits, batch * 16, 16, 32, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

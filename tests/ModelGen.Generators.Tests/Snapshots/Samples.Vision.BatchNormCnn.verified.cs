@@ -279,7 +279,7 @@ partial class BatchNormCnn : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch, training: false);
+            RunInference(parameters, input, batch);
             return _logits;
         }
 
@@ -346,6 +346,25 @@ partial class BatchNormCnn : global::ModelGen.Model
 
             // logits = Dense(10)(gap): [batch, 16] → [batch, 10]
             DenseKernels.Forward(_gap, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 16, 10, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // conv = Conv2d(16@3×3)(input): [batch, 3, 16, 16] → [batch, 16, 16, 16]
+            ConvKernels.Forward(ConvShape(batch), input, p + ConvWeights, null, _conv, _convWorkspace);
+
+            // norm = BatchNorm(conv) over 16 channels, with the running statistics
+            BatchNormKernels.ForwardEval(_conv, p + NormGamma, p + NormBeta, _state + NormRunningMean, _state + NormRunningVar, _norm, batch, 16, 256, NormEpsilon);
+
+            // pool = AvgPool2d(2×2)(norm): [batch, 16, 16, 16] → [batch, 16, 8, 8]
+            PoolingKernels.AvgForward(PoolShape(batch), _norm, _pool, countIncludePad: true);
+
+            // gap = GlobalAvgPool(pool): [batch, 16, 8, 8] → [batch, 16]
+            PoolingKernels.GlobalAvgForward(_pool, _gap, batch, 16, 64);
+
+            // logits = Dense(10)(gap): [batch, 16] → [batch, 10]
+            DenseKernels.Infer(_gap, p + LogitsWeights, p + LogitsBias, _logits, batch, 16, 10, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

@@ -310,7 +310,7 @@ partial class DigitsAutoencoder : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _pixels;
         }
 
@@ -354,6 +354,31 @@ partial class DigitsAutoencoder : global::ModelGen.Model
         }
 
         private void RunForward(T* p, T* input, int batch)
+        {
+            // down1 = Conv2d(8@3×3, ReLU)(input): [batch, 1, 8, 8] → [batch, 8, 4, 4]
+            ConvKernels.Forward(Down1Shape(batch), input, p + Down1Weights, p + Down1Bias, _down1Pre, _convWorkspace);
+            ActivationKernels.Forward(Activation.ReLU, _down1Pre, _down1, batch * 128L, T.Zero);
+
+            // down2 = Conv2d(16@3×3, ReLU)(down1): [batch, 8, 4, 4] → [batch, 16, 2, 2]
+            ConvKernels.Forward(Down2Shape(batch), _down1, p + Down2Weights, p + Down2Bias, _down2Pre, _convWorkspace);
+            ActivationKernels.Forward(Activation.ReLU, _down2Pre, _down2, batch * 64L, T.Zero);
+
+            // up1 = ConvTranspose2d(8@3×3, ReLU)(down2): [batch, 16, 2, 2] → [batch, 8, 4, 4]
+            ConvTransposeKernels.Forward(Up1Shape(batch), _down2, p + Up1Weights, p + Up1Bias, _up1Pre, _convWorkspace);
+            ActivationKernels.Forward(Activation.ReLU, _up1Pre, _up1, batch * 128L, T.Zero);
+
+            // up2 = Upsample(2×2, Bilinear)(up1): [batch, 8, 4, 4] → [batch, 8, 8, 8]
+            UpsampleKernels.BilinearForward(_up1, _up2, planes: (long)batch * 8, inHeight: 4, inWidth: 4, scaleHeight: 2, scaleWidth: 2, alignCorners: false);
+
+            // pixels = Conv2d(1@3×3, Sigmoid)(up2): [batch, 8, 8, 8] → [batch, 1, 8, 8]
+            ConvKernels.Forward(PixelsShape(batch), _up2, p + PixelsWeights, p + PixelsBias, _pixelsPre, _convWorkspace);
+            ActivationKernels.Forward(Activation.Sigmoid, _pixelsPre, _pixels, batch * 64L, T.Zero);
+
+            // flat = Flatten(pixels): [batch, 1, 8, 8] → [batch, 64], a view of the same memory
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
         {
             // down1 = Conv2d(8@3×3, ReLU)(input): [batch, 1, 8, 8] → [batch, 8, 4, 4]
             ConvKernels.Forward(Down1Shape(batch), input, p + Down1Weights, p + Down1Bias, _down1Pre, _convWorkspace);

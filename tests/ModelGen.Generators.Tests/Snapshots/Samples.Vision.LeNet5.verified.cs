@@ -351,7 +351,7 @@ partial class LeNet5 : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _logits;
         }
 
@@ -420,6 +420,35 @@ partial class LeNet5 : global::ModelGen.Model
 
             // logits = Dense(10)(fc2): [batch, 84] → [batch, 10]
             DenseKernels.Forward(_fc2, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 84, 10, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // c1 = Conv2d(6@5×5, ReLU)(input): [batch, 1, 28, 28] → [batch, 6, 28, 28]
+            ConvKernels.Forward(C1Shape(batch), input, p + C1Weights, p + C1Bias, _c1Pre, _convWorkspace);
+            ActivationKernels.Forward(Activation.ReLU, _c1Pre, _c1, batch * 4704L, T.Zero);
+
+            // p1 = MaxPool2d(2×2)(c1): [batch, 6, 28, 28] → [batch, 6, 14, 14]
+            PoolingKernels.MaxForward(P1Shape(batch), _c1, _p1, _p1Winners);
+
+            // c2 = Conv2d(16@5×5, ReLU)(p1): [batch, 6, 14, 14] → [batch, 16, 10, 10]
+            ConvKernels.Forward(C2Shape(batch), _p1, p + C2Weights, p + C2Bias, _c2Pre, _convWorkspace);
+            ActivationKernels.Forward(Activation.ReLU, _c2Pre, _c2, batch * 1600L, T.Zero);
+
+            // p2 = MaxPool2d(2×2)(c2): [batch, 16, 10, 10] → [batch, 16, 5, 5]
+            PoolingKernels.MaxForward(P2Shape(batch), _c2, _p2, _p2Winners);
+
+            // flat = Flatten(p2): [batch, 16, 5, 5] → [batch, 400], a view of the same memory
+
+            // fc1 = Dense(120, ReLU)(flat): [batch, 400] → [batch, 120]
+            DenseKernels.Infer(_p2, p + Fc1Weights, p + Fc1Bias, _fc1, batch, 400, 120, Activation.ReLU, T.Zero);
+
+            // fc2 = Dense(84, ReLU)(fc1): [batch, 120] → [batch, 84]
+            DenseKernels.Infer(_fc1, p + Fc2Weights, p + Fc2Bias, _fc2, batch, 120, 84, Activation.ReLU, T.Zero);
+
+            // logits = Dense(10)(fc2): [batch, 84] → [batch, 10]
+            DenseKernels.Infer(_fc2, p + LogitsWeights, p + LogitsBias, _logits, batch, 84, 10, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

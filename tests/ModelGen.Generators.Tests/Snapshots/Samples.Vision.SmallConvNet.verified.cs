@@ -255,7 +255,7 @@ partial class SmallConvNet : global::ModelGen.Model
         /// <inheritdoc/>
         protected override T* ForwardCore(T* parameters, T* input, int batch)
         {
-            RunForward(parameters, input, batch);
+            RunInference(parameters, input, batch);
             return _logits;
         }
 
@@ -312,6 +312,23 @@ partial class SmallConvNet : global::ModelGen.Model
 
             // logits = Dense(10)(flat): [batch, 256] → [batch, 10]
             DenseKernels.Forward(_down, p + LogitsWeights, p + LogitsBias, _logits, _logits, batch, 256, 10, Activation.None, T.Zero);
+        }
+
+        // Predict's pass: RunForward's kernels in inference mode (the same bits), keeping nothing that only backward reads.
+        private void RunInference(T* p, T* input, int batch)
+        {
+            // features = Conv2d(8@3×3, ReLU)(input): [batch, 1, 8, 8] → [batch, 8, 8, 8]
+            ConvKernels.Forward(FeaturesShape(batch), input, p + FeaturesWeights, p + FeaturesBias, _featuresPre, _convWorkspace);
+            ActivationKernels.Forward(Activation.ReLU, _featuresPre, _features, batch * 512L, T.Zero);
+
+            // down = Conv2d(16@3×3, ReLU)(features): [batch, 8, 8, 8] → [batch, 16, 4, 4]
+            ConvKernels.Forward(DownShape(batch), _features, p + DownWeights, p + DownBias, _downPre, _convWorkspace);
+            ActivationKernels.Forward(Activation.ReLU, _downPre, _down, batch * 256L, T.Zero);
+
+            // flat = Flatten(down): [batch, 16, 4, 4] → [batch, 256], a view of the same memory
+
+            // logits = Dense(10)(flat): [batch, 256] → [batch, 10]
+            DenseKernels.Infer(_down, p + LogitsWeights, p + LogitsBias, _logits, batch, 256, 10, Activation.None, T.Zero);
         }
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)

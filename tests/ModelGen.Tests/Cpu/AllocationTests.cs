@@ -18,8 +18,8 @@ public unsafe class AllocationTests
     [Fact]
     public void DenseForwardAndBackward_AllocateNothingAfterWarmUp_MultiThreaded()
     {
-        Assert.True(64L * 128 * 96 >= GemmCore.ParallelThreshold, "the size must take the multi-threaded path");
-        CheckNoAllocation(64, 128, 96, windows: 5, requireCleanGlobalWindow: false);
+        Assert.True(512L * 128 * 96 >= GemmCore.ParallelThreshold, "the size must take the multi-threaded path");
+        CheckNoAllocation(512, 128, 96, windows: 5, requireCleanGlobalWindow: false);
     }
 
     /// <summary>

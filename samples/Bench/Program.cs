@@ -12,7 +12,8 @@ using ModelGen.Compute;
 //   dotnet run -c Release --project samples/Bench -- [--models digits-mlp,mnist-mlp,lenet5,tiny-transformer,wide-deep,gemm] [--threads 2] [--steps 30] [--repeats 5]
 // "gemm" is not a model: it prints the GEMM's rate at 1024³ on one thread next to this machine's register-only FMA peak.
 // "gemm-steadiness" (asked for by name only) prints that product's spread for several placements of its matrices in memory;
-// "gemm-shapes" the one-thread rate of the models' products and of one thread's share of them.
+// "gemm-shapes" the one-thread rate of the models' products and of one thread's share of them;
+// "gemm-threads" the models' larger products alternating between one and two threads, with the pool's counters per round.
 //   dotnet run -c Release --project samples/Bench -- --profile [--models digits-mlp] [--threads 2]   (a dense model's step, whole and in parts)
 //   dotnet run -c Release --project samples/Bench -- --generate [--threads 2] [--steps 5] [--repeats 5]   (cached Generate against the naive re-run decode, per id)
 //   dotnet run -c Release --project samples/Bench -- --profile --models tiny-transformer,lenet5   (the same for the attention and convolution models)
@@ -50,6 +51,11 @@ foreach (string id in options.Models)
     if (id == "gemm-shapes")
     {
         foreach (var line in Peak.Shapes(rounds: 10 * options.Repeats)) Console.WriteLine(line);
+        continue;
+    }
+    if (id == "gemm-threads")
+    {
+        foreach (var line in ThreadScaling.Run(rounds: options.Repeats)) Console.WriteLine(line);
         continue;
     }
     if (id == "gemm-steadiness")

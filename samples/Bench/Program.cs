@@ -55,7 +55,7 @@ foreach (string id in options.Models)
     }
     if (id == "gemm-threads")
     {
-        foreach (var line in ThreadScaling.Run(rounds: options.Repeats)) Console.WriteLine(line);
+        foreach (var line in ThreadScaling.Run(rounds: 2 * options.Repeats)) Console.WriteLine(line);
         continue;
     }
     if (id == "gemm-steadiness")

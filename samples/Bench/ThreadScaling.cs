@@ -36,7 +36,7 @@ public static unsafe class ThreadScaling
                 var c = GC.AllocateArray<float>(m * n, pinned: true);
                 for (int i = 0; i < a.Length; i++) a[i] = (i % 7) * 0.125f;
                 for (int i = 0; i < b.Length; i++) b[i] = (i % 5) * 0.25f;
-                int calls = (int)Math.Clamp(2e8 / (2.0 * m * n * k), 3, 2000);
+                int calls = (int)Math.Clamp(4e9 / (2.0 * m * n * k), 10, 5000);
                 fixed (float* pa = a, pb = b, pc = c)
                 {
                     for (int round = 0; round < rounds; round++)

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace ModelGen.Cpu;
@@ -100,6 +101,7 @@ public static class CpuParallel
     /// already in use (another thread's kernel, or a nested call) the parts run on the calling
     /// thread, which gives the same results.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Run(Work work, int parts)
     {
         int helpers = Math.Min(parts, ThreadCount) - 1;
@@ -159,6 +161,7 @@ public static class CpuParallel
     /// yielding the core on a busy machine can hand it to another process for a whole time slice.
     /// Only a long wait (a preempted worker, perhaps waiting for this very core) yields.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WaitForParts(int parts)
     {
         long deadline = 0;
@@ -174,6 +177,7 @@ public static class CpuParallel
     }
 
     /// <summary>Claims and runs parts of the current job until none is left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ExecuteParts(Work? work)
     {
         while (true)
@@ -224,6 +228,7 @@ public static class CpuParallel
             if (Interlocked.Exchange(ref _sleeping, 0) == 1) _signal.Release();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Loop()
         {
             while (true)
@@ -238,6 +243,7 @@ public static class CpuParallel
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool PollForJob()
         {
             long start = Stopwatch.GetTimestamp();

@@ -168,6 +168,7 @@ internal static unsafe class GemmCore
         return 1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Compute<T>(int width, in GemmProblem<T> g, int i0, int i1, int j0, int j1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -182,6 +183,7 @@ internal static unsafe class GemmCore
     }
 
     /// <summary>Computes the block rows i0…i1−1, columns j0…j1−1 of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute<T, TKernel>(in GemmProblem<T> g, int i0, int i1, int j0, int j1)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : IGemmKernel<T>
@@ -272,6 +274,7 @@ internal static unsafe class GemmCore
     /// Copies rows pc…pc+kc−1, columns jc…jc+nc−1 of op(B) into panels of <paramref name="nr"/>
     /// columns, each stored k-major (kc × nr) and zero-padded to full width.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB<T>(in GemmProblem<T> g, int pc, int kc, int jc, int nc, int nr, T* dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -305,6 +308,7 @@ internal static unsafe class GemmCore
     }
 
     /// <summary>The last, partial row panel of A (rows i…i+rows−1), zero-padded to <paramref name="mr"/> rows, k-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackEdgeA<T>(in GemmProblem<T> g, int i, int rows, int pc, int kc, int mr, T* dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -323,6 +327,7 @@ internal static unsafe class GemmCore
     /// Writes <c>dst[p·width + r] = src[r·ld + p]</c> for r &lt; rows, p &lt; depth, and zero for
     /// the padding rows rows…width−1: a row-major block turned k-major.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Interleave<T>(T* src, nint ld, int rows, int depth, int width, T* dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -400,6 +405,7 @@ internal static unsafe class GemmCore
     }
 
     /// <summary>Moves the valid part of an edge tile into C, with the same single rounding as a full tile's store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreEdge<T>(T* tile, nint ldt, T* c, nint ldc, int rows, int cols, bool overwrite)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -416,6 +422,7 @@ internal static unsafe class GemmCore
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ApplyEpilogue<T>(in GemmEpilogue<T> e, T* z, nint ld, nint i, int j, int rows, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -462,6 +469,7 @@ internal sealed unsafe class GemmJob<T> : CpuParallel.Work where T : unmanaged, 
     /// <summary>Each calling thread owns one job, so two threads' products never share one.</summary>
     public static GemmJob<T> ForThisThread() => t_job ??= new GemmJob<T>();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(int part)
     {
         int first = (int)((long)Blocks * part / Parts);

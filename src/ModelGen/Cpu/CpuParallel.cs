@@ -67,12 +67,15 @@ public static class CpuParallel
 
     // When other processes compete for the cores, a worker can be preempted while it holds a part,
     // and the caller then waits for it a whole scheduler time slice, often tens of milliseconds. After
-    // such a stall, jobs run on the calling thread alone for a while: 1 ms, doubling with every
-    // further stall up to 2 s, and back to 1 ms once 10 s pass without one. On a machine that stays
-    // busy that caps the loss at about one stall per 2 s; on a quiet one it changes nothing.
+    // such a stall, jobs run on the calling thread alone for a while: 1 ms, doubling with every stall
+    // that follows soon after the last (within 16 windows, at most 10 s) up to 2 s. On a machine that
+    // stays busy that caps the loss at about one stall per 2 s. A stall long after the last one is a
+    // one-off (a worker waking from sleep, a first call being compiled) and costs only 1 ms: a window
+    // that kept growing on those left a quiet process running most of its jobs on one thread.
     private static readonly long s_minBackoffTicks = Stopwatch.Frequency / 1000;
     private static readonly long s_maxBackoffTicks = 2 * Stopwatch.Frequency;
     private static readonly long s_backoffResetTicks = 10 * Stopwatch.Frequency;
+    private const int BackoffRecoveryWindows = 16;
     // Waits this much longer than expected count as stalls; interrupts and page faults stay well below it.
     private static readonly long s_stallSlackTicks = Stopwatch.Frequency / 4000;
     private static long s_backoffTicks = s_minBackoffTicks;
@@ -139,10 +142,10 @@ public static class CpuParallel
         if (end - ownDone > 2 * (ownDone - start) + s_stallSlackTicks)
         {
             Interlocked.Increment(ref s_stalls);
-            if (end - s_lastStall > s_backoffResetTicks) s_backoffTicks = s_minBackoffTicks;
+            bool contended = end - s_lastStall <= Math.Min(BackoffRecoveryWindows * s_backoffTicks, s_backoffResetTicks);
+            s_backoffTicks = contended ? Math.Min(2 * s_backoffTicks, s_maxBackoffTicks) : s_minBackoffTicks;
             s_lastStall = end;
             Volatile.Write(ref s_serialUntil, end + s_backoffTicks);
-            s_backoffTicks = Math.Min(2 * s_backoffTicks, s_maxBackoffTicks);
         }
 
         Interlocked.Exchange(ref s_nextPart, Idle);

@@ -306,8 +306,8 @@ public static unsafe class ConvKernels
                 {
                     T* groupBias = _bias == null ? null : _bias + g * groupOut;
                     T* groupPartials = _dWeights == null ? null : partials + (long)g * groupOut * rows;
-                    if (_directWidth == 512) ExecuteDirect<Vector512<T>, ConvLanes512<T>>(in s, image, groupWeights, groupBias, outBlock, groupPartials, col);
-                    else ExecuteDirect<Vector256<T>, ConvLanes256<T>>(in s, image, groupWeights, groupBias, outBlock, groupPartials, col);
+                    if (_directWidth == 512) ExecuteDirect<Vector512<T>, Lanes512<T>>(in s, image, groupWeights, groupBias, outBlock, groupPartials, col);
+                    else ExecuteDirect<Vector256<T>, Lanes256<T>>(in s, image, groupWeights, groupBias, outBlock, groupPartials, col);
                     continue;
                 }
                 unfolding.Unfold(_x + image, col, pixels);
@@ -335,7 +335,7 @@ public static unsafe class ConvKernels
         /// </summary>
         private void ExecuteDirect<TVector, TLanes>(in Conv2dShape s, long image, T* groupWeights, T* groupBias, long outBlock, T* groupPartials, T* col)
             where TVector : unmanaged
-            where TLanes : IConvLanes<T, TVector>
+            where TLanes : ILanes<T, TVector>
         {
             var planes = DirectConv.Planes.Of(in s, TLanes.Count);
             T* scratch = DirectConv.Scratch<T>(planes.ScratchElements(s.OutChannelsPerGroup, s.InChannelsPerGroup * s.KernelHeight * s.KernelWidth));
@@ -495,34 +495,6 @@ internal readonly struct Unfolding
         j1 = last < 0 ? 0 : (int)Math.Min(positions, last / stride + 1);
         if (j0 > j1) j0 = j1;
     }
-}
-
-/// <summary>The lane operations of <see cref="DirectConv"/>: those of the small-row product and a horizontal sum.</summary>
-internal unsafe interface IConvLanes<T, TVector> : ILanes<T, TVector> where T : unmanaged, IFloatingPointIeee754<T> where TVector : unmanaged
-{
-    static abstract T Sum(TVector value);
-}
-
-internal readonly unsafe struct ConvLanes512<T> : IConvLanes<T, Vector512<T>> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public static int Count => Vector512<T>.Count;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(T* source) => Vector512.Load(source);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, T* destination) => Vector512.Store(value, destination);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> MulAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c) => ModelGen.Cpu.MulAdd.Of(a, b, c);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> value) => Vector512.Sum(value);
-}
-
-internal readonly unsafe struct ConvLanes256<T> : IConvLanes<T, Vector256<T>> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public static int Count => Vector256<T>.Count;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(T* source) => Vector256.Load(source);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, T* destination) => Vector256.Store(value, destination);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> MulAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c) => ModelGen.Cpu.MulAdd.Of(a, b, c);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> value) => Vector256.Sum(value);
 }
 
 /// <summary>
@@ -722,7 +694,7 @@ internal static unsafe class DirectConv
     public static void Forward<T, TVector, TLanes>(in Planes planes, T* padded, int* offsets, T* weights, int outChannels, T* rows)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : unmanaged
-        where TLanes : IConvLanes<T, TVector>
+        where TLanes : ILanes<T, TVector>
     {
         int taps = planes.Taps, rowLength = planes.RowLength, v = TLanes.Count;
         for (int o = 0; o < outChannels; o += 4)
@@ -783,7 +755,7 @@ internal static unsafe class DirectConv
     public static void WeightGradient<T, TVector, TLanes>(in Planes planes, T* padded, int* offsets, T* rows, int outChannels, T* partials)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : unmanaged
-        where TLanes : IConvLanes<T, TVector>
+        where TLanes : ILanes<T, TVector>
     {
         int taps = planes.Taps, rowLength = planes.RowLength, v = TLanes.Count;
         // Past Length the rows are zero: whole vectors up to it suffice.
@@ -830,7 +802,7 @@ internal static unsafe class DirectConv
     public static void WeightGradientByChannel<T, TVector, TLanes>(in Planes planes, T* padded, int* offsets, T* transposed, int outChannels, T* partials)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : unmanaged
-        where TLanes : IConvLanes<T, TVector>
+        where TLanes : ILanes<T, TVector>
     {
         int taps = planes.Taps, v = TLanes.Count, oh = planes.OutHeight, ow = planes.OutWidth, wp = planes.PaddedWidth;
         T* lanes = stackalloc T[TLanes.Count];

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace ModelGen.Cpu;
 
 /// <summary>
-/// The vector operations the small-row product needs, for one vector width, so that one body of code
+/// The vector operations the small-row product and the direct convolution need, for one vector width, so that one body of code
 /// serves 512-bit and 256-bit machines (the struct type arguments make the JIT specialise it per width).
 /// </summary>
 internal unsafe interface ILanes<T, TVector> where T : unmanaged, IFloatingPointIeee754<T> where TVector : unmanaged
@@ -16,6 +16,7 @@ internal unsafe interface ILanes<T, TVector> where T : unmanaged, IFloatingPoint
     static abstract TVector Broadcast(T value);
     static abstract TVector MulAdd(TVector a, TVector b, TVector c);
     static abstract TVector Add(TVector a, TVector b);
+    static abstract T Sum(TVector value);
 }
 
 internal readonly unsafe struct Lanes512<T> : ILanes<T, Vector512<T>> where T : unmanaged, IFloatingPointIeee754<T>
@@ -26,6 +27,7 @@ internal readonly unsafe struct Lanes512<T> : ILanes<T, Vector512<T>> where T : 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> MulAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c) => ModelGen.Cpu.MulAdd.Of(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> value) => Vector512.Sum(value);
 }
 
 internal readonly unsafe struct Lanes256<T> : ILanes<T, Vector256<T>> where T : unmanaged, IFloatingPointIeee754<T>
@@ -36,6 +38,7 @@ internal readonly unsafe struct Lanes256<T> : ILanes<T, Vector256<T>> where T : 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> MulAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c) => ModelGen.Cpu.MulAdd.Of(a, b, c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> value) => Vector256.Sum(value);
 }
 
 /// <summary>

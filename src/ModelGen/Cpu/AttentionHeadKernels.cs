@@ -71,12 +71,12 @@ internal static unsafe class AttentionHeadKernels
     {
         if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
         {
-            ScoresFloat<Lanes512, Vector512<float>>((float*)a, lda, (float*)bT, (float*)scores, sequence, depth, keys, causal, float.CreateTruncating(scale));
+            ScoresFloat<Lanes512<float>, Vector512<float>>((float*)a, lda, (float*)bT, (float*)scores, sequence, depth, keys, causal, float.CreateTruncating(scale));
             return;
         }
         if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
         {
-            ScoresFloat<Lanes256, Vector256<float>>((float*)a, lda, (float*)bT, (float*)scores, sequence, depth, keys, causal, float.CreateTruncating(scale));
+            ScoresFloat<Lanes256<float>, Vector256<float>>((float*)a, lda, (float*)bT, (float*)scores, sequence, depth, keys, causal, float.CreateTruncating(scale));
             return;
         }
         ScoresVector(a, lda, bT, scores, sequence, depth, keys, causal);
@@ -168,12 +168,12 @@ internal static unsafe class AttentionHeadKernels
     {
         if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
         {
-            MixFloat<Lanes512, Vector512<float>>((float*)weights, rowStride, columnStride, (float*)m, ldm, (float*)c, ldc, rows, columns, range);
+            MixFloat<Lanes512<float>, Vector512<float>>((float*)weights, rowStride, columnStride, (float*)m, ldm, (float*)c, ldc, rows, columns, range);
             return;
         }
         if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
         {
-            MixFloat<Lanes256, Vector256<float>>((float*)weights, rowStride, columnStride, (float*)m, ldm, (float*)c, ldc, rows, columns, range);
+            MixFloat<Lanes256<float>, Vector256<float>>((float*)weights, rowStride, columnStride, (float*)m, ldm, (float*)c, ldc, rows, columns, range);
             return;
         }
         int w = Vector<T>.Count;
@@ -229,12 +229,12 @@ internal static unsafe class AttentionHeadKernels
         }
     }
 
-    // float: fused multiply-adds on the widest hardware vector, blocks of 4 rows × 2 vectors (8 accumulators keep both
+    // float: multiply-adds (fused where the hardware fuses, as in the GEMM) on the widest hardware vector, blocks of 4 rows × 2 vectors (8 accumulators keep both
     // FMA pipes busy). Every element is summed over the same index order with one rounding per step whichever loop (or
-    // the scalar tail, which uses MathF.FusedMultiplyAdd) computes it, so its bits do not depend on where it falls.
+    // the scalar tail, through the same MulAdd rule) computes it, so its bits do not depend on where it falls.
 
     private static void ScoresFloat<TL, TV>(float* a, int lda, float* bT, float* scores, int sequence, int depth, int keys, bool causal, float scale)
-        where TL : struct, IFloatLanes<TV> where TV : unmanaged
+        where TL : struct, ILanes<float, TV> where TV : unmanaged
     {
         int w = TL.Count;
         var factor = TL.Broadcast(scale);
@@ -251,16 +251,16 @@ internal static unsafe class AttentionHeadKernels
             int j = 0;
             for (; j + w < n && j + 2 * w <= sequence; j += 2 * w)
             {
-                TV s00 = TL.Zero, s01 = TL.Zero, s10 = TL.Zero, s11 = TL.Zero, s20 = TL.Zero, s21 = TL.Zero, s30 = TL.Zero, s31 = TL.Zero;
+                TV s00 = TL.Broadcast(0f), s01 = TL.Broadcast(0f), s10 = TL.Broadcast(0f), s11 = TL.Broadcast(0f), s20 = TL.Broadcast(0f), s21 = TL.Broadcast(0f), s30 = TL.Broadcast(0f), s31 = TL.Broadcast(0f);
                 float* b = bT + j;
                 for (int c = 0; c < depth; c++, b += sequence)
                 {
                     TV v0 = TL.Load(b), v1 = TL.Load(b + w);
                     TV x0 = TL.Broadcast(a0[c]), x1 = TL.Broadcast(a1[c]), x2 = TL.Broadcast(a2[c]), x3 = TL.Broadcast(a3[c]);
-                    s00 = TL.MultiplyAdd(x0, v0, s00); s01 = TL.MultiplyAdd(x0, v1, s01);
-                    s10 = TL.MultiplyAdd(x1, v0, s10); s11 = TL.MultiplyAdd(x1, v1, s11);
-                    s20 = TL.MultiplyAdd(x2, v0, s20); s21 = TL.MultiplyAdd(x2, v1, s21);
-                    s30 = TL.MultiplyAdd(x3, v0, s30); s31 = TL.MultiplyAdd(x3, v1, s31);
+                    s00 = TL.MulAdd(x0, v0, s00); s01 = TL.MulAdd(x0, v1, s01);
+                    s10 = TL.MulAdd(x1, v0, s10); s11 = TL.MulAdd(x1, v1, s11);
+                    s20 = TL.MulAdd(x2, v0, s20); s21 = TL.MulAdd(x2, v1, s21);
+                    s30 = TL.MulAdd(x3, v0, s30); s31 = TL.MulAdd(x3, v1, s31);
                 }
                 StoreScaled<TL, TV>(s00, s01, factor, c0 + j, w);
                 if (block > 1) StoreScaled<TL, TV>(s10, s11, factor, c0 + sequence + j, w);
@@ -269,15 +269,15 @@ internal static unsafe class AttentionHeadKernels
             }
             for (; j < n && j + w <= sequence; j += w)
             {
-                TV s0 = TL.Zero, s1 = TL.Zero, s2 = TL.Zero, s3 = TL.Zero;
+                TV s0 = TL.Broadcast(0f), s1 = TL.Broadcast(0f), s2 = TL.Broadcast(0f), s3 = TL.Broadcast(0f);
                 float* b = bT + j;
                 for (int c = 0; c < depth; c++, b += sequence)
                 {
                     TV v = TL.Load(b);
-                    s0 = TL.MultiplyAdd(TL.Broadcast(a0[c]), v, s0);
-                    s1 = TL.MultiplyAdd(TL.Broadcast(a1[c]), v, s1);
-                    s2 = TL.MultiplyAdd(TL.Broadcast(a2[c]), v, s2);
-                    s3 = TL.MultiplyAdd(TL.Broadcast(a3[c]), v, s3);
+                    s0 = TL.MulAdd(TL.Broadcast(a0[c]), v, s0);
+                    s1 = TL.MulAdd(TL.Broadcast(a1[c]), v, s1);
+                    s2 = TL.MulAdd(TL.Broadcast(a2[c]), v, s2);
+                    s3 = TL.MulAdd(TL.Broadcast(a3[c]), v, s3);
                 }
                 TL.Store(Multiply<TV>(s0, factor), c0 + j);
                 if (block > 1) TL.Store(Multiply<TV>(s1, factor), c0 + sequence + j);
@@ -290,10 +290,10 @@ internal static unsafe class AttentionHeadKernels
                 for (int c = 0; c < depth; c++)
                 {
                     float v = bT[(long)c * sequence + j];
-                    s0 = MathF.FusedMultiplyAdd(a0[c], v, s0);
-                    s1 = MathF.FusedMultiplyAdd(a1[c], v, s1);
-                    s2 = MathF.FusedMultiplyAdd(a2[c], v, s2);
-                    s3 = MathF.FusedMultiplyAdd(a3[c], v, s3);
+                    s0 = MulAdd.Scalar(a0[c], v, s0);
+                    s1 = MulAdd.Scalar(a1[c], v, s1);
+                    s2 = MulAdd.Scalar(a2[c], v, s2);
+                    s3 = MulAdd.Scalar(a3[c], v, s3);
                 }
                 c0[j] = s0 * scale;
                 if (block > 1) c0[sequence + j] = s1 * scale;
@@ -312,14 +312,14 @@ internal static unsafe class AttentionHeadKernels
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreScaled<TL, TV>(TV low, TV high, TV factor, float* destination, int w)
-        where TL : struct, IFloatLanes<TV> where TV : unmanaged
+        where TL : struct, ILanes<float, TV> where TV : unmanaged
     {
         TL.Store(Multiply(low, factor), destination);
         TL.Store(Multiply(high, factor), destination + w);
     }
 
     private static void MixFloat<TL, TV>(float* weights, int rowStride, int columnStride, float* m, int ldm, float* c, int ldc, int rows, int columns, KeyRange range)
-        where TL : struct, IFloatLanes<TV> where TV : unmanaged
+        where TL : struct, ILanes<float, TV> where TV : unmanaged
     {
         int w = TL.Count;
         for (int r0 = 0; r0 < rows; r0 += 4)
@@ -334,17 +334,17 @@ internal static unsafe class AttentionHeadKernels
             int k = 0;
             for (; k + 2 * w <= columns; k += 2 * w)
             {
-                TV s00 = TL.Zero, s01 = TL.Zero, s10 = TL.Zero, s11 = TL.Zero, s20 = TL.Zero, s21 = TL.Zero, s30 = TL.Zero, s31 = TL.Zero;
+                TV s00 = TL.Broadcast(0f), s01 = TL.Broadcast(0f), s10 = TL.Broadcast(0f), s11 = TL.Broadcast(0f), s20 = TL.Broadcast(0f), s21 = TL.Broadcast(0f), s30 = TL.Broadcast(0f), s31 = TL.Broadcast(0f);
                 for (int t = t0; t < t1; t++)
                 {
                     float* row = m + (long)t * ldm + k;
                     TV v0 = TL.Load(row), v1 = TL.Load(row + w);
                     long at = (long)t * columnStride;
                     TV x0 = TL.Broadcast(w0[at]), x1 = TL.Broadcast(w1[at]), x2 = TL.Broadcast(w2[at]), x3 = TL.Broadcast(w3[at]);
-                    s00 = TL.MultiplyAdd(x0, v0, s00); s01 = TL.MultiplyAdd(x0, v1, s01);
-                    s10 = TL.MultiplyAdd(x1, v0, s10); s11 = TL.MultiplyAdd(x1, v1, s11);
-                    s20 = TL.MultiplyAdd(x2, v0, s20); s21 = TL.MultiplyAdd(x2, v1, s21);
-                    s30 = TL.MultiplyAdd(x3, v0, s30); s31 = TL.MultiplyAdd(x3, v1, s31);
+                    s00 = TL.MulAdd(x0, v0, s00); s01 = TL.MulAdd(x0, v1, s01);
+                    s10 = TL.MulAdd(x1, v0, s10); s11 = TL.MulAdd(x1, v1, s11);
+                    s20 = TL.MulAdd(x2, v0, s20); s21 = TL.MulAdd(x2, v1, s21);
+                    s30 = TL.MulAdd(x3, v0, s30); s31 = TL.MulAdd(x3, v1, s31);
                 }
                 TL.Store(s00, out0 + k); TL.Store(s01, out0 + k + w);
                 if (block > 1) { TL.Store(s10, out0 + ldc + k); TL.Store(s11, out0 + ldc + k + w); }
@@ -353,15 +353,15 @@ internal static unsafe class AttentionHeadKernels
             }
             for (; k + w <= columns; k += w)
             {
-                TV s0 = TL.Zero, s1 = TL.Zero, s2 = TL.Zero, s3 = TL.Zero;
+                TV s0 = TL.Broadcast(0f), s1 = TL.Broadcast(0f), s2 = TL.Broadcast(0f), s3 = TL.Broadcast(0f);
                 for (int t = t0; t < t1; t++)
                 {
                     TV v = TL.Load(m + (long)t * ldm + k);
                     long at = (long)t * columnStride;
-                    s0 = TL.MultiplyAdd(TL.Broadcast(w0[at]), v, s0);
-                    s1 = TL.MultiplyAdd(TL.Broadcast(w1[at]), v, s1);
-                    s2 = TL.MultiplyAdd(TL.Broadcast(w2[at]), v, s2);
-                    s3 = TL.MultiplyAdd(TL.Broadcast(w3[at]), v, s3);
+                    s0 = TL.MulAdd(TL.Broadcast(w0[at]), v, s0);
+                    s1 = TL.MulAdd(TL.Broadcast(w1[at]), v, s1);
+                    s2 = TL.MulAdd(TL.Broadcast(w2[at]), v, s2);
+                    s3 = TL.MulAdd(TL.Broadcast(w3[at]), v, s3);
                 }
                 TL.Store(s0, out0 + k);
                 if (block > 1) TL.Store(s1, out0 + ldc + k);
@@ -375,10 +375,10 @@ internal static unsafe class AttentionHeadKernels
                 {
                     float v = m[(long)t * ldm + k];
                     long at = (long)t * columnStride;
-                    s0 = MathF.FusedMultiplyAdd(w0[at], v, s0);
-                    s1 = MathF.FusedMultiplyAdd(w1[at], v, s1);
-                    s2 = MathF.FusedMultiplyAdd(w2[at], v, s2);
-                    s3 = MathF.FusedMultiplyAdd(w3[at], v, s3);
+                    s0 = MulAdd.Scalar(w0[at], v, s0);
+                    s1 = MulAdd.Scalar(w1[at], v, s1);
+                    s2 = MulAdd.Scalar(w2[at], v, s2);
+                    s3 = MulAdd.Scalar(w3[at], v, s3);
                 }
                 out0[k] = s0;
                 if (block > 1) out0[ldc + k] = s1;

@@ -73,6 +73,10 @@ public static unsafe class Profile
         var gradients = new float[model.ParameterCount];
         gradients.AsSpan().Fill(1e-3f);
         yield return Line(id, batch, threads, "adam", Micros(() => adam.Step(parameters, gradients)));
+        // The glue a generated backward pass runs besides the products: clearing the gradient buffer and the hidden
+        // layers' gradients before they accumulate, and each hidden activation's backward.
+        yield return Line(id, batch, threads, "clear-gradients", Micros(() => gradients.AsSpan().Clear()));
+        yield return Line(id, batch, threads, "clear-and-activation-backward-hidden", HiddenGlue(layers, batch));
         if (classes > 2) yield return Line(id, batch, threads, "loss", SoftmaxLoss(labels, batch, classes));
     }
 
@@ -99,6 +103,25 @@ public static unsafe class Profile
             {
                 fixed (float* px = x, pw = w, pb = b, pz = z, py = y)
                     DenseKernels.Forward(px, pw, pb, pz, activation == Activation.None ? pz : py, rows, inputs, outputs, activation, 0f);
+            });
+            sum = (sum.Min + part.Min, sum.Median + part.Median);
+        }
+        return sum;
+    }
+
+    private static (double, double) HiddenGlue((int In, int Out, Activation Activation)[] layers, int rows)
+    {
+        (double Min, double Median) sum = (0, 0);
+        foreach (var (_, outputs, activation) in layers[..^1])
+        {
+            var z = Filled(rows * outputs); var y = Filled(rows * outputs); var dy = Filled(rows * outputs);
+            var part = Micros(() =>
+            {
+                fixed (float* pz = z, py = y, pdy = dy)
+                {
+                    ElementwiseKernels.Clear(pdy, (long)rows * outputs);
+                    ActivationKernels.Backward(activation, pz, py, pdy, pdy, (long)rows * outputs, 0f);
+                }
             });
             sum = (sum.Min + part.Min, sum.Median + part.Median);
         }

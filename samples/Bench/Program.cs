@@ -79,16 +79,9 @@ static IEnumerable<string> Measure(string id, Model model, int batch, int classe
     var outputs = new float[batch * model.OutputSize];
 
     int warmup = Math.Max(3, options.Steps / 5);
-    long jobsBefore = ModelGen.Cpu.CpuParallel.SplittableJobs, serialBefore = ModelGen.Cpu.CpuParallel.SerialJobsAfterStall;
-    long stallsBefore = ModelGen.Cpu.CpuParallel.Stalls;
+    var trainCounters = PoolCounters.Read();
     var (trainRate, trainAlloc) = Rate(() => model.TrainStep(inputs, labels, batch, optimizer), batch, warmup, options);
-    string train = Json(id, "train", batch, options, trainRate, trainAlloc);
-    // How much of the training ran on one thread because a worker had been preempted shortly before (another process on
-    // the cores): a two-thread figure with many such jobs measured the load as much as the code.
-    long jobs = ModelGen.Cpu.CpuParallel.SplittableJobs - jobsBefore;
-    if (options.Threads > 1 && jobs > 0)
-        train = train[..^1] + string.Create(CultureInfo.InvariantCulture,
-            $", \"stalls\": {ModelGen.Cpu.CpuParallel.Stalls - stallsBefore}, \"serial_after_stall\": {(double)(ModelGen.Cpu.CpuParallel.SerialJobsAfterStall - serialBefore) / jobs:F3}}}");
+    string train = trainCounters.Append(Json(id, "train", batch, options, trainRate, trainAlloc), options);
     // For a plain stack of Dense layers the multiply-adds per sample follow from the layer sizes: this line also gives
     // the rate in GFLOP/s and its fraction of the two-thread FMA peak, measured now, in the same run and load.
     if (Profile.TrainingFlopPerSample(id) is double flop)
@@ -98,11 +91,13 @@ static IEnumerable<string> Measure(string id, Model model, int batch, int classe
             $", \"flop_per_sample\": {flop:F0}, \"gflop_per_s\": {gflops:F1}, \"fma_peak_2t_gflop_per_s\": {peak:F1}, \"fraction_of_2t_peak\": {gflops / peak:F3}}}");
     }
     yield return train;
+    var counters = PoolCounters.Read();
     var (inferRate, inferAlloc) = Rate(() => model.Predict(inputs, batch, outputs), batch, warmup, options);
-    yield return Json(id, "infer", batch, options, inferRate, inferAlloc);
+    yield return counters.Append(Json(id, "infer", batch, options, inferRate, inferAlloc), options);
     var one = inputs.AsMemory(0, model.InputSize);
+    counters = PoolCounters.Read();
     var (singleRate, singleAlloc) = Rate(() => model.Predict(one.Span, 1, outputs), 1, warmup, options);
-    yield return Json(id, "infer", 1, options, singleRate, singleAlloc);
+    yield return counters.Append(Json(id, "infer", 1, options, singleRate, singleAlloc), options);
 }
 
 // The finiteness check a Dataset factory makes (the one Fit, Evaluate and Predict repeat), on 64 MiB of features:
@@ -160,3 +155,21 @@ static (double Rate, double AllocatedPerStep) Rate(Action step, int batch, int w
 static string Json(string id, string mode, int batch, BenchOptions options, double rate, double allocatedPerStep) =>
     string.Create(CultureInfo.InvariantCulture,
         $"{{\"model\": \"{id}\", \"mode\": \"{mode}\", \"batch\": {batch}, \"threads\": {options.Threads}, \"device\": \"cpu\", \"samples_per_s\": {rate:F1}, \"steps\": {options.Steps}, \"alloc_bytes_per_step\": {allocatedPerStep:G4}, \"peer\": \"modelgen\"}}");
+
+// How much of a measurement ran on one thread because a worker had been preempted shortly before (another process on the
+// cores), and how many of its split jobs there were: a two-thread figure with many such jobs measured the load as much as
+// the code.
+readonly record struct PoolCounters(long Jobs, long Stalls, long Serial)
+{
+    public static PoolCounters Read() =>
+        new(ModelGen.Cpu.CpuParallel.SplittableJobs, ModelGen.Cpu.CpuParallel.Stalls, ModelGen.Cpu.CpuParallel.SerialJobsAfterStall);
+
+    public string Append(string json, BenchOptions options)
+    {
+        var now = Read();
+        long jobs = now.Jobs - Jobs;
+        if (options.Threads <= 1 || jobs == 0) return json;
+        return json[..^1] + string.Create(CultureInfo.InvariantCulture,
+            $", \"stalls\": {now.Stalls - Stalls}, \"serial_after_stall\": {(double)(now.Serial - Serial) / jobs:F3}}}");
+    }
+}

@@ -23,18 +23,49 @@ public class GraphGradientCheckTests
     [MemberData(nameof(Models))]
     public void AnalyticGradientsMatchCentralDifferences(string model)
     {
-        (ModelGraph<double> graph, double[] parameters) = model switch
-        {
-            nameof(TwoInputNet) => GradientCheckTests.Create(new TwoInputNet.Graph<double>(Batch), TwoInputNet.TotalParameters, TwoInputNet.Initialize),
-            nameof(ConcatOrderNet) => GradientCheckTests.Create(new ConcatOrderNet.Graph<double>(Batch), ConcatOrderNet.TotalParameters, ConcatOrderNet.Initialize),
-            nameof(ConcatAxisNet) => GradientCheckTests.Create(new ConcatAxisNet.Graph<double>(Batch), ConcatAxisNet.TotalParameters, ConcatAxisNet.Initialize),
-            nameof(MultiHeadNet) => GradientCheckTests.Create(new MultiHeadNet.Graph<double>(Batch), MultiHeadNet.TotalParameters, MultiHeadNet.Initialize),
-            nameof(ContrastiveNet) => GradientCheckTests.Create(new ContrastiveNet.Graph<double>(Batch), ContrastiveNet.TotalParameters, ContrastiveNet.Initialize),
-            nameof(ImageAndMetaNet) => GradientCheckTests.Create(new ImageAndMetaNet.Graph<double>(Batch), ImageAndMetaNet.TotalParameters, ImageAndMetaNet.Initialize),
-            nameof(EmbeddingConcatNet) => GradientCheckTests.Create(new EmbeddingConcatNet.Graph<double>(Batch), EmbeddingConcatNet.TotalParameters, EmbeddingConcatNet.Initialize),
-            _ => throw new ArgumentException(model),
-        };
+        var (graph, parameters) = Create(model);
         var rng = new Rng(321);
+        var (input, targets) = Data(model, graph, rng);
+        GradientCheckTests.AssertGradientsMatch(model, graph, parameters, input, targets, Batch, rng);
+    }
+
+    /// <summary>
+    /// A training step overwrites the whole gradient buffer: the layers that add to theirs find it cleared, those that write
+    /// theirs outright (Dense layers called once) cover their block, so NaN left in the buffer changes nothing.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void TrainStep_WritesEveryGradient_WhateverTheBufferHeld(string model)
+    {
+        var (graph, parameters) = Create(model);
+        var (input, targets) = Data(model, graph, new Rng(99));
+        var fromZero = new double[parameters.Length];
+        var fromNaN = new double[parameters.Length];
+        fromNaN.AsSpan().Fill(double.NaN);
+        graph.SetRandomSeed(5);   // the same dropout masks in both steps
+        graph.TrainStep(parameters, fromZero, input, targets, Batch);
+        graph.SetRandomSeed(5);
+        graph.TrainStep(parameters, fromNaN, input, targets, Batch);
+        for (int i = 0; i < parameters.Length; i++)
+            Assert.True(fromZero[i] == fromNaN[i], $"{model}: gradient {i} is {fromNaN[i]} after NaN, {fromZero[i]} after zeros");
+        Assert.Contains(fromZero, g => g != 0);
+    }
+
+    private static (ModelGraph<double> Graph, double[] Parameters) Create(string model) => model switch
+    {
+        nameof(TwoInputNet) => GradientCheckTests.Create(new TwoInputNet.Graph<double>(Batch), TwoInputNet.TotalParameters, TwoInputNet.Initialize),
+        nameof(ConcatOrderNet) => GradientCheckTests.Create(new ConcatOrderNet.Graph<double>(Batch), ConcatOrderNet.TotalParameters, ConcatOrderNet.Initialize),
+        nameof(ConcatAxisNet) => GradientCheckTests.Create(new ConcatAxisNet.Graph<double>(Batch), ConcatAxisNet.TotalParameters, ConcatAxisNet.Initialize),
+        nameof(MultiHeadNet) => GradientCheckTests.Create(new MultiHeadNet.Graph<double>(Batch), MultiHeadNet.TotalParameters, MultiHeadNet.Initialize),
+        nameof(ContrastiveNet) => GradientCheckTests.Create(new ContrastiveNet.Graph<double>(Batch), ContrastiveNet.TotalParameters, ContrastiveNet.Initialize),
+        nameof(ImageAndMetaNet) => GradientCheckTests.Create(new ImageAndMetaNet.Graph<double>(Batch), ImageAndMetaNet.TotalParameters, ImageAndMetaNet.Initialize),
+        nameof(EmbeddingConcatNet) => GradientCheckTests.Create(new EmbeddingConcatNet.Graph<double>(Batch), EmbeddingConcatNet.TotalParameters, EmbeddingConcatNet.Initialize),
+        _ => throw new ArgumentException(model),
+    };
+
+    /// <summary>Gaussian inputs (valid ids for the embedded fields) and targets each model's heads accept.</summary>
+    private static (double[] Input, double[] Targets) Data(string model, ModelGraph<double> graph, Rng rng)
+    {
         var input = new double[Batch * graph.InputSize];
         for (int i = 0; i < input.Length; i++) input[i] = rng.NextGaussian();
         if (model == nameof(EmbeddingConcatNet))
@@ -67,7 +98,7 @@ public class GraphGradientCheckTests
                     break;
             }
         }
-        GradientCheckTests.AssertGradientsMatch(model, graph, parameters, input, targets, Batch, rng);
+        return (input, targets);
     }
 
     [Fact]

@@ -5,7 +5,8 @@ using ModelGen.FrontEnd;
 
 namespace ModelGen.Generators.Emit;
 
-// RunBackward: reverse topological order; every gradient accumulates, so shared values and layers just work.
+// RunBackward: reverse topological order; every gradient accumulates, so shared values and layers just work. The one
+// exception: a Dense layer called once writes its parameter gradients outright, so that part of the buffer is not cleared.
 // The dispatch over LayerKind has no default arm; views (Flatten, Reshape) share their input's gradient and are skipped.
 internal static partial class CpuEmitter
 {
@@ -15,7 +16,8 @@ internal static partial class CpuEmitter
         var shapes = names.Shapes;
         using (w.Block("private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)"))
         {
-            w.Line("new Span<T>(g, TotalParameters).Clear();");
+            var overwriting = GradientOverwritingLayers(names);
+            WriteParameterGradientClear(w, names, overwriting);
             bool Cleared(int n) => shapes.Nodes[n].Live && names.NeedsGradient(n) && !names.IsView(n) && !IsOutputStorage(names.Spec, names, n);
             if (names.InputGradientBlocker is null)
             {
@@ -34,6 +36,9 @@ internal static partial class CpuEmitter
                 if (Cleared(n) && !names.GradientOnlyForInput(n))
                     w.Line($"ElementwiseKernels.Clear({names.Grad(n)}, {names.Count(n)});");
             WriteGradientFlow(w, names);
+            // A frozen layer's backward does not write its gradient, which must still read zero.
+            foreach (int l in overwriting)
+                w.Line($"if (!{Trains(names, l)}) ElementwiseKernels.Clear(g + {names.Spec.Layers[l].Name}Weights, {Literals.Int(names.Shapes.Layers[l].ParameterCount)});");
             for (int n = nodes.Count - 1; n >= 1; n--)
             {
                 if (!shapes.Nodes[n].Live || !names.NeedsGradient(n) || names.IsView(n)) continue;
@@ -71,6 +76,53 @@ internal static partial class CpuEmitter
                         break;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The Dense layers whose parameter gradients the backward pass writes outright (<c>overwriteParameterGradients</c>): those
+    /// called exactly once, in a call whose gradient is computed. Any other layer's kernels add to a cleared gradient.
+    /// </summary>
+    private static List<int> GradientOverwritingLayers(ValueNames names)
+    {
+        var nodes = names.Plan.Nodes;
+        var layers = new List<int>();
+        for (int l = 0; l < names.Spec.Layers.Count; l++)
+        {
+            if (names.Spec.Layers[l].Kind != LayerKind.Dense || names.Shapes.Layers[l].ParameterCount == 0) continue;
+            int calls = 0, backwardCalls = 0;
+            for (int n = 1; n < nodes.Count; n++)
+            {
+                if (nodes[n].Kind != NodeKind.Layer || nodes[n].Layer != l) continue;
+                calls++;
+                if (names.Shapes.Nodes[n].Live && names.NeedsGradient(n)) backwardCalls++;
+            }
+            if (calls == 1 && backwardCalls == 1) layers.Add(l);
+        }
+        return layers;
+    }
+
+    /// <summary>
+    /// Clears the parameter gradients that the backward pass adds to: the whole buffer, or, when some layers write theirs
+    /// outright, the runs of the buffer between those layers' blocks.
+    /// </summary>
+    private static void WriteParameterGradientClear(IndentedWriter w, ValueNames names, List<int> overwriting)
+    {
+        if (overwriting.Count == 0)
+        {
+            w.Line("new Span<T>(g, TotalParameters).Clear();");
+            return;
+        }
+        var written = overwriting
+            .Select(l => (Start: names.Shapes.Layers[l].WeightOffset, End: names.Shapes.Layers[l].WeightOffset + names.Shapes.Layers[l].ParameterCount))
+            .OrderBy(block => block.Start)
+            .ToList();
+        w.Line("// Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.");
+        int start = 0;
+        foreach (var block in written.Append((Start: names.Shapes.TotalParameters, End: names.Shapes.TotalParameters)))
+        {
+            if (block.Start > start) w.Line($"ElementwiseKernels.Clear(g + {Literals.Int(start)}, {Literals.Int(block.Start - start)});");
+            start = Math.Max(start, block.End);
         }
     }
 
@@ -212,7 +264,7 @@ internal static partial class CpuEmitter
         w.Line($"// {names.Label(n)}: back through Dense({Literals.Int(layer.Units)}{ActivationText(layer.Activation)}) to {names.Label(node.A)}");
         if (layer.Activation != ActivationKind.None)
             w.Line($"ActivationKernels.Backward(Activation.{layer.Activation}, {names.Pre(n)}, {names.Value(n)}, {names.Grad(n)}, {names.Grad(n)}, {names.Count(n)}, {Slope(layer.Name, layer.Activation)});");
-        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {layer.Name}Weights")}, {BiasGradient(names, n, layer.Bias, $"g + {layer.Name}Bias")}, {Rows(names.Shapes.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)});");
+        w.Line($"DenseKernels.Backward({names.Value(node.A)}, p + {layer.Name}Weights, {names.Grad(n)}, {InputGradient(names, n)}, {ParameterGradient(names, n, $"g + {layer.Name}Weights")}, {BiasGradient(names, n, layer.Bias, $"g + {layer.Name}Bias")}, {Rows(names.Shapes.Nodes[n].Size / lp.OutFeatures)}, {Literals.Int(lp.InFeatures)}, {Literals.Int(lp.OutFeatures)}{(GradientOverwritingLayers(names).Contains(node.Layer) ? ", overwriteParameterGradients: true" : "")});");
     }
 
     private static void WriteConv2dBackward(IndentedWriter w, ValueNames names, int n)

@@ -36,13 +36,21 @@ public static unsafe class DenseKernels
     /// <summary>
     /// Back-propagates through the affine part given <c>dz</c> (batch×out): adds <c>xᵀ·dz</c> to
     /// <paramref name="dWeights"/> (if not null: null for a frozen layer), the column sums of dz to
-    /// <paramref name="dBias"/> (if not null), and <c>dz·Wᵀ</c> to <paramref name="dx"/> (if not null). Every output accumulates.
+    /// <paramref name="dBias"/> (if not null), and <c>dz·Wᵀ</c> to <paramref name="dx"/> (if not null). Every output accumulates,
+    /// unless <paramref name="overwriteParameterGradients"/> is set: then <paramref name="dWeights"/> and <paramref name="dBias"/>
+    /// receive the gradients instead of adding them, which spares the caller clearing them first (a layer called once per
+    /// step). The values are the same as clearing and adding, but for the sign of a zero.
     /// </summary>
-    public static void Backward<T>(T* x, T* weights, T* dz, T* dx, T* dWeights, T* dBias, int batch, int inFeatures, int outFeatures)
+    public static void Backward<T>(T* x, T* weights, T* dz, T* dx, T* dWeights, T* dBias, int batch, int inFeatures, int outFeatures,
+        bool overwriteParameterGradients = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (dWeights != null) Gemm.Multiply(true, false, inFeatures, outFeatures, batch, x, dz, dWeights, accumulate: true);
-        if (dBias != null) AddColumnSums(dz, dBias, batch, outFeatures);
+        if (dWeights != null) Gemm.Multiply(true, false, inFeatures, outFeatures, batch, x, dz, dWeights, accumulate: !overwriteParameterGradients);
+        if (dBias != null)
+        {
+            if (overwriteParameterGradients) new Span<T>(dBias, outFeatures).Clear();
+            AddColumnSums(dz, dBias, batch, outFeatures);
+        }
         if (dx != null)
             Gemm.Multiply(false, true, batch, inFeatures, outFeatures, dz, weights, dx, accumulate: true);
     }

@@ -77,6 +77,48 @@ public unsafe class DenseKernelTests
         CheckBackward<double>(33, 17, 65, withDx, withDBias);
     }
 
+    /// <summary>
+    /// Overwriting the parameter gradients gives the values clearing and adding gives, whatever the buffers held (NaN
+    /// here): one block of k (batch ≤ 256) and several, widths off the vector, split across threads or not.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 7, 5)]
+    [InlineData(7, 33, 17)]
+    [InlineData(33, 70, 45)]
+    [InlineData(300, 9, 130)]
+    [InlineData(513, 40, 3)]
+    public void Backward_OverwritingParameterGradients_GivesWhatClearingAndAddingGives(int batch, int inFeatures, int outFeatures)
+    {
+        float[] x = TestData.Random<float>(batch * inFeatures, 1), w = TestData.Random<float>(inFeatures * outFeatures, 2);
+        float[] dz = TestData.Random<float>(batch * outFeatures, 3);
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            int saved = CpuParallel.ThreadCount;
+            CpuParallel.ThreadCount = threads;
+            GemmCore.ParallelThresholdOverride = threads == 1 ? 0 : 1;
+            try
+            {
+                float[] dwAdded = new float[inFeatures * outFeatures], dbAdded = new float[outFeatures];
+                float[] dwWritten = new float[inFeatures * outFeatures], dbWritten = new float[outFeatures];
+                dwWritten.AsSpan().Fill(float.NaN);
+                dbWritten.AsSpan().Fill(float.NaN);
+                fixed (float* px = x, pw = w, pdz = dz, pdwA = dwAdded, pdbA = dbAdded, pdwW = dwWritten, pdbW = dbWritten)
+                {
+                    DenseKernels.Backward(px, pw, pdz, null, pdwA, pdbA, batch, inFeatures, outFeatures);
+                    DenseKernels.Backward(px, pw, pdz, null, pdwW, pdbW, batch, inFeatures, outFeatures, overwriteParameterGradients: true);
+                }
+                string name = $"{batch}×{inFeatures}→{outFeatures}, {threads} threads";
+                for (int i = 0; i < dwAdded.Length; i++) Assert.True(dwAdded[i] == dwWritten[i], $"{name}: dW[{i}] {dwWritten[i]}, cleared and added {dwAdded[i]}");
+                for (int j = 0; j < outFeatures; j++) Assert.True(dbAdded[j] == dbWritten[j], $"{name}: db[{j}] {dbWritten[j]}, cleared and added {dbAdded[j]}");
+            }
+            finally
+            {
+                CpuParallel.ThreadCount = saved;
+                GemmCore.ParallelThresholdOverride = 0;
+            }
+        }
+    }
+
     private static void CheckForward<T>(int batch, int inFeatures, int outFeatures, Activation activation, bool withBias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -268,7 +268,7 @@ partial class Outer
 
             private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
             {
-                new Span<T>(g, TotalParameters).Clear();
+                // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
                 if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 30L);
                 ElementwiseKernels.Clear(_hiddenGrad, batch * 16L);
 
@@ -278,18 +278,20 @@ partial class Outer
                 bool inputFlows = inputGrad != null;
                 bool hiddenFlows = hiddenTrains || inputFlows;
                 bool logitFlows = logitTrains || hiddenFlows;
+                if (!hiddenTrains) ElementwiseKernels.Clear(g + HiddenWeights, 496);
+                if (!logitTrains) ElementwiseKernels.Clear(g + LogitWeights, 17);
 
                 if (logitFlows)
                 {
                     // logit: back through Dense(1) to hidden
-                    DenseKernels.Backward(_hidden, p + LogitWeights, _logitGrad, hiddenFlows ? _hiddenGrad : null, logitTrains ? g + LogitWeights : null, logitTrains ? g + LogitBias : null, batch, 16, 1);
+                    DenseKernels.Backward(_hidden, p + LogitWeights, _logitGrad, hiddenFlows ? _hiddenGrad : null, logitTrains ? g + LogitWeights : null, logitTrains ? g + LogitBias : null, batch, 16, 1, overwriteParameterGradients: true);
                 }
 
                 if (hiddenFlows)
                 {
                     // hidden: back through Dense(16, Tanh) to input
                     ActivationKernels.Backward(Activation.Tanh, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 16L, T.Zero);
-                    DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, inputFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 30, 16);
+                    DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, inputFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 30, 16, overwriteParameterGradients: true);
                 }
             }
         }

@@ -337,7 +337,7 @@ partial class Gan : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 16L);
             ElementwiseKernels.Clear(_generateHiddenGrad, batch * 32L);
             ElementwiseKernels.Clear(_generatePixelsGrad, batch * 64L);
@@ -353,32 +353,36 @@ partial class Gan : global::ModelGen.Model
             bool generatePixelsFlows = generate_PixelsTrains || generateHiddenFlows;
             bool judgeHiddenFlows = judge_HiddenTrains || generatePixelsFlows;
             bool judgeRealFlows = judge_RealTrains || judgeHiddenFlows;
+            if (!generate_HiddenTrains) ElementwiseKernels.Clear(g + Generate_HiddenWeights, 544);
+            if (!generate_PixelsTrains) ElementwiseKernels.Clear(g + Generate_PixelsWeights, 2112);
+            if (!judge_HiddenTrains) ElementwiseKernels.Clear(g + Judge_HiddenWeights, 2080);
+            if (!judge_RealTrains) ElementwiseKernels.Clear(g + Judge_RealWeights, 33);
 
             if (judgeRealFlows)
             {
                 // judgeReal: back through Dense(1) to judgeHidden
-                DenseKernels.Backward(_judgeHidden, p + Judge_RealWeights, _judgeRealGrad, judgeHiddenFlows ? _judgeHiddenGrad : null, judge_RealTrains ? g + Judge_RealWeights : null, judge_RealTrains ? g + Judge_RealBias : null, batch, 32, 1);
+                DenseKernels.Backward(_judgeHidden, p + Judge_RealWeights, _judgeRealGrad, judgeHiddenFlows ? _judgeHiddenGrad : null, judge_RealTrains ? g + Judge_RealWeights : null, judge_RealTrains ? g + Judge_RealBias : null, batch, 32, 1, overwriteParameterGradients: true);
             }
 
             if (judgeHiddenFlows)
             {
                 // judgeHidden: back through Dense(32, LeakyReLU) to generatePixels
                 ActivationKernels.Backward(Activation.LeakyReLU, _judgeHiddenPre, _judgeHidden, _judgeHiddenGrad, _judgeHiddenGrad, batch * 32L, Judge_HiddenSlope);
-                DenseKernels.Backward(_generatePixels, p + Judge_HiddenWeights, _judgeHiddenGrad, generatePixelsFlows ? _generatePixelsGrad : null, judge_HiddenTrains ? g + Judge_HiddenWeights : null, judge_HiddenTrains ? g + Judge_HiddenBias : null, batch, 64, 32);
+                DenseKernels.Backward(_generatePixels, p + Judge_HiddenWeights, _judgeHiddenGrad, generatePixelsFlows ? _generatePixelsGrad : null, judge_HiddenTrains ? g + Judge_HiddenWeights : null, judge_HiddenTrains ? g + Judge_HiddenBias : null, batch, 64, 32, overwriteParameterGradients: true);
             }
 
             if (generatePixelsFlows)
             {
                 // generatePixels: back through Dense(64, Sigmoid) to generateHidden
                 ActivationKernels.Backward(Activation.Sigmoid, _generatePixelsPre, _generatePixels, _generatePixelsGrad, _generatePixelsGrad, batch * 64L, T.Zero);
-                DenseKernels.Backward(_generateHidden, p + Generate_PixelsWeights, _generatePixelsGrad, generateHiddenFlows ? _generateHiddenGrad : null, generate_PixelsTrains ? g + Generate_PixelsWeights : null, generate_PixelsTrains ? g + Generate_PixelsBias : null, batch, 32, 64);
+                DenseKernels.Backward(_generateHidden, p + Generate_PixelsWeights, _generatePixelsGrad, generateHiddenFlows ? _generateHiddenGrad : null, generate_PixelsTrains ? g + Generate_PixelsWeights : null, generate_PixelsTrains ? g + Generate_PixelsBias : null, batch, 32, 64, overwriteParameterGradients: true);
             }
 
             if (generateHiddenFlows)
             {
                 // generateHidden: back through Dense(32, ReLU) to input
                 ActivationKernels.Backward(Activation.ReLU, _generateHiddenPre, _generateHidden, _generateHiddenGrad, _generateHiddenGrad, batch * 32L, T.Zero);
-                DenseKernels.Backward(input, p + Generate_HiddenWeights, _generateHiddenGrad, inputFlows ? inputGrad : null, generate_HiddenTrains ? g + Generate_HiddenWeights : null, generate_HiddenTrains ? g + Generate_HiddenBias : null, batch, 16, 32);
+                DenseKernels.Backward(input, p + Generate_HiddenWeights, _generateHiddenGrad, inputFlows ? inputGrad : null, generate_HiddenTrains ? g + Generate_HiddenWeights : null, generate_HiddenTrains ? g + Generate_HiddenBias : null, batch, 16, 32, overwriteParameterGradients: true);
             }
         }
     }

@@ -280,7 +280,7 @@ partial class DigitsImage : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 64L);
             ElementwiseKernels.Clear(_hiddenGrad, batch * 32L);
 
@@ -291,18 +291,20 @@ partial class DigitsImage : global::ModelGen.Model
             bool pixelsFlows = inputFlows;
             bool hiddenFlows = hiddenTrains || pixelsFlows;
             bool logitsFlows = logitsTrains || hiddenFlows;
+            if (!hiddenTrains) ElementwiseKernels.Clear(g + HiddenWeights, 2080);
+            if (!logitsTrains) ElementwiseKernels.Clear(g + LogitsWeights, 330);
 
             if (logitsFlows)
             {
                 // logits: back through Dense(10) to hidden
-                DenseKernels.Backward(_hidden, p + LogitsWeights, _logitsGrad, hiddenFlows ? _hiddenGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 32, 10);
+                DenseKernels.Backward(_hidden, p + LogitsWeights, _logitsGrad, hiddenFlows ? _hiddenGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 32, 10, overwriteParameterGradients: true);
             }
 
             if (hiddenFlows)
             {
                 // hidden: back through Dense(32, SiLU) to pixels
                 ActivationKernels.Backward(Activation.SiLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 32L, T.Zero);
-                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, pixelsFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 64, 32);
+                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, pixelsFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 64, 32, overwriteParameterGradients: true);
             }
         }
     }

@@ -303,7 +303,7 @@ partial class DigitsMlp : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 64L);
             ElementwiseKernels.Clear(_hiddenGrad, batch * 128L);
             ElementwiseKernels.Clear(_hidden2Grad, batch * 64L);
@@ -316,25 +316,28 @@ partial class DigitsMlp : global::ModelGen.Model
             bool hiddenFlows = hiddenTrains || inputFlows;
             bool hidden2Flows = hidden2Trains || hiddenFlows;
             bool logitsFlows = logitsTrains || hidden2Flows;
+            if (!hiddenTrains) ElementwiseKernels.Clear(g + HiddenWeights, 8320);
+            if (!hidden2Trains) ElementwiseKernels.Clear(g + Hidden2Weights, 8256);
+            if (!logitsTrains) ElementwiseKernels.Clear(g + LogitsWeights, 650);
 
             if (logitsFlows)
             {
                 // logits: back through Dense(10) to hidden2
-                DenseKernels.Backward(_hidden2, p + LogitsWeights, _logitsGrad, hidden2Flows ? _hidden2Grad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 64, 10);
+                DenseKernels.Backward(_hidden2, p + LogitsWeights, _logitsGrad, hidden2Flows ? _hidden2Grad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 64, 10, overwriteParameterGradients: true);
             }
 
             if (hidden2Flows)
             {
                 // hidden2: back through Dense(64, ReLU) to hidden
                 ActivationKernels.Backward(Activation.ReLU, _hidden2Pre, _hidden2, _hidden2Grad, _hidden2Grad, batch * 64L, T.Zero);
-                DenseKernels.Backward(_hidden, p + Hidden2Weights, _hidden2Grad, hiddenFlows ? _hiddenGrad : null, hidden2Trains ? g + Hidden2Weights : null, hidden2Trains ? g + Hidden2Bias : null, batch, 128, 64);
+                DenseKernels.Backward(_hidden, p + Hidden2Weights, _hidden2Grad, hiddenFlows ? _hiddenGrad : null, hidden2Trains ? g + Hidden2Weights : null, hidden2Trains ? g + Hidden2Bias : null, batch, 128, 64, overwriteParameterGradients: true);
             }
 
             if (hiddenFlows)
             {
                 // hidden: back through Dense(128, ReLU) to input
                 ActivationKernels.Backward(Activation.ReLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 128L, T.Zero);
-                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, inputFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 64, 128);
+                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, inputFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 64, 128, overwriteParameterGradients: true);
             }
         }
     }

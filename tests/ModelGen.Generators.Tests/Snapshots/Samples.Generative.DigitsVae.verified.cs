@@ -553,7 +553,7 @@ partial class DigitsVae : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 64L);
             ElementwiseKernels.Clear(_encoderGrad, batch * 32L);
             ElementwiseKernels.Clear(_muGrad, batch * 4L);
@@ -593,18 +593,23 @@ partial class DigitsVae : global::ModelGen.Model
             bool scale2Flows = sum1Flows;
             bool decoderFlows = decoderTrains || add1Flows;
             bool pixelLogitsFlows = pixelLogitsTrains || decoderFlows;
+            if (!encoderTrains) ElementwiseKernels.Clear(g + EncoderWeights, 2080);
+            if (!muTrains) ElementwiseKernels.Clear(g + MuWeights, 132);
+            if (!logVarTrains) ElementwiseKernels.Clear(g + LogVarWeights, 132);
+            if (!decoderTrains) ElementwiseKernels.Clear(g + DecoderWeights, 160);
+            if (!pixelLogitsTrains) ElementwiseKernels.Clear(g + PixelLogitsWeights, 2112);
 
             if (pixelLogitsFlows)
             {
                 // pixelLogits: back through Dense(64) to decoder
-                DenseKernels.Backward(_decoder, p + PixelLogitsWeights, _pixelLogitsGrad, decoderFlows ? _decoderGrad : null, pixelLogitsTrains ? g + PixelLogitsWeights : null, pixelLogitsTrains ? g + PixelLogitsBias : null, batch, 32, 64);
+                DenseKernels.Backward(_decoder, p + PixelLogitsWeights, _pixelLogitsGrad, decoderFlows ? _decoderGrad : null, pixelLogitsTrains ? g + PixelLogitsWeights : null, pixelLogitsTrains ? g + PixelLogitsBias : null, batch, 32, 64, overwriteParameterGradients: true);
             }
 
             if (decoderFlows)
             {
                 // decoder: back through Dense(32, ReLU) to add1
                 ActivationKernels.Backward(Activation.ReLU, _decoderPre, _decoder, _decoderGrad, _decoderGrad, batch * 32L, T.Zero);
-                DenseKernels.Backward(_add1, p + DecoderWeights, _decoderGrad, add1Flows ? _add1Grad : null, decoderTrains ? g + DecoderWeights : null, decoderTrains ? g + DecoderBias : null, batch, 4, 32);
+                DenseKernels.Backward(_add1, p + DecoderWeights, _decoderGrad, add1Flows ? _add1Grad : null, decoderTrains ? g + DecoderWeights : null, decoderTrains ? g + DecoderBias : null, batch, 4, 32, overwriteParameterGradients: true);
             }
 
             if (scale2Flows)
@@ -679,20 +684,20 @@ partial class DigitsVae : global::ModelGen.Model
             if (logVarFlows)
             {
                 // logVar: back through Dense(4) to encoder
-                DenseKernels.Backward(_encoder, p + LogVarWeights, _logVarGrad, encoderFlows ? _encoderGrad : null, logVarTrains ? g + LogVarWeights : null, logVarTrains ? g + LogVarBias : null, batch, 32, 4);
+                DenseKernels.Backward(_encoder, p + LogVarWeights, _logVarGrad, encoderFlows ? _encoderGrad : null, logVarTrains ? g + LogVarWeights : null, logVarTrains ? g + LogVarBias : null, batch, 32, 4, overwriteParameterGradients: true);
             }
 
             if (muFlows)
             {
                 // mu: back through Dense(4) to encoder
-                DenseKernels.Backward(_encoder, p + MuWeights, _muGrad, encoderFlows ? _encoderGrad : null, muTrains ? g + MuWeights : null, muTrains ? g + MuBias : null, batch, 32, 4);
+                DenseKernels.Backward(_encoder, p + MuWeights, _muGrad, encoderFlows ? _encoderGrad : null, muTrains ? g + MuWeights : null, muTrains ? g + MuBias : null, batch, 32, 4, overwriteParameterGradients: true);
             }
 
             if (encoderFlows)
             {
                 // encoder: back through Dense(32, ReLU) to input
                 ActivationKernels.Backward(Activation.ReLU, _encoderPre, _encoder, _encoderGrad, _encoderGrad, batch * 32L, T.Zero);
-                DenseKernels.Backward(input, p + EncoderWeights, _encoderGrad, inputFlows ? inputGrad : null, encoderTrains ? g + EncoderWeights : null, encoderTrains ? g + EncoderBias : null, batch, 64, 32);
+                DenseKernels.Backward(input, p + EncoderWeights, _encoderGrad, inputFlows ? inputGrad : null, encoderTrains ? g + EncoderWeights : null, encoderTrains ? g + EncoderBias : null, batch, 64, 32, overwriteParameterGradients: true);
             }
         }
     }

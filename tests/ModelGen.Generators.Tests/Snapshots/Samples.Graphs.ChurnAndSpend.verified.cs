@@ -433,7 +433,7 @@ partial class ChurnAndSpend : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
             if (inputGrad != null)
             {
                 ElementwiseKernels.Clear(inputGrad, batch * 20L);
@@ -457,24 +457,28 @@ partial class ChurnAndSpend : global::ModelGen.Model
             bool trunkFlows = trunkTrains || concat1Flows;
             bool churnFlows = churnTrains || trunkFlows;
             bool spendFlows = spendTrains || trunkFlows;
+            if (!activityTrains) ElementwiseKernels.Clear(g + ActivityWeights, 208);
+            if (!trunkTrains) ElementwiseKernels.Clear(g + TrunkWeights, 800);
+            if (!churnTrains) ElementwiseKernels.Clear(g + ChurnWeights, 33);
+            if (!spendTrains) ElementwiseKernels.Clear(g + SpendWeights, 33);
 
             if (spendFlows)
             {
                 // spend: back through Dense(1) to trunk
-                DenseKernels.Backward(_trunk, p + SpendWeights, _spendGrad, trunkFlows ? _trunkGrad : null, spendTrains ? g + SpendWeights : null, spendTrains ? g + SpendBias : null, batch, 32, 1);
+                DenseKernels.Backward(_trunk, p + SpendWeights, _spendGrad, trunkFlows ? _trunkGrad : null, spendTrains ? g + SpendWeights : null, spendTrains ? g + SpendBias : null, batch, 32, 1, overwriteParameterGradients: true);
             }
 
             if (churnFlows)
             {
                 // churn: back through Dense(1) to trunk
-                DenseKernels.Backward(_trunk, p + ChurnWeights, _churnGrad, trunkFlows ? _trunkGrad : null, churnTrains ? g + ChurnWeights : null, churnTrains ? g + ChurnBias : null, batch, 32, 1);
+                DenseKernels.Backward(_trunk, p + ChurnWeights, _churnGrad, trunkFlows ? _trunkGrad : null, churnTrains ? g + ChurnWeights : null, churnTrains ? g + ChurnBias : null, batch, 32, 1, overwriteParameterGradients: true);
             }
 
             if (trunkFlows)
             {
                 // trunk: back through Dense(32, ReLU) to concat1
                 ActivationKernels.Backward(Activation.ReLU, _trunkPre, _trunk, _trunkGrad, _trunkGrad, batch * 32L, T.Zero);
-                DenseKernels.Backward(_concat1, p + TrunkWeights, _trunkGrad, concat1Flows ? _concat1Grad : null, trunkTrains ? g + TrunkWeights : null, trunkTrains ? g + TrunkBias : null, batch, 24, 32);
+                DenseKernels.Backward(_concat1, p + TrunkWeights, _trunkGrad, concat1Flows ? _concat1Grad : null, trunkTrains ? g + TrunkWeights : null, trunkTrains ? g + TrunkBias : null, batch, 24, 32, overwriteParameterGradients: true);
             }
 
             if (concat1Flows)
@@ -488,7 +492,7 @@ partial class ChurnAndSpend : global::ModelGen.Model
             {
                 // activity: back through Dense(16, ReLU) to activityInput
                 ActivationKernels.Backward(Activation.ReLU, _activityPre, _activity, _activityGrad, _activityGrad, batch * 16L, T.Zero);
-                DenseKernels.Backward(_activityInput, p + ActivityWeights, _activityGrad, activityInputFlows ? _activityInputGrad : null, activityTrains ? g + ActivityWeights : null, activityTrains ? g + ActivityBias : null, batch, 12, 16);
+                DenseKernels.Backward(_activityInput, p + ActivityWeights, _activityGrad, activityInputFlows ? _activityInputGrad : null, activityTrains ? g + ActivityWeights : null, activityTrains ? g + ActivityBias : null, batch, 12, 16, overwriteParameterGradients: true);
             }
 
             if (activityInputFlows)

@@ -455,7 +455,7 @@ partial class GatedDifference : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 12L);
             ElementwiseKernels.Clear(_leftGrad, batch * 8L);
             ElementwiseKernels.Clear(_rightGrad, batch * 8L);
@@ -492,6 +492,9 @@ partial class GatedDifference : global::ModelGen.Model
             bool abs1Flows = subtract1Flows;
             bool mean1Flows = abs1Flows;
             bool add1Flows = headFlows || mean1Flows;
+            if (!leftTrains) ElementwiseKernels.Clear(g + LeftWeights, 104);
+            if (!rightTrains) ElementwiseKernels.Clear(g + RightWeights, 104);
+            if (!headTrains) ElementwiseKernels.Clear(g + HeadWeights, 9);
 
             if (add1Flows)
             {
@@ -515,7 +518,7 @@ partial class GatedDifference : global::ModelGen.Model
             if (headFlows)
             {
                 // head: back through Dense(1) to subtract2
-                DenseKernels.Backward(_subtract2, p + HeadWeights, _headGrad, subtract2Flows ? _subtract2Grad : null, headTrains ? g + HeadWeights : null, headTrains ? g + HeadBias : null, batch, 8, 1);
+                DenseKernels.Backward(_subtract2, p + HeadWeights, _headGrad, subtract2Flows ? _subtract2Grad : null, headTrains ? g + HeadWeights : null, headTrains ? g + HeadBias : null, batch, 8, 1, overwriteParameterGradients: true);
             }
 
             if (subtract2Flows)
@@ -578,13 +581,13 @@ partial class GatedDifference : global::ModelGen.Model
             if (rightFlows)
             {
                 // right: back through Dense(8) to input
-                DenseKernels.Backward(input, p + RightWeights, _rightGrad, inputFlows ? inputGrad : null, rightTrains ? g + RightWeights : null, rightTrains ? g + RightBias : null, batch, 12, 8);
+                DenseKernels.Backward(input, p + RightWeights, _rightGrad, inputFlows ? inputGrad : null, rightTrains ? g + RightWeights : null, rightTrains ? g + RightBias : null, batch, 12, 8, overwriteParameterGradients: true);
             }
 
             if (leftFlows)
             {
                 // left: back through Dense(8) to input
-                DenseKernels.Backward(input, p + LeftWeights, _leftGrad, inputFlows ? inputGrad : null, leftTrains ? g + LeftWeights : null, leftTrains ? g + LeftBias : null, batch, 12, 8);
+                DenseKernels.Backward(input, p + LeftWeights, _leftGrad, inputFlows ? inputGrad : null, leftTrains ? g + LeftWeights : null, leftTrains ? g + LeftBias : null, batch, 12, 8, overwriteParameterGradients: true);
             }
         }
     }

@@ -363,7 +363,7 @@ partial class ResidualRegressor : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 16L);
             ElementwiseKernels.Clear(_upGrad, batch * 32L);
             ElementwiseKernels.Clear(_downGrad, batch * 16L);
@@ -383,11 +383,15 @@ partial class ResidualRegressor : global::ModelGen.Model
             bool gateFlows = gateTrains || add1Flows;
             bool multiply1Flows = add1Flows || gateFlows;
             bool headFlows = headTrains || multiply1Flows;
+            if (!upTrains) ElementwiseKernels.Clear(g + UpWeights, 544);
+            if (!downTrains) ElementwiseKernels.Clear(g + DownWeights, 528);
+            if (!gateTrains) ElementwiseKernels.Clear(g + GateWeights, 272);
+            if (!headTrains) ElementwiseKernels.Clear(g + HeadWeights, 16);
 
             if (headFlows)
             {
                 // head: back through Dense(1) to multiply1
-                DenseKernels.Backward(_multiply1, p + HeadWeights, _headGrad, multiply1Flows ? _multiply1Grad : null, headTrains ? g + HeadWeights : null, null, batch, 16, 1);
+                DenseKernels.Backward(_multiply1, p + HeadWeights, _headGrad, multiply1Flows ? _multiply1Grad : null, headTrains ? g + HeadWeights : null, null, batch, 16, 1, overwriteParameterGradients: true);
             }
 
             if (multiply1Flows)
@@ -401,7 +405,7 @@ partial class ResidualRegressor : global::ModelGen.Model
             {
                 // gate: back through Dense(16, Sigmoid) to add1
                 ActivationKernels.Backward(Activation.Sigmoid, _gatePre, _gate, _gateGrad, _gateGrad, batch * 16L, T.Zero);
-                DenseKernels.Backward(_add1, p + GateWeights, _gateGrad, add1Flows ? _add1Grad : null, gateTrains ? g + GateWeights : null, gateTrains ? g + GateBias : null, batch, 16, 16);
+                DenseKernels.Backward(_add1, p + GateWeights, _gateGrad, add1Flows ? _add1Grad : null, gateTrains ? g + GateWeights : null, gateTrains ? g + GateBias : null, batch, 16, 16, overwriteParameterGradients: true);
             }
 
             if (add1Flows)
@@ -415,14 +419,14 @@ partial class ResidualRegressor : global::ModelGen.Model
             {
                 // down: back through Dense(16, LeakyReLU) to up
                 ActivationKernels.Backward(Activation.LeakyReLU, _downPre, _down, _downGrad, _downGrad, batch * 16L, DownSlope);
-                DenseKernels.Backward(_up, p + DownWeights, _downGrad, upFlows ? _upGrad : null, downTrains ? g + DownWeights : null, downTrains ? g + DownBias : null, batch, 32, 16);
+                DenseKernels.Backward(_up, p + DownWeights, _downGrad, upFlows ? _upGrad : null, downTrains ? g + DownWeights : null, downTrains ? g + DownBias : null, batch, 32, 16, overwriteParameterGradients: true);
             }
 
             if (upFlows)
             {
                 // up: back through Dense(32, GELU) to input
                 ActivationKernels.Backward(Activation.GELU, _upPre, _up, _upGrad, _upGrad, batch * 32L, T.Zero);
-                DenseKernels.Backward(input, p + UpWeights, _upGrad, inputFlows ? inputGrad : null, upTrains ? g + UpWeights : null, upTrains ? g + UpBias : null, batch, 16, 32);
+                DenseKernels.Backward(input, p + UpWeights, _upGrad, inputFlows ? inputGrad : null, upTrains ? g + UpWeights : null, upTrains ? g + UpBias : null, batch, 16, 32, overwriteParameterGradients: true);
             }
         }
     }

@@ -329,7 +329,8 @@ partial class RegularisedMlp : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
+            ElementwiseKernels.Clear(g + 1984, 128);
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 30L);
             ElementwiseKernels.Clear(_hiddenGrad, batch * 64L);
             ElementwiseKernels.Clear(_normGrad, batch * 64L);
@@ -344,11 +345,13 @@ partial class RegularisedMlp : global::ModelGen.Model
             bool normFlows = normTrains || hiddenFlows;
             bool dropFlows = normFlows;
             bool logitFlows = logitTrains || dropFlows;
+            if (!hiddenTrains) ElementwiseKernels.Clear(g + HiddenWeights, 1984);
+            if (!logitTrains) ElementwiseKernels.Clear(g + LogitWeights, 65);
 
             if (logitFlows)
             {
                 // logit: back through Dense(1) to drop
-                DenseKernels.Backward(_drop, p + LogitWeights, _logitGrad, dropFlows ? _dropGrad : null, logitTrains ? g + LogitWeights : null, logitTrains ? g + LogitBias : null, batch, 64, 1);
+                DenseKernels.Backward(_drop, p + LogitWeights, _logitGrad, dropFlows ? _dropGrad : null, logitTrains ? g + LogitWeights : null, logitTrains ? g + LogitBias : null, batch, 64, 1, overwriteParameterGradients: true);
             }
 
             if (dropFlows)
@@ -367,7 +370,7 @@ partial class RegularisedMlp : global::ModelGen.Model
             {
                 // hidden: back through Dense(64, SiLU) to input
                 ActivationKernels.Backward(Activation.SiLU, _hiddenPre, _hidden, _hiddenGrad, _hiddenGrad, batch * 64L, T.Zero);
-                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, inputFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 30, 64);
+                DenseKernels.Backward(input, p + HiddenWeights, _hiddenGrad, inputFlows ? inputGrad : null, hiddenTrains ? g + HiddenWeights : null, hiddenTrains ? g + HiddenBias : null, batch, 30, 64, overwriteParameterGradients: true);
             }
         }
     }

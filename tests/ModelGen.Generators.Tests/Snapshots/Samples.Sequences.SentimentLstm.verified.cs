@@ -330,7 +330,8 @@ partial class SentimentLstm : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
+            ElementwiseKernels.Clear(g + 0, 3824);
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 32L);
             ElementwiseKernels.Clear(_encoderGrad, batch * 256L);
             ElementwiseKernels.Clear(_summariseGrad, batch * 8L);
@@ -344,11 +345,12 @@ partial class SentimentLstm : global::ModelGen.Model
             bool encoderFlows = encoderTrains || stepsFlows;
             bool summariseFlows = summariseTrains || encoderFlows;
             bool logitsFlows = logitsTrains || summariseFlows;
+            if (!logitsTrains) ElementwiseKernels.Clear(g + LogitsWeights, 27);
 
             if (logitsFlows)
             {
                 // logits: back through Dense(3) to summarise
-                DenseKernels.Backward(_summarise, p + LogitsWeights, _logitsGrad, summariseFlows ? _summariseGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 8, 3);
+                DenseKernels.Backward(_summarise, p + LogitsWeights, _logitsGrad, summariseFlows ? _summariseGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 8, 3, overwriteParameterGradients: true);
             }
 
             if (summariseFlows)

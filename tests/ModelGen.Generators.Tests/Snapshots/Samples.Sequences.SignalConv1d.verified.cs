@@ -363,7 +363,8 @@ partial class SignalConv1d : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
+            ElementwiseKernels.Clear(g + 0, 376);
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 128L);
             ElementwiseKernels.Clear(_c1Grad, batch * 512L);
             ElementwiseKernels.Clear(_normGrad, batch * 512L);
@@ -380,11 +381,12 @@ partial class SignalConv1d : global::ModelGen.Model
             bool c2Flows = c2Trains || normFlows;
             bool flatFlows = c2Flows;
             bool logitFlows = logitTrains || flatFlows;
+            if (!logitTrains) ElementwiseKernels.Clear(g + LogitWeights, 513);
 
             if (logitFlows)
             {
                 // logit: back through Dense(1) to flat
-                DenseKernels.Backward(_c2, p + LogitWeights, _logitGrad, flatFlows ? _c2Grad : null, logitTrains ? g + LogitWeights : null, logitTrains ? g + LogitBias : null, batch, 512, 1);
+                DenseKernels.Backward(_c2, p + LogitWeights, _logitGrad, flatFlows ? _c2Grad : null, logitTrains ? g + LogitWeights : null, logitTrains ? g + LogitBias : null, batch, 512, 1, overwriteParameterGradients: true);
             }
 
             if (c2Flows)

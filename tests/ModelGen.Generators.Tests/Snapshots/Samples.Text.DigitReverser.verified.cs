@@ -585,7 +585,8 @@ partial class DigitReverser : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
+            ElementwiseKernels.Clear(g + 0, 3936);
             ElementwiseKernels.Clear(_sourceTokensGrad, batch * 96L);
             ElementwiseKernels.Clear(_sourcePositionsGrad, batch * 96L);
             ElementwiseKernels.Clear(_encoderGrad, batch * 96L);
@@ -617,11 +618,12 @@ partial class DigitReverser : global::ModelGen.Model
             bool crossFlows = crossTrains || add2Flows || add1Flows;
             bool add3Flows = add2Flows || crossFlows;
             bool logitsFlows = logitsTrains || add3Flows;
+            if (!logitsTrains) ElementwiseKernels.Clear(g + LogitsWeights, 221);
 
             if (logitsFlows)
             {
                 // logits: back through Dense(13) to add3
-                DenseKernels.Backward(_add3, p + LogitsWeights, _logitsGrad, add3Flows ? _add3Grad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch * 7, 16, 13);
+                DenseKernels.Backward(_add3, p + LogitsWeights, _logitsGrad, add3Flows ? _add3Grad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch * 7, 16, 13, overwriteParameterGradients: true);
             }
 
             if (add3Flows)

@@ -416,7 +416,8 @@ partial class ReviewTagger : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
+            ElementwiseKernels.Clear(g + 0, 5984);
             ElementwiseKernels.Clear(_wordsGrad, batch * 384L);
             ElementwiseKernels.Clear(_contextGrad, batch * 384L);
             ElementwiseKernels.Clear(_attentionGrad, batch * 384L);
@@ -435,11 +436,12 @@ partial class ReviewTagger : global::ModelGen.Model
             bool add1Flows = contextFlows || attentionFlows;
             bool normFlows = normTrains || add1Flows;
             bool tagsFlows = tagsTrains || normFlows;
+            if (!tagsTrains) ElementwiseKernels.Clear(g + TagsWeights, 85);
 
             if (tagsFlows)
             {
                 // tags: back through Dense(5) to norm
-                DenseKernels.Backward(_norm, p + TagsWeights, _tagsGrad, normFlows ? _normGrad : null, tagsTrains ? g + TagsWeights : null, tagsTrains ? g + TagsBias : null, batch * 24, 16, 5);
+                DenseKernels.Backward(_norm, p + TagsWeights, _tagsGrad, normFlows ? _normGrad : null, tagsTrains ? g + TagsWeights : null, tagsTrains ? g + TagsBias : null, batch * 24, 16, 5, overwriteParameterGradients: true);
             }
 
             if (normFlows)

@@ -533,7 +533,9 @@ partial class TinyLanguageModel : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
+            ElementwiseKernels.Clear(g + 0, 1920);
+            ElementwiseKernels.Clear(g + 4048, 32);
             ElementwiseKernels.Clear(_tokensGrad, batch * 256L);
             ElementwiseKernels.Clear(_positionsGrad, batch * 256L);
             ElementwiseKernels.Clear(_attentionNormGrad, batch * 256L);
@@ -566,11 +568,14 @@ partial class TinyLanguageModel : global::ModelGen.Model
             bool add2Flows = add1Flows || downFlows;
             bool finalNormFlows = finalNormTrains || add2Flows;
             bool logitsFlows = logitsTrains || finalNormFlows;
+            if (!upTrains) ElementwiseKernels.Clear(g + UpWeights, 1088);
+            if (!downTrains) ElementwiseKernels.Clear(g + DownWeights, 1040);
+            if (!logitsTrains) ElementwiseKernels.Clear(g + LogitsWeights, 544);
 
             if (logitsFlows)
             {
                 // logits: back through Dense(32) to finalNorm
-                DenseKernels.Backward(_finalNorm, p + LogitsWeights, _logitsGrad, finalNormFlows ? _finalNormGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch * 16, 16, 32);
+                DenseKernels.Backward(_finalNorm, p + LogitsWeights, _logitsGrad, finalNormFlows ? _finalNormGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch * 16, 16, 32, overwriteParameterGradients: true);
             }
 
             if (finalNormFlows)
@@ -589,14 +594,14 @@ partial class TinyLanguageModel : global::ModelGen.Model
             if (downFlows)
             {
                 // down: back through Dense(16) to up
-                DenseKernels.Backward(_up, p + DownWeights, _downGrad, upFlows ? _upGrad : null, downTrains ? g + DownWeights : null, downTrains ? g + DownBias : null, batch * 16, 64, 16);
+                DenseKernels.Backward(_up, p + DownWeights, _downGrad, upFlows ? _upGrad : null, downTrains ? g + DownWeights : null, downTrains ? g + DownBias : null, batch * 16, 64, 16, overwriteParameterGradients: true);
             }
 
             if (upFlows)
             {
                 // up: back through Dense(64, GELU) to mlpNorm
                 ActivationKernels.Backward(Activation.GELU, _upPre, _up, _upGrad, _upGrad, batch * 1024L, T.Zero);
-                DenseKernels.Backward(_mlpNorm, p + UpWeights, _upGrad, mlpNormFlows ? _mlpNormGrad : null, upTrains ? g + UpWeights : null, upTrains ? g + UpBias : null, batch * 16, 16, 64);
+                DenseKernels.Backward(_mlpNorm, p + UpWeights, _upGrad, mlpNormFlows ? _mlpNormGrad : null, upTrains ? g + UpWeights : null, upTrains ? g + UpBias : null, batch * 16, 16, 64, overwriteParameterGradients: true);
             }
 
             if (mlpNormFlows)

@@ -369,7 +369,8 @@ partial class BatchNormCnn : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
+            ElementwiseKernels.Clear(g + 0, 464);
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 768L);
             ElementwiseKernels.Clear(_convGrad, batch * 4096L);
             ElementwiseKernels.Clear(_normGrad, batch * 4096L);
@@ -386,11 +387,12 @@ partial class BatchNormCnn : global::ModelGen.Model
             bool poolFlows = normFlows;
             bool gapFlows = poolFlows;
             bool logitsFlows = logitsTrains || gapFlows;
+            if (!logitsTrains) ElementwiseKernels.Clear(g + LogitsWeights, 170);
 
             if (logitsFlows)
             {
                 // logits: back through Dense(10) to gap
-                DenseKernels.Backward(_gap, p + LogitsWeights, _logitsGrad, gapFlows ? _gapGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 16, 10);
+                DenseKernels.Backward(_gap, p + LogitsWeights, _logitsGrad, gapFlows ? _gapGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 16, 10, overwriteParameterGradients: true);
             }
 
             if (gapFlows)

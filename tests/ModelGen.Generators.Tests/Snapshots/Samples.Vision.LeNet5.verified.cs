@@ -453,7 +453,8 @@ partial class LeNet5 : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
+            ElementwiseKernels.Clear(g + 0, 2572);
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 784L);
             ElementwiseKernels.Clear(_c1Grad, batch * 4704L);
             ElementwiseKernels.Clear(_p1Grad, batch * 1176L);
@@ -477,25 +478,28 @@ partial class LeNet5 : global::ModelGen.Model
             bool fc1Flows = fc1Trains || flatFlows;
             bool fc2Flows = fc2Trains || fc1Flows;
             bool logitsFlows = logitsTrains || fc2Flows;
+            if (!fc1Trains) ElementwiseKernels.Clear(g + Fc1Weights, 48120);
+            if (!fc2Trains) ElementwiseKernels.Clear(g + Fc2Weights, 10164);
+            if (!logitsTrains) ElementwiseKernels.Clear(g + LogitsWeights, 850);
 
             if (logitsFlows)
             {
                 // logits: back through Dense(10) to fc2
-                DenseKernels.Backward(_fc2, p + LogitsWeights, _logitsGrad, fc2Flows ? _fc2Grad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 84, 10);
+                DenseKernels.Backward(_fc2, p + LogitsWeights, _logitsGrad, fc2Flows ? _fc2Grad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 84, 10, overwriteParameterGradients: true);
             }
 
             if (fc2Flows)
             {
                 // fc2: back through Dense(84, ReLU) to fc1
                 ActivationKernels.Backward(Activation.ReLU, _fc2Pre, _fc2, _fc2Grad, _fc2Grad, batch * 84L, T.Zero);
-                DenseKernels.Backward(_fc1, p + Fc2Weights, _fc2Grad, fc1Flows ? _fc1Grad : null, fc2Trains ? g + Fc2Weights : null, fc2Trains ? g + Fc2Bias : null, batch, 120, 84);
+                DenseKernels.Backward(_fc1, p + Fc2Weights, _fc2Grad, fc1Flows ? _fc1Grad : null, fc2Trains ? g + Fc2Weights : null, fc2Trains ? g + Fc2Bias : null, batch, 120, 84, overwriteParameterGradients: true);
             }
 
             if (fc1Flows)
             {
                 // fc1: back through Dense(120, ReLU) to flat
                 ActivationKernels.Backward(Activation.ReLU, _fc1Pre, _fc1, _fc1Grad, _fc1Grad, batch * 120L, T.Zero);
-                DenseKernels.Backward(_p2, p + Fc1Weights, _fc1Grad, flatFlows ? _p2Grad : null, fc1Trains ? g + Fc1Weights : null, fc1Trains ? g + Fc1Bias : null, batch, 400, 120);
+                DenseKernels.Backward(_p2, p + Fc1Weights, _fc1Grad, flatFlows ? _p2Grad : null, fc1Trains ? g + Fc1Weights : null, fc1Trains ? g + Fc1Bias : null, batch, 400, 120, overwriteParameterGradients: true);
             }
 
             if (p2Flows)

@@ -333,7 +333,8 @@ partial class SmallConvNet : global::ModelGen.Model
 
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
-            new Span<T>(g, TotalParameters).Clear();
+            // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
+            ElementwiseKernels.Clear(g + 0, 1248);
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 64L);
             ElementwiseKernels.Clear(_featuresGrad, batch * 512L);
             ElementwiseKernels.Clear(_downGrad, batch * 256L);
@@ -347,11 +348,12 @@ partial class SmallConvNet : global::ModelGen.Model
             bool downFlows = downTrains || featuresFlows;
             bool flatFlows = downFlows;
             bool logitsFlows = logitsTrains || flatFlows;
+            if (!logitsTrains) ElementwiseKernels.Clear(g + LogitsWeights, 2570);
 
             if (logitsFlows)
             {
                 // logits: back through Dense(10) to flat
-                DenseKernels.Backward(_down, p + LogitsWeights, _logitsGrad, flatFlows ? _downGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 256, 10);
+                DenseKernels.Backward(_down, p + LogitsWeights, _logitsGrad, flatFlows ? _downGrad : null, logitsTrains ? g + LogitsWeights : null, logitsTrains ? g + LogitsBias : null, batch, 256, 10, overwriteParameterGradients: true);
             }
 
             if (downFlows)

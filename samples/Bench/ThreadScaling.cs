@@ -23,6 +23,8 @@ public static unsafe class ThreadScaling
         {
             foreach (var (m, n, k, what) in new (int, int, int, string)[]
             {
+                (64, 384, 128, "transformer qkv, batch 1"),
+                (64, 512, 128, "transformer up, batch 1"),
                 (512, 256, 144, "wide-deep layer 1, batch 512"),
                 (512, 128, 256, "wide-deep layer 2, batch 512"),
                 (2048, 384, 128, "transformer qkv, batch 32"),

@@ -34,11 +34,12 @@ internal static unsafe class GemmCore
     public const int KBlock = 256;
 
     /// <summary>
-    /// Below this many multiply-adds a product runs on the calling thread: handing a share to a worker costs about 10–15 µs
-    /// on an idle 2-core machine (measured as digits-mlp's 2^19-sized layers: 54 µs per batch of 64 split, 15 µs on one
-    /// thread), so a split must save more than that. 2^22 is about 20 µs of arithmetic on one core.
+    /// Below this many multiply-adds a product runs on the calling thread: handing a share to a polling worker costs a few
+    /// microseconds, so a split must save more than that. 2^21 is about 10 µs of arithmetic on one core. Measured on the
+    /// benchmark models with 2^22, 2^21 and 2^20 in one process: 2^21 splits the transformer's 64-row query/key/value
+    /// product (3·2^20) and takes its batch-1 prediction from 430 to 402 µs; no other model moved beyond the noise.
     /// </summary>
-    public const long ParallelThreshold = 1L << 22;
+    public const long ParallelThreshold = 1L << 21;
 
     /// <summary>
     /// Replaces <see cref="ParallelThreshold"/> for products started on this thread (0: use it).

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace ModelGen.Compute;
 
@@ -181,12 +183,21 @@ public abstract unsafe partial class ModelGraph<T> where T : unmanaged, IFloatin
     /// <summary>Generated forward, loss and backward; writes every gradient element.</summary>
     protected abstract T TrainStepCore(T* parameters, T* gradients, T* input, T* targets, int batch);
 
-    /// <summary>Allocates a pinned workspace buffer of <paramref name="count"/> elements that lives as long as the graph.</summary>
+    /// <summary>
+    /// Where every workspace buffer starts: a multiple of 128 bytes (a pair of cache lines). A product split across threads
+    /// by column strips writes each strip's tiles and then its epilogue (bias, activation) row by row; when a buffer starts
+    /// off that boundary, the strips of two threads share a line (or a prefetched pair) in every row, and a two-thread
+    /// dense forward ran up to 2.8× slower than on 128-byte boundaries. A pinned array alone starts at any multiple of 8.
+    /// </summary>
+    private const int BufferAlignment = 128;
+
+    /// <summary>Allocates a pinned workspace buffer of <paramref name="count"/> elements, starting on a 128-byte boundary, that lives as long as the graph.</summary>
     protected T* Allocate(int count)
     {
-        var buffer = GC.AllocateArray<T>(Math.Max(count, 1), pinned: true);
+        var buffer = GC.AllocateArray<T>(Math.Max(count, 1) + BufferAlignment / sizeof(T), pinned: true);
         _workspace.Add(buffer);
-        fixed (T* p = buffer) return p;
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        return (T*)((address + BufferAlignment - 1) & ~(nint)(BufferAlignment - 1));
     }
 
     /// <summary>Allocates a pinned index buffer (e.g. max-pooling winners) that lives as long as the graph.</summary>

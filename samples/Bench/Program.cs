@@ -14,6 +14,7 @@ using ModelGen.Compute;
 // "gemm-steadiness" (asked for by name only) prints that product's spread for several placements of its matrices in memory;
 // "gemm-shapes" the one-thread rate of the models' products and of one thread's share of them;
 // "gemm-threads" the models' larger products alternating between one and two threads, with the pool's counters per round.
+// "model-threads" each model's training step and batch prediction alternating between one and two threads, the same way.
 //   dotnet run -c Release --project samples/Bench -- --profile [--models digits-mlp] [--threads 2]   (a dense model's step, whole and in parts)
 //   dotnet run -c Release --project samples/Bench -- --generate [--threads 2] [--steps 5] [--repeats 5]   (cached Generate against the naive re-run decode, per id)
 //   dotnet run -c Release --project samples/Bench -- --profile --models tiny-transformer,lenet5   (the same for the attention and convolution models)
@@ -56,6 +57,11 @@ foreach (string id in options.Models)
     if (id == "gemm-threads")
     {
         foreach (var line in ThreadScaling.Run(rounds: 2 * options.Repeats)) Console.WriteLine(line);
+        continue;
+    }
+    if (id == "model-threads")
+    {
+        foreach (var line in ThreadScaling.Models(rounds: 2 * options.Repeats)) Console.WriteLine(line);
         continue;
     }
     if (id == "gemm-steadiness")

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using ModelGen;
 using ModelGen.Cpu;
 
 namespace Bench;
@@ -52,6 +53,54 @@ public static unsafe class ThreadScaling
                             double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
                             lines.Add(string.Create(CultureInfo.InvariantCulture,
                                 $"{{\"mode\": \"gemm-threads\", \"m\": {m}, \"n\": {n}, \"k\": {k}, \"round\": {round}, \"threads\": {threads}, \"calls\": {calls}, \"us_per_call\": {us:F1}, \"gflop_per_s\": {2.0 * m * n * k / us / 1e3:F1}, \"split_jobs\": {CpuParallel.SplittableJobs - jobs}, \"stalls\": {CpuParallel.Stalls - stalls}, \"serial_after_stall\": {CpuParallel.SerialJobsAfterStall - serial}, \"what\": \"{what}\"}}"));
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            CpuParallel.ThreadCount = saved;
+        }
+        return lines;
+    }
+
+    /// <summary>
+    /// The same alternation for whole calls: each benchmark model's training step and batch prediction (in that order, as
+    /// the benchmark runs them), one and two threads in turn for several rounds in one process. A product alone can split
+    /// well while the calls that run it do not; this shows which.
+    /// </summary>
+    public static List<string> Models(int rounds)
+    {
+        var lines = new List<string>();
+        int saved = CpuParallel.ThreadCount;
+        try
+        {
+            foreach (string id in BenchmarkModels.Ids)
+            {
+                var (model, batch, classes) = BenchmarkModels.Create(id);
+                var (inputs, labels) = BenchmarkModels.SyntheticBatch(model, batch, classes);
+                var outputs = new float[batch * model.OutputSize];
+                var optimizer = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
+                foreach (var (call, step) in new (string, Action)[]
+                {
+                    ("train", () => model.TrainStep(inputs, labels, batch, optimizer)),
+                    ("predict", () => model.Predict(inputs, batch, outputs)),
+                })
+                {
+                    WarmUp.Run(step, 3);
+                    for (int round = 0; round < rounds; round++)
+                    {
+                        foreach (int threads in new[] { 1, 2 })
+                        {
+                            CpuParallel.ThreadCount = threads;
+                            long stalls = CpuParallel.Stalls, serial = CpuParallel.SerialJobsAfterStall, jobs = CpuParallel.SplittableJobs;
+                            int calls = 0;
+                            long start = Stopwatch.GetTimestamp();
+                            do { step(); calls++; } while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 200);
+                            double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
+                            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                                $"{{\"mode\": \"model-threads\", \"model\": \"{id}\", \"call\": \"{call}\", \"batch\": {batch}, \"round\": {round}, \"threads\": {threads}, \"calls\": {calls}, \"us_per_call\": {us:F1}, \"split_jobs\": {CpuParallel.SplittableJobs - jobs}, \"stalls\": {CpuParallel.Stalls - stalls}, \"serial_after_stall\": {CpuParallel.SerialJobsAfterStall - serial}}}"));
                         }
                     }
                 }

@@ -5,8 +5,8 @@
 #   OPENBLAS_NUM_THREADS=1 (Debian's OpenBLAS thread pool competes with PyTorch's OpenMP threads on small
 #   machines); the better of its two figures counts.
 #   TorchSharp (../shared/bench/torchsharp/run.sh, libtorch through .NET) builds in $TMPDIR from the NuGet mirror.
-# The models run one at a time, ModelGen then each peer, so that a slow spell of a shared machine falls on the figures
-# of one model alike rather than on one side of every ratio.
+# Each side runs every model in one process, one side after the other. (Running the models one per process, each
+# followed by its peers, halved some of the peers' figures: a peer's first model in a process runs cold.)
 # A peer that fails is reported with its error on stderr and shown as "-"; the others still compare.
 # ModelGen's run ends with the "gemm" line: the GEMM at 1024³ on one thread next to the register-only FMA peak; the
 # training lines of digits-mlp and mnist-mlp carry their GFLOP/s and fraction of the two-thread peak, printed at the end.
@@ -29,21 +29,16 @@ if [ "${AVX2_ONLY:-0}" = 1 ]; then
     echo "# AVX2_ONLY: DOTNET_EnableAVX512=0 ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell" > "$log"
 fi
 machine | tee -a "$log" >&2
-ours="" pytorch="" torchsharp=""
-for model in ${models//,/ }; do
-    ours+=$(dotnet "$root/samples/Bench/bin/Release/net10.0/Bench.dll" --models "$model" "$@")$'\n'
-    if ! run=$(/usr/bin/python3 "$shared/torch_peer.py" --models "$model" "$@" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$shared/torch_peer.py" --models "$model" "$@" | sed 's/"peer": "\([^"]*\)"/"peer": "\1+openblas1"/'); then
-        echo "PyTorch peer failed on $model (see above); its column is empty there." >&2
-        run=""
-    fi
-    pytorch+=$run$'\n'
-    if ! run=$(bash "$shared/torchsharp/run.sh" --models "$model" "$@" 2>"$log.ts"); then
-        echo "TorchSharp peer failed on $model:" >&2; tail -n 20 "$log.ts" >&2
-        run=""
-    fi
-    torchsharp+=$run$'\n'
-done
-ours+=$(dotnet "$root/samples/Bench/bin/Release/net10.0/Bench.dll" --models gemm "$@")
+ours=$(dotnet "$root/samples/Bench/bin/Release/net10.0/Bench.dll" --models "$models,gemm" "$@")
+pytorch=""
+if ! pytorch=$(/usr/bin/python3 "$shared/torch_peer.py" --models "$models" "$@" && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$shared/torch_peer.py" --models "$models" "$@" | sed 's/"peer": "\([^"]*\)"/"peer": "\1+openblas1"/'); then
+    echo "PyTorch peer failed (see above); its column is empty." >&2
+fi
+torchsharp=""
+if ! torchsharp=$(bash "$shared/torchsharp/run.sh" --models "$models" "$@" 2>"$log.ts"); then
+    echo "TorchSharp peer failed:" >&2; tail -n 20 "$log.ts" >&2
+    torchsharp=""
+fi
 rm -f "$log.ts"
 machine >> "$log"
 {

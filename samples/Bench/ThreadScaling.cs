@@ -42,19 +42,14 @@ public static unsafe class ThreadScaling
                 int calls = (int)Math.Clamp(4e9 / (2.0 * m * n * k), 10, 5000);
                 fixed (float* pa = a, pb = b, pc = c)
                 {
-                    for (int round = 0; round < rounds; round++)
+                    nint pA = (nint)pa, pB = (nint)pb, pC = (nint)pc;
+                    Alternate(rounds, () =>
                     {
-                        foreach (int threads in new[] { 1, 2 })
-                        {
-                            CpuParallel.ThreadCount = threads;
-                            long stalls = CpuParallel.Stalls, serial = CpuParallel.SerialJobsAfterStall, jobs = CpuParallel.SplittableJobs;
-                            long start = Stopwatch.GetTimestamp();
-                            for (int i = 0; i < calls; i++) Gemm.Multiply(false, false, m, n, k, pa, pb, pc, accumulate: false);
-                            double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
-                            lines.Add(string.Create(CultureInfo.InvariantCulture,
-                                $"{{\"mode\": \"gemm-threads\", \"m\": {m}, \"n\": {n}, \"k\": {k}, \"round\": {round}, \"threads\": {threads}, \"calls\": {calls}, \"us_per_call\": {us:F1}, \"gflop_per_s\": {2.0 * m * n * k / us / 1e3:F1}, \"split_jobs\": {CpuParallel.SplittableJobs - jobs}, \"stalls\": {CpuParallel.Stalls - stalls}, \"serial_after_stall\": {CpuParallel.SerialJobsAfterStall - serial}, \"what\": \"{what}\"}}"));
-                        }
-                    }
+                        long start = Stopwatch.GetTimestamp();
+                        for (int i = 0; i < calls; i++) Gemm.Multiply(false, false, m, n, k, (float*)pA, (float*)pB, (float*)pC, accumulate: false);
+                        return (calls, Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls);
+                    }, (round, threads, count, us, counters) => string.Create(CultureInfo.InvariantCulture,
+                        $"{{\"mode\": \"gemm-threads\", \"m\": {m}, \"n\": {n}, \"k\": {k}, \"round\": {round}, \"threads\": {threads}, \"calls\": {count}, \"us_per_call\": {us:F1}, \"gflop_per_s\": {2.0 * m * n * k / us / 1e3:F1}, {counters}, \"what\": \"{what}\"}}"), lines);
                 }
             }
         }
@@ -89,20 +84,14 @@ public static unsafe class ThreadScaling
                 })
                 {
                     WarmUp.Run(step, 3);
-                    for (int round = 0; round < rounds; round++)
+                    Alternate(rounds, () =>
                     {
-                        foreach (int threads in new[] { 1, 2 })
-                        {
-                            CpuParallel.ThreadCount = threads;
-                            long stalls = CpuParallel.Stalls, serial = CpuParallel.SerialJobsAfterStall, jobs = CpuParallel.SplittableJobs;
-                            int calls = 0;
-                            long start = Stopwatch.GetTimestamp();
-                            do { step(); calls++; } while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 200);
-                            double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
-                            lines.Add(string.Create(CultureInfo.InvariantCulture,
-                                $"{{\"mode\": \"model-threads\", \"model\": \"{id}\", \"call\": \"{call}\", \"batch\": {batch}, \"round\": {round}, \"threads\": {threads}, \"calls\": {calls}, \"us_per_call\": {us:F1}, \"split_jobs\": {CpuParallel.SplittableJobs - jobs}, \"stalls\": {CpuParallel.Stalls - stalls}, \"serial_after_stall\": {CpuParallel.SerialJobsAfterStall - serial}}}"));
-                        }
-                    }
+                        int calls = 0;
+                        long start = Stopwatch.GetTimestamp();
+                        do { step(); calls++; } while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 200);
+                        return (calls, Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls);
+                    }, (round, threads, count, us, counters) => string.Create(CultureInfo.InvariantCulture,
+                        $"{{\"mode\": \"model-threads\", \"model\": \"{id}\", \"call\": \"{call}\", \"batch\": {batch}, \"round\": {round}, \"threads\": {threads}, \"calls\": {count}, \"us_per_call\": {us:F1}, {counters}}}"), lines);
                 }
             }
         }
@@ -111,5 +100,26 @@ public static unsafe class ThreadScaling
             CpuParallel.ThreadCount = saved;
         }
         return lines;
+    }
+
+    /// <summary>
+    /// Times <paramref name="timed"/> (calls made, µs per call) at one and then two threads in each of <paramref name="rounds"/>
+    /// rounds and adds the line <paramref name="line"/> makes of (round, threads, calls, µs per call, the pool's counters
+    /// over that timing as JSON fields).
+    /// </summary>
+    private static void Alternate(int rounds, Func<(int Calls, double Micros)> timed, Func<int, int, int, double, string, string> line, List<string> lines)
+    {
+        for (int round = 0; round < rounds; round++)
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                CpuParallel.ThreadCount = threads;
+                long stalls = CpuParallel.Stalls, serial = CpuParallel.SerialJobsAfterStall, jobs = CpuParallel.SplittableJobs;
+                var (calls, us) = timed();
+                string counters = string.Create(CultureInfo.InvariantCulture,
+                    $"\"split_jobs\": {CpuParallel.SplittableJobs - jobs}, \"stalls\": {CpuParallel.Stalls - stalls}, \"serial_after_stall\": {CpuParallel.SerialJobsAfterStall - serial}");
+                lines.Add(line(round, threads, calls, us, counters));
+            }
+        }
     }
 }

@@ -121,9 +121,20 @@ internal static partial class CpuEmitter
         int start = 0;
         foreach (var block in written.Append((Start: names.Shapes.TotalParameters, End: names.Shapes.TotalParameters)))
         {
-            if (block.Start > start) w.Line($"ElementwiseKernels.Clear(g + {Literals.Int(start)}, {Literals.Int(block.Start - start)});");
+            if (block.Start > start)
+                w.Line($"ElementwiseKernels.Clear({(start == 0 ? "g" : $"g + {Literals.Int(start)}")}, {Literals.Int(block.Start - start)});   // {LayersIn(names, start, block.Start)}");
             start = Math.Max(start, block.End);
         }
+    }
+
+    /// <summary>The layers whose parameters lie in [<paramref name="start"/>, <paramref name="end"/>) of the buffer: "C1, C2".</summary>
+    private static string LayersIn(ValueNames names, int start, int end)
+    {
+        var layers = names.Spec.Layers;
+        var plans = names.Shapes.Layers;
+        return string.Join(", ", Enumerable.Range(0, layers.Count)
+            .Where(l => plans[l].ParameterCount > 0 && plans[l].WeightOffset >= start && plans[l].WeightOffset < end)
+            .Select(l => layers[l].Name));
     }
 
     /// <summary>

@@ -34,10 +34,10 @@ internal static unsafe class GemmCore
     public const int KBlock = 256;
 
     /// <summary>
-    /// Below this many multiply-adds a product runs on the calling thread: handing a share to a polling worker costs a few
-    /// microseconds, so a split must save more than that. 2^21 is about 10 µs of arithmetic on one core. Measured on the
-    /// benchmark models with 2^22, 2^21 and 2^20 in one process: 2^21 splits the transformer's 64-row query/key/value
-    /// product (3·2^20) and takes its batch-1 prediction from 430 to 402 µs; no other model moved beyond the noise.
+    /// Below this many multiply-adds a product runs on the calling thread: a split must save more than handing a share to
+    /// the worker costs. 2^21 is about 20 µs of arithmetic on one core at 200 GFLOP/s. Measured on the benchmark models with
+    /// 2^22, 2^21 and 2^20 in one process: 2^21 splits the transformer's 64-row query/key/value product (3·2^20) and takes
+    /// its batch-1 prediction from 430 to 402 µs; no other model moved beyond the noise.
     /// </summary>
     public const long ParallelThreshold = 1L << 21;
 

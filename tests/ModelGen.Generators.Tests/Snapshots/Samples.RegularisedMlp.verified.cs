@@ -330,7 +330,7 @@ partial class RegularisedMlp : global::ModelGen.Model
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
-            ElementwiseKernels.Clear(g + 1984, 128);
+            ElementwiseKernels.Clear(g + 1984, 128);   // Norm
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 30L);
             ElementwiseKernels.Clear(_hiddenGrad, batch * 64L);
             ElementwiseKernels.Clear(_normGrad, batch * 64L);

@@ -331,7 +331,7 @@ partial class SentimentLstm : global::ModelGen.Model
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
-            ElementwiseKernels.Clear(g + 0, 3824);
+            ElementwiseKernels.Clear(g, 3824);   // Encoder, Summarise
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 32L);
             ElementwiseKernels.Clear(_encoderGrad, batch * 256L);
             ElementwiseKernels.Clear(_summariseGrad, batch * 8L);

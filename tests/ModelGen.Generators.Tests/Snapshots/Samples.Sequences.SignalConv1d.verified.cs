@@ -364,7 +364,7 @@ partial class SignalConv1d : global::ModelGen.Model
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
-            ElementwiseKernels.Clear(g + 0, 376);
+            ElementwiseKernels.Clear(g, 376);   // C1, Norm, C2
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 128L);
             ElementwiseKernels.Clear(_c1Grad, batch * 512L);
             ElementwiseKernels.Clear(_normGrad, batch * 512L);

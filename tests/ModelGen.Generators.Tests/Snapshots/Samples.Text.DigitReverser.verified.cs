@@ -586,7 +586,7 @@ partial class DigitReverser : global::ModelGen.Model
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
-            ElementwiseKernels.Clear(g + 0, 3936);
+            ElementwiseKernels.Clear(g, 3936);   // SourceTokens, TargetTokens, SourcePositions, TargetPositions, Encoder, SelfAttention, Cross
             ElementwiseKernels.Clear(_sourceTokensGrad, batch * 96L);
             ElementwiseKernels.Clear(_sourcePositionsGrad, batch * 96L);
             ElementwiseKernels.Clear(_encoderGrad, batch * 96L);

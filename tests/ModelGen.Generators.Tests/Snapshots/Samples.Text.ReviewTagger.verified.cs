@@ -417,7 +417,7 @@ partial class ReviewTagger : global::ModelGen.Model
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
-            ElementwiseKernels.Clear(g + 0, 5984);
+            ElementwiseKernels.Clear(g, 5984);   // Words, Context, Attention, Norm
             ElementwiseKernels.Clear(_wordsGrad, batch * 384L);
             ElementwiseKernels.Clear(_contextGrad, batch * 384L);
             ElementwiseKernels.Clear(_attentionGrad, batch * 384L);

@@ -534,8 +534,8 @@ partial class TinyLanguageModel : global::ModelGen.Model
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
-            ElementwiseKernels.Clear(g + 0, 1920);
-            ElementwiseKernels.Clear(g + 4048, 32);
+            ElementwiseKernels.Clear(g, 1920);   // Tokens, Positions, AttentionNorm, Attention, MlpNorm
+            ElementwiseKernels.Clear(g + 4048, 32);   // FinalNorm
             ElementwiseKernels.Clear(_tokensGrad, batch * 256L);
             ElementwiseKernels.Clear(_positionsGrad, batch * 256L);
             ElementwiseKernels.Clear(_attentionNormGrad, batch * 256L);

@@ -370,7 +370,7 @@ partial class BatchNormCnn : global::ModelGen.Model
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
-            ElementwiseKernels.Clear(g + 0, 464);
+            ElementwiseKernels.Clear(g, 464);   // Conv, Norm
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 768L);
             ElementwiseKernels.Clear(_convGrad, batch * 4096L);
             ElementwiseKernels.Clear(_normGrad, batch * 4096L);

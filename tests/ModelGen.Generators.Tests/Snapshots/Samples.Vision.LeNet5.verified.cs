@@ -454,7 +454,7 @@ partial class LeNet5 : global::ModelGen.Model
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
-            ElementwiseKernels.Clear(g + 0, 2572);
+            ElementwiseKernels.Clear(g, 2572);   // C1, C2
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 784L);
             ElementwiseKernels.Clear(_c1Grad, batch * 4704L);
             ElementwiseKernels.Clear(_p1Grad, batch * 1176L);

@@ -334,7 +334,7 @@ partial class SmallConvNet : global::ModelGen.Model
         private void RunBackward(T* p, T* g, T* input, T* inputGrad, int batch)
         {
             // Dense layers called once write their parameter gradients; the rest of the buffer is cleared for the kernels that add to it.
-            ElementwiseKernels.Clear(g + 0, 1248);
+            ElementwiseKernels.Clear(g, 1248);   // Features, Down
             if (inputGrad != null) ElementwiseKernels.Clear(inputGrad, batch * 64L);
             ElementwiseKernels.Clear(_featuresGrad, batch * 512L);
             ElementwiseKernels.Clear(_downGrad, batch * 256L);

@@ -74,6 +74,18 @@ public static unsafe class ProfileLayers
                 LayerNormKernels.Forward(px, pg, pb, py, pm, ps, rows, Width, 1e-5f);
         }))));
         parts.Add(("attention-forward×2", Times(2, Profile.Micros(() => attention.Forward(x, y)))));
+        // The two projections inside it, alone; the rest of the attention is the heads' work.
+        var qkv = Profile.Filled(Width * 3 * Width); var qkvOut = Profile.Filled(rows * 3 * Width);
+        parts.Add(("attention-qkv-projection×2", Times(2, Profile.Micros(() =>
+        {
+            fixed (float* px = x, pw = qkv, pb = upBias, py = qkvOut)
+                DenseKernels.Forward(px, pw, pb, py, py, rows, Width, 3 * Width, Activation.None, 0f);
+        }))));
+        parts.Add(("attention-out-projection×2", Times(2, Profile.Micros(() =>
+        {
+            fixed (float* px = x, pw = up, pb = upBias, py = y)
+                DenseKernels.Forward(px, pw, pb, py, py, rows, Width, Width, Activation.None, 0f);
+        }))));
         parts.Add(("residual-add×4", Times(4, Profile.Micros(() =>
         {
             fixed (float* px = x, py = y, pz = z) ElementwiseKernels.Add(px, py, pz, (long)rows * Width);

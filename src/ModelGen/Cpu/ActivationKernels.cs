@@ -93,6 +93,105 @@ public static unsafe class ActivationKernels
         }
     }
 
+    /// <summary>
+    /// <see cref="BiasForward"/> over a tile of <paramref name="rows"/> rows, <paramref name="ld"/> apart: the product's epilogue,
+    /// one call per tile. For float on hardware vectors the common activations run in one loop over the tile, with the same
+    /// operations lane by lane (so the same bits) as the row form; other cases go row by row.
+    /// </summary>
+    internal static void BiasForwardTile<T>(Activation kind, T* z, T* y, nint ld, T* bias, int rows, int count, T negativeSlope)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && (Vector512.IsHardwareAccelerated || Vector256.IsHardwareAccelerated))
+        {
+            float* zf = (float*)z, yf = (float*)y, bf = (float*)bias;
+            float slope = float.CreateTruncating(negativeSlope);
+            switch (kind)
+            {
+                case Activation.None: FloatTile<Identity>(zf, yf, ld, bf, rows, count, slope); return;
+                case Activation.ReLU: FloatTile<Rectifier>(zf, yf, ld, bf, rows, count, slope); return;
+                case Activation.LeakyReLU: FloatTile<LeakyRectifier>(zf, yf, ld, bf, rows, count, slope); return;
+                case Activation.GELU: FloatTile<Gelu>(zf, yf, ld, bf, rows, count, slope); return;
+            }
+        }
+        for (int r = 0; r < rows; r++, z += ld, y += ld) BiasForward(kind, z, y, bias, count, negativeSlope);
+    }
+
+    /// <summary>One activation on whole float vectors of either width, lane by lane.</summary>
+    private interface IFloatActivation
+    {
+        static abstract Vector512<float> Apply(Vector512<float> z, Vector512<float> slope);
+        static abstract Vector256<float> Apply(Vector256<float> z, Vector256<float> slope);
+    }
+
+    private readonly struct Identity : IFloatActivation
+    {
+        public static Vector512<float> Apply(Vector512<float> z, Vector512<float> slope) => z;
+        public static Vector256<float> Apply(Vector256<float> z, Vector256<float> slope) => z;
+    }
+
+    private readonly struct Rectifier : IFloatActivation
+    {
+        public static Vector512<float> Apply(Vector512<float> z, Vector512<float> slope) => Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), z, Vector512<float>.Zero);
+        public static Vector256<float> Apply(Vector256<float> z, Vector256<float> slope) => Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, Vector256<float>.Zero);
+    }
+
+    private readonly struct LeakyRectifier : IFloatActivation
+    {
+        public static Vector512<float> Apply(Vector512<float> z, Vector512<float> slope) => Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), z, z * slope);
+        public static Vector256<float> Apply(Vector256<float> z, Vector256<float> slope) => Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, z * slope);
+    }
+
+    private readonly struct Gelu : IFloatActivation
+    {
+        public static Vector512<float> Apply(Vector512<float> z, Vector512<float> slope) => z * GeluGate(z);
+        public static Vector256<float> Apply(Vector256<float> z, Vector256<float> slope) => z * GeluGate(z);
+    }
+
+    /// <summary>
+    /// <c>z += bias</c> and <c>y = f(z)</c> over a tile, a vector at a time along each row; a row's last values, short of a
+    /// vector, go through <see cref="BiasForward"/>. With no activation and z = y only the bias is added.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FloatTile<TActivation>(float* z, float* y, nint ld, float* bias, int rows, int count, float negativeSlope)
+        where TActivation : struct, IFloatActivation
+    {
+        bool store = z != y || typeof(TActivation) != typeof(Identity);
+        Activation kind = typeof(TActivation) == typeof(Identity) ? Activation.None
+            : typeof(TActivation) == typeof(Rectifier) ? Activation.ReLU
+            : typeof(TActivation) == typeof(LeakyRectifier) ? Activation.LeakyReLU : Activation.GELU;
+        int w = Vector512.IsHardwareAccelerated ? 16 : 8;
+        int whole = count - count % w;
+        var slope512 = Vector512.Create(negativeSlope);
+        var slope256 = Vector256.Create(negativeSlope);
+        for (int r = 0; r < rows; r++, z += ld, y += ld)
+        {
+            for (int j = 0; j < whole; j += w)
+            {
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    var v = Vector512.Load(z + j);
+                    if (bias != null)
+                    {
+                        v += Vector512.Load(bias + j);
+                        Vector512.Store(v, z + j);
+                    }
+                    if (store) Vector512.Store(TActivation.Apply(v, slope512), y + j);
+                }
+                else
+                {
+                    var v = Vector256.Load(z + j);
+                    if (bias != null)
+                    {
+                        v += Vector256.Load(bias + j);
+                        Vector256.Store(v, z + j);
+                    }
+                    if (store) Vector256.Store(TActivation.Apply(v, slope256), y + j);
+                }
+            }
+            if (whole < count) BiasForward(kind, z + whole, y + whole, bias == null ? null : bias + whole, count - whole, negativeSlope);
+        }
+    }
+
     /// <summary>The vectorisable activations over the whole vectors of a buffer; returns the index where the scalar tail starts.</summary>
     private static long ForwardVector<T>(Activation kind, T* z, T* y, long count, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ModelGen.Cpu;
 
@@ -52,14 +53,62 @@ internal static unsafe class AttentionHeadKernels
     /// <summary>The <see cref="ModelGen.Cpu.KeyRange"/> of a head's products.</summary>
     public static KeyRange Range(int keys, bool causal, bool transposed) => new(keys, causal, transposed);
 
-    /// <summary><c>destination[c, r] = source[r, c]</c> for a <c>[rows, columns]</c> source.</summary>
-    public static void Transpose<T>(T* source, T* destination, int rows, int columns) where T : unmanaged
+    /// <summary>
+    /// <c>destination[c, r] = source[r·sourceStride + c]</c> for <paramref name="rows"/> rows of <paramref name="columns"/>
+    /// values, <paramref name="sourceStride"/> apart (a head's columns read in place from the projection's rows).
+    /// </summary>
+    public static void Transpose<T>(T* source, int sourceStride, T* destination, int rows, int columns) where T : unmanaged
     {
-        for (int r = 0; r < rows; r++)
+        int r = 0, c0 = 0;
+        if (typeof(T) == typeof(float) && Avx.IsSupported)
         {
-            T* row = source + (long)r * columns;
-            for (int c = 0; c < columns; c++) destination[(long)c * rows + r] = row[c];
+            // 8×8 blocks through registers: a scalar scatter writes each value to a different line.
+            for (; r + 8 <= rows; r += 8)
+                for (int c = 0; c + 8 <= columns; c += 8)
+                    Transpose8x8((float*)source + (long)r * sourceStride + c, sourceStride, (float*)destination + (long)c * rows + r, rows);
+            c0 = columns & ~7;
         }
+        // What the blocks left: the last columns of the block rows, then the last rows whole.
+        for (int i = 0; i < r; i++)
+        {
+            T* row = source + (long)i * sourceStride;
+            for (int c = c0; c < columns; c++) destination[(long)c * rows + i] = row[c];
+        }
+        for (int i = r; i < rows; i++)
+        {
+            T* row = source + (long)i * sourceStride;
+            for (int c = 0; c < columns; c++) destination[(long)c * rows + i] = row[c];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* source, int sourceStride, float* destination, int destinationStride)
+    {
+        var r0 = Avx.LoadVector256(source);
+        var r1 = Avx.LoadVector256(source + sourceStride);
+        var r2 = Avx.LoadVector256(source + 2L * sourceStride);
+        var r3 = Avx.LoadVector256(source + 3L * sourceStride);
+        var r4 = Avx.LoadVector256(source + 4L * sourceStride);
+        var r5 = Avx.LoadVector256(source + 5L * sourceStride);
+        var r6 = Avx.LoadVector256(source + 6L * sourceStride);
+        var r7 = Avx.LoadVector256(source + 7L * sourceStride);
+        // Pairs of rows interleaved, then quadruples, then the 128-bit halves swapped into place.
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(destination, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(destination + destinationStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(destination + 2L * destinationStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(destination + 3L * destinationStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(destination + 4L * destinationStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(destination + 5L * destinationStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(destination + 6L * destinationStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(destination + 7L * destinationStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>
@@ -394,6 +443,11 @@ internal static unsafe class AttentionHeadKernels
     /// </summary>
     public static void Softmax<T>(T* row, int valid, int sequence) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+        {
+            SoftmaxFloat512((float*)row, valid, sequence);
+            return;
+        }
         if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
         {
             SoftmaxFloat((float*)row, valid, sequence);
@@ -408,7 +462,80 @@ internal static unsafe class AttentionHeadKernels
     }
 
     /// <summary>
-    /// The float softmax row on 256-bit vectors (the same on 512-bit machines). The vector that holds the last valid
+    /// The float softmax row on 512-bit vectors, as <see cref="SoftmaxFloat"/> does it on 256-bit ones: the vector that
+    /// holds the last valid entry is computed whole with the entries past it at −∞, in place when the row has room for
+    /// it, else through a padded copy; the sum runs lane-wise then across the lanes, a fixed order for a given valid count.
+    /// </summary>
+    private static void SoftmaxFloat512(float* row, int valid, int sequence)
+    {
+        var zero = Vector512<float>.Zero;
+        if (valid == 0)
+        {
+            ClearFrom(row, 0, sequence);
+            return;
+        }
+        var negativeInfinity = Vector512.Create(float.NegativeInfinity);
+        int whole = valid & ~15, rest = valid - whole;
+        float* last = row + whole;
+        float* pad = stackalloc float[16];
+        if (rest > 0 && whole + 16 > sequence)
+        {
+            for (int l = 0; l < 16; l++) pad[l] = l < rest ? last[l] : float.NegativeInfinity;
+            last = pad;
+        }
+        var keep = Vector512.LessThan(Vector512.CreateSequence(0f, 1f), Vector512.Create((float)rest));
+        var tail = rest > 0 ? Vector512.ConditionalSelect(keep, Vector512.Load(last), negativeInfinity) : negativeInfinity;
+
+        // A NaN entry may be dropped from the maximum; its own exponential is NaN, so the row is NaN all the same.
+        var maxes = tail;
+        for (int j = 0; j < whole; j += 16) maxes = Vector512.MaxNative(maxes, Vector512.Load(row + j));
+        var quarters = Vector256.MaxNative(maxes.GetLower(), maxes.GetUpper());
+        var halves = Vector128.MaxNative(quarters.GetLower(), quarters.GetUpper());
+        halves = Vector128.MaxNative(halves, Vector128.Shuffle(halves, Vector128.Create(2, 3, 0, 1)));
+        halves = Vector128.MaxNative(halves, Vector128.Shuffle(halves, Vector128.Create(1, 0, 3, 2)));
+        var shift = Vector512.Create(halves.ToScalar());
+
+        var sums = zero;
+        for (int j = 0; j < whole; j += 16)
+        {
+            var e = VectorExp.Exp(Vector512.Load(row + j) - shift);
+            Vector512.Store(e, row + j);
+            sums += e;
+        }
+        var tailExp = VectorExp.Exp(tail - shift);
+        sums += tailExp;
+        var total = Vector512.Create(Vector512.Sum(sums));
+        for (int j = 0; j < whole; j += 16) Vector512.Store(Vector512.Load(row + j) / total, row + j);
+        int written = whole;
+        if (rest > 0)
+        {
+            var probabilities = tailExp / total;
+            if (last == pad)
+            {
+                Vector512.Store(probabilities, pad);
+                for (int l = 0; l < rest; l++) row[whole + l] = pad[l];
+                written = valid;
+            }
+            else
+            {
+                Vector512.Store(probabilities, last);   // the lanes past the valid entries hold exp(−∞)/total = 0
+                written = whole + 16;
+            }
+        }
+        ClearFrom(row, written, sequence);
+    }
+
+    /// <summary><c>row[j] = 0</c> for <paramref name="from"/> ≤ j &lt; <paramref name="sequence"/>: a short run, stored a vector at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearFrom(float* row, int from, int sequence)
+    {
+        int j = from;
+        for (; j + 16 <= sequence; j += 16) Vector512.Store(Vector512<float>.Zero, row + j);
+        for (; j < sequence; j++) row[j] = 0;
+    }
+
+    /// <summary>
+    /// The float softmax row on 256-bit vectors (machines without 512-bit ones). The vector that holds the last valid
     /// entry is computed whole with the entries past it set to −∞ (exponential 0), when it fits in the row; otherwise
     /// through a padded copy. The sum runs lane-wise then across the lanes: a fixed order for a given valid count.
     /// </summary>

@@ -22,8 +22,8 @@ namespace ModelGen.Cpu;
 /// <para>Two caller buffers: <c>saved</c> (<see cref="SavedSize"/> elements) is written by forward and
 /// read by backward, so it belongs to one layer and must be left alone in between; <c>workspace</c>
 /// (<see cref="WorkspaceSize"/>) is scratch whose contents never matter between calls and can be
-/// shared by every attention layer. Saved layout, in order: Q, K, V head-major
-/// (<c>[batch, heads, sequence, d/H]</c> each), the attention probabilities
+/// shared by every attention layer. Saved layout, in order: the input projection's rows
+/// <c>[batch·sequence, 3d]</c> (Q | K | V, which the heads read in place), the attention probabilities
 /// <c>[batch, heads, sequence, sequence]</c> (masked entries exactly 0), and the concatenated head
 /// outputs <c>[batch·sequence, d]</c>.</para>
 /// <para>Heads run in parallel on <see cref="CpuParallel"/>'s threads, each (sample, head) computed
@@ -40,12 +40,12 @@ public static unsafe class AttentionKernels
         return 4L * batch * sequence * dimension + (long)batch * heads * sequence * sequence;
     }
 
-    /// <summary>Elements of the shareable scratch buffer: <c>7·B·S·d + B·H·S²</c>.</summary>
+    /// <summary>Elements of the shareable scratch buffer: <c>5·B·S·d + B·H·S²</c>.</summary>
     /// <exception cref="ArgumentException">The heads do not divide the dimension, or a size is not positive.</exception>
     public static long WorkspaceSize(int batch, int sequence, int dimension, int heads)
     {
         Check(batch, sequence, dimension, heads);
-        return 7L * batch * sequence * dimension + (long)batch * heads * sequence * sequence;
+        return 5L * batch * sequence * dimension + (long)batch * heads * sequence * sequence;
     }
 
     /// <summary>Computes Y from X and fills <paramref name="saved"/> for backward.</summary>
@@ -73,7 +73,7 @@ public static unsafe class AttentionKernels
         int rows = batch * sequence;
         var job = HeadJob<T>.ForThisThread();
         job.Set(saved, workspace, batch, sequence, dimension, heads, causal, lengths, backward: false);
-        DenseKernels.Forward(x, qkvWeights, qkvBias, job.Raw, job.Raw, rows, dimension, 3 * dimension, Activation.None, T.Zero);
+        DenseKernels.Forward(x, qkvWeights, qkvBias, job.Projected, job.Projected, rows, dimension, 3 * dimension, Activation.None, T.Zero);
         CpuParallel.Run(job, batch * heads);
         DenseKernels.Forward(job.Context, outWeights, outBias, y, y, rows, dimension, dimension, Activation.None, T.Zero);
         job.Clear();
@@ -114,7 +114,7 @@ public static unsafe class AttentionKernels
         job.Set(saved, workspace, batch, sequence, dimension, heads, causal, lengths, backward: true);
         DenseKernels.Backward(job.Context, outWeights, dy, null, dOutWeights, dOutBias, rows, dimension, dimension);
         // The gradient of the concatenated head outputs, as [B·S, d] rows the heads read in place.
-        Gemm.Multiply(false, true, rows, dimension, dimension, dy, outWeights, job.Raw, accumulate: false);
+        Gemm.Multiply(false, true, rows, dimension, dimension, dy, outWeights, job.ContextGrads, accumulate: false);
         CpuParallel.Run(job, batch * heads);
         // The heads wrote dQ, dK, dV straight into their columns of [B·S, 3d] rows, as the input projection's backward reads them.
         DenseKernels.Backward(x, qkvWeights, job.HeadGrads, dx, dQkvWeights, dQkvBias, rows, dimension, 3 * dimension);
@@ -141,12 +141,14 @@ public static unsafe class AttentionKernels
         private int _batch, _sequence, _dimension, _heads, _dh;
         private bool _causal, _backward;
         private T _scale;
-        private T* _q, _k, _v, _probs;
+        private T* _probs;
         private T* _transposed, _dScores;   // a head's Kᵀ (forward) or Vᵀ (backward), [d/H, S] per head; dScores per head
         private int* _lengths;
 
-        /// <summary>Workspace: [B·S, 3d] rows (projection output in forward; dCtx, then dQKV rows, in backward).</summary>
-        public T* Raw;
+        /// <summary>Saved: the input projection's [B·S, 3d] rows, Q | K | V, each head's columns read in place.</summary>
+        public T* Projected;
+        /// <summary>Workspace: the gradient of the concatenated head outputs, [B·S, d] rows (backward).</summary>
+        public T* ContextGrads;
         /// <summary>Saved: concatenated head outputs [B·S, d].</summary>
         public T* Context;
         /// <summary>Workspace: dQ, dK, dV as [B·S, 3d] rows (backward).</summary>
@@ -158,13 +160,11 @@ public static unsafe class AttentionKernels
             _causal = causal; _lengths = lengths; _backward = backward;
             _scale = T.One / T.Sqrt(T.CreateTruncating(_dh));
             long bsd = (long)batch * sequence * dimension;
-            _q = saved;
-            _k = saved + bsd;
-            _v = saved + 2 * bsd;
+            Projected = saved;
             _probs = saved + 3 * bsd;
             Context = _probs + (long)batch * heads * sequence * sequence;
-            Raw = workspace;
-            _transposed = workspace + 3 * bsd;
+            ContextGrads = workspace;
+            _transposed = workspace + bsd;
             HeadGrads = _transposed + bsd;
             _dScores = HeadGrads + 3 * bsd;
         }
@@ -172,9 +172,9 @@ public static unsafe class AttentionKernels
         /// <summary>Drops the pointers so a stale job cannot touch a buffer the caller freed.</summary>
         public void Clear()
         {
-            _q = _k = _v = _probs = _transposed = _dScores = null;
+            _probs = _transposed = _dScores = null;
             _lengths = null;
-            Raw = Context = HeadGrads = null;
+            Projected = ContextGrads = Context = HeadGrads = null;
         }
 
         public override void Execute(int part)
@@ -185,20 +185,14 @@ public static unsafe class AttentionKernels
 
         private void Forward(int part)
         {
-            int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension;
-            long head = (long)part * s * dh;
-            T* q = _q + head, k = _k + head, v = _v + head, kT = _transposed + head;
+            int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension, ld = 3 * d;
+            // This head's Q, K and V: its columns of the projection's rows, 3d apart.
+            T* q = Projected + (long)b * s * ld + h * dh, k = q + d, v = q + 2 * d;
+            T* kT = _transposed + (long)part * s * dh;
             T* p = _probs + (long)part * s * s;
-            for (int i = 0; i < s; i++)
-            {
-                T* row = Raw + ((long)b * s + i) * 3 * d + h * dh;
-                Copy(row, q + (long)i * dh, dh);
-                Copy(row + d, k + (long)i * dh, dh);
-                Copy(row + 2 * d, v + (long)i * dh, dh);
-            }
             int keys = _lengths == null ? s : _lengths[b];
-            AttentionHeadKernels.Transpose(k, kT, s, dh);
-            AttentionHeadKernels.Scores(q, dh, kT, p, s, dh, keys, _causal, _scale);
+            AttentionHeadKernels.Transpose(k, ld, kT, s, dh);
+            AttentionHeadKernels.Scores(q, ld, kT, p, s, dh, keys, _causal, _scale);
             for (int i = 0; i < s; i++)
             {
                 T* row = p + (long)i * s;
@@ -206,24 +200,23 @@ public static unsafe class AttentionKernels
                 AttentionHeadKernels.Softmax(row, AttentionHeadKernels.ValidKeys(i, keys, _causal), s);
             }
             // O = P·V straight into this head's columns of the concatenated outputs.
-            AttentionHeadKernels.Mix(p, s, 1, v, dh, Context + (long)b * s * d + h * dh, d, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
+            AttentionHeadKernels.Mix(p, s, 1, v, ld, Context + (long)b * s * d + h * dh, d, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
         }
 
         private void Backward(int part)
         {
-            int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension;
-            long head = (long)part * s * dh;
-            T* q = _q + head, k = _k + head, v = _v + head, vT = _transposed + head;
-            T* p = _probs + (long)part * s * s, dS = _dScores + (long)part * s * s;
-            // dQ, dK, dV of this head: its columns of the [B·S, 3d] gradient rows, 3d apart.
-            int ld = 3 * d;
+            int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension, ld = 3 * d;
+            // This head's Q, K, V and dQ, dK, dV: its columns of the [B·S, 3d] rows, 3d apart.
+            T* q = Projected + (long)b * s * ld + h * dh, k = q + d, v = q + 2 * d;
             T* dQ = HeadGrads + (long)b * s * ld + h * dh, dK = dQ + d, dV = dQ + 2 * d;
-            // Raw holds dCtx as [B·S, d] rows here: this head's dO is read in place, d apart.
-            T* dO = Raw + (long)b * s * d + h * dh;
+            T* vT = _transposed + (long)part * s * dh;
+            T* p = _probs + (long)part * s * s, dS = _dScores + (long)part * s * s;
+            // This head's dO, read in place from the [B·S, d] rows of dCtx, d apart.
+            T* dO = ContextGrads + (long)b * s * d + h * dh;
             int keys = _lengths == null ? s : _lengths[b];
             // dV = Pᵀ·dO: masked entries of P are 0, so only the rows of P that can reach key j are summed.
             AttentionHeadKernels.Mix(p, 1, s, dO, d, dV, ld, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
-            AttentionHeadKernels.Transpose(v, vT, s, dh);
+            AttentionHeadKernels.Transpose(v, ld, vT, s, dh);
             AttentionHeadKernels.Scores(dO, d, vT, dS, s, dh, keys, _causal, T.One);
             // Softmax backward, with the 1/√dh of the scores folded in: dScore = scale·P⊙(dP − Σ P⊙dP).
             // Masked entries have P = 0, so they get exactly 0.
@@ -233,11 +226,8 @@ public static unsafe class AttentionKernels
                 AttentionHeadKernels.SoftmaxBackward(p + (long)i * s, dS + (long)i * s, valid, _scale);
                 for (int j = valid; j < s; j++) dS[(long)i * s + j] = T.Zero;
             }
-            AttentionHeadKernels.Mix(dS, s, 1, k, dh, dQ, ld, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
-            AttentionHeadKernels.Mix(dS, 1, s, q, dh, dK, ld, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
+            AttentionHeadKernels.Mix(dS, s, 1, k, ld, dQ, ld, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
+            AttentionHeadKernels.Mix(dS, 1, s, q, ld, dK, ld, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: true));
         }
-
-        private static void Copy(T* source, T* destination, int count)
-            => new ReadOnlySpan<T>(source, count).CopyTo(new Span<T>(destination, count));
     }
 }

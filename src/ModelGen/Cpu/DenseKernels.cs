@@ -17,8 +17,8 @@ public static unsafe class DenseKernels
     public static void Forward<T>(T* x, T* weights, T* bias, T* z, T* y, int batch, int inFeatures, int outFeatures, Activation activation, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Bias and activation run on each tile of z as soon as its last block of k is summed,
-        // while the tile is still in L1, instead of as two more passes over the whole batch.
+        // Bias and activation run on each strip of z (a panel of rows across a block of columns) as soon as its
+        // last block of k is summed, while it is still in cache, instead of as two more passes over the whole batch.
         var epilogue = bias == null && activation == Activation.None && z == y
             ? default
             : new GemmEpilogue<T> { Bias = bias, Y = y, Activation = activation, NegativeSlope = negativeSlope };

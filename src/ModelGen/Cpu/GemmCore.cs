@@ -102,12 +102,12 @@ internal static unsafe class GemmCore
         {
             if (width is 512 or Narrow512)
             {
-                GemmSmallRows.Run<T, Vector512<T>, Lanes512<T>>(m, n, k, a, b, c, accumulate, in epilogue, nr);
+                GemmSmallRows.Run<T, Vector512<T>, Lanes512<T>>(m, n, k, a, b, c, accumulate, in epilogue);
                 return;
             }
             if (width == 256)
             {
-                GemmSmallRows.Run<T, Vector256<T>, Lanes256<T>>(m, n, k, a, b, c, accumulate, in epilogue, nr);
+                GemmSmallRows.Run<T, Vector256<T>, Lanes256<T>>(m, n, k, a, b, c, accumulate, in epilogue);
                 return;
             }
         }
@@ -264,8 +264,11 @@ internal static unsafe class GemmCore
                             TKernel.Run(kc, aPanel, rs, ps, bPanel, tile, nr, overwrite: true);
                             StoreEdge(tile, nr, cTile, ldc, rows, cols, overwrite);
                         }
-                        if (epilogue) ApplyEpilogue(in g.Epilogue, cTile, ldc, i, j, rows, cols);
                     }
+                    // The strip's bias and activation once all its tiles are stored. Run per tile, straight after the
+                    // kernel's stores, a bias alone cost twice as much (2048×128 by 512 on one thread: 145 against 90 µs
+                    // over the plain product's 1240).
+                    if (epilogue) ApplyEpilogue(in g.Epilogue, g.C + i * ldc + jc, ldc, i, jc, rows, nc);
                 }
             }
         }
@@ -429,8 +432,7 @@ internal static unsafe class GemmCore
     {
         T* y = e.Y + i * ld + j;
         T* bias = e.Bias == null ? null : e.Bias + j;
-        for (int r = 0; r < rows; r++, z += ld, y += ld)
-            ActivationKernels.BiasForward(e.Activation, z, y, bias, cols, e.NegativeSlope);
+        ActivationKernels.BiasForwardTile(e.Activation, z, y, ld, bias, rows, cols, e.NegativeSlope);
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

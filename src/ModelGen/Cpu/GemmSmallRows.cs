@@ -68,17 +68,16 @@ internal static unsafe class GemmSmallRows
 
     /// <summary>
     /// Computes C for <paramref name="m"/> ≤ <see cref="RowLimit"/> rows; A is m×k and B k×n, both row-major.
-    /// <paramref name="epilogueColumns"/> is the tile width of the kernel the driver would use, so the bias and
-    /// activation see the same column chunks. A product with large weights (a single request to a wide layer reads
+    /// The bias and activation run element by element, as in the driver, so the bits are the driver's. A product with large weights (a single request to a wide layer reads
     /// megabytes of them) is split by columns across <see cref="CpuParallel"/>'s threads, each reading its share.
     /// </summary>
-    public static void Run<T, TVector, TLanes>(int m, int n, int k, T* a, T* b, T* c, bool accumulate, in GemmEpilogue<T> epilogue, int epilogueColumns)
+    public static void Run<T, TVector, TLanes>(int m, int n, int k, T* a, T* b, T* c, bool accumulate, in GemmEpilogue<T> epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : unmanaged
         where TLanes : ILanes<T, TVector>
     {
         long weights = (long)k * n;
-        var problem = new SmallRowsProblem<T> { M = m, N = n, K = k, A = a, B = b, C = c, Accumulate = accumulate, Epilogue = epilogue, EpilogueColumns = epilogueColumns };
+        var problem = new SmallRowsProblem<T> { M = m, N = n, K = k, A = a, B = b, C = c, Accumulate = accumulate, Epilogue = epilogue };
         int threads = CpuParallel.ThreadCount;
         long threshold = GemmCore.ParallelThresholdOverride;
         // A few parts per thread, as in the driver: a worker that wakes late still takes a share.
@@ -98,7 +97,7 @@ internal static unsafe class GemmSmallRows
         Columns<T, TVector, TLanes>(in problem, 0, n);
     }
 
-    /// <summary>Columns j0…j1−1 of C (j0 a multiple of the epilogue's chunk width).</summary>
+    /// <summary>Columns j0…j1−1 of C.</summary>
     internal static void Columns<T, TVector, TLanes>(in SmallRowsProblem<T> g, int j0, int j1)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : unmanaged
@@ -117,15 +116,8 @@ internal static unsafe class GemmSmallRows
                 OneRow<T, TVector, TLanes>(cols, n, kc, g.A + (nint)i * k + pc, bBlock, g.C + (nint)i * n + j0, overwrite);
         }
         if (!g.Epilogue.IsActive) return;
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = j0; j < j1; j += g.EpilogueColumns)
-            {
-                int chunk = System.Math.Min(g.EpilogueColumns, j1 - j);
-                T* bias = g.Epilogue.Bias == null ? null : g.Epilogue.Bias + j;
-                ActivationKernels.BiasForward(g.Epilogue.Activation, g.C + (nint)i * n + j, g.Epilogue.Y + (nint)i * n + j, bias, chunk, g.Epilogue.NegativeSlope);
-            }
-        }
+        T* bias = g.Epilogue.Bias == null ? null : g.Epilogue.Bias + j0;
+        ActivationKernels.BiasForwardTile(g.Epilogue.Activation, g.C + j0, g.Epilogue.Y + j0, n, bias, m, cols, g.Epilogue.NegativeSlope);
     }
 
     /// <summary>One row of C over one block of k: eight vectors of columns at a time, eight independent chains in flight.</summary>
@@ -253,7 +245,6 @@ internal unsafe struct SmallRowsProblem<T> where T : unmanaged, IFloatingPointIe
     public T* A, B, C;
     public bool Accumulate;
     public GemmEpilogue<T> Epilogue;
-    public int EpilogueColumns;
 }
 
 /// <summary>A small-row product split by blocks of columns, one contiguous range per part.</summary>

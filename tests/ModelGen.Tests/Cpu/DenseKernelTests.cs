@@ -30,23 +30,28 @@ public unsafe class DenseKernelTests
     [MemberData(nameof(ActivationsWithAndWithoutBias))]
     public void Forward_SameBitsAsUnfusedGemmBiasActivation(Activation activation, bool withBias)
     {
-        const int batch = 70, inFeatures = 300, outFeatures = 53;
-        float[] x = TestData.Random<float>(batch * inFeatures, 1), w = TestData.Random<float>(inFeatures * outFeatures, 2);
-        float[] bias = TestData.Random<float>(outFeatures, 3);
-        float[] z = new float[batch * outFeatures], y = new float[batch * outFeatures];
-        float[] z2 = new float[batch * outFeatures], y2 = new float[batch * outFeatures];
-        fixed (float* px = x, pw = w, pb = bias, pz = z, py = y, pz2 = z2, py2 = y2)
+        // Edge rows and columns, two blocks of k; then more columns than one block of them (the epilogue runs per strip of a block).
+        foreach (var (batch, inFeatures, outFeatures) in new[] { (70, 300, 53), (19, 40, 600) })
         {
-            DenseKernels.Forward(px, pw, withBias ? pb : null, pz, py, batch, inFeatures, outFeatures, activation, 0.2f);
-            Gemm.Multiply(false, false, batch, outFeatures, inFeatures, px, pw, pz2, accumulate: false);
-            if (withBias)
-                for (int r = 0; r < batch; r++)
-                for (int j = 0; j < outFeatures; j++)
-                    z2[r * outFeatures + j] += bias[j];
-            ActivationKernels.Forward(activation, pz2, py2, z2.Length, 0.2f);
+            float[] x = TestData.Random<float>(batch * inFeatures, 1), w = TestData.Random<float>(inFeatures * outFeatures, 2);
+            float[] bias = TestData.Random<float>(outFeatures, 3);
+            float[] z = new float[batch * outFeatures], y = new float[batch * outFeatures], inferred = new float[batch * outFeatures];
+            float[] z2 = new float[batch * outFeatures], y2 = new float[batch * outFeatures];
+            fixed (float* px = x, pw = w, pb = bias, pz = z, py = y, pi = inferred, pz2 = z2, py2 = y2)
+            {
+                DenseKernels.Forward(px, pw, withBias ? pb : null, pz, py, batch, inFeatures, outFeatures, activation, 0.2f);
+                DenseKernels.Infer(px, pw, withBias ? pb : null, pi, batch, inFeatures, outFeatures, activation, 0.2f);
+                Gemm.Multiply(false, false, batch, outFeatures, inFeatures, px, pw, pz2, accumulate: false);
+                if (withBias)
+                    for (int r = 0; r < batch; r++)
+                    for (int j = 0; j < outFeatures; j++)
+                        z2[r * outFeatures + j] += bias[j];
+                ActivationKernels.Forward(activation, pz2, py2, z2.Length, 0.2f);
+            }
+            TestData.AssertBitwiseEqual(z2, z, $"pre-activation, {batch}×{inFeatures}×{outFeatures}");
+            TestData.AssertBitwiseEqual(y2, y, $"activation, {batch}×{inFeatures}×{outFeatures}");
+            TestData.AssertBitwiseEqual(y2, inferred, $"inference in place, {batch}×{inFeatures}×{outFeatures}");
         }
-        TestData.AssertBitwiseEqual(z2, z, "pre-activation");
-        TestData.AssertBitwiseEqual(y2, y, "activation");
     }
 
     [Fact]

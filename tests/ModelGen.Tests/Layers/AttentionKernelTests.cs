@@ -249,7 +249,7 @@ public unsafe class AttentionKernelTests
     public void Sizes_AndValidation()
     {
         Assert.Equal(4L * 32 * 64 * 128 + 32L * 4 * 64 * 64, AttentionKernels.SavedSize(32, 64, 128, 4));
-        Assert.Equal(7L * 32 * 64 * 128 + 32L * 4 * 64 * 64, AttentionKernels.WorkspaceSize(32, 64, 128, 4));
+        Assert.Equal(5L * 32 * 64 * 128 + 32L * 4 * 64 * 64, AttentionKernels.WorkspaceSize(32, 64, 128, 4));
         Assert.Throws<ArgumentException>(() => AttentionKernels.SavedSize(2, 3, 10, 4));
         Assert.Throws<ArgumentException>(() => AttentionKernels.WorkspaceSize(2, 0, 8, 4));
     }
@@ -283,5 +283,47 @@ public unsafe class AttentionKernelTests
         }
         float[][] one = Run(1), two = Run(2);
         for (int i = 0; i < one.Length; i++) TestData.AssertBitwiseEqual(one[i], two[i], $"output {i}");
+    }
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(7, 3, 5)]
+    [InlineData(8, 8, 8)]
+    [InlineData(33, 10, 40)]   // 8×8 blocks, two columns and one row past them
+    [InlineData(19, 36, 108)]
+    [InlineData(64, 32, 384)]  // a head of the tiny transformer, read from its projection's rows
+    public void Transpose_OfStridedRows_PutsEveryValueInPlace(int rows, int columns, int stride)
+    {
+        float[] source = TestData.Random<float>(rows * stride, 7), destination = new float[rows * columns];
+        destination.AsSpan().Fill(float.NaN);
+        fixed (float* ps = source, pd = destination) AttentionHeadKernels.Transpose(ps, stride, pd, rows, columns);
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < columns; c++)
+            Assert.True(source[r * stride + c] == destination[c * rows + r], $"row {r}, column {c}");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(33)]
+    [InlineData(64)]
+    public void Softmax_EveryValidCount_GivesADistributionAndZerosAfterIt(int sequence)
+    {
+        float[] scores = TestData.Random<float>(sequence, 11);
+        for (int valid = 0; valid <= sequence; valid++)
+        {
+            var row = new float[sequence];
+            for (int j = 0; j < sequence; j++) row[j] = j < valid ? 4 * scores[j] : float.NaN;   // what lies past the valid keys must not matter
+            fixed (float* p = row) AttentionHeadKernels.Softmax(p, valid, sequence);
+            double max = double.NegativeInfinity, total = 0;
+            for (int j = 0; j < valid; j++) max = Math.Max(max, 4.0 * scores[j]);
+            for (int j = 0; j < valid; j++) total += Math.Exp(4.0 * scores[j] - max);
+            for (int j = 0; j < sequence; j++)
+            {
+                double expected = j < valid ? Math.Exp(4.0 * scores[j] - max) / total : 0;
+                Assert.True(Math.Abs(row[j] - expected) <= 1e-6 * Math.Max(1, expected), $"valid {valid}, entry {j}: {row[j]} against {expected}");
+            }
+        }
     }
 }

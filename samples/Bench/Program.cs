@@ -14,7 +14,9 @@ using ModelGen.Compute;
 // "gemm-steadiness" (asked for by name only) prints that product's spread for several placements of its matrices in memory;
 // "gemm-shapes" the one-thread rate of the models' products and of one thread's share of them;
 // "gemm-threads" the models' larger products alternating between one and two threads, with the pool's counters per round.
-// "model-threads" each model's training step and batch prediction alternating between one and two threads, the same way.
+// "model-threads" each model's training step, batch prediction and single prediction alternating between one and two threads,
+// the same way; "model-threads:lenet5:wide-deep" only the models named.
+// "core-latency" the round trip of one cache line between two threads (the cost of every hand-off between them).
 //   dotnet run -c Release --project samples/Bench -- --profile [--models digits-mlp] [--threads 2]   (a dense model's step, whole and in parts)
 //   dotnet run -c Release --project samples/Bench -- --generate [--threads 2] [--steps 5] [--repeats 5]   (cached Generate against the naive re-run decode, per id)
 //   dotnet run -c Release --project samples/Bench -- --profile --models tiny-transformer,lenet5   (the same for the attention and convolution models)
@@ -59,9 +61,19 @@ foreach (string id in options.Models)
         foreach (var line in ThreadScaling.Run(rounds: 2 * options.Repeats)) Console.WriteLine(line);
         continue;
     }
+    if (id.StartsWith("model-threads:", StringComparison.Ordinal))
+    {
+        foreach (var line in ThreadScaling.Models(rounds: 2 * options.Repeats, only: id.Split(':')[1..])) Console.WriteLine(line);
+        continue;
+    }
     if (id == "model-threads")
     {
-        foreach (var line in ThreadScaling.Models(rounds: 2 * options.Repeats)) Console.WriteLine(line);
+        foreach (var line in ThreadScaling.Models(rounds: 2 * options.Repeats, only: Array.Empty<string>())) Console.WriteLine(line);
+        continue;
+    }
+    if (id == "core-latency")
+    {
+        foreach (var line in CoreLatency.Run(rounds: options.Repeats)) Console.WriteLine(line);
         continue;
     }
     if (id == "gemm-steadiness")

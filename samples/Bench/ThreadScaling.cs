@@ -61,26 +61,33 @@ public static unsafe class ThreadScaling
     }
 
     /// <summary>
-    /// The same alternation for whole calls: each benchmark model's training step and batch prediction (in that order, as
-    /// the benchmark runs them), one and two threads in turn for several rounds in one process. A product alone can split
+    /// The same alternation for whole calls: each benchmark model's training step, batch prediction and single prediction (in
+    /// that order, as the benchmark runs them), one and two threads in turn for several rounds in one process. A product alone can split
     /// well while the calls that run it do not; this shows which.
     /// </summary>
-    public static List<string> Models(int rounds)
+    /// <param name="rounds">Rounds of one and two threads per call.</param>
+    /// <param name="only">The models to time; empty for every benchmark model. An unknown name is an error naming the known ones.</param>
+    public static List<string> Models(int rounds, string[] only)
     {
+        foreach (string name in only)
+            if (Array.IndexOf(BenchmarkModels.Ids, name) < 0)
+                throw new ArgumentException($"'{name}' is not a benchmark model; they are {string.Join(", ", BenchmarkModels.Ids)}.", nameof(only));
         var lines = new List<string>();
         int saved = CpuParallel.ThreadCount;
         try
         {
-            foreach (string id in BenchmarkModels.Ids)
+            foreach (string id in only.Length > 0 ? only : BenchmarkModels.Ids)
             {
                 var (model, batch, classes) = BenchmarkModels.Create(id);
                 var (inputs, labels) = BenchmarkModels.SyntheticBatch(model, batch, classes);
                 var outputs = new float[batch * model.OutputSize];
                 var optimizer = new Adam(1e-3f, 0.9f, 0.999f, 1e-8f);
-                foreach (var (call, step) in new (string, Action)[]
+                var single = inputs.AsMemory(0, model.InputSize);
+                foreach (var (call, rows, step) in new (string, int, Action)[]
                 {
-                    ("train", () => model.TrainStep(inputs, labels, batch, optimizer)),
-                    ("predict", () => model.Predict(inputs, batch, outputs)),
+                    ("train", batch, () => model.TrainStep(inputs, labels, batch, optimizer)),
+                    ("predict", batch, () => model.Predict(inputs, batch, outputs)),
+                    ("predict", 1, () => model.Predict(single.Span, 1, outputs)),
                 })
                 {
                     WarmUp.Run(step, 3);
@@ -91,7 +98,7 @@ public static unsafe class ThreadScaling
                         do { step(); calls++; } while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 200);
                         return (calls, Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls);
                     }, (round, threads, count, us, counters) => string.Create(CultureInfo.InvariantCulture,
-                        $"{{\"mode\": \"model-threads\", \"model\": \"{id}\", \"call\": \"{call}\", \"batch\": {batch}, \"round\": {round}, \"threads\": {threads}, \"calls\": {count}, \"us_per_call\": {us:F1}, {counters}}}"), lines);
+                        $"{{\"mode\": \"model-threads\", \"model\": \"{id}\", \"call\": \"{call}\", \"batch\": {rows}, \"round\": {round}, \"threads\": {threads}, \"calls\": {count}, \"us_per_call\": {us:F1}, {counters}}}"), lines);
                 }
             }
         }

@@ -74,7 +74,7 @@ public static unsafe class AttentionKernels
         var job = HeadJob<T>.ForThisThread();
         job.Set(saved, workspace, batch, sequence, dimension, heads, causal, lengths, backward: false);
         DenseKernels.Forward(x, qkvWeights, qkvBias, job.Projected, job.Projected, rows, dimension, 3 * dimension, Activation.None, T.Zero);
-        CpuParallel.Run(job, batch * heads);
+        CpuParallel.Run(job, job.Parts);
         DenseKernels.Forward(job.Context, outWeights, outBias, y, y, rows, dimension, dimension, Activation.None, T.Zero);
         job.Clear();
     }
@@ -115,7 +115,7 @@ public static unsafe class AttentionKernels
         DenseKernels.Backward(job.Context, outWeights, dy, null, dOutWeights, dOutBias, rows, dimension, dimension);
         // The gradient of the concatenated head outputs, as [B·S, d] rows the heads read in place.
         Gemm.Multiply(false, true, rows, dimension, dimension, dy, outWeights, job.ContextGrads, accumulate: false);
-        CpuParallel.Run(job, batch * heads);
+        CpuParallel.Run(job, job.Parts);
         // The heads wrote dQ, dK, dV straight into their columns of [B·S, 3d] rows, as the input projection's backward reads them.
         DenseKernels.Backward(x, qkvWeights, job.HeadGrads, dx, dQkvWeights, dQkvBias, rows, dimension, 3 * dimension);
         job.Clear();
@@ -131,7 +131,7 @@ public static unsafe class AttentionKernels
             throw new ArgumentException("Attention buffers over 2³¹ − 1 elements are not supported.", nameof(batch));
     }
 
-    /// <summary>One (sample, head) of forward or backward per part; each calling thread owns one, filled per call.</summary>
+    /// <summary>A contiguous range of (sample, head) pairs of forward or backward per part; each calling thread owns one, filled per call.</summary>
     private sealed class HeadJob<T> : CpuParallel.Work where T : unmanaged, IFloatingPointIeee754<T>
     {
         [ThreadStatic] private static HeadJob<T>? t_job;
@@ -158,6 +158,7 @@ public static unsafe class AttentionKernels
         {
             _batch = batch; _sequence = sequence; _dimension = dimension; _heads = heads; _dh = dimension / heads;
             _causal = causal; _lengths = lengths; _backward = backward;
+            Parts = Math.Min(batch * heads, CpuParallel.ThreadCount);
             _scale = T.One / T.Sqrt(T.CreateTruncating(_dh));
             long bsd = (long)batch * sequence * dimension;
             Projected = saved;
@@ -177,19 +178,30 @@ public static unsafe class AttentionKernels
             Projected = ContextGrads = Context = HeadGrads = null;
         }
 
+        /// <summary>
+        /// One contiguous range of (sample, head) pairs per thread: a thread then reads the projection rows of the samples
+        /// it projected, when the projection was split by rows too. Each pair is still computed whole by one thread.
+        /// </summary>
+        public int Parts { get; private set; }
+
         public override void Execute(int part)
         {
-            if (_backward) Backward(part);
-            else Forward(part);
+            int pairs = _batch * _heads;
+            int first = (int)((long)pairs * part / Parts), end = (int)((long)pairs * (part + 1) / Parts);
+            for (int pair = first; pair < end; pair++)
+            {
+                if (_backward) Backward(pair);
+                else Forward(pair);
+            }
         }
 
-        private void Forward(int part)
+        private void Forward(int pair)
         {
-            int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension, ld = 3 * d;
+            int b = pair / _heads, h = pair % _heads, s = _sequence, dh = _dh, d = _dimension, ld = 3 * d;
             // This head's Q, K and V: its columns of the projection's rows, 3d apart.
             T* q = Projected + (long)b * s * ld + h * dh, k = q + d, v = q + 2 * d;
-            T* kT = _transposed + (long)part * s * dh;
-            T* p = _probs + (long)part * s * s;
+            T* kT = _transposed + (long)pair * s * dh;
+            T* p = _probs + (long)pair * s * s;
             int keys = _lengths == null ? s : _lengths[b];
             AttentionHeadKernels.Transpose(k, ld, kT, s, dh);
             AttentionHeadKernels.Scores(q, ld, kT, p, s, dh, keys, _causal, _scale);
@@ -203,14 +215,14 @@ public static unsafe class AttentionKernels
             AttentionHeadKernels.Mix(p, s, 1, v, ld, Context + (long)b * s * d + h * dh, d, s, dh, AttentionHeadKernels.Range(keys, _causal, transposed: false));
         }
 
-        private void Backward(int part)
+        private void Backward(int pair)
         {
-            int b = part / _heads, h = part % _heads, s = _sequence, dh = _dh, d = _dimension, ld = 3 * d;
+            int b = pair / _heads, h = pair % _heads, s = _sequence, dh = _dh, d = _dimension, ld = 3 * d;
             // This head's Q, K, V and dQ, dK, dV: its columns of the [B·S, 3d] rows, 3d apart.
             T* q = Projected + (long)b * s * ld + h * dh, k = q + d, v = q + 2 * d;
             T* dQ = HeadGrads + (long)b * s * ld + h * dh, dK = dQ + d, dV = dQ + 2 * d;
-            T* vT = _transposed + (long)part * s * dh;
-            T* p = _probs + (long)part * s * s, dS = _dScores + (long)part * s * s;
+            T* vT = _transposed + (long)pair * s * dh;
+            T* p = _probs + (long)pair * s * s, dS = _dScores + (long)pair * s * s;
             // This head's dO, read in place from the [B·S, d] rows of dCtx, d apart.
             T* dO = ContextGrads + (long)b * s * d + h * dh;
             int keys = _lengths == null ? s : _lengths[b];

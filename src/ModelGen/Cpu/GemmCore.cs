@@ -117,26 +117,19 @@ internal static unsafe class GemmCore
         if (threads > 1 && (long)m * n * k >= (threshold > 0 ? threshold : ParallelThreshold))
         {
             int rowBlocks = (m + mr - 1) / mr, colBlocks = (n + nr - 1) / nr;
-            // Splitting columns lets each thread pack only its own share of B; rows are split only
-            // when C is too narrow to give every thread a column panel.
-            bool splitColumns = colBlocks >= threads || colBlocks >= rowBlocks;
+            // Splitting columns has every thread read all of A and pack its own share of B; splitting rows has every
+            // thread read its own rows of A and pack all of B itself. Whatever one thread reads that the other wrote
+            // crosses between the cores, and a cache line took ~450 ns there and back on the 2-core machine this was
+            // measured on (`Bench --models core-latency`). So the larger operand is the one kept apart: rows when A is
+            // taller than B is wide (a large batch through a narrow layer), or when C has too few column panels.
+            bool splitColumns = colBlocks >= threads && (m <= n || rowBlocks < threads);
             int blocks = splitColumns ? colBlocks : rowBlocks;
-            // A few parts per thread: a worker that wakes late still takes a share, and splitting
-            // columns finer costs nothing (each part packs only its own columns of B).
-            int parts = Math.Min(threads * PartsPerThread, blocks);
+            // Columns: a few parts per thread, so a worker that wakes late still takes a share (each part packs only its
+            // own columns of B). Rows: one contiguous share per thread, so each packs B once and the same thread gets
+            // the same rows from one layer to the next (the rows it wrote are the rows it reads).
+            int parts = Math.Min(splitColumns ? threads * PartsPerThread : threads, blocks);
             if (parts > 1)
             {
-                if (!splitColumns)
-                {
-                    // Every row part needs all of B: pack it once here rather than once per part.
-                    // Rows are split only when C has fewer column panels than threads, so this
-                    // is about the size of B itself.
-                    nint paddedN = RoundUp(n, nr);
-                    T* packed = Workspace.Get<T>(k * paddedN, Workspace.SharedSlot);
-                    for (int pc = 0; pc < k; pc += KBlock)
-                        PackB(in problem, pc, Math.Min(KBlock, k - pc), 0, n, nr, packed + pc * paddedN);
-                    problem.PackedB = packed;
-                }
                 var job = GemmJob<T>.ForThisThread();
                 job.Problem = problem;
                 job.Width = width;
@@ -208,7 +201,7 @@ internal static unsafe class GemmCore
         // Always the largest size any shape needs, so the first product on a thread sizes the
         // scratch once and no later shape has to grow it.
         nint needed = (nint)kBlock * nBlock + mr * nr + (nint)mr * kBlock;
-        T* packedB = Workspace.Get<T>(Math.Max(needed, ComputeScratchElements), Workspace.ComputeSlot);
+        T* packedB = Workspace.Get<T>(Math.Max(needed, ComputeScratchElements));
         T* tile = packedB + (nint)kBlock * nBlock;
         T* edgeA = tile + mr * nr;
 
@@ -222,9 +215,7 @@ internal static unsafe class GemmCore
                 bool overwrite = pc == 0 && !g.Accumulate;
                 bool last = pc + kc == k;
                 bool epilogue = last && g.Epilogue.IsActive;
-                T* bBlock = packedB;
-                if (g.PackedB != null) bBlock = g.PackedB + pc * RoundUp(g.N, nr) + (nint)(jc / nr) * kc * nr;
-                else PackB(in g, pc, kc, jc, nc, nr, packedB);
+                PackB(in g, pc, kc, jc, nc, nr, packedB);
 
                 // Row panels outermost: one panel of A (MR × kc) stays in L1 while the packed B
                 // block streams from L2, and C is written a strip of whole rows at a time, which
@@ -253,7 +244,7 @@ internal static unsafe class GemmCore
                     {
                         int j = jc + jp * nr;
                         int cols = Math.Min(nr, jc + nc - j);
-                        T* bPanel = bBlock + (nint)jp * kc * nr;
+                        T* bPanel = packedB + (nint)jp * kc * nr;
                         T* cTile = g.C + i * ldc + j;
                         if (rows == mr && cols == nr)
                         {
@@ -447,8 +438,6 @@ internal unsafe struct GemmProblem<T> where T : unmanaged, IFloatingPointIeee754
     public nint DepthStrideA;
     public T* B;
     public bool TransB;
-    /// <summary>All of op(B) already packed (each k-block's panels, k-block after k-block), or null to pack per block.</summary>
-    public T* PackedB;
     public T* C;
     public int N;
     public int K;

@@ -244,7 +244,8 @@ public static unsafe class LayerNormKernels
     public static void Forward<T>(T* x, T* gamma, T* beta, T* y, T* saveMean, T* saveInvStd, int rows, int features, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Rows are independent: a large call splits them across the threads, each row computed whole by one.
+        // Rows are independent: a large call splits them across the threads, each row computed whole by one, in one
+        // contiguous share per thread, as a product split by rows shares them, so a thread mostly reads rows it wrote.
         const long ParallelElements = 1L << 15;
         int threads = CpuParallel.ThreadCount;
         if (threads == 1 || (long)rows * features < ParallelElements)
@@ -253,7 +254,7 @@ public static unsafe class LayerNormKernels
             return;
         }
         var job = ForwardJob<T>.ForThisThread();
-        job.Set(x, gamma, beta, y, saveMean, saveInvStd, rows, features, epsilon, Math.Min(rows, 4 * threads));
+        job.Set(x, gamma, beta, y, saveMean, saveInvStd, rows, features, epsilon, Math.Min(rows, threads));
         CpuParallel.Run(job, job.Parts);
         job.Clear();
     }

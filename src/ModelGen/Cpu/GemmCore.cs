@@ -58,6 +58,9 @@ internal static unsafe class GemmCore
 
     private const int PartsPerThread = 4;
 
+    /// <summary>Elements of B (512 KiB of float) up to which a split product takes rows whatever its shape: see <see cref="Run{T}"/>.</summary>
+    private const long SmallRightOperand = 1L << 17;
+
     /// <summary>Largest MR and NR of any kernel, for sizing scratch.</summary>
     private const int MaxMR = 16, MaxNR = 32;
 
@@ -121,8 +124,11 @@ internal static unsafe class GemmCore
             // thread read its own rows of A and pack all of B itself. Whatever one thread reads that the other wrote
             // crosses between the cores, and a cache line took ~450 ns there and back on the 2-core machine this was
             // measured on (`Bench --models core-latency`). So the larger operand is the one kept apart: rows when A is
-            // taller than B is wide (a large batch through a narrow layer), or when C has too few column panels.
-            bool splitColumns = colBlocks >= threads && (m <= n || rowBlocks < threads);
+            // taller than B is wide (a large batch through a narrow layer), or when C has too few column panels. Rows
+            // too when B is small (a layer's weights, which no thread writes while they are read, stay in both cores'
+            // caches): then packing all of it twice costs less than moving A between the cores.
+            bool smallB = (long)k * n <= SmallRightOperand;
+            bool splitColumns = colBlocks >= threads && (m <= n && !smallB || rowBlocks < threads);
             int blocks = splitColumns ? colBlocks : rowBlocks;
             // Columns: a few parts per thread, so a worker that wakes late still takes a share (each part packs only its
             // own columns of B). Rows: one contiguous share per thread, so each packs B once and the same thread gets

@@ -23,6 +23,8 @@ public unsafe class DeterminismTests
     [InlineData(false, false, 1, 300, 64)]      // few rows: weights read in place, split by columns
     [InlineData(false, false, 7, 1030, 33)]
     [InlineData(false, false, 4, 257, 300)]
+    [InlineData(false, false, 40, 700, 200)]    // B past 2¹⁷ elements and A no taller than B is wide: split by columns
+    [InlineData(true, true, 33, 520, 300)]
     public void Gemm_SameBitsForAnyThreadCount_AndRunToRun(bool transA, bool transB, int m, int n, int k)
     {
         int saved = CpuParallel.ThreadCount;

@@ -94,9 +94,9 @@ public static unsafe class ActivationKernels
     }
 
     /// <summary>
-    /// <see cref="BiasForward"/> over a tile of <paramref name="rows"/> rows, <paramref name="ld"/> apart: the product's epilogue,
-    /// one call per tile. For float on hardware vectors the common activations run in one loop over the tile, with the same
-    /// operations lane by lane (so the same bits) as the row form; other cases go row by row.
+    /// <see cref="BiasForward"/> over <paramref name="rows"/> rows, <paramref name="ld"/> apart: the product's epilogue, one
+    /// call per strip of rows. For float on hardware vectors the common activations run in one loop over the strip, with the
+    /// same operations lane by lane (so the same bits) as the row form; other cases go row by row.
     /// </summary>
     internal static void BiasForwardTile<T>(Activation kind, T* z, T* y, nint ld, T* bias, int rows, int count, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -148,7 +148,7 @@ public static unsafe class ActivationKernels
     }
 
     /// <summary>
-    /// <c>z += bias</c> and <c>y = f(z)</c> over a tile, a vector at a time along each row; a row's last values, short of a
+    /// <c>z += bias</c> and <c>y = f(z)</c> over a strip of rows, a vector at a time along each row; a row's last values, short of a
     /// vector, go through <see cref="BiasForward"/>. With no activation and z = y only the bias is added.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

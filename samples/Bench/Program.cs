@@ -49,6 +49,20 @@ if (args is ["--data-check"])
 var options = BenchOptions.ParseOrExit(args, new BenchOptions(new[] { "digits-mlp", "mnist-mlp", "lenet5", "tiny-transformer", "wide-deep", "gemm" }, 2, 30, 5));
 ModelGen.Cpu.CpuParallel.ThreadCount = options.Threads;
 
+// Every name is checked before anything runs, so a misspelt one ends the run with one line, not a stack trace halfway through.
+string[] modes = { "gemm", "gemm-shapes", "gemm-threads", "gemm-steadiness", "model-threads", "core-latency" };
+foreach (string id in options.Models)
+{
+    string[] named = id.StartsWith("model-threads:", StringComparison.Ordinal) ? id.Split(':')[1..]
+        : Array.IndexOf(modes, id) >= 0 ? Array.Empty<string>() : new[] { id };
+    foreach (string name in named)
+    {
+        if (Array.IndexOf(BenchmarkModels.Ids, name) >= 0) continue;
+        Console.Error.WriteLine($"error: --models: '{name}' is neither a model ({string.Join(", ", BenchmarkModels.Ids)}) nor a mode ({string.Join(", ", modes)}, model-threads:<model>:…).");
+        Environment.Exit(2);
+    }
+}
+
 foreach (string id in options.Models)
 {
     if (id == "gemm-shapes")
@@ -61,14 +75,9 @@ foreach (string id in options.Models)
         foreach (var line in ThreadScaling.Run(rounds: 2 * options.Repeats)) Console.WriteLine(line);
         continue;
     }
-    if (id.StartsWith("model-threads:", StringComparison.Ordinal))
+    if (id == "model-threads" || id.StartsWith("model-threads:", StringComparison.Ordinal))
     {
         foreach (var line in ThreadScaling.Models(rounds: 2 * options.Repeats, only: id.Split(':')[1..])) Console.WriteLine(line);
-        continue;
-    }
-    if (id == "model-threads")
-    {
-        foreach (var line in ThreadScaling.Models(rounds: 2 * options.Repeats, only: Array.Empty<string>())) Console.WriteLine(line);
         continue;
     }
     if (id == "core-latency")

@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace ModelGen.Compute;
 
@@ -196,8 +194,7 @@ public abstract unsafe partial class ModelGraph<T> where T : unmanaged, IFloatin
     {
         var buffer = GC.AllocateArray<T>(Math.Max(count, 1) + BufferAlignment / sizeof(T), pinned: true);
         _workspace.Add(buffer);
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-        return (T*)((address + BufferAlignment - 1) & ~(nint)(BufferAlignment - 1));
+        return (T*)Cpu.Workspace.AlignedStart(buffer, BufferAlignment);
     }
 
     /// <summary>Allocates a pinned index buffer (e.g. max-pooling winners) that lives as long as the graph.</summary>

@@ -107,10 +107,10 @@ public static unsafe class ActivationKernels
             float slope = float.CreateTruncating(negativeSlope);
             switch (kind)
             {
-                case Activation.None: FloatTile<Identity>(zf, yf, ld, bf, rows, count, slope); return;
-                case Activation.ReLU: FloatTile<Rectifier>(zf, yf, ld, bf, rows, count, slope); return;
-                case Activation.LeakyReLU: FloatTile<LeakyRectifier>(zf, yf, ld, bf, rows, count, slope); return;
-                case Activation.GELU: FloatTile<Gelu>(zf, yf, ld, bf, rows, count, slope); return;
+                case Activation.None: FloatTile<Identity>(kind, zf, yf, ld, bf, rows, count, slope); return;
+                case Activation.ReLU: FloatTile<Rectifier>(kind, zf, yf, ld, bf, rows, count, slope); return;
+                case Activation.LeakyReLU: FloatTile<LeakyRectifier>(kind, zf, yf, ld, bf, rows, count, slope); return;
+                case Activation.GELU: FloatTile<Gelu>(kind, zf, yf, ld, bf, rows, count, slope); return;
             }
         }
         for (int r = 0; r < rows; r++, z += ld, y += ld) BiasForward(kind, z, y, bias, count, negativeSlope);
@@ -149,16 +149,14 @@ public static unsafe class ActivationKernels
 
     /// <summary>
     /// <c>z += bias</c> and <c>y = f(z)</c> over a strip of rows, a vector at a time along each row; a row's last values, short of a
-    /// vector, go through <see cref="BiasForward"/>. With no activation and z = y only the bias is added.
+    /// vector, go through <see cref="BiasForward"/> (<paramref name="kind"/> is the activation <typeparamref name="TActivation"/>
+    /// applies). With no activation and z = y only the bias is added.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FloatTile<TActivation>(float* z, float* y, nint ld, float* bias, int rows, int count, float negativeSlope)
+    private static void FloatTile<TActivation>(Activation kind, float* z, float* y, nint ld, float* bias, int rows, int count, float negativeSlope)
         where TActivation : struct, IFloatActivation
     {
-        bool store = z != y || typeof(TActivation) != typeof(Identity);
-        Activation kind = typeof(TActivation) == typeof(Identity) ? Activation.None
-            : typeof(TActivation) == typeof(Rectifier) ? Activation.ReLU
-            : typeof(TActivation) == typeof(LeakyRectifier) ? Activation.LeakyReLU : Activation.GELU;
+        bool store = z != y || kind != Activation.None;
         int w = Vector512.IsHardwareAccelerated ? 16 : 8;
         int whole = count - count % w;
         var slope512 = Vector512.Create(negativeSlope);

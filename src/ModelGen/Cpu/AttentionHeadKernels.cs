@@ -468,10 +468,9 @@ internal static unsafe class AttentionHeadKernels
     /// </summary>
     private static void SoftmaxFloat512(float* row, int valid, int sequence)
     {
-        var zero = Vector512<float>.Zero;
         if (valid == 0)
         {
-            ClearFrom(row, 0, sequence);
+            new Span<float>(row, sequence).Clear();
             return;
         }
         var negativeInfinity = Vector512.Create(float.NegativeInfinity);
@@ -495,7 +494,7 @@ internal static unsafe class AttentionHeadKernels
         halves = Vector128.MaxNative(halves, Vector128.Shuffle(halves, Vector128.Create(1, 0, 3, 2)));
         var shift = Vector512.Create(halves.ToScalar());
 
-        var sums = zero;
+        var sums = Vector512<float>.Zero;
         for (int j = 0; j < whole; j += 16)
         {
             var e = VectorExp.Exp(Vector512.Load(row + j) - shift);
@@ -522,16 +521,7 @@ internal static unsafe class AttentionHeadKernels
                 written = whole + 16;
             }
         }
-        ClearFrom(row, written, sequence);
-    }
-
-    /// <summary><c>row[j] = 0</c> for <paramref name="from"/> ≤ j &lt; <paramref name="sequence"/>: a short run, stored a vector at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ClearFrom(float* row, int from, int sequence)
-    {
-        int j = from;
-        for (; j + 16 <= sequence; j += 16) Vector512.Store(Vector512<float>.Zero, row + j);
-        for (; j < sequence; j++) row[j] = 0;
+        if (written < sequence) new Span<float>(row + written, sequence - written).Clear();
     }
 
     /// <summary>

@@ -22,7 +22,13 @@ internal static unsafe class Workspace
             buffer = GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true);
             t_buffer = buffer;
         }
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-        return (T*)((address + Alignment - 1) & ~(nint)(Alignment - 1));
+        return (T*)AlignedStart(buffer, Alignment);
+    }
+
+    /// <summary>The first address in a pinned array that is a multiple of <paramref name="alignment"/> (a power of two); the array must have that much slack.</summary>
+    public static void* AlignedStart<TElement>(TElement[] pinned, int alignment) where TElement : unmanaged
+    {
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+        return (void*)((address + alignment - 1) & ~(nint)(alignment - 1));
     }
 }

@@ -111,6 +111,49 @@ public unsafe class GemmSmallRowsTests
         }
     }
 
+    public static IEnumerable<object[]> DepthSplitShapes()
+    {
+        // Depths of 2 to 5 k-blocks, with a short last block (257, 259, 784), so shares start and end inside blocks;
+        // widths below, at and past one cache line of columns, and with a tail past the last vector. The last two shapes
+        // have weights large enough (2^18) for the single row's streaming kernel, one with a block of 3 rows of k.
+        foreach (int m in new[] { 1, 3, 4, 6, 8 })
+        foreach (var (n, k) in new[] { (1, 300), (16, 257), (37, 784), (130, 1030), (1030, 259), (1024, 784) })
+            yield return new object[] { m, n, k };
+    }
+
+    [Theory]
+    [MemberData(nameof(DepthSplitShapes))]
+    public void SplitAlongK_GivesOneThreadsBits(int m, int n, int k)
+    {
+        int saved = CpuParallel.ThreadCount;
+        try
+        {
+            GemmCore.ParallelThresholdOverride = 1;
+            foreach (bool accumulate in new[] { false, true })
+            {
+                CpuParallel.ThreadCount = 1;
+                float[] expected = Product<float>(m, n, k, accumulate, width: 0, smallRows: true);
+                double[] expectedD = Product<double>(m, n, k, accumulate, width: 0, smallRows: true);
+                float[] packed = Product<float>(m, n, k, accumulate, width: 0, smallRows: false);
+                TestData.AssertBitwiseEqual(packed, expected, $"one thread against the packed path, {m}×{n}×{k} accumulate={accumulate}");
+                foreach (int threads in new[] { 2, 3, 5 })
+                {
+                    CpuParallel.ThreadCount = threads;
+                    CpuParallel.ResetStallBackoff();
+                    string what = $"{threads} threads, {m}×{n}×{k} accumulate={accumulate}";
+                    TestData.AssertBitwiseEqual(expected, Product<float>(m, n, k, accumulate, width: 0, smallRows: true), "float " + what);
+                    TestData.AssertBitwiseEqual(expectedD, Product<double>(m, n, k, accumulate, width: 0, smallRows: true), "double " + what);
+                    TestData.AssertBitwiseEqual(expected, Product<float>(m, n, k, accumulate, width: 256, smallRows: true), "float, 256-bit kernels, " + what);
+                }
+            }
+        }
+        finally
+        {
+            GemmCore.ParallelThresholdOverride = 0;
+            CpuParallel.ThreadCount = saved;
+        }
+    }
+
     private static int Seed(int m, int n, int k) => m * 7919 + n * 31 + k;
 
     private static (float[] Z, float[] Y) DenseForward(int rows, int inFeatures, int outFeatures, Activation activation, bool withBias, int width, bool smallRows)

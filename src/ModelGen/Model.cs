@@ -17,7 +17,7 @@ public abstract partial class Model
 {
     // A segment: a sub-model of a composite (Model.Composition.cs) reads and writes its parameters in the composite's buffer.
     private ArraySegment<float> _parameters;
-    private readonly float[] _gradients;
+    private readonly ArraySegment<float> _gradients;
     private ModelGraph<float>? _graph;
     private float[] _accumulated = Array.Empty<float>();
     private int _accumulatedCount;
@@ -25,8 +25,25 @@ public abstract partial class Model
     /// <summary>Allocates the parameter and gradient buffers (zeroed; the generated constructor initialises them).</summary>
     protected Model(int parameterCount)
     {
-        _parameters = GC.AllocateArray<float>(parameterCount, pinned: true);
-        _gradients = GC.AllocateArray<float>(parameterCount, pinned: true);
+        _parameters = LineAlignedBuffer(parameterCount);
+        _gradients = LineAlignedBuffer(parameterCount);
+    }
+
+    /// <summary>
+    /// A pinned, zeroed buffer whose first element starts a 64-byte cache line, so that a layer's weights (and their
+    /// gradients) are read with whole-line vector loads. A buffer 16 bytes off a line, as an array's elements start,
+    /// cost mnist-mlp's single request through its two large layers about 35% (97 against 135 µs on one thread).
+    /// </summary>
+    private static ArraySegment<float> LineAlignedBuffer(int count)
+    {
+        const int line = 64;
+        var array = GC.AllocateArray<float>(count + line / sizeof(float), pinned: true);
+        int offset;
+        unsafe
+        {
+            fixed (float* first = array) offset = (int)((float*)ModelGen.Cpu.Workspace.AlignedStart(array, line) - first);
+        }
+        return new ArraySegment<float>(array, offset, count);
     }
 
     /// <summary>Elements of one input sample (the product of the declared input shape).</summary>
@@ -191,7 +208,7 @@ public abstract partial class Model
     {
         if (!float.IsFinite(weight)) throw new ArgumentOutOfRangeException(nameof(weight), weight, "The weight must be finite.");
         float loss = ComputeGradients(inputs, targets, batch);
-        if (_accumulated.Length != _gradients.Length) _accumulated = GC.AllocateArray<float>(_gradients.Length, pinned: true);
+        if (_accumulated.Length != _gradients.Count) _accumulated = GC.AllocateArray<float>(_gradients.Count, pinned: true);
         ScaledAdd(_gradients, weight, _accumulated, overwrite: _accumulatedCount == 0);
         _accumulatedCount++;
         return loss;

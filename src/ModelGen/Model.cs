@@ -25,23 +25,24 @@ public abstract partial class Model
     /// <summary>Allocates the parameter and gradient buffers (zeroed; the generated constructor initialises them).</summary>
     protected Model(int parameterCount)
     {
-        _parameters = LineAlignedBuffer(parameterCount);
-        _gradients = LineAlignedBuffer(parameterCount);
+        _parameters = AlignedBuffer(parameterCount);
+        _gradients = AlignedBuffer(parameterCount);
     }
 
     /// <summary>
-    /// A pinned, zeroed buffer whose first element starts a 64-byte cache line, so that a layer's weights (and their
-    /// gradients) are read with whole-line vector loads. A buffer 16 bytes off a line, as an array's elements start,
-    /// cost mnist-mlp's single request through its two large layers about 35% (97 against 135 µs on one thread).
+    /// A pinned, zeroed buffer that starts where the graphs' workspace buffers do (<see cref="ModelGraph{T}.BufferAlignment"/>),
+    /// so that a layer's weights are read with whole-line vector loads and two threads writing gradient strips meet on line
+    /// pairs. A buffer 16 bytes off a line, as an array's elements start, cost mnist-mlp's single request through its two
+    /// large layers about 35% (97 against 135 µs on one thread).
     /// </summary>
-    private static ArraySegment<float> LineAlignedBuffer(int count)
+    private static ArraySegment<float> AlignedBuffer(int count)
     {
-        const int line = 64;
-        var array = GC.AllocateArray<float>(count + line / sizeof(float), pinned: true);
+        const int alignment = ModelGraph<float>.BufferAlignment;
+        var array = GC.AllocateArray<float>(count + alignment / sizeof(float), pinned: true);
         int offset;
         unsafe
         {
-            fixed (float* first = array) offset = (int)((float*)ModelGen.Cpu.Workspace.AlignedStart(array, line) - first);
+            fixed (float* first = array) offset = (int)((float*)ModelGen.Cpu.Workspace.AlignedStart(array, alignment) - first);
         }
         return new ArraySegment<float>(array, offset, count);
     }

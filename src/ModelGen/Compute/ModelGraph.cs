@@ -187,7 +187,7 @@ public abstract unsafe partial class ModelGraph<T> where T : unmanaged, IFloatin
     /// off a line boundary, the strips of two threads share a line at every strip edge of every row. Measured: a two-thread
     /// dense forward ran up to 2.8× slower than on 128-byte boundaries. A pinned array alone starts at any multiple of 8.
     /// </summary>
-    private const int BufferAlignment = 128;
+    internal const int BufferAlignment = 128;
 
     /// <summary>Allocates a pinned workspace buffer of <paramref name="count"/> elements, starting on a 128-byte boundary, that lives as long as the graph.</summary>
     protected T* Allocate(int count)

@@ -35,11 +35,12 @@ internal static unsafe class GemmCore
 
     /// <summary>
     /// Below this many multiply-adds a product runs on the calling thread: a split must save more than handing a share to
-    /// the worker costs. 2^21 is about 20 µs of arithmetic on one core at 200 GFLOP/s. Measured on the benchmark models with
-    /// 2^22, 2^21 and 2^20 in one process: 2^21 splits the transformer's 64-row query/key/value product (3·2^20) and takes
-    /// its batch-1 prediction from 430 to 402 µs; no other model moved beyond the noise.
+    /// the worker costs. 2^20 is about 10 µs of arithmetic on one core at 200 GFLOP/s. It splits the transformer's 64-row
+    /// output projection (2^20), which since such products split by rows (each thread keeps its own rows) took 25 → 19 µs
+    /// for the two layers and the batch-1 prediction +5% (alternating runs with 2^21); no other benchmark product lies
+    /// between the two. With column splits, 2^20 had gained nothing over 2^21.
     /// </summary>
-    public const long ParallelThreshold = 1L << 21;
+    public const long ParallelThreshold = 1L << 20;
 
     /// <summary>
     /// Replaces <see cref="ParallelThreshold"/> for products started on this thread (0: use it).

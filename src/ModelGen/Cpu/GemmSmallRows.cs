@@ -150,7 +150,8 @@ internal static unsafe class GemmSmallRows
     {
         int m = g.M, n = g.N, k = g.K;
         long total = (long)k * n, from = total * part / parts, to = total * (part + 1) / parts;
-        // Shares meet on a cache line, so no line of C or of the scratch is written by two threads.
+        // Shares meet at a whole number of cache lines' worth of columns, so where C's rows start on lines no line is
+        // written by two threads.
         int line = 64 / sizeof(T);
         for (int pc = 0; pc < k; pc += GemmCore.KBlock)
         {

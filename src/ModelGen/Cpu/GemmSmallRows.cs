@@ -95,36 +95,38 @@ internal static unsafe class GemmSmallRows
         // Reading B dominates (each element is used by at most RowLimit rows), so its size decides whether another core's
         // bandwidth is worth a worker's hand-off.
         bool large = threshold > 0 ? (long)m * n * k >= threshold : weights >= ParallelWeightElements;
+        int parts = 1;
+        T* partials = null;
         if (threads > 1 && large)
         {
             int blocks = (k + GemmCore.KBlock - 1) / GemmCore.KBlock;
-            var job = SmallRowsJob<T, TVector, TLanes>.ForThisThread();
-            job.Problem = problem;
             if (blocks >= 2 && (long)blocks * m * n <= DepthSplitPartialElements)
             {
-                // One share per thread, so each reads one stretch of the weights.
-                T* partials = Workspace.Get<T>((nint)blocks * m * n);
-                job.Partials = partials;
-                job.Parts = threads;
-                CpuParallel.Run(job, threads);
-                job.Problem = default;
-                job.Partials = null;
-                AddPartials<T, TVector, TLanes>(in problem, partials);
-                ApplyEpilogue(in problem, 0, n);
-                return;
+                // Along k, one share per thread, so each reads one stretch of the weights.
+                partials = Workspace.Get<T>((nint)blocks * m * n);
+                parts = threads;
             }
-            // A few parts per thread, as in the driver: a worker that wakes late still takes a share.
-            int parts = System.Math.Min(threads * 4, (n + ColumnsPerPart - 1) / ColumnsPerPart);
-            if (parts > 1)
+            else
             {
-                job.Parts = parts;
-                CpuParallel.Run(job, parts);
-                job.Problem = default;
-                return;
+                // By columns, a few parts per thread, as in the driver: a worker that wakes late still takes a share.
+                parts = System.Math.Min(threads * 4, (n + ColumnsPerPart - 1) / ColumnsPerPart);
             }
-            job.Problem = default;
         }
-        Columns<T, TVector, TLanes>(in problem, 0, n);
+        if (parts <= 1)
+        {
+            Columns<T, TVector, TLanes>(in problem, 0, n);
+            return;
+        }
+        var job = SmallRowsJob<T, TVector, TLanes>.ForThisThread();
+        job.Problem = problem;
+        job.Partials = partials;
+        job.Parts = parts;
+        CpuParallel.Run(job, parts);
+        job.Problem = default;
+        job.Partials = null;
+        if (partials == null) return;
+        AddPartials<T, TVector, TLanes>(in problem, partials);
+        ApplyEpilogue(in problem, 0, n);
     }
 
     /// <summary>Columns j0…j1−1 of C.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using ModelGen.Cpu;
 using ModelGen.Cuda;
 
@@ -414,6 +415,23 @@ public class Adam : Optimizer
         fixed (float* vBase = v)
         {
             float* pp = parameterBase + start, gp = gradientBase + start, mp = mBase + start, vp = vBase + start;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // Vector<float> stays 256 bits wide on a machine with AVX-512. Half as many divisions and square roots took
+                // mnist-mlp's training step (1.86 million parameters) 2% less: 9.07–9.19 against 9.24–9.36 ms, fastest of
+                // about 40 ten-step runs, four rounds of alternating processes. The same operations as the loops below.
+                var epsilon512 = Vector512.Create(eps);
+                for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+                {
+                    var p = Vector512.Load(pp + i);
+                    var g = Vector512.Load(gp + i) + coupled * p;
+                    var mi = b1 * Vector512.Load(mp + i) + ob1 * g;
+                    var vi = b2 * Vector512.Load(vp + i) + ob2 * g * g;
+                    Vector512.Store(mi, mp + i);
+                    Vector512.Store(vi, vp + i);
+                    Vector512.Store(p * decay - lr * (mi * c1) / (Vector512.Sqrt(vi * c2) + epsilon512), pp + i);
+                }
+            }
             if (Vector.IsHardwareAccelerated)
             {
                 // The same operations in the same order as the scalar loop (no fused multiply-add),

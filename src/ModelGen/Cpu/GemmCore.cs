@@ -62,8 +62,9 @@ internal static unsafe class GemmCore
     /// <summary>
     /// How many rows of B ahead <see cref="PackB"/> asks for the row it will copy. The weights a training step packs were
     /// last written by the optimizer's pass and come from memory; without the requests each panel row waited on its own
-    /// lines. mnist-mlp's training step: median of about 43 ten-step runs 9.20–9.29 ms without, 8.89–9.03 with 4 to 12
-    /// rows ahead (three rounds of alternating processes); 16 and 24 as good as 12.
+    /// lines. mnist-mlp's training step, median of about 43 ten-step runs, one build switched by a variable: 9.20–9.29 ms
+    /// without, 8.89–9.03 with 4 to 12 rows ahead (three rounds of alternating processes), 16 and 24 as good as 12. The
+    /// committed build against the one before, ten alternating rounds on a noisier machine: 0.99 of the time (0.88–1.01).
     /// </summary>
     private const int PackAheadRows = 16;
 

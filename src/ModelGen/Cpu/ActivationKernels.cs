@@ -26,7 +26,7 @@ public static unsafe class ActivationKernels
         }
         if (kind == Activation.GELU && typeof(T) == typeof(float) && VectorExp.IsAccelerated)
         {
-            GeluJob.Run((float*)z, (float*)y, null, null, count, backward: false);
+            ActivationJob.Run(ActivationJob.Mode.GeluForward, kind, (float*)z, (float*)y, null, null, count, 0f);
             return;
         }
         if (kind == Activation.GELU && HasVectorExp<T>())
@@ -220,28 +220,17 @@ public static unsafe class ActivationKernels
     public static void Backward<T>(Activation kind, T* z, T* y, T* dy, T* dz, long count, T negativeSlope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && kind is Activation.None or Activation.ReLU or Activation.LeakyReLU)
+        if (kind is Activation.None or Activation.ReLU or Activation.LeakyReLU)
         {
-            int w = Vector<T>.Count;
-            var slope = new Vector<T>(negativeSlope);
-            var one = Vector<T>.One;
-            for (; i <= count - w; i += w)
-            {
-                var g = Vector.Load(dy + i);
-                if (kind != Activation.None)
-                {
-                    // dy·f'(z) as a product, not a select, so an infinite or NaN dy propagates as in the scalar formula.
-                    var positive = Vector.GreaterThan(Vector.Load(z + i), Vector<T>.Zero);
-                    g *= Vector.ConditionalSelect(positive, one, kind == Activation.ReLU ? Vector<T>.Zero : slope);
-                }
-                Vector.Store(g, dz + i);
-            }
-            if (i == count) return;
+            if (typeof(T) == typeof(float) && Vector.IsHardwareAccelerated)
+                ActivationJob.Run(ActivationJob.Mode.PiecewiseBackward, kind, (float*)z, null, (float*)dy, (float*)dz, count, float.CreateTruncating(negativeSlope));
+            else
+                PiecewiseBackward(kind, z, dy, dz, count, negativeSlope);
+            return;
         }
         if (kind == Activation.GELU && typeof(T) == typeof(float) && VectorExp.IsAccelerated)
         {
-            GeluJob.Run((float*)z, null, (float*)dy, (float*)dz, count, backward: true);
+            ActivationJob.Run(ActivationJob.Mode.GeluBackward, kind, (float*)z, null, (float*)dy, (float*)dz, count, 0f);
             return;
         }
         if (kind == Activation.GELU && HasVectorExp<T>())
@@ -249,11 +238,9 @@ public static unsafe class ActivationKernels
             GeluBackwardVector(z, dy, dz, count);
             return;
         }
+        long i = 0;
         switch (kind)
         {
-            case Activation.None: for (; i < count; i++) dz[i] = dy[i] * T.One; break;
-            case Activation.ReLU: for (; i < count; i++) dz[i] = dy[i] * (z[i] > T.Zero ? T.One : T.Zero); break;
-            case Activation.LeakyReLU: for (; i < count; i++) dz[i] = dy[i] * (z[i] > T.Zero ? T.One : negativeSlope); break;
             case Activation.GELU: for (; i < count; i++) dz[i] = dy[i] * Derivative(Activation.GELU, z[i], y[i], negativeSlope); break;
             case Activation.SiLU: for (; i < count; i++) dz[i] = dy[i] * Derivative(Activation.SiLU, z[i], y[i], negativeSlope); break;
             case Activation.Sigmoid: for (; i < count; i++) dz[i] = dy[i] * (y[i] * (T.One - y[i])); break;
@@ -420,31 +407,37 @@ public static unsafe class ActivationKernels
     }
 
     /// <summary>
-    /// A whole buffer's float GELU (forward or backward) split across <see cref="CpuParallel"/>'s threads when it is large
-    /// enough, one contiguous share of whole chunks per thread (so a thread mostly reads rows it wrote, when the product
-    /// before was split by rows); each element is computed alone, so the split never changes a bit.
+    /// A whole buffer's float GELU (forward or backward) or piecewise-linear backward split across <see cref="CpuParallel"/>'s
+    /// threads when it is large enough, one contiguous share of whole chunks per thread (so a thread mostly reads rows it
+    /// wrote, when the product before was split by rows); each element is computed alone, so the split never changes a bit.
+    /// The piecewise-linear backward is bound by memory, not arithmetic, but ran on one thread between the products of a
+    /// backward pass while the other waited: mnist-mlp's two ReLU backward passes (256 × 1024 each).
     /// </summary>
-    private sealed class GeluJob : CpuParallel.Work
+    private sealed class ActivationJob : CpuParallel.Work
     {
+        public enum Mode { GeluForward, GeluBackward, PiecewiseBackward }
+
         // 64 KiB of floats: the least worth a hand-off, and a multiple of every vector width.
         private const long Chunk = 16384;
-        [ThreadStatic] private static GeluJob? t_job;
+        [ThreadStatic] private static ActivationJob? t_job;
 
         private float* _z, _y, _dy, _dz;
         private long _count, _chunks;
         private int _parts;
-        private bool _backward;
+        private Mode _mode;
+        private Activation _kind;
+        private float _negativeSlope;
 
-        public static void Run(float* z, float* y, float* dy, float* dz, long count, bool backward)
+        public static void Run(Mode mode, Activation kind, float* z, float* y, float* dy, float* dz, long count, float negativeSlope)
         {
             if (count < 2 * Chunk || CpuParallel.ThreadCount == 1)
             {
-                if (backward) GeluBackwardFloat(z, dy, dz, count);
-                else GeluForwardFloat(z, y, null, count);
+                Execute(mode, kind, z, y, dy, dz, count, negativeSlope);
                 return;
             }
-            var job = t_job ??= new GeluJob();
-            job._z = z; job._y = y; job._dy = dy; job._dz = dz; job._count = count; job._backward = backward;
+            var job = t_job ??= new ActivationJob();
+            job._z = z; job._y = y; job._dy = dy; job._dz = dz; job._count = count;
+            job._mode = mode; job._kind = kind; job._negativeSlope = negativeSlope;
             job._chunks = (count + Chunk - 1) / Chunk;
             job._parts = (int)Math.Min(CpuParallel.ThreadCount, job._chunks);
             CpuParallel.Run(job, job._parts);
@@ -454,8 +447,50 @@ public static unsafe class ActivationKernels
         public override void Execute(int part)
         {
             long start = _chunks * part / _parts * Chunk, length = Math.Min(_chunks * (part + 1) / _parts * Chunk, _count) - start;
-            if (_backward) GeluBackwardFloat(_z + start, _dy + start, _dz + start, length);
-            else GeluForwardFloat(_z + start, _y + start, null, length);
+            Execute(_mode, _kind, _z + start, _y == null ? null : _y + start, _dy == null ? null : _dy + start, _dz == null ? null : _dz + start, length, _negativeSlope);
+        }
+
+        private static void Execute(Mode mode, Activation kind, float* z, float* y, float* dy, float* dz, long count, float negativeSlope)
+        {
+            switch (mode)
+            {
+                case Mode.GeluForward: GeluForwardFloat(z, y, null, count); break;
+                case Mode.GeluBackward: GeluBackwardFloat(z, dy, dz, count); break;
+                default: PiecewiseBackward(kind, z, dy, dz, count, negativeSlope); break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>dz = dy·f'(z)</c> for the piecewise-linear activations (None, ReLU, LeakyReLU): whole vectors, then the rest
+    /// one by one with the same formula, so every element gets the same bits wherever a range starts.
+    /// </summary>
+    private static void PiecewiseBackward<T>(Activation kind, T* z, T* dy, T* dz, long count, T negativeSlope)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            int w = Vector<T>.Count;
+            var slope = new Vector<T>(negativeSlope);
+            var one = Vector<T>.One;
+            for (; i <= count - w; i += w)
+            {
+                var g = Vector.Load(dy + i);
+                if (kind != Activation.None)
+                {
+                    // dy·f'(z) as a product, not a select, so an infinite or NaN dy propagates as in the scalar formula.
+                    var positive = Vector.GreaterThan(Vector.Load(z + i), Vector<T>.Zero);
+                    g *= Vector.ConditionalSelect(positive, one, kind == Activation.ReLU ? Vector<T>.Zero : slope);
+                }
+                Vector.Store(g, dz + i);
+            }
+        }
+        switch (kind)
+        {
+            case Activation.None: for (; i < count; i++) dz[i] = dy[i] * T.One; break;
+            case Activation.ReLU: for (; i < count; i++) dz[i] = dy[i] * (z[i] > T.Zero ? T.One : T.Zero); break;
+            default: for (; i < count; i++) dz[i] = dy[i] * (z[i] > T.Zero ? T.One : negativeSlope); break;
         }
     }
 

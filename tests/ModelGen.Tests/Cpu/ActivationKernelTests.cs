@@ -78,6 +78,43 @@ public unsafe class ActivationKernelTests
 
     [Theory]
     [InlineData(Activation.ReLU)]
+    [InlineData(Activation.LeakyReLU)]
+    [InlineData(Activation.None)]
+    public void PiecewiseBackward_WholeBuffer_SameBitsForAnyThreadCount(Activation kind)
+    {
+        // Large enough to split (two 16384-element chunks and more), with a ragged end; every element against its formula.
+        const int count = 3 * 16384 + 13;
+        float[] z = TestData.Random<float>(count, 41), dy = TestData.Random<float>(count, 42);
+        z[5] = 0f; z[70_000 % count] = -0f; dy[9] = float.PositiveInfinity; dy[40_000] = float.NaN;
+        int saved = CpuParallel.ThreadCount;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                CpuParallel.ThreadCount = threads;
+                CpuParallel.ResetStallBackoff();
+                float[] dz = new float[count], inPlace = (float[])dy.Clone();
+                fixed (float* pz = z, pdy = dy, pdz = dz, pi = inPlace)
+                {
+                    ActivationKernels.Backward(kind, pz, null, pdy, pdz, count, 0.1f);
+                    ActivationKernels.Backward(kind, pz, null, pi, pi, count, 0.1f);
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    float expected = dy[i] * ActivationKernels.Derivative(kind, z[i], 0f, 0.1f);
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(dz[i]), $"{kind}, {threads} threads, element {i}: {dz[i]}, expected {expected}");
+                }
+                TestData.AssertBitwiseEqual(dz, inPlace, $"{kind} in place, {threads} threads");
+            }
+        }
+        finally
+        {
+            CpuParallel.ThreadCount = saved;
+        }
+    }
+
+    [Theory]
+    [InlineData(Activation.ReLU)]
     [InlineData(Activation.Tanh)]
     [InlineData(Activation.GELUExact)]
     public void InPlace_ForwardAndBackward(Activation kind)
